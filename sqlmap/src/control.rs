@@ -1,0 +1,173 @@
+//! Transaction control (BEGIN, COMMIT, ROLLBACK, savepoints) and session
+//! statements (SET, SHOW, RESET), plus the 0A000 answer for every
+//! statement rowchain does not plan.
+
+use sqlparser::ast::{Expr, Reset, Set, Statement, Value};
+
+use crate::error::PlanError;
+use crate::names;
+use crate::plan::Plan;
+
+/// Transaction control, handled by the proxy's session.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TxControl {
+    /// `BEGIN` / `START TRANSACTION`, any modes.
+    Begin,
+    /// `COMMIT` / `END`.
+    Commit,
+    /// `ROLLBACK` / `ABORT`.
+    Rollback,
+    Savepoint(String),
+    Release(String),
+    RollbackTo(String),
+}
+
+/// Session settings, handled by the proxy.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SessionStmt {
+    /// `SET name = value` / `SET name TO value`; `SET TIME ZONE x` is `timezone`.
+    Set {
+        name: String,
+        value: String,
+    },
+    Show(String),
+    /// `RESET name`; `None` is `RESET ALL`.
+    Reset(Option<String>),
+    /// `SET [SESSION CHARACTERISTICS AS] TRANSACTION ...`: accepted, no effect.
+    SetTransaction,
+}
+
+pub(crate) fn plan_control(statement: Statement) -> Result<Plan, PlanError> {
+    let tx = |control| Ok(Plan::Transaction(control));
+    let session = |statement| Ok(Plan::Session(statement));
+    match statement {
+        Statement::StartTransaction { .. } => tx(TxControl::Begin),
+        Statement::Commit { chain: false, .. } => tx(TxControl::Commit),
+        Statement::Rollback {
+            chain: false,
+            savepoint: None,
+        } => tx(TxControl::Rollback),
+        Statement::Rollback {
+            chain: false,
+            savepoint: Some(name),
+        } => tx(TxControl::RollbackTo(names::fold(&name))),
+        Statement::Savepoint { name } => tx(TxControl::Savepoint(names::fold(&name))),
+        Statement::ReleaseSavepoint { name } => tx(TxControl::Release(names::fold(&name))),
+        Statement::Set(set) => plan_set(set).map(Plan::Session),
+        Statement::ShowVariable { variable } => session(SessionStmt::Show(show_name(&variable))),
+        Statement::Reset(reset) => match reset.reset {
+            Reset::ALL => session(SessionStmt::Reset(None)),
+            Reset::ConfigurationParameter(name) => {
+                let parts: Vec<String> = name
+                    .0
+                    .iter()
+                    .filter_map(|p| p.as_ident())
+                    .map(names::fold)
+                    .collect();
+                session(SessionStmt::Reset(Some(parts.join("."))))
+            }
+            _ => Err(PlanError::unsupported("this form of RESET")),
+        },
+        other => Err(PlanError::unsupported(statement_label(&other))),
+    }
+}
+
+fn plan_set(set: Set) -> Result<SessionStmt, PlanError> {
+    match set {
+        Set::SingleAssignment {
+            variable, values, ..
+        } => {
+            let parts: Vec<String> = variable
+                .0
+                .iter()
+                .filter_map(|p| p.as_ident())
+                .map(names::fold)
+                .collect();
+            let values: Vec<String> = values.iter().map(set_value).collect();
+            Ok(SessionStmt::Set {
+                name: parts.join("."),
+                value: values.join(", "),
+            })
+        }
+        Set::SetTimeZone { value, .. } => Ok(SessionStmt::Set {
+            name: "timezone".into(),
+            value: set_value(&value),
+        }),
+        Set::SetNames { charset_name, .. } => Ok(SessionStmt::Set {
+            name: "client_encoding".into(),
+            value: charset_name.value,
+        }),
+        Set::SetTransaction { .. } => Ok(SessionStmt::SetTransaction),
+        _ => Err(PlanError::unsupported("this form of SET")),
+    }
+}
+
+/// A SET value as PostgreSQL stores it: strings unquoted, names folded.
+fn set_value(expr: &Expr) -> String {
+    match expr {
+        Expr::Value(value) => match &value.value {
+            Value::SingleQuotedString(s) | Value::EscapedStringLiteral(s) => s.clone(),
+            Value::DollarQuotedString(s) => s.value.clone(),
+            Value::Boolean(b) => if *b { "on" } else { "off" }.to_string(),
+            other => other.to_string(),
+        },
+        Expr::Identifier(ident) => names::fold(ident),
+        other => other.to_string(),
+    }
+}
+
+/// PostgreSQL's names for the multi-word SHOW forms.
+fn show_name(variable: &[sqlparser::ast::Ident]) -> String {
+    let words: Vec<String> = variable.iter().map(names::fold).collect();
+    match words.join(" ").as_str() {
+        "time zone" => "timezone".into(),
+        "transaction isolation level" => "transaction_isolation".into(),
+        "session authorization" => "session_authorization".into(),
+        joined => joined.replace(' ', "_"),
+    }
+}
+
+/// A short name for an unsupported statement, e.g. `CREATE VIEW`, taken
+/// from the leading keywords of its canonical text.
+pub(crate) fn statement_label(statement: &Statement) -> String {
+    const QUALIFIERS: &[&str] = &[
+        "OR",
+        "REPLACE",
+        "TEMPORARY",
+        "TEMP",
+        "MATERIALIZED",
+        "VIEW",
+        "TRIGGER",
+        "FUNCTION",
+        "PROCEDURE",
+        "SCHEMA",
+        "DATABASE",
+        "SEQUENCE",
+        "TYPE",
+        "DOMAIN",
+        "EXTENSION",
+        "ROLE",
+        "USER",
+        "POLICY",
+        "TABLE",
+        "INDEX",
+        "VIRTUAL",
+        "UNIQUE",
+        "RULE",
+        "AGGREGATE",
+        "SERVER",
+    ];
+    let text = statement.to_string();
+    let mut words = text.split_whitespace();
+    let first = words.next().unwrap_or("statement").to_uppercase();
+    let mut label = vec![first.clone()];
+    if matches!(first.as_str(), "CREATE" | "ALTER" | "DROP") {
+        label.extend(
+            words
+                .take_while(|word| QUALIFIERS.contains(word))
+                .take(3)
+                .map(str::to_string),
+        );
+    }
+    label.join(" ")
+}

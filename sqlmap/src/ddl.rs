@@ -1,0 +1,618 @@
+//! Schema changes: CREATE TABLE (types, keys, constraints, rendered as
+//! SQLite `STRICT` tables), DROP TABLE, ALTER TABLE (RENAME TO, ADD
+//! COLUMN, RENAME COLUMN), CREATE INDEX and DROP INDEX.
+//!
+//! Expressions inside DDL (DEFAULT, CHECK, index expressions) follow the
+//! write-side determinism rules: every validator runs them.
+
+use sqlparser::ast::{
+    self, AlterTableOperation, ColumnOption, CreateIndex, Expr, ForeignKeyConstraint, IndexColumn,
+    ObjectType, OrderBySort, RenameTableNameKind, Statement, TableConstraint,
+};
+
+use crate::determinism::Mode;
+use crate::error::{PlanError, SourceMap, INVALID_TABLE_DEFINITION};
+use crate::names::{self, quote};
+use crate::render::Renderer;
+use crate::types::{self, PgType};
+
+/// A schema change.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum DdlPlan {
+    CreateTable(CreateTable),
+    DropTable {
+        names: Vec<String>,
+        if_exists: bool,
+        cascade: bool,
+    },
+    RenameTable {
+        from: String,
+        to: String,
+        sqlite: String,
+    },
+    AddColumn {
+        table: String,
+        column: ColumnDef,
+        sqlite: String,
+    },
+    RenameColumn {
+        table: String,
+        from: String,
+        to: String,
+        sqlite: String,
+    },
+    CreateIndex {
+        name: String,
+        table: String,
+        unique: bool,
+        if_not_exists: bool,
+        sqlite: String,
+    },
+    DropIndex {
+        names: Vec<String>,
+        if_exists: bool,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CreateTable {
+    pub name: String,
+    pub if_not_exists: bool,
+    pub columns: Vec<ColumnDef>,
+    /// Primary key columns in key order; empty when none is declared.
+    pub primary_key: Vec<String>,
+    pub sqlite: String,
+}
+
+/// A column as declared in PostgreSQL terms.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ColumnDef {
+    pub name: String,
+    pub ty: PgType,
+    pub not_null: bool,
+    pub serial: bool,
+    pub has_default: bool,
+}
+
+pub(crate) fn plan_ddl(statement: Statement, source: &SourceMap) -> Result<DdlPlan, PlanError> {
+    match statement {
+        Statement::CreateTable(create) => create_table(&create, source).map(DdlPlan::CreateTable),
+        Statement::CreateIndex(create) => create_index(&create, source),
+        Statement::AlterTable(alter) => alter_table(&alter, source),
+        Statement::Drop {
+            object_type,
+            if_exists,
+            names,
+            cascade,
+            ..
+        } => match object_type {
+            ObjectType::Table => {
+                let names = names
+                    .iter()
+                    .map(names::resolve_target)
+                    .collect::<Result<_, _>>()?;
+                Ok(DdlPlan::DropTable {
+                    names,
+                    if_exists,
+                    cascade,
+                })
+            }
+            ObjectType::Index => {
+                let names = names
+                    .iter()
+                    .map(names::resolve_object)
+                    .collect::<Result<_, _>>()?;
+                Ok(DdlPlan::DropIndex { names, if_exists })
+            }
+            other => Err(PlanError::unsupported(format!("DROP {other}"))),
+        },
+        other => Err(PlanError::unsupported(crate::control::statement_label(
+            &other,
+        ))),
+    }
+}
+
+/// A column planned for CREATE TABLE or ADD COLUMN.
+struct PlannedColumn {
+    def: ColumnDef,
+    /// Declared `PRIMARY KEY` on the column itself.
+    primary_key: bool,
+    /// Rendered column constraints, in declared order.
+    clauses: Vec<String>,
+}
+
+/// Where a column is being declared: SQLite's ADD COLUMN is more limited.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum ColumnSite {
+    CreateTable,
+    AddColumn,
+}
+
+fn check_create_flags(create: &ast::CreateTable) -> Result<(), PlanError> {
+    if create.temporary || create.global.is_some() {
+        return Err(PlanError::unsupported("CREATE TEMP TABLE"));
+    }
+    if create.query.is_some() {
+        return Err(PlanError::unsupported("CREATE TABLE AS"));
+    }
+    if create.like.is_some() || create.clone.is_some() {
+        return Err(PlanError::unsupported("CREATE TABLE LIKE"));
+    }
+    if create.or_replace
+        || create.unlogged
+        || create.external
+        || create.inherits.is_some()
+        || create.partition_of.is_some()
+    {
+        return Err(PlanError::unsupported("this form of CREATE TABLE"));
+    }
+    if create.partition_by.is_some() || create.on_commit.is_some() {
+        return Err(PlanError::unsupported("this form of CREATE TABLE"));
+    }
+    Ok(())
+}
+
+fn create_table(create: &ast::CreateTable, source: &SourceMap) -> Result<CreateTable, PlanError> {
+    check_create_flags(create)?;
+    let name = names::resolve_target(&create.name)?;
+    let mut columns = create
+        .columns
+        .iter()
+        .map(|column| plan_column(column, ColumnSite::CreateTable, source))
+        .collect::<Result<Vec<_>, _>>()?;
+    let primary_key = primary_key(&name, &columns, &create.constraints)?;
+    for column in &mut columns {
+        if primary_key.contains(&column.def.name) {
+            column.def.not_null = true;
+        }
+    }
+    let rowid_key = match primary_key.as_slice() {
+        [key] => columns
+            .iter()
+            .find(|c| &c.def.name == key && c.def.ty.is_integer())
+            .map(|c| c.def.name.clone()),
+        _ => None,
+    };
+    if let Some(serial) = columns
+        .iter()
+        .find(|c| c.def.serial && rowid_key.as_ref() != Some(&c.def.name))
+    {
+        return Err(PlanError::unsupported(format!("serial column \"{}\" that is not the single-column primary key", serial.def.name))
+            .with_hint("declare it as \"id serial PRIMARY KEY\", or use an integer column and supply values from the client"));
+    }
+    let mut parts: Vec<String> = columns
+        .iter()
+        .map(|c| column_sql(c, rowid_key.as_deref()))
+        .collect();
+    if rowid_key.is_none() && !primary_key.is_empty() {
+        parts.push(format!("PRIMARY KEY ({})", quote_list(&primary_key)));
+    }
+    for constraint in &create.constraints {
+        parts.extend(table_constraint(constraint, source)?);
+    }
+    let sqlite = format!(
+        "CREATE TABLE {}{} ({}) STRICT",
+        if create.if_not_exists {
+            "IF NOT EXISTS "
+        } else {
+            ""
+        },
+        quote(&name),
+        parts.join(", ")
+    );
+    let columns = columns.into_iter().map(|c| c.def).collect();
+    Ok(CreateTable {
+        name,
+        if_not_exists: create.if_not_exists,
+        columns,
+        primary_key,
+        sqlite,
+    })
+}
+
+/// The declared primary key, from a column option or a table constraint.
+fn primary_key(
+    table: &str,
+    columns: &[PlannedColumn],
+    constraints: &[TableConstraint],
+) -> Result<Vec<String>, PlanError> {
+    let mut keys: Vec<Vec<String>> = columns
+        .iter()
+        .filter(|c| c.primary_key)
+        .map(|c| vec![c.def.name.clone()])
+        .collect();
+    for constraint in constraints {
+        if let TableConstraint::PrimaryKey(pk) = constraint {
+            keys.push(index_column_names(&pk.columns)?);
+        }
+    }
+    if keys.len() > 1 {
+        return Err(PlanError::new(
+            INVALID_TABLE_DEFINITION,
+            format!("multiple primary keys for table \"{table}\" are not allowed"),
+        ));
+    }
+    let key = keys.pop().unwrap_or_default();
+    if let Some(missing) = key
+        .iter()
+        .find(|k| !columns.iter().any(|c| &c.def.name == *k))
+    {
+        return Err(PlanError::new(
+            "42703",
+            format!("column \"{missing}\" named in key does not exist"),
+        ));
+    }
+    Ok(key)
+}
+
+fn plan_column(
+    column: &ast::ColumnDef,
+    site: ColumnSite,
+    source: &SourceMap,
+) -> Result<PlannedColumn, PlanError> {
+    let name = names::fold(&column.name);
+    names::check_reserved(&name).map_err(|e| e.at(source.position(column.name.span.start)))?;
+    let declared = types::declared_type(&column.data_type)?;
+    let mut planned = PlannedColumn {
+        def: ColumnDef {
+            name,
+            ty: declared.ty,
+            not_null: false,
+            serial: declared.serial,
+            has_default: declared.serial,
+        },
+        primary_key: false,
+        clauses: vec![],
+    };
+    for option in &column.options {
+        let clause = column_option(&mut planned, &option.option, site, source)?;
+        if let Some(clause) = clause {
+            let prefix = option
+                .name
+                .as_ref()
+                .map(|n| format!("CONSTRAINT {} ", quote(&names::fold(n))))
+                .unwrap_or_default();
+            planned.clauses.push(format!("{prefix}{clause}"));
+        }
+    }
+    if let Some(length) = planned.def.ty.max_length() {
+        planned.clauses.push(format!(
+            "CHECK (length({}) <= {length})",
+            quote(&planned.def.name)
+        ));
+    }
+    if site == ColumnSite::AddColumn && (planned.primary_key || planned.def.serial) {
+        return Err(PlanError::unsupported(
+            "ADD COLUMN with PRIMARY KEY or serial",
+        ));
+    }
+    Ok(planned)
+}
+
+/// Applies one column option; returns its SQLite clause, if it renders one.
+fn column_option(
+    column: &mut PlannedColumn,
+    option: &ColumnOption,
+    site: ColumnSite,
+    source: &SourceMap,
+) -> Result<Option<String>, PlanError> {
+    Ok(match option {
+        ColumnOption::Null => None,
+        ColumnOption::NotNull => {
+            column.def.not_null = true;
+            Some("NOT NULL".into())
+        }
+        ColumnOption::Default(expr) => {
+            column.def.has_default = true;
+            Some(format!("DEFAULT {}", default_sql(expr, site, source)?))
+        }
+        ColumnOption::PrimaryKey(_) => {
+            column.primary_key = true;
+            None
+        }
+        ColumnOption::Unique(_) if site == ColumnSite::AddColumn => {
+            return Err(PlanError::unsupported("ADD COLUMN with UNIQUE")
+                .with_hint("add the column, then CREATE UNIQUE INDEX"))
+        }
+        ColumnOption::Unique(_) => Some("UNIQUE".into()),
+        ColumnOption::Check(check) => Some(format!("CHECK ({})", ddl_expr(&check.expr, source)?)),
+        ColumnOption::ForeignKey(fk) => Some(references(fk)?),
+        other => return Err(PlanError::unsupported(format!("column option {other}"))),
+    })
+}
+
+/// DEFAULT in CREATE TABLE is any constant expression in parentheses;
+/// SQLite's ADD COLUMN takes only a literal.
+fn default_sql(expr: &Expr, site: ColumnSite, source: &SourceMap) -> Result<String, PlanError> {
+    let rendered = ddl_expr(expr, source)?;
+    if site == ColumnSite::CreateTable {
+        return Ok(format!("({rendered})"));
+    }
+    let literal = match expr {
+        Expr::Value(_) => true,
+        Expr::UnaryOp { expr, .. } => matches!(**expr, Expr::Value(_)),
+        _ => false,
+    };
+    if !literal {
+        return Err(
+            PlanError::unsupported("ADD COLUMN with a non-literal DEFAULT")
+                .with_hint("add the column with a literal default, then UPDATE it"),
+        );
+    }
+    Ok(rendered)
+}
+
+/// Renders a DEFAULT/CHECK/index expression: write-side determinism, no
+/// parameters, no subqueries.
+fn ddl_expr(expr: &Expr, source: &SourceMap) -> Result<String, PlanError> {
+    let mut renderer = Renderer::new(Mode::Write, source);
+    let rendered = renderer.expr(expr)?;
+    if renderer.param_count > 0 {
+        return Err(PlanError::new("42P02", "there is no parameter $1")
+            .with_hint("DDL statements take no parameters"));
+    }
+    if !renderer.tables.is_empty() {
+        return Err(PlanError::unsupported(
+            "a subquery in DEFAULT, CHECK or an index expression",
+        ));
+    }
+    Ok(rendered)
+}
+
+fn column_sql(column: &PlannedColumn, rowid_key: Option<&str>) -> String {
+    let mut sql = format!(
+        "{} {}",
+        quote(&column.def.name),
+        column.def.ty.sqlite_type()
+    );
+    if rowid_key == Some(column.def.name.as_str()) {
+        // SQLite's rowid alias: sequential keys for serial, fast lookups.
+        sql.push_str(" PRIMARY KEY");
+    } else if column.def.not_null && !column.clauses.iter().any(|c| c.ends_with("NOT NULL")) {
+        sql.push_str(" NOT NULL");
+    }
+    for clause in &column.clauses {
+        sql.push(' ');
+        sql.push_str(clause);
+    }
+    sql
+}
+
+/// Renders a table-level constraint; the primary key is rendered by the caller.
+fn table_constraint(
+    constraint: &TableConstraint,
+    source: &SourceMap,
+) -> Result<Option<String>, PlanError> {
+    let (name, body) = match constraint {
+        TableConstraint::PrimaryKey(_) => return Ok(None),
+        TableConstraint::Unique(unique) => (
+            unique.name.as_ref(),
+            format!(
+                "UNIQUE ({})",
+                quote_list(&index_column_names(&unique.columns)?)
+            ),
+        ),
+        TableConstraint::Check(check) => (
+            check.name.as_ref(),
+            format!("CHECK ({})", ddl_expr(&check.expr, source)?),
+        ),
+        TableConstraint::ForeignKey(fk) => {
+            let columns: Vec<String> = fk.columns.iter().map(names::fold).collect();
+            (
+                fk.name.as_ref(),
+                format!("FOREIGN KEY ({}) {}", quote_list(&columns), references(fk)?),
+            )
+        }
+        other => return Err(PlanError::unsupported(format!("table constraint {other}"))),
+    };
+    let prefix = name
+        .map(|n| format!("CONSTRAINT {} ", quote(&names::fold(n))))
+        .unwrap_or_default();
+    Ok(Some(format!("{prefix}{body}")))
+}
+
+fn references(fk: &ForeignKeyConstraint) -> Result<String, PlanError> {
+    if fk.match_kind.is_some() {
+        return Err(PlanError::unsupported("REFERENCES ... MATCH"));
+    }
+    let mut sql = format!(
+        "REFERENCES {}",
+        quote(&names::resolve_target(&fk.foreign_table)?)
+    );
+    if !fk.referred_columns.is_empty() {
+        let columns: Vec<String> = fk.referred_columns.iter().map(names::fold).collect();
+        sql.push_str(&format!(" ({})", quote_list(&columns)));
+    }
+    if let Some(action) = &fk.on_delete {
+        sql.push_str(&format!(" ON DELETE {action}"));
+    }
+    if let Some(action) = &fk.on_update {
+        sql.push_str(&format!(" ON UPDATE {action}"));
+    }
+    Ok(sql)
+}
+
+/// Column names of a key or UNIQUE list; expressions are not allowed there.
+fn index_column_names(columns: &[IndexColumn]) -> Result<Vec<String>, PlanError> {
+    columns
+        .iter()
+        .map(|column| match &column.column.expr {
+            Expr::Identifier(ident) => {
+                let name = names::fold(ident);
+                names::check_reserved(&name)?;
+                Ok(name)
+            }
+            other => Err(PlanError::unsupported(format!(
+                "expression {other} in a key"
+            ))),
+        })
+        .collect()
+}
+
+fn quote_list(names: &[String]) -> String {
+    names
+        .iter()
+        .map(|n| quote(n))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn create_index(create: &CreateIndex, source: &SourceMap) -> Result<DdlPlan, PlanError> {
+    let unsupported = !create.include.is_empty()
+        || create.nulls_distinct == Some(false)
+        || !create.with.is_empty()
+        || !create.index_options.is_empty()
+        || !create.alter_options.is_empty();
+    if unsupported
+        || create
+            .using
+            .as_ref()
+            .is_some_and(|using| !using.to_string().eq_ignore_ascii_case("btree"))
+    {
+        return Err(PlanError::unsupported("this form of CREATE INDEX"));
+    }
+    let table = names::resolve_target(&create.table_name)?;
+    let columns = create
+        .columns
+        .iter()
+        .map(|c| index_column(c, source))
+        .collect::<Result<Vec<_>, _>>()?;
+    let name = match &create.name {
+        Some(name) => names::resolve_object(name)?,
+        None => default_index_name(&table, &create.columns),
+    };
+    names::check_reserved(&name)?;
+    let mut sql = format!(
+        "CREATE {}INDEX {}{} ON {} ({})",
+        if create.unique { "UNIQUE " } else { "" },
+        if create.if_not_exists {
+            "IF NOT EXISTS "
+        } else {
+            ""
+        },
+        quote(&name),
+        quote(&table),
+        columns.join(", ")
+    );
+    if let Some(predicate) = &create.predicate {
+        sql.push_str(&format!(" WHERE {}", ddl_expr(predicate, source)?));
+    }
+    Ok(DdlPlan::CreateIndex {
+        name,
+        table,
+        unique: create.unique,
+        if_not_exists: create.if_not_exists,
+        sqlite: sql,
+    })
+}
+
+/// PostgreSQL's name for an unnamed index: `table_col1_col2_idx`, with
+/// `expr` (or the function name) standing for expressions.
+fn default_index_name(table: &str, columns: &[IndexColumn]) -> String {
+    let parts: Vec<String> = columns
+        .iter()
+        .map(|column| match &column.column.expr {
+            Expr::Identifier(ident) => names::fold(ident),
+            Expr::Function(function) => function.name.to_string().to_lowercase(),
+            _ => "expr".to_string(),
+        })
+        .collect();
+    format!("{table}_{}_idx", parts.join("_"))
+}
+
+fn index_column(column: &IndexColumn, source: &SourceMap) -> Result<String, PlanError> {
+    if column.operator_class.is_some() || column.column.options.nulls_first.is_some() {
+        return Err(PlanError::unsupported(
+            "operator classes and NULLS FIRST/LAST in an index",
+        ));
+    }
+    let mut sql = match &column.column.expr {
+        Expr::Identifier(ident) => {
+            let name = names::fold(ident);
+            names::check_reserved(&name)?;
+            quote(&name)
+        }
+        other => format!("({})", ddl_expr(other, source)?),
+    };
+    match column.column.options.sort {
+        Some(OrderBySort::Asc) => sql.push_str(" ASC"),
+        Some(OrderBySort::Desc) => sql.push_str(" DESC"),
+        None => {}
+        Some(_) => return Err(PlanError::unsupported("USING in an index column")),
+    }
+    Ok(sql)
+}
+
+fn alter_table(alter: &ast::AlterTable, source: &SourceMap) -> Result<DdlPlan, PlanError> {
+    if alter.if_exists || alter.table_type.is_some() || alter.location.is_some() {
+        return Err(PlanError::unsupported("this form of ALTER TABLE"));
+    }
+    let table = names::resolve_target(&alter.name)?;
+    let [operation] = alter.operations.as_slice() else {
+        return Err(PlanError::unsupported("ALTER TABLE with several actions")
+            .with_hint("send one action per ALTER TABLE"));
+    };
+    match operation {
+        AlterTableOperation::RenameTable {
+            table_name: RenameTableNameKind::To(to) | RenameTableNameKind::As(to),
+        } => {
+            let to = names::resolve_target(to)?;
+            let sqlite = format!("ALTER TABLE {} RENAME TO {}", quote(&table), quote(&to));
+            Ok(DdlPlan::RenameTable {
+                from: table,
+                to,
+                sqlite,
+            })
+        }
+        AlterTableOperation::RenameColumn {
+            old_column_name,
+            new_column_name,
+        } => {
+            let (from, to) = (names::fold(old_column_name), names::fold(new_column_name));
+            names::check_reserved(&to)?;
+            let sqlite = format!(
+                "ALTER TABLE {} RENAME COLUMN {} TO {}",
+                quote(&table),
+                quote(&from),
+                quote(&to)
+            );
+            Ok(DdlPlan::RenameColumn {
+                table,
+                from,
+                to,
+                sqlite,
+            })
+        }
+        AlterTableOperation::AddColumn {
+            if_not_exists: false,
+            column_def,
+            column_position: None,
+            ..
+        } => {
+            let column = plan_column(column_def, ColumnSite::AddColumn, source)?;
+            let sqlite = format!(
+                "ALTER TABLE {} ADD COLUMN {}",
+                quote(&table),
+                column_sql(&column, None)
+            );
+            Ok(DdlPlan::AddColumn {
+                table,
+                column: column.def,
+                sqlite,
+            })
+        }
+        other => {
+            let words: Vec<String> = other
+                .to_string()
+                .split_whitespace()
+                .take(2)
+                .map(str::to_string)
+                .collect();
+            Err(PlanError::unsupported(format!(
+                "ALTER TABLE {}",
+                words.join(" ")
+            )))
+        }
+    }
+}

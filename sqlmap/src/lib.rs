@@ -1,0 +1,35 @@
+//! `sqlmap`: PostgreSQL-dialect SQL in, plans with SQLite text out.
+//!
+//! Pure: no I/O, no clock, no threads, no randomness. [`plan`] parses a SQL
+//! string with sqlparser's PostgreSQL dialect and returns one [`Plan`] per
+//! statement: reads and writes carry SQLite text ready to execute, DDL
+//! carries both a PostgreSQL-level description (types, keys) and the
+//! SQLite `STRICT` table text, and transaction/session statements are
+//! classified for the proxy.
+//!
+//! Modules, each owning one concept:
+//! - [`plan`](crate::plan): the plan types, the entry point, dispatch, and
+//!   planning of SELECT / INSERT / UPDATE / DELETE.
+//! - `ddl`: CREATE TABLE, ALTER TABLE, DROP, CREATE/DROP INDEX.
+//! - `control`: BEGIN/COMMIT/ROLLBACK/savepoints, SET/SHOW/RESET, and the
+//!   0A000 answer for statements that are not planned.
+//! - `render`: the AST rewrite that makes sqlparser print SQLite.
+//! - `determinism`: clock and random functions in writes and reads.
+//! - `names`: identifier folding, schemas, system views, reserved names.
+//! - `types`: PostgreSQL column types, OIDs, typmods, SQLite storage types.
+//! - `error`: [`PlanError`] and source positions.
+
+mod control;
+mod ddl;
+mod determinism;
+mod error;
+mod names;
+mod plan;
+mod render;
+mod types;
+
+pub use control::{SessionStmt, TxControl};
+pub use ddl::{ColumnDef, CreateTable, DdlPlan};
+pub use error::PlanError;
+pub use plan::{plan, Plan, ReadPlan, WriteKind, WritePlan};
+pub use types::PgType;

@@ -1,0 +1,125 @@
+//! Names: PostgreSQL identifier folding, schema resolution (`public`,
+//! the read-only `rowchain` system views, unknown schemas), and the
+//! reserved prefixes user objects may not use.
+
+use sqlparser::ast::{Ident, ObjectName, ObjectNamePart};
+
+use crate::error::{
+    PlanError, FEATURE_NOT_SUPPORTED, INSUFFICIENT_PRIVILEGE, INVALID_SCHEMA_NAME, RESERVED_NAME,
+};
+
+/// The system views of the `rowchain` schema and their SQLite tables.
+const SYSTEM_VIEWS: &[(&str, &str)] = &[
+    ("blocks", "__rc_blocks"),
+    ("transactions", "__rc_transactions"),
+];
+
+/// A table name resolved to its SQLite name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct TableName {
+    pub sqlite: String,
+    pub system_view: bool,
+}
+
+/// Folds an identifier the way PostgreSQL does: unquoted to lower case,
+/// quoted kept as written.
+pub(crate) fn fold(ident: &Ident) -> String {
+    match ident.quote_style {
+        Some(_) => ident.value.clone(),
+        None => ident.value.to_lowercase(),
+    }
+}
+
+/// A double-quoted SQLite identifier.
+pub(crate) fn quote(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
+/// Rejects user names SQLite or rowchain keep for themselves.
+pub(crate) fn check_reserved(name: &str) -> Result<(), PlanError> {
+    let lower = name.to_ascii_lowercase();
+    if lower.starts_with("__rc_") || lower.starts_with("sqlite_") {
+        return Err(
+            PlanError::new(RESERVED_NAME, format!("name \"{name}\" is reserved")).with_hint(
+                "names starting with \"__rc_\" or \"sqlite_\" belong to rowchain and SQLite",
+            ),
+        );
+    }
+    Ok(())
+}
+
+fn parts(name: &ObjectName) -> Result<Vec<String>, PlanError> {
+    name.0
+        .iter()
+        .map(|part| match part {
+            ObjectNamePart::Identifier(ident) => Ok(fold(ident)),
+            ObjectNamePart::Function(_) => Err(PlanError::unsupported(format!("name {name}"))),
+        })
+        .collect()
+}
+
+/// Resolves a possibly schema-qualified table name for reading.
+pub(crate) fn resolve_table(name: &ObjectName) -> Result<TableName, PlanError> {
+    let parts = parts(name)?;
+    let (schema, table) = match parts.as_slice() {
+        [table] => (None, table),
+        [schema, table] => (Some(schema.as_str()), table),
+        [_, schema, table] => (Some(schema.as_str()), table),
+        _ => {
+            return Err(PlanError::new(
+                "42601",
+                format!("improper qualified name: {name}"),
+            ))
+        }
+    };
+    match schema {
+        None | Some("public") => {
+            check_reserved(table)?;
+            Ok(TableName {
+                sqlite: table.clone(),
+                system_view: false,
+            })
+        }
+        Some("rowchain") => match SYSTEM_VIEWS.iter().find(|(view, _)| view == table) {
+            Some((_, sqlite)) => Ok(TableName {
+                sqlite: (*sqlite).to_string(),
+                system_view: true,
+            }),
+            None => Err(PlanError::new(
+                "42P01",
+                format!("relation \"rowchain.{table}\" does not exist"),
+            )),
+        },
+        Some(catalog @ ("pg_catalog" | "information_schema")) => Err(PlanError::new(
+            FEATURE_NOT_SUPPORTED,
+            format!("schema \"{catalog}\" is not supported yet"),
+        )),
+        Some(other) => Err(PlanError::new(
+            INVALID_SCHEMA_NAME,
+            format!("schema \"{other}\" does not exist"),
+        )),
+    }
+}
+
+/// Resolves a table name that a write or DDL statement modifies: system
+/// views are read-only.
+pub(crate) fn resolve_target(name: &ObjectName) -> Result<String, PlanError> {
+    let table = resolve_table(name)?;
+    if table.system_view {
+        let view = SYSTEM_VIEWS
+            .iter()
+            .find(|(_, sqlite)| *sqlite == table.sqlite)
+            .map_or(table.sqlite.as_str(), |(view, _)| view);
+        return Err(PlanError::new(
+            INSUFFICIENT_PRIVILEGE,
+            format!("permission denied: rowchain.{view} is a system view"),
+        ));
+    }
+    Ok(table.sqlite)
+}
+
+/// Resolves a user-chosen object name (index, column) that is not schema
+/// qualified beyond `public`.
+pub(crate) fn resolve_object(name: &ObjectName) -> Result<String, PlanError> {
+    resolve_target(name)
+}

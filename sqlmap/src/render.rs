@@ -1,0 +1,521 @@
+//! Rendering PostgreSQL ASTs as SQLite text.
+//!
+//! [`Renderer`] is a `VisitorMut` that rewrites a parsed statement in place
+//! so that sqlparser's `Display` prints SQL SQLite accepts: identifiers
+//! folded and double-quoted, `$n` -> `?n`, booleans -> 1/0, casts to SQLite
+//! storage types, `ILIKE` -> `lower(a) LIKE lower(b)`, PostgreSQL-only
+//! functions mapped, schema-qualified tables resolved, clock and random
+//! functions handled per [`crate::determinism`]. It records the tables read
+//! and the highest parameter number on the way.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::ops::ControlFlow;
+
+use sqlparser::ast::{
+    BinaryOperator, CastKind, DataType, Distinct, Expr, Function, FunctionArg, FunctionArgExpr,
+    FunctionArgumentList, FunctionArguments, Ident, LimitClause, ObjectName, ObjectNamePart, Query,
+    Select, TrimWhereField, Value, ValueWithSpan, VisitMut, VisitorMut,
+};
+use sqlparser::tokenizer::Span;
+
+use crate::determinism::{self, Clock, Mode};
+use crate::error::{PlanError, SourceMap};
+use crate::names;
+use crate::types::{self, PgType};
+
+/// Rewrites one statement (or expression) for SQLite; see the module docs.
+pub(crate) struct Renderer<'a> {
+    mode: Mode,
+    source: &'a SourceMap,
+    /// Every table referenced, by SQLite name, with how often.
+    pub tables: BTreeMap<String, usize>,
+    /// Names of CTEs in scope anywhere in the statement: not tables.
+    ctes: BTreeSet<String>,
+    /// Highest `$n` seen.
+    pub param_count: usize,
+}
+
+impl<'a> Renderer<'a> {
+    pub(crate) fn new(mode: Mode, source: &'a SourceMap) -> Self {
+        Renderer {
+            mode,
+            source,
+            tables: BTreeMap::new(),
+            ctes: BTreeSet::new(),
+            param_count: 0,
+        }
+    }
+
+    /// Rewrites `node` in place.
+    pub(crate) fn rewrite<T: VisitMut>(&mut self, node: &mut T) -> Result<(), PlanError> {
+        match node.visit(self) {
+            ControlFlow::Continue(()) => Ok(()),
+            ControlFlow::Break(error) => Err(error),
+        }
+    }
+
+    /// Rewrites an expression and prints it.
+    pub(crate) fn expr(&mut self, expr: &Expr) -> Result<String, PlanError> {
+        let mut expr = expr.clone();
+        self.rewrite(&mut expr)?;
+        Ok(expr.to_string())
+    }
+
+    fn position(&self, span: Span) -> Option<u32> {
+        self.source.position(span.start)
+    }
+
+    fn check_ident(&self, ident: &Ident) -> Result<(), PlanError> {
+        names::check_reserved(&ident.value).map_err(|e| e.at(self.position(ident.span)))
+    }
+
+    fn relation(&mut self, name: &mut ObjectName) -> Result<(), PlanError> {
+        let span = name
+            .0
+            .first()
+            .and_then(ObjectNamePart::as_ident)
+            .map(|ident| ident.span);
+        if let [ObjectNamePart::Identifier(ident)] = name.0.as_slice() {
+            if self.ctes.contains(&ident.value) {
+                return Ok(());
+            }
+        }
+        let table =
+            names::resolve_table(name).map_err(|e| e.at(span.and_then(|s| self.position(s))))?;
+        *self.tables.entry(table.sqlite.clone()).or_insert(0) += 1;
+        *name = ObjectName::from(vec![quoted(&table.sqlite)]);
+        Ok(())
+    }
+
+    fn query(&mut self, query: &mut Query) -> Result<(), PlanError> {
+        if let Some(with) = &query.with {
+            self.ctes.extend(
+                with.cte_tables
+                    .iter()
+                    .map(|cte| names::fold(&cte.alias.name)),
+            );
+        }
+        if query.fetch.is_some() {
+            return Err(PlanError::unsupported("FETCH FIRST").with_hint("use LIMIT"));
+        }
+        // Reads see a snapshot and writes are serial: row locks mean nothing here.
+        query.locks.clear();
+        if let Some(LimitClause::LimitOffset {
+            limit: limit @ None,
+            offset: Some(_),
+            ..
+        }) = &mut query.limit_clause
+        {
+            // SQLite accepts OFFSET only after a LIMIT; -1 means no limit.
+            *limit = Some(number("-1"));
+        }
+        Ok(())
+    }
+
+    fn value(&mut self, value: &mut ValueWithSpan) -> Result<(), PlanError> {
+        let replacement = match &value.value {
+            Value::Boolean(b) => Value::Number(if *b { "1" } else { "0" }.into(), false),
+            Value::Placeholder(text) => Value::Placeholder(self.placeholder(text, value.span)?),
+            Value::EscapedStringLiteral(s)
+            | Value::NationalStringLiteral(s)
+            | Value::UnicodeStringLiteral(s) => Value::SingleQuotedString(s.clone()),
+            Value::DollarQuotedString(s) => Value::SingleQuotedString(s.value.clone()),
+            Value::Number(..)
+            | Value::SingleQuotedString(_)
+            | Value::HexStringLiteral(_)
+            | Value::Null => return Ok(()),
+            other => {
+                return Err(PlanError::unsupported(format!("literal {other}"))
+                    .at(self.position(value.span)))
+            }
+        };
+        value.value = replacement;
+        Ok(())
+    }
+
+    fn placeholder(&mut self, text: &str, span: Span) -> Result<String, PlanError> {
+        let number = text
+            .strip_prefix('$')
+            .and_then(|n| n.parse::<usize>().ok())
+            .filter(|n| (1..=65535).contains(n));
+        let Some(number) = number else {
+            return Err(
+                PlanError::new("42P02", format!("there is no parameter {text}"))
+                    .with_hint("use numbered parameters $1, $2, ...")
+                    .at(self.position(span)),
+            );
+        };
+        self.param_count = self.param_count.max(number);
+        Ok(format!("?{number}"))
+    }
+}
+
+impl VisitorMut for Renderer<'_> {
+    type Break = PlanError;
+
+    fn pre_visit_query(&mut self, query: &mut Query) -> ControlFlow<PlanError> {
+        into_flow(self.query(query))
+    }
+
+    fn pre_visit_select(&mut self, select: &mut Select) -> ControlFlow<PlanError> {
+        if matches!(select.distinct, Some(Distinct::On(_))) {
+            return ControlFlow::Break(PlanError::unsupported("SELECT DISTINCT ON"));
+        }
+        if select.into.is_some() {
+            return ControlFlow::Break(PlanError::unsupported("SELECT INTO"));
+        }
+        ControlFlow::Continue(())
+    }
+
+    fn post_visit_relation(&mut self, relation: &mut ObjectName) -> ControlFlow<PlanError> {
+        into_flow(self.relation(relation))
+    }
+
+    fn post_visit_ident(&mut self, ident: &mut Ident) -> ControlFlow<PlanError> {
+        ident.value = names::fold(ident);
+        ident.quote_style = Some('"');
+        ControlFlow::Continue(())
+    }
+
+    fn post_visit_value(&mut self, value: &mut ValueWithSpan) -> ControlFlow<PlanError> {
+        into_flow(self.value(value))
+    }
+
+    fn post_visit_expr(&mut self, expr: &mut Expr) -> ControlFlow<PlanError> {
+        into_flow(self.rewrite_expr(expr))
+    }
+}
+
+fn into_flow(result: Result<(), PlanError>) -> ControlFlow<PlanError> {
+    match result {
+        Ok(()) => ControlFlow::Continue(()),
+        Err(error) => ControlFlow::Break(error),
+    }
+}
+
+impl Renderer<'_> {
+    /// Rewrites one expression node whose children are already rewritten.
+    fn rewrite_expr(&mut self, expr: &mut Expr) -> Result<(), PlanError> {
+        let replacement = match expr {
+            Expr::Identifier(ident) => return self.check_ident(ident),
+            Expr::CompoundIdentifier(idents) => {
+                return idents.iter().try_for_each(|i| self.check_ident(i))
+            }
+            Expr::Function(function) => self.function(function)?,
+            Expr::Cast {
+                kind,
+                expr: inner,
+                data_type,
+                ..
+            } => Some(cast(kind, inner, data_type)?),
+            Expr::ILike {
+                negated,
+                any: false,
+                expr: left,
+                pattern,
+                escape_char,
+            } => Some(Expr::Like {
+                negated: *negated,
+                any: false,
+                expr: Box::new(call("lower", vec![(**left).clone()])),
+                pattern: Box::new(call("lower", vec![(**pattern).clone()])),
+                escape_char: escape_char.clone(),
+            }),
+            Expr::Substring {
+                expr: text,
+                substring_from,
+                substring_for,
+                ..
+            } => {
+                let from = substring_from
+                    .as_deref()
+                    .cloned()
+                    .unwrap_or_else(|| number("1"));
+                let mut args = vec![(**text).clone(), from];
+                args.extend(substring_for.as_deref().cloned());
+                Some(call("substr", args))
+            }
+            Expr::Position {
+                expr: needle,
+                r#in: haystack,
+            } => Some(call(
+                "instr",
+                vec![(**haystack).clone(), (**needle).clone()],
+            )),
+            Expr::Trim {
+                trim_where,
+                trim_what,
+                expr: text,
+                trim_characters,
+            } => Some(trim(trim_where, trim_what, text, trim_characters)),
+            Expr::Extract {
+                field,
+                expr: source,
+                ..
+            } => Some(extract(&field.to_string(), source)?),
+            Expr::TypedString(typed) => {
+                types::cast_target(&typed.data_type)?;
+                Some(Expr::Value(typed.value.clone()))
+            }
+            other => return unsupported_expr(other),
+        };
+        if let Some(replacement) = replacement {
+            *expr = replacement;
+        }
+        Ok(())
+    }
+
+    /// Rewrites a function call; `None` keeps it (with its name unquoted).
+    fn function(&mut self, function: &mut Function) -> Result<Option<Expr>, PlanError> {
+        let span = function
+            .name
+            .0
+            .last()
+            .and_then(ObjectNamePart::as_ident)
+            .map(|ident| ident.span);
+        let position = span.and_then(|s| self.position(s));
+        let name = function_name(&function.name).map_err(|e| e.at(position))?;
+        function.name = ObjectName::from(vec![Ident::new(name.clone())]);
+        match determinism::classify(&name) {
+            Some(Clock::Now) => return Ok(Some(call("rc_now", vec![]))),
+            Some(Clock::Date) => {
+                return Ok(Some(call(
+                    "substr",
+                    vec![call("rc_now", vec![]), number("1"), number("10")],
+                )))
+            }
+            Some(Clock::Time) => {
+                return Ok(Some(call(
+                    "substr",
+                    vec![call("rc_now", vec![]), number("12")],
+                )))
+            }
+            Some(_) if self.mode == Mode::Write => {
+                return Err(determinism::refused(&name).at(position))
+            }
+            Some(Clock::Random) => return Ok(Some(random_fraction())),
+            Some(Clock::NonDeterministic) | None => {}
+        }
+        let Some(args) = plain_args(function) else {
+            return Ok(None);
+        };
+        Ok(match name.as_str() {
+            "char_length" | "character_length" => Some(call("length", args)),
+            "greatest" if args.len() > 1 => Some(call("max", args)),
+            "least" if args.len() > 1 => Some(call("min", args)),
+            "btrim" => Some(call("trim", args)),
+            "strpos" => Some(call("instr", args)),
+            "concat" => Some(concat(args)),
+            _ => None,
+        })
+    }
+}
+
+fn unsupported_expr(expr: &Expr) -> Result<(), PlanError> {
+    let what = match expr {
+        Expr::Interval(_) => "INTERVAL",
+        Expr::AtTimeZone { .. } => "AT TIME ZONE",
+        Expr::Array(_) => "ARRAY",
+        Expr::AnyOp { .. } => "ANY (array)",
+        Expr::AllOp { .. } => "ALL (array)",
+        Expr::SimilarTo { .. } => "SIMILAR TO",
+        Expr::Overlay { .. } => "OVERLAY",
+        Expr::ILike { any: true, .. } | Expr::Like { any: true, .. } => "LIKE ANY",
+        Expr::GroupingSets(_) | Expr::Cube(_) | Expr::Rollup(_) => "GROUPING SETS",
+        Expr::CompoundFieldAccess { .. } => "field access",
+        Expr::IsNormalized { .. } => "IS NORMALIZED",
+        Expr::Convert { .. } => "CONVERT",
+        Expr::Lambda(_) | Expr::Struct { .. } | Expr::Map(_) | Expr::Dictionary(_) => {
+            "this expression"
+        }
+        Expr::MatchAgainst { .. } | Expr::OuterJoin(_) | Expr::Prior(_) | Expr::Named { .. } => {
+            "this expression"
+        }
+        _ => return Ok(()),
+    };
+    Err(PlanError::unsupported(what))
+}
+
+fn function_name(name: &ObjectName) -> Result<String, PlanError> {
+    let parts: Vec<String> = name
+        .0
+        .iter()
+        .filter_map(ObjectNamePart::as_ident)
+        .map(|i| i.value.clone())
+        .collect();
+    match parts.as_slice() {
+        [name] => Ok(name.clone()),
+        [schema, name] if schema == "pg_catalog" => Ok(name.clone()),
+        _ => Err(PlanError::unsupported(format!("function {name}"))),
+    }
+}
+
+/// The arguments of a plain call `f(a, b)`, or `None` for calls with
+/// `DISTINCT`, `ORDER BY`, named arguments, `*`, `FILTER` or `OVER`.
+fn plain_args(function: &Function) -> Option<Vec<Expr>> {
+    let FunctionArguments::List(list) = &function.args else {
+        return None;
+    };
+    if list.duplicate_treatment.is_some()
+        || !list.clauses.is_empty()
+        || function.over.is_some()
+        || function.filter.is_some()
+    {
+        return None;
+    }
+    list.args
+        .iter()
+        .map(|arg| match arg {
+            FunctionArg::Unnamed(FunctionArgExpr::Expr(expr)) => Some(expr.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+fn cast(kind: &CastKind, inner: &Expr, data_type: &DataType) -> Result<Expr, PlanError> {
+    if !matches!(kind, CastKind::Cast | CastKind::DoubleColon) {
+        return Err(PlanError::unsupported(format!("{kind:?}")));
+    }
+    let Some(target) = types::cast_target(data_type)? else {
+        return Ok(bool_literal(inner).unwrap_or_else(|| Expr::Nested(Box::new(inner.clone()))));
+    };
+    Ok(Expr::Cast {
+        kind: CastKind::Cast,
+        expr: Box::new(inner.clone()),
+        data_type: sqlite_data_type(target),
+        format: None,
+    })
+}
+
+/// `'true'::bool` and friends, as PostgreSQL's boolean input accepts them.
+fn bool_literal(expr: &Expr) -> Option<Expr> {
+    let Expr::Value(ValueWithSpan {
+        value: Value::SingleQuotedString(text),
+        ..
+    }) = expr
+    else {
+        return None;
+    };
+    match text.trim().to_ascii_lowercase().as_str() {
+        "t" | "true" | "y" | "yes" | "on" | "1" => Some(number("1")),
+        "f" | "false" | "n" | "no" | "off" | "0" => Some(number("0")),
+        _ => None,
+    }
+}
+
+pub(crate) fn sqlite_data_type(ty: PgType) -> DataType {
+    match ty.sqlite_type() {
+        "INTEGER" => DataType::Integer(None),
+        "REAL" => DataType::Real,
+        "BLOB" => DataType::Blob(None),
+        _ => DataType::Text,
+    }
+}
+
+fn trim(
+    trim_where: &Option<TrimWhereField>,
+    trim_what: &Option<Box<Expr>>,
+    text: &Expr,
+    trim_characters: &Option<Vec<Expr>>,
+) -> Expr {
+    let function = match trim_where {
+        Some(TrimWhereField::Leading) => "ltrim",
+        Some(TrimWhereField::Trailing) => "rtrim",
+        Some(TrimWhereField::Both) | None => "trim",
+    };
+    let mut args = vec![text.clone()];
+    args.extend(trim_what.as_deref().cloned());
+    args.extend(trim_characters.iter().flatten().take(1).cloned());
+    call(function, args)
+}
+
+/// `extract(field from x)` via `strftime`; `epoch` via `unixepoch`.
+fn extract(field: &str, source: &Expr) -> Result<Expr, PlanError> {
+    let format = match field.to_ascii_uppercase().as_str() {
+        "YEAR" => "%Y",
+        "MONTH" => "%m",
+        "DAY" => "%d",
+        "HOUR" => "%H",
+        "MINUTE" => "%M",
+        "DOY" => "%j",
+        "DOW" => "%w",
+        "SECOND" => {
+            return Ok(cast_to(
+                call("strftime", vec![string("%f"), source.clone()]),
+                PgType::Float8,
+            ))
+        }
+        "EPOCH" => return Ok(call("unixepoch", vec![source.clone(), string("subsec")])),
+        other => return Err(PlanError::unsupported(format!("EXTRACT({other})"))),
+    };
+    Ok(cast_to(
+        call("strftime", vec![string(format), source.clone()]),
+        PgType::Int8,
+    ))
+}
+
+fn cast_to(expr: Expr, ty: PgType) -> Expr {
+    Expr::Cast {
+        kind: CastKind::Cast,
+        expr: Box::new(expr),
+        data_type: sqlite_data_type(ty),
+        format: None,
+    }
+}
+
+/// `concat(a, b)`: `(coalesce(a, '') || coalesce(b, ''))`, since `||` with NULL is NULL.
+fn concat(args: Vec<Expr>) -> Expr {
+    let mut parts = args
+        .into_iter()
+        .map(|arg| call("coalesce", vec![arg, string("")]));
+    let Some(first) = parts.next() else {
+        return string("");
+    };
+    let chained = parts.fold(first, |left, right| Expr::BinaryOp {
+        left: Box::new(left),
+        op: BinaryOperator::StringConcat,
+        right: Box::new(right),
+    });
+    Expr::Nested(Box::new(chained))
+}
+
+/// `random()` in reads: PostgreSQL's float in [0, 1) from SQLite's 64-bit integer.
+fn random_fraction() -> Expr {
+    Expr::Nested(Box::new(Expr::BinaryOp {
+        left: Box::new(call("abs", vec![call("random", vec![])])),
+        op: BinaryOperator::Divide,
+        right: Box::new(number("9223372036854775808.0")),
+    }))
+}
+
+pub(crate) fn call(name: &str, args: Vec<Expr>) -> Expr {
+    Expr::Function(Function {
+        name: ObjectName::from(vec![Ident::new(name)]),
+        uses_odbc_syntax: false,
+        parameters: FunctionArguments::None,
+        args: FunctionArguments::List(FunctionArgumentList {
+            duplicate_treatment: None,
+            args: args
+                .into_iter()
+                .map(|arg| FunctionArg::Unnamed(FunctionArgExpr::Expr(arg)))
+                .collect(),
+            clauses: vec![],
+        }),
+        filter: None,
+        null_treatment: None,
+        over: None,
+        within_group: vec![],
+    })
+}
+
+fn number(text: &str) -> Expr {
+    Expr::value(Value::Number(text.into(), false))
+}
+
+fn string(text: &str) -> Expr {
+    Expr::value(Value::SingleQuotedString(text.into()))
+}
+
+pub(crate) fn quoted(name: &str) -> Ident {
+    Ident::with_quote('"', name)
+}

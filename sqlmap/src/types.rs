@@ -1,0 +1,313 @@
+//! The PostgreSQL column types rowchain accepts, their OIDs, typmods and
+//! display names, and how each is stored in a SQLite `STRICT` table.
+
+use sqlparser::ast::{CharacterLength, DataType, ExactNumberInfo, TimezoneInfo};
+
+use crate::error::PlanError;
+
+/// A declared PostgreSQL column type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PgType {
+    Int2,
+    Int4,
+    Int8,
+    Numeric {
+        precision: Option<u32>,
+        scale: Option<u32>,
+    },
+    Float4,
+    Float8,
+    Text,
+    Varchar(Option<u32>),
+    Char(Option<u32>),
+    Bool,
+    Date,
+    Timestamp,
+    Timestamptz,
+    Bytea,
+    Json,
+    Jsonb,
+    Uuid,
+}
+
+/// A column type as declared: the type plus whether it was a `serial` pseudo-type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Declared {
+    pub ty: PgType,
+    pub serial: bool,
+}
+
+impl PgType {
+    /// The PostgreSQL type OID (`pg_type.oid`).
+    pub fn oid(&self) -> u32 {
+        match self {
+            PgType::Int2 => 21,
+            PgType::Int4 => 23,
+            PgType::Int8 => 20,
+            PgType::Numeric { .. } => 1700,
+            PgType::Float4 => 700,
+            PgType::Float8 => 701,
+            PgType::Text => 25,
+            PgType::Varchar(_) => 1043,
+            PgType::Char(_) => 1042,
+            PgType::Bool => 16,
+            PgType::Date => 1082,
+            PgType::Timestamp => 1114,
+            PgType::Timestamptz => 1184,
+            PgType::Bytea => 17,
+            PgType::Json => 114,
+            PgType::Jsonb => 3802,
+            PgType::Uuid => 2950,
+        }
+    }
+
+    /// PostgreSQL's `atttypmod`: length + 4 for character types,
+    /// `((precision << 16) | scale) + 4` for numeric, otherwise -1.
+    pub fn typmod(&self) -> i32 {
+        let modded = match *self {
+            PgType::Varchar(Some(n)) | PgType::Char(Some(n)) => i64::from(n) + 4,
+            PgType::Numeric {
+                precision: Some(p),
+                scale,
+            } => ((i64::from(p) << 16) | i64::from(scale.unwrap_or(0))) + 4,
+            _ => return -1,
+        };
+        i32::try_from(modded).unwrap_or(-1)
+    }
+
+    /// The column type in a SQLite `STRICT` table.
+    pub fn sqlite_type(&self) -> &'static str {
+        match self {
+            PgType::Int2 | PgType::Int4 | PgType::Int8 | PgType::Bool => "INTEGER",
+            PgType::Numeric { .. } | PgType::Float4 | PgType::Float8 => "REAL",
+            PgType::Bytea => "BLOB",
+            PgType::Text
+            | PgType::Varchar(_)
+            | PgType::Char(_)
+            | PgType::Date
+            | PgType::Timestamp
+            | PgType::Timestamptz
+            | PgType::Json
+            | PgType::Jsonb
+            | PgType::Uuid => "TEXT",
+        }
+    }
+
+    /// The name PostgreSQL's `format_type` prints, e.g. `character varying(20)`.
+    pub fn name(&self) -> String {
+        let with_length = |base: &str, n: &Option<u32>| match n {
+            Some(n) => format!("{base}({n})"),
+            None => base.to_string(),
+        };
+        match self {
+            PgType::Int2 => "smallint".into(),
+            PgType::Int4 => "integer".into(),
+            PgType::Int8 => "bigint".into(),
+            PgType::Numeric {
+                precision: Some(p),
+                scale,
+            } => {
+                format!("numeric({p},{})", scale.unwrap_or(0))
+            }
+            PgType::Numeric {
+                precision: None, ..
+            } => "numeric".into(),
+            PgType::Float4 => "real".into(),
+            PgType::Float8 => "double precision".into(),
+            PgType::Text => "text".into(),
+            PgType::Varchar(n) => with_length("character varying", n),
+            PgType::Char(n) => with_length("character", n),
+            PgType::Bool => "boolean".into(),
+            PgType::Date => "date".into(),
+            PgType::Timestamp => "timestamp without time zone".into(),
+            PgType::Timestamptz => "timestamp with time zone".into(),
+            PgType::Bytea => "bytea".into(),
+            PgType::Json => "json".into(),
+            PgType::Jsonb => "jsonb".into(),
+            PgType::Uuid => "uuid".into(),
+        }
+    }
+
+    /// The inverse of [`PgType::name`], for reading stored metadata back.
+    pub fn parse_name(s: &str) -> Option<PgType> {
+        let (base, args) = match s.split_once('(') {
+            Some((base, rest)) => (base, Some(rest.strip_suffix(')')?)),
+            None => (s, None),
+        };
+        let number = |text: &str| text.trim().parse::<u32>().ok();
+        let length = match args {
+            Some(text) if !base.starts_with("numeric") => Some(number(text)?),
+            _ => None,
+        };
+        let ty = match (base, args) {
+            ("smallint", None) => PgType::Int2,
+            ("integer", None) => PgType::Int4,
+            ("bigint", None) => PgType::Int8,
+            ("numeric", None) => PgType::Numeric {
+                precision: None,
+                scale: None,
+            },
+            ("numeric", Some(text)) => {
+                let (p, s) = text.split_once(',')?;
+                PgType::Numeric {
+                    precision: Some(number(p)?),
+                    scale: Some(number(s)?),
+                }
+            }
+            ("real", None) => PgType::Float4,
+            ("double precision", None) => PgType::Float8,
+            ("text", None) => PgType::Text,
+            ("character varying", _) => PgType::Varchar(length),
+            ("character", _) => PgType::Char(length),
+            ("boolean", None) => PgType::Bool,
+            ("date", None) => PgType::Date,
+            ("timestamp without time zone", None) => PgType::Timestamp,
+            ("timestamp with time zone", None) => PgType::Timestamptz,
+            ("bytea", None) => PgType::Bytea,
+            ("json", None) => PgType::Json,
+            ("jsonb", None) => PgType::Jsonb,
+            ("uuid", None) => PgType::Uuid,
+            _ => return None,
+        };
+        Some(ty)
+    }
+
+    /// The declared maximum length of `varchar(n)` / `char(n)`.
+    pub(crate) fn max_length(&self) -> Option<u32> {
+        match *self {
+            PgType::Varchar(n) | PgType::Char(n) => n,
+            _ => None,
+        }
+    }
+
+    pub(crate) fn is_integer(&self) -> bool {
+        matches!(self, PgType::Int2 | PgType::Int4 | PgType::Int8)
+    }
+}
+
+/// Maps a parsed column type to a [`PgType`], or 0A000 for types rowchain
+/// does not store.
+pub(crate) fn declared_type(data_type: &DataType) -> Result<Declared, PlanError> {
+    let plain = |ty| Ok(Declared { ty, serial: false });
+    match data_type {
+        DataType::Int2(_) | DataType::SmallInt(_) => plain(PgType::Int2),
+        DataType::Int(_) | DataType::Int4(_) | DataType::Integer(_) => plain(PgType::Int4),
+        DataType::Int8(_) | DataType::BigInt(_) => plain(PgType::Int8),
+        DataType::Numeric(info) | DataType::Decimal(info) | DataType::Dec(info) => {
+            numeric(info).map(|ty| Declared { ty, serial: false })
+        }
+        DataType::Real | DataType::Float4 => plain(PgType::Float4),
+        DataType::Float8 | DataType::DoublePrecision | DataType::Double(ExactNumberInfo::None) => {
+            plain(PgType::Float8)
+        }
+        DataType::Float(info) => plain(float(info)),
+        DataType::Text => plain(PgType::Text),
+        DataType::Varchar(n) | DataType::CharacterVarying(n) | DataType::CharVarying(n) => {
+            plain(PgType::Varchar(length(n, data_type)?))
+        }
+        DataType::Char(n) | DataType::Character(n) => {
+            plain(PgType::Char(Some(length(n, data_type)?.unwrap_or(1))))
+        }
+        DataType::Bool | DataType::Boolean => plain(PgType::Bool),
+        DataType::Date => plain(PgType::Date),
+        DataType::Timestamp(_, TimezoneInfo::None | TimezoneInfo::WithoutTimeZone) => {
+            plain(PgType::Timestamp)
+        }
+        DataType::Timestamp(_, TimezoneInfo::WithTimeZone | TimezoneInfo::Tz) => {
+            plain(PgType::Timestamptz)
+        }
+        DataType::Bytea => plain(PgType::Bytea),
+        DataType::JSON => plain(PgType::Json),
+        DataType::JSONB => plain(PgType::Jsonb),
+        DataType::Uuid => plain(PgType::Uuid),
+        DataType::Custom(name, modifiers) if modifiers.is_empty() => custom(&name.to_string()),
+        other => Err(unsupported_type(other)),
+    }
+}
+
+fn custom(name: &str) -> Result<Declared, PlanError> {
+    let serial = |ty| Ok(Declared { ty, serial: true });
+    match name.to_ascii_lowercase().as_str() {
+        "serial" | "serial4" => serial(PgType::Int4),
+        "bigserial" | "serial8" => serial(PgType::Int8),
+        "smallserial" | "serial2" => serial(PgType::Int2),
+        "bpchar" => Ok(Declared {
+            ty: PgType::Char(None),
+            serial: false,
+        }),
+        "timestamptz" => Ok(Declared {
+            ty: PgType::Timestamptz,
+            serial: false,
+        }),
+        _ => Err(PlanError::unsupported(format!("type \"{name}\""))),
+    }
+}
+
+fn unsupported_type(data_type: &DataType) -> PlanError {
+    PlanError::unsupported(format!("type \"{}\"", data_type.to_string().to_lowercase()))
+}
+
+fn numeric(info: &ExactNumberInfo) -> Result<PgType, PlanError> {
+    let to_u32 = |n: u64| u32::try_from(n).ok().filter(|&n| (1..=1000).contains(&n));
+    let invalid = || PlanError::new("22023", "NUMERIC precision must be between 1 and 1000");
+    match *info {
+        ExactNumberInfo::None => Ok(PgType::Numeric {
+            precision: None,
+            scale: None,
+        }),
+        ExactNumberInfo::Precision(p) => Ok(PgType::Numeric {
+            precision: Some(to_u32(p).ok_or_else(invalid)?),
+            scale: Some(0),
+        }),
+        ExactNumberInfo::PrecisionAndScale(p, s) => {
+            let precision = to_u32(p).ok_or_else(invalid)?;
+            let scale = u32::try_from(s)
+                .ok()
+                .filter(|&s| s <= precision)
+                .ok_or_else(|| {
+                    PlanError::new("22023", "NUMERIC scale must be between 0 and precision")
+                })?;
+            Ok(PgType::Numeric {
+                precision: Some(precision),
+                scale: Some(scale),
+            })
+        }
+    }
+}
+
+/// PostgreSQL: `float(p)` with p <= 24 is real, otherwise double precision.
+fn float(info: &ExactNumberInfo) -> PgType {
+    match info {
+        ExactNumberInfo::Precision(p) | ExactNumberInfo::PrecisionAndScale(p, _) if *p <= 24 => {
+            PgType::Float4
+        }
+        _ => PgType::Float8,
+    }
+}
+
+fn length(n: &Option<CharacterLength>, data_type: &DataType) -> Result<Option<u32>, PlanError> {
+    match n {
+        None => Ok(None),
+        Some(CharacterLength::IntegerLength { length, .. }) => u32::try_from(*length)
+            .ok()
+            .filter(|&n| (1..=10_485_760).contains(&n))
+            .map(Some)
+            .ok_or_else(|| {
+                PlanError::new(
+                    "22023",
+                    format!("length for type {data_type} must be between 1 and 10485760"),
+                )
+            }),
+        Some(CharacterLength::Max) => Err(unsupported_type(data_type)),
+    }
+}
+
+/// The SQLite type a PostgreSQL cast target becomes, or `None` for `bool`
+/// (casts to bool keep the value: booleans are stored as 0/1 already).
+pub(crate) fn cast_target(data_type: &DataType) -> Result<Option<PgType>, PlanError> {
+    let declared = declared_type(data_type)?;
+    if declared.serial {
+        return Err(unsupported_type(data_type));
+    }
+    Ok(Some(declared.ty).filter(|ty| *ty != PgType::Bool))
+}

@@ -1,0 +1,236 @@
+//! Data-driven planner tests: every case in `CASES` is planned and its
+//! result printed into `cases.txt` (`UPDATE_EXPECT=1` rewrites it).
+
+use expect_test::expect_file;
+use sqlmap::{plan, ColumnDef, DdlPlan, Plan, PlanError};
+
+const CASES: &[&str] = &[
+    // -- empty input and multi-statement strings
+    "",
+    "   \n\t ",
+    "-- only a comment\n/* and another */",
+    "SELECT 1; SELECT 2;",
+    "BEGIN; INSERT INTO t (a) VALUES ($1); COMMIT",
+    // -- reads
+    "SELECT * FROM t",
+    "select A, \"B\" from Accounts as X where x.a = $2 and b = $1",
+    "SELECT a FROM public.t WHERE flag = TRUE OR other = false",
+    "SELECT t.a, u.b FROM t JOIN u ON t.id = u.t_id LEFT JOIN v USING (id) ORDER BY 1 DESC LIMIT 10 OFFSET 5",
+    "SELECT a FROM t OFFSET 3",
+    "WITH recent AS (SELECT * FROM orders WHERE id > 10) SELECT * FROM recent JOIN customers c ON c.id = recent.cid",
+    "SELECT a FROM t UNION ALL SELECT b FROM u EXCEPT SELECT c FROM v",
+    "SELECT * FROM t WHERE id IN (SELECT t_id FROM u) AND EXISTS (SELECT 1 FROM w WHERE w.x = t.x)",
+    "VALUES (1, 'a'), (2, 'b')",
+    "SELECT x::int, CAST(y AS text), z::numeric(10,2), w::float8, v::bigint, b::bool, 'yes'::boolean, d::date, j::jsonb",
+    "SELECT name FROM people WHERE name ILIKE 'al%' AND city NOT ILIKE $1",
+    "SELECT char_length(a), character_length(b), substring(c from 2 for 3), substring(c from 2), position('x' in d), greatest(1, 2, 3), least(a, b), btrim(e), strpos(f, 'g'), concat(a, 'b', c), lower(unknown_fn(a))",
+    "SELECT trim(both 'x' from a), trim(leading from b), trim(trailing 'y' from c)",
+    "SELECT extract(year from created), extract(epoch from created) FROM t",
+    "SELECT a || b, CASE WHEN a > 1 THEN 'big' ELSE 'small' END, a BETWEEN 1 AND 5, a IS NULL, count(*), sum(DISTINCT b) FROM t GROUP BY a, b HAVING count(*) > 1",
+    "SELECT now(), current_timestamp, current_date, localtimestamp, transaction_timestamp(), statement_timestamp()",
+    "SELECT random(), gen_random_uuid()",
+    "SELECT E'a\\nb', $$dollar$$, DATE '2024-01-02'",
+    "SELECT * FROM rowchain.blocks b JOIN rowchain.transactions t ON t.height = b.height",
+    "SELECT * FROM t FOR UPDATE",
+    "SELECT * FROM t WHERE a = ANY($1)",
+    "SELECT now() + interval '1 day'",
+    "SELECT DISTINCT ON (a) a FROM t",
+    // -- reserved names, schemas, system views
+    "SELECT * FROM sqlite_master",
+    "SELECT __rc_secret FROM t",
+    "SELECT * FROM other.t",
+    "SELECT * FROM pg_catalog.pg_class",
+    "SELECT * FROM rowchain.nothing",
+    "INSERT INTO rowchain.blocks (height) VALUES (1)",
+    "DELETE FROM rowchain.transactions",
+    "CREATE TABLE __rc_x (id int PRIMARY KEY)",
+    "CREATE TABLE t (sqlite_col int)",
+    // -- inserts
+    "INSERT INTO t (a, b) VALUES (1, 'x'), ($1, $2)",
+    "INSERT INTO Public.T VALUES ($3, now(), current_date)",
+    "INSERT INTO t DEFAULT VALUES",
+    "INSERT INTO t (a) SELECT b FROM u WHERE c > $1",
+    "INSERT INTO t (id, n) VALUES ($1, $2) ON CONFLICT (id) DO UPDATE SET n = EXCLUDED.n RETURNING *",
+    "INSERT INTO t (id) VALUES (1) ON CONFLICT DO NOTHING",
+    "INSERT INTO t (id) SELECT id FROM u ON CONFLICT (id) DO NOTHING",
+    "INSERT INTO t (id) VALUES (1) ON CONFLICT DO UPDATE SET id = 2",
+    "INSERT INTO t (id) VALUES (1) ON CONFLICT ON CONSTRAINT t_pkey DO NOTHING",
+    "INSERT INTO t (id, at) VALUES (1, random())",
+    "INSERT INTO t (id) VALUES (gen_random_uuid())",
+    "INSERT INTO t (id) VALUES (uuid_generate_v4())",
+    "INSERT INTO t (x) VALUES (clock_timestamp())",
+    "INSERT INTO t (x) VALUES (last_insert_rowid())",
+    "INSERT INTO t (x) SELECT 1 WHERE random() > 0.5",
+    "INSERT INTO t (__rc_x) VALUES (1)",
+    // -- updates and deletes
+    "UPDATE t SET a = a + 1, b = $1 WHERE id = $2 RETURNING a, b",
+    "UPDATE t SET total = u.total FROM u WHERE t.id = u.id",
+    "UPDATE t SET at = now(), touched = TRUE WHERE id IN (SELECT t_id FROM u)",
+    "UPDATE t SET x = random()",
+    "DELETE FROM t WHERE id = $1 RETURNING *",
+    "DELETE FROM t WHERE id IN (SELECT id FROM t WHERE a > 3)",
+    "DELETE FROM t USING u WHERE t.a = u.a",
+    // -- create table: every type
+    "CREATE TABLE all_types (a int2, b smallint, c int4, d int, e integer, f int8, g bigint, h numeric(10,2), i decimal, j real, k float4, l double precision, m float8, n float, o text, p varchar(20), q character varying(5), r char(3), s character(2), t bpchar, u boolean, v bool, w date, x timestamp, y timestamp without time zone, z timestamptz, aa timestamp with time zone, ab bytea, ac json, ad jsonb, ae uuid)",
+    "CREATE TABLE s1 (id serial PRIMARY KEY, n text)",
+    "CREATE TABLE s2 (id bigserial PRIMARY KEY)",
+    "CREATE TABLE s3 (id smallserial, PRIMARY KEY (id))",
+    "CREATE TABLE s4 (id int, n serial, PRIMARY KEY (id))",
+    "CREATE TABLE s5 (a int, b text, PRIMARY KEY (a, b))",
+    "CREATE TABLE s6 (k text PRIMARY KEY, v int NOT NULL DEFAULT 0 CHECK (v >= 0))",
+    "CREATE TABLE IF NOT EXISTS Orders (id serial PRIMARY KEY, customer_id int NOT NULL REFERENCES customers(id) ON DELETE CASCADE ON UPDATE RESTRICT, code varchar(8) UNIQUE, created timestamptz DEFAULT now(), CONSTRAINT positive CHECK (id > 0), UNIQUE (customer_id, code), FOREIGN KEY (code) REFERENCES codes (code) ON DELETE SET NULL)",
+    "CREATE TABLE s7 (id int PRIMARY KEY, b int, PRIMARY KEY (b))",
+    "CREATE TABLE s8 (a money)",
+    "CREATE TABLE s9 (a int[])",
+    "CREATE TABLE s10 (id uuid PRIMARY KEY DEFAULT gen_random_uuid())",
+    "CREATE TABLE s11 (id int PRIMARY KEY, r float8 DEFAULT random())",
+    "CREATE TABLE s12 (id int PRIMARY KEY, d date DEFAULT current_date, ok bool DEFAULT TRUE)",
+    "CREATE TEMP TABLE tt (a int)",
+    "CREATE TABLE ta AS SELECT * FROM t",
+    "CREATE TABLE rowchain.blocks (a int)",
+    "CREATE TABLE other.x (a int)",
+    // -- drop, alter, index
+    "DROP TABLE t",
+    "DROP TABLE IF EXISTS a, public.B CASCADE",
+    "DROP TABLE rowchain.blocks",
+    "ALTER TABLE t RENAME TO u",
+    "ALTER TABLE t ADD COLUMN c varchar(10) NOT NULL DEFAULT 'x'",
+    "ALTER TABLE t ADD d int",
+    "ALTER TABLE t ADD COLUMN e timestamptz DEFAULT now()",
+    "ALTER TABLE t ADD COLUMN f int UNIQUE",
+    "ALTER TABLE t RENAME COLUMN a TO b",
+    "ALTER TABLE t RENAME COLUMN a TO sqlite_b",
+    "ALTER TABLE t DROP COLUMN a",
+    "CREATE INDEX idx_t_a ON t (a)",
+    "CREATE UNIQUE INDEX IF NOT EXISTS i ON t (a, b DESC)",
+    "CREATE INDEX ON t (lower(name))",
+    "CREATE INDEX p ON t (a) WHERE b > 0",
+    "CREATE INDEX __rc_i ON t (a)",
+    "DROP INDEX i",
+    "DROP INDEX IF EXISTS i, j",
+    // -- transactions and session
+    "BEGIN",
+    "BEGIN ISOLATION LEVEL SERIALIZABLE",
+    "START TRANSACTION READ WRITE",
+    "COMMIT",
+    "END",
+    "ROLLBACK",
+    "ABORT",
+    "SAVEPOINT Sp1",
+    "RELEASE SAVEPOINT sp1",
+    "RELEASE sp1",
+    "ROLLBACK TO SAVEPOINT sp1",
+    "SET search_path = public",
+    "SET application_name TO 'psql'",
+    "SET TIME ZONE 'UTC'",
+    "SET extra_float_digits = 3",
+    "SHOW server_version",
+    "SHOW TRANSACTION ISOLATION LEVEL",
+    "RESET ALL",
+    "RESET statement_timeout",
+    "SET SESSION CHARACTERISTICS AS TRANSACTION ISOLATION LEVEL SERIALIZABLE",
+    "SET TRANSACTION READ ONLY",
+    // -- unsupported statements
+    "CREATE VIEW v AS SELECT 1",
+    "CREATE TRIGGER trg AFTER INSERT ON t FOR EACH ROW EXECUTE FUNCTION f()",
+    "CREATE FUNCTION f() RETURNS int AS 'select 1' LANGUAGE sql",
+    "DROP VIEW v",
+    "TRUNCATE t",
+    "VACUUM",
+    "COPY t FROM STDIN",
+    "EXPLAIN SELECT 1",
+    // -- parse errors with positions
+    "SELECT 1 +",
+    "SELECT\n  foo bar baz",
+    "SELEC 1",
+    "INSERT INTO t VALUES (1",
+    "SELECT 1; SELEC 2",
+    "SELECT $0",
+];
+
+fn describe(result: Result<Vec<Plan>, PlanError>) -> String {
+    match result {
+        Err(e) => {
+            let mut line = format!("ERROR {}: {}", e.sqlstate, e.message);
+            if let Some(hint) = e.hint {
+                line.push_str(&format!("\n  hint: {hint}"));
+            }
+            if let Some(position) = e.position {
+                line.push_str(&format!("\n  position: {position}"));
+            }
+            line
+        }
+        Ok(plans) if plans.is_empty() => "(no statements)".to_string(),
+        Ok(plans) => plans
+            .iter()
+            .map(describe_plan)
+            .collect::<Vec<_>>()
+            .join("\n"),
+    }
+}
+
+/// `name type(oid)[ not null][ serial][ default]`.
+fn describe_column(column: &ColumnDef) -> String {
+    let mut text = format!("{} {}({})", column.name, column.ty.name(), column.ty.oid());
+    for (flag, word) in [
+        (column.not_null, "not null"),
+        (column.serial, "serial"),
+        (column.has_default, "default"),
+    ] {
+        if flag {
+            text.push(' ');
+            text.push_str(word);
+        }
+    }
+    text
+}
+
+fn describe_plan(plan: &Plan) -> String {
+    match plan {
+        Plan::Read(read) => format!(
+            "READ tables={:?} params={}\n  {}",
+            read.tables, read.param_count, read.sqlite
+        ),
+        Plan::Write(write) => format!(
+            "WRITE {:?} table={:?} reads={:?} returning={} params={}\n  {}",
+            write.kind,
+            write.table,
+            write.tables_read,
+            write.returning,
+            write.param_count,
+            write.sqlite
+        ),
+        Plan::Ddl(DdlPlan::CreateTable(create)) => {
+            let columns: Vec<String> = create.columns.iter().map(describe_column).collect();
+            format!(
+                "CREATE TABLE {:?} if_not_exists={} pk={:?}\n  columns: {}\n  {}",
+                create.name,
+                create.if_not_exists,
+                create.primary_key,
+                columns.join(", "),
+                create.sqlite
+            )
+        }
+        Plan::Ddl(DdlPlan::AddColumn {
+            table,
+            column,
+            sqlite,
+        }) => {
+            format!(
+                "ADD COLUMN table={table:?} column: {}\n  {sqlite}",
+                describe_column(column)
+            )
+        }
+        Plan::Ddl(ddl) => format!("DDL {ddl:?}"),
+        other => format!("{other:?}"),
+    }
+}
+
+#[test]
+fn cases() {
+    let mut out = String::new();
+    for sql in CASES {
+        out.push_str(&format!("== {sql}\n{}\n\n", describe(plan(sql))));
+    }
+    expect_file!["cases.txt"].assert_eq(&out);
+}

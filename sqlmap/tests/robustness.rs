@@ -1,0 +1,109 @@
+//! Odd inputs never panic, and type metadata round-trips.
+
+use sqlmap::{plan, PgType};
+
+#[test]
+fn odd_inputs_do_not_panic() {
+    let deep_parens = format!("SELECT {}1{}", "(".repeat(200), ")".repeat(200));
+    let deep_subqueries = format!("SELECT {}1{}", "(SELECT ".repeat(40), ")".repeat(40));
+    let long_in = format!("SELECT 1 WHERE a IN ({})", vec!["1"; 5000].join(","));
+    let inputs = [
+        "",
+        ";",
+        ";;",
+        "\0",
+        "'",
+        "\"",
+        "$",
+        "$$",
+        "$1",
+        "$99999999999999999999",
+        "SELECT $",
+        "SELECT 'unterminated",
+        "SELECT \"x",
+        "/* unterminated",
+        "SELECT 1e999999",
+        "ñ ☃ 𝄞",
+        "SELECT 'ñ' ILIKE 'Ñ'",
+        "INSERT",
+        "CREATE TABLE",
+        "CREATE TABLE t ()",
+        "CREATE TABLE t (a varchar(0))",
+        "CREATE TABLE t (a numeric(2000, 1))",
+        "CREATE TABLE t (a numeric(5, 9))",
+        "CREATE TABLE t (a char(99999999999))",
+        "ALTER TABLE",
+        "DROP",
+        "SET",
+        "SHOW",
+        "RESET",
+        "SELECT ?",
+        "SELECT * FROM a.b.c.d",
+        "SELECT concat()",
+        "SELECT substring('x')",
+        "SELECT trim(a, 'b')",
+        "UPDATE t SET (a, b) = (1, 2)",
+        &deep_parens,
+        &deep_subqueries,
+        &long_in,
+    ];
+    for sql in inputs {
+        let _ = plan(sql);
+    }
+}
+
+#[test]
+fn type_names_round_trip() {
+    let all = [
+        PgType::Int2,
+        PgType::Int4,
+        PgType::Int8,
+        PgType::Numeric {
+            precision: None,
+            scale: None,
+        },
+        PgType::Numeric {
+            precision: Some(10),
+            scale: Some(2),
+        },
+        PgType::Float4,
+        PgType::Float8,
+        PgType::Text,
+        PgType::Varchar(None),
+        PgType::Varchar(Some(20)),
+        PgType::Char(Some(3)),
+        PgType::Bool,
+        PgType::Date,
+        PgType::Timestamp,
+        PgType::Timestamptz,
+        PgType::Bytea,
+        PgType::Json,
+        PgType::Jsonb,
+        PgType::Uuid,
+    ];
+    for ty in all {
+        assert_eq!(PgType::parse_name(&ty.name()), Some(ty), "{}", ty.name());
+    }
+    assert_eq!(PgType::parse_name("money"), None);
+    assert_eq!(PgType::Varchar(Some(20)).typmod(), 24);
+    assert_eq!(
+        PgType::Numeric {
+            precision: Some(10),
+            scale: Some(2)
+        }
+        .typmod(),
+        (10 << 16 | 2) + 4
+    );
+    assert_eq!(PgType::Int4.typmod(), -1);
+    let oids: Vec<u32> = all.iter().map(PgType::oid).collect();
+    assert_eq!(
+        oids,
+        [
+            21, 23, 20, 1700, 1700, 700, 701, 25, 1043, 1043, 1042, 16, 1082, 1114, 1184, 17, 114,
+            3802, 2950
+        ]
+    );
+    assert_eq!(PgType::Bytea.sqlite_type(), "BLOB");
+    assert_eq!(PgType::Bool.sqlite_type(), "INTEGER");
+    assert_eq!(PgType::Timestamptz.name(), "timestamp with time zone");
+}
