@@ -1,0 +1,405 @@
+//! The chain: the ledger, the state tree and the executor kept in step.
+//!
+//! [`Chain`] implements [`Application`], the interface a BFT engine drives:
+//! propose a block from the pool, verify someone else's proposal by executing
+//! it and comparing roots, and commit a finalized block. A block executed by
+//! `propose` or `verify` stays *pending* (its SQLite transaction open) until
+//! `commit` stores it durably and commits the view, or `abort` drops it.
+//!
+//! Crash safety: the ledger write (fsync) comes before the SQLite commit, so
+//! the view is never ahead of the ledger; on open, blocks the view has not
+//! applied are replayed.
+
+use crate::block::{receipts_root, tx_root, Block, Certificate, Header, Receipt};
+use crate::crypto::{Hash, PublicKey, ZERO_HASH};
+use crate::executor::{Changes, ExecError, Executor};
+use crate::genesis::Genesis;
+use crate::ledger::{Ledger, Overlay, StoreError};
+use crate::state_tree::{self, Node, TreeError};
+use crate::tx::SignedTx;
+use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Instant;
+
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ChainError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Exec(#[from] ExecError),
+    #[error(transparent)]
+    Tree(#[from] TreeError),
+    #[error("block {height} is invalid: {reason}")]
+    InvalidBlock { height: u64, reason: String },
+    #[error("the ledger and the SQLite view disagree: {0}")]
+    Diverged(String),
+}
+
+/// Why a tx offered for a block was left out of it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Rejection {
+    BadSignature,
+    WrongChain,
+    UnknownAccount,
+    Expired,
+    AlreadyExecuted,
+}
+
+impl Rejection {
+    pub fn message(&self) -> &'static str {
+        match self {
+            Rejection::BadSignature => "invalid signature",
+            Rejection::WrongChain => "the transaction is for another chain",
+            Rejection::UnknownAccount => "the signing account does not exist on this chain",
+            Rejection::Expired => "the transaction expired before it could be included in a block",
+            Rejection::AlreadyExecuted => "the transaction was already executed",
+        }
+    }
+}
+
+/// A block the engine may propose, and the txs that could not go into it.
+pub struct Proposal {
+    pub block: Block,
+    pub rejected: Vec<(Hash, Rejection)>,
+}
+
+/// The interface a consensus engine drives.
+pub trait Application {
+    /// Builds and executes a block on top of the head from `candidates`.
+    fn propose(&mut self, candidates: Vec<SignedTx>, timestamp_ms: u64, proposer: PublicKey) -> Result<Proposal, ChainError>;
+    /// Executes a proposed block and checks every root in its header.
+    fn verify(&mut self, block: &Block) -> Result<(), ChainError>;
+    /// Makes a finalized block durable and visible; returns its receipts.
+    fn commit(&mut self, block: Block) -> Result<Vec<Receipt>, ChainError>;
+    /// Drops a pending block that was not finalized.
+    fn abort(&mut self) -> Result<(), ChainError>;
+}
+
+/// Where block production spends its time, summed since start (µs).
+#[derive(Debug, Default)]
+pub struct Timings {
+    pub signatures_us: AtomicU64,
+    pub execute_us: AtomicU64,
+    pub tree_us: AtomicU64,
+    pub ledger_us: AtomicU64,
+    pub view_commit_us: AtomicU64,
+    pub blocks: AtomicU64,
+    pub txs: AtomicU64,
+}
+
+impl Timings {
+    fn add(counter: &AtomicU64, since: Instant) {
+        counter.fetch_add(since.elapsed().as_micros() as u64, Ordering::Relaxed);
+    }
+
+    /// Per committed tx, in µs.
+    pub fn per_tx(&self) -> serde_json::Value {
+        let txs = self.txs.load(Ordering::Relaxed).max(1) as f64;
+        let f = |c: &AtomicU64| (c.load(Ordering::Relaxed) as f64 / txs * 100.0).round() / 100.0;
+        serde_json::json!({
+            "signature_verify": f(&self.signatures_us),
+            "execute": f(&self.execute_us),
+            "state_tree": f(&self.tree_us),
+            "ledger_write_fsync": f(&self.ledger_us),
+            "sqlite_commit": f(&self.view_commit_us),
+            "blocks": self.blocks.load(Ordering::Relaxed),
+            "txs": self.txs.load(Ordering::Relaxed),
+        })
+    }
+}
+
+struct Pending {
+    block_hash: Hash,
+    receipts: Vec<Receipt>,
+    nodes: Vec<(Hash, Node)>,
+}
+
+pub struct Chain {
+    genesis: Genesis,
+    ledger: Arc<Ledger>,
+    exec: Executor,
+    head: Header,
+    head_hash: Hash,
+    pending: Option<Pending>,
+    timings: Arc<Timings>,
+}
+
+impl Chain {
+    /// Opens the chain, creating the genesis block when the ledger is empty and
+    /// replaying blocks the SQLite view has not applied.
+    pub fn open(genesis: Genesis, ledger: Arc<Ledger>, exec: Executor, validator: Option<&crate::crypto::SecretKey>) -> Result<Self, ChainError> {
+        let mut exec = exec;
+        let head_height = match ledger.head()? {
+            Some(h) => h,
+            None => {
+                let key = validator.ok_or_else(|| ChainError::Diverged("an empty ledger needs the validator key to create genesis".into()))?;
+                let (block, nodes) = genesis_block(&genesis, &ledger, &mut exec, key)?;
+                ledger.append(&block, &[], &nodes)?;
+                exec.commit_block()?;
+                0
+            }
+        };
+        let head = ledger.block(head_height)?.ok_or_else(|| ChainError::Diverged(format!("head block {head_height} missing")))?;
+        let mut chain =
+            Chain { genesis, ledger, exec, head_hash: head.hash(), head: head.header, pending: None, timings: Arc::default() };
+        chain.replay()?;
+        Ok(chain)
+    }
+
+    fn replay(&mut self) -> Result<(), ChainError> {
+        let applied = match self.exec.applied()? {
+            Some(a) => a.height,
+            None => {
+                // A fresh view beside an existing ledger: rebuild it from genesis.
+                let g0 = self.ledger.block(0)?.ok_or_else(|| ChainError::Diverged("genesis block missing".into()))?;
+                let key_free = genesis_state(&self.genesis, &mut self.exec, g0.header.timestamp_ms)?;
+                let root = state_tree::apply(self.ledger.as_ref(), &state_tree::EMPTY_ROOT, &key_free)?.root;
+                if root != g0.header.state_root {
+                    return Err(ChainError::Diverged("genesis state root differs from block 0".into()));
+                }
+                self.exec.finish_block(&g0.header, &g0.hash(), 0)?;
+                self.exec.commit_block()?;
+                0
+            }
+        };
+        if applied > self.head.height {
+            return Err(ChainError::Diverged(format!(
+                "the SQLite view has applied block {applied} but the ledger ends at {}",
+                self.head.height
+            )));
+        }
+        let applied_hash = self.ledger.block(applied)?.map(|b| b.hash());
+        if applied_hash != self.exec.applied()?.map(|a| a.block_hash) {
+            return Err(ChainError::Diverged(format!("the SQLite view's block {applied} is not the ledger's")));
+        }
+        for h in applied + 1..=self.head.height {
+            let block = self.ledger.block(h)?.ok_or_else(|| ChainError::Diverged(format!("block {h} missing")))?;
+            let parent = self.ledger.block(h - 1)?.ok_or_else(|| ChainError::Diverged(format!("block {} missing", h - 1)))?;
+            let (receipts, nodes) = self.execute(&parent.header, &block)?;
+            drop(nodes); // already in the ledger
+            let stored = self.ledger.receipts(h)?.unwrap_or_default();
+            if stored != receipts {
+                return Err(ChainError::Diverged(format!("replaying block {h} gave different receipts")));
+            }
+            self.exec.commit_block()?;
+        }
+        Ok(())
+    }
+
+    pub fn head(&self) -> (&Header, Hash) {
+        (&self.head, self.head_hash)
+    }
+
+    pub fn genesis(&self) -> &Genesis {
+        &self.genesis
+    }
+
+    pub fn ledger(&self) -> &Arc<Ledger> {
+        &self.ledger
+    }
+
+    pub fn executor(&self) -> &Executor {
+        &self.exec
+    }
+
+    pub fn timings(&self) -> Arc<Timings> {
+        self.timings.clone()
+    }
+
+    fn check_tx(&self, tx: &SignedTx, timestamp_ms: u64, in_block: &HashSet<Hash>) -> Result<Option<Rejection>, ChainError> {
+        Ok(if tx.body.chain_id != self.genesis.chain_id {
+            Some(Rejection::WrongChain)
+        } else if self.exec.account_name(&tx.body.account.0).is_none() {
+            Some(Rejection::UnknownAccount)
+        } else if tx.body.expires_at_ms <= timestamp_ms {
+            Some(Rejection::Expired)
+        } else if in_block.contains(&tx.hash()) || self.exec.seen(&tx.hash())? {
+            Some(Rejection::AlreadyExecuted)
+        } else {
+            None
+        })
+    }
+
+    /// Executes `block` on top of `parent` in a new SQLite transaction, which
+    /// is left open. Checks the tx root, every tx's admission and the state
+    /// and receipts roots against the header.
+    fn execute(&mut self, parent: &Header, block: &Block) -> Result<(Vec<Receipt>, Vec<(Hash, Node)>), ChainError> {
+        let h = &block.header;
+        let invalid = |reason: String| ChainError::InvalidBlock { height: h.height, reason };
+        if h.height != parent.height + 1 || h.prev_hash != parent.hash() || h.chain_id != self.genesis.chain_id {
+            return Err(invalid("does not extend the head".into()));
+        }
+        if h.timestamp_ms <= parent.timestamp_ms {
+            return Err(invalid("timestamp is not after its parent's".into()));
+        }
+        if tx_root(&block.txs) != h.tx_root {
+            return Err(invalid("tx root does not match its txs".into()));
+        }
+        if let Some(i) = crate::tx::verify_signatures(&block.txs).iter().position(|ok| !ok) {
+            return Err(invalid(format!("tx {i} has an invalid signature")));
+        }
+        self.exec.begin_block(h.timestamp_ms)?;
+        let result = self.execute_txs(parent, block);
+        if result.is_err() {
+            self.exec.abort_block()?;
+        }
+        result
+    }
+
+    fn execute_txs(&mut self, parent: &Header, block: &Block) -> Result<(Vec<Receipt>, Vec<(Hash, Node)>), ChainError> {
+        let h = &block.header;
+        let mut changes = Changes::new();
+        let mut receipts = Vec::with_capacity(block.txs.len());
+        let mut in_block = HashSet::with_capacity(block.txs.len());
+        for (i, tx) in block.txs.iter().enumerate() {
+            if let Some(r) = self.check_tx(tx, h.timestamp_ms, &in_block)? {
+                return Err(ChainError::InvalidBlock { height: h.height, reason: format!("tx {i}: {}", r.message()) });
+            }
+            in_block.insert(tx.hash());
+            receipts.push(self.exec.execute_tx(tx, h.height, i as u32, &mut changes)?);
+        }
+        let update = state_tree::apply(self.ledger.as_ref(), &parent.state_root, &changes)?;
+        if update.root != h.state_root {
+            return Err(ChainError::InvalidBlock { height: h.height, reason: "state root does not match execution".into() });
+        }
+        if receipts_root(&receipts) != h.receipts_root {
+            return Err(ChainError::InvalidBlock { height: h.height, reason: "receipts root does not match execution".into() });
+        }
+        self.exec.finish_block(h, &block.hash(), block.txs.len())?;
+        Ok((receipts, update.created))
+    }
+}
+
+impl Application for Chain {
+    fn propose(&mut self, candidates: Vec<SignedTx>, timestamp_ms: u64, proposer: PublicKey) -> Result<Proposal, ChainError> {
+        assert!(self.pending.is_none(), "propose while a block is pending");
+        let timestamp_ms = timestamp_ms.max(self.head.timestamp_ms + 1);
+        let height = self.head.height + 1;
+        let t = Instant::now();
+        let sig_ok = crate::tx::verify_signatures(&candidates);
+        Timings::add(&self.timings.signatures_us, t);
+        let t = Instant::now();
+        self.exec.begin_block(timestamp_ms)?;
+        let mut rejected = Vec::new();
+        let mut txs = Vec::with_capacity(candidates.len());
+        let mut receipts = Vec::with_capacity(candidates.len());
+        let mut changes = Changes::new();
+        let mut in_block = HashSet::with_capacity(candidates.len());
+        for (tx, ok) in candidates.into_iter().zip(sig_ok) {
+            let why = if ok { self.check_tx(&tx, timestamp_ms, &in_block)? } else { Some(Rejection::BadSignature) };
+            if let Some(r) = why {
+                rejected.push((tx.hash(), r));
+                continue;
+            }
+            in_block.insert(tx.hash());
+            receipts.push(self.exec.execute_tx(&tx, height, txs.len() as u32, &mut changes)?);
+            txs.push(tx);
+        }
+        Timings::add(&self.timings.execute_us, t);
+        let t = Instant::now();
+        let update = match state_tree::apply(self.ledger.as_ref(), &self.head.state_root, &changes) {
+            Ok(u) => u,
+            Err(e) => {
+                self.exec.abort_block()?;
+                return Err(e.into());
+            }
+        };
+        Timings::add(&self.timings.tree_us, t);
+        let header = Header {
+            chain_id: self.genesis.chain_id.clone(),
+            height,
+            prev_hash: self.head_hash,
+            timestamp_ms,
+            proposer,
+            tx_root: tx_root(&txs),
+            receipts_root: receipts_root(&receipts),
+            state_root: update.root,
+        };
+        let block = Block { header, txs, certificate: Certificate::default() };
+        let block_hash = block.hash();
+        self.exec.finish_block(&block.header, &block_hash, block.txs.len())?;
+        self.pending = Some(Pending { block_hash, receipts, nodes: update.created });
+        Ok(Proposal { block, rejected })
+    }
+
+    fn verify(&mut self, block: &Block) -> Result<(), ChainError> {
+        assert!(self.pending.is_none(), "verify while a block is pending");
+        let parent = self.head.clone();
+        let (receipts, nodes) = self.execute(&parent, block)?;
+        self.pending = Some(Pending { block_hash: block.hash(), receipts, nodes });
+        Ok(())
+    }
+
+    fn commit(&mut self, block: Block) -> Result<Vec<Receipt>, ChainError> {
+        let hash = block.hash();
+        if self.pending.as_ref().map(|p| p.block_hash) != Some(hash) {
+            self.abort()?;
+            self.verify(&block)?;
+        }
+        let validators = self.genesis.validator_keys();
+        if !block.certificate.verify(&hash, &validators, self.genesis.quorum()) {
+            self.abort()?;
+            return Err(ChainError::InvalidBlock { height: block.header.height, reason: "certificate lacks a quorum".into() });
+        }
+        let pending = self.pending.take().expect("pending block");
+        let t = Instant::now();
+        self.ledger.append(&block, &pending.receipts, &pending.nodes)?;
+        Timings::add(&self.timings.ledger_us, t);
+        let t = Instant::now();
+        self.exec.commit_block()?;
+        Timings::add(&self.timings.view_commit_us, t);
+        self.timings.blocks.fetch_add(1, Ordering::Relaxed);
+        self.timings.txs.fetch_add(block.txs.len() as u64, Ordering::Relaxed);
+        self.head = block.header;
+        self.head_hash = hash;
+        Ok(pending.receipts)
+    }
+
+    fn abort(&mut self) -> Result<(), ChainError> {
+        self.pending = None;
+        self.exec.abort_block()?;
+        Ok(())
+    }
+}
+
+/// Applies the genesis accounts to a fresh view (inside an open block).
+pub(crate) fn genesis_changes(genesis: &Genesis, exec: &mut Executor, timestamp_ms: u64) -> Result<Changes, ChainError> {
+    genesis_state(genesis, exec, timestamp_ms)
+}
+
+fn genesis_state(genesis: &Genesis, exec: &mut Executor, timestamp_ms: u64) -> Result<Changes, ChainError> {
+    exec.begin_block(timestamp_ms)?;
+    let mut changes = Changes::new();
+    for a in &genesis.accounts {
+        let key = PublicKey::from_hex(&a.public_key).ok_or_else(|| ChainError::Diverged(format!("genesis account {} key", a.name)))?;
+        exec.add_account(&a.name, &key, &mut changes)?;
+    }
+    Ok(changes)
+}
+
+fn genesis_block(
+    genesis: &Genesis,
+    ledger: &Ledger,
+    exec: &mut Executor,
+    validator: &crate::crypto::SecretKey,
+) -> Result<(Block, Vec<(Hash, Node)>), ChainError> {
+    let changes = genesis_state(genesis, exec, genesis.timestamp_ms)?;
+    let empty = HashMap::new();
+    let update = state_tree::apply(&Overlay { base: ledger, overlay: &empty }, &state_tree::EMPTY_ROOT, &changes)?;
+    let header = Header {
+        chain_id: genesis.chain_id.clone(),
+        height: 0,
+        prev_hash: ZERO_HASH,
+        timestamp_ms: genesis.timestamp_ms,
+        proposer: validator.public(),
+        tx_root: tx_root(&[]),
+        receipts_root: receipts_root(&[]),
+        state_root: update.root,
+    };
+    let hash = header.hash();
+    let block = Block { header, txs: Vec::new(), certificate: Certificate::sign(&hash, validator) };
+    exec.finish_block(&block.header, &hash, 0)?;
+    Ok((block, update.created))
+}

@@ -1,0 +1,79 @@
+//! The node's configuration, `rowchain.toml` in the data directory. Every
+//! limit lives here with a default.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    pub http_addr: String,
+    pub chain: ChainConfig,
+    pub limits: Limits,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ChainConfig {
+    /// Cut a block as soon as this many txs are pending.
+    pub max_txs_per_block: usize,
+    /// Cut a block at most this long after the first pending tx arrived.
+    pub max_block_time_ms: u64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Limits {
+    pub pool_txs_max: usize,
+    pub tx_bytes_max: usize,
+    /// The longest a tx may live: its expiry must be within this of now.
+    pub tx_lifetime_max_ms: u64,
+    /// The expiry `rowchain sql` and the proxy give the txs they sign.
+    pub tx_lifetime_default_ms: u64,
+    pub statement_bytes_max: usize,
+    pub result_rows_max: usize,
+    pub rpc_body_bytes_max: usize,
+    pub rpc_batch_max: usize,
+    pub rpc_connections_max: usize,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config { http_addr: "127.0.0.1:5005".into(), chain: ChainConfig::default(), limits: Limits::default() }
+    }
+}
+
+impl Default for ChainConfig {
+    fn default() -> Self {
+        ChainConfig { max_txs_per_block: 5_000, max_block_time_ms: 2 }
+    }
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            pool_txs_max: 100_000,
+            tx_bytes_max: 4 << 20,
+            tx_lifetime_max_ms: 120_000,
+            tx_lifetime_default_ms: 30_000,
+            statement_bytes_max: 1 << 20,
+            result_rows_max: 100_000,
+            rpc_body_bytes_max: 8 << 20,
+            rpc_batch_max: 100,
+            rpc_connections_max: 1_024,
+        }
+    }
+}
+
+impl Config {
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let c: Config = toml::from_str(text).map_err(|e| e.to_string())?;
+        if c.chain.max_txs_per_block == 0 {
+            return Err("chain.max_txs_per_block must be at least 1".into());
+        }
+        Ok(c)
+    }
+
+    pub fn to_toml(&self) -> String {
+        toml::to_string_pretty(self).expect("config serializes")
+    }
+}

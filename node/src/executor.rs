@@ -1,0 +1,874 @@
+//! The executor: applies a block's txs to the SQLite view, deterministically.
+//!
+//! One SQLite transaction per block and a savepoint per tx. Row changes are
+//! captured with SQLite's preupdate hook as they happen; a tx that fails is
+//! rolled back to its savepoint and its captured changes are dropped, so its
+//! receipt records the SQLSTATE and no row changes. Captured changes become
+//! state-tree leaf updates (`H(table id || primary key)` -> `H(row)`).
+//!
+//! User statements run under an SQLite authorizer that denies ATTACH, PRAGMA,
+//! extension loading, triggers, views and any access to the internal
+//! `__rc_*` tables; the executor's own bookkeeping runs with it switched off.
+
+use crate::catalog::{account_label, account_value, Catalog, ColumnMeta, IndexMeta, TableMeta};
+use crate::crypto::{self, Hash};
+use crate::state_tree::Change;
+use crate::tx::{Payload, SignedTx, Statement};
+use crate::block::{Receipt, RowSet, StatementResult, TxFailure};
+use crate::value::Value;
+use parking_lot::Mutex;
+use rusqlite::hooks::{AuthAction, AuthContext, Authorization, PreUpdateCase};
+use rusqlite::{params, Connection, OptionalExtension};
+use sqlmap::{DdlPlan, Plan, WriteKind};
+use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
+
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ExecError {
+    #[error("SQLite view: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("SQLite view is inconsistent: {0}")]
+    Inconsistent(String),
+}
+
+/// A statement-level failure: the SQLSTATE a PostgreSQL user expects and a message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SqlError {
+    pub sqlstate: &'static str,
+    pub message: String,
+}
+
+impl SqlError {
+    pub fn new(sqlstate: &'static str, message: impl Into<String>) -> Self {
+        Self { sqlstate, message: message.into() }
+    }
+}
+
+impl From<sqlmap::PlanError> for SqlError {
+    fn from(e: sqlmap::PlanError) -> Self {
+        let message = match &e.hint {
+            Some(h) => format!("{} (hint: {h})", e.message),
+            None => e.message.clone(),
+        };
+        SqlError { sqlstate: e.sqlstate, message }
+    }
+}
+
+/// Maps an SQLite error to the SQLSTATE PostgreSQL would report.
+pub fn sql_error(e: &rusqlite::Error) -> SqlError {
+    use rusqlite::ffi::{self as f};
+    let msg = e.to_string();
+    let code = match e {
+        rusqlite::Error::SqliteFailure(fe, _) => fe.extended_code,
+        _ => 0,
+    };
+    let state = match code {
+        f::SQLITE_CONSTRAINT_UNIQUE | f::SQLITE_CONSTRAINT_PRIMARYKEY => "23505",
+        f::SQLITE_CONSTRAINT_NOTNULL => "23502",
+        f::SQLITE_CONSTRAINT_CHECK => "23514",
+        f::SQLITE_CONSTRAINT_FOREIGNKEY => "23503",
+        f::SQLITE_CONSTRAINT_DATATYPE | f::SQLITE_MISMATCH => "22P02",
+        f::SQLITE_TOOBIG => "54000",
+        f::SQLITE_AUTH => "42501",
+        f::SQLITE_INTERRUPT => "57014",
+        _ if msg.contains("no such table") => "42P01",
+        _ if msg.contains("no such column") => "42703",
+        _ if msg.contains("already exists") => "42P07",
+        _ if msg.contains("no such function") => "42883",
+        _ if msg.contains("syntax error") => "42601",
+        _ if msg.contains("not authorized") => "42501",
+        _ if msg.contains("integer overflow") => "22003",
+        _ if msg.contains("division by zero") => "22012",
+        _ => "XX000",
+    };
+    let message = match state {
+        "23505" => format!("duplicate key value violates unique constraint ({msg})"),
+        "23502" => format!("null value violates not-null constraint ({msg})"),
+        "23514" => format!("new row violates check constraint ({msg})"),
+        "23503" => format!("insert or update violates foreign key constraint ({msg})"),
+        "22P02" => format!("invalid input value for the column's type ({msg})"),
+        "42501" => format!("permission denied ({msg})"),
+        _ => msg,
+    };
+    SqlError { sqlstate: state, message }
+}
+
+const INTERNAL_SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS __rc_meta(key TEXT PRIMARY KEY, value BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS __rc_accounts(address TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE, public_key BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS __rc_tables(name TEXT PRIMARY KEY, id BLOB NOT NULL UNIQUE, meta BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS __rc_seen(tx_hash BLOB PRIMARY KEY, expires_at_ms INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS __rc_seen_expiry ON __rc_seen(expires_at_ms);
+CREATE TABLE IF NOT EXISTS __rc_blocks(height INTEGER PRIMARY KEY, hash TEXT NOT NULL, prev_hash TEXT NOT NULL,
+  time TEXT NOT NULL, tx_count INTEGER NOT NULL, state_root TEXT NOT NULL, proposer TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS __rc_transactions(tx_hash TEXT PRIMARY KEY, height INTEGER NOT NULL, tx_index INTEGER NOT NULL,
+  account TEXT NOT NULL, statement TEXT NOT NULL, status TEXT NOT NULL, sqlstate TEXT, rows_affected INTEGER NOT NULL,
+  error TEXT);
+";
+
+/// Formats milliseconds since the epoch as PostgreSQL prints a timestamptz in UTC.
+pub fn format_timestamp(ms: u64) -> String {
+    let secs = (ms / 1000) as i64;
+    let micros = (ms % 1000) * 1000;
+    let days = secs.div_euclid(86_400);
+    let rem = secs.rem_euclid(86_400);
+    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + (m <= 2) as i64;
+    format!(
+        "{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02}.{micros:06}+00",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}
+
+/// Registers `rc_now()`: the block time on the executor's connection, the
+/// wall clock on readers'.
+pub fn register_now(conn: &Connection, clock: Arc<AtomicU64>) -> rusqlite::Result<()> {
+    use rusqlite::functions::FunctionFlags;
+    conn.create_scalar_function("rc_now", 0, FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_INNOCUOUS | FunctionFlags::SQLITE_DETERMINISTIC, move |_| {
+        let ms = clock.load(Ordering::Relaxed);
+        let ms = if ms == 0 {
+            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0)
+        } else {
+            ms
+        };
+        Ok(format_timestamp(ms))
+    })
+}
+
+pub fn is_internal(name: &str) -> bool {
+    name.len() >= 5 && name[..5].eq_ignore_ascii_case("__rc_")
+}
+
+fn authorize(ctx: AuthContext<'_>) -> Authorization {
+    use AuthAction as A;
+    let table = match ctx.action {
+        // ALTER TABLE ADD COLUMN runs a read-only quick_check of the table itself.
+        A::Pragma { pragma_name, .. } if pragma_name.eq_ignore_ascii_case("quick_check") => return Authorization::Allow,
+        A::Attach { .. } | A::Detach { .. } | A::Pragma { .. } => return Authorization::Deny,
+        A::CreateTrigger { .. } | A::CreateTempTrigger { .. } | A::CreateView { .. } | A::CreateTempView { .. } => {
+            return Authorization::Deny
+        }
+        A::CreateTempTable { .. } | A::CreateTempIndex { .. } | A::CreateVtable { .. } | A::DropVtable { .. } => {
+            return Authorization::Deny
+        }
+        // CREATE INDEX reports a reindex of the new index; that is allowed.
+        A::Transaction { .. } | A::Savepoint { .. } | A::Analyze { .. } => {
+            return Authorization::Deny
+        }
+        A::Function { function_name } => {
+            let denied = ["load_extension", "random", "randomblob", "changes", "total_changes", "last_insert_rowid"];
+            if denied.iter().any(|d| d.eq_ignore_ascii_case(function_name)) {
+                return Authorization::Deny;
+            }
+            return Authorization::Allow;
+        }
+        A::Read { table_name, .. }
+        | A::Insert { table_name }
+        | A::Update { table_name, .. }
+        | A::Delete { table_name }
+        | A::CreateTable { table_name }
+        | A::DropTable { table_name }
+        | A::CreateIndex { table_name, .. }
+        | A::DropIndex { table_name, .. }
+        | A::AlterTable { table_name, .. } => table_name,
+        _ => return Authorization::Allow,
+    };
+    if is_internal(table) {
+        Authorization::Deny
+    } else {
+        Authorization::Allow
+    }
+}
+
+/// A row change captured by the preupdate hook.
+struct RowChange {
+    table: String,
+    old: Option<(i64, Vec<Value>)>,
+    new: Option<(i64, Vec<Value>)>,
+}
+
+fn capture(case: &PreUpdateCase) -> (Option<(i64, Vec<Value>)>, Option<(i64, Vec<Value>)>) {
+    let old = |a: &rusqlite::hooks::PreUpdateOldValueAccessor| {
+        let n = a.get_column_count();
+        let vals = (0..n).map(|i| a.get_old_column_value(i).map(Value::from_sql).unwrap_or(Value::Null)).collect();
+        (a.get_old_row_id(), vals)
+    };
+    let new = |a: &rusqlite::hooks::PreUpdateNewValueAccessor| {
+        let n = a.get_column_count();
+        let vals = (0..n).map(|i| a.get_new_column_value(i).map(Value::from_sql).unwrap_or(Value::Null)).collect();
+        (a.get_new_row_id(), vals)
+    };
+    match case {
+        PreUpdateCase::Insert(n) => (None, Some(new(n))),
+        PreUpdateCase::Delete(o) => (Some(old(o)), None),
+        PreUpdateCase::Update { old_value_accessor, new_value_accessor } => {
+            (Some(old(old_value_accessor)), Some(new(new_value_accessor)))
+        }
+        PreUpdateCase::Unknown => (None, None),
+    }
+}
+
+/// Limits the executor enforces on what one tx may produce.
+#[derive(Debug, Clone, Copy)]
+pub struct ExecLimits {
+    pub result_rows_max: usize,
+}
+
+/// What the view has applied: the last block and its state root.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Applied {
+    pub height: u64,
+    pub block_hash: Hash,
+}
+
+pub struct Executor {
+    conn: Connection,
+    captured: Arc<Mutex<Vec<RowChange>>>,
+    user_mode: Arc<AtomicBool>,
+    clock: Arc<AtomicU64>,
+    catalog: Catalog,
+    accounts: HashMap<[u8; 32], String>,
+    plans: HashMap<String, Arc<Vec<Plan>>>,
+    limits: ExecLimits,
+    in_block: bool,
+}
+
+/// The leaf updates of a block: ordered, last write wins.
+pub type Changes = BTreeMap<Hash, Change>;
+
+/// The result of executing a block's txs.
+pub struct BlockOutcome {
+    pub receipts: Vec<Receipt>,
+    pub changes: Changes,
+}
+
+impl Executor {
+    pub fn open(path: &Path, limits: ExecLimits) -> Result<Self, ExecError> {
+        let mut conn = Connection::open(path)?;
+        conn.execute_batch(
+            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;
+             PRAGMA case_sensitive_like=ON; PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY;",
+        )?;
+        // A misspelled "column" must be an error, not a string literal.
+        conn.set_db_config(rusqlite::config::DbConfig::SQLITE_DBCONFIG_DQS_DML, false)?;
+        conn.set_db_config(rusqlite::config::DbConfig::SQLITE_DBCONFIG_DQS_DDL, false)?;
+        conn.execute_batch(INTERNAL_SCHEMA)?;
+        conn.set_prepared_statement_cache_capacity(512);
+        let clock = Arc::new(AtomicU64::new(1));
+        register_now(&conn, clock.clone())?;
+        let user_mode = Arc::new(AtomicBool::new(false));
+        let um = user_mode.clone();
+        conn.authorizer(Some(move |ctx: AuthContext<'_>| {
+            if um.load(Ordering::Relaxed) {
+                authorize(ctx)
+            } else {
+                Authorization::Allow
+            }
+        }))?;
+        let captured: Arc<Mutex<Vec<RowChange>>> = Arc::new(Mutex::new(Vec::new()));
+        let cap = captured.clone();
+        conn.preupdate_hook(Some(move |_action, db: &str, table: &str, case: &PreUpdateCase| {
+            if db != "main" || is_internal(table) || table.starts_with("sqlite_") {
+                return;
+            }
+            let (old, new) = capture(case);
+            cap.lock().push(RowChange { table: table.to_owned(), old, new });
+        }))?;
+        let mut ex = Executor {
+            conn,
+            captured,
+            user_mode,
+            clock,
+            catalog: Catalog::new(),
+            accounts: HashMap::new(),
+            plans: HashMap::new(),
+            limits,
+            in_block: false,
+        };
+        ex.load_catalog()?;
+        Ok(ex)
+    }
+
+    fn load_catalog(&mut self) -> Result<(), ExecError> {
+        let mut stmt = self.conn.prepare("SELECT name, meta FROM __rc_tables")?;
+        let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, Vec<u8>>(1)?)))?;
+        for row in rows {
+            let (name, meta) = row?;
+            let meta = TableMeta::decode(&meta).map_err(|e| ExecError::Inconsistent(format!("table {name}: {e}")))?;
+            self.catalog.insert(name, meta);
+        }
+        let mut stmt = self.conn.prepare("SELECT public_key, name FROM __rc_accounts")?;
+        let rows = stmt.query_map([], |r| Ok((r.get::<_, Vec<u8>>(0)?, r.get::<_, String>(1)?)))?;
+        for row in rows {
+            let (pk, name) = row?;
+            let pk: [u8; 32] = pk.try_into().map_err(|_| ExecError::Inconsistent("account key length".into()))?;
+            self.accounts.insert(pk, name);
+        }
+        Ok(())
+    }
+
+    pub fn catalog(&self) -> &Catalog {
+        &self.catalog
+    }
+
+    pub fn account_name(&self, key: &[u8; 32]) -> Option<&str> {
+        self.accounts.get(key).map(String::as_str)
+    }
+
+    pub fn applied(&self) -> Result<Option<Applied>, ExecError> {
+        let h: Option<i64> = self
+            .conn
+            .query_row("SELECT value FROM __rc_meta WHERE key = 'height'", [], |r| r.get(0))
+            .optional()?;
+        let hash: Option<Vec<u8>> = self
+            .conn
+            .query_row("SELECT value FROM __rc_meta WHERE key = 'block_hash'", [], |r| r.get(0))
+            .optional()?;
+        match (h, hash) {
+            (Some(h), Some(hash)) => Ok(Some(Applied {
+                height: h as u64,
+                block_hash: hash.try_into().map_err(|_| ExecError::Inconsistent("block hash length".into()))?,
+            })),
+            _ => Ok(None),
+        }
+    }
+
+    /// Opens the block's SQLite transaction.
+    pub fn begin_block(&mut self, timestamp_ms: u64) -> Result<(), ExecError> {
+        assert!(!self.in_block, "a block is already open");
+        self.conn.execute_batch("BEGIN IMMEDIATE")?;
+        self.clock.store(timestamp_ms.max(1), Ordering::Relaxed);
+        self.captured.lock().clear();
+        self.in_block = true;
+        Ok(())
+    }
+
+    /// Whether the tx hash was executed and has not yet expired.
+    pub fn seen(&self, tx_hash: &Hash) -> Result<bool, ExecError> {
+        let mut st = self.conn.prepare_cached("SELECT 1 FROM __rc_seen WHERE tx_hash = ?1")?;
+        Ok(st.exists([tx_hash.as_slice()])?)
+    }
+
+    /// Adds accounts (genesis, and later CREATE ROLE) inside the open block.
+    pub fn add_account(&mut self, name: &str, key: &crypto::PublicKey, changes: &mut Changes) -> Result<(), ExecError> {
+        assert!(self.in_block);
+        let address = key.address();
+        self.conn.execute(
+            "INSERT INTO __rc_accounts(address, name, public_key) VALUES (?1, ?2, ?3)",
+            params![address, name, key.0.as_slice()],
+        )?;
+        self.accounts.insert(key.0, name.to_owned());
+        let label = account_label(&address);
+        changes.insert(crypto::hash(&label), Some((account_value(name, &key.0), label)));
+        Ok(())
+    }
+
+    /// Executes one tx in its own savepoint. A failure rolls back the tx's
+    /// rows and leaves only its receipt; its id is remembered either way.
+    pub fn execute_tx(&mut self, tx: &SignedTx, height: u64, index: u32, changes: &mut Changes) -> Result<Receipt, ExecError> {
+        assert!(self.in_block);
+        self.conn.execute_batch("SAVEPOINT tx")?;
+        self.captured.lock().clear();
+        let mut tx_changes = Changes::new();
+        let Payload::Sql(stmts) = &tx.body.payload;
+        let mut results = Vec::with_capacity(stmts.len());
+        let mut failure = None;
+        for (i, s) in stmts.iter().enumerate() {
+            let ctx = StmtCtx { height, index, stmt_index: i as u32, owner: tx.body.account.address() };
+            match self.execute_statement(s, &ctx, &mut tx_changes) {
+                Ok(r) => results.extend(r),
+                Err(e) => {
+                    failure = Some(TxFailure { statement_index: i as u32, sqlstate: e.sqlstate.into(), message: e.message });
+                    break;
+                }
+            }
+        }
+        self.user_mode.store(false, Ordering::Relaxed);
+        if failure.is_some() {
+            self.conn.execute_batch("ROLLBACK TO tx; RELEASE tx")?;
+            // Catalog edits of the failed tx are undone by reloading it.
+            self.catalog.clear();
+            self.accounts.clear();
+            self.load_catalog()?;
+            results.clear();
+        } else {
+            self.conn.execute_batch("RELEASE tx")?;
+            changes.extend(tx_changes);
+        }
+        self.captured.lock().clear();
+        let receipt = Receipt { tx_hash: tx.hash(), results, failure };
+        self.record_tx(tx, &receipt, height, index)?;
+        Ok(receipt)
+    }
+
+    fn record_tx(&mut self, tx: &SignedTx, receipt: &Receipt, height: u64, index: u32) -> Result<(), ExecError> {
+        let hash = tx.hash();
+        self.conn
+            .prepare_cached("INSERT INTO __rc_seen(tx_hash, expires_at_ms) VALUES (?1, ?2)")?
+            .execute(params![hash.as_slice(), tx.body.expires_at_ms as i64])?;
+        let (status, state, err) = match &receipt.failure {
+            None => ("committed", None, None),
+            Some(f) => ("failed", Some(f.sqlstate.clone()), Some(f.message.clone())),
+        };
+        self.conn
+            .prepare_cached(
+                "INSERT INTO __rc_transactions(tx_hash, height, tx_index, account, statement, status, sqlstate,
+                 rows_affected, error) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            )?
+            .execute(params![
+                hex::encode(hash),
+                height as i64,
+                index,
+                tx.body.account.address(),
+                tx.body.statement_text(),
+                status,
+                state,
+                receipt.rows_affected() as i64,
+                err
+            ])?;
+        Ok(())
+    }
+
+    fn plans_for(&mut self, sql: &str) -> Result<Arc<Vec<Plan>>, SqlError> {
+        if let Some(p) = self.plans.get(sql) {
+            return Ok(p.clone());
+        }
+        let plans = Arc::new(sqlmap::plan(sql)?);
+        if self.plans.len() >= 10_000 {
+            self.plans.clear();
+        }
+        self.plans.insert(sql.to_owned(), plans.clone());
+        Ok(plans)
+    }
+
+    fn execute_statement(&mut self, s: &Statement, ctx: &StmtCtx, changes: &mut Changes) -> Result<Vec<StatementResult>, SqlError> {
+        let plans = self.plans_for(&s.sql)?;
+        if plans.len() != 1 && !s.params.is_empty() {
+            return Err(SqlError::new("42601", "cannot insert multiple commands into a prepared statement"));
+        }
+        let mut out = Vec::with_capacity(plans.len());
+        for plan in plans.iter() {
+            let r = match plan {
+                Plan::Write(w) => self.run_write(w, &s.params)?,
+                Plan::Ddl(d) => self.run_ddl(d, ctx, changes)?,
+                Plan::Read(_) => {
+                    return Err(SqlError::new("0A000", "a SELECT is not part of a chain transaction; run it as a query"))
+                }
+                _ => {
+                    return Err(SqlError::new(
+                        "0A000",
+                        "transaction control and session statements are not part of a chain transaction",
+                    ))
+                }
+            };
+            self.absorb_captured(changes)?;
+            out.push(r);
+        }
+        Ok(out)
+    }
+
+    fn run_write(&mut self, w: &sqlmap::WritePlan, params: &[Value]) -> Result<StatementResult, SqlError> {
+        if params.len() != w.param_count {
+            return Err(SqlError::new(
+                "08P01",
+                format!("bind message supplies {} parameters, but prepared statement requires {}", params.len(), w.param_count),
+            ));
+        }
+        if !self.catalog.contains_key(&w.table) {
+            return Err(SqlError::new("42P01", format!("relation \"{}\" does not exist", w.table)));
+        }
+        self.user_mode.store(true, Ordering::Relaxed);
+        let result = self.run_prepared(&w.sqlite, params, w.returning);
+        self.user_mode.store(false, Ordering::Relaxed);
+        let _ = WriteKind::Insert;
+        result
+    }
+
+    fn run_prepared(&mut self, sql: &str, params: &[Value], returning: bool) -> Result<StatementResult, SqlError> {
+        let mut stmt = self.conn.prepare_cached(sql).map_err(|e| sql_error(&e))?;
+        let p = rusqlite::params_from_iter(params.iter());
+        if !returning {
+            let n = stmt.execute(p).map_err(|e| sql_error(&e))?;
+            return Ok(StatementResult { rows_affected: n as u64, returning: None });
+        }
+        let columns: Vec<String> = stmt.column_names().into_iter().map(str::to_owned).collect();
+        let ncol = columns.len();
+        let mut rows = stmt.query(p).map_err(|e| sql_error(&e))?;
+        let mut out = Vec::new();
+        while let Some(row) = rows.next().map_err(|e| sql_error(&e))? {
+            if out.len() >= self.limits.result_rows_max {
+                return Err(SqlError::new(
+                    "54000",
+                    format!("RETURNING produced more than {} rows (limits.result_rows_max)", self.limits.result_rows_max),
+                ));
+            }
+            out.push((0..ncol).map(|i| row.get_ref(i).map(Value::from_sql).unwrap_or(Value::Null)).collect());
+        }
+        Ok(StatementResult { rows_affected: out.len() as u64, returning: Some(RowSet { columns, rows: out }) })
+    }
+
+    /// Turns captured row changes into leaf updates.
+    fn absorb_captured(&mut self, changes: &mut Changes) -> Result<(), SqlError> {
+        let captured = std::mem::take(&mut *self.captured.lock());
+        for c in captured {
+            let Some(meta) = self.catalog.get(&c.table) else { continue };
+            if let Some((rowid, mut vals)) = c.old {
+                meta.normalize(rowid, &mut vals);
+                changes.insert(crypto::hash(&meta.row_label(rowid, &vals)), None);
+            }
+            if let Some((rowid, mut vals)) = c.new {
+                meta.normalize(rowid, &mut vals);
+                let label = meta.row_label(rowid, &vals);
+                changes.insert(crypto::hash(&label), Some((TableMeta::row_value(&vals), label)));
+            }
+        }
+        Ok(())
+    }
+
+    fn user_exec(&mut self, sql: &str) -> Result<(), SqlError> {
+        self.user_mode.store(true, Ordering::Relaxed);
+        let r = self.conn.execute_batch(sql).map_err(|e| sql_error(&e));
+        self.user_mode.store(false, Ordering::Relaxed);
+        r
+    }
+
+    fn table(&self, name: &str) -> Result<&TableMeta, SqlError> {
+        self.catalog.get(name).ok_or_else(|| SqlError::new("42P01", format!("relation \"{name}\" does not exist")))
+    }
+
+    fn put_meta(&mut self, meta: TableMeta, old_name: Option<&str>, changes: &mut Changes) -> Result<(), SqlError> {
+        let internal = |e: rusqlite::Error| sql_error(&e);
+        if let Some(old) = old_name {
+            self.conn.execute("DELETE FROM __rc_tables WHERE name = ?1", [old]).map_err(internal)?;
+            self.catalog.remove(old);
+        }
+        self.conn
+            .execute(
+                "INSERT OR REPLACE INTO __rc_tables(name, id, meta) VALUES (?1, ?2, ?3)",
+                params![meta.name, meta.id.as_slice(), meta.encode()],
+            )
+            .map_err(internal)?;
+        let label = meta.label();
+        changes.insert(crypto::hash(&label), Some((crypto::hash(&meta.encode()), label)));
+        self.catalog.insert(meta.name.clone(), meta);
+        Ok(())
+    }
+
+    /// Leaf removals for every row of a table (before DROP TABLE), or leaf
+    /// updates for every row (after ADD COLUMN changed every row's content).
+    fn all_rows(&self, meta: &TableMeta, remove: bool, changes: &mut Changes) -> Result<(), SqlError> {
+        let sql = format!("SELECT rowid, * FROM \"{}\"", meta.name.replace('"', "\"\""));
+        let mut stmt = self.conn.prepare(&sql).map_err(|e| sql_error(&e))?;
+        let n = meta.columns.len();
+        let mut rows = stmt.query([]).map_err(|e| sql_error(&e))?;
+        while let Some(row) = rows.next().map_err(|e| sql_error(&e))? {
+            let rowid: i64 = row.get(0).map_err(|e| sql_error(&e))?;
+            let mut vals: Vec<Value> =
+                (1..=n).map(|i| row.get_ref(i).map(Value::from_sql).unwrap_or(Value::Null)).collect();
+            meta.normalize(rowid, &mut vals);
+            let label = meta.row_label(rowid, &vals);
+            let change = if remove { None } else { Some((TableMeta::row_value(&vals), label.clone())) };
+            changes.insert(crypto::hash(&label), change);
+        }
+        Ok(())
+    }
+
+    fn run_ddl(&mut self, d: &DdlPlan, ctx: &StmtCtx, changes: &mut Changes) -> Result<StatementResult, SqlError> {
+        match d {
+            DdlPlan::CreateTable(ct) => self.create_table(ct, ctx, changes)?,
+            DdlPlan::DropTable { names, if_exists, .. } => {
+                for name in names {
+                    if !self.catalog.contains_key(name) && *if_exists {
+                        continue;
+                    }
+                    let meta = self.table(name)?.clone();
+                    self.all_rows(&meta, true, changes)?;
+                    self.user_exec(&format!("DROP TABLE \"{}\"", name.replace('"', "\"\"")))?;
+                    // SQLite's implicit DELETE of a dropped table's rows is not a row change of ours.
+                    self.captured.lock().retain(|c| c.table != *name);
+                    self.conn.execute("DELETE FROM __rc_tables WHERE name = ?1", [name]).map_err(|e| sql_error(&e))?;
+                    self.catalog.remove(name);
+                    changes.insert(crypto::hash(&meta.label()), None);
+                }
+            }
+            DdlPlan::RenameTable { from, to, sqlite } => {
+                let mut meta = self.table(from)?.clone();
+                if self.catalog.contains_key(to) {
+                    return Err(SqlError::new("42P07", format!("relation \"{to}\" already exists")));
+                }
+                self.user_exec(sqlite)?;
+                meta.name = to.clone();
+                self.put_meta(meta, Some(from), changes)?;
+            }
+            DdlPlan::AddColumn { table, column, sqlite } => {
+                let mut meta = self.table(table)?.clone();
+                self.user_exec(sqlite)?;
+                meta.columns.push(ColumnMeta { name: column.name.clone(), pg_type: column.ty.name(), not_null: column.not_null });
+                self.all_rows(&meta, false, changes)?;
+                self.put_meta(meta, None, changes)?;
+            }
+            DdlPlan::RenameColumn { table, from, to, sqlite } => {
+                let mut meta = self.table(table)?.clone();
+                let Some(col) = meta.columns.iter_mut().find(|c| c.name == *from) else {
+                    return Err(SqlError::new("42703", format!("column \"{from}\" does not exist")));
+                };
+                col.name = to.clone();
+                self.user_exec(sqlite)?;
+                self.put_meta(meta, None, changes)?;
+            }
+            DdlPlan::CreateIndex { name, table, unique, if_not_exists, sqlite } => {
+                let mut meta = self.table(table)?.clone();
+                if *if_not_exists && self.catalog.values().any(|t| t.indexes.iter().any(|i| i.name == *name)) {
+                    return Ok(StatementResult::default());
+                }
+                self.user_exec(sqlite)?;
+                meta.indexes.push(IndexMeta { name: name.clone(), unique: *unique, sqlite: sqlite.clone() });
+                self.put_meta(meta, None, changes)?;
+            }
+            DdlPlan::DropIndex { names, if_exists } => {
+                for name in names {
+                    let owner = self.catalog.values().find(|t| t.indexes.iter().any(|i| i.name == *name)).cloned();
+                    let Some(mut meta) = owner else {
+                        if *if_exists {
+                            continue;
+                        }
+                        return Err(SqlError::new("42704", format!("index \"{name}\" does not exist")));
+                    };
+                    self.user_exec(&format!("DROP INDEX \"{}\"", name.replace('"', "\"\"")))?;
+                    meta.indexes.retain(|i| i.name != *name);
+                    self.put_meta(meta, None, changes)?;
+                }
+            }
+            _ => return Err(SqlError::new("0A000", "this DDL statement is not supported by the executor")),
+        }
+        Ok(StatementResult::default())
+    }
+
+    fn create_table(&mut self, ct: &sqlmap::CreateTable, ctx: &StmtCtx, changes: &mut Changes) -> Result<(), SqlError> {
+        if self.catalog.contains_key(&ct.name) {
+            if ct.if_not_exists {
+                return Ok(());
+            }
+            return Err(SqlError::new("42P07", format!("relation \"{}\" already exists", ct.name)));
+        }
+        self.user_exec(&ct.sqlite)?;
+        let columns: Vec<ColumnMeta> = ct
+            .columns
+            .iter()
+            .map(|c| ColumnMeta { name: c.name.clone(), pg_type: c.ty.name(), not_null: c.not_null })
+            .collect();
+        let mut primary_key = Vec::with_capacity(ct.primary_key.len());
+        for k in &ct.primary_key {
+            let Some(pos) = columns.iter().position(|c| c.name == *k) else {
+                return Err(SqlError::new("42703", format!("column \"{k}\" named in key does not exist")));
+            };
+            primary_key.push(pos);
+        }
+        let rowid_alias = match primary_key.as_slice() {
+            [p] if matches!(ct.columns[*p].ty, sqlmap::PgType::Int2 | sqlmap::PgType::Int4 | sqlmap::PgType::Int8) => {
+                Some(*p)
+            }
+            _ => None,
+        };
+        let mut id_src = Vec::new();
+        id_src.extend_from_slice(&ctx.height.to_be_bytes());
+        id_src.extend_from_slice(&ctx.index.to_be_bytes());
+        id_src.extend_from_slice(&ctx.stmt_index.to_be_bytes());
+        id_src.extend_from_slice(ct.name.as_bytes());
+        let id: [u8; 16] = crypto::hash(&id_src)[..16].try_into().unwrap();
+        let meta = TableMeta {
+            id,
+            name: ct.name.clone(),
+            owner: ctx.owner.clone(),
+            columns,
+            primary_key,
+            rowid_alias,
+            indexes: Vec::new(),
+            created_height: ctx.height,
+        };
+        self.put_meta(meta, None, changes)
+    }
+
+    /// Records the block in the view (system tables and applied height),
+    /// still inside the block's transaction.
+    pub fn finish_block(&mut self, header: &crate::block::Header, block_hash: &Hash, tx_count: usize) -> Result<(), ExecError> {
+        assert!(self.in_block);
+        self.conn
+            .prepare_cached("DELETE FROM __rc_seen WHERE expires_at_ms <= ?1")?
+            .execute([header.timestamp_ms as i64])?;
+        self.conn
+            .prepare_cached(
+                "INSERT INTO __rc_blocks(height, hash, prev_hash, time, tx_count, state_root, proposer)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            )?
+            .execute(params![
+                header.height as i64,
+                hex::encode(block_hash),
+                hex::encode(header.prev_hash),
+                format_timestamp(header.timestamp_ms),
+                tx_count as i64,
+                hex::encode(header.state_root),
+                header.proposer.address()
+            ])?;
+        self.conn
+            .prepare_cached("INSERT OR REPLACE INTO __rc_meta(key, value) VALUES ('height', ?1), ('block_hash', ?2)")?
+            .execute(params![header.height as i64, block_hash.as_slice()])?;
+        Ok(())
+    }
+
+    pub fn commit_block(&mut self) -> Result<(), ExecError> {
+        assert!(self.in_block);
+        self.conn.execute_batch("COMMIT")?;
+        self.in_block = false;
+        self.clock.store(1, Ordering::Relaxed);
+        Ok(())
+    }
+
+    /// Abandons the open block: nothing it did remains.
+    pub fn abort_block(&mut self) -> Result<(), ExecError> {
+        if self.in_block {
+            self.conn.execute_batch("ROLLBACK")?;
+            self.in_block = false;
+            self.catalog.clear();
+            self.accounts.clear();
+            self.load_catalog()?;
+        }
+        Ok(())
+    }
+
+    /// The connection, for `verify`'s read-only recomputation.
+    pub fn connection(&self) -> &Connection {
+        &self.conn
+    }
+}
+
+struct StmtCtx {
+    height: u64,
+    index: u32,
+    stmt_index: u32,
+    owner: String,
+}
+
+/// Every leaf of the state as the SQLite view holds it: accounts, table
+/// metadata and rows. `verify` compares this with the ledger's tree.
+pub fn state_leaves(conn: &Connection) -> Result<BTreeMap<Hash, (Hash, Vec<u8>)>, ExecError> {
+    let mut out = BTreeMap::new();
+    let mut st = conn.prepare("SELECT address, name, public_key FROM __rc_accounts")?;
+    let mut rows = st.query([])?;
+    while let Some(r) = rows.next()? {
+        let address: String = r.get(0)?;
+        let name: String = r.get(1)?;
+        let pk: Vec<u8> = r.get(2)?;
+        let pk: [u8; 32] = pk.try_into().map_err(|_| ExecError::Inconsistent(format!("account {address}: key length")))?;
+        let label = account_label(&address);
+        out.insert(crypto::hash(&label), (account_value(&name, &pk), label));
+    }
+    let mut st = conn.prepare("SELECT name, meta FROM __rc_tables")?;
+    let metas: Vec<(String, Vec<u8>)> = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<_, _>>()?;
+    for (name, bytes) in metas {
+        let meta = TableMeta::decode(&bytes).map_err(|e| ExecError::Inconsistent(format!("table {name}: {e}")))?;
+        let label = meta.label();
+        out.insert(crypto::hash(&label), (crypto::hash(&bytes), label));
+        let sql = format!("SELECT rowid, * FROM \"{}\"", meta.name.replace('"', "\"\""));
+        let mut st = conn.prepare(&sql)?;
+        let n = st.column_count() - 1;
+        if n != meta.columns.len() {
+            return Err(ExecError::Inconsistent(format!(
+                "table {}: {} columns in SQLite, {} in the chain's catalog",
+                meta.name,
+                n,
+                meta.columns.len()
+            )));
+        }
+        let mut rows = st.query([])?;
+        while let Some(r) = rows.next()? {
+            let rowid: i64 = r.get(0)?;
+            let mut vals: Vec<Value> = (1..=n).map(|i| r.get_ref(i).map(Value::from_sql)).collect::<Result<_, _>>()?;
+            meta.normalize(rowid, &mut vals);
+            let label = meta.row_label(rowid, &vals);
+            out.insert(crypto::hash(&label), (TableMeta::row_value(&vals), label));
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn executor() -> Executor {
+        Executor::open(Path::new(":memory:"), ExecLimits { result_rows_max: 10 }).unwrap()
+    }
+
+    #[test]
+    fn authorizer_fences_user_statements() {
+        let mut ex = executor();
+        ex.conn.execute_batch("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT) STRICT").unwrap();
+        for sql in [
+            "ATTACH DATABASE ':memory:' AS other",
+            "PRAGMA foreign_keys = OFF",
+            "SELECT * FROM __rc_accounts",
+            "INSERT INTO __rc_seen VALUES (x'00', 1)",
+            "CREATE TRIGGER tr AFTER INSERT ON t BEGIN DELETE FROM t; END",
+            "CREATE VIEW v AS SELECT 1",
+            "CREATE TEMP TABLE x (a)",
+            "SELECT load_extension('x')",
+            "INSERT INTO t (v) VALUES (randomblob(4))",
+        ] {
+            let e = ex.user_exec(sql).unwrap_err();
+            assert_eq!(e.sqlstate, "42501", "{sql}: {e:?}");
+        }
+        // Ordinary DDL and DML pass, including ADD COLUMN's internal quick_check.
+        ex.user_exec("CREATE INDEX t_v ON t (v)").unwrap();
+        ex.user_exec("DROP INDEX t_v").unwrap();
+        ex.user_exec("ALTER TABLE t RENAME TO u").unwrap();
+        ex.user_exec("ALTER TABLE u RENAME COLUMN v TO w").unwrap();
+        ex.user_exec("ALTER TABLE u RENAME TO t").unwrap();
+        ex.user_exec("ALTER TABLE t ADD COLUMN n INTEGER DEFAULT 3").unwrap();
+        ex.user_exec("INSERT INTO t (w) VALUES ('a')").unwrap();
+        // The executor's own bookkeeping is not fenced.
+        ex.conn.execute_batch("SELECT count(*) FROM __rc_accounts").unwrap();
+    }
+
+    #[test]
+    fn sqlite_errors_map_to_postgres_sqlstates() {
+        let mut ex = executor();
+        ex.conn
+            .execute_batch("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT NOT NULL UNIQUE CHECK (v <> 'bad')) STRICT")
+            .unwrap();
+        ex.user_exec("INSERT INTO t VALUES (1, 'a')").unwrap();
+        for (sql, state) in [
+            ("INSERT INTO t VALUES (1, 'b')", "23505"),
+            ("INSERT INTO t VALUES (2, 'a')", "23505"),
+            ("INSERT INTO t VALUES (3, NULL)", "23502"),
+            ("INSERT INTO t VALUES (4, 'bad')", "23514"),
+            ("INSERT INTO t VALUES ('x', 'c')", "22P02"),
+            ("INSERT INTO nope VALUES (1)", "42P01"),
+            ("SELECT nope FROM t", "42703"),
+            ("SELECT nope(1)", "42883"),
+        ] {
+            assert_eq!(ex.user_exec(sql).unwrap_err().sqlstate, state, "{sql}");
+        }
+    }
+
+    #[test]
+    fn timestamps_format_like_postgres() {
+        assert_eq!(format_timestamp(0), "1970-01-01 00:00:00.000000+00");
+        assert_eq!(format_timestamp(951_782_400_123), "2000-02-29 00:00:00.123000+00");
+        assert_eq!(format_timestamp(1_795_000_000_000), "2026-11-18 11:06:40.000000+00");
+    }
+}
+

@@ -1,0 +1,22 @@
+//! rowchain's chain: every SQL write a signed, hash-chained, Merkle-committed
+//! transaction, executed deterministically on SQLite. This crate knows no wire
+//! protocol; the `proxy` crate and the CLI sit on top of it.
+
+pub mod block;
+pub mod catalog;
+pub mod chain;
+pub mod codec;
+pub mod config;
+pub mod crypto;
+pub mod executor;
+pub mod genesis;
+pub mod keystore;
+pub mod ledger;
+pub mod mempool;
+pub mod reader;
+pub mod rpc;
+pub mod service;
+pub mod state_tree;
+pub mod tx;
+pub mod value;
+pub mod verify;

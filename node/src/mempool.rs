@@ -1,0 +1,135 @@
+//! The pool of txs waiting for a block, and the block-cutting rule: no empty
+//! blocks; cut when `max_txs_per_block` are pending, or `max_block_time_ms`
+//! after the first pending tx arrived.
+
+use crate::crypto::Hash;
+use crate::tx::SignedTx;
+use parking_lot::{Condvar, Mutex};
+use std::collections::{HashSet, VecDeque};
+use std::time::{Duration, Instant};
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum PoolError {
+    #[error("the transaction is already pending")]
+    Duplicate,
+    #[error("the transaction pool is full ({0} txs); retry later")]
+    Full(usize),
+    #[error("the node is shutting down")]
+    Closed,
+}
+
+struct Inner {
+    queue: VecDeque<SignedTx>,
+    hashes: HashSet<Hash>,
+    first_at: Option<Instant>,
+    closed: bool,
+}
+
+pub struct Mempool {
+    inner: Mutex<Inner>,
+    ready: Condvar,
+    capacity: usize,
+}
+
+impl Mempool {
+    pub fn new(capacity: usize) -> Self {
+        Mempool {
+            inner: Mutex::new(Inner { queue: VecDeque::new(), hashes: HashSet::new(), first_at: None, closed: false }),
+            ready: Condvar::new(),
+            capacity,
+        }
+    }
+
+    pub fn add(&self, tx: SignedTx) -> Result<(), PoolError> {
+        let mut g = self.inner.lock();
+        if g.closed {
+            return Err(PoolError::Closed);
+        }
+        if g.queue.len() >= self.capacity {
+            return Err(PoolError::Full(self.capacity));
+        }
+        if !g.hashes.insert(tx.hash()) {
+            return Err(PoolError::Duplicate);
+        }
+        if g.queue.is_empty() {
+            g.first_at = Some(Instant::now());
+        }
+        g.queue.push_back(tx);
+        self.ready.notify_one();
+        Ok(())
+    }
+
+    pub fn len(&self) -> usize {
+        self.inner.lock().queue.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Wakes the block producer and refuses further txs.
+    pub fn close(&self) {
+        self.inner.lock().closed = true;
+        self.ready.notify_all();
+    }
+
+    /// Blocks until a block should be cut, then takes up to `max_txs` txs in
+    /// arrival order. Returns an empty list only when the pool was closed.
+    pub fn take_block(&self, max_txs: usize, max_wait: Duration) -> Vec<SignedTx> {
+        let mut g = self.inner.lock();
+        loop {
+            if g.closed {
+                return Vec::new();
+            }
+            if let Some(first) = g.first_at {
+                let due = first + max_wait;
+                if g.queue.len() >= max_txs || Instant::now() >= due {
+                    break;
+                }
+                self.ready.wait_until(&mut g, due);
+            } else {
+                self.ready.wait(&mut g);
+            }
+        }
+        let n = g.queue.len().min(max_txs);
+        let txs: Vec<SignedTx> = g.queue.drain(..n).collect();
+        for t in &txs {
+            g.hashes.remove(&t.hash());
+        }
+        g.first_at = if g.queue.is_empty() { None } else { Some(Instant::now()) };
+        txs
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::crypto::SecretKey;
+    use crate::tx::{Payload, TxBody};
+
+    fn tx(i: u8) -> SignedTx {
+        let k = SecretKey::from_bytes(&[1; 32]);
+        TxBody { chain_id: "c".into(), account: k.public(), id: [i; 16], expires_at_ms: 1, payload: Payload::Sql(vec![]) }
+            .sign(&k)
+    }
+
+    #[test]
+    fn cuts_by_count_and_by_time_and_rejects_duplicates() {
+        let pool = Mempool::new(10);
+        for i in 0..5 {
+            pool.add(tx(i)).unwrap();
+        }
+        assert_eq!(pool.add(tx(0)), Err(PoolError::Duplicate));
+        // Count reached: returns at once.
+        assert_eq!(pool.take_block(3, Duration::from_secs(60)).len(), 3);
+        // Two left, fewer than max: returns after the wait.
+        let t = Instant::now();
+        assert_eq!(pool.take_block(3, Duration::from_millis(30)).len(), 2);
+        assert!(t.elapsed() >= Duration::from_millis(25));
+        for i in 0..10 {
+            pool.add(tx(10 + i)).unwrap();
+        }
+        assert_eq!(pool.add(tx(99)), Err(PoolError::Full(10)));
+    }
+}

@@ -1,0 +1,347 @@
+//! JSON-RPC 2.0 over HTTP (POST /): submit signed txs, run SQL as a role,
+//! look up txs, blocks, proofs and status.
+//!
+//! Methods: `submit_tx {tx: hex, wait?: bool}`, `sql {sql, role, password,
+//! params?: []}`, `get_tx {hash}`, `get_block {height | hash}`, `status {}`,
+//! `state_proof {key: hex}`. Errors carry a JSON-RPC code and, for SQL errors,
+//! `data.sqlstate`. Bodies and batches are size-limited.
+
+use crate::block::{Receipt, RowSet};
+use crate::crypto::Hash;
+use crate::executor::SqlError;
+use crate::service::{now_ms, Node, Outcome, SubmitError};
+use crate::state_tree;
+use crate::tx::{Payload, SignedTx, Statement, TxBody};
+use crate::value::Value;
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::routing::{get, post};
+use axum::Router;
+use serde_json::{json, Value as Json};
+use std::sync::Arc;
+use std::time::Duration;
+
+pub struct RpcError {
+    code: i64,
+    message: String,
+    sqlstate: Option<String>,
+}
+
+impl RpcError {
+    fn new(code: i64, message: impl Into<String>) -> Self {
+        RpcError { code, message: message.into(), sqlstate: None }
+    }
+    fn params(message: impl Into<String>) -> Self {
+        Self::new(-32602, message)
+    }
+    fn sql(e: SqlError) -> Self {
+        RpcError { code: -32000, message: e.message, sqlstate: Some(e.sqlstate.into()) }
+    }
+    fn internal(e: impl std::fmt::Display) -> Self {
+        RpcError { code: -32603, message: e.to_string(), sqlstate: Some("XX000".into()) }
+    }
+}
+
+impl From<SubmitError> for RpcError {
+    fn from(e: SubmitError) -> Self {
+        let state = match &e {
+            SubmitError::TooLarge { .. } => "54000",
+            SubmitError::Pool(_) => "53000",
+            SubmitError::Store(_) => "XX000",
+            _ => "08P01",
+        };
+        RpcError { code: -32001, message: e.to_string(), sqlstate: Some(state.into()) }
+    }
+}
+
+struct Ctx {
+    node: Arc<Node>,
+    inflight: tokio::sync::Semaphore,
+}
+
+/// Serves the node's JSON-RPC on `listener` until `shutdown` resolves.
+pub async fn serve(
+    node: Arc<Node>,
+    listener: tokio::net::TcpListener,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let limits = node.config.limits.clone();
+    let ctx = Arc::new(Ctx { node, inflight: tokio::sync::Semaphore::new(limits.rpc_connections_max) });
+    let app = Router::new()
+        .route("/", post(handle))
+        .route("/health", get(|| async { "ok" }))
+        .layer(DefaultBodyLimit::max(limits.rpc_body_bytes_max))
+        .with_state(ctx);
+    axum::serve(listener, app).with_graceful_shutdown(shutdown).await
+}
+
+async fn handle(State(ctx): State<Arc<Ctx>>, body: Bytes) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let reply = match serde_json::from_slice::<Json>(&body) {
+        Err(e) => error_reply(Json::Null, RpcError::new(-32700, format!("parse error: {e}"))),
+        Ok(Json::Array(calls)) => {
+            if calls.is_empty() || calls.len() > ctx.node.config.limits.rpc_batch_max {
+                error_reply(
+                    Json::Null,
+                    RpcError::new(-32600, format!("a batch holds 1 to {} calls", ctx.node.config.limits.rpc_batch_max)),
+                )
+            } else {
+                let mut out = Vec::with_capacity(calls.len());
+                for c in calls {
+                    out.push(one_call(&ctx, c).await);
+                }
+                Json::Array(out)
+            }
+        }
+        Ok(call) => one_call(&ctx, call).await,
+    };
+    ([(axum::http::header::CONTENT_TYPE, "application/json")], reply.to_string()).into_response()
+}
+
+fn error_reply(id: Json, e: RpcError) -> Json {
+    let mut err = json!({"code": e.code, "message": e.message});
+    if let Some(s) = e.sqlstate {
+        err["data"] = json!({"sqlstate": s});
+    }
+    json!({"jsonrpc": "2.0", "id": id, "error": err})
+}
+
+async fn one_call(ctx: &Arc<Ctx>, call: Json) -> Json {
+    let id = call.get("id").cloned().unwrap_or(Json::Null);
+    let Some(method) = call.get("method").and_then(Json::as_str) else {
+        return error_reply(id, RpcError::new(-32600, "invalid request: no method"));
+    };
+    let Ok(_permit) = ctx.inflight.try_acquire() else {
+        return error_reply(id, RpcError::new(-32005, "too many requests in flight (limits.rpc_connections_max)"));
+    };
+    let params = call.get("params").cloned().unwrap_or(json!({}));
+    let result = match method {
+        "status" => Ok(status(&ctx.node)),
+        "sql" => sql(&ctx.node, &params).await,
+        "submit_tx" => submit_tx(&ctx.node, &params).await,
+        "get_tx" => get_tx(&ctx.node, &params),
+        "get_block" => get_block(&ctx.node, &params),
+        "state_proof" => state_proof(&ctx.node, &params),
+        other => Err(RpcError::new(-32601, format!("method not found: {other}"))),
+    };
+    match result {
+        Ok(r) => json!({"jsonrpc": "2.0", "id": id, "result": r}),
+        Err(e) => error_reply(id, e),
+    }
+}
+
+fn hex32(v: Option<&Json>, what: &str) -> Result<Hash, RpcError> {
+    v.and_then(Json::as_str)
+        .and_then(|s| hex::decode(s.trim_start_matches("0x")).ok())
+        .and_then(|b| b.try_into().ok())
+        .ok_or_else(|| RpcError::params(format!("{what} must be 32 bytes of hex")))
+}
+
+fn status(node: &Node) -> Json {
+    let s = node.status();
+    json!({
+        "chain_id": node.genesis.chain_id,
+        "height": s.height,
+        "last_block_hash": hex::encode(s.block_hash),
+        "state_root": hex::encode(s.state_root),
+        "last_block_time": crate::executor::format_timestamp(s.timestamp_ms),
+        "pool_size": node.pool_len(),
+        "validators": node.genesis.validators,
+        "role": "validator",
+        "producing": node.producer_alive(),
+        "timings": node.timings.per_tx(),
+    })
+}
+
+fn rows_json(rs: &RowSet) -> Json {
+    json!({
+        "columns": rs.columns,
+        "rows": rs.rows.iter().map(|r| r.iter().map(Value::to_json).collect::<Vec<_>>()).collect::<Vec<_>>(),
+    })
+}
+
+pub fn receipt_json(height: u64, index: u32, r: &Receipt) -> Json {
+    let results: Vec<Json> = r
+        .results
+        .iter()
+        .map(|s| {
+            let mut o = json!({"rows_affected": s.rows_affected});
+            if let Some(rs) = &s.returning {
+                o["returning"] = rows_json(rs);
+            }
+            o
+        })
+        .collect();
+    let mut o = json!({
+        "kind": "receipt",
+        "tx_hash": hex::encode(r.tx_hash),
+        "height": height,
+        "index": index,
+        "status": if r.is_success() { "committed" } else { "failed" },
+        "rows_affected": r.rows_affected(),
+        "results": results,
+    });
+    if let Some(f) = &r.failure {
+        o["error"] = json!({"sqlstate": f.sqlstate, "message": f.message, "statement_index": f.statement_index});
+    }
+    o
+}
+
+async fn await_outcome(node: &Node, hash: Hash, expires_at_ms: u64, rx: tokio::sync::oneshot::Receiver<Outcome>) -> Result<Json, RpcError> {
+    // The tx can never be applied after its expiry, so waiting until then
+    // (plus a block's worth) makes "timed out" a definite answer.
+    let wait = expires_at_ms.saturating_sub(now_ms()) + 1_000 + node.config.chain.max_block_time_ms;
+    match tokio::time::timeout(Duration::from_millis(wait), rx).await {
+        Ok(Ok(Outcome::Committed { height, index, receipt })) => Ok(receipt_json(height, index, &receipt)),
+        Ok(Ok(Outcome::Rejected(why))) => Err(RpcError { code: -32002, message: why, sqlstate: Some("08P01".into()) }),
+        Ok(Err(_)) => Err(RpcError::internal("the node dropped the transaction")),
+        Err(_) => {
+            node.forget(&hash);
+            Err(RpcError {
+                code: -32003,
+                message: "timed out: the transaction expired without being committed and will never be applied".into(),
+                sqlstate: Some("57014".into()),
+            })
+        }
+    }
+}
+
+async fn submit_tx(node: &Arc<Node>, p: &Json) -> Result<Json, RpcError> {
+    let hex_tx = p.get("tx").and_then(Json::as_str).ok_or_else(|| RpcError::params("tx (hex) is required"))?;
+    let bytes = hex::decode(hex_tx).map_err(|_| RpcError::params("tx is not hex"))?;
+    let tx = SignedTx::from_bytes(&bytes).map_err(|e| RpcError::params(format!("tx does not decode: {e}")))?;
+    let hash = tx.hash();
+    let expires = tx.body.expires_at_ms;
+    let wait = p.get("wait").and_then(Json::as_bool).unwrap_or(false);
+    let rx = node.submit(tx, bytes.len(), wait)?;
+    match rx {
+        Some(rx) => await_outcome(node, hash, expires, rx).await,
+        None => Ok(json!({"tx_hash": hex::encode(hash), "status": "pending"})),
+    }
+}
+
+fn sql_params(p: &Json) -> Result<Vec<Value>, RpcError> {
+    match p.get("params") {
+        None | Some(Json::Null) => Ok(Vec::new()),
+        Some(Json::Array(a)) => a
+            .iter()
+            .map(|v| Value::from_json(v).ok_or_else(|| RpcError::params("params must be numbers, strings, booleans or null")))
+            .collect(),
+        Some(_) => Err(RpcError::params("params must be an array")),
+    }
+}
+
+async fn sql(node: &Arc<Node>, p: &Json) -> Result<Json, RpcError> {
+    let text = p.get("sql").and_then(Json::as_str).ok_or_else(|| RpcError::params("sql is required"))?.to_owned();
+    let role = p.get("role").and_then(Json::as_str).unwrap_or("admin").to_owned();
+    let password = p.get("password").and_then(Json::as_str).unwrap_or("").to_owned();
+    let params = sql_params(p)?;
+    if text.len() > node.config.limits.statement_bytes_max {
+        return Err(RpcError::sql(SqlError::new("54000", "statement too large (limits.statement_bytes_max)")));
+    }
+    let plans = sqlmap::plan(&text).map_err(|e| RpcError::sql(e.into()))?;
+    let n = node.clone();
+    let key = tokio::task::spawn_blocking(move || n.keystore.unlock(&role, &password))
+        .await
+        .map_err(RpcError::internal)?
+        .map_err(|e| RpcError { code: -32004, message: e.to_string(), sqlstate: Some(e.sqlstate().into()) })?;
+    let reads = plans.iter().filter(|p| matches!(p, sqlmap::Plan::Read(_))).count();
+    let writes = plans.iter().filter(|p| matches!(p, sqlmap::Plan::Write(_) | sqlmap::Plan::Ddl(_))).count();
+    match (reads, writes, plans.len()) {
+        (0, 0, 0) => Ok(json!({"kind": "empty"})),
+        (1, 0, 1) => {
+            let sqlmap::Plan::Read(rp) = plans.into_iter().next().unwrap() else { unreachable!() };
+            let n = node.clone();
+            let rs = tokio::task::spawn_blocking(move || n.reader.query(&rp, &params))
+                .await
+                .map_err(RpcError::internal)?
+                .map_err(RpcError::sql)?;
+            let mut o = rows_json(&rs);
+            o["kind"] = json!("rows");
+            Ok(o)
+        }
+        (0, w, all) if w == all => {
+            let body = TxBody {
+                chain_id: node.genesis.chain_id.clone(),
+                account: key.public(),
+                id: crate::crypto::random_bytes(),
+                expires_at_ms: now_ms() + node.config.limits.tx_lifetime_default_ms,
+                payload: Payload::Sql(vec![Statement { sql: text, params }]),
+            };
+            let expires = body.expires_at_ms;
+            let tx = body.sign(&key);
+            let hash = tx.hash();
+            let size = tx.to_bytes().len();
+            let rx = node.submit(tx, size, true)?.expect("waiting submit returns a receiver");
+            await_outcome(node, hash, expires, rx).await
+        }
+        _ => Err(RpcError::sql(SqlError::new(
+            "0A000",
+            "one call runs either one query or a list of writes; transaction control and SET belong to a session (the PostgreSQL wire)",
+        ))),
+    }
+}
+
+fn get_tx(node: &Node, p: &Json) -> Result<Json, RpcError> {
+    let hash = hex32(p.get("hash"), "hash")?;
+    let Some(loc) = node.ledger.tx_location(&hash).map_err(RpcError::internal)? else {
+        return Err(RpcError::new(-32010, "transaction not found"));
+    };
+    let block = node.ledger.block(loc.height).map_err(RpcError::internal)?.ok_or_else(|| RpcError::internal("block missing"))?;
+    let receipts = node.ledger.receipts(loc.height).map_err(RpcError::internal)?.unwrap_or_default();
+    let tx = &block.txs[loc.index as usize];
+    let mut o = json!({
+        "tx_hash": hex::encode(hash),
+        "height": loc.height,
+        "index": loc.index,
+        "account": tx.body.account.address(),
+        "public_key": tx.body.account.to_hex(),
+        "expires_at_ms": tx.body.expires_at_ms,
+        "statement": tx.body.statement_text(),
+        "tx": hex::encode(tx.to_bytes()),
+    });
+    if let Some(r) = receipts.get(loc.index as usize) {
+        o["receipt"] = receipt_json(loc.height, loc.index, r);
+    }
+    Ok(o)
+}
+
+fn get_block(node: &Node, p: &Json) -> Result<Json, RpcError> {
+    let height = match (p.get("height"), p.get("hash")) {
+        (Some(h), _) => h.as_u64().ok_or_else(|| RpcError::params("height must be a number"))?,
+        (None, Some(_)) => {
+            let hash = hex32(p.get("hash"), "hash")?;
+            node.ledger.height_of_block(&hash).map_err(RpcError::internal)?.ok_or_else(|| RpcError::new(-32010, "block not found"))?
+        }
+        _ => return Err(RpcError::params("height or hash is required")),
+    };
+    let b = node.ledger.block(height).map_err(RpcError::internal)?.ok_or_else(|| RpcError::new(-32010, "block not found"))?;
+    let h = &b.header;
+    Ok(json!({
+        "height": h.height,
+        "hash": hex::encode(b.hash()),
+        "prev_hash": hex::encode(h.prev_hash),
+        "time": crate::executor::format_timestamp(h.timestamp_ms),
+        "timestamp_ms": h.timestamp_ms,
+        "proposer": h.proposer.to_hex(),
+        "tx_root": hex::encode(h.tx_root),
+        "receipts_root": hex::encode(h.receipts_root),
+        "state_root": hex::encode(h.state_root),
+        "txs": b.txs.iter().map(|t| hex::encode(t.hash())).collect::<Vec<_>>(),
+        "signers": b.certificate.signatures.iter().map(|(k, _)| k.to_hex()).collect::<Vec<_>>(),
+    }))
+}
+
+fn state_proof(node: &Node, p: &Json) -> Result<Json, RpcError> {
+    let key = hex32(p.get("key"), "key")?;
+    let s = node.status();
+    let proof = state_tree::prove(node.ledger.as_ref(), &s.state_root, &key).map_err(RpcError::internal)?;
+    let slot = |h: &Option<Hash>| h.map(|h| Json::String(hex::encode(h))).unwrap_or(Json::Null);
+    Ok(json!({
+        "height": s.height,
+        "state_root": hex::encode(s.state_root),
+        "path": proof.path.iter().map(|lvl| lvl.iter().map(slot).collect::<Vec<_>>()).collect::<Vec<_>>(),
+        "end": proof.end.map(|(k, v)| json!({"key": hex::encode(k), "value": hex::encode(v)})),
+        "value": state_tree::verify_proof(&s.state_root, &key, &proof).ok().flatten().map(hex::encode),
+    }))
+}

@@ -1,0 +1,341 @@
+//! The running node: the block producer thread, the pool, the waiters for
+//! receipts, and the data directory they live in.
+//!
+//! Data directory layout: `genesis.json`, `validator.key`, `keystore.json`,
+//! `rowchain.toml`, `ledger/` (RocksDB) and `state.sqlite` (the SQL view).
+
+use crate::block::{Certificate, Receipt};
+use crate::chain::{Application, Chain, ChainError};
+use crate::config::Config;
+use crate::crypto::{Hash, PublicKey, SecretKey};
+use crate::executor::{ExecLimits, Executor};
+use crate::genesis::Genesis;
+use crate::keystore::Keystore;
+use crate::ledger::Ledger;
+use crate::mempool::{Mempool, PoolError};
+use crate::reader::Reader;
+use crate::tx::SignedTx;
+use parking_lot::{Mutex, RwLock};
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum NodeError {
+    #[error("{0}")]
+    Setup(String),
+    #[error(transparent)]
+    Chain(#[from] ChainError),
+    #[error("{path}: {source}")]
+    Io { path: String, source: std::io::Error },
+}
+
+pub fn now_ms() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0)
+}
+
+pub struct DataDir(pub PathBuf);
+
+impl DataDir {
+    pub fn genesis(&self) -> PathBuf {
+        self.0.join("genesis.json")
+    }
+    pub fn validator_key(&self) -> PathBuf {
+        self.0.join("validator.key")
+    }
+    pub fn keystore(&self) -> PathBuf {
+        self.0.join("keystore.json")
+    }
+    pub fn config(&self) -> PathBuf {
+        self.0.join("rowchain.toml")
+    }
+    pub fn ledger(&self) -> PathBuf {
+        self.0.join("ledger")
+    }
+    pub fn sqlite(&self) -> PathBuf {
+        self.0.join("state.sqlite")
+    }
+}
+
+fn io_err(path: &Path) -> impl Fn(std::io::Error) -> NodeError + '_ {
+    move |source| NodeError::Io { path: path.display().to_string(), source }
+}
+
+/// Creates a single-validator dev chain in `dir` unless one is there:
+/// genesis, validator key, an `admin` role with password `admin`, config.
+/// Returns true when it created one.
+pub fn init_dev(dir: &Path) -> Result<bool, NodeError> {
+    let d = DataDir(dir.to_owned());
+    if d.genesis().exists() {
+        return Ok(false);
+    }
+    std::fs::create_dir_all(dir).map_err(io_err(dir))?;
+    let validator = SecretKey::generate();
+    let admin = SecretKey::generate();
+    let keystore = Keystore::open(&d.keystore()).map_err(|e| NodeError::Setup(e.to_string()))?;
+    keystore.put("admin", "admin", &admin).map_err(|e| NodeError::Setup(e.to_string()))?;
+    write_private(&d.validator_key(), &hex::encode(validator.to_bytes()))?;
+    let cfg = d.config();
+    if !cfg.exists() {
+        std::fs::write(&cfg, Config::default().to_toml()).map_err(io_err(&cfg))?;
+    }
+    let genesis = Genesis::new_dev(&validator, &admin.public(), now_ms());
+    let g = d.genesis();
+    std::fs::write(&g, serde_json::to_string_pretty(&genesis).expect("genesis serializes")).map_err(io_err(&g))?;
+    Ok(true)
+}
+
+fn write_private(path: &Path, text: &str) -> Result<(), NodeError> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut f = std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path).map_err(io_err(path))?;
+    f.write_all(text.as_bytes()).map_err(io_err(path))
+}
+
+pub fn load_config(dir: &Path) -> Result<Config, NodeError> {
+    let p = DataDir(dir.to_owned()).config();
+    if !p.exists() {
+        return Ok(Config::default());
+    }
+    let text = std::fs::read_to_string(&p).map_err(io_err(&p))?;
+    Config::parse(&text).map_err(|e| NodeError::Setup(format!("{}: {e}", p.display())))
+}
+
+/// What happened to a submitted tx.
+#[derive(Debug, Clone)]
+pub enum Outcome {
+    Committed { height: u64, index: u32, receipt: Receipt },
+    Rejected(String),
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Status {
+    pub height: u64,
+    pub block_hash: Hash,
+    pub state_root: Hash,
+    pub timestamp_ms: u64,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SubmitError {
+    #[error("the transaction is {size} bytes; the limit is {max} (limits.tx_bytes_max)")]
+    TooLarge { size: usize, max: usize },
+    #[error("the transaction is for chain {0}, not this one")]
+    WrongChain(String),
+    #[error("the transaction has expired")]
+    Expired,
+    #[error("the transaction's expiry is more than {0} ms ahead (limits.tx_lifetime_max_ms)")]
+    ExpiryTooFar(u64),
+    #[error("the transaction was already executed in block {0}")]
+    AlreadyExecuted(u64),
+    #[error(transparent)]
+    Pool(#[from] PoolError),
+    #[error("ledger: {0}")]
+    Store(String),
+}
+
+/// Everything the RPC layer needs from a running node.
+pub struct Node {
+    pub genesis: Genesis,
+    pub config: Config,
+    pub ledger: Arc<Ledger>,
+    pub reader: Arc<Reader>,
+    pub keystore: Keystore,
+    pool: Arc<Mempool>,
+    waiters: Arc<Mutex<HashMap<Hash, tokio::sync::oneshot::Sender<Outcome>>>>,
+    status: Arc<RwLock<Status>>,
+    producer: Mutex<Option<std::thread::JoinHandle<Result<(), ChainError>>>>,
+    pub timings: Arc<crate::chain::Timings>,
+}
+
+impl Node {
+    /// Opens the data directory (replaying blocks the SQL view lacks) and
+    /// starts the block producer.
+    pub fn start(dir: &Path, config: Config) -> Result<Arc<Self>, NodeError> {
+        let d = DataDir(dir.to_owned());
+        let genesis = Genesis::load(&d.genesis()).map_err(|e| NodeError::Setup(e.to_string()))?;
+        let key_path = d.validator_key();
+        let key_hex = std::fs::read_to_string(&key_path).map_err(io_err(&key_path))?;
+        let seed: [u8; 32] = hex::decode(key_hex.trim())
+            .ok()
+            .and_then(|v| v.try_into().ok())
+            .ok_or_else(|| NodeError::Setup(format!("{} is not a 32-byte hex key", key_path.display())))?;
+        let validator = SecretKey::from_bytes(&seed);
+        if !genesis.validator_keys().contains(&validator.public()) {
+            return Err(NodeError::Setup("this node's validator key is not in the genesis trust list".into()));
+        }
+        let ledger = Ledger::open(&d.ledger()).map_err(|e| NodeError::Setup(e.to_string()))?;
+        let exec = Executor::open(&d.sqlite(), ExecLimits { result_rows_max: config.limits.result_rows_max })
+            .map_err(|e| NodeError::Setup(e.to_string()))?;
+        let chain = Chain::open(genesis.clone(), ledger.clone(), exec, Some(&validator))?;
+        let (head, hash) = chain.head();
+        let status = Arc::new(RwLock::new(Status {
+            height: head.height,
+            block_hash: hash,
+            state_root: head.state_root,
+            timestamp_ms: head.timestamp_ms,
+        }));
+        let timings = chain.timings();
+        let keystore = Keystore::open(&d.keystore()).map_err(|e| NodeError::Setup(e.to_string()))?;
+        let pool = Arc::new(Mempool::new(config.limits.pool_txs_max));
+        let waiters = Arc::new(Mutex::new(HashMap::new()));
+        let producer = {
+            let p = Producer { chain, pool: pool.clone(), waiters: waiters.clone(), status: status.clone(), key: validator };
+            let (max, wait) = (config.chain.max_txs_per_block, Duration::from_millis(config.chain.max_block_time_ms));
+            std::thread::Builder::new()
+                .name("block-producer".into())
+                .spawn(move || p.run(max, wait))
+                .map_err(|e| NodeError::Setup(e.to_string()))?
+        };
+        Ok(Arc::new(Node {
+            reader: Reader::new(&d.sqlite(), config.limits.result_rows_max),
+            genesis,
+            config,
+            ledger,
+            keystore,
+            pool,
+            waiters,
+            status,
+            producer: Mutex::new(Some(producer)),
+            timings,
+        }))
+    }
+
+    pub fn status(&self) -> Status {
+        self.status.read().clone()
+    }
+
+    pub fn pool_len(&self) -> usize {
+        self.pool.len()
+    }
+
+    /// Admits a signed tx to the pool. With `wait`, returns a receiver for
+    /// its outcome.
+    pub fn submit(&self, tx: SignedTx, size: usize, wait: bool) -> Result<Option<tokio::sync::oneshot::Receiver<Outcome>>, SubmitError> {
+        let limits = &self.config.limits;
+        if size > limits.tx_bytes_max {
+            return Err(SubmitError::TooLarge { size, max: limits.tx_bytes_max });
+        }
+        if tx.body.chain_id != self.genesis.chain_id {
+            return Err(SubmitError::WrongChain(tx.body.chain_id.clone()));
+        }
+        let now = now_ms();
+        if tx.body.expires_at_ms <= now {
+            return Err(SubmitError::Expired);
+        }
+        if tx.body.expires_at_ms > now + limits.tx_lifetime_max_ms {
+            return Err(SubmitError::ExpiryTooFar(limits.tx_lifetime_max_ms));
+        }
+        if let Some(loc) = self.ledger.tx_location(&tx.hash()).map_err(|e| SubmitError::Store(e.to_string()))? {
+            return Err(SubmitError::AlreadyExecuted(loc.height));
+        }
+        let hash = tx.hash();
+        let rx = if wait {
+            let (sender, rx) = tokio::sync::oneshot::channel();
+            self.waiters.lock().insert(hash, sender);
+            Some(rx)
+        } else {
+            None
+        };
+        if let Err(e) = self.pool.add(tx) {
+            self.waiters.lock().remove(&hash);
+            return Err(e.into());
+        }
+        Ok(rx)
+    }
+
+    /// Forgets a waiter that gave up (timed out).
+    pub fn forget(&self, hash: &Hash) {
+        self.waiters.lock().remove(hash);
+    }
+
+    /// Stops the producer after the block it is working on.
+    pub fn shutdown(&self) -> Result<(), ChainError> {
+        self.pool.close();
+        match self.producer.lock().take() {
+            Some(h) => h.join().unwrap_or_else(|_| Err(ChainError::Diverged("the block producer panicked".into()))),
+            None => Ok(()),
+        }
+    }
+
+    /// True while the block producer runs; false after it stopped on an error.
+    pub fn producer_alive(&self) -> bool {
+        self.producer.lock().as_ref().is_some_and(|h| !h.is_finished())
+    }
+
+    pub fn validator_public(&self) -> Option<PublicKey> {
+        self.genesis.validator_keys().first().copied()
+    }
+}
+
+/// The single-validator engine: cut a block from the pool, propose it,
+/// certify it with the one validator's signature, commit. The BFT engine
+/// drives the same [`Application`] calls with votes in between.
+struct Producer {
+    chain: Chain,
+    pool: Arc<Mempool>,
+    waiters: Arc<Mutex<HashMap<Hash, tokio::sync::oneshot::Sender<Outcome>>>>,
+    status: Arc<RwLock<Status>>,
+    key: SecretKey,
+}
+
+impl Producer {
+    fn run(mut self, max_txs: usize, max_wait: Duration) -> Result<(), ChainError> {
+        loop {
+            let txs = self.pool.take_block(max_txs, max_wait);
+            if txs.is_empty() {
+                return Ok(());
+            }
+            if let Err(e) = self.one_block(txs) {
+                eprintln!("rowchain: block production stopped: {e}");
+                self.fail_all_waiters(&e);
+                return Err(e);
+            }
+        }
+    }
+
+    fn one_block(&mut self, txs: Vec<SignedTx>) -> Result<(), ChainError> {
+        let proposal = self.chain.propose(txs, now_ms(), self.key.public())?;
+        {
+            let mut w = self.waiters.lock();
+            for (h, why) in &proposal.rejected {
+                if let Some(s) = w.remove(h) {
+                    let _ = s.send(Outcome::Rejected(why.message().into()));
+                }
+            }
+        }
+        let mut block = proposal.block;
+        if block.txs.is_empty() {
+            return self.chain.abort();
+        }
+        block.certificate = Certificate::sign(&block.hash(), &self.key);
+        let height = block.header.height;
+        let hashes: Vec<Hash> = block.txs.iter().map(|t| t.hash()).collect();
+        let header = block.header.clone();
+        let block_hash = block.hash();
+        let receipts = self.chain.commit(block)?;
+        *self.status.write() = Status {
+            height,
+            block_hash,
+            state_root: header.state_root,
+            timestamp_ms: header.timestamp_ms,
+        };
+        let mut w = self.waiters.lock();
+        for (i, (h, receipt)) in hashes.into_iter().zip(receipts).enumerate() {
+            if let Some(s) = w.remove(&h) {
+                let _ = s.send(Outcome::Committed { height, index: i as u32, receipt });
+            }
+        }
+        Ok(())
+    }
+
+    fn fail_all_waiters(&self, e: &ChainError) {
+        for (_, s) in self.waiters.lock().drain() {
+            let _ = s.send(Outcome::Rejected(format!("the node stopped producing blocks: {e}")));
+        }
+        self.pool.close();
+    }
+}

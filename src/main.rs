@@ -1,0 +1,220 @@
+//! The `rowchain` command: argument parsing and wiring only.
+
+use anyhow::{bail, Context, Result};
+use clap::{Parser, Subcommand};
+use serde_json::{json, Value as Json};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+#[derive(Parser)]
+#[command(name = "rowchain", version, about = "A permissioned blockchain you use like a PostgreSQL database")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run a single-validator chain (created on first start) with its JSON-RPC.
+    Dev {
+        /// Data directory.
+        #[arg(long, default_value = "./rowchain-data")]
+        data: PathBuf,
+        /// JSON-RPC listen address (overrides rowchain.toml).
+        #[arg(long)]
+        http_addr: Option<String>,
+    },
+    /// Run one SQL statement (or a list of writes, applied atomically) through a node.
+    Sql {
+        #[arg(long, default_value = "http://127.0.0.1:5005")]
+        url: String,
+        #[arg(long, default_value = "admin")]
+        role: String,
+        #[arg(long, default_value = "admin", env = "ROWCHAIN_PASSWORD")]
+        password: String,
+        /// A parameter for $1, $2, ... (repeat); given as JSON when it parses as JSON, else as text.
+        #[arg(long = "param")]
+        params: Vec<String>,
+        /// Print the raw JSON result.
+        #[arg(long)]
+        json: bool,
+        sql: String,
+    },
+    /// Check the whole ledger and the SQL view offline.
+    Verify {
+        #[arg(long, default_value = "./rowchain-data")]
+        data: PathBuf,
+        /// Also re-execute every block from genesis and compare every root.
+        #[arg(long)]
+        replay: bool,
+    },
+}
+
+fn main() {
+    let cli = Cli::parse();
+    let code = match run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("rowchain: {e:#}");
+            2
+        }
+    };
+    std::process::exit(code);
+}
+
+fn run(cli: Cli) -> Result<i32> {
+    match cli.command {
+        Command::Dev { data, http_addr } => dev(data, http_addr),
+        Command::Sql { url, role, password, params, json, sql } => sql_cmd(&url, &role, &password, &params, json, &sql),
+        Command::Verify { data, replay } => verify(&data, replay),
+    }
+}
+
+fn dev(data: PathBuf, http_addr: Option<String>) -> Result<i32> {
+    if node::service::init_dev(&data)? {
+        println!("rowchain: created a new single-validator chain in {}", data.display());
+    }
+    let mut config = node::service::load_config(&data)?;
+    if let Some(a) = http_addr {
+        config.http_addr = a;
+    }
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    rt.block_on(async move {
+        let addr = config.http_addr.clone();
+        let listener = tokio::net::TcpListener::bind(&addr).await.with_context(|| format!("listening on {addr}"))?;
+        let node = node::service::Node::start(&data, config)?;
+        let s = node.status();
+        println!("rowchain: chain {} at height {}, data in {}", node.genesis.chain_id, s.height, data.display());
+        println!("rowchain: JSON-RPC on http://{}", listener.local_addr()?);
+        println!("rowchain: try  rowchain sql \"SELECT * FROM rowchain.blocks\"");
+        let watched = node.clone();
+        let stop = async move { wait_for_stop(watched).await };
+        node::rpc::serve(node.clone(), listener, stop).await?;
+        node.shutdown().map_err(|e| anyhow::anyhow!("block producer: {e}"))?;
+        println!("rowchain: stopped at height {}", node.status().height);
+        Ok(0)
+    })
+}
+
+/// Resolves on Ctrl-C, SIGTERM, or when the block producer stopped on an error.
+async fn wait_for_stop(node: Arc<node::service::Node>) {
+    use tokio::signal::unix::{signal, SignalKind};
+    let mut term = signal(SignalKind::terminate()).expect("SIGTERM handler");
+    let mut tick = tokio::time::interval(std::time::Duration::from_millis(250));
+    loop {
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => return,
+            _ = term.recv() => return,
+            _ = tick.tick() => if !node.producer_alive() { return },
+        }
+    }
+}
+
+fn sql_cmd(url: &str, role: &str, password: &str, params: &[String], raw: bool, sql: &str) -> Result<i32> {
+    let params: Vec<Json> = params.iter().map(|p| serde_json::from_str(p).unwrap_or_else(|_| Json::String(p.clone()))).collect();
+    let req = json!({"jsonrpc": "2.0", "id": 1, "method": "sql",
+                     "params": {"sql": sql, "role": role, "password": password, "params": params}});
+    let mut resp = ureq::post(url)
+        .config()
+        .http_status_as_error(false)
+        .build()
+        .send_json(&req)
+        .with_context(|| format!("cannot reach the node at {url}"))?;
+    let body: Json = resp.body_mut().read_json().context("the node's reply is not JSON")?;
+    if raw {
+        println!("{}", serde_json::to_string_pretty(&body)?);
+    }
+    if let Some(err) = body.get("error") {
+        let state = err.pointer("/data/sqlstate").and_then(Json::as_str).unwrap_or("XX000");
+        eprintln!("ERROR:  {state}: {}", err.get("message").and_then(Json::as_str).unwrap_or("unknown error"));
+        return Ok(1);
+    }
+    let result = body.get("result").cloned().unwrap_or(Json::Null);
+    if raw {
+        return Ok(if result.get("status").and_then(Json::as_str) == Some("failed") { 1 } else { 0 });
+    }
+    match result.get("kind").and_then(Json::as_str) {
+        Some("rows") => {
+            print_table(&result);
+            Ok(0)
+        }
+        Some("receipt") => Ok(print_receipt(&result)),
+        Some("empty") => Ok(0),
+        _ => bail!("unexpected reply: {result}"),
+    }
+}
+
+fn print_receipt(r: &Json) -> i32 {
+    let height = r["height"].as_u64().unwrap_or(0);
+    let hash = r["tx_hash"].as_str().unwrap_or("");
+    if let Some(err) = r.get("error") {
+        eprintln!(
+            "ERROR:  {}: {}",
+            err["sqlstate"].as_str().unwrap_or("XX000"),
+            err["message"].as_str().unwrap_or("")
+        );
+        eprintln!("(tx {hash} recorded as failed in block {height}; no row changed)");
+        return 1;
+    }
+    println!("COMMITTED block {height} tx {hash} rows affected {}", r["rows_affected"]);
+    for res in r["results"].as_array().into_iter().flatten() {
+        if let Some(ret) = res.get("returning") {
+            print_table(ret);
+        }
+    }
+    0
+}
+
+fn cell(v: &Json) -> String {
+    match v {
+        Json::Null => String::new(),
+        Json::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+fn print_table(rs: &Json) {
+    let cols: Vec<String> = rs["columns"].as_array().into_iter().flatten().map(cell).collect();
+    let rows: Vec<Vec<String>> =
+        rs["rows"].as_array().into_iter().flatten().map(|r| r.as_array().into_iter().flatten().map(cell).collect()).collect();
+    let mut width: Vec<usize> = cols.iter().map(|c| c.chars().count()).collect();
+    for r in &rows {
+        for (i, c) in r.iter().enumerate() {
+            if i < width.len() {
+                width[i] = width[i].max(c.chars().count());
+            }
+        }
+    }
+    let line = |cells: &[String]| {
+        cells.iter().enumerate().map(|(i, c)| format!(" {:<w$} ", c, w = width[i])).collect::<Vec<_>>().join("|")
+    };
+    println!("{}", line(&cols));
+    println!("{}", width.iter().map(|w| "-".repeat(w + 2)).collect::<Vec<_>>().join("+"));
+    for r in &rows {
+        println!("{}", line(r));
+    }
+    println!("({} row{})", rows.len(), if rows.len() == 1 { "" } else { "s" });
+}
+
+fn verify(data: &std::path::Path, replay: bool) -> Result<i32> {
+    match node::verify::verify(data, replay) {
+        Ok(r) => {
+            println!(
+                "verified: height {} ({} txs); state root matches the SQL view at height {} ({} leaves){}",
+                r.height,
+                r.txs,
+                r.view_height,
+                r.leaves,
+                if r.replayed { "; full replay from genesis reproduced every root" } else { "" }
+            );
+            if r.view_height < r.height {
+                println!("note: the SQL view is {} blocks behind the ledger; the node replays them when it starts", r.height - r.view_height);
+            }
+            Ok(0)
+        }
+        Err(f) => {
+            eprintln!("verification FAILED: {f}");
+            Ok(1)
+        }
+    }
+}

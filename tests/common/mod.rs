@@ -1,0 +1,143 @@
+//! Shared harness for the end-to-end tests: runs the real `rowchain` binary on
+//! a free loopback port in a fresh temporary data directory.
+#![allow(dead_code)]
+
+use serde_json::{json, Value as Json};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_rowchain");
+
+pub fn temp_dir(tag: &str) -> PathBuf {
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
+    let p = std::env::temp_dir().join(format!("rowchain-test-{tag}-{}-{nanos}", std::process::id()));
+    std::fs::create_dir_all(&p).unwrap();
+    p
+}
+
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+pub struct Dev {
+    pub dir: PathBuf,
+    pub port: u16,
+    child: Option<Child>,
+}
+
+impl Dev {
+    pub fn start(tag: &str) -> Dev {
+        let dir = temp_dir(tag);
+        Dev::start_in(dir, free_port())
+    }
+
+    pub fn start_in(dir: PathBuf, port: u16) -> Dev {
+        let child = Command::new(BIN)
+            .args(["dev", "--data"])
+            .arg(&dir)
+            .args(["--http-addr", &format!("127.0.0.1:{port}")])
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("start rowchain dev");
+        let dev = Dev { dir, port, child: Some(child) };
+        dev.wait_ready();
+        dev
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    fn wait_ready(&self) {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while Instant::now() < deadline {
+            if ureq::get(&format!("{}/health", self.url())).call().is_ok() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        panic!("rowchain dev did not become ready on port {}", self.port);
+    }
+
+    pub fn rpc(&self, method: &str, params: Json) -> Json {
+        rpc(&self.url(), method, params)
+    }
+
+    /// Runs SQL as admin; returns the JSON-RPC reply (with `result` or `error`).
+    pub fn sql(&self, sql: &str) -> Json {
+        self.rpc("sql", json!({"sql": sql, "role": "admin", "password": "admin"}))
+    }
+
+    /// Runs SQL that must succeed; returns its `result`.
+    pub fn ok(&self, sql: &str) -> Json {
+        let r = self.sql(sql);
+        assert!(r.get("error").is_none(), "{sql}: {r}");
+        let res = r["result"].clone();
+        assert_ne!(res["status"], "failed", "{sql}: {res}");
+        res
+    }
+
+    pub fn rows(&self, sql: &str) -> Vec<Vec<Json>> {
+        let r = self.ok(sql);
+        assert_eq!(r["kind"], "rows", "{sql}: {r}");
+        r["rows"].as_array().unwrap().iter().map(|r| r.as_array().unwrap().clone()).collect()
+    }
+
+    pub fn height(&self) -> u64 {
+        self.rpc("status", json!({}))["result"]["height"].as_u64().unwrap()
+    }
+
+    /// SIGTERM and wait: a clean stop.
+    pub fn stop(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            unsafe_kill(c.id(), 15);
+            let _ = c.wait();
+        }
+    }
+
+    /// SIGKILL: the process dies wherever it is.
+    pub fn kill9(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            c.kill().unwrap();
+            let _ = c.wait();
+        }
+    }
+
+    pub fn cli(&self, args: &[&str]) -> Output {
+        Command::new(BIN).args(args).output().expect("run rowchain")
+    }
+}
+
+impl Drop for Dev {
+    fn drop(&mut self) {
+        self.kill9();
+        if !std::thread::panicking() {
+            let _ = std::fs::remove_dir_all(&self.dir);
+        }
+    }
+}
+
+fn unsafe_kill(pid: u32, sig: i32) {
+    let _ = Command::new("kill").arg(format!("-{sig}")).arg(pid.to_string()).status();
+}
+
+pub fn rpc(url: &str, method: &str, params: Json) -> Json {
+    let req = json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params});
+    let mut resp = ureq::post(url).config().http_status_as_error(false).build().send_json(&req).expect("rpc call");
+    resp.body_mut().read_json().expect("rpc reply is JSON")
+}
+
+pub fn verify(dir: &Path, replay: bool) -> Output {
+    let mut c = Command::new(BIN);
+    c.args(["verify", "--data"]).arg(dir);
+    if replay {
+        c.arg("--replay");
+    }
+    c.output().expect("run verify")
+}
+
+pub fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
