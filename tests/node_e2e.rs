@@ -113,7 +113,10 @@ fn ddl_alter_index_and_tables_without_primary_key() {
 fn signed_tx_submission_replay_and_expiry() {
     use node::crypto::SecretKey;
     use node::tx::{Payload, Statement, TxBody};
-    let mut dev = Dev::start("replay");
+    // A small body limit in rowchain.toml, to check oversize requests.
+    let dir = temp_dir("replay");
+    std::fs::write(dir.join("rowchain.toml"), "[limits]\nrpc_body_bytes_max = 65536\n").unwrap();
+    let mut dev = Dev::start_in(dir, free_port());
     dev.ok("CREATE TABLE t (id int PRIMARY KEY)");
     let chain_id = dev.rpc("status", json!({}))["result"]["chain_id"].as_str().unwrap().to_owned();
     let ks = node::keystore::Keystore::open(&dev.dir.join("keystore.json")).unwrap();
@@ -153,6 +156,20 @@ fn signed_tx_submission_replay_and_expiry() {
     assert_eq!(r["error"]["code"], -32602);
     let r = dev.rpc("no_such_method", json!({}));
     assert_eq!(r["error"]["code"], -32601);
+    let post = |body: String| {
+        let mut resp = ureq::post(&dev.url()).config().http_status_as_error(false).build()
+            .header("content-type", "application/json").send(body).unwrap();
+        resp.body_mut().read_json::<Json>().unwrap()
+    };
+    assert_eq!(post("{not json".into())["error"]["code"], -32700);
+    let batch: Vec<Json> = (0..101).map(|i| json!({"jsonrpc": "2.0", "id": i, "method": "status"})).collect();
+    assert_eq!(post(Json::Array(batch).to_string())["error"]["code"], -32600);
+    let two = json!([{"jsonrpc": "2.0", "id": 1, "method": "status"}, {"jsonrpc": "2.0", "id": 2, "method": "nope"}]);
+    let replies = post(two.to_string());
+    assert_eq!(replies[0]["result"]["chain_id"], json!(chain_id));
+    assert_eq!(replies[1]["error"]["code"], -32601);
+    let huge = format!("{{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"sql\",\"params\":{{\"sql\":\"{}\"}}}}", "x".repeat(100_000));
+    assert_eq!(post(huge)["error"]["code"], -32600);
     assert_eq!(dev.rows("SELECT id FROM t"), vec![vec![json!(1)]]);
     // Many sessions of one role write at once: no per-account sequence to serialize on.
     let url = dev.url();

@@ -95,7 +95,19 @@ impl Keystore {
         self.entries.lock().get(role).and_then(|e| PublicKey::from_hex(&e.public_key))
     }
 
-    /// The role's secret key, if `password` is right.
+    /// The role's key when it was unlocked before with this password: no key
+    /// derivation, cheap enough for the async runtime.
+    pub fn unlock_cached(&self, role: &str, password: &str) -> Option<SecretKey> {
+        let salt = hex::decode(&self.entries.lock().get(role)?.salt).ok()?;
+        let check = verifier(password, &salt);
+        match self.unlocked.lock().get(role) {
+            Some((v, k)) if *v == check => Some(k.clone()),
+            _ => None,
+        }
+    }
+
+    /// The role's secret key, if `password` is right. Slow (Argon2id) the
+    /// first time for a role and password.
     pub fn unlock(&self, role: &str, password: &str) -> Result<SecretKey, KeystoreError> {
         let entry = self.entries.lock().get(role).cloned().ok_or_else(|| KeystoreError::UnknownRole(role.into()))?;
         let salt = hex::decode(&entry.salt).unwrap_or_default();

@@ -75,8 +75,19 @@ pub async fn serve(
     axum::serve(listener, app).with_graceful_shutdown(shutdown).await
 }
 
-async fn handle(State(ctx): State<Arc<Ctx>>, body: Bytes) -> axum::response::Response {
+async fn handle(
+    State(ctx): State<Arc<Ctx>>,
+    body: Result<Bytes, axum::extract::rejection::BytesRejection>,
+) -> axum::response::Response {
     use axum::response::IntoResponse;
+    let body = match body {
+        Ok(b) => b,
+        Err(e) => {
+            let max = ctx.node.config.limits.rpc_body_bytes_max;
+            let reply = error_reply(Json::Null, RpcError::new(-32600, format!("request rejected: {e} (limit {max} bytes)")));
+            return (e.status(), [(axum::http::header::CONTENT_TYPE, "application/json")], reply.to_string()).into_response();
+        }
+    };
     let reply = match serde_json::from_slice::<Json>(&body) {
         Err(e) => error_reply(Json::Null, RpcError::new(-32700, format!("parse error: {e}"))),
         Ok(Json::Array(calls)) => {
@@ -240,11 +251,16 @@ async fn sql(node: &Arc<Node>, p: &Json) -> Result<Json, RpcError> {
         return Err(RpcError::sql(SqlError::new("54000", "statement too large (limits.statement_bytes_max)")));
     }
     let plans = sqlmap::plan(&text).map_err(|e| RpcError::sql(e.into()))?;
-    let n = node.clone();
-    let key = tokio::task::spawn_blocking(move || n.keystore.unlock(&role, &password))
-        .await
-        .map_err(RpcError::internal)?
-        .map_err(|e| RpcError { code: -32004, message: e.to_string(), sqlstate: Some(e.sqlstate().into()) })?;
+    let key = match node.keystore.unlock_cached(&role, &password) {
+        Some(k) => k,
+        None => {
+            let n = node.clone();
+            tokio::task::spawn_blocking(move || n.keystore.unlock(&role, &password))
+                .await
+                .map_err(RpcError::internal)?
+                .map_err(|e| RpcError { code: -32004, message: e.to_string(), sqlstate: Some(e.sqlstate().into()) })?
+        }
+    };
     let reads = plans.iter().filter(|p| matches!(p, sqlmap::Plan::Read(_))).count();
     let writes = plans.iter().filter(|p| matches!(p, sqlmap::Plan::Write(_) | sqlmap::Plan::Ddl(_))).count();
     match (reads, writes, plans.len()) {
