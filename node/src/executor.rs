@@ -260,7 +260,8 @@ impl Executor {
         let mut conn = Connection::open(path)?;
         conn.execute_batch(
             "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;
-             PRAGMA case_sensitive_like=ON; PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY;",
+             PRAGMA case_sensitive_like=ON; PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY;
+             PRAGMA wal_autocheckpoint=0;",
         )?;
         // A misspelled "column" must be an error, not a string literal.
         conn.set_db_config(rusqlite::config::DbConfig::SQLITE_DBCONFIG_DQS_DML, false)?;
@@ -380,7 +381,7 @@ impl Executor {
     /// rows and leaves only its receipt; its id is remembered either way.
     pub fn execute_tx(&mut self, tx: &SignedTx, height: u64, index: u32, changes: &mut Changes) -> Result<Receipt, ExecError> {
         assert!(self.in_block);
-        self.conn.execute_batch("SAVEPOINT tx")?;
+        self.run_internal("SAVEPOINT tx")?;
         self.captured.lock().clear();
         let mut tx_changes = Changes::new();
         let Payload::Sql(stmts) = &tx.body.payload;
@@ -398,20 +399,27 @@ impl Executor {
         }
         self.user_mode.store(false, Ordering::Relaxed);
         if failure.is_some() {
-            self.conn.execute_batch("ROLLBACK TO tx; RELEASE tx")?;
+            self.run_internal("ROLLBACK TO tx")?;
+            self.run_internal("RELEASE tx")?;
             // Catalog edits of the failed tx are undone by reloading it.
             self.catalog.clear();
             self.accounts.clear();
             self.load_catalog()?;
             results.clear();
         } else {
-            self.conn.execute_batch("RELEASE tx")?;
+            self.run_internal("RELEASE tx")?;
             changes.extend(tx_changes);
         }
         self.captured.lock().clear();
         let receipt = Receipt { tx_hash: tx.hash(), results, failure };
         self.record_tx(tx, &receipt, height, index)?;
         Ok(receipt)
+    }
+
+    /// One of the executor's own statements, prepared once and cached.
+    fn run_internal(&self, sql: &str) -> Result<(), ExecError> {
+        self.conn.prepare_cached(sql)?.execute([])?;
+        Ok(())
     }
 
     fn record_tx(&mut self, tx: &SignedTx, receipt: &Receipt, height: u64, index: u32) -> Result<(), ExecError> {

@@ -68,6 +68,10 @@ impl Mempool {
         self.len() == 0
     }
 
+    pub fn is_closed(&self) -> bool {
+        self.inner.lock().closed
+    }
+
     /// Wakes the block producer and refuses further txs.
     pub fn close(&self) {
         self.inner.lock().closed = true;

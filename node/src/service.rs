@@ -103,6 +103,24 @@ pub fn load_config(dir: &Path) -> Result<Config, NodeError> {
     Config::parse(&text).map_err(|e| NodeError::Setup(format!("{}: {e}", p.display())))
 }
 
+/// Copies the SQLite WAL back into the database file from its own thread,
+/// so the block producer's commits never pay for a checkpoint (the executor
+/// turns SQLite's automatic checkpoints off). Stops when the pool closes.
+fn spawn_checkpointer(path: PathBuf, pool: Arc<Mempool>) -> Result<(), NodeError> {
+    let conn = rusqlite::Connection::open(&path).map_err(|e| NodeError::Setup(format!("checkpointer: {e}")))?;
+    std::thread::Builder::new()
+        .name("wal-checkpoint".into())
+        .spawn(move || {
+            while !pool.is_closed() {
+                std::thread::sleep(Duration::from_millis(250));
+                // PASSIVE never blocks the writer; a busy or partial pass is retried next time.
+                let _ = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()));
+            }
+        })
+        .map_err(|e| NodeError::Setup(e.to_string()))?;
+    Ok(())
+}
+
 /// What happened to a submitted tx.
 #[derive(Debug, Clone)]
 pub enum Outcome {
@@ -190,6 +208,7 @@ impl Node {
                 .spawn(move || p.run(max, wait))
                 .map_err(|e| NodeError::Setup(e.to_string()))?
         };
+        spawn_checkpointer(d.sqlite(), pool.clone())?;
         Ok(Arc::new(Node {
             reader: Reader::new(&d.sqlite(), config.limits.result_rows_max),
             genesis,
