@@ -35,6 +35,8 @@ pub enum ChainError {
     InvalidBlock { height: u64, reason: String },
     #[error("the ledger and the SQLite view disagree: {0}")]
     Diverged(String),
+    #[error("the SQLite view has applied block {view} but the ledger ends at {ledger} (a power loss took blocks that were never acknowledged)")]
+    ViewAhead { view: u64, ledger: u64 },
 }
 
 /// Why a tx offered for a block was left out of it.
@@ -124,6 +126,9 @@ pub struct Chain {
     head_hash: Hash,
     pending: Option<Pending>,
     timings: Arc<Timings>,
+    /// When set, `commit` does not fsync the ledger; the caller syncs it
+    /// (once for several blocks) before acknowledging anything.
+    deferred_sync: bool,
 }
 
 impl Chain {
@@ -136,14 +141,14 @@ impl Chain {
             None => {
                 let key = validator.ok_or_else(|| ChainError::Diverged("an empty ledger needs the validator key to create genesis".into()))?;
                 let (block, nodes) = genesis_block(&genesis, &ledger, &mut exec, key)?;
-                ledger.append(&block, &[], &nodes)?;
+                ledger.append(&block, &[], &nodes, true)?;
                 exec.commit_block()?;
                 0
             }
         };
         let head = ledger.block(head_height)?.ok_or_else(|| ChainError::Diverged(format!("head block {head_height} missing")))?;
         let mut chain =
-            Chain { genesis, ledger, exec, head_hash: head.hash(), head: head.header, pending: None, timings: Arc::default() };
+            Chain { genesis, ledger, exec, head_hash: head.hash(), head: head.header, pending: None, timings: Arc::default(), deferred_sync: false };
         chain.replay()?;
         Ok(chain)
     }
@@ -165,10 +170,7 @@ impl Chain {
             }
         };
         if applied > self.head.height {
-            return Err(ChainError::Diverged(format!(
-                "the SQLite view has applied block {applied} but the ledger ends at {}",
-                self.head.height
-            )));
+            return Err(ChainError::ViewAhead { view: applied, ledger: self.head.height });
         }
         let applied_hash = self.ledger.block(applied)?.map(|b| b.hash());
         if applied_hash != self.exec.applied()?.map(|a| a.block_hash) {
@@ -202,6 +204,11 @@ impl Chain {
 
     pub fn executor(&self) -> &Executor {
         &self.exec
+    }
+
+    /// Group commit: `commit` leaves the fsync to the caller's [`Ledger::sync`].
+    pub fn set_deferred_sync(&mut self, deferred: bool) {
+        self.deferred_sync = deferred;
     }
 
     pub fn timings(&self) -> Arc<Timings> {
@@ -345,7 +352,7 @@ impl Application for Chain {
         }
         let pending = self.pending.take().expect("pending block");
         let t = Instant::now();
-        self.ledger.append(&block, &pending.receipts, &pending.nodes)?;
+        self.ledger.append(&block, &pending.receipts, &pending.nodes, !self.deferred_sync)?;
         Timings::add(&self.timings.ledger_us, t);
         let t = Instant::now();
         self.exec.commit_block()?;

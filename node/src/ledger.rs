@@ -73,8 +73,10 @@ impl Ledger {
     }
 
     /// Writes a finalized block with its receipts and the tree nodes it
-    /// created, durably (fsync), in one atomic batch.
-    pub fn append(&self, block: &Block, receipts: &[Receipt], nodes: &[(Hash, Node)]) -> Result<(), StoreError> {
+    /// created in one atomic batch. With `durable` the write is fsynced before
+    /// it returns; without, it survives a process crash at once but a power
+    /// loss only after the next [`Ledger::sync`].
+    pub fn append(&self, block: &Block, receipts: &[Receipt], nodes: &[(Hash, Node)], durable: bool) -> Result<(), StoreError> {
         let h = block.header.height;
         assert_eq!(receipts.len(), block.txs.len(), "one receipt per tx");
         let mut batch = rocksdb::WriteBatch::default();
@@ -92,13 +94,20 @@ impl Ledger {
         }
         batch.put(HEAD, h.to_be_bytes());
         let mut wo = rocksdb::WriteOptions::default();
-        wo.set_sync(true);
+        wo.set_sync(durable);
         self.db.write_opt(batch, &wo)?;
         let mut cache = self.cache.lock();
         if cache.len() + nodes.len() > self.cache_max {
             cache.clear();
         }
         cache.extend(nodes.iter().cloned());
+        Ok(())
+    }
+
+    /// Makes every write so far durable: one fsync of the write-ahead log,
+    /// however many blocks it covers.
+    pub fn sync(&self) -> Result<(), StoreError> {
+        self.db.flush_wal(true)?;
         Ok(())
     }
 

@@ -121,6 +121,18 @@ fn spawn_checkpointer(path: PathBuf, pool: Arc<Mempool>) -> Result<(), NodeError
     Ok(())
 }
 
+fn set_view_aside(d: &DataDir) -> Result<(), NodeError> {
+    let stamp = now_ms();
+    for suffix in ["", "-wal", "-shm"] {
+        let from = PathBuf::from(format!("{}{suffix}", d.sqlite().display()));
+        if from.exists() {
+            let to = PathBuf::from(format!("{}.ahead-{stamp}{suffix}", d.sqlite().display()));
+            std::fs::rename(&from, &to).map_err(io_err(&from))?;
+        }
+    }
+    Ok(())
+}
+
 /// What happened to a submitted tx.
 #[derive(Debug, Clone)]
 pub enum Outcome {
@@ -186,9 +198,19 @@ impl Node {
             return Err(NodeError::Setup("this node's validator key is not in the genesis trust list".into()));
         }
         let ledger = Ledger::open(&d.ledger()).map_err(|e| NodeError::Setup(e.to_string()))?;
-        let exec = Executor::open(&d.sqlite(), ExecLimits { result_rows_max: config.limits.result_rows_max })
-            .map_err(|e| NodeError::Setup(e.to_string()))?;
-        let chain = Chain::open(genesis.clone(), ledger.clone(), exec, Some(&validator))?;
+        let limits = ExecLimits { result_rows_max: config.limits.result_rows_max };
+        let open_view = || Executor::open(&d.sqlite(), limits).map_err(|e| NodeError::Setup(e.to_string()));
+        let mut chain = match Chain::open(genesis.clone(), ledger.clone(), open_view()?, Some(&validator)) {
+            Err(ChainError::ViewAhead { view, ledger: head }) => {
+                // Blocks past the ledger's head were never acknowledged (acks
+                // wait for the ledger's fsync): set the view aside and rebuild it.
+                eprintln!("rowchain: the SQL view is at block {view}, the ledger at {head}: rebuilding the view from the ledger");
+                set_view_aside(&d)?;
+                Chain::open(genesis.clone(), ledger.clone(), open_view()?, Some(&validator))?
+            }
+            other => other?,
+        };
+        chain.set_deferred_sync(true);
         let (head, hash) = chain.head();
         let status = Arc::new(RwLock::new(Status {
             height: head.height,
@@ -301,22 +323,74 @@ struct Producer {
     key: SecretKey,
 }
 
-impl Producer {
-    fn run(mut self, max_txs: usize, max_wait: Duration) -> Result<(), ChainError> {
-        loop {
-            let txs = self.pool.take_block(max_txs, max_wait);
-            if txs.is_empty() {
-                return Ok(());
+/// A committed block whose acknowledgements wait for the ledger's fsync.
+struct Committed {
+    status: Status,
+    acks: Vec<(tokio::sync::oneshot::Sender<Outcome>, Outcome)>,
+}
+
+/// Group commit: one ledger fsync for every block committed since the last
+/// one, then the acknowledgements, in block order. The producer meanwhile
+/// executes the next block.
+fn run_syncer(
+    ledger: Arc<Ledger>,
+    rx: std::sync::mpsc::Receiver<Committed>,
+    status: Arc<RwLock<Status>>,
+    pool: Arc<Mempool>,
+) -> Result<(), ChainError> {
+    while let Ok(first) = rx.recv() {
+        let mut batch = vec![first];
+        batch.extend(rx.try_iter());
+        if let Err(e) = ledger.sync() {
+            eprintln!("rowchain: ledger fsync failed, stopping: {e}");
+            pool.close();
+            for c in batch {
+                for (s, _) in c.acks {
+                    let _ = s.send(Outcome::Rejected(format!("the ledger could not be made durable: {e}")));
+                }
             }
-            if let Err(e) = self.one_block(txs) {
-                eprintln!("rowchain: block production stopped: {e}");
-                self.fail_all_waiters(&e);
-                return Err(e);
+            return Err(e.into());
+        }
+        for c in batch {
+            *status.write() = c.status;
+            for (s, outcome) in c.acks {
+                let _ = s.send(outcome);
             }
         }
     }
+    Ok(())
+}
 
-    fn one_block(&mut self, txs: Vec<SignedTx>) -> Result<(), ChainError> {
+impl Producer {
+    fn run(mut self, max_txs: usize, max_wait: Duration) -> Result<(), ChainError> {
+        let (tx, rx) = std::sync::mpsc::channel();
+        let syncer = {
+            let (ledger, status, pool) = (self.chain.ledger().clone(), self.status.clone(), self.pool.clone());
+            std::thread::Builder::new()
+                .name("ledger-sync".into())
+                .spawn(move || run_syncer(ledger, rx, status, pool))
+                .map_err(|e| ChainError::Diverged(format!("cannot start the ledger sync thread: {e}")))?
+        };
+        let result = loop {
+            let txs = self.pool.take_block(max_txs, max_wait);
+            if txs.is_empty() {
+                break Ok(());
+            }
+            if let Err(e) = self.one_block(txs, &tx) {
+                eprintln!("rowchain: block production stopped: {e}");
+                break Err(e);
+            }
+        };
+        drop(tx);
+        let synced = syncer.join().unwrap_or_else(|_| Err(ChainError::Diverged("the ledger sync thread panicked".into())));
+        if let Err(e) = result.and(synced) {
+            self.fail_all_waiters(&e);
+            return Err(e);
+        }
+        Ok(())
+    }
+
+    fn one_block(&mut self, txs: Vec<SignedTx>, synced: &std::sync::mpsc::Sender<Committed>) -> Result<(), ChainError> {
         let proposal = self.chain.propose(txs, now_ms(), self.key.public())?;
         {
             let mut w = self.waiters.lock();
@@ -336,19 +410,19 @@ impl Producer {
         let header = block.header.clone();
         let block_hash = block.hash();
         let receipts = self.chain.commit(block)?;
-        *self.status.write() = Status {
-            height,
-            block_hash,
-            state_root: header.state_root,
-            timestamp_ms: header.timestamp_ms,
-        };
-        let mut w = self.waiters.lock();
-        for (i, (h, receipt)) in hashes.into_iter().zip(receipts).enumerate() {
-            if let Some(s) = w.remove(&h) {
-                let _ = s.send(Outcome::Committed { height, index: i as u32, receipt });
+        let status = Status { height, block_hash, state_root: header.state_root, timestamp_ms: header.timestamp_ms };
+        let mut acks = Vec::with_capacity(hashes.len());
+        {
+            let mut w = self.waiters.lock();
+            for (i, (h, receipt)) in hashes.into_iter().zip(receipts).enumerate() {
+                if let Some(s) = w.remove(&h) {
+                    acks.push((s, Outcome::Committed { height, index: i as u32, receipt }));
+                }
             }
         }
-        Ok(())
+        synced
+            .send(Committed { status, acks })
+            .map_err(|_| ChainError::Diverged("the ledger sync thread stopped".into()))
     }
 
     fn fail_all_waiters(&self, e: &ChainError) {

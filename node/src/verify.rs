@@ -231,7 +231,7 @@ fn replay_into(scratch: &Path, genesis: &Genesis, ledger: &Ledger, head: u64) ->
         return fail("replay: block 0: genesis state root differs");
     }
     let scratch_ledger = Ledger::open(&scratch.join("ledger")).map_err(|x| e(&x))?;
-    scratch_ledger.append(&b0, &[], &up.created).map_err(|x| e(&x))?;
+    scratch_ledger.append(&b0, &[], &up.created, true).map_err(|x| e(&x))?;
     let exec = Executor::open(&scratch.join("state.sqlite"), limits).map_err(|x| e(&x))?;
     let mut chain = Chain::open(genesis.clone(), scratch_ledger, exec, None).map_err(|x| e(&x))?;
     for h in 1..=head {
