@@ -19,7 +19,7 @@ use crate::value::Value;
 use parking_lot::Mutex;
 use rusqlite::hooks::{AuthAction, AuthContext, Authorization, PreUpdateCase};
 use rusqlite::{params, Connection, OptionalExtension};
-use sqlmap::{DdlPlan, Plan, WriteKind};
+use sqlmap::{DdlPlan, Plan};
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -501,7 +501,6 @@ impl Executor {
         self.user_mode.store(true, Ordering::Relaxed);
         let result = self.run_prepared(&w.sqlite, params, w.returning);
         self.user_mode.store(false, Ordering::Relaxed);
-        let _ = WriteKind::Insert;
         result
     }
 
