@@ -244,6 +244,8 @@ pub struct Executor {
     plans: HashMap<String, Arc<Vec<Plan>>>,
     limits: ExecLimits,
     in_block: bool,
+    /// Set when the running tx ran DDL: only then must a failure reload the catalog.
+    catalog_touched: bool,
 }
 
 /// The leaf updates of a block: ordered, last write wins.
@@ -298,6 +300,7 @@ impl Executor {
             plans: HashMap::new(),
             limits,
             in_block: false,
+            catalog_touched: false,
         };
         ex.load_catalog()?;
         Ok(ex)
@@ -387,8 +390,11 @@ impl Executor {
         let Payload::Sql(stmts) = &tx.body.payload;
         let mut results = Vec::with_capacity(stmts.len());
         let mut failure = None;
+        self.catalog_touched = false;
+        let address = tx.body.account.address();
+        let mut ctx = StmtCtx { height, index, stmt_index: 0, owner: address };
         for (i, s) in stmts.iter().enumerate() {
-            let ctx = StmtCtx { height, index, stmt_index: i as u32, owner: tx.body.account.address() };
+            ctx.stmt_index = i as u32;
             match self.execute_statement(s, &ctx, &mut tx_changes) {
                 Ok(r) => results.extend(r),
                 Err(e) => {
@@ -401,10 +407,12 @@ impl Executor {
         if failure.is_some() {
             self.run_internal("ROLLBACK TO tx")?;
             self.run_internal("RELEASE tx")?;
-            // Catalog edits of the failed tx are undone by reloading it.
-            self.catalog.clear();
-            self.accounts.clear();
-            self.load_catalog()?;
+            if self.catalog_touched {
+                // Catalog edits of the failed tx are undone by reloading it.
+                self.catalog.clear();
+                self.accounts.clear();
+                self.load_catalog()?;
+            }
             results.clear();
         } else {
             self.run_internal("RELEASE tx")?;
@@ -412,7 +420,7 @@ impl Executor {
         }
         self.captured.lock().clear();
         let receipt = Receipt { tx_hash: tx.hash(), results, failure };
-        self.record_tx(tx, &receipt, height, index)?;
+        self.record_tx(tx, &receipt, height, index, &ctx.owner)?;
         Ok(receipt)
     }
 
@@ -422,7 +430,7 @@ impl Executor {
         Ok(())
     }
 
-    fn record_tx(&mut self, tx: &SignedTx, receipt: &Receipt, height: u64, index: u32) -> Result<(), ExecError> {
+    fn record_tx(&mut self, tx: &SignedTx, receipt: &Receipt, height: u64, index: u32, address: &str) -> Result<(), ExecError> {
         let hash = tx.hash();
         self.conn
             .prepare_cached("INSERT INTO __rc_seen(tx_hash, expires_at_ms) VALUES (?1, ?2)")?
@@ -440,7 +448,7 @@ impl Executor {
                 hex::encode(hash),
                 height as i64,
                 index,
-                tx.body.account.address(),
+                address,
                 tx.body.statement_text(),
                 status,
                 state,
@@ -594,6 +602,7 @@ impl Executor {
     }
 
     fn run_ddl(&mut self, d: &DdlPlan, ctx: &StmtCtx, changes: &mut Changes) -> Result<StatementResult, SqlError> {
+        self.catalog_touched = true;
         match d {
             DdlPlan::CreateTable(ct) => self.create_table(ct, ctx, changes)?,
             DdlPlan::DropTable { names, if_exists, .. } => {

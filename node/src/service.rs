@@ -7,7 +7,7 @@
 use crate::block::{Certificate, Receipt};
 use crate::chain::{Application, Chain, ChainError};
 use crate::config::Config;
-use crate::crypto::{Hash, PublicKey, SecretKey};
+use crate::crypto::{Hash, SecretKey};
 use crate::executor::{ExecLimits, Executor};
 use crate::genesis::Genesis;
 use crate::keystore::Keystore;
@@ -305,10 +305,6 @@ impl Node {
     /// True while the block producer runs; false after it stopped on an error.
     pub fn producer_alive(&self) -> bool {
         self.producer.lock().as_ref().is_some_and(|h| !h.is_finished())
-    }
-
-    pub fn validator_public(&self) -> Option<PublicKey> {
-        self.genesis.validator_keys().first().copied()
     }
 }
 
