@@ -35,6 +35,8 @@ pub enum SessionStmt {
     Reset(Option<String>),
     /// `SET [SESSION CHARACTERISTICS AS] TRANSACTION ...`: accepted, no effect.
     SetTransaction,
+    /// `VACUUM` / `ANALYZE`: accepted, no effect (SQLite keeps its own statistics).
+    Maintenance,
 }
 
 pub(crate) fn plan_control(statement: Statement) -> Result<Plan, PlanError> {

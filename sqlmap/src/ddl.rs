@@ -53,6 +53,16 @@ pub enum DdlPlan {
         names: Vec<String>,
         if_exists: bool,
     },
+    /// `ALTER TABLE t ADD PRIMARY KEY (cols)` on a table that has none:
+    /// rows are re-keyed in the state tree by the new key.
+    AddPrimaryKey {
+        table: String,
+        columns: Vec<String>,
+        /// The unique index that enforces the key.
+        sqlite: String,
+    },
+    /// `TRUNCATE t, ...`: every row of each table removed.
+    Truncate { names: Vec<String> },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -80,6 +90,17 @@ pub(crate) fn plan_ddl(statement: Statement, source: &SourceMap) -> Result<DdlPl
         Statement::CreateTable(create) => create_table(&create, source).map(DdlPlan::CreateTable),
         Statement::CreateIndex(create) => create_index(&create, source),
         Statement::AlterTable(alter) => alter_table(&alter, source),
+        Statement::Truncate(t) => {
+            if t.partitions.is_some() || t.identity.is_some() {
+                return Err(PlanError::unsupported("this form of TRUNCATE"));
+            }
+            let names = t
+                .table_names
+                .iter()
+                .map(|target| names::resolve_target(&target.name))
+                .collect::<Result<_, _>>()?;
+            Ok(DdlPlan::Truncate { names })
+        }
         Statement::Drop {
             object_type,
             if_exists,
@@ -583,6 +604,22 @@ fn alter_table(alter: &ast::AlterTable, source: &SourceMap) -> Result<DdlPlan, P
                 to,
                 sqlite,
             })
+        }
+        AlterTableOperation::AddConstraint {
+            constraint: ast::TableConstraint::PrimaryKey(pk),
+            ..
+        } => {
+            let mut columns = Vec::with_capacity(pk.columns.len());
+            for c in &pk.columns {
+                match &c.column.expr {
+                    ast::Expr::Identifier(i) => columns.push(names::fold(i)),
+                    _ => return Err(PlanError::unsupported("a primary key on an expression")),
+                }
+            }
+            let index = format!("{table}_pkey");
+            let cols: Vec<String> = columns.iter().map(|c| quote(c)).collect();
+            let sqlite = format!("CREATE UNIQUE INDEX {} ON {} ({})", quote(&index), quote(&table), cols.join(", "));
+            Ok(DdlPlan::AddPrimaryKey { table, columns, sqlite })
         }
         AlterTableOperation::AddColumn {
             if_not_exists: false,

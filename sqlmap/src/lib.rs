@@ -19,17 +19,23 @@
 //! - `types`: PostgreSQL column types, OIDs, typmods, SQLite storage types.
 //! - `error`: [`PlanError`] and source positions.
 
+mod admin;
+mod catalog;
 mod control;
 mod ddl;
 mod determinism;
 mod error;
 mod names;
+mod params;
 mod plan;
 mod render;
 mod types;
 
+pub use admin::{CopyPlan, RoleStmt};
+pub use catalog::result_types;
 pub use control::{SessionStmt, TxControl};
 pub use ddl::{ColumnDef, CreateTable, DdlPlan};
 pub use error::PlanError;
-pub use plan::{plan, Plan, ReadPlan, WriteKind, WritePlan};
+pub use params::{param_hints, result_hints, ParamHint};
+pub use plan::{plan, plan_with_text, Plan, ReadPlan, WriteKind, WritePlan};
 pub use types::PgType;

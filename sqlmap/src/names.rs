@@ -1,12 +1,11 @@
 //! Names: PostgreSQL identifier folding, schema resolution (`public`,
-//! the read-only `rowchain` system views, unknown schemas), and the
-//! reserved prefixes user objects may not use.
+//! the read-only `rowchain` system views, the emulated `pg_catalog` and
+//! `information_schema`, unknown schemas), and the reserved prefixes user
+//! objects may not use.
 
 use sqlparser::ast::{Ident, ObjectName, ObjectNamePart};
 
-use crate::error::{
-    PlanError, FEATURE_NOT_SUPPORTED, INSUFFICIENT_PRIVILEGE, INVALID_SCHEMA_NAME, RESERVED_NAME,
-};
+use crate::error::{PlanError, INSUFFICIENT_PRIVILEGE, INVALID_SCHEMA_NAME, RESERVED_NAME};
 
 /// The system views of the `rowchain` schema and their SQLite tables.
 const SYSTEM_VIEWS: &[(&str, &str)] = &[
@@ -14,11 +13,29 @@ const SYSTEM_VIEWS: &[(&str, &str)] = &[
     ("transactions", "__rc_transactions"),
 ];
 
+/// Schemas the proxy attaches to every read connection as in-memory SQLite
+/// databases of the same name (proxy/src/catalog): readable, never written.
+pub(crate) const CATALOG_SCHEMAS: [&str; 2] = ["pg_catalog", "information_schema"];
+
 /// A table name resolved to its SQLite name.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct TableName {
     pub sqlite: String,
     pub system_view: bool,
+    /// The attached catalog database holding it (`pg_catalog`,
+    /// `information_schema`), `None` for `main`.
+    pub catalog: Option<&'static str>,
+}
+
+impl TableName {
+    /// The name as plans list it: `pg_catalog.pg_class` for catalog
+    /// tables, the SQLite table name otherwise.
+    pub(crate) fn listed(&self) -> String {
+        match self.catalog {
+            Some(schema) => format!("{schema}.{}", self.sqlite),
+            None => self.sqlite.clone(),
+        }
+    }
 }
 
 /// Folds an identifier the way PostgreSQL does: unquoted to lower case,
@@ -78,22 +95,29 @@ pub(crate) fn resolve_table(name: &ObjectName) -> Result<TableName, PlanError> {
             Ok(TableName {
                 sqlite: table.clone(),
                 system_view: false,
+                catalog: None,
             })
         }
         Some("rowchain") => match SYSTEM_VIEWS.iter().find(|(view, _)| view == table) {
             Some((_, sqlite)) => Ok(TableName {
                 sqlite: (*sqlite).to_string(),
                 system_view: true,
+                catalog: None,
             }),
             None => Err(PlanError::new(
                 "42P01",
                 format!("relation \"rowchain.{table}\" does not exist"),
             )),
         },
-        Some(catalog @ ("pg_catalog" | "information_schema")) => Err(PlanError::new(
-            FEATURE_NOT_SUPPORTED,
-            format!("schema \"{catalog}\" is not supported yet"),
-        )),
+        Some(schema) if CATALOG_SCHEMAS.contains(&schema) => {
+            check_reserved(table)?;
+            let catalog = CATALOG_SCHEMAS.into_iter().find(|s| *s == schema);
+            Ok(TableName {
+                sqlite: table.clone(),
+                system_view: false,
+                catalog,
+            })
+        }
         Some(other) => Err(PlanError::new(
             INVALID_SCHEMA_NAME,
             format!("schema \"{other}\" does not exist"),
@@ -105,6 +129,15 @@ pub(crate) fn resolve_table(name: &ObjectName) -> Result<TableName, PlanError> {
 /// views are read-only.
 pub(crate) fn resolve_target(name: &ObjectName) -> Result<String, PlanError> {
     let table = resolve_table(name)?;
+    if let Some(schema) = table.catalog {
+        return Err(PlanError::new(
+            INSUFFICIENT_PRIVILEGE,
+            format!("permission denied for table {}", table.sqlite),
+        )
+        .with_hint(format!(
+            "{schema} is rowchain's read-only catalog emulation"
+        )));
+    }
     if table.system_view {
         let view = SYSTEM_VIEWS
             .iter()

@@ -9,6 +9,7 @@ use sqlparser::ast::{
 use sqlparser::dialect::PostgreSqlDialect;
 use sqlparser::parser::Parser;
 
+use crate::admin::{self, CopyPlan, RoleStmt};
 use crate::control::{self, SessionStmt, TxControl};
 use crate::ddl::{self, DdlPlan};
 use crate::determinism::Mode;
@@ -25,6 +26,10 @@ pub enum Plan {
     Ddl(DdlPlan),
     Transaction(TxControl),
     Session(SessionStmt),
+    /// `COPY ... FROM STDIN`: the proxy reads the data and writes it as one tx.
+    Copy(CopyPlan),
+    /// Role administration, a chain tx of its own kind.
+    Role(RoleStmt),
 }
 
 /// A query answered from the node's read-only SQLite connection.
@@ -61,6 +66,9 @@ pub struct WritePlan {
 
 /// Plans every statement of `sql`, in order. Empty input gives no plans.
 pub fn plan(sql: &str) -> Result<Vec<Plan>, PlanError> {
+    if is_vacuum(sql) {
+        return Ok(vec![Plan::Session(SessionStmt::Maintenance)]);
+    }
     let source = SourceMap::new(sql);
     let statements =
         Parser::parse_sql(&PostgreSqlDialect {}, sql).map_err(|e| source.parse_error(&e))?;
@@ -70,8 +78,42 @@ pub fn plan(sql: &str) -> Result<Vec<Plan>, PlanError> {
         .collect()
 }
 
+/// Like [`plan`], with each statement's own text beside its plan: the
+/// input itself when it holds one statement, else the statement as
+/// PostgreSQL text.
+pub fn plan_with_text(sql: &str) -> Result<Vec<(Plan, String)>, PlanError> {
+    if is_vacuum(sql) {
+        return Ok(vec![(Plan::Session(SessionStmt::Maintenance), sql.trim().to_string())]);
+    }
+    let source = SourceMap::new(sql);
+    let statements =
+        Parser::parse_sql(&PostgreSqlDialect {}, sql).map_err(|e| source.parse_error(&e))?;
+    let single = statements.len() == 1;
+    statements
+        .into_iter()
+        .map(|statement| {
+            let text = if single { sql.trim().trim_end_matches(';').to_string() } else { statement.to_string() };
+            plan_statement(statement, &source).map(|p| (p, text))
+        })
+        .collect()
+}
+
+/// `VACUUM [options] [tables]`, which sqlparser's PostgreSQL dialect does not
+/// fully parse: one statement, nothing after it.
+fn is_vacuum(sql: &str) -> bool {
+    let t = sql.trim().trim_end_matches(';');
+    t.len() >= 6 && t[..6].eq_ignore_ascii_case("vacuum") && !t.contains(';')
+        && t[6..].chars().all(|c| c.is_alphanumeric() || c == '_' || c == ',' || c == '.' || c == '"' || c.is_whitespace())
+}
+
 fn plan_statement(statement: Statement, source: &SourceMap) -> Result<Plan, PlanError> {
     match statement {
+        Statement::Copy { .. } => admin::plan_copy(statement).map(Plan::Copy),
+        Statement::CreateRole(_)
+        | Statement::AlterRole { .. }
+        | Statement::Drop { object_type: sqlparser::ast::ObjectType::Role | sqlparser::ast::ObjectType::User, .. } => {
+            admin::plan_role(statement).map(Plan::Role)
+        }
         Statement::Query(query) => plan_read(query, source).map(Plan::Read),
         Statement::Insert(insert) => plan_insert(insert, source).map(Plan::Write),
         Statement::Update(update) => plan_update(update, source).map(Plan::Write),
@@ -79,7 +121,10 @@ fn plan_statement(statement: Statement, source: &SourceMap) -> Result<Plan, Plan
         Statement::CreateTable(_)
         | Statement::CreateIndex(_)
         | Statement::AlterTable(_)
+        | Statement::Truncate(_)
         | Statement::Drop { .. } => ddl::plan_ddl(statement, source).map(Plan::Ddl),
+        // Storage maintenance has nothing to do on a chain's SQL view.
+        Statement::Vacuum(_) | Statement::Analyze(_) => Ok(Plan::Session(SessionStmt::Maintenance)),
         other => control::plan_control(other),
     }
 }

@@ -12,12 +12,14 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::ops::ControlFlow;
 
 use sqlparser::ast::{
-    BinaryOperator, CastKind, DataType, Distinct, Expr, Function, FunctionArg, FunctionArgExpr,
-    FunctionArgumentList, FunctionArguments, Ident, LimitClause, ObjectName, ObjectNamePart, Query,
-    Select, TrimWhereField, Value, ValueWithSpan, VisitMut, VisitorMut,
+    AccessExpr, BinaryOperator, CastKind, DataType, Distinct, Expr, Function, FunctionArg,
+    FunctionArgExpr, FunctionArgumentList, FunctionArguments, Ident, LimitClause, ObjectName,
+    ObjectNamePart, Query, Select, SelectItem, Subscript, TableFactor, TrimWhereField, Value,
+    ValueWithSpan, VisitMut, VisitorMut,
 };
 use sqlparser::tokenizer::Span;
 
+use crate::catalog::{self, SrfScope};
 use crate::determinism::{self, Clock, Mode};
 use crate::error::{PlanError, SourceMap};
 use crate::names;
@@ -33,6 +35,11 @@ pub(crate) struct Renderer<'a> {
     ctes: BTreeSet<String>,
     /// Highest `$n` seen.
     pub param_count: usize,
+    /// One frame per SELECT being rewritten, innermost last: the
+    /// set-returning functions of its SELECT list.
+    srf: Vec<SrfScope>,
+    /// `json_each` relations introduced by rewrites and not visited yet.
+    json_each_pending: usize,
 }
 
 impl<'a> Renderer<'a> {
@@ -43,6 +50,8 @@ impl<'a> Renderer<'a> {
             tables: BTreeMap::new(),
             ctes: BTreeSet::new(),
             param_count: 0,
+            srf: Vec::new(),
+            json_each_pending: 0,
         }
     }
 
@@ -80,10 +89,26 @@ impl<'a> Renderer<'a> {
                 return Ok(());
             }
         }
+        if self.json_each_pending > 0 && name.to_string() == "\"json_each\"" {
+            // The `json_each` a FROM-clause function became: not a table.
+            self.json_each_pending -= 1;
+            return Ok(());
+        }
         let table =
             names::resolve_table(name).map_err(|e| e.at(span.and_then(|s| self.position(s))))?;
-        *self.tables.entry(table.sqlite.clone()).or_insert(0) += 1;
-        *name = ObjectName::from(vec![quoted(&table.sqlite)]);
+        *self.tables.entry(table.listed()).or_insert(0) += 1;
+        *name = match table.catalog {
+            Some(_) if self.mode == Mode::Write => {
+                return Err(PlanError::unsupported(format!(
+                    "reading {} in a write statement",
+                    table.listed()
+                ))
+                .with_hint("the catalog is emulated per node; query it in a separate SELECT")
+                .at(span.and_then(|s| self.position(s))))
+            }
+            Some(schema) => ObjectName::from(vec![quoted(schema), quoted(&table.sqlite)]),
+            None => ObjectName::from(vec![quoted(&table.sqlite)]),
+        };
         Ok(())
     }
 
@@ -158,11 +183,47 @@ impl VisitorMut for Renderer<'_> {
     }
 
     fn pre_visit_select(&mut self, select: &mut Select) -> ControlFlow<PlanError> {
+        self.srf.push(SrfScope::new(self.srf.len() + 1));
         if matches!(select.distinct, Some(Distinct::On(_))) {
             return ControlFlow::Break(PlanError::unsupported("SELECT DISTINCT ON"));
         }
         if select.into.is_some() {
             return ControlFlow::Break(PlanError::unsupported("SELECT INTO"));
+        }
+        ControlFlow::Continue(())
+    }
+
+    fn post_visit_select(&mut self, select: &mut Select) -> ControlFlow<PlanError> {
+        let scope = self.srf.pop().expect("a scope per SELECT");
+        into_flow(finish_select(select, scope))
+    }
+
+    fn pre_visit_expr(&mut self, expr: &mut Expr) -> ControlFlow<PlanError> {
+        // `current_schema` and friends are keywords, not columns, unless quoted.
+        if let Expr::Identifier(ident) = expr {
+            let lower = ident.value.to_lowercase();
+            if ident.quote_style.is_none() && catalog::SESSION_FUNCTIONS.contains(&lower.as_str()) {
+                *expr = call(&lower, vec![]);
+            }
+        }
+        ControlFlow::Continue(())
+    }
+
+    fn pre_visit_table_factor(&mut self, factor: &mut TableFactor) -> ControlFlow<PlanError> {
+        if self.json_each_pending > 0 {
+            if let TableFactor::Table { name, .. } = factor {
+                if name.to_string() == "json_each" {
+                    return ControlFlow::Continue(());
+                }
+            }
+        }
+        match catalog::from_function(factor) {
+            Some(Ok(derived)) => {
+                *factor = derived;
+                self.json_each_pending += 1;
+            }
+            Some(Err(e)) => return ControlFlow::Break(e),
+            None => {}
         }
         ControlFlow::Continue(())
     }
@@ -186,6 +247,24 @@ impl VisitorMut for Renderer<'_> {
     }
 }
 
+/// The SELECT-level rewrites of catalog queries: the series its
+/// set-returning functions iterate, LATERAL one-row tables, and OID alias
+/// result columns printed as names (as PostgreSQL prints `oid::regclass`).
+fn finish_select(select: &mut Select, scope: SrfScope) -> Result<(), PlanError> {
+    scope.finish(select)?;
+    catalog::inline_lateral(select)?;
+    for item in &mut select.projection {
+        let expr = match item {
+            SelectItem::UnnamedExpr(e) | SelectItem::ExprWithAlias { expr: e, .. } => e,
+            _ => continue,
+        };
+        if let Some(named) = catalog::reg_name(expr) {
+            *expr = named;
+        }
+    }
+    Ok(())
+}
+
 fn into_flow(result: Result<(), PlanError>) -> ControlFlow<PlanError> {
     match result {
         Ok(()) => ControlFlow::Continue(()),
@@ -207,7 +286,54 @@ impl Renderer<'_> {
                 expr: inner,
                 data_type,
                 ..
-            } => Some(cast(kind, inner, data_type)?),
+            } => Some(match catalog::cast(inner, data_type) {
+                Some(rewritten) => rewritten,
+                None => cast(kind, inner, data_type)?,
+            }),
+            Expr::Like {
+                escape_char: escape @ None,
+                any: false,
+                ..
+            } => {
+                // PostgreSQL's LIKE escapes with a backslash unless told otherwise.
+                *escape = Some(Box::new(string("\\")));
+                None
+            }
+            Expr::BinaryOp { left, op, right } => match catalog::regex_operator(op) {
+                Some((negated, insensitive)) => {
+                    Some(catalog::regex(left, right, negated, insensitive))
+                }
+                None => None,
+            },
+            Expr::AnyOp {
+                left,
+                compare_op,
+                right,
+                ..
+            } => Some(catalog::any_all(left, compare_op, right, false)?),
+            Expr::AllOp {
+                left,
+                compare_op,
+                right,
+            } => Some(catalog::any_all(left, compare_op, right, true)?),
+            Expr::Array(array) => Some(call("rc_array", array.elem.clone())),
+            Expr::Collate { expr: inner, .. } => Some(catalog::collate(inner)),
+            Expr::CompoundFieldAccess { root, access_chain } => {
+                let mut value = (**root).clone();
+                for access in access_chain.iter() {
+                    value = match access {
+                        AccessExpr::Subscript(Subscript::Index { index }) => {
+                            call("rc_array_get", vec![value, index.clone()])
+                        }
+                        AccessExpr::Dot(Expr::Identifier(field)) => {
+                            let scope = self.srf.last_mut().expect("inside a SELECT");
+                            catalog::field_access(&value, &field.value, scope)
+                        }
+                        _ => return Err(PlanError::unsupported("this field access")),
+                    };
+                }
+                Some(value)
+            }
             Expr::ILike {
                 negated,
                 any: false,
@@ -219,7 +345,11 @@ impl Renderer<'_> {
                 any: false,
                 expr: Box::new(call("lower", vec![(**left).clone()])),
                 pattern: Box::new(call("lower", vec![(**pattern).clone()])),
-                escape_char: escape_char.clone(),
+                escape_char: Some(
+                    escape_char
+                        .clone()
+                        .unwrap_or_else(|| Box::new(string("\\"))),
+                ),
             }),
             Expr::Substring {
                 expr: text,
@@ -274,8 +404,25 @@ impl Renderer<'_> {
             .and_then(ObjectNamePart::as_ident)
             .map(|ident| ident.span);
         let position = span.and_then(|s| self.position(s));
-        let name = function_name(&function.name).map_err(|e| e.at(position))?;
+        if let FunctionArguments::Subquery(query) = &function.args {
+            let last = function.name.0.last().and_then(ObjectNamePart::as_ident);
+            if last.is_some_and(|ident| ident.value.eq_ignore_ascii_case("array")) {
+                return catalog::array_subquery(query).map(Some);
+            }
+        }
+        let name = function_name(&function.name)
+            .map_err(|e| e.at(position))?
+            .to_lowercase();
         function.name = ObjectName::from(vec![Ident::new(name.clone())]);
+        if matches!(function.args, FunctionArguments::None)
+            && catalog::SESSION_FUNCTIONS.contains(&name.as_str())
+        {
+            return Ok(Some(call(&name, vec![])));
+        }
+        if let Some(renamed) = catalog::renamed(&name) {
+            function.name = ObjectName::from(vec![Ident::new(renamed)]);
+            return Ok(None);
+        }
         match determinism::classify(&name) {
             Some(Clock::Now) => return Ok(Some(call("rc_now", vec![]))),
             Some(Clock::Date) => {
@@ -299,6 +446,11 @@ impl Renderer<'_> {
         let Some(args) = plain_args(function) else {
             return Ok(None);
         };
+        if let Some(scope) = self.srf.last_mut() {
+            if let Some(element) = scope.call(&name, &args) {
+                return Ok(Some(element));
+            }
+        }
         Ok(match name.as_str() {
             "char_length" | "character_length" => Some(call("length", args)),
             "greatest" if args.len() > 1 => Some(call("max", args)),
@@ -315,14 +467,10 @@ fn unsupported_expr(expr: &Expr) -> Result<(), PlanError> {
     let what = match expr {
         Expr::Interval(_) => "INTERVAL",
         Expr::AtTimeZone { .. } => "AT TIME ZONE",
-        Expr::Array(_) => "ARRAY",
-        Expr::AnyOp { .. } => "ANY (array)",
-        Expr::AllOp { .. } => "ALL (array)",
         Expr::SimilarTo { .. } => "SIMILAR TO",
         Expr::Overlay { .. } => "OVERLAY",
         Expr::ILike { any: true, .. } | Expr::Like { any: true, .. } => "LIKE ANY",
         Expr::GroupingSets(_) | Expr::Cube(_) | Expr::Rollup(_) => "GROUPING SETS",
-        Expr::CompoundFieldAccess { .. } => "field access",
         Expr::IsNormalized { .. } => "IS NORMALIZED",
         Expr::Convert { .. } => "CONVERT",
         Expr::Lambda(_) | Expr::Struct { .. } | Expr::Map(_) | Expr::Dictionary(_) => {
@@ -345,7 +493,9 @@ fn function_name(name: &ObjectName) -> Result<String, PlanError> {
         .collect();
     match parts.as_slice() {
         [name] => Ok(name.clone()),
-        [schema, name] if schema == "pg_catalog" => Ok(name.clone()),
+        [schema, name] if schema == "pg_catalog" || schema == "information_schema" => {
+            Ok(name.clone())
+        }
         _ => Err(PlanError::unsupported(format!("function {name}"))),
     }
 }

@@ -1,0 +1,161 @@
+//! Statements the proxy carries out itself rather than as SQL: `COPY ...
+//! FROM STDIN` (a bulk load the proxy turns into one chain tx of INSERTs)
+//! and role administration (`CREATE ROLE`, `ALTER ROLE ... PASSWORD`,
+//! `DROP ROLE`), which are chain txs of their own kind.
+
+use sqlparser::ast::{
+    AlterRoleOperation, CopyLegacyOption, CopyOption, CopySource, CopyTarget, Expr, ObjectType,
+    Password, RoleOption, Statement, Value, ValueWithSpan,
+};
+
+use crate::error::PlanError;
+use crate::names;
+
+/// `COPY table [(columns)] FROM STDIN [WITH (...)]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CopyPlan {
+    /// The SQLite table name.
+    pub table: String,
+    /// The columns loaded, in the data's order; empty means all, in table order.
+    pub columns: Vec<String>,
+    pub csv: bool,
+    pub header: bool,
+    pub delimiter: char,
+    /// The text that stands for NULL (`\N` in text format, empty in CSV).
+    pub null: String,
+    pub quote: char,
+}
+
+/// Role administration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum RoleStmt {
+    Create { name: String, password: Option<String>, login: bool },
+    AlterPassword { name: String, password: String },
+    Drop { names: Vec<String>, if_exists: bool },
+}
+
+fn string_literal(e: &Expr) -> Option<String> {
+    match e {
+        Expr::Value(ValueWithSpan { value: Value::SingleQuotedString(s), .. }) => Some(s.clone()),
+        _ => None,
+    }
+}
+
+fn role_name(parts: &[String]) -> String {
+    parts.join(".")
+}
+
+pub(crate) fn plan_copy(statement: Statement) -> Result<CopyPlan, PlanError> {
+    let Statement::Copy { source, to, target, options, legacy_options, payload } = statement else {
+        unreachable!("plan_copy takes COPY");
+    };
+    if to {
+        return Err(PlanError::unsupported("COPY ... TO").with_hint("run a SELECT instead"));
+    }
+    if !matches!(target, CopyTarget::Stdin) || payload.is_some() {
+        return Err(PlanError::unsupported("COPY from a file or program").with_hint("use COPY ... FROM STDIN (psql's \\copy)"));
+    }
+    let CopySource::Table { table_name, columns } = source else {
+        return Err(PlanError::unsupported("COPY (query)"));
+    };
+    let table = names::resolve_target(&table_name)?;
+    let mut plan = CopyPlan {
+        table,
+        columns: columns.iter().map(names::fold).collect(),
+        csv: false,
+        header: false,
+        delimiter: '\t',
+        null: "\\N".into(),
+        quote: '"',
+    };
+    let mut null_set = false;
+    let mut delimiter_set = false;
+    for o in options {
+        match o {
+            CopyOption::Format(f) => match f.value.to_ascii_lowercase().as_str() {
+                "csv" => plan.csv = true,
+                "text" => plan.csv = false,
+                other => return Err(PlanError::unsupported(format!("COPY format {other}"))),
+            },
+            CopyOption::Delimiter(c) => {
+                plan.delimiter = c;
+                delimiter_set = true;
+            }
+            CopyOption::Null(n) => {
+                plan.null = n;
+                null_set = true;
+            }
+            CopyOption::Header(h) => plan.header = h,
+            CopyOption::Quote(q) => plan.quote = q,
+            CopyOption::Freeze(_) => {}
+            other => return Err(PlanError::unsupported(format!("COPY option {other}"))),
+        }
+    }
+    for o in legacy_options {
+        match o {
+            CopyLegacyOption::Csv(_) => plan.csv = true,
+            CopyLegacyOption::Delimiter(c) => {
+                plan.delimiter = c;
+                delimiter_set = true;
+            }
+            CopyLegacyOption::Null(n) => {
+                plan.null = n;
+                null_set = true;
+            }
+            CopyLegacyOption::Header => plan.header = true,
+            other => return Err(PlanError::unsupported(format!("COPY option {other}"))),
+        }
+    }
+    if plan.csv {
+        if !delimiter_set {
+            plan.delimiter = ',';
+        }
+        if !null_set {
+            plan.null = String::new();
+        }
+    }
+    Ok(plan)
+}
+
+pub(crate) fn plan_role(statement: Statement) -> Result<RoleStmt, PlanError> {
+    let password = |p: &Password| match p {
+        Password::Password(e) => string_literal(e).ok_or_else(|| PlanError::new("42601", "the password must be a string literal")),
+        Password::NullPassword => Err(PlanError::unsupported("PASSWORD NULL").with_hint("every rowchain role signs with a key sealed under its password")),
+    };
+    match statement {
+        Statement::CreateRole(c) => {
+            let [name] = c.names.as_slice() else {
+                return Err(PlanError::unsupported("CREATE ROLE with several names"));
+            };
+            if c.superuser == Some(true) || c.create_role == Some(true) || c.create_db == Some(true) {
+                return Err(PlanError::unsupported("SUPERUSER, CREATEROLE and CREATEDB")
+                    .with_hint("only the genesis roles administer roles"));
+            }
+            let name = role_name(&name.0.iter().filter_map(|p| p.as_ident().map(names::fold)).collect::<Vec<_>>());
+            let password = c.password.as_ref().map(password).transpose()?;
+            Ok(RoleStmt::Create { name, password, login: c.login.unwrap_or(true) })
+        }
+        Statement::AlterRole { name, operation: AlterRoleOperation::WithOptions { options } } => {
+            let mut pw = None;
+            for o in &options {
+                match o {
+                    RoleOption::Password(p) => pw = Some(password(p)?),
+                    RoleOption::Login(_) => {}
+                    _ => return Err(PlanError::unsupported(format!("ALTER ROLE option {o}"))),
+                }
+            }
+            let password = pw.ok_or_else(|| PlanError::unsupported("ALTER ROLE without PASSWORD"))?;
+            Ok(RoleStmt::AlterPassword { name: names::fold(&name), password })
+        }
+        Statement::AlterRole { .. } => Err(PlanError::unsupported("this form of ALTER ROLE")),
+        Statement::Drop { object_type: ObjectType::Role | ObjectType::User, if_exists, names: list, .. } => Ok(RoleStmt::Drop {
+            names: list
+                .iter()
+                .map(|n| role_name(&n.0.iter().filter_map(|p| p.as_ident().map(names::fold)).collect::<Vec<_>>()))
+                .collect(),
+            if_exists,
+        }),
+        _ => unreachable!("plan_role takes role statements"),
+    }
+}

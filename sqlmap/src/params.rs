@@ -1,0 +1,272 @@
+//! Parameter type inference for the extended query protocol: what each
+//! `$n` of a statement most likely is, from where it appears. The proxy
+//! resolves column hints against the chain's catalog and advertises the
+//! result in ParameterDescription, as PostgreSQL does, so typed clients
+//! (tokio-postgres, pgjdbc) can bind native values.
+
+use core::ops::ControlFlow;
+use sqlparser::ast::{
+    AssignmentTarget, BinaryOperator, Expr, InTarget, LimitClause, SetExpr, Statement, TableObject, Value,
+    ValueWithSpan, Visit, Visitor,
+};
+use sqlparser::dialect::PostgreSqlDialect;
+use sqlparser::parser::Parser;
+
+use crate::names;
+use crate::types::{cast_target, PgType};
+
+/// Where a parameter's type comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ParamHint {
+    Unknown,
+    /// An explicit cast, or a position whose type is fixed (LIMIT).
+    Type(PgType),
+    /// Compared with or assigned to this column (`table` when qualified).
+    Column { table: Option<String>, column: String },
+    /// The `index`-th column of `table` (INSERT without a column list).
+    Position { table: String, index: usize },
+}
+
+fn placeholder(e: &Expr) -> Option<usize> {
+    match e {
+        Expr::Value(ValueWithSpan { value: Value::Placeholder(p), .. }) => p.strip_prefix('$')?.parse().ok(),
+        Expr::Nested(inner) => placeholder(inner),
+        _ => None,
+    }
+}
+
+fn column(e: &Expr) -> Option<(Option<String>, String)> {
+    match e {
+        Expr::Identifier(i) => Some((None, names::fold(i))),
+        Expr::CompoundIdentifier(parts) if parts.len() >= 2 => {
+            let n = parts.len();
+            Some((Some(names::fold(&parts[n - 2])), names::fold(&parts[n - 1])))
+        }
+        Expr::Nested(inner) => column(inner),
+        _ => None,
+    }
+}
+
+struct Hints(Vec<ParamHint>);
+
+impl Hints {
+    fn set(&mut self, n: usize, hint: ParamHint) {
+        if n == 0 || n > 65_535 {
+            return;
+        }
+        if self.0.len() < n {
+            self.0.resize(n, ParamHint::Unknown);
+        }
+        if self.0[n - 1] == ParamHint::Unknown {
+            self.0[n - 1] = hint;
+        }
+    }
+
+    fn pair(&mut self, a: &Expr, b: &Expr) {
+        if let (Some(n), Some((table, column))) = (placeholder(a), column(b)) {
+            self.set(n, ParamHint::Column { table, column });
+        }
+        if let (Some(n), Some((table, column))) = (placeholder(b), column(a)) {
+            self.set(n, ParamHint::Column { table, column });
+        }
+    }
+}
+
+impl Visitor for Hints {
+    type Break = ();
+
+    fn pre_visit_expr(&mut self, e: &Expr) -> ControlFlow<()> {
+        match e {
+            Expr::BinaryOp { left, op, right } => {
+                let compares = matches!(
+                    op,
+                    BinaryOperator::Eq
+                        | BinaryOperator::NotEq
+                        | BinaryOperator::Lt
+                        | BinaryOperator::LtEq
+                        | BinaryOperator::Gt
+                        | BinaryOperator::GtEq
+                        | BinaryOperator::Plus
+                        | BinaryOperator::Minus
+                        | BinaryOperator::Multiply
+                        | BinaryOperator::Divide
+                );
+                if compares {
+                    self.pair(left, right);
+                }
+            }
+            Expr::Cast { expr, data_type, .. } => {
+                if let (Some(n), Ok(Some(t))) = (placeholder(expr), cast_target(data_type)) {
+                    self.set(n, ParamHint::Type(t));
+                }
+            }
+            Expr::In { expr, target: InTarget::List(list), .. } => {
+                for item in list {
+                    self.pair(expr, item);
+                }
+            }
+            Expr::Between { expr, low, high, .. } => {
+                self.pair(expr, low);
+                self.pair(expr, high);
+            }
+            Expr::Like { expr, pattern, .. } | Expr::ILike { expr, pattern, .. } => self.pair(expr, pattern),
+            _ => {}
+        }
+        ControlFlow::Continue(())
+    }
+
+    fn pre_visit_query(&mut self, q: &sqlparser::ast::Query) -> ControlFlow<()> {
+        if let Some(LimitClause::LimitOffset { limit, offset, .. }) = &q.limit_clause {
+            for e in limit.iter().chain(offset.iter().map(|o| &o.value)) {
+                if let Some(n) = placeholder(e) {
+                    self.set(n, ParamHint::Type(PgType::Int8));
+                }
+            }
+        }
+        ControlFlow::Continue(())
+    }
+
+    fn pre_visit_statement(&mut self, s: &Statement) -> ControlFlow<()> {
+        match s {
+            Statement::Insert(ins) => {
+                let TableObject::TableName(name) = &ins.table else { return ControlFlow::Continue(()) };
+                let Some(table) = name.0.last().and_then(|p| p.as_ident()).map(names::fold) else {
+                    return ControlFlow::Continue(());
+                };
+                let columns: Vec<String> =
+                    ins.columns.iter().filter_map(|c| c.0.last().and_then(|p| p.as_ident()).map(names::fold)).collect();
+                if let Some(SetExpr::Values(v)) = ins.source.as_ref().map(|q| q.body.as_ref()) {
+                    for row in &v.rows {
+                        for (i, e) in row.iter().enumerate() {
+                            let Some(n) = placeholder(e) else { continue };
+                            let hint = match columns.get(i) {
+                                Some(c) => ParamHint::Column { table: Some(table.clone()), column: c.clone() },
+                                None if columns.is_empty() => ParamHint::Position { table: table.clone(), index: i },
+                                None => continue,
+                            };
+                            self.set(n, hint);
+                        }
+                    }
+                }
+            }
+            Statement::Update(u) => {
+                for a in &u.assignments {
+                    if let (AssignmentTarget::ColumnName(c), Some(n)) = (&a.target, placeholder(&a.value)) {
+                        if let Some(col) = c.0.last().and_then(|p| p.as_ident()).map(names::fold) {
+                            self.set(n, ParamHint::Column { table: None, column: col });
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+        ControlFlow::Continue(())
+    }
+}
+
+/// One hint per parameter `$1..$n` of the (single) statement in `sql`;
+/// empty when it does not parse.
+pub fn param_hints(sql: &str) -> Vec<ParamHint> {
+    let Ok(statements) = Parser::parse_sql(&PostgreSqlDialect {}, sql) else { return Vec::new() };
+    let mut hints = Hints(Vec::new());
+    for s in &statements {
+        let _ = s.visit(&mut hints);
+    }
+    hints.0
+}
+
+/// The type of each result column of a SELECT that the statement itself
+/// fixes: casts, counts, literals, comparisons. `None` where the column's
+/// table or the value decides. Empty when `sql` is not one SELECT.
+pub fn result_hints(sql: &str) -> Vec<Option<PgType>> {
+    use sqlparser::ast::{SelectItem, UnaryOperator};
+    let Ok(mut statements) = Parser::parse_sql(&PostgreSqlDialect {}, sql) else { return Vec::new() };
+    let Some(Statement::Query(q)) = statements.pop() else { return Vec::new() };
+    let SetExpr::Select(select) = q.body.as_ref() else { return Vec::new() };
+    fn expr_type(e: &Expr) -> Option<PgType> {
+        match e {
+            Expr::Cast { data_type, .. } => cast_target(data_type).ok().flatten(),
+            Expr::Nested(inner) => expr_type(inner),
+            Expr::UnaryOp { op: UnaryOperator::Minus | UnaryOperator::Plus, expr } => expr_type(expr),
+            Expr::UnaryOp { op: UnaryOperator::Not, .. } => Some(PgType::Bool),
+            Expr::Value(v) => match &v.value {
+                Value::Number(n, _) if n.contains(['.', 'e', 'E']) => Some(PgType::Numeric { precision: None, scale: None }),
+                Value::Number(n, _) => Some(if n.parse::<i32>().is_ok() { PgType::Int4 } else { PgType::Int8 }),
+                Value::SingleQuotedString(_) | Value::EscapedStringLiteral(_) | Value::DollarQuotedString(_) => Some(PgType::Text),
+                Value::Boolean(_) => Some(PgType::Bool),
+                _ => None,
+            },
+            Expr::BinaryOp { op, .. } => match op {
+                BinaryOperator::Eq
+                | BinaryOperator::NotEq
+                | BinaryOperator::Lt
+                | BinaryOperator::LtEq
+                | BinaryOperator::Gt
+                | BinaryOperator::GtEq
+                | BinaryOperator::And
+                | BinaryOperator::Or => Some(PgType::Bool),
+                BinaryOperator::StringConcat => Some(PgType::Text),
+                _ => None,
+            },
+            Expr::IsNull(_) | Expr::IsNotNull(_) | Expr::IsTrue(_) | Expr::IsFalse(_) | Expr::Exists { .. } => Some(PgType::Bool),
+            Expr::In { .. } | Expr::Between { .. } | Expr::Like { .. } | Expr::ILike { .. } => Some(PgType::Bool),
+            Expr::Function(f) => {
+                let name = f.name.0.last().and_then(|p| p.as_ident()).map(|i| i.value.to_ascii_lowercase()).unwrap_or_default();
+                match name.as_str() {
+                    "count" => Some(PgType::Int8),
+                    "avg" => Some(PgType::Numeric { precision: None, scale: None }),
+                    "length" | "char_length" | "character_length" | "octet_length" | "strpos" | "position" => Some(PgType::Int4),
+                    "version" | "current_database" | "current_schema" | "current_user" | "session_user" | "user"
+                    | "lower" | "upper" | "concat" | "substring" | "substr" | "trim" | "btrim" | "replace"
+                    | "format_type" | "current_setting" | "pg_get_userbyid" | "quote_ident" => Some(PgType::Text),
+                    "now" | "current_timestamp" | "transaction_timestamp" | "statement_timestamp" => Some(PgType::Timestamptz),
+                    "pg_backend_pid" => Some(PgType::Int4),
+                    _ => None,
+                }
+            }
+            _ => None,
+        }
+    }
+    let mut out = Vec::new();
+    for item in &select.projection {
+        match item {
+            SelectItem::UnnamedExpr(e) | SelectItem::ExprWithAlias { expr: e, .. } => out.push(expr_type(e)),
+            // `*` expands to the tables' columns: their declared types decide.
+            _ => return Vec::new(),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn col(table: Option<&str>, c: &str) -> ParamHint {
+        ParamHint::Column { table: table.map(str::to_owned), column: c.into() }
+    }
+
+    #[test]
+    fn result_types_from_casts_counts_and_literals() {
+        assert_eq!(
+            result_hints("SELECT 1::int4, count(*), 'x', 1, a, a = 1, version() FROM t"),
+            vec![Some(PgType::Int4), Some(PgType::Int8), Some(PgType::Text), Some(PgType::Int4), None, Some(PgType::Bool), Some(PgType::Text)]
+        );
+        assert!(result_hints("SELECT * FROM t").is_empty());
+    }
+
+    #[test]
+    fn hints_from_comparisons_inserts_updates_casts_and_limits() {
+        assert_eq!(param_hints("SELECT * FROM t WHERE id = $1 AND $2 < t.v"), vec![col(None, "id"), col(Some("t"), "v")]);
+        assert_eq!(param_hints("INSERT INTO t (a, b) VALUES ($1, $2)"), vec![col(Some("t"), "a"), col(Some("t"), "b")]);
+        assert_eq!(
+            param_hints("INSERT INTO t VALUES ($1, $2)"),
+            vec![ParamHint::Position { table: "t".into(), index: 0 }, ParamHint::Position { table: "t".into(), index: 1 }]
+        );
+        assert_eq!(param_hints("UPDATE t SET v = v + $1 WHERE id = $2"), vec![col(None, "v"), col(None, "id")]);
+        assert_eq!(param_hints("SELECT $1::int4, $2"), vec![ParamHint::Type(PgType::Int4)]);
+        assert_eq!(param_hints("SELECT * FROM t LIMIT $1 OFFSET $2"), vec![ParamHint::Type(PgType::Int8), ParamHint::Type(PgType::Int8)]);
+        assert_eq!(param_hints("SELECT * FROM t WHERE id IN ($1, $2)"), vec![col(None, "id"), col(None, "id")]);
+    }
+}
