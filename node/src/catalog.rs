@@ -168,3 +168,32 @@ pub fn account_value(name: &str, public_key: &[u8; 32]) -> Hash {
 
 /// User tables by name.
 pub type Catalog = BTreeMap<String, TableMeta>;
+
+/// Every user table's metadata as the SQL view holds it, by name.
+pub fn load_tables(conn: &rusqlite::Connection) -> rusqlite::Result<Vec<TableMeta>> {
+    let mut st = conn.prepare_cached("SELECT name, meta FROM __rc_tables ORDER BY name")?;
+    let rows = st.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, Vec<u8>>(1)?)))?;
+    let mut out = Vec::new();
+    for row in rows {
+        let (name, bytes) = row?;
+        let meta = TableMeta::decode(&bytes).map_err(|e| {
+            rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Blob, format!("table {name}: {e}").into())
+        })?;
+        out.push(meta);
+    }
+    Ok(out)
+}
+
+/// A chain account (a PostgreSQL role) as the SQL view holds it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccountInfo {
+    pub name: String,
+    pub address: String,
+}
+
+/// Every account, by name.
+pub fn load_accounts(conn: &rusqlite::Connection) -> rusqlite::Result<Vec<AccountInfo>> {
+    let mut st = conn.prepare_cached("SELECT name, address FROM __rc_accounts ORDER BY name")?;
+    let rows = st.query_map([], |r| Ok(AccountInfo { name: r.get(0)?, address: r.get(1)? }))?;
+    rows.collect()
+}

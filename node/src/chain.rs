@@ -136,6 +136,7 @@ impl Chain {
     /// replaying blocks the SQLite view has not applied.
     pub fn open(genesis: Genesis, ledger: Arc<Ledger>, exec: Executor, validator: Option<&crate::crypto::SecretKey>) -> Result<Self, ChainError> {
         let mut exec = exec;
+        exec.set_superusers(genesis.accounts.iter().filter_map(|a| crate::crypto::PublicKey::from_hex(&a.public_key)));
         let head_height = match ledger.head()? {
             Some(h) => h,
             None => {

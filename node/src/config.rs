@@ -9,6 +9,42 @@ pub struct Config {
     pub http_addr: String,
     pub chain: ChainConfig,
     pub limits: Limits,
+    pub pg: PgConfig,
+}
+
+/// The PostgreSQL wire front end.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PgConfig {
+    pub addr: String,
+    /// The database name clients see (any name connects to it).
+    pub database: String,
+    pub connections_max: usize,
+    /// A wire message larger than this closes the connection.
+    pub message_bytes_max: usize,
+    /// Statements a `BEGIN ... COMMIT` block may hold.
+    pub block_statements_max: usize,
+    /// Rows one `COPY ... FROM STDIN` may load as one atomic tx; larger loads
+    /// are refused unless the session sets `rowchain.copy_batch_rows`.
+    pub copy_rows_max: usize,
+    /// TLS certificate and key (PEM); without them SSLRequest is refused.
+    pub tls_cert: Option<String>,
+    pub tls_key: Option<String>,
+}
+
+impl Default for PgConfig {
+    fn default() -> Self {
+        PgConfig {
+            addr: "127.0.0.1:5433".into(),
+            database: "rowchain".into(),
+            connections_max: 256,
+            message_bytes_max: 16 << 20,
+            block_statements_max: 10_000,
+            copy_rows_max: 200_000,
+            tls_cert: None,
+            tls_key: None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -38,7 +74,12 @@ pub struct Limits {
 
 impl Default for Config {
     fn default() -> Self {
-        Config { http_addr: "127.0.0.1:5005".into(), chain: ChainConfig::default(), limits: Limits::default() }
+        Config {
+            http_addr: "127.0.0.1:5005".into(),
+            chain: ChainConfig::default(),
+            limits: Limits::default(),
+            pg: PgConfig::default(),
+        }
     }
 }
 
@@ -52,7 +93,7 @@ impl Default for Limits {
     fn default() -> Self {
         Limits {
             pool_txs_max: 100_000,
-            tx_bytes_max: 4 << 20,
+            tx_bytes_max: 16 << 20,
             tx_lifetime_max_ms: 120_000,
             tx_lifetime_default_ms: 30_000,
             statement_bytes_max: 1 << 20,

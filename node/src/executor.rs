@@ -13,7 +13,7 @@
 use crate::catalog::{account_label, account_value, Catalog, ColumnMeta, IndexMeta, TableMeta};
 use crate::crypto::{self, Hash};
 use crate::state_tree::Change;
-use crate::tx::{Payload, SignedTx, Statement};
+use crate::tx::{Payload, RoleOp, SignedTx, Statement};
 use crate::block::{Receipt, RowSet, StatementResult, TxFailure};
 use crate::value::Value;
 use parking_lot::Mutex;
@@ -246,6 +246,82 @@ pub struct Executor {
     in_block: bool,
     /// Set when the running tx ran DDL: only then must a failure reload the catalog.
     catalog_touched: bool,
+    /// Genesis roles: they may create and drop roles.
+    superusers: std::collections::HashSet<[u8; 32]>,
+    /// The height whose catalog the speculation copy last loaded.
+    speculated_at: u64,
+}
+
+/// The result of [`Executor::speculate`].
+#[derive(Debug, Clone)]
+pub struct Speculation {
+    /// Every step's outcome, when the block as a whole could run.
+    pub outcomes: Vec<StepOutcome>,
+    /// A step the block cannot contain (an unknown savepoint, a statement
+    /// after an error): the client gets this error and must not keep the step.
+    pub refused: Option<TxFailure>,
+}
+
+/// What one step of a transaction block produced, as the client saw it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum StepOutcome {
+    /// Rows affected, and the rows a SELECT or RETURNING produced.
+    Done(StatementResult),
+    Failed { sqlstate: String, message: String },
+    /// SAVEPOINT, RELEASE, ROLLBACK TO.
+    Control,
+}
+
+impl StepOutcome {
+    /// The canonical bytes of what the client observed (error messages are
+    /// not part of it: the SQLSTATE is).
+    pub fn encode(&self, w: &mut crate::codec::Writer) {
+        match self {
+            StepOutcome::Done(r) => {
+                w.u8(1).u64(r.rows_affected);
+                match &r.returning {
+                    None => {
+                        w.u8(0);
+                    }
+                    Some(rs) => {
+                        w.u8(1).u32(rs.columns.len() as u32).u32(rs.rows.len() as u32);
+                        for row in &rs.rows {
+                            w.fixed(&crate::value::encode_row(row));
+                        }
+                    }
+                }
+            }
+            StepOutcome::Failed { sqlstate, .. } => {
+                w.u8(2).str(sqlstate);
+            }
+            StepOutcome::Control => {
+                w.u8(3);
+            }
+        }
+    }
+
+    pub fn digest(&self) -> Hash {
+        let mut w = crate::codec::Writer::with_capacity(64);
+        self.encode(&mut w);
+        crypto::hash(&w.finish())
+    }
+}
+
+/// The digest a transaction block commits to: every step's outcome, in order.
+pub fn observed_digest(outcomes: &[StepOutcome]) -> Hash {
+    let parts: Vec<Hash> = outcomes.iter().map(StepOutcome::digest).collect();
+    digest_of(&parts)
+}
+
+/// [`observed_digest`] from the steps' own digests.
+pub fn digest_of(parts: &[Hash]) -> Hash {
+    let refs: Vec<&[u8]> = std::iter::once(b"rowchain/observed/v1".as_slice()).chain(parts.iter().map(|p| p.as_slice())).collect();
+    crypto::hash_parts(&refs)
+}
+
+/// True when the statement text plans to reads and transaction control only.
+fn is_read_only(sql: &str) -> bool {
+    sqlmap::plan(sql).map(|ps| ps.iter().all(|p| matches!(p, Plan::Read(_) | Plan::Transaction(_)))).unwrap_or(false)
 }
 
 /// The leaf updates of a block: ordered, last write wins.
@@ -270,6 +346,13 @@ impl Executor {
         conn.set_db_config(rusqlite::config::DbConfig::SQLITE_DBCONFIG_DQS_DDL, false)?;
         conn.execute_batch(INTERNAL_SCHEMA)?;
         conn.set_prepared_statement_cache_capacity(512);
+        // The block producer and the speculation executor share the write
+        // lock for milliseconds at a time: wait in short steps, not SQLite's
+        // default millisecond-scale sleeps.
+        conn.busy_handler(Some(|attempt: i32| {
+            std::thread::sleep(std::time::Duration::from_micros(50));
+            attempt < 200_000
+        }))?;
         let clock = Arc::new(AtomicU64::new(1));
         register_now(&conn, clock.clone())?;
         let user_mode = Arc::new(AtomicBool::new(false));
@@ -301,6 +384,8 @@ impl Executor {
             limits,
             in_block: false,
             catalog_touched: false,
+            superusers: Default::default(),
+            speculated_at: u64::MAX,
         };
         ex.load_catalog()?;
         Ok(ex)
@@ -322,6 +407,11 @@ impl Executor {
             self.accounts.insert(pk, name);
         }
         Ok(())
+    }
+
+    /// Genesis roles, which may create and drop roles.
+    pub fn set_superusers(&mut self, keys: impl IntoIterator<Item = crypto::PublicKey>) {
+        self.superusers = keys.into_iter().map(|k| k.0).collect();
     }
 
     pub fn catalog(&self) -> &Catalog {
@@ -387,41 +477,270 @@ impl Executor {
         self.run_internal("SAVEPOINT tx")?;
         self.captured.lock().clear();
         let mut tx_changes = Changes::new();
-        let Payload::Sql(stmts) = &tx.body.payload;
-        let mut results = Vec::with_capacity(stmts.len());
-        let mut failure = None;
         self.catalog_touched = false;
         let address = tx.body.account.address();
         let mut ctx = StmtCtx { height, index, stmt_index: 0, owner: address };
-        for (i, s) in stmts.iter().enumerate() {
-            ctx.stmt_index = i as u32;
-            match self.execute_statement(s, &ctx, &mut tx_changes) {
-                Ok(r) => results.extend(r),
-                Err(e) => {
-                    failure = Some(TxFailure { statement_index: i as u32, sqlstate: e.sqlstate.into(), message: e.message });
-                    break;
-                }
+        let outcome = match &tx.body.payload {
+            Payload::Sql(stmts) => self.run_statements(stmts, &mut ctx, &mut tx_changes),
+            Payload::Interactive { steps, observed } => {
+                self.run_interactive(steps, &mut ctx, &mut tx_changes, true)?.and_then(|(results, outcomes)| {
+                    if observed_digest(&outcomes) == *observed {
+                        Ok(results)
+                    } else {
+                        Err(TxFailure {
+                            statement_index: steps.len() as u32,
+                            sqlstate: "40001".into(),
+                            message: "could not serialize access due to concurrent update: a transaction committed \
+                                      before this one changed data it read or wrote"
+                                .into(),
+                        })
+                    }
+                })
             }
-        }
+            Payload::Role(op) => self
+                .run_role(op, &tx.body.account, &mut tx_changes)
+                .map(|r| vec![r])
+                .map_err(|e| TxFailure { statement_index: 0, sqlstate: e.sqlstate.into(), message: e.message }),
+        };
         self.user_mode.store(false, Ordering::Relaxed);
-        if failure.is_some() {
-            self.run_internal("ROLLBACK TO tx")?;
-            self.run_internal("RELEASE tx")?;
-            if self.catalog_touched {
-                // Catalog edits of the failed tx are undone by reloading it.
-                self.catalog.clear();
-                self.accounts.clear();
-                self.load_catalog()?;
+        let (results, failure) = match outcome {
+            Ok(results) => {
+                self.run_internal("RELEASE tx")?;
+                changes.extend(tx_changes);
+                (results, None)
             }
-            results.clear();
-        } else {
-            self.run_internal("RELEASE tx")?;
-            changes.extend(tx_changes);
-        }
+            Err(f) => {
+                self.run_internal("ROLLBACK TO tx")?;
+                self.run_internal("RELEASE tx")?;
+                if self.catalog_touched {
+                    // Catalog edits of the failed tx are undone by reloading it.
+                    self.reload_catalog()?;
+                }
+                (Vec::new(), Some(f))
+            }
+        };
         self.captured.lock().clear();
         let receipt = Receipt { tx_hash: tx.hash(), results, failure };
         self.record_tx(tx, &receipt, height, index, &ctx.owner)?;
         Ok(receipt)
+    }
+
+    fn reload_catalog(&mut self) -> Result<(), ExecError> {
+        self.catalog.clear();
+        self.accounts.clear();
+        self.load_catalog()
+    }
+
+    fn run_statements(&mut self, stmts: &[Statement], ctx: &mut StmtCtx, changes: &mut Changes) -> Result<Vec<StatementResult>, TxFailure> {
+        let mut results = Vec::with_capacity(stmts.len());
+        for (i, s) in stmts.iter().enumerate() {
+            ctx.stmt_index = i as u32;
+            match self.execute_statement(s, ctx, changes) {
+                Ok(r) => results.extend(r),
+                Err(e) => return Err(TxFailure { statement_index: i as u32, sqlstate: e.sqlstate.into(), message: e.message }),
+            }
+        }
+        Ok(results)
+    }
+
+    /// Runs a client's transaction block step by step, as PostgreSQL would
+    /// have: savepoints nest inside the tx's own, a failed step is an
+    /// outcome (the client saw the error) that only `ROLLBACK TO` may
+    /// follow. Returns the writes' results for the receipt and every step's
+    /// outcome for the observed-result check.
+    #[allow(clippy::type_complexity)]
+    fn run_interactive(
+        &mut self,
+        steps: &[Statement],
+        ctx: &mut StmtCtx,
+        changes: &mut Changes,
+        committing: bool,
+    ) -> Result<Result<(Vec<StatementResult>, Vec<StepOutcome>), TxFailure>, ExecError> {
+        let fail = |i: usize, state: &str, message: String| {
+            Ok(Err(TxFailure { statement_index: i as u32, sqlstate: state.into(), message }))
+        };
+        let mut results = Vec::new();
+        let mut outcomes = Vec::with_capacity(steps.len());
+        // Open savepoints: the client's name and the leaf changes when it was set.
+        let mut marks: Vec<(String, Changes)> = Vec::new();
+        let mut aborted = false;
+        for (i, s) in steps.iter().enumerate() {
+            ctx.stmt_index = i as u32;
+            let plans = match self.plans_for(&s.sql) {
+                Ok(p) if p.len() == 1 => p,
+                Ok(_) => return fail(i, "42601", "a transaction step must be exactly one statement".into()),
+                Err(e) => return fail(i, e.sqlstate, e.message),
+            };
+            let quoted = |name: &str| format!("\"u:{}\"", name.replace('"', "\"\""));
+            match &plans[0] {
+                Plan::Transaction(sqlmap::TxControl::RollbackTo(name)) => {
+                    let Some(pos) = marks.iter().rposition(|(n, _)| n == name) else {
+                        return fail(i, "3B001", format!("savepoint \"{name}\" does not exist"));
+                    };
+                    marks.truncate(pos + 1);
+                    self.run_internal(&format!("ROLLBACK TO {}", quoted(name)))?;
+                    self.captured.lock().clear();
+                    *changes = marks[pos].1.clone();
+                    if self.catalog_touched {
+                        self.reload_catalog()?;
+                    }
+                    aborted = false;
+                    outcomes.push(StepOutcome::Control);
+                }
+                _ if aborted => {
+                    return fail(i, "25P02", "current transaction is aborted, commands ignored until end of transaction block".into())
+                }
+                Plan::Transaction(sqlmap::TxControl::Savepoint(name)) => {
+                    self.run_internal(&format!("SAVEPOINT {}", quoted(name)))?;
+                    marks.push((name.clone(), changes.clone()));
+                    outcomes.push(StepOutcome::Control);
+                }
+                Plan::Transaction(sqlmap::TxControl::Release(name)) => {
+                    let Some(pos) = marks.iter().rposition(|(n, _)| n == name) else {
+                        return fail(i, "3B001", format!("savepoint \"{name}\" does not exist"));
+                    };
+                    self.run_internal(&format!("RELEASE {}", quoted(name)))?;
+                    marks.truncate(pos);
+                    outcomes.push(StepOutcome::Control);
+                }
+                Plan::Read(r) => {
+                    let out = self.run_read(r, &s.params);
+                    outcomes.push(match out {
+                        Ok(r) => StepOutcome::Done(r),
+                        Err(e) => {
+                            aborted = true;
+                            StepOutcome::Failed { sqlstate: e.sqlstate.into(), message: e.message }
+                        }
+                    });
+                }
+                Plan::Write(_) | Plan::Ddl(_) => match self.execute_statement(s, ctx, changes) {
+                    Ok(mut r) => {
+                        let r = r.pop().unwrap_or_default();
+                        results.push(r.clone());
+                        outcomes.push(StepOutcome::Done(r));
+                    }
+                    Err(e) => {
+                        // SQLite undid the failed statement; drop what the hook saw of it.
+                        self.captured.lock().clear();
+                        aborted = true;
+                        outcomes.push(StepOutcome::Failed { sqlstate: e.sqlstate.into(), message: e.message });
+                    }
+                },
+                _ => return fail(i, "0A000", "this statement cannot be part of a transaction block".into()),
+            }
+        }
+        // While speculating, a block may end in an error the client has yet to
+        // roll back to a savepoint; a block that commits may not.
+        if aborted && committing {
+            return fail(steps.len(), "25P02", "the transaction block ended in an error; it cannot commit".into());
+        }
+        Ok(Ok((results, outcomes)))
+    }
+
+    fn run_read(&mut self, r: &sqlmap::ReadPlan, params: &[Value]) -> Result<StatementResult, SqlError> {
+        if params.len() != r.param_count {
+            return Err(SqlError::new(
+                "08P01",
+                format!("bind message supplies {} parameters, but prepared statement requires {}", params.len(), r.param_count),
+            ));
+        }
+        self.user_mode.store(true, Ordering::Relaxed);
+        let result = self.run_prepared(&r.sqlite, params, true);
+        self.user_mode.store(false, Ordering::Relaxed);
+        result
+    }
+
+    /// Role administration: only genesis roles (superusers) create and drop
+    /// roles; a role may change its own password.
+    fn run_role(&mut self, op: &RoleOp, signer: &crypto::PublicKey, changes: &mut Changes) -> Result<StatementResult, SqlError> {
+        self.catalog_touched = true;
+        let superuser = self.superusers.contains(&signer.0);
+        let signer_name = self.accounts.get(&signer.0).cloned().unwrap_or_default();
+        let find = |ex: &Self, name: &str| ex.accounts.iter().find(|(_, n)| *n == name).map(|(k, _)| *k);
+        let internal = |e: ExecError| SqlError::new("XX000", e.to_string());
+        match op {
+            RoleOp::Create { name, public_key } => {
+                if !superuser {
+                    return Err(SqlError::new("42501", "permission denied to create role"));
+                }
+                if name.is_empty() || name.len() > 63 || name.starts_with("pg_") || is_internal(name) {
+                    return Err(SqlError::new("42939", format!("role name \"{name}\" is reserved or invalid")));
+                }
+                if find(self, name).is_some() || self.accounts.contains_key(&public_key.0) {
+                    return Err(SqlError::new("42710", format!("role \"{name}\" already exists")));
+                }
+                self.add_account(name, public_key, changes).map_err(internal)?;
+            }
+            RoleOp::SetPassword { name } => {
+                if find(self, name).is_none() {
+                    return Err(SqlError::new("42704", format!("role \"{name}\" does not exist")));
+                }
+                if !superuser && signer_name != *name {
+                    return Err(SqlError::new("42501", "permission denied to alter role"));
+                }
+            }
+            RoleOp::Drop { name } => {
+                if !superuser {
+                    return Err(SqlError::new("42501", "permission denied to drop role"));
+                }
+                let Some(key) = find(self, name) else {
+                    return Err(SqlError::new("42704", format!("role \"{name}\" does not exist")));
+                };
+                if key == signer.0 {
+                    return Err(SqlError::new("55006", "current user cannot be dropped"));
+                }
+                if self.superusers.contains(&key) {
+                    return Err(SqlError::new("42501", format!("permission denied to drop role \"{name}\" (a genesis role)")));
+                }
+                let address = crypto::PublicKey(key).address();
+                let owned: Vec<&str> = self.catalog.values().filter(|t| t.owner == address).map(|t| t.name.as_str()).collect();
+                if !owned.is_empty() {
+                    return Err(SqlError::new(
+                        "2BP01",
+                        format!("role \"{name}\" cannot be dropped because some objects depend on it (owner of table {})", owned.join(", ")),
+                    ));
+                }
+                self.conn.execute("DELETE FROM __rc_accounts WHERE address = ?1", [&address]).map_err(|e| sql_error(&e))?;
+                self.accounts.remove(&key);
+                changes.insert(crypto::hash(&account_label(&address)), None);
+            }
+        }
+        Ok(StatementResult::default())
+    }
+
+    /// Runs a transaction block's steps against the latest applied state and
+    /// rolls everything back: what the client sees inside `BEGIN ... COMMIT`.
+    /// `now_ms` stands in for the block time. Reads take no write lock; the
+    /// write lock is held only while the steps run.
+    pub fn speculate(&mut self, account: &crypto::PublicKey, steps: &[Statement], now_ms: u64) -> Result<Speculation, ExecError> {
+        assert!(!self.in_block);
+        let height = self.applied()?.map(|a| a.height).unwrap_or(0);
+        if height != self.speculated_at {
+            self.reload_catalog()?;
+            self.speculated_at = height;
+        }
+        let writes = steps.iter().any(|s| !is_read_only(&s.sql));
+        self.conn.execute_batch(if writes { "BEGIN IMMEDIATE" } else { "BEGIN" })?;
+        self.clock.store(now_ms.max(1), Ordering::Relaxed);
+        self.captured.lock().clear();
+        self.catalog_touched = false;
+        self.in_block = true;
+        let mut ctx = StmtCtx { height: height + 1, index: 0, stmt_index: 0, owner: account.address() };
+        let mut changes = Changes::new();
+        let run = self.run_interactive(steps, &mut ctx, &mut changes, false);
+        self.user_mode.store(false, Ordering::Relaxed);
+        self.in_block = false;
+        let rolled_back = self.conn.execute_batch("ROLLBACK");
+        self.captured.lock().clear();
+        self.clock.store(1, Ordering::Relaxed);
+        if self.catalog_touched {
+            self.reload_catalog()?;
+        }
+        rolled_back?;
+        Ok(match run? {
+            Ok((_, outcomes)) => Speculation { outcomes, refused: None },
+            Err(f) => Speculation { outcomes: Vec::new(), refused: Some(f) },
+        })
     }
 
     /// One of the executor's own statements, prepared once and cached.
@@ -667,6 +986,46 @@ impl Executor {
                     meta.indexes.retain(|i| i.name != *name);
                     self.put_meta(meta, None, changes)?;
                 }
+            }
+            DdlPlan::Truncate { names } => {
+                for name in names {
+                    let meta = self.table(name)?.clone();
+                    self.all_rows(&meta, true, changes)?;
+                    self.user_exec(&format!("DELETE FROM \"{}\"", name.replace('"', "\"\"")))?;
+                    // The rows' leaves are removed above, whether or not the hook saw them.
+                    self.captured.lock().retain(|c| c.table != *name);
+                }
+            }
+            DdlPlan::AddPrimaryKey { table, columns, sqlite } => {
+                let mut meta = self.table(table)?.clone();
+                if !meta.primary_key.is_empty() {
+                    return Err(SqlError::new("42P16", format!("multiple primary keys for table \"{table}\" are not allowed")));
+                }
+                let mut key = Vec::with_capacity(columns.len());
+                for c in columns {
+                    let Some(pos) = meta.columns.iter().position(|m| m.name == *c) else {
+                        return Err(SqlError::new("42703", format!("column \"{c}\" of relation \"{table}\" does not exist")));
+                    };
+                    let q = |s: &str| format!("\"{}\"", s.replace('"', "\"\""));
+                    let nulls: i64 = self
+                        .conn
+                        .query_row(&format!("SELECT count(*) FROM {} WHERE {} IS NULL", q(table), q(c)), [], |r| r.get(0))
+                        .map_err(|e| sql_error(&e))?;
+                    if nulls > 0 || !meta.columns[pos].not_null {
+                        return Err(SqlError::new(
+                            "23502",
+                            format!("column \"{c}\" of relation \"{table}\" must be NOT NULL to become the primary key"),
+                        ));
+                    }
+                    key.push(pos);
+                }
+                self.user_exec(sqlite)?;
+                // Rows were keyed by rowid; from now on they are keyed by the new key.
+                self.all_rows(&meta, true, changes)?;
+                meta.primary_key = key;
+                meta.indexes.push(IndexMeta { name: format!("{table}_pkey"), unique: true, sqlite: sqlite.clone() });
+                self.all_rows(&meta, false, changes)?;
+                self.put_meta(meta, None, changes)?;
             }
             _ => return Err(SqlError::new("0A000", "this DDL statement is not supported by the executor")),
         }

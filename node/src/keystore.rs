@@ -1,9 +1,19 @@
-//! Role keys, kept encrypted under a key derived from the role's password
-//! (Argon2id, then AES-256-GCM with a random nonce). Unlocked keys are cached
-//! in memory, keyed by a salted hash of the password, so signing as a role
-//! does not pay the key derivation on every statement.
+//! Role keys, kept encrypted under a key derived from the role's password.
+//!
+//! Each role has a SCRAM-SHA-256 verifier (salt, iterations, StoredKey,
+//! ServerKey — what PostgreSQL keeps) and its account key sealed with
+//! AES-256-GCM under `SHA-256(domain || ClientKey)`. A SCRAM login recovers
+//! ClientKey from the client's proof, so the key opens without the node ever
+//! seeing the password; a plain password (JSON-RPC, CLI) derives ClientKey
+//! the same way. Entries written before SCRAM (Argon2id-sealed) still open
+//! with the password and are upgraded on first use.
+//!
+//! Unlocked keys are cached in memory, keyed by a salted hash of the
+//! password, so signing as a role does not pay the key derivation on every
+//! statement.
 
 use crate::crypto::{self, PublicKey, SecretKey};
+use crate::scram::{self, Verifier};
 use aes_gcm::aead::{Aead, KeyInit};
 use aes_gcm::{Aes256Gcm, Nonce};
 use parking_lot::Mutex;
@@ -35,9 +45,45 @@ impl KeystoreError {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 struct Entry {
     public_key: String,
-    salt: String,
+    /// The Argon2id salt of a legacy (pre-SCRAM) entry.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    salt: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    scram: Option<ScramEntry>,
     nonce: String,
     ciphertext: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct ScramEntry {
+    salt: String,
+    iterations: u32,
+    stored_key: String,
+    server_key: String,
+}
+
+impl ScramEntry {
+    fn verifier(&self) -> Option<Verifier> {
+        Some(Verifier {
+            salt: hex::decode(&self.salt).ok()?,
+            iterations: self.iterations,
+            stored_key: hex::decode(&self.stored_key).ok()?.try_into().ok()?,
+            server_key: hex::decode(&self.server_key).ok()?.try_into().ok()?,
+        })
+    }
+}
+
+fn seal_key(client_key: &[u8; 32]) -> [u8; 32] {
+    crypto::hash_parts(&[b"rowchain/keystore/v2", client_key])
+}
+
+/// The salt a cache entry for `role` is keyed with.
+fn cache_salt(e: &Entry) -> Vec<u8> {
+    match (&e.scram, &e.salt) {
+        (Some(s), _) => hex::decode(&s.salt).unwrap_or_default(),
+        (None, Some(s)) => hex::decode(s).unwrap_or_default(),
+        (None, None) => Vec::new(),
+    }
 }
 
 pub struct Keystore {
@@ -68,27 +114,84 @@ impl Keystore {
         Ok(Keystore { path: path.to_owned(), entries: Mutex::new(entries), unlocked: Mutex::new(HashMap::new()) })
     }
 
-    /// Stores `key` for `role`, encrypted under `password`.
+    /// Stores `key` for `role`, sealed under `password` (SCRAM-SHA-256).
     pub fn put(&self, role: &str, password: &str, key: &SecretKey) -> Result<(), KeystoreError> {
         let salt: [u8; 16] = crypto::random_bytes();
+        let (v, client_key) = Verifier::new(password, &salt, scram::ITERATIONS);
         let nonce: [u8; 12] = crypto::random_bytes();
-        let cipher = Aes256Gcm::new_from_slice(&derive(password, &salt)).expect("32-byte key");
+        let cipher = Aes256Gcm::new_from_slice(&seal_key(&client_key)).expect("32-byte key");
         let ciphertext = cipher.encrypt(&Nonce::from(nonce), key.to_bytes().as_slice()).expect("AES-GCM encrypt");
         let entry = Entry {
             public_key: key.public().to_hex(),
-            salt: hex::encode(salt),
+            salt: None,
+            scram: Some(ScramEntry {
+                salt: hex::encode(salt),
+                iterations: v.iterations,
+                stored_key: hex::encode(v.stored_key),
+                server_key: hex::encode(v.server_key),
+            }),
             nonce: hex::encode(nonce),
             ciphertext: hex::encode(ciphertext),
         };
         let mut entries = self.entries.lock();
         entries.insert(role.to_owned(), entry);
-        let text = serde_json::to_string_pretty(&*entries).expect("keystore serializes");
-        let tmp = self.path.with_extension("tmp");
-        let err = |e: std::io::Error| KeystoreError::File { path: self.path.display().to_string(), detail: e.to_string() };
-        std::fs::write(&tmp, text).map_err(err)?;
-        std::fs::rename(&tmp, &self.path).map_err(err)?;
+        self.save(&entries)?;
         self.unlocked.lock().remove(role);
         Ok(())
+    }
+
+    /// Forgets a role (after DROP ROLE committed).
+    pub fn remove(&self, role: &str) -> Result<(), KeystoreError> {
+        let mut entries = self.entries.lock();
+        if entries.remove(role).is_some() {
+            self.save(&entries)?;
+        }
+        self.unlocked.lock().remove(role);
+        Ok(())
+    }
+
+    fn save(&self, entries: &BTreeMap<String, Entry>) -> Result<(), KeystoreError> {
+        use std::io::Write;
+        use std::os::unix::fs::OpenOptionsExt;
+        let text = serde_json::to_string_pretty(entries).expect("keystore serializes");
+        let tmp = self.path.with_extension("tmp");
+        let err = |e: std::io::Error| KeystoreError::File { path: self.path.display().to_string(), detail: e.to_string() };
+        let mut f = std::fs::OpenOptions::new().write(true).create(true).truncate(true).mode(0o600).open(&tmp).map_err(err)?;
+        f.write_all(text.as_bytes()).map_err(err)?;
+        f.sync_all().map_err(err)?;
+        std::fs::rename(&tmp, &self.path).map_err(err)
+    }
+
+    pub fn contains(&self, role: &str) -> bool {
+        self.entries.lock().contains_key(role)
+    }
+
+    /// The role's SCRAM-SHA-256 verifier; `None` for unknown roles and for
+    /// legacy entries that have not been opened with their password yet.
+    pub fn scram_verifier(&self, role: &str) -> Option<Verifier> {
+        self.entries.lock().get(role)?.scram.as_ref()?.verifier()
+    }
+
+    /// Opens the role's key with the ClientKey a SCRAM exchange recovered.
+    pub fn unlock_with_client_key(&self, role: &str, client_key: &[u8; 32]) -> Result<SecretKey, KeystoreError> {
+        let entry = self.entries.lock().get(role).cloned().ok_or_else(|| KeystoreError::UnknownRole(role.into()))?;
+        self.open_sealed(role, &entry, &seal_key(client_key))
+    }
+
+    fn open_sealed(&self, role: &str, entry: &Entry, aes_key: &[u8; 32]) -> Result<SecretKey, KeystoreError> {
+        let bad = || KeystoreError::File { path: self.path.display().to_string(), detail: format!("entry {role} is corrupt") };
+        let nonce = hex::decode(&entry.nonce).map_err(|_| bad())?;
+        let ct = hex::decode(&entry.ciphertext).map_err(|_| bad())?;
+        let nonce: [u8; 12] = nonce.try_into().map_err(|_| bad())?;
+        let cipher = Aes256Gcm::new_from_slice(aes_key).expect("32-byte key");
+        let plain =
+            cipher.decrypt(&Nonce::from(nonce), ct.as_slice()).map_err(|_| KeystoreError::WrongPassword(role.into()))?;
+        let seed: [u8; 32] = plain.try_into().map_err(|_| bad())?;
+        let key = SecretKey::from_bytes(&seed);
+        if Some(key.public()) != PublicKey::from_hex(&entry.public_key) {
+            return Err(bad());
+        }
+        Ok(key)
     }
 
     pub fn public_key(&self, role: &str) -> Option<PublicKey> {
@@ -98,7 +201,7 @@ impl Keystore {
     /// The role's key when it was unlocked before with this password: no key
     /// derivation, cheap enough for the async runtime.
     pub fn unlock_cached(&self, role: &str, password: &str) -> Option<SecretKey> {
-        let salt = hex::decode(&self.entries.lock().get(role)?.salt).ok()?;
+        let salt = cache_salt(self.entries.lock().get(role)?);
         let check = verifier(password, &salt);
         match self.unlocked.lock().get(role) {
             Some((v, k)) if *v == check => Some(k.clone()),
@@ -110,26 +213,34 @@ impl Keystore {
     /// first time for a role and password.
     pub fn unlock(&self, role: &str, password: &str) -> Result<SecretKey, KeystoreError> {
         let entry = self.entries.lock().get(role).cloned().ok_or_else(|| KeystoreError::UnknownRole(role.into()))?;
-        let salt = hex::decode(&entry.salt).unwrap_or_default();
+        let salt = cache_salt(&entry);
         let check = verifier(password, &salt);
         if let Some((v, k)) = self.unlocked.lock().get(role) {
             if *v == check {
                 return Ok(k.clone());
             }
         }
-        let bad = || KeystoreError::File { path: self.path.display().to_string(), detail: format!("entry {role} is corrupt") };
-        let nonce = hex::decode(&entry.nonce).map_err(|_| bad())?;
-        let ct = hex::decode(&entry.ciphertext).map_err(|_| bad())?;
-        let nonce: [u8; 12] = nonce.try_into().map_err(|_| bad())?;
-        let cipher = Aes256Gcm::new_from_slice(&derive(password, &salt)).expect("32-byte key");
-        let plain =
-            cipher.decrypt(&Nonce::from(nonce), ct.as_slice()).map_err(|_| KeystoreError::WrongPassword(role.into()))?;
-        let seed: [u8; 32] = plain.try_into().map_err(|_| bad())?;
-        let key = SecretKey::from_bytes(&seed);
-        if Some(key.public()) != PublicKey::from_hex(&entry.public_key) {
-            return Err(bad());
-        }
-        self.unlocked.lock().insert(role.to_owned(), (check, key.clone()));
+        let key = match (&entry.scram, &entry.salt) {
+            (Some(s), _) => {
+                let v = s.verifier().ok_or_else(|| KeystoreError::File {
+                    path: self.path.display().to_string(),
+                    detail: format!("entry {role} is corrupt"),
+                })?;
+                let ck = scram::client_key(&scram::salted_password(password, &v.salt, v.iterations));
+                self.open_sealed(role, &entry, &seal_key(&ck))?
+            }
+            (None, Some(_)) => {
+                let key = self.open_sealed(role, &entry, &derive(password, &salt))?;
+                // Upgrade the legacy entry so SCRAM logins work from now on.
+                self.put(role, password, &key)?;
+                key
+            }
+            (None, None) => {
+                return Err(KeystoreError::File { path: self.path.display().to_string(), detail: format!("entry {role} has no key") })
+            }
+        };
+        let salt = cache_salt(self.entries.lock().get(role).unwrap_or(&entry));
+        self.unlocked.lock().insert(role.to_owned(), (verifier(password, &salt), key.clone()));
         Ok(key)
     }
 }
@@ -150,6 +261,13 @@ mod tests {
         assert_eq!(again.unlock("alice", "s3cret").unwrap().public(), key.public()); // cached path
         assert!(matches!(again.unlock("alice", "nope"), Err(KeystoreError::WrongPassword(_))));
         assert!(matches!(again.unlock("bob", "x"), Err(KeystoreError::UnknownRole(_))));
+        // A SCRAM exchange's ClientKey opens the same key; a wrong one does not.
+        let v = again.scram_verifier("alice").unwrap();
+        let ck = scram::client_key(&scram::salted_password("s3cret", &v.salt, v.iterations));
+        assert_eq!(again.unlock_with_client_key("alice", &ck).unwrap().public(), key.public());
+        assert!(matches!(again.unlock_with_client_key("alice", &[0; 32]), Err(KeystoreError::WrongPassword(_))));
+        again.remove("alice").unwrap();
+        assert!(Keystore::open(&dir.join("keystore.json")).unwrap().scram_verifier("alice").is_none());
         std::fs::remove_dir_all(dir).unwrap();
     }
 }

@@ -15,6 +15,7 @@ pub mod ledger;
 pub mod mempool;
 pub mod reader;
 pub mod rpc;
+pub mod scram;
 pub mod service;
 pub mod state_tree;
 pub mod tx;

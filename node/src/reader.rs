@@ -8,11 +8,29 @@ use parking_lot::Mutex;
 use rusqlite::hooks::{AuthAction, AuthContext, Authorization};
 use rusqlite::{Connection, OpenFlags};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::AtomicU64;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 
 /// System views readers may see; every other internal table is hidden.
 const VISIBLE_INTERNAL: [&str; 2] = ["__rc_blocks", "__rc_transactions"];
+
+/// Extensions a front end installs on every read connection: the proxy's
+/// catalog emulation and session functions. Both calls run with the
+/// authorizer off, so they may read internal tables and write to databases
+/// they attached themselves; they must never write to `main`.
+pub trait ReadHooks: Send + Sync {
+    /// Once per new connection.
+    fn on_connect(&self, conn: &Connection) -> rusqlite::Result<()>;
+    /// Before each query.
+    fn before_query(&self, conn: &Connection, plan: &sqlmap::ReadPlan) -> rusqlite::Result<()>;
+}
+
+/// The view's applied height as a read connection sees it (0 before genesis).
+pub fn applied_height(conn: &Connection) -> rusqlite::Result<u64> {
+    use rusqlite::OptionalExtension;
+    let h: Option<i64> = conn.query_row("SELECT value FROM __rc_meta WHERE key = 'height'", [], |r| r.get(0)).optional()?;
+    Ok(h.unwrap_or(0) as u64)
+}
 
 fn authorize_read(ctx: AuthContext<'_>) -> Authorization {
     match ctx.action {
@@ -35,29 +53,103 @@ fn authorize_read(ctx: AuthContext<'_>) -> Authorization {
     }
 }
 
+/// A pooled read connection and the switch that lifts its authorizer while
+/// the hooks run.
+struct ReadConn {
+    conn: Connection,
+    system: Arc<AtomicBool>,
+}
+
 pub struct Reader {
     path: PathBuf,
-    idle: Mutex<Vec<Connection>>,
+    idle: Mutex<Vec<ReadConn>>,
     rows_max: usize,
+    hooks: parking_lot::RwLock<Option<Arc<dyn ReadHooks>>>,
 }
 
 impl Reader {
     pub fn new(path: &Path, rows_max: usize) -> Arc<Self> {
-        Arc::new(Reader { path: path.to_owned(), idle: Mutex::new(Vec::new()), rows_max })
+        Arc::new(Reader { path: path.to_owned(), idle: Mutex::new(Vec::new()), rows_max, hooks: Default::default() })
     }
 
-    fn connect(&self) -> rusqlite::Result<Connection> {
-        let mut c = Connection::open_with_flags(&self.path, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)?;
-        c.execute_batch("PRAGMA query_only=1; PRAGMA case_sensitive_like=ON; PRAGMA cache_size=-16384;")?;
+    /// Installs the front end's hooks; connections opened before are dropped.
+    pub fn set_hooks(&self, hooks: Arc<dyn ReadHooks>) {
+        *self.hooks.write() = Some(hooks);
+        self.idle.lock().clear();
+    }
+
+    /// Opens a connection. It is read-write only so that hooks can fill
+    /// in-memory databases they attach; the authorizer allows user
+    /// statements nothing but reading.
+    fn connect(&self) -> rusqlite::Result<ReadConn> {
+        let mut c = Connection::open_with_flags(&self.path, OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX)?;
+        c.execute_batch("PRAGMA case_sensitive_like=ON; PRAGMA cache_size=-16384;")?;
         c.set_db_config(rusqlite::config::DbConfig::SQLITE_DBCONFIG_DQS_DML, false)?;
         register_now(&c, Arc::new(AtomicU64::new(0)))?;
-        c.authorizer(Some(authorize_read))?;
         c.set_prepared_statement_cache_capacity(256);
-        Ok(c)
+        if let Some(h) = self.hooks.read().clone() {
+            h.on_connect(&c)?;
+        }
+        let system = Arc::new(AtomicBool::new(false));
+        let sys = system.clone();
+        c.authorizer(Some(move |ctx: AuthContext<'_>| {
+            if sys.load(Ordering::Relaxed) {
+                Authorization::Allow
+            } else {
+                authorize_read(ctx)
+            }
+        }))?;
+        Ok(ReadConn { conn: c, system })
     }
 
     /// Runs one planned SELECT. Blocking: call it off the async runtime.
     pub fn query(&self, plan: &sqlmap::ReadPlan, params: &[Value]) -> Result<RowSet, SqlError> {
+        self.query_described(plan, params).map(|(_, rows)| rows)
+    }
+
+    /// The result columns of a planned SELECT and where each comes from,
+    /// without running it.
+    pub fn describe(&self, plan: &sqlmap::ReadPlan) -> Result<Vec<ColumnOrigin>, SqlError> {
+        self.with_conn(|conn| {
+            let stmt = conn.prepare_cached(&plan.sqlite).map_err(|e| sql_error(&e))?;
+            Ok(origins(&stmt))
+        })
+    }
+
+    /// Runs `f` on a pooled connection with the authorizer off: for the front
+    /// end's own reads of the view (its catalog, for instance), never for
+    /// user SQL.
+    pub fn system<R>(&self, f: impl FnOnce(&Connection) -> rusqlite::Result<R>) -> Result<R, SqlError> {
+        let conn = match self.idle.lock().pop() {
+            Some(c) => c,
+            None => self.connect().map_err(|e| sql_error(&e))?,
+        };
+        conn.system.store(true, Ordering::Relaxed);
+        let r = f(&conn.conn).map_err(|e| sql_error(&e));
+        conn.system.store(false, Ordering::Relaxed);
+        self.put_back(conn);
+        r
+    }
+
+    fn with_conn<R>(&self, f: impl FnOnce(&Connection) -> Result<R, SqlError>) -> Result<R, SqlError> {
+        let conn = match self.idle.lock().pop() {
+            Some(c) => c,
+            None => self.connect().map_err(|e| sql_error(&e))?,
+        };
+        let r = f(&conn.conn);
+        self.put_back(conn);
+        r
+    }
+
+    fn put_back(&self, conn: ReadConn) {
+        let mut idle = self.idle.lock();
+        if idle.len() < 16 {
+            idle.push(conn);
+        }
+    }
+
+    /// [`Reader::query`] plus where each result column comes from.
+    pub fn query_described(&self, plan: &sqlmap::ReadPlan, params: &[Value]) -> Result<(Vec<ColumnOrigin>, RowSet), SqlError> {
         if params.len() != plan.param_count {
             return Err(SqlError::new(
                 "08P01",
@@ -69,16 +161,23 @@ impl Reader {
             Some(c) => c,
             None => self.connect().map_err(|e| sql_error(&e))?,
         };
-        let result = self.run(&conn, plan, params);
-        let mut idle = self.idle.lock();
-        if idle.len() < 16 {
-            idle.push(conn);
-        }
+        let hooks = self.hooks.read().clone();
+        let result = match hooks {
+            Some(h) => {
+                conn.system.store(true, Ordering::Relaxed);
+                let r = h.before_query(&conn.conn, plan);
+                conn.system.store(false, Ordering::Relaxed);
+                r.map_err(|e| sql_error(&e)).and_then(|()| self.run(&conn.conn, plan, params))
+            }
+            None => self.run(&conn.conn, plan, params),
+        };
+        self.put_back(conn);
         result
     }
 
-    fn run(&self, conn: &Connection, plan: &sqlmap::ReadPlan, params: &[Value]) -> Result<RowSet, SqlError> {
+    fn run(&self, conn: &Connection, plan: &sqlmap::ReadPlan, params: &[Value]) -> Result<(Vec<ColumnOrigin>, RowSet), SqlError> {
         let mut stmt = conn.prepare_cached(&plan.sqlite).map_err(|e| sql_error(&e))?;
+        let described = origins(&stmt);
         let columns: Vec<String> = stmt.column_names().into_iter().map(str::to_owned).collect();
         let n = columns.len();
         let mut rows = stmt.query(rusqlite::params_from_iter(params.iter())).map_err(|e| sql_error(&e))?;
@@ -92,6 +191,25 @@ impl Reader {
             }
             out.push((0..n).map(|i| row.get_ref(i).map(Value::from_sql).unwrap_or(Value::Null)).collect());
         }
-        Ok(RowSet { columns, rows: out })
+        Ok((described, RowSet { columns, rows: out }))
     }
+}
+
+/// A result column and, when it is a plain column reference, the table and
+/// column it comes from (SQLite names).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ColumnOrigin {
+    pub name: String,
+    pub table: Option<String>,
+    pub column: Option<String>,
+}
+
+fn origins(stmt: &rusqlite::Statement<'_>) -> Vec<ColumnOrigin> {
+    stmt.columns_with_metadata()
+        .map(|c| ColumnOrigin {
+            name: c.name().to_owned(),
+            table: c.table_name().map(str::to_owned),
+            column: c.origin_name().map(str::to_owned),
+        })
+        .collect()
 }

@@ -179,6 +179,9 @@ pub struct Node {
     status: Arc<RwLock<Status>>,
     producer: Mutex<Option<std::thread::JoinHandle<Result<(), ChainError>>>>,
     pub timings: Arc<crate::chain::Timings>,
+    /// A second executor on the SQL view that runs transaction blocks and
+    /// always rolls them back (see [`Node::speculate`]).
+    speculator: Mutex<Executor>,
 }
 
 impl Node {
@@ -231,7 +234,9 @@ impl Node {
                 .map_err(|e| NodeError::Setup(e.to_string()))?
         };
         spawn_checkpointer(d.sqlite(), pool.clone())?;
+        let speculator = Mutex::new(open_view()?);
         Ok(Arc::new(Node {
+            speculator,
             reader: Reader::new(&d.sqlite(), config.limits.result_rows_max),
             genesis,
             config,
@@ -243,6 +248,17 @@ impl Node {
             producer: Mutex::new(Some(producer)),
             timings,
         }))
+    }
+
+    /// Runs a transaction block's steps against the latest applied state,
+    /// as `account`, and rolls them back: the results the client sees inside
+    /// `BEGIN ... COMMIT`. Blocking; call it off the async runtime.
+    pub fn speculate(
+        &self,
+        account: &crate::crypto::PublicKey,
+        steps: &[crate::tx::Statement],
+    ) -> Result<crate::executor::Speculation, crate::executor::ExecError> {
+        self.speculator.lock().speculate(account, steps, now_ms())
     }
 
     pub fn status(&self) -> Status {

@@ -27,6 +27,46 @@ pub struct Statement {
 pub enum Payload {
     /// SQL statements executed in order, atomically.
     Sql(Vec<Statement>),
+    /// A client's `BEGIN ... COMMIT` block: every statement it ran, reads,
+    /// savepoint commands and failed statements included, in order, plus the
+    /// digest of every result the client observed. The executor re-runs the
+    /// steps at the tx's position; any difference fails the tx with 40001.
+    Interactive { steps: Vec<Statement>, observed: Hash },
+    /// `CREATE ROLE`, `ALTER ROLE ... PASSWORD`, `DROP ROLE`.
+    Role(RoleOp),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum RoleOp {
+    /// A new account with its own key pair (its secret stays in the creating
+    /// node's keystore).
+    Create { name: String, public_key: PublicKey },
+    /// The role's password changed: the key was re-encrypted in the keystore.
+    /// Nothing secret is on chain; the tx makes the change auditable.
+    SetPassword { name: String },
+    Drop { name: String },
+}
+
+fn encode_statements(w: &mut Writer, stmts: &[Statement]) {
+    w.u32(stmts.len() as u32);
+    for s in stmts {
+        w.str(&s.sql).u32(s.params.len() as u32);
+        for p in &s.params {
+            p.encode(w);
+        }
+    }
+}
+
+fn decode_statements(r: &mut Reader) -> Result<Vec<Statement>, DecodeError> {
+    let n = r.count("statement", STATEMENTS_MAX, 8)?;
+    let mut stmts = Vec::with_capacity(n);
+    for _ in 0..n {
+        let sql = r.string()?;
+        let np = r.count("parameter", PARAMS_MAX, 1)?;
+        let params = (0..np).map(|_| Value::decode(r)).collect::<Result<_, _>>()?;
+        stmts.push(Statement { sql, params });
+    }
+    Ok(stmts)
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -43,13 +83,21 @@ impl TxBody {
         w.u8(TX_VERSION).str(&self.chain_id).fixed(&self.account.0).fixed(&self.id).u64(self.expires_at_ms);
         match &self.payload {
             Payload::Sql(stmts) => {
-                w.u8(1).u32(stmts.len() as u32);
-                for s in stmts {
-                    w.str(&s.sql).u32(s.params.len() as u32);
-                    for p in &s.params {
-                        p.encode(w);
-                    }
-                }
+                w.u8(1);
+                encode_statements(w, stmts);
+            }
+            Payload::Interactive { steps, observed } => {
+                w.u8(2);
+                encode_statements(w, steps);
+                w.fixed(observed);
+            }
+            Payload::Role(op) => {
+                w.u8(3);
+                match op {
+                    RoleOp::Create { name, public_key } => w.u8(1).str(name).fixed(&public_key.0),
+                    RoleOp::SetPassword { name } => w.u8(2).str(name),
+                    RoleOp::Drop { name } => w.u8(3).str(name),
+                };
             }
         }
     }
@@ -64,17 +112,17 @@ impl TxBody {
         let id = r.fixed()?;
         let expires_at_ms = r.u64()?;
         let payload = match r.u8()? {
-            1 => {
-                let n = r.count("statement", STATEMENTS_MAX, 8)?;
-                let mut stmts = Vec::with_capacity(n);
-                for _ in 0..n {
-                    let sql = r.string()?;
-                    let np = r.count("parameter", PARAMS_MAX, 1)?;
-                    let params = (0..np).map(|_| Value::decode(r)).collect::<Result<_, _>>()?;
-                    stmts.push(Statement { sql, params });
-                }
-                Payload::Sql(stmts)
+            1 => Payload::Sql(decode_statements(r)?),
+            2 => {
+                let steps = decode_statements(r)?;
+                Payload::Interactive { steps, observed: r.fixed()? }
             }
+            3 => Payload::Role(match r.u8()? {
+                1 => RoleOp::Create { name: r.string()?, public_key: PublicKey(r.fixed()?) },
+                2 => RoleOp::SetPassword { name: r.string()? },
+                3 => RoleOp::Drop { name: r.string()? },
+                tag => return Err(DecodeError::UnknownTag { what: "role operation", tag }),
+            }),
             tag => return Err(DecodeError::UnknownTag { what: "payload", tag }),
         };
         Ok(TxBody { chain_id, account, id, expires_at_ms, payload })
@@ -95,8 +143,13 @@ impl TxBody {
 
     /// The SQL text of the tx, statements joined with "; ", for display.
     pub fn statement_text(&self) -> String {
+        let join = |stmts: &[Statement]| stmts.iter().map(|s| s.sql.trim()).collect::<Vec<_>>().join("; ");
         match &self.payload {
-            Payload::Sql(stmts) => stmts.iter().map(|s| s.sql.trim()).collect::<Vec<_>>().join("; "),
+            Payload::Sql(stmts) => join(stmts),
+            Payload::Interactive { steps, .. } => format!("BEGIN; {}; COMMIT", join(steps)),
+            Payload::Role(RoleOp::Create { name, .. }) => format!("CREATE ROLE {name}"),
+            Payload::Role(RoleOp::SetPassword { name }) => format!("ALTER ROLE {name} PASSWORD"),
+            Payload::Role(RoleOp::Drop { name }) => format!("DROP ROLE {name}"),
         }
     }
 }
