@@ -23,6 +23,9 @@ enum Command {
         /// JSON-RPC listen address (overrides rowchain.toml).
         #[arg(long)]
         http_addr: Option<String>,
+        /// PostgreSQL protocol listen address (overrides rowchain.toml's pg.addr).
+        #[arg(long)]
+        pg_addr: Option<String>,
     },
     /// Run one SQL statement (or a list of writes, applied atomically) through a node.
     Sql {
@@ -64,13 +67,13 @@ fn main() {
 
 fn run(cli: Cli) -> Result<i32> {
     match cli.command {
-        Command::Dev { data, http_addr } => dev(data, http_addr),
+        Command::Dev { data, http_addr, pg_addr } => dev(data, http_addr, pg_addr),
         Command::Sql { url, role, password, params, json, sql } => sql_cmd(&url, &role, &password, &params, json, &sql),
         Command::Verify { data, replay } => verify(&data, replay),
     }
 }
 
-fn dev(data: PathBuf, http_addr: Option<String>) -> Result<i32> {
+fn dev(data: PathBuf, http_addr: Option<String>, pg_addr: Option<String>) -> Result<i32> {
     if node::service::init_dev(&data)? {
         println!("rowchain: created a new single-validator chain in {}", data.display());
     }
@@ -78,18 +81,35 @@ fn dev(data: PathBuf, http_addr: Option<String>) -> Result<i32> {
     if let Some(a) = http_addr {
         config.http_addr = a;
     }
+    if let Some(a) = pg_addr {
+        config.pg.addr = a;
+    }
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     rt.block_on(async move {
         let addr = config.http_addr.clone();
         let listener = tokio::net::TcpListener::bind(&addr).await.with_context(|| format!("listening on {addr}"))?;
+        let pg_addr = config.pg.addr.clone();
+        let pg_listener = tokio::net::TcpListener::bind(&pg_addr).await.with_context(|| format!("listening on {pg_addr}"))?;
+        let database = config.pg.database.clone();
         let node = node::service::Node::start(&data, config)?;
         let s = node.status();
         println!("rowchain: chain {} at height {}, data in {}", node.genesis.chain_id, s.height, data.display());
         println!("rowchain: JSON-RPC on http://{}", listener.local_addr()?);
-        println!("rowchain: try  rowchain sql \"SELECT * FROM rowchain.blocks\"");
+        println!("rowchain: PostgreSQL on {}", pg_listener.local_addr()?);
+        println!("rowchain: try  psql postgres://admin:admin@{}/{database}", pg_listener.local_addr()?);
+        let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+        let pg = {
+            let node = node.clone();
+            let mut rx = stop_rx.clone();
+            tokio::spawn(async move { proxy::serve(node, pg_listener, async move { let _ = rx.changed().await; }).await })
+        };
         let watched = node.clone();
-        let stop = async move { wait_for_stop(watched).await };
+        let stop = async move {
+            wait_for_stop(watched).await;
+            let _ = stop_tx.send(true);
+        };
         node::rpc::serve(node.clone(), listener, stop).await?;
+        pg.await.context("the PostgreSQL front end panicked")??;
         node.shutdown().map_err(|e| anyhow::anyhow!("block producer: {e}"))?;
         println!("rowchain: stopped at height {}", node.status().height);
         Ok(0)

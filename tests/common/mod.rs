@@ -23,6 +23,8 @@ pub fn free_port() -> u16 {
 pub struct Dev {
     pub dir: PathBuf,
     pub port: u16,
+    /// The PostgreSQL protocol port.
+    pub pg_port: u16,
     child: Option<Child>,
 }
 
@@ -33,17 +35,24 @@ impl Dev {
     }
 
     pub fn start_in(dir: PathBuf, port: u16) -> Dev {
+        let pg_port = free_port();
         let child = Command::new(BIN)
             .args(["dev", "--data"])
             .arg(&dir)
             .args(["--http-addr", &format!("127.0.0.1:{port}")])
+            .args(["--pg-addr", &format!("127.0.0.1:{pg_port}")])
             .stdout(Stdio::null())
             .stderr(Stdio::inherit())
             .spawn()
             .expect("start rowchain dev");
-        let dev = Dev { dir, port, child: Some(child) };
+        let dev = Dev { dir, port, pg_port, child: Some(child) };
         dev.wait_ready();
         dev
+    }
+
+    /// A libpq connection string for `user`.
+    pub fn pg_dsn(&self, user: &str, password: &str) -> String {
+        format!("host=127.0.0.1 port={} user={user} password={password} dbname=rowchain", self.pg_port)
     }
 
     pub fn url(&self) -> String {

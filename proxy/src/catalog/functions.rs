@@ -1,0 +1,827 @@
+//! The SQL functions catalog queries call, registered on every read
+//! connection: PostgreSQL's catalog and session functions (`format_type`,
+//! `pg_get_indexdef`, `version()`, `current_setting`, ...) and the `rc_*`
+//! helpers sqlmap's catalog rewrites call (see sqlmap/src/catalog.rs for
+//! that contract). Catalog lookups read the snapshot the current query was
+//! prepared against ([`super::current_snapshot`]); session values come from
+//! [`super::current_session`].
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use regex::Regex;
+use rusqlite::functions::{Aggregate, Context, FunctionFlags};
+use rusqlite::types::{Value as V, ValueRef};
+use rusqlite::{Connection, Error};
+
+use super::array::{self, PgArray};
+use super::builtin::BUILTIN_TYPES;
+use super::snapshot::{self, quote_ident, Snapshot};
+use super::{current_session, current_snapshot};
+
+/// Elements a generated series or array may hold: catalog arrays are small.
+const SERIES_MAX: i64 = 1_000_000;
+
+fn user_error(message: impl Into<String>) -> Error {
+    Error::UserFunctionError(message.into().into())
+}
+
+fn text_arg(ctx: &Context<'_>, i: usize) -> Option<String> {
+    match ctx.get_raw(i) {
+        ValueRef::Null => None,
+        ValueRef::Integer(n) => Some(n.to_string()),
+        ValueRef::Real(f) => Some(f.to_string()),
+        ValueRef::Text(t) | ValueRef::Blob(t) => Some(String::from_utf8_lossy(t).into_owned()),
+    }
+}
+
+fn int_arg(ctx: &Context<'_>, i: usize) -> Option<i64> {
+    match ctx.get_raw(i) {
+        ValueRef::Integer(n) => Some(n),
+        ValueRef::Real(f) => Some(f as i64),
+        ValueRef::Text(t) => std::str::from_utf8(t).ok()?.trim().parse().ok(),
+        _ => None,
+    }
+}
+
+fn bool_arg(ctx: &Context<'_>, i: usize) -> Option<bool> {
+    match ctx.get_raw(i) {
+        ValueRef::Integer(n) => Some(n != 0),
+        ValueRef::Text(t) => Some(matches!(t, b"t" | b"true" | b"on" | b"1" | b"yes")),
+        _ => None,
+    }
+}
+
+fn value_text(v: &ValueRef<'_>) -> Option<String> {
+    match v {
+        ValueRef::Null => None,
+        ValueRef::Integer(n) => Some(n.to_string()),
+        ValueRef::Real(f) => Some(f.to_string()),
+        ValueRef::Text(t) | ValueRef::Blob(t) => Some(String::from_utf8_lossy(t).into_owned()),
+    }
+}
+
+fn array_arg(ctx: &Context<'_>, i: usize) -> Option<PgArray> {
+    text_arg(ctx, i).and_then(|t| PgArray::parse(&t))
+}
+
+/// The value PostgreSQL's text output of an element would compare equal to.
+fn element_value(s: &str) -> V {
+    match s.parse::<i64>() {
+        Ok(n) => V::Integer(n),
+        Err(_) => V::Text(s.to_string()),
+    }
+}
+
+fn snapshot() -> Arc<Snapshot> {
+    current_snapshot().unwrap_or_default()
+}
+
+type Scalar = fn(&Context<'_>) -> rusqlite::Result<V>;
+
+/// `(name, arguments (-1: any), function)`.
+const SCALARS: &[(&str, i32, Scalar)] = &[
+    ("version", 0, version),
+    ("current_user", 0, user),
+    ("session_user", 0, user),
+    ("user", 0, user),
+    ("current_role", 0, user),
+    ("current_database", 0, database),
+    ("current_catalog", 0, database),
+    ("current_schema", 0, |_| Ok(V::Text("public".into()))),
+    ("current_schemas", 1, current_schemas),
+    ("pg_backend_pid", 0, backend_pid),
+    ("current_setting", 1, current_setting),
+    ("current_setting", 2, current_setting),
+    ("set_config", 3, |ctx| {
+        Ok(text_arg(ctx, 1).map(V::Text).unwrap_or(V::Null))
+    }),
+    ("inet_server_addr", 0, |_| Ok(V::Null)),
+    ("inet_server_port", 0, |_| Ok(V::Null)),
+    ("inet_client_addr", 0, |_| Ok(V::Null)),
+    ("inet_client_port", 0, |_| Ok(V::Null)),
+    ("pg_is_in_recovery", 0, |_| Ok(V::Integer(0))),
+    ("format_type", 2, format_type),
+    ("pg_get_expr", 2, |ctx| {
+        Ok(text_arg(ctx, 0).map(V::Text).unwrap_or(V::Null))
+    }),
+    ("pg_get_expr", 3, |ctx| {
+        Ok(text_arg(ctx, 0).map(V::Text).unwrap_or(V::Null))
+    }),
+    ("pg_table_is_visible", 1, table_is_visible),
+    ("pg_type_is_visible", 1, type_is_visible),
+    ("pg_function_is_visible", 1, |_| Ok(V::Integer(1))),
+    ("pg_get_userbyid", 1, get_userbyid),
+    ("pg_get_indexdef", 1, get_indexdef),
+    ("pg_get_indexdef", 3, get_indexdef),
+    ("pg_get_constraintdef", 1, get_constraintdef),
+    ("pg_get_constraintdef", 2, get_constraintdef),
+    ("pg_get_triggerdef", 1, null),
+    ("pg_get_triggerdef", 2, null),
+    ("pg_get_viewdef", 1, null),
+    ("pg_get_viewdef", 2, null),
+    ("pg_get_functiondef", 1, null),
+    ("pg_get_function_result", 1, null),
+    ("pg_get_function_arguments", 1, null),
+    ("pg_get_function_identity_arguments", 1, null),
+    ("pg_get_statisticsobjdef_columns", 1, null),
+    ("pg_get_serial_sequence", 2, null),
+    ("pg_relation_is_publishable", 1, |_| Ok(V::Integer(0))),
+    ("pg_partition_ancestors", 1, |ctx| {
+        Ok(int_arg(ctx, 0).map(V::Integer).unwrap_or(V::Null))
+    }),
+    ("obj_description", 1, null),
+    ("obj_description", 2, null),
+    ("col_description", 2, null),
+    ("shobj_description", 2, null),
+    ("pg_encoding_to_char", 1, |ctx| {
+        Ok(V::Text(
+            if int_arg(ctx, 0) == Some(6) {
+                "UTF8"
+            } else {
+                ""
+            }
+            .into(),
+        ))
+    }),
+    ("pg_char_to_encoding", 1, |ctx| {
+        Ok(V::Integer(
+            if text_arg(ctx, 0).is_some_and(|e| e.eq_ignore_ascii_case("utf8")) {
+                6
+            } else {
+                -1
+            },
+        ))
+    }),
+    ("pg_relation_size", 1, |_| Ok(V::Integer(0))),
+    ("pg_relation_size", 2, |_| Ok(V::Integer(0))),
+    ("pg_total_relation_size", 1, |_| Ok(V::Integer(0))),
+    ("pg_table_size", 1, |_| Ok(V::Integer(0))),
+    ("pg_indexes_size", 1, |_| Ok(V::Integer(0))),
+    ("pg_database_size", 1, |_| Ok(V::Integer(0))),
+    ("pg_size_pretty", 1, size_pretty),
+    ("has_table_privilege", -1, |_| Ok(V::Integer(1))),
+    ("has_schema_privilege", -1, |_| Ok(V::Integer(1))),
+    ("has_database_privilege", -1, |_| Ok(V::Integer(1))),
+    ("has_column_privilege", -1, |_| Ok(V::Integer(1))),
+    ("has_any_column_privilege", -1, |_| Ok(V::Integer(1))),
+    ("has_function_privilege", -1, |_| Ok(V::Integer(1))),
+    ("has_sequence_privilege", -1, |_| Ok(V::Integer(1))),
+    ("pg_has_role", -1, |_| Ok(V::Integer(1))),
+    ("quote_ident", 1, |ctx| {
+        Ok(text_arg(ctx, 0)
+            .map(|s| V::Text(quote_ident(&s)))
+            .unwrap_or(V::Null))
+    }),
+    ("quote_literal", 1, |ctx| {
+        Ok(text_arg(ctx, 0)
+            .map(|s| V::Text(format!("'{}'", s.replace('\'', "''"))))
+            .unwrap_or(V::Null))
+    }),
+    ("to_regclass", 1, |ctx| {
+        Ok(text_arg(ctx, 0)
+            .and_then(|s| snapshot().relation_oid(&s))
+            .map(|o| V::Integer(o.into()))
+            .unwrap_or(V::Null))
+    }),
+    ("to_regtype", 1, |ctx| {
+        Ok(text_arg(ctx, 0)
+            .and_then(|s| type_by_name(&s))
+            .map(|o| V::Integer(o.into()))
+            .unwrap_or(V::Null))
+    }),
+    ("array_to_string", 2, array_to_string),
+    ("array_to_string", 3, array_to_string),
+    ("array_upper", 2, |ctx| {
+        Ok(array_arg(ctx, 0)
+            .and_then(|a| a.upper())
+            .map(V::Integer)
+            .unwrap_or(V::Null))
+    }),
+    ("array_lower", 2, |ctx| {
+        Ok(array_arg(ctx, 0)
+            .filter(|a| !a.elements.is_empty())
+            .map(|a| V::Integer(a.lower))
+            .unwrap_or(V::Null))
+    }),
+    ("array_length", 2, |ctx| {
+        Ok(array_arg(ctx, 0)
+            .filter(|a| !a.elements.is_empty())
+            .map(|a| V::Integer(a.elements.len() as i64))
+            .unwrap_or(V::Null))
+    }),
+    ("cardinality", 1, |ctx| {
+        Ok(array_arg(ctx, 0)
+            .map(|a| V::Integer(a.elements.len() as i64))
+            .unwrap_or(V::Null))
+    }),
+    ("array_position", 2, array_position),
+    ("rc_array", -1, rc_array),
+    ("rc_array_contains", 2, array_contains),
+    ("rc_array_get", 2, array_get),
+    ("rc_array_elem", 2, array_elem),
+    ("rc_array_sub", 2, array_sub),
+    ("rc_array_json", 1, array_json),
+    ("rc_srf_series", -1, srf_series),
+    ("rc_series", 2, series),
+    ("rc_series", 3, series),
+    ("rc_regex", 3, regex_match),
+    ("rc_regclass", 1, regclass),
+    ("rc_regclass_name", 1, regclass_name),
+    ("rc_regtype", 1, regtype),
+    ("rc_regtype_name", 1, regtype_name),
+    ("rc_regproc", 1, |ctx| {
+        Ok(int_arg(ctx, 0)
+            .map(V::Integer)
+            .unwrap_or(if ctx.get_raw(0) == ValueRef::Null {
+                V::Null
+            } else {
+                V::Integer(0)
+            }))
+    }),
+    ("rc_regproc_name", 1, |ctx| {
+        Ok(text_arg(ctx, 0)
+            .map(|s| V::Text(if s == "0" { "-".into() } else { s }))
+            .unwrap_or(V::Null))
+    }),
+    ("rc_regnamespace", 1, regnamespace),
+    ("rc_regnamespace_name", 1, regnamespace_name),
+    ("rc_regrole", 1, regrole),
+    ("rc_regrole_name", 1, regrole_name),
+];
+
+/// Registers every function on `conn`.
+pub(crate) fn register(conn: &Connection) -> rusqlite::Result<()> {
+    let flags = FunctionFlags::SQLITE_UTF8;
+    for (name, arguments, function) in SCALARS {
+        let f = *function;
+        conn.create_scalar_function(*name, *arguments, flags, move |ctx| f(ctx))?;
+    }
+    conn.create_aggregate_function("rc_array_agg", 1, flags, ArrayAgg)?;
+    Ok(())
+}
+
+fn null(_: &Context<'_>) -> rusqlite::Result<V> {
+    Ok(V::Null)
+}
+
+fn version(_: &Context<'_>) -> rusqlite::Result<V> {
+    let server = current_session()
+        .and_then(|s| s.settings.get("server_version").cloned())
+        .unwrap_or_else(|| "16.4".into());
+    Ok(V::Text(format!(
+        "PostgreSQL {server} (rowchain {}) on x86_64-pc-linux-gnu, compiled by rustc, 64-bit",
+        env!("CARGO_PKG_VERSION")
+    )))
+}
+
+fn user(_: &Context<'_>) -> rusqlite::Result<V> {
+    Ok(V::Text(
+        current_session()
+            .map(|s| s.user.clone())
+            .filter(|u| !u.is_empty())
+            .unwrap_or_else(|| "rowchain".into()),
+    ))
+}
+
+fn database(_: &Context<'_>) -> rusqlite::Result<V> {
+    let from_session = current_session()
+        .map(|s| s.database.clone())
+        .filter(|d| !d.is_empty());
+    Ok(V::Text(
+        from_session
+            .or_else(super::default_database)
+            .unwrap_or_else(|| "rowchain".into()),
+    ))
+}
+
+fn current_schemas(ctx: &Context<'_>) -> rusqlite::Result<V> {
+    Ok(V::Text(
+        if bool_arg(ctx, 0).unwrap_or(false) {
+            "{pg_catalog,public}"
+        } else {
+            "{public}"
+        }
+        .into(),
+    ))
+}
+
+fn backend_pid(_: &Context<'_>) -> rusqlite::Result<V> {
+    Ok(V::Integer(
+        current_session()
+            .map(|s| i64::from(s.pid))
+            .unwrap_or_else(|| i64::from(std::process::id())),
+    ))
+}
+
+/// Settings every session has, when the session does not say otherwise.
+fn default_setting(name: &str) -> Option<&'static str> {
+    Some(match name {
+        "server_version" => "16.4",
+        "server_version_num" => "160004",
+        "server_encoding" | "client_encoding" => "UTF8",
+        "datestyle" => "ISO, MDY",
+        "timezone" => "UTC",
+        "intervalstyle" => "postgres",
+        "integer_datetimes" | "standard_conforming_strings" => "on",
+        "search_path" => "\"$user\", public",
+        "max_identifier_length" => "63",
+        "transaction_isolation" | "default_transaction_isolation" => "serializable",
+        "transaction_read_only" | "default_transaction_read_only" | "is_superuser" => "off",
+        "lc_collate" | "lc_ctype" => "C.UTF-8",
+        "block_size" => "8192",
+        "statement_timeout" | "lock_timeout" | "idle_in_transaction_session_timeout" => "0",
+        "application_name" => "",
+        _ => return None,
+    })
+}
+
+fn current_setting(ctx: &Context<'_>) -> rusqlite::Result<V> {
+    let Some(name) = text_arg(ctx, 0) else {
+        return Ok(V::Null);
+    };
+    let key = name.to_ascii_lowercase();
+    if let Some(v) = current_session().and_then(|s| s.settings.get(&key).cloned()) {
+        return Ok(V::Text(v));
+    }
+    if let Some(v) = default_setting(&key) {
+        return Ok(V::Text(v.into()));
+    }
+    if ctx.len() > 1 && bool_arg(ctx, 1).unwrap_or(false) {
+        return Ok(V::Null);
+    }
+    Err(user_error(format!(
+        "unrecognized configuration parameter \"{name}\""
+    )))
+}
+
+/// PostgreSQL's display name of a type, with its modifier.
+pub(crate) fn type_display(oid: u32, typmod: Option<i64>) -> Option<String> {
+    let ty = BUILTIN_TYPES.iter().find(|t| t.0 == oid)?;
+    if ty.7 != 0 && ty.1.starts_with('_') {
+        return Some(format!("{}[]", type_display(ty.7, typmod)?));
+    }
+    let m = typmod.filter(|m| *m >= 0);
+    Some(match ty.1 {
+        "bool" => "boolean".into(),
+        "int2" => "smallint".into(),
+        "int4" => "integer".into(),
+        "int8" => "bigint".into(),
+        "float4" => "real".into(),
+        "float8" => "double precision".into(),
+        "char" => "\"char\"".into(),
+        "varchar" => match m {
+            Some(m) => format!("character varying({})", m - 4),
+            None => "character varying".into(),
+        },
+        "bpchar" => match m {
+            Some(m) => format!("character({})", m - 4),
+            None => "character".into(),
+        },
+        "numeric" => match m {
+            Some(m) => format!("numeric({},{})", ((m - 4) >> 16) & 0xffff, (m - 4) & 0xffff),
+            None => "numeric".into(),
+        },
+        "timestamp" => match m {
+            Some(p) => format!("timestamp({p}) without time zone"),
+            None => "timestamp without time zone".into(),
+        },
+        "timestamptz" => match m {
+            Some(p) => format!("timestamp({p}) with time zone"),
+            None => "timestamp with time zone".into(),
+        },
+        "time" => "time without time zone".into(),
+        "timetz" => "time with time zone".into(),
+        "varbit" => "bit varying".into(),
+        other => other.to_string(),
+    })
+}
+
+fn format_type(ctx: &Context<'_>) -> rusqlite::Result<V> {
+    let Some(oid) = int_arg(ctx, 0) else {
+        return Ok(V::Null);
+    };
+    let typmod = int_arg(ctx, 1);
+    Ok(V::Text(
+        type_display(oid as u32, typmod).unwrap_or_else(|| "???".into()),
+    ))
+}
+
+fn type_by_name(text: &str) -> Option<u32> {
+    let parts = snapshot::split_qualified(text);
+    let name = parts.last()?.trim().to_string();
+    let (base, array) = match name.strip_suffix("[]") {
+        Some(b) => (b.trim().to_string(), true),
+        None => (name, false),
+    };
+    let base_oid = BUILTIN_TYPES
+        .iter()
+        .find(|t| t.1 == base || type_display(t.0, None).as_deref() == Some(base.as_str()))
+        .map(|t| t.0)
+        .or_else(|| {
+            let alias = match base.as_str() {
+                "int" => "int4",
+                "decimal" => "numeric",
+                "float" => "float8",
+                "character varying" => "varchar",
+                "character" => "bpchar",
+                _ => return None,
+            };
+            BUILTIN_TYPES.iter().find(|t| t.1 == alias).map(|t| t.0)
+        })?;
+    if array {
+        BUILTIN_TYPES
+            .iter()
+            .find(|t| t.0 == base_oid)
+            .map(|t| t.8)
+            .filter(|a| *a != 0)
+    } else {
+        Some(base_oid)
+    }
+}
+
+fn oid_arg(ctx: &Context<'_>, i: usize) -> Option<u32> {
+    int_arg(ctx, i).and_then(|n| u32::try_from(n).ok())
+}
+
+fn table_is_visible(ctx: &Context<'_>) -> rusqlite::Result<V> {
+    Ok(oid_arg(ctx, 0)
+        .and_then(|o| snapshot().visible(o))
+        .map(|v| V::Integer(v as i64))
+        .unwrap_or(V::Null))
+}
+
+fn type_is_visible(ctx: &Context<'_>) -> rusqlite::Result<V> {
+    Ok(oid_arg(ctx, 0)
+        .map(|o| V::Integer(BUILTIN_TYPES.iter().any(|t| t.0 == o) as i64))
+        .unwrap_or(V::Null))
+}
+
+fn get_userbyid(ctx: &Context<'_>) -> rusqlite::Result<V> {
+    let Some(oid) = oid_arg(ctx, 0) else {
+        return Ok(V::Null);
+    };
+    Ok(V::Text(
+        snapshot()
+            .role_name(oid)
+            .unwrap_or_else(|| format!("unknown (OID={oid})")),
+    ))
+}
+
+fn get_indexdef(ctx: &Context<'_>) -> rusqlite::Result<V> {
+    let Some(oid) = oid_arg(ctx, 0) else {
+        return Ok(V::Null);
+    };
+    let snap = snapshot();
+    let Some(index) = snap.indexes.get(&oid) else {
+        return Ok(V::Null);
+    };
+    let column = if ctx.len() > 1 {
+        int_arg(ctx, 1).unwrap_or(0)
+    } else {
+        0
+    };
+    Ok(match column {
+        0 => V::Text(index.definition.clone()),
+        n => usize::try_from(n - 1)
+            .ok()
+            .and_then(|k| index.keys.get(k))
+            .map(|k| V::Text(k.clone()))
+            .unwrap_or(V::Text(String::new())),
+    })
+}
+
+fn get_constraintdef(ctx: &Context<'_>) -> rusqlite::Result<V> {
+    Ok(oid_arg(ctx, 0)
+        .and_then(|o| snapshot().constraints.get(&o).cloned())
+        .map(V::Text)
+        .unwrap_or(V::Null))
+}
+
+/// `pg_size_pretty`: bytes, then kB, MB, GB, TB once a value reaches 10240
+/// of the unit below, rounding half up as PostgreSQL does.
+fn size_pretty(ctx: &Context<'_>) -> rusqlite::Result<V> {
+    let Some(mut size) = int_arg(ctx, 0) else {
+        return Ok(V::Null);
+    };
+    if size.abs() < 10 * 1024 {
+        return Ok(V::Text(format!("{size} bytes")));
+    }
+    for unit in ["kB", "MB", "GB", "TB"] {
+        let half = if size < 0 { -1 } else { 1 };
+        let next = (size + half * 512) / 1024; // rounded to the next unit
+        let exact = size / 1024;
+        if exact.abs() < 10 * 1024 || unit == "TB" {
+            return Ok(V::Text(format!("{next} {unit}")));
+        }
+        size = exact;
+    }
+    unreachable!("the last unit returns")
+}
+
+fn array_to_string(ctx: &Context<'_>) -> rusqlite::Result<V> {
+    let (Some(a), Some(sep)) = (array_arg(ctx, 0), text_arg(ctx, 1)) else {
+        return Ok(V::Null);
+    };
+    let null = if ctx.len() > 2 {
+        text_arg(ctx, 2)
+    } else {
+        None
+    };
+    let parts: Vec<String> = a
+        .elements
+        .into_iter()
+        .filter_map(|e| e.or_else(|| null.clone()))
+        .collect();
+    Ok(V::Text(parts.join(&sep)))
+}
+
+fn array_position(ctx: &Context<'_>) -> rusqlite::Result<V> {
+    let (Some(a), Some(x)) = (array_arg(ctx, 0), text_arg(ctx, 1)) else {
+        return Ok(V::Null);
+    };
+    Ok(a.elements
+        .iter()
+        .position(|e| e.as_deref() == Some(x.as_str()))
+        .map(|p| V::Integer(a.lower + p as i64))
+        .unwrap_or(V::Null))
+}
+
+fn rc_array(ctx: &Context<'_>) -> rusqlite::Result<V> {
+    let elements: Vec<Option<String>> = (0..ctx.len()).map(|i| text_arg(ctx, i)).collect();
+    Ok(V::Text(array::format(&elements)))
+}
+
+fn array_contains(ctx: &Context<'_>) -> rusqlite::Result<V> {
+    let (Some(a), Some(x)) = (array_arg(ctx, 0), text_arg(ctx, 1)) else {
+        return Ok(V::Null);
+    };
+    if a.elements.iter().any(|e| e.as_deref() == Some(x.as_str())) {
+        return Ok(V::Integer(1));
+    }
+    // `x = ANY(array with NULL)` is NULL when nothing matched, as in PostgreSQL.
+    Ok(if a.elements.iter().any(Option::is_none) {
+        V::Null
+    } else {
+        V::Integer(0)
+    })
+}
+
+fn array_get(ctx: &Context<'_>) -> rusqlite::Result<V> {
+    let (Some(a), Some(i)) = (array_arg(ctx, 0), int_arg(ctx, 1)) else {
+        return Ok(V::Null);
+    };
+    Ok(a.get(i).map(element_value).unwrap_or(V::Null))
+}
+
+/// The `i`-th (from 0) element, for `unnest` in a SELECT list.
+fn array_elem(ctx: &Context<'_>) -> rusqlite::Result<V> {
+    let (Some(a), Some(i)) = (array_arg(ctx, 0), int_arg(ctx, 1)) else {
+        return Ok(V::Null);
+    };
+    Ok(usize::try_from(i)
+        .ok()
+        .and_then(|i| a.elements.get(i))
+        .and_then(|e| e.as_deref())
+        .map(element_value)
+        .unwrap_or(V::Null))
+}
+
+/// The subscript of the `i`-th (from 0) element, for `generate_subscripts`.
+fn array_sub(ctx: &Context<'_>) -> rusqlite::Result<V> {
+    let (Some(a), Some(i)) = (array_arg(ctx, 0), int_arg(ctx, 1)) else {
+        return Ok(V::Null);
+    };
+    Ok(if i >= 0 && (i as usize) < a.elements.len() {
+        V::Integer(a.lower + i)
+    } else {
+        V::Null
+    })
+}
+
+fn array_json(ctx: &Context<'_>) -> rusqlite::Result<V> {
+    let Some(a) = array_arg(ctx, 0) else {
+        return Ok(V::Text("[]".into()));
+    };
+    let items: Vec<serde_json::Value> = a
+        .elements
+        .iter()
+        .map(|e| match e.as_deref().map(element_value) {
+            None => serde_json::Value::Null,
+            Some(V::Integer(n)) => n.into(),
+            Some(V::Text(s)) => s.into(),
+            Some(_) => serde_json::Value::Null,
+        })
+        .collect();
+    Ok(V::Text(serde_json::Value::Array(items).to_string()))
+}
+
+/// `[0, 1, ..]` as long as the longest array argument (SRFs in one SELECT
+/// list run in lockstep).
+fn srf_series(ctx: &Context<'_>) -> rusqlite::Result<V> {
+    let longest = (0..ctx.len())
+        .filter_map(|i| array_arg(ctx, i))
+        .map(|a| a.elements.len())
+        .max()
+        .unwrap_or(0);
+    let items: Vec<String> = (0..longest).map(|i| i.to_string()).collect();
+    Ok(V::Text(format!("[{}]", items.join(","))))
+}
+
+fn series(ctx: &Context<'_>) -> rusqlite::Result<V> {
+    let (Some(start), Some(stop)) = (int_arg(ctx, 0), int_arg(ctx, 1)) else {
+        return Ok(V::Text("[]".into()));
+    };
+    let step = if ctx.len() > 2 {
+        int_arg(ctx, 2).unwrap_or(1)
+    } else {
+        1
+    };
+    if step == 0 {
+        return Err(user_error("step size cannot equal zero"));
+    }
+    let count = if (step > 0 && stop < start) || (step < 0 && stop > start) {
+        0
+    } else {
+        (stop - start) / step + 1
+    };
+    if count > SERIES_MAX {
+        return Err(user_error(format!(
+            "generate_series of more than {SERIES_MAX} rows is not supported in catalog queries"
+        )));
+    }
+    let items: Vec<String> = (0..count).map(|k| (start + k * step).to_string()).collect();
+    Ok(V::Text(format!("[{}]", items.join(","))))
+}
+
+thread_local! {
+    static REGEXES: RefCell<HashMap<(String, bool), Regex>> = RefCell::new(HashMap::new());
+}
+
+fn regex_match(ctx: &Context<'_>) -> rusqlite::Result<V> {
+    let (Some(text), Some(pattern)) = (text_arg(ctx, 0), text_arg(ctx, 1)) else {
+        return Ok(V::Null);
+    };
+    let insensitive = text_arg(ctx, 2).is_some_and(|f| f.contains('i'));
+    REGEXES.with(|cache| {
+        let mut cache = cache.borrow_mut();
+        if cache.len() > 256 {
+            cache.clear();
+        }
+        let key = (pattern.clone(), insensitive);
+        if !cache.contains_key(&key) {
+            let re = regex::RegexBuilder::new(&pattern)
+                .case_insensitive(insensitive)
+                .size_limit(1 << 20)
+                .build()
+                .map_err(|e| user_error(format!("invalid regular expression: {e}")))?;
+            cache.insert(key.clone(), re);
+        }
+        Ok(V::Integer(cache[&key].is_match(&text) as i64))
+    })
+}
+
+fn regclass(ctx: &Context<'_>) -> rusqlite::Result<V> {
+    match ctx.get_raw(0) {
+        ValueRef::Null => Ok(V::Null),
+        ValueRef::Integer(n) => Ok(V::Integer(n)),
+        _ => {
+            let text = text_arg(ctx, 0).unwrap_or_default();
+            if let Ok(n) = text.trim().parse::<i64>() {
+                return Ok(V::Integer(n));
+            }
+            match snapshot().relation_oid(&text) {
+                Some(oid) => Ok(V::Integer(oid.into())),
+                None => Err(user_error(format!("relation \"{text}\" does not exist"))),
+            }
+        }
+    }
+}
+
+fn regclass_name(ctx: &Context<'_>) -> rusqlite::Result<V> {
+    let oid = match ctx.get_raw(0) {
+        ValueRef::Null => return Ok(V::Null),
+        _ => match regclass(ctx)? {
+            V::Integer(n) => n,
+            _ => return Ok(V::Null),
+        },
+    };
+    Ok(V::Text(
+        u32::try_from(oid)
+            .ok()
+            .and_then(|o| snapshot().relation_name(o))
+            .unwrap_or_else(|| oid.to_string()),
+    ))
+}
+
+fn regtype(ctx: &Context<'_>) -> rusqlite::Result<V> {
+    match ctx.get_raw(0) {
+        ValueRef::Null => Ok(V::Null),
+        ValueRef::Integer(n) => Ok(V::Integer(n)),
+        _ => {
+            let text = text_arg(ctx, 0).unwrap_or_default();
+            if let Ok(n) = text.trim().parse::<i64>() {
+                return Ok(V::Integer(n));
+            }
+            type_by_name(&text)
+                .map(|o| V::Integer(o.into()))
+                .ok_or_else(|| user_error(format!("type \"{text}\" does not exist")))
+        }
+    }
+}
+
+fn regtype_name(ctx: &Context<'_>) -> rusqlite::Result<V> {
+    let V::Integer(oid) = regtype(ctx)? else {
+        return Ok(V::Null);
+    };
+    Ok(V::Text(
+        type_display(oid as u32, None).unwrap_or_else(|| oid.to_string()),
+    ))
+}
+
+fn regnamespace(ctx: &Context<'_>) -> rusqlite::Result<V> {
+    match ctx.get_raw(0) {
+        ValueRef::Null => Ok(V::Null),
+        ValueRef::Integer(n) => Ok(V::Integer(n)),
+        _ => {
+            let text = text_arg(ctx, 0).unwrap_or_default();
+            let name = snapshot::split_qualified(&text).pop().unwrap_or_default();
+            snapshot()
+                .namespaces
+                .iter()
+                .find(|(_, n)| **n == name)
+                .map(|(o, _)| V::Integer((*o).into()))
+                .ok_or_else(|| user_error(format!("schema \"{text}\" does not exist")))
+        }
+    }
+}
+
+fn regnamespace_name(ctx: &Context<'_>) -> rusqlite::Result<V> {
+    let V::Integer(oid) = regnamespace(ctx)? else {
+        return Ok(V::Null);
+    };
+    Ok(V::Text(
+        u32::try_from(oid)
+            .ok()
+            .and_then(|o| snapshot().namespaces.get(&o).cloned())
+            .unwrap_or_else(|| oid.to_string()),
+    ))
+}
+
+fn regrole(ctx: &Context<'_>) -> rusqlite::Result<V> {
+    match ctx.get_raw(0) {
+        ValueRef::Null => Ok(V::Null),
+        ValueRef::Integer(n) => Ok(V::Integer(n)),
+        _ => {
+            let text = text_arg(ctx, 0).unwrap_or_default();
+            let name = snapshot::split_qualified(&text).pop().unwrap_or_default();
+            snapshot()
+                .roles
+                .iter()
+                .find(|(_, n)| **n == name)
+                .map(|(o, _)| V::Integer((*o).into()))
+                .ok_or_else(|| user_error(format!("role \"{text}\" does not exist")))
+        }
+    }
+}
+
+fn regrole_name(ctx: &Context<'_>) -> rusqlite::Result<V> {
+    let V::Integer(oid) = regrole(ctx)? else {
+        return Ok(V::Null);
+    };
+    Ok(V::Text(
+        u32::try_from(oid)
+            .ok()
+            .and_then(|o| snapshot().role_name(o))
+            .unwrap_or_else(|| oid.to_string()),
+    ))
+}
+
+/// `array_agg`: the collected values as PostgreSQL's array text.
+struct ArrayAgg;
+
+impl Aggregate<Vec<Option<String>>, V> for ArrayAgg {
+    fn init(&self, _: &mut Context<'_>) -> rusqlite::Result<Vec<Option<String>>> {
+        Ok(Vec::new())
+    }
+
+    fn step(&self, ctx: &mut Context<'_>, acc: &mut Vec<Option<String>>) -> rusqlite::Result<()> {
+        if acc.len() >= SERIES_MAX as usize {
+            return Err(user_error("array_agg over too many rows"));
+        }
+        acc.push(value_text(&ctx.get_raw(0)));
+        Ok(())
+    }
+
+    fn finalize(
+        &self,
+        _: &mut Context<'_>,
+        acc: Option<Vec<Option<String>>>,
+    ) -> rusqlite::Result<V> {
+        Ok(match acc {
+            Some(items) if !items.is_empty() => V::Text(array::format(&items)),
+            _ => V::Null,
+        })
+    }
+}

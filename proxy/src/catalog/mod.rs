@@ -1,0 +1,207 @@
+//! Catalog emulation: `pg_catalog` and `information_schema` for the clients'
+//! catalog queries (psql's `\d`, pgjdbc's `DatabaseMetaData`, SQLAlchemy's
+//! inspector) and the session functions they call (`version()`,
+//! `current_user`, `current_setting`, ...).
+//!
+//! Every read connection attaches two in-memory databases named
+//! `pg_catalog` and `information_schema` ([`CatalogHooks::on_connect`]),
+//! holding tables with PostgreSQL's names, columns and OID conventions
+//! ([`schema`]), and registers the SQL functions ([`functions`]). sqlmap
+//! plans `pg_catalog.pg_class` as exactly that attached table and rewrites
+//! PostgreSQL-only syntax into calls of those functions
+//! (sqlmap/src/catalog.rs). The rows are derived from the chain's view
+//! ([`snapshot`]) and rebuilt only when a query touches the catalog and the
+//! view's applied height moved since the connection last filled them;
+//! other queries pay one substring check.
+//!
+//! The session (proxy/src/session.rs) relies on exactly this API:
+//! `CatalogHooks::new(database)` installed on the node's reader,
+//! `SessionInfo`, and `with_session(info, f)` around each read; and
+//! [`column_type_oid`] to type result columns read from emulated tables.
+//!
+//! Deliberately absent: CHECK constraints (SQLite keeps them only as DDL
+//! text, and rowchain adds its own for `varchar(n)`), comments
+//! (`pg_description` is empty), sequences, views, functions and policies.
+
+mod array;
+mod builtin;
+mod functions;
+mod schema;
+mod snapshot;
+
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use parking_lot::Mutex;
+use rusqlite::Connection;
+
+pub use schema::column_type_oid;
+use snapshot::Snapshot;
+
+/// The session values that session functions (`current_user`,
+/// `current_setting`, ...) report.
+#[derive(Debug, Clone, Default)]
+pub struct SessionInfo {
+    pub user: String,
+    pub database: String,
+    pub pid: i32,
+    /// Settings by lower-case name.
+    pub settings: BTreeMap<String, String>,
+}
+
+thread_local! {
+    static SESSION: RefCell<Option<Arc<SessionInfo>>> = const { RefCell::new(None) };
+    /// The catalog version the last query on this thread was prepared
+    /// against; the catalog functions answer from it.
+    static SNAPSHOT: RefCell<Option<Arc<Snapshot>>> = const { RefCell::new(None) };
+}
+
+/// Runs `f` (a read on this thread) with `info` as the current session.
+pub fn with_session<R>(info: Arc<SessionInfo>, f: impl FnOnce() -> R) -> R {
+    let previous = SESSION.with(|s| s.replace(Some(info)));
+    let r = f();
+    SESSION.with(|s| *s.borrow_mut() = previous);
+    r
+}
+
+/// The current session on this thread, if any.
+pub fn current_session() -> Option<Arc<SessionInfo>> {
+    SESSION.with(|s| s.borrow().clone())
+}
+
+fn current_snapshot() -> Option<Arc<Snapshot>> {
+    SNAPSHOT.with(|s| s.borrow().clone())
+}
+
+fn default_database() -> Option<String> {
+    current_snapshot().map(|s| s.database.clone())
+}
+
+/// The read-connection hooks that keep the emulated catalog.
+pub struct CatalogHooks {
+    database: String,
+    /// The newest catalog built, shared by every connection: its rows
+    /// depend only on the chain's height.
+    latest: Mutex<Option<Arc<Snapshot>>>,
+}
+
+impl CatalogHooks {
+    pub fn new(database: String) -> Self {
+        CatalogHooks {
+            database,
+            latest: Mutex::new(None),
+        }
+    }
+
+    /// The catalog at `height`, built from `conn` unless already built.
+    fn snapshot_at(&self, conn: &Connection, height: u64) -> rusqlite::Result<Arc<Snapshot>> {
+        let mut latest = self.latest.lock();
+        if let Some(s) = latest.as_ref().filter(|s| s.height == height) {
+            return Ok(s.clone());
+        }
+        let built = Arc::new(snapshot::build(conn, height, &self.database)?);
+        *latest = Some(built.clone());
+        Ok(built)
+    }
+}
+
+/// Whether a planned read may touch the emulated catalog: its tables or
+/// the functions that answer from it. Everything else skips the hook.
+fn touches_catalog(plan: &sqlmap::ReadPlan) -> bool {
+    let sql = &plan.sqlite;
+    sql.contains("pg_") || sql.contains("information_schema") || sql.contains("rc_reg")
+}
+
+const BUILT_TABLE: &str = "pg_catalog.__rc_built";
+
+impl node::reader::ReadHooks for CatalogHooks {
+    fn on_connect(&self, conn: &Connection) -> rusqlite::Result<()> {
+        conn.execute_batch("ATTACH DATABASE ':memory:' AS pg_catalog; ATTACH DATABASE ':memory:' AS information_schema;")?;
+        let mut ddl = String::from("BEGIN;\n");
+        for table in schema::tables() {
+            ddl.push_str(&table.create_sql());
+            ddl.push_str(";\n");
+        }
+        ddl.push_str(&format!(
+            "CREATE TABLE {BUILT_TABLE} (height INTEGER NOT NULL);\nCOMMIT;"
+        ));
+        conn.execute_batch(&ddl)?;
+        functions::register(conn)
+    }
+
+    fn before_query(&self, conn: &Connection, plan: &sqlmap::ReadPlan) -> rusqlite::Result<()> {
+        if !touches_catalog(plan) {
+            return Ok(());
+        }
+        let height = node::reader::applied_height(conn)?;
+        let snap = self.snapshot_at(conn, height)?;
+        let built: Option<i64> = conn
+            .query_row(&format!("SELECT height FROM {BUILT_TABLE}"), [], |r| {
+                r.get(0)
+            })
+            .or_else(|e| {
+                if e == rusqlite::Error::QueryReturnedNoRows {
+                    Ok(None)
+                } else {
+                    Err(e)
+                }
+            })?;
+        if built != Some(height as i64) {
+            fill(conn, &snap)?;
+        }
+        if plan.tables.iter().any(|t| t.ends_with("pg_settings")) {
+            fill_settings(conn)?;
+        }
+        SNAPSHOT.with(|s| *s.borrow_mut() = Some(snap));
+        Ok(())
+    }
+}
+
+/// Replaces every emulated table's rows with the snapshot's.
+fn fill(conn: &Connection, snap: &Snapshot) -> rusqlite::Result<()> {
+    conn.execute_batch("BEGIN")?;
+    let result = (|| {
+        for table in schema::tables() {
+            let name = format!("\"{}\".\"{}\"", table.schema, table.name);
+            conn.execute(&format!("DELETE FROM {name}"), [])?;
+            let Some(rows) = snap.rows.get(&table.qualified()) else {
+                continue;
+            };
+            let marks = vec!["?"; table.columns.len()].join(", ");
+            let mut insert = conn.prepare(&format!("INSERT INTO {name} VALUES ({marks})"))?;
+            for row in rows {
+                insert.execute(rusqlite::params_from_iter(row.iter()))?;
+            }
+        }
+        conn.execute(&format!("DELETE FROM {BUILT_TABLE}"), [])?;
+        conn.execute(
+            &format!("INSERT INTO {BUILT_TABLE} VALUES (?1)"),
+            [snap.height as i64],
+        )?;
+        Ok(())
+    })();
+    match result {
+        Ok(()) => conn.execute_batch("COMMIT"),
+        Err(e) => {
+            let _ = conn.execute_batch("ROLLBACK");
+            Err(e)
+        }
+    }
+}
+
+/// `pg_settings` shows the calling session's settings.
+fn fill_settings(conn: &Connection) -> rusqlite::Result<()> {
+    conn.execute("DELETE FROM pg_catalog.pg_settings", [])?;
+    let settings = current_session()
+        .map(|s| s.settings.clone())
+        .unwrap_or_default();
+    let mut insert = conn.prepare(
+        "INSERT INTO pg_catalog.pg_settings (name, setting, category, short_desc, context, vartype, source, boot_val, reset_val, sourceline, pending_restart) \
+         VALUES (?1, ?2, 'rowchain', '', 'user', 'string', 'session', ?2, ?2, 0, 0)",
+    )?;
+    for (name, value) in &settings {
+        insert.execute([name, value])?;
+    }
+    Ok(())
+}

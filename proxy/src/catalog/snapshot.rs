@@ -1,0 +1,1545 @@
+//! One version of the emulated catalog: every row of every emulated table,
+//! derived from the chain's SQL view at one applied height (the chain's
+//! table metadata, accounts, and SQLite's own `PRAGMA` answers for
+//! defaults, unique constraints, indexes and foreign keys), plus the
+//! lookups the catalog functions answer from (`pg_get_indexdef`,
+//! `::regclass`, ...).
+
+use std::collections::BTreeMap;
+
+use node::catalog::{AccountInfo, TableMeta};
+use rusqlite::types::Value as V;
+use rusqlite::{Connection, OptionalExtension};
+use sha2::{Digest, Sha256};
+
+use super::array;
+use super::builtin::BUILTIN_TYPES;
+use super::schema;
+
+pub(crate) const NS_PG_CATALOG: u32 = 11;
+pub(crate) const NS_PUBLIC: u32 = 2200;
+pub(crate) const NS_INFORMATION_SCHEMA: u32 = 13207;
+pub(crate) const NS_ROWCHAIN: u32 = 13300;
+/// The bootstrap role that owns the catalog itself.
+pub(crate) const ROLE_SYSTEM: u32 = 10;
+/// PostgreSQL's `pg_database_owner`, the owner of `public`.
+pub(crate) const ROLE_DATABASE_OWNER: u32 = 6171;
+pub(crate) const DATABASE_OID: u32 = 5;
+const AM_HEAP: u32 = 2;
+const AM_BTREE: u32 = 403;
+const COLLATION_DEFAULT: u32 = 100;
+
+/// A relation as the catalog functions need it.
+#[derive(Debug, Clone)]
+pub(crate) struct Relation {
+    pub namespace: u32,
+    pub name: String,
+}
+
+/// An index as `pg_get_indexdef` prints it.
+#[derive(Debug, Clone)]
+pub(crate) struct IndexInfo {
+    pub definition: String,
+    /// Each key column's name or expression, by position.
+    pub keys: Vec<String>,
+}
+
+#[derive(Debug, Default)]
+pub(crate) struct Snapshot {
+    pub height: u64,
+    /// The database name `current_database()` reports outside a session.
+    pub database: String,
+    /// Rows by qualified table name, in the column order of its definition.
+    pub rows: BTreeMap<String, Vec<Vec<V>>>,
+    pub relations: BTreeMap<u32, Relation>,
+    pub namespaces: BTreeMap<u32, String>,
+    pub roles: BTreeMap<u32, String>,
+    pub indexes: BTreeMap<u32, IndexInfo>,
+    pub constraints: BTreeMap<u32, String>,
+}
+
+impl Snapshot {
+    /// A relation's OID by a possibly qualified, possibly quoted name, as
+    /// PostgreSQL resolves `'name'::regclass` (pg_catalog, then public).
+    pub(crate) fn relation_oid(&self, text: &str) -> Option<u32> {
+        let parts = split_qualified(text);
+        let (schema, name) = match parts.as_slice() {
+            [name] => (None, name.as_str()),
+            [schema, name] => (Some(schema.as_str()), name.as_str()),
+            [_, schema, name] => (Some(schema.as_str()), name.as_str()),
+            _ => return None,
+        };
+        let namespaces: Vec<u32> = match schema {
+            Some(s) => vec![*self.namespaces.iter().find(|(_, n)| *n == s)?.0],
+            None => vec![NS_PG_CATALOG, NS_PUBLIC],
+        };
+        namespaces.iter().find_map(|ns| {
+            self.relations
+                .iter()
+                .find(|(_, r)| r.namespace == *ns && r.name == name)
+                .map(|(oid, _)| *oid)
+        })
+    }
+
+    /// The name `oid::regclass` prints: qualified unless on the search path.
+    pub(crate) fn relation_name(&self, oid: u32) -> Option<String> {
+        let r = self.relations.get(&oid)?;
+        let name = quote_ident(&r.name);
+        Some(
+            if r.namespace == NS_PUBLIC || r.namespace == NS_PG_CATALOG {
+                name
+            } else {
+                format!("{}.{name}", quote_ident(self.namespaces.get(&r.namespace)?))
+            },
+        )
+    }
+
+    pub(crate) fn visible(&self, oid: u32) -> Option<bool> {
+        let r = self.relations.get(&oid)?;
+        Some(r.namespace == NS_PUBLIC || r.namespace == NS_PG_CATALOG)
+    }
+
+    pub(crate) fn role_name(&self, oid: u32) -> Option<String> {
+        match oid {
+            ROLE_SYSTEM => Some("rowchain".into()),
+            ROLE_DATABASE_OWNER => Some("pg_database_owner".into()),
+            _ => self.roles.get(&oid).cloned(),
+        }
+    }
+}
+
+/// `a.b`, `"A"."b"` -> parts, folded the way PostgreSQL folds identifiers.
+pub(crate) fn split_qualified(text: &str) -> Vec<String> {
+    let mut parts = Vec::new();
+    let mut current = String::new();
+    let mut chars = text.trim().chars().peekable();
+    let mut quoted_part = false;
+    while let Some(c) = chars.next() {
+        match c {
+            '"' => {
+                quoted_part = true;
+                while let Some(q) = chars.next() {
+                    if q == '"' {
+                        if chars.peek() == Some(&'"') {
+                            chars.next();
+                            current.push('"');
+                        } else {
+                            break;
+                        }
+                    } else {
+                        current.push(q);
+                    }
+                }
+            }
+            '.' => {
+                parts.push(std::mem::take(&mut current));
+                quoted_part = false;
+            }
+            c if quoted_part => current.push(c),
+            c => current.extend(c.to_lowercase()),
+        }
+    }
+    parts.push(current);
+    parts
+}
+
+/// An identifier as PostgreSQL's `quote_ident` prints it.
+pub(crate) fn quote_ident(name: &str) -> String {
+    let plain = name
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_lowercase() || c == '_')
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+    if plain {
+        name.to_string()
+    } else {
+        format!("\"{}\"", name.replace('"', "\"\""))
+    }
+}
+
+/// A stable OID for a chain object, from its identity (a table's id never
+/// changes, even across renames): in PostgreSQL's user range, below 2^31 so
+/// clients reading it as a signed int see it positive.
+pub(crate) fn derived_oid(kind: &str, parts: &[&[u8]]) -> u32 {
+    let mut h = Sha256::new();
+    h.update((kind.len() as u32).to_be_bytes());
+    h.update(kind.as_bytes());
+    for p in parts {
+        h.update((p.len() as u32).to_be_bytes());
+        h.update(p);
+    }
+    let d = h.finalize();
+    let n = u32::from_be_bytes([d[0], d[1], d[2], d[3]]);
+    16384 + n % (i32::MAX as u32 - 16384)
+}
+
+pub(crate) fn role_oid(address: &str) -> u32 {
+    derived_oid("role", &[address.as_bytes()])
+}
+
+/// Collects rows against the table definitions.
+struct Rows(BTreeMap<String, Vec<Vec<V>>>);
+
+impl Rows {
+    fn push(&mut self, schema: &str, table: &str, values: &[(&str, V)]) {
+        let def = schema::table(schema, table);
+        let mut row = def.default_row();
+        for (column, value) in values {
+            let i = def
+                .position(column)
+                .unwrap_or_else(|| panic!("{schema}.{table} has no column {column}"));
+            row[i] = value.clone();
+        }
+        self.0.entry(def.qualified()).or_default().push(row);
+    }
+}
+
+fn i(n: impl Into<i64>) -> V {
+    V::Integer(n.into())
+}
+fn t(s: impl Into<String>) -> V {
+    V::Text(s.into())
+}
+fn b(x: bool) -> V {
+    V::Integer(x as i64)
+}
+fn opt(s: Option<String>) -> V {
+    s.map(V::Text).unwrap_or(V::Null)
+}
+
+/// What one user table contributes, gathered before rows are written.
+struct TableFacts<'a> {
+    meta: &'a TableMeta,
+    oid: u32,
+    owner: u32,
+    /// `(type oid, typmod, type name)` per column.
+    types: Vec<(u32, i32, String)>,
+    defaults: Vec<Option<String>>,
+    indexes: Vec<Index>,
+    foreign_keys: Vec<ForeignKey>,
+}
+
+struct Index {
+    oid: u32,
+    name: String,
+    unique: bool,
+    primary: bool,
+    /// `p` or `u` when the index backs a constraint.
+    constraint: Option<char>,
+    /// attnums; 0 for an expression.
+    attnums: Vec<i64>,
+    /// Key columns or expressions as SQL text.
+    keys: Vec<String>,
+    predicate: Option<String>,
+}
+
+struct ForeignKey {
+    columns: Vec<String>,
+    table: String,
+    references: Vec<String>,
+    on_update: String,
+    on_delete: String,
+}
+
+/// Reads the chain's view and builds the whole catalog.
+pub(crate) fn build(conn: &Connection, height: u64, database: &str) -> rusqlite::Result<Snapshot> {
+    let tables = node::catalog::load_tables(conn)?;
+    let accounts = node::catalog::load_accounts(conn)?;
+    let mut snap = Snapshot {
+        height,
+        database: database.to_string(),
+        ..Default::default()
+    };
+    let mut rows = Rows(BTreeMap::new());
+    fixed_rows(&mut rows, &mut snap, database);
+    roles(&mut rows, &mut snap, &accounts);
+    let owner_of = |address: &str| {
+        accounts
+            .iter()
+            .find(|a| a.address == address)
+            .map(|a| role_oid(&a.address))
+            .unwrap_or(ROLE_SYSTEM)
+    };
+    let mut facts = Vec::new();
+    for meta in &tables {
+        facts.push(table_facts(conn, meta, owner_of(&meta.owner))?);
+    }
+    let oids: BTreeMap<&str, u32> = facts
+        .iter()
+        .map(|f| (f.meta.name.as_str(), f.oid))
+        .collect();
+    for f in &facts {
+        user_table(&mut rows, &mut snap, f, &facts, &oids, database);
+    }
+    catalog_relations(&mut rows, &mut snap);
+    system_views(conn, &mut rows, &mut snap)?;
+    snap.rows = rows.0;
+    Ok(snap)
+}
+
+fn fixed_rows(rows: &mut Rows, snap: &mut Snapshot, database: &str) {
+    for (oid, name, owner) in [
+        (NS_PG_CATALOG, "pg_catalog", ROLE_SYSTEM),
+        (NS_PUBLIC, "public", ROLE_DATABASE_OWNER),
+        (NS_INFORMATION_SCHEMA, "information_schema", ROLE_SYSTEM),
+        (NS_ROWCHAIN, "rowchain", ROLE_SYSTEM),
+    ] {
+        snap.namespaces.insert(oid, name.to_string());
+        rows.push(
+            "pg_catalog",
+            "pg_namespace",
+            &[
+                ("oid", i(oid)),
+                ("nspname", t(name)),
+                ("nspowner", i(owner)),
+            ],
+        );
+        rows.push(
+            "information_schema",
+            "schemata",
+            &[
+                ("catalog_name", t(database)),
+                ("schema_name", t(name)),
+                (
+                    "schema_owner",
+                    t(if owner == ROLE_SYSTEM {
+                        "rowchain"
+                    } else {
+                        "pg_database_owner"
+                    }),
+                ),
+            ],
+        );
+    }
+    for ty in BUILTIN_TYPES {
+        let (
+            oid,
+            name,
+            len,
+            byval,
+            typtype,
+            category,
+            preferred,
+            elem,
+            array,
+            input,
+            output,
+            receive,
+            send,
+            align,
+            storage,
+            collation,
+        ) = *ty;
+        rows.push(
+            "pg_catalog",
+            "pg_type",
+            &[
+                ("oid", i(oid)),
+                ("typname", t(name)),
+                ("typnamespace", i(NS_PG_CATALOG)),
+                ("typowner", i(ROLE_SYSTEM)),
+                ("typlen", i(len)),
+                ("typbyval", b(byval)),
+                ("typtype", t(typtype)),
+                ("typcategory", t(category)),
+                ("typispreferred", b(preferred)),
+                ("typisdefined", b(true)),
+                ("typdelim", t(",")),
+                (
+                    "typsubscript",
+                    t(if elem != 0 {
+                        "array_subscript_handler"
+                    } else {
+                        "-"
+                    }),
+                ),
+                ("typelem", i(elem)),
+                ("typarray", i(array)),
+                ("typinput", t(input)),
+                ("typoutput", t(output)),
+                ("typreceive", t(receive)),
+                ("typsend", t(send)),
+                ("typmodin", t("-")),
+                ("typmodout", t("-")),
+                ("typanalyze", t("-")),
+                ("typalign", t(align)),
+                ("typstorage", t(storage)),
+                ("typbasetype", i(0)),
+                ("typtypmod", i(-1)),
+                ("typcollation", i(collation)),
+            ],
+        );
+    }
+    for (oid, name, kind, handler) in [
+        (AM_HEAP, "heap", "t", "heap_tableam_handler"),
+        (AM_BTREE, "btree", "i", "bthandler"),
+        (405, "hash", "i", "hashhandler"),
+        (783, "gist", "i", "gisthandler"),
+        (2742, "gin", "i", "ginhandler"),
+        (4000, "spgist", "i", "spghandler"),
+        (3580, "brin", "i", "brinhandler"),
+    ] {
+        rows.push(
+            "pg_catalog",
+            "pg_am",
+            &[
+                ("oid", i(oid)),
+                ("amname", t(name)),
+                ("amhandler", t(handler)),
+                ("amtype", t(kind)),
+            ],
+        );
+    }
+    for (oid, name, intype) in OPCLASSES {
+        rows.push(
+            "pg_catalog",
+            "pg_opclass",
+            &[
+                ("oid", i(*oid)),
+                ("opcmethod", i(AM_BTREE)),
+                ("opcname", t(*name)),
+                ("opcnamespace", i(NS_PG_CATALOG)),
+                ("opcowner", i(ROLE_SYSTEM)),
+                ("opcintype", i(*intype)),
+                ("opcdefault", b(true)),
+            ],
+        );
+    }
+    for (oid, name) in [(1663, "pg_default"), (1664, "pg_global")] {
+        rows.push(
+            "pg_catalog",
+            "pg_tablespace",
+            &[
+                ("oid", i(oid)),
+                ("spcname", t(name)),
+                ("spcowner", i(ROLE_SYSTEM)),
+            ],
+        );
+    }
+    for (oid, name, provider, collate) in [
+        (COLLATION_DEFAULT, "default", "d", ""),
+        (950, "C", "c", "C"),
+        (951, "POSIX", "c", "POSIX"),
+    ] {
+        rows.push(
+            "pg_catalog",
+            "pg_collation",
+            &[
+                ("oid", i(oid)),
+                ("collname", t(name)),
+                ("collnamespace", i(NS_PG_CATALOG)),
+                ("collowner", i(ROLE_SYSTEM)),
+                ("collprovider", t(provider)),
+                ("collisdeterministic", b(true)),
+                ("collencoding", i(-1)),
+                (
+                    "collcollate",
+                    if collate.is_empty() {
+                        V::Null
+                    } else {
+                        t(collate)
+                    },
+                ),
+                (
+                    "collctype",
+                    if collate.is_empty() {
+                        V::Null
+                    } else {
+                        t(collate)
+                    },
+                ),
+            ],
+        );
+    }
+    rows.push(
+        "pg_catalog",
+        "pg_database",
+        &[
+            ("oid", i(DATABASE_OID)),
+            ("datname", t(database)),
+            ("datdba", i(ROLE_DATABASE_OWNER)),
+            ("encoding", i(6)),
+            ("datlocprovider", t("c")),
+            ("datallowconn", b(true)),
+            ("datconnlimit", i(-1)),
+            ("dattablespace", i(1663)),
+            ("datcollate", t("C.UTF-8")),
+            ("datctype", t("C.UTF-8")),
+        ],
+    );
+    rows.push(
+        "pg_catalog",
+        "pg_language",
+        &[
+            ("oid", i(12)),
+            ("lanname", t("internal")),
+            ("lanowner", i(ROLE_SYSTEM)),
+        ],
+    );
+    rows.push(
+        "pg_catalog",
+        "pg_language",
+        &[
+            ("oid", i(14)),
+            ("lanname", t("sql")),
+            ("lanowner", i(ROLE_SYSTEM)),
+            ("lanpltrusted", b(true)),
+        ],
+    );
+}
+
+/// PostgreSQL's default btree operator classes for the types rowchain stores.
+const OPCLASSES: &[(u32, &str, u32)] = &[
+    (10003, "bool_ops", 16),
+    (10006, "bytea_ops", 17),
+    (10028, "name_ops", 19),
+    (3124, "int8_ops", 20),
+    (1979, "int2_ops", 21),
+    (1978, "int4_ops", 23),
+    (3126, "text_ops", 25),
+    (1981, "oid_ops", 26),
+    (10012, "float4_ops", 700),
+    (3123, "float8_ops", 701),
+    (10004, "bpchar_ops", 1042),
+    (3122, "date_ops", 1082),
+    (3128, "timestamp_ops", 1114),
+    (3127, "timestamptz_ops", 1184),
+    (3125, "numeric_ops", 1700),
+    (10065, "uuid_ops", 2950),
+    (10088, "jsonb_ops", 3802),
+];
+
+fn opclass_for(type_oid: u32) -> u32 {
+    let key = match type_oid {
+        1043 => 25, // varchar uses text_ops
+        other => other,
+    };
+    OPCLASSES
+        .iter()
+        .find(|(_, _, t)| *t == key)
+        .map(|(o, _, _)| *o)
+        .unwrap_or(0)
+}
+
+fn roles(rows: &mut Rows, snap: &mut Snapshot, accounts: &[AccountInfo]) {
+    for a in accounts {
+        let oid = role_oid(&a.address);
+        snap.roles.insert(oid, a.name.clone());
+        rows.push(
+            "pg_catalog",
+            "pg_roles",
+            &[
+                ("rolname", t(&a.name)),
+                ("rolinherit", b(true)),
+                ("rolcanlogin", b(true)),
+                ("rolconnlimit", i(-1)),
+                ("rolpassword", t("********")),
+                ("oid", i(oid)),
+            ],
+        );
+        rows.push(
+            "pg_catalog",
+            "pg_user",
+            &[
+                ("usename", t(&a.name)),
+                ("usesysid", i(oid)),
+                ("passwd", t("********")),
+            ],
+        );
+    }
+}
+
+fn builtin(type_oid: u32) -> Option<&'static super::builtin::BuiltinType> {
+    BUILTIN_TYPES.iter().find(|t| t.0 == type_oid)
+}
+
+fn table_facts<'a>(
+    conn: &Connection,
+    meta: &'a TableMeta,
+    owner: u32,
+) -> rusqlite::Result<TableFacts<'a>> {
+    let oid = derived_oid("table", &[&meta.id]);
+    let types = meta
+        .columns
+        .iter()
+        .map(|c| match sqlmap::PgType::parse_name(&c.pg_type) {
+            Some(ty) => (ty.oid(), ty.typmod(), c.pg_type.clone()),
+            None => (25, -1, "text".to_string()),
+        })
+        .collect::<Vec<_>>();
+    let quoted = format!("\"{}\"", meta.name.replace('"', "\"\""));
+    let mut sqlite_defaults: BTreeMap<String, Option<String>> = BTreeMap::new();
+    {
+        let mut st = conn.prepare(&format!("PRAGMA main.table_info({quoted})"))?;
+        let mut q = st.query([])?;
+        while let Some(r) = q.next()? {
+            sqlite_defaults.insert(r.get(1)?, r.get(4)?);
+        }
+    }
+    let defaults = meta
+        .columns
+        .iter()
+        .enumerate()
+        .map(|(n, c)| {
+            if meta.rowid_alias == Some(n) {
+                // SQLite assigns the next key when none is given, as a serial does.
+                return Some(format!("nextval('{}_{}_seq'::regclass)", meta.name, c.name));
+            }
+            let base = types[n].2.split('(').next().unwrap_or("").to_string();
+            sqlite_defaults
+                .get(&c.name)
+                .cloned()
+                .flatten()
+                .map(|d| pg_default(&d, &base))
+        })
+        .collect();
+    let indexes = indexes(conn, meta, &quoted, &types)?;
+    let foreign_keys = foreign_keys(conn, &quoted)?;
+    Ok(TableFacts {
+        meta,
+        oid,
+        owner,
+        types,
+        defaults,
+        indexes,
+        foreign_keys,
+    })
+}
+
+/// A default as SQLite keeps it, in PostgreSQL's words.
+fn pg_default(sqlite: &str, type_name: &str) -> String {
+    match sqlite.trim() {
+        "rc_now()" => "now()".into(),
+        "substr(rc_now(), 1, 10)" => "CURRENT_DATE".into(),
+        "substr(rc_now(), 12)" => "CURRENT_TIME".into(),
+        "1" if type_name == "boolean" => "true".into(),
+        "0" if type_name == "boolean" => "false".into(),
+        s if s.starts_with('\'') && s.ends_with('\'') => format!("{s}::{type_name}"),
+        s => s.to_string(),
+    }
+}
+
+fn indexes(
+    conn: &Connection,
+    meta: &TableMeta,
+    quoted: &str,
+    types: &[(u32, i32, String)],
+) -> rusqlite::Result<Vec<Index>> {
+    let mut out = Vec::new();
+    if !meta.primary_key.is_empty() {
+        let name = format!("{}_pkey", meta.name);
+        out.push(Index {
+            oid: derived_oid("index", &[&meta.id, name.as_bytes()]),
+            keys: meta
+                .primary_key
+                .iter()
+                .map(|p| quote_ident(&meta.columns[*p].name))
+                .collect(),
+            attnums: meta.primary_key.iter().map(|p| *p as i64 + 1).collect(),
+            name,
+            unique: true,
+            primary: true,
+            constraint: Some('p'),
+            predicate: None,
+        });
+    }
+    let mut listed: Vec<(String, bool, String, bool)> = Vec::new();
+    {
+        let mut st = conn.prepare(&format!("PRAGMA main.index_list({quoted})"))?;
+        let mut q = st.query([])?;
+        while let Some(r) = q.next()? {
+            listed.push((
+                r.get(1)?,
+                r.get::<_, i64>(2)? != 0,
+                r.get(3)?,
+                r.get::<_, i64>(4)? != 0,
+            ));
+        }
+    }
+    listed.sort();
+    for (sqlite_name, unique, origin, partial) in listed {
+        let mut columns: Vec<(i64, Option<String>)> = Vec::new();
+        {
+            let mut st = conn.prepare(&format!(
+                "PRAGMA main.index_info(\"{}\")",
+                sqlite_name.replace('"', "\"\"")
+            ))?;
+            let mut q = st.query([])?;
+            while let Some(r) = q.next()? {
+                columns.push((r.get(1)?, r.get(2)?));
+            }
+        }
+        let attnums: Vec<i64> = columns
+            .iter()
+            .map(|(cid, _)| if *cid >= 0 { cid + 1 } else { 0 })
+            .collect();
+        let (name, constraint) = match origin.as_str() {
+            "pk" => continue,
+            "u" => {
+                let cols: Vec<&str> = columns.iter().filter_map(|(_, n)| n.as_deref()).collect();
+                (format!("{}_{}_key", meta.name, cols.join("_")), Some('u'))
+            }
+            _ if sqlite_name.starts_with("__rc_") || sqlite_name.starts_with("sqlite_") => continue,
+            _ => (sqlite_name.clone(), None),
+        };
+        let sql: Option<String> = conn
+            .query_row(
+                "SELECT sql FROM main.sqlite_master WHERE type = 'index' AND name = ?1",
+                [&sqlite_name],
+                |r| r.get(0),
+            )
+            .optional()?
+            .flatten();
+        let (listed_keys, predicate) = sql.as_deref().map(index_parts).unwrap_or((None, None));
+        let keys = if attnums.contains(&0) {
+            listed_keys.unwrap_or_default()
+        } else {
+            columns
+                .iter()
+                .map(|(_, n)| quote_ident(n.as_deref().unwrap_or("")))
+                .collect()
+        };
+        let _ = types;
+        out.push(Index {
+            oid: derived_oid("index", &[&meta.id, name.as_bytes()]),
+            name,
+            unique,
+            primary: false,
+            constraint,
+            attnums,
+            keys,
+            predicate: if partial { predicate } else { None },
+        });
+    }
+    Ok(out)
+}
+
+/// The key list and WHERE clause of a `CREATE INDEX` text.
+fn index_parts(sql: &str) -> (Option<Vec<String>>, Option<String>) {
+    let Some(on) = sql.find(" ON ") else {
+        return (None, None);
+    };
+    let Some(open) = sql[on..].find('(').map(|p| p + on) else {
+        return (None, None);
+    };
+    let mut depth = 0;
+    let mut close = None;
+    for (k, c) in sql[open..].char_indices() {
+        match c {
+            '(' => depth += 1,
+            ')' => {
+                depth -= 1;
+                if depth == 0 {
+                    close = Some(open + k);
+                    break;
+                }
+            }
+            _ => {}
+        }
+    }
+    let Some(close) = close else {
+        return (None, None);
+    };
+    let inner = &sql[open + 1..close];
+    let mut keys = Vec::new();
+    let (mut depth, mut start) = (0, 0);
+    for (k, c) in inner.char_indices() {
+        match c {
+            '(' => depth += 1,
+            ')' => depth -= 1,
+            ',' if depth == 0 => {
+                keys.push(inner[start..k].trim().to_string());
+                start = k + 1;
+            }
+            _ => {}
+        }
+    }
+    keys.push(inner[start..].trim().to_string());
+    let rest = sql[close + 1..].trim();
+    let predicate = rest
+        .get(..6)
+        .filter(|w| w.eq_ignore_ascii_case("where "))
+        .map(|_| rest[6..].trim().to_string());
+    (Some(keys), predicate)
+}
+
+fn foreign_keys(conn: &Connection, quoted: &str) -> rusqlite::Result<Vec<ForeignKey>> {
+    let mut by_id: BTreeMap<i64, ForeignKey> = BTreeMap::new();
+    let mut st = conn.prepare(&format!("PRAGMA main.foreign_key_list({quoted})"))?;
+    let mut q = st.query([])?;
+    while let Some(r) = q.next()? {
+        let id: i64 = r.get(0)?;
+        let fk = by_id.entry(id).or_insert_with(|| ForeignKey {
+            columns: vec![],
+            table: String::new(),
+            references: vec![],
+            on_update: String::new(),
+            on_delete: String::new(),
+        });
+        fk.table = r.get(2)?;
+        fk.columns.push(r.get(3)?);
+        if let Some(to) = r.get::<_, Option<String>>(4)? {
+            fk.references.push(to);
+        }
+        fk.on_update = r.get(5)?;
+        fk.on_delete = r.get(6)?;
+    }
+    Ok(by_id.into_values().collect())
+}
+
+fn action_code(action: &str) -> &'static str {
+    match action {
+        "CASCADE" => "c",
+        "SET NULL" => "n",
+        "SET DEFAULT" => "d",
+        "RESTRICT" => "r",
+        _ => "a",
+    }
+}
+
+fn action_rule(action: &str) -> &'static str {
+    match action {
+        "CASCADE" => "CASCADE",
+        "SET NULL" => "SET NULL",
+        "SET DEFAULT" => "SET DEFAULT",
+        "RESTRICT" => "RESTRICT",
+        _ => "NO ACTION",
+    }
+}
+
+fn user_table(
+    rows: &mut Rows,
+    snap: &mut Snapshot,
+    f: &TableFacts<'_>,
+    all: &[TableFacts<'_>],
+    oids: &BTreeMap<&str, u32>,
+    database: &str,
+) {
+    let meta = f.meta;
+    snap.relations.insert(
+        f.oid,
+        Relation {
+            namespace: NS_PUBLIC,
+            name: meta.name.clone(),
+        },
+    );
+    rows.push(
+        "pg_catalog",
+        "pg_class",
+        &[
+            ("oid", i(f.oid)),
+            ("relname", t(&meta.name)),
+            ("relnamespace", i(NS_PUBLIC)),
+            ("relowner", i(f.owner)),
+            ("relam", i(AM_HEAP)),
+            ("relfilenode", i(f.oid)),
+            ("reltuples", V::Real(-1.0)),
+            ("relhasindex", b(!f.indexes.is_empty())),
+            ("relpersistence", t("p")),
+            ("relkind", t("r")),
+            ("relnatts", i(meta.columns.len() as i64)),
+            ("relispopulated", b(true)),
+            ("relreplident", t("d")),
+        ],
+    );
+    rows.push(
+        "pg_catalog",
+        "pg_tables",
+        &[
+            ("schemaname", t("public")),
+            ("tablename", t(&meta.name)),
+            ("tableowner", opt(snap.role_name(f.owner))),
+            ("hasindexes", b(!f.indexes.is_empty())),
+        ],
+    );
+    rows.push(
+        "pg_catalog",
+        "pg_stat_user_tables",
+        &[
+            ("relid", i(f.oid)),
+            ("schemaname", t("public")),
+            ("relname", t(&meta.name)),
+        ],
+    );
+    rows.push(
+        "information_schema",
+        "tables",
+        &[
+            ("table_catalog", t(database)),
+            ("table_schema", t("public")),
+            ("table_name", t(&meta.name)),
+            ("table_type", t("BASE TABLE")),
+            ("is_insertable_into", t("YES")),
+            ("is_typed", t("NO")),
+        ],
+    );
+    for (n, column) in meta.columns.iter().enumerate() {
+        let (type_oid, typmod, type_name) = &f.types[n];
+        let not_null = column.not_null || meta.primary_key.contains(&n);
+        attribute(
+            rows,
+            f.oid,
+            n as i64 + 1,
+            &column.name,
+            *type_oid,
+            *typmod,
+            not_null,
+            f.defaults[n].is_some(),
+        );
+        if let Some(default) = &f.defaults[n] {
+            rows.push(
+                "pg_catalog",
+                "pg_attrdef",
+                &[
+                    (
+                        "oid",
+                        i(derived_oid("attrdef", &[&meta.id, column.name.as_bytes()])),
+                    ),
+                    ("adrelid", i(f.oid)),
+                    ("adnum", i(n as i64 + 1)),
+                    ("adbin", t(default)),
+                ],
+            );
+        }
+        information_column(
+            rows,
+            database,
+            &meta.name,
+            n,
+            &column.name,
+            *type_oid,
+            type_name,
+            not_null,
+            f.defaults[n].clone(),
+        );
+    }
+    for ix in &f.indexes {
+        index_rows(rows, snap, f, ix, database);
+    }
+    for fk in &f.foreign_keys {
+        foreign_key_rows(rows, snap, f, fk, all, oids, database);
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn attribute(
+    rows: &mut Rows,
+    rel: u32,
+    attnum: i64,
+    name: &str,
+    type_oid: u32,
+    typmod: i32,
+    not_null: bool,
+    has_default: bool,
+) {
+    let bt = builtin(type_oid);
+    rows.push(
+        "pg_catalog",
+        "pg_attribute",
+        &[
+            ("attrelid", i(rel)),
+            ("attname", t(name)),
+            ("atttypid", i(type_oid)),
+            ("attstattarget", i(-1)),
+            ("attlen", i(bt.map(|b| b.2).unwrap_or(-1))),
+            ("attnum", i(attnum)),
+            ("attcacheoff", i(-1)),
+            ("atttypmod", i(typmod)),
+            ("attbyval", b(bt.is_some_and(|b| b.3))),
+            ("attalign", t(bt.map(|b| b.13).unwrap_or('i'))),
+            ("attstorage", t(bt.map(|b| b.14).unwrap_or('x'))),
+            ("attnotnull", b(not_null)),
+            ("atthasdef", b(has_default)),
+            ("attislocal", b(true)),
+            ("attcollation", i(bt.map(|b| b.15).unwrap_or(0))),
+        ],
+    );
+}
+
+#[allow(clippy::too_many_arguments)]
+fn information_column(
+    rows: &mut Rows,
+    database: &str,
+    table: &str,
+    n: usize,
+    name: &str,
+    type_oid: u32,
+    type_name: &str,
+    not_null: bool,
+    default: Option<String>,
+) {
+    let ty = sqlmap::PgType::parse_name(type_name);
+    let base = type_name.split('(').next().unwrap_or(type_name).to_string();
+    let udt = builtin(type_oid).map(|b| b.1).unwrap_or("text");
+    let (mut length, mut octets, mut precision, mut radix, mut scale, mut datetime) =
+        (V::Null, V::Null, V::Null, V::Null, V::Null, V::Null);
+    match ty {
+        Some(sqlmap::PgType::Varchar(n) | sqlmap::PgType::Char(n)) => {
+            length = n.map(|n| i(n)).unwrap_or(V::Null);
+            octets = i(n.map(|n| i64::from(n) * 4).unwrap_or(1_073_741_824));
+        }
+        Some(sqlmap::PgType::Text) => octets = i(1_073_741_824),
+        Some(sqlmap::PgType::Int2) => (precision, radix, scale) = (i(16), i(2), i(0)),
+        Some(sqlmap::PgType::Int4) => (precision, radix, scale) = (i(32), i(2), i(0)),
+        Some(sqlmap::PgType::Int8) => (precision, radix, scale) = (i(64), i(2), i(0)),
+        Some(sqlmap::PgType::Float4) => (precision, radix) = (i(24), i(2)),
+        Some(sqlmap::PgType::Float8) => (precision, radix) = (i(53), i(2)),
+        Some(sqlmap::PgType::Numeric {
+            precision: p,
+            scale: s,
+        }) => {
+            radix = i(10);
+            precision = p.map(|p| i(p)).unwrap_or(V::Null);
+            scale = s.map(|s| i(s)).unwrap_or(V::Null);
+        }
+        Some(sqlmap::PgType::Date) => datetime = i(0),
+        Some(sqlmap::PgType::Timestamp | sqlmap::PgType::Timestamptz) => datetime = i(6),
+        _ => {}
+    }
+    rows.push(
+        "information_schema",
+        "columns",
+        &[
+            ("table_catalog", t(database)),
+            ("table_schema", t("public")),
+            ("table_name", t(table)),
+            ("column_name", t(name)),
+            ("ordinal_position", i(n as i64 + 1)),
+            ("column_default", opt(default)),
+            ("is_nullable", t(if not_null { "NO" } else { "YES" })),
+            ("data_type", t(base)),
+            ("character_maximum_length", length),
+            ("character_octet_length", octets),
+            ("numeric_precision", precision),
+            ("numeric_precision_radix", radix),
+            ("numeric_scale", scale),
+            ("datetime_precision", datetime),
+            ("udt_catalog", t(database)),
+            ("udt_schema", t("pg_catalog")),
+            ("udt_name", t(udt)),
+            ("dtd_identifier", t((n + 1).to_string())),
+            ("is_self_referencing", t("NO")),
+            ("is_identity", t("NO")),
+            ("identity_cycle", t("NO")),
+            ("is_generated", t("NEVER")),
+            ("is_updatable", t("YES")),
+        ],
+    );
+}
+
+fn index_rows(
+    rows: &mut Rows,
+    snap: &mut Snapshot,
+    f: &TableFacts<'_>,
+    ix: &Index,
+    database: &str,
+) {
+    let meta = f.meta;
+    let definition = format!(
+        "CREATE {}INDEX {} ON public.{} USING btree ({}){}",
+        if ix.unique { "UNIQUE " } else { "" },
+        quote_ident(&ix.name),
+        quote_ident(&meta.name),
+        ix.keys.join(", "),
+        ix.predicate
+            .as_ref()
+            .map(|p| format!(" WHERE ({p})"))
+            .unwrap_or_default(),
+    );
+    snap.indexes.insert(
+        ix.oid,
+        IndexInfo {
+            definition: definition.clone(),
+            keys: ix.keys.clone(),
+        },
+    );
+    snap.relations.insert(
+        ix.oid,
+        Relation {
+            namespace: NS_PUBLIC,
+            name: ix.name.clone(),
+        },
+    );
+    rows.push(
+        "pg_catalog",
+        "pg_class",
+        &[
+            ("oid", i(ix.oid)),
+            ("relname", t(&ix.name)),
+            ("relnamespace", i(NS_PUBLIC)),
+            ("relowner", i(f.owner)),
+            ("relam", i(AM_BTREE)),
+            ("relfilenode", i(ix.oid)),
+            ("reltuples", V::Real(-1.0)),
+            ("relpersistence", t("p")),
+            ("relkind", t("i")),
+            ("relnatts", i(ix.attnums.len() as i64)),
+            ("relispopulated", b(true)),
+            ("relreplident", t("n")),
+        ],
+    );
+    let column_types: Vec<u32> = ix
+        .attnums
+        .iter()
+        .map(|a| {
+            if *a > 0 {
+                f.types[*a as usize - 1].0
+            } else {
+                0
+            }
+        })
+        .collect();
+    rows.push(
+        "pg_catalog",
+        "pg_index",
+        &[
+            ("indexrelid", i(ix.oid)),
+            ("indrelid", i(f.oid)),
+            ("indnatts", i(ix.attnums.len() as i64)),
+            ("indnkeyatts", i(ix.attnums.len() as i64)),
+            ("indisunique", b(ix.unique)),
+            ("indisprimary", b(ix.primary)),
+            ("indimmediate", b(true)),
+            ("indisvalid", b(true)),
+            ("indisready", b(true)),
+            ("indislive", b(true)),
+            ("indkey", t(array::vector(ix.attnums.iter().copied()))),
+            (
+                "indcollation",
+                t(array::vector(column_types.iter().map(|t| {
+                    builtin(*t).map(|b| i64::from(b.15)).unwrap_or(0)
+                }))),
+            ),
+            (
+                "indclass",
+                t(array::vector(
+                    column_types.iter().map(|t| i64::from(opclass_for(*t))),
+                )),
+            ),
+            ("indoption", t(array::vector(ix.attnums.iter().map(|_| 0)))),
+            ("indpred", opt(ix.predicate.clone())),
+        ],
+    );
+    rows.push(
+        "pg_catalog",
+        "pg_indexes",
+        &[
+            ("schemaname", t("public")),
+            ("tablename", t(&meta.name)),
+            ("indexname", t(&ix.name)),
+            ("indexdef", t(&definition)),
+        ],
+    );
+    let Some(kind) = ix.constraint else { return };
+    let oid = derived_oid("constraint", &[&meta.id, ix.name.as_bytes()]);
+    let columns: Vec<String> = ix
+        .attnums
+        .iter()
+        .map(|a| meta.columns[*a as usize - 1].name.clone())
+        .collect();
+    let definition = format!(
+        "{} ({})",
+        if kind == 'p' { "PRIMARY KEY" } else { "UNIQUE" },
+        columns
+            .iter()
+            .map(|c| quote_ident(c))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    snap.constraints.insert(oid, definition);
+    rows.push(
+        "pg_catalog",
+        "pg_constraint",
+        &[
+            ("oid", i(oid)),
+            ("conname", t(&ix.name)),
+            ("connamespace", i(NS_PUBLIC)),
+            ("contype", t(kind)),
+            ("convalidated", b(true)),
+            ("conrelid", i(f.oid)),
+            ("conindid", i(ix.oid)),
+            ("conislocal", b(true)),
+            ("connoinherit", b(true)),
+            (
+                "conkey",
+                t(array::format(
+                    &ix.attnums
+                        .iter()
+                        .map(|a| Some(a.to_string()))
+                        .collect::<Vec<_>>(),
+                )),
+            ),
+        ],
+    );
+    let constraint_type = if kind == 'p' { "PRIMARY KEY" } else { "UNIQUE" };
+    table_constraint(rows, database, &ix.name, &meta.name, constraint_type);
+    for (position, column) in columns.iter().enumerate() {
+        key_column(
+            rows,
+            database,
+            &ix.name,
+            &meta.name,
+            column,
+            position as i64 + 1,
+            V::Null,
+        );
+        rows.push(
+            "information_schema",
+            "constraint_column_usage",
+            &[
+                ("table_catalog", t(database)),
+                ("table_schema", t("public")),
+                ("table_name", t(&meta.name)),
+                ("column_name", t(column)),
+                ("constraint_catalog", t(database)),
+                ("constraint_schema", t("public")),
+                ("constraint_name", t(&ix.name)),
+            ],
+        );
+    }
+}
+
+fn table_constraint(rows: &mut Rows, database: &str, name: &str, table: &str, kind: &str) {
+    rows.push(
+        "information_schema",
+        "table_constraints",
+        &[
+            ("constraint_catalog", t(database)),
+            ("constraint_schema", t("public")),
+            ("constraint_name", t(name)),
+            ("table_catalog", t(database)),
+            ("table_schema", t("public")),
+            ("table_name", t(table)),
+            ("constraint_type", t(kind)),
+            ("is_deferrable", t("NO")),
+            ("initially_deferred", t("NO")),
+            ("enforced", t("YES")),
+            (
+                "nulls_distinct",
+                if kind == "UNIQUE" { t("YES") } else { V::Null },
+            ),
+        ],
+    );
+}
+
+fn key_column(
+    rows: &mut Rows,
+    database: &str,
+    constraint: &str,
+    table: &str,
+    column: &str,
+    position: i64,
+    unique_position: V,
+) {
+    rows.push(
+        "information_schema",
+        "key_column_usage",
+        &[
+            ("constraint_catalog", t(database)),
+            ("constraint_schema", t("public")),
+            ("constraint_name", t(constraint)),
+            ("table_catalog", t(database)),
+            ("table_schema", t("public")),
+            ("table_name", t(table)),
+            ("column_name", t(column)),
+            ("ordinal_position", i(position)),
+            ("position_in_unique_constraint", unique_position),
+        ],
+    );
+}
+
+fn foreign_key_rows(
+    rows: &mut Rows,
+    snap: &mut Snapshot,
+    f: &TableFacts<'_>,
+    fk: &ForeignKey,
+    all: &[TableFacts<'_>],
+    oids: &BTreeMap<&str, u32>,
+    database: &str,
+) {
+    let meta = f.meta;
+    let target = all.iter().find(|x| x.meta.name == fk.table);
+    let references: Vec<String> = if fk.references.is_empty() {
+        target
+            .map(|x| {
+                x.meta
+                    .primary_key
+                    .iter()
+                    .map(|p| x.meta.columns[*p].name.clone())
+                    .collect()
+            })
+            .unwrap_or_default()
+    } else {
+        fk.references.clone()
+    };
+    let name = format!("{}_{}_fkey", meta.name, fk.columns.join("_"));
+    let oid = derived_oid("constraint", &[&meta.id, name.as_bytes()]);
+    let attnum = |m: &TableMeta, c: &str| {
+        m.columns
+            .iter()
+            .position(|x| x.name == c)
+            .map(|p| p as i64 + 1)
+            .unwrap_or(0)
+    };
+    let conkey: Vec<Option<String>> = fk
+        .columns
+        .iter()
+        .map(|c| Some(attnum(meta, c).to_string()))
+        .collect();
+    let confkey: Vec<Option<String>> = references
+        .iter()
+        .map(|c| Some(target.map(|x| attnum(x.meta, c)).unwrap_or(0).to_string()))
+        .collect();
+    // The referenced side's unique index: what PostgreSQL records in conindid.
+    let backing = target.and_then(|x| {
+        x.indexes.iter().find(|ix| {
+            ix.constraint.is_some()
+                && ix.attnums.len() == references.len()
+                && references
+                    .iter()
+                    .all(|r| ix.attnums.contains(&attnum(x.meta, r)))
+        })
+    });
+    let mut definition = format!(
+        "FOREIGN KEY ({}) REFERENCES {}({})",
+        fk.columns
+            .iter()
+            .map(|c| quote_ident(c))
+            .collect::<Vec<_>>()
+            .join(", "),
+        quote_ident(&fk.table),
+        references
+            .iter()
+            .map(|c| quote_ident(c))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    for (verb, action) in [("UPDATE", &fk.on_update), ("DELETE", &fk.on_delete)] {
+        if action_code(action) != "a" {
+            definition.push_str(&format!(" ON {verb} {}", action_rule(action)));
+        }
+    }
+    snap.constraints.insert(oid, definition);
+    rows.push(
+        "pg_catalog",
+        "pg_constraint",
+        &[
+            ("oid", i(oid)),
+            ("conname", t(&name)),
+            ("connamespace", i(NS_PUBLIC)),
+            ("contype", t("f")),
+            ("convalidated", b(true)),
+            ("conrelid", i(f.oid)),
+            ("conindid", i(backing.map(|ix| ix.oid).unwrap_or(0))),
+            (
+                "confrelid",
+                i(oids.get(fk.table.as_str()).copied().unwrap_or(0)),
+            ),
+            ("confupdtype", t(action_code(&fk.on_update))),
+            ("confdeltype", t(action_code(&fk.on_delete))),
+            ("confmatchtype", t("s")),
+            ("conislocal", b(true)),
+            ("connoinherit", b(true)),
+            ("conkey", t(array::format(&conkey))),
+            ("confkey", t(array::format(&confkey))),
+        ],
+    );
+    table_constraint(rows, database, &name, &meta.name, "FOREIGN KEY");
+    for (position, column) in fk.columns.iter().enumerate() {
+        key_column(
+            rows,
+            database,
+            &name,
+            &meta.name,
+            column,
+            position as i64 + 1,
+            i(position as i64 + 1),
+        );
+    }
+    for column in &references {
+        rows.push(
+            "information_schema",
+            "constraint_column_usage",
+            &[
+                ("table_catalog", t(database)),
+                ("table_schema", t("public")),
+                ("table_name", t(&fk.table)),
+                ("column_name", t(column)),
+                ("constraint_catalog", t(database)),
+                ("constraint_schema", t("public")),
+                ("constraint_name", t(&name)),
+            ],
+        );
+    }
+    rows.push(
+        "information_schema",
+        "referential_constraints",
+        &[
+            ("constraint_catalog", t(database)),
+            ("constraint_schema", t("public")),
+            ("constraint_name", t(&name)),
+            ("unique_constraint_catalog", t(database)),
+            ("unique_constraint_schema", t("public")),
+            (
+                "unique_constraint_name",
+                opt(backing.map(|ix| ix.name.clone())),
+            ),
+            ("match_option", t("NONE")),
+            ("update_rule", t(action_rule(&fk.on_update))),
+            ("delete_rule", t(action_rule(&fk.on_delete))),
+        ],
+    );
+}
+
+/// Well-known catalog OIDs clients write as literals (`'pg_class'::regclass`).
+const CATALOG_OIDS: &[(&str, u32)] = &[
+    ("pg_type", 1247),
+    ("pg_attribute", 1249),
+    ("pg_proc", 1255),
+    ("pg_class", 1259),
+    ("pg_database", 1262),
+    ("pg_namespace", 2615),
+    ("pg_constraint", 2606),
+    ("pg_index", 2610),
+    ("pg_attrdef", 2604),
+    ("pg_description", 2609),
+    ("pg_am", 2601),
+    ("pg_trigger", 2620),
+    ("pg_inherits", 2611),
+    ("pg_depend", 2608),
+    ("pg_collation", 3456),
+    ("pg_extension", 3079),
+    ("pg_tablespace", 1213),
+    ("pg_policy", 3256),
+    ("pg_sequence", 2224),
+    ("pg_enum", 3501),
+    ("pg_opclass", 2616),
+    ("pg_auth_members", 1261),
+    ("pg_shdescription", 2396),
+];
+
+/// The emulated relations themselves, as PostgreSQL lists its catalogs.
+fn catalog_relations(rows: &mut Rows, snap: &mut Snapshot) {
+    for def in schema::tables() {
+        let oid = CATALOG_OIDS
+            .iter()
+            .find(|(n, _)| def.schema == "pg_catalog" && *n == def.name)
+            .map(|(_, o)| *o)
+            .unwrap_or_else(|| 12000 + derived_oid(def.schema, &[def.name.as_bytes()]) % 4000);
+        let namespace = if def.schema == "pg_catalog" {
+            NS_PG_CATALOG
+        } else {
+            NS_INFORMATION_SCHEMA
+        };
+        let view = def.schema == "information_schema"
+            || matches!(
+                def.name,
+                "pg_roles"
+                    | "pg_user"
+                    | "pg_settings"
+                    | "pg_tables"
+                    | "pg_indexes"
+                    | "pg_views"
+                    | "pg_matviews"
+            )
+            || def.name.starts_with("pg_stat_");
+        snap.relations.insert(
+            oid,
+            Relation {
+                namespace,
+                name: def.name.to_string(),
+            },
+        );
+        rows.push(
+            "pg_catalog",
+            "pg_class",
+            &[
+                ("oid", i(oid)),
+                ("relname", t(def.name)),
+                ("relnamespace", i(namespace)),
+                ("relowner", i(ROLE_SYSTEM)),
+                ("relam", i(if view { 0 } else { AM_HEAP })),
+                ("reltuples", V::Real(-1.0)),
+                ("relpersistence", t("p")),
+                ("relkind", t(if view { "v" } else { "r" })),
+                ("relnatts", i(def.columns.len() as i64)),
+                ("relispopulated", b(true)),
+                ("relreplident", t(if view { "n" } else { "d" })),
+            ],
+        );
+        for (n, (column, ty)) in def.columns.iter().enumerate() {
+            let type_oid = schema::column_type_oid(def.name, column).unwrap_or(25);
+            let _ = ty;
+            attribute(rows, oid, n as i64 + 1, column, type_oid, -1, false, false);
+        }
+    }
+}
+
+/// `rowchain.blocks` and `rowchain.transactions`, read-only views of the chain.
+fn system_views(conn: &Connection, rows: &mut Rows, snap: &mut Snapshot) -> rusqlite::Result<()> {
+    for (view, table) in [
+        ("blocks", "__rc_blocks"),
+        ("transactions", "__rc_transactions"),
+    ] {
+        let mut columns = Vec::new();
+        {
+            let mut st = conn.prepare(&format!("PRAGMA main.table_info(\"{table}\")"))?;
+            let mut q = st.query([])?;
+            while let Some(r) = q.next()? {
+                columns.push((
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, i64>(3)? != 0,
+                ));
+            }
+        }
+        if columns.is_empty() {
+            continue;
+        }
+        let oid = derived_oid("system view", &[view.as_bytes()]);
+        snap.relations.insert(
+            oid,
+            Relation {
+                namespace: NS_ROWCHAIN,
+                name: view.to_string(),
+            },
+        );
+        rows.push(
+            "pg_catalog",
+            "pg_class",
+            &[
+                ("oid", i(oid)),
+                ("relname", t(view)),
+                ("relnamespace", i(NS_ROWCHAIN)),
+                ("relowner", i(ROLE_SYSTEM)),
+                ("reltuples", V::Real(-1.0)),
+                ("relpersistence", t("p")),
+                ("relkind", t("v")),
+                ("relnatts", i(columns.len() as i64)),
+                ("relispopulated", b(true)),
+                ("relreplident", t("n")),
+            ],
+        );
+        for (n, (name, decl, not_null)) in columns.iter().enumerate() {
+            let type_oid = match decl.to_ascii_uppercase().as_str() {
+                "INTEGER" => 20,
+                "REAL" => 701,
+                "BLOB" => 17,
+                _ => 25,
+            };
+            attribute(
+                rows,
+                oid,
+                n as i64 + 1,
+                name,
+                type_oid,
+                -1,
+                *not_null,
+                false,
+            );
+        }
+    }
+    Ok(())
+}

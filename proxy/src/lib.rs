@@ -1,0 +1,21 @@
+//! `proxy`: rowchain's wire front ends. The PostgreSQL v3 protocol (built on
+//! the `pgwire` crate's message types) in front of a [`node::service::Node`]:
+//! startup and SCRAM authentication against the node's keystore, sessions
+//! with PostgreSQL transaction semantics, the emulated `pg_catalog` and
+//! `information_schema`, and result encoding with the declared types.
+//!
+//! Modules:
+//! - `server`: listener, limits, startup, SCRAM, the message loop.
+//! - `session`: one client's statements, transaction block, extended
+//!   protocol and COPY.
+//! - `types`: PostgreSQL text/binary encodings of rowchain's types.
+//! - `copy`: COPY text/CSV parsing.
+//! - [`catalog`]: `pg_catalog` / `information_schema` emulation.
+
+pub mod catalog;
+mod copy;
+mod server;
+mod session;
+mod types;
+
+pub use server::serve;

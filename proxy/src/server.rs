@@ -1,0 +1,340 @@
+//! The PostgreSQL listener: connection limits, the startup packet and
+//! SSLRequest, SCRAM-SHA-256 authentication against the node's keystore,
+//! CancelRequest, and the message loop that hands each frontend message to
+//! the connection's [`Session`].
+//!
+//! Messages are framed and decoded with `pgwire`'s message types; the
+//! protocol's state machine (extended-query error recovery, COPY, the
+//! transaction status in ReadyForQuery) is ours. A message longer than
+//! `pg.message_bytes_max` closes that connection only.
+
+use crate::session::{PgError, Session};
+use base64::Engine;
+use bytes::{Buf, BytesMut};
+use futures::{SinkExt, StreamExt};
+use node::service::Node;
+use parking_lot::Mutex;
+use pgwire::messages::response::{ErrorResponse, ReadyForQuery};
+use pgwire::messages::startup::{Authentication, BackendKeyData, ParameterStatus, SecretKey};
+use pgwire::messages::{DecodeContext, PgWireBackendMessage, PgWireFrontendMessage, ProtocolVersion};
+use std::collections::{BTreeMap, HashMap};
+use std::io;
+use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use tokio_util::codec::{Decoder, Encoder, Framed};
+
+const SSL_REQUEST: u32 = 80_877_103;
+const GSSENC_REQUEST: u32 = 80_877_104;
+const CANCEL_REQUEST: u32 = 80_877_102;
+const STARTUP_BYTES_MAX: usize = 10_000;
+
+/// What a running query can be interrupted through.
+#[derive(Default)]
+pub struct CancelFlag {
+    pub cancelled: AtomicBool,
+}
+
+pub(crate) struct Shared {
+    pub node: Arc<Node>,
+    pub next_pid: AtomicI32,
+    /// Open sessions by backend pid: their cancel secret and flag.
+    pub sessions: Mutex<HashMap<i32, (i32, Arc<CancelFlag>)>>,
+}
+
+/// Serves the PostgreSQL protocol on `listener` until `shutdown` resolves.
+pub async fn serve(
+    node: Arc<Node>,
+    listener: TcpListener,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> io::Result<()> {
+    let cfg = node.config.pg.clone();
+    node.reader.set_hooks(Arc::new(crate::catalog::CatalogHooks::new(cfg.database.clone())));
+    let shared = Arc::new(Shared { node, next_pid: AtomicI32::new(1000), sessions: Mutex::new(HashMap::new()) });
+    let slots = Arc::new(tokio::sync::Semaphore::new(cfg.connections_max));
+    tokio::pin!(shutdown);
+    loop {
+        let (sock, _) = tokio::select! {
+            _ = &mut shutdown => return Ok(()),
+            r = listener.accept() => match r {
+                Ok(x) => x,
+                Err(e) => {
+                    eprintln!("rowchain: pg accept: {e}");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+        };
+        let _ = sock.set_nodelay(true);
+        let shared = shared.clone();
+        match slots.clone().try_acquire_owned() {
+            Ok(permit) => {
+                tokio::spawn(async move {
+                    let _permit = permit;
+                    if let Err(e) = connection(shared, sock).await {
+                        if e.kind() != io::ErrorKind::UnexpectedEof && e.kind() != io::ErrorKind::ConnectionReset {
+                            eprintln!("rowchain: pg connection closed: {e}");
+                        }
+                    }
+                });
+            }
+            Err(_) => {
+                tokio::spawn(async move {
+                    let mut sock = sock;
+                    // Answer the startup with the error PostgreSQL gives, then close.
+                    let _ = read_startup(&mut sock).await;
+                    let e = PgError::fatal("53300", "sorry, too many clients already");
+                    let mut buf = BytesMut::new();
+                    let _ = PgWireBackendMessage::ErrorResponse(e.response()).encode(&mut buf);
+                    let _ = sock.write_all(&buf).await;
+                });
+            }
+        }
+    }
+}
+
+enum Startup {
+    Session(BTreeMap<String, String>),
+    Cancel { pid: i32, secret: i32 },
+    Closed,
+}
+
+/// Reads the untyped packets that open a connection: SSLRequest and
+/// GSSENCRequest (both refused: TLS needs `pg.tls_cert`), CancelRequest, or
+/// the StartupMessage with the client's parameters.
+async fn read_startup(sock: &mut TcpStream) -> io::Result<Startup> {
+    loop {
+        let mut head = [0u8; 8];
+        if sock.read_exact(&mut head).await.is_err() {
+            return Ok(Startup::Closed);
+        }
+        let len = u32::from_be_bytes(head[..4].try_into().unwrap()) as usize;
+        let code = u32::from_be_bytes(head[4..].try_into().unwrap());
+        if !(8..=STARTUP_BYTES_MAX).contains(&len) {
+            return Err(io::Error::new(io::ErrorKind::InvalidData, format!("invalid startup packet length {len}")));
+        }
+        let mut body = vec![0u8; len - 8];
+        sock.read_exact(&mut body).await?;
+        match code {
+            SSL_REQUEST | GSSENC_REQUEST => sock.write_all(b"N").await?,
+            CANCEL_REQUEST if body.len() >= 8 => {
+                let pid = i32::from_be_bytes(body[..4].try_into().unwrap());
+                let secret = i32::from_be_bytes(body[4..8].try_into().unwrap());
+                return Ok(Startup::Cancel { pid, secret });
+            }
+            c if c >> 16 == 3 => {
+                let mut params = BTreeMap::new();
+                let mut fields = body.split(|b| *b == 0).map(|f| String::from_utf8_lossy(f).into_owned());
+                while let (Some(k), Some(v)) = (fields.next(), fields.next()) {
+                    if k.is_empty() {
+                        break;
+                    }
+                    params.insert(k, v);
+                }
+                return Ok(Startup::Session(params));
+            }
+            c => {
+                return Err(io::Error::new(
+                    io::ErrorKind::InvalidData,
+                    format!("unsupported frontend protocol {}.{}: server supports 3.0", c >> 16, c & 0xffff),
+                ))
+            }
+        }
+    }
+}
+
+/// Frames typed frontend messages with a size limit, and backend messages.
+pub(crate) struct Codec {
+    max: usize,
+    ctx: DecodeContext,
+}
+
+impl Codec {
+    fn new(max: usize) -> Self {
+        let mut ctx = DecodeContext::new(ProtocolVersion::PROTOCOL3_0);
+        ctx.awaiting_frontend_ssl = false;
+        ctx.awaiting_frontend_startup = false;
+        Codec { max, ctx }
+    }
+}
+
+impl Decoder for Codec {
+    type Item = PgWireFrontendMessage;
+    type Error = io::Error;
+
+    fn decode(&mut self, src: &mut BytesMut) -> io::Result<Option<PgWireFrontendMessage>> {
+        if src.len() >= 5 {
+            let len = (&src[1..5]).get_u32() as usize;
+            if len > self.max.saturating_add(4) {
+                return Err(io::Error::new(
+                    io::ErrorKind::InvalidData,
+                    format!("a {len}-byte message exceeds the limit of {} (pg.message_bytes_max)", self.max),
+                ));
+            }
+            if src.capacity() < len + 1 {
+                src.reserve(len + 1 - src.len());
+            }
+        }
+        PgWireFrontendMessage::decode(src, &self.ctx).map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e.to_string()))
+    }
+}
+
+impl Encoder<PgWireBackendMessage> for Codec {
+    type Error = io::Error;
+
+    fn encode(&mut self, item: PgWireBackendMessage, dst: &mut BytesMut) -> io::Result<()> {
+        item.encode(dst).map_err(|e| io::Error::other(e.to_string()))
+    }
+}
+
+pub(crate) type Conn = Framed<TcpStream, Codec>;
+
+async fn connection(shared: Arc<Shared>, mut sock: TcpStream) -> io::Result<()> {
+    let params = match tokio::time::timeout(Duration::from_secs(60), read_startup(&mut sock)).await {
+        Err(_) => return Ok(()),
+        Ok(r) => match r? {
+            Startup::Closed => return Ok(()),
+            Startup::Cancel { pid, secret } => {
+                if let Some((s, flag)) = shared.sessions.lock().get(&pid) {
+                    if *s == secret {
+                        flag.cancelled.store(true, Ordering::SeqCst);
+                    }
+                }
+                return Ok(());
+            }
+            Startup::Session(p) => p,
+        },
+    };
+    let node = shared.node.clone();
+    let mut conn = Framed::new(sock, Codec::new(node.config.pg.message_bytes_max));
+    let user = params.get("user").cloned().unwrap_or_default();
+    let Some(key) = authenticate(&node, &mut conn, &user).await? else {
+        return Ok(());
+    };
+    let pid = shared.next_pid.fetch_add(1, Ordering::Relaxed);
+    let secret: i32 = i32::from_be_bytes(node::crypto::random_bytes());
+    let cancel = Arc::new(CancelFlag::default());
+    shared.sessions.lock().insert(pid, (secret, cancel.clone()));
+    let _unregister = Unregister(shared.clone(), pid);
+    let mut session = Session::new(node.clone(), user, key, pid, params, cancel);
+    for (k, v) in session.startup_parameters() {
+        conn.feed(PgWireBackendMessage::ParameterStatus(ParameterStatus::new(k, v))).await?;
+    }
+    conn.feed(PgWireBackendMessage::BackendKeyData(BackendKeyData::new(pid, SecretKey::I32(secret)))).await?;
+    conn.send(PgWireBackendMessage::ReadyForQuery(ReadyForQuery::new(session.status()))).await?;
+    while let Some(msg) = conn.next().await {
+        let msg = match msg {
+            Ok(m) => m,
+            Err(e) => {
+                let _ = conn.send(PgWireBackendMessage::ErrorResponse(PgError::fatal("08P01", e.to_string()).response())).await;
+                return Err(e);
+            }
+        };
+        if matches!(msg, PgWireFrontendMessage::Terminate(_)) {
+            break;
+        }
+        session.handle(&mut conn, msg).await?;
+    }
+    // A client gone inside a transaction block submitted nothing: the block is dropped here.
+    Ok(())
+}
+
+struct Unregister(Arc<Shared>, i32);
+
+impl Drop for Unregister {
+    fn drop(&mut self) {
+        self.0.sessions.lock().remove(&self.1);
+    }
+}
+
+async fn fail(conn: &mut Conn, e: PgError) -> io::Result<Option<node::crypto::SecretKey>> {
+    conn.send(PgWireBackendMessage::ErrorResponse(e.response())).await?;
+    Ok(None)
+}
+
+async fn next_password_message(conn: &mut Conn) -> io::Result<Option<pgwire::messages::startup::PasswordMessageFamily>> {
+    match tokio::time::timeout(Duration::from_secs(60), conn.next()).await {
+        Ok(Some(Ok(PgWireFrontendMessage::PasswordMessageFamily(p)))) => Ok(Some(p)),
+        Ok(Some(Err(e))) => Err(e),
+        _ => Ok(None),
+    }
+}
+
+/// SCRAM-SHA-256 (RFC 5802, no channel binding) against the role's
+/// verifier in the keystore. Success recovers the ClientKey, which opens the
+/// role's account key. Unknown role: 28000; wrong password: 28P01.
+async fn authenticate(node: &Node, conn: &mut Conn, user: &str) -> io::Result<Option<node::crypto::SecretKey>> {
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let Some(verifier) = node.keystore.scram_verifier(user) else {
+        let msg = if node.keystore.contains(user) {
+            format!("role \"{user}\" has no SCRAM secret yet: sign in once through JSON-RPC with its password")
+        } else {
+            format!("role \"{user}\" does not exist")
+        };
+        return fail(conn, PgError::fatal("28000", msg)).await;
+    };
+    conn.send(PgWireBackendMessage::Authentication(Authentication::SASL(vec!["SCRAM-SHA-256".into()]))).await?;
+    let Some(first) = next_password_message(conn).await? else { return Ok(None) };
+    let bad_proto = |m: &str| PgError::fatal("08P01", format!("malformed SCRAM message: {m}"));
+    let first = match first.into_sasl_initial_response() {
+        Ok(f) if f.auth_method == "SCRAM-SHA-256" => f,
+        Ok(f) => return fail(conn, PgError::fatal("28000", format!("unsupported SASL mechanism {}", f.auth_method))).await,
+        Err(e) => return fail(conn, bad_proto(&e.to_string())).await,
+    };
+    let first = String::from_utf8_lossy(first.data.as_deref().unwrap_or_default()).into_owned();
+    // gs2 header "n,," (or "y,,": the client supports binding, we offer none), then the bare message.
+    let Some(bare) = first.strip_prefix("n,,").or_else(|| first.strip_prefix("y,,")) else {
+        return fail(conn, bad_proto("channel binding is not supported")).await;
+    };
+    let Some(client_nonce) = bare.split(',').find_map(|a| a.strip_prefix("r=")) else {
+        return fail(conn, bad_proto("no client nonce")).await;
+    };
+    let server_nonce = format!("{client_nonce}{}", b64.encode(node::crypto::random_bytes::<18>()));
+    let server_first = format!("r={server_nonce},s={},i={}", b64.encode(&verifier.salt), verifier.iterations);
+    conn.send(PgWireBackendMessage::Authentication(Authentication::SASLContinue(server_first.clone().into()))).await?;
+    let Some(fin) = next_password_message(conn).await? else { return Ok(None) };
+    let fin = match fin.into_sasl_response() {
+        Ok(f) => String::from_utf8_lossy(&f.data).into_owned(),
+        Err(e) => return fail(conn, bad_proto(&e.to_string())).await,
+    };
+    let Some((without_proof, proof)) = fin.rsplit_once(",p=") else {
+        return fail(conn, bad_proto("no proof")).await;
+    };
+    if without_proof.split(',').find_map(|a| a.strip_prefix("r=")) != Some(server_nonce.as_str()) {
+        return fail(conn, bad_proto("nonce mismatch")).await;
+    }
+    let auth_message = format!("{bare},{server_first},{without_proof}");
+    let proof = b64.decode(proof).unwrap_or_default();
+    let denied = || PgError::fatal("28P01", format!("password authentication failed for user \"{user}\""));
+    let Some(client_key) = verifier.check_proof(auth_message.as_bytes(), &proof) else {
+        return fail(conn, denied()).await;
+    };
+    let key = match node.keystore.unlock_with_client_key(user, &client_key) {
+        Ok(k) => k,
+        Err(_) => return fail(conn, denied()).await,
+    };
+    let server_final = format!("v={}", b64.encode(verifier.server_signature(auth_message.as_bytes())));
+    conn.feed(PgWireBackendMessage::Authentication(Authentication::SASLFinal(server_final.into()))).await?;
+    conn.feed(PgWireBackendMessage::Authentication(Authentication::Ok)).await?;
+    Ok(Some(key))
+}
+
+impl PgError {
+    pub(crate) fn response(&self) -> ErrorResponse {
+        let mut fields = vec![
+            (b'S', self.severity.to_string()),
+            (b'V', self.severity.to_string()),
+            (b'C', self.sqlstate.clone()),
+            (b'M', self.message.clone()),
+        ];
+        if let Some(h) = &self.hint {
+            fields.push((b'H', h.clone()));
+        }
+        if let Some(p) = self.position {
+            fields.push((b'P', p.to_string()));
+        }
+        ErrorResponse::new(fields)
+    }
+}

@@ -1,0 +1,473 @@
+//! PostgreSQL values on the wire: the declared column types of results, and
+//! text and binary encodings of the types rowchain supports, both ways.
+//!
+//! SQLite stores integers, booleans (0/1), reals (numeric and floats), text
+//! (character types, dates, timestamps, json, uuid) and blobs (bytea). The
+//! declared PostgreSQL type, from the chain's catalog, decides how a stored
+//! value is printed.
+
+use node::value::Value;
+use sqlmap::PgType;
+
+/// Type OIDs used for results that do not come straight from a column.
+pub const OID_TEXT: u32 = 25;
+pub const OID_INT8: u32 = 20;
+pub const OID_FLOAT8: u32 = 701;
+pub const OID_BYTEA: u32 = 17;
+pub const OID_BOOL: u32 = 16;
+
+/// A result column's wire type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WireType {
+    pub oid: u32,
+    pub typmod: i32,
+    /// The scale a numeric column prints with.
+    pub scale: Option<u32>,
+}
+
+impl WireType {
+    pub fn of(t: &PgType) -> Self {
+        let scale = match t {
+            PgType::Numeric { scale, precision: Some(_) } => Some(scale.unwrap_or(0)),
+            _ => None,
+        };
+        WireType { oid: t.oid(), typmod: t.typmod(), scale }
+    }
+
+    pub fn plain(oid: u32) -> Self {
+        WireType { oid, typmod: -1, scale: None }
+    }
+
+    /// The type of an expression, judged from a value it produced.
+    pub fn of_value(v: Option<&Value>) -> Self {
+        Self::plain(match v {
+            Some(Value::Integer(_)) => OID_INT8,
+            Some(Value::Real(_)) => OID_FLOAT8,
+            Some(Value::Blob(_)) => OID_BYTEA,
+            _ => OID_TEXT,
+        })
+    }
+
+    /// `pg_type.typlen`.
+    pub fn size(&self) -> i16 {
+        match self.oid {
+            16 => 1,
+            21 => 2,
+            23 | 700 | 1082 => 4,
+            20 | 701 | 1114 | 1184 => 8,
+            2950 => 16,
+            _ => -1,
+        }
+    }
+}
+
+#[derive(Debug)]
+pub struct BadValue(pub String);
+
+fn bad(ty: &str, text: &str) -> BadValue {
+    BadValue(format!("invalid input syntax for type {ty}: \"{text}\""))
+}
+
+/// Formats a float as PostgreSQL does (shortest round-trip digits).
+fn float_text(f: f64) -> String {
+    if f.is_nan() {
+        "NaN".into()
+    } else if f.is_infinite() {
+        if f > 0.0 { "Infinity".into() } else { "-Infinity".into() }
+    } else if f == f.trunc() && f.abs() < 1e15 {
+        format!("{}", f as i64)
+    } else {
+        format!("{f}")
+    }
+}
+
+/// The text format of a stored value as a column of type `t`.
+pub fn to_text(v: &Value, t: &WireType) -> Option<Vec<u8>> {
+    let s = match v {
+        Value::Null => return None,
+        Value::Integer(i) => match t.oid {
+            OID_BOOL => (if *i != 0 { "t" } else { "f" }).to_string(),
+            1700 => match t.scale {
+                Some(sc) if sc > 0 => format!("{i}.{}", "0".repeat(sc as usize)),
+                _ => i.to_string(),
+            },
+            700 | 701 => i.to_string(),
+            _ => i.to_string(),
+        },
+        Value::Real(f) => match (t.oid, t.scale) {
+            (1700, Some(sc)) => format!("{f:.prec$}", prec = sc as usize),
+            (20 | 21 | 23, _) => format!("{}", f.round() as i64),
+            (700, _) => {
+                let g = *f as f32;
+                if !g.is_finite() {
+                    float_text(*f)
+                } else if g == g.trunc() && g.abs() < 1e7 {
+                    format!("{}", g as i64)
+                } else {
+                    format!("{g}")
+                }
+            }
+            _ => float_text(*f),
+        },
+        // character(n) is blank-padded to its length, as PostgreSQL stores it.
+        Value::Text(s) if t.oid == 1042 && t.typmod > 4 => {
+            let n = (t.typmod - 4) as usize;
+            let len = s.chars().count();
+            if len < n { format!("{s}{}", " ".repeat(n - len)) } else { s.clone() }
+        }
+        Value::Text(s) => s.clone(),
+        Value::Blob(b) => {
+            if t.oid == OID_BYTEA {
+                format!("\\x{}", hex::encode(b))
+            } else {
+                String::from_utf8_lossy(b).into_owned()
+            }
+        }
+    };
+    Some(s.into_bytes())
+}
+
+const PG_EPOCH_DAYS: i64 = 10_957; // 2000-01-01 in days since 1970-01-01
+
+fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m as i64 + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d as i64 - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+fn civil_from_days(z: i64) -> (i64, u32, u32) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    (yoe + era * 400 + (m <= 2) as i64, m, d)
+}
+
+fn parse_date(s: &str) -> Option<i64> {
+    let mut it = s.trim().splitn(3, '-');
+    let y: i64 = it.next()?.parse().ok()?;
+    let m: u32 = it.next()?.parse().ok()?;
+    let d: u32 = it.next()?.get(..2)?.parse().ok()?;
+    if !(1..=12).contains(&m) || !(1..=31).contains(&d) {
+        return None;
+    }
+    Some(days_from_civil(y, m, d))
+}
+
+/// Parses `YYYY-MM-DD[ T]HH:MM[:SS[.ffffff]][+HH[:MM]|Z]` into microseconds
+/// since 1970 (UTC when an offset is given, else as written).
+pub fn parse_timestamp(s: &str) -> Option<i64> {
+    let s = s.trim();
+    let (date, rest) = match s.find([' ', 'T']) {
+        Some(i) => (&s[..i], s[i + 1..].trim()),
+        None => (s, "00:00:00"),
+    };
+    let days = parse_date(date)?;
+    let tz_at = rest.find(['+', '-', 'Z', 'z']).unwrap_or(rest.len());
+    let (time, tz) = rest.split_at(tz_at);
+    let mut parts = time.trim().split(':');
+    let h: i64 = parts.next()?.parse().ok()?;
+    let mi: i64 = parts.next().unwrap_or("0").parse().ok()?;
+    let sec = parts.next().unwrap_or("0");
+    let (whole, frac) = sec.split_once('.').unwrap_or((sec, ""));
+    let se: i64 = whole.parse().ok()?;
+    let mut micros: i64 = 0;
+    for (i, c) in frac.chars().take(6).enumerate() {
+        micros += c.to_digit(10)? as i64 * 10i64.pow(5 - i as u32);
+    }
+    let offset_secs = match tz.trim() {
+        "" | "Z" | "z" => 0,
+        t => {
+            let sign = if t.starts_with('-') { -1 } else { 1 };
+            let body = &t[1..];
+            let (oh, om) = match body.split_once(':') {
+                Some((a, b)) => (a.parse::<i64>().ok()?, b.parse::<i64>().ok()?),
+                None if body.len() == 4 => (body[..2].parse().ok()?, body[2..].parse().ok()?),
+                None => (body.parse().ok()?, 0),
+            };
+            sign * (oh * 3600 + om * 60)
+        }
+    };
+    Some(((days * 86_400 + h * 3600 + mi * 60 + se - offset_secs) * 1_000_000) + micros)
+}
+
+/// Formats microseconds since 1970 as PostgreSQL prints a timestamp; with
+/// `tz`, as a UTC timestamptz (`+00`).
+pub fn format_timestamp(micros: i64, tz: bool) -> String {
+    let secs = micros.div_euclid(1_000_000);
+    let frac = micros.rem_euclid(1_000_000);
+    let (y, m, d) = civil_from_days(secs.div_euclid(86_400));
+    let rem = secs.rem_euclid(86_400);
+    let mut s = format!("{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02}", rem / 3600, rem % 3600 / 60, rem % 60);
+    if frac != 0 {
+        let f = format!("{frac:06}");
+        s.push('.');
+        s.push_str(f.trim_end_matches('0'));
+    }
+    if tz {
+        s.push_str("+00");
+    }
+    s
+}
+
+/// Normalizes a timestamp/date literal to the canonical text rowchain stores.
+pub fn canonical_text(text: &str, oid: u32) -> Result<String, BadValue> {
+    match oid {
+        1114 | 1184 => {
+            let micros = parse_timestamp(text).ok_or_else(|| bad(if oid == 1184 { "timestamp with time zone" } else { "timestamp" }, text))?;
+            Ok(format_timestamp(micros, oid == 1184))
+        }
+        1082 => {
+            let days = parse_date(text).ok_or_else(|| bad("date", text))?;
+            let (y, m, d) = civil_from_days(days);
+            Ok(format!("{y:04}-{m:02}-{d:02}"))
+        }
+        _ => Ok(text.to_string()),
+    }
+}
+
+/// The binary format of a stored value as a column of type `t`.
+pub fn to_binary(v: &Value, t: &WireType) -> Result<Option<Vec<u8>>, BadValue> {
+    if matches!(v, Value::Null) {
+        return Ok(None);
+    }
+    let int = |v: &Value| -> Result<i64, BadValue> {
+        match v {
+            Value::Integer(i) => Ok(*i),
+            Value::Real(f) => Ok(f.round() as i64),
+            Value::Text(s) => s.trim().parse().map_err(|_| bad("bigint", s)),
+            _ => Err(BadValue("not an integer".into())),
+        }
+    };
+    let float = |v: &Value| -> Result<f64, BadValue> {
+        match v {
+            Value::Integer(i) => Ok(*i as f64),
+            Value::Real(f) => Ok(*f),
+            Value::Text(s) => s.trim().parse().map_err(|_| bad("double precision", s)),
+            _ => Err(BadValue("not a number".into())),
+        }
+    };
+    let text = || to_text(v, t).unwrap_or_default();
+    Ok(Some(match t.oid {
+        OID_BOOL => vec![(int(v)? != 0) as u8],
+        21 => (int(v)? as i16).to_be_bytes().to_vec(),
+        23 => (int(v)? as i32).to_be_bytes().to_vec(),
+        20 => int(v)?.to_be_bytes().to_vec(),
+        700 => (float(v)? as f32).to_be_bytes().to_vec(),
+        701 => float(v)?.to_be_bytes().to_vec(),
+        1700 => numeric_binary(&String::from_utf8_lossy(&text()))?,
+        OID_BYTEA => match v {
+            Value::Blob(b) => b.clone(),
+            _ => text(),
+        },
+        1082 => {
+            let s = String::from_utf8_lossy(&text()).into_owned();
+            ((parse_date(&s).ok_or_else(|| bad("date", &s))? - PG_EPOCH_DAYS) as i32).to_be_bytes().to_vec()
+        }
+        1114 | 1184 => {
+            let s = String::from_utf8_lossy(&text()).into_owned();
+            let micros = parse_timestamp(&s).ok_or_else(|| bad("timestamp", &s))?;
+            (micros - PG_EPOCH_DAYS * 86_400_000_000).to_be_bytes().to_vec()
+        }
+        2950 => {
+            let s = String::from_utf8_lossy(&text()).replace('-', "");
+            let b = hex::decode(s.trim()).map_err(|_| bad("uuid", &s))?;
+            if b.len() != 16 {
+                return Err(bad("uuid", &s));
+            }
+            b
+        }
+        3802 => {
+            let mut b = vec![1u8];
+            b.extend(text());
+            b
+        }
+        _ => text(),
+    }))
+}
+
+/// PostgreSQL's binary numeric: base-10000 digits with weight, sign and scale.
+fn numeric_binary(s: &str) -> Result<Vec<u8>, BadValue> {
+    let s = s.trim();
+    let mut out = Vec::new();
+    if s.eq_ignore_ascii_case("nan") {
+        for v in [0i16, 0, 0xC000u16 as i16, 0] {
+            out.extend(v.to_be_bytes());
+        }
+        return Ok(out);
+    }
+    let (neg, body) = match s.strip_prefix('-') {
+        Some(b) => (true, b),
+        None => (false, s.strip_prefix('+').unwrap_or(s)),
+    };
+    let (int_part, frac_part) = body.split_once('.').unwrap_or((body, ""));
+    if !int_part.chars().chain(frac_part.chars()).all(|c| c.is_ascii_digit()) || (int_part.is_empty() && frac_part.is_empty()) {
+        return Err(bad("numeric", s));
+    }
+    let scale = frac_part.len() as i16;
+    let int_part = int_part.trim_start_matches('0');
+    // Pad the integer part on the left and the fraction on the right to groups of 4.
+    let int_pad = (4 - int_part.len() % 4) % 4;
+    let frac_pad = (4 - frac_part.len() % 4) % 4;
+    let digits_str = format!("{}{}{}{}", "0".repeat(int_pad), int_part, frac_part, "0".repeat(frac_pad));
+    let mut digits: Vec<i16> = digits_str.as_bytes().chunks(4).map(|c| std::str::from_utf8(c).unwrap().parse().unwrap()).collect();
+    let mut weight = ((int_part.len() + int_pad) / 4) as i16 - 1;
+    while digits.first() == Some(&0) {
+        digits.remove(0);
+        weight -= 1;
+    }
+    while digits.last() == Some(&0) {
+        digits.pop();
+    }
+    if digits.is_empty() {
+        weight = 0;
+    }
+    let sign: u16 = if neg && !digits.is_empty() { 0x4000 } else { 0 };
+    out.extend((digits.len() as i16).to_be_bytes());
+    out.extend(weight.to_be_bytes());
+    out.extend(sign.to_be_bytes());
+    out.extend(scale.to_be_bytes());
+    for d in digits {
+        out.extend(d.to_be_bytes());
+    }
+    Ok(out)
+}
+
+fn numeric_from_binary(b: &[u8]) -> Result<String, BadValue> {
+    let rd = |i: usize| -> Result<i16, BadValue> {
+        b.get(i..i + 2).map(|x| i16::from_be_bytes([x[0], x[1]])).ok_or_else(|| BadValue("short numeric".into()))
+    };
+    let (n, weight, sign, scale) = (rd(0)? as usize, rd(2)?, rd(4)? as u16, rd(6)?.max(0) as usize);
+    if sign == 0xC000 {
+        return Ok("NaN".into());
+    }
+    let digits: Vec<i16> = (0..n).map(|i| rd(8 + 2 * i)).collect::<Result<_, _>>()?;
+    let mut int = String::new();
+    let mut frac = String::new();
+    for (i, d) in digits.iter().enumerate() {
+        let pos = weight as i64 - i as i64;
+        if pos >= 0 {
+            int.push_str(&format!("{d:04}"));
+        } else {
+            if frac.is_empty() {
+                frac.push_str(&"0000".repeat((-pos - 1) as usize));
+            }
+            frac.push_str(&format!("{d:04}"));
+        }
+    }
+    if weight as i64 >= digits.len() as i64 {
+        int.push_str(&"0000".repeat((weight as i64 - digits.len() as i64 + 1) as usize));
+    }
+    let int = int.trim_start_matches('0');
+    let int = if int.is_empty() { "0" } else { int };
+    frac.truncate(scale);
+    while frac.len() < scale {
+        frac.push('0');
+    }
+    let mut s = String::new();
+    if sign == 0x4000 {
+        s.push('-');
+    }
+    s.push_str(int);
+    if scale > 0 {
+        s.push('.');
+        s.push_str(&frac);
+    }
+    Ok(s)
+}
+
+/// A bound parameter's value, from its wire bytes, given the type the client
+/// or the server's inference chose (0 = unknown: text as written).
+pub fn param_value(bytes: Option<&[u8]>, oid: u32, binary: bool) -> Result<Value, BadValue> {
+    let Some(b) = bytes else { return Ok(Value::Null) };
+    if binary {
+        let fixed = |n: usize| -> Result<&[u8], BadValue> {
+            (b.len() == n).then_some(b).ok_or_else(|| BadValue(format!("incorrect binary data format in bind parameter (type {oid})")))
+        };
+        return Ok(match oid {
+            OID_BOOL => Value::Integer((fixed(1)?[0] != 0) as i64),
+            21 => Value::Integer(i16::from_be_bytes(fixed(2)?.try_into().unwrap()) as i64),
+            23 => Value::Integer(i32::from_be_bytes(fixed(4)?.try_into().unwrap()) as i64),
+            20 => Value::Integer(i64::from_be_bytes(fixed(8)?.try_into().unwrap())),
+            700 => Value::Real(f32::from_be_bytes(fixed(4)?.try_into().unwrap()) as f64),
+            701 => Value::Real(f64::from_be_bytes(fixed(8)?.try_into().unwrap())),
+            1700 => Value::Real(numeric_from_binary(b)?.parse().map_err(|_| BadValue("numeric out of range".into()))?),
+            OID_BYTEA => Value::Blob(b.to_vec()),
+            1082 => {
+                let days = i32::from_be_bytes(fixed(4)?.try_into().unwrap()) as i64 + PG_EPOCH_DAYS;
+                let (y, m, d) = civil_from_days(days);
+                Value::Text(format!("{y:04}-{m:02}-{d:02}"))
+            }
+            1114 | 1184 => {
+                let micros = i64::from_be_bytes(fixed(8)?.try_into().unwrap()) + PG_EPOCH_DAYS * 86_400_000_000;
+                Value::Text(format_timestamp(micros, oid == 1184))
+            }
+            2950 => {
+                let h = hex::encode(fixed(16)?);
+                Value::Text(format!("{}-{}-{}-{}-{}", &h[..8], &h[8..12], &h[12..16], &h[16..20], &h[20..]))
+            }
+            3802 => Value::Text(String::from_utf8_lossy(b.get(1..).unwrap_or_default()).into_owned()),
+            _ => Value::Text(String::from_utf8(b.to_vec()).map_err(|_| BadValue("invalid UTF-8 in a text parameter".into()))?),
+        });
+    }
+    let text = std::str::from_utf8(b).map_err(|_| BadValue("invalid byte sequence for encoding \"UTF8\"".into()))?;
+    Ok(match oid {
+        OID_BOOL => match text.trim().to_ascii_lowercase().as_str() {
+            "t" | "true" | "y" | "yes" | "on" | "1" => Value::Integer(1),
+            "f" | "false" | "n" | "no" | "off" | "0" => Value::Integer(0),
+            _ => return Err(bad("boolean", text)),
+        },
+        21 | 23 | 20 => Value::Integer(text.trim().parse().map_err(|_| bad("integer", text))?),
+        700 | 701 | 1700 => Value::Real(text.trim().parse().map_err(|_| bad("numeric", text))?),
+        OID_BYTEA => match text.strip_prefix("\\x") {
+            Some(h) => Value::Blob(hex::decode(h).map_err(|_| bad("bytea", text))?),
+            None => Value::Blob(text.as_bytes().to_vec()),
+        },
+        1082 | 1114 | 1184 => Value::Text(canonical_text(text, oid)?),
+        _ => Value::Text(text.to_string()),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numeric_binary_round_trips() {
+        for s in ["0", "1", "-1.50", "12345.6789", "0.0001", "100000000", "-0.5", "3.14159", "10000.00"] {
+            let b = numeric_binary(s).unwrap();
+            let back = numeric_from_binary(&b).unwrap();
+            assert_eq!(back.parse::<f64>().unwrap(), s.parse::<f64>().unwrap(), "{s} -> {back}");
+        }
+        assert_eq!(numeric_from_binary(&numeric_binary("-1.50").unwrap()).unwrap(), "-1.50");
+    }
+
+    #[test]
+    fn timestamps_parse_and_print_like_postgres() {
+        let t = parse_timestamp("2024-02-29 13:45:01.5+02").unwrap();
+        assert_eq!(format_timestamp(t, true), "2024-02-29 11:45:01.5+00");
+        assert_eq!(canonical_text("2024-02-29T11:45:01Z", 1184).unwrap(), "2024-02-29 11:45:01+00");
+        assert_eq!(canonical_text("1999-12-31", 1082).unwrap(), "1999-12-31");
+        assert!(canonical_text("yesterday-ish", 1184).is_err());
+        let b = to_binary(&Value::Text("2000-01-01 00:00:00+00".into()), &WireType::plain(1184)).unwrap().unwrap();
+        assert_eq!(b, 0i64.to_be_bytes());
+    }
+
+    #[test]
+    fn text_formats() {
+        let num = WireType { oid: 1700, typmod: -1, scale: Some(2) };
+        assert_eq!(to_text(&Value::Real(-1.5), &num).unwrap(), b"-1.50");
+        assert_eq!(to_text(&Value::Integer(1), &WireType::plain(OID_BOOL)).unwrap(), b"t");
+        assert_eq!(to_text(&Value::Blob(vec![0, 255]), &WireType::plain(OID_BYTEA)).unwrap(), b"\\x00ff");
+        assert_eq!(to_text(&Value::Real(2.0), &WireType::plain(OID_FLOAT8)).unwrap(), b"2");
+        assert_eq!(to_text(&Value::Real(0.1), &WireType::plain(OID_FLOAT8)).unwrap(), b"0.1");
+    }
+}

@@ -1,0 +1,232 @@
+//! The PostgreSQL wire front end, end to end: the real `rowchain dev`
+//! binary, a real client (tokio-postgres) over a real socket.
+
+mod common;
+
+use common::Dev;
+use futures::SinkExt;
+use tokio_postgres::{Client, NoTls, SimpleQueryMessage};
+
+async fn connect(dev: &Dev, user: &str, password: &str) -> Result<Client, tokio_postgres::Error> {
+    let (client, conn) = tokio_postgres::connect(&dev.pg_dsn(user, password), NoTls).await?;
+    tokio::spawn(async move {
+        let _ = conn.await;
+    });
+    Ok(client)
+}
+
+fn state(e: &tokio_postgres::Error) -> String {
+    e.code().map(|c| c.code().to_string()).unwrap_or_else(|| format!("no SQLSTATE: {e}"))
+}
+
+/// The row counts of a simple query's CommandComplete tags (tokio-postgres
+/// exposes the count; the tag words are checked by the psycopg2 and psql suites).
+async fn counts(c: &Client, sql: &str) -> Vec<u64> {
+    c.simple_query(sql)
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {e}"))
+        .into_iter()
+        .filter_map(|m| match m {
+            SimpleQueryMessage::CommandComplete(n) => Some(n),
+            _ => None,
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn scram_login_types_and_errors() {
+    let dev = Dev::start("pg-basics");
+    // Authentication: SCRAM-SHA-256 against the keystore.
+    let bad = connect(&dev, "admin", "wrong").await.err().expect("a wrong password is refused");
+    assert_eq!(state(&bad), "28P01");
+    let unknown = connect(&dev, "nobody", "x").await.err().expect("an unknown role is refused");
+    assert_eq!(state(&unknown), "28000");
+    let c = connect(&dev, "admin", "admin").await.unwrap();
+
+    let version: String = c.query_one("SELECT version()", &[]).await.unwrap().get(0);
+    assert!(version.starts_with("PostgreSQL 16"), "{version}");
+    let show = c.simple_query("SHOW server_version").await.unwrap();
+    assert!(matches!(&show[1], SimpleQueryMessage::Row(r) if r.get(0) == Some("16.4")));
+
+    c.batch_execute(
+        "CREATE TABLE acct (id integer PRIMARY KEY, name text NOT NULL, big bigint, ok boolean, \
+         score double precision, amount numeric(10,2), raw bytea, small smallint)",
+    )
+    .await
+    .unwrap();
+    // Extended protocol with inferred parameter types and binary values.
+    let n = c
+        .execute(
+            "INSERT INTO acct (id, name, big, ok, score, amount, raw, small) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            &[&1i32, &"alice", &-9_000_000_000i64, &true, &2.5f64, &"12.30", &vec![0u8, 255, 7], &-3i16],
+        )
+        .await;
+    // numeric is inferred, and a Rust &str is not a numeric: bind it as text instead.
+    assert!(n.is_err(), "a &str for a numeric parameter must be refused by the client");
+    let n = c
+        .execute(
+            "INSERT INTO acct (id, name, big, ok, score, raw, small) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            &[&1i32, &"alice", &-9_000_000_000i64, &true, &2.5f64, &vec![0u8, 255, 7], &-3i16],
+        )
+        .await
+        .unwrap();
+    assert_eq!(n, 1);
+    assert_eq!(counts(&c, "INSERT INTO acct (id, name, amount) VALUES (2, 'bob', 7.5), (3, 'carol', -1.5)").await, [2]);
+    let row = c.query_one("SELECT id, name, big, ok, score, raw, small FROM acct WHERE id = $1", &[&1i32]).await.unwrap();
+    assert_eq!(row.get::<_, i32>(0), 1);
+    assert_eq!(row.get::<_, &str>(1), "alice");
+    assert_eq!(row.get::<_, i64>(2), -9_000_000_000);
+    assert!(row.get::<_, bool>(3));
+    assert_eq!(row.get::<_, f64>(4), 2.5);
+    assert_eq!(row.get::<_, Vec<u8>>(5), vec![0u8, 255, 7]);
+    assert_eq!(row.get::<_, i16>(6), -3);
+    let count: i64 = c.query_one("SELECT count(*) FROM acct", &[]).await.unwrap().get(0);
+    assert_eq!(count, 3);
+    // Text results keep the declared numeric scale and boolean spelling.
+    let rows = c.simple_query("SELECT amount, ok FROM acct ORDER BY id").await.unwrap();
+    let texts: Vec<(Option<String>, Option<String>)> = rows
+        .iter()
+        .filter_map(|m| match m {
+            SimpleQueryMessage::Row(r) => Some((r.get(0).map(str::to_owned), r.get(1).map(str::to_owned))),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(texts, vec![(None, Some("t".into())), (Some("7.50".into()), None), (Some("-1.50".into()), None)]);
+    // RETURNING and command tags.
+    let r = c.query_one("UPDATE acct SET big = 5 WHERE id = $1 RETURNING id, big", &[&2i32]).await.unwrap();
+    assert_eq!((r.get::<_, i32>(0), r.get::<_, i64>(1)), (2, 5));
+    assert_eq!(counts(&c, "UPDATE acct SET small = 1 WHERE id > 1").await, [2]);
+    assert_eq!(counts(&c, "DELETE FROM acct WHERE id = 3").await, [1]);
+    // Errors carry PostgreSQL's SQLSTATEs; the session goes on.
+    let dup = c.execute("INSERT INTO acct (id, name) VALUES (1, 'again')", &[]).await.unwrap_err();
+    assert_eq!(state(&dup), "23505");
+    let syntax = c.simple_query("SELEC 1").await.unwrap_err();
+    assert_eq!(state(&syntax), "42601");
+    assert!(syntax.as_db_error().unwrap().position().is_some(), "a syntax error says where");
+    assert_eq!(state(&c.simple_query("SELECT * FROM nope").await.unwrap_err()), "42P01");
+    let long = format!("SELECT '{}'", "x".repeat(2 << 20));
+    assert_eq!(state(&c.simple_query(&long).await.unwrap_err()), "54000");
+    let one: i32 = c.query_one("SELECT 1::int4", &[]).await.unwrap().get(0);
+    assert_eq!(one, 1);
+    // Every write is on chain.
+    let statuses = c
+        .query("SELECT status FROM rowchain.transactions WHERE statement LIKE 'INSERT INTO acct%' ORDER BY height", &[])
+        .await
+        .unwrap();
+    let statuses: Vec<String> = statuses.iter().map(|r| r.get(0)).collect();
+    assert_eq!(statuses, ["committed", "committed", "failed"]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn transaction_blocks_savepoints_and_conflicts() {
+    let dev = Dev::start("pg-tx");
+    let a = connect(&dev, "admin", "admin").await.unwrap();
+    let b = connect(&dev, "admin", "admin").await.unwrap();
+    a.batch_execute("CREATE TABLE kv (k integer PRIMARY KEY, v integer NOT NULL)").await.unwrap();
+    a.batch_execute("INSERT INTO kv VALUES (1, 10), (2, 20)").await.unwrap();
+
+    // Read your own writes inside the block; others see nothing until COMMIT.
+    assert_eq!(counts(&a, "BEGIN").await, [0]);
+    assert_eq!(counts(&a, "INSERT INTO kv VALUES (3, 30)").await, [1]);
+    let seen: i64 = a.query_one("SELECT count(*) FROM kv", &[]).await.unwrap().get(0);
+    assert_eq!(seen, 3);
+    let other: i64 = b.query_one("SELECT count(*) FROM kv", &[]).await.unwrap().get(0);
+    assert_eq!(other, 2);
+    assert_eq!(counts(&a, "COMMIT").await, [0]);
+    let other: i64 = b.query_one("SELECT count(*) FROM kv", &[]).await.unwrap().get(0);
+    assert_eq!(other, 3);
+
+    // ROLLBACK submits nothing.
+    let height = dev.height();
+    a.batch_execute("BEGIN; UPDATE kv SET v = 0; ROLLBACK").await.unwrap();
+    let v: i32 = b.query_one("SELECT v FROM kv WHERE k = 1", &[]).await.unwrap().get(0);
+    assert_eq!(v, 10);
+    assert_eq!(dev.height(), height, "a rolled-back block reaches no block");
+
+    // An error aborts the block until ROLLBACK TO or ROLLBACK.
+    a.batch_execute("BEGIN").await.unwrap();
+    a.batch_execute("SAVEPOINT s1").await.unwrap();
+    assert_eq!(state(&a.batch_execute("INSERT INTO kv VALUES (1, 1)").await.unwrap_err()), "23505");
+    assert_eq!(state(&a.batch_execute("SELECT 1").await.unwrap_err()), "25P02");
+    a.batch_execute("ROLLBACK TO s1").await.unwrap();
+    a.execute("UPDATE kv SET v = v + $1 WHERE k = $2", &[&5i32, &1i32]).await.unwrap();
+    a.batch_execute("COMMIT").await.unwrap();
+    let v: i32 = b.query_one("SELECT v FROM kv WHERE k = 1", &[]).await.unwrap().get(0);
+    assert_eq!(v, 15);
+
+    // A concurrent commit that changes what the block read, after its last
+    // statement: COMMIT fails with 40001 and the block changes nothing.
+    a.batch_execute("BEGIN").await.unwrap();
+    let v: i32 = a.query_one("SELECT v FROM kv WHERE k = 2", &[]).await.unwrap().get(0);
+    a.execute("UPDATE kv SET v = $1 WHERE k = 2", &[&(v + 100)]).await.unwrap();
+    b.batch_execute("UPDATE kv SET v = v + 1 WHERE k = 2").await.unwrap();
+    let err = a.batch_execute("COMMIT").await.unwrap_err();
+    assert_eq!(state(&err), "40001");
+    let v: i32 = b.query_one("SELECT v FROM kv WHERE k = 2", &[]).await.unwrap().get(0);
+    assert_eq!(v, 21, "the failed block changed nothing");
+
+    // A conflict seen by the next statement fails that statement, as a
+    // SERIALIZABLE PostgreSQL may; the block is then aborted and COMMIT rolls back.
+    a.batch_execute("BEGIN").await.unwrap();
+    let v: i32 = a.query_one("SELECT v FROM kv WHERE k = 2", &[]).await.unwrap().get(0);
+    b.batch_execute("UPDATE kv SET v = v + 1 WHERE k = 2").await.unwrap();
+    let err = a.execute("UPDATE kv SET v = $1 WHERE k = 2", &[&(v + 100)]).await.unwrap_err();
+    assert_eq!(state(&err), "40001");
+    assert_eq!(state(&a.batch_execute("SELECT 1").await.unwrap_err()), "25P02");
+    a.batch_execute("COMMIT").await.unwrap();
+    let v: i32 = b.query_one("SELECT v FROM kv WHERE k = 2", &[]).await.unwrap().get(0);
+    assert_eq!(v, 22);
+
+    // A client that disconnects inside a block submits nothing.
+    let height = dev.height();
+    {
+        let c = connect(&dev, "admin", "admin").await.unwrap();
+        c.batch_execute("BEGIN; INSERT INTO kv VALUES (9, 9)").await.unwrap();
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    assert_eq!(dev.height(), height);
+    let n: i64 = b.query_one("SELECT count(*) FROM kv WHERE k = 9", &[]).await.unwrap().get(0);
+    assert_eq!(n, 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn copy_roles_and_ownership() {
+    let dev = Dev::start("pg-copy-roles");
+    let admin = connect(&dev, "admin", "admin").await.unwrap();
+    admin.batch_execute("CREATE TABLE items (id integer PRIMARY KEY, label text, price numeric(8,2))").await.unwrap();
+    let sink = admin.copy_in("COPY items (id, label, price) FROM STDIN").await.unwrap();
+    futures::pin_mut!(sink);
+    sink.send(bytes::Bytes::from_static(b"1\tone\t1.5\n2\t\\N\t2\n3\ttab\\there\t\\N\n")).await.unwrap();
+    let n = sink.finish().await.unwrap();
+    assert_eq!(n, 3);
+    let label: Option<String> = admin.query_one("SELECT label FROM items WHERE id = 3", &[]).await.unwrap().get(0);
+    assert_eq!(label.as_deref(), Some("tab\there"));
+    // A bad row fails the whole COPY: it is one atomic tx.
+    let sink = admin.copy_in("COPY items FROM STDIN WITH (FORMAT csv)").await.unwrap();
+    futures::pin_mut!(sink);
+    sink.send(bytes::Bytes::from_static(b"4,four,4\n5,five,notanumber\n")).await.unwrap();
+    assert!(sink.finish().await.is_err());
+    let n: i64 = admin.query_one("SELECT count(*) FROM items", &[]).await.unwrap().get(0);
+    assert_eq!(n, 3);
+
+    // Roles are chain accounts with their own keys.
+    assert_eq!(counts(&admin, "CREATE ROLE alice LOGIN PASSWORD 'wonder'").await, [0]);
+    assert_eq!(state(&admin.batch_execute("CREATE ROLE alice LOGIN PASSWORD 'x'").await.unwrap_err()), "42710");
+    let alice = connect(&dev, "alice", "wonder").await.unwrap();
+    assert_eq!(state(&connect(&dev, "alice", "nope").await.err().unwrap()), "28P01");
+    let me: String = alice.query_one("SELECT current_user", &[]).await.unwrap().get(0);
+    assert_eq!(me, "alice");
+    alice.batch_execute("CREATE TABLE notes (id integer PRIMARY KEY, body text)").await.unwrap();
+    assert_eq!(counts(&alice, "ALTER ROLE alice PASSWORD 'land'").await, [0]);
+    drop(alice);
+    assert_eq!(state(&connect(&dev, "alice", "wonder").await.err().unwrap()), "28P01");
+    let alice = connect(&dev, "alice", "land").await.unwrap();
+    alice.batch_execute("INSERT INTO notes VALUES (1, 'hi')").await.unwrap();
+    // Alice owns notes, so she cannot be dropped; she cannot drop roles either.
+    assert_eq!(state(&alice.batch_execute("DROP ROLE admin").await.unwrap_err()), "42501");
+    assert_eq!(state(&admin.batch_execute("DROP ROLE alice").await.unwrap_err()), "2BP01");
+    assert_eq!(counts(&admin, "CREATE ROLE temp LOGIN PASSWORD 't'").await, [0]);
+    assert_eq!(counts(&admin, "DROP ROLE temp").await, [0]);
+    assert_eq!(state(&connect(&dev, "temp", "t").await.err().unwrap()), "28000");
+    assert_eq!(counts(&admin, "DROP ROLE IF EXISTS temp").await, [0]);
+}
