@@ -15,6 +15,50 @@ pub const OID_INT8: u32 = 20;
 pub const OID_FLOAT8: u32 = 701;
 pub const OID_BYTEA: u32 = 17;
 pub const OID_BOOL: u32 = 16;
+pub const OID_JSONB: u32 = 3802;
+
+/// jsonb's text form: keys ordered as PostgreSQL stores them (shorter first,
+/// then bytewise), the last of duplicate keys kept, `", "` and `": "` between
+/// items. Text that is not JSON is returned as it is.
+pub fn jsonb_text(s: &str) -> String {
+    fn write(v: &serde_json::Value, out: &mut String) {
+        match v {
+            serde_json::Value::Object(map) => {
+                let mut keys: Vec<&String> = map.keys().collect();
+                keys.sort_by(|a, b| a.len().cmp(&b.len()).then_with(|| a.as_bytes().cmp(b.as_bytes())));
+                out.push('{');
+                for (i, k) in keys.iter().enumerate() {
+                    if i > 0 {
+                        out.push_str(", ");
+                    }
+                    out.push_str(&serde_json::Value::String((*k).clone()).to_string());
+                    out.push_str(": ");
+                    write(&map[*k], out);
+                }
+                out.push('}');
+            }
+            serde_json::Value::Array(items) => {
+                out.push('[');
+                for (i, item) in items.iter().enumerate() {
+                    if i > 0 {
+                        out.push_str(", ");
+                    }
+                    write(item, out);
+                }
+                out.push(']');
+            }
+            other => out.push_str(&other.to_string()),
+        }
+    }
+    match serde_json::from_str::<serde_json::Value>(s) {
+        Ok(v) => {
+            let mut out = String::with_capacity(s.len());
+            write(&v, &mut out);
+            out
+        }
+        Err(_) => s.to_string(),
+    }
+}
 
 /// A result column's wire type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -115,6 +159,7 @@ pub fn to_text(v: &Value, t: &WireType) -> Option<Vec<u8>> {
             let len = s.chars().count();
             if len < n { format!("{s}{}", " ".repeat(n - len)) } else { s.clone() }
         }
+        Value::Text(s) if t.oid == OID_JSONB => jsonb_text(s),
         Value::Text(s) => s.clone(),
         Value::Blob(b) => {
             if t.oid == OID_BYTEA {
@@ -285,7 +330,7 @@ pub fn to_binary(v: &Value, t: &WireType) -> Result<Option<Vec<u8>>, BadValue> {
             }
             b
         }
-        3802 => {
+        OID_JSONB => {
             let mut b = vec![1u8];
             b.extend(text());
             b
@@ -459,6 +504,13 @@ mod tests {
         assert!(canonical_text("yesterday-ish", 1184).is_err());
         let b = to_binary(&Value::Text("2000-01-01 00:00:00+00".into()), &WireType::plain(1184)).unwrap().unwrap();
         assert_eq!(b, 0i64.to_be_bytes());
+    }
+
+    #[test]
+    fn jsonb_prints_like_postgres() {
+        assert_eq!(jsonb_text(r#"{"z":1,"a":[true,false],"bb":{"y":null,"x":"s"}}"#), r#"{"a": [true, false], "z": 1, "bb": {"x": "s", "y": null}}"#);
+        assert_eq!(jsonb_text(r#"{"k":1,"k":2}"#), r#"{"k": 2}"#);
+        assert_eq!(jsonb_text("not json"), "not json");
     }
 
     #[test]

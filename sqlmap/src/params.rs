@@ -207,6 +207,14 @@ pub fn result_hints(sql: &str) -> Vec<Option<PgType>> {
                 | BinaryOperator::And
                 | BinaryOperator::Or => Some(PgType::Bool),
                 BinaryOperator::StringConcat => Some(PgType::Text),
+                BinaryOperator::Plus | BinaryOperator::Minus | BinaryOperator::Multiply | BinaryOperator::Divide => {
+                    let Expr::BinaryOp { left, right, .. } = e else { return None };
+                    match (expr_type(left)?, expr_type(right)?) {
+                        (a, b) if a == b => Some(a),
+                        (PgType::Int8, PgType::Int4 | PgType::Int2) | (PgType::Int4 | PgType::Int2, PgType::Int8) => Some(PgType::Int8),
+                        _ => None,
+                    }
+                }
                 _ => None,
             },
             Expr::IsNull(_) | Expr::IsNotNull(_) | Expr::IsTrue(_) | Expr::IsFalse(_) | Expr::Exists { .. } => Some(PgType::Bool),

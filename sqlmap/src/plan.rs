@@ -69,6 +69,8 @@ pub fn plan(sql: &str) -> Result<Vec<Plan>, PlanError> {
     if is_vacuum(sql) {
         return Ok(vec![Plan::Session(SessionStmt::Maintenance)]);
     }
+    let copy_freeze = copy_freeze_on(sql);
+    let sql = copy_freeze.as_deref().unwrap_or(sql);
     let source = SourceMap::new(sql);
     let statements =
         Parser::parse_sql(&PostgreSqlDialect {}, sql).map_err(|e| source.parse_error(&e))?;
@@ -85,6 +87,8 @@ pub fn plan_with_text(sql: &str) -> Result<Vec<(Plan, String)>, PlanError> {
     if is_vacuum(sql) {
         return Ok(vec![(Plan::Session(SessionStmt::Maintenance), sql.trim().to_string())]);
     }
+    let copy_freeze = copy_freeze_on(sql);
+    let sql = copy_freeze.as_deref().unwrap_or(sql);
     let source = SourceMap::new(sql);
     let statements =
         Parser::parse_sql(&PostgreSqlDialect {}, sql).map_err(|e| source.parse_error(&e))?;
@@ -96,6 +100,17 @@ pub fn plan_with_text(sql: &str) -> Result<Vec<(Plan, String)>, PlanError> {
             plan_statement(statement, &source).map(|p| (p, text))
         })
         .collect()
+}
+
+/// `COPY ... WITH (FREEZE on)` (pgbench -i sends it) spelled so sqlparser's
+/// boolean option parser takes it; FREEZE has no effect on rowchain.
+fn copy_freeze_on(sql: &str) -> Option<String> {
+    let lower = sql.to_ascii_lowercase();
+    if !lower.trim_start().starts_with("copy") {
+        return None;
+    }
+    let at = lower.find("freeze on")?;
+    Some(format!("{}freeze true{}", &sql[..at], &sql[at + "freeze on".len()..]))
 }
 
 /// `VACUUM [options] [tables]`, which sqlparser's PostgreSQL dialect does not

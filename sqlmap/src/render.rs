@@ -529,6 +529,17 @@ fn cast(kind: &CastKind, inner: &Expr, data_type: &DataType) -> Result<Expr, Pla
     let Some(target) = types::cast_target(data_type)? else {
         return Ok(bool_literal(inner).unwrap_or_else(|| Expr::Nested(Box::new(inner.clone()))));
     };
+    // PostgreSQL's hex bytea input, '\x0102', is the bytes, not the text.
+    if target == types::PgType::Bytea {
+        if let Expr::Value(ValueWithSpan { value: Value::SingleQuotedString(text), .. }) = inner {
+            if let Some(hex) = text.strip_prefix("\\x") {
+                if hex.len() % 2 == 0 && hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+                    return Ok(Expr::Value(Value::HexStringLiteral(hex.to_string()).into()));
+                }
+                return Err(PlanError::new("22P02", "invalid hexadecimal data in a bytea literal"));
+            }
+        }
+    }
     Ok(Expr::Cast {
         kind: CastKind::Cast,
         expr: Box::new(inner.clone()),

@@ -158,6 +158,7 @@ const CASES: &[&str] = &[
     "ALTER TABLE t ADD PRIMARY KEY (a, b)",
     "TRUNCATE TABLE a, b",
     "VACUUM ANALYZE t",
+    "copy pgbench_accounts from stdin with (freeze on)",
     // -- catalog queries (sqlmap/src/catalog.rs)
     "SELECT relname FROM pg_catalog.pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public'",
     "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'",

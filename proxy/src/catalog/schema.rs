@@ -320,7 +320,12 @@ impl TableDef {
                 format!("\"{name}\" {decl}{default}")
             })
             .collect();
-        format!("CREATE TABLE \"{}\".\"{}\" ({})", self.schema, self.name, columns.join(", "))
+        format!(
+            "CREATE TABLE \"{}\".\"{}\" ({})",
+            self.schema,
+            self.name,
+            columns.join(", ")
+        )
     }
 
     /// A row of defaults: PostgreSQL's zeros for catalog numbers and `char`,
