@@ -473,7 +473,16 @@ impl Session {
             Plan::Session(s) => self.session_statement(s),
             Plan::Transaction(c) => self.transaction(c, text).await,
             Plan::Read(r) => {
-                if self.block.is_some() {
+                // Reads of the catalog or of no table at all (`SELECT version()`)
+                // see nothing the block could have changed: the read path
+                // answers them, with the session functions and the catalog.
+                let user_tables = self.tables();
+                let catalog_only = r.tables.iter().all(|t| {
+                    t.starts_with("pg_catalog.")
+                        || t.starts_with("information_schema.")
+                        || (t.starts_with("pg_") && !user_tables.contains_key(t))
+                });
+                if self.block.is_some() && !catalog_only {
                     let origins = self.node.reader.describe(&r).ok();
                     self.step(text, params, None, origins).await
                 } else {
@@ -718,7 +727,10 @@ impl Session {
 
     fn column_type(&mut self, table: &str, column: &str) -> Option<WireType> {
         let tables = self.tables();
-        let meta = tables.get(table)?;
+        let Some(meta) = tables.get(table) else {
+            // A column of the emulated catalog.
+            return crate::catalog::column_type_oid(table, column).map(WireType::plain);
+        };
         let col = meta.columns.iter().find(|c| c.name == column)?;
         sqlmap::PgType::parse_name(&col.pg_type).map(|t| WireType::of(&t))
     }
@@ -728,6 +740,9 @@ impl Session {
     /// literal); else the type of the values.
     fn read_fields_for(&mut self, names: &[String], rows: &[Vec<Value>], origins: Option<&[ColumnOrigin]>, text: &str) -> Vec<Field> {
         let mut hints: Option<Vec<Option<sqlmap::PgType>>> = None;
+        // Catalog queries: clients decode booleans and arrays by the type they are told.
+        let mut catalog_types: Option<Vec<Option<u32>>> = None;
+        let is_catalog = text.contains("pg_") || text.contains("information_schema");
         names
             .iter()
             .enumerate()
@@ -737,6 +752,13 @@ impl Session {
                     .and_then(|o| Some((o.table.clone()?, o.column.clone()?)))
                     .and_then(|(t, c)| self.column_type(&t, &c));
                 let ty = declared
+                    .or_else(|| {
+                        if !is_catalog {
+                            return None;
+                        }
+                        let t = catalog_types.get_or_insert_with(|| sqlmap::result_types(text));
+                        t.get(i).copied().flatten().map(WireType::plain)
+                    })
                     .or_else(|| {
                         let h = hints.get_or_insert_with(|| sqlmap::result_hints(text));
                         h.get(i).copied().flatten().map(|t| WireType::of(&t))
