@@ -20,7 +20,8 @@ export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/rowchain/target}"
 if [ "$profile" = release ]; then
   cargo build --release -q --workspace
 else
-  cargo build -q --workspace
+  # The test build's feature set, so the cached RocksDB is reused.
+  cargo test --workspace --no-run -q 2>/dev/null
 fi
 bin="$CARGO_TARGET_DIR/$profile/rowchain"
 
