@@ -4,7 +4,7 @@
 //! `compat/clients/setup.sh` installs what they need (PyPI, npm, Debian).
 //!
 //! Only the programs that pass against rowchain are listed here; the others
-//! (psycopg2, SQLAlchemy, pgjdbc, node-postgres) still stop at gaps
+//! (psycopg2, SQLAlchemy, pgjdbc) still stop at gaps
 //! listed in compat/clients/README.md and join this file as they are closed.
 
 mod common;
@@ -55,6 +55,11 @@ fn run_client(program: &str) {
         String::from_utf8_lossy(&out.stdout)
     );
     let _ = std::fs::remove_dir_all(&logs);
+}
+
+#[test]
+fn node_postgres() {
+    run_client("node");
 }
 
 #[test]

@@ -459,7 +459,7 @@ pub fn param_value(bytes: Option<&[u8]>, oid: u32, binary: bool) -> Result<Value
                 let h = hex::encode(fixed(16)?);
                 Value::Text(format!("{}-{}-{}-{}-{}", &h[..8], &h[8..12], &h[12..16], &h[16..20], &h[20..]))
             }
-            3802 => Value::Text(String::from_utf8_lossy(b.get(1..).unwrap_or_default()).into_owned()),
+            OID_JSONB => Value::Text(jsonb_text(&String::from_utf8_lossy(b.get(1..).unwrap_or_default()))),
             _ => Value::Text(String::from_utf8(b.to_vec()).map_err(|_| BadValue("invalid UTF-8 in a text parameter".into()))?),
         });
     }
@@ -477,6 +477,8 @@ pub fn param_value(bytes: Option<&[u8]>, oid: u32, binary: bool) -> Result<Value
             None => Value::Blob(text.as_bytes().to_vec()),
         },
         1082 | 1114 | 1184 => Value::Text(canonical_text(text, oid)?),
+        // Stored as PostgreSQL prints jsonb, so casts and comparisons see that form.
+        OID_JSONB => Value::Text(jsonb_text(text)),
         _ => Value::Text(text.to_string()),
     })
 }
