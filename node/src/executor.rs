@@ -1117,9 +1117,7 @@ impl Executor {
         if self.in_block {
             self.conn.execute_batch("ROLLBACK")?;
             self.in_block = false;
-            self.catalog.clear();
-            self.accounts.clear();
-            self.load_catalog()?;
+            self.reload_catalog()?;
         }
         Ok(())
     }

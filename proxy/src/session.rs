@@ -460,9 +460,8 @@ impl Session {
 
     /// Runs one planned statement.
     async fn run(&mut self, plan: Plan, text: String, params: Vec<Value>) -> Result<Reply, PgError> {
-        if self.cancel.cancelled.swap(false, Ordering::SeqCst) {
-            // A cancel that arrived between statements is dropped, as in PostgreSQL.
-        }
+        // A cancel that arrived between statements is dropped, as in PostgreSQL.
+        self.cancel.cancelled.store(false, Ordering::SeqCst);
         if let Some(b) = &self.block {
             let ends_block = matches!(plan, Plan::Transaction(TxControl::Commit | TxControl::Rollback | TxControl::RollbackTo(_)));
             if b.failed && !ends_block {
@@ -493,16 +492,8 @@ impl Session {
                 if self.block.is_some() {
                     return self.step(text, params, Some(p), None).await;
                 }
-                let fields = self.write_fields(&p);
                 let r = self.autocommit(vec![Statement { sql: text, params }]).await?;
-                let r = r.into_iter().next().unwrap_or_default();
-                Ok(match (&r.returning, fields) {
-                    (Some(rs), fields) => {
-                        let fields = fields.unwrap_or_else(|| value_fields(&rs.columns, &rs.rows));
-                        Reply::Rows { fields, rows: rs.rows.clone(), tag: write_tag(&p, &r) }
-                    }
-                    (None, _) => Reply::Tag(write_tag(&p, &r)),
-                })
+                Ok(self.write_reply(&p, r.into_iter().next().unwrap_or_default()))
             }
             Plan::Copy(c) => Ok(Reply::CopyIn(c)),
             Plan::Role(r) => {
@@ -676,15 +667,7 @@ impl Session {
                     if let Some(b) = &mut self.block {
                         b.writes = true;
                     }
-                    let fields = self.write_fields(p);
-                    return Ok(match &r.returning {
-                        Some(rs) => Reply::Rows {
-                            fields: fields.unwrap_or_else(|| value_fields(&rs.columns, &rs.rows)),
-                            rows: rs.rows.clone(),
-                            tag: write_tag(p, &r),
-                        },
-                        None => Reply::Tag(write_tag(p, &r)),
-                    });
+                    return Ok(self.write_reply(p, r));
                 }
                 let rs = r.returning.unwrap_or_default();
                 let n = rs.rows.len();
@@ -767,6 +750,18 @@ impl Session {
                 Field { name: name.clone(), ty }
             })
             .collect()
+    }
+
+    /// A write's reply: its tag, and its RETURNING rows when it has them.
+    fn write_reply(&mut self, p: &Plan, r: StatementResult) -> Reply {
+        let tag = write_tag(p, &r);
+        match r.returning {
+            Some(rs) => {
+                let fields = self.write_fields(p).unwrap_or_else(|| value_fields(&rs.columns, &rs.rows));
+                Reply::Rows { fields, rows: rs.rows, tag }
+            }
+            None => Reply::Tag(tag),
+        }
     }
 
     /// RETURNING columns typed by the target table's columns of the same name.

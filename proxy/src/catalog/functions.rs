@@ -740,21 +740,30 @@ fn regtype_name(ctx: &Context<'_>) -> rusqlite::Result<V> {
     ))
 }
 
-fn regnamespace(ctx: &Context<'_>) -> rusqlite::Result<V> {
+/// `::regnamespace` / `::regrole`: an OID passes through; a name is looked
+/// up among `(oid, name)` pairs.
+fn reg_lookup<'a>(
+    ctx: &Context<'_>,
+    entries: impl Iterator<Item = (&'a u32, &'a String)>,
+    what: &str,
+) -> rusqlite::Result<V> {
     match ctx.get_raw(0) {
         ValueRef::Null => Ok(V::Null),
         ValueRef::Integer(n) => Ok(V::Integer(n)),
         _ => {
             let text = text_arg(ctx, 0).unwrap_or_default();
             let name = snapshot::split_qualified(&text).pop().unwrap_or_default();
-            snapshot()
-                .namespaces
-                .iter()
+            let mut entries = entries;
+            entries
                 .find(|(_, n)| **n == name)
                 .map(|(o, _)| V::Integer((*o).into()))
-                .ok_or_else(|| user_error(format!("schema \"{text}\" does not exist")))
+                .ok_or_else(|| user_error(format!("{what} \"{text}\" does not exist")))
         }
     }
+}
+
+fn regnamespace(ctx: &Context<'_>) -> rusqlite::Result<V> {
+    reg_lookup(ctx, snapshot().namespaces.iter(), "schema")
 }
 
 fn regnamespace_name(ctx: &Context<'_>) -> rusqlite::Result<V> {
@@ -770,20 +779,7 @@ fn regnamespace_name(ctx: &Context<'_>) -> rusqlite::Result<V> {
 }
 
 fn regrole(ctx: &Context<'_>) -> rusqlite::Result<V> {
-    match ctx.get_raw(0) {
-        ValueRef::Null => Ok(V::Null),
-        ValueRef::Integer(n) => Ok(V::Integer(n)),
-        _ => {
-            let text = text_arg(ctx, 0).unwrap_or_default();
-            let name = snapshot::split_qualified(&text).pop().unwrap_or_default();
-            snapshot()
-                .roles
-                .iter()
-                .find(|(_, n)| **n == name)
-                .map(|(o, _)| V::Integer((*o).into()))
-                .ok_or_else(|| user_error(format!("role \"{text}\" does not exist")))
-        }
-    }
+    reg_lookup(ctx, snapshot().roles.iter(), "role")
 }
 
 fn regrole_name(ctx: &Context<'_>) -> rusqlite::Result<V> {
