@@ -91,17 +91,22 @@ fn dev(data: PathBuf, http_addr: Option<String>, pg_addr: Option<String>) -> Res
         let pg_addr = config.pg.addr.clone();
         let pg_listener = tokio::net::TcpListener::bind(&pg_addr).await.with_context(|| format!("listening on {pg_addr}"))?;
         let database = config.pg.database.clone();
+        // Certificate paths are relative to the data directory.
+        for path in [&mut config.pg.tls_cert, &mut config.pg.tls_key].into_iter().flatten() {
+            *path = data.join(&*path).to_string_lossy().into_owned();
+        }
+        let tls = proxy::tls_acceptor(&config.pg)?;
         let node = node::service::Node::start(&data, config)?;
         let s = node.status();
         println!("rowchain: chain {} at height {}, data in {}", node.genesis.chain_id, s.height, data.display());
         println!("rowchain: JSON-RPC on http://{}", listener.local_addr()?);
-        println!("rowchain: PostgreSQL on {}", pg_listener.local_addr()?);
+        println!("rowchain: PostgreSQL on {}{}", pg_listener.local_addr()?, if tls.is_some() { " (TLS offered)" } else { "" });
         println!("rowchain: try  psql postgres://admin:admin@{}/{database}", pg_listener.local_addr()?);
         let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
         let pg = {
             let node = node.clone();
             let mut rx = stop_rx.clone();
-            tokio::spawn(async move { proxy::serve(node, pg_listener, async move { let _ = rx.changed().await; }).await })
+            tokio::spawn(async move { proxy::serve(node, pg_listener, tls, async move { let _ = rx.changed().await; }).await })
         };
         let watched = node.clone();
         let stop = async move {

@@ -108,6 +108,36 @@ async fn scram_login_types_and_errors() {
     assert_eq!(state(&c.simple_query(&long).await.unwrap_err()), "54000");
     let one: i32 = c.query_one("SELECT 1::int4", &[]).await.unwrap().get(0);
     assert_eq!(one, 1);
+    // PostgreSQL's input rules: checked casts, boolean and numeric text, jsonb's normal form.
+    assert_eq!(state(&c.simple_query("SELECT 'x'::integer").await.unwrap_err()), "22P02");
+    assert_eq!(state(&c.simple_query("SELECT 70000::smallint").await.unwrap_err()), "22003");
+    assert_eq!(state(&c.simple_query("SELECT 'maybe'::boolean").await.unwrap_err()), "22P02");
+    let r = c.query_one("SELECT ok::text, amount::text, ' 42 '::int8 FROM acct a WHERE a.id = 1 OR a.id = 2 ORDER BY id LIMIT 1", &[]).await.unwrap();
+    assert_eq!((r.get::<_, Option<&str>>(0), r.get::<_, Option<&str>>(1), r.get::<_, i64>(2)), (Some("true"), None, 42));
+    let r = c.query_one("SELECT amount::text FROM acct WHERE id = 2", &[]).await.unwrap();
+    assert_eq!(r.get::<_, &str>(0), "7.50");
+    c.batch_execute("CREATE TABLE docs (id int PRIMARY KEY, d jsonb, flag boolean)").await.unwrap();
+    c.batch_execute(r#"INSERT INTO docs VALUES (1, '{"b": 1, "a": {"z": [], "y": 2}}', 'yes')"#).await.unwrap();
+    let bad_json = c.batch_execute("INSERT INTO docs VALUES (2, '{oops', 'no')").await.unwrap_err();
+    assert_eq!(state(&bad_json), "22P02");
+    let r = c.query_one("SELECT d::text, flag FROM docs WHERE id = 1", &[]).await.unwrap();
+    assert_eq!((r.get::<_, &str>(0), r.get::<_, bool>(1)), (r#"{"a": {"y": 2, "z": []}, "b": 1}"#, true));
+    c.batch_execute(r#"UPDATE docs SET d = '{"k":1,"k":2}', flag = 'off' WHERE id = 1"#).await.unwrap();
+    let r = c.query_one("SELECT d::text, flag::text FROM docs", &[]).await.unwrap();
+    assert_eq!((r.get::<_, &str>(0), r.get::<_, &str>(1)), (r#"{"k": 2}"#, "false"));
+    // CancelRequest stops a running query with 57014; the session goes on.
+    let token = c.cancel_token();
+    let slow = c.simple_query("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1000000000) SELECT count(*) FROM n");
+    let canceller = async {
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        token.cancel_query(NoTls).await.unwrap();
+    };
+    let started = std::time::Instant::now();
+    let (slow, ()) = tokio::join!(slow, canceller);
+    assert_eq!(state(&slow.unwrap_err()), "57014");
+    assert!(started.elapsed() < std::time::Duration::from_secs(20), "cancelled after {:?}", started.elapsed());
+    let one: i32 = c.query_one("SELECT 1::int4", &[]).await.unwrap().get(0);
+    assert_eq!(one, 1);
     // Every write is on chain.
     let statuses = c
         .query("SELECT status FROM rowchain.transactions WHERE statement LIKE 'INSERT INTO acct%' ORDER BY height", &[])

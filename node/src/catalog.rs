@@ -13,6 +13,9 @@ pub struct ColumnMeta {
     /// The declared PostgreSQL type, as `format_type` prints it.
     pub pg_type: String,
     pub not_null: bool,
+    /// Declared `serial`/`bigserial`/`smallserial`: keys come from the table
+    /// when not given (the catalog shows a `nextval` default).
+    pub serial: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -44,7 +47,8 @@ impl TableMeta {
         let mut w = Writer::with_capacity(128);
         w.u8(1).fixed(&self.id).str(&self.name).str(&self.owner).u32(self.columns.len() as u32);
         for c in &self.columns {
-            w.str(&c.name).str(&c.pg_type).u8(c.not_null as u8);
+            // Flags: bit 0 not null, bit 1 serial.
+            w.str(&c.name).str(&c.pg_type).u8(c.not_null as u8 | (c.serial as u8) << 1);
         }
         w.u32(self.primary_key.len() as u32);
         for p in &self.primary_key {
@@ -70,7 +74,10 @@ impl TableMeta {
         let owner = r.string()?;
         let n = r.count("column", 32_768, 9)?;
         let columns = (0..n)
-            .map(|_| Ok(ColumnMeta { name: r.string()?, pg_type: r.string()?, not_null: r.u8()? != 0 }))
+            .map(|_| {
+                let (name, pg_type, flags) = (r.string()?, r.string()?, r.u8()?);
+                Ok(ColumnMeta { name, pg_type, not_null: flags & 1 != 0, serial: flags & 2 != 0 })
+            })
             .collect::<Result<_, DecodeError>>()?;
         let n = r.count("key column", 32_768, 4)?;
         let primary_key = (0..n).map(|_| r.u32().map(|p| p as usize)).collect::<Result<_, _>>()?;
@@ -168,6 +175,21 @@ pub fn account_value(name: &str, public_key: &[u8; 32]) -> Hash {
 
 /// User tables by name.
 pub type Catalog = BTreeMap<String, TableMeta>;
+
+/// A catalog as the [`sqlmap::Schema`] statements are planned against.
+pub struct SchemaView<'a>(pub &'a Catalog);
+
+impl sqlmap::Schema for SchemaView<'_> {
+    fn column_type(&self, table: &str, column: &str) -> Option<sqlmap::PgType> {
+        let meta = self.0.get(table)?;
+        let col = meta.columns.iter().find(|c| c.name == column)?;
+        sqlmap::PgType::parse_name(&col.pg_type)
+    }
+
+    fn column_names(&self, table: &str) -> Option<Vec<String>> {
+        Some(self.0.get(table)?.columns.iter().map(|c| c.name.clone()).collect())
+    }
+}
 
 /// Every user table's metadata as the SQL view holds it, by name.
 pub fn load_tables(conn: &rusqlite::Connection) -> rusqlite::Result<Vec<TableMeta>> {

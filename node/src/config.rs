@@ -27,7 +27,8 @@ pub struct PgConfig {
     /// Rows one `COPY ... FROM STDIN` may load as one atomic tx; larger loads
     /// are refused unless the session sets `rowchain.copy_batch_rows`.
     pub copy_rows_max: usize,
-    /// TLS certificate and key (PEM); without them SSLRequest is refused.
+    /// TLS certificate chain and private key, PEM files (paths relative to
+    /// the data directory); without them SSLRequest is answered `N`.
     pub tls_cert: Option<String>,
     pub tls_key: Option<String>,
 }

@@ -65,6 +65,13 @@ pub fn sql_error(e: &rusqlite::Error) -> SqlError {
         rusqlite::Error::SqliteFailure(fe, _) => fe.extended_code,
         _ => 0,
     };
+    // A PostgreSQL input function (crate::pgfns) failed with its own SQLSTATE.
+    if let Some(at) = msg.find(crate::pgfns::SQLSTATE_PREFIX) {
+        let rest = &msg[at + crate::pgfns::SQLSTATE_PREFIX.len()..];
+        if let Some(state) = crate::pgfns::SQLSTATES.iter().find(|s| rest.starts_with(*s) && rest[5..].starts_with(':')) {
+            return SqlError { sqlstate: *state, message: rest[6..].to_string() };
+        }
+    }
     let state = match code {
         f::SQLITE_CONSTRAINT_UNIQUE | f::SQLITE_CONSTRAINT_PRIMARYKEY => "23505",
         f::SQLITE_CONSTRAINT_NOTNULL => "23502",
@@ -355,6 +362,7 @@ impl Executor {
         }))?;
         let clock = Arc::new(AtomicU64::new(1));
         register_now(&conn, clock.clone())?;
+        crate::pgfns::register(&conn)?;
         let user_mode = Arc::new(AtomicBool::new(false));
         let um = user_mode.clone();
         conn.authorizer(Some(move |ctx: AuthContext<'_>| {
@@ -392,6 +400,7 @@ impl Executor {
     }
 
     fn load_catalog(&mut self) -> Result<(), ExecError> {
+        self.plans.clear();
         let mut stmt = self.conn.prepare("SELECT name, meta FROM __rc_tables")?;
         let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, Vec<u8>>(1)?)))?;
         for row in rows {
@@ -781,7 +790,8 @@ impl Executor {
         if let Some(p) = self.plans.get(sql) {
             return Ok(p.clone());
         }
-        let plans = Arc::new(sqlmap::plan(sql)?);
+        // Plans depend on column types: the cache is emptied whenever the catalog changes.
+        let plans = Arc::new(sqlmap::plan_in(sql, &crate::catalog::SchemaView(&self.catalog))?);
         if self.plans.len() >= 10_000 {
             self.plans.clear();
         }
@@ -898,6 +908,7 @@ impl Executor {
         let label = meta.label();
         changes.insert(crypto::hash(&label), Some((crypto::hash(&meta.encode()), label)));
         self.catalog.insert(meta.name.clone(), meta);
+        self.plans.clear();
         Ok(())
     }
 
@@ -936,6 +947,7 @@ impl Executor {
                     self.captured.lock().retain(|c| c.table != *name);
                     self.conn.execute("DELETE FROM __rc_tables WHERE name = ?1", [name]).map_err(|e| sql_error(&e))?;
                     self.catalog.remove(name);
+                    self.plans.clear();
                     changes.insert(crypto::hash(&meta.label()), None);
                 }
             }
@@ -951,7 +963,7 @@ impl Executor {
             DdlPlan::AddColumn { table, column, sqlite } => {
                 let mut meta = self.table(table)?.clone();
                 self.user_exec(sqlite)?;
-                meta.columns.push(ColumnMeta { name: column.name.clone(), pg_type: column.ty.name(), not_null: column.not_null });
+                meta.columns.push(ColumnMeta { name: column.name.clone(), pg_type: column.ty.name(), not_null: column.not_null, serial: column.serial });
                 self.all_rows(&meta, false, changes)?;
                 self.put_meta(meta, None, changes)?;
             }
@@ -1043,7 +1055,7 @@ impl Executor {
         let columns: Vec<ColumnMeta> = ct
             .columns
             .iter()
-            .map(|c| ColumnMeta { name: c.name.clone(), pg_type: c.ty.name(), not_null: c.not_null })
+            .map(|c| ColumnMeta { name: c.name.clone(), pg_type: c.ty.name(), not_null: c.not_null, serial: c.serial })
             .collect();
         let mut primary_key = Vec::with_capacity(ct.primary_key.len());
         for k in &ct.primary_key {

@@ -13,6 +13,7 @@ pub mod genesis;
 pub mod keystore;
 pub mod ledger;
 pub mod mempool;
+pub mod pgfns;
 pub mod reader;
 pub mod rpc;
 pub mod scram;

@@ -86,6 +86,7 @@ impl Reader {
         c.execute_batch("PRAGMA case_sensitive_like=ON; PRAGMA cache_size=-16384;")?;
         c.set_db_config(rusqlite::config::DbConfig::SQLITE_DBCONFIG_DQS_DML, false)?;
         register_now(&c, Arc::new(AtomicU64::new(0)))?;
+        crate::pgfns::register(&c)?;
         c.set_prepared_statement_cache_capacity(256);
         if let Some(h) = self.hooks.read().clone() {
             h.on_connect(&c)?;
@@ -150,6 +151,17 @@ impl Reader {
 
     /// [`Reader::query`] plus where each result column comes from.
     pub fn query_described(&self, plan: &sqlmap::ReadPlan, params: &[Value]) -> Result<(Vec<ColumnOrigin>, RowSet), SqlError> {
+        self.query_cancellable(plan, params, None)
+    }
+
+    /// [`Reader::query_described`] that stops with 57014 ("canceling
+    /// statement due to user request") soon after `cancel` is set.
+    pub fn query_cancellable(
+        &self,
+        plan: &sqlmap::ReadPlan,
+        params: &[Value],
+        cancel: Option<Arc<AtomicBool>>,
+    ) -> Result<(Vec<ColumnOrigin>, RowSet), SqlError> {
         if params.len() != plan.param_count {
             return Err(SqlError::new(
                 "08P01",
@@ -157,11 +169,15 @@ impl Reader {
             ));
         }
         let conn = self.idle.lock().pop();
-        let conn = match conn {
+        let mut conn = match conn {
             Some(c) => c,
             None => self.connect().map_err(|e| sql_error(&e))?,
         };
         let hooks = self.hooks.read().clone();
+        if let Some(flag) = cancel {
+            // Checked every few thousand SQLite VM steps.
+            conn.conn.progress_handler(4096, Some(move || flag.load(Ordering::Relaxed))).map_err(|e| sql_error(&e))?;
+        }
         let result = match hooks {
             Some(h) => {
                 conn.system.store(true, Ordering::Relaxed);
@@ -171,8 +187,14 @@ impl Reader {
             }
             None => self.run(&conn.conn, plan, params),
         };
-        self.put_back(conn);
-        result
+        // A connection whose handler cannot be removed is not reused.
+        if conn.conn.progress_handler(0, None::<fn() -> bool>).is_ok() {
+            self.put_back(conn);
+        }
+        result.map_err(|e| match e.sqlstate {
+            "57014" => SqlError::new("57014", "canceling statement due to user request"),
+            _ => e,
+        })
     }
 
     fn run(&self, conn: &Connection, plan: &sqlmap::ReadPlan, params: &[Value]) -> Result<(Vec<ColumnOrigin>, RowSet), SqlError> {

@@ -10,12 +10,15 @@
 //!   protocol and COPY.
 //! - `types`: PostgreSQL text/binary encodings of rowchain's types.
 //! - `copy`: COPY text/CSV parsing.
+//! - `tls`: TLS after SSLRequest when `pg.tls_cert`/`pg.tls_key` are set.
 //! - [`catalog`]: `pg_catalog` / `information_schema` emulation.
 
 pub mod catalog;
 mod copy;
 mod server;
 mod session;
+mod tls;
 mod types;
 
 pub use server::serve;
+pub use tls::acceptor as tls_acceptor;

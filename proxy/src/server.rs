@@ -3,12 +3,15 @@
 //! CancelRequest, and the message loop that hands each frontend message to
 //! the connection's [`Session`].
 //!
+//! TLS: see [`crate::tls`].
+//!
 //! Messages are framed and decoded with `pgwire`'s message types; the
 //! protocol's state machine (extended-query error recovery, COPY, the
 //! transaction status in ReadyForQuery) is ours. A message longer than
 //! `pg.message_bytes_max` closes that connection only.
 
 use crate::session::{PgError, Session};
+use crate::tls::PgStream;
 use base64::Engine;
 use bytes::{Buf, BytesMut};
 use futures::{SinkExt, StreamExt};
@@ -22,7 +25,7 @@ use std::io;
 use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio_util::codec::{Decoder, Encoder, Framed};
 
@@ -31,28 +34,28 @@ const GSSENC_REQUEST: u32 = 80_877_104;
 const CANCEL_REQUEST: u32 = 80_877_102;
 const STARTUP_BYTES_MAX: usize = 10_000;
 
-/// What a running query can be interrupted through.
-#[derive(Default)]
-pub struct CancelFlag {
-    pub cancelled: AtomicBool,
-}
+/// Set by a CancelRequest: the session's running query stops with 57014.
+pub type CancelFlag = AtomicBool;
 
 pub(crate) struct Shared {
     pub node: Arc<Node>,
+    pub tls: Option<tokio_rustls::TlsAcceptor>,
     pub next_pid: AtomicI32,
     /// Open sessions by backend pid: their cancel secret and flag.
     pub sessions: Mutex<HashMap<i32, (i32, Arc<CancelFlag>)>>,
 }
 
-/// Serves the PostgreSQL protocol on `listener` until `shutdown` resolves.
+/// Serves the PostgreSQL protocol on `listener` until `shutdown` resolves,
+/// with TLS through `tls` (see [`crate::tls::acceptor`]).
 pub async fn serve(
     node: Arc<Node>,
     listener: TcpListener,
+    tls: Option<tokio_rustls::TlsAcceptor>,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> io::Result<()> {
     let cfg = node.config.pg.clone();
     node.reader.set_hooks(Arc::new(crate::catalog::CatalogHooks::new(cfg.database.clone())));
-    let shared = Arc::new(Shared { node, next_pid: AtomicI32::new(1000), sessions: Mutex::new(HashMap::new()) });
+    let shared = Arc::new(Shared { node, tls, next_pid: AtomicI32::new(1000), sessions: Mutex::new(HashMap::new()) });
     let slots = Arc::new(tokio::sync::Semaphore::new(cfg.connections_max));
     tokio::pin!(shutdown);
     loop {
@@ -84,7 +87,7 @@ pub async fn serve(
                 tokio::spawn(async move {
                     let mut sock = sock;
                     // Answer the startup with the error PostgreSQL gives, then close.
-                    let _ = read_startup(&mut sock).await;
+                    let _ = read_startup(&mut sock, false).await;
                     let e = PgError::fatal("53300", "sorry, too many clients already");
                     let mut buf = BytesMut::new();
                     let _ = PgWireBackendMessage::ErrorResponse(e.response()).encode(&mut buf);
@@ -97,14 +100,16 @@ pub async fn serve(
 
 enum Startup {
     Session(BTreeMap<String, String>),
+    /// SSLRequest answered `S`: the TLS handshake comes next.
+    Tls,
     Cancel { pid: i32, secret: i32 },
     Closed,
 }
 
-/// Reads the untyped packets that open a connection: SSLRequest and
-/// GSSENCRequest (both refused: TLS needs `pg.tls_cert`), CancelRequest, or
-/// the StartupMessage with the client's parameters.
-async fn read_startup(sock: &mut TcpStream) -> io::Result<Startup> {
+/// Reads the untyped packets that open a connection: SSLRequest (accepted
+/// when `tls` is offered, else refused with `N`), GSSENCRequest (refused),
+/// CancelRequest, or the StartupMessage with the client's parameters.
+async fn read_startup<S: AsyncRead + AsyncWrite + Unpin>(sock: &mut S, tls: bool) -> io::Result<Startup> {
     loop {
         let mut head = [0u8; 8];
         if sock.read_exact(&mut head).await.is_err() {
@@ -118,6 +123,10 @@ async fn read_startup(sock: &mut TcpStream) -> io::Result<Startup> {
         let mut body = vec![0u8; len - 8];
         sock.read_exact(&mut body).await?;
         match code {
+            SSL_REQUEST if tls => {
+                sock.write_all(b"S").await?;
+                return Ok(Startup::Tls);
+            }
             SSL_REQUEST | GSSENC_REQUEST => sock.write_all(b"N").await?,
             CANCEL_REQUEST if body.len() >= 8 => {
                 let pid = i32::from_be_bytes(body[..4].try_into().unwrap());
@@ -189,33 +198,49 @@ impl Encoder<PgWireBackendMessage> for Codec {
     }
 }
 
-pub(crate) type Conn = Framed<TcpStream, Codec>;
+pub(crate) type Conn = Framed<PgStream, Codec>;
 
-async fn connection(shared: Arc<Shared>, mut sock: TcpStream) -> io::Result<()> {
-    let params = match tokio::time::timeout(Duration::from_secs(60), read_startup(&mut sock)).await {
+/// The startup exchange: the packets before authentication, with the TLS
+/// handshake in between when the client asks for it and it is offered.
+async fn open(shared: &Shared, sock: TcpStream) -> io::Result<(PgStream, Startup)> {
+    let mut stream = PgStream::Plain(sock);
+    let startup = read_startup(&mut stream, shared.tls.is_some()).await?;
+    match (startup, &shared.tls, stream) {
+        (Startup::Tls, Some(acceptor), PgStream::Plain(tcp)) => {
+            let mut stream = PgStream::Tls(Box::new(acceptor.accept(tcp).await?));
+            let startup = read_startup(&mut stream, false).await?;
+            Ok((stream, startup))
+        }
+        (startup, _, stream) => Ok((stream, startup)),
+    }
+}
+
+async fn connection(shared: Arc<Shared>, sock: TcpStream) -> io::Result<()> {
+    let (stream, startup) = match tokio::time::timeout(Duration::from_secs(60), open(&shared, sock)).await {
         Err(_) => return Ok(()),
-        Ok(r) => match r? {
-            Startup::Closed => return Ok(()),
-            Startup::Cancel { pid, secret } => {
-                if let Some((s, flag)) = shared.sessions.lock().get(&pid) {
-                    if *s == secret {
-                        flag.cancelled.store(true, Ordering::SeqCst);
-                    }
+        Ok(r) => r?,
+    };
+    let params = match startup {
+        Startup::Closed | Startup::Tls => return Ok(()),
+        Startup::Cancel { pid, secret } => {
+            if let Some((s, flag)) = shared.sessions.lock().get(&pid) {
+                if *s == secret {
+                    flag.store(true, Ordering::SeqCst);
                 }
-                return Ok(());
             }
-            Startup::Session(p) => p,
-        },
+            return Ok(());
+        }
+        Startup::Session(p) => p,
     };
     let node = shared.node.clone();
-    let mut conn = Framed::new(sock, Codec::new(node.config.pg.message_bytes_max));
+    let mut conn = Framed::new(stream, Codec::new(node.config.pg.message_bytes_max));
     let user = params.get("user").cloned().unwrap_or_default();
     let Some(key) = authenticate(&node, &mut conn, &user).await? else {
         return Ok(());
     };
     let pid = shared.next_pid.fetch_add(1, Ordering::Relaxed);
     let secret: i32 = i32::from_be_bytes(node::crypto::random_bytes());
-    let cancel = Arc::new(CancelFlag::default());
+    let cancel = Arc::new(CancelFlag::new(false));
     shared.sessions.lock().insert(pid, (secret, cancel.clone()));
     let _unregister = Unregister(shared.clone(), pid);
     let mut session = Session::new(node.clone(), user, key, pid, params, cancel);

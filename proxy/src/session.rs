@@ -430,12 +430,15 @@ impl Session {
         conn.feed(PgWireBackendMessage::ErrorResponse(e.response())).await
     }
 
-    fn plan_text(&self, sql: &str) -> Result<Vec<(Plan, String)>, PgError> {
+    /// Plans `sql` against the tables as of the latest block (the executor
+    /// plans writes again against its own catalog).
+    fn plan_text(&mut self, sql: &str) -> Result<Vec<(Plan, String)>, PgError> {
         let max = self.node.config.limits.statement_bytes_max;
         if sql.len() > max {
             return Err(PgError::new("54000", format!("the statement is {} bytes; the limit is {max} (limits.statement_bytes_max)", sql.len())));
         }
-        Ok(sqlmap::plan_with_text(sql)?)
+        let tables = self.tables();
+        Ok(sqlmap::plan_with_text_in(sql, &node::catalog::SchemaView(&tables))?)
     }
 
     async fn send_reply(&mut self, conn: &mut Conn, reply: Reply, formats: &[i16]) -> io::Result<()> {
@@ -461,7 +464,7 @@ impl Session {
     /// Runs one planned statement.
     async fn run(&mut self, plan: Plan, text: String, params: Vec<Value>) -> Result<Reply, PgError> {
         // A cancel that arrived between statements is dropped, as in PostgreSQL.
-        self.cancel.cancelled.store(false, Ordering::SeqCst);
+        self.cancel.store(false, Ordering::SeqCst);
         if let Some(b) = &self.block {
             let ends_block = matches!(plan, Plan::Transaction(TxControl::Commit | TxControl::Rollback | TxControl::RollbackTo(_)));
             if b.failed && !ends_block {
@@ -681,12 +684,13 @@ impl Session {
     async fn read(&mut self, r: sqlmap::ReadPlan, params: Vec<Value>, text: &str) -> Result<Reply, PgError> {
         let node = self.node.clone();
         let info = self.info();
+        let cancel = self.cancel.clone();
         let (origins, rows) = tokio::task::spawn_blocking(move || {
-            crate::catalog::with_session(info, || node.reader.query_described(&r, &params))
+            crate::catalog::with_session(info, || node.reader.query_cancellable(&r, &params, Some(cancel)))
         })
         .await
         .map_err(|e| PgError::new("XX000", e.to_string()))??;
-        if self.cancel.cancelled.swap(false, Ordering::SeqCst) {
+        if self.cancel.swap(false, Ordering::SeqCst) {
             return Err(PgError::new("57014", "canceling statement due to user request"));
         }
         let fields = self.read_fields_for(&rows.columns, &rows.rows, Some(&origins), text);
@@ -726,6 +730,7 @@ impl Session {
         // Catalog queries: clients decode booleans and arrays by the type they are told.
         let mut catalog_types: Option<Vec<Option<u32>>> = None;
         let is_catalog = text.contains("pg_") || text.contains("information_schema");
+        let tables = self.tables();
         names
             .iter()
             .enumerate()
@@ -743,7 +748,7 @@ impl Session {
                         t.get(i).copied().flatten().map(WireType::plain)
                     })
                     .or_else(|| {
-                        let h = hints.get_or_insert_with(|| sqlmap::result_hints(text));
+                        let h = hints.get_or_insert_with(|| sqlmap::result_hints_in(text, &node::catalog::SchemaView(&tables)));
                         h.get(i).copied().flatten().map(|t| WireType::of(&t))
                     })
                     .unwrap_or_else(|| WireType::of_value(rows.iter().map(|r| &r[i]).find(|v| !matches!(v, Value::Null))));

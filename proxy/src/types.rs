@@ -17,48 +17,7 @@ pub const OID_BYTEA: u32 = 17;
 pub const OID_BOOL: u32 = 16;
 pub const OID_JSONB: u32 = 3802;
 
-/// jsonb's text form: keys ordered as PostgreSQL stores them (shorter first,
-/// then bytewise), the last of duplicate keys kept, `", "` and `": "` between
-/// items. Text that is not JSON is returned as it is.
-pub fn jsonb_text(s: &str) -> String {
-    fn write(v: &serde_json::Value, out: &mut String) {
-        match v {
-            serde_json::Value::Object(map) => {
-                let mut keys: Vec<&String> = map.keys().collect();
-                keys.sort_by(|a, b| a.len().cmp(&b.len()).then_with(|| a.as_bytes().cmp(b.as_bytes())));
-                out.push('{');
-                for (i, k) in keys.iter().enumerate() {
-                    if i > 0 {
-                        out.push_str(", ");
-                    }
-                    out.push_str(&serde_json::Value::String((*k).clone()).to_string());
-                    out.push_str(": ");
-                    write(&map[*k], out);
-                }
-                out.push('}');
-            }
-            serde_json::Value::Array(items) => {
-                out.push('[');
-                for (i, item) in items.iter().enumerate() {
-                    if i > 0 {
-                        out.push_str(", ");
-                    }
-                    write(item, out);
-                }
-                out.push(']');
-            }
-            other => out.push_str(&other.to_string()),
-        }
-    }
-    match serde_json::from_str::<serde_json::Value>(s) {
-        Ok(v) => {
-            let mut out = String::with_capacity(s.len());
-            write(&v, &mut out);
-            out
-        }
-        Err(_) => s.to_string(),
-    }
-}
+pub use node::pgfns::jsonb_text;
 
 /// A result column's wire type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -160,6 +119,7 @@ pub fn to_text(v: &Value, t: &WireType) -> Option<Vec<u8>> {
             if len < n { format!("{s}{}", " ".repeat(n - len)) } else { s.clone() }
         }
         Value::Text(s) if t.oid == OID_JSONB => jsonb_text(s),
+        Value::Text(s) if t.oid == OID_BOOL_ARRAY => bool_array_text(s),
         Value::Text(s) => s.clone(),
         Value::Blob(b) => {
             if t.oid == OID_BYTEA {
@@ -170,6 +130,28 @@ pub fn to_text(v: &Value, t: &WireType) -> Option<Vec<u8>> {
         }
     };
     Some(s.into_bytes())
+}
+
+/// `bool[]`, as catalog queries build it (`array_agg(attnum = 0)`).
+const OID_BOOL_ARRAY: u32 = 1000;
+
+/// A boolean array's text with SQLite's 0/1 elements printed as `f`/`t`.
+fn bool_array_text(s: &str) -> String {
+    let Some(inner) = s.strip_prefix('{').and_then(|r| r.strip_suffix('}')) else {
+        return s.to_string();
+    };
+    if inner.is_empty() {
+        return s.to_string();
+    }
+    let elements: Vec<&str> = inner
+        .split(',')
+        .map(|e| match e.trim() {
+            "0" => "f",
+            "1" => "t",
+            other => other,
+        })
+        .collect();
+    format!("{{{}}}", elements.join(","))
 }
 
 const PG_EPOCH_DAYS: i64 = 10_957; // 2000-01-01 in days since 1970-01-01
@@ -335,6 +317,10 @@ pub fn to_binary(v: &Value, t: &WireType) -> Result<Option<Vec<u8>>, BadValue> {
             b.extend(text());
             b
         }
+        // oid, xid, cid: unsigned 32-bit.
+        26 | 28 | 29 => (int(v)? as u32).to_be_bytes().to_vec(),
+        // "char": one byte.
+        18 => text().first().map(|b| vec![*b]).unwrap_or_default(),
         _ => text(),
     }))
 }
@@ -465,10 +451,9 @@ pub fn param_value(bytes: Option<&[u8]>, oid: u32, binary: bool) -> Result<Value
     }
     let text = std::str::from_utf8(b).map_err(|_| BadValue("invalid byte sequence for encoding \"UTF8\"".into()))?;
     Ok(match oid {
-        OID_BOOL => match text.trim().to_ascii_lowercase().as_str() {
-            "t" | "true" | "y" | "yes" | "on" | "1" => Value::Integer(1),
-            "f" | "false" | "n" | "no" | "off" | "0" => Value::Integer(0),
-            _ => return Err(bad("boolean", text)),
+        OID_BOOL => match sqlmap::parse_bool(text) {
+            Some(b) => Value::Integer(i64::from(b)),
+            None => return Err(bad("boolean", text)),
         },
         21 | 23 | 20 => Value::Integer(text.trim().parse().map_err(|_| bad("integer", text))?),
         700 | 701 | 1700 => Value::Real(text.trim().parse().map_err(|_| bad("numeric", text))?),
@@ -509,8 +494,14 @@ mod tests {
     }
 
     #[test]
+    fn bool_arrays_print_like_postgres() {
+        assert_eq!(bool_array_text("{0,1,NULL}"), "{f,t,NULL}");
+        assert_eq!(bool_array_text("{}"), "{}");
+        assert_eq!(bool_array_text("{t}"), "{t}");
+    }
+
+    #[test]
     fn jsonb_prints_like_postgres() {
-        assert_eq!(jsonb_text(r#"{"z":1,"a":[true,false],"bb":{"y":null,"x":"s"}}"#), r#"{"a": [true, false], "z": 1, "bb": {"x": "s", "y": null}}"#);
         assert_eq!(jsonb_text(r#"{"k":1,"k":2}"#), r#"{"k": 2}"#);
         assert_eq!(jsonb_text("not json"), "not json");
     }

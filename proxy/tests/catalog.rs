@@ -20,8 +20,8 @@ use proxy::catalog::{with_session, CatalogHooks, SessionInfo};
 
 const SCHEMA: &[&str] = &[
     // psql's \d examples (the same schema was described by PostgreSQL 15).
-    "CREATE TABLE parent (id integer PRIMARY KEY, name varchar(20) NOT NULL, price numeric(10,2) DEFAULT 0, note text)",
-    "CREATE TABLE child (id bigint PRIMARY KEY, parent_id integer REFERENCES parent(id), code char(3) UNIQUE, flag boolean NOT NULL DEFAULT false)",
+    "CREATE TABLE parent (id serial PRIMARY KEY, name varchar(20) NOT NULL, price numeric(10,2) DEFAULT 0, note text)",
+    "CREATE TABLE child (id bigserial PRIMARY KEY, parent_id integer REFERENCES parent(id), code char(3) UNIQUE, flag boolean NOT NULL DEFAULT false)",
     "CREATE INDEX child_parent_idx ON child (parent_id)",
     "CREATE TABLE multi (a int, b text, c timestamptz, PRIMARY KEY (a, b))",
     // The compat programs' tables (compat/clients), as their clients create them.

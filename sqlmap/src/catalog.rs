@@ -103,6 +103,10 @@ pub(crate) fn cast(inner: &Expr, data_type: &DataType) -> Option<Expr> {
         if let Some(named) = reg_name(inner) {
             return Some(named);
         }
+        if matches!(data_type, DataType::Text) {
+            // A plain cast to text: the renderer's, which knows column types.
+            return None;
+        }
         return Some(Expr::Cast {
             kind: sqlparser::ast::CastKind::Cast,
             expr: Box::new(inner.clone()),

@@ -10,10 +10,10 @@ use sqlparser::ast::{
     ObjectType, OrderBySort, RenameTableNameKind, Statement, TableConstraint,
 };
 
-use crate::determinism::Mode;
 use crate::error::{PlanError, SourceMap, INVALID_TABLE_DEFINITION};
 use crate::names::{self, quote};
 use crate::render::Renderer;
+use crate::schema::NoSchema;
 use crate::types::{self, PgType};
 
 /// A schema change.
@@ -367,7 +367,7 @@ fn default_sql(expr: &Expr, site: ColumnSite, source: &SourceMap) -> Result<Stri
 /// Renders a DEFAULT/CHECK/index expression: write-side determinism, no
 /// parameters, no subqueries.
 fn ddl_expr(expr: &Expr, source: &SourceMap) -> Result<String, PlanError> {
-    let mut renderer = Renderer::new(Mode::Write, source);
+    let mut renderer = Renderer::for_ddl(source, &NoSchema);
     let rendered = renderer.expr(expr)?;
     if renderer.param_count > 0 {
         return Err(PlanError::new("42P02", "there is no parameter $1")

@@ -17,6 +17,7 @@
 //! - `determinism`: clock and random functions in writes and reads.
 //! - `names`: identifier folding, schemas, system views, reserved names.
 //! - `types`: PostgreSQL column types, OIDs, typmods, SQLite storage types.
+//! - `schema`: the [`Schema`] a statement is planned against (column types).
 //! - `error`: [`PlanError`] and source positions.
 
 mod admin;
@@ -29,6 +30,7 @@ mod names;
 mod params;
 mod plan;
 mod render;
+mod schema;
 mod types;
 
 pub use admin::{CopyPlan, RoleStmt};
@@ -36,6 +38,8 @@ pub use catalog::result_types;
 pub use control::{SessionStmt, TxControl};
 pub use ddl::{ColumnDef, CreateTable, DdlPlan};
 pub use error::PlanError;
-pub use params::{param_hints, result_hints, ParamHint};
-pub use plan::{plan, plan_with_text, Plan, ReadPlan, WriteKind, WritePlan};
+pub use params::{param_hints, result_hints, result_hints_in, ParamHint};
+pub use plan::{plan, plan_in, plan_with_text, plan_with_text_in, Plan, ReadPlan, WriteKind, WritePlan};
+pub use render::parse_bool;
+pub use schema::{NoSchema, Schema};
 pub use types::PgType;

@@ -6,13 +6,14 @@
 
 use core::ops::ControlFlow;
 use sqlparser::ast::{
-    AssignmentTarget, BinaryOperator, Expr, InTarget, LimitClause, SetExpr, Statement, TableObject, Value,
-    ValueWithSpan, Visit, Visitor,
+    AssignmentTarget, BinaryOperator, Expr, FunctionArg, FunctionArgExpr, FunctionArguments, Ident, InTarget,
+    LimitClause, SetExpr, Statement, TableFactor, TableObject, Value, ValueWithSpan, Visit, Visitor,
 };
 use sqlparser::dialect::PostgreSqlDialect;
 use sqlparser::parser::Parser;
 
 use crate::names;
+use crate::schema::{NoSchema, Schema};
 use crate::types::{cast_target, PgType};
 
 /// Where a parameter's type comes from.
@@ -97,7 +98,7 @@ impl Visitor for Hints {
                 }
             }
             Expr::Cast { expr, data_type, .. } => {
-                if let (Some(n), Ok(Some(t))) = (placeholder(expr), cast_target(data_type)) {
+                if let (Some(n), Ok(t)) = (placeholder(expr), cast_target(data_type)) {
                     self.set(n, ParamHint::Type(t));
                 }
             }
@@ -180,24 +181,82 @@ pub fn param_hints(sql: &str) -> Vec<ParamHint> {
 /// fixes: casts, counts, literals, comparisons. `None` where the column's
 /// table or the value decides. Empty when `sql` is not one SELECT.
 pub fn result_hints(sql: &str) -> Vec<Option<PgType>> {
-    use sqlparser::ast::{SelectItem, UnaryOperator};
+    result_hints_in(sql, &NoSchema)
+}
+
+/// [`result_hints`] that also types column references through `schema`
+/// (the tables of the SELECT's FROM clause), and with them aggregates and
+/// arithmetic over columns: `sum(amount)` of a numeric column is numeric.
+pub fn result_hints_in(sql: &str, schema: &dyn Schema) -> Vec<Option<PgType>> {
+    use sqlparser::ast::SelectItem;
     let Ok(mut statements) = Parser::parse_sql(&PostgreSqlDialect {}, sql) else { return Vec::new() };
     let Some(Statement::Query(q)) = statements.pop() else { return Vec::new() };
     let SetExpr::Select(select) = q.body.as_ref() else { return Vec::new() };
-    fn expr_type(e: &Expr) -> Option<PgType> {
+    let mut frame = Vec::new();
+    let factors = select.from.iter().flat_map(|t| std::iter::once(&t.relation).chain(t.joins.iter().map(|j| &j.relation)));
+    for factor in factors {
+        if let TableFactor::Table { name, alias, args: None, .. } = factor {
+            if let Ok(table) = names::resolve_table(name) {
+                let visible = alias.as_ref().map(|a| names::fold(&a.name)).unwrap_or_else(|| table.sqlite.clone());
+                frame.push((visible, table.sqlite));
+            }
+        }
+    }
+    let typer = Typer { schema, frame };
+    let mut out = Vec::new();
+    for item in &select.projection {
+        match item {
+            SelectItem::UnnamedExpr(e) | SelectItem::ExprWithAlias { expr: e, .. } => out.push(typer.expr_type(e)),
+            // `*` expands to the tables' columns: their declared types decide.
+            _ => return Vec::new(),
+        }
+    }
+    out
+}
+
+/// Types expressions of one SELECT list.
+struct Typer<'a> {
+    schema: &'a dyn Schema,
+    /// The FROM clause's tables: (name visible in the query, SQLite table).
+    frame: Vec<(String, String)>,
+}
+
+impl Typer<'_> {
+    fn column(&self, qualifier: Option<&Ident>, column: &Ident) -> Option<PgType> {
+        let qualifier = qualifier.map(names::fold);
+        let column = names::fold(column);
+        let mut found = self
+            .frame
+            .iter()
+            .filter(|(visible, _)| qualifier.as_ref().is_none_or(|q| q == visible))
+            .filter_map(|(_, table)| self.schema.column_type(table, &column));
+        match (found.next(), found.next()) {
+            (Some(ty), None) => Some(ty),
+            _ => None,
+        }
+    }
+
+    fn expr_type(&self, e: &Expr) -> Option<PgType> {
+        use sqlparser::ast::UnaryOperator;
+        let numeric = PgType::Numeric { precision: None, scale: None };
         match e {
-            Expr::Cast { data_type, .. } => cast_target(data_type).ok().flatten(),
-            Expr::Nested(inner) => expr_type(inner),
-            Expr::UnaryOp { op: UnaryOperator::Minus | UnaryOperator::Plus, expr } => expr_type(expr),
+            Expr::Identifier(column) => self.column(None, column),
+            Expr::CompoundIdentifier(parts) => match parts.as_slice() {
+                [q, c] | [_, q, c] => self.column(Some(q), c),
+                _ => None,
+            },
+            Expr::Cast { data_type, .. } => cast_target(data_type).ok(),
+            Expr::Nested(inner) => self.expr_type(inner),
+            Expr::UnaryOp { op: UnaryOperator::Minus | UnaryOperator::Plus, expr } => self.expr_type(expr),
             Expr::UnaryOp { op: UnaryOperator::Not, .. } => Some(PgType::Bool),
             Expr::Value(v) => match &v.value {
-                Value::Number(n, _) if n.contains(['.', 'e', 'E']) => Some(PgType::Numeric { precision: None, scale: None }),
+                Value::Number(n, _) if n.contains(['.', 'e', 'E']) => Some(numeric),
                 Value::Number(n, _) => Some(if n.parse::<i32>().is_ok() { PgType::Int4 } else { PgType::Int8 }),
                 Value::SingleQuotedString(_) | Value::EscapedStringLiteral(_) | Value::DollarQuotedString(_) => Some(PgType::Text),
                 Value::Boolean(_) => Some(PgType::Bool),
                 _ => None,
             },
-            Expr::BinaryOp { op, .. } => match op {
+            Expr::BinaryOp { op, left, right } => match op {
                 BinaryOperator::Eq
                 | BinaryOperator::NotEq
                 | BinaryOperator::Lt
@@ -208,10 +267,13 @@ pub fn result_hints(sql: &str) -> Vec<Option<PgType>> {
                 | BinaryOperator::Or => Some(PgType::Bool),
                 BinaryOperator::StringConcat => Some(PgType::Text),
                 BinaryOperator::Plus | BinaryOperator::Minus | BinaryOperator::Multiply | BinaryOperator::Divide => {
-                    let Expr::BinaryOp { left, right, .. } = e else { return None };
-                    match (expr_type(left)?, expr_type(right)?) {
+                    match (self.expr_type(left)?, self.expr_type(right)?) {
                         (a, b) if a == b => Some(a),
                         (PgType::Int8, PgType::Int4 | PgType::Int2) | (PgType::Int4 | PgType::Int2, PgType::Int8) => Some(PgType::Int8),
+                        (PgType::Int4, PgType::Int2) | (PgType::Int2, PgType::Int4) => Some(PgType::Int4),
+                        (PgType::Numeric { .. }, t) | (t, PgType::Numeric { .. }) if t.is_integer() || matches!(t, PgType::Numeric { .. }) => {
+                            Some(numeric)
+                        }
                         _ => None,
                     }
                 }
@@ -221,9 +283,27 @@ pub fn result_hints(sql: &str) -> Vec<Option<PgType>> {
             Expr::In { .. } | Expr::Between { .. } | Expr::Like { .. } | Expr::ILike { .. } => Some(PgType::Bool),
             Expr::Function(f) => {
                 let name = f.name.0.last().and_then(|p| p.as_ident()).map(|i| i.value.to_ascii_lowercase()).unwrap_or_default();
+                let first_arg = || match &f.args {
+                    FunctionArguments::List(list) => match list.args.first() {
+                        Some(FunctionArg::Unnamed(FunctionArgExpr::Expr(arg))) => self.expr_type(arg),
+                        _ => None,
+                    },
+                    _ => None,
+                };
                 match name.as_str() {
                     "count" => Some(PgType::Int8),
-                    "avg" => Some(PgType::Numeric { precision: None, scale: None }),
+                    // PostgreSQL's sum: bigint over smaller integers, numeric over bigint and numeric.
+                    "sum" => match first_arg()? {
+                        PgType::Int2 | PgType::Int4 => Some(PgType::Int8),
+                        PgType::Int8 | PgType::Numeric { .. } => Some(numeric),
+                        t @ (PgType::Float4 | PgType::Float8) => Some(t),
+                        _ => None,
+                    },
+                    "avg" => match first_arg() {
+                        Some(t @ (PgType::Float4 | PgType::Float8)) => Some(if t == PgType::Float4 { PgType::Float8 } else { t }),
+                        _ => Some(numeric),
+                    },
+                    "min" | "max" | "abs" | "coalesce" => first_arg(),
                     "length" | "char_length" | "character_length" | "octet_length" | "strpos" | "position" => Some(PgType::Int4),
                     "version" | "current_database" | "current_schema" | "current_user" | "session_user" | "user"
                     | "lower" | "upper" | "concat" | "substring" | "substr" | "trim" | "btrim" | "replace"
@@ -236,15 +316,6 @@ pub fn result_hints(sql: &str) -> Vec<Option<PgType>> {
             _ => None,
         }
     }
-    let mut out = Vec::new();
-    for item in &select.projection {
-        match item {
-            SelectItem::UnnamedExpr(e) | SelectItem::ExprWithAlias { expr: e, .. } => out.push(expr_type(e)),
-            // `*` expands to the tables' columns: their declared types decide.
-            _ => return Vec::new(),
-        }
-    }
-    out
 }
 
 #[cfg(test)]

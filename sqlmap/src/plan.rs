@@ -3,8 +3,9 @@
 //! (SELECT, INSERT, UPDATE, DELETE).
 
 use sqlparser::ast::{
-    AssignmentTarget, ConflictTarget, Delete, FromTable, Insert, OnConflict, OnInsert, Query,
-    SetExpr, Statement, TableFactor, TableObject, TableWithJoins, Update, UpdateTableFromKind,
+    Assignment, AssignmentTarget, ConflictTarget, DataType, Delete, Expr, FromTable, Ident, Insert,
+    ObjectNamePart, OnConflict, OnConflictAction, OnInsert, Query, SelectItem, SetExpr, Statement,
+    TableFactor, TableObject, TableWithJoins, Update, UpdateTableFromKind, Value, ValueWithSpan,
 };
 use sqlparser::dialect::PostgreSqlDialect;
 use sqlparser::parser::Parser;
@@ -15,7 +16,9 @@ use crate::ddl::{self, DdlPlan};
 use crate::determinism::Mode;
 use crate::error::{PlanError, SourceMap, SYNTAX_ERROR};
 use crate::names;
-use crate::render::Renderer;
+use crate::render::{self, Renderer};
+use crate::schema::{NoSchema, Schema};
+use crate::types::PgType;
 
 /// What one SQL statement asks for.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -64,8 +67,17 @@ pub struct WritePlan {
     pub param_count: usize,
 }
 
-/// Plans every statement of `sql`, in order. Empty input gives no plans.
+/// Plans every statement of `sql`, in order, knowing no tables' column
+/// types (see [`plan_in`]). Empty input gives no plans.
 pub fn plan(sql: &str) -> Result<Vec<Plan>, PlanError> {
+    plan_in(sql, &NoSchema)
+}
+
+/// Plans every statement of `sql` against `schema`: casts of boolean and
+/// numeric columns to text print as PostgreSQL prints them, and values
+/// written to boolean and jsonb columns are checked and normalised as
+/// PostgreSQL's input functions would.
+pub fn plan_in(sql: &str, schema: &dyn Schema) -> Result<Vec<Plan>, PlanError> {
     if is_vacuum(sql) {
         return Ok(vec![Plan::Session(SessionStmt::Maintenance)]);
     }
@@ -76,7 +88,7 @@ pub fn plan(sql: &str) -> Result<Vec<Plan>, PlanError> {
         Parser::parse_sql(&PostgreSqlDialect {}, sql).map_err(|e| source.parse_error(&e))?;
     statements
         .into_iter()
-        .map(|statement| plan_statement(statement, &source))
+        .map(|statement| plan_statement(statement, &source, schema))
         .collect()
 }
 
@@ -84,6 +96,11 @@ pub fn plan(sql: &str) -> Result<Vec<Plan>, PlanError> {
 /// input itself when it holds one statement, else the statement as
 /// PostgreSQL text.
 pub fn plan_with_text(sql: &str) -> Result<Vec<(Plan, String)>, PlanError> {
+    plan_with_text_in(sql, &NoSchema)
+}
+
+/// [`plan_with_text`] against `schema`, as [`plan_in`].
+pub fn plan_with_text_in(sql: &str, schema: &dyn Schema) -> Result<Vec<(Plan, String)>, PlanError> {
     if is_vacuum(sql) {
         return Ok(vec![(Plan::Session(SessionStmt::Maintenance), sql.trim().to_string())]);
     }
@@ -97,7 +114,7 @@ pub fn plan_with_text(sql: &str) -> Result<Vec<(Plan, String)>, PlanError> {
         .into_iter()
         .map(|statement| {
             let text = if single { sql.trim().trim_end_matches(';').to_string() } else { statement.to_string() };
-            plan_statement(statement, &source).map(|p| (p, text))
+            plan_statement(statement, &source, schema).map(|p| (p, text))
         })
         .collect()
 }
@@ -121,7 +138,7 @@ fn is_vacuum(sql: &str) -> bool {
         && t[6..].chars().all(|c| c.is_alphanumeric() || c == '_' || c == ',' || c == '.' || c == '"' || c.is_whitespace())
 }
 
-fn plan_statement(statement: Statement, source: &SourceMap) -> Result<Plan, PlanError> {
+fn plan_statement(statement: Statement, source: &SourceMap, schema: &dyn Schema) -> Result<Plan, PlanError> {
     match statement {
         Statement::Copy { .. } => admin::plan_copy(statement).map(Plan::Copy),
         Statement::CreateRole(_)
@@ -129,10 +146,10 @@ fn plan_statement(statement: Statement, source: &SourceMap) -> Result<Plan, Plan
         | Statement::Drop { object_type: sqlparser::ast::ObjectType::Role | sqlparser::ast::ObjectType::User, .. } => {
             admin::plan_role(statement).map(Plan::Role)
         }
-        Statement::Query(query) => plan_read(query, source).map(Plan::Read),
-        Statement::Insert(insert) => plan_insert(insert, source).map(Plan::Write),
-        Statement::Update(update) => plan_update(update, source).map(Plan::Write),
-        Statement::Delete(delete) => plan_delete(delete, source).map(Plan::Write),
+        Statement::Query(query) => plan_read(query, source, schema).map(Plan::Read),
+        Statement::Insert(insert) => plan_insert(insert, source, schema).map(Plan::Write),
+        Statement::Update(update) => plan_update(update, source, schema).map(Plan::Write),
+        Statement::Delete(delete) => plan_delete(delete, source, schema).map(Plan::Write),
         Statement::CreateTable(_)
         | Statement::CreateIndex(_)
         | Statement::AlterTable(_)
@@ -144,8 +161,8 @@ fn plan_statement(statement: Statement, source: &SourceMap) -> Result<Plan, Plan
     }
 }
 
-fn plan_read(mut query: Box<Query>, source: &SourceMap) -> Result<ReadPlan, PlanError> {
-    let mut renderer = Renderer::new(Mode::Read, source);
+fn plan_read(mut query: Box<Query>, source: &SourceMap, schema: &dyn Schema) -> Result<ReadPlan, PlanError> {
+    let mut renderer = Renderer::new(Mode::Read, source, schema);
     renderer.rewrite(&mut query)?;
     Ok(ReadPlan {
         sqlite: query.to_string(),
@@ -158,11 +175,14 @@ fn plan_read(mut query: Box<Query>, source: &SourceMap) -> Result<ReadPlan, Plan
 fn finish_write(
     kind: WriteKind,
     table: String,
+    alias: Option<&Ident>,
     mut statement: Statement,
     returning: bool,
     source: &SourceMap,
+    schema: &dyn Schema,
 ) -> Result<WritePlan, PlanError> {
-    let mut renderer = Renderer::new(Mode::Write, source);
+    let mut renderer = Renderer::new(Mode::Write, source, schema);
+    renderer.enter_table(&table, alias);
     renderer.rewrite(&mut statement)?;
     let tables_read = renderer
         .tables
@@ -180,7 +200,7 @@ fn finish_write(
     })
 }
 
-fn plan_insert(mut insert: Insert, source: &SourceMap) -> Result<WritePlan, PlanError> {
+fn plan_insert(mut insert: Insert, source: &SourceMap, schema: &dyn Schema) -> Result<WritePlan, PlanError> {
     let unsupported_form = insert.or.is_some()
         || insert.ignore
         || insert.replace_into
@@ -211,6 +231,7 @@ fn plan_insert(mut insert: Insert, source: &SourceMap) -> Result<WritePlan, Plan
         Some(OnInsert::OnConflict(on_conflict)) => check_on_conflict(on_conflict)?,
         Some(_) => return Err(PlanError::unsupported("ON DUPLICATE KEY UPDATE")),
     }
+    coerce_insert(&mut insert, &table, schema)?;
     if insert.on.is_some() {
         if let Some(query) = &mut insert.source {
             guard_upsert_select(query);
@@ -220,14 +241,15 @@ fn plan_insert(mut insert: Insert, source: &SourceMap) -> Result<WritePlan, Plan
     finish_write(
         WriteKind::Insert,
         table,
+        None,
         Statement::Insert(insert),
         returning,
         source,
+        schema,
     )
 }
 
 fn check_on_conflict(on_conflict: &OnConflict) -> Result<(), PlanError> {
-    use sqlparser::ast::OnConflictAction;
     match (&on_conflict.conflict_target, &on_conflict.action) {
         (Some(ConflictTarget::OnConstraint(_)), _) => {
             Err(PlanError::unsupported("ON CONFLICT ON CONSTRAINT")
@@ -283,7 +305,7 @@ fn single_table(tables: &[TableWithJoins], statement: &str) -> Result<String, Pl
     }
 }
 
-fn plan_update(update: Update, source: &SourceMap) -> Result<WritePlan, PlanError> {
+fn plan_update(mut update: Update, source: &SourceMap, schema: &dyn Schema) -> Result<WritePlan, PlanError> {
     if update.or.is_some()
         || !update.order_by.is_empty()
         || update.limit.is_some()
@@ -304,17 +326,21 @@ fn plan_update(update: Update, source: &SourceMap) -> Result<WritePlan, PlanErro
             .iter()
             .try_for_each(|column| names::resolve_object(column).map(drop))?;
     }
+    coerce_assignments(&mut update.assignments, &table, schema)?;
     let returning = update.returning.is_some();
+    let alias = table_alias(&update.table.relation);
     finish_write(
         WriteKind::Update,
         table,
+        alias.as_ref(),
         Statement::Update(update),
         returning,
         source,
+        schema,
     )
 }
 
-fn plan_delete(delete: Delete, source: &SourceMap) -> Result<WritePlan, PlanError> {
+fn plan_delete(delete: Delete, source: &SourceMap, schema: &dyn Schema) -> Result<WritePlan, PlanError> {
     if delete.using.is_some() {
         return Err(PlanError::unsupported("DELETE ... USING")
             .with_hint("use WHERE ... IN (SELECT ...) or WHERE EXISTS (SELECT ...)"));
@@ -329,11 +355,126 @@ fn plan_delete(delete: Delete, source: &SourceMap) -> Result<WritePlan, PlanErro
     let (FromTable::WithFromKeyword(from) | FromTable::WithoutKeyword(from)) = &delete.from;
     let table = single_table(from, "DELETE")?;
     let returning = delete.returning.is_some();
+    let alias = from.first().and_then(|t| table_alias(&t.relation));
     finish_write(
         WriteKind::Delete,
         table,
+        alias.as_ref(),
         Statement::Delete(delete),
         returning,
         source,
+        schema,
     )
+}
+
+fn table_alias(factor: &TableFactor) -> Option<Ident> {
+    match factor {
+        TableFactor::Table { alias: Some(alias), .. } => Some(alias.name.clone()),
+        _ => None,
+    }
+}
+
+/// What a value written to a column of type `ty` goes through: PostgreSQL
+/// converts text to the column's type with the type's input function, so
+/// `'t'` is true and jsonb is stored in its normal form.
+fn coerce_value(expr: &mut Expr, ty: PgType) -> Result<(), PlanError> {
+    let is_default = matches!(expr, Expr::Identifier(ident) if ident.quote_style.is_none() && ident.value.eq_ignore_ascii_case("default"));
+    let cast_already = matches!(expr, Expr::Cast { data_type, .. } if matches!(data_type, DataType::JSON | DataType::JSONB));
+    if is_default || cast_already || matches!(expr, Expr::Value(ValueWithSpan { value: Value::Null, .. })) {
+        return Ok(());
+    }
+    match ty {
+        PgType::Bool => {
+            if let Some(literal) = render::bool_literal(expr)? {
+                *expr = literal;
+            }
+        }
+        PgType::Jsonb => *expr = render::call("rc_jsonb", vec![expr.clone()]),
+        PgType::Json => *expr = render::call("rc_json", vec![expr.clone()]),
+        _ => {}
+    }
+    Ok(())
+}
+
+fn needs_coercion(ty: Option<PgType>) -> bool {
+    matches!(ty, Some(PgType::Bool | PgType::Json | PgType::Jsonb))
+}
+
+/// Coerces the VALUES rows (or the SELECT list) of an INSERT to the target
+/// columns' types, see [`coerce_value`].
+fn coerce_insert(insert: &mut Insert, table: &str, schema: &dyn Schema) -> Result<(), PlanError> {
+    let columns: Vec<String> = if insert.columns.is_empty() {
+        match schema.column_names(table) {
+            Some(names) => names,
+            None => return Ok(()),
+        }
+    } else {
+        let folded: Option<Vec<String>> = insert
+            .columns
+            .iter()
+            .map(|c| match c.0.last() {
+                Some(ObjectNamePart::Identifier(ident)) => Some(names::fold(ident)),
+                _ => None,
+            })
+            .collect();
+        match folded {
+            Some(names) => names,
+            None => return Ok(()),
+        }
+    };
+    let types: Vec<Option<PgType>> = columns.iter().map(|c| schema.column_type(table, c)).collect();
+    if !types.iter().any(|t| needs_coercion(*t)) {
+        return Ok(());
+    }
+    let coerce_row = |row: &mut [Expr]| -> Result<(), PlanError> {
+        for (expr, ty) in row.iter_mut().zip(&types) {
+            if let Some(ty) = ty.filter(|t| needs_coercion(Some(*t))) {
+                coerce_value(expr, ty)?;
+            }
+        }
+        Ok(())
+    };
+    if let Some(OnInsert::OnConflict(OnConflict { action: OnConflictAction::DoUpdate(update), .. })) = &mut insert.on {
+        coerce_assignments(&mut update.assignments, table, schema)?;
+    }
+    let Some(source) = &mut insert.source else {
+        return Ok(());
+    };
+    match source.body.as_mut() {
+        SetExpr::Values(values) => values.rows.iter_mut().try_for_each(|row| coerce_row(row)),
+        SetExpr::Select(select) => {
+            let mut row: Vec<Expr> = Vec::with_capacity(select.projection.len());
+            for item in &select.projection {
+                match item {
+                    SelectItem::UnnamedExpr(e) | SelectItem::ExprWithAlias { expr: e, .. } => row.push(e.clone()),
+                    _ => return Ok(()),
+                }
+            }
+            coerce_row(&mut row)?;
+            for (item, expr) in select.projection.iter_mut().zip(row) {
+                if let SelectItem::UnnamedExpr(e) | SelectItem::ExprWithAlias { expr: e, .. } = item {
+                    *e = expr;
+                }
+            }
+            Ok(())
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Coerces `SET column = value` to the columns' types, see [`coerce_value`].
+fn coerce_assignments(assignments: &mut [Assignment], table: &str, schema: &dyn Schema) -> Result<(), PlanError> {
+    for assignment in assignments {
+        let AssignmentTarget::ColumnName(name) = &assignment.target else {
+            continue;
+        };
+        let Some(ObjectNamePart::Identifier(column)) = name.0.last() else {
+            continue;
+        };
+        let ty = schema.column_type(table, &names::fold(column));
+        if let Some(ty) = ty.filter(|t| needs_coercion(Some(*t))) {
+            coerce_value(&mut assignment.value, ty)?;
+        }
+    }
+    Ok(())
 }

@@ -14,7 +14,7 @@ use std::ops::ControlFlow;
 use sqlparser::ast::{
     AccessExpr, BinaryOperator, CastKind, DataType, Distinct, Expr, Function, FunctionArg,
     FunctionArgExpr, FunctionArgumentList, FunctionArguments, Ident, LimitClause, ObjectName,
-    ObjectNamePart, Query, Select, SelectItem, Subscript, TableFactor, TrimWhereField, Value,
+    ObjectNamePart, Query, Select, SelectItem, SetExpr, Subscript, TableFactor, TrimWhereField, Value,
     ValueWithSpan, VisitMut, VisitorMut,
 };
 use sqlparser::tokenizer::Span;
@@ -23,6 +23,7 @@ use crate::catalog::{self, SrfScope};
 use crate::determinism::{self, Clock, Mode};
 use crate::error::{PlanError, SourceMap};
 use crate::names;
+use crate::schema::Schema;
 use crate::types::{self, PgType};
 
 /// Rewrites one statement (or expression) for SQLite; see the module docs.
@@ -40,10 +41,18 @@ pub(crate) struct Renderer<'a> {
     srf: Vec<SrfScope>,
     /// `json_each` relations introduced by rewrites and not visited yet.
     json_each_pending: usize,
+    /// The tables' column types, for casts whose meaning depends on them.
+    schema: &'a dyn Schema,
+    /// One frame per query being rewritten, innermost last: the tables its
+    /// FROM clause names, as (name visible in the query, SQLite table).
+    scopes: Vec<Vec<(String, String)>>,
+    /// Rendering a DDL expression (DEFAULT, CHECK, index): only SQLite's
+    /// own functions, since the stored schema must open on any connection.
+    ddl: bool,
 }
 
 impl<'a> Renderer<'a> {
-    pub(crate) fn new(mode: Mode, source: &'a SourceMap) -> Self {
+    pub(crate) fn new(mode: Mode, source: &'a SourceMap, schema: &'a dyn Schema) -> Self {
         Renderer {
             mode,
             source,
@@ -52,7 +61,91 @@ impl<'a> Renderer<'a> {
             param_count: 0,
             srf: Vec::new(),
             json_each_pending: 0,
+            schema,
+            scopes: Vec::new(),
+            ddl: false,
         }
+    }
+
+    /// A renderer for DEFAULT, CHECK and index expressions.
+    pub(crate) fn for_ddl(source: &'a SourceMap, schema: &'a dyn Schema) -> Self {
+        Renderer {
+            ddl: true,
+            ..Renderer::new(Mode::Write, source, schema)
+        }
+    }
+
+    /// Makes `table` visible (as itself and as `alias`) to the expressions
+    /// rendered next: the target of an INSERT, UPDATE or DELETE.
+    pub(crate) fn enter_table(&mut self, table: &str, alias: Option<&Ident>) {
+        let mut frame = vec![(table.to_string(), table.to_string())];
+        if let Some(alias) = alias {
+            frame.push((names::fold(alias), table.to_string()));
+        }
+        self.scopes.push(frame);
+    }
+
+    /// The frame of a query: the plain tables of its FROM clause.
+    fn scope_of(&self, query: &Query) -> Vec<(String, String)> {
+        let SetExpr::Select(select) = query.body.as_ref() else {
+            return Vec::new();
+        };
+        let mut frame = Vec::new();
+        let factors = select
+            .from
+            .iter()
+            .flat_map(|t| std::iter::once(&t.relation).chain(t.joins.iter().map(|j| &j.relation)));
+        for factor in factors {
+            let TableFactor::Table { name, alias, args: None, .. } = factor else {
+                continue;
+            };
+            if let [ObjectNamePart::Identifier(ident)] = name.0.as_slice() {
+                if self.ctes.contains(&names::fold(ident)) {
+                    continue;
+                }
+            }
+            let Ok(table) = names::resolve_table(name) else {
+                continue;
+            };
+            if table.catalog.is_some() || table.system_view {
+                continue;
+            }
+            let visible = match alias {
+                Some(alias) => names::fold(&alias.name),
+                None => table.sqlite.clone(),
+            };
+            frame.push((visible, table.sqlite));
+        }
+        frame
+    }
+
+    /// The declared type of a column reference, looked up through the
+    /// enclosing queries' FROM clauses, innermost first.
+    fn column_type(&self, expr: &Expr) -> Option<PgType> {
+        let (qualifier, column) = match expr {
+            Expr::Identifier(ident) => (None, &ident.value),
+            Expr::CompoundIdentifier(parts) => match parts.as_slice() {
+                [q, c] | [_, q, c] => (Some(&q.value), &c.value),
+                _ => return None,
+            },
+            Expr::Nested(inner) => return self.column_type(inner),
+            _ => return None,
+        };
+        for frame in self.scopes.iter().rev() {
+            let mut found = frame
+                .iter()
+                .filter(|(visible, _)| qualifier.is_none_or(|q| q == visible))
+                .filter_map(|(_, table)| self.schema.column_type(table, column));
+            match (found.next(), found.next()) {
+                (Some(ty), None) => return Some(ty),
+                (Some(_), Some(_)) => return None,
+                (None, _) if qualifier.is_some_and(|q| frame.iter().any(|(v, _)| v == q)) => {
+                    return None
+                }
+                (None, _) => continue,
+            }
+        }
+        None
     }
 
     /// Rewrites `node` in place.
@@ -179,7 +272,17 @@ impl VisitorMut for Renderer<'_> {
     type Break = PlanError;
 
     fn pre_visit_query(&mut self, query: &mut Query) -> ControlFlow<PlanError> {
-        into_flow(self.query(query))
+        if let Err(e) = self.query(query) {
+            return ControlFlow::Break(e);
+        }
+        let frame = self.scope_of(query);
+        self.scopes.push(frame);
+        ControlFlow::Continue(())
+    }
+
+    fn post_visit_query(&mut self, _query: &mut Query) -> ControlFlow<PlanError> {
+        self.scopes.pop();
+        ControlFlow::Continue(())
     }
 
     fn pre_visit_select(&mut self, select: &mut Select) -> ControlFlow<PlanError> {
@@ -210,6 +313,7 @@ impl VisitorMut for Renderer<'_> {
     }
 
     fn pre_visit_table_factor(&mut self, factor: &mut TableFactor) -> ControlFlow<PlanError> {
+        name_derived_columns(factor);
         if self.json_each_pending > 0 {
             if let TableFactor::Table { name, .. } = factor {
                 if name.to_string() == "json_each" {
@@ -245,6 +349,61 @@ impl VisitorMut for Renderer<'_> {
     fn post_visit_expr(&mut self, expr: &mut Expr) -> ControlFlow<PlanError> {
         into_flow(self.rewrite_expr(expr))
     }
+}
+
+/// `(subquery) AS t(a, b)`: SQLite takes no column list after a derived
+/// table's alias, so the names move into the subquery's SELECT list (a
+/// VALUES list becomes `SELECT column1 AS a, column2 AS b FROM (VALUES ...)`).
+fn name_derived_columns(factor: &mut TableFactor) {
+    let TableFactor::Derived { subquery, alias: Some(alias), .. } = factor else {
+        return;
+    };
+    if alias.columns.is_empty() {
+        return;
+    }
+    let names: Vec<Ident> = alias.columns.iter().map(|c| c.name.clone()).collect();
+    if let SetExpr::Values(values) = subquery.body.as_ref() {
+        let width = values.rows.first().map_or(0, |row| row.len());
+        if names.len() > width {
+            return;
+        }
+        let template = sqlparser::parser::Parser::parse_sql(
+            &sqlparser::dialect::PostgreSqlDialect {},
+            "SELECT 1 FROM (VALUES (1))",
+        );
+        let Ok(mut statements) = template else { return };
+        let Some(sqlparser::ast::Statement::Query(mut wrapper)) = statements.pop() else {
+            return;
+        };
+        let SetExpr::Select(select) = wrapper.body.as_mut() else { return };
+        select.projection = (1..=width)
+            .map(|i| {
+                let expr = Expr::Identifier(Ident::new(format!("column{i}")));
+                match names.get(i - 1) {
+                    Some(name) => SelectItem::ExprWithAlias { expr, alias: name.clone() },
+                    None => SelectItem::UnnamedExpr(expr),
+                }
+            })
+            .collect();
+        if let Some(TableFactor::Derived { subquery: inner, .. }) = select.from.first_mut().map(|t| &mut t.relation) {
+            *inner = subquery.clone();
+        }
+        *subquery = wrapper;
+    } else if let SetExpr::Select(select) = subquery.body.as_mut() {
+        if names.len() > select.projection.len() {
+            return;
+        }
+        for (item, name) in select.projection.iter_mut().zip(&names) {
+            let expr = match item {
+                SelectItem::UnnamedExpr(e) | SelectItem::ExprWithAlias { expr: e, .. } => e.clone(),
+                _ => return,
+            };
+            *item = SelectItem::ExprWithAlias { expr, alias: name.clone() };
+        }
+    } else {
+        return;
+    }
+    alias.columns.clear();
 }
 
 /// The SELECT-level rewrites of catalog queries: the series its
@@ -288,7 +447,10 @@ impl Renderer<'_> {
                 ..
             } => Some(match catalog::cast(inner, data_type) {
                 Some(rewritten) => rewritten,
-                None => cast(kind, inner, data_type)?,
+                None => {
+                    let from = if self.ddl { None } else { self.column_type(inner) };
+                    cast(kind, inner, data_type, from, self.ddl)?
+                }
             }),
             Expr::Like {
                 escape_char: escape @ None,
@@ -303,7 +465,17 @@ impl Renderer<'_> {
                 Some((negated, insensitive)) => {
                     Some(catalog::regex(left, right, negated, insensitive))
                 }
-                None => None,
+                None => {
+                    if is_comparison(op) {
+                        // `int_column = 'x'`: PostgreSQL reads the literal as the column's type.
+                        if let Some(ty) = self.column_type(left) {
+                            coerce_literal(right, ty)?;
+                        } else if let Some(ty) = self.column_type(right) {
+                            coerce_literal(left, ty)?;
+                        }
+                    }
+                    None
+                }
             },
             Expr::AnyOp {
                 left,
@@ -522,46 +694,176 @@ fn plain_args(function: &Function) -> Option<Vec<Expr>> {
         .collect()
 }
 
-fn cast(kind: &CastKind, inner: &Expr, data_type: &DataType) -> Result<Expr, PlanError> {
+/// A cast with PostgreSQL's meaning. `from` is the declared type of the
+/// operand when it is a column. Conversions PostgreSQL checks (text to
+/// integer, numeric, boolean, json) go through the node's checking
+/// functions (`rc_int`, `rc_real`, `rc_bool`, `rc_json`, `rc_jsonb`), which
+/// fail with 22P02 or 22003 where SQLite's CAST would quietly give 0; DDL
+/// expressions keep SQLite's CAST so the stored schema opens anywhere.
+fn cast(
+    kind: &CastKind,
+    inner: &Expr,
+    data_type: &DataType,
+    from: Option<PgType>,
+    ddl: bool,
+) -> Result<Expr, PlanError> {
     if !matches!(kind, CastKind::Cast | CastKind::DoubleColon) {
         return Err(PlanError::unsupported(format!("{kind:?}")));
     }
-    let Some(target) = types::cast_target(data_type)? else {
-        return Ok(bool_literal(inner).unwrap_or_else(|| Expr::Nested(Box::new(inner.clone()))));
+    let target = types::cast_target(data_type)?;
+    let checked = |function: &str, extra: Vec<Expr>| {
+        let mut args = vec![inner.clone()];
+        args.extend(extra);
+        Ok(call(function, args))
     };
-    // PostgreSQL's hex bytea input, '\x0102', is the bytes, not the text.
-    if target == types::PgType::Bytea {
-        if let Expr::Value(ValueWithSpan { value: Value::SingleQuotedString(text), .. }) = inner {
-            if let Some(hex) = text.strip_prefix("\\x") {
-                if hex.len() % 2 == 0 && hex.bytes().all(|b| b.is_ascii_hexdigit()) {
-                    return Ok(Expr::Value(Value::HexStringLiteral(hex.to_string()).into()));
-                }
-                return Err(PlanError::new("22P02", "invalid hexadecimal data in a bytea literal"));
+    let numeric_source = from.is_some_and(|t| {
+        t.is_integer() || matches!(t, PgType::Numeric { .. } | PgType::Float4 | PgType::Float8)
+    });
+    match target {
+        PgType::Bool => {
+            if let Some(literal) = bool_literal(inner)? {
+                return Ok(literal);
             }
+            if ddl || from == Some(PgType::Bool) {
+                return Ok(Expr::Nested(Box::new(inner.clone())));
+            }
+            checked("rc_bool", vec![])
         }
+        PgType::Int2 | PgType::Int4 | PgType::Int8 if !ddl && !from.is_some_and(|t| t.is_integer()) => {
+            let bits = match target {
+                PgType::Int2 => "16",
+                PgType::Int4 => "32",
+                _ => "64",
+            };
+            checked("rc_int", vec![number(bits)])
+        }
+        PgType::Numeric { .. } | PgType::Float4 | PgType::Float8 if !ddl && !numeric_source => {
+            let name = match target {
+                PgType::Numeric { .. } => "numeric".to_string(),
+                _ => target.name(),
+            };
+            checked("rc_real", vec![string(&name)])
+        }
+        PgType::Json if !ddl && from != Some(PgType::Json) => checked("rc_json", vec![]),
+        PgType::Jsonb if !ddl && from != Some(PgType::Jsonb) => checked("rc_jsonb", vec![]),
+        PgType::Text | PgType::Varchar(_) | PgType::Char(_) => Ok(match from {
+            // Stored 0/1; PostgreSQL prints `true`/`false`.
+            Some(PgType::Bool) => call(
+                "iif",
+                vec![
+                    inner.clone(),
+                    string("true"),
+                    call("iif", vec![Expr::IsNull(Box::new(inner.clone())), null(), string("false")]),
+                ],
+            ),
+            // Stored as a real; PostgreSQL prints the declared scale.
+            Some(PgType::Numeric { precision: Some(_), scale: Some(scale) }) => call(
+                "iif",
+                vec![
+                    Expr::IsNull(Box::new(inner.clone())),
+                    null(),
+                    call("printf", vec![string(&format!("%.{scale}f")), inner.clone()]),
+                ],
+            ),
+            _ => cast_to(inner.clone(), target),
+        }),
+        // PostgreSQL's hex bytea input, '\x0102', is the bytes, not the text.
+        PgType::Bytea => match inner {
+            Expr::Value(ValueWithSpan { value: Value::SingleQuotedString(text), .. }) if text.starts_with("\\x") => {
+                let hex = &text[2..];
+                if hex.len() % 2 == 0 && hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+                    Ok(Expr::Value(Value::HexStringLiteral(hex.to_string()).into()))
+                } else {
+                    Err(PlanError::new("22P02", "invalid hexadecimal data in a bytea literal"))
+                }
+            }
+            _ => Ok(cast_to(inner.clone(), target)),
+        },
+        _ => Ok(cast_to(inner.clone(), target)),
     }
-    Ok(Expr::Cast {
-        kind: CastKind::Cast,
-        expr: Box::new(inner.clone()),
-        data_type: sqlite_data_type(target),
-        format: None,
-    })
 }
 
-/// `'true'::bool` and friends, as PostgreSQL's boolean input accepts them.
-fn bool_literal(expr: &Expr) -> Option<Expr> {
+fn is_comparison(op: &BinaryOperator) -> bool {
+    use BinaryOperator as B;
+    matches!(op, B::Eq | B::NotEq | B::Lt | B::LtEq | B::Gt | B::GtEq)
+}
+
+/// A string literal compared with a column of type `ty` becomes a value of
+/// that type, as PostgreSQL types an unknown literal by the other operand:
+/// `id = '7'` is `id = 7`, `id = 'x'` is 22P02.
+fn coerce_literal(expr: &mut Expr, ty: PgType) -> Result<(), PlanError> {
+    let Expr::Value(ValueWithSpan { value: Value::SingleQuotedString(text), .. }) = expr else {
+        return Ok(());
+    };
+    let invalid = |name: &str| {
+        PlanError::new("22P02", format!("invalid input syntax for type {name}: \"{text}\""))
+    };
+    let replacement = match ty {
+        PgType::Int2 | PgType::Int4 | PgType::Int8 => {
+            let name = match ty {
+                PgType::Int2 => "smallint",
+                PgType::Int4 => "integer",
+                _ => "bigint",
+            };
+            let n: i64 = text.trim().parse().map_err(|_| invalid(name))?;
+            number(&n.to_string())
+        }
+        PgType::Numeric { .. } | PgType::Float4 | PgType::Float8 => {
+            let trimmed = text.trim();
+            let plain = !trimmed.is_empty() && trimmed.bytes().all(|b| b.is_ascii_digit() || b"+-.eE".contains(&b));
+            match trimmed.parse::<f64>() {
+                Ok(f) if plain && f.is_finite() => number(trimmed),
+                _ => return Err(invalid(if matches!(ty, PgType::Numeric { .. }) { "numeric" } else { "double precision" })),
+            }
+        }
+        PgType::Bool => match bool_literal(expr)? {
+            Some(literal) => literal,
+            None => return Ok(()),
+        },
+        _ => return Ok(()),
+    };
+    *expr = replacement;
+    Ok(())
+}
+
+/// `'true'::bool` and friends, as PostgreSQL's boolean input accepts them;
+/// other text is 22P02. `None` when `expr` is not a string literal.
+pub(crate) fn bool_literal(expr: &Expr) -> Result<Option<Expr>, PlanError> {
     let Expr::Value(ValueWithSpan {
         value: Value::SingleQuotedString(text),
         ..
     }) = expr
     else {
-        return None;
+        return Ok(None);
     };
-    match text.trim().to_ascii_lowercase().as_str() {
-        "t" | "true" | "y" | "yes" | "on" | "1" => Some(number("1")),
-        "f" | "false" | "n" | "no" | "off" | "0" => Some(number("0")),
-        _ => None,
+    match parse_bool(text) {
+        Some(b) => Ok(Some(number(if b { "1" } else { "0" }))),
+        None => Err(PlanError::new(
+            "22P02",
+            format!("invalid input syntax for type boolean: \"{text}\""),
+        )),
     }
+}
+
+/// PostgreSQL's boolean input: `true`, `yes`, `on`, `1` and their
+/// opposites, or any unambiguous prefix of the words, in any case, with
+/// blanks around.
+pub fn parse_bool(text: &str) -> Option<bool> {
+    let t = text.trim().to_ascii_lowercase();
+    match t.as_str() {
+        "" | "o" => return None,
+        "1" => return Some(true),
+        "0" => return Some(false),
+        _ => {}
+    }
+    [("true", true), ("yes", true), ("on", true), ("false", false), ("no", false), ("off", false)]
+        .into_iter()
+        .find(|(word, _)| word.starts_with(t.as_str()))
+        .map(|(_, value)| value)
+}
+
+fn null() -> Expr {
+    Expr::value(Value::Null)
 }
 
 pub(crate) fn sqlite_data_type(ty: PgType) -> DataType {

@@ -302,12 +302,11 @@ fn length(n: &Option<CharacterLength>, data_type: &DataType) -> Result<Option<u3
     }
 }
 
-/// The SQLite type a PostgreSQL cast target becomes, or `None` for `bool`
-/// (casts to bool keep the value: booleans are stored as 0/1 already).
-pub(crate) fn cast_target(data_type: &DataType) -> Result<Option<PgType>, PlanError> {
+/// The PostgreSQL type a cast converts to.
+pub(crate) fn cast_target(data_type: &DataType) -> Result<PgType, PlanError> {
     let declared = declared_type(data_type)?;
     if declared.serial {
         return Err(unsupported_type(data_type));
     }
-    Ok(Some(declared.ty).filter(|ty| *ty != PgType::Bool))
+    Ok(declared.ty)
 }

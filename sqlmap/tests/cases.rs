@@ -2,7 +2,7 @@
 //! result printed into `cases.txt` (`UPDATE_EXPECT=1` rewrites it).
 
 use expect_test::expect_file;
-use sqlmap::{plan, ColumnDef, DdlPlan, Plan, PlanError};
+use sqlmap::{plan_in, ColumnDef, DdlPlan, PgType, Plan, PlanError, Schema};
 
 const CASES: &[&str] = &[
     // -- empty input and multi-statement strings
@@ -159,6 +159,25 @@ const CASES: &[&str] = &[
     "TRUNCATE TABLE a, b",
     "VACUUM ANALYZE t",
     "copy pgbench_accounts from stdin with (freeze on)",
+    "SELECT v.a, w.c FROM (VALUES (1, 'x'), (2, 'y')) AS v(a, b) JOIN (SELECT id, n FROM t) AS w(c) ON w.c = v.a",
+    "INSERT INTO t (name, bio) SELECT p0::VARCHAR, p1::TEXT FROM (VALUES ('a', NULL, 0), ('b', NULL, 1)) AS imp_sen(p0, p1, sen_counter) ORDER BY sen_counter RETURNING t.id",
+    // -- column types from the schema (TestSchema: typed, other)
+    "SELECT flag::text, amount::text, typed.flag::varchar, t2.amount::text, id::text FROM typed t2",
+    "SELECT (SELECT flag::text FROM typed WHERE typed.id = o.id), o.flag::text FROM other o",
+    "SELECT flag::text FROM typed JOIN other USING (id)",
+    "SELECT '12'::int, ' 7 '::bigint, 'x'::integer, n::int, id::int, n::numeric, amount::float8, doc::jsonb, n::jsonb, n::json, flag::boolean, n::bool",
+    "SELECT 'maybe'::boolean",
+    "SELECT n FROM typed WHERE id = ' 7' AND '2.50' <= amount AND flag <> 'no' AND n = 'x'",
+    "SELECT n FROM typed WHERE id = 'x'",
+    "DELETE FROM typed WHERE amount > 'lots'",
+    "INSERT INTO typed VALUES (1, 'yes', 2.5, '{\"b\": 1, \"a\": 2}', '[1, 2]', $1)",
+    "INSERT INTO typed (doc, flag, id) VALUES ($1, $2, 3), (NULL, DEFAULT, 4), ('{}', 'off', 5)",
+    "INSERT INTO typed (id, flag) VALUES (1, 'sometimes')",
+    "INSERT INTO typed (id, doc) SELECT p0, p1::jsonb FROM (VALUES (1, '{}')) AS imp(p0, p1)",
+    "INSERT INTO typed (id, doc) VALUES (1, '[]') ON CONFLICT (id) DO UPDATE SET doc = EXCLUDED.doc, flag = 't'",
+    "UPDATE typed SET doc = $1, flag = 'f', n = 'x' WHERE flag::text = 'true' RETURNING amount::text",
+    "DELETE FROM typed AS d WHERE d.flag::text = $1",
+    "CREATE TABLE c1 (j jsonb DEFAULT '{}'::jsonb, n int CHECK (n::text <> 'x'), b boolean DEFAULT 'true'::boolean)",
     // -- catalog queries (sqlmap/src/catalog.rs)
     "SELECT relname FROM pg_catalog.pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public'",
     "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'",
@@ -187,6 +206,36 @@ const CASES: &[&str] = &[
     "SELECT a FROM t WHERE a LIKE 't\\_x%' AND b NOT LIKE 'y' ESCAPE '!' AND c ILIKE 'z_'",
     "SELECT E'\\n', CASE c.relkind WHEN 'r' THEN 'table' END FROM pg_catalog.pg_class c",
 ];
+
+/// Two tables the schema-dependent cases plan against.
+struct TestSchema;
+
+const TABLES: &[(&str, &[(&str, PgType)])] = &[
+    (
+        "typed",
+        &[
+            ("id", PgType::Int4),
+            ("flag", PgType::Bool),
+            ("amount", PgType::Numeric { precision: Some(10), scale: Some(2) }),
+            ("doc", PgType::Jsonb),
+            ("raw", PgType::Json),
+            ("n", PgType::Text),
+        ],
+    ),
+    ("other", &[("id", PgType::Int4), ("flag", PgType::Bool)]),
+];
+
+impl Schema for TestSchema {
+    fn column_type(&self, table: &str, column: &str) -> Option<PgType> {
+        let (_, columns) = TABLES.iter().find(|(name, _)| *name == table)?;
+        columns.iter().find(|(name, _)| *name == column).map(|(_, ty)| *ty)
+    }
+
+    fn column_names(&self, table: &str) -> Option<Vec<String>> {
+        let (_, columns) = TABLES.iter().find(|(name, _)| *name == table)?;
+        Some(columns.iter().map(|(name, _)| name.to_string()).collect())
+    }
+}
 
 fn describe(result: Result<Vec<Plan>, PlanError>) -> String {
     match result {
@@ -270,7 +319,7 @@ fn describe_plan(plan: &Plan) -> String {
 fn cases() {
     let mut out = String::new();
     for sql in CASES {
-        out.push_str(&format!("== {sql}\n{}\n\n", describe(plan(sql))));
+        out.push_str(&format!("== {sql}\n{}\n\n", describe(plan_in(sql, &TestSchema))));
     }
     expect_file!["cases.txt"].assert_eq(&out);
 }

@@ -583,7 +583,7 @@ fn table_facts<'a>(
         .iter()
         .enumerate()
         .map(|(n, c)| {
-            if meta.rowid_alias == Some(n) {
+            if meta.rowid_alias == Some(n) && c.serial {
                 // SQLite assigns the next key when none is given, as a serial does.
                 return Some(format!("nextval('{}_{}_seq'::regclass)", meta.name, c.name));
             }

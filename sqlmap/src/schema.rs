@@ -1,0 +1,34 @@
+//! What planning may know about the chain's tables: their columns and
+//! declared types. SQLite stores booleans as 0/1, numerics as reals and
+//! jsonb as text, so PostgreSQL's meaning of a value sometimes depends on
+//! the column it came from or goes to: `flag::text` prints `true`, a jsonb
+//! column stores jsonb's normal form whatever text was written to it.
+//!
+//! Planning stays pure: the caller passes its view of the catalog (the
+//! executor its own, which every validator has identically at that point
+//! of the chain), and plans depend on nothing else.
+
+use crate::types::PgType;
+
+/// The tables a statement is planned against.
+pub trait Schema {
+    /// The declared type of `table.column` (SQLite names), or `None` when
+    /// there is no such table or column.
+    fn column_type(&self, table: &str, column: &str) -> Option<PgType>;
+    /// The table's column names in order, or `None` when there is no such table.
+    fn column_names(&self, table: &str) -> Option<Vec<String>>;
+}
+
+/// Knows no tables: plans come out as SQLite text that does not depend on
+/// column types.
+pub struct NoSchema;
+
+impl Schema for NoSchema {
+    fn column_type(&self, _table: &str, _column: &str) -> Option<PgType> {
+        None
+    }
+
+    fn column_names(&self, _table: &str) -> Option<Vec<String>> {
+        None
+    }
+}
