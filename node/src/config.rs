@@ -53,7 +53,10 @@ impl Default for PgConfig {
 pub struct ChainConfig {
     /// Cut a block as soon as this many txs are pending.
     pub max_txs_per_block: usize,
-    /// Cut a block at most this long after the first pending tx arrived.
+    /// Cut a block at most this long after the first pending tx arrived. 0
+    /// cuts as soon as the producer is free: txs that arrive while a block
+    /// executes form the next one, so blocks grow with the load and a lone
+    /// client waits for nothing.
     pub max_block_time_ms: u64,
 }
 
@@ -86,7 +89,7 @@ impl Default for Config {
 
 impl Default for ChainConfig {
     fn default() -> Self {
-        ChainConfig { max_txs_per_block: 5_000, max_block_time_ms: 2 }
+        ChainConfig { max_txs_per_block: 5_000, max_block_time_ms: 0 }
     }
 }
 

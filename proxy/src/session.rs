@@ -189,6 +189,10 @@ fn default_settings(user: &str, params: &BTreeMap<String, String>) -> BTreeMap<S
 }
 
 /// Settings PostgreSQL reports to the client whenever they change.
+/// How long a read may run on the connection's own task before it is
+/// handed to a blocking thread (and run again there).
+const READ_INLINE_BUDGET: Duration = Duration::from_micros(500);
+
 const REPORTED: [&str; 11] = [
     "server_version",
     "server_encoding",
@@ -685,11 +689,24 @@ impl Session {
         let node = self.node.clone();
         let info = self.info();
         let cancel = self.cancel.clone();
-        let (origins, rows) = tokio::task::spawn_blocking(move || {
-            crate::catalog::with_session(info, || node.reader.query_cancellable(&r, &params, Some(cancel)))
-        })
-        .await
-        .map_err(|e| PgError::new("XX000", e.to_string()))??;
+        // Most reads finish in microseconds: run them here, and hand only
+        // those that outlast READ_INLINE_BUDGET (or rebuild the emulated
+        // catalog) to a blocking thread, where they run again from the start.
+        let inline = if crate::catalog::touches_catalog(&r) {
+            None
+        } else {
+            crate::catalog::with_session(info.clone(), || {
+                node.reader.query_within(&r, &params, Some(cancel.clone()), Some(READ_INLINE_BUDGET))
+            })?
+        };
+        let (origins, rows) = match inline {
+            Some(answer) => answer,
+            None => tokio::task::spawn_blocking(move || {
+                crate::catalog::with_session(info, || node.reader.query_cancellable(&r, &params, Some(cancel)))
+            })
+            .await
+            .map_err(|e| PgError::new("XX000", e.to_string()))??,
+        };
         if self.cancel.swap(false, Ordering::SeqCst) {
             return Err(PgError::new("57014", "canceling statement due to user request"));
         }

@@ -108,7 +108,7 @@ impl CatalogHooks {
 
 /// Whether a planned read may touch the emulated catalog: its tables or
 /// the functions that answer from it. Everything else skips the hook.
-fn touches_catalog(plan: &sqlmap::ReadPlan) -> bool {
+pub(crate) fn touches_catalog(plan: &sqlmap::ReadPlan) -> bool {
     let sql = &plan.sqlite;
     sql.contains("pg_") || sql.contains("information_schema") || sql.contains("rc_reg")
 }
