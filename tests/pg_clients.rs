@@ -12,24 +12,13 @@ mod common;
 use common::Dev;
 use std::path::PathBuf;
 use std::process::Command;
-use std::sync::OnceLock;
 
 fn clients_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("compat/clients")
 }
 
-/// Runs setup.sh once per test process.
 fn setup() {
-    static DONE: OnceLock<()> = OnceLock::new();
-    DONE.get_or_init(|| {
-        let out = Command::new("bash").arg(clients_dir().join("setup.sh")).output().expect("run setup.sh");
-        assert!(
-            out.status.success(),
-            "compat/clients/setup.sh failed:\n{}\n{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
-    });
+    common::clients_setup();
 }
 
 fn run_client(program: &str) {

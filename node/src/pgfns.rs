@@ -18,7 +18,7 @@ use rusqlite::Connection;
 pub const SQLSTATE_PREFIX: &str = "rowchain:";
 
 /// The SQLSTATEs these functions raise, so a parsed one can be `'static`.
-pub const SQLSTATES: &[&str] = &["22P02", "22003", "42846"];
+pub const SQLSTATES: &[&str] = &["22P02", "22003", "22012", "42846"];
 
 #[derive(Debug)]
 struct PgFnError(String);
@@ -43,12 +43,13 @@ fn cannot_cast(from: &str, to: &str) -> rusqlite::Error {
     fail("42846", format!("cannot cast type {from} to {to}"))
 }
 
-/// Registers `rc_int`, `rc_real`, `rc_bool`, `rc_json` and `rc_jsonb`.
+/// Registers `rc_int`, `rc_real`, `rc_bool`, `rc_div`, `rc_json` and `rc_jsonb`.
 pub fn register(conn: &Connection) -> rusqlite::Result<()> {
     let flags = FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC | FunctionFlags::SQLITE_INNOCUOUS;
     conn.create_scalar_function("rc_int", 2, flags, to_int)?;
     conn.create_scalar_function("rc_real", 2, flags, to_real)?;
     conn.create_scalar_function("rc_bool", 1, flags, to_bool)?;
+    conn.create_scalar_function("rc_div", 2, flags, divide)?;
     conn.create_scalar_function("rc_json", 1, flags, |ctx| to_json(ctx, false))?;
     conn.create_scalar_function("rc_jsonb", 1, flags, |ctx| to_json(ctx, true))?;
     Ok(())
@@ -131,6 +132,39 @@ fn parse_float(text: &str) -> Option<f64> {
         return None;
     }
     t.parse().ok()
+}
+
+/// `rc_div(a, b)`: `a / b` as SQLite computes it (integer division of
+/// integers, truncating), except that dividing by zero fails with 22012
+/// and the one overflowing quotient with 22003.
+fn divide(ctx: &mut Context<'_>) -> rusqlite::Result<rusqlite::types::Value> {
+    use rusqlite::types::Value as V;
+    let number = |i: usize| -> rusqlite::Result<Option<V>> {
+        Ok(match ctx.get_raw(i) {
+            ValueRef::Null => None,
+            ValueRef::Integer(n) => Some(V::Integer(n)),
+            ValueRef::Real(f) => Some(V::Real(f)),
+            // Text and blobs take SQLite's numeric conversion, as `/` does.
+            ValueRef::Text(bytes) => {
+                let t = String::from_utf8_lossy(bytes);
+                let t = t.trim();
+                Some(t.parse::<i64>().map(V::Integer).or_else(|_| t.parse::<f64>().map(V::Real)).unwrap_or(V::Integer(0)))
+            }
+            ValueRef::Blob(_) => Some(V::Integer(0)),
+        })
+    };
+    let (Some(a), Some(b)) = (number(0)?, number(1)?) else {
+        return Ok(V::Null);
+    };
+    match (a, b) {
+        (_, V::Integer(0)) => Err(fail("22012", "division by zero".into())),
+        (_, V::Real(f)) if f == 0.0 => Err(fail("22012", "division by zero".into())),
+        (V::Integer(x), V::Integer(y)) => x.checked_div(y).map(V::Integer).ok_or_else(|| fail("22003", "bigint out of range".into())),
+        (V::Integer(x), V::Real(y)) => Ok(V::Real(x as f64 / y)),
+        (V::Real(x), V::Integer(y)) => Ok(V::Real(x / y as f64)),
+        (V::Real(x), V::Real(y)) => Ok(V::Real(x / y)),
+        _ => Ok(V::Null),
+    }
 }
 
 /// `rc_bool(x)`: `x::boolean`.
@@ -254,6 +288,18 @@ mod tests {
         assert_eq!(one("SELECT rc_real('abc', 'numeric')"), Err(("22P02".into(), "invalid input syntax for type numeric: \"abc\"".into())));
         assert_eq!(one("SELECT rc_real('inf', 'real')"), Ok(Real(f64::INFINITY)));
         assert_eq!(one("SELECT rc_real('1..2', 'real')").unwrap_err().0, "22P02");
+    }
+
+    #[test]
+    fn division_by_zero_fails() {
+        use rusqlite::types::Value::*;
+        assert_eq!(one("SELECT rc_div(7, 2)"), Ok(Integer(3)));
+        assert_eq!(one("SELECT rc_div(-7, 2)"), Ok(Integer(-3)));
+        assert_eq!(one("SELECT rc_div(7.0, 2)"), Ok(Real(3.5)));
+        assert_eq!(one("SELECT rc_div(NULL, 0)"), Ok(Null));
+        assert_eq!(one("SELECT rc_div(1, 0)"), Err(("22012".into(), "division by zero".into())));
+        assert_eq!(one("SELECT rc_div(1.5, 0.0)").unwrap_err().0, "22012");
+        assert_eq!(one("SELECT rc_div(-9223372036854775808, -1)").unwrap_err().0, "22003");
     }
 
     #[test]

@@ -31,7 +31,7 @@ pub struct WireType {
 impl WireType {
     pub fn of(t: &PgType) -> Self {
         let scale = match t {
-            PgType::Numeric { scale, precision: Some(_) } => Some(scale.unwrap_or(0)),
+            PgType::Numeric { scale, .. } => *scale,
             _ => None,
         };
         WireType { oid: t.oid(), typmod: t.typmod(), scale }

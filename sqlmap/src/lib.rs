@@ -14,6 +14,7 @@
 //! - `control`: BEGIN/COMMIT/ROLLBACK/savepoints, SET/SHOW/RESET, and the
 //!   0A000 answer for statements that are not planned.
 //! - `render`: the AST rewrite that makes sqlparser print SQLite.
+//! - `colname`: PostgreSQL's names for unaliased result expressions.
 //! - `determinism`: clock and random functions in writes and reads.
 //! - `names`: identifier folding, schemas, system views, reserved names.
 //! - `types`: PostgreSQL column types, OIDs, typmods, SQLite storage types.
@@ -22,6 +23,7 @@
 
 mod admin;
 mod catalog;
+mod colname;
 mod control;
 mod ddl;
 mod determinism;

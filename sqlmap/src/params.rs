@@ -295,7 +295,9 @@ impl Typer<'_> {
                     // PostgreSQL's sum: bigint over smaller integers, numeric over bigint and numeric.
                     "sum" => match first_arg()? {
                         PgType::Int2 | PgType::Int4 => Some(PgType::Int8),
-                        PgType::Int8 | PgType::Numeric { .. } => Some(numeric),
+                        PgType::Int8 => Some(numeric),
+                        // The sum of values with a declared scale prints with that scale.
+                        PgType::Numeric { scale, .. } => Some(PgType::Numeric { precision: None, scale }),
                         t @ (PgType::Float4 | PgType::Float8) => Some(t),
                         _ => None,
                     },

@@ -11,6 +11,7 @@ use sqlparser::dialect::PostgreSqlDialect;
 use sqlparser::parser::Parser;
 
 use crate::admin::{self, CopyPlan, RoleStmt};
+use crate::colname;
 use crate::control::{self, SessionStmt, TxControl};
 use crate::ddl::{self, DdlPlan};
 use crate::determinism::Mode;
@@ -162,6 +163,7 @@ fn plan_statement(statement: Statement, source: &SourceMap, schema: &dyn Schema)
 }
 
 fn plan_read(mut query: Box<Query>, source: &SourceMap, schema: &dyn Schema) -> Result<ReadPlan, PlanError> {
+    colname::name_result_columns(&mut query);
     let mut renderer = Renderer::new(Mode::Read, source, schema);
     renderer.rewrite(&mut query)?;
     Ok(ReadPlan {
@@ -389,6 +391,11 @@ fn coerce_value(expr: &mut Expr, ty: PgType) -> Result<(), PlanError> {
                 *expr = literal;
             }
         }
+        PgType::Bytea => {
+            if let Expr::Value(ValueWithSpan { value: Value::SingleQuotedString(text), .. }) = expr {
+                *expr = render::bytea_literal(text)?;
+            }
+        }
         PgType::Jsonb => *expr = render::call("rc_jsonb", vec![expr.clone()]),
         PgType::Json => *expr = render::call("rc_json", vec![expr.clone()]),
         _ => {}
@@ -397,7 +404,7 @@ fn coerce_value(expr: &mut Expr, ty: PgType) -> Result<(), PlanError> {
 }
 
 fn needs_coercion(ty: Option<PgType>) -> bool {
-    matches!(ty, Some(PgType::Bool | PgType::Json | PgType::Jsonb))
+    matches!(ty, Some(PgType::Bool | PgType::Bytea | PgType::Json | PgType::Jsonb))
 }
 
 /// Coerces the VALUES rows (or the SELECT list) of an INSERT to the target

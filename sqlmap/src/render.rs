@@ -465,6 +465,10 @@ impl Renderer<'_> {
                 Some((negated, insensitive)) => {
                     Some(catalog::regex(left, right, negated, insensitive))
                 }
+                None if *op == BinaryOperator::Divide && !self.ddl => {
+                    // SQLite divides by zero into NULL; PostgreSQL fails with 22012.
+                    Some(call("rc_div", vec![(**left).clone(), (**right).clone()]))
+                }
                 None => {
                     if is_comparison(op) {
                         // `int_column = 'x'`: PostgreSQL reads the literal as the column's type.
@@ -630,6 +634,11 @@ impl Renderer<'_> {
             "btrim" => Some(call("trim", args)),
             "strpos" => Some(call("instr", args)),
             "concat" => Some(concat(args)),
+            "mod" if args.len() == 2 => Some(Expr::Nested(Box::new(Expr::BinaryOp {
+                left: Box::new(args[0].clone()),
+                op: BinaryOperator::Modulo,
+                right: Box::new(args[1].clone()),
+            }))),
             _ => None,
         })
     }
@@ -767,20 +776,26 @@ fn cast(
             ),
             _ => cast_to(inner.clone(), target),
         }),
-        // PostgreSQL's hex bytea input, '\x0102', is the bytes, not the text.
         PgType::Bytea => match inner {
-            Expr::Value(ValueWithSpan { value: Value::SingleQuotedString(text), .. }) if text.starts_with("\\x") => {
-                let hex = &text[2..];
-                if hex.len() % 2 == 0 && hex.bytes().all(|b| b.is_ascii_hexdigit()) {
-                    Ok(Expr::Value(Value::HexStringLiteral(hex.to_string()).into()))
-                } else {
-                    Err(PlanError::new("22P02", "invalid hexadecimal data in a bytea literal"))
-                }
-            }
+            Expr::Value(ValueWithSpan { value: Value::SingleQuotedString(text), .. }) => bytea_literal(text),
             _ => Ok(cast_to(inner.clone(), target)),
         },
         _ => Ok(cast_to(inner.clone(), target)),
     }
+}
+
+/// A bytea literal as PostgreSQL reads it: `'\x0102'` is those bytes (hex
+/// format), other text is its own bytes (escape format, without escapes).
+pub(crate) fn bytea_literal(text: &str) -> Result<Expr, PlanError> {
+    let hex = match text.strip_prefix("\\x") {
+        Some(hex) if hex.len() % 2 == 0 && hex.bytes().all(|b| b.is_ascii_hexdigit()) => hex.to_string(),
+        Some(_) => return Err(PlanError::new("22P02", "invalid hexadecimal data in a bytea literal")),
+        None if text.contains('\\') => {
+            return Err(PlanError::unsupported("escape sequences in a bytea literal").with_hint("write it in hex: '\\x...'"))
+        }
+        None => text.bytes().map(|b| format!("{b:02x}")).collect(),
+    };
+    Ok(Expr::Value(Value::HexStringLiteral(hex).into()))
 }
 
 fn is_comparison(op: &BinaryOperator) -> bool {

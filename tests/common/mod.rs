@@ -150,3 +150,19 @@ pub fn verify(dir: &Path, replay: bool) -> Output {
 pub fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
 }
+
+/// Runs compat/clients/setup.sh once per test process: the client programs,
+/// psql and pgbench, openssl (apt, PyPI, npm; idempotent).
+pub fn clients_setup() {
+    static DONE: std::sync::OnceLock<()> = std::sync::OnceLock::new();
+    DONE.get_or_init(|| {
+        let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("compat/clients/setup.sh");
+        let out = Command::new("bash").arg(script).output().expect("run setup.sh");
+        assert!(
+            out.status.success(),
+            "compat/clients/setup.sh failed:\n{}\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    });
+}
