@@ -116,22 +116,13 @@ CREATE TABLE IF NOT EXISTS __rc_transactions(tx_hash TEXT PRIMARY KEY, height IN
   error TEXT);
 ";
 
-/// Formats milliseconds since the epoch as PostgreSQL prints a timestamptz in UTC.
+/// Formats milliseconds since the epoch as PostgreSQL prints a timestamptz in
+/// UTC, always with six fractional digits (`rc_now()`'s form).
 pub fn format_timestamp(ms: u64) -> String {
     let secs = (ms / 1000) as i64;
     let micros = (ms % 1000) * 1000;
-    let days = secs.div_euclid(86_400);
+    let (y, m, d) = crate::pgtime::civil_from_days(secs.div_euclid(86_400));
     let rem = secs.rem_euclid(86_400);
-    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + (m <= 2) as i64;
     format!(
         "{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02}.{micros:06}+00",
         rem / 3600,

@@ -14,6 +14,7 @@ pub mod keystore;
 pub mod ledger;
 pub mod mempool;
 pub mod pgfns;
+pub mod pgtime;
 pub mod reader;
 pub mod rpc;
 pub mod scram;

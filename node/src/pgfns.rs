@@ -43,13 +43,15 @@ fn cannot_cast(from: &str, to: &str) -> rusqlite::Error {
     fail("42846", format!("cannot cast type {from} to {to}"))
 }
 
-/// Registers `rc_int`, `rc_real`, `rc_bool`, `rc_div`, `rc_json` and `rc_jsonb`.
+/// Registers `rc_int`, `rc_real`, `rc_bool`, `rc_div`, `rc_datetime`,
+/// `rc_json` and `rc_jsonb`.
 pub fn register(conn: &Connection) -> rusqlite::Result<()> {
     let flags = FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC | FunctionFlags::SQLITE_INNOCUOUS;
     conn.create_scalar_function("rc_int", 2, flags, to_int)?;
     conn.create_scalar_function("rc_real", 2, flags, to_real)?;
     conn.create_scalar_function("rc_bool", 1, flags, to_bool)?;
     conn.create_scalar_function("rc_div", 2, flags, divide)?;
+    conn.create_scalar_function("rc_datetime", 2, flags, to_datetime)?;
     conn.create_scalar_function("rc_json", 1, flags, |ctx| to_json(ctx, false))?;
     conn.create_scalar_function("rc_jsonb", 1, flags, |ctx| to_json(ctx, true))?;
     Ok(())
@@ -164,6 +166,25 @@ fn divide(ctx: &mut Context<'_>) -> rusqlite::Result<rusqlite::types::Value> {
         (V::Real(x), V::Integer(y)) => Ok(V::Real(x / y as f64)),
         (V::Real(x), V::Real(y)) => Ok(V::Real(x / y)),
         _ => Ok(V::Null),
+    }
+}
+
+/// `rc_datetime(x, oid)`: `x::date|timestamp|timestamptz` (oid 1082, 1114,
+/// 1184) in the one text form rowchain stores (see [`crate::pgtime`]).
+fn to_datetime(ctx: &mut Context<'_>) -> rusqlite::Result<Option<String>> {
+    let oid: i64 = ctx.get(1)?;
+    let oid = u32::try_from(oid).unwrap_or(1184);
+    let name = crate::pgtime::type_name(oid);
+    let value = ctx.get_raw(0);
+    match value {
+        ValueRef::Null => Ok(None),
+        ValueRef::Text(_) => {
+            let text = text_of(&value).unwrap_or_default();
+            crate::pgtime::canonical(text, oid).map(Some).ok_or_else(|| invalid(name, text))
+        }
+        ValueRef::Integer(_) => Err(cannot_cast("integer", name)),
+        ValueRef::Real(_) => Err(cannot_cast("double precision", name)),
+        ValueRef::Blob(_) => Err(cannot_cast("bytea", name)),
     }
 }
 
@@ -288,6 +309,17 @@ mod tests {
         assert_eq!(one("SELECT rc_real('abc', 'numeric')"), Err(("22P02".into(), "invalid input syntax for type numeric: \"abc\"".into())));
         assert_eq!(one("SELECT rc_real('inf', 'real')"), Ok(Real(f64::INFINITY)));
         assert_eq!(one("SELECT rc_real('1..2', 'real')").unwrap_err().0, "22P02");
+    }
+
+    #[test]
+    fn datetimes_are_stored_in_one_form() {
+        use rusqlite::types::Value::*;
+        assert_eq!(one("SELECT rc_datetime('2024-02-29 13:14:15+02', 1184)"), Ok(Text("2024-02-29 11:14:15+00".into())));
+        assert_eq!(one("SELECT rc_datetime('2024-02-29T13:14:15.250Z', 1184)"), Ok(Text("2024-02-29 13:14:15.25+00".into())));
+        assert_eq!(one("SELECT rc_datetime('2024-02-29 13:14', 1114)"), Ok(Text("2024-02-29 13:14:00".into())));
+        assert_eq!(one("SELECT rc_datetime('2024-02-29', 1082)"), Ok(Text("2024-02-29".into())));
+        assert_eq!(one("SELECT rc_datetime('yesterday-ish', 1082)"), Err(("22P02".into(), "invalid input syntax for type date: \"yesterday-ish\"".into())));
+        assert_eq!(one("SELECT rc_datetime(5, 1184)").unwrap_err().0, "42846");
     }
 
     #[test]

@@ -397,6 +397,11 @@ fn coerce_value(expr: &mut Expr, ty: PgType) -> Result<(), PlanError> {
             }
         }
         PgType::Jsonb => *expr = render::call("rc_jsonb", vec![expr.clone()]),
+        PgType::Date | PgType::Timestamp | PgType::Timestamptz => {
+            if matches!(expr, Expr::Value(ValueWithSpan { value: Value::SingleQuotedString(_), .. })) {
+                *expr = render::datetime(expr.clone(), ty);
+            }
+        }
         PgType::Json => *expr = render::call("rc_json", vec![expr.clone()]),
         _ => {}
     }
@@ -404,7 +409,10 @@ fn coerce_value(expr: &mut Expr, ty: PgType) -> Result<(), PlanError> {
 }
 
 fn needs_coercion(ty: Option<PgType>) -> bool {
-    matches!(ty, Some(PgType::Bool | PgType::Bytea | PgType::Json | PgType::Jsonb))
+    matches!(
+        ty,
+        Some(PgType::Bool | PgType::Bytea | PgType::Json | PgType::Jsonb | PgType::Date | PgType::Timestamp | PgType::Timestamptz)
+    )
 }
 
 /// Coerces the VALUES rows (or the SELECT list) of an INSERT to the target

@@ -754,6 +754,9 @@ fn cast(
             checked("rc_real", vec![string(&name)])
         }
         PgType::Json if !ddl && from != Some(PgType::Json) => checked("rc_json", vec![]),
+        PgType::Date | PgType::Timestamp | PgType::Timestamptz if !ddl && from != Some(target) => {
+            Ok(datetime(inner.clone(), target))
+        }
         PgType::Jsonb if !ddl && from != Some(PgType::Jsonb) => checked("rc_jsonb", vec![]),
         PgType::Text | PgType::Varchar(_) | PgType::Char(_) => Ok(match from {
             // Stored 0/1; PostgreSQL prints `true`/`false`.
@@ -782,6 +785,12 @@ fn cast(
         },
         _ => Ok(cast_to(inner.clone(), target)),
     }
+}
+
+/// `rc_datetime(expr, oid)`: a date, timestamp or timestamptz in the text
+/// form rowchain stores (timestamptz as the UTC instant).
+pub(crate) fn datetime(expr: Expr, ty: PgType) -> Expr {
+    call("rc_datetime", vec![expr, number(&ty.oid().to_string())])
 }
 
 /// A bytea literal as PostgreSQL reads it: `'\x0102'` is those bytes (hex
@@ -835,6 +844,7 @@ fn coerce_literal(expr: &mut Expr, ty: PgType) -> Result<(), PlanError> {
             Some(literal) => literal,
             None => return Ok(()),
         },
+        PgType::Date | PgType::Timestamp | PgType::Timestamptz => datetime(expr.clone(), ty),
         _ => return Ok(()),
     };
     *expr = replacement;
