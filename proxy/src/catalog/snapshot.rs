@@ -818,6 +818,10 @@ fn user_table(
     database: &str,
 ) {
     let meta = f.meta;
+    // PostgreSQL enforces foreign keys with triggers on both tables, and
+    // psql shows a table's foreign keys ("Referenced by" too) only when set.
+    let has_triggers = !f.foreign_keys.is_empty()
+        || all.iter().any(|other| other.foreign_keys.iter().any(|fk| fk.table == meta.name));
     snap.relations.insert(
         f.oid,
         Relation {
@@ -837,6 +841,7 @@ fn user_table(
             ("relfilenode", i(f.oid)),
             ("reltuples", V::Real(-1.0)),
             ("relhasindex", b(!f.indexes.is_empty())),
+            ("relhastriggers", b(has_triggers)),
             ("relpersistence", t("p")),
             ("relkind", t("r")),
             ("relnatts", i(meta.columns.len() as i64)),
