@@ -42,7 +42,6 @@ pub enum ChainError {
 /// Why a tx offered for a block was left out of it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Rejection {
-    BadSignature,
     WrongChain,
     UnknownAccount,
     Expired,
@@ -52,7 +51,6 @@ pub enum Rejection {
 impl Rejection {
     pub fn message(&self) -> &'static str {
         match self {
-            Rejection::BadSignature => "invalid signature",
             Rejection::WrongChain => "the transaction is for another chain",
             Rejection::UnknownAccount => "the signing account does not exist on this chain",
             Rejection::Expired => "the transaction expired before it could be included in a block",
@@ -69,7 +67,9 @@ pub struct Proposal {
 
 /// The interface a consensus engine drives.
 pub trait Application {
-    /// Builds and executes a block on top of the head from `candidates`.
+    /// Builds and executes a block on top of the head from `candidates`:
+    /// txs this validator admitted, whose signatures admission verified
+    /// (`Node::submit`), so they are not verified again here.
     fn propose(&mut self, candidates: Vec<SignedTx>, timestamp_ms: u64, proposer: PublicKey) -> Result<Proposal, ChainError>;
     /// Executes a proposed block and checks every root in its header.
     fn verify(&mut self, block: &Block) -> Result<(), ChainError>;
@@ -286,17 +286,14 @@ impl Application for Chain {
         let timestamp_ms = timestamp_ms.max(self.head.timestamp_ms + 1);
         let height = self.head.height + 1;
         let t = Instant::now();
-        let sig_ok = crate::tx::verify_signatures(&candidates);
-        Timings::add(&self.timings.signatures_us, t);
-        let t = Instant::now();
         self.exec.begin_block(timestamp_ms)?;
         let mut rejected = Vec::new();
         let mut txs = Vec::with_capacity(candidates.len());
         let mut receipts = Vec::with_capacity(candidates.len());
         let mut changes = Changes::new();
         let mut in_block = HashSet::with_capacity(candidates.len());
-        for (tx, ok) in candidates.into_iter().zip(sig_ok) {
-            let why = if ok { self.check_tx(&tx, timestamp_ms, &in_block)? } else { Some(Rejection::BadSignature) };
+        for tx in candidates {
+            let why = self.check_tx(&tx, timestamp_ms, &in_block)?;
             if let Some(r) = why {
                 rejected.push((tx.hash(), r));
                 continue;

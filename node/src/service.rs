@@ -161,6 +161,8 @@ pub enum SubmitError {
     ExpiryTooFar(u64),
     #[error("the transaction was already executed in block {0}")]
     AlreadyExecuted(u64),
+    #[error("the transaction's signature is invalid")]
+    BadSignature,
     #[error(transparent)]
     Pool(#[from] PoolError),
     #[error("ledger: {0}")]
@@ -278,6 +280,11 @@ impl Node {
         }
         if tx.body.chain_id != self.genesis.chain_id {
             return Err(SubmitError::WrongChain(tx.body.chain_id.clone()));
+        }
+        // Checked here, on the submitting thread, so the block producer
+        // proposes only txs whose signatures are known good (see Chain::propose).
+        if !crate::crypto::verify(&tx.body.account, tx.hash().as_slice(), &tx.signature) {
+            return Err(SubmitError::BadSignature);
         }
         let now = now_ms();
         if tx.body.expires_at_ms <= now {
