@@ -117,18 +117,9 @@ CREATE TABLE IF NOT EXISTS __rc_transactions(tx_hash TEXT PRIMARY KEY, height IN
 ";
 
 /// Formats milliseconds since the epoch as PostgreSQL prints a timestamptz in
-/// UTC, always with six fractional digits (`rc_now()`'s form).
+/// UTC: the form every stored timestamptz has (see [`crate::pgtime`]).
 pub fn format_timestamp(ms: u64) -> String {
-    let secs = (ms / 1000) as i64;
-    let micros = (ms % 1000) * 1000;
-    let (y, m, d) = crate::pgtime::civil_from_days(secs.div_euclid(86_400));
-    let rem = secs.rem_euclid(86_400);
-    format!(
-        "{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02}.{micros:06}+00",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
-    )
+    crate::pgtime::format_timestamp(ms as i64 * 1000, true)
 }
 
 /// Registers `rc_now()`: the block time on the executor's connection, the
@@ -1242,9 +1233,9 @@ mod tests {
 
     #[test]
     fn timestamps_format_like_postgres() {
-        assert_eq!(format_timestamp(0), "1970-01-01 00:00:00.000000+00");
-        assert_eq!(format_timestamp(951_782_400_123), "2000-02-29 00:00:00.123000+00");
-        assert_eq!(format_timestamp(1_795_000_000_000), "2026-11-18 11:06:40.000000+00");
+        assert_eq!(format_timestamp(0), "1970-01-01 00:00:00+00");
+        assert_eq!(format_timestamp(951_782_400_123), "2000-02-29 00:00:00.123+00");
+        assert_eq!(format_timestamp(1_795_000_000_000), "2026-11-18 11:06:40+00");
     }
 }
 
