@@ -740,14 +740,7 @@ fn expr_type(expr: &Expr, scope: &Scope) -> Option<u32> {
             _ => None,
         },
         Expr::BinaryOp { op, .. } => match op {
-            BinaryOperator::Eq
-            | BinaryOperator::NotEq
-            | BinaryOperator::Lt
-            | BinaryOperator::LtEq
-            | BinaryOperator::Gt
-            | BinaryOperator::GtEq
-            | BinaryOperator::And
-            | BinaryOperator::Or => Some(BOOL),
+            op if crate::render::is_boolean_operator(op) => Some(BOOL),
             BinaryOperator::StringConcat => Some(TEXT),
             other if regex_operator(other).is_some() => Some(BOOL),
             _ => None,

@@ -257,14 +257,7 @@ impl Typer<'_> {
                 _ => None,
             },
             Expr::BinaryOp { op, left, right } => match op {
-                BinaryOperator::Eq
-                | BinaryOperator::NotEq
-                | BinaryOperator::Lt
-                | BinaryOperator::LtEq
-                | BinaryOperator::Gt
-                | BinaryOperator::GtEq
-                | BinaryOperator::And
-                | BinaryOperator::Or => Some(PgType::Bool),
+                op if crate::render::is_boolean_operator(op) => Some(PgType::Bool),
                 BinaryOperator::StringConcat => Some(PgType::Text),
                 BinaryOperator::Plus | BinaryOperator::Minus | BinaryOperator::Multiply | BinaryOperator::Divide => {
                     match (self.expr_type(left)?, self.expr_type(right)?) {

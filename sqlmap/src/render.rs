@@ -812,6 +812,11 @@ fn is_comparison(op: &BinaryOperator) -> bool {
     matches!(op, B::Eq | B::NotEq | B::Lt | B::LtEq | B::Gt | B::GtEq)
 }
 
+/// Operators whose result is a boolean: comparisons, AND, OR.
+pub(crate) fn is_boolean_operator(op: &BinaryOperator) -> bool {
+    is_comparison(op) || matches!(op, BinaryOperator::And | BinaryOperator::Or)
+}
+
 /// A string literal compared with a column of type `ty` becomes a value of
 /// that type, as PostgreSQL types an unknown literal by the other operand:
 /// `id = '7'` is `id = 7`, `id = 'x'` is 22P02.
