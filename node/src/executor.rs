@@ -945,7 +945,7 @@ impl Executor {
             DdlPlan::AddColumn { table, column, sqlite } => {
                 let mut meta = self.table(table)?.clone();
                 self.user_exec(sqlite)?;
-                meta.columns.push(ColumnMeta { name: column.name.clone(), pg_type: column.ty.name(), not_null: column.not_null, serial: column.serial });
+                meta.columns.push(ColumnMeta { name: column.name.clone(), pg_type: column.ty.name(), not_null: column.not_null, serial: column.serial, identity: column.identity });
                 self.all_rows(&meta, false, changes)?;
                 self.put_meta(meta, None, changes)?;
             }
@@ -1037,7 +1037,7 @@ impl Executor {
         let columns: Vec<ColumnMeta> = ct
             .columns
             .iter()
-            .map(|c| ColumnMeta { name: c.name.clone(), pg_type: c.ty.name(), not_null: c.not_null, serial: c.serial })
+            .map(|c| ColumnMeta { name: c.name.clone(), pg_type: c.ty.name(), not_null: c.not_null, serial: c.serial, identity: c.identity })
             .collect();
         let mut primary_key = Vec::with_capacity(ct.primary_key.len());
         for k in &ct.primary_key {

@@ -583,7 +583,7 @@ fn table_facts<'a>(
         .iter()
         .enumerate()
         .map(|(n, c)| {
-            if meta.rowid_alias == Some(n) && c.serial {
+            if meta.rowid_alias == Some(n) && c.serial && !c.identity {
                 // SQLite assigns the next key when none is given, as a serial does.
                 return Some(format!("nextval('{}_{}_seq'::regclass)", meta.name, c.name));
             }
@@ -892,6 +892,7 @@ fn user_table(
             *typmod,
             not_null,
             f.defaults[n].is_some(),
+            column.identity,
         );
         if let Some(default) = &f.defaults[n] {
             rows.push(
@@ -918,6 +919,7 @@ fn user_table(
             type_name,
             not_null,
             f.defaults[n].clone(),
+            column.identity,
         );
     }
     for ix in &f.indexes {
@@ -938,6 +940,7 @@ fn attribute(
     typmod: i32,
     not_null: bool,
     has_default: bool,
+    identity: bool,
 ) {
     let bt = builtin(type_oid);
     rows.push(
@@ -957,6 +960,7 @@ fn attribute(
             ("attstorage", t(bt.map(|b| b.14).unwrap_or('x'))),
             ("attnotnull", b(not_null)),
             ("atthasdef", b(has_default)),
+            ("attidentity", t(if identity { "d" } else { "" })),
             ("attislocal", b(true)),
             ("attcollation", i(bt.map(|b| b.15).unwrap_or(0))),
         ],
@@ -974,6 +978,7 @@ fn information_column(
     type_name: &str,
     not_null: bool,
     default: Option<String>,
+    identity: bool,
 ) {
     let ty = sqlmap::PgType::parse_name(type_name);
     let base = type_name.split('(').next().unwrap_or(type_name).to_string();
@@ -1026,7 +1031,8 @@ fn information_column(
             ("udt_name", t(udt)),
             ("dtd_identifier", t((n + 1).to_string())),
             ("is_self_referencing", t("NO")),
-            ("is_identity", t("NO")),
+            ("is_identity", t(if identity { "YES" } else { "NO" })),
+            ("identity_generation", if identity { t("BY DEFAULT") } else { V::Null }),
             ("identity_cycle", t("NO")),
             ("is_generated", t("NEVER")),
             ("is_updatable", t("YES")),
@@ -1477,7 +1483,7 @@ fn catalog_relations(rows: &mut Rows, snap: &mut Snapshot) {
         for (n, (column, ty)) in def.columns.iter().enumerate() {
             let type_oid = schema::column_type_oid(def.name, column).unwrap_or(25);
             let _ = ty;
-            attribute(rows, oid, n as i64 + 1, column, type_oid, -1, false, false);
+            attribute(rows, oid, n as i64 + 1, column, type_oid, -1, false, false, false);
         }
     }
 }
@@ -1542,6 +1548,7 @@ fn system_views(conn: &Connection, rows: &mut Rows, snap: &mut Snapshot) -> rusq
                 type_oid,
                 -1,
                 *not_null,
+                false,
                 false,
             );
         }
