@@ -13,13 +13,12 @@ import os
 import platform
 import re
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
-import time
-import urllib.request
+
+import devnode
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 INSERT_SQL = "INSERT INTO bench_ins (client, note) VALUES (:client_id, 'bench');\n"
@@ -30,12 +29,6 @@ WORKLOADS = {
     "insert": (["-f", "{insert}"], "a 1-row INSERT into a table without a key"),
     "tpcb": (["--max-tries=10"], "pgbench's TPC-B-like transaction, retried up to 10 times"),
 }
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def run(cmd, env, check=True):
@@ -103,23 +96,6 @@ def git_version():
     return out.stdout.strip() or "unknown"
 
 
-def start_rowchain(binary):
-    data = tempfile.mkdtemp(prefix="rowchain-bench-")
-    http, pg = free_port(), free_port()
-    proc = subprocess.Popen([binary, "dev", "--data", data, "--http-addr", f"127.0.0.1:{http}",
-                             "--pg-addr", f"127.0.0.1:{pg}"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    for _ in range(200):
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{http}/health", timeout=1)
-            break
-        except OSError:
-            time.sleep(0.05)
-    else:
-        proc.kill()
-        sys.exit(f"bench: rowchain dev did not start: {proc.stderr.read().decode()[-500:]}")
-    return proc, data, pg
-
-
 def chart(results, clients, workloads, path):
     import matplotlib
     matplotlib.use("Agg")
@@ -170,20 +146,10 @@ def main():
     with open(insert, "w") as f:
         f.write(INSERT_SQL)
 
-    pg_env = dict(os.environ)
-    pg_env.setdefault("PGHOST", "127.0.0.1")
-    pg_env.setdefault("PGPORT", "5432")
-    pg_env.setdefault("PGUSER", "postgres")
-    database = f"rc_bench_{os.getpid()}"
-    run(["createdb", database], pg_env)
-    pg_env["PGDATABASE"] = database
-    proc, data, pg_port = start_rowchain(args.bin)
-    rc_env = dict(os.environ, PGHOST="127.0.0.1", PGPORT=str(pg_port), PGUSER="admin", PGPASSWORD="admin",
-                  PGDATABASE="rowchain")
-    targets = [Target("rowchain", rc_env), Target("postgres", pg_env)]
     results = {}
-    try:
+    with devnode.postgres_scratch("bench") as pg_env, devnode.rowchain(args.bin, "bench") as rc_env:
         pg_version = run(["psql", "-XAtc", "SHOW server_version"], pg_env).stdout.strip()
+        targets = [Target("rowchain", rc_env), Target("postgres", pg_env)]
         for t in targets:
             t.prepare()
         total = len(workloads) * len(clients) * args.reps * len(targets)
@@ -198,12 +164,7 @@ def main():
                         done += 1
                         print(f"bench: [{done}/{total}] {t.name:8} {workload:11} c={c:<3} rep {rep + 1}: "
                               f"{r['tps']:.0f} tps (failed {r['failed']}, retried {r['retried']})", flush=True)
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
-        shutil.rmtree(data, ignore_errors=True)
-        shutil.rmtree(scratch, ignore_errors=True)
-        run(["dropdb", "--if-exists", database], dict(pg_env, PGDATABASE="postgres"), check=False)
+    shutil.rmtree(scratch, ignore_errors=True)
 
     rows = []
     for workload in workloads:

@@ -11,21 +11,13 @@ Writes compat/SCORECARD.md.
 import argparse
 import difflib
 import os
-import shutil
-import socket
 import subprocess
 import sys
 import tempfile
-import time
-import urllib.request
+
+import devnode
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def expectations(path):
@@ -94,21 +86,6 @@ class PsqlSuite:
 SUITES = {s.name: s for s in [PsqlSuite()]}
 
 
-def start_rowchain(binary):
-    data = tempfile.mkdtemp(prefix="rowchain-compat-")
-    http, pg = free_port(), free_port()
-    proc = subprocess.Popen([binary, "dev", "--data", data, "--http-addr", f"127.0.0.1:{http}", "--pg-addr", f"127.0.0.1:{pg}"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    for _ in range(200):
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{http}/health", timeout=1)
-            return proc, data, pg
-        except OSError:
-            time.sleep(0.05)
-    proc.kill()
-    sys.exit(f"run: rowchain dev did not start: {proc.stderr.read().decode()[-500:]}")
-
-
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--bin", required=True)
@@ -123,27 +100,16 @@ def main():
     only = set(filter(None, args.only.split(",")))
 
     if args.record:
-        env = dict(os.environ)
-        env.setdefault("PGHOST", "127.0.0.1")
-        env.setdefault("PGPORT", "5432")
-        env.setdefault("PGUSER", "postgres")
-        database = f"rc_compat_{os.getpid()}"
-        subprocess.run(["createdb", database], env=env, check=True)
-        try:
-            env["PGDATABASE"] = database
+        with devnode.postgres_scratch("compat") as env:
             for s in args.suites:
                 for test in SUITES[s].tests(only):
                     SUITES[s].record(test, env)
                     print(f"run: recorded {s}/{test} from PostgreSQL")
-        finally:
-            subprocess.run(["dropdb", "--if-exists", database], env=dict(env, PGDATABASE="postgres"))
         return 0
 
-    proc, data, port = start_rowchain(args.bin)
-    env = dict(os.environ, PGHOST="127.0.0.1", PGPORT=str(port), PGUSER="admin", PGPASSWORD="admin", PGDATABASE="rowchain")
     logs = tempfile.mkdtemp(prefix="rowchain-compat-logs-")
     rows, unexpected = [], []
-    try:
+    with devnode.rowchain(args.bin, "compat") as env:
         for s in args.suites:
             suite = SUITES[s]
             expected = expectations(os.path.join(suite.directory, "expected-failures.txt"))
@@ -163,10 +129,6 @@ def main():
             total = len(suite.tests(only))
             rows.append((s, suite.version(), total, passed, failed_expected, len(surprises)))
             unexpected += surprises
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
-        shutil.rmtree(data, ignore_errors=True)
 
     lines = [
         "# Compatibility scorecard",

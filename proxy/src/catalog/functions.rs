@@ -700,19 +700,10 @@ fn regclass(ctx: &Context<'_>) -> rusqlite::Result<V> {
 }
 
 fn regclass_name(ctx: &Context<'_>) -> rusqlite::Result<V> {
-    let oid = match ctx.get_raw(0) {
-        ValueRef::Null => return Ok(V::Null),
-        _ => match regclass(ctx)? {
-            V::Integer(n) => n,
-            _ => return Ok(V::Null),
-        },
-    };
-    Ok(V::Text(
-        u32::try_from(oid)
-            .ok()
-            .and_then(|o| snapshot().relation_name(o))
-            .unwrap_or_else(|| oid.to_string()),
-    ))
+    if matches!(ctx.get_raw(0), ValueRef::Null) {
+        return Ok(V::Null);
+    }
+    oid_name(regclass(ctx)?, |o| snapshot().relation_name(o))
 }
 
 fn regtype(ctx: &Context<'_>) -> rusqlite::Result<V> {
@@ -732,12 +723,16 @@ fn regtype(ctx: &Context<'_>) -> rusqlite::Result<V> {
 }
 
 fn regtype_name(ctx: &Context<'_>) -> rusqlite::Result<V> {
-    let V::Integer(oid) = regtype(ctx)? else {
+    oid_name(regtype(ctx)?, |o| type_display(o, None))
+}
+
+/// How an OID alias (`x::regclass` and friends) prints: the object's name,
+/// or the number when no object has that OID; NULL stays NULL.
+fn oid_name(oid: V, name: impl FnOnce(u32) -> Option<String>) -> rusqlite::Result<V> {
+    let V::Integer(oid) = oid else {
         return Ok(V::Null);
     };
-    Ok(V::Text(
-        type_display(oid as u32, None).unwrap_or_else(|| oid.to_string()),
-    ))
+    Ok(V::Text(u32::try_from(oid).ok().and_then(name).unwrap_or_else(|| oid.to_string())))
 }
 
 /// `::regnamespace` / `::regrole`: an OID passes through; a name is looked
@@ -767,15 +762,7 @@ fn regnamespace(ctx: &Context<'_>) -> rusqlite::Result<V> {
 }
 
 fn regnamespace_name(ctx: &Context<'_>) -> rusqlite::Result<V> {
-    let V::Integer(oid) = regnamespace(ctx)? else {
-        return Ok(V::Null);
-    };
-    Ok(V::Text(
-        u32::try_from(oid)
-            .ok()
-            .and_then(|o| snapshot().namespaces.get(&o).cloned())
-            .unwrap_or_else(|| oid.to_string()),
-    ))
+    oid_name(regnamespace(ctx)?, |o| snapshot().namespaces.get(&o).cloned())
 }
 
 fn regrole(ctx: &Context<'_>) -> rusqlite::Result<V> {
@@ -783,15 +770,7 @@ fn regrole(ctx: &Context<'_>) -> rusqlite::Result<V> {
 }
 
 fn regrole_name(ctx: &Context<'_>) -> rusqlite::Result<V> {
-    let V::Integer(oid) = regrole(ctx)? else {
-        return Ok(V::Null);
-    };
-    Ok(V::Text(
-        u32::try_from(oid)
-            .ok()
-            .and_then(|o| snapshot().role_name(o))
-            .unwrap_or_else(|| oid.to_string()),
-    ))
+    oid_name(regrole(ctx)?, |o| snapshot().role_name(o))
 }
 
 /// `array_agg`: the collected values as PostgreSQL's array text.

@@ -1,0 +1,62 @@
+"""What compat/bench and compat/run share: a fresh `rowchain dev` on free
+loopback ports, and a scratch database on the machine's PostgreSQL, each
+with the libpq environment that reaches it."""
+
+import contextlib
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextlib.contextmanager
+def rowchain(binary, tag):
+    """Runs `binary dev` in a temporary data directory; yields the libpq
+    environment for its PostgreSQL port and removes everything after."""
+    data = tempfile.mkdtemp(prefix=f"rowchain-{tag}-")
+    http, pg = free_port(), free_port()
+    proc = subprocess.Popen([binary, "dev", "--data", data, "--http-addr", f"127.0.0.1:{http}",
+                             "--pg-addr", f"127.0.0.1:{pg}"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        for _ in range(200):
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{http}/health", timeout=1)
+                break
+            except OSError:
+                time.sleep(0.05)
+        else:
+            proc.kill()
+            sys.exit(f"{tag}: rowchain dev did not start: {proc.stderr.read().decode()[-500:]}")
+        yield dict(os.environ, PGHOST="127.0.0.1", PGPORT=str(pg), PGUSER="admin", PGPASSWORD="admin",
+                   PGDATABASE="rowchain")
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+        shutil.rmtree(data, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def postgres_scratch(tag):
+    """Creates a scratch database on the machine's PostgreSQL (PGHOST, PGPORT,
+    PGUSER; default 127.0.0.1:5432, postgres), yields the environment that
+    reaches it, and drops it after."""
+    env = dict(os.environ)
+    env.setdefault("PGHOST", "127.0.0.1")
+    env.setdefault("PGPORT", "5432")
+    env.setdefault("PGUSER", "postgres")
+    database = f"rc_{tag}_{os.getpid()}"
+    subprocess.run(["createdb", database], env=env, check=True)
+    try:
+        yield dict(env, PGDATABASE=database)
+    finally:
+        subprocess.run(["dropdb", "--if-exists", database], env=dict(env, PGDATABASE="postgres"), check=False)
