@@ -465,6 +465,15 @@ impl Renderer<'_> {
                 Some((negated, insensitive)) => {
                     Some(catalog::regex(left, right, negated, insensitive))
                 }
+                None if *op == BinaryOperator::PGBitwiseXor => {
+                    // SQLite has no XOR: a # b = (a | b) - (a & b).
+                    let both = |op| Expr::Nested(Box::new(Expr::BinaryOp { left: left.clone(), op, right: right.clone() }));
+                    Some(Expr::Nested(Box::new(Expr::BinaryOp {
+                        left: Box::new(both(BinaryOperator::BitwiseOr)),
+                        op: BinaryOperator::Minus,
+                        right: Box::new(both(BinaryOperator::BitwiseAnd)),
+                    })))
+                }
                 None if *op == BinaryOperator::Divide && !self.ddl => {
                     // SQLite divides by zero into NULL; PostgreSQL fails with 22012.
                     Some(call("rc_div", vec![(**left).clone(), (**right).clone()]))

@@ -34,6 +34,7 @@ const CASES: &[&str] = &[
     "SELECT * FROM t FOR UPDATE",
     "SELECT * FROM t WHERE a = ANY($1)",
     "SELECT now() + interval '1 day'",
+    "SELECT a # 5 > 0, 6 # 3 FROM t",
     "SELECT DISTINCT ON (a) a FROM t",
     // -- reserved names, schemas, system views
     "SELECT * FROM sqlite_master",

@@ -13,5 +13,6 @@ SELECT abs(-3), round(2.567, 2), greatest(1, 5, 3), least(4, 2), mod(7, 3);
 SELECT dept, count(*) FROM q_emp GROUP BY dept HAVING count(*) > 1;
 SELECT e.name FROM q_emp e WHERE EXISTS (SELECT 1 FROM q_dept d WHERE d.id = e.dept AND d.name = 'dev');
 SELECT DISTINCT dept FROM q_emp WHERE dept IS NOT NULL ORDER BY dept;
+SELECT id, id # 3 AS x, 6 # 3 FROM q_emp WHERE id # 1 > 1 ORDER BY id;
 DROP TABLE q_emp;
 DROP TABLE q_dept;
