@@ -217,6 +217,36 @@ async fn transaction_blocks_savepoints_and_conflicts() {
     let v: i32 = b.query_one("SELECT v FROM kv WHERE k = 2", &[]).await.unwrap().get(0);
     assert_eq!(v, 22);
 
+    // The catalog inside a block shows the block's own DDL (as an ORM that
+    // creates tables and reflects them before COMMIT expects); other
+    // sessions see it only after COMMIT, and a ROLLBACK leaves no trace.
+    let catalog = "SELECT a.attname::text FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_class c ON c.oid = a.attrelid \
+                   WHERE c.relname = 'fresh' AND a.attnum > 0 ORDER BY a.attnum";
+    let names = |rows: Vec<tokio_postgres::Row>| rows.iter().map(|r| r.get::<_, String>(0)).collect::<Vec<_>>();
+    a.batch_execute("BEGIN; CREATE TABLE fresh (id integer PRIMARY KEY, label text)").await.unwrap();
+    assert_eq!(names(a.query(catalog, &[]).await.unwrap()), ["id", "label"]);
+    assert!(b.query(catalog, &[]).await.unwrap().is_empty());
+    a.batch_execute("ALTER TABLE fresh ADD COLUMN note text").await.unwrap();
+    assert_eq!(names(a.query(catalog, &[]).await.unwrap()), ["id", "label", "note"]);
+    a.batch_execute("ROLLBACK").await.unwrap();
+    assert!(a.query(catalog, &[]).await.unwrap().is_empty(), "the rolled-back table is gone");
+    a.batch_execute("BEGIN; CREATE TABLE fresh (id integer PRIMARY KEY)").await.unwrap();
+    assert_eq!(names(a.query(catalog, &[]).await.unwrap()), ["id"]);
+    a.batch_execute("COMMIT").await.unwrap();
+    assert_eq!(names(b.query(catalog, &[]).await.unwrap()), ["id"]);
+
+    // Regular expressions work in reads, in a block's steps and in writes
+    // (every validator runs the same regex engine); a bad pattern is 2201B.
+    a.batch_execute("CREATE TABLE words (w text PRIMARY KEY); INSERT INTO words VALUES ('apple'), ('Banana'), ('cherry')").await.unwrap();
+    let matching = "SELECT count(*) FROM words WHERE w ~* '^b' OR w ~ 'rr'";
+    assert_eq!(b.query_one(matching, &[]).await.unwrap().get::<_, i64>(0), 2);
+    a.batch_execute("BEGIN").await.unwrap();
+    assert_eq!(a.query_one(matching, &[]).await.unwrap().get::<_, i64>(0), 2);
+    assert_eq!(a.execute("DELETE FROM words WHERE w !~ '^[a-c]'", &[]).await.unwrap(), 1);
+    a.batch_execute("COMMIT").await.unwrap();
+    assert_eq!(b.query_one("SELECT count(*) FROM words", &[]).await.unwrap().get::<_, i64>(0), 2);
+    assert_eq!(state(&b.query("SELECT w ~ '(' FROM words", &[]).await.unwrap_err()), "2201B");
+
     // A client that disconnects inside a block submits nothing.
     let height = dev.height();
     {

@@ -704,6 +704,19 @@ impl Executor {
     /// `now_ms` stands in for the block time. Reads take no write lock; the
     /// write lock is held only while the steps run.
     pub fn speculate(&mut self, account: &crypto::PublicKey, steps: &[Statement], now_ms: u64) -> Result<Speculation, ExecError> {
+        self.speculate_with(account, steps, now_ms, |_| ()).map(|(s, _)| s)
+    }
+
+    /// [`Executor::speculate`], and `look` sees the speculative state after
+    /// the steps (when they all could run) before it is rolled back: how a
+    /// transaction block's catalog queries see its own uncommitted DDL.
+    pub fn speculate_with<R>(
+        &mut self,
+        account: &crypto::PublicKey,
+        steps: &[Statement],
+        now_ms: u64,
+        look: impl FnOnce(&Connection) -> R,
+    ) -> Result<(Speculation, Option<R>), ExecError> {
         assert!(!self.in_block);
         let height = self.applied()?.map(|a| a.height).unwrap_or(0);
         if height != self.speculated_at {
@@ -720,6 +733,10 @@ impl Executor {
         let mut changes = Changes::new();
         let run = self.run_interactive(steps, &mut ctx, &mut changes, false);
         self.user_mode.store(false, Ordering::Relaxed);
+        let looked = match &run {
+            Ok(Ok(_)) => Some(look(&self.conn)),
+            _ => None,
+        };
         self.in_block = false;
         let rolled_back = self.conn.execute_batch("ROLLBACK");
         self.captured.lock().clear();
@@ -729,8 +746,8 @@ impl Executor {
         }
         rolled_back?;
         Ok(match run? {
-            Ok((_, outcomes)) => Speculation { outcomes, refused: None },
-            Err(f) => Speculation { outcomes: Vec::new(), refused: Some(f) },
+            Ok((_, outcomes)) => (Speculation { outcomes, refused: None }, looked),
+            Err(f) => (Speculation { outcomes: Vec::new(), refused: Some(f) }, None),
         })
     }
 

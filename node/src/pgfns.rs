@@ -18,7 +18,7 @@ use rusqlite::Connection;
 pub const SQLSTATE_PREFIX: &str = "rowchain:";
 
 /// The SQLSTATEs these functions raise, so a parsed one can be `'static`.
-pub const SQLSTATES: &[&str] = &["22P02", "22003", "22012", "42846"];
+pub const SQLSTATES: &[&str] = &["22P02", "22003", "22012", "42846", "2201B"];
 
 #[derive(Debug)]
 struct PgFnError(String);
@@ -54,6 +54,7 @@ pub fn register(conn: &Connection) -> rusqlite::Result<()> {
     conn.create_scalar_function("rc_datetime", 2, flags, to_datetime)?;
     conn.create_scalar_function("rc_json", 1, flags, |ctx| to_json(ctx, false))?;
     conn.create_scalar_function("rc_jsonb", 1, flags, |ctx| to_json(ctx, true))?;
+    conn.create_scalar_function("rc_regex", 3, flags, regex_match)?;
     Ok(())
 }
 
@@ -356,4 +357,41 @@ mod tests {
         assert_eq!(jsonb_text(r#"{"z":1,"a":[true,false],"bb":{"y":null,"x":"s"}}"#), r#"{"a": [true, false], "z": 1, "bb": {"x": "s", "y": null}}"#);
         assert_eq!(jsonb_text("not json"), "not json");
     }
+}
+
+thread_local! {
+    /// Compiled patterns, so a scan compiles its pattern once.
+    static REGEXES: std::cell::RefCell<std::collections::HashMap<(String, bool), regex::Regex>> =
+        std::cell::RefCell::new(std::collections::HashMap::new());
+}
+
+/// `rc_regex(text, pattern, flags)`: PostgreSQL's `~` (flags '') and `~*`
+/// (flags 'i'). Rust's regex engine answers the same on every validator.
+fn regex_match(ctx: &mut Context<'_>) -> rusqlite::Result<Option<bool>> {
+    let as_text = |i: usize| match ctx.get_raw(i) {
+        ValueRef::Null => None,
+        ValueRef::Integer(n) => Some(n.to_string()),
+        ValueRef::Real(f) => Some(f.to_string()),
+        ValueRef::Text(t) | ValueRef::Blob(t) => Some(String::from_utf8_lossy(t).into_owned()),
+    };
+    let (Some(text), Some(pattern)) = (as_text(0), as_text(1)) else {
+        return Ok(None);
+    };
+    let insensitive = as_text(2).is_some_and(|f| f.contains('i'));
+    REGEXES.with(|cache| {
+        let mut cache = cache.borrow_mut();
+        if cache.len() > 256 {
+            cache.clear();
+        }
+        let key = (pattern, insensitive);
+        if !cache.contains_key(&key) {
+            let re = regex::RegexBuilder::new(&key.0)
+                .case_insensitive(insensitive)
+                .size_limit(1 << 20)
+                .build()
+                .map_err(|e| fail("2201B", format!("invalid regular expression: {e}")))?;
+            cache.insert(key.clone(), re);
+        }
+        Ok(Some(cache[&key].is_match(&text)))
+    })
 }

@@ -263,6 +263,17 @@ impl Node {
         self.speculator.lock().speculate(account, steps, now_ms())
     }
 
+    /// [`Node::speculate`], with `look` run on the speculative state after
+    /// the steps (see [`crate::executor::Executor::speculate_with`]).
+    pub fn speculate_with<R>(
+        &self,
+        account: &crate::crypto::PublicKey,
+        steps: &[crate::tx::Statement],
+        look: impl FnOnce(&rusqlite::Connection) -> R,
+    ) -> Result<(crate::executor::Speculation, Option<R>), crate::executor::ExecError> {
+        self.speculator.lock().speculate_with(account, steps, now_ms(), look)
+    }
+
     pub fn status(&self) -> Status {
         self.status.read().clone()
     }

@@ -126,6 +126,8 @@ struct Block {
     seen: Vec<Hash>,
     failed: bool,
     writes: bool,
+    /// The block changed the schema: its catalog queries must see that.
+    ddl: bool,
 }
 
 pub struct Session {
@@ -480,8 +482,10 @@ impl Session {
             Plan::Transaction(c) => self.transaction(c, text).await,
             Plan::Read(r) => {
                 // Reads of the catalog or of no table at all (`SELECT version()`)
-                // see nothing the block could have changed: the read path
-                // answers them, with the session functions and the catalog.
+                // take the read path, with the session functions and the
+                // catalog; once the block has run DDL, that catalog is the
+                // one its speculation shows (an ORM reflecting the tables
+                // it has just created, before COMMIT).
                 let user_tables = self.tables();
                 let catalog_only = r.tables.iter().all(|t| {
                     t.starts_with("pg_catalog.")
@@ -492,7 +496,11 @@ impl Session {
                     let origins = self.node.reader.describe(&r).ok();
                     self.step(text, params, None, origins).await
                 } else {
-                    self.read(r, params, &text).await
+                    let catalog = match &self.block {
+                        Some(b) if b.ddl => self.block_catalog().await?,
+                        _ => None,
+                    };
+                    self.read(r, params, &text, catalog).await
                 }
             }
             p @ (Plan::Write(_) | Plan::Ddl(_)) => {
@@ -673,6 +681,7 @@ impl Session {
                 if let Some(p) = &write {
                     if let Some(b) = &mut self.block {
                         b.writes = true;
+                        b.ddl |= matches!(p, Plan::Ddl(_));
                     }
                     return Ok(self.write_reply(p, r));
                 }
@@ -685,14 +694,30 @@ impl Session {
         }
     }
 
-    async fn read(&mut self, r: sqlmap::ReadPlan, params: Vec<Value>, text: &str) -> Result<Reply, PgError> {
+    /// The catalog as the transaction block's speculation shows it, or None
+    /// when the block cannot run as it stands (its next step reports that).
+    async fn block_catalog(&mut self) -> Result<Option<crate::catalog::BlockCatalog>, PgError> {
+        let steps = self.block.as_ref().map(|b| b.steps.clone()).unwrap_or_default();
+        let node = self.node.clone();
+        let account = self.key.public();
+        let database = self.info().database.clone();
+        let (_, catalog) = tokio::task::spawn_blocking(move || {
+            node.speculate_with(&account, &steps, |conn| crate::catalog::BlockCatalog::build(conn, &database))
+        })
+        .await
+        .map_err(|e| PgError::new("XX000", e.to_string()))?
+        .map_err(|e| PgError::new("XX000", e.to_string()))?;
+        catalog.transpose().map_err(|e| PgError::new("XX000", format!("catalog of the transaction block: {e}")))
+    }
+
+    async fn read(&mut self, r: sqlmap::ReadPlan, params: Vec<Value>, text: &str, catalog: Option<crate::catalog::BlockCatalog>) -> Result<Reply, PgError> {
         let node = self.node.clone();
         let info = self.info();
         let cancel = self.cancel.clone();
         // Most reads finish in microseconds: run them here, and hand only
         // those that outlast READ_INLINE_BUDGET (or rebuild the emulated
         // catalog) to a blocking thread, where they run again from the start.
-        let inline = if crate::catalog::touches_catalog(&r) {
+        let inline = if crate::catalog::touches_catalog(&r) || catalog.is_some() {
             None
         } else {
             crate::catalog::with_session(info.clone(), || {
@@ -702,7 +727,9 @@ impl Session {
         let (origins, rows) = match inline {
             Some(answer) => answer,
             None => tokio::task::spawn_blocking(move || {
-                crate::catalog::with_session(info, || node.reader.query_cancellable(&r, &params, Some(cancel)))
+                crate::catalog::with_block_catalog(catalog, || {
+                    crate::catalog::with_session(info, || node.reader.query_cancellable(&r, &params, Some(cancel)))
+                })
             })
             .await
             .map_err(|e| PgError::new("XX000", e.to_string()))??,

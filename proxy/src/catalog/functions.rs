@@ -6,11 +6,8 @@
 //! prepared against ([`super::current_snapshot`]); session values come from
 //! [`super::current_session`].
 
-use std::cell::RefCell;
-use std::collections::HashMap;
 use std::sync::Arc;
 
-use regex::Regex;
 use rusqlite::functions::{Aggregate, Context, FunctionFlags};
 use rusqlite::types::{Value as V, ValueRef};
 use rusqlite::{Connection, Error};
@@ -226,7 +223,6 @@ const SCALARS: &[(&str, i32, Scalar)] = &[
     ("rc_srf_series", -1, srf_series),
     ("rc_series", 2, series),
     ("rc_series", 3, series),
-    ("rc_regex", 3, regex_match),
     ("rc_regclass", 1, regclass),
     ("rc_regclass_name", 1, regclass_name),
     ("rc_regtype", 1, regtype),
@@ -653,33 +649,6 @@ fn series(ctx: &Context<'_>) -> rusqlite::Result<V> {
     }
     let items: Vec<String> = (0..count).map(|k| (start + k * step).to_string()).collect();
     Ok(V::Text(format!("[{}]", items.join(","))))
-}
-
-thread_local! {
-    static REGEXES: RefCell<HashMap<(String, bool), Regex>> = RefCell::new(HashMap::new());
-}
-
-fn regex_match(ctx: &Context<'_>) -> rusqlite::Result<V> {
-    let (Some(text), Some(pattern)) = (text_arg(ctx, 0), text_arg(ctx, 1)) else {
-        return Ok(V::Null);
-    };
-    let insensitive = text_arg(ctx, 2).is_some_and(|f| f.contains('i'));
-    REGEXES.with(|cache| {
-        let mut cache = cache.borrow_mut();
-        if cache.len() > 256 {
-            cache.clear();
-        }
-        let key = (pattern.clone(), insensitive);
-        if !cache.contains_key(&key) {
-            let re = regex::RegexBuilder::new(&pattern)
-                .case_insensitive(insensitive)
-                .size_limit(1 << 20)
-                .build()
-                .map_err(|e| user_error(format!("invalid regular expression: {e}")))?;
-            cache.insert(key.clone(), re);
-        }
-        Ok(V::Integer(cache[&key].is_match(&text) as i64))
-    })
 }
 
 fn regclass(ctx: &Context<'_>) -> rusqlite::Result<V> {

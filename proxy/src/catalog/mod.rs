@@ -55,6 +55,34 @@ thread_local! {
     /// The catalog version the last query on this thread was prepared
     /// against; the catalog functions answer from it.
     static SNAPSHOT: RefCell<Option<Arc<Snapshot>>> = const { RefCell::new(None) };
+    /// Set by [`with_block_catalog`]: the catalog a transaction block's
+    /// reads see instead of the committed one.
+    static BLOCK: RefCell<Option<Arc<Snapshot>>> = const { RefCell::new(None) };
+}
+
+/// The catalog as a transaction block sees it, its own uncommitted DDL
+/// included: built from the block's speculative state.
+#[derive(Clone)]
+pub struct BlockCatalog(Arc<Snapshot>);
+
+/// A height no applied view ever has: a connection's emulated tables filled
+/// from a block's catalog are marked with it, so the next read refills them.
+const BLOCK_HEIGHT: u64 = u64::MAX;
+
+impl BlockCatalog {
+    /// Built from `conn`, a connection inside the block's speculation.
+    pub fn build(conn: &Connection, database: &str) -> rusqlite::Result<Self> {
+        Ok(BlockCatalog(Arc::new(snapshot::build(conn, BLOCK_HEIGHT, database)?)))
+    }
+}
+
+/// Runs `f` (a read on this thread) against `catalog` instead of the
+/// committed catalog.
+pub fn with_block_catalog<R>(catalog: Option<BlockCatalog>, f: impl FnOnce() -> R) -> R {
+    let previous = BLOCK.with(|b| b.replace(catalog.map(|c| c.0)));
+    let r = f();
+    BLOCK.with(|b| *b.borrow_mut() = previous);
+    r
 }
 
 /// Runs `f` (a read on this thread) with `info` as the current session.
@@ -134,8 +162,15 @@ impl node::reader::ReadHooks for CatalogHooks {
         if !touches_catalog(plan) {
             return Ok(());
         }
-        let height = node::reader::applied_height(conn)?;
-        let snap = self.snapshot_at(conn, height)?;
+        let block = BLOCK.with(|b| b.borrow().clone());
+        let height = match &block {
+            Some(_) => BLOCK_HEIGHT,
+            None => node::reader::applied_height(conn)?,
+        };
+        let snap = match block {
+            Some(snap) => snap,
+            None => self.snapshot_at(conn, height)?,
+        };
         let built: Option<i64> = conn
             .query_row(&format!("SELECT height FROM {BUILT_TABLE}"), [], |r| {
                 r.get(0)
@@ -147,7 +182,7 @@ impl node::reader::ReadHooks for CatalogHooks {
                     Err(e)
                 }
             })?;
-        if built != Some(height as i64) {
+        if built != Some(height as i64) || height == BLOCK_HEIGHT {
             fill(conn, &snap)?;
         }
         if plan.tables.iter().any(|t| t.ends_with("pg_settings")) {
