@@ -16,7 +16,9 @@
 //!
 //! The session (proxy/src/session.rs) relies on exactly this API:
 //! `CatalogHooks::new(database)` installed on the node's reader,
-//! `SessionInfo`, and `with_session(info, f)` around each read; and
+//! `SessionInfo`, and `with_session(info, f)` around each read;
+//! `BlockCatalog::build` on a transaction block's speculation and
+//! `with_block_catalog(catalog, f)` around that block's catalog reads; and
 //! [`column_type_oid`] to type result columns read from emulated tables.
 //!
 //! Deliberately absent: CHECK constraints (SQLite keeps them only as DDL
