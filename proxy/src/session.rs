@@ -128,6 +128,10 @@ struct Block {
     writes: bool,
     /// The block changed the schema: its catalog queries must see that.
     ddl: bool,
+    /// The catalog built from the steps as they stand, for the catalog
+    /// queries that follow one another (an ORM reflecting a table issues
+    /// several); any new step drops it.
+    catalog: Option<crate::catalog::BlockCatalog>,
 }
 
 pub struct Session {
@@ -642,6 +646,7 @@ impl Session {
             return Err(PgError::new("54000", format!("the transaction block has more than {max} statements (pg.block_statements_max)")));
         }
         block.steps.extend(stmts);
+        block.catalog = None;
         let steps = block.steps.clone();
         let node = self.node.clone();
         let account = self.key.public();
@@ -697,6 +702,9 @@ impl Session {
     /// The catalog as the transaction block's speculation shows it, or None
     /// when the block cannot run as it stands (its next step reports that).
     async fn block_catalog(&mut self) -> Result<Option<crate::catalog::BlockCatalog>, PgError> {
+        if let Some(built) = self.block.as_ref().and_then(|b| b.catalog.clone()) {
+            return Ok(Some(built));
+        }
         let steps = self.block.as_ref().map(|b| b.steps.clone()).unwrap_or_default();
         let node = self.node.clone();
         let account = self.key.public();
@@ -707,7 +715,11 @@ impl Session {
         .await
         .map_err(|e| PgError::new("XX000", e.to_string()))?
         .map_err(|e| PgError::new("XX000", e.to_string()))?;
-        catalog.transpose().map_err(|e| PgError::new("XX000", format!("catalog of the transaction block: {e}")))
+        let catalog = catalog.transpose().map_err(|e| PgError::new("XX000", format!("catalog of the transaction block: {e}")))?;
+        if let Some(b) = &mut self.block {
+            b.catalog = catalog.clone();
+        }
+        Ok(catalog)
     }
 
     async fn read(&mut self, r: sqlmap::ReadPlan, params: Vec<Value>, text: &str, catalog: Option<crate::catalog::BlockCatalog>) -> Result<Reply, PgError> {

@@ -67,14 +67,16 @@ thread_local! {
 #[derive(Clone)]
 pub struct BlockCatalog(Arc<Snapshot>);
 
-/// A height no applied view ever has: a connection's emulated tables filled
-/// from a block's catalog are marked with it, so the next read refills them.
-const BLOCK_HEIGHT: u64 = u64::MAX;
+/// Each block catalog gets its own mark, counting down from the top of the
+/// range where no applied height reaches: a connection refills its emulated
+/// tables only when the catalog it last filled them from was another one.
+static BLOCK_MARKS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(u64::MAX);
 
 impl BlockCatalog {
     /// Built from `conn`, a connection inside the block's speculation.
     pub fn build(conn: &Connection, database: &str) -> rusqlite::Result<Self> {
-        Ok(BlockCatalog(Arc::new(snapshot::build(conn, BLOCK_HEIGHT, database)?)))
+        let mark = BLOCK_MARKS.fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
+        Ok(BlockCatalog(Arc::new(snapshot::build(conn, mark, database)?)))
     }
 }
 
@@ -164,15 +166,11 @@ impl node::reader::ReadHooks for CatalogHooks {
         if !touches_catalog(plan) {
             return Ok(());
         }
-        let block = BLOCK.with(|b| b.borrow().clone());
-        let height = match &block {
-            Some(_) => BLOCK_HEIGHT,
-            None => node::reader::applied_height(conn)?,
-        };
-        let snap = match block {
+        let snap = match BLOCK.with(|b| b.borrow().clone()) {
             Some(snap) => snap,
-            None => self.snapshot_at(conn, height)?,
+            None => self.snapshot_at(conn, node::reader::applied_height(conn)?)?,
         };
+        let height = snap.height;
         let built: Option<i64> = conn
             .query_row(&format!("SELECT height FROM {BUILT_TABLE}"), [], |r| {
                 r.get(0)
@@ -184,7 +182,7 @@ impl node::reader::ReadHooks for CatalogHooks {
                     Err(e)
                 }
             })?;
-        if built != Some(height as i64) || height == BLOCK_HEIGHT {
+        if built != Some(height as i64) {
             fill(conn, &snap)?;
         }
         if plan.tables.iter().any(|t| t.ends_with("pg_settings")) {
