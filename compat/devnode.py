@@ -20,11 +20,22 @@ def free_port():
 
 
 @contextlib.contextmanager
-def rowchain(binary, tag):
+def rowchain(binary, tag, pg_port=None, config=""):
     """Runs `binary dev` in a temporary data directory; yields the libpq
-    environment for its PostgreSQL port and removes everything after."""
+    environment for its PostgreSQL port and removes everything after.
+    `pg_port` fixes the PostgreSQL port (else a free one); `config` is the
+    text of the node's rowchain.toml (else the defaults)."""
+    if pg_port:
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", pg_port))
+            except OSError as e:
+                sys.exit(f"{tag}: this suite needs 127.0.0.1:{pg_port}, which is taken ({e.strerror}); stop what runs there")
     data = tempfile.mkdtemp(prefix=f"rowchain-{tag}-")
-    http, pg = free_port(), free_port()
+    if config:
+        with open(os.path.join(data, "rowchain.toml"), "w") as f:
+            f.write(config)
+    http, pg = free_port(), pg_port or free_port()
     proc = subprocess.Popen([binary, "dev", "--data", data, "--http-addr", f"127.0.0.1:{http}",
                              "--pg-addr", f"127.0.0.1:{pg}"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:

@@ -13,11 +13,13 @@ import difflib
 import hashlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
 import tarfile
 import tempfile
+import time
 
 import devnode
 
@@ -148,7 +150,146 @@ class SqlalchemySuite:
         return {t: (None if o == "passed" else o) for t, o in outcomes.items() if o != "skipped"}
 
 
-SUITES = {s.name: s for s in [PsqlSuite(), SqlalchemySuite()]}
+class TokioPostgresSuite:
+    """The tokio-postgres crate's own integration tests (tests/test in its
+    published source), built with every optional type feature and run
+    against rowchain. The tests fix their server at 127.0.0.1:5433 and log in
+    as postgres (trust), pass_user (password), md5_user (md5) and scram_user
+    (SCRAM), all with password "password" but postgres: the node gets the
+    same pg.hba as the crate's own test server and the runner creates the
+    roles through rowchain's SQL. Tests the crate itself marks #[ignore]
+    count as neither run nor failed."""
+
+    name = "tokio-postgres"
+    directory = os.path.join(HERE, "suites", "tokio-postgres")
+    release = "0.7.18"
+    # The .crate's sha256, as crates.io's index (and Cargo.lock) records it.
+    checksum = "a528f7d280f6d5b9cd149635c8705b0dd049754bc67d81d31fa25169a93809d3"
+    features = ["array-impls", "runtime", "with-bit-vec-0_6", "with-bit-vec-0_7", "with-bit-vec-0_8", "with-bit-vec-0_9",
+                "with-chrono-0_4", "with-cidr-0_2", "with-cidr-0_3", "with-eui48-0_4", "with-eui48-1",
+                "with-geo-types-0_6", "with-geo-types-0_7", "with-jiff-0_1", "with-jiff-0_2", "with-serde_json-1",
+                "with-smol_str-01", "with-time-0_2", "with-time-0_3", "with-uuid-0_8", "with-uuid-1"]
+    port = 5433
+    hba = "".join(f'''
+[[pg.hba]]
+role = "{role}"
+address = "{address}"
+method = "{method}"
+''' for role, address, method in [
+        ("postgres", "127.0.0.1", "trust"), ("postgres", "::1", "trust"),
+        ("pass_user", "all", "password"), ("md5_user", "all", "md5"), ("all", "all", "scram-sha-256")])
+    roles = "CREATE ROLE postgres LOGIN PASSWORD 'postgres-is-trusted'; " + " ".join(
+        f"CREATE ROLE {r} LOGIN PASSWORD 'password';" for r in ["pass_user", "md5_user", "scram_user"])
+    # With no result line for this long, the tests still running are hung.
+    stall_seconds = 120
+
+    def node_options(self):
+        return {"pg_port": self.port, "config": "[pg]\n" + self.hba}
+
+    def version(self):
+        return f"tokio-postgres {self.release}"
+
+    def record(self, test, env):
+        sys.exit("run: the tokio-postgres suite has no recorded outputs; it checks its own results")
+
+    def source(self):
+        """The crate's published source, unpacked by cargo from crates.io (which
+        checks it against the index) into a writable copy in the cache."""
+        source = os.path.join(CACHE, f"tokio-postgres-{self.release}")
+        if os.path.isdir(source):
+            return source
+        scratch = tempfile.mkdtemp(prefix="rowchain-fetch-")
+        os.makedirs(os.path.join(scratch, "src"))
+        with open(os.path.join(scratch, "Cargo.toml"), "w") as f:
+            f.write('[package]\nname = "rowchain-compat-fetch"\nversion = "0.0.0"\nedition = "2021"\npublish = false\n\n'
+                    f'[dependencies]\ntokio-postgres = "={self.release}"\n')
+        open(os.path.join(scratch, "src", "lib.rs"), "w").close()
+        meta = subprocess.run(["cargo", "metadata", "--format-version", "1", "-q"], cwd=scratch, check=True,
+                              capture_output=True, text=True).stdout
+        with open(os.path.join(scratch, "Cargo.lock")) as f:
+            lock = f.read()
+        if f'name = "tokio-postgres"\nversion = "{self.release}"' not in lock or self.checksum not in lock:
+            sys.exit(f"run: crates.io's tokio-postgres {self.release} does not have checksum {self.checksum}")
+        (manifest,) = [p["manifest_path"] for p in json.loads(meta)["packages"] if p["name"] == "tokio-postgres"]
+        shutil.rmtree(source + ".part", ignore_errors=True)
+        shutil.copytree(os.path.dirname(manifest), source + ".part")
+        os.rename(source + ".part", source)
+        shutil.rmtree(scratch)
+        return source
+
+    def build(self, logs):
+        """Builds the test binary with the crate's own Cargo.lock; returns its path."""
+        source = self.source()
+        env = dict(os.environ, CARGO_TARGET_DIR=os.path.join(CACHE, "tokio-postgres-target"))
+        env.setdefault("CARGO_BUILD_JOBS", "2")
+        with open(os.path.join(logs, "tokio-postgres-build.log"), "w") as log:
+            run = subprocess.run(["cargo", "test", "--locked", "--no-run", "--test", "test", "--message-format", "json",
+                                  "--features", ",".join(self.features)],
+                                 cwd=source, env=env, stdout=subprocess.PIPE, stderr=log, text=True)
+        if run.returncode != 0:
+            sys.exit(f"run: building tokio-postgres's tests failed; see {log.name}")
+        for line in run.stdout.splitlines():
+            msg = json.loads(line)
+            if msg.get("reason") == "compiler-artifact" and msg["target"]["name"] == "test" and msg.get("executable"):
+                return msg["executable"]
+        sys.exit("run: cargo built no tokio-postgres test binary")
+
+    def results(self, env, only, logs):
+        binary = self.build(logs)
+        subprocess.run(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-c", self.roles], env=env, check=True)
+        listed = subprocess.run([binary, "--list", "--format", "terse"], capture_output=True, text=True, check=True).stdout
+        ignored = subprocess.run([binary, "--list", "--format", "terse", "--ignored"], capture_output=True, text=True,
+                                 check=True).stdout
+        names = [l[:-len(": test")] for l in listed.splitlines() if l.endswith(": test")]
+        skip = {l[:-len(": test")] for l in ignored.splitlines() if l.endswith(": test")}
+        selected = [n for n in names if n not in skip and (not only or n in only)]
+        if not selected:
+            return {}
+        return run_libtest(binary, selected, os.path.join(logs, "tokio-postgres-tests.log"), self.stall_seconds)
+
+
+def run_libtest(binary, tests, log_path, stall_seconds):
+    """Runs the named tests of a Rust test binary; test -> None when it
+    passed, else the first line of its panic. A test with no result once the
+    output has been still for `stall_seconds` is reported as hung."""
+    with open(log_path, "w") as log:
+        proc = subprocess.Popen([binary, "--exact", "--test-threads", "4"] + tests, stdout=log, stderr=subprocess.STDOUT,
+                                env=dict(os.environ, RUST_BACKTRACE="0"))
+        size, still = -1, 0.0
+        while proc.poll() is None:
+            time.sleep(1)
+            now = os.path.getsize(log_path)
+            still = 0.0 if now != size else still + 1
+            size = now
+            if still >= stall_seconds:
+                proc.kill()
+                proc.wait()
+                break
+    with open(log_path) as f:
+        text = f.read()
+    outcome = {m.group(1): m.group(2) for m in re.finditer(r"^test (\S+) \.\.\. (ok|FAILED|ignored)$", text, re.M)}
+    panics = {}
+    for m in re.finditer(r"^---- (\S+) stdout ----\n(.*?)(?=^---- |^failures:$|\Z)", text, re.M | re.S):
+        lines = [l for l in m.group(2).splitlines() if l.strip()]
+        where = next((i for i, l in enumerate(lines) if " panicked at " in l), None)
+        message = lines[where + 1] if where is not None and where + 1 < len(lines) else (lines[0] if lines else "")
+        db = re.search(r'code: SqlState\((?:E)?(\w+)\), message: "((?:[^"\\]|\\.)*)"', m.group(2))
+        if db:  # a server error unwrapped: its SQLSTATE and message say more than the Debug dump
+            message = f"{db.group(1)} {db.group(2)}"
+        panics[m.group(1)] = message.strip()[:160]
+    results = {}
+    for t in tests:
+        o = outcome.get(t)
+        if o == "ok":
+            results[t] = None
+        elif o == "FAILED":
+            results[t] = f"failed: {panics.get(t, 'see the log')}"
+        elif o is None:
+            results[t] = f"no result: hung (output still for {stall_seconds} s)"
+    return results
+
+
+SUITES = {s.name: s for s in [PsqlSuite(), SqlalchemySuite(), TokioPostgresSuite()]}
 
 
 def main():
@@ -177,7 +318,7 @@ def main():
     for s in args.suites:
         suite = SUITES[s]
         # each suite gets its own fresh node, so no suite sees another one's tables
-        with devnode.rowchain(args.bin, "compat") as env:
+        with devnode.rowchain(args.bin, "compat", **getattr(suite, "node_options", dict)()) as env:
             expected = expectations(os.path.join(suite.directory, "expected-failures.txt"))
             passed = failed_expected = 0
             surprises = []

@@ -1,7 +1,8 @@
 //! The quick part of the compatibility scorecard (compat/run) against a
 //! fresh `rowchain dev`: our psql suite (scripts whose outputs were recorded
 //! from a real PostgreSQL) and a representative slice of SQLAlchemy's
-//! dialect compliance suite. Each fails on any unexpected failure and on any
+//! dialect compliance suite, and of the tokio-postgres crate's own tests.
+//! Each fails on any unexpected failure and on any
 //! unexpected pass (compat/suites/*/expected-failures.txt).
 
 mod common;
@@ -58,4 +59,43 @@ const SQLALCHEMY_SLICE: &[&str] = &[
 fn sqlalchemy_compliance_slice() {
     let card = scorecard("sqlalchemy", SQLALCHEMY_SLICE);
     assert!(card.contains("| sqlalchemy |"), "{card}");
+}
+
+/// tokio-postgres's own tests of what every client does first: each login
+/// method its test server's pg_hba sets up, connection strings with several
+/// hosts, prepared statements, the common types through the binary format,
+/// and two tests listed as expected failures (temporary tables, hstore),
+/// so the expectations are checked too. The crate's tests fix the server at
+/// 127.0.0.1:5433, so this needs that port free.
+const TOKIO_POSTGRES_SLICE: &[&str] = &[
+    "plain_password_missing",
+    "plain_password_wrong",
+    "plain_password_ok",
+    "md5_password_missing",
+    "md5_password_wrong",
+    "md5_password_ok",
+    "scram_password_missing",
+    "scram_password_wrong",
+    "scram_password_ok",
+    "sync",
+    "prepare_type_modifier",
+    "simple_query",
+    "runtime::tcp",
+    "runtime::multiple_hosts_multiple_ports",
+    "runtime::hostaddr_only_ok",
+    "types::test_bool_params",
+    "types::test_i64_params",
+    "types::test_f64_params",
+    "types::test_text_params",
+    "types::test_bytea_params",
+    "types::test_hstore_params",
+    "types::chrono_04::test_date_time_params",
+    "types::serde_json_1::test_jsonb_params",
+    "types::uuid_1::test_uuid_params",
+];
+
+#[test]
+fn tokio_postgres_own_tests_slice() {
+    let card = scorecard("tokio-postgres", TOKIO_POSTGRES_SLICE);
+    assert!(card.contains("| tokio-postgres |"), "{card}");
 }

@@ -300,3 +300,101 @@ async fn copy_roles_and_ownership() {
     assert_eq!(state(&connect(&dev, "temp", "t").await.err().unwrap()), "28000");
     assert_eq!(counts(&admin, "DROP ROLE IF EXISTS temp").await, [0]);
 }
+
+/// `pg.hba`: trust, password, md5, SCRAM and reject, each as its rule says,
+/// and each login signing as its own role.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hba_methods_by_role_and_address() {
+    let config = r#"
+[[pg.hba]]
+role = "blocked"
+method = "reject"
+
+[[pg.hba]]
+role = "trusty"
+address = "127.0.0.0/8"
+method = "trust"
+
+[[pg.hba]]
+role = "plain"
+method = "password"
+
+[[pg.hba]]
+role = "hashed"
+method = "md5"
+
+[[pg.hba]]
+role = "trusty"
+method = "reject"
+
+[[pg.hba]]
+role = "admin"
+address = "127.0.0.1/32"
+method = "scram-sha-256"
+"#;
+    let dev = Dev::start_with_config("pg-hba", &format!("[pg]\n{config}"));
+    let dsn = |user: &str, password: Option<&str>| {
+        let pw = password.map(|p| format!(" password={p}")).unwrap_or_default();
+        format!("host=127.0.0.1 port={} user={user} dbname=rowchain{pw}", dev.pg_port)
+    };
+    let login = |user: &'static str, password: Option<&'static str>| {
+        let dsn = dsn(user, password);
+        async move {
+            let (client, conn) = tokio_postgres::connect(&dsn, NoTls).await?;
+            tokio::spawn(async move {
+                let _ = conn.await;
+            });
+            Ok::<Client, tokio_postgres::Error>(client)
+        }
+    };
+    let admin = connect(&dev, "admin", "admin").await.unwrap();
+    for role in ["trusty", "plain", "hashed", "blocked", "orphan"] {
+        admin.batch_execute(&format!("CREATE ROLE {role} LOGIN PASSWORD 'pw-{role}'")).await.unwrap();
+    }
+
+    // trust: no password, or any password, is enough from 127.0.0.0/8.
+    for pw in [None, Some("whatever")] {
+        let trusty = login("trusty", pw).await.unwrap();
+        let me: String = trusty.query_one("SELECT current_user", &[]).await.unwrap().get(0);
+        assert_eq!(me, "trusty");
+    }
+    // Its writes are signed with its own key: it owns what it creates.
+    let trusty = login("trusty", None).await.unwrap();
+    trusty.batch_execute("CREATE TABLE t_trusty (id int PRIMARY KEY); INSERT INTO t_trusty VALUES (1)").await.unwrap();
+    let owner: String =
+        admin.query_one("SELECT tableowner::text FROM pg_tables WHERE tablename = 't_trusty'", &[]).await.unwrap().get(0);
+    assert_eq!(owner, "trusty");
+
+    // password: the right one in clear text; a wrong one is 28P01, none at all
+    // fails in the client, which has nothing to send.
+    assert!(login("plain", None).await.is_err());
+    assert_eq!(state(&login("plain", Some("nope")).await.err().unwrap()), "28P01");
+    let plain = login("plain", Some("pw-plain")).await.unwrap();
+    plain.batch_execute("CREATE TABLE t_plain (id int PRIMARY KEY)").await.unwrap();
+
+    // md5: PostgreSQL's challenge.
+    assert_eq!(state(&login("hashed", Some("nope")).await.err().unwrap()), "28P01");
+    let hashed = login("hashed", Some("pw-hashed")).await.unwrap();
+    hashed.batch_execute("CREATE TABLE t_hashed (id int PRIMARY KEY)").await.unwrap();
+
+    // reject, and no matching rule: 28000 even with the right password.
+    let e = login("blocked", Some("pw-blocked")).await.err().unwrap();
+    assert_eq!(state(&e), "28000");
+    assert!(e.as_db_error().unwrap().message().contains("pg.hba rejects connection"), "{e:?}");
+    let e = login("orphan", Some("pw-orphan")).await.err().unwrap();
+    assert_eq!(state(&e), "28000");
+    assert!(e.as_db_error().unwrap().message().contains("no pg.hba rule"), "{e:?}");
+    assert_eq!(state(&login("nobody", None).await.err().unwrap()), "28000");
+
+    // Only the roles a trust or md5 rule admits have a copy of their key the
+    // node can open by itself; only md5 roles keep an MD5 secret.
+    let ks: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(dev.dir.join("keystore.json")).unwrap()).unwrap();
+    for (role, custody, md5) in
+        [("trusty", true, false), ("hashed", true, true), ("plain", false, false), ("orphan", false, false), ("admin", false, false)]
+    {
+        assert_eq!(ks[role].get("custody").is_some(), custody, "{role}");
+        assert_eq!(ks[role].get("md5").is_some(), md5, "{role}");
+    }
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(std::fs::metadata(dev.dir.join("custody.key")).unwrap().permissions().mode() & 0o777, 0o600);
+}

@@ -31,6 +31,9 @@ pub struct PgConfig {
     /// the data directory); without them SSLRequest is answered `N`.
     pub tls_cert: Option<String>,
     pub tls_key: Option<String>,
+    /// Which authentication each login must pass, by role and client
+    /// address (PostgreSQL's pg_hba.conf; see `hba`). First match decides.
+    pub hba: Vec<crate::hba::Rule>,
 }
 
 impl Default for PgConfig {
@@ -44,6 +47,7 @@ impl Default for PgConfig {
             copy_rows_max: 200_000,
             tls_cert: None,
             tls_key: None,
+            hba: crate::hba::default_rules(),
         }
     }
 }
@@ -114,6 +118,9 @@ impl Config {
         let c: Config = toml::from_str(text).map_err(|e| e.to_string())?;
         if c.chain.max_txs_per_block == 0 {
             return Err("chain.max_txs_per_block must be at least 1".into());
+        }
+        for rule in &c.pg.hba {
+            rule.validate()?;
         }
         Ok(c)
     }

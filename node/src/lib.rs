@@ -10,6 +10,7 @@ pub mod config;
 pub mod crypto;
 pub mod executor;
 pub mod genesis;
+pub mod hba;
 pub mod keystore;
 pub mod ledger;
 pub mod mempool;

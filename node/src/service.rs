@@ -75,7 +75,7 @@ pub fn init_dev(dir: &Path) -> Result<bool, NodeError> {
     let validator = SecretKey::generate();
     let admin = SecretKey::generate();
     let keystore = Keystore::open(&d.keystore()).map_err(|e| NodeError::Setup(e.to_string()))?;
-    keystore.put("admin", "admin", &admin).map_err(|e| NodeError::Setup(e.to_string()))?;
+    keystore.put("admin", "admin", &admin, crate::keystore::Keep::NONE).map_err(|e| NodeError::Setup(e.to_string()))?;
     write_private(&d.validator_key(), &hex::encode(validator.to_bytes()))?;
     let cfg = d.config();
     if !cfg.exists() {

@@ -1,5 +1,6 @@
 //! The PostgreSQL listener: connection limits, the startup packet and
-//! SSLRequest, SCRAM-SHA-256 authentication against the node's keystore,
+//! SSLRequest, authentication as `pg.hba` says (SCRAM-SHA-256, password,
+//! md5 or trust) against the node's keystore,
 //! CancelRequest, and the message loop that hands each frontend message to
 //! the connection's [`Session`].
 //!
@@ -15,6 +16,8 @@ use crate::tls::PgStream;
 use base64::Engine;
 use bytes::{Buf, BytesMut};
 use futures::{SinkExt, StreamExt};
+use node::hba::{self, Method};
+use node::keystore::{md5_response, KeystoreError};
 use node::service::Node;
 use parking_lot::Mutex;
 use pgwire::messages::response::{ErrorResponse, ReadyForQuery};
@@ -22,6 +25,7 @@ use pgwire::messages::startup::{Authentication, BackendKeyData, ParameterStatus,
 use pgwire::messages::{DecodeContext, PgWireBackendMessage, PgWireFrontendMessage, ProtocolVersion};
 use std::collections::{BTreeMap, HashMap};
 use std::io;
+use std::net::IpAddr;
 use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -216,6 +220,7 @@ async fn open(shared: &Shared, sock: TcpStream) -> io::Result<(PgStream, Startup
 }
 
 async fn connection(shared: Arc<Shared>, sock: TcpStream) -> io::Result<()> {
+    let peer = sock.peer_addr()?.ip();
     let (stream, startup) = match tokio::time::timeout(Duration::from_secs(60), open(&shared, sock)).await {
         Err(_) => return Ok(()),
         Ok(r) => r?,
@@ -235,7 +240,7 @@ async fn connection(shared: Arc<Shared>, sock: TcpStream) -> io::Result<()> {
     let node = shared.node.clone();
     let mut conn = Framed::new(stream, Codec::new(node.config.pg.message_bytes_max));
     let user = params.get("user").cloned().unwrap_or_default();
-    let Some(key) = authenticate(&node, &mut conn, &user).await? else {
+    let Some(key) = authenticate(&node, &mut conn, &user, peer).await? else {
         return Ok(());
     };
     let pid = shared.next_pid.fetch_add(1, Ordering::Relaxed);
@@ -287,17 +292,122 @@ async fn next_password_message(conn: &mut Conn) -> io::Result<Option<pgwire::mes
     }
 }
 
+/// Authenticates `user` as `pg.hba` says for the client's address, and
+/// returns the role's account key, opened by the login: by the role's
+/// password for `scram-sha-256` and `password`, by the node's custody copy
+/// for `trust` and `md5`. Unknown role, no matching rule or a rejecting
+/// rule: 28000; wrong password: 28P01.
+async fn authenticate(node: &Arc<Node>, conn: &mut Conn, user: &str, ip: IpAddr) -> io::Result<Option<node::crypto::SecretKey>> {
+    let rules = &node.config.pg.hba;
+    let method = match hba::decide(rules, user, ip) {
+        None => {
+            let msg = format!("no pg.hba rule for host \"{ip}\", user \"{user}\"");
+            return fail(conn, PgError::fatal("28000", msg)).await;
+        }
+        Some(Method::Reject) => {
+            let msg = format!("pg.hba rejects connection for host \"{ip}\", user \"{user}\"");
+            return fail(conn, PgError::fatal("28000", msg)).await;
+        }
+        Some(m) => m,
+    };
+    if !node.keystore.contains(user) {
+        return fail(conn, PgError::fatal("28000", format!("role \"{user}\" does not exist"))).await;
+    }
+    let md5_secret = if method == Method::Md5 { node.keystore.md5_secret(user) } else { None };
+    let key = match (method, md5_secret) {
+        (Method::Trust, _) => match node.keystore.unlock_custody(user) {
+            Ok(k) => k,
+            Err(e) => return fail(conn, PgError::fatal(e.sqlstate(), e.to_string())).await,
+        },
+        (Method::Md5, Some(secret)) => match md5(node, conn, user, &secret).await? {
+            Some(k) => k,
+            None => return Ok(None),
+        },
+        (Method::Password, _) => match cleartext(node, conn, user).await? {
+            Some(k) => k,
+            None => return Ok(None),
+        },
+        // A role whose password was set before an md5 rule admitted it has
+        // no MD5 secret: PostgreSQL asks such a role for SCRAM, and so do we.
+        (Method::Md5 | Method::ScramSha256, _) => match scram(node, conn, user).await? {
+            Some(k) => k,
+            None => return Ok(None),
+        },
+        (Method::Reject, _) => unreachable!("refused above"),
+    };
+    // A role that a trust or md5 rule admits (perhaps from other addresses)
+    // gets its custody copy at its first login with a password.
+    if hba::needs_custody(rules, user) {
+        if let Err(e) = node.keystore.keep_custody(user, &key) {
+            eprintln!("rowchain: keeping the custody copy of role {user}'s key: {e}");
+        }
+    }
+    conn.feed(PgWireBackendMessage::Authentication(Authentication::Ok)).await?;
+    Ok(Some(key))
+}
+
+fn password_failed(user: &str) -> PgError {
+    PgError::fatal("28P01", format!("password authentication failed for user \"{user}\""))
+}
+
+/// The password message answering an authentication request; `None` when
+/// the client closed or sent something else (it then gets 08P01).
+async fn read_password(conn: &mut Conn) -> io::Result<Option<String>> {
+    let Some(msg) = next_password_message(conn).await? else { return Ok(None) };
+    match msg.into_password() {
+        Ok(p) => Ok(Some(p.password)),
+        Err(e) => {
+            let _ = fail(conn, PgError::fatal("08P01", format!("malformed password message: {e}"))).await;
+            Ok(None)
+        }
+    }
+}
+
+/// `password`: the client sends the password in clear text; it opens the
+/// role's key as a SCRAM login would.
+async fn cleartext(node: &Arc<Node>, conn: &mut Conn, user: &str) -> io::Result<Option<node::crypto::SecretKey>> {
+    conn.send(PgWireBackendMessage::Authentication(Authentication::CleartextPassword)).await?;
+    let Some(password) = read_password(conn).await? else { return Ok(None) };
+    let key = match node.keystore.unlock_cached(user, &password) {
+        Some(k) => Ok(k),
+        None => {
+            let node = node.clone();
+            let role = user.to_owned();
+            tokio::task::spawn_blocking(move || node.keystore.unlock(&role, &password)).await.map_err(io::Error::other)?
+        }
+    };
+    match key {
+        Ok(k) => Ok(Some(k)),
+        Err(KeystoreError::WrongPassword(_)) => fail(conn, password_failed(user)).await,
+        Err(e) => fail(conn, PgError::fatal(e.sqlstate(), e.to_string())).await,
+    }
+}
+
+/// `md5`: PostgreSQL's challenge against the role's MD5 secret; success
+/// opens the custody copy of the role's key.
+async fn md5(node: &Node, conn: &mut Conn, user: &str, secret: &str) -> io::Result<Option<node::crypto::SecretKey>> {
+    let salt: [u8; 4] = node::crypto::random_bytes();
+    conn.send(PgWireBackendMessage::Authentication(Authentication::MD5Password(salt.to_vec()))).await?;
+    let Some(answer) = read_password(conn).await? else { return Ok(None) };
+    let expected = md5_response(secret, &salt);
+    // Compared in time independent of where they differ.
+    let same = answer.len() == expected.len() && answer.bytes().zip(expected.bytes()).fold(0u8, |d, (a, b)| d | (a ^ b)) == 0;
+    if !same {
+        return fail(conn, password_failed(user)).await;
+    }
+    match node.keystore.unlock_custody(user) {
+        Ok(k) => Ok(Some(k)),
+        Err(e) => fail(conn, PgError::fatal(e.sqlstate(), e.to_string())).await,
+    }
+}
+
 /// SCRAM-SHA-256 (RFC 5802, no channel binding) against the role's
 /// verifier in the keystore. Success recovers the ClientKey, which opens the
-/// role's account key. Unknown role: 28000; wrong password: 28P01.
-async fn authenticate(node: &Node, conn: &mut Conn, user: &str) -> io::Result<Option<node::crypto::SecretKey>> {
+/// role's account key.
+async fn scram(node: &Node, conn: &mut Conn, user: &str) -> io::Result<Option<node::crypto::SecretKey>> {
     let b64 = base64::engine::general_purpose::STANDARD;
     let Some(verifier) = node.keystore.scram_verifier(user) else {
-        let msg = if node.keystore.contains(user) {
-            format!("role \"{user}\" has no SCRAM secret yet: sign in once through JSON-RPC with its password")
-        } else {
-            format!("role \"{user}\" does not exist")
-        };
+        let msg = format!("role \"{user}\" has no SCRAM secret yet: sign in once through JSON-RPC with its password");
         return fail(conn, PgError::fatal("28000", msg)).await;
     };
     conn.send(PgWireBackendMessage::Authentication(Authentication::SASL(vec!["SCRAM-SHA-256".into()]))).await?;
@@ -332,7 +442,7 @@ async fn authenticate(node: &Node, conn: &mut Conn, user: &str) -> io::Result<Op
     }
     let auth_message = format!("{bare},{server_first},{without_proof}");
     let proof = b64.decode(proof).unwrap_or_default();
-    let denied = || PgError::fatal("28P01", format!("password authentication failed for user \"{user}\""));
+    let denied = || password_failed(user);
     let Some(client_key) = verifier.check_proof(auth_message.as_bytes(), &proof) else {
         return fail(conn, denied()).await;
     };
@@ -342,7 +452,6 @@ async fn authenticate(node: &Node, conn: &mut Conn, user: &str) -> io::Result<Op
     };
     let server_final = format!("v={}", b64.encode(verifier.server_signature(auth_message.as_bytes())));
     conn.feed(PgWireBackendMessage::Authentication(Authentication::SASLFinal(server_final.into()))).await?;
-    conn.feed(PgWireBackendMessage::Authentication(Authentication::Ok)).await?;
     Ok(Some(key))
 }
 

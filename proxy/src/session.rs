@@ -894,7 +894,8 @@ impl Session {
                 }
                 let key = SecretKey::generate();
                 let ks = &self.node.keystore;
-                ks.put(&name, &password, &key).map_err(|e| PgError::new(e.sqlstate(), e.to_string()))?;
+                let keep = node::hba::keep(&self.node.config.pg.hba, &name);
+                ks.put(&name, &password, &key, keep).map_err(|e| PgError::new(e.sqlstate(), e.to_string()))?;
                 let r = self.submit(Payload::Role(RoleOp::Create { name: name.clone(), public_key: key.public() })).await;
                 match r.map(|r| receipt_error(&r)) {
                     Ok(None) => Ok(Reply::Tag("CREATE ROLE".into())),
@@ -913,7 +914,8 @@ impl Session {
                 if let Some(e) = receipt_error(&r) {
                     return Err(e);
                 }
-                self.node.keystore.put(&name, &password, &self.key).map_err(|e| PgError::new(e.sqlstate(), e.to_string()))?;
+                let keep = node::hba::keep(&self.node.config.pg.hba, &name);
+                self.node.keystore.put(&name, &password, &self.key, keep).map_err(|e| PgError::new(e.sqlstate(), e.to_string()))?;
                 Ok(Reply::Tag("ALTER ROLE".into()))
             }
             RoleStmt::Drop { names, if_exists } => {

@@ -34,6 +34,13 @@ impl Dev {
         Dev::start_in(dir, free_port())
     }
 
+    /// Starts a fresh chain whose `rowchain.toml` is `config`.
+    pub fn start_with_config(tag: &str, config: &str) -> Dev {
+        let dir = temp_dir(tag);
+        std::fs::write(dir.join("rowchain.toml"), config).unwrap();
+        Dev::start_in(dir, free_port())
+    }
+
     pub fn start_in(dir: PathBuf, port: u16) -> Dev {
         let pg_port = free_port();
         let child = Command::new(BIN)
