@@ -289,8 +289,7 @@ impl Keystore {
         let entry = self.entries.lock().get(role).cloned().ok_or_else(|| KeystoreError::UnknownRole(role.into()))?;
         let Some(sealed) = &entry.custody else { return Err(KeystoreError::NoCustody(role.into())) };
         let Some(aes) = self.custody_aes(false)? else { return Err(KeystoreError::NoCustody(role.into())) };
-        let copy = Entry { nonce: sealed.nonce.clone(), ciphertext: sealed.ciphertext.clone(), ..entry.clone() };
-        self.open_sealed(role, &copy, &aes).map_err(|e| match e {
+        self.unseal(role, &entry.public_key, sealed, &aes).map_err(|e| match e {
             KeystoreError::WrongPassword(_) => KeystoreError::File {
                 path: self.custody_path().display().to_string(),
                 detail: format!("it does not open the custody copy of role {role}'s key"),
@@ -320,17 +319,23 @@ impl Keystore {
         self.open_sealed(role, &entry, &seal_key(client_key))
     }
 
+    /// Opens the entry's password-sealed key.
     fn open_sealed(&self, role: &str, entry: &Entry, aes_key: &[u8; 32]) -> Result<SecretKey, KeystoreError> {
+        let sealed = Sealed { nonce: entry.nonce.clone(), ciphertext: entry.ciphertext.clone() };
+        self.unseal(role, &entry.public_key, &sealed, aes_key)
+    }
+
+    fn unseal(&self, role: &str, public_key: &str, sealed: &Sealed, aes_key: &[u8; 32]) -> Result<SecretKey, KeystoreError> {
         let bad = || KeystoreError::File { path: self.path.display().to_string(), detail: format!("entry {role} is corrupt") };
-        let nonce = hex::decode(&entry.nonce).map_err(|_| bad())?;
-        let ct = hex::decode(&entry.ciphertext).map_err(|_| bad())?;
+        let nonce = hex::decode(&sealed.nonce).map_err(|_| bad())?;
+        let ct = hex::decode(&sealed.ciphertext).map_err(|_| bad())?;
         let nonce: [u8; 12] = nonce.try_into().map_err(|_| bad())?;
         let cipher = Aes256Gcm::new_from_slice(aes_key).expect("32-byte key");
         let plain =
             cipher.decrypt(&Nonce::from(nonce), ct.as_slice()).map_err(|_| KeystoreError::WrongPassword(role.into()))?;
         let seed: [u8; 32] = plain.try_into().map_err(|_| bad())?;
         let key = SecretKey::from_bytes(&seed);
-        if Some(key.public()) != PublicKey::from_hex(&entry.public_key) {
+        if Some(key.public()) != PublicKey::from_hex(public_key) {
             return Err(bad());
         }
         Ok(key)
