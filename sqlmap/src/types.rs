@@ -220,7 +220,8 @@ pub(crate) fn declared_type(data_type: &DataType) -> Result<Declared, PlanError>
         DataType::JSON => plain(PgType::Json),
         DataType::JSONB => plain(PgType::Jsonb),
         DataType::Uuid => plain(PgType::Uuid),
-        DataType::Custom(name, modifiers) if modifiers.is_empty() => custom(&name.to_string()),
+        // A quoted name ("point") names the same type; it must not be quoted twice in messages.
+        DataType::Custom(name, modifiers) if modifiers.is_empty() => custom(name.to_string().trim_matches('"')),
         other => Err(unsupported_type(other)),
     }
 }

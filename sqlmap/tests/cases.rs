@@ -83,6 +83,7 @@ const CASES: &[&str] = &[
     "CREATE TABLE s7 (id int PRIMARY KEY, b int, PRIMARY KEY (b))",
     "CREATE TABLE s8 (a money)",
     "CREATE TABLE s9 (a int[])",
+    "CREATE TABLE s9b (a \"point\")",
     "CREATE TABLE s10 (id uuid PRIMARY KEY DEFAULT gen_random_uuid())",
     "CREATE TABLE s11 (id int PRIMARY KEY, r float8 DEFAULT random())",
     "CREATE TABLE s12 (id int PRIMARY KEY, d date DEFAULT current_date, ok bool DEFAULT TRUE)",
