@@ -396,10 +396,15 @@ impl Keystore {
 mod tests {
     use super::*;
 
-    #[test]
-    fn right_password_unlocks_wrong_one_does_not() {
+    fn scratch_dir() -> PathBuf {
         let dir = std::env::temp_dir().join(format!("rc-ks-{}", hex::encode(crypto::random_bytes::<6>())));
         std::fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+
+    #[test]
+    fn right_password_unlocks_wrong_one_does_not() {
+        let dir = scratch_dir();
         let ks = Keystore::open(&dir.join("keystore.json")).unwrap();
         let key = SecretKey::generate();
         ks.put("alice", "s3cret", &key, Keep::NONE).unwrap();
@@ -425,8 +430,7 @@ mod tests {
 
     #[test]
     fn trusted_roles_keep_a_custody_copy_and_md5_roles_their_secret() {
-        let dir = std::env::temp_dir().join(format!("rc-ks-{}", hex::encode(crypto::random_bytes::<6>())));
-        std::fs::create_dir_all(&dir).unwrap();
+        let dir = scratch_dir();
         let ks = Keystore::open(&dir.join("keystore.json")).unwrap();
         let key = SecretKey::generate();
         ks.put("md5_user", "password", &key, Keep { custody: true, md5: true }).unwrap();
