@@ -30,7 +30,8 @@ pub struct CopyPlan {
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum RoleStmt {
-    Create { name: String, password: Option<String>, login: bool },
+    /// `create_role`: the role may create and drop roles (`CREATEROLE`).
+    Create { name: String, password: Option<String>, login: bool, create_role: bool },
     AlterPassword { name: String, password: String },
     Drop { names: Vec<String>, if_exists: bool },
 }
@@ -128,13 +129,13 @@ pub(crate) fn plan_role(statement: Statement) -> Result<RoleStmt, PlanError> {
             let [name] = c.names.as_slice() else {
                 return Err(PlanError::unsupported("CREATE ROLE with several names"));
             };
-            if c.superuser == Some(true) || c.create_role == Some(true) || c.create_db == Some(true) {
-                return Err(PlanError::unsupported("SUPERUSER, CREATEROLE and CREATEDB")
-                    .with_hint("only the genesis roles administer roles"));
+            if c.superuser == Some(true) || c.create_db == Some(true) {
+                return Err(PlanError::unsupported("SUPERUSER and CREATEDB")
+                    .with_hint("the genesis roles are the superusers; CREATEROLE lets a role administer roles"));
             }
             let name = role_name(&name.0.iter().filter_map(|p| p.as_ident().map(names::fold)).collect::<Vec<_>>());
             let password = c.password.as_ref().map(password).transpose()?;
-            Ok(RoleStmt::Create { name, password, login: c.login.unwrap_or(true) })
+            Ok(RoleStmt::Create { name, password, login: c.login.unwrap_or(true), create_role: c.create_role == Some(true) })
         }
         Statement::AlterRole { name, operation: AlterRoleOperation::WithOptions { options } } => {
             let mut pw = None;

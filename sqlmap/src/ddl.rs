@@ -63,6 +63,11 @@ pub enum DdlPlan {
     },
     /// `TRUNCATE t, ...`: every row of each table removed.
     Truncate { names: Vec<String> },
+    Grant(crate::access::GrantPlan),
+    /// `ALTER TABLE t ENABLE|DISABLE ROW LEVEL SECURITY`.
+    RowSecurity { table: String, enabled: bool },
+    CreatePolicy(crate::access::PolicyPlan),
+    DropPolicy { table: String, name: String, if_exists: bool },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -595,6 +600,8 @@ fn alter_table(alter: &ast::AlterTable, source: &SourceMap) -> Result<DdlPlan, P
             .with_hint("send one action per ALTER TABLE"));
     };
     match operation {
+        AlterTableOperation::EnableRowLevelSecurity => Ok(DdlPlan::RowSecurity { table, enabled: true }),
+        AlterTableOperation::DisableRowLevelSecurity => Ok(DdlPlan::RowSecurity { table, enabled: false }),
         AlterTableOperation::RenameTable {
             table_name: RenameTableNameKind::To(to) | RenameTableNameKind::As(to),
         } => {

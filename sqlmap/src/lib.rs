@@ -11,6 +11,8 @@
 //! - [`plan`](crate::plan): the plan types, the entry point, dispatch, and
 //!   planning of SELECT / INSERT / UPDATE / DELETE.
 //! - `ddl`: CREATE TABLE, ALTER TABLE, DROP, CREATE/DROP INDEX.
+//! - `access`: GRANT/REVOKE, row-level security and policies, and the
+//!   rewrite that filters reads of tables with SELECT policies.
 //! - `control`: BEGIN/COMMIT/ROLLBACK/savepoints, SET/SHOW/RESET, and the
 //!   0A000 answer for statements that are not planned.
 //! - `render`: the AST rewrite that makes sqlparser print SQLite.
@@ -21,6 +23,7 @@
 //! - `schema`: the [`Schema`] a statement is planned against (column types).
 //! - `error`: [`PlanError`] and source positions.
 
+mod access;
 mod admin;
 mod catalog;
 mod colname;
@@ -35,6 +38,7 @@ mod render;
 mod schema;
 mod types;
 
+pub use access::{bind_current_user, policy_expr, GrantPlan, PolicyCommand, PolicyPlan, Privilege};
 pub use admin::{CopyPlan, RoleStmt};
 pub use catalog::result_types;
 pub use control::{SessionStmt, TxControl};

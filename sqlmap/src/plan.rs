@@ -10,6 +10,7 @@ use sqlparser::ast::{
 use sqlparser::dialect::PostgreSqlDialect;
 use sqlparser::parser::Parser;
 
+use crate::access;
 use crate::admin::{self, CopyPlan, RoleStmt};
 use crate::colname;
 use crate::control::{self, SessionStmt, TxControl};
@@ -156,6 +157,9 @@ fn plan_statement(statement: Statement, source: &SourceMap, schema: &dyn Schema)
         | Statement::AlterTable(_)
         | Statement::Truncate(_)
         | Statement::Drop { .. } => ddl::plan_ddl(statement, source).map(Plan::Ddl),
+        Statement::Grant(_) | Statement::Revoke(_) => access::plan_grant(statement).map(Plan::Ddl),
+        Statement::CreatePolicy(p) => access::plan_create_policy(p, source).map(Plan::Ddl),
+        Statement::DropPolicy(p) => access::plan_drop_policy(p).map(Plan::Ddl),
         // Storage maintenance has nothing to do on a chain's SQL view.
         Statement::Vacuum(_) | Statement::Analyze(_) => Ok(Plan::Session(SessionStmt::Maintenance)),
         other => control::plan_control(other),
@@ -164,6 +168,7 @@ fn plan_statement(statement: Statement, source: &SourceMap, schema: &dyn Schema)
 
 fn plan_read(mut query: Box<Query>, source: &SourceMap, schema: &dyn Schema) -> Result<ReadPlan, PlanError> {
     colname::name_result_columns(&mut query);
+    access::apply_row_filters(&mut query, schema, false)?;
     let mut renderer = Renderer::new(Mode::Read, source, schema);
     renderer.rewrite(&mut query)?;
     Ok(ReadPlan {
@@ -183,6 +188,7 @@ fn finish_write(
     source: &SourceMap,
     schema: &dyn Schema,
 ) -> Result<WritePlan, PlanError> {
+    access::apply_row_filters(&mut statement, schema, kind != WriteKind::Insert)?;
     let mut renderer = Renderer::new(Mode::Write, source, schema);
     renderer.enter_table(&table, alias);
     renderer.rewrite(&mut statement)?;

@@ -686,6 +686,11 @@ fn function_name(name: &ObjectName) -> Result<String, PlanError> {
         [schema, name] if schema == "pg_catalog" || schema == "information_schema" => {
             Ok(name.clone())
         }
+        // The hash of the tx being executed (NULL outside one): a column
+        // DEFAULT that records which tx wrote each row.
+        [schema, name] if schema.eq_ignore_ascii_case("rowchain") && name.eq_ignore_ascii_case("tx_hash") => {
+            Ok("rc_tx_hash".into())
+        }
         _ => Err(PlanError::unsupported(format!("function {name}"))),
     }
 }

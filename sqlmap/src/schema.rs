@@ -17,6 +17,12 @@ pub trait Schema {
     fn column_type(&self, table: &str, column: &str) -> Option<PgType>;
     /// The table's column names in order, or `None` when there is no such table.
     fn column_names(&self, table: &str) -> Option<Vec<String>>;
+    /// The condition (PostgreSQL text) rows of `table` (SQLite name) must
+    /// meet to be seen by whoever the plan is for: its SELECT policies
+    /// under row-level security. `None` reads the table unfiltered.
+    fn row_filter(&self, _table: &str) -> Option<String> {
+        None
+    }
 }
 
 /// Knows no tables: plans come out as SQLite text that does not depend on

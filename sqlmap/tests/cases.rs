@@ -213,6 +213,31 @@ const CASES: &[&str] = &[
     "SELECT pg_catalog.version(), pg_catalog.format_type(23, -1), information_schema._pg_truetypid(a, t)",
     "SELECT a FROM t WHERE a LIKE 't\\_x%' AND b NOT LIKE 'y' ESCAPE '!' AND c ILIKE 'z_'",
     "SELECT E'\\n', CASE c.relkind WHEN 'r' THEN 'table' END FROM pg_catalog.pg_class c",
+    // -- access control (sqlmap/src/access.rs)
+    "GRANT SELECT, UPDATE (b, a) ON t TO bob, PUBLIC",
+    "GRANT ALL ON TABLE t, u TO alice",
+    "REVOKE INSERT ON t FROM public",
+    "GRANT SELECT ON ALL TABLES IN SCHEMA public TO bob",
+    "GRANT SELECT (a) ON t TO bob",
+    "GRANT admin TO bob",
+    "GRANT SELECT ON t TO bob WITH GRANT OPTION",
+    "GRANT SELECT ON rowchain.blocks TO bob",
+    "ALTER TABLE t ENABLE ROW LEVEL SECURITY",
+    "ALTER TABLE t DISABLE ROW LEVEL SECURITY",
+    "CREATE POLICY own ON t AS RESTRICTIVE FOR UPDATE TO bob, public USING (owner = current_user) WITH CHECK (a < 5)",
+    "CREATE POLICY cap ON t FOR INSERT WITH CHECK ((SELECT count(*) FROM t WHERE owner = current_user) < 5)",
+    "CREATE POLICY p ON t USING (random() > 0.5)",
+    "CREATE POLICY p ON t FOR INSERT USING (true)",
+    "CREATE POLICY p ON t FOR DELETE WITH CHECK (true)",
+    "DROP POLICY IF EXISTS p ON t",
+    "INSERT INTO t (owner, h) VALUES (current_user, rowchain.tx_hash())",
+    // -- row filters: reads of `guarded` (TestSchema) are filtered everywhere
+    "SELECT g.a FROM guarded g JOIN other ON other.id = g.id WHERE EXISTS (SELECT 1 FROM guarded)",
+    "SELECT guarded.a FROM public.guarded UNION SELECT 1",
+    "WITH guarded AS (SELECT 1 AS a) SELECT a FROM guarded",
+    "INSERT INTO other (id) SELECT id FROM guarded",
+    "UPDATE guarded SET a = 1 WHERE id IN (SELECT id FROM guarded)",
+    "DELETE FROM guarded g WHERE g.a = 2",
 ];
 
 /// Two tables the schema-dependent cases plan against.
@@ -242,6 +267,11 @@ impl Schema for TestSchema {
     fn column_names(&self, table: &str) -> Option<Vec<String>> {
         let (_, columns) = TABLES.iter().find(|(name, _)| *name == table)?;
         Some(columns.iter().map(|(name, _)| name.to_string()).collect())
+    }
+
+    /// `guarded` has a SELECT policy whose own subquery reads it again.
+    fn row_filter(&self, table: &str) -> Option<String> {
+        (table == "guarded").then(|| "owner = 'bob' AND (SELECT count(*) FROM guarded) < 5".to_string())
     }
 }
 
