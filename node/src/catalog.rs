@@ -44,6 +44,54 @@ pub struct TableMeta {
     pub rowid_alias: Option<usize>,
     pub indexes: Vec<IndexMeta>,
     pub created_height: u64,
+    /// Privileges the owner granted, one entry per grantee, sorted by grantee.
+    pub acl: Vec<GrantMeta>,
+    /// `ALTER TABLE .. ENABLE ROW LEVEL SECURITY`: rows are filtered and
+    /// checked by `policies` for everyone but the owner and admins.
+    pub row_security: bool,
+    /// Row-level security policies, in creation order (names are unique).
+    pub policies: Vec<PolicyMeta>,
+}
+
+/// Table privileges as bits of [`GrantMeta::privileges`].
+pub mod privilege {
+    pub const SELECT: u8 = 1;
+    pub const INSERT: u8 = 2;
+    pub const UPDATE: u8 = 4;
+    pub const DELETE: u8 = 8;
+    pub const TRUNCATE: u8 = 16;
+    pub const ALL: u8 = SELECT | INSERT | UPDATE | DELETE | TRUNCATE;
+    /// In PostgreSQL's `aclitem` order and letters (`\dp` prints them).
+    pub const LETTERS: [(u8, char, &str); 5] =
+        [(INSERT, 'a', "INSERT"), (SELECT, 'r', "SELECT"), (UPDATE, 'w', "UPDATE"), (DELETE, 'd', "DELETE"), (TRUNCATE, 'D', "TRUNCATE")];
+}
+
+/// What one grantee may do with a table.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GrantMeta {
+    /// The grantee's address; empty for PUBLIC (every role).
+    pub grantee: String,
+    /// Table-wide privileges, bits of [`privilege`].
+    pub privileges: u8,
+    /// Columns the grantee may UPDATE without table-wide UPDATE, sorted.
+    pub update_columns: Vec<String>,
+}
+
+pub use sqlmap::PolicyCommand;
+
+/// A row-level security policy (`CREATE POLICY`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PolicyMeta {
+    pub name: String,
+    pub command: PolicyCommand,
+    /// PERMISSIVE policies are OR-ed, RESTRICTIVE ones AND-ed onto them.
+    pub permissive: bool,
+    /// The roles' addresses; empty for PUBLIC.
+    pub roles: Vec<String>,
+    /// The USING expression as PostgreSQL text.
+    pub using: Option<String>,
+    /// The WITH CHECK expression as PostgreSQL text.
+    pub check: Option<String>,
 }
 
 impl TableMeta {
@@ -64,13 +112,47 @@ impl TableMeta {
             w.str(&i.name).u8(i.unique as u8).str(&i.sqlite);
         }
         w.u64(self.created_height);
-        w.finish()
+        // Version 1 tables (no grants, no row security) keep their encoding,
+        // so chains written before version 2 verify unchanged.
+        if self.version() == 2 {
+            w.u32(self.acl.len() as u32);
+            for g in &self.acl {
+                w.str(&g.grantee).u8(g.privileges).u32(g.update_columns.len() as u32);
+                for c in &g.update_columns {
+                    w.str(c);
+                }
+            }
+            w.u8(self.row_security as u8).u32(self.policies.len() as u32);
+            for p in &self.policies {
+                w.str(&p.name).u8(p.command.code()).u8(p.permissive as u8).u32(p.roles.len() as u32);
+                for r in &p.roles {
+                    w.str(r);
+                }
+                for e in [&p.using, &p.check] {
+                    match e {
+                        Some(text) => w.u8(1).str(text),
+                        None => w.u8(0),
+                    };
+                }
+            }
+        }
+        let mut bytes = w.finish();
+        bytes[0] = self.version();
+        bytes
+    }
+
+    fn version(&self) -> u8 {
+        if self.acl.is_empty() && !self.row_security && self.policies.is_empty() {
+            1
+        } else {
+            2
+        }
     }
 
     pub fn decode(b: &[u8]) -> Result<Self, DecodeError> {
         let mut r = Reader::new(b);
         let version = r.u8()?;
-        if version != 1 {
+        if version != 1 && version != 2 {
             return Err(DecodeError::Version { what: "table metadata", version });
         }
         let id = r.fixed()?;
@@ -94,8 +176,36 @@ impl TableMeta {
             .map(|_| Ok(IndexMeta { name: r.string()?, unique: r.u8()? != 0, sqlite: r.string()? }))
             .collect::<Result<_, DecodeError>>()?;
         let created_height = r.u64()?;
+        let (mut acl, mut row_security, mut policies) = (Vec::new(), false, Vec::new());
+        if version == 2 {
+            let n = r.count("grant", 65_536, 9)?;
+            for _ in 0..n {
+                let (grantee, privileges) = (r.string()?, r.u8()?);
+                let m = r.count("column", 32_768, 4)?;
+                let update_columns = (0..m).map(|_| r.string()).collect::<Result<_, _>>()?;
+                acl.push(GrantMeta { grantee, privileges, update_columns });
+            }
+            row_security = r.u8()? != 0;
+            let n = r.count("policy", 65_536, 16)?;
+            for _ in 0..n {
+                let name = r.string()?;
+                let command = r.u8()?;
+                let command = PolicyCommand::from_code(command).ok_or(DecodeError::Version { what: "policy command", version: command })?;
+                let permissive = r.u8()? != 0;
+                let m = r.count("role", 65_536, 4)?;
+                let roles = (0..m).map(|_| r.string()).collect::<Result<_, _>>()?;
+                let mut expr = || -> Result<Option<String>, DecodeError> {
+                    Ok(match r.u8()? {
+                        0 => None,
+                        _ => Some(r.string()?),
+                    })
+                };
+                let (using, check) = (expr()?, expr()?);
+                policies.push(PolicyMeta { name, command, permissive, roles, using, check });
+            }
+        }
         r.finish()?;
-        Ok(TableMeta { id, name, owner, columns, primary_key, rowid_alias, indexes, created_height })
+        Ok(TableMeta { id, name, owner, columns, primary_key, rowid_alias, indexes, created_height, acl, row_security, policies })
     }
 
     /// The state-tree leaf label of this table's metadata.
@@ -171,9 +281,15 @@ pub fn account_label(address: &str) -> Vec<u8> {
     [b"a".as_slice(), address.as_bytes()].concat()
 }
 
-pub fn account_value(name: &str, public_key: &[u8; 32]) -> Hash {
+/// `create_role`: the role has CREATEROLE (encoded as version 2, so other
+/// accounts keep their version 1 leaves).
+pub fn account_value(name: &str, public_key: &[u8; 32], create_role: bool) -> Hash {
     let mut w = Writer::new();
-    w.u8(1).str(name).fixed(public_key);
+    if create_role {
+        w.u8(2).str(name).fixed(public_key).u8(1);
+    } else {
+        w.u8(1).str(name).fixed(public_key);
+    }
     crypto::hash(&w.finish())
 }
 

@@ -379,7 +379,7 @@ fn genesis_state(genesis: &Genesis, exec: &mut Executor, timestamp_ms: u64) -> R
     let mut changes = Changes::new();
     for a in &genesis.accounts {
         let key = PublicKey::from_hex(&a.public_key).ok_or_else(|| ChainError::Diverged(format!("genesis account {} key", a.name)))?;
-        exec.add_account(&a.name, &key, &mut changes)?;
+        exec.add_account(&a.name, &key, false, &mut changes)?;
     }
     Ok(changes)
 }

@@ -10,7 +10,8 @@
 //! extension loading, triggers, views and any access to the internal
 //! `__rc_*` tables; the executor's own bookkeeping runs with it switched off.
 
-use crate::catalog::{account_label, account_value, Catalog, ColumnMeta, IndexMeta, TableMeta};
+use crate::acl::{self, Touch, Who};
+use crate::catalog::{account_label, account_value, privilege, Catalog, ColumnMeta, IndexMeta, TableMeta};
 use crate::crypto::{self, Hash};
 use crate::state_tree::Change;
 use crate::tx::{Payload, RoleOp, SignedTx, Statement};
@@ -45,6 +46,12 @@ impl SqlError {
     pub fn new(sqlstate: &'static str, message: impl Into<String>) -> Self {
         Self { sqlstate, message: message.into() }
     }
+
+    /// The message with a hint, as planning errors carry theirs.
+    pub fn hinted(mut self, hint: &str) -> Self {
+        self.message = format!("{} (hint: {hint})", self.message);
+        self
+    }
 }
 
 impl From<sqlmap::PlanError> for SqlError {
@@ -65,6 +72,10 @@ pub fn sql_error(e: &rusqlite::Error) -> SqlError {
         rusqlite::Error::SqliteFailure(fe, _) => fe.extended_code,
         _ => 0,
     };
+    // A row a write policy refused (the policy triggers of crate::acl).
+    if let Some(e) = acl::policy_violation(&msg) {
+        return e;
+    }
     // A PostgreSQL input function (crate::pgfns) failed with its own SQLSTATE.
     if let Some(at) = msg.find(crate::pgfns::SQLSTATE_PREFIX) {
         let rest = &msg[at + crate::pgfns::SQLSTATE_PREFIX.len()..];
@@ -106,6 +117,7 @@ pub fn sql_error(e: &rusqlite::Error) -> SqlError {
 const INTERNAL_SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS __rc_meta(key TEXT PRIMARY KEY, value BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS __rc_accounts(address TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE, public_key BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS __rc_role_attrs(address TEXT PRIMARY KEY, create_role INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS __rc_tables(name TEXT PRIMARY KEY, id BLOB NOT NULL UNIQUE, meta BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS __rc_seen(tx_hash BLOB PRIMARY KEY, expires_at_ms INTEGER NOT NULL);
 CREATE INDEX IF NOT EXISTS __rc_seen_expiry ON __rc_seen(expires_at_ms);
@@ -182,6 +194,54 @@ fn authorize(ctx: AuthContext<'_>) -> Authorization {
     }
 }
 
+/// What a user statement touches, recorded while SQLite compiles it: what
+/// privileges it needs (see [`acl::check_touches`]). Accesses from inside
+/// the policy triggers are not the user's: policies run with the owner's
+/// rights.
+fn record_touch(ctx: &AuthContext<'_>, touches: &mut Vec<Touch>) {
+    if ctx.database_name.is_some_and(|d| d != "main") || ctx.accessor.is_some_and(|a| a.starts_with("__rc_rls_")) {
+        return;
+    }
+    let touch = match ctx.action {
+        AuthAction::Read { table_name, .. } => Touch::Read(table_name.to_owned()),
+        AuthAction::Insert { table_name } => Touch::Insert(table_name.to_owned()),
+        AuthAction::Update { table_name, column_name } => {
+            Touch::Update { table: table_name.to_owned(), column: column_name.to_owned() }
+        }
+        AuthAction::Delete { table_name } => Touch::Delete(table_name.to_owned()),
+        _ => return,
+    };
+    if !touches.contains(&touch) {
+        touches.push(touch);
+    }
+}
+
+/// The role whose tx is running, for the checks and for the SQL functions
+/// `current_user`, `rc_account()`, `rc_is_admin()` and `rowchain.tx_hash()`.
+#[derive(Debug, Clone, Default)]
+struct Signer {
+    address: String,
+    name: String,
+    admin: bool,
+    tx_hash: Option<String>,
+}
+
+fn register_signer_functions(conn: &Connection, signer: Arc<Mutex<Signer>>) -> rusqlite::Result<()> {
+    use rusqlite::functions::FunctionFlags;
+    // Not deterministic (they change per tx) but innocuous: allowed in the
+    // policy triggers and column DEFAULTs.
+    let flags = FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_INNOCUOUS;
+    for name in ["current_user", "session_user", "user", "current_role"] {
+        let s = signer.clone();
+        conn.create_scalar_function(name, 0, flags, move |_| Ok(s.lock().name.clone()))?;
+    }
+    let s = signer.clone();
+    conn.create_scalar_function("rc_account", 0, flags, move |_| Ok(s.lock().address.clone()))?;
+    let s = signer.clone();
+    conn.create_scalar_function("rc_is_admin", 0, flags, move |_| Ok(s.lock().admin as i64))?;
+    conn.create_scalar_function("rc_tx_hash", 0, flags, move |_| Ok(signer.lock().tx_hash.clone()))
+}
+
 /// A row change captured by the preupdate hook.
 struct RowChange {
     table: String,
@@ -225,12 +285,24 @@ pub struct Applied {
 
 pub struct Executor {
     conn: Connection,
+    /// Set while a user statement is compiled for the first time: what it touches.
+    recording: Arc<Mutex<Option<Vec<Touch>>>>,
+    /// What each user statement (SQLite text) touches; emptied with the plans.
+    touches: HashMap<String, Arc<Vec<Touch>>>,
+    /// The running tx's signer, as the checks see it.
+    signer: Signer,
+    /// The same, for the SQL functions.
+    signer_fns: Arc<Mutex<Signer>>,
     captured: Arc<Mutex<Vec<RowChange>>>,
     user_mode: Arc<AtomicBool>,
     clock: Arc<AtomicU64>,
     catalog: Catalog,
     accounts: HashMap<[u8; 32], String>,
-    plans: HashMap<String, Arc<Vec<Plan>>>,
+    /// Roles with CREATEROLE: they may create and drop roles.
+    create_roles: std::collections::HashSet<[u8; 32]>,
+    /// Plans by signer address, then statement: reads of tables with
+    /// SELECT policies are planned for their reader.
+    plans: HashMap<String, HashMap<String, Arc<Vec<Plan>>>>,
     limits: ExecLimits,
     in_block: bool,
     /// Set when the running tx ran DDL: only then must a failure reload the catalog.
@@ -345,14 +417,20 @@ impl Executor {
         let clock = Arc::new(AtomicU64::new(1));
         register_now(&conn, clock.clone())?;
         crate::pgfns::register(&conn)?;
+        let signer_fns = Arc::new(Mutex::new(Signer::default()));
+        register_signer_functions(&conn, signer_fns.clone())?;
         let user_mode = Arc::new(AtomicBool::new(false));
         let um = user_mode.clone();
+        let recording: Arc<Mutex<Option<Vec<Touch>>>> = Arc::new(Mutex::new(None));
+        let rec = recording.clone();
         conn.authorizer(Some(move |ctx: AuthContext<'_>| {
-            if um.load(Ordering::Relaxed) {
-                authorize(ctx)
-            } else {
-                Authorization::Allow
+            if !um.load(Ordering::Relaxed) {
+                return Authorization::Allow;
             }
+            if let Some(touches) = rec.lock().as_mut() {
+                record_touch(&ctx, touches);
+            }
+            authorize(ctx)
         }))?;
         let captured: Arc<Mutex<Vec<RowChange>>> = Arc::new(Mutex::new(Vec::new()));
         let cap = captured.clone();
@@ -365,11 +443,16 @@ impl Executor {
         }))?;
         let mut ex = Executor {
             conn,
+            recording,
+            touches: HashMap::new(),
+            signer: Signer::default(),
+            signer_fns,
             captured,
             user_mode,
             clock,
             catalog: Catalog::new(),
             accounts: HashMap::new(),
+            create_roles: Default::default(),
             plans: HashMap::new(),
             limits,
             in_block: false,
@@ -381,8 +464,30 @@ impl Executor {
         Ok(ex)
     }
 
-    fn load_catalog(&mut self) -> Result<(), ExecError> {
+    /// Forgets plans and recorded touches: the catalog changed.
+    fn forget_plans(&mut self) {
         self.plans.clear();
+        self.touches.clear();
+    }
+
+    /// Makes `account` the signer of what runs next.
+    fn set_signer(&mut self, account: &crypto::PublicKey, tx_hash: Option<&Hash>) {
+        let signer = Signer {
+            address: account.address(),
+            name: self.accounts.get(&account.0).cloned().unwrap_or_default(),
+            admin: self.superusers.contains(&account.0),
+            tx_hash: tx_hash.map(hex::encode),
+        };
+        *self.signer_fns.lock() = signer.clone();
+        self.signer = signer;
+    }
+
+    fn who(&self) -> Who<'_> {
+        Who { address: &self.signer.address, name: &self.signer.name, admin: self.signer.admin }
+    }
+
+    fn load_catalog(&mut self) -> Result<(), ExecError> {
+        self.forget_plans();
         let mut stmt = self.conn.prepare("SELECT name, meta FROM __rc_tables")?;
         let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, Vec<u8>>(1)?)))?;
         for row in rows {
@@ -390,12 +495,17 @@ impl Executor {
             let meta = TableMeta::decode(&meta).map_err(|e| ExecError::Inconsistent(format!("table {name}: {e}")))?;
             self.catalog.insert(name, meta);
         }
-        let mut stmt = self.conn.prepare("SELECT public_key, name FROM __rc_accounts")?;
-        let rows = stmt.query_map([], |r| Ok((r.get::<_, Vec<u8>>(0)?, r.get::<_, String>(1)?)))?;
+        let mut stmt = self.conn.prepare(
+            "SELECT a.public_key, a.name, coalesce(r.create_role, 0) FROM __rc_accounts a LEFT JOIN __rc_role_attrs r USING (address)",
+        )?;
+        let rows = stmt.query_map([], |r| Ok((r.get::<_, Vec<u8>>(0)?, r.get::<_, String>(1)?, r.get::<_, bool>(2)?)))?;
         for row in rows {
-            let (pk, name) = row?;
+            let (pk, name, create_role) = row?;
             let pk: [u8; 32] = pk.try_into().map_err(|_| ExecError::Inconsistent("account key length".into()))?;
             self.accounts.insert(pk, name);
+            if create_role {
+                self.create_roles.insert(pk);
+            }
         }
         Ok(())
     }
@@ -448,16 +558,20 @@ impl Executor {
     }
 
     /// Adds accounts (genesis, and later CREATE ROLE) inside the open block.
-    pub fn add_account(&mut self, name: &str, key: &crypto::PublicKey, changes: &mut Changes) -> Result<(), ExecError> {
+    pub fn add_account(&mut self, name: &str, key: &crypto::PublicKey, create_role: bool, changes: &mut Changes) -> Result<(), ExecError> {
         assert!(self.in_block);
         let address = key.address();
         self.conn.execute(
             "INSERT INTO __rc_accounts(address, name, public_key) VALUES (?1, ?2, ?3)",
             params![address, name, key.0.as_slice()],
         )?;
+        if create_role {
+            self.conn.execute("INSERT INTO __rc_role_attrs(address, create_role) VALUES (?1, 1)", [&address])?;
+            self.create_roles.insert(key.0);
+        }
         self.accounts.insert(key.0, name.to_owned());
         let label = account_label(&address);
-        changes.insert(crypto::hash(&label), Some((account_value(name, &key.0), label)));
+        changes.insert(crypto::hash(&label), Some((account_value(name, &key.0, create_role), label)));
         Ok(())
     }
 
@@ -470,6 +584,8 @@ impl Executor {
         let mut tx_changes = Changes::new();
         self.catalog_touched = false;
         let address = tx.body.account.address();
+        let tx_hash = tx.hash();
+        self.set_signer(&tx.body.account, Some(&tx_hash));
         let mut ctx = StmtCtx { height, index, stmt_index: 0, owner: address };
         let outcome = match &tx.body.payload {
             Payload::Sql(stmts) => self.run_statements(stmts, &mut ctx, &mut tx_changes),
@@ -511,7 +627,7 @@ impl Executor {
             }
         };
         self.captured.lock().clear();
-        let receipt = Receipt { tx_hash: tx.hash(), results, failure };
+        let receipt = Receipt { tx_hash, results, failure };
         self.record_tx(tx, &receipt, height, index, &ctx.owner)?;
         Ok(receipt)
     }
@@ -519,6 +635,7 @@ impl Executor {
     fn reload_catalog(&mut self) -> Result<(), ExecError> {
         self.catalog.clear();
         self.accounts.clear();
+        self.create_roles.clear();
         self.load_catalog()
     }
 
@@ -641,17 +758,19 @@ impl Executor {
         result
     }
 
-    /// Role administration: only genesis roles (superusers) create and drop
-    /// roles; a role may change its own password.
+    /// Role administration: genesis roles (superusers) and roles with
+    /// CREATEROLE create and drop roles (never a genesis role); a role may
+    /// change its own password.
     fn run_role(&mut self, op: &RoleOp, signer: &crypto::PublicKey, changes: &mut Changes) -> Result<StatementResult, SqlError> {
         self.catalog_touched = true;
         let superuser = self.superusers.contains(&signer.0);
+        let create_role = superuser || self.create_roles.contains(&signer.0);
         let signer_name = self.accounts.get(&signer.0).cloned().unwrap_or_default();
         let find = |ex: &Self, name: &str| ex.accounts.iter().find(|(_, n)| *n == name).map(|(k, _)| *k);
         let internal = |e: ExecError| SqlError::new("XX000", e.to_string());
         match op {
-            RoleOp::Create { name, public_key } => {
-                if !superuser {
+            RoleOp::Create { name, public_key, create_role: with_create_role } => {
+                if !create_role {
                     return Err(SqlError::new("42501", "permission denied to create role"));
                 }
                 if name.is_empty() || name.len() > 63 || name.starts_with("pg_") || is_internal(name) {
@@ -660,7 +779,7 @@ impl Executor {
                 if find(self, name).is_some() || self.accounts.contains_key(&public_key.0) {
                     return Err(SqlError::new("42710", format!("role \"{name}\" already exists")));
                 }
-                self.add_account(name, public_key, changes).map_err(internal)?;
+                self.add_account(name, public_key, *with_create_role, changes).map_err(internal)?;
             }
             RoleOp::SetPassword { name } => {
                 if find(self, name).is_none() {
@@ -671,7 +790,7 @@ impl Executor {
                 }
             }
             RoleOp::Drop { name } => {
-                if !superuser {
+                if !create_role {
                     return Err(SqlError::new("42501", "permission denied to drop role"));
                 }
                 let Some(key) = find(self, name) else {
@@ -679,6 +798,9 @@ impl Executor {
                 };
                 if key == signer.0 {
                     return Err(SqlError::new("55006", "current user cannot be dropped"));
+                }
+                if !superuser && self.create_roles.contains(&key) {
+                    return Err(SqlError::new("42501", format!("permission denied to drop role \"{name}\" (it has CREATEROLE; only admins drop it)")));
                 }
                 if self.superusers.contains(&key) {
                     return Err(SqlError::new("42501", format!("permission denied to drop role \"{name}\" (a genesis role)")));
@@ -691,8 +813,23 @@ impl Executor {
                         format!("role \"{name}\" cannot be dropped because some objects depend on it (owner of table {})", owned.join(", ")),
                     ));
                 }
+                let named = |t: &&TableMeta| {
+                    t.acl.iter().any(|g| g.grantee == address) || t.policies.iter().any(|p| p.roles.contains(&address))
+                };
+                let granted: Vec<&str> = self.catalog.values().filter(named).map(|t| t.name.as_str()).collect();
+                if !granted.is_empty() {
+                    return Err(SqlError::new(
+                        "2BP01",
+                        format!(
+                            "role \"{name}\" cannot be dropped because some objects depend on it (privileges or policies on table {})",
+                            granted.join(", ")
+                        ),
+                    ));
+                }
                 self.conn.execute("DELETE FROM __rc_accounts WHERE address = ?1", [&address]).map_err(|e| sql_error(&e))?;
+                self.conn.execute("DELETE FROM __rc_role_attrs WHERE address = ?1", [&address]).map_err(|e| sql_error(&e))?;
                 self.accounts.remove(&key);
+                self.create_roles.remove(&key);
                 changes.insert(crypto::hash(&account_label(&address)), None);
             }
         }
@@ -729,6 +866,7 @@ impl Executor {
         self.captured.lock().clear();
         self.catalog_touched = false;
         self.in_block = true;
+        self.set_signer(account, None);
         let mut ctx = StmtCtx { height: height + 1, index: 0, stmt_index: 0, owner: account.address() };
         let mut changes = Changes::new();
         let run = self.run_interactive(steps, &mut ctx, &mut changes, false);
@@ -786,16 +924,38 @@ impl Executor {
     }
 
     fn plans_for(&mut self, sql: &str) -> Result<Arc<Vec<Plan>>, SqlError> {
-        if let Some(p) = self.plans.get(sql) {
+        if let Some(p) = self.plans.get(&self.signer.address).and_then(|m| m.get(sql)) {
             return Ok(p.clone());
         }
-        // Plans depend on column types: the cache is emptied whenever the catalog changes.
-        let plans = Arc::new(sqlmap::plan_in(sql, &crate::catalog::SchemaView(&self.catalog))?);
-        if self.plans.len() >= 10_000 {
+        // Plans depend on column types and on the signer's row filters: the
+        // cache is emptied whenever the catalog changes.
+        let view = acl::PolicyView { catalog: &self.catalog, who: self.who() };
+        let plans = Arc::new(sqlmap::plan_in(sql, &view)?);
+        if self.plans.values().map(HashMap::len).sum::<usize>() >= 10_000 {
             self.plans.clear();
         }
-        self.plans.insert(sql.to_owned(), plans.clone());
+        self.plans.entry(self.signer.address.clone()).or_default().insert(sql.to_owned(), plans.clone());
         Ok(plans)
+    }
+
+    /// 42501 unless the signer holds every privilege the statement needs.
+    /// What a statement touches is recorded the first time SQLite compiles
+    /// it (the authorizer sees every table and column, through subqueries,
+    /// CTEs, RETURNING and ON CONFLICT) and checked on every run.
+    fn check_privileges(&mut self, sql: &str) -> Result<(), SqlError> {
+        let touches = match self.touches.get(sql) {
+            Some(t) => t.clone(),
+            None => {
+                *self.recording.lock() = Some(Vec::new());
+                let compiled = self.conn.prepare(sql).map(drop);
+                let recorded = self.recording.lock().take().unwrap_or_default();
+                compiled.map_err(|e| sql_error(&e))?;
+                let recorded = Arc::new(recorded);
+                self.touches.insert(sql.to_owned(), recorded.clone());
+                recorded
+            }
+        };
+        acl::check_touches(&self.catalog, self.who(), &touches)
     }
 
     fn execute_statement(&mut self, s: &Statement, ctx: &StmtCtx, changes: &mut Changes) -> Result<Vec<StatementResult>, SqlError> {
@@ -841,6 +1001,7 @@ impl Executor {
     }
 
     fn run_prepared(&mut self, sql: &str, params: &[Value], returning: bool) -> Result<StatementResult, SqlError> {
+        self.check_privileges(sql)?;
         let mut stmt = self.conn.prepare_cached(sql).map_err(|e| sql_error(&e))?;
         let p = rusqlite::params_from_iter(params.iter());
         if !returning {
@@ -906,9 +1067,93 @@ impl Executor {
             .map_err(internal)?;
         let label = meta.label();
         changes.insert(crypto::hash(&label), Some((crypto::hash(&meta.encode()), label)));
-        self.catalog.insert(meta.name.clone(), meta);
-        self.plans.clear();
+        self.catalog.insert(meta.name.clone(), meta.clone());
+        self.forget_plans();
+        self.install_policy_triggers(&meta)
+    }
+
+    /// Replaces the table's write-policy triggers with ones built from its
+    /// current policies (none without row-level security).
+    fn install_policy_triggers(&mut self, meta: &TableMeta) -> Result<(), SqlError> {
+        for name in acl::trigger_names(meta) {
+            self.conn.execute_batch(&format!("DROP TRIGGER IF EXISTS \"{name}\"")).map_err(|e| sql_error(&e))?;
+        }
+        let view = crate::catalog::SchemaView(&self.catalog);
+        let triggers = acl::policy_triggers(meta, |text| sqlmap::policy_expr(text, &meta.name, &view).map_err(SqlError::from))?;
+        for sql in triggers {
+            self.conn.execute_batch(&sql).map_err(|e| {
+                let e = sql_error(&e);
+                SqlError::new(e.sqlstate, format!("policy on table \"{}\": {}", meta.name, e.message))
+            })?;
+        }
         Ok(())
+    }
+
+    /// 42501 unless the signer owns `table` (or is an admin).
+    fn must_own(&self, table: &str) -> Result<(), SqlError> {
+        acl::must_own(self.table(table)?, self.who())
+    }
+
+    /// A role's address by name; `None` is PUBLIC (the empty address).
+    fn role_address(&self, role: &Option<String>) -> Result<String, SqlError> {
+        let Some(name) = role else { return Ok(String::new()) };
+        match self.accounts.iter().find(|(_, n)| *n == name) {
+            Some((key, _)) => Ok(crypto::PublicKey(*key).address()),
+            None => Err(SqlError::new("42704", format!("role \"{name}\" does not exist"))),
+        }
+    }
+
+    fn grant(&mut self, g: &sqlmap::GrantPlan, changes: &mut Changes) -> Result<(), SqlError> {
+        let bits = g.privileges.iter().fold(0u8, |b, p| {
+            b | match p {
+                sqlmap::Privilege::Select => privilege::SELECT,
+                sqlmap::Privilege::Insert => privilege::INSERT,
+                sqlmap::Privilege::Update => privilege::UPDATE,
+                sqlmap::Privilege::Delete => privilege::DELETE,
+                sqlmap::Privilege::Truncate => privilege::TRUNCATE,
+            }
+        });
+        let grantees = g.grantees.iter().map(|r| self.role_address(r)).collect::<Result<Vec<_>, _>>()?;
+        for table in &g.tables {
+            self.must_own(table)?;
+            let mut meta = self.table(table)?.clone();
+            if let Some(c) = g.update_columns.iter().find(|c| !meta.columns.iter().any(|m| m.name == **c)) {
+                return Err(SqlError::new("42703", format!("column \"{c}\" of relation \"{table}\" does not exist")));
+            }
+            for grantee in &grantees {
+                // The owner's rights are implicit and cannot be granted or revoked.
+                if *grantee == meta.owner {
+                    continue;
+                }
+                acl::apply_grant(&mut meta, grantee, bits, &g.update_columns, g.revoke);
+            }
+            self.put_meta(meta, None, changes)?;
+        }
+        Ok(())
+    }
+
+    fn create_policy(&mut self, p: &sqlmap::PolicyPlan, changes: &mut Changes) -> Result<(), SqlError> {
+        self.must_own(&p.table)?;
+        let mut meta = self.table(&p.table)?.clone();
+        if meta.policies.iter().any(|q| q.name == p.name) {
+            return Err(SqlError::new("42710", format!("policy \"{}\" for table \"{}\" already exists", p.name, p.table)));
+        }
+        let mut roles = p.roles.iter().map(|r| self.role_address(r)).collect::<Result<Vec<_>, _>>()?;
+        // TO PUBLIC among others is PUBLIC.
+        if roles.iter().any(String::is_empty) {
+            roles.clear();
+        }
+        roles.sort();
+        roles.dedup();
+        meta.policies.push(crate::catalog::PolicyMeta {
+            name: p.name.clone(),
+            command: p.command,
+            permissive: p.permissive,
+            roles,
+            using: p.using.clone(),
+            check: p.check.clone(),
+        });
+        self.put_meta(meta, None, changes)
     }
 
     /// Leaf removals for every row of a table (before DROP TABLE), or leaf
@@ -932,7 +1177,50 @@ impl Executor {
 
     fn run_ddl(&mut self, d: &DdlPlan, ctx: &StmtCtx, changes: &mut Changes) -> Result<StatementResult, SqlError> {
         self.catalog_touched = true;
+        // Only the owner (or an admin) changes a table or its rights.
         match d {
+            DdlPlan::RenameTable { from: table, .. }
+            | DdlPlan::AddColumn { table, .. }
+            | DdlPlan::RenameColumn { table, .. }
+            | DdlPlan::CreateIndex { table, .. }
+            | DdlPlan::AddPrimaryKey { table, .. }
+            | DdlPlan::RowSecurity { table, .. }
+            | DdlPlan::DropPolicy { table, .. } => self.must_own(table)?,
+            DdlPlan::DropTable { names, if_exists, .. } => {
+                for name in names.iter().filter(|n| !*if_exists || self.catalog.contains_key(*n)) {
+                    self.must_own(name)?;
+                }
+            }
+            DdlPlan::Truncate { names } => {
+                for name in names {
+                    let meta = self.table(name)?;
+                    if !acl::has(meta, self.who(), privilege::TRUNCATE) {
+                        return Err(acl::denied(name));
+                    }
+                }
+            }
+            _ => {}
+        }
+        match d {
+            DdlPlan::Grant(g) => self.grant(g, changes)?,
+            DdlPlan::CreatePolicy(p) => self.create_policy(p, changes)?,
+            DdlPlan::RowSecurity { table, enabled } => {
+                let mut meta = self.table(table)?.clone();
+                meta.row_security = *enabled;
+                self.put_meta(meta, None, changes)?;
+            }
+            DdlPlan::DropPolicy { table, name, if_exists } => {
+                let mut meta = self.table(table)?.clone();
+                let before = meta.policies.len();
+                meta.policies.retain(|p| p.name != *name);
+                if meta.policies.len() == before {
+                    if *if_exists {
+                        return Ok(StatementResult::default());
+                    }
+                    return Err(SqlError::new("42704", format!("policy \"{name}\" for table \"{table}\" does not exist")));
+                }
+                self.put_meta(meta, None, changes)?;
+            }
             DdlPlan::CreateTable(ct) => self.create_table(ct, ctx, changes)?,
             DdlPlan::DropTable { names, if_exists, .. } => {
                 for name in names {
@@ -946,12 +1234,16 @@ impl Executor {
                     self.captured.lock().retain(|c| c.table != *name);
                     self.conn.execute("DELETE FROM __rc_tables WHERE name = ?1", [name]).map_err(|e| sql_error(&e))?;
                     self.catalog.remove(name);
-                    self.plans.clear();
+                    self.forget_plans();
                     changes.insert(crypto::hash(&meta.label()), None);
                 }
             }
             DdlPlan::RenameTable { from, to, sqlite } => {
                 let mut meta = self.table(from)?.clone();
+                if !meta.policies.is_empty() {
+                    return Err(SqlError::new("0A000", format!("cannot rename table \"{from}\": it has row-level security policies"))
+                        .hinted("policies keep their expressions as text; drop them, rename, and create them again"));
+                }
                 if self.catalog.contains_key(to) {
                     return Err(SqlError::new("42P07", format!("relation \"{to}\" already exists")));
                 }
@@ -968,10 +1260,20 @@ impl Executor {
             }
             DdlPlan::RenameColumn { table, from, to, sqlite } => {
                 let mut meta = self.table(table)?.clone();
+                if !meta.policies.is_empty() {
+                    return Err(SqlError::new("0A000", format!("cannot rename a column of table \"{table}\": it has row-level security policies"))
+                        .hinted("policies keep their expressions as text; drop them, rename, and create them again"));
+                }
                 let Some(col) = meta.columns.iter_mut().find(|c| c.name == *from) else {
                     return Err(SqlError::new("42703", format!("column \"{from}\" does not exist")));
                 };
                 col.name = to.clone();
+                for g in &mut meta.acl {
+                    for c in g.update_columns.iter_mut().filter(|c| **c == *from) {
+                        *c = to.clone();
+                    }
+                    g.update_columns.sort();
+                }
                 self.user_exec(sqlite)?;
                 self.put_meta(meta, None, changes)?;
             }
@@ -993,6 +1295,7 @@ impl Executor {
                         }
                         return Err(SqlError::new("42704", format!("index \"{name}\" does not exist")));
                     };
+                    acl::must_own(&meta, self.who())?;
                     self.user_exec(&format!("DROP INDEX \"{}\"", name.replace('"', "\"\"")))?;
                     meta.indexes.retain(|i| i.name != *name);
                     self.put_meta(meta, None, changes)?;
@@ -1084,6 +1387,9 @@ impl Executor {
             rowid_alias,
             indexes: Vec::new(),
             created_height: ctx.height,
+            acl: Vec::new(),
+            row_security: false,
+            policies: Vec::new(),
         };
         self.put_meta(meta, None, changes)
     }
@@ -1150,15 +1456,18 @@ struct StmtCtx {
 /// metadata and rows. `verify` compares this with the ledger's tree.
 pub fn state_leaves(conn: &Connection) -> Result<BTreeMap<Hash, (Hash, Vec<u8>)>, ExecError> {
     let mut out = BTreeMap::new();
-    let mut st = conn.prepare("SELECT address, name, public_key FROM __rc_accounts")?;
+    let mut st = conn.prepare(
+        "SELECT a.address, a.name, a.public_key, coalesce(r.create_role, 0) FROM __rc_accounts a LEFT JOIN __rc_role_attrs r USING (address)",
+    )?;
     let mut rows = st.query([])?;
     while let Some(r) = rows.next()? {
         let address: String = r.get(0)?;
         let name: String = r.get(1)?;
         let pk: Vec<u8> = r.get(2)?;
+        let create_role: bool = r.get(3)?;
         let pk: [u8; 32] = pk.try_into().map_err(|_| ExecError::Inconsistent(format!("account {address}: key length")))?;
         let label = account_label(&address);
-        out.insert(crypto::hash(&label), (account_value(&name, &pk), label));
+        out.insert(crypto::hash(&label), (account_value(&name, &pk, create_role), label));
     }
     let mut st = conn.prepare("SELECT name, meta FROM __rc_tables")?;
     let metas: Vec<(String, Vec<u8>)> = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<_, _>>()?;

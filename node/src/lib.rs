@@ -2,6 +2,7 @@
 //! transaction, executed deterministically on SQLite. This crate knows no wire
 //! protocol; the `proxy` crate and the CLI sit on top of it.
 
+pub mod acl;
 pub mod block;
 pub mod catalog;
 pub mod chain;

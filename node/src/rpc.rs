@@ -130,7 +130,7 @@ async fn one_call(ctx: &Arc<Ctx>, call: Json) -> Json {
         "status" => Ok(status(&ctx.node)),
         "sql" => sql(&ctx.node, &params).await,
         "submit_tx" => submit_tx(&ctx.node, &params).await,
-        "get_tx" => get_tx(&ctx.node, &params),
+        "get_tx" => get_tx(&ctx.node, &params).await,
         "get_block" => get_block(&ctx.node, &params),
         "state_proof" => state_proof(&ctx.node, &params),
         other => Err(RpcError::new(-32601, format!("method not found: {other}"))),
@@ -255,6 +255,7 @@ async fn sql(node: &Arc<Node>, p: &Json) -> Result<Json, RpcError> {
         Some(k) => k,
         None => {
             let n = node.clone();
+            let role = role.clone();
             tokio::task::spawn_blocking(move || n.keystore.unlock(&role, &password))
                 .await
                 .map_err(RpcError::internal)?
@@ -268,7 +269,16 @@ async fn sql(node: &Arc<Node>, p: &Json) -> Result<Json, RpcError> {
         (1, 0, 1) => {
             let sqlmap::Plan::Read(rp) = plans.into_iter().next().unwrap() else { unreachable!() };
             let n = node.clone();
-            let rs = tokio::task::spawn_blocking(move || n.reader.query(&rp, &params))
+            let account = key.public();
+            let rs = tokio::task::spawn_blocking(move || {
+                // Checked and filtered for the role, as the PostgreSQL front end does.
+                let tables: crate::catalog::Catalog =
+                    n.reader.system(crate::catalog::load_tables)?.into_iter().map(|t| (t.name.clone(), t)).collect();
+                let (address, admin) = (account.address(), n.is_admin(&account));
+                let who = crate::acl::Who { address: &address, name: &role, admin };
+                let rp = crate::acl::secure_read(&tables, who, &rp, &text)?.unwrap_or(rp);
+                n.reader.query(&rp, &params)
+            })
                 .await
                 .map_err(RpcError::internal)?
                 .map_err(RpcError::sql)?;
@@ -298,7 +308,26 @@ async fn sql(node: &Arc<Node>, p: &Json) -> Result<Json, RpcError> {
     }
 }
 
-fn get_tx(node: &Node, p: &Json) -> Result<Json, RpcError> {
+/// The key of the role `p` names with its password, if any.
+async fn caller_key(node: &Arc<Node>, p: &Json) -> Result<Option<crate::crypto::SecretKey>, RpcError> {
+    let Some(role) = p.get("role").and_then(Json::as_str).map(str::to_owned) else { return Ok(None) };
+    let password = p.get("password").and_then(Json::as_str).unwrap_or("").to_owned();
+    if let Some(k) = node.keystore.unlock_cached(&role, &password) {
+        return Ok(Some(k));
+    }
+    let n = node.clone();
+    tokio::task::spawn_blocking(move || n.keystore.unlock(&role, &password))
+        .await
+        .map_err(RpcError::internal)?
+        .map(Some)
+        .map_err(|e| RpcError { code: -32004, message: e.to_string(), sqlstate: Some(e.sqlstate().into()) })
+}
+
+/// A tx, its block and receipt. Its statements (and the signed bytes that
+/// carry them) hold the values it wrote, so they are shown only to the
+/// tx's signer and to admins, who pass `role` and `password`.
+async fn get_tx(node: &Arc<Node>, p: &Json) -> Result<Json, RpcError> {
+    let caller = caller_key(node, p).await?.map(|k| k.public());
     let hash = hex32(p.get("hash"), "hash")?;
     let Some(loc) = node.ledger.tx_location(&hash).map_err(RpcError::internal)? else {
         return Err(RpcError::new(-32010, "transaction not found"));
@@ -306,6 +335,7 @@ fn get_tx(node: &Node, p: &Json) -> Result<Json, RpcError> {
     let block = node.ledger.block(loc.height).map_err(RpcError::internal)?.ok_or_else(|| RpcError::internal("block missing"))?;
     let receipts = node.ledger.receipts(loc.height).map_err(RpcError::internal)?.unwrap_or_default();
     let tx = &block.txs[loc.index as usize];
+    let shown = caller.is_some_and(|k| k.0 == tx.body.account.0 || node.is_admin(&k));
     let mut o = json!({
         "tx_hash": hex::encode(hash),
         "height": loc.height,
@@ -316,8 +346,21 @@ fn get_tx(node: &Node, p: &Json) -> Result<Json, RpcError> {
         "statement": tx.body.statement_text(),
         "tx": hex::encode(tx.to_bytes()),
     });
+    if !shown {
+        o["statement"] = Json::Null;
+        o["tx"] = Json::Null;
+        o["redacted"] = json!("the statement is shown to the tx's signer and to admins: pass their role and password");
+    }
     if let Some(r) = receipts.get(loc.index as usize) {
         o["receipt"] = receipt_json(loc.height, loc.index, r);
+        if !shown {
+            // RETURNING rows are the written values too.
+            for result in o["receipt"]["results"].as_array_mut().into_iter().flatten() {
+                if let Some(fields) = result.as_object_mut() {
+                    fields.remove("returning");
+                }
+            }
+        }
     }
     Ok(o)
 }

@@ -278,6 +278,11 @@ impl Node {
         self.status.read().clone()
     }
 
+    /// Whether `account` is an admin: a genesis role, PostgreSQL's superuser.
+    pub fn is_admin(&self, account: &crate::crypto::PublicKey) -> bool {
+        self.genesis.accounts.iter().any(|a| crate::crypto::PublicKey::from_hex(&a.public_key).is_some_and(|k| k.0 == account.0))
+    }
+
     pub fn pool_len(&self) -> usize {
         self.pool.len()
     }

@@ -40,7 +40,7 @@ pub enum Payload {
 pub enum RoleOp {
     /// A new account with its own key pair (its secret stays in the creating
     /// node's keystore).
-    Create { name: String, public_key: PublicKey },
+    Create { name: String, public_key: PublicKey, create_role: bool },
     /// The role's password changed: the key was re-encrypted in the keystore.
     /// Nothing secret is on chain; the tx makes the change auditable.
     SetPassword { name: String },
@@ -94,7 +94,8 @@ impl TxBody {
             Payload::Role(op) => {
                 w.u8(3);
                 match op {
-                    RoleOp::Create { name, public_key } => w.u8(1).str(name).fixed(&public_key.0),
+                    // Tag 4 is a role with CREATEROLE; tag 1 keeps its encoding.
+                    RoleOp::Create { name, public_key, create_role } => w.u8(if *create_role { 4 } else { 1 }).str(name).fixed(&public_key.0),
                     RoleOp::SetPassword { name } => w.u8(2).str(name),
                     RoleOp::Drop { name } => w.u8(3).str(name),
                 };
@@ -118,7 +119,7 @@ impl TxBody {
                 Payload::Interactive { steps, observed: r.fixed()? }
             }
             3 => Payload::Role(match r.u8()? {
-                1 => RoleOp::Create { name: r.string()?, public_key: PublicKey(r.fixed()?) },
+                tag @ (1 | 4) => RoleOp::Create { name: r.string()?, public_key: PublicKey(r.fixed()?), create_role: tag == 4 },
                 2 => RoleOp::SetPassword { name: r.string()? },
                 3 => RoleOp::Drop { name: r.string()? },
                 tag => return Err(DecodeError::UnknownTag { what: "role operation", tag }),
@@ -147,7 +148,8 @@ impl TxBody {
         match &self.payload {
             Payload::Sql(stmts) => join(stmts),
             Payload::Interactive { steps, .. } => format!("BEGIN; {}; COMMIT", join(steps)),
-            Payload::Role(RoleOp::Create { name, .. }) => format!("CREATE ROLE {name}"),
+            Payload::Role(RoleOp::Create { name, create_role: false, .. }) => format!("CREATE ROLE {name}"),
+            Payload::Role(RoleOp::Create { name, create_role: true, .. }) => format!("CREATE ROLE {name} CREATEROLE"),
             Payload::Role(RoleOp::SetPassword { name }) => format!("ALTER ROLE {name} PASSWORD"),
             Payload::Role(RoleOp::Drop { name }) => format!("DROP ROLE {name}"),
         }

@@ -138,6 +138,13 @@ pub struct Session {
     node: Arc<Node>,
     user: String,
     key: SecretKey,
+    /// The role's account address and whether it is an admin: whom reads
+    /// are checked and filtered for.
+    address: String,
+    admin: bool,
+    /// Reads planned again with their row filters, by statement text, with
+    /// the tables they were planned against (a new catalog plans anew).
+    filtered: HashMap<String, (Arc<BTreeMap<String, node::catalog::TableMeta>>, sqlmap::ReadPlan)>,
     pid: i32,
     cancel: Arc<CancelFlag>,
     settings: BTreeMap<String, String>,
@@ -229,6 +236,10 @@ fn ddl_tag(d: &DdlPlan) -> &'static str {
         DdlPlan::CreateIndex { .. } => "CREATE INDEX",
         DdlPlan::DropIndex { .. } => "DROP INDEX",
         DdlPlan::Truncate { .. } => "TRUNCATE TABLE",
+        DdlPlan::Grant(g) if g.revoke => "REVOKE",
+        DdlPlan::Grant(_) => "GRANT",
+        DdlPlan::CreatePolicy(_) => "CREATE POLICY",
+        DdlPlan::DropPolicy { .. } => "DROP POLICY",
         _ => "ALTER TABLE",
     }
 }
@@ -266,7 +277,11 @@ impl Session {
         cancel: Arc<CancelFlag>,
     ) -> Self {
         let settings = default_settings(&user, &params);
+        let account = key.public();
         Session {
+            address: account.address(),
+            admin: node.is_admin(&account),
+            filtered: HashMap::new(),
             node,
             user,
             key,
@@ -722,7 +737,30 @@ impl Session {
         Ok(catalog)
     }
 
+    /// The read as this role may run it: 42501 without SELECT on a table
+    /// it names, rows filtered by the tables' SELECT policies.
+    fn secure(&mut self, r: sqlmap::ReadPlan, text: &str) -> Result<sqlmap::ReadPlan, PgError> {
+        let tables = self.tables();
+        if let Some((planned_for, filtered)) = self.filtered.get(text) {
+            if Arc::ptr_eq(planned_for, &tables) {
+                return Ok(filtered.clone());
+            }
+        }
+        let who = node::acl::Who { address: &self.address, name: &self.user, admin: self.admin };
+        match node::acl::secure_read(&tables, who, &r, text)? {
+            None => Ok(r),
+            Some(filtered) => {
+                if self.filtered.len() >= 256 {
+                    self.filtered.clear();
+                }
+                self.filtered.insert(text.to_owned(), (tables, filtered.clone()));
+                Ok(filtered)
+            }
+        }
+    }
+
     async fn read(&mut self, r: sqlmap::ReadPlan, params: Vec<Value>, text: &str, catalog: Option<crate::catalog::BlockCatalog>) -> Result<Reply, PgError> {
+        let r = self.secure(r, text)?;
         let node = self.node.clone();
         let info = self.info();
         let cancel = self.cancel.clone();
@@ -884,7 +922,7 @@ impl Session {
 
     async fn role(&mut self, r: RoleStmt) -> Result<Reply, PgError> {
         match r {
-            RoleStmt::Create { name, password, .. } => {
+            RoleStmt::Create { name, password, create_role, .. } => {
                 let Some(password) = password else {
                     return Err(PgError::new("0A000", "CREATE ROLE needs a PASSWORD")
                         .hint("a rowchain role signs with its own key, sealed under its password"));
@@ -896,7 +934,7 @@ impl Session {
                 let ks = &self.node.keystore;
                 let keep = node::hba::keep(&self.node.config.pg.hba, &name);
                 ks.put(&name, &password, &key, keep).map_err(|e| PgError::new(e.sqlstate(), e.to_string()))?;
-                let r = self.submit(Payload::Role(RoleOp::Create { name: name.clone(), public_key: key.public() })).await;
+                let r = self.submit(Payload::Role(RoleOp::Create { name: name.clone(), public_key: key.public(), create_role })).await;
                 match r.map(|r| receipt_error(&r)) {
                     Ok(None) => Ok(Reply::Tag("CREATE ROLE".into())),
                     Ok(Some(e)) | Err(e) => {

@@ -102,9 +102,9 @@ impl View {
         let bob = SecretKey::from_bytes(&[8; 32]);
         view.block_counted(|v, changes| {
             v.exec
-                .add_account("alice", &v.alice.public(), changes)
+                .add_account("alice", &v.alice.public(), false, changes)
                 .unwrap();
-            v.exec.add_account("bob", &bob.public(), changes).unwrap();
+            v.exec.add_account("bob", &bob.public(), false, changes).unwrap();
             0
         });
         view.run_ddl(SCHEMA);
