@@ -21,13 +21,19 @@
 //! `with_block_catalog(catalog, f)` around that block's catalog reads; and
 //! [`column_type_oid`] to type result columns read from emulated tables.
 //!
+//! Privileges and row-level security policies show as PostgreSQL shows
+//! them (`relacl`, `attacl`, `pg_policy`, the information_schema privilege
+//! views; [`privileges`]), so psql's `\dp` and `\d` print them.
+//!
 //! Deliberately absent: CHECK constraints (SQLite keeps them only as DDL
 //! text, and rowchain adds its own for `varchar(n)`), comments
-//! (`pg_description` is empty), sequences, views, functions and policies.
+//! (`pg_description` is empty), sequences, views and functions;
+//! `has_table_privilege` and friends answer true.
 
 mod array;
 mod builtin;
 mod functions;
+mod privileges;
 mod schema;
 mod snapshot;
 

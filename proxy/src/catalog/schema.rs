@@ -198,6 +198,12 @@ const TABLES: &[(&str, &str, &str)] = &[
     ),
     (
         "pg_catalog",
+        "pg_policies",
+        "schemaname name, tablename name, policyname name, permissive text, roles _name, cmd text, \
+         qual text, with_check text",
+    ),
+    (
+        "pg_catalog",
         "pg_indexes",
         "schemaname name, tablename name, indexname name, tablespace name, indexdef text",
     ),
@@ -263,6 +269,18 @@ const TABLES: &[(&str, &str, &str)] = &[
         "constraint_column_usage",
         "table_catalog name, table_schema name, table_name name, column_name name, \
          constraint_catalog name, constraint_schema name, constraint_name name",
+    ),
+    (
+        "information_schema",
+        "table_privileges",
+        "grantor name, grantee name, table_catalog name, table_schema name, table_name name, \
+         privilege_type text, is_grantable text, with_hierarchy text",
+    ),
+    (
+        "information_schema",
+        "column_privileges",
+        "grantor name, grantee name, table_catalog name, table_schema name, table_name name, \
+         column_name name, privilege_type text, is_grantable text",
     ),
     (
         "information_schema",

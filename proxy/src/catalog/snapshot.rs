@@ -14,6 +14,7 @@ use sha2::{Digest, Sha256};
 
 use super::array;
 use super::builtin::BUILTIN_TYPES;
+use super::privileges::{self, TableAcl};
 use super::schema;
 
 pub(crate) const NS_PG_CATALOG: u32 = 11;
@@ -180,10 +181,11 @@ pub(crate) fn role_oid(address: &str) -> u32 {
 }
 
 /// Collects rows against the table definitions.
-struct Rows(BTreeMap<String, Vec<Vec<V>>>);
+pub(super) struct Rows(BTreeMap<String, Vec<Vec<V>>>);
 
 impl Rows {
-    fn push(&mut self, schema: &str, table: &str, values: &[(&str, V)]) {
+    /// A row of `schema.table`: `values` by column name, defaults elsewhere.
+    pub(super) fn push(&mut self, schema: &str, table: &str, values: &[(&str, V)]) {
         let def = schema::table(schema, table);
         let mut row = def.default_row();
         for (column, value) in values {
@@ -193,6 +195,20 @@ impl Rows {
             row[i] = value.clone();
         }
         self.0.entry(def.qualified()).or_default().push(row);
+    }
+
+    /// Sets `column` of the last row pushed to `schema.table`.
+    fn set_last(&mut self, schema: &str, table: &str, column: &str, value: V) {
+        let def = schema::table(schema, table);
+        let i = def
+            .position(column)
+            .unwrap_or_else(|| panic!("{schema}.{table} has no column {column}"));
+        let row = self
+            .0
+            .get_mut(&def.qualified())
+            .and_then(|rows| rows.last_mut())
+            .unwrap_or_else(|| panic!("no row of {schema}.{table} yet"));
+        row[i] = value;
     }
 }
 
@@ -829,6 +845,7 @@ fn user_table(
             name: meta.name.clone(),
         },
     );
+    let acl = TableAcl::new(meta, f.owner, snap);
     rows.push(
         "pg_catalog",
         "pg_class",
@@ -845,8 +862,10 @@ fn user_table(
             ("relpersistence", t("p")),
             ("relkind", t("r")),
             ("relnatts", i(meta.columns.len() as i64)),
+            ("relrowsecurity", b(meta.row_security)),
             ("relispopulated", b(true)),
             ("relreplident", t("d")),
+            ("relacl", opt(acl.relacl())),
         ],
     );
     rows.push(
@@ -857,6 +876,7 @@ fn user_table(
             ("tablename", t(&meta.name)),
             ("tableowner", opt(snap.role_name(f.owner))),
             ("hasindexes", b(!f.indexes.is_empty())),
+            ("rowsecurity", b(meta.row_security)),
         ],
     );
     rows.push(
@@ -894,6 +914,9 @@ fn user_table(
             f.defaults[n].is_some(),
             column.identity,
         );
+        if let Some(attacl) = acl.attacl(&column.name) {
+            rows.set_last("pg_catalog", "pg_attribute", "attacl", t(attacl));
+        }
         if let Some(default) = &f.defaults[n] {
             rows.push(
                 "pg_catalog",
@@ -928,6 +951,8 @@ fn user_table(
     for fk in &f.foreign_keys {
         foreign_key_rows(rows, snap, f, fk, all, oids, database);
     }
+    acl.information_rows(rows, meta, database);
+    privileges::policy_rows(rows, snap, meta, f.oid);
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -1451,6 +1476,7 @@ fn catalog_relations(rows: &mut Rows, snap: &mut Snapshot) {
                     | "pg_user"
                     | "pg_settings"
                     | "pg_tables"
+                    | "pg_policies"
                     | "pg_indexes"
                     | "pg_views"
                     | "pg_matviews"
