@@ -97,29 +97,37 @@ async fn privileges_and_side_doors() {
     let ledger = snapshot(&olive, "ledger").await;
 
     // A stranger has no access at all, and may not administer the table.
-    for sql in [
-        "SELECT * FROM ledger",
-        "SELECT count(*) FROM ledger",
-        "INSERT INTO ledger VALUES (3, 1, 'x')",
-        "UPDATE ledger SET amount = 0",
-        "DELETE FROM ledger",
-        "TRUNCATE ledger",
-    ] {
-        let (state, message) = refused(&stan, sql).await;
-        assert_eq!((state.as_str(), message.as_str()), ("42501", "permission denied for table ledger"), "{sql}");
-    }
-    for sql in [
-        "DROP TABLE ledger",
-        "ALTER TABLE ledger ADD COLUMN x integer",
-        "ALTER TABLE ledger RENAME TO stolen",
-        "CREATE INDEX ledger_amount ON ledger (amount)",
-        "GRANT SELECT ON ledger TO stan",
-        "REVOKE SELECT ON ledger FROM gary",
-        "ALTER TABLE ledger ENABLE ROW LEVEL SECURITY",
-        "CREATE POLICY mine ON ledger USING (true)",
-    ] {
-        let (state, message) = refused(&stan, sql).await;
-        assert_eq!((state.as_str(), message.as_str()), ("42501", "must be owner of table ledger"), "{sql}");
+    let refusals: [(&str, &[&str]); 2] = [
+        (
+            "permission denied for table ledger",
+            &[
+                "SELECT * FROM ledger",
+                "SELECT count(*) FROM ledger",
+                "INSERT INTO ledger VALUES (3, 1, 'x')",
+                "UPDATE ledger SET amount = 0",
+                "DELETE FROM ledger",
+                "TRUNCATE ledger",
+            ],
+        ),
+        (
+            "must be owner of table ledger",
+            &[
+                "DROP TABLE ledger",
+                "ALTER TABLE ledger ADD COLUMN x integer",
+                "ALTER TABLE ledger RENAME TO stolen",
+                "CREATE INDEX ledger_amount ON ledger (amount)",
+                "GRANT SELECT ON ledger TO stan",
+                "REVOKE SELECT ON ledger FROM gary",
+                "ALTER TABLE ledger ENABLE ROW LEVEL SECURITY",
+                "CREATE POLICY mine ON ledger USING (true)",
+            ],
+        ),
+    ];
+    for (expected, statements) in refusals {
+        for sql in statements {
+            let (state, message) = refused(&stan, sql).await;
+            assert_eq!((state.as_str(), message.as_str()), ("42501", expected), "{sql}");
+        }
     }
 
     // Side doors: every way of reading or changing ledger through another statement.
@@ -133,6 +141,8 @@ async fn privileges_and_side_doors() {
         "SELECT (SELECT note FROM ledger LIMIT 1)",
         "WITH RECURSIVE r AS (SELECT id FROM ledger UNION SELECT id + 1 FROM r WHERE id < 3) SELECT * FROM r",
         "SELECT * FROM mine UNION ALL SELECT * FROM ledger",
+        "SELECT * FROM (WITH ledger AS (SELECT 1 AS a) SELECT a FROM ledger) x, ledger",
+        "INSERT INTO mine SELECT l.* FROM (WITH ledger AS (SELECT 1 AS a) SELECT a FROM ledger) x, ledger l",
         "INSERT INTO ledger SELECT * FROM mine",
         "INSERT INTO ledger VALUES (1, 0, 'x') ON CONFLICT (id) DO UPDATE SET amount = 0",
     ] {
@@ -290,6 +300,10 @@ async fn row_level_security_the_seeds_rules() {
         assert_eq!(scalar(&stan, sql).await, "1", "{sql}");
     }
     assert_eq!(count(&stan, "INSERT INTO loot SELECT body FROM notes").await, 1);
+    // A WITH query named like the table cannot hide a read of it.
+    let shadow = "SELECT n.body FROM (WITH notes AS (SELECT 1 AS a) SELECT a FROM notes) x, notes n";
+    assert_eq!(refused(&stan, shadow).await.0, "0A000");
+    assert_eq!(refused(&stan, &format!("INSERT INTO loot {shadow}")).await.0, "0A000");
     assert_eq!(scalar(&stan, "SELECT string_agg(body, ',') FROM loot").await, "s1");
     let r = dev.rpc("sql", json!({"sql": "SELECT count(*) FROM notes", "role": "gary", "password": "pw-gary"}));
     assert_eq!(r["result"]["rows"][0][0], 2, "{r}");

@@ -33,7 +33,12 @@ pub fn applied_height(conn: &Connection) -> rusqlite::Result<u64> {
     Ok(h.unwrap_or(0) as u64)
 }
 
-fn authorize_read(ctx: AuthContext<'_>) -> Authorization {
+/// Read-only, and a user statement reads no table of `main` its plan does
+/// not list (`listed`): the front ends check privileges and row filters
+/// against that list, so a statement that reaches further is refused
+/// rather than answered. Statements are compiled once per text, and a text
+/// always plans to the same list.
+fn authorize_read(ctx: AuthContext<'_>, listed: Option<&[String]>) -> Authorization {
     match ctx.action {
         AuthAction::Select | AuthAction::Recursive => Authorization::Allow,
         AuthAction::Function { function_name } => {
@@ -44,7 +49,13 @@ fn authorize_read(ctx: AuthContext<'_>) -> Authorization {
             }
         }
         AuthAction::Read { table_name, .. } => {
-            if is_internal(table_name) && !VISIBLE_INTERNAL.contains(&table_name) {
+            // json_each and json_tree are SQLite's table-valued functions
+            // (set-returning functions in FROM become them), not tables.
+            let function = matches!(table_name, "json_each" | "json_tree");
+            let unlisted = ctx.database_name == Some("main")
+                && !function
+                && listed.is_some_and(|tables| !tables.iter().any(|t| t == table_name));
+            if unlisted || (is_internal(table_name) && !VISIBLE_INTERNAL.contains(&table_name)) {
                 Authorization::Deny
             } else {
                 Authorization::Allow
@@ -59,6 +70,19 @@ fn authorize_read(ctx: AuthContext<'_>) -> Authorization {
 struct ReadConn {
     conn: Connection,
     system: Arc<AtomicBool>,
+    /// The tables the plan being compiled lists (see [`authorize_read`]).
+    listed: Arc<Mutex<Option<Vec<String>>>>,
+}
+
+impl ReadConn {
+    /// Compiles (or finds compiled) a user plan's statement: only the
+    /// tables the plan lists may be read.
+    fn prepare(&self, plan: &sqlmap::ReadPlan) -> Result<rusqlite::CachedStatement<'_>, SqlError> {
+        *self.listed.lock() = Some(plan.tables.clone());
+        let stmt = self.conn.prepare_cached(&plan.sqlite);
+        *self.listed.lock() = None;
+        stmt.map_err(|e| sql_error(&e))
+    }
 }
 
 pub struct Reader {
@@ -94,14 +118,16 @@ impl Reader {
         }
         let system = Arc::new(AtomicBool::new(false));
         let sys = system.clone();
+        let listed: Arc<Mutex<Option<Vec<String>>>> = Arc::default();
+        let list = listed.clone();
         c.authorizer(Some(move |ctx: AuthContext<'_>| {
             if sys.load(Ordering::Relaxed) {
                 Authorization::Allow
             } else {
-                authorize_read(ctx)
+                authorize_read(ctx, list.lock().as_deref())
             }
         }))?;
-        Ok(ReadConn { conn: c, system })
+        Ok(ReadConn { conn: c, system, listed })
     }
 
     /// Runs one planned SELECT. Blocking: call it off the async runtime.
@@ -112,10 +138,7 @@ impl Reader {
     /// The result columns of a planned SELECT and where each comes from,
     /// without running it.
     pub fn describe(&self, plan: &sqlmap::ReadPlan) -> Result<Vec<ColumnOrigin>, SqlError> {
-        self.with_conn(|conn| {
-            let stmt = conn.prepare_cached(&plan.sqlite).map_err(|e| sql_error(&e))?;
-            Ok(origins(&stmt))
-        })
+        self.with_conn(|conn| Ok(origins(&*conn.prepare(plan)?)))
     }
 
     /// Runs `f` on a pooled connection with the authorizer off: for the front
@@ -133,12 +156,12 @@ impl Reader {
         r
     }
 
-    fn with_conn<R>(&self, f: impl FnOnce(&Connection) -> Result<R, SqlError>) -> Result<R, SqlError> {
+    fn with_conn<R>(&self, f: impl FnOnce(&ReadConn) -> Result<R, SqlError>) -> Result<R, SqlError> {
         let conn = match self.idle.lock().pop() {
             Some(c) => c,
             None => self.connect().map_err(|e| sql_error(&e))?,
         };
-        let r = f(&conn.conn);
+        let r = f(&conn);
         self.put_back(conn);
         r
     }
@@ -216,7 +239,7 @@ impl Reader {
             };
             conn.conn.progress_handler(4096, Some(stop)).map_err(|e| sql_error(&e))?;
         }
-        let result = self.run(&conn.conn, plan, params);
+        let result = self.run(&conn, plan, params);
         // A connection whose handler cannot be removed is not reused.
         if !watched || conn.conn.progress_handler(0, None::<fn() -> bool>).is_ok() {
             self.put_back(conn);
@@ -228,8 +251,8 @@ impl Reader {
         }
     }
 
-    fn run(&self, conn: &Connection, plan: &sqlmap::ReadPlan, params: &[Value]) -> Result<(Vec<ColumnOrigin>, RowSet), SqlError> {
-        let mut stmt = conn.prepare_cached(&plan.sqlite).map_err(|e| sql_error(&e))?;
+    fn run(&self, conn: &ReadConn, plan: &sqlmap::ReadPlan, params: &[Value]) -> Result<(Vec<ColumnOrigin>, RowSet), SqlError> {
+        let mut stmt = conn.prepare(plan)?;
         let described = origins(&stmt);
         let columns: Vec<String> = stmt.column_names().into_iter().map(str::to_owned).collect();
         let n = columns.len();

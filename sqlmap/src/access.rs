@@ -351,7 +351,16 @@ impl RowFilters<'_> {
             return Ok(());
         }
         if let [ObjectNamePart::Identifier(ident)] = name.0.as_slice() {
-            if self.ctes.contains(&names::fold(ident)) {
+            let folded = names::fold(ident);
+            if self.ctes.contains(&folded) {
+                // CTE names are not scoped here: one named like a filtered
+                // table could hide a read of the table itself.
+                if self.schema.row_filter(&folded).is_some() {
+                    return Err(PlanError::unsupported(format!(
+                        "a WITH query named like the row-level secured table \"{folded}\""
+                    ))
+                    .with_hint("give the WITH query another name"));
+                }
                 return Ok(());
             }
         }

@@ -179,6 +179,13 @@ impl<'a> Renderer<'a> {
             .map(|ident| ident.span);
         if let [ObjectNamePart::Identifier(ident)] = name.0.as_slice() {
             if self.ctes.contains(&ident.value) {
+                // CTE names are collected for the whole statement, so a
+                // table of the same name read elsewhere in it is listed
+                // too: the privilege checks then see every table the
+                // statement may read.
+                if self.schema.column_names(&ident.value).is_some() {
+                    *self.tables.entry(ident.value.clone()).or_insert(0) += 1;
+                }
                 return Ok(());
             }
         }

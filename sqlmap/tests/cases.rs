@@ -235,6 +235,7 @@ const CASES: &[&str] = &[
     "SELECT g.a FROM guarded g JOIN other ON other.id = g.id WHERE EXISTS (SELECT 1 FROM guarded)",
     "SELECT guarded.a FROM public.guarded UNION SELECT 1",
     "WITH guarded AS (SELECT 1 AS a) SELECT a FROM guarded",
+    "SELECT * FROM (WITH other AS (SELECT 1 AS a) SELECT a FROM other) x, other",
     "INSERT INTO other (id) SELECT id FROM guarded",
     "UPDATE guarded SET a = 1 WHERE id IN (SELECT id FROM guarded)",
     "DELETE FROM guarded g WHERE g.a = 2",
