@@ -951,6 +951,9 @@ impl Executor {
                 let recorded = self.recording.lock().take().unwrap_or_default();
                 compiled.map_err(|e| sql_error(&e))?;
                 let recorded = Arc::new(recorded);
+                if self.touches.len() >= 10_000 {
+                    self.touches.clear();
+                }
                 self.touches.insert(sql.to_owned(), recorded.clone());
                 recorded
             }

@@ -1091,7 +1091,11 @@ impl Session {
         let origins = self.node.reader.describe(r)?;
         let names: Vec<String> = origins.iter().map(|o| o.name.clone()).collect();
         let needs_trial = origins.iter().any(|o| o.table.is_none());
-        let rows = if needs_trial {
+        // The trial reads rows, so it runs as the role may read: not at all
+        // without SELECT (the statement's Execute reports that), filtered
+        // under row-level security.
+        let secured = if needs_trial { self.secure(r.clone(), text).ok() } else { None };
+        let rows = if let Some(r) = secured {
             let trial = sqlmap::ReadPlan { sqlite: format!("SELECT * FROM ({}) LIMIT 1", r.sqlite), tables: r.tables.clone(), param_count: r.param_count };
             let info = self.info();
             let node = self.node.clone();
