@@ -313,11 +313,10 @@ pub fn policy_triggers(meta: &TableMeta, mut render: impl FnMut(&str) -> Result<
     ])
 }
 
-/// PostgreSQL's error for a row a WITH CHECK policy refused, when an
-/// SQLite error message came from a policy trigger.
+/// PostgreSQL's error for a row a WITH CHECK policy refused, when the
+/// message of a trigger's RAISE came from a policy trigger.
 pub fn policy_violation(message: &str) -> Option<SqlError> {
-    let at = message.find(RLS_MARK)?;
-    let table = &message[at + RLS_MARK.len()..];
+    let table = message.strip_prefix(RLS_MARK)?;
     Some(SqlError::new(INSUFFICIENT_PRIVILEGE, format!("new row violates row-level security policy for table \"{table}\"")))
 }
 

@@ -73,8 +73,10 @@ pub fn sql_error(e: &rusqlite::Error) -> SqlError {
         _ => 0,
     };
     // A row a write policy refused (the policy triggers of crate::acl).
-    if let Some(e) = acl::policy_violation(&msg) {
-        return e;
+    if code == f::SQLITE_CONSTRAINT_TRIGGER {
+        if let Some(e) = acl::policy_violation(&msg) {
+            return e;
+        }
     }
     // A PostgreSQL input function (crate::pgfns) failed with its own SQLSTATE.
     if let Some(at) = msg.find(crate::pgfns::SQLSTATE_PREFIX) {
