@@ -224,6 +224,8 @@ async fn privileges_and_side_doors() {
     denied(&stan, "CREATE ROLE sneaky LOGIN PASSWORD 'x'").await;
     admin.batch_execute("CREATE ROLE mgr LOGIN PASSWORD 'pw-mgr' CREATEROLE").await.unwrap();
     let mgr = connect(&dev, "mgr").await;
+    assert_eq!(scalar(&mgr, "SELECT rolcreaterole FROM pg_roles WHERE rolname = 'mgr'").await, "t");
+    assert_eq!(scalar(&mgr, "SELECT rolcreaterole FROM pg_roles WHERE rolname = 'stan'").await, "f");
     mgr.batch_execute("CREATE ROLE temp LOGIN PASSWORD 'pw-temp'").await.unwrap();
     connect(&dev, "temp").await;
     denied(&mgr, "DROP ROLE admin").await;

@@ -331,11 +331,16 @@ pub fn load_tables(conn: &rusqlite::Connection) -> rusqlite::Result<Vec<TableMet
 pub struct AccountInfo {
     pub name: String,
     pub address: String,
+    /// CREATE ROLE .. CREATEROLE: the role administers roles.
+    pub create_role: bool,
 }
 
 /// Every account, by name.
 pub fn load_accounts(conn: &rusqlite::Connection) -> rusqlite::Result<Vec<AccountInfo>> {
-    let mut st = conn.prepare_cached("SELECT name, address FROM __rc_accounts ORDER BY name")?;
-    let rows = st.query_map([], |r| Ok(AccountInfo { name: r.get(0)?, address: r.get(1)? }))?;
+    let mut st = conn.prepare_cached(
+        "SELECT a.name, a.address, coalesce(r.create_role, 0) FROM __rc_accounts a \
+         LEFT JOIN __rc_role_attrs r USING (address) ORDER BY a.name",
+    )?;
+    let rows = st.query_map([], |r| Ok(AccountInfo { name: r.get(0)?, address: r.get(1)?, create_role: r.get(2)? }))?;
     rows.collect()
 }

@@ -548,6 +548,7 @@ fn roles(rows: &mut Rows, snap: &mut Snapshot, accounts: &[AccountInfo]) {
             "pg_roles",
             &[
                 ("rolname", t(&a.name)),
+                ("rolcreaterole", b(a.create_role)),
                 ("rolinherit", b(true)),
                 ("rolcanlogin", b(true)),
                 ("rolconnlimit", i(-1)),
