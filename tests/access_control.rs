@@ -64,7 +64,7 @@ async fn count(c: &Client, sql: &str) -> u64 {
 async fn scalar(c: &Client, sql: &str) -> String {
     c.simple_query(sql)
         .await
-        .unwrap_or_else(|e| panic!("{sql}: {e}"))
+        .unwrap_or_else(|e| panic!("{sql}: {e:?}"))
         .into_iter()
         .find_map(|m| match m {
             SimpleQueryMessage::Row(r) => Some(r.get(0).unwrap_or("NULL").to_string()),
@@ -194,6 +194,25 @@ async fn privileges_and_side_doors() {
     assert_eq!(snapshot(&gary, "ledger").await, ledger);
     assert_eq!(count(&gary, "INSERT INTO ledger VALUES (3, 30, 'gift')").await, 1);
     assert_eq!(count(&gary, "UPDATE ledger SET note = 'rent, paid' WHERE id = 1").await, 1);
+    // The catalog's privilege functions answer as the checks decide.
+    for (c, sql, want) in [
+        (&gary, "SELECT has_table_privilege('ledger', 'SELECT')", "t"),
+        (&stan, "SELECT has_table_privilege('ledger', 'SELECT')", "f"),
+        (&stan, "SELECT has_table_privilege('gary', 'ledger', 'insert, delete')", "t"),
+        (&stan, "SELECT has_table_privilege('gary', 'ledger', 'UPDATE')", "f"),
+        (&stan, "SELECT has_column_privilege('gary', 'ledger', 'note', 'UPDATE')", "t"),
+        (&stan, "SELECT has_column_privilege('gary', 'ledger', 'amount', 'UPDATE')", "f"),
+        (&stan, "SELECT has_any_column_privilege('gary', 'ledger', 'UPDATE')", "t"),
+        (&stan, "SELECT has_table_privilege('gary', 'ledger', 'SELECT WITH GRANT OPTION')", "f"),
+        (&stan, "SELECT has_table_privilege('admin', 'ledger', 'DELETE')", "t"),
+        (&stan, "SELECT has_table_privilege('olive', 'ledger', 'TRIGGER')", "t"),
+        (&stan, "SELECT has_table_privilege('pg_class', 'SELECT')", "t"),
+        (&stan, "SELECT rolsuper FROM pg_roles WHERE rolname = 'admin'", "t"),
+    ] {
+        assert_eq!(scalar(c, sql).await, want, "{sql}");
+    }
+    assert_eq!(refused(&stan, "SELECT has_table_privilege('ledger', 'steal')").await.0, "22023");
+    assert_eq!(refused(&stan, "SELECT has_table_privilege('nowhere', 'SELECT')").await.0, "42P01");
     denied(&gary, "UPDATE ledger SET amount = 0 WHERE id = 1").await;
     denied(&gary, "DELETE FROM ledger WHERE id = 3").await;
     denied(&stan, "SELECT * FROM ledger").await;

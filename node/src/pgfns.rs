@@ -18,7 +18,7 @@ use rusqlite::Connection;
 pub const SQLSTATE_PREFIX: &str = "rowchain:";
 
 /// The SQLSTATEs these functions raise, so a parsed one can be `'static`.
-pub const SQLSTATES: &[&str] = &["22P02", "22003", "22012", "42846", "2201B"];
+pub const SQLSTATES: &[&str] = &["22P02", "22003", "22012", "42846", "2201B", "22023", "42P01", "42704"];
 
 #[derive(Debug)]
 struct PgFnError(String);
@@ -31,7 +31,9 @@ impl std::fmt::Display for PgFnError {
 
 impl std::error::Error for PgFnError {}
 
-fn fail(sqlstate: &str, message: String) -> rusqlite::Error {
+/// An SQL function's error that reaches the client with `sqlstate` (one of
+/// [`SQLSTATES`]).
+pub fn fail(sqlstate: &str, message: String) -> rusqlite::Error {
     rusqlite::Error::UserFunctionError(Box::new(PgFnError(format!("{SQLSTATE_PREFIX}{sqlstate}:{message}"))))
 }
 

@@ -283,6 +283,11 @@ impl Node {
         self.genesis.accounts.iter().any(|a| crate::crypto::PublicKey::from_hex(&a.public_key).is_some_and(|k| k.0 == account.0))
     }
 
+    /// The admins' account addresses.
+    pub fn admin_addresses(&self) -> std::collections::BTreeSet<String> {
+        self.genesis.accounts.iter().filter_map(|a| crate::crypto::PublicKey::from_hex(&a.public_key)).map(|k| k.address()).collect()
+    }
+
     pub fn pool_len(&self) -> usize {
         self.pool.len()
     }

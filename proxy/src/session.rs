@@ -725,7 +725,8 @@ impl Session {
         let account = self.key.public();
         let database = self.info().database.clone();
         let (_, catalog) = tokio::task::spawn_blocking(move || {
-            node.speculate_with(&account, &steps, |conn| crate::catalog::BlockCatalog::build(conn, &database))
+            let admins = node.admin_addresses();
+            node.speculate_with(&account, &steps, |conn| crate::catalog::BlockCatalog::build(conn, &database, &admins))
         })
         .await
         .map_err(|e| PgError::new("XX000", e.to_string()))?
@@ -823,7 +824,7 @@ impl Session {
         let mut hints: Option<Vec<Option<sqlmap::PgType>>> = None;
         // Catalog queries: clients decode booleans and arrays by the type they are told.
         let mut catalog_types: Option<Vec<Option<u32>>> = None;
-        let is_catalog = text.contains("pg_") || text.contains("information_schema");
+        let is_catalog = text.contains("pg_") || text.contains("information_schema") || text.contains("_privilege");
         let tables = self.tables();
         names
             .iter()

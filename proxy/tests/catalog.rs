@@ -90,7 +90,7 @@ impl View {
         )
         .unwrap();
         let reader = Reader::new(&path, 10_000);
-        reader.set_hooks(Arc::new(CatalogHooks::new("rowchain".into())));
+        reader.set_hooks(Arc::new(CatalogHooks::new("rowchain".into(), Default::default())));
         let mut view = View {
             _dir: TempDir(dir),
             exec,

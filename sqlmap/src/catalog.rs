@@ -847,6 +847,9 @@ fn function_type(f: &sqlparser::ast::Function, scope: &Scope) -> Option<u32> {
         | "has_schema_privilege"
         | "has_database_privilege"
         | "has_column_privilege"
+        | "has_any_column_privilege"
+        | "has_function_privilege"
+        | "has_sequence_privilege"
         | "pg_has_role"
         | "pg_is_in_recovery" => Some(BOOL),
         "current_schemas" => Some(1003),

@@ -158,11 +158,14 @@ const SCALARS: &[(&str, i32, Scalar)] = &[
     ("pg_indexes_size", 1, |_| Ok(V::Integer(0))),
     ("pg_database_size", 1, |_| Ok(V::Integer(0))),
     ("pg_size_pretty", 1, size_pretty),
-    ("has_table_privilege", -1, |_| Ok(V::Integer(1))),
+    ("has_table_privilege", 2, |ctx| privilege_check(ctx, None, 0, None, 1)),
+    ("has_table_privilege", 3, |ctx| privilege_check(ctx, Some(0), 1, None, 2)),
     ("has_schema_privilege", -1, |_| Ok(V::Integer(1))),
     ("has_database_privilege", -1, |_| Ok(V::Integer(1))),
-    ("has_column_privilege", -1, |_| Ok(V::Integer(1))),
-    ("has_any_column_privilege", -1, |_| Ok(V::Integer(1))),
+    ("has_column_privilege", 3, |ctx| privilege_check(ctx, None, 0, Some(Columns::One(1)), 2)),
+    ("has_column_privilege", 4, |ctx| privilege_check(ctx, Some(0), 1, Some(Columns::One(2)), 3)),
+    ("has_any_column_privilege", 2, |ctx| privilege_check(ctx, None, 0, Some(Columns::Any), 1)),
+    ("has_any_column_privilege", 3, |ctx| privilege_check(ctx, Some(0), 1, Some(Columns::Any), 2)),
     ("has_function_privilege", -1, |_| Ok(V::Integer(1))),
     ("has_sequence_privilege", -1, |_| Ok(V::Integer(1))),
     ("pg_has_role", -1, |_| Ok(V::Integer(1))),
@@ -439,6 +442,91 @@ fn type_by_name(text: &str) -> Option<u32> {
 
 fn oid_arg(ctx: &Context<'_>, i: usize) -> Option<u32> {
     int_arg(ctx, i).and_then(|n| u32::try_from(n).ok())
+}
+
+/// Which columns a privilege check is about.
+enum Columns {
+    /// The column named (or numbered) by this argument.
+    One(usize),
+    /// Any column of the table.
+    Any,
+}
+
+/// `has_table_privilege`, `has_column_privilege`, `has_any_column_privilege`
+/// as PostgreSQL answers them: the role (argument `user`, else the
+/// session's), the table (argument `table`: OID or name) and a
+/// comma-separated privilege list (argument `privileges`); true when the
+/// role holds any of them. Owners and admins hold every privilege;
+/// REFERENCES, TRIGGER and `WITH GRANT OPTION` only they hold. Catalog
+/// tables and system views may be read by everyone.
+fn privilege_check(ctx: &Context<'_>, user: Option<usize>, table: usize, columns: Option<Columns>, privileges: usize) -> rusqlite::Result<V> {
+    use node::catalog::privilege as p;
+    let snap = snapshot();
+    let name = match user {
+        Some(i) => match ctx.get_raw(i) {
+            ValueRef::Integer(oid) => u32::try_from(oid).ok().and_then(|o| snap.role_name(o)),
+            _ => text_arg(ctx, i),
+        },
+        None => current_session().map(|s| s.user.clone()),
+    };
+    let Some(name) = name else { return Ok(V::Null) };
+    let Some(who) = snap.who(&name) else {
+        return Err(node::pgfns::fail("42704", format!("role \"{name}\" does not exist")));
+    };
+    let oid = match ctx.get_raw(table) {
+        ValueRef::Null => return Ok(V::Null),
+        ValueRef::Integer(oid) => u32::try_from(oid).ok(),
+        _ => {
+            let text = text_arg(ctx, table).unwrap_or_default();
+            Some(snap.relation_oid(&text).ok_or_else(|| node::pgfns::fail("42P01", format!("relation \"{text}\" does not exist")))?)
+        }
+    };
+    let Some(list) = text_arg(ctx, privileges) else { return Ok(V::Null) };
+    let mut wanted = Vec::new();
+    for item in list.split(',') {
+        let item = item.trim().to_ascii_lowercase();
+        let (kind, grant_option) = match item.strip_suffix("with grant option") {
+            Some(k) => (k.trim_end().to_string(), true),
+            None => (item.clone(), false),
+        };
+        let bit = match kind.as_str() {
+            "select" => p::SELECT,
+            "insert" => p::INSERT,
+            "update" => p::UPDATE,
+            "delete" => p::DELETE,
+            "truncate" => p::TRUNCATE,
+            "references" | "trigger" => 0,
+            _ => return Err(node::pgfns::fail("22023", format!("unrecognized privilege type: \"{}\"", item.trim()))),
+        };
+        wanted.push((bit, grant_option));
+    }
+    let Some(meta) = oid.and_then(|o| snap.tables.get(&o)) else {
+        // Not a user table: the catalog and system views, readable by all.
+        return Ok(V::Integer(wanted.iter().any(|&(bit, opt)| bit == p::SELECT && !opt) as i64));
+    };
+    let column = match &columns {
+        Some(Columns::One(i)) => match ctx.get_raw(*i) {
+            ValueRef::Integer(n) => usize::try_from(n - 1).ok().and_then(|k| meta.columns.get(k)).map(|c| c.name.clone()),
+            _ => text_arg(ctx, *i),
+        },
+        _ => None,
+    };
+    let holds = |&(bit, grant_option): &(u8, bool)| {
+        if grant_option || bit == 0 {
+            return node::acl::owns(meta, who);
+        }
+        if node::acl::has(meta, who, bit) {
+            return true;
+        }
+        // Column-level UPDATE grants.
+        bit == p::UPDATE
+            && match &columns {
+                Some(Columns::One(_)) => column.as_deref().is_some_and(|c| node::acl::may_update(meta, who, c)),
+                Some(Columns::Any) => meta.columns.iter().any(|c| node::acl::may_update(meta, who, &c.name)),
+                None => false,
+            }
+    };
+    Ok(V::Integer(wanted.iter().any(holds) as i64))
 }
 
 fn table_is_visible(ctx: &Context<'_>) -> rusqlite::Result<V> {

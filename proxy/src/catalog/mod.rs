@@ -15,7 +15,7 @@
 //! other queries pay one substring check.
 //!
 //! The session (proxy/src/session.rs) relies on exactly this API:
-//! `CatalogHooks::new(database)` installed on the node's reader,
+//! `CatalogHooks::new(database, admins)` installed on the node's reader,
 //! `SessionInfo`, and `with_session(info, f)` around each read;
 //! `BlockCatalog::build` on a transaction block's speculation and
 //! `with_block_catalog(catalog, f)` around that block's catalog reads; and
@@ -23,12 +23,16 @@
 //!
 //! Privileges and row-level security policies show as PostgreSQL shows
 //! them (`relacl`, `attacl`, `pg_policy`, the information_schema privilege
-//! views; [`privileges`]), so psql's `\dp` and `\d` print them.
+//! views; [`privileges`]), so psql's `\dp` and `\d` print them;
+//! `has_table_privilege`, `has_column_privilege` and
+//! `has_any_column_privilege` answer as the executor's checks decide
+//! (`node::acl`), and `pg_roles` marks the admins as superusers.
 //!
 //! Deliberately absent: CHECK constraints (SQLite keeps them only as DDL
 //! text, and rowchain adds its own for `varchar(n)`), comments
-//! (`pg_description` is empty), sequences, views and functions;
-//! `has_table_privilege` and friends answer true.
+//! (`pg_description` is empty), sequences, views and functions; the
+//! schema, database, function and sequence privilege functions answer
+//! true.
 
 mod array;
 mod builtin;
@@ -38,7 +42,7 @@ mod schema;
 mod snapshot;
 
 use std::cell::RefCell;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use parking_lot::Mutex;
@@ -80,9 +84,10 @@ static BLOCK_MARKS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64:
 
 impl BlockCatalog {
     /// Built from `conn`, a connection inside the block's speculation.
-    pub fn build(conn: &Connection, database: &str) -> rusqlite::Result<Self> {
+    /// `admins` are the admins' account addresses.
+    pub fn build(conn: &Connection, database: &str, admins: &BTreeSet<String>) -> rusqlite::Result<Self> {
         let mark = BLOCK_MARKS.fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
-        Ok(BlockCatalog(Arc::new(snapshot::build(conn, mark, database)?)))
+        Ok(BlockCatalog(Arc::new(snapshot::build(conn, mark, database, admins)?)))
     }
 }
 
@@ -119,15 +124,18 @@ fn default_database() -> Option<String> {
 /// The read-connection hooks that keep the emulated catalog.
 pub struct CatalogHooks {
     database: String,
+    /// The admins' (genesis roles') account addresses: PostgreSQL's superusers.
+    admins: BTreeSet<String>,
     /// The newest catalog built, shared by every connection: its rows
     /// depend only on the chain's height.
     latest: Mutex<Option<Arc<Snapshot>>>,
 }
 
 impl CatalogHooks {
-    pub fn new(database: String) -> Self {
+    pub fn new(database: String, admins: BTreeSet<String>) -> Self {
         CatalogHooks {
             database,
+            admins,
             latest: Mutex::new(None),
         }
     }
@@ -138,7 +146,7 @@ impl CatalogHooks {
         if let Some(s) = latest.as_ref().filter(|s| s.height == height) {
             return Ok(s.clone());
         }
-        let built = Arc::new(snapshot::build(conn, height, &self.database)?);
+        let built = Arc::new(snapshot::build(conn, height, &self.database, &self.admins)?);
         *latest = Some(built.clone());
         Ok(built)
     }
@@ -148,7 +156,7 @@ impl CatalogHooks {
 /// the functions that answer from it. Everything else skips the hook.
 pub(crate) fn touches_catalog(plan: &sqlmap::ReadPlan) -> bool {
     let sql = &plan.sqlite;
-    sql.contains("pg_") || sql.contains("information_schema") || sql.contains("rc_reg")
+    sql.contains("pg_") || sql.contains("information_schema") || sql.contains("rc_reg") || sql.contains("_privilege")
 }
 
 const BUILT_TABLE: &str = "pg_catalog.__rc_built";

@@ -5,7 +5,7 @@
 //! lookups the catalog functions answer from (`pg_get_indexdef`,
 //! `::regclass`, ...).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use node::catalog::{AccountInfo, TableMeta};
 use rusqlite::types::Value as V;
@@ -57,6 +57,12 @@ pub(crate) struct Snapshot {
     pub roles: BTreeMap<u32, String>,
     pub indexes: BTreeMap<u32, IndexInfo>,
     pub constraints: BTreeMap<u32, String>,
+    /// Each user table's metadata by OID: owner, grants, policies.
+    pub tables: BTreeMap<u32, TableMeta>,
+    /// Account addresses by role name.
+    pub addresses: BTreeMap<String, String>,
+    /// The admins' addresses (genesis roles: superusers).
+    pub admins: BTreeSet<String>,
 }
 
 impl Snapshot {
@@ -98,6 +104,13 @@ impl Snapshot {
     pub(crate) fn visible(&self, oid: u32) -> Option<bool> {
         let r = self.relations.get(&oid)?;
         Some(r.namespace == NS_PUBLIC || r.namespace == NS_PG_CATALOG)
+    }
+
+    /// The role `name` as the privilege checks know it, `None` when no
+    /// account has that name.
+    pub(crate) fn who<'a>(&'a self, name: &'a str) -> Option<node::acl::Who<'a>> {
+        let address = self.addresses.get(name)?;
+        Some(node::acl::Who { address, name, admin: self.admins.contains(address) })
     }
 
     pub(crate) fn role_name(&self, oid: u32) -> Option<String> {
@@ -259,13 +272,16 @@ struct ForeignKey {
     on_delete: String,
 }
 
-/// Reads the chain's view and builds the whole catalog.
-pub(crate) fn build(conn: &Connection, height: u64, database: &str) -> rusqlite::Result<Snapshot> {
+/// Reads the chain's view and builds the whole catalog; `admins` are the
+/// admins' account addresses.
+pub(crate) fn build(conn: &Connection, height: u64, database: &str, admins: &BTreeSet<String>) -> rusqlite::Result<Snapshot> {
     let tables = node::catalog::load_tables(conn)?;
     let accounts = node::catalog::load_accounts(conn)?;
     let mut snap = Snapshot {
         height,
         database: database.to_string(),
+        addresses: accounts.iter().map(|a| (a.name.clone(), a.address.clone())).collect(),
+        admins: admins.clone(),
         ..Default::default()
     };
     let mut rows = Rows(BTreeMap::new());
@@ -548,7 +564,8 @@ fn roles(rows: &mut Rows, snap: &mut Snapshot, accounts: &[AccountInfo]) {
             "pg_roles",
             &[
                 ("rolname", t(&a.name)),
-                ("rolcreaterole", b(a.create_role)),
+                ("rolsuper", b(snap.admins.contains(&a.address))),
+                ("rolcreaterole", b(a.create_role || snap.admins.contains(&a.address))),
                 ("rolinherit", b(true)),
                 ("rolcanlogin", b(true)),
                 ("rolconnlimit", i(-1)),
@@ -846,6 +863,7 @@ fn user_table(
             name: meta.name.clone(),
         },
     );
+    snap.tables.insert(f.oid, meta.clone());
     let acl = TableAcl::new(meta, f.owner, snap);
     rows.push(
         "pg_catalog",
