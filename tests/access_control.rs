@@ -5,18 +5,15 @@
 
 mod common;
 
+use common::pg::{counts, rows};
 use common::Dev;
 use serde_json::json;
-use tokio_postgres::{Client, NoTls, SimpleQueryMessage};
+use tokio_postgres::Client;
 
 /// Connects as `user`, whose password is `pw-<user>` (admin's is `admin`).
 async fn connect(dev: &Dev, user: &str) -> Client {
     let password = if user == "admin" { "admin".to_string() } else { format!("pw-{user}") };
-    let (client, conn) = tokio_postgres::connect(&dev.pg_dsn(user, &password), NoTls).await.unwrap();
-    tokio::spawn(async move {
-        let _ = conn.await;
-    });
-    client
+    common::pg::connect(dev, user, &password).await.unwrap()
 }
 
 /// The SQLSTATE and message of a statement that must fail.
@@ -37,40 +34,19 @@ async fn denied(c: &Client, sql: &str) {
 
 /// Every row of `table` (as its owner sees it), as text, in key order.
 async fn snapshot(c: &Client, table: &str) -> Vec<Vec<Option<String>>> {
-    c.simple_query(&format!("SELECT * FROM {table} ORDER BY 1"))
-        .await
-        .unwrap()
-        .into_iter()
-        .filter_map(|m| match m {
-            SimpleQueryMessage::Row(r) => Some((0..r.len()).map(|i| r.get(i).map(str::to_string)).collect()),
-            _ => None,
-        })
-        .collect()
+    rows(c, &format!("SELECT * FROM {table} ORDER BY 1")).await
 }
 
-/// The row counts of a statement's CommandComplete tags.
+/// The row count of a statement that must succeed.
 async fn count(c: &Client, sql: &str) -> u64 {
-    c.simple_query(sql)
-        .await
-        .unwrap_or_else(|e| panic!("{sql}: {e}"))
-        .into_iter()
-        .find_map(|m| match m {
-            SimpleQueryMessage::CommandComplete(n) => Some(n),
-            _ => None,
-        })
-        .unwrap()
+    counts(c, sql).await[0]
 }
 
+/// The first column of the first row, NULL as `NULL`.
 async fn scalar(c: &Client, sql: &str) -> String {
-    c.simple_query(sql)
-        .await
-        .unwrap_or_else(|e| panic!("{sql}: {e:?}"))
-        .into_iter()
-        .find_map(|m| match m {
-            SimpleQueryMessage::Row(r) => Some(r.get(0).unwrap_or("NULL").to_string()),
-            _ => None,
-        })
-        .unwrap_or_else(|| panic!("{sql}: no row"))
+    let rows = rows(c, sql).await;
+    let first = rows.first().unwrap_or_else(|| panic!("{sql}: no row"));
+    first[0].clone().unwrap_or_else(|| "NULL".into())
 }
 
 async fn three_roles(dev: &Dev) -> (Client, Client, Client, Client) {

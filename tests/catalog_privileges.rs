@@ -11,27 +11,16 @@ mod common;
 
 use common::Dev;
 use std::process::Command;
-use tokio_postgres::{Client, NoTls, SimpleQueryMessage};
+use tokio_postgres::Client;
 
 async fn connect(dev: &Dev, user: &str, password: &str) -> Client {
-    let (client, conn) = tokio_postgres::connect(&dev.pg_dsn(user, password), NoTls).await.unwrap();
-    tokio::spawn(async move {
-        let _ = conn.await;
-    });
-    client
+    common::pg::connect(dev, user, password).await.unwrap()
 }
 
 /// Every row of a query as text, NULL as "NULL".
 async fn rows(c: &Client, sql: &str) -> Vec<Vec<String>> {
-    c.simple_query(sql)
-        .await
-        .unwrap_or_else(|e| panic!("{sql}: {e}"))
-        .into_iter()
-        .filter_map(|m| match m {
-            SimpleQueryMessage::Row(r) => Some((0..r.len()).map(|i| r.get(i).unwrap_or("NULL").to_string()).collect()),
-            _ => None,
-        })
-        .collect()
+    let rows = common::pg::rows(c, sql).await;
+    rows.into_iter().map(|r| r.into_iter().map(|v| v.unwrap_or_else(|| "NULL".into())).collect()).collect()
 }
 
 fn strings(rows: &[&[&str]]) -> Vec<Vec<String>> {

@@ -3,34 +3,13 @@
 
 mod common;
 
+use common::pg::{connect, counts};
 use common::Dev;
 use futures::SinkExt;
 use tokio_postgres::{Client, NoTls, SimpleQueryMessage};
 
-async fn connect(dev: &Dev, user: &str, password: &str) -> Result<Client, tokio_postgres::Error> {
-    let (client, conn) = tokio_postgres::connect(&dev.pg_dsn(user, password), NoTls).await?;
-    tokio::spawn(async move {
-        let _ = conn.await;
-    });
-    Ok(client)
-}
-
 fn state(e: &tokio_postgres::Error) -> String {
     e.code().map(|c| c.code().to_string()).unwrap_or_else(|| format!("no SQLSTATE: {e}"))
-}
-
-/// The row counts of a simple query's CommandComplete tags (tokio-postgres
-/// exposes the count; the tag words are checked by the psycopg2 and psql suites).
-async fn counts(c: &Client, sql: &str) -> Vec<u64> {
-    c.simple_query(sql)
-        .await
-        .unwrap_or_else(|e| panic!("{sql}: {e}"))
-        .into_iter()
-        .filter_map(|m| match m {
-            SimpleQueryMessage::CommandComplete(n) => Some(n),
-            _ => None,
-        })
-        .collect()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -2,6 +2,8 @@
 //! a free loopback port in a fresh temporary data directory.
 #![allow(dead_code)]
 
+pub mod pg;
+
 use serde_json::{json, Value as Json};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
