@@ -297,6 +297,13 @@ async fn row_level_security_the_seeds_rules() {
         assert_eq!(scalar(&stan, sql).await, "1", "{sql}");
     }
     assert_eq!(count(&stan, "INSERT INTO loot SELECT body FROM notes").await, 1);
+    // A condition that fails on a hidden row must not run on it: its error
+    // would tell that the row exists (PostgreSQL's security barrier).
+    let probe = "1 / (CASE WHEN body = 'g1' THEN 0 ELSE 1 END) = 1";
+    assert_eq!(scalar(&stan, &format!("SELECT count(*) FROM notes WHERE {probe}")).await, "1");
+    olive.batch_execute("GRANT UPDATE, DELETE ON notes TO PUBLIC").await.unwrap();
+    assert_eq!(count(&stan, &format!("UPDATE notes SET body = body WHERE {probe}")).await, 1);
+    assert_eq!(count(&stan, &format!("DELETE FROM notes WHERE body = 'nothing' AND {probe}")).await, 0);
     // A WITH query named like the table cannot hide a read of it.
     let shadow = "SELECT n.body FROM (WITH notes AS (SELECT 1 AS a) SELECT a FROM notes) x, notes n";
     assert_eq!(refused(&stan, shadow).await.0, "0A000");

@@ -13,7 +13,7 @@ use std::ops::ControlFlow;
 use sqlparser::ast::{
     Action, CreatePolicy, CreatePolicyCommand, CreatePolicyType, DropPolicy, Expr, GrantObjects, Grantee,
     GranteeName, GranteesType, Ident, ObjectName, ObjectNamePart, Owner, Privileges, Query, SetExpr, Statement,
-    TableAlias, TableFactor, VisitMut, VisitorMut,
+    TableAlias, TableFactor, Visit, VisitMut, Visitor, VisitorMut,
 };
 use sqlparser::dialect::PostgreSqlDialect;
 use sqlparser::parser::Parser;
@@ -290,7 +290,7 @@ pub fn bind_current_user(text: &str, name: &str) -> Result<String, PlanError> {
         }
     }
     let mut expr = parse_expr(text)?;
-    let _ = expr.visit(&mut Bind(name));
+    let _ = VisitMut::visit(&mut expr, &mut Bind(name));
     Ok(expr.to_string())
 }
 
@@ -305,21 +305,75 @@ pub fn policy_expr(text: &str, table: &str, schema: &dyn Schema) -> Result<Strin
     renderer.expr(&expr)
 }
 
+/// Whether the statement evaluates anything that can fail, and so reveal
+/// by its error something of a row it runs on: a function call, a cast, a
+/// division, a JSON or other operator. Comparisons, AND/OR/NOT, `+ - *`
+/// (SQLite turns integer overflow into a real) and concatenation cannot.
+fn leaky<T: Visit>(node: &T) -> bool {
+    struct Leaky;
+    impl Visitor for Leaky {
+        type Break = ();
+        fn pre_visit_expr(&mut self, expr: &Expr) -> ControlFlow<()> {
+            use sqlparser::ast::BinaryOperator as B;
+            let leaks = match expr {
+                Expr::Function(_) | Expr::Cast { .. } | Expr::Extract { .. } | Expr::Substring { .. } | Expr::Trim { .. } => true,
+                Expr::BinaryOp { op, .. } => !matches!(
+                    op,
+                    B::Eq | B::NotEq | B::Lt | B::LtEq | B::Gt | B::GtEq | B::And | B::Or | B::Plus | B::Minus | B::Multiply | B::StringConcat
+                ),
+                _ => false,
+            };
+            if leaks {
+                ControlFlow::Break(())
+            } else {
+                ControlFlow::Continue(())
+            }
+        }
+    }
+    node.visit(&mut Leaky).is_break()
+}
+
 /// Puts each table that has a row filter (see [`Schema::row_filter`])
 /// behind `(SELECT * FROM t WHERE filter) AS t`, everywhere in `node` a
 /// table is read: joins, subqueries, CTE bodies, set operations. CTE
 /// names are not tables. With `skip_first`, the first table named is left
 /// alone: the target of an UPDATE or DELETE, whose rows the executor's
 /// triggers filter. The filter's own subqueries are not filtered again.
-pub(crate) fn apply_row_filters<T: VisitMut>(node: &mut T, schema: &dyn Schema, skip_first: bool) -> Result<(), PlanError> {
+///
+/// When the statement could fail on a row ([`leaky`]), the filtered table
+/// is a security barrier (`OFFSET 0`: SQLite neither flattens it nor
+/// pushes the statement's conditions into it), so nothing of the statement
+/// runs on a row the filter hides; otherwise SQLite may merge the two and
+/// use the table's indexes.
+pub(crate) fn apply_row_filters<T: VisitMut + Visit>(node: &mut T, schema: &dyn Schema, skip_first: bool) -> Result<(), PlanError> {
     let mut ctes = Ctes(BTreeSet::new());
-    let _ = node.visit(&mut ctes);
-    let mut filters = RowFilters { schema, ctes: ctes.0, skip_first, error: None };
-    let _ = node.visit(&mut filters);
+    let _ = VisitMut::visit(node, &mut ctes);
+    let barrier = leaky(node);
+    let mut filters = RowFilters { schema, ctes: ctes.0, skip_first, barrier, error: None };
+    let _ = VisitMut::visit(node, &mut filters);
     match filters.error {
         Some(e) => Err(e),
         None => Ok(()),
     }
+}
+
+/// An UPDATE's or DELETE's WHERE clause, when the target has a row filter
+/// and the statement could fail on a row ([`leaky`]), becomes
+/// `CASE WHEN filter THEN where ELSE false END`: the executor's triggers
+/// skip the rows the filter hides, but the WHERE clause runs first and
+/// must not run on them.
+pub(crate) fn guard_target(selection: &mut Option<Expr>, statement_leaks: bool, table: &str, schema: &dyn Schema) -> Result<(), PlanError> {
+    let Some(filter) = schema.row_filter(table) else { return Ok(()) };
+    if !statement_leaks {
+        return Ok(());
+    }
+    let condition = selection.take().map(|e| e.to_string()).unwrap_or_else(|| "true".into());
+    *selection = Some(parse_expr(&format!("CASE WHEN {filter} THEN ({condition}) ELSE false END"))?);
+    Ok(())
+}
+
+pub(crate) fn statement_leaks(statement: &Statement) -> bool {
+    leaky(statement)
 }
 
 struct Ctes(BTreeSet<String>);
@@ -339,6 +393,8 @@ struct RowFilters<'a> {
     schema: &'a dyn Schema,
     ctes: BTreeSet<String>,
     skip_first: bool,
+    /// Filtered tables are security barriers (see [`apply_row_filters`]).
+    barrier: bool,
     error: Option<PlanError>,
 }
 
@@ -384,7 +440,8 @@ impl RowFilters<'_> {
                 at: None,
             },
         };
-        let text = format!("SELECT * FROM {name} WHERE {filter}");
+        let barrier = if self.barrier { " OFFSET 0" } else { "" };
+        let text = format!("SELECT * FROM {name} WHERE {filter}{barrier}");
         let mut statements = Parser::parse_sql(&PostgreSqlDialect {}, &text)
             .map_err(|e| PlanError::new("XX000", format!("row filter of {}: {e}", table.sqlite)))?;
         let Some(Statement::Query(subquery)) = statements.pop() else {

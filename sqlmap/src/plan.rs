@@ -188,7 +188,15 @@ fn finish_write(
     source: &SourceMap,
     schema: &dyn Schema,
 ) -> Result<WritePlan, PlanError> {
+    let leaks = access::statement_leaks(&statement);
     access::apply_row_filters(&mut statement, schema, kind != WriteKind::Insert)?;
+    // After the filters, so that the guard's own subqueries read the table
+    // itself, as the policy triggers do.
+    match &mut statement {
+        Statement::Update(u) => access::guard_target(&mut u.selection, leaks, &table, schema)?,
+        Statement::Delete(d) => access::guard_target(&mut d.selection, leaks, &table, schema)?,
+        _ => {}
+    }
     let mut renderer = Renderer::new(Mode::Write, source, schema);
     renderer.enter_table(&table, alias);
     renderer.rewrite(&mut statement)?;

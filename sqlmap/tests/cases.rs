@@ -239,6 +239,9 @@ const CASES: &[&str] = &[
     "INSERT INTO other (id) SELECT id FROM guarded",
     "UPDATE guarded SET a = 1 WHERE id IN (SELECT id FROM guarded)",
     "DELETE FROM guarded g WHERE g.a = 2",
+    "SELECT a FROM guarded WHERE 1 / (a - 2) = 1",
+    "UPDATE guarded SET a = 1 WHERE 10 / a > 1",
+    "DELETE FROM guarded WHERE a::int > 1",
 ];
 
 /// Two tables the schema-dependent cases plan against.
