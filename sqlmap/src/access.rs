@@ -305,11 +305,28 @@ pub fn policy_expr(text: &str, table: &str, schema: &dyn Schema) -> Result<Strin
     renderer.expr(&expr)
 }
 
-/// Whether the statement evaluates anything that can fail, and so reveal
-/// by its error something of a row it runs on: a function call, a cast, a
-/// division, a JSON or other operator. Comparisons, AND/OR/NOT, `+ - *`
-/// (SQLite turns integer overflow into a real) and concatenation cannot.
-fn leaky<T: Visit>(node: &T) -> bool {
+/// Whether the statement evaluates anything that can fail on a row before
+/// the row filters have decided whether the role may see it, and so reveal
+/// by its error something of the row: a function call, a cast, a division,
+/// a JSON or other operator in a WHERE or ON condition, or in an UPDATE's
+/// SET. Comparisons, AND/OR/NOT, `+ - *` (SQLite turns integer overflow
+/// into a real) and concatenation cannot fail. Result columns, grouping
+/// and ordering are left out: they run only on rows that passed.
+fn leaky<T: Visit + VisitMut + Clone>(node: &T) -> bool {
+    struct Conditions;
+    impl VisitorMut for Conditions {
+        type Break = ();
+        fn pre_visit_query(&mut self, query: &mut Query) -> ControlFlow<()> {
+            query.order_by = None;
+            ControlFlow::Continue(())
+        }
+        fn pre_visit_select(&mut self, select: &mut sqlparser::ast::Select) -> ControlFlow<()> {
+            select.projection.clear();
+            select.group_by = sqlparser::ast::GroupByExpr::Expressions(vec![], vec![]);
+            select.having = None;
+            ControlFlow::Continue(())
+        }
+    }
     struct Leaky;
     impl Visitor for Leaky {
         type Break = ();
@@ -330,7 +347,9 @@ fn leaky<T: Visit>(node: &T) -> bool {
             }
         }
     }
-    node.visit(&mut Leaky).is_break()
+    let mut conditions = node.clone();
+    let _ = VisitMut::visit(&mut conditions, &mut Conditions);
+    Visit::visit(&conditions, &mut Leaky).is_break()
 }
 
 /// Puts each table that has a row filter (see [`Schema::row_filter`])
@@ -345,7 +364,13 @@ fn leaky<T: Visit>(node: &T) -> bool {
 /// pushes the statement's conditions into it), so nothing of the statement
 /// runs on a row the filter hides; otherwise SQLite may merge the two and
 /// use the table's indexes.
-pub(crate) fn apply_row_filters<T: VisitMut + Visit>(node: &mut T, schema: &dyn Schema, skip_first: bool) -> Result<(), PlanError> {
+pub(crate) fn apply_row_filters<T: VisitMut + Visit + Clone>(node: &mut T, schema: &dyn Schema, skip_first: bool) -> Result<(), PlanError> {
+    // Most statements read no filtered table: they are left as they are.
+    let mut filtered = false;
+    let _ = Visit::visit(node, &mut FilteredTables { schema, found: &mut filtered });
+    if !filtered {
+        return Ok(());
+    }
     let mut ctes = Ctes(BTreeSet::new());
     let _ = VisitMut::visit(node, &mut ctes);
     let barrier = leaky(node);
@@ -374,6 +399,25 @@ pub(crate) fn guard_target(selection: &mut Option<Expr>, statement_leaks: bool, 
 
 pub(crate) fn statement_leaks(statement: &Statement) -> bool {
     leaky(statement)
+}
+
+/// Sets `found` when a relation of the statement has a row filter.
+struct FilteredTables<'a> {
+    schema: &'a dyn Schema,
+    found: &'a mut bool,
+}
+
+impl Visitor for FilteredTables<'_> {
+    type Break = ();
+
+    fn pre_visit_relation(&mut self, relation: &ObjectName) -> ControlFlow<()> {
+        let filtered = names::resolve_table(relation).is_ok_and(|t| t.catalog.is_none() && self.schema.row_filter(&t.sqlite).is_some());
+        if filtered {
+            *self.found = true;
+            return ControlFlow::Break(());
+        }
+        ControlFlow::Continue(())
+    }
 }
 
 struct Ctes(BTreeSet<String>);

@@ -188,7 +188,7 @@ fn finish_write(
     source: &SourceMap,
     schema: &dyn Schema,
 ) -> Result<WritePlan, PlanError> {
-    let leaks = access::statement_leaks(&statement);
+    let leaks = kind != WriteKind::Insert && schema.row_filter(&table).is_some() && access::statement_leaks(&statement);
     access::apply_row_filters(&mut statement, schema, kind != WriteKind::Insert)?;
     // After the filters, so that the guard's own subqueries read the table
     // itself, as the policy triggers do.

@@ -242,6 +242,8 @@ const CASES: &[&str] = &[
     "SELECT a FROM guarded WHERE 1 / (a - 2) = 1",
     "UPDATE guarded SET a = 1 WHERE 10 / a > 1",
     "DELETE FROM guarded WHERE a::int > 1",
+    "SELECT count(*), lower(n) FROM guarded WHERE id = $1 GROUP BY lower(n) ORDER BY abs(id)",
+    "UPDATE guarded SET a = 1 / a",
 ];
 
 /// Two tables the schema-dependent cases plan against.
