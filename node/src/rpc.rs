@@ -251,17 +251,7 @@ async fn sql(node: &Arc<Node>, p: &Json) -> Result<Json, RpcError> {
         return Err(RpcError::sql(SqlError::new("54000", "statement too large (limits.statement_bytes_max)")));
     }
     let plans = sqlmap::plan(&text).map_err(|e| RpcError::sql(e.into()))?;
-    let key = match node.keystore.unlock_cached(&role, &password) {
-        Some(k) => k,
-        None => {
-            let n = node.clone();
-            let role = role.clone();
-            tokio::task::spawn_blocking(move || n.keystore.unlock(&role, &password))
-                .await
-                .map_err(RpcError::internal)?
-                .map_err(|e| RpcError { code: -32004, message: e.to_string(), sqlstate: Some(e.sqlstate().into()) })?
-        }
-    };
+    let key = unlock(node, role.clone(), password).await?;
     let reads = plans.iter().filter(|p| matches!(p, sqlmap::Plan::Read(_))).count();
     let writes = plans.iter().filter(|p| matches!(p, sqlmap::Plan::Write(_) | sqlmap::Plan::Ddl(_))).count();
     match (reads, writes, plans.len()) {
@@ -272,8 +262,7 @@ async fn sql(node: &Arc<Node>, p: &Json) -> Result<Json, RpcError> {
             let account = key.public();
             let rs = tokio::task::spawn_blocking(move || {
                 // Checked and filtered for the role, as the PostgreSQL front end does.
-                let tables: crate::catalog::Catalog =
-                    n.reader.system(crate::catalog::load_tables)?.into_iter().map(|t| (t.name.clone(), t)).collect();
+                let tables = n.tables()?;
                 let (address, admin) = (account.address(), n.is_admin(&account));
                 let who = crate::acl::Who { address: &address, name: &role, admin };
                 let rp = crate::acl::secure_read(&tables, who, &rp, &text)?.unwrap_or(rp);
@@ -308,19 +297,24 @@ async fn sql(node: &Arc<Node>, p: &Json) -> Result<Json, RpcError> {
     }
 }
 
-/// The key of the role `p` names with its password, if any.
-async fn caller_key(node: &Arc<Node>, p: &Json) -> Result<Option<crate::crypto::SecretKey>, RpcError> {
-    let Some(role) = p.get("role").and_then(Json::as_str).map(str::to_owned) else { return Ok(None) };
-    let password = p.get("password").and_then(Json::as_str).unwrap_or("").to_owned();
+/// The role's key opened with its password: from the keystore's cache, or
+/// derived off the async runtime (it is slow on purpose).
+async fn unlock(node: &Arc<Node>, role: String, password: String) -> Result<crate::crypto::SecretKey, RpcError> {
     if let Some(k) = node.keystore.unlock_cached(&role, &password) {
-        return Ok(Some(k));
+        return Ok(k);
     }
     let n = node.clone();
     tokio::task::spawn_blocking(move || n.keystore.unlock(&role, &password))
         .await
         .map_err(RpcError::internal)?
-        .map(Some)
         .map_err(|e| RpcError { code: -32004, message: e.to_string(), sqlstate: Some(e.sqlstate().into()) })
+}
+
+/// The key of the role `p` names with its password, if it names one.
+async fn caller_key(node: &Arc<Node>, p: &Json) -> Result<Option<crate::crypto::SecretKey>, RpcError> {
+    let Some(role) = p.get("role").and_then(Json::as_str).map(str::to_owned) else { return Ok(None) };
+    let password = p.get("password").and_then(Json::as_str).unwrap_or("").to_owned();
+    unlock(node, role, password).await.map(Some)
 }
 
 /// A tx, its block and receipt. Its statements (and the signed bytes that

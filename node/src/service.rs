@@ -184,6 +184,11 @@ pub struct Node {
     /// A second executor on the SQL view that runs transaction blocks and
     /// always rolls them back (see [`Node::speculate`]).
     speculator: Mutex<Executor>,
+    /// The admins (genesis roles): their public keys and addresses.
+    admin_keys: std::collections::HashSet<[u8; 32]>,
+    admins: std::collections::BTreeSet<String>,
+    /// The user tables as of a height, shared by every reader of them.
+    tables: Mutex<Option<(u64, Arc<crate::catalog::Catalog>)>>,
 }
 
 impl Node {
@@ -237,7 +242,13 @@ impl Node {
         };
         spawn_checkpointer(d.sqlite(), pool.clone())?;
         let speculator = Mutex::new(open_view()?);
+        let admin_keys: std::collections::HashSet<[u8; 32]> =
+            genesis.accounts.iter().filter_map(|a| crate::crypto::PublicKey::from_hex(&a.public_key)).map(|k| k.0).collect();
+        let admins = admin_keys.iter().map(|k| crate::crypto::PublicKey(*k).address()).collect();
         Ok(Arc::new(Node {
+            admin_keys,
+            admins,
+            tables: Mutex::new(None),
             speculator,
             reader: Reader::new(&d.sqlite(), config.limits.result_rows_max),
             genesis,
@@ -280,12 +291,28 @@ impl Node {
 
     /// Whether `account` is an admin: a genesis role, PostgreSQL's superuser.
     pub fn is_admin(&self, account: &crate::crypto::PublicKey) -> bool {
-        self.genesis.accounts.iter().any(|a| crate::crypto::PublicKey::from_hex(&a.public_key).is_some_and(|k| k.0 == account.0))
+        self.admin_keys.contains(&account.0)
     }
 
     /// The admins' account addresses.
-    pub fn admin_addresses(&self) -> std::collections::BTreeSet<String> {
-        self.genesis.accounts.iter().filter_map(|a| crate::crypto::PublicKey::from_hex(&a.public_key)).map(|k| k.address()).collect()
+    pub fn admin_addresses(&self) -> &std::collections::BTreeSet<String> {
+        &self.admins
+    }
+
+    /// The user tables (owner, columns, grants, policies) as of the latest
+    /// block, loaded once per height and shared by the front ends.
+    pub fn tables(&self) -> Result<Arc<crate::catalog::Catalog>, crate::executor::SqlError> {
+        let height = self.status().height;
+        let mut cached = self.tables.lock();
+        if let Some((h, t)) = cached.as_ref() {
+            if *h == height {
+                return Ok(t.clone());
+            }
+        }
+        let loaded = self.reader.system(crate::catalog::load_tables)?;
+        let tables: Arc<crate::catalog::Catalog> = Arc::new(loaded.into_iter().map(|t| (t.name.clone(), t)).collect());
+        *cached = Some((height, tables.clone()));
+        Ok(tables)
     }
 
     pub fn pool_len(&self) -> usize {

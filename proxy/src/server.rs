@@ -58,7 +58,7 @@ pub async fn serve(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> io::Result<()> {
     let cfg = node.config.pg.clone();
-    node.reader.set_hooks(Arc::new(crate::catalog::CatalogHooks::new(cfg.database.clone(), node.admin_addresses())));
+    node.reader.set_hooks(Arc::new(crate::catalog::CatalogHooks::new(cfg.database.clone(), node.admin_addresses().clone())));
     let shared = Arc::new(Shared { node, tls, next_pid: AtomicI32::new(1000), sessions: Mutex::new(HashMap::new()) });
     let slots = Arc::new(tokio::sync::Semaphore::new(cfg.connections_max));
     tokio::pin!(shutdown);

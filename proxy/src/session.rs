@@ -156,7 +156,6 @@ pub struct Session {
     copy: Option<CopyParser>,
     /// Whether the COPY under way came from a simple Query.
     copy_simple: bool,
-    tables: Option<(u64, Arc<BTreeMap<String, node::catalog::TableMeta>>)>,
     /// Reported settings changed by the last statement: sent as ParameterStatus.
     changed: Vec<(String, String)>,
 }
@@ -294,7 +293,6 @@ impl Session {
             skipping: false,
             copy: None,
             copy_simple: false,
-            tables: None,
             changed: Vec::new(),
         }
     }
@@ -725,8 +723,7 @@ impl Session {
         let account = self.key.public();
         let database = self.info().database.clone();
         let (_, catalog) = tokio::task::spawn_blocking(move || {
-            let admins = node.admin_addresses();
-            node.speculate_with(&account, &steps, |conn| crate::catalog::BlockCatalog::build(conn, &database, &admins))
+            node.speculate_with(&account, &steps, |conn| crate::catalog::BlockCatalog::build(conn, &database, node.admin_addresses()))
         })
         .await
         .map_err(|e| PgError::new("XX000", e.to_string()))?
@@ -741,7 +738,7 @@ impl Session {
     /// The read as this role may run it: 42501 without SELECT on a table
     /// it names, rows filtered by the tables' SELECT policies.
     fn secure(&mut self, r: sqlmap::ReadPlan, text: &str) -> Result<sqlmap::ReadPlan, PgError> {
-        let tables = self.tables();
+        let tables = self.node.tables()?;
         if let Some((planned_for, filtered)) = self.filtered.get(text) {
             if Arc::ptr_eq(planned_for, &tables) {
                 return Ok(filtered.clone());
@@ -793,18 +790,11 @@ impl Session {
         Ok(Reply::Rows { fields, rows: rows.rows, tag: format!("SELECT {n}") })
     }
 
-    /// The chain's tables, reloaded when the chain moved on.
+    /// The chain's tables as of the latest block, for planning and typing
+    /// (empty when they cannot be read; privilege checks use
+    /// `Node::tables` and fail instead).
     fn tables(&mut self) -> Arc<BTreeMap<String, node::catalog::TableMeta>> {
-        let height = self.node.status().height;
-        if let Some((h, t)) = &self.tables {
-            if *h == height {
-                return t.clone();
-            }
-        }
-        let loaded = self.node.reader.system(node::catalog::load_tables).unwrap_or_default();
-        let map: Arc<BTreeMap<_, _>> = Arc::new(loaded.into_iter().map(|t| (t.name.clone(), t)).collect());
-        self.tables = Some((height, map.clone()));
-        map
+        self.node.tables().unwrap_or_default()
     }
 
     fn column_type(&mut self, table: &str, column: &str) -> Option<WireType> {
