@@ -585,10 +585,9 @@ impl Executor {
         self.captured.lock().clear();
         let mut tx_changes = Changes::new();
         self.catalog_touched = false;
-        let address = tx.body.account.address();
         let tx_hash = tx.hash();
         self.set_signer(&tx.body.account, Some(&tx_hash));
-        let mut ctx = StmtCtx { height, index, stmt_index: 0, owner: address };
+        let mut ctx = StmtCtx { height, index, stmt_index: 0, owner: self.signer.address.clone() };
         let outcome = match &tx.body.payload {
             Payload::Sql(stmts) => self.run_statements(stmts, &mut ctx, &mut tx_changes),
             Payload::Interactive { steps, observed } => {
@@ -869,7 +868,7 @@ impl Executor {
         self.catalog_touched = false;
         self.in_block = true;
         self.set_signer(account, None);
-        let mut ctx = StmtCtx { height: height + 1, index: 0, stmt_index: 0, owner: account.address() };
+        let mut ctx = StmtCtx { height: height + 1, index: 0, stmt_index: 0, owner: self.signer.address.clone() };
         let mut changes = Changes::new();
         let run = self.run_interactive(steps, &mut ctx, &mut changes, false);
         self.user_mode.store(false, Ordering::Relaxed);
