@@ -27,6 +27,9 @@ def rowchain(binary, tag, pg_port=None, config=""):
     text of the node's rowchain.toml (else the defaults)."""
     if pg_port:
         with socket.socket() as s:
+            # As the node's own listener does: connections of an earlier run
+            # lingering in TIME_WAIT do not make the port taken; a listener does.
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             try:
                 s.bind(("127.0.0.1", pg_port))
             except OSError as e:
