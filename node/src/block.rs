@@ -59,20 +59,37 @@ impl Header {
     }
 }
 
-/// Signatures of validators over a block hash that make the block final.
-/// With one validator it holds that validator's signature; the BFT engine's
-/// certificate takes its place in a network.
+/// What makes a block final.
+///
+/// - A single validator (`rowchain dev`) signs the block hash itself:
+///   `signatures` holds that one signature.
+/// - A BFT network's engine certifies it: `finalization` holds the
+///   engine's finalization certificate (see [`crate::bft`]), over the block
+///   hash, signed by a quorum of the genesis validators.
+/// - Both empty: the block was finalized together with a later block, whose
+///   finalization covers it through the chain of `prev_hash` links (the
+///   engine finalizes a block's ancestors with it). Genesis of a network is
+///   also empty: genesis.json defines it.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Certificate {
     pub signatures: Vec<(PublicKey, [u8; 64])>,
+    pub finalization: Vec<u8>,
 }
+
+/// Set in the encoded signature count when a finalization follows the
+/// signatures; blocks without one encode as they always did.
+const HAS_FINALIZATION: u32 = 1 << 31;
+const FINALIZATION_BYTES_MAX: usize = 1 << 20;
 
 impl Certificate {
     pub fn message(block_hash: &Hash) -> Vec<u8> {
         [FINALIZE_DOMAIN, block_hash.as_slice()].concat()
     }
     pub fn sign(block_hash: &Hash, key: &SecretKey) -> Self {
-        Certificate { signatures: vec![(key.public(), key.sign(&Self::message(block_hash)))] }
+        Certificate { signatures: vec![(key.public(), key.sign(&Self::message(block_hash)))], finalization: Vec::new() }
+    }
+    pub fn is_empty(&self) -> bool {
+        self.signatures.is_empty() && self.finalization.is_empty()
     }
     /// True when at least `quorum` distinct validators of `validators` signed `block_hash`.
     pub fn verify(&self, block_hash: &Hash, validators: &[PublicKey], quorum: usize) -> bool {
@@ -86,18 +103,34 @@ impl Certificate {
         seen.len() >= quorum
     }
     fn encode(&self, w: &mut Writer) {
-        w.u32(self.signatures.len() as u32);
+        let flag = if self.finalization.is_empty() { 0 } else { HAS_FINALIZATION };
+        w.u32(self.signatures.len() as u32 | flag);
         for (k, s) in &self.signatures {
             w.fixed(&k.0).fixed(s);
         }
+        if !self.finalization.is_empty() {
+            w.bytes(&self.finalization);
+        }
     }
     fn decode(r: &mut Reader) -> Result<Self, DecodeError> {
-        let n = r.count("signature", 1024, 96)?;
-        let mut signatures = Vec::with_capacity(n);
+        let raw = r.u32()?;
+        let n = (raw & !HAS_FINALIZATION) as u64;
+        if n > 1024 {
+            return Err(DecodeError::TooMany { what: "signature", count: n, max: 1024 });
+        }
+        let mut signatures = Vec::with_capacity(n as usize);
         for _ in 0..n {
             signatures.push((PublicKey(r.fixed()?), r.fixed()?));
         }
-        Ok(Certificate { signatures })
+        let mut finalization = Vec::new();
+        if raw & HAS_FINALIZATION != 0 {
+            let b = r.bytes()?;
+            if b.is_empty() || b.len() > FINALIZATION_BYTES_MAX {
+                return Err(DecodeError::TooMany { what: "finalization byte", count: b.len() as u64, max: FINALIZATION_BYTES_MAX as u64 });
+            }
+            finalization = b.to_vec();
+        }
+        Ok(Certificate { signatures, finalization })
     }
 }
 

@@ -112,8 +112,13 @@ impl Timings {
     }
 }
 
+/// A block executed on top of the head (or of another pending block) whose
+/// SQLite work is open and whose tree nodes are held in memory until it is
+/// final.
 struct Pending {
     block_hash: Hash,
+    /// The block, its certificate still empty.
+    block: Block,
     receipts: Vec<Receipt>,
     nodes: Vec<(Hash, Node)>,
 }
@@ -124,8 +129,13 @@ pub struct Chain {
     exec: Executor,
     head: Header,
     head_hash: Hash,
-    pending: Option<Pending>,
+    /// Executed, not yet final: each stacked on the one before, the first on
+    /// the head.
+    pending: Vec<Pending>,
     timings: Arc<Timings>,
+    /// Whether a tx's signature was already checked (it sits in this node's
+    /// pool, which admits only txs whose signatures verify).
+    checked: Option<Box<dyn Fn(&SignedTx) -> bool + Send>>,
     /// When set, `commit` does not fsync the ledger; the caller syncs it
     /// (once for several blocks) before acknowledging anything.
     deferred_sync: bool,
@@ -149,7 +159,7 @@ impl Chain {
         };
         let head = ledger.block(head_height)?.ok_or_else(|| ChainError::Diverged(format!("head block {head_height} missing")))?;
         let mut chain =
-            Chain { genesis, ledger, exec, head_hash: head.hash(), head: head.header, pending: None, timings: Arc::default(), deferred_sync: false };
+            Chain { genesis, ledger, exec, head_hash: head.hash(), head: head.header, pending: Vec::new(), timings: Arc::default(), deferred_sync: false, checked: None };
         chain.replay()?;
         Ok(chain)
     }
@@ -193,6 +203,95 @@ impl Chain {
 
     pub fn head(&self) -> (&Header, Hash) {
         (&self.head, self.head_hash)
+    }
+
+    /// Lets block verification skip the signatures of txs `checked` vouches for.
+    pub fn set_checked(&mut self, checked: Box<dyn Fn(&SignedTx) -> bool + Send>) {
+        self.checked = Some(checked);
+    }
+
+    /// The block new work builds on: the last pending block, or the head.
+    pub fn tip(&self) -> (&Header, Hash) {
+        match self.pending.last() {
+            Some(p) => (&p.block.header, p.block_hash),
+            None => (&self.head, self.head_hash),
+        }
+    }
+
+    /// The pending blocks' hashes, first (on the head) to last.
+    pub fn pending(&self) -> impl Iterator<Item = Hash> + '_ {
+        self.pending.iter().map(|p| p.block_hash)
+    }
+
+    /// Drops the last pending block.
+    pub fn pop(&mut self) -> Result<(), ChainError> {
+        if self.pending.pop().is_some() {
+            self.exec.pop_block()?;
+        }
+        Ok(())
+    }
+
+    /// Executes `block` on the tip (it must extend it) and leaves it pending.
+    pub fn execute_on_tip(&mut self, block: &Block) -> Result<(), ChainError> {
+        let (parent, _) = self.tip();
+        let parent = parent.clone();
+        let t = Instant::now();
+        let (receipts, nodes) = self.execute(&parent, block)?;
+        Timings::add(&self.timings.execute_us, t);
+        self.pending.push(Pending { block_hash: block.hash(), block: Block { certificate: Default::default(), ..block.clone() }, receipts, nodes });
+        Ok(())
+    }
+
+    /// Makes the first pending block durable and visible: its ledger entry
+    /// (with `certificate`), then the SQLite commit. Blocks stacked on it
+    /// are dropped first (SQLite commits the whole open transaction), to be
+    /// executed again when they are needed.
+    pub fn commit_first(&mut self, certificate: Certificate, durable: bool) -> Result<(Block, Vec<Receipt>), ChainError> {
+        let mut done = self.commit_through(vec![certificate], durable)?;
+        Ok(done.pop().expect("one block"))
+    }
+
+    /// Makes the first `certificates.len()` pending blocks durable and
+    /// visible in one SQLite commit, each with its certificate; drops the
+    /// pending blocks above them.
+    pub fn commit_through(&mut self, certificates: Vec<Certificate>, durable: bool) -> Result<Vec<(Block, Vec<Receipt>)>, ChainError> {
+        let k = certificates.len();
+        if k == 0 || k > self.pending.len() {
+            return Err(ChainError::Diverged(format!("commit of {k} blocks with {} pending", self.pending.len())));
+        }
+        while self.pending.len() > k {
+            self.pop()?;
+        }
+        let pending = std::mem::take(&mut self.pending);
+        let mut done = Vec::with_capacity(k);
+        let t = Instant::now();
+        for (i, (p, certificate)) in pending.into_iter().zip(certificates).enumerate() {
+            let mut block = p.block;
+            block.certificate = certificate;
+            let signers = crate::bft::signers(&self.genesis, &block.certificate).join(",");
+            let stored = self
+                .exec
+                .set_signers(block.header.height, &signers)
+                .map_err(ChainError::from)
+                .and_then(|()| Ok(self.ledger.append(&block, &p.receipts, &p.nodes, durable && i + 1 == k)?));
+            if let Err(e) = stored {
+                // The ledger may hold some of these blocks: start-up replays
+                // them into the view.
+                self.exec.abort_block()?;
+                return Err(e);
+            }
+            done.push((block, p.receipts, p.block_hash));
+        }
+        Timings::add(&self.timings.ledger_us, t);
+        let t = Instant::now();
+        self.exec.commit_all()?;
+        Timings::add(&self.timings.view_commit_us, t);
+        let (last, _, last_hash) = done.last().expect("k >= 1");
+        self.head = last.header.clone();
+        self.head_hash = *last_hash;
+        self.timings.blocks.fetch_add(k as u64, Ordering::Relaxed);
+        self.timings.txs.fetch_add(done.iter().map(|(b, _, _)| b.txs.len() as u64).sum(), Ordering::Relaxed);
+        Ok(done.into_iter().map(|(b, r, _)| (b, r)).collect())
     }
 
     pub fn genesis(&self) -> &Genesis {
@@ -245,15 +344,37 @@ impl Chain {
         if tx_root(&block.txs) != h.tx_root {
             return Err(invalid("tx root does not match its txs".into()));
         }
-        if let Some(i) = crate::tx::verify_signatures(&block.txs).iter().position(|ok| !ok) {
-            return Err(invalid(format!("tx {i} has an invalid signature")));
+        // Txs this node admitted itself had their signatures checked then.
+        let unchecked: Vec<(usize, &SignedTx)> =
+            block.txs.iter().enumerate().filter(|(_, t)| !self.checked.as_ref().is_some_and(|c| c(t))).collect();
+        let hashes: Vec<Hash> = unchecked.iter().map(|(_, t)| t.hash()).collect();
+        let items: Vec<(PublicKey, &[u8], [u8; 64])> =
+            unchecked.iter().zip(&hashes).map(|((_, t), h)| (t.body.account, h.as_slice(), t.signature)).collect();
+        if let Some(j) = crate::crypto::verify_batch(&items).iter().position(|ok| !ok) {
+            return Err(invalid(format!("tx {} has an invalid signature", unchecked[j].0)));
         }
         self.exec.begin_block(h.timestamp_ms)?;
         let result = self.execute_txs(parent, block);
         if result.is_err() {
-            self.exec.abort_block()?;
+            self.exec.pop_block()?;
         }
         result
+    }
+
+    /// The tree nodes of the pending blocks: a block stacked on pending
+    /// blocks reads its parent's state through them.
+    fn pending_nodes(&self) -> HashMap<Hash, Node> {
+        self.pending.iter().flat_map(|p| p.nodes.iter().cloned()).collect()
+    }
+
+    /// Applies `changes` to the state tree at `root` (the tip's state).
+    fn apply_tree(&self, root: &Hash, changes: &Changes) -> Result<state_tree::Update, TreeError> {
+        if self.pending.is_empty() {
+            state_tree::apply(self.ledger.as_ref(), root, changes)
+        } else {
+            let overlay = self.pending_nodes();
+            state_tree::apply(&Overlay { base: self.ledger.as_ref(), overlay: &overlay }, root, changes)
+        }
     }
 
     fn execute_txs(&mut self, parent: &Header, block: &Block) -> Result<(Vec<Receipt>, Vec<(Hash, Node)>), ChainError> {
@@ -268,7 +389,7 @@ impl Chain {
             in_block.insert(tx.hash());
             receipts.push(self.exec.execute_tx(tx, h.height, i as u32, &mut changes)?);
         }
-        let update = state_tree::apply(self.ledger.as_ref(), &parent.state_root, &changes)?;
+        let update = self.apply_tree(&parent.state_root, &changes)?;
         if update.root != h.state_root {
             return Err(ChainError::InvalidBlock { height: h.height, reason: "state root does not match execution".into() });
         }
@@ -280,11 +401,14 @@ impl Chain {
     }
 }
 
-impl Application for Chain {
-    fn propose(&mut self, candidates: Vec<SignedTx>, timestamp_ms: u64, proposer: PublicKey) -> Result<Proposal, ChainError> {
-        assert!(self.pending.is_none(), "propose while a block is pending");
-        let timestamp_ms = timestamp_ms.max(self.head.timestamp_ms + 1);
-        let height = self.head.height + 1;
+impl Chain {
+    /// Builds and executes a block on the tip from `candidates` (see
+    /// [`Application::propose`]) and leaves it pending.
+    pub fn propose_on_tip(&mut self, candidates: Vec<SignedTx>, timestamp_ms: u64, proposer: PublicKey) -> Result<Proposal, ChainError> {
+        let (parent, parent_hash) = self.tip();
+        let parent = parent.clone();
+        let timestamp_ms = timestamp_ms.max(parent.timestamp_ms + 1);
+        let height = parent.height + 1;
         let t = Instant::now();
         self.exec.begin_block(timestamp_ms)?;
         let mut rejected = Vec::new();
@@ -293,21 +417,33 @@ impl Application for Chain {
         let mut changes = Changes::new();
         let mut in_block = HashSet::with_capacity(candidates.len());
         for tx in candidates {
-            let why = self.check_tx(&tx, timestamp_ms, &in_block)?;
+            let why = match self.check_tx(&tx, timestamp_ms, &in_block) {
+                Ok(w) => w,
+                Err(e) => {
+                    self.exec.pop_block()?;
+                    return Err(e);
+                }
+            };
             if let Some(r) = why {
                 rejected.push((tx.hash(), r));
                 continue;
             }
             in_block.insert(tx.hash());
-            receipts.push(self.exec.execute_tx(&tx, height, txs.len() as u32, &mut changes)?);
+            match self.exec.execute_tx(&tx, height, txs.len() as u32, &mut changes) {
+                Ok(r) => receipts.push(r),
+                Err(e) => {
+                    self.exec.pop_block()?;
+                    return Err(e.into());
+                }
+            }
             txs.push(tx);
         }
         Timings::add(&self.timings.execute_us, t);
         let t = Instant::now();
-        let update = match state_tree::apply(self.ledger.as_ref(), &self.head.state_root, &changes) {
+        let update = match self.apply_tree(&parent.state_root, &changes) {
             Ok(u) => u,
             Err(e) => {
-                self.exec.abort_block()?;
+                self.exec.pop_block()?;
                 return Err(e.into());
             }
         };
@@ -315,7 +451,7 @@ impl Application for Chain {
         let header = Header {
             chain_id: self.genesis.chain_id.clone(),
             height,
-            prev_hash: self.head_hash,
+            prev_hash: parent_hash,
             timestamp_ms,
             proposer,
             tx_root: tx_root(&txs),
@@ -324,22 +460,29 @@ impl Application for Chain {
         };
         let block = Block { header, txs, certificate: Certificate::default() };
         let block_hash = block.hash();
-        self.exec.finish_block(&block.header, &block_hash, block.txs.len())?;
-        self.pending = Some(Pending { block_hash, receipts, nodes: update.created });
+        if let Err(e) = self.exec.finish_block(&block.header, &block_hash, block.txs.len()) {
+            self.exec.pop_block()?;
+            return Err(e.into());
+        }
+        self.pending.push(Pending { block_hash, block: block.clone(), receipts, nodes: update.created });
         Ok(Proposal { block, rejected })
+    }
+}
+
+impl Application for Chain {
+    fn propose(&mut self, candidates: Vec<SignedTx>, timestamp_ms: u64, proposer: PublicKey) -> Result<Proposal, ChainError> {
+        assert!(self.pending.is_empty(), "propose while a block is pending");
+        self.propose_on_tip(candidates, timestamp_ms, proposer)
     }
 
     fn verify(&mut self, block: &Block) -> Result<(), ChainError> {
-        assert!(self.pending.is_none(), "verify while a block is pending");
-        let parent = self.head.clone();
-        let (receipts, nodes) = self.execute(&parent, block)?;
-        self.pending = Some(Pending { block_hash: block.hash(), receipts, nodes });
-        Ok(())
+        assert!(self.pending.is_empty(), "verify while a block is pending");
+        self.execute_on_tip(block)
     }
 
     fn commit(&mut self, block: Block) -> Result<Vec<Receipt>, ChainError> {
         let hash = block.hash();
-        if self.pending.as_ref().map(|p| p.block_hash) != Some(hash) {
+        if self.pending.first().map(|p| p.block_hash) != Some(hash) {
             self.abort()?;
             self.verify(&block)?;
         }
@@ -348,22 +491,12 @@ impl Application for Chain {
             self.abort()?;
             return Err(ChainError::InvalidBlock { height: block.header.height, reason: "certificate lacks a quorum".into() });
         }
-        let pending = self.pending.take().expect("pending block");
-        let t = Instant::now();
-        self.ledger.append(&block, &pending.receipts, &pending.nodes, !self.deferred_sync)?;
-        Timings::add(&self.timings.ledger_us, t);
-        let t = Instant::now();
-        self.exec.commit_block()?;
-        Timings::add(&self.timings.view_commit_us, t);
-        self.timings.blocks.fetch_add(1, Ordering::Relaxed);
-        self.timings.txs.fetch_add(block.txs.len() as u64, Ordering::Relaxed);
-        self.head = block.header;
-        self.head_hash = hash;
-        Ok(pending.receipts)
+        let (_, receipts) = self.commit_first(block.certificate, !self.deferred_sync)?;
+        Ok(receipts)
     }
 
     fn abort(&mut self) -> Result<(), ChainError> {
-        self.pending = None;
+        self.pending.clear();
         self.exec.abort_block()?;
         Ok(())
     }
@@ -398,13 +531,21 @@ fn genesis_block(
         height: 0,
         prev_hash: ZERO_HASH,
         timestamp_ms: genesis.timestamp_ms,
-        proposer: validator.public(),
+        proposer: genesis.validator_keys()[0],
         tx_root: tx_root(&[]),
         receipts_root: receipts_root(&[]),
         state_root: update.root,
     };
     let hash = header.hash();
-    let block = Block { header, txs: Vec::new(), certificate: Certificate::sign(&hash, validator) };
+    // genesis.json defines block 0; a lone validator also signs it, as it
+    // signs every block. A network's genesis carries no certificate: every
+    // node builds the same block 0 from the same genesis.json.
+    let certificate = if genesis.validators.len() == 1 && validator.public() == header.proposer {
+        Certificate::sign(&hash, validator)
+    } else {
+        Certificate::default()
+    };
+    let block = Block { header, txs: Vec::new(), certificate };
     exec.finish_block(&block.header, &hash, 0)?;
     Ok((block, update.created))
 }

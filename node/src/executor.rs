@@ -124,7 +124,7 @@ CREATE TABLE IF NOT EXISTS __rc_tables(name TEXT PRIMARY KEY, id BLOB NOT NULL U
 CREATE TABLE IF NOT EXISTS __rc_seen(tx_hash BLOB PRIMARY KEY, expires_at_ms INTEGER NOT NULL);
 CREATE INDEX IF NOT EXISTS __rc_seen_expiry ON __rc_seen(expires_at_ms);
 CREATE TABLE IF NOT EXISTS __rc_blocks(height INTEGER PRIMARY KEY, hash TEXT NOT NULL, prev_hash TEXT NOT NULL,
-  time TEXT NOT NULL, tx_count INTEGER NOT NULL, state_root TEXT NOT NULL, proposer TEXT NOT NULL);
+  time TEXT NOT NULL, tx_count INTEGER NOT NULL, state_root TEXT NOT NULL, proposer TEXT NOT NULL, signers TEXT);
 CREATE TABLE IF NOT EXISTS __rc_transactions(tx_hash TEXT PRIMARY KEY, height INTEGER NOT NULL, tx_index INTEGER NOT NULL,
   account TEXT NOT NULL, statement TEXT NOT NULL, status TEXT NOT NULL, sqlstate TEXT, rows_affected INTEGER NOT NULL,
   error TEXT);
@@ -307,6 +307,9 @@ pub struct Executor {
     plans: HashMap<String, HashMap<String, Arc<Vec<Plan>>>>,
     limits: ExecLimits,
     in_block: bool,
+    /// Blocks open on top of the first one, each behind a savepoint (see
+    /// [`Executor::begin_block`]).
+    stacked: u32,
     /// Set when the running tx ran DDL: only then must a failure reload the catalog.
     catalog_touched: bool,
     /// Genesis roles: they may create and drop roles.
@@ -408,6 +411,13 @@ impl Executor {
         conn.set_db_config(rusqlite::config::DbConfig::SQLITE_DBCONFIG_DQS_DML, false)?;
         conn.set_db_config(rusqlite::config::DbConfig::SQLITE_DBCONFIG_DQS_DDL, false)?;
         conn.execute_batch(INTERNAL_SCHEMA)?;
+        // Views written before blocks recorded their signers gain the column.
+        let has_signers: bool = conn
+            .prepare("SELECT 1 FROM pragma_table_info('__rc_blocks') WHERE name = 'signers'")?
+            .exists([])?;
+        if !has_signers {
+            conn.execute_batch("ALTER TABLE __rc_blocks ADD COLUMN signers TEXT")?;
+        }
         conn.set_prepared_statement_cache_capacity(512);
         // The block producer and the speculation executor share the write
         // lock for milliseconds at a time: wait in short steps, not SQLite's
@@ -458,6 +468,7 @@ impl Executor {
             plans: HashMap::new(),
             limits,
             in_block: false,
+            stacked: 0,
             catalog_touched: false,
             superusers: Default::default(),
             speculated_at: u64::MAX,
@@ -544,9 +555,18 @@ impl Executor {
     }
 
     /// Opens the block's SQLite transaction.
+    ///
+    /// A block begun while another is open (not yet committed) stacks on it
+    /// behind a savepoint: a BFT engine may have to execute a block on top of
+    /// a parent that is notarized but not yet final. [`Executor::pop_block`]
+    /// drops the top block alone.
     pub fn begin_block(&mut self, timestamp_ms: u64) -> Result<(), ExecError> {
-        assert!(!self.in_block, "a block is already open");
-        self.conn.execute_batch("BEGIN IMMEDIATE")?;
+        if self.in_block {
+            self.conn.execute_batch(&format!("SAVEPOINT rc_block_{}", self.stacked))?;
+            self.stacked += 1;
+        } else {
+            self.conn.execute_batch("BEGIN IMMEDIATE")?;
+        }
         self.clock.store(timestamp_ms.max(1), Ordering::Relaxed);
         self.captured.lock().clear();
         self.in_block = true;
@@ -1425,12 +1445,30 @@ impl Executor {
         Ok(())
     }
 
+    /// Records who made the open block at `height` final: the validators'
+    /// addresses, comma-separated (`rowchain.blocks.signers`); empty when a
+    /// later block's certificate covers it.
+    pub fn set_signers(&mut self, height: u64, signers: &str) -> Result<(), ExecError> {
+        assert!(self.in_block);
+        self.conn
+            .prepare_cached("UPDATE __rc_blocks SET signers = ?2 WHERE height = ?1")?
+            .execute(params![height as i64, signers])?;
+        Ok(())
+    }
+
     pub fn commit_block(&mut self) -> Result<(), ExecError> {
         assert!(self.in_block);
+        assert_eq!(self.stacked, 0, "commit with blocks stacked on the open one");
         self.conn.execute_batch("COMMIT")?;
         self.in_block = false;
         self.clock.store(1, Ordering::Relaxed);
         Ok(())
+    }
+
+    /// Commits the open block and every block stacked on it.
+    pub fn commit_all(&mut self) -> Result<(), ExecError> {
+        self.stacked = 0;
+        self.commit_block()
     }
 
     /// Abandons the open block: nothing it did remains.
@@ -1438,9 +1476,21 @@ impl Executor {
         if self.in_block {
             self.conn.execute_batch("ROLLBACK")?;
             self.in_block = false;
+            self.stacked = 0;
             self.reload_catalog()?;
         }
         Ok(())
+    }
+
+    /// Abandons the most recently begun block; the blocks under it stay open.
+    pub fn pop_block(&mut self) -> Result<(), ExecError> {
+        if self.stacked == 0 {
+            return self.abort_block();
+        }
+        self.stacked -= 1;
+        let name = format!("rc_block_{}", self.stacked);
+        self.conn.execute_batch(&format!("ROLLBACK TO {name}; RELEASE {name}"))?;
+        self.reload_catalog()
     }
 
     /// The connection, for `verify`'s read-only recomputation.

@@ -3,6 +3,7 @@
 //! protocol; the `proxy` crate and the CLI sit on top of it.
 
 pub mod acl;
+pub mod bft;
 pub mod block;
 pub mod catalog;
 pub mod chain;

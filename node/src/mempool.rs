@@ -5,7 +5,7 @@
 use crate::crypto::Hash;
 use crate::tx::SignedTx;
 use parking_lot::{Condvar, Mutex};
-use std::collections::{HashSet, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::time::{Duration, Instant};
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -21,7 +21,8 @@ pub enum PoolError {
 
 struct Inner {
     queue: VecDeque<SignedTx>,
-    hashes: HashSet<Hash>,
+    /// Each pending tx's signature, by tx hash.
+    hashes: HashMap<Hash, [u8; 64]>,
     first_at: Option<Instant>,
     closed: bool,
 }
@@ -35,7 +36,7 @@ pub struct Mempool {
 impl Mempool {
     pub fn new(capacity: usize) -> Self {
         Mempool {
-            inner: Mutex::new(Inner { queue: VecDeque::new(), hashes: HashSet::new(), first_at: None, closed: false }),
+            inner: Mutex::new(Inner { queue: VecDeque::new(), hashes: HashMap::new(), first_at: None, closed: false }),
             ready: Condvar::new(),
             capacity,
         }
@@ -49,7 +50,7 @@ impl Mempool {
         if g.queue.len() >= self.capacity {
             return Err(PoolError::Full(self.capacity));
         }
-        if !g.hashes.insert(tx.hash()) {
+        if g.hashes.insert(tx.hash(), tx.signature).is_some() {
             return Err(PoolError::Duplicate);
         }
         if g.queue.is_empty() {
@@ -103,6 +104,45 @@ impl Mempool {
         }
         g.first_at = if g.queue.is_empty() { None } else { Some(Instant::now()) };
         txs
+    }
+}
+
+/// The BFT network's view of the pool: txs stay until a final block holds
+/// them (any validator may be the next leader), and a leader proposes from
+/// those its pending blocks do not already hold.
+impl Mempool {
+    /// Up to `max_txs` pending txs in arrival order, skipping `exclude`.
+    pub fn candidates(&self, max_txs: usize, exclude: &HashSet<Hash>) -> Vec<SignedTx> {
+        let g = self.inner.lock();
+        g.queue.iter().filter(|t| exclude.is_empty() || !exclude.contains(&t.hash())).take(max_txs).cloned().collect()
+    }
+
+    /// Drops txs that a final block holds, or that can never be included.
+    pub fn remove(&self, hashes: &HashSet<Hash>) {
+        if hashes.is_empty() {
+            return;
+        }
+        let mut g = self.inner.lock();
+        let before = g.queue.len();
+        g.queue.retain(|t| !hashes.contains(&t.hash()));
+        if g.queue.len() != before {
+            for h in hashes {
+                g.hashes.remove(h);
+            }
+            if g.queue.is_empty() {
+                g.first_at = None;
+            }
+        }
+    }
+
+    pub fn contains(&self, hash: &Hash) -> bool {
+        self.inner.lock().hashes.contains_key(hash)
+    }
+
+    /// Whether `tx`, signature and all, is pending here: its signature was
+    /// verified when it was admitted.
+    pub fn holds(&self, tx: &SignedTx) -> bool {
+        self.inner.lock().hashes.get(&tx.hash()) == Some(&tx.signature)
     }
 }
 

@@ -158,7 +158,8 @@ fn status(node: &Node) -> Json {
         "last_block_time": crate::executor::format_timestamp(s.timestamp_ms),
         "pool_size": node.pool_len(),
         "validators": node.genesis.validators,
-        "role": "validator",
+        "role": node.role(),
+        "peers": node.peers(),
         "producing": node.producer_alive(),
         "timings": node.timings.per_tx(),
     })

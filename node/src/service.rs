@@ -189,6 +189,24 @@ pub struct Node {
     admins: std::collections::BTreeSet<String>,
     /// The user tables as of a height, shared by every reader of them.
     tables: Mutex<Option<(u64, Arc<crate::catalog::Catalog>)>>,
+    /// Set when this node is part of a BFT network.
+    network: Option<Network>,
+}
+
+struct Network {
+    hub: Arc<crate::bft::actor::Hub>,
+    stop: Mutex<Option<futures::channel::oneshot::Sender<()>>>,
+    validator: bool,
+}
+
+/// One peer as `status` shows it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct PeerStatus {
+    pub public_key: String,
+    pub role: &'static str,
+    pub height: u64,
+    /// Milliseconds since the peer last reported itself.
+    pub last_seen_ms: u64,
 }
 
 impl Node {
@@ -204,8 +222,16 @@ impl Node {
             .and_then(|v| v.try_into().ok())
             .ok_or_else(|| NodeError::Setup(format!("{} is not a 32-byte hex key", key_path.display())))?;
         let validator = SecretKey::from_bytes(&seed);
-        if !genesis.validator_keys().contains(&validator.public()) {
+        let networked = !config.network.peers.is_empty();
+        let is_validator = genesis.validator_keys().contains(&validator.public());
+        if !is_validator && !networked {
             return Err(NodeError::Setup("this node's validator key is not in the genesis trust list".into()));
+        }
+        if !networked && genesis.validators.len() > 1 {
+            return Err(NodeError::Setup(format!(
+                "the chain has {} validators but rowchain.toml lists no network.peers",
+                genesis.validators.len()
+            )));
         }
         let ledger = Ledger::open(&d.ledger()).map_err(|e| NodeError::Setup(e.to_string()))?;
         let limits = ExecLimits { result_rows_max: config.limits.result_rows_max };
@@ -232,7 +258,35 @@ impl Node {
         let keystore = Keystore::open(&d.keystore()).map_err(|e| NodeError::Setup(e.to_string()))?;
         let pool = Arc::new(Mempool::new(config.limits.pool_txs_max));
         let waiters = Arc::new(Mutex::new(HashMap::new()));
-        let producer = {
+        let mut network = None;
+        let producer = if networked {
+            // A network: the BFT engine drives the chain (see `bft`).
+            chain.set_deferred_sync(false);
+            let (gossip, gossip_rx) = futures::channel::mpsc::unbounded();
+            let hub = Arc::new(crate::bft::actor::Hub {
+                pool: pool.clone(),
+                waiters: waiters.clone(),
+                status: status.clone(),
+                peers: Mutex::new(Default::default()),
+                gossip,
+                failed: Mutex::new(None),
+            });
+            let (stop, stop_rx) = futures::channel::oneshot::channel();
+            let start = crate::bft::net::Start {
+                chain,
+                hub: hub.clone(),
+                seed,
+                config: config.clone(),
+                gossip: gossip_rx,
+                storage: dir.join("consensus"),
+                stop: stop_rx,
+            };
+            network = Some(Network { hub, stop: Mutex::new(Some(stop)), validator: is_validator });
+            std::thread::Builder::new()
+                .name("bft".into())
+                .spawn(move || crate::bft::net::run(start).map_err(ChainError::Diverged))
+                .map_err(|e| NodeError::Setup(e.to_string()))?
+        } else {
             let p = Producer { chain, pool: pool.clone(), waiters: waiters.clone(), status: status.clone(), key: validator };
             let (max, wait) = (config.chain.max_txs_per_block, Duration::from_millis(config.chain.max_block_time_ms));
             std::thread::Builder::new()
@@ -246,6 +300,7 @@ impl Node {
             genesis.accounts.iter().filter_map(|a| crate::crypto::PublicKey::from_hex(&a.public_key)).map(|k| k.0).collect();
         let admins = admin_keys.iter().map(|k| crate::crypto::PublicKey(*k).address()).collect();
         Ok(Arc::new(Node {
+            network,
             admin_keys,
             admins,
             tables: Mutex::new(None),
@@ -287,6 +342,32 @@ impl Node {
 
     pub fn status(&self) -> Status {
         self.status.read().clone()
+    }
+
+    /// "validator" or "observer" in a network; "single validator" for `rowchain dev`.
+    pub fn role(&self) -> &'static str {
+        match &self.network {
+            None => "single validator",
+            Some(n) if n.validator => "validator",
+            Some(_) => "observer",
+        }
+    }
+
+    /// The peers that reported themselves in the last seconds.
+    pub fn peers(&self) -> Vec<PeerStatus> {
+        let Some(n) = &self.network else { return Vec::new() };
+        let now = now_ms();
+        n.hub
+            .peers
+            .lock()
+            .iter()
+            .map(|(k, v)| PeerStatus {
+                public_key: k.clone(),
+                role: if v.validator { "validator" } else { "observer" },
+                height: v.height,
+                last_seen_ms: now.saturating_sub(v.seen_ms),
+            })
+            .collect()
     }
 
     /// Whether `account` is an admin: a genesis role, PostgreSQL's superuser.
@@ -352,9 +433,14 @@ impl Node {
         } else {
             None
         };
+        let gossip = self.network.as_ref().map(|_| tx.clone());
         if let Err(e) = self.pool.add(tx) {
             self.waiters.lock().remove(&hash);
             return Err(e.into());
+        }
+        if let (Some(n), Some(tx)) = (&self.network, gossip) {
+            // Any validator may lead the next view: every one gets the tx.
+            let _ = n.hub.gossip.unbounded_send(tx);
         }
         Ok(rx)
     }
@@ -367,6 +453,9 @@ impl Node {
     /// Stops the producer after the block it is working on.
     pub fn shutdown(&self) -> Result<(), ChainError> {
         self.pool.close();
+        if let Some(stop) = self.network.as_ref().and_then(|n| n.stop.lock().take()) {
+            let _ = stop.send(());
+        }
         match self.producer.lock().take() {
             Some(h) => h.join().unwrap_or_else(|_| Err(ChainError::Diverged("the block producer panicked".into()))),
             None => Ok(()),
