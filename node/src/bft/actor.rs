@@ -179,6 +179,8 @@ pub struct Actor<E> {
     syncing: Option<(PublicKey, SystemTime)>,
     /// Blocks asked for by hash, and when.
     wanted: BTreeMap<Hash, SystemTime>,
+    /// The head height at which a peer was first seen ahead, and when.
+    behind_since: Option<(u64, SystemTime)>,
 }
 
 /// Unconfirmed blocks kept at most; a flood of junk blocks cannot grow it.
@@ -186,6 +188,7 @@ const BLOCKS_KEPT_MAX: usize = 1024;
 const TICK: Duration = Duration::from_millis(50);
 const STATUS_EVERY: Duration = Duration::from_secs(1);
 const SYNC_TIMEOUT: Duration = Duration::from_secs(3);
+const BEHIND_GRACE: Duration = Duration::from_millis(500);
 const GOSSIP_BATCH_MAX: usize = 2_000;
 
 fn millis(t: SystemTime) -> u64 {
@@ -207,6 +210,7 @@ impl<E: Clock + Spawner> Actor<E> {
             peers: BTreeMap::new(),
             syncing: None,
             wanted: BTreeMap::new(),
+            behind_since: None,
         }
     }
 
@@ -491,6 +495,17 @@ impl<E: Clock + Spawner> Actor<E> {
         let head = self.chain.head().0.height;
         let ahead: Vec<&PublicKey> = self.peers.iter().filter(|(_, (h, _))| *h > head).map(|(p, _)| p).collect();
         if ahead.is_empty() {
+            self.behind_since = None;
+            return;
+        }
+        // A peer a block ahead is usual (its finalization arrived first):
+        // fetch only when this node stays behind.
+        let since = *self.behind_since.get_or_insert((head, now));
+        if since.0 != head {
+            self.behind_since = Some((head, now));
+            return;
+        }
+        if now.duration_since(since.1).unwrap_or_default() < BEHIND_GRACE {
             return;
         }
         // Spread requests over the peers that are ahead.
