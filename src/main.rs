@@ -3,8 +3,11 @@
 use anyhow::{bail, Context, Result};
 use clap::{Parser, Subcommand};
 use serde_json::{json, Value as Json};
-use std::path::PathBuf;
+use node::netinit::{self, NetworkSpec};
+use std::path::{Path, PathBuf};
+use std::process::{Child, ExitStatus};
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 #[derive(Parser)]
 #[command(name = "rowchain", version, about = "A permissioned blockchain you use like a PostgreSQL database")]
@@ -26,6 +29,59 @@ enum Command {
         /// PostgreSQL protocol listen address (overrides rowchain.toml's pg.addr).
         #[arg(long)]
         pg_addr: Option<String>,
+    },
+    /// Create the data directories of a new network: DIR/node1..nodeN (validators), then the observers.
+    ///
+    /// Node i listens on 127.0.0.1 with PostgreSQL on port 5433+i-1, JSON-RPC on
+    /// 5005+i-1 and its peers on 5125+i-1. --base-port B makes those B+i-1,
+    /// B+100+i-1 and B+200+i-1. One --host puts every node on that host (ports
+    /// still offset); one host per node (e.g. --host node1,node2,node3,node4 for
+    /// docker compose) gives every node the unshifted ports on 0.0.0.0, its
+    /// peers addressed by host name. Every node's keystore holds the `admin`
+    /// role (password `admin`).
+    Init {
+        /// Validators: the first N nodes, whose keys make up the genesis trust list.
+        #[arg(long, value_parser = clap::value_parser!(u16).range(1..))]
+        validators: u16,
+        /// Observers: nodes that follow the chain and accept clients but do not vote.
+        #[arg(long, default_value_t = 0)]
+        observers: u16,
+        /// The directory to create the node directories in.
+        #[arg(long)]
+        out: PathBuf,
+        /// One host for all nodes, or one per node (comma-separated).
+        #[arg(long, value_delimiter = ',')]
+        host: Vec<String>,
+        /// The first PostgreSQL port; JSON-RPC ports start 100 above it, peer ports 200 above.
+        #[arg(long, value_parser = clap::value_parser!(u16).range(1..))]
+        base_port: Option<u16>,
+    },
+    /// Run one node of a network from its data directory (made by `rowchain init`).
+    Node {
+        /// The node's data directory.
+        #[arg(long)]
+        data: PathBuf,
+        /// JSON-RPC listen address (overrides rowchain.toml).
+        #[arg(long)]
+        http_addr: Option<String>,
+        /// PostgreSQL protocol listen address (overrides rowchain.toml's pg.addr).
+        #[arg(long)]
+        pg_addr: Option<String>,
+    },
+    /// Run a whole network on this machine: `init` (unless DIR holds one) and one `node` process per node.
+    Testnet {
+        /// Validators, as for `init`.
+        #[arg(long, value_parser = clap::value_parser!(u16).range(1..))]
+        validators: u16,
+        /// Observers, as for `init`.
+        #[arg(long, default_value_t = 0)]
+        observers: u16,
+        /// Where the node directories are (created when DIR holds none).
+        #[arg(long, default_value = "./rowchain-testnet")]
+        data: PathBuf,
+        /// As for `init`; only used when the network is created.
+        #[arg(long, value_parser = clap::value_parser!(u16).range(1..))]
+        base_port: Option<u16>,
     },
     /// Run one SQL statement (or a list of writes, applied atomically) through a node.
     Sql {
@@ -67,17 +123,72 @@ fn main() {
 
 fn run(cli: Cli) -> Result<i32> {
     match cli.command {
-        Command::Dev { data, http_addr, pg_addr } => dev(data, http_addr, pg_addr),
+        Command::Dev { data, http_addr, pg_addr } => dev(&data, http_addr, pg_addr),
+        Command::Init { validators, observers, out, host, base_port } => {
+            let spec = NetworkSpec { validators: validators.into(), observers: observers.into(), hosts: host, base_port };
+            init(&out, &spec)
+        }
+        Command::Node { data, http_addr, pg_addr } => node_cmd(&data, http_addr, pg_addr),
+        Command::Testnet { validators, observers, data, base_port } => {
+            let spec = NetworkSpec { validators: validators.into(), observers: observers.into(), hosts: Vec::new(), base_port };
+            testnet(&data, &spec)
+        }
         Command::Sql { url, role, password, params, json, sql } => sql_cmd(&url, &role, &password, &params, json, &sql),
         Command::Verify { data, replay } => verify(&data, replay),
     }
 }
 
-fn dev(data: PathBuf, http_addr: Option<String>, pg_addr: Option<String>) -> Result<i32> {
-    if node::service::init_dev(&data)? {
+fn dev(data: &Path, http_addr: Option<String>, pg_addr: Option<String>) -> Result<i32> {
+    if node::service::init_dev(data)? {
         println!("rowchain: created a new single-validator chain in {}", data.display());
     }
-    let mut config = node::service::load_config(&data)?;
+    serve(data, http_addr, pg_addr)
+}
+
+fn node_cmd(data: &Path, http_addr: Option<String>, pg_addr: Option<String>) -> Result<i32> {
+    let d = node::service::DataDir(data.to_owned());
+    if !d.genesis().exists() {
+        bail!(
+            "{} has no genesis.json: create the network's data directories with `rowchain init --validators N --out DIR` \
+             (or run `rowchain dev` for a single-validator chain)",
+            data.display()
+        );
+    }
+    serve(data, http_addr, pg_addr)
+}
+
+fn init(out: &Path, spec: &NetworkSpec) -> Result<i32> {
+    let nodes = netinit::init_network(out, spec)?;
+    let database = node::config::PgConfig::default().database;
+    println!("rowchain: created a network of {} in {}", node_counts(spec.validators, spec.observers), out.display());
+    for n in &nodes {
+        println!(
+            "  {:<7} {:<9}  psql {}  JSON-RPC http://{}:{}  peers {}:{}",
+            n.name,
+            if n.validator { "validator" } else { "observer" },
+            n.psql_url(&database),
+            n.host,
+            n.http_port,
+            n.host,
+            n.p2p_port
+        );
+    }
+    println!("rowchain: start each node with  rowchain node --data {}", out.join("nodeI").display());
+    if spec.hosts.len() <= 1 {
+        println!(
+            "rowchain: or all of them at once with  rowchain testnet --validators {} --observers {} --data {}",
+            spec.validators,
+            spec.observers,
+            out.display()
+        );
+    }
+    Ok(0)
+}
+
+/// Runs the node in `data` with its JSON-RPC and PostgreSQL front ends
+/// until Ctrl-C, SIGTERM, or its block producer stops.
+fn serve(data: &Path, http_addr: Option<String>, pg_addr: Option<String>) -> Result<i32> {
+    let mut config = node::service::load_config(data)?;
     if let Some(a) = http_addr {
         config.http_addr = a;
     }
@@ -96,9 +207,17 @@ fn dev(data: PathBuf, http_addr: Option<String>, pg_addr: Option<String>) -> Res
             *path = data.join(&*path).to_string_lossy().into_owned();
         }
         let tls = proxy::tls_acceptor(&config.pg)?;
-        let node = node::service::Node::start(&data, config)?;
+        let network = (!config.network.peers.is_empty()).then(|| (config.network.p2p_addr.clone(), config.network.peers.len()));
+        let node = node::service::Node::start(data, config)?;
         let s = node.status();
         println!("rowchain: chain {} at height {}, data in {}", node.genesis.chain_id, s.height, data.display());
+        if let Some((p2p_addr, peers)) = network {
+            println!(
+                "rowchain: {} in a network of {} validators; peers on {p2p_addr}, {peers} listed",
+                node.role(),
+                node.genesis.validators.len()
+            );
+        }
         println!("rowchain: JSON-RPC on http://{}", listener.local_addr()?);
         println!("rowchain: PostgreSQL on {}{}", pg_listener.local_addr()?, if tls.is_some() { " (TLS offered)" } else { "" });
         println!("rowchain: try  psql postgres://admin:admin@{}/{database}", pg_listener.local_addr()?);
@@ -118,6 +237,179 @@ fn dev(data: PathBuf, http_addr: Option<String>, pg_addr: Option<String>) -> Res
         node.shutdown().map_err(|e| anyhow::anyhow!("block producer: {e}"))?;
         println!("rowchain: stopped at height {}", node.status().height);
         Ok(0)
+    })
+}
+
+/// `rowchain testnet`: every node of the network in `data` (made first if
+/// there is none) as a child process running `rowchain node`, until Ctrl-C
+/// or SIGTERM, which is passed on to each, or until one of them exits.
+fn testnet(data: &Path, spec: &NetworkSpec) -> Result<i32> {
+    let dirs = testnet_dirs(data, spec)?;
+    let exe = std::env::current_exe().context("finding the rowchain executable")?;
+    let mut nodes = Children::default();
+    for dir in &dirs {
+        let name = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| dir.display().to_string());
+        let config = node::service::load_config(dir)?;
+        nodes.spawn(&exe, dir, &name)?;
+        let pg_addr = config.pg.addr.replace("0.0.0.0:", "127.0.0.1:");
+        println!("rowchain: {name}: psql postgres://admin:admin@{pg_addr}/{}", config.pg.database);
+    }
+    println!("rowchain: {} nodes running; Ctrl-C stops them all", dirs.len());
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    let died = rt.block_on(nodes.wait_for_stop_or_exit())?;
+    if let Some((name, status)) = &died {
+        eprintln!("rowchain: {name} exited ({status}); stopping the others");
+    }
+    let all_clean = nodes.stop_all(Duration::from_secs(30));
+    Ok(if died.is_none() && all_clean { 0 } else { 1 })
+}
+
+/// "4 validators and 1 observer".
+fn node_counts(validators: usize, observers: usize) -> String {
+    let plural = |n: usize, what: &str| format!("{n} {what}{}", if n == 1 { "" } else { "s" });
+    format!("{} and {}", plural(validators, "validator"), plural(observers, "observer"))
+}
+
+/// The node directories of the network in `data`: the existing ones, which
+/// must match `spec`'s counts, or new ones.
+fn testnet_dirs(data: &Path, spec: &NetworkSpec) -> Result<Vec<PathBuf>> {
+    let existing = netinit::existing_nodes(data);
+    if existing.is_empty() {
+        let nodes = netinit::init_network(data, spec)?;
+        println!("rowchain: created a network of {} in {}", node_counts(spec.validators, spec.observers), data.display());
+        return Ok(nodes.into_iter().map(|n| n.dir).collect());
+    }
+    let genesis = node::genesis::Genesis::load(&node::service::DataDir(existing[0].clone()).genesis())?;
+    let validators = genesis.validators.len();
+    let observers = existing.len().saturating_sub(validators);
+    if (validators, observers) != (spec.validators, spec.observers) || existing.len() < validators {
+        bail!(
+            "{} holds a network of {} ({} node directories), not {}: run with the same counts, or give another --data",
+            data.display(),
+            node_counts(validators, observers),
+            existing.len(),
+            node_counts(spec.validators, spec.observers)
+        );
+    }
+    if spec.base_port.is_some() {
+        println!("rowchain: --base-port ignored: the existing nodes keep the ports in their rowchain.toml");
+    }
+    println!("rowchain: using the network in {}", data.display());
+    Ok(existing)
+}
+
+/// The node processes of a testnet, with the threads that copy their
+/// output. Dropping it stops them.
+#[derive(Default)]
+struct Children {
+    nodes: Vec<(String, Child)>,
+    output: Vec<std::thread::JoinHandle<()>>,
+}
+
+impl Children {
+    fn spawn(&mut self, exe: &Path, dir: &Path, name: &str) -> Result<()> {
+        use std::os::unix::process::CommandExt;
+        use std::process::{Command, Stdio};
+        let mut cmd = Command::new(exe);
+        cmd.arg("node").arg("--data").arg(dir).stdout(Stdio::piped()).stderr(Stdio::piped());
+        // Its own process group: a terminal's Ctrl-C reaches this process
+        // only, which stops the nodes itself (and can tell a node that died
+        // from one that was stopped).
+        cmd.process_group(0);
+        // If this process is killed outright, the kernel stops the nodes.
+        #[cfg(target_os = "linux")]
+        unsafe {
+            cmd.pre_exec(|| match libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM) {
+                -1 => Err(std::io::Error::last_os_error()),
+                _ => Ok(()),
+            });
+        }
+        let mut child = cmd.spawn().with_context(|| format!("starting {} node --data {}", exe.display(), dir.display()))?;
+        let out = child.stdout.take().expect("piped");
+        let err = child.stderr.take().expect("piped");
+        self.output.push(forward(name.to_owned(), out, false));
+        self.output.push(forward(name.to_owned(), err, true));
+        self.nodes.push((name.to_owned(), child));
+        Ok(())
+    }
+
+    /// Waits for Ctrl-C or SIGTERM (returns None) or for a node to exit
+    /// (returns its name and exit status).
+    async fn wait_for_stop_or_exit(&mut self) -> Result<Option<(String, ExitStatus)>> {
+        use tokio::signal::unix::{signal, SignalKind};
+        let mut interrupt = signal(SignalKind::interrupt())?;
+        let mut terminate = signal(SignalKind::terminate())?;
+        let mut tick = tokio::time::interval(Duration::from_millis(200));
+        loop {
+            tokio::select! {
+                _ = interrupt.recv() => return Ok(None),
+                _ = terminate.recv() => return Ok(None),
+                _ = tick.tick() => {
+                    for (name, child) in &mut self.nodes {
+                        if let Some(status) = child.try_wait()? {
+                            return Ok(Some((name.clone(), status)));
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// SIGTERM to every node still running, then waits for all of them;
+    /// a node still running after `grace` is killed. Returns whether every
+    /// node exited successfully.
+    fn stop_all(&mut self, grace: Duration) -> bool {
+        for (_, child) in &mut self.nodes {
+            if matches!(child.try_wait(), Ok(None)) {
+                // SAFETY: kill(2) on a child we have not reaped yet.
+                unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGTERM) };
+            }
+        }
+        let deadline = Instant::now() + grace;
+        let mut all_clean = true;
+        for (name, mut child) in self.nodes.drain(..) {
+            let status = loop {
+                match child.try_wait() {
+                    Ok(Some(status)) => break Some(status),
+                    Ok(None) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(50)),
+                    Ok(None) => {
+                        eprintln!("rowchain: {name} did not stop within {}s; killing it", grace.as_secs());
+                        let _ = child.kill();
+                        break child.wait().ok();
+                    }
+                    Err(e) => {
+                        eprintln!("rowchain: waiting for {name}: {e}");
+                        break None;
+                    }
+                }
+            };
+            all_clean &= status.is_some_and(|s| s.success());
+        }
+        for handle in self.output.drain(..) {
+            let _ = handle.join();
+        }
+        all_clean
+    }
+}
+
+impl Drop for Children {
+    fn drop(&mut self) {
+        self.stop_all(Duration::from_secs(30));
+    }
+}
+
+/// Copies a node's output line by line, each line led by the node's name.
+fn forward(name: String, from: impl std::io::Read + Send + 'static, to_stderr: bool) -> std::thread::JoinHandle<()> {
+    use std::io::{BufRead, Write};
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(from).lines() {
+            let Ok(line) = line else { break };
+            // A closed terminal or pipe must not stop the node: errors are dropped.
+            let _ = match to_stderr {
+                true => writeln!(std::io::stderr().lock(), "{name} | {line}"),
+                false => writeln!(std::io::stdout().lock(), "{name} | {line}"),
+            };
+        }
     })
 }
 

@@ -16,6 +16,7 @@ pub mod hba;
 pub mod keystore;
 pub mod ledger;
 pub mod mempool;
+pub mod netinit;
 pub mod pgfns;
 pub mod pgtime;
 pub mod reader;
