@@ -4,7 +4,7 @@
 //! authenticated `lookup` peer-to-peer network ([`run`]).
 
 use super::actor::{Actor, Channels, Config as ActorConfig, Hub, Mailbox, Message};
-use super::{Digest, PublicKey, Scheme};
+use super::{Digest, PrivateKey, PublicKey, Scheme};
 use crate::chain::Chain;
 use crate::tx::SignedTx;
 use commonware_consensus::simplex::{self, elector::RoundRobin};
@@ -110,6 +110,44 @@ fn resolve(addr: &str) -> Result<commonware_p2p::Address, String> {
     })
 }
 
+/// The authenticated peer-to-peer network's settings: the nodes' ed25519
+/// keys authenticate an encrypted handshake (SAKE, then CUPS records), in a
+/// namespace of the chain, so only tracked keys of this chain get a
+/// connection.
+pub type Handshake = commonware_stream::SakeCups<PrivateKey, commonware_cryptography::ChaCha20Poly1305>;
+
+pub fn p2p_config(
+    key: PrivateKey,
+    namespace: &[u8],
+    listen: std::net::SocketAddr,
+    peer_count: usize,
+    message_bytes_max: u32,
+    dns: bool,
+) -> commonware_p2p::authenticated::lookup::Config<Handshake> {
+    let handshake = commonware_stream::cups::Cups::new(
+        commonware_stream::sake::Sake {
+            signer: key,
+            synchrony_bound: Duration::from_secs(5),
+            max_handshake_age: Duration::from_secs(10),
+            version: commonware_stream::sake::Version::V1,
+        },
+        commonware_stream::cups::Version::V1,
+    );
+    let mut p2p = commonware_p2p::authenticated::lookup::Config::local(
+        handshake,
+        &[namespace, b"/p2p"].concat(),
+        listen,
+        NZUsize!(peer_count + 1),
+        message_bytes_max,
+        NZUsize!(4096),
+    );
+    // Peers named by host name may connect from any address; the key is
+    // what admits them.
+    p2p.bypass_ip_check = dns;
+    p2p.peer_connection_cooldown = Duration::from_millis(500);
+    p2p
+}
+
 /// Runs the node's network until `stop` resolves or the actor fails.
 /// Blocks the calling thread (it owns a runtime of its own).
 pub fn run(start: Start) -> Result<(), String> {
@@ -163,25 +201,7 @@ pub fn run(start: Start) -> Result<(), String> {
     let rate = commonware_utils::NZU32!(1).max(std::num::NonZeroU32::new(net.peer_messages_per_second).unwrap_or(commonware_utils::NZU32!(1)));
     let failed = hub.clone();
     runner.start(move |context| async move {
-        let handshake = commonware_stream::cups::Cups::<_, commonware_cryptography::ChaCha20Poly1305>::new(
-            commonware_stream::sake::Sake {
-                signer: key.clone(),
-                synchrony_bound: Duration::from_secs(5),
-                max_handshake_age: Duration::from_secs(10),
-                version: commonware_stream::sake::Version::V1,
-            },
-            commonware_stream::cups::Version::V1,
-        );
-        let mut p2p = lookup::Config::local(
-            handshake,
-            &[namespace.as_slice(), b"/p2p"].concat(),
-            listen,
-            NZUsize!(peer_count + 1),
-            max_message,
-            NZUsize!(4096),
-        );
-        p2p.bypass_ip_check = dns;
-        p2p.peer_connection_cooldown = Duration::from_millis(500);
+        let p2p = p2p_config(key.clone(), &namespace, listen, peer_count, max_message, dns);
         let (mut network, mut oracle) = lookup::Network::new(context.child("network"), p2p);
         oracle.track(0, peer_set);
         let quota = Quota::per_second(rate);
