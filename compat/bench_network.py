@@ -27,6 +27,8 @@ import tempfile
 import time
 import urllib.request
 
+import devnode
+
 INSERT = "INSERT INTO bench (note) VALUES ('bench');\n"
 TABLE = "CREATE TABLE bench (id bigserial PRIMARY KEY, note text NOT NULL)"
 
@@ -56,13 +58,8 @@ def status(http_port):
 
 
 def wait_health(http_port, what, log):
-    for _ in range(600):
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{http_port}/health", timeout=1)
-            return
-        except OSError:
-            time.sleep(0.1)
-    sys.exit(f"bench-network: {what} did not start; its log: {log}")
+    if not devnode.wait_health(http_port, seconds=60):
+        sys.exit(f"bench-network: {what} did not start; its log: {log}")
 
 
 def psql(env, sql, retry_s=0):
@@ -99,7 +96,7 @@ def stop(procs):
 def single_validator(binary):
     """Runs a fresh `rowchain dev`; yields ([pg port], [http port])."""
     data = tempfile.mkdtemp(prefix="rowchain-bench-network-dev-")
-    pg, http = free_port(), free_port()
+    pg, http = devnode.free_port(), devnode.free_port()
     log = os.path.join(data, "dev.log")
     proc = start([binary, "dev", "--data", os.path.join(data, "chain"), "--http-addr", f"127.0.0.1:{http}",
                   "--pg-addr", f"127.0.0.1:{pg}"], log)
@@ -109,12 +106,6 @@ def single_validator(binary):
     finally:
         stop([proc])
         shutil.rmtree(data, ignore_errors=True)
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @contextlib.contextmanager

@@ -19,6 +19,18 @@ def free_port():
         return s.getsockname()[1]
 
 
+def wait_health(http_port, seconds):
+    """True once a node's JSON-RPC /health answers, False after `seconds`."""
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{http_port}/health", timeout=1)
+            return True
+        except OSError:
+            time.sleep(0.05)
+    return False
+
+
 @contextlib.contextmanager
 def rowchain(binary, tag, pg_port=None, config=""):
     """Runs `binary dev` in a temporary data directory; yields the libpq
@@ -42,13 +54,7 @@ def rowchain(binary, tag, pg_port=None, config=""):
     proc = subprocess.Popen([binary, "dev", "--data", data, "--http-addr", f"127.0.0.1:{http}",
                              "--pg-addr", f"127.0.0.1:{pg}"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
-        for _ in range(200):
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{http}/health", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.05)
-        else:
+        if not wait_health(http, seconds=10):
             proc.kill()
             sys.exit(f"{tag}: rowchain dev did not start: {proc.stderr.read().decode()[-500:]}")
         yield dict(os.environ, PGHOST="127.0.0.1", PGPORT=str(pg), PGUSER="admin", PGPASSWORD="admin",

@@ -260,8 +260,8 @@ impl Node {
         let waiters = Arc::new(Mutex::new(HashMap::new()));
         let mut network = None;
         let producer = if networked {
-            // A network: the BFT engine drives the chain (see `bft`).
-            chain.set_deferred_sync(false);
+            // A network: the BFT engine drives the chain (see `bft`); its
+            // commits choose their own durability (`Chain::commit_through`).
             let (gossip, gossip_rx) = futures::channel::mpsc::unbounded();
             let hub = Arc::new(crate::bft::actor::Hub {
                 pool: pool.clone(),

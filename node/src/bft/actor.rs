@@ -385,9 +385,6 @@ impl<E: Clock + Spawner> Actor<E> {
                 for h in start.max(1)..=end {
                     let Some(b) = ledger.block_bytes(h)? else { break };
                     size += b.len() + 4;
-                    if size > self.config.message_bytes_max && !blocks.is_empty() {
-                        break;
-                    }
                     if size > self.config.message_bytes_max {
                         break;
                     }
@@ -418,12 +415,10 @@ impl<E: Clock + Spawner> Actor<E> {
                     let hash = block.hash();
                     if !block.certificate.finalization.is_empty() {
                         // Only a finalization that verifies makes fetched blocks final.
-                        match super::decode_finalization(&self.scheme, &block.certificate.finalization) {
-                            Some(f) if f.proposal.payload == digest(&hash) && super::check(&self.scheme, &f) => {
-                                self.finals.insert(hash, f);
-                            }
-                            _ => break,
-                        }
+                        match super::finalization_of(&self.scheme, &block) {
+                            Some(f) => self.finals.insert(hash, f),
+                            None => break,
+                        };
                     }
                     let mut block = block;
                     block.certificate = Certificate::default();

@@ -82,13 +82,17 @@ pub fn decode_finalization(scheme: &Scheme, bytes: &[u8]) -> Option<Finalization
     Finalization::decode_cfg(bytes.to_vec(), &scheme.certificate_codec_config()).ok()
 }
 
+/// The finalization `block` carries, when it is of this block and signed by
+/// a quorum of the validators.
+pub fn finalization_of(scheme: &Scheme, block: &Block) -> Option<Finalization> {
+    let f = decode_finalization(scheme, &block.certificate.finalization)?;
+    (f.proposal.payload == digest(&block.hash()) && check(scheme, &f)).then_some(f)
+}
+
 /// True when `block` carries a finalization of itself signed by a quorum of
 /// the validators.
 pub fn verify_finalization(scheme: &Scheme, block: &Block) -> bool {
-    let Some(f) = decode_finalization(scheme, &block.certificate.finalization) else {
-        return false;
-    };
-    f.proposal.payload == digest(&block.hash()) && check(scheme, &f)
+    finalization_of(scheme, block).is_some()
 }
 
 /// The addresses of the validators whose signatures make `certificate`:
