@@ -4,8 +4,8 @@ mod testnet;
 
 use anyhow::{bail, Context, Result};
 use clap::{Parser, Subcommand};
-use serde_json::{json, Value as Json};
 use node::netinit::{self, NetworkSpec};
+use serde_json::{json, Value as Json};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -125,12 +125,18 @@ fn run(cli: Cli) -> Result<i32> {
     match cli.command {
         Command::Dev { data, http_addr, pg_addr } => dev(&data, http_addr, pg_addr),
         Command::Init { validators, observers, out, host, base_port } => {
-            let spec = NetworkSpec { validators: validators.into(), observers: observers.into(), hosts: host, base_port };
+            let spec =
+                NetworkSpec { validators: validators.into(), observers: observers.into(), hosts: host, base_port };
             init(&out, &spec)
         }
         Command::Node { data, http_addr, pg_addr } => node_cmd(&data, http_addr, pg_addr),
         Command::Testnet { validators, observers, data, base_port } => {
-            let spec = NetworkSpec { validators: validators.into(), observers: observers.into(), hosts: Vec::new(), base_port };
+            let spec = NetworkSpec {
+                validators: validators.into(),
+                observers: observers.into(),
+                hosts: Vec::new(),
+                base_port,
+            };
             testnet::testnet(&data, &spec)
         }
         Command::Sql { url, role, password, params, json, sql } => sql_cmd(&url, &role, &password, &params, json, &sql),
@@ -200,14 +206,16 @@ fn serve(data: &Path, http_addr: Option<String>, pg_addr: Option<String>) -> Res
         let addr = config.http_addr.clone();
         let listener = tokio::net::TcpListener::bind(&addr).await.with_context(|| format!("listening on {addr}"))?;
         let pg_addr = config.pg.addr.clone();
-        let pg_listener = tokio::net::TcpListener::bind(&pg_addr).await.with_context(|| format!("listening on {pg_addr}"))?;
+        let pg_listener =
+            tokio::net::TcpListener::bind(&pg_addr).await.with_context(|| format!("listening on {pg_addr}"))?;
         let database = config.pg.database.clone();
         // Certificate paths are relative to the data directory.
         for path in [&mut config.pg.tls_cert, &mut config.pg.tls_key].into_iter().flatten() {
             *path = data.join(&*path).to_string_lossy().into_owned();
         }
         let tls = proxy::tls_acceptor(&config.pg)?;
-        let network = (!config.network.peers.is_empty()).then(|| (config.network.p2p_addr.clone(), config.network.peers.len()));
+        let network =
+            (!config.network.peers.is_empty()).then(|| (config.network.p2p_addr.clone(), config.network.peers.len()));
         let node = node::service::Node::start(data, config)?;
         let s = node.status();
         println!("rowchain: chain {} at height {}, data in {}", node.genesis.chain_id, s.height, data.display());
@@ -219,13 +227,22 @@ fn serve(data: &Path, http_addr: Option<String>, pg_addr: Option<String>) -> Res
             );
         }
         println!("rowchain: JSON-RPC on http://{}", listener.local_addr()?);
-        println!("rowchain: PostgreSQL on {}{}", pg_listener.local_addr()?, if tls.is_some() { " (TLS offered)" } else { "" });
+        println!(
+            "rowchain: PostgreSQL on {}{}",
+            pg_listener.local_addr()?,
+            if tls.is_some() { " (TLS offered)" } else { "" }
+        );
         println!("rowchain: try  psql postgres://admin:admin@{}/{database}", pg_listener.local_addr()?);
         let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
         let pg = {
             let node = node.clone();
             let mut rx = stop_rx.clone();
-            tokio::spawn(async move { proxy::serve(node, pg_listener, tls, async move { let _ = rx.changed().await; }).await })
+            tokio::spawn(async move {
+                proxy::serve(node, pg_listener, tls, async move {
+                    let _ = rx.changed().await;
+                })
+                .await
+            })
         };
         let watched = node.clone();
         let stop = async move {
@@ -261,7 +278,8 @@ async fn wait_for_stop(node: Arc<node::service::Node>) {
 }
 
 fn sql_cmd(url: &str, role: &str, password: &str, params: &[String], raw: bool, sql: &str) -> Result<i32> {
-    let params: Vec<Json> = params.iter().map(|p| serde_json::from_str(p).unwrap_or_else(|_| Json::String(p.clone()))).collect();
+    let params: Vec<Json> =
+        params.iter().map(|p| serde_json::from_str(p).unwrap_or_else(|_| Json::String(p.clone()))).collect();
     let req = json!({"jsonrpc": "2.0", "id": 1, "method": "sql",
                      "params": {"sql": sql, "role": role, "password": password, "params": params}});
     let mut resp = ureq::post(url)
@@ -298,11 +316,7 @@ fn print_receipt(r: &Json) -> i32 {
     let height = r["height"].as_u64().unwrap_or(0);
     let hash = r["tx_hash"].as_str().unwrap_or("");
     if let Some(err) = r.get("error") {
-        eprintln!(
-            "ERROR:  {}: {}",
-            err["sqlstate"].as_str().unwrap_or("XX000"),
-            err["message"].as_str().unwrap_or("")
-        );
+        eprintln!("ERROR:  {}: {}", err["sqlstate"].as_str().unwrap_or("XX000"), err["message"].as_str().unwrap_or(""));
         eprintln!("(tx {hash} recorded as failed in block {height}; no row changed)");
         return 1;
     }
@@ -325,8 +339,12 @@ fn cell(v: &Json) -> String {
 
 fn print_table(rs: &Json) {
     let cols: Vec<String> = rs["columns"].as_array().into_iter().flatten().map(cell).collect();
-    let rows: Vec<Vec<String>> =
-        rs["rows"].as_array().into_iter().flatten().map(|r| r.as_array().into_iter().flatten().map(cell).collect()).collect();
+    let rows: Vec<Vec<String>> = rs["rows"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|r| r.as_array().into_iter().flatten().map(cell).collect())
+        .collect();
     let mut width: Vec<usize> = cols.iter().map(|c| c.chars().count()).collect();
     for r in &rows {
         for (i, c) in r.iter().enumerate() {
@@ -358,7 +376,10 @@ fn verify(data: &std::path::Path, replay: bool) -> Result<i32> {
                 if r.replayed { "; full replay from genesis reproduced every root" } else { "" }
             );
             if r.view_height < r.height {
-                println!("note: the SQL view is {} blocks behind the ledger; the node replays them when it starts", r.height - r.view_height);
+                println!(
+                    "note: the SQL view is {} blocks behind the ledger; the node replays them when it starts",
+                    r.height - r.view_height
+                );
             }
             Ok(0)
         }

@@ -17,7 +17,8 @@ pub(crate) fn testnet(data: &Path, spec: &NetworkSpec) -> Result<i32> {
     let exe = std::env::current_exe().context("finding the rowchain executable")?;
     let mut nodes = Children::default();
     for dir in &dirs {
-        let name = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| dir.display().to_string());
+        let name =
+            dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| dir.display().to_string());
         let config = node::service::load_config(dir)?;
         nodes.spawn(&exe, dir, &name)?;
         let pg_addr = config.pg.addr.replace("0.0.0.0:", "127.0.0.1:");
@@ -39,7 +40,11 @@ fn testnet_dirs(data: &Path, spec: &NetworkSpec) -> Result<Vec<PathBuf>> {
     let existing = netinit::existing_nodes(data);
     if existing.is_empty() {
         let nodes = netinit::init_network(data, spec)?;
-        println!("rowchain: created a network of {} in {}", node_counts(spec.validators, spec.observers), data.display());
+        println!(
+            "rowchain: created a network of {} in {}",
+            node_counts(spec.validators, spec.observers),
+            data.display()
+        );
         return Ok(nodes.into_iter().map(|n| n.dir).collect());
     }
     let genesis = node::genesis::Genesis::load(&node::service::DataDir(existing[0].clone()).genesis())?;
@@ -87,7 +92,8 @@ impl Children {
                 _ => Ok(()),
             });
         }
-        let mut child = cmd.spawn().with_context(|| format!("starting {} node --data {}", exe.display(), dir.display()))?;
+        let mut child =
+            cmd.spawn().with_context(|| format!("starting {} node --data {}", exe.display(), dir.display()))?;
         let out = child.stdout.take().expect("piped");
         let err = child.stderr.take().expect("piped");
         self.output.push(forward(name.to_owned(), out, false));
@@ -175,4 +181,3 @@ fn forward(name: String, from: impl std::io::Read + Send + 'static, to_stderr: b
         }
     })
 }
-

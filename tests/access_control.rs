@@ -153,7 +153,9 @@ async fn privileges_and_side_doors() {
     assert_eq!(r["result"]["error"]["sqlstate"], "42501", "{r}");
     // get_tx shows a tx's statement to its signer and to admins only.
     let tx = scalar(&olive, "SELECT tx_hash FROM rowchain.transactions WHERE statement LIKE '%salary%'").await;
-    let peek = |role: &str| dev.rpc("get_tx", json!({"hash": tx, "role": role, "password": format!("pw-{role}")}))["result"].clone();
+    let peek = |role: &str| {
+        dev.rpc("get_tx", json!({"hash": tx, "role": role, "password": format!("pw-{role}")}))["result"].clone()
+    };
     assert!(peek("olive")["statement"].as_str().unwrap().contains("salary"));
     assert_eq!(peek("stan")["statement"], serde_json::Value::Null);
     assert_eq!(dev.rpc("get_tx", json!({"hash": tx}))["result"]["statement"], serde_json::Value::Null);
@@ -257,7 +259,10 @@ async fn row_level_security_the_seeds_rules() {
         assert_eq!(count(&gary, &format!("INSERT INTO posts (body) VALUES ('gary {i}')")).await, 1);
     }
     let (state, message) = refused(&gary, "INSERT INTO posts (body) VALUES ('gary 4')").await;
-    assert_eq!((state.as_str(), message.as_str()), ("42501", "new row violates row-level security policy for table \"posts\""));
+    assert_eq!(
+        (state.as_str(), message.as_str()),
+        ("42501", "new row violates row-level security policy for table \"posts\"")
+    );
     denied(&stan, "INSERT INTO posts (owner, body) VALUES ('gary', 'forged')").await;
     assert_eq!(count(&stan, "INSERT INTO posts (body) VALUES ('stan 1')").await, 1);
     // The forced tx-hash column holds the hash of the tx that wrote the row.

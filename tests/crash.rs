@@ -26,7 +26,10 @@ fn sigkill_during_writes_loses_no_acknowledged_write() {
                     i += 1;
                     let req = json!({"jsonrpc": "2.0", "id": 1, "method": "sql", "params": {
                         "sql": format!("INSERT INTO ev VALUES ({id}, 'w{w}')"), "role": "admin", "password": "admin"}});
-                    let reply = ureq::post(&url).send_json(&req).ok().and_then(|mut r| r.body_mut().read_json::<serde_json::Value>().ok());
+                    let reply = ureq::post(&url)
+                        .send_json(&req)
+                        .ok()
+                        .and_then(|mut r| r.body_mut().read_json::<serde_json::Value>().ok());
                     match reply {
                         Some(r) if r["result"]["status"] == "committed" => acked.lock().unwrap().push(id),
                         _ => {

@@ -74,7 +74,13 @@ impl Network {
                 std::fs::write(dir.join("rowchain.toml"), config.to_toml()).unwrap();
                 let port = |addr: &str| addr.rsplit(':').next().unwrap().parse().unwrap();
                 assert_eq!(port(&config.pg.addr), base + i - 1);
-                NodeProc { name: format!("node{i}"), pg_port: port(&config.pg.addr), http_port: port(&config.http_addr), dir, child: None }
+                NodeProc {
+                    name: format!("node{i}"),
+                    pg_port: port(&config.pg.addr),
+                    http_port: port(&config.http_addr),
+                    dir,
+                    child: None,
+                }
             })
             .collect();
         Network { dir, nodes }
@@ -84,7 +90,11 @@ impl Network {
     fn start(&mut self, i: usize) {
         let n = &mut self.nodes[i];
         assert!(n.child.is_none(), "{} is running", n.name);
-        let log = std::fs::OpenOptions::new().create(true).append(true).open(self.dir.join(format!("{}.log", n.name))).unwrap();
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(self.dir.join(format!("{}.log", n.name)))
+            .unwrap();
         let child = Command::new(BIN)
             .args(["node", "--data"])
             .arg(&n.dir)
@@ -140,7 +150,10 @@ impl Network {
             }
             if Instant::now() > deadline {
                 let names: Vec<&str> = which.iter().map(|i| self.nodes[*i].name.as_str()).collect();
-                panic!("{names:?} did not reach one state at height >= {height_min} within {within:?}: {all:?}; see {}", self.log_hint());
+                panic!(
+                    "{names:?} did not reach one state at height >= {height_min} within {within:?}: {all:?}; see {}",
+                    self.log_hint()
+                );
             }
             std::thread::sleep(Duration::from_millis(200));
         }
@@ -270,7 +283,11 @@ async fn four_validators_tolerate_one_failure_and_stop_without_a_quorum() {
     let refused_at = Instant::now();
     let e = insert(&n1, 1000).await.expect_err("a write without a quorum must fail");
     assert!(e.as_db_error().is_some(), "the refusal is an error reply, not a dropped connection: {e:?}");
-    assert!(refused_at.elapsed() >= Duration::from_millis(TX_LIFETIME_MS), "refused after {:?}: {e:?}", refused_at.elapsed());
+    assert!(
+        refused_at.elapsed() >= Duration::from_millis(TX_LIFETIME_MS),
+        "refused after {:?}: {e:?}",
+        refused_at.elapsed()
+    );
     assert_eq!(ids(&n1).await, acked, "reads keep working on node1 without a quorum");
     // ...and never applied: not when the others are back and blocks flow.
     net.start(2);
@@ -516,8 +533,10 @@ fn docker_compose_matches_init_with_one_host_per_node() {
             "{name} publishes its PostgreSQL and JSON-RPC ports"
         );
         let peers: Vec<&str> = config.network.peers.iter().map(|p| p.addr.as_str()).collect();
-        let expected: Vec<String> =
-            (0..4).filter(|j| *j != i).map(|j| format!("node{}:{}", j + 1, port(&configs[j].network.p2p_addr))).collect();
+        let expected: Vec<String> = (0..4)
+            .filter(|j| *j != i)
+            .map(|j| format!("node{}:{}", j + 1, port(&configs[j].network.p2p_addr)))
+            .collect();
         assert_eq!(peers, expected, "{name}'s peers are the other services");
     }
     let dockerfile = std::fs::read_to_string(root.join("Dockerfile")).unwrap();

@@ -24,7 +24,9 @@ fn writes_reads_receipts_failures_and_system_views() {
     assert!(h_create >= 1);
 
     // Multi-row INSERT with RETURNING: one tx, its receipt carries the rows.
-    let r = dev.ok("INSERT INTO item (id, name, price) VALUES (1, 'apple', 1.5), (2, 'pear', 2), (3, 'fig', 0) RETURNING id, name");
+    let r = dev.ok(
+        "INSERT INTO item (id, name, price) VALUES (1, 'apple', 1.5), (2, 'pear', 2), (3, 'fig', 0) RETURNING id, name",
+    );
     assert_eq!(r["rows_affected"], 3);
     assert_eq!(r["results"][0]["returning"]["rows"], json!([[1, "apple"], [2, "pear"], [3, "fig"]]));
 
@@ -34,7 +36,10 @@ fn writes_reads_receipts_failures_and_system_views() {
     assert_eq!(rows[0][0], block_time[0][0]);
 
     assert_eq!(dev.ok("UPDATE item SET price = price + 1 WHERE id >= 2")["rows_affected"], 2);
-    assert_eq!(dev.ok("DELETE FROM item WHERE id = 3 RETURNING name")["results"][0]["returning"]["rows"], json!([["fig"]]));
+    assert_eq!(
+        dev.ok("DELETE FROM item WHERE id = 3 RETURNING name")["results"][0]["returning"]["rows"],
+        json!([["fig"]])
+    );
 
     // A duplicate key fails the whole tx (both statements), is recorded, and changes nothing.
     let before = dev.rows("SELECT id, name, price FROM item ORDER BY id");
@@ -94,11 +99,10 @@ fn ddl_alter_index_and_tables_without_primary_key() {
     dev.ok("ALTER TABLE note RENAME COLUMN body TO text");
     dev.ok("ALTER TABLE note RENAME TO memo");
     dev.ok("CREATE INDEX memo_text ON memo (text)");
-    assert_eq!(dev.rows("SELECT text, stars FROM memo ORDER BY text"), vec![
-        vec![json!("a"), json!(3)],
-        vec![json!("a"), json!(3)],
-        vec![json!("b"), json!(3)]
-    ]);
+    assert_eq!(
+        dev.rows("SELECT text, stars FROM memo ORDER BY text"),
+        vec![vec![json!("a"), json!(3)], vec![json!("a"), json!(3)], vec![json!("b"), json!(3)]]
+    );
     assert_eq!(dev.ok("DELETE FROM memo WHERE text = 'a'")["rows_affected"], 2);
     dev.ok("DROP INDEX memo_text");
     dev.ok("DROP TABLE memo");
@@ -157,8 +161,13 @@ fn signed_tx_submission_replay_and_expiry() {
     let r = dev.rpc("no_such_method", json!({}));
     assert_eq!(r["error"]["code"], -32601);
     let post = |body: String| {
-        let mut resp = ureq::post(&dev.url()).config().http_status_as_error(false).build()
-            .header("content-type", "application/json").send(body).unwrap();
+        let mut resp = ureq::post(&dev.url())
+            .config()
+            .http_status_as_error(false)
+            .build()
+            .header("content-type", "application/json")
+            .send(body)
+            .unwrap();
         resp.body_mut().read_json::<Json>().unwrap()
     };
     assert_eq!(post("{not json".into())["error"]["code"], -32700);
@@ -168,7 +177,10 @@ fn signed_tx_submission_replay_and_expiry() {
     let replies = post(two.to_string());
     assert_eq!(replies[0]["result"]["chain_id"], json!(chain_id));
     assert_eq!(replies[1]["error"]["code"], -32601);
-    let huge = format!("{{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"sql\",\"params\":{{\"sql\":\"{}\"}}}}", "x".repeat(100_000));
+    let huge = format!(
+        "{{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"sql\",\"params\":{{\"sql\":\"{}\"}}}}",
+        "x".repeat(100_000)
+    );
     assert_eq!(post(huge)["error"]["code"], -32600);
     assert_eq!(dev.rows("SELECT id FROM t"), vec![vec![json!(1)]]);
     // Many sessions of one role write at once: no per-account sequence to serialize on.
@@ -178,8 +190,12 @@ fn signed_tx_submission_replay_and_expiry() {
             let url = url.clone();
             std::thread::spawn(move || {
                 for j in 0..10 {
-                    let r = rpc(&url, "sql", json!({"sql": format!("INSERT INTO t VALUES ({})", 100 + i * 10 + j),
-                                                     "role": "admin", "password": "admin"}));
+                    let r = rpc(
+                        &url,
+                        "sql",
+                        json!({"sql": format!("INSERT INTO t VALUES ({})", 100 + i * 10 + j),
+                                                     "role": "admin", "password": "admin"}),
+                    );
                     assert_eq!(r["result"]["status"], "committed", "{r}");
                 }
             })
@@ -199,12 +215,23 @@ fn cli_sql_restart_and_verify_catches_tampering() {
     let out = dev.cli(&["sql", "--url", &url, "CREATE TABLE acct (id int PRIMARY KEY, owner text, balance int)"]);
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert!(text(&out.stdout).starts_with("COMMITTED block "), "{}", text(&out.stdout));
-    let out = dev.cli(&["sql", "--url", &url, "--param", "7", "--param", "carol",
-                        "INSERT INTO acct VALUES ($1, $2, 100), (8, 'dave', 50) RETURNING owner"]);
+    let out = dev.cli(&[
+        "sql",
+        "--url",
+        &url,
+        "--param",
+        "7",
+        "--param",
+        "carol",
+        "INSERT INTO acct VALUES ($1, $2, 100), (8, 'dave', 50) RETURNING owner",
+    ]);
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert!(text(&out.stdout).contains("carol"), "{}", text(&out.stdout));
     let out = dev.cli(&["sql", "--url", &url, "SELECT owner, balance FROM acct ORDER BY id"]);
-    assert_eq!(text(&out.stdout), " owner | balance \n-------+---------\n carol | 100     \n dave  | 50      \n(2 rows)\n");
+    assert_eq!(
+        text(&out.stdout),
+        " owner | balance \n-------+---------\n carol | 100     \n dave  | 50      \n(2 rows)\n"
+    );
     let out = dev.cli(&["sql", "--url", &url, "INSERT INTO acct VALUES (7, 'again', 1)"]);
     assert_eq!(out.status.code(), Some(1));
     assert!(text(&out.stderr).contains("23505"), "{}", text(&out.stderr));
@@ -234,7 +261,11 @@ fn cli_sql_restart_and_verify_catches_tampering() {
     assert!(verify(&dev.dir, false).status.success());
     db.execute("DELETE FROM acct WHERE id = 7", []).unwrap();
     let out = verify(&dev.dir, false);
-    assert!(text(&out.stderr).contains("table acct primary key (7): in the ledger's state but missing from SQLite"), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("table acct primary key (7): in the ledger's state but missing from SQLite"),
+        "{}",
+        text(&out.stderr)
+    );
     drop(db);
 
     // Flip one byte of a stored block: verify names the block.
@@ -270,7 +301,9 @@ fn view_ahead_of_the_ledger_is_rebuilt_from_the_ledger() {
     let mut dev = Dev::start_in(dir, port);
     assert_eq!(dev.height(), last - 1);
     assert_eq!(dev.rows("SELECT id FROM t"), vec![vec![json!(1)]]);
-    let aside = std::fs::read_dir(&dev.dir).unwrap().filter_map(|e| e.ok())
+    let aside = std::fs::read_dir(&dev.dir)
+        .unwrap()
+        .filter_map(|e| e.ok())
         .any(|e| e.file_name().to_string_lossy().starts_with("state.sqlite.ahead-"));
     assert!(aside, "the stale view is kept beside the data directory's files");
     dev.ok("INSERT INTO t VALUES (3)");

@@ -49,13 +49,20 @@ fn main() -> Result<()> {
     let status = rpc(&agent, &args.url, "status", json!({}))?;
     let chain_id = status["result"]["chain_id"].as_str().context("status has no chain_id")?.to_owned();
     let table = format!("bench_insert_{}", hex::encode(node::crypto::random_bytes::<4>()));
-    let r = rpc(&agent, &args.url, "sql", json!({"sql": format!("CREATE TABLE {table} (id bigint PRIMARY KEY, client int NOT NULL, note text)"),
-        "role": "admin", "password": "admin"}))?;
+    let r = rpc(
+        &agent,
+        &args.url,
+        "sql",
+        json!({"sql": format!("CREATE TABLE {table} (id bigint PRIMARY KEY, client int NOT NULL, note text)"),
+        "role": "admin", "password": "admin"}),
+    )?;
     if r["result"]["status"] != "committed" {
         bail!("cannot create the bench table: {r}");
     }
     let key = match (&args.mode[..], &args.data) {
-        ("signed", Some(d)) => Some(node::keystore::Keystore::open(&d.join("keystore.json"))?.unlock("admin", "admin")?),
+        ("signed", Some(d)) => {
+            Some(node::keystore::Keystore::open(&d.join("keystore.json"))?.unlock("admin", "admin")?)
+        }
         ("signed", None) => bail!("--mode signed needs --data DIR"),
         ("sql", _) => None,
         (m, _) => bail!("unknown mode {m}"),
@@ -72,7 +79,8 @@ fn main() -> Result<()> {
         let threads: Vec<_> = (0..clients)
             .map(|c| {
                 let (lat, errors, stop, next_id) = (lat.clone(), errors.clone(), stop.clone(), next_id.clone());
-                let (url, table, chain_id, key, agent) = (args.url.clone(), table.clone(), chain_id.clone(), key.clone(), agent.clone());
+                let (url, table, chain_id, key, agent) =
+                    (args.url.clone(), table.clone(), chain_id.clone(), key.clone(), agent.clone());
                 std::thread::spawn(move || {
                     let mut mine = Vec::new();
                     while !stop.load(Ordering::Relaxed) {
@@ -81,7 +89,12 @@ fn main() -> Result<()> {
                         let params = vec![json!(id), json!(c), json!("bench")];
                         let t = Instant::now();
                         let reply = match &key {
-                            None => rpc(&agent, &url, "sql", json!({"sql": sql, "params": params, "role": "admin", "password": "admin"})),
+                            None => rpc(
+                                &agent,
+                                &url,
+                                "sql",
+                                json!({"sql": sql, "params": params, "role": "admin", "password": "admin"}),
+                            ),
                             Some(k) => {
                                 use node::tx::{Payload, Statement, TxBody};
                                 use node::value::Value;
@@ -90,9 +103,21 @@ fn main() -> Result<()> {
                                     account: k.public(),
                                     id: node::crypto::random_bytes(),
                                     expires_at_ms: node::service::now_ms() + 30_000,
-                                    payload: Payload::Sql(vec![Statement { sql, params: vec![Value::Integer(id), Value::Integer(c as i64), Value::Text("bench".into())] }]),
+                                    payload: Payload::Sql(vec![Statement {
+                                        sql,
+                                        params: vec![
+                                            Value::Integer(id),
+                                            Value::Integer(c as i64),
+                                            Value::Text("bench".into()),
+                                        ],
+                                    }]),
                                 };
-                                rpc(&agent, &url, "submit_tx", json!({"tx": hex::encode(body.sign(k).to_bytes()), "wait": true}))
+                                rpc(
+                                    &agent,
+                                    &url,
+                                    "submit_tx",
+                                    json!({"tx": hex::encode(body.sign(k).to_bytes()), "wait": true}),
+                                )
                             }
                         };
                         match reply {

@@ -226,7 +226,12 @@ impl sqlmap::Schema for PolicyView<'_> {
 /// names, and the query planned again with row filters when a table it
 /// reads has SELECT policies for `who` (`None`: run `plan` as it is).
 /// `text` is the statement `plan` was planned from.
-pub fn secure_read(catalog: &Catalog, who: Who<'_>, plan: &sqlmap::ReadPlan, text: &str) -> Result<Option<sqlmap::ReadPlan>, SqlError> {
+pub fn secure_read(
+    catalog: &Catalog,
+    who: Who<'_>,
+    plan: &sqlmap::ReadPlan,
+    text: &str,
+) -> Result<Option<sqlmap::ReadPlan>, SqlError> {
     for t in &plan.tables {
         if let Some(meta) = catalog.get(t) {
             if !has(meta, who, privilege::SELECT) {
@@ -253,7 +258,10 @@ pub fn trigger_names(meta: &TableMeta) -> [String; 3] {
 /// The SQLite statements that create the table's write-policy triggers
 /// (none when row-level security is off). `render` turns a policy
 /// expression into SQLite text with the table's columns in scope.
-pub fn policy_triggers(meta: &TableMeta, mut render: impl FnMut(&str) -> Result<String, SqlError>) -> Result<Vec<String>, SqlError> {
+pub fn policy_triggers(
+    meta: &TableMeta,
+    mut render: impl FnMut(&str) -> Result<String, SqlError>,
+) -> Result<Vec<String>, SqlError> {
     if !meta.row_security {
         return Ok(Vec::new());
     }
@@ -271,7 +279,8 @@ pub fn policy_triggers(meta: &TableMeta, mut render: impl FnMut(&str) -> Result<
     // The row as a one-row table named like the table, so the policy's
     // bare and table-qualified column names mean the row's values.
     let row = |which: &str| {
-        let cols: Vec<String> = meta.columns.iter().map(|c| format!("{which}.{} AS {}", quote(&c.name), quote(&c.name))).collect();
+        let cols: Vec<String> =
+            meta.columns.iter().map(|c| format!("{which}.{} AS {}", quote(&c.name), quote(&c.name))).collect();
         format!("(SELECT {}) AS {table}", cols.join(", "))
     };
     let holds = |cond: &str, which: &str| format!("coalesce((SELECT {cond} FROM {}), 0)", row(which));
@@ -317,7 +326,10 @@ pub fn policy_triggers(meta: &TableMeta, mut render: impl FnMut(&str) -> Result<
 /// message of a trigger's RAISE came from a policy trigger.
 pub fn policy_violation(message: &str) -> Option<SqlError> {
     let table = message.strip_prefix(RLS_MARK)?;
-    Some(SqlError::new(INSUFFICIENT_PRIVILEGE, format!("new row violates row-level security policy for table \"{table}\"")))
+    Some(SqlError::new(
+        INSUFFICIENT_PRIVILEGE,
+        format!("new row violates row-level security policy for table \"{table}\""),
+    ))
 }
 
 #[cfg(test)]
@@ -330,7 +342,13 @@ mod tests {
             id: [7; 16],
             name: "t".into(),
             owner: owner.into(),
-            columns: vec![ColumnMeta { name: "a".into(), pg_type: "integer".into(), not_null: false, serial: false, identity: false }],
+            columns: vec![ColumnMeta {
+                name: "a".into(),
+                pg_type: "integer".into(),
+                not_null: false,
+                serial: false,
+                identity: false,
+            }],
             primary_key: vec![],
             rowid_alias: None,
             indexes: vec![],
@@ -345,7 +363,14 @@ mod tests {
         Who { address, name: address, admin: false }
     }
 
-    fn policy(name: &str, command: PolicyCommand, permissive: bool, roles: &[&str], using: Option<&str>, check: Option<&str>) -> PolicyMeta {
+    fn policy(
+        name: &str,
+        command: PolicyCommand,
+        permissive: bool,
+        roles: &[&str],
+        using: Option<&str>,
+        check: Option<&str>,
+    ) -> PolicyMeta {
         PolicyMeta {
             name: name.into(),
             command,

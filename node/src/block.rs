@@ -126,7 +126,11 @@ impl Certificate {
         if raw & HAS_FINALIZATION != 0 {
             let b = r.bytes()?;
             if b.is_empty() || b.len() > FINALIZATION_BYTES_MAX {
-                return Err(DecodeError::TooMany { what: "finalization byte", count: b.len() as u64, max: FINALIZATION_BYTES_MAX as u64 });
+                return Err(DecodeError::TooMany {
+                    what: "finalization byte",
+                    count: b.len() as u64,
+                    max: FINALIZATION_BYTES_MAX as u64,
+                });
             }
             finalization = b.to_vec();
         }
@@ -335,7 +339,10 @@ mod tests {
             tx_hash: [3; 32],
             results: vec![StatementResult {
                 rows_affected: 2,
-                returning: Some(RowSet { columns: vec!["id".into()], rows: vec![vec![Value::Integer(1)], vec![Value::Null]] }),
+                returning: Some(RowSet {
+                    columns: vec!["id".into()],
+                    rows: vec![vec![Value::Integer(1)], vec![Value::Null]],
+                }),
             }],
             failure: Some(TxFailure { statement_index: 0, sqlstate: "23505".into(), message: "dup".into() }),
         };

@@ -62,8 +62,13 @@ pub mod privilege {
     pub const TRUNCATE: u8 = 16;
     pub const ALL: u8 = SELECT | INSERT | UPDATE | DELETE | TRUNCATE;
     /// In PostgreSQL's `aclitem` order and letters (`\dp` prints them).
-    pub const LETTERS: [(u8, char, &str); 5] =
-        [(INSERT, 'a', "INSERT"), (SELECT, 'r', "SELECT"), (UPDATE, 'w', "UPDATE"), (DELETE, 'd', "DELETE"), (TRUNCATE, 'D', "TRUNCATE")];
+    pub const LETTERS: [(u8, char, &str); 5] = [
+        (INSERT, 'a', "INSERT"),
+        (SELECT, 'r', "SELECT"),
+        (UPDATE, 'w', "UPDATE"),
+        (DELETE, 'd', "DELETE"),
+        (TRUNCATE, 'D', "TRUNCATE"),
+    ];
 }
 
 /// What one grantee may do with a table.
@@ -162,7 +167,13 @@ impl TableMeta {
         let columns = (0..n)
             .map(|_| {
                 let (name, pg_type, flags) = (r.string()?, r.string()?, r.u8()?);
-                Ok(ColumnMeta { name, pg_type, not_null: flags & 1 != 0, serial: flags & 2 != 0, identity: flags & 4 != 0 })
+                Ok(ColumnMeta {
+                    name,
+                    pg_type,
+                    not_null: flags & 1 != 0,
+                    serial: flags & 2 != 0,
+                    identity: flags & 4 != 0,
+                })
             })
             .collect::<Result<_, DecodeError>>()?;
         let n = r.count("key column", 32_768, 4)?;
@@ -190,7 +201,8 @@ impl TableMeta {
             for _ in 0..n {
                 let name = r.string()?;
                 let command = r.u8()?;
-                let command = PolicyCommand::from_code(command).ok_or(DecodeError::Version { what: "policy command", version: command })?;
+                let command = PolicyCommand::from_code(command)
+                    .ok_or(DecodeError::Version { what: "policy command", version: command })?;
                 let permissive = r.u8()? != 0;
                 let m = r.count("role", 65_536, 4)?;
                 let roles = (0..m).map(|_| r.string()).collect::<Result<_, _>>()?;
@@ -205,7 +217,19 @@ impl TableMeta {
             }
         }
         r.finish()?;
-        Ok(TableMeta { id, name, owner, columns, primary_key, rowid_alias, indexes, created_height, acl, row_security, policies })
+        Ok(TableMeta {
+            id,
+            name,
+            owner,
+            columns,
+            primary_key,
+            rowid_alias,
+            indexes,
+            created_height,
+            acl,
+            row_security,
+            policies,
+        })
     }
 
     /// The state-tree leaf label of this table's metadata.
@@ -319,7 +343,11 @@ pub fn load_tables(conn: &rusqlite::Connection) -> rusqlite::Result<Vec<TableMet
     for row in rows {
         let (name, bytes) = row?;
         let meta = TableMeta::decode(&bytes).map_err(|e| {
-            rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Blob, format!("table {name}: {e}").into())
+            rusqlite::Error::FromSqlConversionFailure(
+                0,
+                rusqlite::types::Type::Blob,
+                format!("table {name}: {e}").into(),
+            )
         })?;
         out.push(meta);
     }

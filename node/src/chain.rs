@@ -70,7 +70,12 @@ pub trait Application {
     /// Builds and executes a block on top of the head from `candidates`:
     /// txs this validator admitted, whose signatures admission verified
     /// (`Node::submit`), so they are not verified again here.
-    fn propose(&mut self, candidates: Vec<SignedTx>, timestamp_ms: u64, proposer: PublicKey) -> Result<Proposal, ChainError>;
+    fn propose(
+        &mut self,
+        candidates: Vec<SignedTx>,
+        timestamp_ms: u64,
+        proposer: PublicKey,
+    ) -> Result<Proposal, ChainError>;
     /// Executes a proposed block and checks every root in its header.
     fn verify(&mut self, block: &Block) -> Result<(), ChainError>;
     /// Makes a finalized block durable and visible; returns its receipts.
@@ -144,22 +149,40 @@ pub struct Chain {
 impl Chain {
     /// Opens the chain, creating the genesis block when the ledger is empty and
     /// replaying blocks the SQLite view has not applied.
-    pub fn open(genesis: Genesis, ledger: Arc<Ledger>, exec: Executor, validator: Option<&crate::crypto::SecretKey>) -> Result<Self, ChainError> {
+    pub fn open(
+        genesis: Genesis,
+        ledger: Arc<Ledger>,
+        exec: Executor,
+        validator: Option<&crate::crypto::SecretKey>,
+    ) -> Result<Self, ChainError> {
         let mut exec = exec;
         exec.set_superusers(genesis.accounts.iter().filter_map(|a| crate::crypto::PublicKey::from_hex(&a.public_key)));
         let head_height = match ledger.head()? {
             Some(h) => h,
             None => {
-                let key = validator.ok_or_else(|| ChainError::Diverged("an empty ledger needs the validator key to create genesis".into()))?;
+                let key = validator.ok_or_else(|| {
+                    ChainError::Diverged("an empty ledger needs the validator key to create genesis".into())
+                })?;
                 let (block, nodes) = genesis_block(&genesis, &ledger, &mut exec, key)?;
                 ledger.append(&block, &[], &nodes, true)?;
                 exec.commit_block()?;
                 0
             }
         };
-        let head = ledger.block(head_height)?.ok_or_else(|| ChainError::Diverged(format!("head block {head_height} missing")))?;
-        let mut chain =
-            Chain { genesis, ledger, exec, head_hash: head.hash(), head: head.header, pending: Vec::new(), timings: Arc::default(), deferred_sync: false, checked: None };
+        let head = ledger
+            .block(head_height)?
+            .ok_or_else(|| ChainError::Diverged(format!("head block {head_height} missing")))?;
+        let mut chain = Chain {
+            genesis,
+            ledger,
+            exec,
+            head_hash: head.hash(),
+            head: head.header,
+            pending: Vec::new(),
+            timings: Arc::default(),
+            deferred_sync: false,
+            checked: None,
+        };
         chain.replay()?;
         Ok(chain)
     }
@@ -189,7 +212,8 @@ impl Chain {
         }
         for h in applied + 1..=self.head.height {
             let block = self.ledger.block(h)?.ok_or_else(|| ChainError::Diverged(format!("block {h} missing")))?;
-            let parent = self.ledger.block(h - 1)?.ok_or_else(|| ChainError::Diverged(format!("block {} missing", h - 1)))?;
+            let parent =
+                self.ledger.block(h - 1)?.ok_or_else(|| ChainError::Diverged(format!("block {} missing", h - 1)))?;
             let (receipts, nodes) = self.execute(&parent.header, &block)?;
             drop(nodes); // already in the ledger
             let stored = self.ledger.receipts(h)?.unwrap_or_default();
@@ -238,7 +262,12 @@ impl Chain {
         let t = Instant::now();
         let (receipts, nodes) = self.execute(&parent, block)?;
         Timings::add(&self.timings.execute_us, t);
-        self.pending.push(Pending { block_hash: block.hash(), block: Block { certificate: Default::default(), ..block.clone() }, receipts, nodes });
+        self.pending.push(Pending {
+            block_hash: block.hash(),
+            block: Block { certificate: Default::default(), ..block.clone() },
+            receipts,
+            nodes,
+        });
         Ok(())
     }
 
@@ -246,7 +275,11 @@ impl Chain {
     /// (with `certificate`), then the SQLite commit. Blocks stacked on it
     /// are dropped first (SQLite commits the whole open transaction), to be
     /// executed again when they are needed.
-    pub fn commit_first(&mut self, certificate: Certificate, durable: bool) -> Result<(Block, Vec<Receipt>), ChainError> {
+    pub fn commit_first(
+        &mut self,
+        certificate: Certificate,
+        durable: bool,
+    ) -> Result<(Block, Vec<Receipt>), ChainError> {
         let mut done = self.commit_through(vec![certificate], durable)?;
         Ok(done.pop().expect("one block"))
     }
@@ -254,7 +287,11 @@ impl Chain {
     /// Makes the first `certificates.len()` pending blocks durable and
     /// visible in one SQLite commit, each with its certificate; drops the
     /// pending blocks above them.
-    pub fn commit_through(&mut self, certificates: Vec<Certificate>, durable: bool) -> Result<Vec<(Block, Vec<Receipt>)>, ChainError> {
+    pub fn commit_through(
+        &mut self,
+        certificates: Vec<Certificate>,
+        durable: bool,
+    ) -> Result<Vec<(Block, Vec<Receipt>)>, ChainError> {
         let k = certificates.len();
         if k == 0 || k > self.pending.len() {
             return Err(ChainError::Diverged(format!("commit of {k} blocks with {} pending", self.pending.len())));
@@ -315,7 +352,12 @@ impl Chain {
         self.timings.clone()
     }
 
-    fn check_tx(&self, tx: &SignedTx, timestamp_ms: u64, in_block: &HashSet<Hash>) -> Result<Option<Rejection>, ChainError> {
+    fn check_tx(
+        &self,
+        tx: &SignedTx,
+        timestamp_ms: u64,
+        in_block: &HashSet<Hash>,
+    ) -> Result<Option<Rejection>, ChainError> {
         Ok(if tx.body.chain_id != self.genesis.chain_id {
             Some(Rejection::WrongChain)
         } else if self.exec.account_name(&tx.body.account.0).is_none() {
@@ -391,10 +433,16 @@ impl Chain {
         }
         let update = self.apply_tree(&parent.state_root, &changes)?;
         if update.root != h.state_root {
-            return Err(ChainError::InvalidBlock { height: h.height, reason: "state root does not match execution".into() });
+            return Err(ChainError::InvalidBlock {
+                height: h.height,
+                reason: "state root does not match execution".into(),
+            });
         }
         if receipts_root(&receipts) != h.receipts_root {
-            return Err(ChainError::InvalidBlock { height: h.height, reason: "receipts root does not match execution".into() });
+            return Err(ChainError::InvalidBlock {
+                height: h.height,
+                reason: "receipts root does not match execution".into(),
+            });
         }
         self.exec.finish_block(h, &block.hash(), block.txs.len())?;
         Ok((receipts, update.created))
@@ -404,7 +452,12 @@ impl Chain {
 impl Chain {
     /// Builds and executes a block on the tip from `candidates` (see
     /// [`Application::propose`]) and leaves it pending.
-    pub fn propose_on_tip(&mut self, candidates: Vec<SignedTx>, timestamp_ms: u64, proposer: PublicKey) -> Result<Proposal, ChainError> {
+    pub fn propose_on_tip(
+        &mut self,
+        candidates: Vec<SignedTx>,
+        timestamp_ms: u64,
+        proposer: PublicKey,
+    ) -> Result<Proposal, ChainError> {
         let (parent, parent_hash) = self.tip();
         let parent = parent.clone();
         let timestamp_ms = timestamp_ms.max(parent.timestamp_ms + 1);
@@ -470,7 +523,12 @@ impl Chain {
 }
 
 impl Application for Chain {
-    fn propose(&mut self, candidates: Vec<SignedTx>, timestamp_ms: u64, proposer: PublicKey) -> Result<Proposal, ChainError> {
+    fn propose(
+        &mut self,
+        candidates: Vec<SignedTx>,
+        timestamp_ms: u64,
+        proposer: PublicKey,
+    ) -> Result<Proposal, ChainError> {
         assert!(self.pending.is_empty(), "propose while a block is pending");
         self.propose_on_tip(candidates, timestamp_ms, proposer)
     }
@@ -489,7 +547,10 @@ impl Application for Chain {
         let validators = self.genesis.validator_keys();
         if !block.certificate.verify(&hash, &validators, self.genesis.quorum()) {
             self.abort()?;
-            return Err(ChainError::InvalidBlock { height: block.header.height, reason: "certificate lacks a quorum".into() });
+            return Err(ChainError::InvalidBlock {
+                height: block.header.height,
+                reason: "certificate lacks a quorum".into(),
+            });
         }
         let (_, receipts) = self.commit_first(block.certificate, !self.deferred_sync)?;
         Ok(receipts)
@@ -503,7 +564,11 @@ impl Application for Chain {
 }
 
 /// Applies the genesis accounts to a fresh view (inside an open block).
-pub(crate) fn genesis_changes(genesis: &Genesis, exec: &mut Executor, timestamp_ms: u64) -> Result<Changes, ChainError> {
+pub(crate) fn genesis_changes(
+    genesis: &Genesis,
+    exec: &mut Executor,
+    timestamp_ms: u64,
+) -> Result<Changes, ChainError> {
     genesis_state(genesis, exec, timestamp_ms)
 }
 
@@ -511,7 +576,8 @@ fn genesis_state(genesis: &Genesis, exec: &mut Executor, timestamp_ms: u64) -> R
     exec.begin_block(timestamp_ms)?;
     let mut changes = Changes::new();
     for a in &genesis.accounts {
-        let key = PublicKey::from_hex(&a.public_key).ok_or_else(|| ChainError::Diverged(format!("genesis account {} key", a.name)))?;
+        let key = PublicKey::from_hex(&a.public_key)
+            .ok_or_else(|| ChainError::Diverged(format!("genesis account {} key", a.name)))?;
         exec.add_account(&a.name, &key, false, &mut changes)?;
     }
     Ok(changes)

@@ -11,11 +11,11 @@
 //! `__rc_*` tables; the executor's own bookkeeping runs with it switched off.
 
 use crate::acl::{self, Touch, Who};
+use crate::block::{Receipt, RowSet, StatementResult, TxFailure};
 use crate::catalog::{account_label, account_value, privilege, Catalog, ColumnMeta, IndexMeta, TableMeta};
 use crate::crypto::{self, Hash};
 use crate::state_tree::Change;
 use crate::tx::{Payload, RoleOp, SignedTx, Statement};
-use crate::block::{Receipt, RowSet, StatementResult, TxFailure};
 use crate::value::Value;
 use parking_lot::Mutex;
 use rusqlite::hooks::{AuthAction, AuthContext, Authorization, PreUpdateCase};
@@ -81,7 +81,8 @@ pub fn sql_error(e: &rusqlite::Error) -> SqlError {
     // A PostgreSQL input function (crate::pgfns) failed with its own SQLSTATE.
     if let Some(at) = msg.find(crate::pgfns::SQLSTATE_PREFIX) {
         let rest = &msg[at + crate::pgfns::SQLSTATE_PREFIX.len()..];
-        if let Some(state) = crate::pgfns::SQLSTATES.iter().find(|s| rest.starts_with(*s) && rest[5..].starts_with(':')) {
+        if let Some(state) = crate::pgfns::SQLSTATES.iter().find(|s| rest.starts_with(*s) && rest[5..].starts_with(':'))
+        {
             return SqlError { sqlstate: *state, message: rest[6..].to_string() };
         }
     }
@@ -140,15 +141,23 @@ pub fn format_timestamp(ms: u64) -> String {
 /// wall clock on readers'.
 pub fn register_now(conn: &Connection, clock: Arc<AtomicU64>) -> rusqlite::Result<()> {
     use rusqlite::functions::FunctionFlags;
-    conn.create_scalar_function("rc_now", 0, FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_INNOCUOUS | FunctionFlags::SQLITE_DETERMINISTIC, move |_| {
-        let ms = clock.load(Ordering::Relaxed);
-        let ms = if ms == 0 {
-            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0)
-        } else {
-            ms
-        };
-        Ok(format_timestamp(ms))
-    })
+    conn.create_scalar_function(
+        "rc_now",
+        0,
+        FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_INNOCUOUS | FunctionFlags::SQLITE_DETERMINISTIC,
+        move |_| {
+            let ms = clock.load(Ordering::Relaxed);
+            let ms = if ms == 0 {
+                std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map(|d| d.as_millis() as u64)
+                    .unwrap_or(0)
+            } else {
+                ms
+            };
+            Ok(format_timestamp(ms))
+        },
+    )
 }
 
 pub fn is_internal(name: &str) -> bool {
@@ -159,7 +168,9 @@ fn authorize(ctx: AuthContext<'_>) -> Authorization {
     use AuthAction as A;
     let table = match ctx.action {
         // ALTER TABLE ADD COLUMN runs a read-only quick_check of the table itself.
-        A::Pragma { pragma_name, .. } if pragma_name.eq_ignore_ascii_case("quick_check") => return Authorization::Allow,
+        A::Pragma { pragma_name, .. } if pragma_name.eq_ignore_ascii_case("quick_check") => {
+            return Authorization::Allow
+        }
         A::Attach { .. } | A::Detach { .. } | A::Pragma { .. } => return Authorization::Deny,
         A::CreateTrigger { .. } | A::CreateTempTrigger { .. } | A::CreateView { .. } | A::CreateTempView { .. } => {
             return Authorization::Deny
@@ -168,9 +179,7 @@ fn authorize(ctx: AuthContext<'_>) -> Authorization {
             return Authorization::Deny
         }
         // CREATE INDEX reports a reindex of the new index; that is allowed.
-        A::Transaction { .. } | A::Savepoint { .. } | A::Analyze { .. } => {
-            return Authorization::Deny
-        }
+        A::Transaction { .. } | A::Savepoint { .. } | A::Analyze { .. } => return Authorization::Deny,
         A::Function { function_name } => {
             let denied = ["load_extension", "random", "randomblob", "changes", "total_changes", "last_insert_rowid"];
             if denied.iter().any(|d| d.eq_ignore_ascii_case(function_name)) {
@@ -333,7 +342,10 @@ pub struct Speculation {
 pub enum StepOutcome {
     /// Rows affected, and the rows a SELECT or RETURNING produced.
     Done(StatementResult),
-    Failed { sqlstate: String, message: String },
+    Failed {
+        sqlstate: String,
+        message: String,
+    },
     /// SAVEPOINT, RELEASE, ROLLBACK TO.
     Control,
 }
@@ -381,7 +393,8 @@ pub fn observed_digest(outcomes: &[StepOutcome]) -> Hash {
 
 /// [`observed_digest`] from the steps' own digests.
 pub fn digest_of(parts: &[Hash]) -> Hash {
-    let refs: Vec<&[u8]> = std::iter::once(b"rowchain/observed/v1".as_slice()).chain(parts.iter().map(|p| p.as_slice())).collect();
+    let refs: Vec<&[u8]> =
+        std::iter::once(b"rowchain/observed/v1".as_slice()).chain(parts.iter().map(|p| p.as_slice())).collect();
     crypto::hash_parts(&refs)
 }
 
@@ -412,9 +425,8 @@ impl Executor {
         conn.set_db_config(rusqlite::config::DbConfig::SQLITE_DBCONFIG_DQS_DDL, false)?;
         conn.execute_batch(INTERNAL_SCHEMA)?;
         // Views written before blocks recorded their signers gain the column.
-        let has_signers: bool = conn
-            .prepare("SELECT 1 FROM pragma_table_info('__rc_blocks') WHERE name = 'signers'")?
-            .exists([])?;
+        let has_signers: bool =
+            conn.prepare("SELECT 1 FROM pragma_table_info('__rc_blocks') WHERE name = 'signers'")?.exists([])?;
         if !has_signers {
             conn.execute_batch("ALTER TABLE __rc_blocks ADD COLUMN signers TEXT")?;
         }
@@ -511,7 +523,8 @@ impl Executor {
         let mut stmt = self.conn.prepare(
             "SELECT a.public_key, a.name, coalesce(r.create_role, 0) FROM __rc_accounts a LEFT JOIN __rc_role_attrs r USING (address)",
         )?;
-        let rows = stmt.query_map([], |r| Ok((r.get::<_, Vec<u8>>(0)?, r.get::<_, String>(1)?, r.get::<_, bool>(2)?)))?;
+        let rows =
+            stmt.query_map([], |r| Ok((r.get::<_, Vec<u8>>(0)?, r.get::<_, String>(1)?, r.get::<_, bool>(2)?)))?;
         for row in rows {
             let (pk, name, create_role) = row?;
             let pk: [u8; 32] = pk.try_into().map_err(|_| ExecError::Inconsistent("account key length".into()))?;
@@ -537,14 +550,10 @@ impl Executor {
     }
 
     pub fn applied(&self) -> Result<Option<Applied>, ExecError> {
-        let h: Option<i64> = self
-            .conn
-            .query_row("SELECT value FROM __rc_meta WHERE key = 'height'", [], |r| r.get(0))
-            .optional()?;
-        let hash: Option<Vec<u8>> = self
-            .conn
-            .query_row("SELECT value FROM __rc_meta WHERE key = 'block_hash'", [], |r| r.get(0))
-            .optional()?;
+        let h: Option<i64> =
+            self.conn.query_row("SELECT value FROM __rc_meta WHERE key = 'height'", [], |r| r.get(0)).optional()?;
+        let hash: Option<Vec<u8>> =
+            self.conn.query_row("SELECT value FROM __rc_meta WHERE key = 'block_hash'", [], |r| r.get(0)).optional()?;
         match (h, hash) {
             (Some(h), Some(hash)) => Ok(Some(Applied {
                 height: h as u64,
@@ -580,7 +589,13 @@ impl Executor {
     }
 
     /// Adds accounts (genesis, and later CREATE ROLE) inside the open block.
-    pub fn add_account(&mut self, name: &str, key: &crypto::PublicKey, create_role: bool, changes: &mut Changes) -> Result<(), ExecError> {
+    pub fn add_account(
+        &mut self,
+        name: &str,
+        key: &crypto::PublicKey,
+        create_role: bool,
+        changes: &mut Changes,
+    ) -> Result<(), ExecError> {
         assert!(self.in_block);
         let address = key.address();
         self.conn.execute(
@@ -599,7 +614,13 @@ impl Executor {
 
     /// Executes one tx in its own savepoint. A failure rolls back the tx's
     /// rows and leaves only its receipt; its id is remembered either way.
-    pub fn execute_tx(&mut self, tx: &SignedTx, height: u64, index: u32, changes: &mut Changes) -> Result<Receipt, ExecError> {
+    pub fn execute_tx(
+        &mut self,
+        tx: &SignedTx,
+        height: u64,
+        index: u32,
+        changes: &mut Changes,
+    ) -> Result<Receipt, ExecError> {
         assert!(self.in_block);
         self.run_internal("SAVEPOINT tx")?;
         self.captured.lock().clear();
@@ -660,13 +681,24 @@ impl Executor {
         self.load_catalog()
     }
 
-    fn run_statements(&mut self, stmts: &[Statement], ctx: &mut StmtCtx, changes: &mut Changes) -> Result<Vec<StatementResult>, TxFailure> {
+    fn run_statements(
+        &mut self,
+        stmts: &[Statement],
+        ctx: &mut StmtCtx,
+        changes: &mut Changes,
+    ) -> Result<Vec<StatementResult>, TxFailure> {
         let mut results = Vec::with_capacity(stmts.len());
         for (i, s) in stmts.iter().enumerate() {
             ctx.stmt_index = i as u32;
             match self.execute_statement(s, ctx, changes) {
                 Ok(r) => results.extend(r),
-                Err(e) => return Err(TxFailure { statement_index: i as u32, sqlstate: e.sqlstate.into(), message: e.message }),
+                Err(e) => {
+                    return Err(TxFailure {
+                        statement_index: i as u32,
+                        sqlstate: e.sqlstate.into(),
+                        message: e.message,
+                    })
+                }
             }
         }
         Ok(results)
@@ -717,7 +749,11 @@ impl Executor {
                     outcomes.push(StepOutcome::Control);
                 }
                 _ if aborted => {
-                    return fail(i, "25P02", "current transaction is aborted, commands ignored until end of transaction block".into())
+                    return fail(
+                        i,
+                        "25P02",
+                        "current transaction is aborted, commands ignored until end of transaction block".into(),
+                    )
                 }
                 Plan::Transaction(sqlmap::TxControl::Savepoint(name)) => {
                     self.run_internal(&format!("SAVEPOINT {}", quoted(name)))?;
@@ -770,7 +806,11 @@ impl Executor {
         if params.len() != r.param_count {
             return Err(SqlError::new(
                 "08P01",
-                format!("bind message supplies {} parameters, but prepared statement requires {}", params.len(), r.param_count),
+                format!(
+                    "bind message supplies {} parameters, but prepared statement requires {}",
+                    params.len(),
+                    r.param_count
+                ),
             ));
         }
         self.user_mode.store(true, Ordering::Relaxed);
@@ -782,7 +822,12 @@ impl Executor {
     /// Role administration: genesis roles (superusers) and roles with
     /// CREATEROLE create and drop roles (never a genesis role); a role may
     /// change its own password.
-    fn run_role(&mut self, op: &RoleOp, signer: &crypto::PublicKey, changes: &mut Changes) -> Result<StatementResult, SqlError> {
+    fn run_role(
+        &mut self,
+        op: &RoleOp,
+        signer: &crypto::PublicKey,
+        changes: &mut Changes,
+    ) -> Result<StatementResult, SqlError> {
         self.catalog_touched = true;
         let superuser = self.superusers.contains(&signer.0);
         let create_role = superuser || self.create_roles.contains(&signer.0);
@@ -821,17 +866,27 @@ impl Executor {
                     return Err(SqlError::new("55006", "current user cannot be dropped"));
                 }
                 if !superuser && self.create_roles.contains(&key) {
-                    return Err(SqlError::new("42501", format!("permission denied to drop role \"{name}\" (it has CREATEROLE; only admins drop it)")));
+                    return Err(SqlError::new(
+                        "42501",
+                        format!("permission denied to drop role \"{name}\" (it has CREATEROLE; only admins drop it)"),
+                    ));
                 }
                 if self.superusers.contains(&key) {
-                    return Err(SqlError::new("42501", format!("permission denied to drop role \"{name}\" (a genesis role)")));
+                    return Err(SqlError::new(
+                        "42501",
+                        format!("permission denied to drop role \"{name}\" (a genesis role)"),
+                    ));
                 }
                 let address = crypto::PublicKey(key).address();
-                let owned: Vec<&str> = self.catalog.values().filter(|t| t.owner == address).map(|t| t.name.as_str()).collect();
+                let owned: Vec<&str> =
+                    self.catalog.values().filter(|t| t.owner == address).map(|t| t.name.as_str()).collect();
                 if !owned.is_empty() {
                     return Err(SqlError::new(
                         "2BP01",
-                        format!("role \"{name}\" cannot be dropped because some objects depend on it (owner of table {})", owned.join(", ")),
+                        format!(
+                            "role \"{name}\" cannot be dropped because some objects depend on it (owner of table {})",
+                            owned.join(", ")
+                        ),
                     ));
                 }
                 let named = |t: &&TableMeta| {
@@ -847,8 +902,12 @@ impl Executor {
                         ),
                     ));
                 }
-                self.conn.execute("DELETE FROM __rc_accounts WHERE address = ?1", [&address]).map_err(|e| sql_error(&e))?;
-                self.conn.execute("DELETE FROM __rc_role_attrs WHERE address = ?1", [&address]).map_err(|e| sql_error(&e))?;
+                self.conn
+                    .execute("DELETE FROM __rc_accounts WHERE address = ?1", [&address])
+                    .map_err(|e| sql_error(&e))?;
+                self.conn
+                    .execute("DELETE FROM __rc_role_attrs WHERE address = ?1", [&address])
+                    .map_err(|e| sql_error(&e))?;
                 self.accounts.remove(&key);
                 self.create_roles.remove(&key);
                 changes.insert(crypto::hash(&account_label(&address)), None);
@@ -861,7 +920,12 @@ impl Executor {
     /// rolls everything back: what the client sees inside `BEGIN ... COMMIT`.
     /// `now_ms` stands in for the block time. Reads take no write lock; the
     /// write lock is held only while the steps run.
-    pub fn speculate(&mut self, account: &crypto::PublicKey, steps: &[Statement], now_ms: u64) -> Result<Speculation, ExecError> {
+    pub fn speculate(
+        &mut self,
+        account: &crypto::PublicKey,
+        steps: &[Statement],
+        now_ms: u64,
+    ) -> Result<Speculation, ExecError> {
         self.speculate_with(account, steps, now_ms, |_| ()).map(|(s, _)| s)
     }
 
@@ -916,7 +980,14 @@ impl Executor {
         Ok(())
     }
 
-    fn record_tx(&mut self, tx: &SignedTx, receipt: &Receipt, height: u64, index: u32, address: &str) -> Result<(), ExecError> {
+    fn record_tx(
+        &mut self,
+        tx: &SignedTx,
+        receipt: &Receipt,
+        height: u64,
+        index: u32,
+        address: &str,
+    ) -> Result<(), ExecError> {
         let hash = tx.hash();
         self.conn
             .prepare_cached("INSERT INTO __rc_seen(tx_hash, expires_at_ms) VALUES (?1, ?2)")?
@@ -982,7 +1053,12 @@ impl Executor {
         acl::check_touches(&self.catalog, self.who(), &touches)
     }
 
-    fn execute_statement(&mut self, s: &Statement, ctx: &StmtCtx, changes: &mut Changes) -> Result<Vec<StatementResult>, SqlError> {
+    fn execute_statement(
+        &mut self,
+        s: &Statement,
+        ctx: &StmtCtx,
+        changes: &mut Changes,
+    ) -> Result<Vec<StatementResult>, SqlError> {
         let plans = self.plans_for(&s.sql)?;
         if plans.len() != 1 && !s.params.is_empty() {
             return Err(SqlError::new("42601", "cannot insert multiple commands into a prepared statement"));
@@ -993,7 +1069,10 @@ impl Executor {
                 Plan::Write(w) => self.run_write(w, &s.params)?,
                 Plan::Ddl(d) => self.run_ddl(d, ctx, changes)?,
                 Plan::Read(_) => {
-                    return Err(SqlError::new("0A000", "a SELECT is not part of a chain transaction; run it as a query"))
+                    return Err(SqlError::new(
+                        "0A000",
+                        "a SELECT is not part of a chain transaction; run it as a query",
+                    ))
                 }
                 _ => {
                     return Err(SqlError::new(
@@ -1012,7 +1091,11 @@ impl Executor {
         if params.len() != w.param_count {
             return Err(SqlError::new(
                 "08P01",
-                format!("bind message supplies {} parameters, but prepared statement requires {}", params.len(), w.param_count),
+                format!(
+                    "bind message supplies {} parameters, but prepared statement requires {}",
+                    params.len(),
+                    w.param_count
+                ),
             ));
         }
         if !self.catalog.contains_key(&w.table) {
@@ -1040,7 +1123,10 @@ impl Executor {
             if out.len() >= self.limits.result_rows_max {
                 return Err(SqlError::new(
                     "54000",
-                    format!("RETURNING produced more than {} rows (limits.result_rows_max)", self.limits.result_rows_max),
+                    format!(
+                        "RETURNING produced more than {} rows (limits.result_rows_max)",
+                        self.limits.result_rows_max
+                    ),
                 ));
             }
             out.push((0..ncol).map(|i| row.get_ref(i).map(Value::from_sql).unwrap_or(Value::Null)).collect());
@@ -1103,7 +1189,8 @@ impl Executor {
             self.conn.execute_batch(&format!("DROP TRIGGER IF EXISTS \"{name}\"")).map_err(|e| sql_error(&e))?;
         }
         let view = crate::catalog::SchemaView(&self.catalog);
-        let triggers = acl::policy_triggers(meta, |text| sqlmap::policy_expr(text, &meta.name, &view).map_err(SqlError::from))?;
+        let triggers =
+            acl::policy_triggers(meta, |text| sqlmap::policy_expr(text, &meta.name, &view).map_err(SqlError::from))?;
         for sql in triggers {
             self.conn.execute_batch(&sql).map_err(|e| {
                 let e = sql_error(&e);
@@ -1160,7 +1247,10 @@ impl Executor {
         self.must_own(&p.table)?;
         let mut meta = self.table(&p.table)?.clone();
         if meta.policies.iter().any(|q| q.name == p.name) {
-            return Err(SqlError::new("42710", format!("policy \"{}\" for table \"{}\" already exists", p.name, p.table)));
+            return Err(SqlError::new(
+                "42710",
+                format!("policy \"{}\" for table \"{}\" already exists", p.name, p.table),
+            ));
         }
         let mut roles = p.roles.iter().map(|r| self.role_address(r)).collect::<Result<Vec<_>, _>>()?;
         // TO PUBLIC among others is PUBLIC.
@@ -1241,7 +1331,10 @@ impl Executor {
                     if *if_exists {
                         return Ok(StatementResult::default());
                     }
-                    return Err(SqlError::new("42704", format!("policy \"{name}\" for table \"{table}\" does not exist")));
+                    return Err(SqlError::new(
+                        "42704",
+                        format!("policy \"{name}\" for table \"{table}\" does not exist"),
+                    ));
                 }
                 self.put_meta(meta, None, changes)?;
             }
@@ -1265,8 +1358,11 @@ impl Executor {
             DdlPlan::RenameTable { from, to, sqlite } => {
                 let mut meta = self.table(from)?.clone();
                 if !meta.policies.is_empty() {
-                    return Err(SqlError::new("0A000", format!("cannot rename table \"{from}\": it has row-level security policies"))
-                        .hinted("policies keep their expressions as text; drop them, rename, and create them again"));
+                    return Err(SqlError::new(
+                        "0A000",
+                        format!("cannot rename table \"{from}\": it has row-level security policies"),
+                    )
+                    .hinted("policies keep their expressions as text; drop them, rename, and create them again"));
                 }
                 if self.catalog.contains_key(to) {
                     return Err(SqlError::new("42P07", format!("relation \"{to}\" already exists")));
@@ -1278,15 +1374,24 @@ impl Executor {
             DdlPlan::AddColumn { table, column, sqlite } => {
                 let mut meta = self.table(table)?.clone();
                 self.user_exec(sqlite)?;
-                meta.columns.push(ColumnMeta { name: column.name.clone(), pg_type: column.ty.name(), not_null: column.not_null, serial: column.serial, identity: column.identity });
+                meta.columns.push(ColumnMeta {
+                    name: column.name.clone(),
+                    pg_type: column.ty.name(),
+                    not_null: column.not_null,
+                    serial: column.serial,
+                    identity: column.identity,
+                });
                 self.all_rows(&meta, false, changes)?;
                 self.put_meta(meta, None, changes)?;
             }
             DdlPlan::RenameColumn { table, from, to, sqlite } => {
                 let mut meta = self.table(table)?.clone();
                 if !meta.policies.is_empty() {
-                    return Err(SqlError::new("0A000", format!("cannot rename a column of table \"{table}\": it has row-level security policies"))
-                        .hinted("policies keep their expressions as text; drop them, rename, and create them again"));
+                    return Err(SqlError::new(
+                        "0A000",
+                        format!("cannot rename a column of table \"{table}\": it has row-level security policies"),
+                    )
+                    .hinted("policies keep their expressions as text; drop them, rename, and create them again"));
                 }
                 let Some(col) = meta.columns.iter_mut().find(|c| c.name == *from) else {
                     return Err(SqlError::new("42703", format!("column \"{from}\" does not exist")));
@@ -1337,22 +1442,32 @@ impl Executor {
             DdlPlan::AddPrimaryKey { table, columns, sqlite } => {
                 let mut meta = self.table(table)?.clone();
                 if !meta.primary_key.is_empty() {
-                    return Err(SqlError::new("42P16", format!("multiple primary keys for table \"{table}\" are not allowed")));
+                    return Err(SqlError::new(
+                        "42P16",
+                        format!("multiple primary keys for table \"{table}\" are not allowed"),
+                    ));
                 }
                 let mut key = Vec::with_capacity(columns.len());
                 for c in columns {
                     let Some(pos) = meta.columns.iter().position(|m| m.name == *c) else {
-                        return Err(SqlError::new("42703", format!("column \"{c}\" of relation \"{table}\" does not exist")));
+                        return Err(SqlError::new(
+                            "42703",
+                            format!("column \"{c}\" of relation \"{table}\" does not exist"),
+                        ));
                     };
                     let q = |s: &str| format!("\"{}\"", s.replace('"', "\"\""));
                     let nulls: i64 = self
                         .conn
-                        .query_row(&format!("SELECT count(*) FROM {} WHERE {} IS NULL", q(table), q(c)), [], |r| r.get(0))
+                        .query_row(&format!("SELECT count(*) FROM {} WHERE {} IS NULL", q(table), q(c)), [], |r| {
+                            r.get(0)
+                        })
                         .map_err(|e| sql_error(&e))?;
                     if nulls > 0 || !meta.columns[pos].not_null {
                         return Err(SqlError::new(
                             "23502",
-                            format!("column \"{c}\" of relation \"{table}\" must be NOT NULL to become the primary key"),
+                            format!(
+                                "column \"{c}\" of relation \"{table}\" must be NOT NULL to become the primary key"
+                            ),
                         ));
                     }
                     key.push(pos);
@@ -1381,7 +1496,13 @@ impl Executor {
         let columns: Vec<ColumnMeta> = ct
             .columns
             .iter()
-            .map(|c| ColumnMeta { name: c.name.clone(), pg_type: c.ty.name(), not_null: c.not_null, serial: c.serial, identity: c.identity })
+            .map(|c| ColumnMeta {
+                name: c.name.clone(),
+                pg_type: c.ty.name(),
+                not_null: c.not_null,
+                serial: c.serial,
+                identity: c.identity,
+            })
             .collect();
         let mut primary_key = Vec::with_capacity(ct.primary_key.len());
         for k in &ct.primary_key {
@@ -1420,7 +1541,12 @@ impl Executor {
 
     /// Records the block in the view (system tables and applied height),
     /// still inside the block's transaction.
-    pub fn finish_block(&mut self, header: &crate::block::Header, block_hash: &Hash, tx_count: usize) -> Result<(), ExecError> {
+    pub fn finish_block(
+        &mut self,
+        header: &crate::block::Header,
+        block_hash: &Hash,
+        tx_count: usize,
+    ) -> Result<(), ExecError> {
         assert!(self.in_block);
         self.conn
             .prepare_cached("DELETE FROM __rc_seen WHERE expires_at_ms <= ?1")?
@@ -1519,7 +1645,8 @@ pub fn state_leaves(conn: &Connection) -> Result<BTreeMap<Hash, (Hash, Vec<u8>)>
         let name: String = r.get(1)?;
         let pk: Vec<u8> = r.get(2)?;
         let create_role: bool = r.get(3)?;
-        let pk: [u8; 32] = pk.try_into().map_err(|_| ExecError::Inconsistent(format!("account {address}: key length")))?;
+        let pk: [u8; 32] =
+            pk.try_into().map_err(|_| ExecError::Inconsistent(format!("account {address}: key length")))?;
         let label = account_label(&address);
         out.insert(crypto::hash(&label), (account_value(&name, &pk, create_role), label));
     }
@@ -1618,4 +1745,3 @@ mod tests {
         assert_eq!(format_timestamp(1_795_000_000_000), "2026-11-18 11:06:40+00");
     }
 }
-

@@ -44,8 +44,8 @@ impl Genesis {
     pub fn load(path: &Path) -> Result<Self, GenesisError> {
         let p = path.display().to_string();
         let text = std::fs::read_to_string(path).map_err(|source| GenesisError::Io { path: p.clone(), source })?;
-        let g: Genesis =
-            serde_json::from_str(&text).map_err(|e| GenesisError::Invalid { path: p.clone(), detail: e.to_string() })?;
+        let g: Genesis = serde_json::from_str(&text)
+            .map_err(|e| GenesisError::Invalid { path: p.clone(), detail: e.to_string() })?;
         g.validate().map_err(|detail| GenesisError::Invalid { path: p, detail })?;
         Ok(g)
     }

@@ -151,7 +151,9 @@ fn seal(aes_key: &[u8; 32], key: &SecretKey) -> Sealed {
 
 fn derive(password: &str, salt: &[u8]) -> [u8; 32] {
     let mut out = [0u8; 32];
-    argon2::Argon2::default().hash_password_into(password.as_bytes(), salt, &mut out).expect("argon2 with valid lengths");
+    argon2::Argon2::default()
+        .hash_password_into(password.as_bytes(), salt, &mut out)
+        .expect("argon2 with valid lengths");
     out
 }
 
@@ -259,8 +261,10 @@ impl Keystore {
         use std::os::unix::fs::OpenOptionsExt;
         let text = serde_json::to_string_pretty(entries).expect("keystore serializes");
         let tmp = self.path.with_extension("tmp");
-        let err = |e: std::io::Error| KeystoreError::File { path: self.path.display().to_string(), detail: e.to_string() };
-        let mut f = std::fs::OpenOptions::new().write(true).create(true).truncate(true).mode(0o600).open(&tmp).map_err(err)?;
+        let err =
+            |e: std::io::Error| KeystoreError::File { path: self.path.display().to_string(), detail: e.to_string() };
+        let mut f =
+            std::fs::OpenOptions::new().write(true).create(true).truncate(true).mode(0o600).open(&tmp).map_err(err)?;
         f.write_all(text.as_bytes()).map_err(err)?;
         f.sync_all().map_err(err)?;
         std::fs::rename(&tmp, &self.path).map_err(err)
@@ -325,14 +329,24 @@ impl Keystore {
         self.unseal(role, &entry.public_key, &sealed, aes_key)
     }
 
-    fn unseal(&self, role: &str, public_key: &str, sealed: &Sealed, aes_key: &[u8; 32]) -> Result<SecretKey, KeystoreError> {
-        let bad = || KeystoreError::File { path: self.path.display().to_string(), detail: format!("entry {role} is corrupt") };
+    fn unseal(
+        &self,
+        role: &str,
+        public_key: &str,
+        sealed: &Sealed,
+        aes_key: &[u8; 32],
+    ) -> Result<SecretKey, KeystoreError> {
+        let bad = || KeystoreError::File {
+            path: self.path.display().to_string(),
+            detail: format!("entry {role} is corrupt"),
+        };
         let nonce = hex::decode(&sealed.nonce).map_err(|_| bad())?;
         let ct = hex::decode(&sealed.ciphertext).map_err(|_| bad())?;
         let nonce: [u8; 12] = nonce.try_into().map_err(|_| bad())?;
         let cipher = Aes256Gcm::new_from_slice(aes_key).expect("32-byte key");
-        let plain =
-            cipher.decrypt(&Nonce::from(nonce), ct.as_slice()).map_err(|_| KeystoreError::WrongPassword(role.into()))?;
+        let plain = cipher
+            .decrypt(&Nonce::from(nonce), ct.as_slice())
+            .map_err(|_| KeystoreError::WrongPassword(role.into()))?;
         let seed: [u8; 32] = plain.try_into().map_err(|_| bad())?;
         let key = SecretKey::from_bytes(&seed);
         if Some(key.public()) != PublicKey::from_hex(public_key) {
@@ -383,7 +397,10 @@ impl Keystore {
                 key
             }
             (None, None) => {
-                return Err(KeystoreError::File { path: self.path.display().to_string(), detail: format!("entry {role} has no key") })
+                return Err(KeystoreError::File {
+                    path: self.path.display().to_string(),
+                    detail: format!("entry {role} has no key"),
+                })
             }
         };
         let salt = cache_salt(self.entries.lock().get(role).unwrap_or(&entry));
@@ -422,7 +439,10 @@ mod tests {
         assert!(matches!(again.unlock_custody("alice"), Err(KeystoreError::NoCustody(_))));
         assert!(again.md5_secret("alice").is_none());
         again.keep_custody("alice", &key).unwrap();
-        assert_eq!(Keystore::open(&dir.join("keystore.json")).unwrap().unlock_custody("alice").unwrap().public(), key.public());
+        assert_eq!(
+            Keystore::open(&dir.join("keystore.json")).unwrap().unlock_custody("alice").unwrap().public(),
+            key.public()
+        );
         again.remove("alice").unwrap();
         assert!(Keystore::open(&dir.join("keystore.json")).unwrap().scram_verifier("alice").is_none());
         std::fs::remove_dir_all(dir).unwrap();
@@ -439,7 +459,10 @@ mod tests {
         // PostgreSQL's own value for this role and password (pg_authid.rolpassword).
         assert_eq!(again.md5_secret("md5_user").unwrap(), md5_secret("md5_user", "password"));
         assert_eq!(md5_secret("md5_user", "password"), "7cd2b9a92689eab2e58caf2da80afa15");
-        assert_eq!(md5_response(&md5_secret("md5_user", "password"), &[1, 2, 3, 4]), "md580a32c6f038b79de232354a2ee7060eb");
+        assert_eq!(
+            md5_response(&md5_secret("md5_user", "password"), &[1, 2, 3, 4]),
+            "md580a32c6f038b79de232354a2ee7060eb"
+        );
         // The password still opens it the SCRAM way.
         assert_eq!(again.unlock("md5_user", "password").unwrap().public(), key.public());
         // Another node's custody key does not.

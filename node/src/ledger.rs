@@ -65,10 +65,11 @@ impl Ledger {
     pub fn head(&self) -> Result<Option<u64>, StoreError> {
         match self.db.get(HEAD)? {
             None => Ok(None),
-            Some(v) => Ok(Some(u64::from_be_bytes(v.as_slice().try_into().map_err(|_| StoreError::Corrupt {
-                what: "head".into(),
-                detail: format!("{} bytes", v.len()),
-            })?))),
+            Some(v) => Ok(Some(u64::from_be_bytes(
+                v.as_slice()
+                    .try_into()
+                    .map_err(|_| StoreError::Corrupt { what: "head".into(), detail: format!("{} bytes", v.len()) })?,
+            ))),
         }
     }
 
@@ -76,7 +77,13 @@ impl Ledger {
     /// created in one atomic batch. With `durable` the write is fsynced before
     /// it returns; without, it survives a process crash at once but a power
     /// loss only after the next [`Ledger::sync`].
-    pub fn append(&self, block: &Block, receipts: &[Receipt], nodes: &[(Hash, Node)], durable: bool) -> Result<(), StoreError> {
+    pub fn append(
+        &self,
+        block: &Block,
+        receipts: &[Receipt],
+        nodes: &[(Hash, Node)],
+        durable: bool,
+    ) -> Result<(), StoreError> {
         let h = block.header.height;
         assert_eq!(receipts.len(), block.txs.len(), "one receipt per tx");
         let mut batch = rocksdb::WriteBatch::default();
@@ -118,10 +125,9 @@ impl Ledger {
     pub fn block(&self, height: u64) -> Result<Option<Block>, StoreError> {
         match self.block_bytes(height)? {
             None => Ok(None),
-            Some(b) => Block::from_bytes(&b).map(Some).map_err(|e| StoreError::Corrupt {
-                what: format!("block {height}"),
-                detail: e.to_string(),
-            }),
+            Some(b) => Block::from_bytes(&b)
+                .map(Some)
+                .map_err(|e| StoreError::Corrupt { what: format!("block {height}"), detail: e.to_string() }),
         }
     }
 

@@ -154,8 +154,14 @@ mod tests {
 
     fn tx(i: u8) -> SignedTx {
         let k = SecretKey::from_bytes(&[1; 32]);
-        TxBody { chain_id: "c".into(), account: k.public(), id: [i; 16], expires_at_ms: 1, payload: Payload::Sql(vec![]) }
-            .sign(&k)
+        TxBody {
+            chain_id: "c".into(),
+            account: k.public(),
+            id: [i; 16],
+            expires_at_ms: 1,
+            payload: Payload::Sql(vec![]),
+        }
+        .sign(&k)
     }
 
     #[test]

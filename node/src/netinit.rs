@@ -230,7 +230,8 @@ fn is_non_empty_dir(path: &Path) -> Result<bool, InitError> {
 fn write_private(path: &Path, text: &str) -> Result<(), InitError> {
     use std::io::Write;
     use std::os::unix::fs::OpenOptionsExt;
-    let mut f = std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path).map_err(io_err(path))?;
+    let mut f =
+        std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path).map_err(io_err(path))?;
     f.write_all(text.as_bytes()).map_err(io_err(path))
 }
 
@@ -238,7 +239,10 @@ fn write_private(path: &Path, text: &str) -> Result<(), InitError> {
 /// `out/node1`, `out/node2`, ... as long as each holds a `genesis.json`.
 /// Empty when there is none.
 pub fn existing_nodes(out: &Path) -> Vec<PathBuf> {
-    (1..=NODES_MAX).map(|i| out.join(format!("node{i}"))).take_while(|d| DataDir(d.clone()).genesis().exists()).collect()
+    (1..=NODES_MAX)
+        .map(|i| out.join(format!("node{i}")))
+        .take_while(|d| DataDir(d.clone()).genesis().exists())
+        .collect()
 }
 
 #[cfg(test)]
@@ -265,7 +269,8 @@ mod tests {
         let d = DataDir(dir.to_owned());
         let genesis = Genesis::load(&d.genesis()).unwrap();
         let config = Config::parse(&std::fs::read_to_string(d.config()).unwrap()).unwrap();
-        let seed: [u8; 32] = hex::decode(std::fs::read_to_string(d.validator_key()).unwrap().trim()).unwrap().try_into().unwrap();
+        let seed: [u8; 32] =
+            hex::decode(std::fs::read_to_string(d.validator_key()).unwrap().trim()).unwrap().try_into().unwrap();
         (genesis, config, SecretKey::from_bytes(&seed).public())
     }
 
@@ -284,7 +289,11 @@ mod tests {
         assert_eq!(plans.iter().map(|p| p.validator).collect::<Vec<_>>(), [true, true, false]);
         assert_eq!(plans[2].dir, Path::new("/x/node3"));
         let config = Config::default();
-        assert_eq!((plans[0].pg_addr(), plans[0].http_addr()), (config.pg.addr, config.http_addr), "node 1 is where dev listens");
+        assert_eq!(
+            (plans[0].pg_addr(), plans[0].http_addr()),
+            (config.pg.addr, config.http_addr),
+            "node 1 is where dev listens"
+        );
     }
 
     #[test]

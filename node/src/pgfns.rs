@@ -96,7 +96,9 @@ fn to_int(ctx: &mut Context<'_>) -> rusqlite::Result<Option<i64>> {
                 return Err(invalid(name, text));
             }
             // Too many digits for i64 is out of range, not bad syntax.
-            digits.parse::<i64>().map_err(|_| fail("22003", format!("value \"{text}\" is out of range for type {name}")))?
+            digits
+                .parse::<i64>()
+                .map_err(|_| fail("22003", format!("value \"{text}\" is out of range for type {name}")))?
         }
         ValueRef::Blob(_) => return Err(cannot_cast("bytea", name)),
     };
@@ -153,7 +155,12 @@ fn divide(ctx: &mut Context<'_>) -> rusqlite::Result<rusqlite::types::Value> {
             ValueRef::Text(bytes) => {
                 let t = String::from_utf8_lossy(bytes);
                 let t = t.trim();
-                Some(t.parse::<i64>().map(V::Integer).or_else(|_| t.parse::<f64>().map(V::Real)).unwrap_or(V::Integer(0)))
+                Some(
+                    t.parse::<i64>()
+                        .map(V::Integer)
+                        .or_else(|_| t.parse::<f64>().map(V::Real))
+                        .unwrap_or(V::Integer(0)),
+                )
             }
             ValueRef::Blob(_) => Some(V::Integer(0)),
         })
@@ -164,7 +171,9 @@ fn divide(ctx: &mut Context<'_>) -> rusqlite::Result<rusqlite::types::Value> {
     match (a, b) {
         (_, V::Integer(0)) => Err(fail("22012", "division by zero".into())),
         (_, V::Real(f)) if f == 0.0 => Err(fail("22012", "division by zero".into())),
-        (V::Integer(x), V::Integer(y)) => x.checked_div(y).map(V::Integer).ok_or_else(|| fail("22003", "bigint out of range".into())),
+        (V::Integer(x), V::Integer(y)) => {
+            x.checked_div(y).map(V::Integer).ok_or_else(|| fail("22003", "bigint out of range".into()))
+        }
         (V::Integer(x), V::Real(y)) => Ok(V::Real(x as f64 / y)),
         (V::Real(x), V::Integer(y)) => Ok(V::Real(x / y as f64)),
         (V::Real(x), V::Real(y)) => Ok(V::Real(x / y)),
@@ -295,7 +304,10 @@ mod tests {
         assert_eq!(one("SELECT rc_int(2.5, 64)"), Ok(Integer(3)));
         assert_eq!(one("SELECT rc_int(-2.5, 64)"), Ok(Integer(-3)));
         assert_eq!(one("SELECT rc_int(NULL, 32)"), Ok(Null));
-        assert_eq!(one("SELECT rc_int('x', 32)"), Err(("22P02".into(), "invalid input syntax for type integer: \"x\"".into())));
+        assert_eq!(
+            one("SELECT rc_int('x', 32)"),
+            Err(("22P02".into(), "invalid input syntax for type integer: \"x\"".into()))
+        );
         assert_eq!(one("SELECT rc_int('1.5', 32)").unwrap_err().0, "22P02");
         assert_eq!(one("SELECT rc_int('', 32)").unwrap_err().0, "22P02");
         assert_eq!(one("SELECT rc_int(40000, 16)"), Err(("22003".into(), "smallint out of range".into())));
@@ -309,7 +321,10 @@ mod tests {
         assert_eq!(one("SELECT rc_real(' 1.5e2 ', 'numeric')"), Ok(Real(150.0)));
         assert_eq!(one("SELECT rc_real('-Infinity', 'double precision')"), Ok(Real(f64::NEG_INFINITY)));
         assert_eq!(one("SELECT rc_real(3, 'real')"), Ok(Real(3.0)));
-        assert_eq!(one("SELECT rc_real('abc', 'numeric')"), Err(("22P02".into(), "invalid input syntax for type numeric: \"abc\"".into())));
+        assert_eq!(
+            one("SELECT rc_real('abc', 'numeric')"),
+            Err(("22P02".into(), "invalid input syntax for type numeric: \"abc\"".into()))
+        );
         assert_eq!(one("SELECT rc_real('inf', 'real')"), Ok(Real(f64::INFINITY)));
         assert_eq!(one("SELECT rc_real('1..2', 'real')").unwrap_err().0, "22P02");
     }
@@ -317,11 +332,20 @@ mod tests {
     #[test]
     fn datetimes_are_stored_in_one_form() {
         use rusqlite::types::Value::*;
-        assert_eq!(one("SELECT rc_datetime('2024-02-29 13:14:15+02', 1184)"), Ok(Text("2024-02-29 11:14:15+00".into())));
-        assert_eq!(one("SELECT rc_datetime('2024-02-29T13:14:15.250Z', 1184)"), Ok(Text("2024-02-29 13:14:15.25+00".into())));
+        assert_eq!(
+            one("SELECT rc_datetime('2024-02-29 13:14:15+02', 1184)"),
+            Ok(Text("2024-02-29 11:14:15+00".into()))
+        );
+        assert_eq!(
+            one("SELECT rc_datetime('2024-02-29T13:14:15.250Z', 1184)"),
+            Ok(Text("2024-02-29 13:14:15.25+00".into()))
+        );
         assert_eq!(one("SELECT rc_datetime('2024-02-29 13:14', 1114)"), Ok(Text("2024-02-29 13:14:00".into())));
         assert_eq!(one("SELECT rc_datetime('2024-02-29', 1082)"), Ok(Text("2024-02-29".into())));
-        assert_eq!(one("SELECT rc_datetime('yesterday-ish', 1082)"), Err(("22P02".into(), "invalid input syntax for type date: \"yesterday-ish\"".into())));
+        assert_eq!(
+            one("SELECT rc_datetime('yesterday-ish', 1082)"),
+            Err(("22P02".into(), "invalid input syntax for type date: \"yesterday-ish\"".into()))
+        );
         assert_eq!(one("SELECT rc_datetime(5, 1184)").unwrap_err().0, "42846");
     }
 
@@ -340,23 +364,34 @@ mod tests {
     #[test]
     fn boolean_input_is_checked() {
         use rusqlite::types::Value::*;
-        for (text, want) in [("t", 1), ("TRUE", 1), (" yes ", 1), ("on", 1), ("1", 1), ("f", 0), ("of", 0), ("no", 0), ("0", 0)] {
+        for (text, want) in
+            [("t", 1), ("TRUE", 1), (" yes ", 1), ("on", 1), ("1", 1), ("f", 0), ("of", 0), ("no", 0), ("0", 0)]
+        {
             assert_eq!(one(&format!("SELECT rc_bool('{text}')")), Ok(Integer(want)), "{text}");
         }
         assert_eq!(one("SELECT rc_bool(5)"), Ok(Integer(1)));
         assert_eq!(one("SELECT rc_bool('o')").unwrap_err().0, "22P02");
-        assert_eq!(one("SELECT rc_bool('maybe')"), Err(("22P02".into(), "invalid input syntax for type boolean: \"maybe\"".into())));
+        assert_eq!(
+            one("SELECT rc_bool('maybe')"),
+            Err(("22P02".into(), "invalid input syntax for type boolean: \"maybe\"".into()))
+        );
     }
 
     #[test]
     fn json_input_is_checked_and_jsonb_normalised() {
         use rusqlite::types::Value::*;
-        assert_eq!(one(r#"SELECT rc_jsonb('{"bb":1,"a":{"y":2,"x":[true,null]},"a":3}')"#), Ok(Text(r#"{"a": 3, "bb": 1}"#.into())));
+        assert_eq!(
+            one(r#"SELECT rc_jsonb('{"bb":1,"a":{"y":2,"x":[true,null]},"a":3}')"#),
+            Ok(Text(r#"{"a": 3, "bb": 1}"#.into()))
+        );
         assert_eq!(one(r#"SELECT rc_json('{"b":1,  "a":2}')"#), Ok(Text(r#"{"b":1,  "a":2}"#.into())));
         assert_eq!(one("SELECT rc_jsonb('{bad')").unwrap_err().0, "22P02");
         assert_eq!(one("SELECT rc_json('')").unwrap_err().0, "22P02");
         assert_eq!(one("SELECT rc_jsonb(NULL)"), Ok(Null));
-        assert_eq!(jsonb_text(r#"{"z":1,"a":[true,false],"bb":{"y":null,"x":"s"}}"#), r#"{"a": [true, false], "z": 1, "bb": {"x": "s", "y": null}}"#);
+        assert_eq!(
+            jsonb_text(r#"{"z":1,"a":[true,false],"bb":{"y":null,"x":"s"}}"#),
+            r#"{"a": [true, false], "z": 1, "bb": {"x": "s", "y": null}}"#
+        );
         assert_eq!(jsonb_text("not json"), "not json");
     }
 }

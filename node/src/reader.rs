@@ -29,7 +29,8 @@ pub trait ReadHooks: Send + Sync {
 /// The view's applied height as a read connection sees it (0 before genesis).
 pub fn applied_height(conn: &Connection) -> rusqlite::Result<u64> {
     use rusqlite::OptionalExtension;
-    let h: Option<i64> = conn.query_row("SELECT value FROM __rc_meta WHERE key = 'height'", [], |r| r.get(0)).optional()?;
+    let h: Option<i64> =
+        conn.query_row("SELECT value FROM __rc_meta WHERE key = 'height'", [], |r| r.get(0)).optional()?;
     Ok(h.unwrap_or(0) as u64)
 }
 
@@ -107,7 +108,10 @@ impl Reader {
     /// in-memory databases they attach; the authorizer allows user
     /// statements nothing but reading.
     fn connect(&self) -> rusqlite::Result<ReadConn> {
-        let mut c = Connection::open_with_flags(&self.path, OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX)?;
+        let mut c = Connection::open_with_flags(
+            &self.path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
         c.execute_batch("PRAGMA case_sensitive_like=ON; PRAGMA cache_size=-16384;")?;
         c.set_db_config(rusqlite::config::DbConfig::SQLITE_DBCONFIG_DQS_DML, false)?;
         register_now(&c, Arc::new(AtomicU64::new(0)))?;
@@ -174,7 +178,11 @@ impl Reader {
     }
 
     /// [`Reader::query`] plus where each result column comes from.
-    pub fn query_described(&self, plan: &sqlmap::ReadPlan, params: &[Value]) -> Result<(Vec<ColumnOrigin>, RowSet), SqlError> {
+    pub fn query_described(
+        &self,
+        plan: &sqlmap::ReadPlan,
+        params: &[Value],
+    ) -> Result<(Vec<ColumnOrigin>, RowSet), SqlError> {
         self.query_cancellable(plan, params, None)
     }
 
@@ -204,7 +212,11 @@ impl Reader {
         if params.len() != plan.param_count {
             return Err(SqlError::new(
                 "08P01",
-                format!("bind message supplies {} parameters, but prepared statement requires {}", params.len(), plan.param_count),
+                format!(
+                    "bind message supplies {} parameters, but prepared statement requires {}",
+                    params.len(),
+                    plan.param_count
+                ),
             ));
         }
         let conn = self.idle.lock().pop();
@@ -251,7 +263,12 @@ impl Reader {
         }
     }
 
-    fn run(&self, conn: &ReadConn, plan: &sqlmap::ReadPlan, params: &[Value]) -> Result<(Vec<ColumnOrigin>, RowSet), SqlError> {
+    fn run(
+        &self,
+        conn: &ReadConn,
+        plan: &sqlmap::ReadPlan,
+        params: &[Value],
+    ) -> Result<(Vec<ColumnOrigin>, RowSet), SqlError> {
         let mut stmt = conn.prepare(plan)?;
         let described = origins(&stmt);
         let columns: Vec<String> = stmt.column_names().into_iter().map(str::to_owned).collect();

@@ -84,8 +84,10 @@ async fn handle(
         Ok(b) => b,
         Err(e) => {
             let max = ctx.node.config.limits.rpc_body_bytes_max;
-            let reply = error_reply(Json::Null, RpcError::new(-32600, format!("request rejected: {e} (limit {max} bytes)")));
-            return (e.status(), [(axum::http::header::CONTENT_TYPE, "application/json")], reply.to_string()).into_response();
+            let reply =
+                error_reply(Json::Null, RpcError::new(-32600, format!("request rejected: {e} (limit {max} bytes)")));
+            return (e.status(), [(axum::http::header::CONTENT_TYPE, "application/json")], reply.to_string())
+                .into_response();
         }
     };
     let reply = match serde_json::from_slice::<Json>(&body) {
@@ -199,7 +201,12 @@ pub fn receipt_json(height: u64, index: u32, r: &Receipt) -> Json {
     o
 }
 
-async fn await_outcome(node: &Node, hash: Hash, expires_at_ms: u64, rx: tokio::sync::oneshot::Receiver<Outcome>) -> Result<Json, RpcError> {
+async fn await_outcome(
+    node: &Node,
+    hash: Hash,
+    expires_at_ms: u64,
+    rx: tokio::sync::oneshot::Receiver<Outcome>,
+) -> Result<Json, RpcError> {
     // The tx can never be applied after its expiry, so waiting until then
     // (plus a block's worth) makes "timed out" a definite answer.
     let wait = expires_at_ms.saturating_sub(now_ms()) + 1_000 + node.config.chain.max_block_time_ms;
@@ -237,7 +244,9 @@ fn sql_params(p: &Json) -> Result<Vec<Value>, RpcError> {
         None | Some(Json::Null) => Ok(Vec::new()),
         Some(Json::Array(a)) => a
             .iter()
-            .map(|v| Value::from_json(v).ok_or_else(|| RpcError::params("params must be numbers, strings, booleans or null")))
+            .map(|v| {
+                Value::from_json(v).ok_or_else(|| RpcError::params("params must be numbers, strings, booleans or null"))
+            })
             .collect(),
         Some(_) => Err(RpcError::params("params must be an array")),
     }
@@ -327,7 +336,11 @@ async fn get_tx(node: &Arc<Node>, p: &Json) -> Result<Json, RpcError> {
     let Some(loc) = node.ledger.tx_location(&hash).map_err(RpcError::internal)? else {
         return Err(RpcError::new(-32010, "transaction not found"));
     };
-    let block = node.ledger.block(loc.height).map_err(RpcError::internal)?.ok_or_else(|| RpcError::internal("block missing"))?;
+    let block = node
+        .ledger
+        .block(loc.height)
+        .map_err(RpcError::internal)?
+        .ok_or_else(|| RpcError::internal("block missing"))?;
     let receipts = node.ledger.receipts(loc.height).map_err(RpcError::internal)?.unwrap_or_default();
     let tx = &block.txs[loc.index as usize];
     let shown = caller.is_some_and(|k| k.0 == tx.body.account.0 || node.is_admin(&k));
@@ -365,11 +378,18 @@ fn get_block(node: &Node, p: &Json) -> Result<Json, RpcError> {
         (Some(h), _) => h.as_u64().ok_or_else(|| RpcError::params("height must be a number"))?,
         (None, Some(_)) => {
             let hash = hex32(p.get("hash"), "hash")?;
-            node.ledger.height_of_block(&hash).map_err(RpcError::internal)?.ok_or_else(|| RpcError::new(-32010, "block not found"))?
+            node.ledger
+                .height_of_block(&hash)
+                .map_err(RpcError::internal)?
+                .ok_or_else(|| RpcError::new(-32010, "block not found"))?
         }
         _ => return Err(RpcError::params("height or hash is required")),
     };
-    let b = node.ledger.block(height).map_err(RpcError::internal)?.ok_or_else(|| RpcError::new(-32010, "block not found"))?;
+    let b = node
+        .ledger
+        .block(height)
+        .map_err(RpcError::internal)?
+        .ok_or_else(|| RpcError::new(-32010, "block not found"))?;
     let h = &b.header;
     Ok(json!({
         "height": h.height,

@@ -86,7 +86,10 @@ mod tests {
         let proof: Vec<u8> = ck.iter().zip(client_signature).map(|(a, b)| a ^ b).collect();
         assert_eq!(proof, base64_decode("dHzbZapWIk4jUhN+Ute9ytag9zjfMHgsqmmiz7AndVQ="));
         assert_eq!(v.check_proof(auth.as_bytes(), &proof), Some(ck));
-        assert_eq!(v.server_signature(auth.as_bytes()).to_vec(), base64_decode("6rriTRBi23WpRR/wtup+mMhUZUn/dB5nLTJRsjl95G4="));
+        assert_eq!(
+            v.server_signature(auth.as_bytes()).to_vec(),
+            base64_decode("6rriTRBi23WpRR/wtup+mMhUZUn/dB5nLTJRsjl95G4=")
+        );
         let mut bad = proof.clone();
         bad[0] ^= 1;
         assert_eq!(v.check_proof(auth.as_bytes(), &bad), None);

@@ -90,7 +90,8 @@ pub fn init_dev(dir: &Path) -> Result<bool, NodeError> {
 fn write_private(path: &Path, text: &str) -> Result<(), NodeError> {
     use std::io::Write;
     use std::os::unix::fs::OpenOptionsExt;
-    let mut f = std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path).map_err(io_err(path))?;
+    let mut f =
+        std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path).map_err(io_err(path))?;
     f.write_all(text.as_bytes()).map_err(io_err(path))
 }
 
@@ -287,7 +288,13 @@ impl Node {
                 .spawn(move || crate::bft::net::run(start).map_err(ChainError::Diverged))
                 .map_err(|e| NodeError::Setup(e.to_string()))?
         } else {
-            let p = Producer { chain, pool: pool.clone(), waiters: waiters.clone(), status: status.clone(), key: validator };
+            let p = Producer {
+                chain,
+                pool: pool.clone(),
+                waiters: waiters.clone(),
+                status: status.clone(),
+                key: validator,
+            };
             let (max, wait) = (config.chain.max_txs_per_block, Duration::from_millis(config.chain.max_block_time_ms));
             std::thread::Builder::new()
                 .name("block-producer".into())
@@ -296,8 +303,12 @@ impl Node {
         };
         spawn_checkpointer(d.sqlite(), pool.clone())?;
         let speculator = Mutex::new(open_view()?);
-        let admin_keys: std::collections::HashSet<[u8; 32]> =
-            genesis.accounts.iter().filter_map(|a| crate::crypto::PublicKey::from_hex(&a.public_key)).map(|k| k.0).collect();
+        let admin_keys: std::collections::HashSet<[u8; 32]> = genesis
+            .accounts
+            .iter()
+            .filter_map(|a| crate::crypto::PublicKey::from_hex(&a.public_key))
+            .map(|k| k.0)
+            .collect();
         let admins = admin_keys.iter().map(|k| crate::crypto::PublicKey(*k).address()).collect();
         Ok(Arc::new(Node {
             network,
@@ -402,7 +413,12 @@ impl Node {
 
     /// Admits a signed tx to the pool. With `wait`, returns a receiver for
     /// its outcome.
-    pub fn submit(&self, tx: SignedTx, size: usize, wait: bool) -> Result<Option<tokio::sync::oneshot::Receiver<Outcome>>, SubmitError> {
+    pub fn submit(
+        &self,
+        tx: SignedTx,
+        size: usize,
+        wait: bool,
+    ) -> Result<Option<tokio::sync::oneshot::Receiver<Outcome>>, SubmitError> {
         let limits = &self.config.limits;
         if size > limits.tx_bytes_max {
             return Err(SubmitError::TooLarge { size, max: limits.tx_bytes_max });
@@ -538,7 +554,8 @@ impl Producer {
             }
         };
         drop(tx);
-        let synced = syncer.join().unwrap_or_else(|_| Err(ChainError::Diverged("the ledger sync thread panicked".into())));
+        let synced =
+            syncer.join().unwrap_or_else(|_| Err(ChainError::Diverged("the ledger sync thread panicked".into())));
         if let Err(e) = result.and(synced) {
             self.fail_all_waiters(&e);
             return Err(e);

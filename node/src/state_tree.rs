@@ -162,7 +162,11 @@ fn update(
         };
     }
     match node.map(|h| load(src, &h)).transpose()? {
-        None => build(depth, &changes.iter().filter_map(|(k, c)| c.as_ref().map(|c| (**k, c.clone()))).collect::<Vec<_>>(), created),
+        None => build(
+            depth,
+            &changes.iter().filter_map(|(k, c)| c.as_ref().map(|c| (**k, c.clone()))).collect::<Vec<_>>(),
+            created,
+        ),
         Some(Node::Leaf { key, value, label }) => {
             // Merge the one existing key with the changes, then build afresh.
             let mut items: Vec<(Hash, (Hash, Vec<u8>))> = Vec::with_capacity(changes.len() + 1);

@@ -40,11 +40,19 @@ pub enum Payload {
 pub enum RoleOp {
     /// A new account with its own key pair (its secret stays in the creating
     /// node's keystore).
-    Create { name: String, public_key: PublicKey, create_role: bool },
+    Create {
+        name: String,
+        public_key: PublicKey,
+        create_role: bool,
+    },
     /// The role's password changed: the key was re-encrypted in the keystore.
     /// Nothing secret is on chain; the tx makes the change auditable.
-    SetPassword { name: String },
-    Drop { name: String },
+    SetPassword {
+        name: String,
+    },
+    Drop {
+        name: String,
+    },
 }
 
 fn encode_statements(w: &mut Writer, stmts: &[Statement]) {
@@ -95,7 +103,9 @@ impl TxBody {
                 w.u8(3);
                 match op {
                     // Tag 4 is a role with CREATEROLE; tag 1 keeps its encoding.
-                    RoleOp::Create { name, public_key, create_role } => w.u8(if *create_role { 4 } else { 1 }).str(name).fixed(&public_key.0),
+                    RoleOp::Create { name, public_key, create_role } => {
+                        w.u8(if *create_role { 4 } else { 1 }).str(name).fixed(&public_key.0)
+                    }
                     RoleOp::SetPassword { name } => w.u8(2).str(name),
                     RoleOp::Drop { name } => w.u8(3).str(name),
                 };
@@ -119,7 +129,9 @@ impl TxBody {
                 Payload::Interactive { steps, observed: r.fixed()? }
             }
             3 => Payload::Role(match r.u8()? {
-                tag @ (1 | 4) => RoleOp::Create { name: r.string()?, public_key: PublicKey(r.fixed()?), create_role: tag == 4 },
+                tag @ (1 | 4) => {
+                    RoleOp::Create { name: r.string()?, public_key: PublicKey(r.fixed()?), create_role: tag == 4 }
+                }
                 2 => RoleOp::SetPassword { name: r.string()? },
                 3 => RoleOp::Drop { name: r.string()? },
                 tag => return Err(DecodeError::UnknownTag { what: "role operation", tag }),
@@ -245,9 +257,17 @@ mod tests {
     #[test]
     fn changing_any_byte_breaks_the_signature_or_the_decoding() {
         let key = SecretKey::from_bytes(&[9; 32]);
-        let tx = TxBody { chain_id: "c".into(), account: key.public(), id: [1; 16], expires_at_ms: 5,
-            payload: Payload::Sql(vec![Statement { sql: "INSERT INTO t VALUES (1)".into(), params: vec![Value::Integer(3)] }]) }
-            .sign(&key);
+        let tx = TxBody {
+            chain_id: "c".into(),
+            account: key.public(),
+            id: [1; 16],
+            expires_at_ms: 5,
+            payload: Payload::Sql(vec![Statement {
+                sql: "INSERT INTO t VALUES (1)".into(),
+                params: vec![Value::Integer(3)],
+            }]),
+        }
+        .sign(&key);
         let bytes = tx.to_bytes();
         for i in 0..bytes.len() {
             let mut b = bytes.clone();

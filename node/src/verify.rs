@@ -124,7 +124,9 @@ fn check_ledger(genesis: &Genesis, ledger: &Ledger) -> Result<Report, Failure> {
             }
         } else if !b.certificate.finalization.is_empty() {
             if !crate::bft::verify_finalization(&scheme, &b) {
-                return Err(at("finalization certificate is not a quorum of the genesis validators' signatures over this block"));
+                return Err(at(
+                    "finalization certificate is not a quorum of the genesis validators' signatures over this block",
+                ));
             }
             uncovered = None;
         } else if !b.certificate.signatures.is_empty() {
@@ -197,12 +199,14 @@ fn check_block_rows(conn: &Connection, ledger: &Ledger, height: u64) -> Result<(
 fn table_names(conn: &Connection) -> Result<HashMap<[u8; 16], String>, Failure> {
     let q = |e: rusqlite::Error| Failure(format!("SQLite view: {e}"));
     let mut st = conn.prepare("SELECT name, meta FROM __rc_tables").map_err(q)?;
-    let rows: Vec<(String, Vec<u8>)> = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?))).map_err(q)?.collect::<Result<_, _>>().map_err(q)?;
+    let rows: Vec<(String, Vec<u8>)> =
+        st.query_map([], |r| Ok((r.get(0)?, r.get(1)?))).map_err(q)?.collect::<Result<_, _>>().map_err(q)?;
     Ok(rows.into_iter().filter_map(|(n, m)| TableMeta::decode(&m).ok().map(|t| (t.id, n))).collect())
 }
 
 fn describe(label: &[u8], tables: &HashMap<[u8; 16], String>) -> String {
-    let table = |id: &[u8; 16]| tables.get(id).cloned().unwrap_or_else(|| format!("(dropped table {})", hex::encode(id)));
+    let table =
+        |id: &[u8; 16]| tables.get(id).cloned().unwrap_or_else(|| format!("(dropped table {})", hex::encode(id)));
     match parse_label(label) {
         LabelKind::Account(a) => format!("account {a}"),
         LabelKind::Table(id) => format!("table {} (its definition)", table(&id)),
@@ -218,7 +222,9 @@ fn first_difference(
 ) -> Option<String> {
     for (k, (v, label)) in view {
         match stored.get(k) {
-            None => return Some(format!("{}: present in SQLite but not in the ledger's state", describe(label, tables))),
+            None => {
+                return Some(format!("{}: present in SQLite but not in the ledger's state", describe(label, tables)))
+            }
             Some((sv, _)) if sv != v => {
                 return Some(format!("{}: SQLite content differs from the ledger's state", describe(label, tables)))
             }
@@ -236,7 +242,8 @@ fn first_difference(
 /// Re-executes every block from genesis into a scratch view and ledger; each
 /// block's state and receipts roots must come out the same.
 fn replay_all(genesis: &Genesis, ledger: &Ledger, head: u64) -> Result<(), Failure> {
-    let scratch = std::env::temp_dir().join(format!("rowchain-replay-{}", hex::encode(crate::crypto::random_bytes::<8>())));
+    let scratch =
+        std::env::temp_dir().join(format!("rowchain-replay-{}", hex::encode(crate::crypto::random_bytes::<8>())));
     let result = replay_into(&scratch, genesis, ledger, head);
     let _ = std::fs::remove_dir_all(&scratch);
     result

@@ -15,8 +15,8 @@
 //! `ROWCHAIN_SIM_SEEDS=N` runs N seeds (default 32); a failure names its
 //! seed, and `ROWCHAIN_SIM_SEED=S` replays that one.
 
-use commonware_consensus::simplex::mocks as byzantine;
 use commonware_consensus::simplex::elector::RoundRobin;
+use commonware_consensus::simplex::mocks as byzantine;
 use commonware_consensus::types::Epoch;
 use commonware_cryptography::Sha256;
 use commonware_p2p::simulated::{Config as NetConfig, Link, Network, Oracle};
@@ -117,8 +117,10 @@ impl Sim {
                 self.hubs[i] = None;
             }
             Byzantine::None | Byzantine::Liar => {
-                let exec = Executor::open(&self.dirs[i].join("state.sqlite"), ExecLimits { result_rows_max: 10_000 }).expect("view");
-                let chain = Chain::open(self.genesis.clone(), self.ledgers[i].clone(), exec, Some(&self.keys[i])).expect("chain");
+                let exec = Executor::open(&self.dirs[i].join("state.sqlite"), ExecLimits { result_rows_max: 10_000 })
+                    .expect("view");
+                let chain = Chain::open(self.genesis.clone(), self.ledgers[i].clone(), exec, Some(&self.keys[i]))
+                    .expect("chain");
                 let (gossip, gossip_rx) = futures::channel::mpsc::unbounded();
                 let status = chain.head();
                 let hub = Arc::new(actor::Hub {
@@ -330,7 +332,8 @@ fn run_seed(seed: u64) {
             sim.start(&context, i, if i == byzantine_node { byz } else { Byzantine::None }).await;
         }
         let honest: Vec<usize> = (0..N).filter(|i| *i != byzantine_node || byz == Byzantine::None).collect();
-        let now = |c: &deterministic::Context| c.current().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as u64;
+        let now =
+            |c: &deterministic::Context| c.current().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as u64;
 
         let mut n = 0u64;
         let create = tx(&genesis, &admin, n, "CREATE TABLE t (id INT PRIMARY KEY, v TEXT)".into(), now(&context));
@@ -406,7 +409,10 @@ fn run_seed(seed: u64) {
                 }
             }
             assert_eq!(all.len(), count, "seed {seed}: node {i} committed a tx twice");
-            assert!(early.iter().filter(|h| all.contains(*h)).count() > 0, "seed {seed}: nothing from phase 1 committed");
+            assert!(
+                early.iter().filter(|h| all.contains(*h)).count() > 0,
+                "seed {seed}: nothing from phase 1 committed"
+            );
         }
         let heights: Vec<u64> = honest.iter().map(|i| sim.height(*i)).collect();
         eprintln!("seed {seed} ({byz:?}): ok, heights {heights:?}");

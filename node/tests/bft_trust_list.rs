@@ -22,7 +22,9 @@ type Channel = (
 #[test]
 fn a_key_off_the_trust_list_gets_no_message_through() {
     let storage = std::env::temp_dir().join(format!("rowchain-trust-{}", std::process::id()));
-    let runner = commonware_runtime::tokio::Runner::new(commonware_runtime::tokio::Config::new().with_storage_directory(&storage));
+    let runner = commonware_runtime::tokio::Runner::new(
+        commonware_runtime::tokio::Config::new().with_storage_directory(&storage),
+    );
     runner.start(|context| async move {
         let keys: Vec<bft::PrivateKey> = (1u8..=3).map(|i| bft::private_key(&[i; 32])).collect();
         let pks: Vec<bft::PublicKey> = keys.iter().map(commonware_cryptography::Signer::public_key).collect();
@@ -30,8 +32,10 @@ fn a_key_off_the_trust_list_gets_no_message_through() {
         let namespace = b"rowchain/consensus/v1/trust-test".to_vec();
         let start = |i: usize, list: &[usize]| -> Channel {
             let cfg = net::p2p_config(keys[i].clone(), &namespace, addrs[i], list.len(), 1 << 16, false);
-            let (mut network, mut oracle) =
-                commonware_p2p::authenticated::lookup::Network::new(context.child("network").with_attribute("node", i), cfg);
+            let (mut network, mut oracle) = commonware_p2p::authenticated::lookup::Network::new(
+                context.child("network").with_attribute("node", i),
+                cfg,
+            );
             let peers = commonware_utils::ordered::Map::from_iter_dedup(
                 list.iter().map(|j| (pks[*j].clone(), commonware_p2p::Address::Symmetric(addrs[*j]))),
             );

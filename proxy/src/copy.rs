@@ -214,7 +214,10 @@ mod tests {
         p.finish().unwrap();
         assert_eq!(
             p.rows,
-            vec![vec![Some("1".into()), Some("a,\"b\"".into()), None], vec![Some("2".into()), Some("".into()), Some("x".into())]]
+            vec![
+                vec![Some("1".into()), Some("a,\"b\"".into()), None],
+                vec![Some("2".into()), Some("".into()), Some("x".into())]
+            ]
         );
     }
 }

@@ -58,7 +58,8 @@ pub async fn serve(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> io::Result<()> {
     let cfg = node.config.pg.clone();
-    node.reader.set_hooks(Arc::new(crate::catalog::CatalogHooks::new(cfg.database.clone(), node.admin_addresses().clone())));
+    node.reader
+        .set_hooks(Arc::new(crate::catalog::CatalogHooks::new(cfg.database.clone(), node.admin_addresses().clone())));
     let shared = Arc::new(Shared { node, tls, next_pid: AtomicI32::new(1000), sessions: Mutex::new(HashMap::new()) });
     let slots = Arc::new(tokio::sync::Semaphore::new(cfg.connections_max));
     tokio::pin!(shutdown);
@@ -106,7 +107,10 @@ enum Startup {
     Session(BTreeMap<String, String>),
     /// SSLRequest answered `S`: the TLS handshake comes next.
     Tls,
-    Cancel { pid: i32, secret: i32 },
+    Cancel {
+        pid: i32,
+        secret: i32,
+    },
     Closed,
 }
 
@@ -190,7 +194,8 @@ impl Decoder for Codec {
                 src.reserve(len + 1 - src.len());
             }
         }
-        PgWireFrontendMessage::decode(src, &self.ctx).map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e.to_string()))
+        PgWireFrontendMessage::decode(src, &self.ctx)
+            .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e.to_string()))
     }
 }
 
@@ -258,7 +263,9 @@ async fn connection(shared: Arc<Shared>, sock: TcpStream) -> io::Result<()> {
         let msg = match msg {
             Ok(m) => m,
             Err(e) => {
-                let _ = conn.send(PgWireBackendMessage::ErrorResponse(PgError::fatal("08P01", e.to_string()).response())).await;
+                let _ = conn
+                    .send(PgWireBackendMessage::ErrorResponse(PgError::fatal("08P01", e.to_string()).response()))
+                    .await;
                 return Err(e);
             }
         };
@@ -284,7 +291,9 @@ async fn fail(conn: &mut Conn, e: PgError) -> io::Result<Option<node::crypto::Se
     Ok(None)
 }
 
-async fn next_password_message(conn: &mut Conn) -> io::Result<Option<pgwire::messages::startup::PasswordMessageFamily>> {
+async fn next_password_message(
+    conn: &mut Conn,
+) -> io::Result<Option<pgwire::messages::startup::PasswordMessageFamily>> {
     match tokio::time::timeout(Duration::from_secs(60), conn.next()).await {
         Ok(Some(Ok(PgWireFrontendMessage::PasswordMessageFamily(p)))) => Ok(Some(p)),
         Ok(Some(Err(e))) => Err(e),
@@ -297,7 +306,12 @@ async fn next_password_message(conn: &mut Conn) -> io::Result<Option<pgwire::mes
 /// password for `scram-sha-256` and `password`, by the node's custody copy
 /// for `trust` and `md5`. Unknown role, no matching rule or a rejecting
 /// rule: 28000; wrong password: 28P01.
-async fn authenticate(node: &Arc<Node>, conn: &mut Conn, user: &str, ip: IpAddr) -> io::Result<Option<node::crypto::SecretKey>> {
+async fn authenticate(
+    node: &Arc<Node>,
+    conn: &mut Conn,
+    user: &str,
+    ip: IpAddr,
+) -> io::Result<Option<node::crypto::SecretKey>> {
     let rules = &node.config.pg.hba;
     let method = match hba::decide(rules, user, ip) {
         None => {
@@ -373,7 +387,9 @@ async fn cleartext(node: &Arc<Node>, conn: &mut Conn, user: &str) -> io::Result<
         None => {
             let node = node.clone();
             let role = user.to_owned();
-            tokio::task::spawn_blocking(move || node.keystore.unlock(&role, &password)).await.map_err(io::Error::other)?
+            tokio::task::spawn_blocking(move || node.keystore.unlock(&role, &password))
+                .await
+                .map_err(io::Error::other)?
         }
     };
     match key {
@@ -391,7 +407,8 @@ async fn md5(node: &Node, conn: &mut Conn, user: &str, secret: &str) -> io::Resu
     let Some(answer) = read_password(conn).await? else { return Ok(None) };
     let expected = md5_response(secret, &salt);
     // Compared in time independent of where they differ.
-    let same = answer.len() == expected.len() && answer.bytes().zip(expected.bytes()).fold(0u8, |d, (a, b)| d | (a ^ b)) == 0;
+    let same =
+        answer.len() == expected.len() && answer.bytes().zip(expected.bytes()).fold(0u8, |d, (a, b)| d | (a ^ b)) == 0;
     if !same {
         return fail(conn, password_failed(user)).await;
     }
@@ -415,7 +432,9 @@ async fn scram(node: &Node, conn: &mut Conn, user: &str) -> io::Result<Option<no
     let bad_proto = |m: &str| PgError::fatal("08P01", format!("malformed SCRAM message: {m}"));
     let first = match first.into_sasl_initial_response() {
         Ok(f) if f.auth_method == "SCRAM-SHA-256" => f,
-        Ok(f) => return fail(conn, PgError::fatal("28000", format!("unsupported SASL mechanism {}", f.auth_method))).await,
+        Ok(f) => {
+            return fail(conn, PgError::fatal("28000", format!("unsupported SASL mechanism {}", f.auth_method))).await
+        }
         Err(e) => return fail(conn, bad_proto(&e.to_string())).await,
     };
     let first = String::from_utf8_lossy(first.data.as_deref().unwrap_or_default()).into_owned();

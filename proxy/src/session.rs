@@ -72,7 +72,13 @@ impl From<SqlError> for PgError {
 
 impl From<sqlmap::PlanError> for PgError {
     fn from(e: sqlmap::PlanError) -> Self {
-        PgError { severity: "ERROR", sqlstate: e.sqlstate.into(), message: e.message, hint: e.hint, position: e.position.map(|p| p + 1) }
+        PgError {
+            severity: "ERROR",
+            sqlstate: e.sqlstate.into(),
+            message: e.message,
+            hint: e.hint,
+            position: e.position.map(|p| p + 1),
+        }
     }
 }
 
@@ -298,7 +304,10 @@ impl Session {
     }
 
     pub(crate) fn startup_parameters(&self) -> Vec<(String, String)> {
-        REPORTED.iter().map(|k| (reported_name(k).to_string(), self.settings.get(*k).cloned().unwrap_or_default())).collect()
+        REPORTED
+            .iter()
+            .map(|k| (reported_name(k).to_string(), self.settings.get(*k).cloned().unwrap_or_default()))
+            .collect()
     }
 
     pub(crate) fn status(&self) -> TransactionStatus {
@@ -341,7 +350,8 @@ impl Session {
             _ if self.skipping => {}
             M::Parse(p) => {
                 let r = self.parse(p.name.unwrap_or_default(), &p.query, &p.type_oids);
-                self.ext_reply(conn, r.map(|()| vec![PgWireBackendMessage::ParseComplete(ParseComplete::new())])).await?;
+                self.ext_reply(conn, r.map(|()| vec![PgWireBackendMessage::ParseComplete(ParseComplete::new())]))
+                    .await?;
             }
             M::Bind(b) => {
                 let r = self.bind(b);
@@ -349,7 +359,11 @@ impl Session {
             }
             M::Describe(d) => {
                 let name = d.name.unwrap_or_default();
-                let r = if d.target_type == b'S' { self.describe_statement(&name).await } else { self.describe_portal(&name).await };
+                let r = if d.target_type == b'S' {
+                    self.describe_statement(&name).await
+                } else {
+                    self.describe_portal(&name).await
+                };
                 self.ext_reply(conn, r).await?;
             }
             M::Execute(e) => {
@@ -436,7 +450,8 @@ impl Session {
                     let n = c.columns.len().max(self.copy_columns(&c).len());
                     self.copy = Some(CopyParser::new(c));
                     self.copy_simple = true;
-                    conn.send(PgWireBackendMessage::CopyInResponse(CopyInResponse::new(0, n as i16, vec![0; n]))).await?;
+                    conn.send(PgWireBackendMessage::CopyInResponse(CopyInResponse::new(0, n as i16, vec![0; n])))
+                        .await?;
                     return Ok(());
                 }
                 Ok(reply) => self.send_reply(conn, reply, &[]).await?,
@@ -458,7 +473,10 @@ impl Session {
     fn plan_text(&mut self, sql: &str) -> Result<Vec<(Plan, String)>, PgError> {
         let max = self.node.config.limits.statement_bytes_max;
         if sql.len() > max {
-            return Err(PgError::new("54000", format!("the statement is {} bytes; the limit is {max} (limits.statement_bytes_max)", sql.len())));
+            return Err(PgError::new(
+                "54000",
+                format!("the statement is {} bytes; the limit is {max} (limits.statement_bytes_max)", sql.len()),
+            ));
         }
         let tables = self.tables();
         Ok(sqlmap::plan_with_text_in(sql, &node::catalog::SchemaView(&tables))?)
@@ -466,7 +484,8 @@ impl Session {
 
     async fn send_reply(&mut self, conn: &mut Conn, reply: Reply, formats: &[i16]) -> io::Result<()> {
         for (k, v) in std::mem::take(&mut self.changed) {
-            conn.feed(PgWireBackendMessage::ParameterStatus(pgwire::messages::startup::ParameterStatus::new(k, v))).await?;
+            conn.feed(PgWireBackendMessage::ParameterStatus(pgwire::messages::startup::ParameterStatus::new(k, v)))
+                .await?;
         }
         match reply {
             Reply::Rows { fields, rows, tag } => {
@@ -489,9 +508,13 @@ impl Session {
         // A cancel that arrived between statements is dropped, as in PostgreSQL.
         self.cancel.store(false, Ordering::SeqCst);
         if let Some(b) = &self.block {
-            let ends_block = matches!(plan, Plan::Transaction(TxControl::Commit | TxControl::Rollback | TxControl::RollbackTo(_)));
+            let ends_block =
+                matches!(plan, Plan::Transaction(TxControl::Commit | TxControl::Rollback | TxControl::RollbackTo(_)));
             if b.failed && !ends_block {
-                return Err(PgError::new("25P02", "current transaction is aborted, commands ignored until end of transaction block"));
+                return Err(PgError::new(
+                    "25P02",
+                    "current transaction is aborted, commands ignored until end of transaction block",
+                ));
             }
         }
         match plan {
@@ -544,11 +567,20 @@ impl Session {
                 let name = name.to_ascii_lowercase();
                 let value = value.trim_matches('\'').to_string();
                 match name.as_str() {
-                    "client_encoding" if !matches!(value.to_ascii_uppercase().as_str(), "UTF8" | "UTF-8" | "UNICODE") => {
-                        return Err(PgError::new("22023", format!("invalid value for parameter \"client_encoding\": \"{value}\""))
-                            .hint("rowchain speaks UTF8 only"));
+                    "client_encoding"
+                        if !matches!(value.to_ascii_uppercase().as_str(), "UTF8" | "UTF-8" | "UNICODE") =>
+                    {
+                        return Err(PgError::new(
+                            "22023",
+                            format!("invalid value for parameter \"client_encoding\": \"{value}\""),
+                        )
+                        .hint("rowchain speaks UTF8 only"));
                     }
-                    "server_version" | "server_encoding" | "integer_datetimes" | "is_superuser" | "session_authorization" => {
+                    "server_version"
+                    | "server_encoding"
+                    | "integer_datetimes"
+                    | "is_superuser"
+                    | "session_authorization" => {
                         return Err(PgError::new("55P02", format!("parameter \"{name}\" cannot be changed")));
                     }
                     _ => {}
@@ -562,9 +594,17 @@ impl Session {
             SessionStmt::Show(name) => {
                 let name = name.to_ascii_lowercase();
                 if name == "all" {
-                    let rows = self.settings.iter().map(|(k, v)| vec![Value::Text(k.clone()), Value::Text(v.clone()), Value::Text(String::new())]).collect();
+                    let rows = self
+                        .settings
+                        .iter()
+                        .map(|(k, v)| vec![Value::Text(k.clone()), Value::Text(v.clone()), Value::Text(String::new())])
+                        .collect();
                     let f = |n: &str| Field { name: n.into(), ty: WireType::plain(types::OID_TEXT) };
-                    return Ok(Reply::Rows { fields: vec![f("name"), f("setting"), f("description")], rows, tag: "SHOW".into() });
+                    return Ok(Reply::Rows {
+                        fields: vec![f("name"), f("setting"), f("description")],
+                        rows,
+                        tag: "SHOW".into(),
+                    });
                 }
                 let key = match name.as_str() {
                     "transaction isolation level" | "transaction_isolation" => "transaction_isolation",
@@ -656,7 +696,10 @@ impl Session {
         let added = stmts.len();
         if block.steps.len() + added > max {
             block.failed = true;
-            return Err(PgError::new("54000", format!("the transaction block has more than {max} statements (pg.block_statements_max)")));
+            return Err(PgError::new(
+                "54000",
+                format!("the transaction block has more than {max} statements (pg.block_statements_max)"),
+            ));
         }
         block.steps.extend(stmts);
         block.catalog = None;
@@ -683,7 +726,9 @@ impl Session {
         }
         let new: Vec<StepOutcome> = spec.outcomes.into_iter().skip(kept).collect();
         block.seen.extend(new.iter().map(StepOutcome::digest));
-        if let Some(StepOutcome::Failed { sqlstate, message }) = new.iter().find(|o| matches!(o, StepOutcome::Failed { .. })) {
+        if let Some(StepOutcome::Failed { sqlstate, message }) =
+            new.iter().find(|o| matches!(o, StepOutcome::Failed { .. }))
+        {
             block.failed = true;
             return Err(PgError::new(sqlstate, message.clone()));
         }
@@ -692,8 +737,15 @@ impl Session {
 
     /// One statement inside a transaction block. `origins` are a read's
     /// result columns, when the committed state can trace them.
-    async fn step(&mut self, text: String, params: Vec<Value>, write: Option<Plan>, origins: Option<Vec<ColumnOrigin>>) -> Result<Reply, PgError> {
-        let last = self.push_steps(vec![Statement { sql: text.clone(), params }]).await?.pop().expect("one outcome per step");
+    async fn step(
+        &mut self,
+        text: String,
+        params: Vec<Value>,
+        write: Option<Plan>,
+        origins: Option<Vec<ColumnOrigin>>,
+    ) -> Result<Reply, PgError> {
+        let last =
+            self.push_steps(vec![Statement { sql: text.clone(), params }]).await?.pop().expect("one outcome per step");
         match last {
             StepOutcome::Done(r) => {
                 if let Some(p) = &write {
@@ -723,12 +775,15 @@ impl Session {
         let account = self.key.public();
         let database = self.info().database.clone();
         let (_, catalog) = tokio::task::spawn_blocking(move || {
-            node.speculate_with(&account, &steps, |conn| crate::catalog::BlockCatalog::build(conn, &database, node.admin_addresses()))
+            node.speculate_with(&account, &steps, |conn| {
+                crate::catalog::BlockCatalog::build(conn, &database, node.admin_addresses())
+            })
         })
         .await
         .map_err(|e| PgError::new("XX000", e.to_string()))?
         .map_err(|e| PgError::new("XX000", e.to_string()))?;
-        let catalog = catalog.transpose().map_err(|e| PgError::new("XX000", format!("catalog of the transaction block: {e}")))?;
+        let catalog =
+            catalog.transpose().map_err(|e| PgError::new("XX000", format!("catalog of the transaction block: {e}")))?;
         if let Some(b) = &mut self.block {
             b.catalog = catalog.clone();
         }
@@ -757,7 +812,13 @@ impl Session {
         }
     }
 
-    async fn read(&mut self, r: sqlmap::ReadPlan, params: Vec<Value>, text: &str, catalog: Option<crate::catalog::BlockCatalog>) -> Result<Reply, PgError> {
+    async fn read(
+        &mut self,
+        r: sqlmap::ReadPlan,
+        params: Vec<Value>,
+        text: &str,
+        catalog: Option<crate::catalog::BlockCatalog>,
+    ) -> Result<Reply, PgError> {
         let r = self.secure(r, text)?;
         let node = self.node.clone();
         let info = self.info();
@@ -810,7 +871,13 @@ impl Session {
     /// Result column types: the declared type of the table column a result
     /// comes from; else what the statement fixes (a cast, `count(*)`, a
     /// literal); else the type of the values.
-    fn read_fields_for(&mut self, names: &[String], rows: &[Vec<Value>], origins: Option<&[ColumnOrigin]>, text: &str) -> Vec<Field> {
+    fn read_fields_for(
+        &mut self,
+        names: &[String],
+        rows: &[Vec<Value>],
+        origins: Option<&[ColumnOrigin]>,
+        text: &str,
+    ) -> Vec<Field> {
         let mut hints: Option<Vec<Option<sqlmap::PgType>>> = None;
         // Catalog queries: clients decode booleans and arrays by the type they are told.
         let mut catalog_types: Option<Vec<Option<u32>>> = None;
@@ -833,10 +900,13 @@ impl Session {
                         t.get(i).copied().flatten().map(WireType::plain)
                     })
                     .or_else(|| {
-                        let h = hints.get_or_insert_with(|| sqlmap::result_hints_in(text, &node::catalog::SchemaView(&tables)));
+                        let h = hints
+                            .get_or_insert_with(|| sqlmap::result_hints_in(text, &node::catalog::SchemaView(&tables)));
                         h.get(i).copied().flatten().map(|t| WireType::of(&t))
                     })
-                    .unwrap_or_else(|| WireType::of_value(rows.iter().map(|r| &r[i]).find(|v| !matches!(v, Value::Null))));
+                    .unwrap_or_else(|| {
+                        WireType::of_value(rows.iter().map(|r| &r[i]).find(|v| !matches!(v, Value::Null)))
+                    });
                 Field { name: name.clone(), ty }
             })
             .collect()
@@ -902,7 +972,9 @@ impl Session {
         let rx = self.node.submit(tx, size, true)?.expect("a waiter was asked for");
         match tokio::time::timeout(Duration::from_millis(lifetime + 5_000), rx).await {
             Ok(Ok(Outcome::Committed { receipt, .. })) => Ok(receipt),
-            Ok(Ok(Outcome::Rejected(why))) => Err(PgError::new("57014", format!("the transaction was not included: {why}"))),
+            Ok(Ok(Outcome::Rejected(why))) => {
+                Err(PgError::new("57014", format!("the transaction was not included: {why}")))
+            }
             Ok(Err(_)) => Err(PgError::new("57P01", "the node stopped")),
             Err(_) => {
                 self.node.forget(&hash);
@@ -925,7 +997,9 @@ impl Session {
                 let ks = &self.node.keystore;
                 let keep = node::hba::keep(&self.node.config.pg.hba, &name);
                 ks.put(&name, &password, &key, keep).map_err(|e| PgError::new(e.sqlstate(), e.to_string()))?;
-                let r = self.submit(Payload::Role(RoleOp::Create { name: name.clone(), public_key: key.public(), create_role })).await;
+                let r = self
+                    .submit(Payload::Role(RoleOp::Create { name: name.clone(), public_key: key.public(), create_role }))
+                    .await;
                 match r.map(|r| receipt_error(&r)) {
                     Ok(None) => Ok(Reply::Tag("CREATE ROLE".into())),
                     Ok(Some(e)) | Err(e) => {
@@ -936,15 +1010,19 @@ impl Session {
             }
             RoleStmt::AlterPassword { name, password } => {
                 if name != self.user {
-                    return Err(PgError::new("0A000", "only a role itself can change its password")
-                        .hint("its account key is sealed under the current password; sign in as the role and run ALTER ROLE"));
+                    return Err(PgError::new("0A000", "only a role itself can change its password").hint(
+                        "its account key is sealed under the current password; sign in as the role and run ALTER ROLE",
+                    ));
                 }
                 let r = self.submit(Payload::Role(RoleOp::SetPassword { name: name.clone() })).await?;
                 if let Some(e) = receipt_error(&r) {
                     return Err(e);
                 }
                 let keep = node::hba::keep(&self.node.config.pg.hba, &name);
-                self.node.keystore.put(&name, &password, &self.key, keep).map_err(|e| PgError::new(e.sqlstate(), e.to_string()))?;
+                self.node
+                    .keystore
+                    .put(&name, &password, &self.key, keep)
+                    .map_err(|e| PgError::new(e.sqlstate(), e.to_string()))?;
                 Ok(Reply::Tag("ALTER ROLE".into()))
             }
             RoleStmt::Drop { names, if_exists } => {
@@ -989,7 +1067,9 @@ impl Session {
             let hints = sqlmap::param_hints(sql);
             let scope: Vec<String> = match &plan {
                 Some((Plan::Read(r), _)) => r.tables.clone(),
-                Some((Plan::Write(w), _)) => std::iter::once(w.table.clone()).chain(w.tables_read.iter().cloned()).collect(),
+                Some((Plan::Write(w), _)) => {
+                    std::iter::once(w.table.clone()).chain(w.tables_read.iter().cloned()).collect()
+                }
                 _ => Vec::new(),
             };
             for (i, t) in param_types.iter_mut().enumerate() {
@@ -1009,7 +1089,11 @@ impl Session {
     fn hint_type(&mut self, h: &sqlmap::ParamHint, scope: &[String]) -> Option<u32> {
         let tables = self.tables();
         let typed = |meta: &node::catalog::TableMeta, col: &str| {
-            meta.columns.iter().find(|c| c.name == col).and_then(|c| sqlmap::PgType::parse_name(&c.pg_type)).map(|t| t.oid())
+            meta.columns
+                .iter()
+                .find(|c| c.name == col)
+                .and_then(|c| sqlmap::PgType::parse_name(&c.pg_type))
+                .map(|t| t.oid())
         };
         match h {
             sqlmap::ParamHint::Type(t) => Some(t.oid()),
@@ -1039,7 +1123,11 @@ impl Session {
         if b.parameters.len() != stmt.param_types.len() {
             return Err(PgError::new(
                 "08P01",
-                format!("bind message supplies {} parameters, but prepared statement \"{sname}\" requires {}", b.parameters.len(), stmt.param_types.len()),
+                format!(
+                    "bind message supplies {} parameters, but prepared statement \"{sname}\" requires {}",
+                    b.parameters.len(),
+                    stmt.param_types.len()
+                ),
             ));
         }
         let fmt = |i: usize| -> i16 {
@@ -1053,7 +1141,10 @@ impl Session {
             .parameters
             .iter()
             .enumerate()
-            .map(|(i, p)| types::param_value(p.as_deref(), stmt.param_types[i], fmt(i) == 1).map_err(|e| PgError::new("22P02", e.0)))
+            .map(|(i, p)| {
+                types::param_value(p.as_deref(), stmt.param_types[i], fmt(i) == 1)
+                    .map_err(|e| PgError::new("22P02", e.0))
+            })
             .collect::<Result<Vec<_>, _>>()?;
         let pname = b.portal_name.unwrap_or_default();
         self.portals.insert(pname, Portal { stmt, params, formats: b.result_column_format_codes, pending: None });
@@ -1061,14 +1152,20 @@ impl Session {
     }
 
     async fn describe_statement(&mut self, name: &str) -> Result<Vec<PgWireBackendMessage>, PgError> {
-        let stmt = self.statements.get(name).cloned().ok_or_else(|| PgError::new("26000", format!("prepared statement \"{name}\" does not exist")))?;
+        let stmt = self
+            .statements
+            .get(name)
+            .cloned()
+            .ok_or_else(|| PgError::new("26000", format!("prepared statement \"{name}\" does not exist")))?;
         let params = PgWireBackendMessage::ParameterDescription(ParameterDescription::new(
             stmt.param_types.iter().map(|t| if *t == 0 { types::OID_TEXT } else { *t }).collect(),
         ));
         let fields = match &stmt.plan {
             Some((Plan::Read(r), text)) => Some(self.describe_read(r, text)?),
             Some((p @ Plan::Write(_), _)) => self.write_fields(p),
-            Some((Plan::Session(SessionStmt::Show(n)), _)) => Some(vec![Field { name: n.to_ascii_lowercase(), ty: WireType::plain(types::OID_TEXT) }]),
+            Some((Plan::Session(SessionStmt::Show(n)), _)) => {
+                Some(vec![Field { name: n.to_ascii_lowercase(), ty: WireType::plain(types::OID_TEXT) }])
+            }
             _ => None,
         };
         *stmt.described.lock() = fields.clone();
@@ -1087,7 +1184,11 @@ impl Session {
         // under row-level security.
         let secured = if needs_trial { self.secure(r.clone(), text).ok() } else { None };
         let rows = if let Some(r) = secured {
-            let trial = sqlmap::ReadPlan { sqlite: format!("SELECT * FROM ({}) LIMIT 1", r.sqlite), tables: r.tables.clone(), param_count: r.param_count };
+            let trial = sqlmap::ReadPlan {
+                sqlite: format!("SELECT * FROM ({}) LIMIT 1", r.sqlite),
+                tables: r.tables.clone(),
+                param_count: r.param_count,
+            };
             let info = self.info();
             let node = self.node.clone();
             crate::catalog::with_session(info, || node.reader.query(&trial, &vec![Value::Null; r.param_count]))
@@ -1100,7 +1201,8 @@ impl Session {
     }
 
     async fn describe_portal(&mut self, name: &str) -> Result<Vec<PgWireBackendMessage>, PgError> {
-        let portal = self.portals.get(name).ok_or_else(|| PgError::new("34000", format!("portal \"{name}\" does not exist")))?;
+        let portal =
+            self.portals.get(name).ok_or_else(|| PgError::new("34000", format!("portal \"{name}\" does not exist")))?;
         let formats = portal.formats.clone();
         if let Some((fields, ..)) = &portal.pending {
             return Ok(vec![fields_message(Some(fields), &formats)]);
@@ -1129,7 +1231,10 @@ impl Session {
     }
 
     async fn execute_portal(&mut self, name: &str, max_rows: usize) -> Result<Vec<PgWireBackendMessage>, PgError> {
-        let portal = self.portals.get_mut(name).ok_or_else(|| PgError::new("34000", format!("portal \"{name}\" does not exist")))?;
+        let portal = self
+            .portals
+            .get_mut(name)
+            .ok_or_else(|| PgError::new("34000", format!("portal \"{name}\" does not exist")))?;
         let formats = portal.formats.clone();
         if portal.pending.is_none() {
             let stmt = portal.stmt.clone();
@@ -1147,7 +1252,9 @@ impl Session {
                 Reply::Tag(tag) => {
                     let mut out: Vec<PgWireBackendMessage> = std::mem::take(&mut self.changed)
                         .into_iter()
-                        .map(|(k, v)| PgWireBackendMessage::ParameterStatus(pgwire::messages::startup::ParameterStatus::new(k, v)))
+                        .map(|(k, v)| {
+                            PgWireBackendMessage::ParameterStatus(pgwire::messages::startup::ParameterStatus::new(k, v))
+                        })
                         .collect();
                     out.push(PgWireBackendMessage::CommandComplete(CommandComplete::new(tag)));
                     return Ok(out);
@@ -1155,7 +1262,11 @@ impl Session {
                 Reply::CopyIn(c) => {
                     let n = c.columns.len().max(self.copy_columns(&c).len());
                     self.copy = Some(CopyParser::new(c));
-                    return Ok(vec![PgWireBackendMessage::CopyInResponse(CopyInResponse::new(0, n as i16, vec![0; n]))]);
+                    return Ok(vec![PgWireBackendMessage::CopyInResponse(CopyInResponse::new(
+                        0,
+                        n as i16,
+                        vec![0; n],
+                    ))]);
                 }
             }
         }
@@ -1215,7 +1326,9 @@ impl Session {
         };
         self.copy = None;
         match result {
-            Ok(n) => conn.feed(PgWireBackendMessage::CommandComplete(CommandComplete::new(format!("COPY {n}")))).await?,
+            Ok(n) => {
+                conn.feed(PgWireBackendMessage::CommandComplete(CommandComplete::new(format!("COPY {n}")))).await?
+            }
             Err(e) => {
                 conn.feed(PgWireBackendMessage::ErrorResponse(e.response())).await?;
                 if !self.copy_simple {
@@ -1268,7 +1381,13 @@ impl Session {
             if row.len() != columns.len() {
                 return Err(PgError::new(
                     "22P04",
-                    format!("COPY {}, line {}: expected {} columns, got {}", plan.table, line + 1, columns.len(), row.len()),
+                    format!(
+                        "COPY {}, line {}: expected {} columns, got {}",
+                        plan.table,
+                        line + 1,
+                        columns.len(),
+                        row.len()
+                    ),
                 ));
             }
             let vals = row
@@ -1279,7 +1398,8 @@ impl Session {
                 .map_err(|e| PgError::new("22P02", format!("COPY {}, line {}: {}", plan.table, line + 1, e.0)))?;
             values.push(vals);
         }
-        let col_list = columns.iter().map(|(c, _)| format!("\"{}\"", c.replace('"', "\"\""))).collect::<Vec<_>>().join(", ");
+        let col_list =
+            columns.iter().map(|(c, _)| format!("\"{}\"", c.replace('"', "\"\""))).collect::<Vec<_>>().join(", ");
         let per_stmt = (30_000 / columns.len()).clamp(1, 500);
         let statements = |rows: &[Vec<Value>]| -> Vec<Statement> {
             rows.chunks(per_stmt)
@@ -1339,7 +1459,10 @@ fn value_fields(names: &[String], rows: &[Vec<Value>]) -> Vec<Field> {
     names
         .iter()
         .enumerate()
-        .map(|(i, n)| Field { name: n.clone(), ty: WireType::of_value(rows.iter().map(|r| &r[i]).find(|v| !matches!(v, Value::Null))) })
+        .map(|(i, n)| Field {
+            name: n.clone(),
+            ty: WireType::of_value(rows.iter().map(|r| &r[i]).find(|v| !matches!(v, Value::Null))),
+        })
         .collect()
 }
 
@@ -1363,7 +1486,9 @@ fn row_description(fields: &[Field], formats: &[i16]) -> RowDescription {
         fields
             .iter()
             .enumerate()
-            .map(|(i, f)| FieldDescription::new(f.name.clone(), 0, 0, f.ty.oid, f.ty.size(), f.ty.typmod, format_of(formats, i)))
+            .map(|(i, f)| {
+                FieldDescription::new(f.name.clone(), 0, 0, f.ty.oid, f.ty.size(), f.ty.typmod, format_of(formats, i))
+            })
             .collect(),
     )
 }

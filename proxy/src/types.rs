@@ -76,7 +76,11 @@ fn float_text(f: f64) -> String {
     if f.is_nan() {
         "NaN".into()
     } else if f.is_infinite() {
-        if f > 0.0 { "Infinity".into() } else { "-Infinity".into() }
+        if f > 0.0 {
+            "Infinity".into()
+        } else {
+            "-Infinity".into()
+        }
     } else if f == f.trunc() && f.abs() < 1e15 {
         format!("{}", f as i64)
     } else {
@@ -116,7 +120,11 @@ pub fn to_text(v: &Value, t: &WireType) -> Option<Vec<u8>> {
         Value::Text(s) if t.oid == 1042 && t.typmod > 4 => {
             let n = (t.typmod - 4) as usize;
             let len = s.chars().count();
-            if len < n { format!("{s}{}", " ".repeat(n - len)) } else { s.clone() }
+            if len < n {
+                format!("{s}{}", " ".repeat(n - len))
+            } else {
+                s.clone()
+            }
         }
         Value::Text(s) if t.oid == OID_JSONB => jsonb_text(s),
         Value::Text(s) if t.oid == OID_BOOL_ARRAY => bool_array_text(s),
@@ -241,7 +249,9 @@ fn numeric_binary(s: &str) -> Result<Vec<u8>, BadValue> {
         None => (false, s.strip_prefix('+').unwrap_or(s)),
     };
     let (int_part, frac_part) = body.split_once('.').unwrap_or((body, ""));
-    if !int_part.chars().chain(frac_part.chars()).all(|c| c.is_ascii_digit()) || (int_part.is_empty() && frac_part.is_empty()) {
+    if !int_part.chars().chain(frac_part.chars()).all(|c| c.is_ascii_digit())
+        || (int_part.is_empty() && frac_part.is_empty())
+    {
         return Err(bad("numeric", s));
     }
     let scale = frac_part.len() as i16;
@@ -250,7 +260,8 @@ fn numeric_binary(s: &str) -> Result<Vec<u8>, BadValue> {
     let int_pad = (4 - int_part.len() % 4) % 4;
     let frac_pad = (4 - frac_part.len() % 4) % 4;
     let digits_str = format!("{}{}{}{}", "0".repeat(int_pad), int_part, frac_part, "0".repeat(frac_pad));
-    let mut digits: Vec<i16> = digits_str.as_bytes().chunks(4).map(|c| std::str::from_utf8(c).unwrap().parse().unwrap()).collect();
+    let mut digits: Vec<i16> =
+        digits_str.as_bytes().chunks(4).map(|c| std::str::from_utf8(c).unwrap().parse().unwrap()).collect();
     let mut weight = ((int_part.len() + int_pad) / 4) as i16 - 1;
     while digits.first() == Some(&0) {
         digits.remove(0);
@@ -322,7 +333,9 @@ pub fn param_value(bytes: Option<&[u8]>, oid: u32, binary: bool) -> Result<Value
     let Some(b) = bytes else { return Ok(Value::Null) };
     if binary {
         let fixed = |n: usize| -> Result<&[u8], BadValue> {
-            (b.len() == n).then_some(b).ok_or_else(|| BadValue(format!("incorrect binary data format in bind parameter (type {oid})")))
+            (b.len() == n)
+                .then_some(b)
+                .ok_or_else(|| BadValue(format!("incorrect binary data format in bind parameter (type {oid})")))
         };
         return Ok(match oid {
             OID_BOOL => Value::Integer((fixed(1)?[0] != 0) as i64),
@@ -347,7 +360,9 @@ pub fn param_value(bytes: Option<&[u8]>, oid: u32, binary: bool) -> Result<Value
                 Value::Text(format!("{}-{}-{}-{}-{}", &h[..8], &h[8..12], &h[12..16], &h[16..20], &h[20..]))
             }
             OID_JSONB => Value::Text(jsonb_text(&String::from_utf8_lossy(b.get(1..).unwrap_or_default()))),
-            _ => Value::Text(String::from_utf8(b.to_vec()).map_err(|_| BadValue("invalid UTF-8 in a text parameter".into()))?),
+            _ => Value::Text(
+                String::from_utf8(b.to_vec()).map_err(|_| BadValue("invalid UTF-8 in a text parameter".into()))?,
+            ),
         });
     }
     let text = std::str::from_utf8(b).map_err(|_| BadValue("invalid byte sequence for encoding \"UTF8\"".into()))?;

@@ -64,12 +64,7 @@ fn session() -> Arc<SessionInfo> {
     let mut settings = BTreeMap::new();
     settings.insert("server_version".to_string(), "16.4".to_string());
     settings.insert("application_name".to_string(), "catalog-test".to_string());
-    Arc::new(SessionInfo {
-        user: "alice".into(),
-        database: "rowchain".into(),
-        pid: 4242,
-        settings,
-    })
+    Arc::new(SessionInfo { user: "alice".into(), database: "rowchain".into(), pid: 4242, settings })
 }
 
 impl View {
@@ -82,28 +77,14 @@ impl View {
         ));
         std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join("view.sqlite");
-        let exec = Executor::open(
-            &path,
-            ExecLimits {
-                result_rows_max: 10_000,
-            },
-        )
-        .unwrap();
+        let exec = Executor::open(&path, ExecLimits { result_rows_max: 10_000 }).unwrap();
         let reader = Reader::new(&path, 10_000);
         reader.set_hooks(Arc::new(CatalogHooks::new("rowchain".into(), Default::default())));
-        let mut view = View {
-            _dir: TempDir(dir),
-            exec,
-            alice: SecretKey::from_bytes(&[7; 32]),
-            height: 0,
-            txs: 0,
-            reader,
-        };
+        let mut view =
+            View { _dir: TempDir(dir), exec, alice: SecretKey::from_bytes(&[7; 32]), height: 0, txs: 0, reader };
         let bob = SecretKey::from_bytes(&[8; 32]);
         view.block_counted(|v, changes| {
-            v.exec
-                .add_account("alice", &v.alice.public(), false, changes)
-                .unwrap();
+            v.exec.add_account("alice", &v.alice.public(), false, changes).unwrap();
             v.exec.add_account("bob", &bob.public(), false, changes).unwrap();
             0
         });
@@ -144,16 +125,10 @@ impl View {
                     account: v.alice.public(),
                     id: [v.txs; 16],
                     expires_at_ms: T0_MS * 2,
-                    payload: Payload::Sql(vec![Statement {
-                        sql: (*sql).into(),
-                        params: vec![],
-                    }]),
+                    payload: Payload::Sql(vec![Statement { sql: (*sql).into(), params: vec![] }]),
                 }
                 .sign(&v.alice);
-                let receipt = v
-                    .exec
-                    .execute_tx(&tx, height, index as u32, changes)
-                    .unwrap();
+                let receipt = v.exec.execute_tx(&tx, height, index as u32, changes).unwrap();
                 assert!(receipt.is_success(), "{sql}: {:?}", receipt.failure);
             }
             statements.len()
@@ -162,7 +137,10 @@ impl View {
 
     fn oid(&self, table: &str) -> i64 {
         let rows = self
-            .query(&format!("SELECT oid FROM pg_catalog.pg_class WHERE relname = '{table}' AND relnamespace = 2200"), &[])
+            .query(
+                &format!("SELECT oid FROM pg_catalog.pg_class WHERE relname = '{table}' AND relnamespace = 2200"),
+                &[],
+            )
             .unwrap();
         match rows.as_slice() {
             [row] => int(&row[0]),
@@ -204,24 +182,15 @@ impl View {
             .find(|q| q.contains(contains))
             .unwrap_or_else(|| panic!("{file}: no query with {contains:?}"));
         let query = query.replace(&format!("{{{{oid:{from}}}}}"), &format!("{{{{oid:{to}}}}}"));
-        self.query(&self.substitute(&query), &[])
-            .unwrap_or_else(|e| panic!("{file}: {e}\n  query: {query}"))
+        self.query(&self.substitute(&query), &[]).unwrap_or_else(|e| panic!("{file}: {e}\n  query: {query}"))
     }
 }
 
 fn fixture(file: &str) -> Vec<String> {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/catalog_queries")
-        .join(file);
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/catalog_queries").join(file);
     let text = std::fs::read_to_string(&path).unwrap();
     text.split("\n;;\n")
-        .map(|block| {
-            block
-                .lines()
-                .filter(|l| !l.starts_with("-- "))
-                .collect::<Vec<_>>()
-                .join("\n")
-        })
+        .map(|block| block.lines().filter(|l| !l.starts_with("-- ")).collect::<Vec<_>>().join("\n"))
         .filter(|q| !q.trim().is_empty())
         .collect()
 }
@@ -260,33 +229,17 @@ fn every_captured_query_runs() {
     let view = View::new();
     let mut failures = Vec::new();
     let mut count = 0;
-    for file in [
-        "psql_e.sql",
-        "psql.sql",
-        "sqlalchemy.sql",
-        "jdbc.sql",
-        "psycopg2.sql",
-        "pgbench.sql",
-    ] {
+    for file in ["psql_e.sql", "psql.sql", "sqlalchemy.sql", "jdbc.sql", "psycopg2.sql", "pgbench.sql"] {
         for query in fixture(file) {
             count += 1;
-            let params: Vec<Value> = if query.contains("$1") {
-                vec![Value::Integer(23)]
-            } else {
-                vec![]
-            };
+            let params: Vec<Value> = if query.contains("$1") { vec![Value::Integer(23)] } else { vec![] };
             if let Err(e) = view.query(&view.substitute(&query), &params) {
                 failures.push(format!("{file}: {e}\n  query: {query}\n"));
             }
         }
     }
     assert!(count > 50, "fixtures found: {count}");
-    assert!(
-        failures.is_empty(),
-        "{} of {count} captured queries failed:\n{}",
-        failures.len(),
-        failures.join("\n")
-    );
+    assert!(failures.is_empty(), "{} of {count} captured queries failed:\n{}", failures.len(), failures.join("\n"));
 }
 
 #[test]
@@ -294,28 +247,15 @@ fn psql_lists_tables_with_their_owners() {
     let view = View::new();
     let rows = view.captured("psql_e.sql", "WHERE c.relkind IN ('r','p','')");
     let names: Vec<Vec<String>> = table(&rows);
-    let expected: Vec<Vec<String>> = [
-        "authors",
-        "books",
-        "child",
-        "items",
-        "jitems",
-        "jtypes",
-        "multi",
-        "parent",
-        "pg_tables",
-        "pgbench_accounts",
-    ]
-    .iter()
-    .map(|t| s(&["public", t, "table", "alice"]))
-    .collect();
+    let expected: Vec<Vec<String>> =
+        ["authors", "books", "child", "items", "jitems", "jtypes", "multi", "parent", "pg_tables", "pgbench_accounts"]
+            .iter()
+            .map(|t| s(&["public", t, "table", "alice"]))
+            .collect();
     assert_eq!(names, expected);
     // \di: every index with its table, the implicit ones named as PostgreSQL names them.
     let rows = view.captured("psql_e.sql", "WHERE c.relkind IN ('i','I','')");
-    let indexes: Vec<(String, String)> = table(&rows)
-        .into_iter()
-        .map(|r| (r[1].clone(), r[4].clone()))
-        .collect();
+    let indexes: Vec<(String, String)> = table(&rows).into_iter().map(|r| (r[1].clone(), r[4].clone())).collect();
     for (index, on) in [
         ("child_code_key", "child"),
         ("child_parent_idx", "child"),
@@ -324,10 +264,7 @@ fn psql_lists_tables_with_their_owners() {
         ("parent_pkey", "parent"),
         ("authors_name_key", "authors"),
     ] {
-        assert!(
-            indexes.contains(&(index.to_string(), on.to_string())),
-            "{index} missing from {indexes:?}"
-        );
+        assert!(indexes.contains(&(index.to_string(), on.to_string())), "{index} missing from {indexes:?}");
     }
 }
 
@@ -335,14 +272,8 @@ fn psql_lists_tables_with_their_owners() {
 fn psql_describes_a_table_as_postgresql_does() {
     let view = View::new();
     let oid = view.oid("parent");
-    let rows = view.captured(
-        "psql_e.sql",
-        "c.relname OPERATOR(pg_catalog.~) '^(parent)$'",
-    );
-    assert_eq!(
-        table(&rows),
-        vec![s(&[&oid.to_string(), "public", "parent"])]
-    );
+    let rows = view.captured("psql_e.sql", "c.relname OPERATOR(pg_catalog.~) '^(parent)$'");
+    assert_eq!(table(&rows), vec![s(&[&oid.to_string(), "public", "parent"])]);
     // Columns: name, type, default, not null (PostgreSQL: id has no default;
     // rowchain reports the key SQLite assigns when none is given).
     let rows = view.captured(
@@ -359,15 +290,9 @@ fn psql_describes_a_table_as_postgresql_does() {
             s(&["note", "text", "NULL", "0"]),
         ]
     );
-    let rows = view.captured(
-        "psql_e.sql",
-        "WHERE c.oid = '{{oid:parent}}' AND c.oid = i.indrelid",
-    );
+    let rows = view.captured("psql_e.sql", "WHERE c.oid = '{{oid:parent}}' AND c.oid = i.indrelid");
     assert_eq!(
-        table(&rows)
-            .into_iter()
-            .map(|r| r[..10].to_vec())
-            .collect::<Vec<_>>(),
+        table(&rows).into_iter().map(|r| r[..10].to_vec()).collect::<Vec<_>>(),
         vec![s(&[
             "parent_pkey",
             "1",
@@ -382,17 +307,11 @@ fn psql_describes_a_table_as_postgresql_does() {
         ])]
     );
     // Referenced by child's foreign key.
-    let rows = view.captured(
-        "psql_e.sql",
-        "WHERE confrelid IN (SELECT pg_catalog.pg_partition_ancestors('{{oid:parent}}')",
-    );
+    let rows =
+        view.captured("psql_e.sql", "WHERE confrelid IN (SELECT pg_catalog.pg_partition_ancestors('{{oid:parent}}')");
     assert_eq!(
         table(&rows),
-        vec![s(&[
-            "child_parent_id_fkey",
-            "child",
-            "FOREIGN KEY (parent_id) REFERENCES parent(id)"
-        ])]
+        vec![s(&["child_parent_id_fkey", "child", "FOREIGN KEY (parent_id) REFERENCES parent(id)"])]
     );
     // child: defaults, the unique constraint and the plain index, the foreign key.
     let rows = view.captured_for(
@@ -402,10 +321,7 @@ fn psql_describes_a_table_as_postgresql_does() {
         "child",
     );
     assert_eq!(
-        table(&rows)
-            .into_iter()
-            .map(|r| r[..4].to_vec())
-            .collect::<Vec<_>>(),
+        table(&rows).into_iter().map(|r| r[..4].to_vec()).collect::<Vec<_>>(),
         vec![
             s(&["id", "bigint", "nextval('child_id_seq'::regclass)", "1"]),
             s(&["parent_id", "integer", "NULL", "0"]),
@@ -413,63 +329,32 @@ fn psql_describes_a_table_as_postgresql_does() {
             s(&["flag", "boolean", "false", "1"]),
         ]
     );
-    let rows = view.captured_for(
-        "psql_e.sql",
-        "WHERE c.oid = '{{oid:parent}}' AND c.oid = i.indrelid",
-        "parent",
-        "child",
-    );
+    let rows =
+        view.captured_for("psql_e.sql", "WHERE c.oid = '{{oid:parent}}' AND c.oid = i.indrelid", "parent", "child");
     assert_eq!(
-        table(&rows)
-            .into_iter()
-            .map(|r| vec![r[0].clone(), r[5].clone(), r[6].clone()])
-            .collect::<Vec<_>>(),
+        table(&rows).into_iter().map(|r| vec![r[0].clone(), r[5].clone(), r[6].clone()]).collect::<Vec<_>>(),
         vec![
-            s(&[
-                "child_pkey",
-                "CREATE UNIQUE INDEX child_pkey ON public.child USING btree (id)",
-                "PRIMARY KEY (id)"
-            ]),
+            s(&["child_pkey", "CREATE UNIQUE INDEX child_pkey ON public.child USING btree (id)", "PRIMARY KEY (id)"]),
             s(&[
                 "child_code_key",
                 "CREATE UNIQUE INDEX child_code_key ON public.child USING btree (code)",
                 "UNIQUE (code)"
             ]),
-            s(&[
-                "child_parent_idx",
-                "CREATE INDEX child_parent_idx ON public.child USING btree (parent_id)",
-                "NULL"
-            ]),
+            s(&["child_parent_idx", "CREATE INDEX child_parent_idx ON public.child USING btree (parent_id)", "NULL"]),
         ]
     );
-    let rows = view.captured_for(
-        "psql_e.sql",
-        "WHERE r.conrelid = '{{oid:parent}}' AND r.contype = 'f'",
-        "parent",
-        "child",
-    );
+    let rows =
+        view.captured_for("psql_e.sql", "WHERE r.conrelid = '{{oid:parent}}' AND r.contype = 'f'", "parent", "child");
     assert_eq!(
         table(&rows),
-        vec![s(&[
-            "1",
-            "child_parent_id_fkey",
-            "FOREIGN KEY (parent_id) REFERENCES parent(id)",
-            "child"
-        ])]
+        vec![s(&["1", "child_parent_id_fkey", "FOREIGN KEY (parent_id) REFERENCES parent(id)", "child"])]
     );
     // The compat program's table: timestamptz and boolean defaults.
     let rows = view.captured("psql.sql", "a.attrelid = '{{oid:items}}'");
-    let created = table(&rows)
-        .into_iter()
-        .find(|r| r[0] == "created")
-        .unwrap();
+    let created = table(&rows).into_iter().find(|r| r[0] == "created").unwrap();
     assert_eq!(
         created[..3],
-        s(&[
-            "created",
-            "timestamp with time zone",
-            "'2024-01-01 00:00:00+00'::timestamp with time zone"
-        ])
+        s(&["created", "timestamp with time zone", "'2024-01-01 00:00:00+00'::timestamp with time zone"])
     );
     let active = table(&rows).into_iter().find(|r| r[0] == "active").unwrap();
     assert_eq!(active[..4], s(&["active", "boolean", "true", "1"]));
@@ -478,27 +363,13 @@ fn psql_describes_a_table_as_postgresql_does() {
 #[test]
 fn psql_lists_roles_databases_and_schemas() {
     let view = View::new();
-    let roles: Vec<String> = table(&view.captured("psql_e.sql", "FROM pg_catalog.pg_roles r"))
-        .into_iter()
-        .map(|r| r[0].clone())
-        .collect();
+    let roles: Vec<String> =
+        table(&view.captured("psql_e.sql", "FROM pg_catalog.pg_roles r")).into_iter().map(|r| r[0].clone()).collect();
     assert_eq!(roles, s(&["alice", "bob"]));
     let databases = table(&view.captured("psql_e.sql", "FROM pg_catalog.pg_database d"));
-    assert_eq!(
-        databases[0][..3],
-        s(&["rowchain", "pg_database_owner", "UTF8"])
-    );
-    let schemas = table(&view.captured(
-        "psql_e.sql",
-        "FROM pg_catalog.pg_namespace n\nWHERE n.nspname !~ '^pg_'",
-    ));
-    assert_eq!(
-        schemas,
-        vec![
-            s(&["public", "pg_database_owner"]),
-            s(&["rowchain", "rowchain"])
-        ]
-    );
+    assert_eq!(databases[0][..3], s(&["rowchain", "pg_database_owner", "UTF8"]));
+    let schemas = table(&view.captured("psql_e.sql", "FROM pg_catalog.pg_namespace n\nWHERE n.nspname !~ '^pg_'"));
+    assert_eq!(schemas, vec![s(&["public", "pg_database_owner"]), s(&["rowchain", "rowchain"])]);
 }
 
 #[test]
@@ -506,14 +377,9 @@ fn sqlalchemy_inspector_answers() {
     let view = View::new();
     let has_table = view.captured("sqlalchemy.sql", "pg_catalog.pg_class.relname = 'books'");
     assert_eq!(table(&has_table), vec![s(&["books"])]);
-    let names: Vec<String> = table(&view.captured("sqlalchemy.sql", "relpersistence != 't'"))
-        .into_iter()
-        .map(|r| r[0].clone())
-        .collect();
-    assert!(
-        names.contains(&"authors".to_string()) && names.contains(&"books".to_string()),
-        "{names:?}"
-    );
+    let names: Vec<String> =
+        table(&view.captured("sqlalchemy.sql", "relpersistence != 't'")).into_iter().map(|r| r[0].clone()).collect();
+    assert!(names.contains(&"authors".to_string()) && names.contains(&"books".to_string()), "{names:?}");
     assert!(!names.iter().any(|n| n.starts_with("__rc_")), "{names:?}");
     // get_columns: name, type, default, not null.
     let columns = table(&view.captured("sqlalchemy.sql", "AS identity_options"));
@@ -533,26 +399,15 @@ fn sqlalchemy_inspector_answers() {
     );
     // get_pk_constraint
     let pk = table(&view.captured("sqlalchemy.sql", "pg_catalog.pg_constraint.contype = 'p'"));
-    assert_eq!(
-        pk.iter().map(|r| r[1..3].to_vec()).collect::<Vec<_>>(),
-        vec![s(&["{id}", "books_pkey"])]
-    );
+    assert_eq!(pk.iter().map(|r| r[1..3].to_vec()).collect::<Vec<_>>(), vec![s(&["{id}", "books_pkey"])]);
     // get_foreign_keys
     let fks = table(&view.captured("sqlalchemy.sql", "pg_catalog.pg_constraint.contype = 'f'"));
     assert_eq!(
         fks.iter().map(|r| r[..4].to_vec()).collect::<Vec<_>>(),
-        vec![s(&[
-            "books",
-            "books_author_id_fkey",
-            "FOREIGN KEY (author_id) REFERENCES authors(id)",
-            "public"
-        ])]
+        vec![s(&["books", "books_author_id_fkey", "FOREIGN KEY (author_id) REFERENCES authors(id)", "public"])]
     );
     // get_indexes: books has none besides its key; authors has the UNIQUE constraint's index.
-    let indexes = table(&view.captured(
-        "sqlalchemy.sql",
-        "pg_catalog.pg_index.indrelid IN ({{oid:books}}) AND NOT",
-    ));
+    let indexes = table(&view.captured("sqlalchemy.sql", "pg_catalog.pg_index.indrelid IN ({{oid:books}}) AND NOT"));
     assert!(indexes.is_empty(), "{indexes:?}");
     let indexes = table(&view.captured_for(
         "sqlalchemy.sql",
@@ -565,10 +420,7 @@ fn sqlalchemy_inspector_answers() {
     assert_eq!(indexes[0][10..12], s(&["{name}", "{0}"]));
     // get_unique_constraints
     let uniques = table(&view.captured("sqlalchemy.sql", "pg_catalog.pg_constraint.contype = 'u'"));
-    assert_eq!(
-        uniques.iter().map(|r| r[1..3].to_vec()).collect::<Vec<_>>(),
-        vec![s(&["{name}", "authors_name_key"])]
-    );
+    assert_eq!(uniques.iter().map(|r| r[1..3].to_vec()).collect::<Vec<_>>(), vec![s(&["{name}", "authors_name_key"])]);
 }
 
 #[test]
@@ -577,37 +429,18 @@ fn jdbc_metadata_answers() {
     let tables = table(&view.captured("jdbc.sql", "AS TABLE_TYPE"));
     assert_eq!(
         tables.iter().map(|r| r[..4].to_vec()).collect::<Vec<_>>(),
-        vec![
-            s(&["NULL", "public", "jitems", "TABLE"]),
-            s(&["NULL", "public", "jtypes", "TABLE"])
-        ]
+        vec![s(&["NULL", "public", "jitems", "TABLE"]), s(&["NULL", "public", "jtypes", "TABLE"])]
     );
-    let columns = table(&view.captured(
-        "jdbc.sql",
-        "c.relname LIKE 'jitems') c WHERE true  ORDER BY",
-    ));
+    let columns = table(&view.captured("jdbc.sql", "c.relname LIKE 'jitems') c WHERE true  ORDER BY"));
     assert_eq!(
         columns
             .iter()
-            .map(|r| vec![
-                r[2].clone(),
-                r[3].clone(),
-                r[4].clone(),
-                r[5].clone(),
-                r[8].clone()
-            ])
+            .map(|r| vec![r[2].clone(), r[3].clone(), r[4].clone(), r[5].clone(), r[8].clone()])
             .collect::<Vec<_>>(),
-        vec![
-            s(&["id", "20", "1", "-1", "1"]),
-            s(&["name", "1043", "1", "44", "2"]),
-            s(&["qty", "23", "1", "-1", "3"])
-        ]
+        vec![s(&["id", "20", "1", "-1", "1"]), s(&["name", "1043", "1", "44", "2"]), s(&["qty", "23", "1", "-1", "3"])]
     );
     let keys = table(&view.captured("jdbc.sql", "result.KEY_SEQ"));
-    assert_eq!(
-        keys,
-        vec![s(&["NULL", "public", "jitems", "id", "1", "jitems_pkey"])]
-    );
+    assert_eq!(keys, vec![s(&["NULL", "public", "jitems", "id", "1", "jitems_pkey"])]);
     // ResultSetMetaData: nullability and autoincrement of the result columns.
     let meta = table(&view.captured("jdbc.sql", "JOIN (SELECT {{oid:jtypes}} AS oid"));
     assert_eq!(meta.len(), 17);
@@ -615,9 +448,7 @@ fn jdbc_metadata_answers() {
     // Not null; autoincrement `'' != '' OR NULL LIKE ..` is NULL, as in PostgreSQL.
     assert_eq!(text[5..7], s(&["1", "NULL"]));
     // The type of a parameter or column, by OID.
-    let ty = view
-        .query(&fixture("jdbc.sql")[1], &[Value::Integer(1043)])
-        .unwrap();
+    let ty = view.query(&fixture("jdbc.sql")[1], &[Value::Integer(1043)]).unwrap();
     assert_eq!(table(&ty), vec![s(&["1", "pg_catalog", "varchar"])]);
 }
 
@@ -633,45 +464,16 @@ fn session_functions_report_the_session() {
     let view = View::new();
     let rows = view.query("SELECT version(), current_user, session_user, current_database(), current_schema(), current_schemas(true), pg_backend_pid(), current_setting('application_name'), current_setting('nope', true)", &[]).unwrap();
     let row = strings(&rows[0]);
-    assert!(
-        row[0].starts_with("PostgreSQL 16.4 (rowchain "),
-        "{}",
-        row[0]
-    );
-    assert!(
-        row[0].ends_with("on x86_64-pc-linux-gnu, compiled by rustc, 64-bit"),
-        "{}",
-        row[0]
-    );
+    assert!(row[0].starts_with("PostgreSQL 16.4 (rowchain "), "{}", row[0]);
+    assert!(row[0].ends_with("on x86_64-pc-linux-gnu, compiled by rustc, 64-bit"), "{}", row[0]);
     assert_eq!(
         row[1..],
-        s(&[
-            "alice",
-            "alice",
-            "rowchain",
-            "public",
-            "{pg_catalog,public}",
-            "4242",
-            "catalog-test",
-            "NULL"
-        ])
+        s(&["alice", "alice", "rowchain", "public", "{pg_catalog,public}", "4242", "catalog-test", "NULL"])
     );
-    let e = view
-        .query("SELECT current_setting('nope')", &[])
-        .unwrap_err();
+    let e = view.query("SELECT current_setting('nope')", &[]).unwrap_err();
     assert!(e.contains("unrecognized configuration parameter"), "{e}");
     let rows = view.query("SELECT format_type(1043, 24), format_type(1700, 655366), format_type(1007, -1), 'parent'::regclass::oid = (SELECT oid FROM pg_class WHERE relname = 'parent'), 'child'::regclass, pg_get_userbyid((SELECT relowner FROM pg_class WHERE relname = 'child'))", &[]).unwrap();
-    assert_eq!(
-        strings(&rows[0]),
-        s(&[
-            "character varying(20)",
-            "numeric(10,2)",
-            "integer[]",
-            "1",
-            "child",
-            "alice"
-        ])
-    );
+    assert_eq!(strings(&rows[0]), s(&["character varying(20)", "numeric(10,2)", "integer[]", "1", "child", "alice"]));
 }
 
 #[test]
@@ -683,24 +485,8 @@ fn information_schema_describes_user_tables() {
     assert_eq!(
         table(&rows),
         vec![
-            s(&[
-                "id",
-                "integer",
-                "NO",
-                "NULL",
-                "32",
-                "0",
-                "nextval('parent_id_seq'::regclass)"
-            ]),
-            s(&[
-                "name",
-                "character varying",
-                "NO",
-                "20",
-                "NULL",
-                "NULL",
-                "NULL"
-            ]),
+            s(&["id", "integer", "NO", "NULL", "32", "0", "nextval('parent_id_seq'::regclass)"]),
+            s(&["name", "character varying", "NO", "20", "NULL", "NULL", "NULL"]),
             s(&["price", "numeric", "YES", "NULL", "10", "2", "0"]),
             s(&["note", "text", "YES", "NULL", "NULL", "NULL", "NULL"]),
         ]
@@ -717,29 +503,21 @@ fn information_schema_describes_user_tables() {
         ]
     );
     let rows = view.query("SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_name LIKE 'p%' ORDER BY 1", &[]).unwrap();
-    assert_eq!(
-        table(&rows),
-        vec![s(&["parent"]), s(&["pg_tables"]), s(&["pgbench_accounts"])]
-    );
+    assert_eq!(table(&rows), vec![s(&["parent"]), s(&["pg_tables"]), s(&["pgbench_accounts"])]);
 }
 
 #[test]
 fn internal_tables_stay_hidden_and_user_tables_win_unqualified() {
     let view = View::new();
-    let rows = view.query("SELECT count(*) FROM pg_catalog.pg_class WHERE relname LIKE '\\_\\_rc%' OR relname LIKE 'sqlite%'", &[]).unwrap();
+    let rows = view
+        .query("SELECT count(*) FROM pg_catalog.pg_class WHERE relname LIKE '\\_\\_rc%' OR relname LIKE 'sqlite%'", &[])
+        .unwrap();
     assert_eq!(table(&rows), vec![s(&["0"])]);
-    assert!(view
-        .query("SELECT * FROM pg_catalog.__rc_built", &[])
-        .is_err());
+    assert!(view.query("SELECT * FROM pg_catalog.__rc_built", &[]).is_err());
     // Unqualified, the user's pg_tables; qualified, the catalog's.
     let rows = view.query("SELECT * FROM pg_tables", &[]).unwrap();
     assert!(rows.is_empty());
-    let rows = view
-        .query(
-            "SELECT count(*) FROM pg_catalog.pg_tables WHERE schemaname = 'public'",
-            &[],
-        )
-        .unwrap();
+    let rows = view.query("SELECT count(*) FROM pg_catalog.pg_tables WHERE schemaname = 'public'", &[]).unwrap();
     assert_eq!(table(&rows), vec![s(&["10"])]);
     // Writes to the catalog are refused before they reach the chain.
     let e = sqlmap::plan("UPDATE pg_catalog.pg_class SET relname = 'x'").unwrap_err();
@@ -750,14 +528,13 @@ fn internal_tables_stay_hidden_and_user_tables_win_unqualified() {
 fn the_catalog_follows_the_chain() {
     let mut view = View::new();
     let count = |v: &View| {
-        int(&v.query("SELECT count(*) FROM pg_catalog.pg_class WHERE relkind = 'r' AND relnamespace = 2200", &[]).unwrap()[0][0])
+        int(&v
+            .query("SELECT count(*) FROM pg_catalog.pg_class WHERE relkind = 'r' AND relnamespace = 2200", &[])
+            .unwrap()[0][0])
     };
     assert_eq!(count(&view), 10);
     let oid = view.oid("parent");
-    view.run_ddl(&[
-        "CREATE TABLE later (id int PRIMARY KEY)",
-        "ALTER TABLE parent RENAME TO parent2",
-    ]);
+    view.run_ddl(&["CREATE TABLE later (id int PRIMARY KEY)", "ALTER TABLE parent RENAME TO parent2"]);
     assert_eq!(count(&view), 11);
     // A table's OID survives a rename: it comes from the table's id.
     assert_eq!(view.oid("parent2"), oid);

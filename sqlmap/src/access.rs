@@ -11,9 +11,9 @@ use std::collections::BTreeSet;
 use std::ops::ControlFlow;
 
 use sqlparser::ast::{
-    Action, CreatePolicy, CreatePolicyCommand, CreatePolicyType, DropPolicy, Expr, GrantObjects, Grantee,
-    GranteeName, GranteesType, Ident, ObjectName, ObjectNamePart, Owner, Privileges, Query, SetExpr, Statement,
-    TableAlias, TableFactor, Visit, VisitMut, Visitor, VisitorMut,
+    Action, CreatePolicy, CreatePolicyCommand, CreatePolicyType, DropPolicy, Expr, GrantObjects, Grantee, GranteeName,
+    GranteesType, Ident, ObjectName, ObjectNamePart, Owner, Privileges, Query, SetExpr, Statement, TableAlias,
+    TableFactor, Visit, VisitMut, Visitor, VisitorMut,
 };
 use sqlparser::dialect::PostgreSqlDialect;
 use sqlparser::parser::Parser;
@@ -135,9 +135,10 @@ fn role_name(name: &ObjectName) -> Result<Option<String>, PlanError> {
 fn grantee(g: &Grantee) -> Result<Option<String>, PlanError> {
     match (&g.grantee_type, &g.name) {
         (GranteesType::Public, _) => Ok(None),
-        (GranteesType::None | GranteesType::Role | GranteesType::User | GranteesType::Group, Some(GranteeName::ObjectName(name))) => {
-            role_name(name)
-        }
+        (
+            GranteesType::None | GranteesType::Role | GranteesType::User | GranteesType::Group,
+            Some(GranteeName::ObjectName(name)),
+        ) => role_name(name),
         _ => Err(PlanError::unsupported(format!("grantee {g}"))),
     }
 }
@@ -151,8 +152,7 @@ pub(crate) fn plan_grant(statement: Statement) -> Result<DdlPlan, PlanError> {
     let (revoke, privileges, objects, grantees) = match statement {
         Statement::Grant(g) => {
             if g.with_grant_option {
-                return Err(PlanError::unsupported("WITH GRANT OPTION")
-                    .with_hint("only a table's owner grants on it"));
+                return Err(PlanError::unsupported("WITH GRANT OPTION").with_hint("only a table's owner grants on it"));
             }
             if g.as_grantor.is_some() || g.granted_by.is_some() || g.current_grants.is_some() {
                 return Err(PlanError::unsupported("this form of GRANT"));
@@ -168,7 +168,9 @@ pub(crate) fn plan_grant(statement: Statement) -> Result<DdlPlan, PlanError> {
         other => return Err(PlanError::unsupported(crate::control::statement_label(&other))),
     };
     let tables = match objects {
-        Some(GrantObjects::Tables(tables)) => tables.iter().map(names::resolve_target).collect::<Result<Vec<_>, _>>()?,
+        Some(GrantObjects::Tables(tables)) => {
+            tables.iter().map(names::resolve_target).collect::<Result<Vec<_>, _>>()?
+        }
         Some(other) => {
             return Err(PlanError::unsupported(format!("GRANT ON {other}"))
                 .with_hint("rowchain grants privileges on tables: GRANT SELECT ON t TO role"))
@@ -182,7 +184,13 @@ pub(crate) fn plan_grant(statement: Statement) -> Result<DdlPlan, PlanError> {
     let mut update_columns = Vec::new();
     match privileges {
         Privileges::All { .. } => {
-            list.extend([Privilege::Select, Privilege::Insert, Privilege::Update, Privilege::Delete, Privilege::Truncate]);
+            list.extend([
+                Privilege::Select,
+                Privilege::Insert,
+                Privilege::Update,
+                Privilege::Delete,
+                Privilege::Truncate,
+            ]);
         }
         Privileges::Actions(actions) => {
             for action in actions {
@@ -241,8 +249,9 @@ pub(crate) fn plan_create_policy(p: CreatePolicy, source: &SourceMap) -> Result<
             .iter()
             .map(|o| match o {
                 Owner::Ident(ident) => Ok(role_name(&ObjectName::from(vec![ident.clone()]))?),
-                other => Err(PlanError::unsupported(format!("policy role {other}"))
-                    .with_hint("name the roles, or PUBLIC")),
+                other => {
+                    Err(PlanError::unsupported(format!("policy role {other}")).with_hint("name the roles, or PUBLIC"))
+                }
             })
             .collect::<Result<_, _>>()?,
     };
@@ -263,7 +272,11 @@ pub(crate) fn plan_create_policy(p: CreatePolicy, source: &SourceMap) -> Result<
 }
 
 pub(crate) fn plan_drop_policy(p: DropPolicy) -> Result<DdlPlan, PlanError> {
-    Ok(DdlPlan::DropPolicy { table: names::resolve_target(&p.table_name)?, name: names::fold(&p.name), if_exists: p.if_exists })
+    Ok(DdlPlan::DropPolicy {
+        table: names::resolve_target(&p.table_name)?,
+        name: names::fold(&p.name),
+        if_exists: p.if_exists,
+    })
 }
 
 /// `text` (a PostgreSQL expression) with `current_user`, `session_user`,
@@ -333,10 +346,25 @@ fn leaky<T: Visit + VisitMut + Clone>(node: &T) -> bool {
         fn pre_visit_expr(&mut self, expr: &Expr) -> ControlFlow<()> {
             use sqlparser::ast::BinaryOperator as B;
             let leaks = match expr {
-                Expr::Function(_) | Expr::Cast { .. } | Expr::Extract { .. } | Expr::Substring { .. } | Expr::Trim { .. } => true,
+                Expr::Function(_)
+                | Expr::Cast { .. }
+                | Expr::Extract { .. }
+                | Expr::Substring { .. }
+                | Expr::Trim { .. } => true,
                 Expr::BinaryOp { op, .. } => !matches!(
                     op,
-                    B::Eq | B::NotEq | B::Lt | B::LtEq | B::Gt | B::GtEq | B::And | B::Or | B::Plus | B::Minus | B::Multiply | B::StringConcat
+                    B::Eq
+                        | B::NotEq
+                        | B::Lt
+                        | B::LtEq
+                        | B::Gt
+                        | B::GtEq
+                        | B::And
+                        | B::Or
+                        | B::Plus
+                        | B::Minus
+                        | B::Multiply
+                        | B::StringConcat
                 ),
                 _ => false,
             };
@@ -364,7 +392,11 @@ fn leaky<T: Visit + VisitMut + Clone>(node: &T) -> bool {
 /// pushes the statement's conditions into it), so nothing of the statement
 /// runs on a row the filter hides; otherwise SQLite may merge the two and
 /// use the table's indexes.
-pub(crate) fn apply_row_filters<T: VisitMut + Visit + Clone>(node: &mut T, schema: &dyn Schema, skip_first: bool) -> Result<(), PlanError> {
+pub(crate) fn apply_row_filters<T: VisitMut + Visit + Clone>(
+    node: &mut T,
+    schema: &dyn Schema,
+    skip_first: bool,
+) -> Result<(), PlanError> {
     // Most statements read no filtered table: they are left as they are.
     let mut filtered = false;
     let _ = Visit::visit(node, &mut FilteredTables { schema, found: &mut filtered });
@@ -387,7 +419,12 @@ pub(crate) fn apply_row_filters<T: VisitMut + Visit + Clone>(node: &mut T, schem
 /// `CASE WHEN filter THEN where ELSE false END`: the executor's triggers
 /// skip the rows the filter hides, but the WHERE clause runs first and
 /// must not run on them.
-pub(crate) fn guard_target(selection: &mut Option<Expr>, statement_leaks: bool, table: &str, schema: &dyn Schema) -> Result<(), PlanError> {
+pub(crate) fn guard_target(
+    selection: &mut Option<Expr>,
+    statement_leaks: bool,
+    table: &str,
+    schema: &dyn Schema,
+) -> Result<(), PlanError> {
     let Some(filter) = schema.row_filter(table) else { return Ok(()) };
     if !statement_leaks {
         return Ok(());
@@ -411,7 +448,8 @@ impl Visitor for FilteredTables<'_> {
     type Break = ();
 
     fn pre_visit_relation(&mut self, relation: &ObjectName) -> ControlFlow<()> {
-        let filtered = names::resolve_table(relation).is_ok_and(|t| t.catalog.is_none() && self.schema.row_filter(&t.sqlite).is_some());
+        let filtered = names::resolve_table(relation)
+            .is_ok_and(|t| t.catalog.is_none() && self.schema.row_filter(&t.sqlite).is_some());
         if filtered {
             *self.found = true;
             return ControlFlow::Break(());

@@ -4,8 +4,8 @@
 //! `DROP ROLE`), which are chain txs of their own kind.
 
 use sqlparser::ast::{
-    AlterRoleOperation, CopyLegacyOption, CopyOption, CopySource, CopyTarget, Expr, ObjectType,
-    Password, RoleOption, Statement, Value, ValueWithSpan,
+    AlterRoleOperation, CopyLegacyOption, CopyOption, CopySource, CopyTarget, Expr, ObjectType, Password, RoleOption,
+    Statement, Value, ValueWithSpan,
 };
 
 use crate::error::PlanError;
@@ -31,9 +31,20 @@ pub struct CopyPlan {
 #[non_exhaustive]
 pub enum RoleStmt {
     /// `create_role`: the role may create and drop roles (`CREATEROLE`).
-    Create { name: String, password: Option<String>, login: bool, create_role: bool },
-    AlterPassword { name: String, password: String },
-    Drop { names: Vec<String>, if_exists: bool },
+    Create {
+        name: String,
+        password: Option<String>,
+        login: bool,
+        create_role: bool,
+    },
+    AlterPassword {
+        name: String,
+        password: String,
+    },
+    Drop {
+        names: Vec<String>,
+        if_exists: bool,
+    },
 }
 
 fn string_literal(e: &Expr) -> Option<String> {
@@ -55,7 +66,9 @@ pub(crate) fn plan_copy(statement: Statement) -> Result<CopyPlan, PlanError> {
         return Err(PlanError::unsupported("COPY ... TO").with_hint("run a SELECT instead"));
     }
     if !matches!(target, CopyTarget::Stdin) || payload.is_some() {
-        return Err(PlanError::unsupported("COPY from a file or program").with_hint("use COPY ... FROM STDIN (psql's \\copy)"));
+        return Err(
+            PlanError::unsupported("COPY from a file or program").with_hint("use COPY ... FROM STDIN (psql's \\copy)")
+        );
     }
     let CopySource::Table { table_name, columns } = source else {
         return Err(PlanError::unsupported("COPY (query)"));
@@ -121,8 +134,11 @@ pub(crate) fn plan_copy(statement: Statement) -> Result<CopyPlan, PlanError> {
 
 pub(crate) fn plan_role(statement: Statement) -> Result<RoleStmt, PlanError> {
     let password = |p: &Password| match p {
-        Password::Password(e) => string_literal(e).ok_or_else(|| PlanError::new("42601", "the password must be a string literal")),
-        Password::NullPassword => Err(PlanError::unsupported("PASSWORD NULL").with_hint("every rowchain role signs with a key sealed under its password")),
+        Password::Password(e) => {
+            string_literal(e).ok_or_else(|| PlanError::new("42601", "the password must be a string literal"))
+        }
+        Password::NullPassword => Err(PlanError::unsupported("PASSWORD NULL")
+            .with_hint("every rowchain role signs with a key sealed under its password")),
     };
     match statement {
         Statement::CreateRole(c) => {
@@ -135,7 +151,12 @@ pub(crate) fn plan_role(statement: Statement) -> Result<RoleStmt, PlanError> {
             }
             let name = role_name(&name.0.iter().filter_map(|p| p.as_ident().map(names::fold)).collect::<Vec<_>>());
             let password = c.password.as_ref().map(password).transpose()?;
-            Ok(RoleStmt::Create { name, password, login: c.login.unwrap_or(true), create_role: c.create_role == Some(true) })
+            Ok(RoleStmt::Create {
+                name,
+                password,
+                login: c.login.unwrap_or(true),
+                create_role: c.create_role == Some(true),
+            })
         }
         Statement::AlterRole { name, operation: AlterRoleOperation::WithOptions { options } } => {
             let mut pw = None;
@@ -150,13 +171,15 @@ pub(crate) fn plan_role(statement: Statement) -> Result<RoleStmt, PlanError> {
             Ok(RoleStmt::AlterPassword { name: names::fold(&name), password })
         }
         Statement::AlterRole { .. } => Err(PlanError::unsupported("this form of ALTER ROLE")),
-        Statement::Drop { object_type: ObjectType::Role | ObjectType::User, if_exists, names: list, .. } => Ok(RoleStmt::Drop {
-            names: list
-                .iter()
-                .map(|n| role_name(&n.0.iter().filter_map(|p| p.as_ident().map(names::fold)).collect::<Vec<_>>()))
-                .collect(),
-            if_exists,
-        }),
+        Statement::Drop { object_type: ObjectType::Role | ObjectType::User, if_exists, names: list, .. } => {
+            Ok(RoleStmt::Drop {
+                names: list
+                    .iter()
+                    .map(|n| role_name(&n.0.iter().filter_map(|p| p.as_ident().map(names::fold)).collect::<Vec<_>>()))
+                    .collect(),
+                if_exists,
+            })
+        }
         _ => unreachable!("plan_role takes role statements"),
     }
 }

@@ -31,9 +31,9 @@
 //! keep their names with any `pg_catalog.` prefix dropped.
 
 use sqlparser::ast::{
-    BinaryOperator, DataType, Expr, FunctionArg, FunctionArgExpr, FunctionArguments, Ident,
-    InTarget, ObjectName, ObjectNamePart, Query, Select, SelectItem, SetExpr, TableAlias,
-    TableFactor, TableFunctionArgs, VisitMut, VisitorMut,
+    BinaryOperator, DataType, Expr, FunctionArg, FunctionArgExpr, FunctionArguments, Ident, InTarget, ObjectName,
+    ObjectNamePart, Query, Select, SelectItem, SetExpr, TableAlias, TableFactor, TableFunctionArgs, VisitMut,
+    VisitorMut,
 };
 use std::ops::ControlFlow;
 
@@ -52,15 +52,7 @@ const REG_TYPES: &[(&str, &str)] = &[
 
 /// Types whose values are kept as they are: OIDs are integers, arrays and
 /// vectors are text already.
-const KEPT_TYPES: &[&str] = &[
-    "oid",
-    "int2vector",
-    "oidvector",
-    "xid",
-    "cid",
-    "tid",
-    "aclitem",
-];
+const KEPT_TYPES: &[&str] = &["oid", "int2vector", "oidvector", "xid", "cid", "tid", "aclitem"];
 
 /// Types that become text.
 const TEXT_TYPES: &[&str] = &["name", "text", "char", "bpchar", "varchar", "regconfig"];
@@ -75,9 +67,7 @@ fn custom_type_name(data_type: &DataType) -> Option<String> {
             let parts: Vec<&Ident> = name.0.iter().filter_map(ObjectNamePart::as_ident).collect();
             match parts.as_slice() {
                 [ty] => Some(ty.value.to_lowercase()),
-                [schema, ty] if schema.value.eq_ignore_ascii_case("pg_catalog") => {
-                    Some(ty.value.to_lowercase())
-                }
+                [schema, ty] if schema.value.eq_ignore_ascii_case("pg_catalog") => Some(ty.value.to_lowercase()),
                 _ => None,
             }
         }
@@ -133,9 +123,7 @@ pub(crate) fn reg_name(expr: &Expr) -> Option<Expr> {
 
 fn nested(expr: Expr) -> Expr {
     match expr {
-        Expr::Nested(_) | Expr::Identifier(_) | Expr::CompoundIdentifier(_) | Expr::Value(_) => {
-            expr
-        }
+        Expr::Nested(_) | Expr::Identifier(_) | Expr::CompoundIdentifier(_) | Expr::Value(_) => expr,
         other => Expr::Nested(Box::new(other)),
     }
 }
@@ -169,10 +157,7 @@ pub(crate) fn regex(left: &Expr, right: &Expr, negated: bool, insensitive: bool)
     let flags = if insensitive { "i" } else { "" };
     let matched = call("rc_regex", vec![left.clone(), right.clone(), string(flags)]);
     if negated {
-        Expr::UnaryOp {
-            op: sqlparser::ast::UnaryOperator::Not,
-            expr: Box::new(matched),
-        }
+        Expr::UnaryOp { op: sqlparser::ast::UnaryOperator::Not, expr: Box::new(matched) }
     } else {
         matched
     }
@@ -185,21 +170,11 @@ pub(crate) fn collate(expr: &Expr) -> Expr {
 }
 
 /// `x op ANY(...)` / `x op ALL(...)`.
-pub(crate) fn any_all(
-    left: &Expr,
-    op: &BinaryOperator,
-    right: &Expr,
-    all: bool,
-) -> Result<Expr, PlanError> {
+pub(crate) fn any_all(left: &Expr, op: &BinaryOperator, right: &Expr, all: bool) -> Result<Expr, PlanError> {
     let negated = match (op, all) {
         (BinaryOperator::Eq, false) => false,
         (BinaryOperator::NotEq, true) => true,
-        _ => {
-            return Err(PlanError::unsupported(format!(
-                "{op} {}(array)",
-                if all { "ALL" } else { "ANY" }
-            )))
-        }
+        _ => return Err(PlanError::unsupported(format!("{op} {}(array)", if all { "ALL" } else { "ANY" }))),
     };
     let right = match right {
         Expr::Nested(inner) => inner.as_ref(),
@@ -218,26 +193,15 @@ pub(crate) fn any_all(
                     .collect(),
                 _ => vec![],
             };
-            Expr::In {
-                expr: Box::new(left.clone()),
-                target: InTarget::List(list),
-                negated,
-                global: false,
-            }
+            Expr::In { expr: Box::new(left.clone()), target: InTarget::List(list), negated, global: false }
         }
-        Expr::Subquery(query) => Expr::In {
-            expr: Box::new(left.clone()),
-            target: InTarget::Subquery(query.clone()),
-            negated,
-            global: false,
-        },
+        Expr::Subquery(query) => {
+            Expr::In { expr: Box::new(left.clone()), target: InTarget::Subquery(query.clone()), negated, global: false }
+        }
         array => {
             let contains = call("rc_array_contains", vec![array.clone(), left.clone()]);
             if negated {
-                Expr::UnaryOp {
-                    op: sqlparser::ast::UnaryOperator::Not,
-                    expr: Box::new(contains),
-                }
+                Expr::UnaryOp { op: sqlparser::ast::UnaryOperator::Not, expr: Box::new(contains) }
             } else {
                 contains
             }
@@ -249,31 +213,22 @@ pub(crate) fn any_all(
 pub(crate) fn array_subquery(query: &Query) -> Result<Expr, PlanError> {
     let mut inner = query.clone();
     let SetExpr::Select(select) = inner.body.as_mut() else {
-        return Err(PlanError::unsupported(
-            "ARRAY(subquery) over a set operation",
-        ));
+        return Err(PlanError::unsupported("ARRAY(subquery) over a set operation"));
     };
     let [item] = select.projection.as_mut_slice() else {
-        return Err(PlanError::unsupported(
-            "ARRAY(subquery) with several columns",
-        ));
+        return Err(PlanError::unsupported("ARRAY(subquery) with several columns"));
     };
     let expr = match item {
         SelectItem::UnnamedExpr(e) | SelectItem::ExprWithAlias { expr: e, .. } => e.clone(),
         _ => return Err(PlanError::unsupported("ARRAY(SELECT *)")),
     };
-    *item = SelectItem::ExprWithAlias {
-        expr,
-        alias: quoted("__rc_elem"),
-    };
+    *item = SelectItem::ExprWithAlias { expr, alias: quoted("__rc_elem") };
     let mut outer =
         parse_expr("(SELECT coalesce(rc_array_agg(\"__rc_elem\"), '{}') FROM (SELECT 1) AS \"__rc_array\")")?;
     if let Expr::Subquery(query) = &mut outer {
         if let SetExpr::Select(select) = query.body.as_mut() {
-            if let Some(sqlparser::ast::TableWithJoins {
-                relation: TableFactor::Derived { subquery, .. },
-                ..
-            }) = select.from.first_mut()
+            if let Some(sqlparser::ast::TableWithJoins { relation: TableFactor::Derived { subquery, .. }, .. }) =
+                select.from.first_mut()
             {
                 *subquery = Box::new(inner);
             }
@@ -312,10 +267,7 @@ pub(crate) struct SrfScope {
 
 impl SrfScope {
     pub(crate) fn new(depth: usize) -> Self {
-        SrfScope {
-            alias: format!("__rc_srf{depth}"),
-            ..Default::default()
-        }
+        SrfScope { alias: format!("__rc_srf{depth}"), ..Default::default() }
     }
 
     fn index(&self) -> Expr {
@@ -327,10 +279,7 @@ impl SrfScope {
             Expr::Nested(Box::new(Expr::BinaryOp {
                 left: Box::new(self.index()),
                 op: BinaryOperator::Plus,
-                right: Box::new(Expr::value(sqlparser::ast::Value::Number(
-                    "1".into(),
-                    false,
-                ))),
+                right: Box::new(Expr::value(sqlparser::ast::Value::Number("1".into(), false))),
             }))
         })
     }
@@ -358,25 +307,14 @@ impl SrfScope {
         if self.arrays.is_empty() {
             return Ok(());
         }
-        if !matches!(select.group_by, sqlparser::ast::GroupByExpr::Expressions(ref e, _) if e.is_empty())
-        {
-            return Err(PlanError::unsupported(
-                "set-returning functions with GROUP BY",
-            ));
+        if !matches!(select.group_by, sqlparser::ast::GroupByExpr::Expressions(ref e, _) if e.is_empty()) {
+            return Err(PlanError::unsupported("set-returning functions with GROUP BY"));
         }
         let series = TableFactor::Table {
             name: ObjectName::from(vec![Ident::new("json_each")]),
-            alias: Some(TableAlias {
-                explicit: true,
-                name: quoted(&self.alias),
-                columns: vec![],
-                at: None,
-            }),
+            alias: Some(TableAlias { explicit: true, name: quoted(&self.alias), columns: vec![], at: None }),
             args: Some(TableFunctionArgs {
-                args: vec![FunctionArg::Unnamed(FunctionArgExpr::Expr(call(
-                    "rc_srf_series",
-                    self.arrays,
-                )))],
+                args: vec![FunctionArg::Unnamed(FunctionArgExpr::Expr(call("rc_srf_series", self.arrays)))],
                 settings: None,
             }),
             with_hints: vec![],
@@ -388,10 +326,7 @@ impl SrfScope {
             index_directives: vec![],
             inheritance: None,
         };
-        select.from.push(sqlparser::ast::TableWithJoins {
-            relation: series,
-            joins: vec![],
-        });
+        select.from.push(sqlparser::ast::TableWithJoins { relation: series, joins: vec![] });
         Ok(())
     }
 }
@@ -425,13 +360,7 @@ pub(crate) fn inline_lateral(select: &mut Select) -> Result<(), PlanError> {
 type Binding = (String, String, Expr);
 
 fn lateral_values(relation: &TableFactor) -> Option<Result<Vec<Binding>, PlanError>> {
-    let TableFactor::Derived {
-        lateral: true,
-        subquery,
-        alias: Some(alias),
-        ..
-    } = relation
-    else {
+    let TableFactor::Derived { lateral: true, subquery, alias: Some(alias), .. } = relation else {
         return None;
     };
     let SetExpr::Select(inner) = subquery.body.as_ref() else {
@@ -465,10 +394,8 @@ impl VisitorMut for Inliner {
     fn post_visit_expr(&mut self, expr: &mut Expr) -> ControlFlow<()> {
         if let Expr::CompoundIdentifier(parts) = expr {
             if let [table, column] = parts.as_slice() {
-                if let Some((_, _, value)) = self
-                    .bindings
-                    .iter()
-                    .find(|(t, c, _)| *t == table.value && *c == column.value)
+                if let Some((_, _, value)) =
+                    self.bindings.iter().find(|(t, c, _)| *t == table.value && *c == column.value)
                 {
                     *expr = value.clone();
                 }
@@ -491,14 +418,8 @@ pub(crate) fn renamed(name: &str) -> Option<&'static str> {
 }
 
 /// SQL-standard functions PostgreSQL lets one call without parentheses.
-pub(crate) const SESSION_FUNCTIONS: &[&str] = &[
-    "current_user",
-    "session_user",
-    "user",
-    "current_role",
-    "current_schema",
-    "current_catalog",
-];
+pub(crate) const SESSION_FUNCTIONS: &[&str] =
+    &["current_user", "session_user", "user", "current_role", "current_schema", "current_catalog"];
 
 fn string(text: &str) -> Expr {
     Expr::value(sqlparser::ast::Value::SingleQuotedString(text.into()))
@@ -519,27 +440,14 @@ fn parse_expr(sql: &str) -> Result<Expr, PlanError> {
 /// PostgreSQL names them. Arguments may refer to enclosing queries but not
 /// to tables beside it in the same FROM (SQLite has no LATERAL).
 pub(crate) fn from_function(factor: &TableFactor) -> Option<Result<TableFactor, PlanError>> {
-    let TableFactor::Table {
-        name,
-        alias,
-        args: Some(args),
-        with_ordinality,
-        ..
-    } = factor
-    else {
+    let TableFactor::Table { name, alias, args: Some(args), with_ordinality, .. } = factor else {
         return None;
     };
     let parts: Vec<&Ident> = name.0.iter().filter_map(ObjectNamePart::as_ident).collect();
     let function = match parts.as_slice() {
         [f] if f.quote_style.is_none() || f.quote_style == Some('"') => f.value.to_lowercase(),
-        [schema, f] if schema.value == "pg_catalog" || schema.value == "information_schema" => {
-            f.value.to_lowercase()
-        }
-        _ => {
-            return Some(Err(PlanError::unsupported(format!(
-                "table function {name}"
-            ))))
-        }
+        [schema, f] if schema.value == "pg_catalog" || schema.value == "information_schema" => f.value.to_lowercase(),
+        _ => return Some(Err(PlanError::unsupported(format!("table function {name}")))),
     };
     let args: Vec<Expr> = args
         .args
@@ -552,23 +460,12 @@ pub(crate) fn from_function(factor: &TableFactor) -> Option<Result<TableFactor, 
     let (source, columns): (Expr, &[&str]) = match (function.as_str(), args.as_slice()) {
         ("generate_series", [_, _] | [_, _, _]) => (call("rc_series", args.clone()), &["value"]),
         ("unnest", [array]) => (call("rc_array_json", vec![array.clone()]), &["value"]),
-        ("_pg_expandarray", [array]) => (
-            call("rc_array_json", vec![array.clone()]),
-            &["value", "key + 1"],
-        ),
-        ("pg_partition_ancestors", [relation]) => {
-            (call("json_array", vec![relation.clone()]), &["value"])
-        }
-        _ => {
-            return Some(Err(PlanError::unsupported(format!(
-                "table function {function}"
-            ))))
-        }
+        ("_pg_expandarray", [array]) => (call("rc_array_json", vec![array.clone()]), &["value", "key + 1"]),
+        ("pg_partition_ancestors", [relation]) => (call("json_array", vec![relation.clone()]), &["value"]),
+        _ => return Some(Err(PlanError::unsupported(format!("table function {function}")))),
     };
-    let mut names: Vec<String> = alias
-        .as_ref()
-        .map(|a| a.columns.iter().map(|c| c.name.value.clone()).collect())
-        .unwrap_or_default();
+    let mut names: Vec<String> =
+        alias.as_ref().map(|a| a.columns.iter().map(|c| c.name.value.clone()).collect()).unwrap_or_default();
     let default_first = match (&function[..], alias) {
         ("_pg_expandarray", _) => "x".to_string(),
         (_, Some(a)) => a.name.value.clone(),
@@ -601,25 +498,15 @@ pub(crate) fn from_function(factor: &TableFactor) -> Option<Result<TableFactor, 
         Err(e) => return Some(Err(e)),
     };
     if let SetExpr::Select(select) = query.body.as_mut() {
-        if let Some(TableFactor::Table { args: Some(a), .. }) =
-            select.from.first_mut().map(|t| &mut t.relation)
-        {
+        if let Some(TableFactor::Table { args: Some(a), .. }) = select.from.first_mut().map(|t| &mut t.relation) {
             a.args = vec![FunctionArg::Unnamed(FunctionArgExpr::Expr(source))];
         }
     }
-    let alias_name = alias
-        .as_ref()
-        .map(|a| a.name.clone())
-        .unwrap_or_else(|| Ident::new(function.clone()));
+    let alias_name = alias.as_ref().map(|a| a.name.clone()).unwrap_or_else(|| Ident::new(function.clone()));
     Some(Ok(TableFactor::Derived {
         lateral: false,
         subquery: Box::new(query),
-        alias: Some(TableAlias {
-            explicit: true,
-            name: alias_name,
-            columns: vec![],
-            at: None,
-        }),
+        alias: Some(TableAlias { explicit: true, name: alias_name, columns: vec![], at: None }),
         sample: None,
     }))
 }
@@ -632,10 +519,7 @@ fn parse_query(sql: &str) -> Result<Query, PlanError> {
             Some(sqlparser::ast::Statement::Query(q)) => Ok(*q),
             _ => Err(PlanError::new("XX000", "internal rewrite failed")),
         },
-        Err(e) => Err(PlanError::new(
-            "XX000",
-            format!("internal rewrite failed: {e}"),
-        )),
+        Err(e) => Err(PlanError::new("XX000", format!("internal rewrite failed: {e}"))),
     }
 }
 
@@ -681,15 +565,9 @@ type Scope = Vec<(String, Vec<(String, Option<u32>)>)>;
 fn select_types(select: &Select) -> Vec<(String, Option<u32>)> {
     let mut scope: Scope = Vec::new();
     for table in &select.from {
-        let factors =
-            std::iter::once(&table.relation).chain(table.joins.iter().map(|j| &j.relation));
+        let factors = std::iter::once(&table.relation).chain(table.joins.iter().map(|j| &j.relation));
         for factor in factors {
-            if let TableFactor::Derived {
-                subquery,
-                alias: Some(alias),
-                ..
-            } = factor
-            {
+            if let TableFactor::Derived { subquery, alias: Some(alias), .. } = factor {
                 scope.push((alias.name.value.to_lowercase(), query_types(subquery)));
             }
         }
@@ -699,9 +577,7 @@ fn select_types(select: &Select) -> Vec<(String, Option<u32>)> {
         .iter()
         .filter_map(|item| match item {
             SelectItem::UnnamedExpr(e) => Some((expr_name(e), expr_type(e, &scope))),
-            SelectItem::ExprWithAlias { expr, alias } => {
-                Some((alias.value.to_lowercase(), expr_type(expr, &scope)))
-            }
+            SelectItem::ExprWithAlias { expr, alias } => Some((alias.value.to_lowercase(), expr_type(expr, &scope))),
             _ => None,
         })
         .collect()
@@ -710,10 +586,7 @@ fn select_types(select: &Select) -> Vec<(String, Option<u32>)> {
 fn expr_name(expr: &Expr) -> String {
     match expr {
         Expr::Identifier(i) => i.value.to_lowercase(),
-        Expr::CompoundIdentifier(parts) => parts
-            .last()
-            .map(|i| i.value.to_lowercase())
-            .unwrap_or_default(),
+        Expr::CompoundIdentifier(parts) => parts.last().map(|i| i.value.to_lowercase()).unwrap_or_default(),
         _ => String::new(),
     }
 }
@@ -745,10 +618,7 @@ fn expr_type(expr: &Expr, scope: &Scope) -> Option<u32> {
             other if regex_operator(other).is_some() => Some(BOOL),
             _ => None,
         },
-        Expr::UnaryOp {
-            op: UnaryOperator::Not,
-            ..
-        }
+        Expr::UnaryOp { op: UnaryOperator::Not, .. }
         | Expr::IsNull(_)
         | Expr::IsNotNull(_)
         | Expr::IsTrue(_)
@@ -766,11 +636,7 @@ fn expr_type(expr: &Expr, scope: &Scope) -> Option<u32> {
         | Expr::Exists { .. } => Some(BOOL),
         Expr::Array(_) => Some(1009),
         Expr::Cast { data_type, .. } => cast_type(data_type),
-        Expr::Case {
-            conditions,
-            else_result,
-            ..
-        } => conditions
+        Expr::Case { conditions, else_result, .. } => conditions
             .iter()
             .find_map(|c| expr_type(&c.result, scope))
             .or_else(|| else_result.as_deref().and_then(|e| expr_type(e, scope))),
@@ -789,12 +655,7 @@ fn column_type(table: Option<&str>, column: &str, scope: &Scope) -> Option<u32> 
     scope
         .iter()
         .filter(|(alias, _)| table.as_ref().is_none_or(|t| t == alias))
-        .find_map(|(_, columns)| {
-            columns
-                .iter()
-                .find(|(name, _)| *name == column)
-                .map(|(_, t)| *t)
-        })
+        .find_map(|(_, columns)| columns.iter().find(|(name, _)| *name == column).map(|(_, t)| *t))
         .flatten()
 }
 
@@ -812,21 +673,14 @@ fn cast_type(data_type: &DataType) -> Option<u32> {
     match custom_type_name(data_type)?.as_str() {
         "text" | "varchar" | "regconfig" => Some(TEXT),
         "name" => Some(19),
-        "oid" | "regclass" | "regtype" | "regproc" | "regprocedure" | "regnamespace"
-        | "regrole" => Some(26),
+        "oid" | "regclass" | "regtype" | "regproc" | "regprocedure" | "regnamespace" | "regrole" => Some(26),
         "bool" => Some(BOOL),
         _ => None,
     }
 }
 
 fn function_type(f: &sqlparser::ast::Function, scope: &Scope) -> Option<u32> {
-    let name = f
-        .name
-        .0
-        .last()
-        .and_then(ObjectNamePart::as_ident)?
-        .value
-        .to_lowercase();
+    let name = f.name.0.last().and_then(ObjectNamePart::as_ident)?.value.to_lowercase();
     let first_arg = || match &f.args {
         FunctionArguments::List(list) => list.args.first().and_then(|a| match a {
             FunctionArg::Unnamed(FunctionArgExpr::Expr(e)) => Some(e),
@@ -890,18 +744,7 @@ mod tests {
                    array_agg(y.attnum = 0) AS is_expr, array_agg(attname) AS names FROM (SELECT attnum = 0 AS e) AS y) AS x ON true";
         assert_eq!(
             result_types(sql),
-            vec![
-                None,
-                Some(16),
-                Some(1009),
-                Some(1000),
-                Some(1009),
-                Some(25),
-                None,
-                Some(16),
-                Some(1009),
-                Some(16)
-            ]
+            vec![None, Some(16), Some(1009), Some(1000), Some(1009), Some(25), None, Some(16), Some(1009), Some(16)]
         );
         assert_eq!(result_types("SELECT a FROM t; SELECT b FROM u"), vec![]);
         assert_eq!(result_types("not sql"), vec![]);

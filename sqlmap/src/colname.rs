@@ -4,9 +4,7 @@
 //! after their rendered text (`count(*)`, `iif("f", ...)`), which clients
 //! see as column names and ORMs map by.
 
-use sqlparser::ast::{
-    DataType, Expr, ObjectNamePart, Query, SelectItem, SetExpr, TrimWhereField,
-};
+use sqlparser::ast::{DataType, Expr, ObjectNamePart, Query, SelectItem, SetExpr, TrimWhereField};
 
 use crate::names;
 use crate::types::{cast_target, PgType};
@@ -80,7 +78,9 @@ fn type_name(data_type: &DataType) -> Option<String> {
         // Catalog types: regclass, oid, name, pg_catalog.text, ...
         return match data_type {
             DataType::Regclass => Some("regclass".into()),
-            DataType::Custom(name, _) => name.0.last().and_then(ObjectNamePart::as_ident).map(|i| i.value.to_lowercase()),
+            DataType::Custom(name, _) => {
+                name.0.last().and_then(ObjectNamePart::as_ident).map(|i| i.value.to_lowercase())
+            }
             _ => None,
         };
     };

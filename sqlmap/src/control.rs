@@ -45,14 +45,8 @@ pub(crate) fn plan_control(statement: Statement) -> Result<Plan, PlanError> {
     match statement {
         Statement::StartTransaction { .. } => tx(TxControl::Begin),
         Statement::Commit { chain: false, .. } => tx(TxControl::Commit),
-        Statement::Rollback {
-            chain: false,
-            savepoint: None,
-        } => tx(TxControl::Rollback),
-        Statement::Rollback {
-            chain: false,
-            savepoint: Some(name),
-        } => tx(TxControl::RollbackTo(names::fold(&name))),
+        Statement::Rollback { chain: false, savepoint: None } => tx(TxControl::Rollback),
+        Statement::Rollback { chain: false, savepoint: Some(name) } => tx(TxControl::RollbackTo(names::fold(&name))),
         Statement::Savepoint { name } => tx(TxControl::Savepoint(names::fold(&name))),
         Statement::ReleaseSavepoint { name } => tx(TxControl::Release(names::fold(&name))),
         Statement::Set(set) => plan_set(set).map(Plan::Session),
@@ -60,12 +54,7 @@ pub(crate) fn plan_control(statement: Statement) -> Result<Plan, PlanError> {
         Statement::Reset(reset) => match reset.reset {
             Reset::ALL => session(SessionStmt::Reset(None)),
             Reset::ConfigurationParameter(name) => {
-                let parts: Vec<String> = name
-                    .0
-                    .iter()
-                    .filter_map(|p| p.as_ident())
-                    .map(names::fold)
-                    .collect();
+                let parts: Vec<String> = name.0.iter().filter_map(|p| p.as_ident()).map(names::fold).collect();
                 session(SessionStmt::Reset(Some(parts.join("."))))
             }
             _ => Err(PlanError::unsupported("this form of RESET")),
@@ -76,29 +65,15 @@ pub(crate) fn plan_control(statement: Statement) -> Result<Plan, PlanError> {
 
 fn plan_set(set: Set) -> Result<SessionStmt, PlanError> {
     match set {
-        Set::SingleAssignment {
-            variable, values, ..
-        } => {
-            let parts: Vec<String> = variable
-                .0
-                .iter()
-                .filter_map(|p| p.as_ident())
-                .map(names::fold)
-                .collect();
+        Set::SingleAssignment { variable, values, .. } => {
+            let parts: Vec<String> = variable.0.iter().filter_map(|p| p.as_ident()).map(names::fold).collect();
             let values: Vec<String> = values.iter().map(set_value).collect();
-            Ok(SessionStmt::Set {
-                name: parts.join("."),
-                value: values.join(", "),
-            })
+            Ok(SessionStmt::Set { name: parts.join("."), value: values.join(", ") })
         }
-        Set::SetTimeZone { value, .. } => Ok(SessionStmt::Set {
-            name: "timezone".into(),
-            value: set_value(&value),
-        }),
-        Set::SetNames { charset_name, .. } => Ok(SessionStmt::Set {
-            name: "client_encoding".into(),
-            value: charset_name.value,
-        }),
+        Set::SetTimeZone { value, .. } => Ok(SessionStmt::Set { name: "timezone".into(), value: set_value(&value) }),
+        Set::SetNames { charset_name, .. } => {
+            Ok(SessionStmt::Set { name: "client_encoding".into(), value: charset_name.value })
+        }
         Set::SetTransaction { .. } => Ok(SessionStmt::SetTransaction),
         _ => Err(PlanError::unsupported("this form of SET")),
     }
@@ -164,12 +139,7 @@ pub(crate) fn statement_label(statement: &Statement) -> String {
     let first = words.next().unwrap_or("statement").to_uppercase();
     let mut label = vec![first.clone()];
     if matches!(first.as_str(), "CREATE" | "ALTER" | "DROP") {
-        label.extend(
-            words
-                .take_while(|word| QUALIFIERS.contains(word))
-                .take(3)
-                .map(str::to_string),
-        );
+        label.extend(words.take_while(|word| QUALIFIERS.contains(word)).take(3).map(str::to_string));
     }
     label.join(" ")
 }

@@ -62,12 +62,21 @@ pub enum DdlPlan {
         sqlite: String,
     },
     /// `TRUNCATE t, ...`: every row of each table removed.
-    Truncate { names: Vec<String> },
+    Truncate {
+        names: Vec<String>,
+    },
     Grant(crate::access::GrantPlan),
     /// `ALTER TABLE t ENABLE|DISABLE ROW LEVEL SECURITY`.
-    RowSecurity { table: String, enabled: bool },
+    RowSecurity {
+        table: String,
+        enabled: bool,
+    },
     CreatePolicy(crate::access::PolicyPlan),
-    DropPolicy { table: String, name: String, if_exists: bool },
+    DropPolicy {
+        table: String,
+        name: String,
+        if_exists: bool,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -102,43 +111,22 @@ pub(crate) fn plan_ddl(statement: Statement, source: &SourceMap) -> Result<DdlPl
             if t.partitions.is_some() || t.identity.is_some() {
                 return Err(PlanError::unsupported("this form of TRUNCATE"));
             }
-            let names = t
-                .table_names
-                .iter()
-                .map(|target| names::resolve_target(&target.name))
-                .collect::<Result<_, _>>()?;
+            let names =
+                t.table_names.iter().map(|target| names::resolve_target(&target.name)).collect::<Result<_, _>>()?;
             Ok(DdlPlan::Truncate { names })
         }
-        Statement::Drop {
-            object_type,
-            if_exists,
-            names,
-            cascade,
-            ..
-        } => match object_type {
+        Statement::Drop { object_type, if_exists, names, cascade, .. } => match object_type {
             ObjectType::Table => {
-                let names = names
-                    .iter()
-                    .map(names::resolve_target)
-                    .collect::<Result<_, _>>()?;
-                Ok(DdlPlan::DropTable {
-                    names,
-                    if_exists,
-                    cascade,
-                })
+                let names = names.iter().map(names::resolve_target).collect::<Result<_, _>>()?;
+                Ok(DdlPlan::DropTable { names, if_exists, cascade })
             }
             ObjectType::Index => {
-                let names = names
-                    .iter()
-                    .map(names::resolve_object)
-                    .collect::<Result<_, _>>()?;
+                let names = names.iter().map(names::resolve_object).collect::<Result<_, _>>()?;
                 Ok(DdlPlan::DropIndex { names, if_exists })
             }
             other => Err(PlanError::unsupported(format!("DROP {other}"))),
         },
-        other => Err(PlanError::unsupported(crate::control::statement_label(
-            &other,
-        ))),
+        other => Err(PlanError::unsupported(crate::control::statement_label(&other))),
     }
 }
 
@@ -197,23 +185,19 @@ fn create_table(create: &ast::CreateTable, source: &SourceMap) -> Result<CreateT
         }
     }
     let rowid_key = match primary_key.as_slice() {
-        [key] => columns
-            .iter()
-            .find(|c| &c.def.name == key && c.def.ty.is_integer())
-            .map(|c| c.def.name.clone()),
+        [key] => columns.iter().find(|c| &c.def.name == key && c.def.ty.is_integer()).map(|c| c.def.name.clone()),
         _ => None,
     };
-    if let Some(serial) = columns
-        .iter()
-        .find(|c| c.def.serial && rowid_key.as_ref() != Some(&c.def.name))
-    {
-        return Err(PlanError::unsupported(format!("serial or identity column \"{}\" that is not the single-column primary key", serial.def.name))
-            .with_hint("declare it as \"id serial PRIMARY KEY\", or use an integer column and supply values from the client"));
+    if let Some(serial) = columns.iter().find(|c| c.def.serial && rowid_key.as_ref() != Some(&c.def.name)) {
+        return Err(PlanError::unsupported(format!(
+            "serial or identity column \"{}\" that is not the single-column primary key",
+            serial.def.name
+        ))
+        .with_hint(
+            "declare it as \"id serial PRIMARY KEY\", or use an integer column and supply values from the client",
+        ));
     }
-    let mut parts: Vec<String> = columns
-        .iter()
-        .map(|c| column_sql(c, rowid_key.as_deref()))
-        .collect();
+    let mut parts: Vec<String> = columns.iter().map(|c| column_sql(c, rowid_key.as_deref())).collect();
     if rowid_key.is_none() && !primary_key.is_empty() {
         parts.push(format!("PRIMARY KEY ({})", quote_list(&primary_key)));
     }
@@ -222,22 +206,12 @@ fn create_table(create: &ast::CreateTable, source: &SourceMap) -> Result<CreateT
     }
     let sqlite = format!(
         "CREATE TABLE {}{} ({}) STRICT",
-        if create.if_not_exists {
-            "IF NOT EXISTS "
-        } else {
-            ""
-        },
+        if create.if_not_exists { "IF NOT EXISTS " } else { "" },
         quote(&name),
         parts.join(", ")
     );
     let columns = columns.into_iter().map(|c| c.def).collect();
-    Ok(CreateTable {
-        name,
-        if_not_exists: create.if_not_exists,
-        columns,
-        primary_key,
-        sqlite,
-    })
+    Ok(CreateTable { name, if_not_exists: create.if_not_exists, columns, primary_key, sqlite })
 }
 
 /// The declared primary key, from a column option or a table constraint.
@@ -246,11 +220,8 @@ fn primary_key(
     columns: &[PlannedColumn],
     constraints: &[TableConstraint],
 ) -> Result<Vec<String>, PlanError> {
-    let mut keys: Vec<Vec<String>> = columns
-        .iter()
-        .filter(|c| c.primary_key)
-        .map(|c| vec![c.def.name.clone()])
-        .collect();
+    let mut keys: Vec<Vec<String>> =
+        columns.iter().filter(|c| c.primary_key).map(|c| vec![c.def.name.clone()]).collect();
     for constraint in constraints {
         if let TableConstraint::PrimaryKey(pk) = constraint {
             keys.push(index_column_names(&pk.columns)?);
@@ -263,23 +234,13 @@ fn primary_key(
         ));
     }
     let key = keys.pop().unwrap_or_default();
-    if let Some(missing) = key
-        .iter()
-        .find(|k| !columns.iter().any(|c| &c.def.name == *k))
-    {
-        return Err(PlanError::new(
-            "42703",
-            format!("column \"{missing}\" named in key does not exist"),
-        ));
+    if let Some(missing) = key.iter().find(|k| !columns.iter().any(|c| &c.def.name == *k)) {
+        return Err(PlanError::new("42703", format!("column \"{missing}\" named in key does not exist")));
     }
     Ok(key)
 }
 
-fn plan_column(
-    column: &ast::ColumnDef,
-    site: ColumnSite,
-    source: &SourceMap,
-) -> Result<PlannedColumn, PlanError> {
+fn plan_column(column: &ast::ColumnDef, site: ColumnSite, source: &SourceMap) -> Result<PlannedColumn, PlanError> {
     let name = names::fold(&column.name);
     names::check_reserved(&name).map_err(|e| e.at(source.position(column.name.span.start)))?;
     let declared = types::declared_type(&column.data_type)?;
@@ -298,24 +259,16 @@ fn plan_column(
     for option in &column.options {
         let clause = column_option(&mut planned, &option.option, site, source)?;
         if let Some(clause) = clause {
-            let prefix = option
-                .name
-                .as_ref()
-                .map(|n| format!("CONSTRAINT {} ", quote(&names::fold(n))))
-                .unwrap_or_default();
+            let prefix =
+                option.name.as_ref().map(|n| format!("CONSTRAINT {} ", quote(&names::fold(n)))).unwrap_or_default();
             planned.clauses.push(format!("{prefix}{clause}"));
         }
     }
     if let Some(length) = planned.def.ty.max_length() {
-        planned.clauses.push(format!(
-            "CHECK (length({}) <= {length})",
-            quote(&planned.def.name)
-        ));
+        planned.clauses.push(format!("CHECK (length({}) <= {length})", quote(&planned.def.name)));
     }
     if site == ColumnSite::AddColumn && (planned.primary_key || planned.def.serial) {
-        return Err(PlanError::unsupported(
-            "ADD COLUMN with PRIMARY KEY or serial",
-        ));
+        return Err(PlanError::unsupported("ADD COLUMN with PRIMARY KEY or serial"));
     }
     Ok(planned)
 }
@@ -342,19 +295,18 @@ fn column_option(
             None
         }
         ColumnOption::Unique(_) if site == ColumnSite::AddColumn => {
-            return Err(PlanError::unsupported("ADD COLUMN with UNIQUE")
-                .with_hint("add the column, then CREATE UNIQUE INDEX"))
+            return Err(
+                PlanError::unsupported("ADD COLUMN with UNIQUE").with_hint("add the column, then CREATE UNIQUE INDEX")
+            )
         }
         ColumnOption::Unique(_) => Some("UNIQUE".into()),
         ColumnOption::Check(check) => Some(format!("CHECK ({})", ddl_expr(&check.expr, source)?)),
         ColumnOption::ForeignKey(fk) => Some(references(fk)?),
         // An identity column numbers its rows as a serial does: SQLite's
         // rowid alias, so it must be the table's single integer key.
-        ColumnOption::Generated {
-            generated_as: GeneratedAs::ByDefault,
-            generation_expr: None,
-            ..
-        } if column.def.ty.is_integer() && site == ColumnSite::CreateTable => {
+        ColumnOption::Generated { generated_as: GeneratedAs::ByDefault, generation_expr: None, .. }
+            if column.def.ty.is_integer() && site == ColumnSite::CreateTable =>
+        {
             column.def.serial = true;
             column.def.identity = true;
             column.def.not_null = true;
@@ -381,10 +333,8 @@ fn default_sql(expr: &Expr, site: ColumnSite, source: &SourceMap) -> Result<Stri
         _ => false,
     };
     if !literal {
-        return Err(
-            PlanError::unsupported("ADD COLUMN with a non-literal DEFAULT")
-                .with_hint("add the column with a literal default, then UPDATE it"),
-        );
+        return Err(PlanError::unsupported("ADD COLUMN with a non-literal DEFAULT")
+            .with_hint("add the column with a literal default, then UPDATE it"));
     }
     Ok(rendered)
 }
@@ -395,23 +345,16 @@ fn ddl_expr(expr: &Expr, source: &SourceMap) -> Result<String, PlanError> {
     let mut renderer = Renderer::for_ddl(source, &NoSchema);
     let rendered = renderer.expr(expr)?;
     if renderer.param_count > 0 {
-        return Err(PlanError::new("42P02", "there is no parameter $1")
-            .with_hint("DDL statements take no parameters"));
+        return Err(PlanError::new("42P02", "there is no parameter $1").with_hint("DDL statements take no parameters"));
     }
     if !renderer.tables.is_empty() {
-        return Err(PlanError::unsupported(
-            "a subquery in DEFAULT, CHECK or an index expression",
-        ));
+        return Err(PlanError::unsupported("a subquery in DEFAULT, CHECK or an index expression"));
     }
     Ok(rendered)
 }
 
 fn column_sql(column: &PlannedColumn, rowid_key: Option<&str>) -> String {
-    let mut sql = format!(
-        "{} {}",
-        quote(&column.def.name),
-        column.def.ty.sqlite_type()
-    );
+    let mut sql = format!("{} {}", quote(&column.def.name), column.def.ty.sqlite_type());
     if rowid_key == Some(column.def.name.as_str()) {
         // SQLite's rowid alias: sequential keys for serial, fast lookups.
         sql.push_str(" PRIMARY KEY");
@@ -426,35 +369,20 @@ fn column_sql(column: &PlannedColumn, rowid_key: Option<&str>) -> String {
 }
 
 /// Renders a table-level constraint; the primary key is rendered by the caller.
-fn table_constraint(
-    constraint: &TableConstraint,
-    source: &SourceMap,
-) -> Result<Option<String>, PlanError> {
+fn table_constraint(constraint: &TableConstraint, source: &SourceMap) -> Result<Option<String>, PlanError> {
     let (name, body) = match constraint {
         TableConstraint::PrimaryKey(_) => return Ok(None),
-        TableConstraint::Unique(unique) => (
-            unique.name.as_ref(),
-            format!(
-                "UNIQUE ({})",
-                quote_list(&index_column_names(&unique.columns)?)
-            ),
-        ),
-        TableConstraint::Check(check) => (
-            check.name.as_ref(),
-            format!("CHECK ({})", ddl_expr(&check.expr, source)?),
-        ),
+        TableConstraint::Unique(unique) => {
+            (unique.name.as_ref(), format!("UNIQUE ({})", quote_list(&index_column_names(&unique.columns)?)))
+        }
+        TableConstraint::Check(check) => (check.name.as_ref(), format!("CHECK ({})", ddl_expr(&check.expr, source)?)),
         TableConstraint::ForeignKey(fk) => {
             let columns: Vec<String> = fk.columns.iter().map(names::fold).collect();
-            (
-                fk.name.as_ref(),
-                format!("FOREIGN KEY ({}) {}", quote_list(&columns), references(fk)?),
-            )
+            (fk.name.as_ref(), format!("FOREIGN KEY ({}) {}", quote_list(&columns), references(fk)?))
         }
         other => return Err(PlanError::unsupported(format!("table constraint {other}"))),
     };
-    let prefix = name
-        .map(|n| format!("CONSTRAINT {} ", quote(&names::fold(n))))
-        .unwrap_or_default();
+    let prefix = name.map(|n| format!("CONSTRAINT {} ", quote(&names::fold(n)))).unwrap_or_default();
     Ok(Some(format!("{prefix}{body}")))
 }
 
@@ -462,10 +390,7 @@ fn references(fk: &ForeignKeyConstraint) -> Result<String, PlanError> {
     if fk.match_kind.is_some() {
         return Err(PlanError::unsupported("REFERENCES ... MATCH"));
     }
-    let mut sql = format!(
-        "REFERENCES {}",
-        quote(&names::resolve_target(&fk.foreign_table)?)
-    );
+    let mut sql = format!("REFERENCES {}", quote(&names::resolve_target(&fk.foreign_table)?));
     if !fk.referred_columns.is_empty() {
         let columns: Vec<String> = fk.referred_columns.iter().map(names::fold).collect();
         sql.push_str(&format!(" ({})", quote_list(&columns)));
@@ -489,19 +414,13 @@ fn index_column_names(columns: &[IndexColumn]) -> Result<Vec<String>, PlanError>
                 names::check_reserved(&name)?;
                 Ok(name)
             }
-            other => Err(PlanError::unsupported(format!(
-                "expression {other} in a key"
-            ))),
+            other => Err(PlanError::unsupported(format!("expression {other} in a key"))),
         })
         .collect()
 }
 
 fn quote_list(names: &[String]) -> String {
-    names
-        .iter()
-        .map(|n| quote(n))
-        .collect::<Vec<_>>()
-        .join(", ")
+    names.iter().map(|n| quote(n)).collect::<Vec<_>>().join(", ")
 }
 
 fn create_index(create: &CreateIndex, source: &SourceMap) -> Result<DdlPlan, PlanError> {
@@ -510,20 +429,11 @@ fn create_index(create: &CreateIndex, source: &SourceMap) -> Result<DdlPlan, Pla
         || !create.with.is_empty()
         || !create.index_options.is_empty()
         || !create.alter_options.is_empty();
-    if unsupported
-        || create
-            .using
-            .as_ref()
-            .is_some_and(|using| !using.to_string().eq_ignore_ascii_case("btree"))
-    {
+    if unsupported || create.using.as_ref().is_some_and(|using| !using.to_string().eq_ignore_ascii_case("btree")) {
         return Err(PlanError::unsupported("this form of CREATE INDEX"));
     }
     let table = names::resolve_target(&create.table_name)?;
-    let columns = create
-        .columns
-        .iter()
-        .map(|c| index_column(c, source))
-        .collect::<Result<Vec<_>, _>>()?;
+    let columns = create.columns.iter().map(|c| index_column(c, source)).collect::<Result<Vec<_>, _>>()?;
     let name = match &create.name {
         Some(name) => names::resolve_object(name)?,
         None => default_index_name(&table, &create.columns),
@@ -532,11 +442,7 @@ fn create_index(create: &CreateIndex, source: &SourceMap) -> Result<DdlPlan, Pla
     let mut sql = format!(
         "CREATE {}INDEX {}{} ON {} ({})",
         if create.unique { "UNIQUE " } else { "" },
-        if create.if_not_exists {
-            "IF NOT EXISTS "
-        } else {
-            ""
-        },
+        if create.if_not_exists { "IF NOT EXISTS " } else { "" },
         quote(&name),
         quote(&table),
         columns.join(", ")
@@ -544,13 +450,7 @@ fn create_index(create: &CreateIndex, source: &SourceMap) -> Result<DdlPlan, Pla
     if let Some(predicate) = &create.predicate {
         sql.push_str(&format!(" WHERE {}", ddl_expr(predicate, source)?));
     }
-    Ok(DdlPlan::CreateIndex {
-        name,
-        table,
-        unique: create.unique,
-        if_not_exists: create.if_not_exists,
-        sqlite: sql,
-    })
+    Ok(DdlPlan::CreateIndex { name, table, unique: create.unique, if_not_exists: create.if_not_exists, sqlite: sql })
 }
 
 /// PostgreSQL's name for an unnamed index: `table_col1_col2_idx`, with
@@ -569,9 +469,7 @@ fn default_index_name(table: &str, columns: &[IndexColumn]) -> String {
 
 fn index_column(column: &IndexColumn, source: &SourceMap) -> Result<String, PlanError> {
     if column.operator_class.is_some() || column.column.options.nulls_first.is_some() {
-        return Err(PlanError::unsupported(
-            "operator classes and NULLS FIRST/LAST in an index",
-        ));
+        return Err(PlanError::unsupported("operator classes and NULLS FIRST/LAST in an index"));
     }
     let mut sql = match &column.column.expr {
         Expr::Identifier(ident) => {
@@ -596,46 +494,25 @@ fn alter_table(alter: &ast::AlterTable, source: &SourceMap) -> Result<DdlPlan, P
     }
     let table = names::resolve_target(&alter.name)?;
     let [operation] = alter.operations.as_slice() else {
-        return Err(PlanError::unsupported("ALTER TABLE with several actions")
-            .with_hint("send one action per ALTER TABLE"));
+        return Err(
+            PlanError::unsupported("ALTER TABLE with several actions").with_hint("send one action per ALTER TABLE")
+        );
     };
     match operation {
         AlterTableOperation::EnableRowLevelSecurity => Ok(DdlPlan::RowSecurity { table, enabled: true }),
         AlterTableOperation::DisableRowLevelSecurity => Ok(DdlPlan::RowSecurity { table, enabled: false }),
-        AlterTableOperation::RenameTable {
-            table_name: RenameTableNameKind::To(to) | RenameTableNameKind::As(to),
-        } => {
+        AlterTableOperation::RenameTable { table_name: RenameTableNameKind::To(to) | RenameTableNameKind::As(to) } => {
             let to = names::resolve_target(to)?;
             let sqlite = format!("ALTER TABLE {} RENAME TO {}", quote(&table), quote(&to));
-            Ok(DdlPlan::RenameTable {
-                from: table,
-                to,
-                sqlite,
-            })
+            Ok(DdlPlan::RenameTable { from: table, to, sqlite })
         }
-        AlterTableOperation::RenameColumn {
-            old_column_name,
-            new_column_name,
-        } => {
+        AlterTableOperation::RenameColumn { old_column_name, new_column_name } => {
             let (from, to) = (names::fold(old_column_name), names::fold(new_column_name));
             names::check_reserved(&to)?;
-            let sqlite = format!(
-                "ALTER TABLE {} RENAME COLUMN {} TO {}",
-                quote(&table),
-                quote(&from),
-                quote(&to)
-            );
-            Ok(DdlPlan::RenameColumn {
-                table,
-                from,
-                to,
-                sqlite,
-            })
+            let sqlite = format!("ALTER TABLE {} RENAME COLUMN {} TO {}", quote(&table), quote(&from), quote(&to));
+            Ok(DdlPlan::RenameColumn { table, from, to, sqlite })
         }
-        AlterTableOperation::AddConstraint {
-            constraint: ast::TableConstraint::PrimaryKey(pk),
-            ..
-        } => {
+        AlterTableOperation::AddConstraint { constraint: ast::TableConstraint::PrimaryKey(pk), .. } => {
             let mut columns = Vec::with_capacity(pk.columns.len());
             for c in &pk.columns {
                 match &c.column.expr {
@@ -648,35 +525,14 @@ fn alter_table(alter: &ast::AlterTable, source: &SourceMap) -> Result<DdlPlan, P
             let sqlite = format!("CREATE UNIQUE INDEX {} ON {} ({})", quote(&index), quote(&table), cols.join(", "));
             Ok(DdlPlan::AddPrimaryKey { table, columns, sqlite })
         }
-        AlterTableOperation::AddColumn {
-            if_not_exists: false,
-            column_def,
-            column_position: None,
-            ..
-        } => {
+        AlterTableOperation::AddColumn { if_not_exists: false, column_def, column_position: None, .. } => {
             let column = plan_column(column_def, ColumnSite::AddColumn, source)?;
-            let sqlite = format!(
-                "ALTER TABLE {} ADD COLUMN {}",
-                quote(&table),
-                column_sql(&column, None)
-            );
-            Ok(DdlPlan::AddColumn {
-                table,
-                column: column.def,
-                sqlite,
-            })
+            let sqlite = format!("ALTER TABLE {} ADD COLUMN {}", quote(&table), column_sql(&column, None));
+            Ok(DdlPlan::AddColumn { table, column: column.def, sqlite })
         }
         other => {
-            let words: Vec<String> = other
-                .to_string()
-                .split_whitespace()
-                .take(2)
-                .map(str::to_string)
-                .collect();
-            Err(PlanError::unsupported(format!(
-                "ALTER TABLE {}",
-                words.join(" ")
-            )))
+            let words: Vec<String> = other.to_string().split_whitespace().take(2).map(str::to_string).collect();
+            Err(PlanError::unsupported(format!("ALTER TABLE {}", words.join(" "))))
         }
     }
 }

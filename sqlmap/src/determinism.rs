@@ -31,13 +31,7 @@ pub(crate) enum Clock {
     NonDeterministic,
 }
 
-const NOW: &[&str] = &[
-    "now",
-    "current_timestamp",
-    "localtimestamp",
-    "transaction_timestamp",
-    "statement_timestamp",
-];
+const NOW: &[&str] = &["now", "current_timestamp", "localtimestamp", "transaction_timestamp", "statement_timestamp"];
 
 const NON_DETERMINISTIC: &[&str] = &[
     "gen_random_uuid",
@@ -76,5 +70,7 @@ pub(crate) fn refused(name: &str) -> PlanError {
         FEATURE_NOT_SUPPORTED,
         format!("function {name}() is not deterministic and cannot be used in a write or DDL statement"),
     )
-    .with_hint("every validator executes each write; compute the value in the client and send it as a literal or parameter")
+    .with_hint(
+        "every validator executes each write; compute the value in the client and send it as a literal or parameter",
+    )
 }

@@ -27,12 +27,7 @@ pub(crate) const STATEMENT_TOO_COMPLEX: &str = "54001";
 
 impl PlanError {
     pub(crate) fn new(sqlstate: &'static str, message: impl Into<String>) -> Self {
-        PlanError {
-            sqlstate,
-            message: message.into(),
-            hint: None,
-            position: None,
-        }
+        PlanError { sqlstate, message: message.into(), hint: None, position: None }
     }
 
     pub(crate) fn unsupported(what: impl std::fmt::Display) -> Self {
@@ -71,10 +66,7 @@ impl SourceMap {
                 line_starts.push(char_count);
             }
         }
-        SourceMap {
-            line_starts,
-            char_count,
-        }
+        SourceMap { line_starts, char_count }
     }
 
     pub(crate) fn position(&self, location: Location) -> Option<u32> {
@@ -104,10 +96,7 @@ impl SourceMap {
             }
         };
         let (message, position) = match text.rfind(" at Line: ") {
-            Some(index) => (
-                text[..index].to_string(),
-                self.parse_location(&text[index..]),
-            ),
+            Some(index) => (text[..index].to_string(), self.parse_location(&text[index..])),
             None => (text, self.end_position()),
         };
         PlanError::new(SYNTAX_ERROR, format!("syntax error: {message}")).at(position)

@@ -8,10 +8,7 @@ use sqlparser::ast::{Ident, ObjectName, ObjectNamePart};
 use crate::error::{PlanError, INSUFFICIENT_PRIVILEGE, INVALID_SCHEMA_NAME, RESERVED_NAME};
 
 /// The system views of the `rowchain` schema and their SQLite tables.
-const SYSTEM_VIEWS: &[(&str, &str)] = &[
-    ("blocks", "__rc_blocks"),
-    ("transactions", "__rc_transactions"),
-];
+const SYSTEM_VIEWS: &[(&str, &str)] = &[("blocks", "__rc_blocks"), ("transactions", "__rc_transactions")];
 
 /// Schemas the proxy attaches to every read connection as in-memory SQLite
 /// databases of the same name (proxy/src/catalog): readable, never written.
@@ -56,11 +53,8 @@ pub(crate) fn quote(name: &str) -> String {
 pub(crate) fn check_reserved(name: &str) -> Result<(), PlanError> {
     let lower = name.to_ascii_lowercase();
     if lower.starts_with("__rc_") || lower.starts_with("sqlite_") {
-        return Err(
-            PlanError::new(RESERVED_NAME, format!("name \"{name}\" is reserved")).with_hint(
-                "names starting with \"__rc_\" or \"sqlite_\" belong to rowchain and SQLite",
-            ),
-        );
+        return Err(PlanError::new(RESERVED_NAME, format!("name \"{name}\" is reserved"))
+            .with_hint("names starting with \"__rc_\" or \"sqlite_\" belong to rowchain and SQLite"));
     }
     Ok(())
 }
@@ -82,46 +76,23 @@ pub(crate) fn resolve_table(name: &ObjectName) -> Result<TableName, PlanError> {
         [table] => (None, table),
         [schema, table] => (Some(schema.as_str()), table),
         [_, schema, table] => (Some(schema.as_str()), table),
-        _ => {
-            return Err(PlanError::new(
-                "42601",
-                format!("improper qualified name: {name}"),
-            ))
-        }
+        _ => return Err(PlanError::new("42601", format!("improper qualified name: {name}"))),
     };
     match schema {
         None | Some("public") => {
             check_reserved(table)?;
-            Ok(TableName {
-                sqlite: table.clone(),
-                system_view: false,
-                catalog: None,
-            })
+            Ok(TableName { sqlite: table.clone(), system_view: false, catalog: None })
         }
         Some("rowchain") => match SYSTEM_VIEWS.iter().find(|(view, _)| view == table) {
-            Some((_, sqlite)) => Ok(TableName {
-                sqlite: (*sqlite).to_string(),
-                system_view: true,
-                catalog: None,
-            }),
-            None => Err(PlanError::new(
-                "42P01",
-                format!("relation \"rowchain.{table}\" does not exist"),
-            )),
+            Some((_, sqlite)) => Ok(TableName { sqlite: (*sqlite).to_string(), system_view: true, catalog: None }),
+            None => Err(PlanError::new("42P01", format!("relation \"rowchain.{table}\" does not exist"))),
         },
         Some(schema) if CATALOG_SCHEMAS.contains(&schema) => {
             check_reserved(table)?;
             let catalog = CATALOG_SCHEMAS.into_iter().find(|s| *s == schema);
-            Ok(TableName {
-                sqlite: table.clone(),
-                system_view: false,
-                catalog,
-            })
+            Ok(TableName { sqlite: table.clone(), system_view: false, catalog })
         }
-        Some(other) => Err(PlanError::new(
-            INVALID_SCHEMA_NAME,
-            format!("schema \"{other}\" does not exist"),
-        )),
+        Some(other) => Err(PlanError::new(INVALID_SCHEMA_NAME, format!("schema \"{other}\" does not exist"))),
     }
 }
 
@@ -130,13 +101,8 @@ pub(crate) fn resolve_table(name: &ObjectName) -> Result<TableName, PlanError> {
 pub(crate) fn resolve_target(name: &ObjectName) -> Result<String, PlanError> {
     let table = resolve_table(name)?;
     if let Some(schema) = table.catalog {
-        return Err(PlanError::new(
-            INSUFFICIENT_PRIVILEGE,
-            format!("permission denied for table {}", table.sqlite),
-        )
-        .with_hint(format!(
-            "{schema} is rowchain's read-only catalog emulation"
-        )));
+        return Err(PlanError::new(INSUFFICIENT_PRIVILEGE, format!("permission denied for table {}", table.sqlite))
+            .with_hint(format!("{schema} is rowchain's read-only catalog emulation")));
     }
     if table.system_view {
         let view = SYSTEM_VIEWS

@@ -24,9 +24,15 @@ pub enum ParamHint {
     /// An explicit cast, or a position whose type is fixed (LIMIT).
     Type(PgType),
     /// Compared with or assigned to this column (`table` when qualified).
-    Column { table: Option<String>, column: String },
+    Column {
+        table: Option<String>,
+        column: String,
+    },
     /// The `index`-th column of `table` (INSERT without a column list).
-    Position { table: String, index: usize },
+    Position {
+        table: String,
+        index: usize,
+    },
 }
 
 fn placeholder(e: &Expr) -> Option<usize> {
@@ -193,7 +199,8 @@ pub fn result_hints_in(sql: &str, schema: &dyn Schema) -> Vec<Option<PgType>> {
     let Some(Statement::Query(q)) = statements.pop() else { return Vec::new() };
     let SetExpr::Select(select) = q.body.as_ref() else { return Vec::new() };
     let mut frame = Vec::new();
-    let factors = select.from.iter().flat_map(|t| std::iter::once(&t.relation).chain(t.joins.iter().map(|j| &j.relation)));
+    let factors =
+        select.from.iter().flat_map(|t| std::iter::once(&t.relation).chain(t.joins.iter().map(|j| &j.relation)));
     for factor in factors {
         if let TableFactor::Table { name, alias, args: None, .. } = factor {
             if let Ok(table) = names::resolve_table(name) {
@@ -252,7 +259,9 @@ impl Typer<'_> {
             Expr::Value(v) => match &v.value {
                 Value::Number(n, _) if n.contains(['.', 'e', 'E']) => Some(numeric),
                 Value::Number(n, _) => Some(if n.parse::<i32>().is_ok() { PgType::Int4 } else { PgType::Int8 }),
-                Value::SingleQuotedString(_) | Value::EscapedStringLiteral(_) | Value::DollarQuotedString(_) => Some(PgType::Text),
+                Value::SingleQuotedString(_) | Value::EscapedStringLiteral(_) | Value::DollarQuotedString(_) => {
+                    Some(PgType::Text)
+                }
                 Value::Boolean(_) => Some(PgType::Bool),
                 _ => None,
             },
@@ -262,9 +271,13 @@ impl Typer<'_> {
                 BinaryOperator::Plus | BinaryOperator::Minus | BinaryOperator::Multiply | BinaryOperator::Divide => {
                     match (self.expr_type(left)?, self.expr_type(right)?) {
                         (a, b) if a == b => Some(a),
-                        (PgType::Int8, PgType::Int4 | PgType::Int2) | (PgType::Int4 | PgType::Int2, PgType::Int8) => Some(PgType::Int8),
+                        (PgType::Int8, PgType::Int4 | PgType::Int2) | (PgType::Int4 | PgType::Int2, PgType::Int8) => {
+                            Some(PgType::Int8)
+                        }
                         (PgType::Int4, PgType::Int2) | (PgType::Int2, PgType::Int4) => Some(PgType::Int4),
-                        (PgType::Numeric { .. }, t) | (t, PgType::Numeric { .. }) if t.is_integer() || matches!(t, PgType::Numeric { .. }) => {
+                        (PgType::Numeric { .. }, t) | (t, PgType::Numeric { .. })
+                            if t.is_integer() || matches!(t, PgType::Numeric { .. }) =>
+                        {
                             Some(numeric)
                         }
                         _ => None,
@@ -272,10 +285,18 @@ impl Typer<'_> {
                 }
                 _ => None,
             },
-            Expr::IsNull(_) | Expr::IsNotNull(_) | Expr::IsTrue(_) | Expr::IsFalse(_) | Expr::Exists { .. } => Some(PgType::Bool),
+            Expr::IsNull(_) | Expr::IsNotNull(_) | Expr::IsTrue(_) | Expr::IsFalse(_) | Expr::Exists { .. } => {
+                Some(PgType::Bool)
+            }
             Expr::In { .. } | Expr::Between { .. } | Expr::Like { .. } | Expr::ILike { .. } => Some(PgType::Bool),
             Expr::Function(f) => {
-                let name = f.name.0.last().and_then(|p| p.as_ident()).map(|i| i.value.to_ascii_lowercase()).unwrap_or_default();
+                let name = f
+                    .name
+                    .0
+                    .last()
+                    .and_then(|p| p.as_ident())
+                    .map(|i| i.value.to_ascii_lowercase())
+                    .unwrap_or_default();
                 let first_arg = || match &f.args {
                     FunctionArguments::List(list) => match list.args.first() {
                         Some(FunctionArg::Unnamed(FunctionArgExpr::Expr(arg))) => self.expr_type(arg),
@@ -295,15 +316,21 @@ impl Typer<'_> {
                         _ => None,
                     },
                     "avg" => match first_arg() {
-                        Some(t @ (PgType::Float4 | PgType::Float8)) => Some(if t == PgType::Float4 { PgType::Float8 } else { t }),
+                        Some(t @ (PgType::Float4 | PgType::Float8)) => {
+                            Some(if t == PgType::Float4 { PgType::Float8 } else { t })
+                        }
                         _ => Some(numeric),
                     },
                     "min" | "max" | "abs" | "coalesce" => first_arg(),
-                    "length" | "char_length" | "character_length" | "octet_length" | "strpos" | "position" => Some(PgType::Int4),
+                    "length" | "char_length" | "character_length" | "octet_length" | "strpos" | "position" => {
+                        Some(PgType::Int4)
+                    }
                     "version" | "current_database" | "current_schema" | "current_user" | "session_user" | "user"
                     | "lower" | "upper" | "concat" | "substring" | "substr" | "trim" | "btrim" | "replace"
                     | "format_type" | "current_setting" | "pg_get_userbyid" | "quote_ident" => Some(PgType::Text),
-                    "now" | "current_timestamp" | "transaction_timestamp" | "statement_timestamp" => Some(PgType::Timestamptz),
+                    "now" | "current_timestamp" | "transaction_timestamp" | "statement_timestamp" => {
+                        Some(PgType::Timestamptz)
+                    }
                     "pg_backend_pid" => Some(PgType::Int4),
                     _ => None,
                 }
@@ -325,22 +352,39 @@ mod tests {
     fn result_types_from_casts_counts_and_literals() {
         assert_eq!(
             result_hints("SELECT 1::int4, count(*), 'x', 1, a, a = 1, version() FROM t"),
-            vec![Some(PgType::Int4), Some(PgType::Int8), Some(PgType::Text), Some(PgType::Int4), None, Some(PgType::Bool), Some(PgType::Text)]
+            vec![
+                Some(PgType::Int4),
+                Some(PgType::Int8),
+                Some(PgType::Text),
+                Some(PgType::Int4),
+                None,
+                Some(PgType::Bool),
+                Some(PgType::Text)
+            ]
         );
         assert!(result_hints("SELECT * FROM t").is_empty());
     }
 
     #[test]
     fn hints_from_comparisons_inserts_updates_casts_and_limits() {
-        assert_eq!(param_hints("SELECT * FROM t WHERE id = $1 AND $2 < t.v"), vec![col(None, "id"), col(Some("t"), "v")]);
+        assert_eq!(
+            param_hints("SELECT * FROM t WHERE id = $1 AND $2 < t.v"),
+            vec![col(None, "id"), col(Some("t"), "v")]
+        );
         assert_eq!(param_hints("INSERT INTO t (a, b) VALUES ($1, $2)"), vec![col(Some("t"), "a"), col(Some("t"), "b")]);
         assert_eq!(
             param_hints("INSERT INTO t VALUES ($1, $2)"),
-            vec![ParamHint::Position { table: "t".into(), index: 0 }, ParamHint::Position { table: "t".into(), index: 1 }]
+            vec![
+                ParamHint::Position { table: "t".into(), index: 0 },
+                ParamHint::Position { table: "t".into(), index: 1 }
+            ]
         );
         assert_eq!(param_hints("UPDATE t SET v = v + $1 WHERE id = $2"), vec![col(None, "v"), col(None, "id")]);
         assert_eq!(param_hints("SELECT $1::int4, $2"), vec![ParamHint::Type(PgType::Int4)]);
-        assert_eq!(param_hints("SELECT * FROM t LIMIT $1 OFFSET $2"), vec![ParamHint::Type(PgType::Int8), ParamHint::Type(PgType::Int8)]);
+        assert_eq!(
+            param_hints("SELECT * FROM t LIMIT $1 OFFSET $2"),
+            vec![ParamHint::Type(PgType::Int8), ParamHint::Type(PgType::Int8)]
+        );
         assert_eq!(param_hints("SELECT * FROM t WHERE id IN ($1, $2)"), vec![col(None, "id"), col(None, "id")]);
     }
 }

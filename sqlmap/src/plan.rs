@@ -3,9 +3,9 @@
 //! (SELECT, INSERT, UPDATE, DELETE).
 
 use sqlparser::ast::{
-    Assignment, AssignmentTarget, ConflictTarget, DataType, Delete, Expr, FromTable, Ident, Insert,
-    ObjectNamePart, OnConflict, OnConflictAction, OnInsert, Query, SelectItem, SetExpr, Statement,
-    TableFactor, TableObject, TableWithJoins, Update, UpdateTableFromKind, Value, ValueWithSpan,
+    Assignment, AssignmentTarget, ConflictTarget, DataType, Delete, Expr, FromTable, Ident, Insert, ObjectNamePart,
+    OnConflict, OnConflictAction, OnInsert, Query, SelectItem, SetExpr, Statement, TableFactor, TableObject,
+    TableWithJoins, Update, UpdateTableFromKind, Value, ValueWithSpan,
 };
 use sqlparser::dialect::PostgreSqlDialect;
 use sqlparser::parser::Parser;
@@ -86,12 +86,8 @@ pub fn plan_in(sql: &str, schema: &dyn Schema) -> Result<Vec<Plan>, PlanError> {
     let copy_freeze = copy_freeze_on(sql);
     let sql = copy_freeze.as_deref().unwrap_or(sql);
     let source = SourceMap::new(sql);
-    let statements =
-        Parser::parse_sql(&PostgreSqlDialect {}, sql).map_err(|e| source.parse_error(&e))?;
-    statements
-        .into_iter()
-        .map(|statement| plan_statement(statement, &source, schema))
-        .collect()
+    let statements = Parser::parse_sql(&PostgreSqlDialect {}, sql).map_err(|e| source.parse_error(&e))?;
+    statements.into_iter().map(|statement| plan_statement(statement, &source, schema)).collect()
 }
 
 /// Like [`plan`], with each statement's own text beside its plan: the
@@ -109,8 +105,7 @@ pub fn plan_with_text_in(sql: &str, schema: &dyn Schema) -> Result<Vec<(Plan, St
     let copy_freeze = copy_freeze_on(sql);
     let sql = copy_freeze.as_deref().unwrap_or(sql);
     let source = SourceMap::new(sql);
-    let statements =
-        Parser::parse_sql(&PostgreSqlDialect {}, sql).map_err(|e| source.parse_error(&e))?;
+    let statements = Parser::parse_sql(&PostgreSqlDialect {}, sql).map_err(|e| source.parse_error(&e))?;
     let single = statements.len() == 1;
     statements
         .into_iter()
@@ -136,8 +131,12 @@ fn copy_freeze_on(sql: &str) -> Option<String> {
 /// fully parse: one statement, nothing after it.
 fn is_vacuum(sql: &str) -> bool {
     let t = sql.trim().trim_end_matches(';');
-    t.len() >= 6 && t[..6].eq_ignore_ascii_case("vacuum") && !t.contains(';')
-        && t[6..].chars().all(|c| c.is_alphanumeric() || c == '_' || c == ',' || c == '.' || c == '"' || c.is_whitespace())
+    t.len() >= 6
+        && t[..6].eq_ignore_ascii_case("vacuum")
+        && !t.contains(';')
+        && t[6..]
+            .chars()
+            .all(|c| c.is_alphanumeric() || c == '_' || c == ',' || c == '.' || c == '"' || c.is_whitespace())
 }
 
 fn plan_statement(statement: Statement, source: &SourceMap, schema: &dyn Schema) -> Result<Plan, PlanError> {
@@ -145,9 +144,9 @@ fn plan_statement(statement: Statement, source: &SourceMap, schema: &dyn Schema)
         Statement::Copy { .. } => admin::plan_copy(statement).map(Plan::Copy),
         Statement::CreateRole(_)
         | Statement::AlterRole { .. }
-        | Statement::Drop { object_type: sqlparser::ast::ObjectType::Role | sqlparser::ast::ObjectType::User, .. } => {
-            admin::plan_role(statement).map(Plan::Role)
-        }
+        | Statement::Drop {
+            object_type: sqlparser::ast::ObjectType::Role | sqlparser::ast::ObjectType::User, ..
+        } => admin::plan_role(statement).map(Plan::Role),
         Statement::Query(query) => plan_read(query, source, schema).map(Plan::Read),
         Statement::Insert(insert) => plan_insert(insert, source, schema).map(Plan::Write),
         Statement::Update(update) => plan_update(update, source, schema).map(Plan::Write),
@@ -254,23 +253,13 @@ fn plan_insert(mut insert: Insert, source: &SourceMap, schema: &dyn Schema) -> R
         }
     }
     let returning = insert.returning.is_some();
-    finish_write(
-        WriteKind::Insert,
-        table,
-        None,
-        Statement::Insert(insert),
-        returning,
-        source,
-        schema,
-    )
+    finish_write(WriteKind::Insert, table, None, Statement::Insert(insert), returning, source, schema)
 }
 
 fn check_on_conflict(on_conflict: &OnConflict) -> Result<(), PlanError> {
     match (&on_conflict.conflict_target, &on_conflict.action) {
-        (Some(ConflictTarget::OnConstraint(_)), _) => {
-            Err(PlanError::unsupported("ON CONFLICT ON CONSTRAINT")
-                .with_hint("name the conflict columns: ON CONFLICT (col, ...)"))
-        }
+        (Some(ConflictTarget::OnConstraint(_)), _) => Err(PlanError::unsupported("ON CONFLICT ON CONSTRAINT")
+            .with_hint("name the conflict columns: ON CONFLICT (col, ...)")),
         (None, OnConflictAction::DoUpdate(_)) => Err(PlanError::new(
             SYNTAX_ERROR,
             "ON CONFLICT DO UPDATE requires inference specification or constraint name",
@@ -287,20 +276,14 @@ fn guard_upsert_select(query: &mut Box<Query>) {
     if matches!(query.body.as_ref(), SetExpr::Values(_)) {
         return;
     }
-    let wrapped: Result<Vec<Statement>, _> = Parser::parse_sql(
-        &PostgreSqlDialect {},
-        "SELECT * FROM (SELECT 1) AS __rc_source WHERE true",
-    );
+    let wrapped: Result<Vec<Statement>, _> =
+        Parser::parse_sql(&PostgreSqlDialect {}, "SELECT * FROM (SELECT 1) AS __rc_source WHERE true");
     let Ok(mut statements) = wrapped else { return };
     let Some(Statement::Query(mut outer)) = statements.pop() else {
         return;
     };
     if let SetExpr::Select(select) = outer.body.as_mut() {
-        if let Some(TableWithJoins {
-            relation: TableFactor::Derived { subquery, .. },
-            ..
-        }) = select.from.first_mut()
-        {
+        if let Some(TableWithJoins { relation: TableFactor::Derived { subquery, .. }, .. }) = select.from.first_mut() {
             *subquery = query.clone();
             *query = outer;
         }
@@ -309,24 +292,15 @@ fn guard_upsert_select(query: &mut Box<Query>) {
 
 fn single_table(tables: &[TableWithJoins], statement: &str) -> Result<String, PlanError> {
     match tables {
-        [TableWithJoins {
-            relation: TableFactor::Table {
-                name, args: None, ..
-            },
-            joins,
-        }] if joins.is_empty() => names::resolve_target(name),
-        _ => Err(PlanError::unsupported(format!(
-            "{statement} on more than one table"
-        ))),
+        [TableWithJoins { relation: TableFactor::Table { name, args: None, .. }, joins }] if joins.is_empty() => {
+            names::resolve_target(name)
+        }
+        _ => Err(PlanError::unsupported(format!("{statement} on more than one table"))),
     }
 }
 
 fn plan_update(mut update: Update, source: &SourceMap, schema: &dyn Schema) -> Result<WritePlan, PlanError> {
-    if update.or.is_some()
-        || !update.order_by.is_empty()
-        || update.limit.is_some()
-        || update.output.is_some()
-    {
+    if update.or.is_some() || !update.order_by.is_empty() || update.limit.is_some() || update.output.is_some() {
         return Err(PlanError::unsupported("this form of UPDATE"));
     }
     if matches!(update.from, Some(UpdateTableFromKind::BeforeSet(_))) {
@@ -338,22 +312,12 @@ fn plan_update(mut update: Update, source: &SourceMap, schema: &dyn Schema) -> R
             AssignmentTarget::ColumnName(name) => std::slice::from_ref(name),
             AssignmentTarget::Tuple(names) => names.as_slice(),
         };
-        columns
-            .iter()
-            .try_for_each(|column| names::resolve_object(column).map(drop))?;
+        columns.iter().try_for_each(|column| names::resolve_object(column).map(drop))?;
     }
     coerce_assignments(&mut update.assignments, &table, schema)?;
     let returning = update.returning.is_some();
     let alias = table_alias(&update.table.relation);
-    finish_write(
-        WriteKind::Update,
-        table,
-        alias.as_ref(),
-        Statement::Update(update),
-        returning,
-        source,
-        schema,
-    )
+    finish_write(WriteKind::Update, table, alias.as_ref(), Statement::Update(update), returning, source, schema)
 }
 
 fn plan_delete(delete: Delete, source: &SourceMap, schema: &dyn Schema) -> Result<WritePlan, PlanError> {
@@ -361,26 +325,14 @@ fn plan_delete(delete: Delete, source: &SourceMap, schema: &dyn Schema) -> Resul
         return Err(PlanError::unsupported("DELETE ... USING")
             .with_hint("use WHERE ... IN (SELECT ...) or WHERE EXISTS (SELECT ...)"));
     }
-    if !delete.tables.is_empty()
-        || !delete.order_by.is_empty()
-        || delete.limit.is_some()
-        || delete.output.is_some()
-    {
+    if !delete.tables.is_empty() || !delete.order_by.is_empty() || delete.limit.is_some() || delete.output.is_some() {
         return Err(PlanError::unsupported("this form of DELETE"));
     }
     let (FromTable::WithFromKeyword(from) | FromTable::WithoutKeyword(from)) = &delete.from;
     let table = single_table(from, "DELETE")?;
     let returning = delete.returning.is_some();
     let alias = from.first().and_then(|t| table_alias(&t.relation));
-    finish_write(
-        WriteKind::Delete,
-        table,
-        alias.as_ref(),
-        Statement::Delete(delete),
-        returning,
-        source,
-        schema,
-    )
+    finish_write(WriteKind::Delete, table, alias.as_ref(), Statement::Delete(delete), returning, source, schema)
 }
 
 fn table_alias(factor: &TableFactor) -> Option<Ident> {
@@ -395,7 +347,8 @@ fn table_alias(factor: &TableFactor) -> Option<Ident> {
 /// `'t'` is true and jsonb is stored in its normal form.
 fn coerce_value(expr: &mut Expr, ty: PgType) -> Result<(), PlanError> {
     let is_default = matches!(expr, Expr::Identifier(ident) if ident.quote_style.is_none() && ident.value.eq_ignore_ascii_case("default"));
-    let cast_already = matches!(expr, Expr::Cast { data_type, .. } if matches!(data_type, DataType::JSON | DataType::JSONB));
+    let cast_already =
+        matches!(expr, Expr::Cast { data_type, .. } if matches!(data_type, DataType::JSON | DataType::JSONB));
     if is_default || cast_already || matches!(expr, Expr::Value(ValueWithSpan { value: Value::Null, .. })) {
         return Ok(());
     }
@@ -425,7 +378,15 @@ fn coerce_value(expr: &mut Expr, ty: PgType) -> Result<(), PlanError> {
 fn needs_coercion(ty: Option<PgType>) -> bool {
     matches!(
         ty,
-        Some(PgType::Bool | PgType::Bytea | PgType::Json | PgType::Jsonb | PgType::Date | PgType::Timestamp | PgType::Timestamptz)
+        Some(
+            PgType::Bool
+                | PgType::Bytea
+                | PgType::Json
+                | PgType::Jsonb
+                | PgType::Date
+                | PgType::Timestamp
+                | PgType::Timestamptz
+        )
     )
 }
 

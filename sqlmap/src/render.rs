@@ -12,10 +12,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::ops::ControlFlow;
 
 use sqlparser::ast::{
-    AccessExpr, BinaryOperator, CastKind, DataType, Distinct, Expr, Function, FunctionArg,
-    FunctionArgExpr, FunctionArgumentList, FunctionArguments, Ident, LimitClause, ObjectName,
-    ObjectNamePart, Query, Select, SelectItem, SetExpr, Subscript, TableFactor, TrimWhereField, Value,
-    ValueWithSpan, VisitMut, VisitorMut,
+    AccessExpr, BinaryOperator, CastKind, DataType, Distinct, Expr, Function, FunctionArg, FunctionArgExpr,
+    FunctionArgumentList, FunctionArguments, Ident, LimitClause, ObjectName, ObjectNamePart, Query, Select, SelectItem,
+    SetExpr, Subscript, TableFactor, TrimWhereField, Value, ValueWithSpan, VisitMut, VisitorMut,
 };
 use sqlparser::tokenizer::Span;
 
@@ -69,10 +68,7 @@ impl<'a> Renderer<'a> {
 
     /// A renderer for DEFAULT, CHECK and index expressions.
     pub(crate) fn for_ddl(source: &'a SourceMap, schema: &'a dyn Schema) -> Self {
-        Renderer {
-            ddl: true,
-            ..Renderer::new(Mode::Write, source, schema)
-        }
+        Renderer { ddl: true, ..Renderer::new(Mode::Write, source, schema) }
     }
 
     /// Makes `table` visible (as itself and as `alias`) to the expressions
@@ -91,10 +87,8 @@ impl<'a> Renderer<'a> {
             return Vec::new();
         };
         let mut frame = Vec::new();
-        let factors = select
-            .from
-            .iter()
-            .flat_map(|t| std::iter::once(&t.relation).chain(t.joins.iter().map(|j| &j.relation)));
+        let factors =
+            select.from.iter().flat_map(|t| std::iter::once(&t.relation).chain(t.joins.iter().map(|j| &j.relation)));
         for factor in factors {
             let TableFactor::Table { name, alias, args: None, .. } = factor else {
                 continue;
@@ -139,9 +133,7 @@ impl<'a> Renderer<'a> {
             match (found.next(), found.next()) {
                 (Some(ty), None) => return Some(ty),
                 (Some(_), Some(_)) => return None,
-                (None, _) if qualifier.is_some_and(|q| frame.iter().any(|(v, _)| v == q)) => {
-                    return None
-                }
+                (None, _) if qualifier.is_some_and(|q| frame.iter().any(|(v, _)| v == q)) => return None,
                 (None, _) => continue,
             }
         }
@@ -172,11 +164,7 @@ impl<'a> Renderer<'a> {
     }
 
     fn relation(&mut self, name: &mut ObjectName) -> Result<(), PlanError> {
-        let span = name
-            .0
-            .first()
-            .and_then(ObjectNamePart::as_ident)
-            .map(|ident| ident.span);
+        let span = name.0.first().and_then(ObjectNamePart::as_ident).map(|ident| ident.span);
         if let [ObjectNamePart::Identifier(ident)] = name.0.as_slice() {
             if self.ctes.contains(&ident.value) {
                 // CTE names are collected for the whole statement, so a
@@ -194,17 +182,13 @@ impl<'a> Renderer<'a> {
             self.json_each_pending -= 1;
             return Ok(());
         }
-        let table =
-            names::resolve_table(name).map_err(|e| e.at(span.and_then(|s| self.position(s))))?;
+        let table = names::resolve_table(name).map_err(|e| e.at(span.and_then(|s| self.position(s))))?;
         *self.tables.entry(table.listed()).or_insert(0) += 1;
         *name = match table.catalog {
             Some(_) if self.mode == Mode::Write => {
-                return Err(PlanError::unsupported(format!(
-                    "reading {} in a write statement",
-                    table.listed()
-                ))
-                .with_hint("the catalog is emulated per node; query it in a separate SELECT")
-                .at(span.and_then(|s| self.position(s))))
+                return Err(PlanError::unsupported(format!("reading {} in a write statement", table.listed()))
+                    .with_hint("the catalog is emulated per node; query it in a separate SELECT")
+                    .at(span.and_then(|s| self.position(s))))
             }
             Some(schema) => ObjectName::from(vec![quoted(schema), quoted(&table.sqlite)]),
             None => ObjectName::from(vec![quoted(&table.sqlite)]),
@@ -214,23 +198,14 @@ impl<'a> Renderer<'a> {
 
     fn query(&mut self, query: &mut Query) -> Result<(), PlanError> {
         if let Some(with) = &query.with {
-            self.ctes.extend(
-                with.cte_tables
-                    .iter()
-                    .map(|cte| names::fold(&cte.alias.name)),
-            );
+            self.ctes.extend(with.cte_tables.iter().map(|cte| names::fold(&cte.alias.name)));
         }
         if query.fetch.is_some() {
             return Err(PlanError::unsupported("FETCH FIRST").with_hint("use LIMIT"));
         }
         // Reads see a snapshot and writes are serial: row locks mean nothing here.
         query.locks.clear();
-        if let Some(LimitClause::LimitOffset {
-            limit: limit @ None,
-            offset: Some(_),
-            ..
-        }) = &mut query.limit_clause
-        {
+        if let Some(LimitClause::LimitOffset { limit: limit @ None, offset: Some(_), .. }) = &mut query.limit_clause {
             // SQLite accepts OFFSET only after a LIMIT; -1 means no limit.
             *limit = Some(number("-1"));
         }
@@ -241,34 +216,25 @@ impl<'a> Renderer<'a> {
         let replacement = match &value.value {
             Value::Boolean(b) => Value::Number(if *b { "1" } else { "0" }.into(), false),
             Value::Placeholder(text) => Value::Placeholder(self.placeholder(text, value.span)?),
-            Value::EscapedStringLiteral(s)
-            | Value::NationalStringLiteral(s)
-            | Value::UnicodeStringLiteral(s) => Value::SingleQuotedString(s.clone()),
-            Value::DollarQuotedString(s) => Value::SingleQuotedString(s.value.clone()),
-            Value::Number(..)
-            | Value::SingleQuotedString(_)
-            | Value::HexStringLiteral(_)
-            | Value::Null => return Ok(()),
-            other => {
-                return Err(PlanError::unsupported(format!("literal {other}"))
-                    .at(self.position(value.span)))
+            Value::EscapedStringLiteral(s) | Value::NationalStringLiteral(s) | Value::UnicodeStringLiteral(s) => {
+                Value::SingleQuotedString(s.clone())
             }
+            Value::DollarQuotedString(s) => Value::SingleQuotedString(s.value.clone()),
+            Value::Number(..) | Value::SingleQuotedString(_) | Value::HexStringLiteral(_) | Value::Null => {
+                return Ok(())
+            }
+            other => return Err(PlanError::unsupported(format!("literal {other}")).at(self.position(value.span))),
         };
         value.value = replacement;
         Ok(())
     }
 
     fn placeholder(&mut self, text: &str, span: Span) -> Result<String, PlanError> {
-        let number = text
-            .strip_prefix('$')
-            .and_then(|n| n.parse::<usize>().ok())
-            .filter(|n| (1..=65535).contains(n));
+        let number = text.strip_prefix('$').and_then(|n| n.parse::<usize>().ok()).filter(|n| (1..=65535).contains(n));
         let Some(number) = number else {
-            return Err(
-                PlanError::new("42P02", format!("there is no parameter {text}"))
-                    .with_hint("use numbered parameters $1, $2, ...")
-                    .at(self.position(span)),
-            );
+            return Err(PlanError::new("42P02", format!("there is no parameter {text}"))
+                .with_hint("use numbered parameters $1, $2, ...")
+                .at(self.position(span)));
         };
         self.param_count = self.param_count.max(number);
         Ok(format!("?{number}"))
@@ -443,38 +409,26 @@ impl Renderer<'_> {
     fn rewrite_expr(&mut self, expr: &mut Expr) -> Result<(), PlanError> {
         let replacement = match expr {
             Expr::Identifier(ident) => return self.check_ident(ident),
-            Expr::CompoundIdentifier(idents) => {
-                return idents.iter().try_for_each(|i| self.check_ident(i))
-            }
+            Expr::CompoundIdentifier(idents) => return idents.iter().try_for_each(|i| self.check_ident(i)),
             Expr::Function(function) => self.function(function)?,
-            Expr::Cast {
-                kind,
-                expr: inner,
-                data_type,
-                ..
-            } => Some(match catalog::cast(inner, data_type) {
+            Expr::Cast { kind, expr: inner, data_type, .. } => Some(match catalog::cast(inner, data_type) {
                 Some(rewritten) => rewritten,
                 None => {
                     let from = if self.ddl { None } else { self.column_type(inner) };
                     cast(kind, inner, data_type, from, self.ddl)?
                 }
             }),
-            Expr::Like {
-                escape_char: escape @ None,
-                any: false,
-                ..
-            } => {
+            Expr::Like { escape_char: escape @ None, any: false, .. } => {
                 // PostgreSQL's LIKE escapes with a backslash unless told otherwise.
                 *escape = Some(Box::new(string("\\")));
                 None
             }
             Expr::BinaryOp { left, op, right } => match catalog::regex_operator(op) {
-                Some((negated, insensitive)) => {
-                    Some(catalog::regex(left, right, negated, insensitive))
-                }
+                Some((negated, insensitive)) => Some(catalog::regex(left, right, negated, insensitive)),
                 None if *op == BinaryOperator::PGBitwiseXor => {
                     // SQLite has no XOR: a # b = (a | b) - (a & b).
-                    let both = |op| Expr::Nested(Box::new(Expr::BinaryOp { left: left.clone(), op, right: right.clone() }));
+                    let both =
+                        |op| Expr::Nested(Box::new(Expr::BinaryOp { left: left.clone(), op, right: right.clone() }));
                     Some(Expr::Nested(Box::new(Expr::BinaryOp {
                         left: Box::new(both(BinaryOperator::BitwiseOr)),
                         op: BinaryOperator::Minus,
@@ -497,17 +451,8 @@ impl Renderer<'_> {
                     None
                 }
             },
-            Expr::AnyOp {
-                left,
-                compare_op,
-                right,
-                ..
-            } => Some(catalog::any_all(left, compare_op, right, false)?),
-            Expr::AllOp {
-                left,
-                compare_op,
-                right,
-            } => Some(catalog::any_all(left, compare_op, right, true)?),
+            Expr::AnyOp { left, compare_op, right, .. } => Some(catalog::any_all(left, compare_op, right, false)?),
+            Expr::AllOp { left, compare_op, right } => Some(catalog::any_all(left, compare_op, right, true)?),
             Expr::Array(array) => Some(call("rc_array", array.elem.clone())),
             Expr::Collate { expr: inner, .. } => Some(catalog::collate(inner)),
             Expr::CompoundFieldAccess { root, access_chain } => {
@@ -526,55 +471,26 @@ impl Renderer<'_> {
                 }
                 Some(value)
             }
-            Expr::ILike {
-                negated,
-                any: false,
-                expr: left,
-                pattern,
-                escape_char,
-            } => Some(Expr::Like {
+            Expr::ILike { negated, any: false, expr: left, pattern, escape_char } => Some(Expr::Like {
                 negated: *negated,
                 any: false,
                 expr: Box::new(call("lower", vec![(**left).clone()])),
                 pattern: Box::new(call("lower", vec![(**pattern).clone()])),
-                escape_char: Some(
-                    escape_char
-                        .clone()
-                        .unwrap_or_else(|| Box::new(string("\\"))),
-                ),
+                escape_char: Some(escape_char.clone().unwrap_or_else(|| Box::new(string("\\")))),
             }),
-            Expr::Substring {
-                expr: text,
-                substring_from,
-                substring_for,
-                ..
-            } => {
-                let from = substring_from
-                    .as_deref()
-                    .cloned()
-                    .unwrap_or_else(|| number("1"));
+            Expr::Substring { expr: text, substring_from, substring_for, .. } => {
+                let from = substring_from.as_deref().cloned().unwrap_or_else(|| number("1"));
                 let mut args = vec![(**text).clone(), from];
                 args.extend(substring_for.as_deref().cloned());
                 Some(call("substr", args))
             }
-            Expr::Position {
-                expr: needle,
-                r#in: haystack,
-            } => Some(call(
-                "instr",
-                vec![(**haystack).clone(), (**needle).clone()],
-            )),
-            Expr::Trim {
-                trim_where,
-                trim_what,
-                expr: text,
-                trim_characters,
-            } => Some(trim(trim_where, trim_what, text, trim_characters)),
-            Expr::Extract {
-                field,
-                expr: source,
-                ..
-            } => Some(extract(&field.to_string(), source)?),
+            Expr::Position { expr: needle, r#in: haystack } => {
+                Some(call("instr", vec![(**haystack).clone(), (**needle).clone()]))
+            }
+            Expr::Trim { trim_where, trim_what, expr: text, trim_characters } => {
+                Some(trim(trim_where, trim_what, text, trim_characters))
+            }
+            Expr::Extract { field, expr: source, .. } => Some(extract(&field.to_string(), source)?),
             Expr::TypedString(typed) => {
                 types::cast_target(&typed.data_type)?;
                 Some(Expr::Value(typed.value.clone()))
@@ -589,12 +505,7 @@ impl Renderer<'_> {
 
     /// Rewrites a function call; `None` keeps it (with its name unquoted).
     fn function(&mut self, function: &mut Function) -> Result<Option<Expr>, PlanError> {
-        let span = function
-            .name
-            .0
-            .last()
-            .and_then(ObjectNamePart::as_ident)
-            .map(|ident| ident.span);
+        let span = function.name.0.last().and_then(ObjectNamePart::as_ident).map(|ident| ident.span);
         let position = span.and_then(|s| self.position(s));
         if let FunctionArguments::Subquery(query) = &function.args {
             let last = function.name.0.last().and_then(ObjectNamePart::as_ident);
@@ -602,13 +513,9 @@ impl Renderer<'_> {
                 return catalog::array_subquery(query).map(Some);
             }
         }
-        let name = function_name(&function.name)
-            .map_err(|e| e.at(position))?
-            .to_lowercase();
+        let name = function_name(&function.name).map_err(|e| e.at(position))?.to_lowercase();
         function.name = ObjectName::from(vec![Ident::new(name.clone())]);
-        if matches!(function.args, FunctionArguments::None)
-            && catalog::SESSION_FUNCTIONS.contains(&name.as_str())
-        {
+        if matches!(function.args, FunctionArguments::None) && catalog::SESSION_FUNCTIONS.contains(&name.as_str()) {
             return Ok(Some(call(&name, vec![])));
         }
         if let Some(renamed) = catalog::renamed(&name) {
@@ -618,20 +525,10 @@ impl Renderer<'_> {
         match determinism::classify(&name) {
             Some(Clock::Now) => return Ok(Some(call("rc_now", vec![]))),
             Some(Clock::Date) => {
-                return Ok(Some(call(
-                    "substr",
-                    vec![call("rc_now", vec![]), number("1"), number("10")],
-                )))
+                return Ok(Some(call("substr", vec![call("rc_now", vec![]), number("1"), number("10")])))
             }
-            Some(Clock::Time) => {
-                return Ok(Some(call(
-                    "substr",
-                    vec![call("rc_now", vec![]), number("12")],
-                )))
-            }
-            Some(_) if self.mode == Mode::Write => {
-                return Err(determinism::refused(&name).at(position))
-            }
+            Some(Clock::Time) => return Ok(Some(call("substr", vec![call("rc_now", vec![]), number("12")]))),
+            Some(_) if self.mode == Mode::Write => return Err(determinism::refused(&name).at(position)),
             Some(Clock::Random) => return Ok(Some(random_fraction())),
             Some(Clock::NonDeterministic) | None => {}
         }
@@ -670,29 +567,18 @@ fn unsupported_expr(expr: &Expr) -> Result<(), PlanError> {
         Expr::GroupingSets(_) | Expr::Cube(_) | Expr::Rollup(_) => "GROUPING SETS",
         Expr::IsNormalized { .. } => "IS NORMALIZED",
         Expr::Convert { .. } => "CONVERT",
-        Expr::Lambda(_) | Expr::Struct { .. } | Expr::Map(_) | Expr::Dictionary(_) => {
-            "this expression"
-        }
-        Expr::MatchAgainst { .. } | Expr::OuterJoin(_) | Expr::Prior(_) | Expr::Named { .. } => {
-            "this expression"
-        }
+        Expr::Lambda(_) | Expr::Struct { .. } | Expr::Map(_) | Expr::Dictionary(_) => "this expression",
+        Expr::MatchAgainst { .. } | Expr::OuterJoin(_) | Expr::Prior(_) | Expr::Named { .. } => "this expression",
         _ => return Ok(()),
     };
     Err(PlanError::unsupported(what))
 }
 
 fn function_name(name: &ObjectName) -> Result<String, PlanError> {
-    let parts: Vec<String> = name
-        .0
-        .iter()
-        .filter_map(ObjectNamePart::as_ident)
-        .map(|i| i.value.clone())
-        .collect();
+    let parts: Vec<String> = name.0.iter().filter_map(ObjectNamePart::as_ident).map(|i| i.value.clone()).collect();
     match parts.as_slice() {
         [name] => Ok(name.clone()),
-        [schema, name] if schema == "pg_catalog" || schema == "information_schema" => {
-            Ok(name.clone())
-        }
+        [schema, name] if schema == "pg_catalog" || schema == "information_schema" => Ok(name.clone()),
         // The hash of the tx being executed (NULL outside one): a column
         // DEFAULT that records which tx wrote each row.
         [schema, name] if schema.eq_ignore_ascii_case("rowchain") && name.eq_ignore_ascii_case("tx_hash") => {
@@ -746,9 +632,8 @@ fn cast(
         args.extend(extra);
         Ok(call(function, args))
     };
-    let numeric_source = from.is_some_and(|t| {
-        t.is_integer() || matches!(t, PgType::Numeric { .. } | PgType::Float4 | PgType::Float8)
-    });
+    let numeric_source =
+        from.is_some_and(|t| t.is_integer() || matches!(t, PgType::Numeric { .. } | PgType::Float4 | PgType::Float8));
     match target {
         PgType::Bool => {
             if let Some(literal) = bool_literal(inner)? {
@@ -821,7 +706,9 @@ pub(crate) fn bytea_literal(text: &str) -> Result<Expr, PlanError> {
         Some(hex) if hex.len() % 2 == 0 && hex.bytes().all(|b| b.is_ascii_hexdigit()) => hex.to_string(),
         Some(_) => return Err(PlanError::new("22P02", "invalid hexadecimal data in a bytea literal")),
         None if text.contains('\\') => {
-            return Err(PlanError::unsupported("escape sequences in a bytea literal").with_hint("write it in hex: '\\x...'"))
+            return Err(
+                PlanError::unsupported("escape sequences in a bytea literal").with_hint("write it in hex: '\\x...'")
+            )
         }
         None => text.bytes().map(|b| format!("{b:02x}")).collect(),
     };
@@ -845,9 +732,7 @@ fn coerce_literal(expr: &mut Expr, ty: PgType) -> Result<(), PlanError> {
     let Expr::Value(ValueWithSpan { value: Value::SingleQuotedString(text), .. }) = expr else {
         return Ok(());
     };
-    let invalid = |name: &str| {
-        PlanError::new("22P02", format!("invalid input syntax for type {name}: \"{text}\""))
-    };
+    let invalid = |name: &str| PlanError::new("22P02", format!("invalid input syntax for type {name}: \"{text}\""));
     let replacement = match ty {
         PgType::Int2 | PgType::Int4 | PgType::Int8 => {
             let name = match ty {
@@ -863,7 +748,13 @@ fn coerce_literal(expr: &mut Expr, ty: PgType) -> Result<(), PlanError> {
             let plain = !trimmed.is_empty() && trimmed.bytes().all(|b| b.is_ascii_digit() || b"+-.eE".contains(&b));
             match trimmed.parse::<f64>() {
                 Ok(f) if plain && f.is_finite() => number(trimmed),
-                _ => return Err(invalid(if matches!(ty, PgType::Numeric { .. }) { "numeric" } else { "double precision" })),
+                _ => {
+                    return Err(invalid(if matches!(ty, PgType::Numeric { .. }) {
+                        "numeric"
+                    } else {
+                        "double precision"
+                    }))
+                }
             }
         }
         PgType::Bool => match bool_literal(expr)? {
@@ -880,19 +771,12 @@ fn coerce_literal(expr: &mut Expr, ty: PgType) -> Result<(), PlanError> {
 /// `'true'::bool` and friends, as PostgreSQL's boolean input accepts them;
 /// other text is 22P02. `None` when `expr` is not a string literal.
 pub(crate) fn bool_literal(expr: &Expr) -> Result<Option<Expr>, PlanError> {
-    let Expr::Value(ValueWithSpan {
-        value: Value::SingleQuotedString(text),
-        ..
-    }) = expr
-    else {
+    let Expr::Value(ValueWithSpan { value: Value::SingleQuotedString(text), .. }) = expr else {
         return Ok(None);
     };
     match parse_bool(text) {
         Some(b) => Ok(Some(number(if b { "1" } else { "0" }))),
-        None => Err(PlanError::new(
-            "22P02",
-            format!("invalid input syntax for type boolean: \"{text}\""),
-        )),
+        None => Err(PlanError::new("22P02", format!("invalid input syntax for type boolean: \"{text}\""))),
     }
 }
 
@@ -953,35 +837,20 @@ fn extract(field: &str, source: &Expr) -> Result<Expr, PlanError> {
         "MINUTE" => "%M",
         "DOY" => "%j",
         "DOW" => "%w",
-        "SECOND" => {
-            return Ok(cast_to(
-                call("strftime", vec![string("%f"), source.clone()]),
-                PgType::Float8,
-            ))
-        }
+        "SECOND" => return Ok(cast_to(call("strftime", vec![string("%f"), source.clone()]), PgType::Float8)),
         "EPOCH" => return Ok(call("unixepoch", vec![source.clone(), string("subsec")])),
         other => return Err(PlanError::unsupported(format!("EXTRACT({other})"))),
     };
-    Ok(cast_to(
-        call("strftime", vec![string(format), source.clone()]),
-        PgType::Int8,
-    ))
+    Ok(cast_to(call("strftime", vec![string(format), source.clone()]), PgType::Int8))
 }
 
 fn cast_to(expr: Expr, ty: PgType) -> Expr {
-    Expr::Cast {
-        kind: CastKind::Cast,
-        expr: Box::new(expr),
-        data_type: sqlite_data_type(ty),
-        format: None,
-    }
+    Expr::Cast { kind: CastKind::Cast, expr: Box::new(expr), data_type: sqlite_data_type(ty), format: None }
 }
 
 /// `concat(a, b)`: `(coalesce(a, '') || coalesce(b, ''))`, since `||` with NULL is NULL.
 fn concat(args: Vec<Expr>) -> Expr {
-    let mut parts = args
-        .into_iter()
-        .map(|arg| call("coalesce", vec![arg, string("")]));
+    let mut parts = args.into_iter().map(|arg| call("coalesce", vec![arg, string("")]));
     let Some(first) = parts.next() else {
         return string("");
     };
@@ -1009,10 +878,7 @@ pub(crate) fn call(name: &str, args: Vec<Expr>) -> Expr {
         parameters: FunctionArguments::None,
         args: FunctionArguments::List(FunctionArgumentList {
             duplicate_treatment: None,
-            args: args
-                .into_iter()
-                .map(|arg| FunctionArg::Unnamed(FunctionArgExpr::Expr(arg)))
-                .collect(),
+            args: args.into_iter().map(|arg| FunctionArg::Unnamed(FunctionArgExpr::Expr(arg))).collect(),
             clauses: vec![],
         }),
         filter: None,

@@ -11,10 +11,7 @@ pub enum PgType {
     Int2,
     Int4,
     Int8,
-    Numeric {
-        precision: Option<u32>,
-        scale: Option<u32>,
-    },
+    Numeric { precision: Option<u32>, scale: Option<u32> },
     Float4,
     Float8,
     Text,
@@ -66,10 +63,7 @@ impl PgType {
     pub fn typmod(&self) -> i32 {
         let modded = match *self {
             PgType::Varchar(Some(n)) | PgType::Char(Some(n)) => i64::from(n) + 4,
-            PgType::Numeric {
-                precision: Some(p),
-                scale,
-            } => ((i64::from(p) << 16) | i64::from(scale.unwrap_or(0))) + 4,
+            PgType::Numeric { precision: Some(p), scale } => ((i64::from(p) << 16) | i64::from(scale.unwrap_or(0))) + 4,
             _ => return -1,
         };
         i32::try_from(modded).unwrap_or(-1)
@@ -103,15 +97,10 @@ impl PgType {
             PgType::Int2 => "smallint".into(),
             PgType::Int4 => "integer".into(),
             PgType::Int8 => "bigint".into(),
-            PgType::Numeric {
-                precision: Some(p),
-                scale,
-            } => {
+            PgType::Numeric { precision: Some(p), scale } => {
                 format!("numeric({p},{})", scale.unwrap_or(0))
             }
-            PgType::Numeric {
-                precision: None, ..
-            } => "numeric".into(),
+            PgType::Numeric { precision: None, .. } => "numeric".into(),
             PgType::Float4 => "real".into(),
             PgType::Float8 => "double precision".into(),
             PgType::Text => "text".into(),
@@ -143,16 +132,10 @@ impl PgType {
             ("smallint", None) => PgType::Int2,
             ("integer", None) => PgType::Int4,
             ("bigint", None) => PgType::Int8,
-            ("numeric", None) => PgType::Numeric {
-                precision: None,
-                scale: None,
-            },
+            ("numeric", None) => PgType::Numeric { precision: None, scale: None },
             ("numeric", Some(text)) => {
                 let (p, s) = text.split_once(',')?;
-                PgType::Numeric {
-                    precision: Some(number(p)?),
-                    scale: Some(number(s)?),
-                }
+                PgType::Numeric { precision: Some(number(p)?), scale: Some(number(s)?) }
             }
             ("real", None) => PgType::Float4,
             ("double precision", None) => PgType::Float8,
@@ -197,25 +180,17 @@ pub(crate) fn declared_type(data_type: &DataType) -> Result<Declared, PlanError>
             numeric(info).map(|ty| Declared { ty, serial: false })
         }
         DataType::Real | DataType::Float4 => plain(PgType::Float4),
-        DataType::Float8 | DataType::DoublePrecision | DataType::Double(ExactNumberInfo::None) => {
-            plain(PgType::Float8)
-        }
+        DataType::Float8 | DataType::DoublePrecision | DataType::Double(ExactNumberInfo::None) => plain(PgType::Float8),
         DataType::Float(info) => plain(float(info)),
         DataType::Text => plain(PgType::Text),
         DataType::Varchar(n) | DataType::CharacterVarying(n) | DataType::CharVarying(n) => {
             plain(PgType::Varchar(length(n, data_type)?))
         }
-        DataType::Char(n) | DataType::Character(n) => {
-            plain(PgType::Char(Some(length(n, data_type)?.unwrap_or(1))))
-        }
+        DataType::Char(n) | DataType::Character(n) => plain(PgType::Char(Some(length(n, data_type)?.unwrap_or(1)))),
         DataType::Bool | DataType::Boolean => plain(PgType::Bool),
         DataType::Date => plain(PgType::Date),
-        DataType::Timestamp(_, TimezoneInfo::None | TimezoneInfo::WithoutTimeZone) => {
-            plain(PgType::Timestamp)
-        }
-        DataType::Timestamp(_, TimezoneInfo::WithTimeZone | TimezoneInfo::Tz) => {
-            plain(PgType::Timestamptz)
-        }
+        DataType::Timestamp(_, TimezoneInfo::None | TimezoneInfo::WithoutTimeZone) => plain(PgType::Timestamp),
+        DataType::Timestamp(_, TimezoneInfo::WithTimeZone | TimezoneInfo::Tz) => plain(PgType::Timestamptz),
         DataType::Bytea => plain(PgType::Bytea),
         DataType::JSON => plain(PgType::Json),
         DataType::JSONB => plain(PgType::Jsonb),
@@ -232,14 +207,8 @@ fn custom(name: &str) -> Result<Declared, PlanError> {
         "serial" | "serial4" => serial(PgType::Int4),
         "bigserial" | "serial8" => serial(PgType::Int8),
         "smallserial" | "serial2" => serial(PgType::Int2),
-        "bpchar" => Ok(Declared {
-            ty: PgType::Char(None),
-            serial: false,
-        }),
-        "timestamptz" => Ok(Declared {
-            ty: PgType::Timestamptz,
-            serial: false,
-        }),
+        "bpchar" => Ok(Declared { ty: PgType::Char(None), serial: false }),
+        "timestamptz" => Ok(Declared { ty: PgType::Timestamptz, serial: false }),
         _ => Err(PlanError::unsupported(format!("type \"{name}\""))),
     }
 }
@@ -252,26 +221,17 @@ fn numeric(info: &ExactNumberInfo) -> Result<PgType, PlanError> {
     let to_u32 = |n: u64| u32::try_from(n).ok().filter(|&n| (1..=1000).contains(&n));
     let invalid = || PlanError::new("22023", "NUMERIC precision must be between 1 and 1000");
     match *info {
-        ExactNumberInfo::None => Ok(PgType::Numeric {
-            precision: None,
-            scale: None,
-        }),
-        ExactNumberInfo::Precision(p) => Ok(PgType::Numeric {
-            precision: Some(to_u32(p).ok_or_else(invalid)?),
-            scale: Some(0),
-        }),
+        ExactNumberInfo::None => Ok(PgType::Numeric { precision: None, scale: None }),
+        ExactNumberInfo::Precision(p) => {
+            Ok(PgType::Numeric { precision: Some(to_u32(p).ok_or_else(invalid)?), scale: Some(0) })
+        }
         ExactNumberInfo::PrecisionAndScale(p, s) => {
             let precision = to_u32(p).ok_or_else(invalid)?;
             let scale = u32::try_from(s)
                 .ok()
                 .filter(|&s| s <= precision)
-                .ok_or_else(|| {
-                    PlanError::new("22023", "NUMERIC scale must be between 0 and precision")
-                })?;
-            Ok(PgType::Numeric {
-                precision: Some(precision),
-                scale: Some(scale),
-            })
+                .ok_or_else(|| PlanError::new("22023", "NUMERIC scale must be between 0 and precision"))?;
+            Ok(PgType::Numeric { precision: Some(precision), scale: Some(scale) })
         }
     }
 }
@@ -279,9 +239,7 @@ fn numeric(info: &ExactNumberInfo) -> Result<PgType, PlanError> {
 /// PostgreSQL: `float(p)` with p <= 24 is real, otherwise double precision.
 fn float(info: &ExactNumberInfo) -> PgType {
     match info {
-        ExactNumberInfo::Precision(p) | ExactNumberInfo::PrecisionAndScale(p, _) if *p <= 24 => {
-            PgType::Float4
-        }
+        ExactNumberInfo::Precision(p) | ExactNumberInfo::PrecisionAndScale(p, _) if *p <= 24 => PgType::Float4,
         _ => PgType::Float8,
     }
 }
@@ -289,16 +247,11 @@ fn float(info: &ExactNumberInfo) -> PgType {
 fn length(n: &Option<CharacterLength>, data_type: &DataType) -> Result<Option<u32>, PlanError> {
     match n {
         None => Ok(None),
-        Some(CharacterLength::IntegerLength { length, .. }) => u32::try_from(*length)
-            .ok()
-            .filter(|&n| (1..=10_485_760).contains(&n))
-            .map(Some)
-            .ok_or_else(|| {
-                PlanError::new(
-                    "22023",
-                    format!("length for type {data_type} must be between 1 and 10485760"),
-                )
-            }),
+        Some(CharacterLength::IntegerLength { length, .. }) => {
+            u32::try_from(*length).ok().filter(|&n| (1..=10_485_760).contains(&n)).map(Some).ok_or_else(|| {
+                PlanError::new("22023", format!("length for type {data_type} must be between 1 and 10485760"))
+            })
+        }
         Some(CharacterLength::Max) => Err(unsupported_type(data_type)),
     }
 }

@@ -294,11 +294,7 @@ fn describe(result: Result<Vec<Plan>, PlanError>) -> String {
             line
         }
         Ok(plans) if plans.is_empty() => "(no statements)".to_string(),
-        Ok(plans) => plans
-            .iter()
-            .map(describe_plan)
-            .collect::<Vec<_>>()
-            .join("\n"),
+        Ok(plans) => plans.iter().map(describe_plan).collect::<Vec<_>>().join("\n"),
     }
 }
 
@@ -321,18 +317,10 @@ fn describe_column(column: &ColumnDef) -> String {
 
 fn describe_plan(plan: &Plan) -> String {
     match plan {
-        Plan::Read(read) => format!(
-            "READ tables={:?} params={}\n  {}",
-            read.tables, read.param_count, read.sqlite
-        ),
+        Plan::Read(read) => format!("READ tables={:?} params={}\n  {}", read.tables, read.param_count, read.sqlite),
         Plan::Write(write) => format!(
             "WRITE {:?} table={:?} reads={:?} returning={} params={}\n  {}",
-            write.kind,
-            write.table,
-            write.tables_read,
-            write.returning,
-            write.param_count,
-            write.sqlite
+            write.kind, write.table, write.tables_read, write.returning, write.param_count, write.sqlite
         ),
         Plan::Ddl(DdlPlan::CreateTable(create)) => {
             let columns: Vec<String> = create.columns.iter().map(describe_column).collect();
@@ -345,15 +333,8 @@ fn describe_plan(plan: &Plan) -> String {
                 create.sqlite
             )
         }
-        Plan::Ddl(DdlPlan::AddColumn {
-            table,
-            column,
-            sqlite,
-        }) => {
-            format!(
-                "ADD COLUMN table={table:?} column: {}\n  {sqlite}",
-                describe_column(column)
-            )
+        Plan::Ddl(DdlPlan::AddColumn { table, column, sqlite }) => {
+            format!("ADD COLUMN table={table:?} column: {}\n  {sqlite}", describe_column(column))
         }
         Plan::Ddl(ddl) => format!("DDL {ddl:?}"),
         other => format!("{other:?}"),

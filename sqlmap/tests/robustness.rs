@@ -58,14 +58,8 @@ fn type_names_round_trip() {
         PgType::Int2,
         PgType::Int4,
         PgType::Int8,
-        PgType::Numeric {
-            precision: None,
-            scale: None,
-        },
-        PgType::Numeric {
-            precision: Some(10),
-            scale: Some(2),
-        },
+        PgType::Numeric { precision: None, scale: None },
+        PgType::Numeric { precision: Some(10), scale: Some(2) },
         PgType::Float4,
         PgType::Float8,
         PgType::Text,
@@ -86,22 +80,12 @@ fn type_names_round_trip() {
     }
     assert_eq!(PgType::parse_name("money"), None);
     assert_eq!(PgType::Varchar(Some(20)).typmod(), 24);
-    assert_eq!(
-        PgType::Numeric {
-            precision: Some(10),
-            scale: Some(2)
-        }
-        .typmod(),
-        (10 << 16 | 2) + 4
-    );
+    assert_eq!(PgType::Numeric { precision: Some(10), scale: Some(2) }.typmod(), (10 << 16 | 2) + 4);
     assert_eq!(PgType::Int4.typmod(), -1);
     let oids: Vec<u32> = all.iter().map(PgType::oid).collect();
     assert_eq!(
         oids,
-        [
-            21, 23, 20, 1700, 1700, 700, 701, 25, 1043, 1043, 1042, 16, 1082, 1114, 1184, 17, 114,
-            3802, 2950
-        ]
+        [21, 23, 20, 1700, 1700, 700, 701, 25, 1043, 1043, 1042, 16, 1082, 1114, 1184, 17, 114, 3802, 2950]
     );
     assert_eq!(PgType::Bytea.sqlite_type(), "BLOB");
     assert_eq!(PgType::Bool.sqlite_type(), "INTEGER");

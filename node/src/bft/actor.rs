@@ -225,7 +225,11 @@ impl<E: Clock + Spawner> Actor<E> {
         S: Sender<PublicKey = PublicKey>,
         R: Receiver<PublicKey = PublicKey>,
     {
-        let Channels { blocks: (mut blocks_out, mut blocks_in), sync: (mut sync_out, mut sync_in), txs: (mut txs_out, mut txs_in) } = channels;
+        let Channels {
+            blocks: (mut blocks_out, mut blocks_in),
+            sync: (mut sync_out, mut sync_in),
+            txs: (mut txs_out, mut txs_in),
+        } = channels;
         let mut next_status = self.context.current();
         loop {
             let tick = self.context.sleep(TICK);
@@ -281,7 +285,11 @@ impl<E: Clock + Spawner> Actor<E> {
         self.chain.head().1
     }
 
-    fn on_message<S: Sender<PublicKey = PublicKey>>(&mut self, m: Message, blocks_out: &mut S) -> Result<(), ChainError> {
+    fn on_message<S: Sender<PublicKey = PublicKey>>(
+        &mut self,
+        m: Message,
+        blocks_out: &mut S,
+    ) -> Result<(), ChainError> {
         let now = self.context.current();
         match m {
             Message::Propose { context, response } => {
@@ -364,10 +372,16 @@ impl<E: Clock + Spawner> Actor<E> {
         sync_out.send(Recipients::All, msg.encode(), false);
         // Forget peers not heard from for a while.
         let now = self.context.current();
-        self.peers.retain(|_, (_, seen)| now.duration_since(*seen).map(|d| d < Duration::from_secs(10)).unwrap_or(true));
+        self.peers
+            .retain(|_, (_, seen)| now.duration_since(*seen).map(|d| d < Duration::from_secs(10)).unwrap_or(true));
     }
 
-    fn on_sync<S: Sender<PublicKey = PublicKey>>(&mut self, from: PublicKey, msg: Sync, sync_out: &mut S) -> Result<(), ChainError> {
+    fn on_sync<S: Sender<PublicKey = PublicKey>>(
+        &mut self,
+        from: PublicKey,
+        msg: Sync,
+        sync_out: &mut S,
+    ) -> Result<(), ChainError> {
         let now = self.context.current();
         match msg {
             Sync::Status { height, validator, .. } => {
@@ -469,7 +483,10 @@ impl<E: Clock + Spawner> Actor<E> {
             if self.chain.ledger().height_of_block(&hash).ok().flatten().is_some() {
                 continue;
             }
-            let due = self.wanted.get(&hash).is_none_or(|t| now.duration_since(*t).unwrap_or_default() >= Duration::from_millis(500));
+            let due = self
+                .wanted
+                .get(&hash)
+                .is_none_or(|t| now.duration_since(*t).unwrap_or_default() >= Duration::from_millis(500));
             if due {
                 self.wanted.insert(hash, now);
                 sync_out.send(Recipients::All, Sync::Want { hash }.encode(), false);
@@ -562,11 +579,8 @@ impl<E: Clock + Spawner> Actor<E> {
     fn commit_final(&mut self) -> Result<(), ChainError> {
         loop {
             // The finalization nearest the head whose blocks are all known.
-            let target = self
-                .finals
-                .keys()
-                .filter_map(|h| self.path_to(h).map(|p| (p.len(), *h, p)))
-                .min_by_key(|(n, _, _)| *n);
+            let target =
+                self.finals.keys().filter_map(|h| self.path_to(h).map(|p| (p.len(), *h, p))).min_by_key(|(n, _, _)| *n);
             let Some((_, hash, path)) = target else { break };
             if path.is_empty() {
                 self.finals.remove(&hash);
@@ -594,8 +608,12 @@ impl<E: Clock + Spawner> Actor<E> {
     fn committed(&mut self, block: Block, receipts: Vec<crate::block::Receipt>) {
         let height = block.header.height;
         let hash = block.hash();
-        *self.hub.status.write() =
-            Status { height, block_hash: hash, state_root: block.header.state_root, timestamp_ms: block.header.timestamp_ms };
+        *self.hub.status.write() = Status {
+            height,
+            block_hash: hash,
+            state_root: block.header.state_root,
+            timestamp_ms: block.header.timestamp_ms,
+        };
         let done: HashSet<Hash> = block.txs.iter().map(|t| t.hash()).collect();
         {
             let mut w = self.hub.waiters.lock();

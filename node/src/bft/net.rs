@@ -165,10 +165,8 @@ pub fn run(start: Start) -> Result<(), String> {
     let my_pk = super::public_key(&me).ok_or("bad node key")?;
     let validator = genesis.validator_keys().contains(&me);
     let net = &config.network;
-    let listen: std::net::SocketAddr = net
-        .p2p_addr
-        .parse()
-        .map_err(|_| format!("network.p2p_addr {:?} is not an ip:port address", net.p2p_addr))?;
+    let listen: std::net::SocketAddr =
+        net.p2p_addr.parse().map_err(|_| format!("network.p2p_addr {:?} is not an ip:port address", net.p2p_addr))?;
     let mut peers = Vec::new();
     let mut dns = false;
     for p in &net.peers {
@@ -198,7 +196,8 @@ pub fn run(start: Start) -> Result<(), String> {
         tamper: None,
     };
     let max_message = net.message_bytes_max;
-    let rate = commonware_utils::NZU32!(1).max(std::num::NonZeroU32::new(net.peer_messages_per_second).unwrap_or(commonware_utils::NZU32!(1)));
+    let rate = commonware_utils::NZU32!(1)
+        .max(std::num::NonZeroU32::new(net.peer_messages_per_second).unwrap_or(commonware_utils::NZU32!(1)));
     let failed = hub.clone();
     runner.start(move |context| async move {
         let p2p = p2p_config(key.clone(), &namespace, listen, peer_count, max_message, dns);
@@ -216,7 +215,8 @@ pub fn run(start: Start) -> Result<(), String> {
         let (mailbox, inbox): (Mailbox, mpsc::UnboundedReceiver<Message>) = Mailbox::new();
         let actor = Actor::new(context.child("application"), chain, hub.clone(), super::verifier(&genesis), actor_cfg);
         if validator {
-            let scheme = Scheme::signer(&namespace, super::participants(&genesis), key).expect("validator key is a participant");
+            let scheme =
+                Scheme::signer(&namespace, super::participants(&genesis), key).expect("validator key is a participant");
             start_engine(
                 context.child("consensus"),
                 scheme,

@@ -15,20 +15,12 @@ impl PgArray {
     pub(crate) fn parse(text: &str) -> Option<PgArray> {
         let t = text.trim();
         if let Some(inner) = t.strip_prefix('{').and_then(|r| r.strip_suffix('}')) {
-            return Some(PgArray {
-                elements: parse_elements(inner)?,
-                lower: 1,
-            });
+            return Some(PgArray { elements: parse_elements(inner)?, lower: 1 });
         }
         // int2vector / oidvector: integers separated by spaces.
-        let elements: Option<Vec<Option<String>>> = t
-            .split_whitespace()
-            .map(|part| part.parse::<i64>().ok().map(|_| Some(part.to_string())))
-            .collect();
-        Some(PgArray {
-            elements: elements?,
-            lower: 0,
-        })
+        let elements: Option<Vec<Option<String>>> =
+            t.split_whitespace().map(|part| part.parse::<i64>().ok().map(|_| Some(part.to_string()))).collect();
+        Some(PgArray { elements: elements?, lower: 0 })
     }
 
     pub(crate) fn upper(&self) -> Option<i64> {
@@ -100,8 +92,7 @@ pub(crate) fn format<S: AsRef<str>>(elements: &[Option<S>]) -> String {
 fn quote_element(s: &str) -> String {
     let needs = s.is_empty()
         || s.eq_ignore_ascii_case("NULL")
-        || s.chars()
-            .any(|c| matches!(c, '{' | '}' | ',' | '"' | '\\') || c.is_whitespace());
+        || s.chars().any(|c| matches!(c, '{' | '}' | ',' | '"' | '\\') || c.is_whitespace());
     if !needs {
         return s.to_string();
     }
@@ -119,11 +110,7 @@ fn quote_element(s: &str) -> String {
 
 /// An `int2vector` / `oidvector`: `1 2 3`.
 pub(crate) fn vector<I: IntoIterator<Item = i64>>(items: I) -> String {
-    items
-        .into_iter()
-        .map(|i| i.to_string())
-        .collect::<Vec<_>>()
-        .join(" ")
+    items.into_iter().map(|i| i.to_string()).collect::<Vec<_>>().join(" ")
 }
 
 #[cfg(test)]
@@ -135,16 +122,7 @@ mod tests {
         let a = format(&[Some("a"), None, Some("b c"), Some(""), Some("x\"y")]);
         assert_eq!(a, r#"{a,NULL,"b c","","x\"y"}"#);
         let p = PgArray::parse(&a).unwrap();
-        assert_eq!(
-            p.elements,
-            vec![
-                Some("a".into()),
-                None,
-                Some("b c".into()),
-                Some("".into()),
-                Some("x\"y".into())
-            ]
-        );
+        assert_eq!(p.elements, vec![Some("a".into()), None, Some("b c".into()), Some("".into()), Some("x\"y".into())]);
         assert_eq!(p.lower, 1);
         assert_eq!(p.upper(), Some(5));
         assert_eq!(PgArray::parse("{}").unwrap().upper(), None);

@@ -91,21 +91,15 @@ const SCALARS: &[(&str, i32, Scalar)] = &[
     ("pg_backend_pid", 0, backend_pid),
     ("current_setting", 1, current_setting),
     ("current_setting", 2, current_setting),
-    ("set_config", 3, |ctx| {
-        Ok(text_arg(ctx, 1).map(V::Text).unwrap_or(V::Null))
-    }),
+    ("set_config", 3, |ctx| Ok(text_arg(ctx, 1).map(V::Text).unwrap_or(V::Null))),
     ("inet_server_addr", 0, |_| Ok(V::Null)),
     ("inet_server_port", 0, |_| Ok(V::Null)),
     ("inet_client_addr", 0, |_| Ok(V::Null)),
     ("inet_client_port", 0, |_| Ok(V::Null)),
     ("pg_is_in_recovery", 0, |_| Ok(V::Integer(0))),
     ("format_type", 2, format_type),
-    ("pg_get_expr", 2, |ctx| {
-        Ok(text_arg(ctx, 0).map(V::Text).unwrap_or(V::Null))
-    }),
-    ("pg_get_expr", 3, |ctx| {
-        Ok(text_arg(ctx, 0).map(V::Text).unwrap_or(V::Null))
-    }),
+    ("pg_get_expr", 2, |ctx| Ok(text_arg(ctx, 0).map(V::Text).unwrap_or(V::Null))),
+    ("pg_get_expr", 3, |ctx| Ok(text_arg(ctx, 0).map(V::Text).unwrap_or(V::Null))),
     ("pg_table_is_visible", 1, table_is_visible),
     ("pg_type_is_visible", 1, type_is_visible),
     ("pg_function_is_visible", 1, |_| Ok(V::Integer(1))),
@@ -125,31 +119,14 @@ const SCALARS: &[(&str, i32, Scalar)] = &[
     ("pg_get_statisticsobjdef_columns", 1, null),
     ("pg_get_serial_sequence", 2, null),
     ("pg_relation_is_publishable", 1, |_| Ok(V::Integer(0))),
-    ("pg_partition_ancestors", 1, |ctx| {
-        Ok(int_arg(ctx, 0).map(V::Integer).unwrap_or(V::Null))
-    }),
+    ("pg_partition_ancestors", 1, |ctx| Ok(int_arg(ctx, 0).map(V::Integer).unwrap_or(V::Null))),
     ("obj_description", 1, null),
     ("obj_description", 2, null),
     ("col_description", 2, null),
     ("shobj_description", 2, null),
-    ("pg_encoding_to_char", 1, |ctx| {
-        Ok(V::Text(
-            if int_arg(ctx, 0) == Some(6) {
-                "UTF8"
-            } else {
-                ""
-            }
-            .into(),
-        ))
-    }),
+    ("pg_encoding_to_char", 1, |ctx| Ok(V::Text(if int_arg(ctx, 0) == Some(6) { "UTF8" } else { "" }.into()))),
     ("pg_char_to_encoding", 1, |ctx| {
-        Ok(V::Integer(
-            if text_arg(ctx, 0).is_some_and(|e| e.eq_ignore_ascii_case("utf8")) {
-                6
-            } else {
-                -1
-            },
-        ))
+        Ok(V::Integer(if text_arg(ctx, 0).is_some_and(|e| e.eq_ignore_ascii_case("utf8")) { 6 } else { -1 }))
     }),
     ("pg_relation_size", 1, |_| Ok(V::Integer(0))),
     ("pg_relation_size", 2, |_| Ok(V::Integer(0))),
@@ -169,41 +146,21 @@ const SCALARS: &[(&str, i32, Scalar)] = &[
     ("has_function_privilege", -1, |_| Ok(V::Integer(1))),
     ("has_sequence_privilege", -1, |_| Ok(V::Integer(1))),
     ("pg_has_role", -1, |_| Ok(V::Integer(1))),
-    ("quote_ident", 1, |ctx| {
-        Ok(text_arg(ctx, 0)
-            .map(|s| V::Text(quote_ident(&s)))
-            .unwrap_or(V::Null))
-    }),
+    ("quote_ident", 1, |ctx| Ok(text_arg(ctx, 0).map(|s| V::Text(quote_ident(&s))).unwrap_or(V::Null))),
     ("quote_literal", 1, |ctx| {
-        Ok(text_arg(ctx, 0)
-            .map(|s| V::Text(format!("'{}'", s.replace('\'', "''"))))
-            .unwrap_or(V::Null))
+        Ok(text_arg(ctx, 0).map(|s| V::Text(format!("'{}'", s.replace('\'', "''")))).unwrap_or(V::Null))
     }),
     ("to_regclass", 1, |ctx| {
-        Ok(text_arg(ctx, 0)
-            .and_then(|s| snapshot().relation_oid(&s))
-            .map(|o| V::Integer(o.into()))
-            .unwrap_or(V::Null))
+        Ok(text_arg(ctx, 0).and_then(|s| snapshot().relation_oid(&s)).map(|o| V::Integer(o.into())).unwrap_or(V::Null))
     }),
     ("to_regtype", 1, |ctx| {
-        Ok(text_arg(ctx, 0)
-            .and_then(|s| type_by_name(&s))
-            .map(|o| V::Integer(o.into()))
-            .unwrap_or(V::Null))
+        Ok(text_arg(ctx, 0).and_then(|s| type_by_name(&s)).map(|o| V::Integer(o.into())).unwrap_or(V::Null))
     }),
     ("array_to_string", 2, array_to_string),
     ("array_to_string", 3, array_to_string),
-    ("array_upper", 2, |ctx| {
-        Ok(array_arg(ctx, 0)
-            .and_then(|a| a.upper())
-            .map(V::Integer)
-            .unwrap_or(V::Null))
-    }),
+    ("array_upper", 2, |ctx| Ok(array_arg(ctx, 0).and_then(|a| a.upper()).map(V::Integer).unwrap_or(V::Null))),
     ("array_lower", 2, |ctx| {
-        Ok(array_arg(ctx, 0)
-            .filter(|a| !a.elements.is_empty())
-            .map(|a| V::Integer(a.lower))
-            .unwrap_or(V::Null))
+        Ok(array_arg(ctx, 0).filter(|a| !a.elements.is_empty()).map(|a| V::Integer(a.lower)).unwrap_or(V::Null))
     }),
     ("array_length", 2, |ctx| {
         Ok(array_arg(ctx, 0)
@@ -211,11 +168,7 @@ const SCALARS: &[(&str, i32, Scalar)] = &[
             .map(|a| V::Integer(a.elements.len() as i64))
             .unwrap_or(V::Null))
     }),
-    ("cardinality", 1, |ctx| {
-        Ok(array_arg(ctx, 0)
-            .map(|a| V::Integer(a.elements.len() as i64))
-            .unwrap_or(V::Null))
-    }),
+    ("cardinality", 1, |ctx| Ok(array_arg(ctx, 0).map(|a| V::Integer(a.elements.len() as i64)).unwrap_or(V::Null))),
     ("array_position", 2, array_position),
     ("rc_array", -1, rc_array),
     ("rc_array_contains", 2, array_contains),
@@ -231,18 +184,14 @@ const SCALARS: &[(&str, i32, Scalar)] = &[
     ("rc_regtype", 1, regtype),
     ("rc_regtype_name", 1, regtype_name),
     ("rc_regproc", 1, |ctx| {
-        Ok(int_arg(ctx, 0)
-            .map(V::Integer)
-            .unwrap_or(if ctx.get_raw(0) == ValueRef::Null {
-                V::Null
-            } else {
-                V::Integer(0)
-            }))
+        Ok(int_arg(ctx, 0).map(V::Integer).unwrap_or(if ctx.get_raw(0) == ValueRef::Null {
+            V::Null
+        } else {
+            V::Integer(0)
+        }))
     }),
     ("rc_regproc_name", 1, |ctx| {
-        Ok(text_arg(ctx, 0)
-            .map(|s| V::Text(if s == "0" { "-".into() } else { s }))
-            .unwrap_or(V::Null))
+        Ok(text_arg(ctx, 0).map(|s| V::Text(if s == "0" { "-".into() } else { s })).unwrap_or(V::Null))
     }),
     ("rc_regnamespace", 1, regnamespace),
     ("rc_regnamespace_name", 1, regnamespace_name),
@@ -266,9 +215,8 @@ fn null(_: &Context<'_>) -> rusqlite::Result<V> {
 }
 
 fn version(_: &Context<'_>) -> rusqlite::Result<V> {
-    let server = current_session()
-        .and_then(|s| s.settings.get("server_version").cloned())
-        .unwrap_or_else(|| "16.4".into());
+    let server =
+        current_session().and_then(|s| s.settings.get("server_version").cloned()).unwrap_or_else(|| "16.4".into());
     Ok(V::Text(format!(
         "PostgreSQL {server} (rowchain {}) on x86_64-pc-linux-gnu, compiled by rustc, 64-bit",
         env!("CARGO_PKG_VERSION")
@@ -277,41 +225,21 @@ fn version(_: &Context<'_>) -> rusqlite::Result<V> {
 
 fn user(_: &Context<'_>) -> rusqlite::Result<V> {
     Ok(V::Text(
-        current_session()
-            .map(|s| s.user.clone())
-            .filter(|u| !u.is_empty())
-            .unwrap_or_else(|| "rowchain".into()),
+        current_session().map(|s| s.user.clone()).filter(|u| !u.is_empty()).unwrap_or_else(|| "rowchain".into()),
     ))
 }
 
 fn database(_: &Context<'_>) -> rusqlite::Result<V> {
-    let from_session = current_session()
-        .map(|s| s.database.clone())
-        .filter(|d| !d.is_empty());
-    Ok(V::Text(
-        from_session
-            .or_else(super::default_database)
-            .unwrap_or_else(|| "rowchain".into()),
-    ))
+    let from_session = current_session().map(|s| s.database.clone()).filter(|d| !d.is_empty());
+    Ok(V::Text(from_session.or_else(super::default_database).unwrap_or_else(|| "rowchain".into())))
 }
 
 fn current_schemas(ctx: &Context<'_>) -> rusqlite::Result<V> {
-    Ok(V::Text(
-        if bool_arg(ctx, 0).unwrap_or(false) {
-            "{pg_catalog,public}"
-        } else {
-            "{public}"
-        }
-        .into(),
-    ))
+    Ok(V::Text(if bool_arg(ctx, 0).unwrap_or(false) { "{pg_catalog,public}" } else { "{public}" }.into()))
 }
 
 fn backend_pid(_: &Context<'_>) -> rusqlite::Result<V> {
-    Ok(V::Integer(
-        current_session()
-            .map(|s| i64::from(s.pid))
-            .unwrap_or_else(|| i64::from(std::process::id())),
-    ))
+    Ok(V::Integer(current_session().map(|s| i64::from(s.pid)).unwrap_or_else(|| i64::from(std::process::id()))))
 }
 
 /// Settings every session has, when the session does not say otherwise.
@@ -350,9 +278,7 @@ fn current_setting(ctx: &Context<'_>) -> rusqlite::Result<V> {
     if ctx.len() > 1 && bool_arg(ctx, 1).unwrap_or(false) {
         return Ok(V::Null);
     }
-    Err(user_error(format!(
-        "unrecognized configuration parameter \"{name}\""
-    )))
+    Err(user_error(format!("unrecognized configuration parameter \"{name}\"")))
 }
 
 /// PostgreSQL's display name of a type, with its modifier.
@@ -402,9 +328,7 @@ fn format_type(ctx: &Context<'_>) -> rusqlite::Result<V> {
         return Ok(V::Null);
     };
     let typmod = int_arg(ctx, 1);
-    Ok(V::Text(
-        type_display(oid as u32, typmod).unwrap_or_else(|| "???".into()),
-    ))
+    Ok(V::Text(type_display(oid as u32, typmod).unwrap_or_else(|| "???".into())))
 }
 
 fn type_by_name(text: &str) -> Option<u32> {
@@ -430,11 +354,7 @@ fn type_by_name(text: &str) -> Option<u32> {
             BUILTIN_TYPES.iter().find(|t| t.1 == alias).map(|t| t.0)
         })?;
     if array {
-        BUILTIN_TYPES
-            .iter()
-            .find(|t| t.0 == base_oid)
-            .map(|t| t.8)
-            .filter(|a| *a != 0)
+        BUILTIN_TYPES.iter().find(|t| t.0 == base_oid).map(|t| t.8).filter(|a| *a != 0)
     } else {
         Some(base_oid)
     }
@@ -459,7 +379,13 @@ enum Columns {
 /// role holds any of them. Owners and admins hold every privilege;
 /// REFERENCES, TRIGGER and `WITH GRANT OPTION` only they hold. Catalog
 /// tables and system views may be read by everyone.
-fn privilege_check(ctx: &Context<'_>, user: Option<usize>, table: usize, columns: Option<Columns>, privileges: usize) -> rusqlite::Result<V> {
+fn privilege_check(
+    ctx: &Context<'_>,
+    user: Option<usize>,
+    table: usize,
+    columns: Option<Columns>,
+    privileges: usize,
+) -> rusqlite::Result<V> {
     use node::catalog::privilege as p;
     let snap = snapshot();
     let name = match user {
@@ -478,7 +404,10 @@ fn privilege_check(ctx: &Context<'_>, user: Option<usize>, table: usize, columns
         ValueRef::Integer(oid) => u32::try_from(oid).ok(),
         _ => {
             let text = text_arg(ctx, table).unwrap_or_default();
-            Some(snap.relation_oid(&text).ok_or_else(|| node::pgfns::fail("42P01", format!("relation \"{text}\" does not exist")))?)
+            Some(
+                snap.relation_oid(&text)
+                    .ok_or_else(|| node::pgfns::fail("42P01", format!("relation \"{text}\" does not exist")))?,
+            )
         }
     };
     let Some(list) = text_arg(ctx, privileges) else { return Ok(V::Null) };
@@ -506,7 +435,9 @@ fn privilege_check(ctx: &Context<'_>, user: Option<usize>, table: usize, columns
     };
     let column = match &columns {
         Some(Columns::One(i)) => match ctx.get_raw(*i) {
-            ValueRef::Integer(n) => usize::try_from(n - 1).ok().and_then(|k| meta.columns.get(k)).map(|c| c.name.clone()),
+            ValueRef::Integer(n) => {
+                usize::try_from(n - 1).ok().and_then(|k| meta.columns.get(k)).map(|c| c.name.clone())
+            }
             _ => text_arg(ctx, *i),
         },
         _ => None,
@@ -530,27 +461,18 @@ fn privilege_check(ctx: &Context<'_>, user: Option<usize>, table: usize, columns
 }
 
 fn table_is_visible(ctx: &Context<'_>) -> rusqlite::Result<V> {
-    Ok(oid_arg(ctx, 0)
-        .and_then(|o| snapshot().visible(o))
-        .map(|v| V::Integer(v as i64))
-        .unwrap_or(V::Null))
+    Ok(oid_arg(ctx, 0).and_then(|o| snapshot().visible(o)).map(|v| V::Integer(v as i64)).unwrap_or(V::Null))
 }
 
 fn type_is_visible(ctx: &Context<'_>) -> rusqlite::Result<V> {
-    Ok(oid_arg(ctx, 0)
-        .map(|o| V::Integer(BUILTIN_TYPES.iter().any(|t| t.0 == o) as i64))
-        .unwrap_or(V::Null))
+    Ok(oid_arg(ctx, 0).map(|o| V::Integer(BUILTIN_TYPES.iter().any(|t| t.0 == o) as i64)).unwrap_or(V::Null))
 }
 
 fn get_userbyid(ctx: &Context<'_>) -> rusqlite::Result<V> {
     let Some(oid) = oid_arg(ctx, 0) else {
         return Ok(V::Null);
     };
-    Ok(V::Text(
-        snapshot()
-            .role_name(oid)
-            .unwrap_or_else(|| format!("unknown (OID={oid})")),
-    ))
+    Ok(V::Text(snapshot().role_name(oid).unwrap_or_else(|| format!("unknown (OID={oid})"))))
 }
 
 fn get_indexdef(ctx: &Context<'_>) -> rusqlite::Result<V> {
@@ -561,11 +483,7 @@ fn get_indexdef(ctx: &Context<'_>) -> rusqlite::Result<V> {
     let Some(index) = snap.indexes.get(&oid) else {
         return Ok(V::Null);
     };
-    let column = if ctx.len() > 1 {
-        int_arg(ctx, 1).unwrap_or(0)
-    } else {
-        0
-    };
+    let column = if ctx.len() > 1 { int_arg(ctx, 1).unwrap_or(0) } else { 0 };
     Ok(match column {
         0 => V::Text(index.definition.clone()),
         n => usize::try_from(n - 1)
@@ -577,10 +495,7 @@ fn get_indexdef(ctx: &Context<'_>) -> rusqlite::Result<V> {
 }
 
 fn get_constraintdef(ctx: &Context<'_>) -> rusqlite::Result<V> {
-    Ok(oid_arg(ctx, 0)
-        .and_then(|o| snapshot().constraints.get(&o).cloned())
-        .map(V::Text)
-        .unwrap_or(V::Null))
+    Ok(oid_arg(ctx, 0).and_then(|o| snapshot().constraints.get(&o).cloned()).map(V::Text).unwrap_or(V::Null))
 }
 
 /// `pg_size_pretty`: bytes, then kB, MB, GB, TB once a value reaches 10240
@@ -608,16 +523,8 @@ fn array_to_string(ctx: &Context<'_>) -> rusqlite::Result<V> {
     let (Some(a), Some(sep)) = (array_arg(ctx, 0), text_arg(ctx, 1)) else {
         return Ok(V::Null);
     };
-    let null = if ctx.len() > 2 {
-        text_arg(ctx, 2)
-    } else {
-        None
-    };
-    let parts: Vec<String> = a
-        .elements
-        .into_iter()
-        .filter_map(|e| e.or_else(|| null.clone()))
-        .collect();
+    let null = if ctx.len() > 2 { text_arg(ctx, 2) } else { None };
+    let parts: Vec<String> = a.elements.into_iter().filter_map(|e| e.or_else(|| null.clone())).collect();
     Ok(V::Text(parts.join(&sep)))
 }
 
@@ -645,11 +552,7 @@ fn array_contains(ctx: &Context<'_>) -> rusqlite::Result<V> {
         return Ok(V::Integer(1));
     }
     // `x = ANY(array with NULL)` is NULL when nothing matched, as in PostgreSQL.
-    Ok(if a.elements.iter().any(Option::is_none) {
-        V::Null
-    } else {
-        V::Integer(0)
-    })
+    Ok(if a.elements.iter().any(Option::is_none) { V::Null } else { V::Integer(0) })
 }
 
 fn array_get(ctx: &Context<'_>) -> rusqlite::Result<V> {
@@ -677,11 +580,7 @@ fn array_sub(ctx: &Context<'_>) -> rusqlite::Result<V> {
     let (Some(a), Some(i)) = (array_arg(ctx, 0), int_arg(ctx, 1)) else {
         return Ok(V::Null);
     };
-    Ok(if i >= 0 && (i as usize) < a.elements.len() {
-        V::Integer(a.lower + i)
-    } else {
-        V::Null
-    })
+    Ok(if i >= 0 && (i as usize) < a.elements.len() { V::Integer(a.lower + i) } else { V::Null })
 }
 
 fn array_json(ctx: &Context<'_>) -> rusqlite::Result<V> {
@@ -704,11 +603,7 @@ fn array_json(ctx: &Context<'_>) -> rusqlite::Result<V> {
 /// `[0, 1, ..]` as long as the longest array argument (SRFs in one SELECT
 /// list run in lockstep).
 fn srf_series(ctx: &Context<'_>) -> rusqlite::Result<V> {
-    let longest = (0..ctx.len())
-        .filter_map(|i| array_arg(ctx, i))
-        .map(|a| a.elements.len())
-        .max()
-        .unwrap_or(0);
+    let longest = (0..ctx.len()).filter_map(|i| array_arg(ctx, i)).map(|a| a.elements.len()).max().unwrap_or(0);
     let items: Vec<String> = (0..longest).map(|i| i.to_string()).collect();
     Ok(V::Text(format!("[{}]", items.join(","))))
 }
@@ -717,19 +612,11 @@ fn series(ctx: &Context<'_>) -> rusqlite::Result<V> {
     let (Some(start), Some(stop)) = (int_arg(ctx, 0), int_arg(ctx, 1)) else {
         return Ok(V::Text("[]".into()));
     };
-    let step = if ctx.len() > 2 {
-        int_arg(ctx, 2).unwrap_or(1)
-    } else {
-        1
-    };
+    let step = if ctx.len() > 2 { int_arg(ctx, 2).unwrap_or(1) } else { 1 };
     if step == 0 {
         return Err(user_error("step size cannot equal zero"));
     }
-    let count = if (step > 0 && stop < start) || (step < 0 && stop > start) {
-        0
-    } else {
-        (stop - start) / step + 1
-    };
+    let count = if (step > 0 && stop < start) || (step < 0 && stop > start) { 0 } else { (stop - start) / step + 1 };
     if count > SERIES_MAX {
         return Err(user_error(format!(
             "generate_series of more than {SERIES_MAX} rows is not supported in catalog queries"
@@ -846,11 +733,7 @@ impl Aggregate<Vec<Option<String>>, V> for ArrayAgg {
         Ok(())
     }
 
-    fn finalize(
-        &self,
-        _: &mut Context<'_>,
-        acc: Option<Vec<Option<String>>>,
-    ) -> rusqlite::Result<V> {
+    fn finalize(&self, _: &mut Context<'_>, acc: Option<Vec<Option<String>>>) -> rusqlite::Result<V> {
         Ok(match acc {
             Some(items) if !items.is_empty() => V::Text(array::format(&items)),
             _ => V::Null,

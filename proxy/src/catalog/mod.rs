@@ -133,11 +133,7 @@ pub struct CatalogHooks {
 
 impl CatalogHooks {
     pub fn new(database: String, admins: BTreeSet<String>) -> Self {
-        CatalogHooks {
-            database,
-            admins,
-            latest: Mutex::new(None),
-        }
+        CatalogHooks { database, admins, latest: Mutex::new(None) }
     }
 
     /// The catalog at `height`, built from `conn` unless already built.
@@ -163,15 +159,15 @@ const BUILT_TABLE: &str = "pg_catalog.__rc_built";
 
 impl node::reader::ReadHooks for CatalogHooks {
     fn on_connect(&self, conn: &Connection) -> rusqlite::Result<()> {
-        conn.execute_batch("ATTACH DATABASE ':memory:' AS pg_catalog; ATTACH DATABASE ':memory:' AS information_schema;")?;
+        conn.execute_batch(
+            "ATTACH DATABASE ':memory:' AS pg_catalog; ATTACH DATABASE ':memory:' AS information_schema;",
+        )?;
         let mut ddl = String::from("BEGIN;\n");
         for table in schema::tables() {
             ddl.push_str(&table.create_sql());
             ddl.push_str(";\n");
         }
-        ddl.push_str(&format!(
-            "CREATE TABLE {BUILT_TABLE} (height INTEGER NOT NULL);\nCOMMIT;"
-        ));
+        ddl.push_str(&format!("CREATE TABLE {BUILT_TABLE} (height INTEGER NOT NULL);\nCOMMIT;"));
         conn.execute_batch(&ddl)?;
         functions::register(conn)
     }
@@ -186,16 +182,8 @@ impl node::reader::ReadHooks for CatalogHooks {
         };
         let height = snap.height;
         let built: Option<i64> = conn
-            .query_row(&format!("SELECT height FROM {BUILT_TABLE}"), [], |r| {
-                r.get(0)
-            })
-            .or_else(|e| {
-                if e == rusqlite::Error::QueryReturnedNoRows {
-                    Ok(None)
-                } else {
-                    Err(e)
-                }
-            })?;
+            .query_row(&format!("SELECT height FROM {BUILT_TABLE}"), [], |r| r.get(0))
+            .or_else(|e| if e == rusqlite::Error::QueryReturnedNoRows { Ok(None) } else { Err(e) })?;
         if built != Some(height as i64) {
             fill(conn, &snap)?;
         }
@@ -224,10 +212,7 @@ fn fill(conn: &Connection, snap: &Snapshot) -> rusqlite::Result<()> {
             }
         }
         conn.execute(&format!("DELETE FROM {BUILT_TABLE}"), [])?;
-        conn.execute(
-            &format!("INSERT INTO {BUILT_TABLE} VALUES (?1)"),
-            [snap.height as i64],
-        )?;
+        conn.execute(&format!("INSERT INTO {BUILT_TABLE} VALUES (?1)"), [snap.height as i64])?;
         Ok(())
     })();
     match result {
@@ -242,9 +227,7 @@ fn fill(conn: &Connection, snap: &Snapshot) -> rusqlite::Result<()> {
 /// `pg_settings` shows the calling session's settings.
 fn fill_settings(conn: &Connection) -> rusqlite::Result<()> {
     conn.execute("DELETE FROM pg_catalog.pg_settings", [])?;
-    let settings = current_session()
-        .map(|s| s.settings.clone())
-        .unwrap_or_default();
+    let settings = current_session().map(|s| s.settings.clone()).unwrap_or_default();
     let mut insert = conn.prepare(
         "INSERT INTO pg_catalog.pg_settings (name, setting, category, short_desc, context, vartype, source, boot_val, reset_val, sourceline, pending_restart) \
          VALUES (?1, ?2, 'rowchain', '', 'user', 'string', 'session', ?2, ?2, 0, 0)",

@@ -58,39 +58,24 @@ pub(super) struct TableAcl<'a> {
 impl<'a> TableAcl<'a> {
     /// `owner` is the table owner's role OID, as `pg_class.relowner` has it.
     pub(super) fn new(meta: &'a TableMeta, owner: u32, snap: &Snapshot) -> Self {
-        let mut grants: Vec<(String, &GrantMeta)> = meta
-            .acl
-            .iter()
-            .filter(|g| g.grantee != meta.owner)
-            .map(|g| (grantee_name(&g.grantee, snap), g))
-            .collect();
+        let mut grants: Vec<(String, &GrantMeta)> =
+            meta.acl.iter().filter(|g| g.grantee != meta.owner).map(|g| (grantee_name(&g.grantee, snap), g)).collect();
         // PostgreSQL lists grantees in the order of their first grant, which
         // the chain does not keep: by name here, PUBLIC last.
         grants.sort_by(|a, b| (a.1.grantee.is_empty(), &a.0).cmp(&(b.1.grantee.is_empty(), &b.0)));
-        TableAcl {
-            owner: snap.role_name(owner).unwrap_or_else(|| owner.to_string()),
-            grants,
-        }
+        TableAcl { owner: snap.role_name(owner).unwrap_or_else(|| owner.to_string()), grants }
     }
 
     /// `pg_class.relacl`: NULL until a table-wide grant exists, then the
     /// owner's aclitem followed by each grantee's.
     pub(super) fn relacl(&self) -> Option<String> {
-        let table_wide: Vec<_> = self
-            .grants
-            .iter()
-            .filter(|(_, g)| g.privileges != 0)
-            .collect();
+        let table_wide: Vec<_> = self.grants.iter().filter(|(_, g)| g.privileges != 0).collect();
         if table_wide.is_empty() {
             return None;
         }
         let owner_letters = letters(privilege::ALL) + OWNER_EXTRA_LETTERS;
         let mut items = vec![Some(self.aclitem(&self.owner, &owner_letters))];
-        items.extend(
-            table_wide
-                .iter()
-                .map(|(name, g)| Some(self.aclitem(name, &letters(g.privileges)))),
-        );
+        items.extend(table_wide.iter().map(|(name, g)| Some(self.aclitem(name, &letters(g.privileges)))));
         Some(array::format(&items))
     }
 
@@ -108,11 +93,7 @@ impl<'a> TableAcl<'a> {
 
     /// `grantee=letters/grantor`, names quoted as PostgreSQL's `putid` does.
     fn aclitem(&self, grantee: &str, letters: &str) -> String {
-        format!(
-            "{}={letters}/{}",
-            aclitem_name(grantee),
-            aclitem_name(&self.owner)
-        )
+        format!("{}={letters}/{}", aclitem_name(grantee), aclitem_name(&self.owner))
     }
 
     /// The rows of `information_schema.table_privileges` and
@@ -132,10 +113,7 @@ impl<'a> TableAcl<'a> {
             ]
         };
         for h in &holders {
-            for (kind, _) in TABLE_PRIVILEGES
-                .into_iter()
-                .filter(|(_, bit)| h.holds(*bit))
-            {
+            for (kind, _) in TABLE_PRIVILEGES.into_iter().filter(|(_, bit)| h.holds(*bit)) {
                 let mut row = table(&h.grantee, kind, h.owner);
                 row.push(("with_hierarchy", yes_no(kind == "SELECT")));
                 rows.push("information_schema", "table_privileges", &row);
@@ -158,19 +136,11 @@ impl<'a> TableAcl<'a> {
 
     /// Who holds privileges on the table: the owner first, then each grantee.
     fn holders(&self) -> Vec<Holder<'a>> {
-        let mut out = vec![Holder {
-            grantee: self.owner.clone(),
-            bits: privilege::ALL,
-            update_columns: &[],
-            owner: true,
-        }];
+        let mut out =
+            vec![Holder { grantee: self.owner.clone(), bits: privilege::ALL, update_columns: &[], owner: true }];
         for (name, g) in &self.grants {
             out.push(Holder {
-                grantee: if g.grantee.is_empty() {
-                    "PUBLIC".to_string()
-                } else {
-                    name.clone()
-                },
+                grantee: if g.grantee.is_empty() { "PUBLIC".to_string() } else { name.clone() },
                 bits: g.privileges,
                 update_columns: &g.update_columns,
                 owner: false,
@@ -208,11 +178,7 @@ fn yes_no(x: bool) -> V {
 
 /// The aclitem letters of `bits`, in PostgreSQL's order (`arwdD`).
 fn letters(bits: u8) -> String {
-    privilege::LETTERS
-        .iter()
-        .filter(|(bit, _, _)| bits & bit != 0)
-        .map(|(_, letter, _)| *letter)
-        .collect()
+    privilege::LETTERS.iter().filter(|(bit, _, _)| bits & bit != 0).map(|(_, letter, _)| *letter).collect()
 }
 
 /// A role's name for its address; empty for PUBLIC, the address itself
@@ -221,10 +187,7 @@ fn grantee_name(address: &str, snap: &Snapshot) -> String {
     if address.is_empty() {
         return String::new();
     }
-    snap.roles
-        .get(&role_oid(address))
-        .cloned()
-        .unwrap_or_else(|| address.to_string())
+    snap.roles.get(&role_oid(address)).cloned().unwrap_or_else(|| address.to_string())
 }
 
 /// A role name inside an aclitem: double-quoted (quotes doubled) unless
@@ -244,23 +207,14 @@ pub(super) fn policy_rows(rows: &mut Rows, snap: &Snapshot, meta: &TableMeta, re
         let role_oids: Vec<Option<String>> = if p.roles.is_empty() {
             vec![Some("0".into())]
         } else {
-            p.roles
-                .iter()
-                .map(|r| Some(role_oid(r).to_string()))
-                .collect()
+            p.roles.iter().map(|r| Some(role_oid(r).to_string())).collect()
         };
-        let (using, check) = (
-            p.using.as_deref().map(pg_get_expr),
-            p.check.as_deref().map(pg_get_expr),
-        );
+        let (using, check) = (p.using.as_deref().map(pg_get_expr), p.check.as_deref().map(pg_get_expr));
         rows.push(
             "pg_catalog",
             "pg_policy",
             &[
-                (
-                    "oid",
-                    V::Integer(derived_oid("policy", &[&meta.id, p.name.as_bytes()]).into()),
-                ),
+                ("oid", V::Integer(derived_oid("policy", &[&meta.id, p.name.as_bytes()]).into())),
                 ("polname", V::Text(p.name.clone())),
                 ("polrelid", V::Integer(relation.into())),
                 ("polcmd", V::Text(p.command.letter().to_string())),
@@ -277,17 +231,7 @@ pub(super) fn policy_rows(rows: &mut Rows, snap: &Snapshot, meta: &TableMeta, re
                 ("schemaname", V::Text("public".into())),
                 ("tablename", V::Text(meta.name.clone())),
                 ("policyname", V::Text(p.name.clone())),
-                (
-                    "permissive",
-                    V::Text(
-                        if p.permissive {
-                            "PERMISSIVE"
-                        } else {
-                            "RESTRICTIVE"
-                        }
-                        .into(),
-                    ),
-                ),
+                ("permissive", V::Text(if p.permissive { "PERMISSIVE" } else { "RESTRICTIVE" }.into())),
                 ("roles", V::Text(policy_role_names(p, snap))),
                 ("cmd", V::Text(p.command.name().into())),
                 ("qual", opt(using)),
@@ -316,15 +260,10 @@ fn opt(s: Option<String>) -> V {
 /// a function call or an already parenthesized expression bare.
 pub(super) fn pg_get_expr(text: &str) -> String {
     let text = text.trim();
-    let atom = text
-        .chars()
-        .all(|c| c.is_alphanumeric() || matches!(c, '_' | '.'));
-    let quoted =
-        text.len() >= 2 && text.starts_with('\'') && closing(text, 0) == Some(text.len() - 1);
+    let atom = text.chars().all(|c| c.is_alphanumeric() || matches!(c, '_' | '.'));
+    let quoted = text.len() >= 2 && text.starts_with('\'') && closing(text, 0) == Some(text.len() - 1);
     let call_or_nested = text.find('(').is_some_and(|open| {
-        text[..open]
-            .chars()
-            .all(|c| c.is_alphanumeric() || matches!(c, '_' | '.'))
+        text[..open].chars().all(|c| c.is_alphanumeric() || matches!(c, '_' | '.'))
             && closing(text, open) == Some(text.len() - 1)
     });
     if text.is_empty() || atom || quoted || call_or_nested {

@@ -173,8 +173,16 @@ const TABLES: &[(&str, &str, &str)] = &[
          opcintype oid, opcdefault bool, opckeytype oid",
     ),
     ("pg_catalog", "pg_foreign_table", "ftrelid oid, ftserver oid, ftoptions _text"),
-    ("pg_catalog", "pg_rewrite", "oid oid, rulename name, ev_class oid, ev_type char, ev_enabled char, is_instead bool"),
-    ("pg_catalog", "pg_event_trigger", "oid oid, evtname name, evtevent name, evtowner oid, evtfoid oid, evtenabled char"),
+    (
+        "pg_catalog",
+        "pg_rewrite",
+        "oid oid, rulename name, ev_class oid, ev_type char, ev_enabled char, is_instead bool",
+    ),
+    (
+        "pg_catalog",
+        "pg_event_trigger",
+        "oid oid, evtname name, evtevent name, evtowner oid, evtfoid oid, evtenabled char",
+    ),
     ("pg_catalog", "pg_language", "oid oid, lanname name, lanowner oid, lanispl bool, lanpltrusted bool"),
     (
         "pg_catalog",
@@ -202,11 +210,7 @@ const TABLES: &[(&str, &str, &str)] = &[
         "schemaname name, tablename name, policyname name, permissive text, roles _name, cmd text, \
          qual text, with_check text",
     ),
-    (
-        "pg_catalog",
-        "pg_indexes",
-        "schemaname name, tablename name, indexname name, tablespace name, indexdef text",
-    ),
+    ("pg_catalog", "pg_indexes", "schemaname name, tablename name, indexname name, tablespace name, indexdef text"),
     ("pg_catalog", "pg_views", "schemaname name, viewname name, viewowner name, definition text"),
     (
         "pg_catalog",
@@ -341,12 +345,7 @@ impl TableDef {
                 format!("\"{name}\" {decl}{default}")
             })
             .collect();
-        format!(
-            "CREATE TABLE \"{}\".\"{}\" ({})",
-            self.schema,
-            self.name,
-            columns.join(", ")
-        )
+        format!("CREATE TABLE \"{}\".\"{}\" ({})", self.schema, self.name, columns.join(", "))
     }
 
     /// A row of defaults: PostgreSQL's zeros for catalog numbers and `char`,

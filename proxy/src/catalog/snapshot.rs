@@ -81,10 +81,7 @@ impl Snapshot {
             None => vec![NS_PG_CATALOG, NS_PUBLIC],
         };
         namespaces.iter().find_map(|ns| {
-            self.relations
-                .iter()
-                .find(|(_, r)| r.namespace == *ns && r.name == name)
-                .map(|(oid, _)| *oid)
+            self.relations.iter().find(|(_, r)| r.namespace == *ns && r.name == name).map(|(oid, _)| *oid)
         })
     }
 
@@ -92,13 +89,11 @@ impl Snapshot {
     pub(crate) fn relation_name(&self, oid: u32) -> Option<String> {
         let r = self.relations.get(&oid)?;
         let name = quote_ident(&r.name);
-        Some(
-            if r.namespace == NS_PUBLIC || r.namespace == NS_PG_CATALOG {
-                name
-            } else {
-                format!("{}.{name}", quote_ident(self.namespaces.get(&r.namespace)?))
-            },
-        )
+        Some(if r.namespace == NS_PUBLIC || r.namespace == NS_PG_CATALOG {
+            name
+        } else {
+            format!("{}.{name}", quote_ident(self.namespaces.get(&r.namespace)?))
+        })
     }
 
     pub(crate) fn visible(&self, oid: u32) -> Option<bool> {
@@ -159,13 +154,8 @@ pub(crate) fn split_qualified(text: &str) -> Vec<String> {
 
 /// An identifier as PostgreSQL's `quote_ident` prints it.
 pub(crate) fn quote_ident(name: &str) -> String {
-    let plain = name
-        .chars()
-        .next()
-        .is_some_and(|c| c.is_ascii_lowercase() || c == '_')
-        && name
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+    let plain = name.chars().next().is_some_and(|c| c.is_ascii_lowercase() || c == '_')
+        && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
     if plain {
         name.to_string()
     } else {
@@ -202,9 +192,7 @@ impl Rows {
         let def = schema::table(schema, table);
         let mut row = def.default_row();
         for (column, value) in values {
-            let i = def
-                .position(column)
-                .unwrap_or_else(|| panic!("{schema}.{table} has no column {column}"));
+            let i = def.position(column).unwrap_or_else(|| panic!("{schema}.{table} has no column {column}"));
             row[i] = value.clone();
         }
         self.0.entry(def.qualified()).or_default().push(row);
@@ -213,9 +201,7 @@ impl Rows {
     /// Sets `column` of the last row pushed to `schema.table`.
     fn set_last(&mut self, schema: &str, table: &str, column: &str, value: V) {
         let def = schema::table(schema, table);
-        let i = def
-            .position(column)
-            .unwrap_or_else(|| panic!("{schema}.{table} has no column {column}"));
+        let i = def.position(column).unwrap_or_else(|| panic!("{schema}.{table} has no column {column}"));
         let row = self
             .0
             .get_mut(&def.qualified())
@@ -274,7 +260,12 @@ struct ForeignKey {
 
 /// Reads the chain's view and builds the whole catalog; `admins` are the
 /// admins' account addresses.
-pub(crate) fn build(conn: &Connection, height: u64, database: &str, admins: &BTreeSet<String>) -> rusqlite::Result<Snapshot> {
+pub(crate) fn build(
+    conn: &Connection,
+    height: u64,
+    database: &str,
+    admins: &BTreeSet<String>,
+) -> rusqlite::Result<Snapshot> {
     let tables = node::catalog::load_tables(conn)?;
     let accounts = node::catalog::load_accounts(conn)?;
     let mut snap = Snapshot {
@@ -288,20 +279,13 @@ pub(crate) fn build(conn: &Connection, height: u64, database: &str, admins: &BTr
     fixed_rows(&mut rows, &mut snap, database);
     roles(&mut rows, &mut snap, &accounts);
     let owner_of = |address: &str| {
-        accounts
-            .iter()
-            .find(|a| a.address == address)
-            .map(|a| role_oid(&a.address))
-            .unwrap_or(ROLE_SYSTEM)
+        accounts.iter().find(|a| a.address == address).map(|a| role_oid(&a.address)).unwrap_or(ROLE_SYSTEM)
     };
     let mut facts = Vec::new();
     for meta in &tables {
         facts.push(table_facts(conn, meta, owner_of(&meta.owner))?);
     }
-    let oids: BTreeMap<&str, u32> = facts
-        .iter()
-        .map(|f| (f.meta.name.as_str(), f.oid))
-        .collect();
+    let oids: BTreeMap<&str, u32> = facts.iter().map(|f| (f.meta.name.as_str(), f.oid)).collect();
     for f in &facts {
         user_table(&mut rows, &mut snap, f, &facts, &oids, database);
     }
@@ -319,29 +303,14 @@ fn fixed_rows(rows: &mut Rows, snap: &mut Snapshot, database: &str) {
         (NS_ROWCHAIN, "rowchain", ROLE_SYSTEM),
     ] {
         snap.namespaces.insert(oid, name.to_string());
-        rows.push(
-            "pg_catalog",
-            "pg_namespace",
-            &[
-                ("oid", i(oid)),
-                ("nspname", t(name)),
-                ("nspowner", i(owner)),
-            ],
-        );
+        rows.push("pg_catalog", "pg_namespace", &[("oid", i(oid)), ("nspname", t(name)), ("nspowner", i(owner))]);
         rows.push(
             "information_schema",
             "schemata",
             &[
                 ("catalog_name", t(database)),
                 ("schema_name", t(name)),
-                (
-                    "schema_owner",
-                    t(if owner == ROLE_SYSTEM {
-                        "rowchain"
-                    } else {
-                        "pg_database_owner"
-                    }),
-                ),
+                ("schema_owner", t(if owner == ROLE_SYSTEM { "rowchain" } else { "pg_database_owner" })),
             ],
         );
     }
@@ -379,14 +348,7 @@ fn fixed_rows(rows: &mut Rows, snap: &mut Snapshot, database: &str) {
                 ("typispreferred", b(preferred)),
                 ("typisdefined", b(true)),
                 ("typdelim", t(",")),
-                (
-                    "typsubscript",
-                    t(if elem != 0 {
-                        "array_subscript_handler"
-                    } else {
-                        "-"
-                    }),
-                ),
+                ("typsubscript", t(if elem != 0 { "array_subscript_handler" } else { "-" })),
                 ("typelem", i(elem)),
                 ("typarray", i(array)),
                 ("typinput", t(input)),
@@ -416,12 +378,7 @@ fn fixed_rows(rows: &mut Rows, snap: &mut Snapshot, database: &str) {
         rows.push(
             "pg_catalog",
             "pg_am",
-            &[
-                ("oid", i(oid)),
-                ("amname", t(name)),
-                ("amhandler", t(handler)),
-                ("amtype", t(kind)),
-            ],
+            &[("oid", i(oid)), ("amname", t(name)), ("amhandler", t(handler)), ("amtype", t(kind))],
         );
     }
     for (oid, name, intype) in OPCLASSES {
@@ -443,18 +400,12 @@ fn fixed_rows(rows: &mut Rows, snap: &mut Snapshot, database: &str) {
         rows.push(
             "pg_catalog",
             "pg_tablespace",
-            &[
-                ("oid", i(oid)),
-                ("spcname", t(name)),
-                ("spcowner", i(ROLE_SYSTEM)),
-            ],
+            &[("oid", i(oid)), ("spcname", t(name)), ("spcowner", i(ROLE_SYSTEM))],
         );
     }
-    for (oid, name, provider, collate) in [
-        (COLLATION_DEFAULT, "default", "d", ""),
-        (950, "C", "c", "C"),
-        (951, "POSIX", "c", "POSIX"),
-    ] {
+    for (oid, name, provider, collate) in
+        [(COLLATION_DEFAULT, "default", "d", ""), (950, "C", "c", "C"), (951, "POSIX", "c", "POSIX")]
+    {
         rows.push(
             "pg_catalog",
             "pg_collation",
@@ -466,22 +417,8 @@ fn fixed_rows(rows: &mut Rows, snap: &mut Snapshot, database: &str) {
                 ("collprovider", t(provider)),
                 ("collisdeterministic", b(true)),
                 ("collencoding", i(-1)),
-                (
-                    "collcollate",
-                    if collate.is_empty() {
-                        V::Null
-                    } else {
-                        t(collate)
-                    },
-                ),
-                (
-                    "collctype",
-                    if collate.is_empty() {
-                        V::Null
-                    } else {
-                        t(collate)
-                    },
-                ),
+                ("collcollate", if collate.is_empty() { V::Null } else { t(collate) }),
+                ("collctype", if collate.is_empty() { V::Null } else { t(collate) }),
             ],
         );
     }
@@ -501,24 +438,11 @@ fn fixed_rows(rows: &mut Rows, snap: &mut Snapshot, database: &str) {
             ("datctype", t("C.UTF-8")),
         ],
     );
+    rows.push("pg_catalog", "pg_language", &[("oid", i(12)), ("lanname", t("internal")), ("lanowner", i(ROLE_SYSTEM))]);
     rows.push(
         "pg_catalog",
         "pg_language",
-        &[
-            ("oid", i(12)),
-            ("lanname", t("internal")),
-            ("lanowner", i(ROLE_SYSTEM)),
-        ],
-    );
-    rows.push(
-        "pg_catalog",
-        "pg_language",
-        &[
-            ("oid", i(14)),
-            ("lanname", t("sql")),
-            ("lanowner", i(ROLE_SYSTEM)),
-            ("lanpltrusted", b(true)),
-        ],
+        &[("oid", i(14)), ("lanname", t("sql")), ("lanowner", i(ROLE_SYSTEM)), ("lanpltrusted", b(true))],
     );
 }
 
@@ -548,11 +472,7 @@ fn opclass_for(type_oid: u32) -> u32 {
         1043 => 25, // varchar uses text_ops
         other => other,
     };
-    OPCLASSES
-        .iter()
-        .find(|(_, _, t)| *t == key)
-        .map(|(o, _, _)| *o)
-        .unwrap_or(0)
+    OPCLASSES.iter().find(|(_, _, t)| *t == key).map(|(o, _, _)| *o).unwrap_or(0)
 }
 
 fn roles(rows: &mut Rows, snap: &mut Snapshot, accounts: &[AccountInfo]) {
@@ -573,15 +493,7 @@ fn roles(rows: &mut Rows, snap: &mut Snapshot, accounts: &[AccountInfo]) {
                 ("oid", i(oid)),
             ],
         );
-        rows.push(
-            "pg_catalog",
-            "pg_user",
-            &[
-                ("usename", t(&a.name)),
-                ("usesysid", i(oid)),
-                ("passwd", t("********")),
-            ],
-        );
+        rows.push("pg_catalog", "pg_user", &[("usename", t(&a.name)), ("usesysid", i(oid)), ("passwd", t("********"))]);
     }
 }
 
@@ -589,11 +501,7 @@ fn builtin(type_oid: u32) -> Option<&'static super::builtin::BuiltinType> {
     BUILTIN_TYPES.iter().find(|t| t.0 == type_oid)
 }
 
-fn table_facts<'a>(
-    conn: &Connection,
-    meta: &'a TableMeta,
-    owner: u32,
-) -> rusqlite::Result<TableFacts<'a>> {
+fn table_facts<'a>(conn: &Connection, meta: &'a TableMeta, owner: u32) -> rusqlite::Result<TableFacts<'a>> {
     let oid = derived_oid("table", &[&meta.id]);
     let types = meta
         .columns
@@ -622,24 +530,12 @@ fn table_facts<'a>(
                 return Some(format!("nextval('{}_{}_seq'::regclass)", meta.name, c.name));
             }
             let base = types[n].2.split('(').next().unwrap_or("").to_string();
-            sqlite_defaults
-                .get(&c.name)
-                .cloned()
-                .flatten()
-                .map(|d| pg_default(&d, &base))
+            sqlite_defaults.get(&c.name).cloned().flatten().map(|d| pg_default(&d, &base))
         })
         .collect();
     let indexes = indexes(conn, meta, &quoted, &types)?;
     let foreign_keys = foreign_keys(conn, &quoted)?;
-    Ok(TableFacts {
-        meta,
-        oid,
-        owner,
-        types,
-        defaults,
-        indexes,
-        foreign_keys,
-    })
+    Ok(TableFacts { meta, oid, owner, types, defaults, indexes, foreign_keys })
 }
 
 /// A default as SQLite keeps it, in PostgreSQL's words.
@@ -666,11 +562,7 @@ fn indexes(
         let name = format!("{}_pkey", meta.name);
         out.push(Index {
             oid: derived_oid("index", &[&meta.id, name.as_bytes()]),
-            keys: meta
-                .primary_key
-                .iter()
-                .map(|p| quote_ident(&meta.columns[*p].name))
-                .collect(),
+            keys: meta.primary_key.iter().map(|p| quote_ident(&meta.columns[*p].name)).collect(),
             attnums: meta.primary_key.iter().map(|p| *p as i64 + 1).collect(),
             name,
             unique: true,
@@ -684,31 +576,20 @@ fn indexes(
         let mut st = conn.prepare(&format!("PRAGMA main.index_list({quoted})"))?;
         let mut q = st.query([])?;
         while let Some(r) = q.next()? {
-            listed.push((
-                r.get(1)?,
-                r.get::<_, i64>(2)? != 0,
-                r.get(3)?,
-                r.get::<_, i64>(4)? != 0,
-            ));
+            listed.push((r.get(1)?, r.get::<_, i64>(2)? != 0, r.get(3)?, r.get::<_, i64>(4)? != 0));
         }
     }
     listed.sort();
     for (sqlite_name, unique, origin, partial) in listed {
         let mut columns: Vec<(i64, Option<String>)> = Vec::new();
         {
-            let mut st = conn.prepare(&format!(
-                "PRAGMA main.index_info(\"{}\")",
-                sqlite_name.replace('"', "\"\"")
-            ))?;
+            let mut st = conn.prepare(&format!("PRAGMA main.index_info(\"{}\")", sqlite_name.replace('"', "\"\"")))?;
             let mut q = st.query([])?;
             while let Some(r) = q.next()? {
                 columns.push((r.get(1)?, r.get(2)?));
             }
         }
-        let attnums: Vec<i64> = columns
-            .iter()
-            .map(|(cid, _)| if *cid >= 0 { cid + 1 } else { 0 })
-            .collect();
+        let attnums: Vec<i64> = columns.iter().map(|(cid, _)| if *cid >= 0 { cid + 1 } else { 0 }).collect();
         let (name, constraint) = match origin.as_str() {
             "pk" => continue,
             "u" => {
@@ -719,21 +600,16 @@ fn indexes(
             _ => (sqlite_name.clone(), None),
         };
         let sql: Option<String> = conn
-            .query_row(
-                "SELECT sql FROM main.sqlite_master WHERE type = 'index' AND name = ?1",
-                [&sqlite_name],
-                |r| r.get(0),
-            )
+            .query_row("SELECT sql FROM main.sqlite_master WHERE type = 'index' AND name = ?1", [&sqlite_name], |r| {
+                r.get(0)
+            })
             .optional()?
             .flatten();
         let (listed_keys, predicate) = sql.as_deref().map(index_parts).unwrap_or((None, None));
         let keys = if attnums.contains(&0) {
             listed_keys.unwrap_or_default()
         } else {
-            columns
-                .iter()
-                .map(|(_, n)| quote_ident(n.as_deref().unwrap_or("")))
-                .collect()
+            columns.iter().map(|(_, n)| quote_ident(n.as_deref().unwrap_or(""))).collect()
         };
         let _ = types;
         out.push(Index {
@@ -792,10 +668,7 @@ fn index_parts(sql: &str) -> (Option<Vec<String>>, Option<String>) {
     }
     keys.push(inner[start..].trim().to_string());
     let rest = sql[close + 1..].trim();
-    let predicate = rest
-        .get(..6)
-        .filter(|w| w.eq_ignore_ascii_case("where "))
-        .map(|_| rest[6..].trim().to_string());
+    let predicate = rest.get(..6).filter(|w| w.eq_ignore_ascii_case("where ")).map(|_| rest[6..].trim().to_string());
     (Some(keys), predicate)
 }
 
@@ -854,15 +727,9 @@ fn user_table(
     let meta = f.meta;
     // PostgreSQL enforces foreign keys with triggers on both tables, and
     // psql shows a table's foreign keys ("Referenced by" too) only when set.
-    let has_triggers = !f.foreign_keys.is_empty()
-        || all.iter().any(|other| other.foreign_keys.iter().any(|fk| fk.table == meta.name));
-    snap.relations.insert(
-        f.oid,
-        Relation {
-            namespace: NS_PUBLIC,
-            name: meta.name.clone(),
-        },
-    );
+    let has_triggers =
+        !f.foreign_keys.is_empty() || all.iter().any(|other| other.foreign_keys.iter().any(|fk| fk.table == meta.name));
+    snap.relations.insert(f.oid, Relation { namespace: NS_PUBLIC, name: meta.name.clone() });
     snap.tables.insert(f.oid, meta.clone());
     let acl = TableAcl::new(meta, f.owner, snap);
     rows.push(
@@ -901,11 +768,7 @@ fn user_table(
     rows.push(
         "pg_catalog",
         "pg_stat_user_tables",
-        &[
-            ("relid", i(f.oid)),
-            ("schemaname", t("public")),
-            ("relname", t(&meta.name)),
-        ],
+        &[("relid", i(f.oid)), ("schemaname", t("public")), ("relname", t(&meta.name))],
     );
     rows.push(
         "information_schema",
@@ -941,10 +804,7 @@ fn user_table(
                 "pg_catalog",
                 "pg_attrdef",
                 &[
-                    (
-                        "oid",
-                        i(derived_oid("attrdef", &[&meta.id, column.name.as_bytes()])),
-                    ),
+                    ("oid", i(derived_oid("attrdef", &[&meta.id, column.name.as_bytes()]))),
                     ("adrelid", i(f.oid)),
                     ("adnum", i(n as i64 + 1)),
                     ("adbin", t(default)),
@@ -1040,10 +900,7 @@ fn information_column(
         Some(sqlmap::PgType::Int8) => (precision, radix, scale) = (i(64), i(2), i(0)),
         Some(sqlmap::PgType::Float4) => (precision, radix) = (i(24), i(2)),
         Some(sqlmap::PgType::Float8) => (precision, radix) = (i(53), i(2)),
-        Some(sqlmap::PgType::Numeric {
-            precision: p,
-            scale: s,
-        }) => {
+        Some(sqlmap::PgType::Numeric { precision: p, scale: s }) => {
             radix = i(10);
             precision = p.map(|p| i(p)).unwrap_or(V::Null);
             scale = s.map(|s| i(s)).unwrap_or(V::Null);
@@ -1084,13 +941,7 @@ fn information_column(
     );
 }
 
-fn index_rows(
-    rows: &mut Rows,
-    snap: &mut Snapshot,
-    f: &TableFacts<'_>,
-    ix: &Index,
-    database: &str,
-) {
+fn index_rows(rows: &mut Rows, snap: &mut Snapshot, f: &TableFacts<'_>, ix: &Index, database: &str) {
     let meta = f.meta;
     let definition = format!(
         "CREATE {}INDEX {} ON public.{} USING btree ({}){}",
@@ -1098,25 +949,10 @@ fn index_rows(
         quote_ident(&ix.name),
         quote_ident(&meta.name),
         ix.keys.join(", "),
-        ix.predicate
-            .as_ref()
-            .map(|p| format!(" WHERE ({p})"))
-            .unwrap_or_default(),
+        ix.predicate.as_ref().map(|p| format!(" WHERE ({p})")).unwrap_or_default(),
     );
-    snap.indexes.insert(
-        ix.oid,
-        IndexInfo {
-            definition: definition.clone(),
-            keys: ix.keys.clone(),
-        },
-    );
-    snap.relations.insert(
-        ix.oid,
-        Relation {
-            namespace: NS_PUBLIC,
-            name: ix.name.clone(),
-        },
-    );
+    snap.indexes.insert(ix.oid, IndexInfo { definition: definition.clone(), keys: ix.keys.clone() });
+    snap.relations.insert(ix.oid, Relation { namespace: NS_PUBLIC, name: ix.name.clone() });
     rows.push(
         "pg_catalog",
         "pg_class",
@@ -1135,17 +971,8 @@ fn index_rows(
             ("relreplident", t("n")),
         ],
     );
-    let column_types: Vec<u32> = ix
-        .attnums
-        .iter()
-        .map(|a| {
-            if *a > 0 {
-                f.types[*a as usize - 1].0
-            } else {
-                0
-            }
-        })
-        .collect();
+    let column_types: Vec<u32> =
+        ix.attnums.iter().map(|a| if *a > 0 { f.types[*a as usize - 1].0 } else { 0 }).collect();
     rows.push(
         "pg_catalog",
         "pg_index",
@@ -1163,16 +990,9 @@ fn index_rows(
             ("indkey", t(array::vector(ix.attnums.iter().copied()))),
             (
                 "indcollation",
-                t(array::vector(column_types.iter().map(|t| {
-                    builtin(*t).map(|b| i64::from(b.15)).unwrap_or(0)
-                }))),
+                t(array::vector(column_types.iter().map(|t| builtin(*t).map(|b| i64::from(b.15)).unwrap_or(0)))),
             ),
-            (
-                "indclass",
-                t(array::vector(
-                    column_types.iter().map(|t| i64::from(opclass_for(*t))),
-                )),
-            ),
+            ("indclass", t(array::vector(column_types.iter().map(|t| i64::from(opclass_for(*t)))))),
             ("indoption", t(array::vector(ix.attnums.iter().map(|_| 0)))),
             ("indpred", opt(ix.predicate.clone())),
         ],
@@ -1189,19 +1009,11 @@ fn index_rows(
     );
     let Some(kind) = ix.constraint else { return };
     let oid = derived_oid("constraint", &[&meta.id, ix.name.as_bytes()]);
-    let columns: Vec<String> = ix
-        .attnums
-        .iter()
-        .map(|a| meta.columns[*a as usize - 1].name.clone())
-        .collect();
+    let columns: Vec<String> = ix.attnums.iter().map(|a| meta.columns[*a as usize - 1].name.clone()).collect();
     let definition = format!(
         "{} ({})",
         if kind == 'p' { "PRIMARY KEY" } else { "UNIQUE" },
-        columns
-            .iter()
-            .map(|c| quote_ident(c))
-            .collect::<Vec<_>>()
-            .join(", ")
+        columns.iter().map(|c| quote_ident(c)).collect::<Vec<_>>().join(", ")
     );
     snap.constraints.insert(oid, definition);
     rows.push(
@@ -1217,29 +1029,13 @@ fn index_rows(
             ("conindid", i(ix.oid)),
             ("conislocal", b(true)),
             ("connoinherit", b(true)),
-            (
-                "conkey",
-                t(array::format(
-                    &ix.attnums
-                        .iter()
-                        .map(|a| Some(a.to_string()))
-                        .collect::<Vec<_>>(),
-                )),
-            ),
+            ("conkey", t(array::format(&ix.attnums.iter().map(|a| Some(a.to_string())).collect::<Vec<_>>()))),
         ],
     );
     let constraint_type = if kind == 'p' { "PRIMARY KEY" } else { "UNIQUE" };
     table_constraint(rows, database, &ix.name, &meta.name, constraint_type);
     for (position, column) in columns.iter().enumerate() {
-        key_column(
-            rows,
-            database,
-            &ix.name,
-            &meta.name,
-            column,
-            position as i64 + 1,
-            V::Null,
-        );
+        key_column(rows, database, &ix.name, &meta.name, column, position as i64 + 1, V::Null);
         rows.push(
             "information_schema",
             "constraint_column_usage",
@@ -1271,10 +1067,7 @@ fn table_constraint(rows: &mut Rows, database: &str, name: &str, table: &str, ki
             ("is_deferrable", t("NO")),
             ("initially_deferred", t("NO")),
             ("enforced", t("YES")),
-            (
-                "nulls_distinct",
-                if kind == "UNIQUE" { t("YES") } else { V::Null },
-            ),
+            ("nulls_distinct", if kind == "UNIQUE" { t("YES") } else { V::Null }),
         ],
     );
 }
@@ -1317,59 +1110,29 @@ fn foreign_key_rows(
     let meta = f.meta;
     let target = all.iter().find(|x| x.meta.name == fk.table);
     let references: Vec<String> = if fk.references.is_empty() {
-        target
-            .map(|x| {
-                x.meta
-                    .primary_key
-                    .iter()
-                    .map(|p| x.meta.columns[*p].name.clone())
-                    .collect()
-            })
-            .unwrap_or_default()
+        target.map(|x| x.meta.primary_key.iter().map(|p| x.meta.columns[*p].name.clone()).collect()).unwrap_or_default()
     } else {
         fk.references.clone()
     };
     let name = format!("{}_{}_fkey", meta.name, fk.columns.join("_"));
     let oid = derived_oid("constraint", &[&meta.id, name.as_bytes()]);
-    let attnum = |m: &TableMeta, c: &str| {
-        m.columns
-            .iter()
-            .position(|x| x.name == c)
-            .map(|p| p as i64 + 1)
-            .unwrap_or(0)
-    };
-    let conkey: Vec<Option<String>> = fk
-        .columns
-        .iter()
-        .map(|c| Some(attnum(meta, c).to_string()))
-        .collect();
-    let confkey: Vec<Option<String>> = references
-        .iter()
-        .map(|c| Some(target.map(|x| attnum(x.meta, c)).unwrap_or(0).to_string()))
-        .collect();
+    let attnum = |m: &TableMeta, c: &str| m.columns.iter().position(|x| x.name == c).map(|p| p as i64 + 1).unwrap_or(0);
+    let conkey: Vec<Option<String>> = fk.columns.iter().map(|c| Some(attnum(meta, c).to_string())).collect();
+    let confkey: Vec<Option<String>> =
+        references.iter().map(|c| Some(target.map(|x| attnum(x.meta, c)).unwrap_or(0).to_string())).collect();
     // The referenced side's unique index: what PostgreSQL records in conindid.
     let backing = target.and_then(|x| {
         x.indexes.iter().find(|ix| {
             ix.constraint.is_some()
                 && ix.attnums.len() == references.len()
-                && references
-                    .iter()
-                    .all(|r| ix.attnums.contains(&attnum(x.meta, r)))
+                && references.iter().all(|r| ix.attnums.contains(&attnum(x.meta, r)))
         })
     });
     let mut definition = format!(
         "FOREIGN KEY ({}) REFERENCES {}({})",
-        fk.columns
-            .iter()
-            .map(|c| quote_ident(c))
-            .collect::<Vec<_>>()
-            .join(", "),
+        fk.columns.iter().map(|c| quote_ident(c)).collect::<Vec<_>>().join(", "),
         quote_ident(&fk.table),
-        references
-            .iter()
-            .map(|c| quote_ident(c))
-            .collect::<Vec<_>>()
-            .join(", ")
+        references.iter().map(|c| quote_ident(c)).collect::<Vec<_>>().join(", ")
     );
     for (verb, action) in [("UPDATE", &fk.on_update), ("DELETE", &fk.on_delete)] {
         if action_code(action) != "a" {
@@ -1388,10 +1151,7 @@ fn foreign_key_rows(
             ("convalidated", b(true)),
             ("conrelid", i(f.oid)),
             ("conindid", i(backing.map(|ix| ix.oid).unwrap_or(0))),
-            (
-                "confrelid",
-                i(oids.get(fk.table.as_str()).copied().unwrap_or(0)),
-            ),
+            ("confrelid", i(oids.get(fk.table.as_str()).copied().unwrap_or(0))),
             ("confupdtype", t(action_code(&fk.on_update))),
             ("confdeltype", t(action_code(&fk.on_delete))),
             ("confmatchtype", t("s")),
@@ -1403,15 +1163,7 @@ fn foreign_key_rows(
     );
     table_constraint(rows, database, &name, &meta.name, "FOREIGN KEY");
     for (position, column) in fk.columns.iter().enumerate() {
-        key_column(
-            rows,
-            database,
-            &name,
-            &meta.name,
-            column,
-            position as i64 + 1,
-            i(position as i64 + 1),
-        );
+        key_column(rows, database, &name, &meta.name, column, position as i64 + 1, i(position as i64 + 1));
     }
     for column in &references {
         rows.push(
@@ -1437,10 +1189,7 @@ fn foreign_key_rows(
             ("constraint_name", t(&name)),
             ("unique_constraint_catalog", t(database)),
             ("unique_constraint_schema", t("public")),
-            (
-                "unique_constraint_name",
-                opt(backing.map(|ix| ix.name.clone())),
-            ),
+            ("unique_constraint_name", opt(backing.map(|ix| ix.name.clone()))),
             ("match_option", t("NONE")),
             ("update_rule", t(action_rule(&fk.on_update))),
             ("delete_rule", t(action_rule(&fk.on_delete))),
@@ -1483,11 +1232,7 @@ fn catalog_relations(rows: &mut Rows, snap: &mut Snapshot) {
             .find(|(n, _)| def.schema == "pg_catalog" && *n == def.name)
             .map(|(_, o)| *o)
             .unwrap_or_else(|| 12000 + derived_oid(def.schema, &[def.name.as_bytes()]) % 4000);
-        let namespace = if def.schema == "pg_catalog" {
-            NS_PG_CATALOG
-        } else {
-            NS_INFORMATION_SCHEMA
-        };
+        let namespace = if def.schema == "pg_catalog" { NS_PG_CATALOG } else { NS_INFORMATION_SCHEMA };
         let view = def.schema == "information_schema"
             || matches!(
                 def.name,
@@ -1501,13 +1246,7 @@ fn catalog_relations(rows: &mut Rows, snap: &mut Snapshot) {
                     | "pg_matviews"
             )
             || def.name.starts_with("pg_stat_");
-        snap.relations.insert(
-            oid,
-            Relation {
-                namespace,
-                name: def.name.to_string(),
-            },
-        );
+        snap.relations.insert(oid, Relation { namespace, name: def.name.to_string() });
         rows.push(
             "pg_catalog",
             "pg_class",
@@ -1535,33 +1274,20 @@ fn catalog_relations(rows: &mut Rows, snap: &mut Snapshot) {
 
 /// `rowchain.blocks` and `rowchain.transactions`, read-only views of the chain.
 fn system_views(conn: &Connection, rows: &mut Rows, snap: &mut Snapshot) -> rusqlite::Result<()> {
-    for (view, table) in [
-        ("blocks", "__rc_blocks"),
-        ("transactions", "__rc_transactions"),
-    ] {
+    for (view, table) in [("blocks", "__rc_blocks"), ("transactions", "__rc_transactions")] {
         let mut columns = Vec::new();
         {
             let mut st = conn.prepare(&format!("PRAGMA main.table_info(\"{table}\")"))?;
             let mut q = st.query([])?;
             while let Some(r) = q.next()? {
-                columns.push((
-                    r.get::<_, String>(1)?,
-                    r.get::<_, String>(2)?,
-                    r.get::<_, i64>(3)? != 0,
-                ));
+                columns.push((r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, i64>(3)? != 0));
             }
         }
         if columns.is_empty() {
             continue;
         }
         let oid = derived_oid("system view", &[view.as_bytes()]);
-        snap.relations.insert(
-            oid,
-            Relation {
-                namespace: NS_ROWCHAIN,
-                name: view.to_string(),
-            },
-        );
+        snap.relations.insert(oid, Relation { namespace: NS_ROWCHAIN, name: view.to_string() });
         rows.push(
             "pg_catalog",
             "pg_class",
@@ -1585,17 +1311,7 @@ fn system_views(conn: &Connection, rows: &mut Rows, snap: &mut Snapshot) -> rusq
                 "BLOB" => 17,
                 _ => 25,
             };
-            attribute(
-                rows,
-                oid,
-                n as i64 + 1,
-                name,
-                type_oid,
-                -1,
-                *not_null,
-                false,
-                false,
-            );
+            attribute(rows, oid, n as i64 + 1, name, type_oid, -1, *not_null, false, false);
         }
     }
     Ok(())
