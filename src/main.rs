@@ -12,6 +12,9 @@ use std::sync::Arc;
 #[derive(Parser)]
 #[command(name = "rowchain", version, about = "A permissioned blockchain you use like a PostgreSQL database")]
 struct Cli {
+    /// Log level or filter (error, warn, info, debug, trace, or e.g. `info,node::bft=debug`); overrides RUST_LOG.
+    #[arg(long, global = true)]
+    log_level: Option<String>,
     #[command(subcommand)]
     command: Command,
 }
@@ -111,14 +114,58 @@ enum Command {
 
 fn main() {
     let cli = Cli::parse();
+    // A running node also logs to DATA/rowchain.log.
+    let log_file = match &cli.command {
+        Command::Dev { data, .. } | Command::Node { data, .. } => Some(data.join("rowchain.log")),
+        _ => None,
+    };
+    if let Err(e) = init_logging(cli.log_level.as_deref(), log_file.as_deref()) {
+        eprintln!("rowchain: {e:#}");
+        std::process::exit(2);
+    }
     let code = match run(cli) {
         Ok(code) => code,
         Err(e) => {
+            // The command's own last word, for a person: not a log line.
             eprintln!("rowchain: {e:#}");
             2
         }
     };
     std::process::exit(code);
+}
+
+/// Structured logs to stderr and, for a running node, to `file`. The level
+/// is `--log-level`, else `RUST_LOG`, else `info`.
+fn init_logging(level: Option<&str>, file: Option<&Path>) -> Result<()> {
+    use std::io::IsTerminal as _;
+    use tracing_subscriber::layer::SubscriberExt as _;
+    use tracing_subscriber::util::SubscriberInitExt as _;
+    use tracing_subscriber::{fmt, EnvFilter};
+    let filter = match level {
+        Some(l) => EnvFilter::try_new(l).with_context(|| format!("--log-level {l:?}"))?,
+        None => EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
+    };
+    let file_layer = match file {
+        Some(path) => {
+            if let Some(dir) = path.parent() {
+                std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+            }
+            let f = std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(path)
+                .with_context(|| format!("opening the log {}", path.display()))?;
+            Some(fmt::layer().with_ansi(false).with_writer(std::sync::Mutex::new(f)))
+        }
+        None => None,
+    };
+    tracing_subscriber::registry()
+        .with(filter)
+        .with(fmt::layer().with_ansi(std::io::stderr().is_terminal()).with_writer(std::io::stderr))
+        .with(file_layer)
+        .try_init()
+        .context("starting the log")?;
+    Ok(())
 }
 
 fn run(cli: Cli) -> Result<i32> {

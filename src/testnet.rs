@@ -28,7 +28,7 @@ pub(crate) fn testnet(data: &Path, spec: &NetworkSpec) -> Result<i32> {
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     let died = rt.block_on(nodes.wait_for_stop_or_exit())?;
     if let Some((name, status)) = &died {
-        eprintln!("rowchain: {name} exited ({status}); stopping the others");
+        tracing::error!(node = %name, %status, "a node exited: stopping the others");
     }
     let all_clean = nodes.stop_all(Duration::from_secs(30));
     Ok(if died.is_none() && all_clean { 0 } else { 1 })
@@ -142,12 +142,12 @@ impl Children {
                     Ok(Some(status)) => break Some(status),
                     Ok(None) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(50)),
                     Ok(None) => {
-                        eprintln!("rowchain: {name} did not stop within {}s; killing it", grace.as_secs());
+                        tracing::warn!(node = %name, grace_s = grace.as_secs(), "a node did not stop in time: killing it");
                         let _ = child.kill();
                         break child.wait().ok();
                     }
                     Err(e) => {
-                        eprintln!("rowchain: waiting for {name}: {e}");
+                        tracing::warn!(node = %name, error = %e, "waiting for a node failed");
                         break None;
                     }
                 }

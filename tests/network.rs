@@ -194,6 +194,22 @@ impl Drop for Network {
     }
 }
 
+/// A tx signed by `admin` (key from `dir`'s keystore) running `sql`, as hex.
+fn admin_tx(dir: &Path, sql: &str) -> String {
+    use node::tx::{Payload, Statement, TxBody};
+    let d = node::service::DataDir(dir.to_owned());
+    let genesis = node::genesis::Genesis::load(&d.genesis()).expect("genesis");
+    let key = node::keystore::Keystore::open(&d.keystore()).unwrap().unlock("admin", "admin").expect("admin key");
+    let body = TxBody {
+        chain_id: genesis.chain_id,
+        account: key.public(),
+        id: node::crypto::random_bytes(),
+        expires_at_ms: node::service::now_ms() + TX_LIFETIME_MS,
+        payload: Payload::Sql(vec![Statement { sql: sql.into(), params: Vec::new() }]),
+    };
+    hex::encode(body.sign(&key).to_bytes())
+}
+
 /// Runs a write; bounded, so a network that hangs fails the test instead.
 async fn write(c: &Client, sql: &str) -> Result<(), tokio_postgres::Error> {
     let limit = Duration::from_millis(TX_LIFETIME_MS + 20_000);
@@ -254,6 +270,18 @@ async fn four_validators_tolerate_one_failure_and_stop_without_a_quorum() {
         assert!(e.code().is_some_and(|c| c.code() == "57014"), "CREATE TABLE: {e:?}");
     }
     let mut acked: Vec<i64> = Vec::new();
+    // A signed tx whose text starts with a comment whose "ü" straddles byte
+    // 6 once panicked the planner inside every validator's block producer:
+    // sent straight to submit_tx, it is executed everywhere like any other.
+    let tx = admin_tx(&net.nodes[0].dir, "-- Grüße\nINSERT INTO kv (id, v) VALUES (0, 'Grüße')");
+    let reply = rpc(&net.url(0), "submit_tx", json!({"tx": tx, "wait": true}));
+    assert_eq!(reply["result"]["status"], "committed", "{reply}; see {}", net.log_hint());
+    acked.push(0);
+    // One that does not plan is refused at admission, with the planner's SQLSTATE.
+    let tx = admin_tx(&net.nodes[0].dir, "-- Grüße\nSELEC Ü");
+    let reply = rpc(&net.url(0), "submit_tx", json!({"tx": tx, "wait": true}));
+    assert_eq!(reply["error"]["data"]["sqlstate"], "42601", "{reply}");
+    assert!(reply["error"]["message"].as_str().is_some_and(|m| m.starts_with("statement 0: ")), "{reply}");
     for id in 1..=5 {
         insert(&n1, id).await.unwrap_or_else(|e| panic!("insert {id} through node1: {e:?}"));
         acked.push(id);

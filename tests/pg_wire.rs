@@ -418,3 +418,29 @@ method = "scram-sha-256"
     use std::os::unix::fs::PermissionsExt;
     assert_eq!(std::fs::metadata(dev.dir.join("custody.key")).unwrap().permissions().mode() & 0o777, 0o600);
 }
+
+/// Non-ASCII text where the code once sliced bytes: each of these stopped
+/// a request, a connection or the whole node (issue 15).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn non_ascii_at_awkward_offsets_stops_nothing() {
+    let dev = Dev::start("pg-non-ascii");
+    // JSON-RPC `sql`: the planner sliced "-- Grüße" inside the "ü".
+    let r = dev.rows("-- Grüße\nSELECT 1 AS one");
+    assert_eq!(r, vec![vec![serde_json::json!(1)]]);
+    dev.ok("-- Grüße\nCREATE TABLE greetings (id int PRIMARY KEY, word text)");
+    dev.ok("-- Grüße\nINSERT INTO greetings VALUES (1, 'Grüße')");
+    let c = connect(&dev, "admin", "admin").await.unwrap();
+    // Drivers send comments as they are, in simple and extended queries.
+    let n: i32 = c.query_one("-- Grüße\nSELECT count(*)::int FROM greetings", &[]).await.unwrap().get(0);
+    assert_eq!(n, 1);
+    // A role named with a non-ASCII character once panicked the block
+    // producer (the executor sliced the name); the node exited.
+    c.batch_execute(r#"CREATE ROLE "andré" LOGIN PASSWORD 'x'"#).await.unwrap();
+    let andre = connect(&dev, "andré", "x").await.expect("the new role logs in");
+    let who: String = andre.query_one("SELECT current_user", &[]).await.unwrap().get(0);
+    assert_eq!(who, "andré");
+    // The chain goes on committing.
+    assert_eq!(counts(&c, "INSERT INTO greetings VALUES (2, 'Grüezi')").await, vec![1]);
+    let height = dev.height();
+    assert!(height >= 4, "height {height}");
+}

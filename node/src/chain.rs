@@ -281,7 +281,7 @@ impl Chain {
         durable: bool,
     ) -> Result<(Block, Vec<Receipt>), ChainError> {
         let mut done = self.commit_through(vec![certificate], durable)?;
-        Ok(done.pop().expect("one block"))
+        done.pop().ok_or_else(|| ChainError::Diverged("a commit of one block committed none".into()))
     }
 
     /// Makes the first `certificates.len()` pending blocks durable and
@@ -323,7 +323,9 @@ impl Chain {
         let t = Instant::now();
         self.exec.commit_all()?;
         Timings::add(&self.timings.view_commit_us, t);
-        let (last, _, last_hash) = done.last().expect("k >= 1");
+        let Some((last, _, last_hash)) = done.last() else {
+            return Err(ChainError::Diverged("a commit of at least one block committed none".into()));
+        };
         self.head = last.header.clone();
         self.head_hash = *last_hash;
         self.timings.blocks.fetch_add(k as u64, Ordering::Relaxed);

@@ -64,6 +64,20 @@ impl From<sqlmap::PlanError> for SqlError {
     }
 }
 
+/// The receipt message of a tx whose execution panicked. Part of the
+/// receipts root, so it is a consensus rule: it never carries the panic's own
+/// text (which could differ between builds).
+pub const TX_PANICKED: &str = "internal error: executing this transaction hit a bug in rowchain; it was rolled back";
+
+/// The text of a caught panic's payload, for the log.
+fn panic_text(payload: &(dyn std::any::Any + Send)) -> &str {
+    payload
+        .downcast_ref::<&str>()
+        .copied()
+        .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
+        .unwrap_or("(a panic without a message)")
+}
+
 /// Maps an SQLite error to the SQLSTATE PostgreSQL would report.
 pub fn sql_error(e: &rusqlite::Error) -> SqlError {
     use rusqlite::ffi::{self as f};
@@ -80,10 +94,11 @@ pub fn sql_error(e: &rusqlite::Error) -> SqlError {
     }
     // A PostgreSQL input function (crate::pgfns) failed with its own SQLSTATE.
     if let Some(at) = msg.find(crate::pgfns::SQLSTATE_PREFIX) {
-        let rest = &msg[at + crate::pgfns::SQLSTATE_PREFIX.len()..];
-        if let Some(state) = crate::pgfns::SQLSTATES.iter().find(|s| rest.starts_with(*s) && rest[5..].starts_with(':'))
-        {
-            return SqlError { sqlstate: *state, message: rest[6..].to_string() };
+        let rest = msg.get(at + crate::pgfns::SQLSTATE_PREFIX.len()..).unwrap_or_default();
+        for &state in crate::pgfns::SQLSTATES {
+            if let Some(message) = rest.strip_prefix(state).and_then(|r| r.strip_prefix(':')) {
+                return SqlError { sqlstate: state, message: message.to_string() };
+            }
         }
     }
     let state = match code {
@@ -161,7 +176,7 @@ pub fn register_now(conn: &Connection, clock: Arc<AtomicU64>) -> rusqlite::Resul
 }
 
 pub fn is_internal(name: &str) -> bool {
-    name.len() >= 5 && name[..5].eq_ignore_ascii_case("__rc_")
+    name.get(..5).is_some_and(|p| p.eq_ignore_ascii_case("__rc_"))
 }
 
 fn authorize(ctx: AuthContext<'_>) -> Authorization {
@@ -629,27 +644,23 @@ impl Executor {
         let tx_hash = tx.hash();
         self.set_signer(&tx.body.account, Some(&tx_hash));
         let mut ctx = StmtCtx { height, index, stmt_index: 0, owner: self.signer.address.clone() };
-        let outcome = match &tx.body.payload {
-            Payload::Sql(stmts) => self.run_statements(stmts, &mut ctx, &mut tx_changes),
-            Payload::Interactive { steps, observed } => {
-                self.run_interactive(steps, &mut ctx, &mut tx_changes, true)?.and_then(|(results, outcomes)| {
-                    if observed_digest(&outcomes) == *observed {
-                        Ok(results)
-                    } else {
-                        Err(TxFailure {
-                            statement_index: steps.len() as u32,
-                            sqlstate: "40001".into(),
-                            message: "could not serialize access due to concurrent update: a transaction committed \
-                                      before this one changed data it read or wrote"
-                                .into(),
-                        })
-                    }
-                })
+        // A bug that panics while running this tx fails this tx alone: the
+        // same bug panics the same way on every validator, so every validator
+        // writes the same XX000 receipt and the block goes on.
+        let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            self.run_payload(&tx.body.payload, &tx.body.account, &mut ctx, &mut tx_changes)
+        }));
+        let outcome = match run {
+            Ok(outcome) => outcome?,
+            Err(panic) => {
+                tracing::error!(
+                    tx = %hex::encode(tx_hash),
+                    panic = panic_text(panic.as_ref()),
+                    "a bug panicked while executing this tx: the tx fails with XX000 and the block goes on"
+                );
+                self.recover_from_panic()?;
+                Err(TxFailure { statement_index: 0, sqlstate: "XX000".into(), message: TX_PANICKED.into() })
             }
-            Payload::Role(op) => self
-                .run_role(op, &tx.body.account, &mut tx_changes)
-                .map(|r| vec![r])
-                .map_err(|e| TxFailure { statement_index: 0, sqlstate: e.sqlstate.into(), message: e.message }),
         };
         self.user_mode.store(false, Ordering::Relaxed);
         let (results, failure) = match outcome {
@@ -672,6 +683,49 @@ impl Executor {
         let receipt = Receipt { tx_hash, results, failure };
         self.record_tx(tx, &receipt, height, index, &ctx.owner)?;
         Ok(receipt)
+    }
+
+    /// Runs a tx's payload; the outer error is the node's, the inner the tx's.
+    fn run_payload(
+        &mut self,
+        payload: &Payload,
+        account: &crypto::PublicKey,
+        ctx: &mut StmtCtx,
+        changes: &mut Changes,
+    ) -> Result<Result<Vec<StatementResult>, TxFailure>, ExecError> {
+        Ok(match payload {
+            Payload::Sql(stmts) => self.run_statements(stmts, ctx, changes),
+            Payload::Interactive { steps, observed } => {
+                self.run_interactive(steps, ctx, changes, true)?.and_then(|(results, outcomes)| {
+                    if observed_digest(&outcomes) == *observed {
+                        Ok(results)
+                    } else {
+                        Err(TxFailure {
+                            statement_index: steps.len() as u32,
+                            sqlstate: "40001".into(),
+                            message: "could not serialize access due to concurrent update: a transaction committed \
+                                      before this one changed data it read or wrote"
+                                .into(),
+                        })
+                    }
+                })
+            }
+            Payload::Role(op) => self.run_role(op, account, changes).map(|r| vec![r]).map_err(|e| TxFailure {
+                statement_index: 0,
+                sqlstate: e.sqlstate.into(),
+                message: e.message,
+            }),
+        })
+    }
+
+    /// After a panic unwound out of a tx or a speculation: nothing the
+    /// executor caches may be trusted, so drop it; the caller rolls back.
+    fn recover_from_panic(&mut self) -> Result<(), ExecError> {
+        self.user_mode.store(false, Ordering::Relaxed);
+        *self.recording.lock() = None;
+        self.captured.lock().clear();
+        self.catalog_touched = true;
+        Ok(())
     }
 
     fn reload_catalog(&mut self) -> Result<(), ExecError> {
@@ -728,12 +782,14 @@ impl Executor {
         for (i, s) in steps.iter().enumerate() {
             ctx.stmt_index = i as u32;
             let plans = match self.plans_for(&s.sql) {
-                Ok(p) if p.len() == 1 => p,
-                Ok(_) => return fail(i, "42601", "a transaction step must be exactly one statement".into()),
+                Ok(p) => p,
                 Err(e) => return fail(i, e.sqlstate, e.message),
             };
+            let [plan] = plans.as_slice() else {
+                return fail(i, "42601", "a transaction step must be exactly one statement".into());
+            };
             let quoted = |name: &str| format!("\"u:{}\"", name.replace('"', "\"\""));
-            match &plans[0] {
+            match plan {
                 Plan::Transaction(sqlmap::TxControl::RollbackTo(name)) => {
                     let Some(pos) = marks.iter().rposition(|(n, _)| n == name) else {
                         return fail(i, "3B001", format!("savepoint \"{name}\" does not exist"));
@@ -741,7 +797,9 @@ impl Executor {
                     marks.truncate(pos + 1);
                     self.run_internal(&format!("ROLLBACK TO {}", quoted(name)))?;
                     self.captured.lock().clear();
-                    *changes = marks[pos].1.clone();
+                    if let Some((_, at_mark)) = marks.last() {
+                        *changes = at_mark.clone();
+                    }
                     if self.catalog_touched {
                         self.reload_catalog()?;
                     }
@@ -954,11 +1012,29 @@ impl Executor {
         self.set_signer(account, None);
         let mut ctx = StmtCtx { height: height + 1, index: 0, stmt_index: 0, owner: self.signer.address.clone() };
         let mut changes = Changes::new();
-        let run = self.run_interactive(steps, &mut ctx, &mut changes, false);
-        self.user_mode.store(false, Ordering::Relaxed);
-        let looked = match &run {
-            Ok(Ok(_)) => Some(look(&self.conn)),
-            _ => None,
+        // A panic here must not leave the shared speculator inside an open
+        // SQLite transaction: it becomes this session's XX000, and the
+        // rollback below runs as always.
+        let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            let run = self.run_interactive(steps, &mut ctx, &mut changes, false);
+            self.user_mode.store(false, Ordering::Relaxed);
+            let looked = match &run {
+                Ok(Ok(_)) => Some(look(&self.conn)),
+                _ => None,
+            };
+            (run, looked)
+        }));
+        let (run, looked) = match run {
+            Ok(done) => done,
+            Err(panic) => {
+                tracing::error!(
+                    panic = panic_text(panic.as_ref()),
+                    "a bug panicked while speculating a transaction block: that session gets XX000"
+                );
+                self.recover_from_panic()?;
+                let failure = TxFailure { statement_index: 0, sqlstate: "XX000".into(), message: TX_PANICKED.into() };
+                (Ok(Err(failure)), None)
+            }
         };
         self.in_block = false;
         let rolled_back = self.conn.execute_batch("ROLLBACK");
@@ -1059,6 +1135,10 @@ impl Executor {
         ctx: &StmtCtx,
         changes: &mut Changes,
     ) -> Result<Vec<StatementResult>, SqlError> {
+        #[cfg(test)]
+        if s.sql.contains(tests::PANIC_MARK) {
+            panic!("injected fault in {}", s.sql);
+        }
         let plans = self.plans_for(&s.sql)?;
         if plans.len() != 1 && !s.params.is_empty() {
             return Err(SqlError::new("42601", "cannot insert multiple commands into a prepared statement"));
@@ -1522,7 +1602,10 @@ impl Executor {
         id_src.extend_from_slice(&ctx.index.to_be_bytes());
         id_src.extend_from_slice(&ctx.stmt_index.to_be_bytes());
         id_src.extend_from_slice(ct.name.as_bytes());
-        let id: [u8; 16] = crypto::hash(&id_src)[..16].try_into().unwrap();
+        let mut id = [0u8; 16];
+        for (to, from) in id.iter_mut().zip(crypto::hash(&id_src)) {
+            *to = from;
+        }
         let meta = TableMeta {
             id,
             name: ct.name.clone(),
@@ -1736,6 +1819,87 @@ mod tests {
         ] {
             assert_eq!(ex.user_exec(sql).unwrap_err().sqlstate, state, "{sql}");
         }
+    }
+
+    /// A statement carrying this comment panics in `execute_statement`: a
+    /// stand-in for a bug nobody has found yet.
+    pub(super) const PANIC_MARK: &str = "/* rowchain-test: panic */";
+
+    fn sql_tx(admin: &crypto::SecretKey, n: u8, sql: &str) -> SignedTx {
+        crate::tx::TxBody {
+            chain_id: "test".into(),
+            account: admin.public(),
+            id: [n; 16],
+            expires_at_ms: u64::MAX,
+            payload: Payload::Sql(vec![Statement { sql: sql.into(), params: Vec::new() }]),
+        }
+        .sign(admin)
+    }
+
+    /// Runs a block of txs on a fresh validator: its receipts, leaf changes
+    /// and the rows of `t` afterwards.
+    fn run_block(admin: &crypto::SecretKey, sqls: &[&str]) -> (Vec<Receipt>, Changes, Vec<i64>, Executor) {
+        let mut ex = executor();
+        let mut changes = Changes::new();
+        ex.begin_block(1_000).unwrap();
+        ex.add_account("admin", &admin.public(), false, &mut changes).unwrap();
+        ex.set_superusers([admin.public()]);
+        let mut receipts = Vec::new();
+        for (i, sql) in sqls.iter().enumerate() {
+            receipts.push(ex.execute_tx(&sql_tx(admin, i as u8, sql), 1, i as u32, &mut changes).unwrap());
+        }
+        ex.commit_all().unwrap();
+        let ids = ex.conn.prepare("SELECT id FROM t ORDER BY id").unwrap();
+        let ids = { ids }.query_map([], |r| r.get(0)).unwrap().map(Result::unwrap).collect();
+        (receipts, changes, ids, ex)
+    }
+
+    #[test]
+    fn a_panicking_tx_fails_alone_and_alike_on_every_validator() {
+        let admin = crypto::SecretKey::from_bytes(&[7; 32]);
+        let block = [
+            "CREATE TABLE t (id INT PRIMARY KEY)",
+            "INSERT INTO t VALUES (1)",
+            &format!("INSERT INTO t VALUES (2); INSERT INTO t VALUES (3) {PANIC_MARK}"),
+            "INSERT INTO t VALUES (4)",
+        ];
+        let (receipts, changes, ids, _) = run_block(&admin, &block);
+        let failure = receipts[2].failure.as_ref().expect("the panicking tx failed");
+        assert_eq!((failure.sqlstate.as_str(), failure.message.as_str()), ("XX000", TX_PANICKED));
+        assert!(receipts.iter().enumerate().all(|(i, r)| i == 2 || r.failure.is_none()), "{receipts:?}");
+        // Its first statement ran before the panic and was rolled back with it.
+        assert_eq!(ids, vec![1, 4]);
+        let (again, changes_again, _, _) = run_block(&admin, &block);
+        assert_eq!(crate::block::receipts_root(&receipts), crate::block::receipts_root(&again));
+        assert_eq!(changes, changes_again);
+    }
+
+    #[test]
+    fn a_panicking_speculation_fails_that_session_only() {
+        let admin = crypto::SecretKey::from_bytes(&[7; 32]);
+        let (_, _, _, mut ex) = run_block(&admin, &["CREATE TABLE t (id INT PRIMARY KEY)"]);
+        let step = |sql: &str| Statement { sql: sql.into(), params: Vec::new() };
+        let steps = [step("INSERT INTO t VALUES (1)"), step(&format!("INSERT INTO t VALUES (2) {PANIC_MARK}"))];
+        let spec = ex.speculate(&admin.public(), &steps, 2_000).unwrap();
+        let refused = spec.refused.expect("the panicking block is refused");
+        assert_eq!((refused.sqlstate.as_str(), refused.message.as_str()), ("XX000", TX_PANICKED));
+        // The speculator is not wedged: the next block speculates and the
+        // chain executes, and nothing of the panicked speculation remains.
+        let spec = ex.speculate(&admin.public(), &steps[..1], 2_000).unwrap();
+        assert!(spec.refused.is_none() && spec.outcomes.len() == 1, "{:?}", spec.refused);
+        let mut changes = Changes::new();
+        ex.begin_block(3_000).unwrap();
+        let r = ex.execute_tx(&sql_tx(&admin, 9, "INSERT INTO t VALUES (5)"), 2, 0, &mut changes).unwrap();
+        assert!(r.failure.is_none(), "{r:?}");
+        ex.commit_all().unwrap();
+        let n: i64 = ex.conn.query_row("SELECT count(*) FROM t", [], |r| r.get(0)).unwrap();
+        assert_eq!(n, 1);
+    }
+
+    #[test]
+    fn internal_names_are_recognised_without_slicing_a_char() {
+        assert!(is_internal("__rc_seen") && is_internal("__RC_x"));
+        assert!(!is_internal("andré") && !is_internal("__rcé") && !is_internal("__r") && !is_internal("数据库"));
     }
 
     #[test]

@@ -18,6 +18,19 @@ pub struct Genesis {
     /// Validators' public keys (hex): the trust list.
     pub validators: Vec<String>,
     pub accounts: Vec<GenesisAccount>,
+    /// How far past its own clock a validator accepts a block's timestamp
+    /// (a consensus rule: without it one Byzantine leader could date a block
+    /// far ahead, after which every tx counts as expired). Replay and
+    /// `rowchain verify` read no clock and check only that time increases.
+    #[serde(default = "default_max_future_ms")]
+    pub max_future_ms: u64,
+}
+
+/// [`Genesis::max_future_ms`] for chains whose genesis.json predates it.
+pub const MAX_FUTURE_MS_DEFAULT: u64 = 2_000;
+
+fn default_max_future_ms() -> u64 {
+    MAX_FUTURE_MS_DEFAULT
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -38,6 +51,7 @@ impl Genesis {
             crypto_suite: SUITE_STANDARD.into(),
             validators: vec![validator.public().to_hex()],
             accounts: vec![GenesisAccount { name: "admin".into(), public_key: admin.to_hex() }],
+            max_future_ms: MAX_FUTURE_MS_DEFAULT,
         }
     }
 

@@ -19,6 +19,38 @@ pub enum PoolError {
     Closed,
 }
 
+/// A tx statement that does not plan: refused at admission with the
+/// planner's SQLSTATE, so it never reaches a block through this node.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("statement {statement_index}: {message}")]
+pub struct Unplannable {
+    pub statement_index: u32,
+    pub sqlstate: &'static str,
+    pub message: String,
+}
+
+/// Plans every SQL statement of a tx, as the executor will: the admission
+/// check of `submit_tx`, gossip intake and the front ends. A block holding
+/// such a tx anyway (a Byzantine proposer's) gets a failed receipt for it.
+pub fn check_plans(body: &crate::tx::TxBody) -> Result<(), Unplannable> {
+    use crate::tx::Payload;
+    let statements = match &body.payload {
+        Payload::Sql(stmts) => stmts,
+        Payload::Interactive { steps, .. } => steps,
+        Payload::Role(_) => return Ok(()),
+    };
+    for (i, s) in statements.iter().enumerate() {
+        if let Err(e) = sqlmap::plan(&s.sql) {
+            let message = match &e.hint {
+                Some(h) => format!("{} (hint: {h})", e.message),
+                None => e.message,
+            };
+            return Err(Unplannable { statement_index: i as u32, sqlstate: e.sqlstate, message });
+        }
+    }
+    Ok(())
+}
+
 struct Inner {
     queue: VecDeque<SignedTx>,
     /// Each pending tx's signature, by tx hash.

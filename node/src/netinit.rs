@@ -184,6 +184,7 @@ pub fn init_network(out: &Path, spec: &NetworkSpec) -> Result<Vec<NodePlan>, Ini
         crypto_suite: SUITE_STANDARD.into(),
         validators: plans.iter().zip(&keys).filter(|(p, _)| p.validator).map(|(_, k)| k.public().to_hex()).collect(),
         accounts: vec![GenesisAccount { name: ADMIN_ROLE.into(), public_key: admin.public().to_hex() }],
+        max_future_ms: crate::genesis::MAX_FUTURE_MS_DEFAULT,
     };
     let genesis_json = serde_json::to_string_pretty(&genesis).expect("genesis serializes");
     for (i, p) in plans.iter().enumerate() {

@@ -48,6 +48,7 @@ impl From<SubmitError> for RpcError {
             SubmitError::TooLarge { .. } => "54000",
             SubmitError::Pool(_) => "53000",
             SubmitError::Store(_) => "XX000",
+            SubmitError::Unplannable(u) => u.sqlstate,
             _ => "08P01",
         };
         RpcError { code: -32001, message: e.to_string(), sqlstate: Some(state.into()) }

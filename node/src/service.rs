@@ -83,7 +83,8 @@ pub fn init_dev(dir: &Path) -> Result<bool, NodeError> {
     }
     let genesis = Genesis::new_dev(&validator, &admin.public(), now_ms());
     let g = d.genesis();
-    std::fs::write(&g, serde_json::to_string_pretty(&genesis).expect("genesis serializes")).map_err(io_err(&g))?;
+    let text = serde_json::to_string_pretty(&genesis).map_err(|e| NodeError::Setup(e.to_string()))?;
+    std::fs::write(&g, text).map_err(io_err(&g))?;
     Ok(true)
 }
 
@@ -104,21 +105,47 @@ pub fn load_config(dir: &Path) -> Result<Config, NodeError> {
     Config::parse(&text).map_err(|e| NodeError::Setup(format!("{}: {e}", p.display())))
 }
 
+/// The exit status of a node whose own thread panicked (BSD's EX_SOFTWARE).
+pub const EXIT_THREAD_PANICKED: i32 = 70;
+
+/// Starts one of the node's own threads (block producer, ledger sync,
+/// consensus network, WAL checkpointer). A panic in one of them is a bug
+/// the node cannot reason past: the process logs it and exits with
+/// [`EXIT_THREAD_PANICKED`] rather than live on with a dead producer. (A
+/// panic inside one tx never gets here: the executor fails that tx alone.)
+pub fn spawn_node_thread<T: Send + 'static>(
+    name: &'static str,
+    body: impl FnOnce() -> T + Send + 'static,
+) -> std::io::Result<std::thread::JoinHandle<T>> {
+    std::thread::Builder::new().name(name.into()).spawn(move || {
+        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(body)) {
+            Ok(v) => v,
+            Err(panic) => {
+                let text = panic
+                    .downcast_ref::<&str>()
+                    .copied()
+                    .or_else(|| panic.downcast_ref::<String>().map(String::as_str))
+                    .unwrap_or("(no message)");
+                tracing::error!(thread = name, panic = text, "a node thread panicked: the node stops");
+                std::process::exit(EXIT_THREAD_PANICKED);
+            }
+        }
+    })
+}
+
 /// Copies the SQLite WAL back into the database file from its own thread,
 /// so the block producer's commits never pay for a checkpoint (the executor
 /// turns SQLite's automatic checkpoints off). Stops when the pool closes.
 fn spawn_checkpointer(path: PathBuf, pool: Arc<Mempool>) -> Result<(), NodeError> {
     let conn = rusqlite::Connection::open(&path).map_err(|e| NodeError::Setup(format!("checkpointer: {e}")))?;
-    std::thread::Builder::new()
-        .name("wal-checkpoint".into())
-        .spawn(move || {
-            while !pool.is_closed() {
-                std::thread::sleep(Duration::from_millis(250));
-                // PASSIVE never blocks the writer; a busy or partial pass is retried next time.
-                let _ = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()));
-            }
-        })
-        .map_err(|e| NodeError::Setup(e.to_string()))?;
+    spawn_node_thread("wal-checkpoint", move || {
+        while !pool.is_closed() {
+            std::thread::sleep(Duration::from_millis(250));
+            // PASSIVE never blocks the writer; a busy or partial pass is retried next time.
+            let _ = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()));
+        }
+    })
+    .map_err(|e| NodeError::Setup(e.to_string()))?;
     Ok(())
 }
 
@@ -164,6 +191,8 @@ pub enum SubmitError {
     AlreadyExecuted(u64),
     #[error("the transaction's signature is invalid")]
     BadSignature,
+    #[error(transparent)]
+    Unplannable(#[from] crate::mempool::Unplannable),
     #[error(transparent)]
     Pool(#[from] PoolError),
     #[error("ledger: {0}")]
@@ -241,7 +270,11 @@ impl Node {
             Err(ChainError::ViewAhead { view, ledger: head }) => {
                 // Blocks past the ledger's head were never acknowledged (acks
                 // wait for the ledger's fsync): set the view aside and rebuild it.
-                eprintln!("rowchain: the SQL view is at block {view}, the ledger at {head}: rebuilding the view from the ledger");
+                tracing::warn!(
+                    view,
+                    ledger = head,
+                    "the SQL view is ahead of the ledger: rebuilding the view from the ledger"
+                );
                 set_view_aside(&d)?;
                 Chain::open(genesis.clone(), ledger.clone(), open_view()?, Some(&validator))?
             }
@@ -283,9 +316,7 @@ impl Node {
                 stop: stop_rx,
             };
             network = Some(Network { hub, stop: Mutex::new(Some(stop)), validator: is_validator });
-            std::thread::Builder::new()
-                .name("bft".into())
-                .spawn(move || crate::bft::net::run(start).map_err(ChainError::Diverged))
+            spawn_node_thread("bft", move || crate::bft::net::run(start).map_err(ChainError::Diverged))
                 .map_err(|e| NodeError::Setup(e.to_string()))?
         } else {
             let p = Producer {
@@ -296,9 +327,7 @@ impl Node {
                 key: validator,
             };
             let (max, wait) = (config.chain.max_txs_per_block, Duration::from_millis(config.chain.max_block_time_ms));
-            std::thread::Builder::new()
-                .name("block-producer".into())
-                .spawn(move || p.run(max, wait))
+            spawn_node_thread("block-producer", move || p.run(max, wait))
                 .map_err(|e| NodeError::Setup(e.to_string()))?
         };
         spawn_checkpointer(d.sqlite(), pool.clone())?;
@@ -426,6 +455,7 @@ impl Node {
         if tx.body.chain_id != self.genesis.chain_id {
             return Err(SubmitError::WrongChain(tx.body.chain_id.clone()));
         }
+        crate::mempool::check_plans(&tx.body)?;
         // Checked here, on the submitting thread, so the block producer
         // proposes only txs whose signatures are known good (see Chain::propose).
         if !crate::crypto::verify(&tx.body.account, tx.hash().as_slice(), &tx.signature) {
@@ -514,7 +544,7 @@ fn run_syncer(
         let mut batch = vec![first];
         batch.extend(rx.try_iter());
         if let Err(e) = ledger.sync() {
-            eprintln!("rowchain: ledger fsync failed, stopping: {e}");
+            tracing::error!(error = %e, "ledger fsync failed: block production stops");
             pool.close();
             for c in batch {
                 for (s, _) in c.acks {
@@ -538,9 +568,7 @@ impl Producer {
         let (tx, rx) = std::sync::mpsc::channel();
         let syncer = {
             let (ledger, status, pool) = (self.chain.ledger().clone(), self.status.clone(), self.pool.clone());
-            std::thread::Builder::new()
-                .name("ledger-sync".into())
-                .spawn(move || run_syncer(ledger, rx, status, pool))
+            spawn_node_thread("ledger-sync", move || run_syncer(ledger, rx, status, pool))
                 .map_err(|e| ChainError::Diverged(format!("cannot start the ledger sync thread: {e}")))?
         };
         let result = loop {
@@ -549,7 +577,7 @@ impl Producer {
                 break Ok(());
             }
             if let Err(e) = self.one_block(txs, &tx) {
-                eprintln!("rowchain: block production stopped: {e}");
+                tracing::error!(error = %e, "block production stopped");
                 break Err(e);
             }
         };
@@ -603,5 +631,32 @@ impl Producer {
             let _ = s.send(Outcome::Rejected(format!("the node stopped producing blocks: {e}")));
         }
         self.pool.close();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Set in the child process this test starts: there the thread panics.
+    const CHILD: &str = "ROWCHAIN_TEST_NODE_THREAD_PANIC";
+
+    #[test]
+    fn a_panicking_node_thread_stops_the_process() {
+        if std::env::var_os(CHILD).is_some() {
+            let h = spawn_node_thread("doomed", || panic!("a bug in a node thread")).expect("thread starts");
+            let _ = h.join();
+            std::thread::sleep(Duration::from_secs(5));
+            std::process::exit(0); // the process must have exited before this
+        }
+        let exe = std::env::current_exe().expect("the test binary");
+        let out = std::process::Command::new(exe)
+            .args(["--exact", "service::tests::a_panicking_node_thread_stops_the_process", "--nocapture"])
+            .env(CHILD, "1")
+            .output()
+            .expect("the child runs");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(EXIT_THREAD_PANICKED), "stderr: {stderr}");
+        assert!(stderr.contains("a bug in a node thread"), "stderr: {stderr}");
     }
 }

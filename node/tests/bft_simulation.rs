@@ -4,16 +4,19 @@
 //! network: the real chain (RocksDB ledger, SQLite view, executor) under the
 //! real simplex engine, with random message loss, delay and reordering, a
 //! partition that heals, a crash and restart from disk, and in most seeds
-//! one Byzantine validator: an equivocating leader, a voter forging other
-//! validators' signatures, or a proposer that lies about the state root.
+//! one Byzantine validator (by `seed % 5`): an equivocating leader, a voter
+//! forging other validators' signatures, a proposer that lies about the
+//! state root, or one that dates its blocks an hour ahead.
 //!
 //! Checked throughout: no two nodes ever hold different blocks at one
 //! height (their headers carry the state roots). Checked at the end: txs
 //! submitted after the faults healed are all committed on every honest node
-//! (liveness), and no tx is committed twice.
+//! (liveness), no tx is committed twice, and no final block is dated past
+//! the validators' clocks.
 //!
-//! `ROWCHAIN_SIM_SEEDS=N` runs N seeds (default 32); a failure names its
-//! seed, and `ROWCHAIN_SIM_SEED=S` replays that one.
+//! `ROWCHAIN_SIM_SEEDS=N` runs N seeds (default 32) from
+//! `ROWCHAIN_SIM_SEED_BASE` (default 0; CI moves the window every commit);
+//! a failure names its seed, and `ROWCHAIN_SIM_SEED=S` replays that one.
 
 use commonware_consensus::simplex::elector::RoundRobin;
 use commonware_consensus::simplex::mocks as byzantine;
@@ -58,6 +61,8 @@ enum Byzantine {
     Impersonator,
     /// Proposes blocks whose state root does not match their execution.
     Liar,
+    /// Proposes blocks dated an hour ahead of its clock, otherwise valid.
+    FutureDated,
 }
 
 type Sender = commonware_p2p::simulated::Sender<bft::PublicKey, deterministic::Context>;
@@ -77,6 +82,14 @@ struct Sim {
 
 fn lie(block: &mut Block) {
     block.header.state_root[0] ^= 0xff;
+}
+
+const HOUR_MS: u64 = 3_600_000;
+
+/// Dates a block an hour ahead. The sim's txs write constants and live two
+/// hours, so nothing but the clock rule refuses such a block.
+fn date_ahead(block: &mut Block) {
+    block.header.timestamp_ms += HOUR_MS;
 }
 
 impl Sim {
@@ -116,7 +129,7 @@ impl Sim {
                 handles.push(e.start(take(&mut ch, bft::CHANNEL_VOTES)));
                 self.hubs[i] = None;
             }
-            Byzantine::None | Byzantine::Liar => {
+            Byzantine::None | Byzantine::Liar | Byzantine::FutureDated => {
                 let exec = Executor::open(&self.dirs[i].join("state.sqlite"), ExecLimits { result_rows_max: 10_000 })
                     .expect("view");
                 let chain = Chain::open(self.genesis.clone(), self.ledgers[i].clone(), exec, Some(&self.keys[i]))
@@ -142,7 +155,11 @@ impl Sim {
                     message_bytes_max: 1 << 20,
                     me: self.keys[i].public(),
                     validator: true,
-                    tamper: if byz == Byzantine::Liar { Some(lie) } else { None },
+                    tamper: match byz {
+                        Byzantine::Liar => Some(lie),
+                        Byzantine::FutureDated => Some(date_ahead),
+                        _ => None,
+                    },
                 };
                 let (mailbox, inbox) = actor::Mailbox::new();
                 let a = actor::Actor::new(ctx.child("actor"), chain, hub.clone(), bft::verifier(&self.genesis), cfg);
@@ -250,7 +267,7 @@ fn tx(genesis: &Genesis, admin: &SecretKey, n: u64, sql: String, now_ms: u64) ->
         chain_id: genesis.chain_id.clone(),
         account: admin.public(),
         id,
-        expires_at_ms: now_ms + 600_000,
+        expires_at_ms: now_ms + 2 * HOUR_MS,
         payload: Payload::Sql(vec![Statement { sql, params: Vec::new() }]),
     }
     .sign(admin)
@@ -267,11 +284,12 @@ fn key(seed: u64, i: u64) -> SecretKey {
 fn run_seed(seed: u64) {
     let tmp = std::env::temp_dir().join(format!("rowchain-sim-{}-{seed}", std::process::id()));
     let _ = std::fs::remove_dir_all(&tmp);
-    let byz = match seed % 4 {
+    let byz = match seed % 5 {
         0 => Byzantine::None,
         1 => Byzantine::Equivocator,
         2 => Byzantine::Impersonator,
-        _ => Byzantine::Liar,
+        3 => Byzantine::Liar,
+        _ => Byzantine::FutureDated,
     };
     let cfg = deterministic::Config::new().with_seed(seed).with_timeout(Some(Duration::from_secs(900)));
     let runner = deterministic::Runner::new(cfg);
@@ -286,6 +304,7 @@ fn run_seed(seed: u64) {
             crypto_suite: "standard".into(),
             validators: keys.iter().map(|k| k.public().to_hex()).collect(),
             accounts: vec![GenesisAccount { name: "admin".into(), public_key: admin.public().to_hex() }],
+            max_future_ms: node::genesis::MAX_FUTURE_MS_DEFAULT,
         };
         let pks: Vec<bft::PublicKey> = keys.iter().map(|k| bft::public_key(&k.public()).unwrap()).collect();
         let (network, oracle) = Network::new_with_peers(
@@ -409,6 +428,12 @@ fn run_seed(seed: u64) {
                 }
             }
             assert_eq!(all.len(), count, "seed {seed}: node {i} committed a tx twice");
+            // The bounded-time rule: no final block is dated past the clock.
+            let latest = now(&context) + genesis.max_future_ms;
+            for h in 1..=sim.height(*i) {
+                let t = sim.ledgers[*i].block(h).unwrap().unwrap().header.timestamp_ms;
+                assert!(t <= latest, "seed {seed} ({byz:?}): node {i} finalized block {h} dated {t}, past {latest}");
+            }
             assert!(
                 early.iter().filter(|h| all.contains(*h)).count() > 0,
                 "seed {seed}: nothing from phase 1 committed"
@@ -429,8 +454,11 @@ fn four_validators_agree_under_faults() {
         run_seed(s.parse().expect("ROWCHAIN_SIM_SEED is a number"));
         return;
     }
-    let seeds: u64 = std::env::var("ROWCHAIN_SIM_SEEDS").ok().and_then(|s| s.parse().ok()).unwrap_or(32);
-    for seed in 0..seeds {
+    let var = |name: &str| std::env::var(name).ok().and_then(|s| s.parse::<u64>().ok());
+    let seeds = var("ROWCHAIN_SIM_SEEDS").unwrap_or(32);
+    let first = var("ROWCHAIN_SIM_SEED_BASE").unwrap_or(0);
+    eprintln!("simulating seeds {first}..{} (ROWCHAIN_SIM_SEED_BASE, ROWCHAIN_SIM_SEEDS)", first + seeds);
+    for seed in first..first + seeds {
         let result = std::panic::catch_unwind(|| run_seed(seed));
         if let Err(e) = result {
             eprintln!("seed {seed} failed; replay it with ROWCHAIN_SIM_SEED={seed}");

@@ -87,6 +87,7 @@ impl From<SubmitError> for PgError {
         let state = match &e {
             SubmitError::TooLarge { .. } => "54000",
             SubmitError::Pool(_) => "53000",
+            SubmitError::Unplannable(u) => u.sqlstate,
             _ => "08006",
         };
         PgError::new(state, e.to_string())

@@ -359,7 +359,8 @@ impl<E: Clock + Spawner> Actor<E> {
         let now = millis(self.context.current());
         let chain_id = &self.chain.genesis().chain_id;
         for (tx, good) in fresh.into_iter().zip(ok) {
-            if !good || &tx.body.chain_id != chain_id || tx.body.expires_at_ms <= now {
+            let admissible = || crate::mempool::check_plans(&tx.body).is_ok();
+            if !good || &tx.body.chain_id != chain_id || tx.body.expires_at_ms <= now || !admissible() {
                 continue;
             }
             let _ = self.hub.pool.add(tx);
@@ -565,7 +566,7 @@ impl<E: Clock + Spawner> Actor<E> {
             match self.chain.execute_on_tip(b) {
                 Ok(()) => {}
                 Err(ChainError::InvalidBlock { height, reason }) => {
-                    eprintln!("rowchain: block {height} ({}) is invalid: {reason}", hex::encode(b.hash()));
+                    tracing::warn!(height, block = %hex::encode(b.hash()), reason = %reason, "a proposed block is invalid");
                     self.blocks.remove(&b.hash());
                     return Ok(false);
                 }
@@ -594,9 +595,11 @@ impl<E: Clock + Spawner> Actor<E> {
                     hex::encode(hash)
                 )));
             }
-            let f = self.finals.remove(&hash).expect("present");
+            let Some(f) = self.finals.remove(&hash) else { break };
             let mut certificates = vec![Certificate::default(); path.len()];
-            certificates.last_mut().expect("non-empty").finalization = super::encode_finalization(&f);
+            if let Some(last) = certificates.last_mut() {
+                last.finalization = super::encode_finalization(&f);
+            }
             for (block, receipts) in self.chain.commit_through(certificates, true)? {
                 self.committed(block, receipts);
             }
@@ -665,15 +668,18 @@ impl<E: Clock + Spawner> Actor<E> {
                     let leader_ok = super::public_key(&block.header.proposer).as_ref() == Some(&w.context.leader);
                     if block.header.prev_hash != parent || !leader_ok {
                         Some(false)
+                    } else if self.too_far_ahead(&block) {
+                        Some(false)
                     } else if self.is_final_below_head(&parent)? {
                         // Building on a final block other than the head forks finality.
                         Some(false)
                     } else if !self.parent_ready(&parent, w.since) {
                         None
-                    } else {
-                        let mut path = self.path_to(&parent).expect("ready parent has a path");
+                    } else if let Some(mut path) = self.path_to(&parent) {
                         path.push(block.clone());
                         Some(self.execute_path(&path)?)
+                    } else {
+                        None // parent_ready found a path; none now means wait
                     }
                 }
             };
@@ -686,6 +692,16 @@ impl<E: Clock + Spawner> Actor<E> {
             }
         }
         Ok(())
+    }
+
+    /// The bounded-time rule, a consensus rule judged against this
+    /// validator's own clock: no vote for a block dated more than
+    /// `max_future_ms` (genesis) ahead of it. (The ordering rule, after its
+    /// parent, is the chain's and is rechecked on replay; this one reads a
+    /// clock, so only votes apply it.)
+    fn too_far_ahead(&self, block: &Block) -> bool {
+        let now = millis(self.context.current());
+        block.header.timestamp_ms > now.saturating_add(self.chain.genesis().max_future_ms)
     }
 
     fn is_final_below_head(&self, parent: &Hash) -> Result<bool, ChainError> {
@@ -706,7 +722,7 @@ impl<E: Clock + Spawner> Actor<E> {
         if self.is_final_below_head(&parent)? || !self.parent_ready(&parent, w.since) {
             return Ok(());
         }
-        let path = self.path_to(&parent).expect("ready parent has a path");
+        let Some(path) = self.path_to(&parent) else { return Ok(()) };
         if !self.execute_path(&path)? {
             return Ok(());
         }
@@ -740,9 +756,10 @@ impl<E: Clock + Spawner> Actor<E> {
         }
         let hash = block.hash();
         self.blocks.insert(hash, Arc::new(block));
-        let w = self.proposes.pop().expect("present");
+        if let Some(w) = self.proposes.pop() {
+            w.response.send_lossy(digest(&hash));
+        }
         self.proposes.clear();
-        w.response.send_lossy(digest(&hash));
         Ok(())
     }
 }

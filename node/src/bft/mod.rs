@@ -52,9 +52,10 @@ pub fn digest(hash: &Hash) -> Digest {
 }
 
 pub fn hash_of(d: &Digest) -> Hash {
-    d.as_ref().try_into().expect("32 bytes")
+    d.0
 }
 
+#[allow(clippy::expect_used)] // an ed25519 seed is any 32 bytes: decoding 32 bytes cannot fail
 pub fn private_key(seed: &[u8; 32]) -> PrivateKey {
     PrivateKey::decode(seed.to_vec()).expect("any 32 bytes are an ed25519 seed")
 }

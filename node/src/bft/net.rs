@@ -26,8 +26,9 @@ pub struct Timing {
 }
 
 impl Timing {
+    /// At least 1 ms: the engine takes only non-zero timeouts.
     pub fn new(leader_timeout: Duration) -> Self {
-        Timing { leader_timeout }
+        Timing { leader_timeout: leader_timeout.max(Duration::from_millis(1)) }
     }
 }
 
@@ -67,7 +68,8 @@ where
         leader_timeout: lt,
         certification_timeout: lt * 2,
         timeout_retry: lt * 4,
-        fetch_timeout: commonware_utils::NonZeroDuration::new(lt).expect("leader timeout is not zero"),
+        // At least 1 ms, so never the zero it refuses.
+        fetch_timeout: commonware_utils::NonZeroDuration::new_panic(lt.max(Duration::from_millis(1))),
         fetch_retry_delay: Duration::from_millis(100),
         view_retention: ViewDelta::new(64),
         skip: simplex::config::SkipPolicy::Enabled {
@@ -215,8 +217,10 @@ pub fn run(start: Start) -> Result<(), String> {
         let (mailbox, inbox): (Mailbox, mpsc::UnboundedReceiver<Message>) = Mailbox::new();
         let actor = Actor::new(context.child("application"), chain, hub.clone(), super::verifier(&genesis), actor_cfg);
         if validator {
-            let scheme =
-                Scheme::signer(&namespace, super::participants(&genesis), key).expect("validator key is a participant");
+            let Some(scheme) = Scheme::signer(&namespace, super::participants(&genesis), key) else {
+                *hub.failed.lock() = Some("this validator's key is not among genesis.json's validators".into());
+                return;
+            };
             start_engine(
                 context.child("consensus"),
                 scheme,
@@ -239,7 +243,7 @@ pub fn run(start: Start) -> Result<(), String> {
         let hub2 = hub.clone();
         let mut actor_task = context.child("actor").spawn(move |_| async move {
             if let Err(e) = actor.run(inbox, gossip, channels).await {
-                eprintln!("rowchain: the chain stopped: {e}");
+                tracing::error!(error = %e, "the chain stopped");
                 *hub2.failed.lock() = Some(e.to_string());
             }
         });
