@@ -521,10 +521,19 @@ impl RowFilters<'_> {
         let text = format!("SELECT * FROM {name} WHERE {filter}{barrier}");
         let mut statements = crate::parse::statements(&text)
             .map_err(|e| PlanError::new(INTERNAL_ERROR, format!("row filter of {}: {e}", table.sqlite)))?;
-        let Some(Statement::Query(subquery)) = statements.pop() else {
-            return Err(PlanError::new(INTERNAL_ERROR, format!("row filter of {} is not a query", table.sqlite)));
+        // The filter is the text of a planned condition: anything else (a
+        // `;` or a set operation spliced in) is refused, not filtered with.
+        let subquery = match (statements.pop(), statements.is_empty()) {
+            (Some(Statement::Query(subquery)), true) if matches!(subquery.body.as_ref(), SetExpr::Select(_)) => {
+                subquery
+            }
+            _ => {
+                return Err(PlanError::new(
+                    INTERNAL_ERROR,
+                    format!("row filter of {} is not a condition", table.sqlite),
+                ))
+            }
         };
-        debug_assert!(matches!(subquery.body.as_ref(), SetExpr::Select(_)));
         *factor = TableFactor::Derived { lateral: false, subquery, alias: Some(visible), sample: None };
         Ok(())
     }

@@ -77,7 +77,7 @@ impl SourceMap {
             return None;
         }
         let start = self.line_starts.get(line - 1)?;
-        u32::try_from(start + column).ok()
+        u32::try_from(start.checked_add(column)?).ok()
     }
 
     /// Where PostgreSQL points for "syntax error at end of input".
