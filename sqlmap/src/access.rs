@@ -15,12 +15,10 @@ use sqlparser::ast::{
     GranteesType, Ident, ObjectName, ObjectNamePart, Owner, Privileges, Query, SetExpr, Statement, TableAlias,
     TableFactor, Visit, VisitMut, Visitor, VisitorMut,
 };
-use sqlparser::dialect::PostgreSqlDialect;
-use sqlparser::parser::Parser;
 
 use crate::ddl::DdlPlan;
 use crate::determinism::Mode;
-use crate::error::{PlanError, SourceMap, SYNTAX_ERROR};
+use crate::error::{PlanError, SourceMap, INTERNAL_ERROR, SYNTAX_ERROR};
 use crate::names;
 use crate::render::Renderer;
 use crate::schema::Schema;
@@ -221,10 +219,7 @@ pub(crate) fn plan_grant(statement: Statement) -> Result<DdlPlan, PlanError> {
 
 /// Parses an expression back from its stored PostgreSQL text.
 pub(crate) fn parse_expr(text: &str) -> Result<Expr, PlanError> {
-    Parser::new(&PostgreSqlDialect {})
-        .try_with_sql(text)
-        .and_then(|mut p| p.parse_expr())
-        .map_err(|e| PlanError::new(SYNTAX_ERROR, format!("policy expression: {e}")))
+    crate::parse::expression(text).map_err(|e| PlanError::new(SYNTAX_ERROR, format!("policy expression: {e}")))
 }
 
 pub(crate) fn plan_create_policy(p: CreatePolicy, source: &SourceMap) -> Result<DdlPlan, PlanError> {
@@ -524,12 +519,21 @@ impl RowFilters<'_> {
         };
         let barrier = if self.barrier { " OFFSET 0" } else { "" };
         let text = format!("SELECT * FROM {name} WHERE {filter}{barrier}");
-        let mut statements = Parser::parse_sql(&PostgreSqlDialect {}, &text)
-            .map_err(|e| PlanError::new("XX000", format!("row filter of {}: {e}", table.sqlite)))?;
-        let Some(Statement::Query(subquery)) = statements.pop() else {
-            return Err(PlanError::new("XX000", format!("row filter of {} is not a query", table.sqlite)));
+        let mut statements = crate::parse::statements(&text)
+            .map_err(|e| PlanError::new(INTERNAL_ERROR, format!("row filter of {}: {e}", table.sqlite)))?;
+        // The filter is the text of a planned condition: anything else (a
+        // `;` or a set operation spliced in) is refused, not filtered with.
+        let subquery = match (statements.pop(), statements.is_empty()) {
+            (Some(Statement::Query(subquery)), true) if matches!(subquery.body.as_ref(), SetExpr::Select(_)) => {
+                subquery
+            }
+            _ => {
+                return Err(PlanError::new(
+                    INTERNAL_ERROR,
+                    format!("row filter of {} is not a condition", table.sqlite),
+                ))
+            }
         };
-        debug_assert!(matches!(subquery.body.as_ref(), SetExpr::Select(_)));
         *factor = TableFactor::Derived { lateral: false, subquery, alias: Some(visible), sample: None };
         Ok(())
     }

@@ -37,7 +37,7 @@ use sqlparser::ast::{
 };
 use std::ops::ControlFlow;
 
-use crate::error::PlanError;
+use crate::error::{PlanError, INTERNAL_ERROR};
 use crate::render::{call, quoted};
 
 /// The `reg*` OID alias types and the function that maps a value to an OID.
@@ -153,20 +153,14 @@ pub(crate) fn regex_operator(op: &BinaryOperator) -> Option<(bool, bool)> {
     }
 }
 
-pub(crate) fn regex(left: &Expr, right: &Expr, negated: bool, insensitive: bool) -> Expr {
+pub(crate) fn regex(left: Expr, right: Expr, negated: bool, insensitive: bool) -> Expr {
     let flags = if insensitive { "i" } else { "" };
-    let matched = call("rc_regex", vec![left.clone(), right.clone(), string(flags)]);
+    let matched = call("rc_regex", vec![left, right, string(flags)]);
     if negated {
         Expr::UnaryOp { op: sqlparser::ast::UnaryOperator::Not, expr: Box::new(matched) }
     } else {
         matched
     }
-}
-
-/// `COLLATE x`: PostgreSQL's default and C collations compare bytes, as
-/// SQLite's BINARY does; others are not emulated either, so the clause goes.
-pub(crate) fn collate(expr: &Expr) -> Expr {
-    expr.clone()
 }
 
 /// `x op ANY(...)` / `x op ALL(...)`.
@@ -230,7 +224,7 @@ pub(crate) fn array_subquery(query: &Query) -> Result<Expr, PlanError> {
             if let Some(sqlparser::ast::TableWithJoins { relation: TableFactor::Derived { subquery, .. }, .. }) =
                 select.from.first_mut()
             {
-                *subquery = Box::new(inner);
+                **subquery = inner;
             }
         }
     }
@@ -240,13 +234,13 @@ pub(crate) fn array_subquery(query: &Query) -> Result<Expr, PlanError> {
 /// `(e).field`: `.n` of `_pg_expandarray(a)` is the element's 1-based
 /// position, any other field access keeps the value (the only composite the
 /// emulation knows is `_pg_expandarray`'s, represented by its element `x`).
-pub(crate) fn field_access(root: &Expr, field: &str, srf: &mut SrfScope) -> Expr {
+pub(crate) fn field_access(root: &Expr, field: &str, srf: Option<&SrfScope>) -> Expr {
     let root = match root {
         Expr::Nested(inner) => inner.as_ref(),
         other => other,
     };
     if field == "n" {
-        if let Some(position) = srf.position_of(root) {
+        if let Some(position) = srf.and_then(|srf| srf.position_of(root)) {
             return position;
         }
     }
@@ -426,12 +420,7 @@ fn string(text: &str) -> Expr {
 }
 
 fn parse_expr(sql: &str) -> Result<Expr, PlanError> {
-    use sqlparser::dialect::PostgreSqlDialect;
-    use sqlparser::parser::Parser;
-    Parser::new(&PostgreSqlDialect {})
-        .try_with_sql(sql)
-        .and_then(|mut p| p.parse_expr())
-        .map_err(|e| PlanError::new("XX000", format!("internal rewrite failed: {e}")))
+    crate::parse::expression(sql).map_err(|e| PlanError::new(INTERNAL_ERROR, format!("internal rewrite failed: {e}")))
 }
 
 /// A set-returning function in FROM (`generate_series(a, b) s`,
@@ -466,7 +455,7 @@ pub(crate) fn from_function(factor: &TableFactor) -> Option<Result<TableFactor, 
     };
     let mut names: Vec<String> =
         alias.as_ref().map(|a| a.columns.iter().map(|c| c.name.value.clone()).collect()).unwrap_or_default();
-    let default_first = match (&function[..], alias) {
+    let default_first = match (function.as_str(), alias) {
         ("_pg_expandarray", _) => "x".to_string(),
         (_, Some(a)) => a.name.value.clone(),
         (f, None) => f.to_string(),
@@ -512,14 +501,12 @@ pub(crate) fn from_function(factor: &TableFactor) -> Option<Result<TableFactor, 
 }
 
 fn parse_query(sql: &str) -> Result<Query, PlanError> {
-    use sqlparser::dialect::PostgreSqlDialect;
-    use sqlparser::parser::Parser;
-    match Parser::parse_sql(&PostgreSqlDialect {}, sql) {
+    match crate::parse::statements(sql) {
         Ok(mut statements) => match statements.pop() {
             Some(sqlparser::ast::Statement::Query(q)) => Ok(*q),
-            _ => Err(PlanError::new("XX000", "internal rewrite failed")),
+            _ => Err(PlanError::new(INTERNAL_ERROR, "internal rewrite failed")),
         },
-        Err(e) => Err(PlanError::new("XX000", format!("internal rewrite failed: {e}"))),
+        Err(e) => Err(PlanError::new(INTERNAL_ERROR, format!("internal rewrite failed: {e}"))),
     }
 }
 
@@ -531,9 +518,7 @@ fn parse_query(sql: &str) -> Result<Query, PlanError> {
 /// are followed through their aliases. Meant for catalog queries, whose
 /// clients decode booleans and arrays by the type they are told.
 pub fn result_types(sql: &str) -> Vec<Option<u32>> {
-    use sqlparser::dialect::PostgreSqlDialect;
-    use sqlparser::parser::Parser;
-    let Ok(mut statements) = Parser::parse_sql(&PostgreSqlDialect {}, sql) else {
+    let Ok(mut statements) = crate::parse::statements(sql) else {
         return Vec::new();
     };
     match statements.pop() {

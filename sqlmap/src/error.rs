@@ -24,6 +24,7 @@ pub(crate) const INVALID_SCHEMA_NAME: &str = "3F000";
 pub(crate) const RESERVED_NAME: &str = "42939";
 pub(crate) const INVALID_TABLE_DEFINITION: &str = "42P16";
 pub(crate) const STATEMENT_TOO_COMPLEX: &str = "54001";
+pub(crate) const INTERNAL_ERROR: &str = "XX000";
 
 impl PlanError {
     pub(crate) fn new(sqlstate: &'static str, message: impl Into<String>) -> Self {
@@ -76,7 +77,7 @@ impl SourceMap {
             return None;
         }
         let start = self.line_starts.get(line - 1)?;
-        u32::try_from(start + column).ok()
+        u32::try_from(start.checked_add(column)?).ok()
     }
 
     /// Where PostgreSQL points for "syntax error at end of input".
@@ -95,16 +96,16 @@ impl SourceMap {
                 return PlanError::new(STATEMENT_TOO_COMPLEX, "statement is too deeply nested");
             }
         };
-        let (message, position) = match text.rfind(" at Line: ") {
-            Some(index) => (text[..index].to_string(), self.parse_location(&text[index..])),
+        let (message, position) = match text.rsplit_once(" at Line: ") {
+            Some((message, location)) => (message.to_string(), self.parse_location(location)),
             None => (text, self.end_position()),
         };
         PlanError::new(SYNTAX_ERROR, format!("syntax error: {message}")).at(position)
     }
 
-    fn parse_location(&self, tail: &str) -> Option<u32> {
-        let rest = tail.strip_prefix(" at Line: ")?;
-        let (line, column) = rest.split_once(", Column: ")?;
+    /// `L, Column: C`, the tail of sqlparser's message.
+    fn parse_location(&self, location: &str) -> Option<u32> {
+        let (line, column) = location.split_once(", Column: ")?;
         let column: String = column.chars().take_while(char::is_ascii_digit).collect();
         let location = Location::new(line.trim().parse().ok()?, column.parse().ok()?);
         self.position(location)

@@ -22,6 +22,13 @@
 //! - `types`: PostgreSQL column types, OIDs, typmods, SQLite storage types.
 //! - `schema`: the [`Schema`] a statement is planned against (column types).
 //! - `error`: [`PlanError`] and source positions.
+//! - `parse`: text to sqlparser trees, with a bound on nesting.
+//!
+//! Planning never panics, whatever the text: it is judged inside the block
+//! producer of every validator, where a panic would stop the chain.
+
+#![deny(clippy::string_slice, clippy::indexing_slicing)]
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
 mod access;
 mod admin;
@@ -33,6 +40,7 @@ mod determinism;
 mod error;
 mod names;
 mod params;
+mod parse;
 mod plan;
 mod render;
 mod schema;

@@ -9,8 +9,6 @@ use sqlparser::ast::{
     AssignmentTarget, BinaryOperator, Expr, FunctionArg, FunctionArgExpr, FunctionArguments, Ident, InTarget,
     LimitClause, SetExpr, Statement, TableFactor, TableObject, Value, ValueWithSpan, Visit, Visitor,
 };
-use sqlparser::dialect::PostgreSqlDialect;
-use sqlparser::parser::Parser;
 
 use crate::names;
 use crate::schema::{NoSchema, Schema};
@@ -46,10 +44,10 @@ fn placeholder(e: &Expr) -> Option<usize> {
 fn column(e: &Expr) -> Option<(Option<String>, String)> {
     match e {
         Expr::Identifier(i) => Some((None, names::fold(i))),
-        Expr::CompoundIdentifier(parts) if parts.len() >= 2 => {
-            let n = parts.len();
-            Some((Some(names::fold(&parts[n - 2])), names::fold(&parts[n - 1])))
-        }
+        Expr::CompoundIdentifier(parts) => match parts.as_slice() {
+            [.., table, column] => Some((Some(names::fold(table)), names::fold(column))),
+            _ => None,
+        },
         Expr::Nested(inner) => column(inner),
         _ => None,
     }
@@ -65,8 +63,8 @@ impl Hints {
         if self.0.len() < n {
             self.0.resize(n, ParamHint::Unknown);
         }
-        if self.0[n - 1] == ParamHint::Unknown {
-            self.0[n - 1] = hint;
+        if let Some(slot) = self.0.get_mut(n - 1).filter(|slot| **slot == ParamHint::Unknown) {
+            *slot = hint;
         }
     }
 
@@ -175,7 +173,7 @@ impl Visitor for Hints {
 /// One hint per parameter `$1..$n` of the (single) statement in `sql`;
 /// empty when it does not parse.
 pub fn param_hints(sql: &str) -> Vec<ParamHint> {
-    let Ok(statements) = Parser::parse_sql(&PostgreSqlDialect {}, sql) else { return Vec::new() };
+    let Ok(statements) = crate::parse::statements(sql) else { return Vec::new() };
     let mut hints = Hints(Vec::new());
     for s in &statements {
         let _ = s.visit(&mut hints);
@@ -195,7 +193,7 @@ pub fn result_hints(sql: &str) -> Vec<Option<PgType>> {
 /// arithmetic over columns: `sum(amount)` of a numeric column is numeric.
 pub fn result_hints_in(sql: &str, schema: &dyn Schema) -> Vec<Option<PgType>> {
     use sqlparser::ast::SelectItem;
-    let Ok(mut statements) = Parser::parse_sql(&PostgreSqlDialect {}, sql) else { return Vec::new() };
+    let Ok(mut statements) = crate::parse::statements(sql) else { return Vec::new() };
     let Some(Statement::Query(q)) = statements.pop() else { return Vec::new() };
     let SetExpr::Select(select) = q.body.as_ref() else { return Vec::new() };
     let mut frame = Vec::new();

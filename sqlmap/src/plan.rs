@@ -7,8 +7,6 @@ use sqlparser::ast::{
     OnConflict, OnConflictAction, OnInsert, Query, SelectItem, SetExpr, Statement, TableFactor, TableObject,
     TableWithJoins, Update, UpdateTableFromKind, Value, ValueWithSpan,
 };
-use sqlparser::dialect::PostgreSqlDialect;
-use sqlparser::parser::Parser;
 
 use crate::access;
 use crate::admin::{self, CopyPlan, RoleStmt};
@@ -86,7 +84,7 @@ pub fn plan_in(sql: &str, schema: &dyn Schema) -> Result<Vec<Plan>, PlanError> {
     let copy_freeze = copy_freeze_on(sql);
     let sql = copy_freeze.as_deref().unwrap_or(sql);
     let source = SourceMap::new(sql);
-    let statements = Parser::parse_sql(&PostgreSqlDialect {}, sql).map_err(|e| source.parse_error(&e))?;
+    let statements = crate::parse::statements(sql).map_err(|e| source.parse_error(&e))?;
     statements.into_iter().map(|statement| plan_statement(statement, &source, schema)).collect()
 }
 
@@ -105,7 +103,7 @@ pub fn plan_with_text_in(sql: &str, schema: &dyn Schema) -> Result<Vec<(Plan, St
     let copy_freeze = copy_freeze_on(sql);
     let sql = copy_freeze.as_deref().unwrap_or(sql);
     let source = SourceMap::new(sql);
-    let statements = Parser::parse_sql(&PostgreSqlDialect {}, sql).map_err(|e| source.parse_error(&e))?;
+    let statements = crate::parse::statements(sql).map_err(|e| source.parse_error(&e))?;
     let single = statements.len() == 1;
     statements
         .into_iter()
@@ -123,18 +121,23 @@ fn copy_freeze_on(sql: &str) -> Option<String> {
     if !lower.trim_start().starts_with("copy") {
         return None;
     }
+    // ASCII lowercasing keeps every byte offset, so `at` is one in `sql` too.
     let at = lower.find("freeze on")?;
-    Some(format!("{}freeze true{}", &sql[..at], &sql[at + "freeze on".len()..]))
+    let (before, after) = (sql.get(..at)?, sql.get(at + "freeze on".len()..)?);
+    Some(format!("{before}freeze true{after}"))
 }
 
 /// `VACUUM [options] [tables]`, which sqlparser's PostgreSQL dialect does not
 /// fully parse: one statement, nothing after it.
 fn is_vacuum(sql: &str) -> bool {
     let t = sql.trim().trim_end_matches(';');
-    t.len() >= 6
-        && t[..6].eq_ignore_ascii_case("vacuum")
+    // No split inside a character: then the text does not start with "vacuum".
+    let Some((word, rest)) = t.split_at_checked("vacuum".len()) else {
+        return false;
+    };
+    word.eq_ignore_ascii_case("vacuum")
         && !t.contains(';')
-        && t[6..]
+        && rest
             .chars()
             .all(|c| c.is_alphanumeric() || c == '_' || c == ',' || c == '.' || c == '"' || c.is_whitespace())
 }
@@ -277,7 +280,7 @@ fn guard_upsert_select(query: &mut Box<Query>) {
         return;
     }
     let wrapped: Result<Vec<Statement>, _> =
-        Parser::parse_sql(&PostgreSqlDialect {}, "SELECT * FROM (SELECT 1) AS __rc_source WHERE true");
+        crate::parse::statements("SELECT * FROM (SELECT 1) AS __rc_source WHERE true");
     let Ok(mut statements) = wrapped else { return };
     let Some(Statement::Query(mut outer)) = statements.pop() else {
         return;

@@ -20,7 +20,7 @@ use sqlparser::tokenizer::Span;
 
 use crate::catalog::{self, SrfScope};
 use crate::determinism::{self, Clock, Mode};
-use crate::error::{PlanError, SourceMap};
+use crate::error::{PlanError, SourceMap, INTERNAL_ERROR, STATEMENT_TOO_COMPLEX};
 use crate::names;
 use crate::schema::Schema;
 use crate::types::{self, PgType};
@@ -270,7 +270,10 @@ impl VisitorMut for Renderer<'_> {
     }
 
     fn post_visit_select(&mut self, select: &mut Select) -> ControlFlow<PlanError> {
-        let scope = self.srf.pop().expect("a scope per SELECT");
+        // pre_visit_select pushed it: a SELECT whose pre-visit breaks is not post-visited.
+        let Some(scope) = self.srf.pop() else {
+            return ControlFlow::Break(PlanError::new(INTERNAL_ERROR, "unbalanced SELECT scopes"));
+        };
         into_flow(finish_select(select, scope))
     }
 
@@ -340,10 +343,7 @@ fn name_derived_columns(factor: &mut TableFactor) {
         if names.len() > width {
             return;
         }
-        let template = sqlparser::parser::Parser::parse_sql(
-            &sqlparser::dialect::PostgreSqlDialect {},
-            "SELECT 1 FROM (VALUES (1))",
-        );
+        let template = crate::parse::statements("SELECT 1 FROM (VALUES (1))");
         let Ok(mut statements) = template else { return };
         let Some(sqlparser::ast::Statement::Query(mut wrapper)) = statements.pop() else {
             return;
@@ -397,6 +397,16 @@ fn finish_select(select: &mut Select, scope: SrfScope) -> Result<(), PlanError> 
     Ok(())
 }
 
+/// Moves a child out of an expression about to be replaced: cloning it
+/// instead would copy the subtree once per level of a chain, recursing as
+/// deep as the chain at each level.
+fn take(child: &mut Expr) -> Expr {
+    std::mem::replace(child, Expr::value(sqlparser::ast::Value::Null))
+}
+
+/// The longest text, in bytes, of both operands of one `#` together.
+const XOR_OPERANDS_MAX: usize = 4096;
+
 fn into_flow(result: Result<(), PlanError>) -> ControlFlow<PlanError> {
     match result {
         Ok(()) => ControlFlow::Continue(()),
@@ -424,9 +434,14 @@ impl Renderer<'_> {
                 None
             }
             Expr::BinaryOp { left, op, right } => match catalog::regex_operator(op) {
-                Some((negated, insensitive)) => Some(catalog::regex(left, right, negated, insensitive)),
+                Some((negated, insensitive)) => Some(catalog::regex(take(left), take(right), negated, insensitive)),
                 None if *op == BinaryOperator::PGBitwiseXor => {
-                    // SQLite has no XOR: a # b = (a | b) - (a & b).
+                    // SQLite has no XOR: a # b = (a | b) - (a & b). Each operand
+                    // appears twice, so a chain of n XORs would grow as 2^n.
+                    if left.to_string().len() + right.to_string().len() > XOR_OPERANDS_MAX {
+                        return Err(PlanError::new(STATEMENT_TOO_COMPLEX, "the operands of # are too long")
+                            .with_hint("SQLite has no XOR: a # b is computed as (a | b) - (a & b)"));
+                    }
                     let both =
                         |op| Expr::Nested(Box::new(Expr::BinaryOp { left: left.clone(), op, right: right.clone() }));
                     Some(Expr::Nested(Box::new(Expr::BinaryOp {
@@ -437,7 +452,7 @@ impl Renderer<'_> {
                 }
                 None if *op == BinaryOperator::Divide && !self.ddl => {
                     // SQLite divides by zero into NULL; PostgreSQL fails with 22012.
-                    Some(call("rc_div", vec![(**left).clone(), (**right).clone()]))
+                    Some(call("rc_div", vec![take(left), take(right)]))
                 }
                 None => {
                     if is_comparison(op) {
@@ -454,7 +469,9 @@ impl Renderer<'_> {
             Expr::AnyOp { left, compare_op, right, .. } => Some(catalog::any_all(left, compare_op, right, false)?),
             Expr::AllOp { left, compare_op, right } => Some(catalog::any_all(left, compare_op, right, true)?),
             Expr::Array(array) => Some(call("rc_array", array.elem.clone())),
-            Expr::Collate { expr: inner, .. } => Some(catalog::collate(inner)),
+            // PostgreSQL's default and C collations compare bytes, as SQLite's
+            // BINARY does; others are not emulated either, so the clause goes.
+            Expr::Collate { expr: inner, .. } => Some(take(inner)),
             Expr::CompoundFieldAccess { root, access_chain } => {
                 let mut value = (**root).clone();
                 for access in access_chain.iter() {
@@ -463,8 +480,8 @@ impl Renderer<'_> {
                             call("rc_array_get", vec![value, index.clone()])
                         }
                         AccessExpr::Dot(Expr::Identifier(field)) => {
-                            let scope = self.srf.last_mut().expect("inside a SELECT");
-                            catalog::field_access(&value, &field.value, scope)
+                            // Outside a SELECT (UPDATE SET, VALUES) no set-returning function is in scope.
+                            catalog::field_access(&value, &field.value, self.srf.last())
                         }
                         _ => return Err(PlanError::unsupported("this field access")),
                     };
@@ -474,19 +491,17 @@ impl Renderer<'_> {
             Expr::ILike { negated, any: false, expr: left, pattern, escape_char } => Some(Expr::Like {
                 negated: *negated,
                 any: false,
-                expr: Box::new(call("lower", vec![(**left).clone()])),
-                pattern: Box::new(call("lower", vec![(**pattern).clone()])),
-                escape_char: Some(escape_char.clone().unwrap_or_else(|| Box::new(string("\\")))),
+                expr: Box::new(call("lower", vec![take(left)])),
+                pattern: Box::new(call("lower", vec![take(pattern)])),
+                escape_char: Some(escape_char.take().unwrap_or_else(|| Box::new(string("\\")))),
             }),
             Expr::Substring { expr: text, substring_from, substring_for, .. } => {
                 let from = substring_from.as_deref().cloned().unwrap_or_else(|| number("1"));
-                let mut args = vec![(**text).clone(), from];
+                let mut args = vec![take(text), from];
                 args.extend(substring_for.as_deref().cloned());
                 Some(call("substr", args))
             }
-            Expr::Position { expr: needle, r#in: haystack } => {
-                Some(call("instr", vec![(**haystack).clone(), (**needle).clone()]))
-            }
+            Expr::Position { expr: needle, r#in: haystack } => Some(call("instr", vec![take(haystack), take(needle)])),
             Expr::Trim { trim_where, trim_what, expr: text, trim_characters } => {
                 Some(trim(trim_where, trim_what, text, trim_characters))
             }
@@ -547,11 +562,14 @@ impl Renderer<'_> {
             "btrim" => Some(call("trim", args)),
             "strpos" => Some(call("instr", args)),
             "concat" => Some(concat(args)),
-            "mod" if args.len() == 2 => Some(Expr::Nested(Box::new(Expr::BinaryOp {
-                left: Box::new(args[0].clone()),
-                op: BinaryOperator::Modulo,
-                right: Box::new(args[1].clone()),
-            }))),
+            "mod" => match args.as_slice() {
+                [left, right] => Some(Expr::Nested(Box::new(Expr::BinaryOp {
+                    left: Box::new(left.clone()),
+                    op: BinaryOperator::Modulo,
+                    right: Box::new(right.clone()),
+                }))),
+                _ => None,
+            },
             _ => None,
         })
     }

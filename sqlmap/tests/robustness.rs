@@ -91,3 +91,30 @@ fn type_names_round_trip() {
     assert_eq!(PgType::Bool.sqlite_type(), "INTEGER");
     assert_eq!(PgType::Timestamptz.name(), "timestamp with time zone");
 }
+
+/// A schema whose row filter on `g` is not one condition.
+struct BadFilter(&'static str);
+
+impl sqlmap::Schema for BadFilter {
+    fn column_type(&self, _table: &str, _column: &str) -> Option<PgType> {
+        None
+    }
+
+    fn column_names(&self, _table: &str) -> Option<Vec<String>> {
+        None
+    }
+
+    fn row_filter(&self, table: &str) -> Option<String> {
+        (table == "g").then(|| self.0.to_string())
+    }
+}
+
+#[test]
+fn row_filters_that_are_not_one_condition_are_refused() {
+    // A set operation tripped a debug assertion (a panic in debug builds);
+    // a `;` let the last statement stand in for the filter.
+    for filter in ["true UNION SELECT 1", "true; SELECT 1", "true; DROP TABLE g"] {
+        let refused = sqlmap::plan_in("SELECT * FROM g", &BadFilter(filter)).map_err(|e| (e.sqlstate, e.message));
+        assert_eq!(refused, Err(("XX000", "row filter of g is not a condition".to_string())), "{filter}");
+    }
+}

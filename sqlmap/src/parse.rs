@@ -1,0 +1,163 @@
+//! Text to sqlparser statements and expressions: the one way sqlmap parses,
+//! with PostgreSQL's dialect and a bound on how deeply a statement nests.
+//!
+//! sqlparser limits its own recursion, but builds chains such as
+//! `1 + 1 + ... + 1`, `a::int::int...` or `SELECT 1 UNION SELECT 2 UNION ...`
+//! in loops, one tree level per operator. Everything after the parser
+//! (visitors, `Clone`, `Drop`, `Display`, the planner's rewrites) recurses
+//! over the tree, and a deep enough tree overflows the thread's stack,
+//! which aborts the whole process: no error, no unwinding. So the tokens
+//! are checked before a tree is built, and a statement that may nest more
+//! than [`NESTING_MAX`] levels is refused with the error sqlparser gives
+//! at its own recursion limit (54001, see `SourceMap::parse_error`).
+
+use sqlparser::ast::{Expr, Statement};
+use sqlparser::dialect::PostgreSqlDialect;
+use sqlparser::keywords::Keyword;
+use sqlparser::parser::{Parser, ParserError};
+use sqlparser::tokenizer::{Token, TokenWithSpan, Tokenizer};
+
+/// The deepest a statement may nest, counted as [`nesting`] counts.
+///
+/// SQLite refuses expressions deeper than 1000 (`SQLITE_MAX_EXPR_DEPTH`)
+/// and compound SELECTs of more than 500 terms, so deeper statements
+/// could not run anyway. The value keeps planning at the limit within
+/// 1 MiB of stack (half of a Rust thread's default), which the test
+/// `nesting_at_the_limit_fits_in_one_mebibyte_of_stack` checks.
+pub(crate) const NESTING_MAX: usize = 200;
+
+/// Parses every statement of `sql`, as `Parser::parse_sql` does.
+pub(crate) fn statements(sql: &str) -> Result<Vec<Statement>, ParserError> {
+    parser(sql)?.parse_statements()
+}
+
+/// Parses `sql` as one expression.
+pub(crate) fn expression(sql: &str) -> Result<Expr, ParserError> {
+    parser(sql)?.parse_expr()
+}
+
+/// A parser over the tokens of `sql`, once they are known to nest less than
+/// [`NESTING_MAX`] deep.
+fn parser(sql: &str) -> Result<Parser<'static>, ParserError> {
+    const DIALECT: &PostgreSqlDialect = &PostgreSqlDialect {};
+    // As `Parser::try_with_sql` tokenizes: string escapes unescaped.
+    let tokens = Tokenizer::new(DIALECT, sql).with_unescape(true).tokenize_with_location()?;
+    if nesting(&tokens) > NESTING_MAX {
+        return Err(ParserError::RecursionLimitExceeded);
+    }
+    Ok(Parser::new(DIALECT).with_tokens_with_locations(tokens))
+}
+
+/// An upper bound on how deeply the statements of `tokens` nest.
+///
+/// Brackets (`(`, `[`, `CASE .. END`) open levels. At each level count the
+/// operator-like tokens (symbols and keywords) met since the last
+/// separator: a chain such as `a + b + c` is built one tree level per
+/// operator, while the items of a list (`,`), the branches of a CASE
+/// (`WHEN`, `THEN`, `ELSE`), the joins of a FROM clause (`JOIN`, `ON`) and
+/// the WHERE clause are siblings. Set operators (`UNION` ...) chain whole
+/// SELECTs, across all of those, and are counted apart. The bound is the
+/// deepest point of the sum over open levels. Identifiers, literals and
+/// parameters are leaves; a closing token that does not match the open
+/// bracket is the parser's error, and counts as an operator.
+fn nesting(tokens: &[TokenWithSpan]) -> usize {
+    #[derive(Clone, Copy, PartialEq)]
+    enum Bracket {
+        Statement,
+        Paren,
+        Square,
+        Case,
+    }
+    struct Level {
+        bracket: Bracket,
+        since_separator: usize,
+        set_operators: usize,
+    }
+    let open = |bracket| Level { bracket, since_separator: 0, set_operators: 0 };
+    let mut levels = vec![open(Bracket::Statement)];
+    let mut total = 0usize;
+    let mut deepest = 0usize;
+    for TokenWithSpan { token, .. } in tokens {
+        let keyword = match token {
+            Token::Word(word) if word.quote_style.is_none() => word.keyword,
+            _ => Keyword::NoKeyword,
+        };
+        let opens = match (token, keyword) {
+            (Token::LParen, _) => Some(Bracket::Paren),
+            (Token::LBracket, _) => Some(Bracket::Square),
+            (_, Keyword::CASE) => Some(Bracket::Case),
+            _ => None,
+        };
+        let closes = match (token, keyword) {
+            (Token::RParen, _) => Some(Bracket::Paren),
+            (Token::RBracket, _) => Some(Bracket::Square),
+            (_, Keyword::END) => Some(Bracket::Case),
+            _ => None,
+        };
+        let separates = matches!(token, Token::Comma)
+            || matches!(
+                keyword,
+                Keyword::WHEN | Keyword::THEN | Keyword::ELSE | Keyword::JOIN | Keyword::ON | Keyword::WHERE
+            );
+        let Some(level) = levels.last_mut() else { break };
+        if let Some(bracket) = opens {
+            // The bracketed group is an operand at its own level: a chain of
+            // them (subscripts `a[1][2]`) nests like a chain of operators.
+            level.since_separator += 1;
+            total += 1;
+            levels.push(open(bracket));
+        } else if closes.is_some_and(|bracket| bracket == level.bracket) {
+            total = total.saturating_sub(level.since_separator + level.set_operators);
+            levels.pop();
+        } else if matches!(token, Token::SemiColon) {
+            levels = vec![open(Bracket::Statement)];
+            total = 0;
+        } else if separates {
+            total = total.saturating_sub(level.since_separator);
+            level.since_separator = 0;
+        } else if matches!(keyword, Keyword::UNION | Keyword::EXCEPT | Keyword::INTERSECT) {
+            level.set_operators += 1;
+            total += 1;
+        } else if closes.is_some() || is_operator_like(token) {
+            level.since_separator += 1;
+            total += 1;
+        }
+        deepest = deepest.max(total + levels.len());
+    }
+    deepest
+}
+
+/// Tokens that may add a level to the tree: everything but leaves
+/// (identifiers, literals, parameters), whitespace, and the punctuation of
+/// lists and qualified names.
+fn is_operator_like(token: &Token) -> bool {
+    match token {
+        Token::Word(word) => word.quote_style.is_none() && word.keyword != Keyword::NoKeyword,
+        Token::EOF
+        | Token::Whitespace(_)
+        | Token::Number(..)
+        | Token::Placeholder(_)
+        | Token::Period
+        | Token::Char(_)
+        | Token::SingleQuotedString(_)
+        | Token::DoubleQuotedString(_)
+        | Token::TripleSingleQuotedString(_)
+        | Token::TripleDoubleQuotedString(_)
+        | Token::DollarQuotedString(_)
+        | Token::SingleQuotedByteStringLiteral(_)
+        | Token::DoubleQuotedByteStringLiteral(_)
+        | Token::TripleSingleQuotedByteStringLiteral(_)
+        | Token::TripleDoubleQuotedByteStringLiteral(_)
+        | Token::SingleQuotedRawStringLiteral(_)
+        | Token::DoubleQuotedRawStringLiteral(_)
+        | Token::TripleSingleQuotedRawStringLiteral(_)
+        | Token::TripleDoubleQuotedRawStringLiteral(_)
+        | Token::NationalStringLiteral(_)
+        | Token::QuoteDelimitedStringLiteral(_)
+        | Token::NationalQuoteDelimitedStringLiteral(_)
+        | Token::EscapedStringLiteral(_)
+        | Token::UnicodeStringLiteral(_)
+        | Token::HexStringLiteral(_) => false,
+        _ => true,
+    }
+}
