@@ -128,6 +128,12 @@ struct Pending {
     nodes: Vec<(Hash, Node)>,
 }
 
+/// Whether a tx's signature was already checked (see `Chain::set_checked`).
+pub type TxChecked = Box<dyn Fn(&SignedTx) -> bool + Send>;
+
+/// A block's receipts and the tree nodes its execution created.
+type Executed = (Vec<Receipt>, Vec<(Hash, Node)>);
+
 pub struct Chain {
     genesis: Genesis,
     ledger: Arc<Ledger>,
@@ -140,7 +146,7 @@ pub struct Chain {
     timings: Arc<Timings>,
     /// Whether a tx's signature was already checked (it sits in this node's
     /// pool, which admits only txs whose signatures verify).
-    checked: Option<Box<dyn Fn(&SignedTx) -> bool + Send>>,
+    checked: Option<TxChecked>,
     /// When set, `commit` does not fsync the ledger; the caller syncs it
     /// (once for several blocks) before acknowledging anything.
     deferred_sync: bool,
@@ -230,7 +236,7 @@ impl Chain {
     }
 
     /// Lets block verification skip the signatures of txs `checked` vouches for.
-    pub fn set_checked(&mut self, checked: Box<dyn Fn(&SignedTx) -> bool + Send>) {
+    pub fn set_checked(&mut self, checked: TxChecked) {
         self.checked = Some(checked);
     }
 
@@ -376,7 +382,7 @@ impl Chain {
     /// Executes `block` on top of `parent` in a new SQLite transaction, which
     /// is left open. Checks the tx root, every tx's admission and the state
     /// and receipts roots against the header.
-    fn execute(&mut self, parent: &Header, block: &Block) -> Result<(Vec<Receipt>, Vec<(Hash, Node)>), ChainError> {
+    fn execute(&mut self, parent: &Header, block: &Block) -> Result<Executed, ChainError> {
         let h = &block.header;
         let invalid = |reason: String| ChainError::InvalidBlock { height: h.height, reason };
         if h.height != parent.height + 1 || h.prev_hash != parent.hash() || h.chain_id != self.genesis.chain_id {
@@ -395,7 +401,8 @@ impl Chain {
         let items: Vec<(PublicKey, &[u8], [u8; 64])> =
             unchecked.iter().zip(&hashes).map(|((_, t), h)| (t.body.account, h.as_slice(), t.signature)).collect();
         if let Some(j) = crate::crypto::verify_batch(&items).iter().position(|ok| !ok) {
-            return Err(invalid(format!("tx {} has an invalid signature", unchecked[j].0)));
+            let index = unchecked.get(j).map_or(j, |(i, _)| *i);
+            return Err(invalid(format!("tx {index} has an invalid signature")));
         }
         self.exec.begin_block(h.timestamp_ms)?;
         let result = self.execute_txs(parent, block);
@@ -421,7 +428,7 @@ impl Chain {
         }
     }
 
-    fn execute_txs(&mut self, parent: &Header, block: &Block) -> Result<(Vec<Receipt>, Vec<(Hash, Node)>), ChainError> {
+    fn execute_txs(&mut self, parent: &Header, block: &Block) -> Result<Executed, ChainError> {
         let h = &block.header;
         let mut changes = Changes::new();
         let mut receipts = Vec::with_capacity(block.txs.len());
@@ -599,7 +606,11 @@ fn genesis_block(
         height: 0,
         prev_hash: ZERO_HASH,
         timestamp_ms: genesis.timestamp_ms,
-        proposer: genesis.validator_keys()[0],
+        proposer: genesis
+            .validator_keys()
+            .first()
+            .copied()
+            .ok_or_else(|| ChainError::Diverged("genesis has no validators".into()))?,
         tx_root: tx_root(&[]),
         receipts_root: receipts_root(&[]),
         state_root: update.root,

@@ -275,7 +275,10 @@ struct RowChange {
     new: Option<(i64, Vec<Value>)>,
 }
 
-fn capture(case: &PreUpdateCase) -> (Option<(i64, Vec<Value>)>, Option<(i64, Vec<Value>)>) {
+/// A row as the preupdate hook saw it: rowid and values.
+type CapturedRow = Option<(i64, Vec<Value>)>;
+
+fn capture(case: &PreUpdateCase) -> (CapturedRow, CapturedRow) {
     let old = |a: &rusqlite::hooks::PreUpdateOldValueAccessor| {
         let n = a.get_column_count();
         let vals = (0..n).map(|i| a.get_old_column_value(i).map(Value::from_sql).unwrap_or(Value::Null)).collect();
@@ -1195,7 +1198,7 @@ impl Executor {
             let n = stmt.execute(p).map_err(|e| sql_error(&e))?;
             return Ok(StatementResult { rows_affected: n as u64, returning: None });
         }
-        let columns: Vec<String> = stmt.column_names().into_iter().map(str::to_owned).collect();
+        let columns: Vec<String> = stmt.column_names().map(str::to_owned).collect();
         let ncol = columns.len();
         let mut rows = stmt.query(p).map_err(|e| sql_error(&e))?;
         let mut out = Vec::new();
@@ -1542,7 +1545,7 @@ impl Executor {
                             r.get(0)
                         })
                         .map_err(|e| sql_error(&e))?;
-                    if nulls > 0 || !meta.columns[pos].not_null {
+                    if nulls > 0 || !meta.columns.get(pos).is_some_and(|c| c.not_null) {
                         return Err(SqlError::new(
                             "23502",
                             format!(
@@ -1592,7 +1595,10 @@ impl Executor {
             primary_key.push(pos);
         }
         let rowid_alias = match primary_key.as_slice() {
-            [p] if matches!(ct.columns[*p].ty, sqlmap::PgType::Int2 | sqlmap::PgType::Int4 | sqlmap::PgType::Int8) => {
+            [p] if ct.columns.get(*p).is_some_and(|c| {
+                matches!(c.ty, sqlmap::PgType::Int2 | sqlmap::PgType::Int4 | sqlmap::PgType::Int8)
+            }) =>
+            {
                 Some(*p)
             }
             _ => None,

@@ -522,7 +522,9 @@ impl<E: Clock + Spawner> Actor<E> {
             return;
         }
         // Spread requests over the peers that are ahead.
-        let peer = ahead[(millis(now) as usize / 1000) % ahead.len()].clone();
+        let Some(peer) = ahead.get((millis(now) as usize / 1000) % ahead.len().max(1)).map(|p| (*p).clone()) else {
+            return;
+        };
         let msg = Sync::Request { from: head + 1, count: wire::SYNC_BLOCKS_MAX };
         sync_out.send(Recipients::One(peer.clone()), msg.encode(), false);
         self.syncing = Some((peer, now));
@@ -562,7 +564,7 @@ impl<E: Clock + Spawner> Actor<E> {
         for _ in common..pending.len() {
             self.chain.pop()?;
         }
-        for b in &path[common..] {
+        for b in path.iter().skip(common) {
             match self.chain.execute_on_tip(b) {
                 Ok(()) => {}
                 Err(ChainError::InvalidBlock { height, reason }) => {
@@ -647,7 +649,7 @@ impl<E: Clock + Spawner> Actor<E> {
     fn answer_verifies(&mut self) -> Result<(), ChainError> {
         let mut i = 0;
         while i < self.verifies.len() {
-            let (w, payload) = &self.verifies[i];
+            let Some((w, payload)) = self.verifies.get(i) else { break };
             if w.response.is_closed() {
                 self.verifies.swap_remove(i);
                 continue;
@@ -666,9 +668,7 @@ impl<E: Clock + Spawner> Actor<E> {
                 }
                 Some(block) => {
                     let leader_ok = super::public_key(&block.header.proposer).as_ref() == Some(&w.context.leader);
-                    if block.header.prev_hash != parent || !leader_ok {
-                        Some(false)
-                    } else if self.too_far_ahead(&block) {
+                    if block.header.prev_hash != parent || !leader_ok || self.too_far_ahead(&block) {
                         Some(false)
                     } else if self.is_final_below_head(&parent)? {
                         // Building on a final block other than the head forks finality.
