@@ -206,12 +206,15 @@ impl SignedTx {
         Ok(tx)
     }
 
+    /// Consensus rule: the tx's signature is valid by [`crypto::verify`]'s
+    /// ZIP-215 rule.
     pub fn verify_signature(&self) -> bool {
         crypto::verify(&self.body.account, &self.hash, &self.signature)
     }
 }
 
-/// Checks the signatures of many txs in one batch; one bool per tx.
+/// Consensus rule: checks the signatures of many txs in one batch, one bool
+/// per tx, each the same as [`SignedTx::verify_signature`] says of it.
 pub fn verify_signatures(txs: &[SignedTx]) -> Vec<bool> {
     let items: Vec<(PublicKey, &[u8], [u8; 64])> =
         txs.iter().map(|t| (t.body.account, t.hash.as_slice(), t.signature)).collect();

@@ -117,16 +117,111 @@ pub fn signers(genesis: &Genesis, certificate: &crate::block::Certificate) -> Ve
         .collect()
 }
 
-/// Checks a finalization's signatures.
+/// Consensus rule: checks a finalization's signatures.
+///
+/// commonware's ed25519 is ed25519-consensus vendored, so this is the same
+/// ZIP-215 rule as [`crate::crypto::verify_batch`], and checks the
+/// signatures in one batch with random weights. Those weights must be
+/// unpredictable: under weights known in advance, one validator can make its
+/// own signature's error cancel a forged signature of another validator, and
+/// the certificate passes with a quorum it does not have (see the test). The
+/// cofactored equation makes the verdict on valid signatures independent of
+/// the weights, so validators still agree.
 pub fn check(scheme: &Scheme, f: &Finalization) -> bool {
-    let mut rng = rand_core_rng();
-    f.verify(&mut rng, scheme, &commonware_parallel::Sequential)
+    f.verify(&mut batch_rng(), scheme, &commonware_parallel::Sequential)
 }
 
-/// ed25519 verification uses no randomness; the engine's interface asks for
-/// a generator anyway.
-fn rand_core_rng() -> impl rand_core::CryptoRng {
-    rand::rngs::StdRng::seed_from_u64(0)
+/// A generator of batch verification weights, seeded from the OS.
+fn batch_rng() -> rand::rngs::StdRng {
+    rand::rngs::StdRng::from_seed(crate::crypto::random_bytes())
 }
 
 use rand::SeedableRng;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use commonware_cryptography::transcript::{Summary, Transcript, Version};
+    use commonware_cryptography::{ed25519, BatchEntry, BatchVerifier, Signer as _, Verifier as _};
+    use curve25519_dalek::constants::ED25519_BASEPOINT_POINT;
+    use curve25519_dalek::edwards::{CompressedEdwardsY, EdwardsPoint};
+    use curve25519_dalek::scalar::Scalar;
+    use rand::rngs::StdRng;
+    use rand_core::Rng as _;
+    use sha2::{Digest as _, Sha512};
+
+    const NAMESPACE: &[u8] = b"rowchain/consensus/v1/test";
+    const MESSAGE: &[u8] = b"finalize block 7";
+
+    fn point(bytes: &[u8]) -> EdwardsPoint {
+        CompressedEdwardsY(bytes.try_into().unwrap()).decompress().unwrap()
+    }
+
+    /// k = H(R || A || namespaced message), as commonware's ed25519 hashes it.
+    fn challenge(r: &[u8], a: &[u8]) -> Scalar {
+        let h = Sha512::new()
+            .chain_update(r)
+            .chain_update(a)
+            .chain_update(commonware_utils::union_unique(NAMESPACE, MESSAGE))
+            .finalize();
+        Scalar::from_bytes_mod_order_wide(&h.into())
+    }
+
+    /// The weights commonware 2026.10.0's batch verifier derives for a batch
+    /// checked in one piece, from a generator seeded with 0: the generator
+    /// gives a transcript seed, the weights come from its noise.
+    fn weights_under_seed_zero(n: usize) -> Vec<Scalar> {
+        let mut seed = [0u8; 32];
+        StdRng::seed_from_u64(0).fill_bytes(&mut seed);
+        let mut transcript = Transcript::resume(Summary::decode(seed.to_vec()).unwrap(), Version::V1);
+        transcript.commit(0u64.encode());
+        let mut noise = transcript.noise(b"batch_verify");
+        (0..n)
+            .map(|_| {
+                let mut z = [0u8; 16];
+                noise.fill_bytes(&mut z);
+                Scalar::from(u128::from_le_bytes(z))
+            })
+            .collect()
+    }
+
+    /// Whether a batch holding a forged signature of an honest validator and
+    /// a Byzantine validator's signature made to cancel its error, under the
+    /// weights a zero-seeded generator gives, passes with weights from `rng`.
+    fn forged_pair_passes(rng: &mut StdRng) -> bool {
+        let honest = private_key(&[1; 32]).public_key();
+        let byzantine_secret = Scalar::from_bytes_mod_order([5; 32]);
+        let byzantine_bytes = (ED25519_BASEPOINT_POINT * byzantine_secret).compress().to_bytes();
+        let byzantine = PublicKey::decode(byzantine_bytes.to_vec()).unwrap();
+        let z = weights_under_seed_zero(2);
+        // Forged for the honest key: any R, s = 0; its error is e = -R - kA.
+        let mut forged = [0u8; 64];
+        forged[..32].copy_from_slice(&(ED25519_BASEPOINT_POINT * Scalar::from(77u64)).compress().to_bytes());
+        let error = -point(&forged[..32]) - point(honest.as_ref()) * challenge(&forged[..32], honest.as_ref());
+        // The Byzantine one: R = rB + (z1/z2)e and s = r + ka, so its error
+        // is -(z1/z2)e and z1 e + z2 (-(z1/z2) e) = 0.
+        let nonce = Scalar::from(99u64);
+        let r = (ED25519_BASEPOINT_POINT * nonce + error * (z[0] * z[1].invert())).compress().to_bytes();
+        let s = nonce + challenge(&r, &byzantine_bytes) * byzantine_secret;
+        let cancelling: Vec<u8> = [r.as_slice(), s.as_bytes()].concat();
+        let forged = ed25519::Signature::decode(forged.to_vec()).unwrap();
+        let cancelling = ed25519::Signature::decode(cancelling).unwrap();
+        assert!(!honest.verify(NAMESPACE, MESSAGE, &forged));
+        assert!(!byzantine.verify(NAMESPACE, MESSAGE, &cancelling));
+        let entries = [(&honest, &forged), (&byzantine, &cancelling)];
+        PublicKey::verify_batch(
+            rng,
+            &entries,
+            |_, (public_key, signature)| BatchEntry { namespace: NAMESPACE, message: MESSAGE, public_key, signature },
+            &commonware_parallel::Sequential,
+        )
+    }
+
+    #[test]
+    fn known_batch_weights_let_one_validator_forge_another() {
+        // The attack, against the zero-seeded generator `check` used.
+        assert!(forged_pair_passes(&mut StdRng::seed_from_u64(0)));
+        // The weights `check` draws now cannot be known in advance.
+        assert!(!forged_pair_passes(&mut batch_rng()));
+    }
+}
