@@ -265,6 +265,7 @@ fn serve(data: &Path, http_addr: Option<String>, pg_addr: Option<String>) -> Res
             (!config.network.peers.is_empty()).then(|| (config.network.p2p_addr.clone(), config.network.peers.len()));
         let node = node::service::Node::start(data, config)?;
         let s = node.status();
+        tracing::info!(chain = %node.genesis.chain_id, height = s.height, role = node.role(), "node started");
         println!("rowchain: chain {} at height {}, data in {}", node.genesis.chain_id, s.height, data.display());
         if let Some((p2p_addr, peers)) = network {
             println!(
@@ -299,6 +300,7 @@ fn serve(data: &Path, http_addr: Option<String>, pg_addr: Option<String>) -> Res
         node::rpc::serve(node.clone(), listener, stop).await?;
         pg.await.context("the PostgreSQL front end panicked")??;
         node.shutdown().map_err(|e| anyhow::anyhow!("block producer: {e}"))?;
+        tracing::info!(height = node.status().height, "node stopped");
         println!("rowchain: stopped at height {}", node.status().height);
         Ok(0)
     })
