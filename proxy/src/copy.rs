@@ -15,11 +15,24 @@ pub struct CopyParser {
     header_skipped: bool,
     finished: bool,
     line: usize,
+    /// Bytes of `pending` already scanned for the end of its first record,
+    /// and whether that scan ended inside CSV quotes.
+    scanned: usize,
+    quoted: bool,
 }
 
 impl CopyParser {
     pub fn new(plan: CopyPlan) -> Self {
-        CopyParser { plan, pending: Vec::new(), rows: Vec::new(), header_skipped: false, finished: false, line: 0 }
+        CopyParser {
+            plan,
+            pending: Vec::new(),
+            rows: Vec::new(),
+            header_skipped: false,
+            finished: false,
+            line: 0,
+            scanned: 0,
+            quoted: false,
+        }
     }
 
     pub fn plan(&self) -> &CopyPlan {
@@ -28,28 +41,38 @@ impl CopyParser {
 
     /// Feeds one CopyData payload; complete lines become rows.
     pub fn feed(&mut self, data: &[u8]) -> Result<(), CopyError> {
-        self.pending.extend_from_slice(data);
-        let mut start = 0;
-        loop {
-            let Some(end) = self.record_end(start) else { break };
-            let record = self.pending[start..end].to_vec();
-            start = end + 1;
-            self.record(&record)?;
-        }
-        self.pending.drain(..start);
-        Ok(())
+        let mut pending = std::mem::take(&mut self.pending);
+        pending.extend_from_slice(data);
+        let mut consumed = 0;
+        let result = loop {
+            let rest = pending.get(consumed..).unwrap_or_default();
+            let Some((record, _newline)) = self.record_end(rest).and_then(|end| rest.split_at_checked(end)) else {
+                break Ok(());
+            };
+            consumed += record.len() + 1;
+            if let Err(e) = self.record(record) {
+                break Err(e);
+            }
+        };
+        pending.drain(..consumed.min(pending.len()));
+        self.pending = pending;
+        result
     }
 
-    /// The end of the record starting at `start`: a newline outside CSV quotes.
-    fn record_end(&self, start: usize) -> Option<usize> {
-        let mut quoted = false;
-        for (i, b) in self.pending[start..].iter().enumerate() {
+    /// Where the record at the start of `rest` ends: a newline outside CSV
+    /// quotes. What an earlier call scanned of it is not scanned again, so a
+    /// long record sent in many small messages costs linear time.
+    fn record_end(&mut self, rest: &[u8]) -> Option<usize> {
+        let from = self.scanned.min(rest.len());
+        for (i, b) in rest.iter().enumerate().skip(from) {
             if self.plan.csv && *b as char == self.plan.quote {
-                quoted = !quoted;
-            } else if *b == b'\n' && !quoted {
-                return Some(start + i);
+                self.quoted = !self.quoted;
+            } else if *b == b'\n' && !self.quoted {
+                self.scanned = 0;
+                return Some(i);
             }
         }
+        self.scanned = rest.len();
         None
     }
 
@@ -118,7 +141,7 @@ impl CopyParser {
                         s.push(char::from_u32(v).unwrap_or('\u{fffd}'));
                     }
                     Some(d @ '0'..='7') => {
-                        let mut v = d.to_digit(8).unwrap();
+                        let mut v = u32::from(d) - u32::from('0');
                         for _ in 0..2 {
                             match chars.peek().and_then(|c| c.to_digit(8)) {
                                 Some(x) => {
@@ -219,5 +242,19 @@ mod tests {
                 vec![Some("2".into()), Some("".into()), Some("x".into())]
             ]
         );
+    }
+
+    /// A quoted newline in a record split across messages: the scan resumes
+    /// where it stopped, inside the quotes.
+    #[test]
+    fn csv_record_across_messages() {
+        let mut p = CopyParser::new(plan(true));
+        p.feed(b"1,\"a\n").unwrap();
+        p.feed(b"b").unwrap();
+        assert!(p.rows.is_empty());
+        p.feed(b"\"\n2,").unwrap();
+        p.feed(b"c\n").unwrap();
+        p.finish().unwrap();
+        assert_eq!(p.rows, vec![vec![Some("1".into()), Some("a\nb".into())], vec![Some("2".into()), Some("c".into())]]);
     }
 }

@@ -6,6 +6,8 @@
 //!
 //! Modules:
 //! - `server`: listener, limits, startup, SCRAM, the message loop.
+//! - `frontend`: frontend messages checked against their declared lengths
+//!   before `pgwire` decodes them.
 //! - `session`: one client's statements, transaction block, extended
 //!   protocol and COPY.
 //! - `types`: PostgreSQL text/binary encodings of rowchain's types.
@@ -13,8 +15,13 @@
 //! - `tls`: TLS after SSLRequest when `pg.tls_cert`/`pg.tls_key` are set.
 //! - [`catalog`]: `pg_catalog` / `information_schema` emulation.
 
+// Client bytes and SQL text must never panic the front end.
+#![deny(clippy::string_slice, clippy::indexing_slicing)]
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
+
 pub mod catalog;
 mod copy;
+mod frontend;
 mod server;
 mod session;
 mod tls;

@@ -11,10 +11,11 @@
 //! transaction status in ReadyForQuery) is ours. A message longer than
 //! `pg.message_bytes_max` closes that connection only.
 
+use crate::frontend::{self, Malformed};
 use crate::session::{PgError, Session};
 use crate::tls::PgStream;
 use base64::Engine;
-use bytes::{Buf, BytesMut};
+use bytes::BytesMut;
 use futures::{SinkExt, StreamExt};
 use node::hba::{self, Method};
 use node::keystore::{md5_response, KeystoreError};
@@ -119,14 +120,15 @@ enum Startup {
 /// CancelRequest, or the StartupMessage with the client's parameters.
 async fn read_startup<S: AsyncRead + AsyncWrite + Unpin>(sock: &mut S, tls: bool) -> io::Result<Startup> {
     loop {
-        let mut head = [0u8; 8];
-        if sock.read_exact(&mut head).await.is_err() {
+        let mut len = [0u8; 4];
+        let mut code = [0u8; 4];
+        if sock.read_exact(&mut len).await.is_err() || sock.read_exact(&mut code).await.is_err() {
             return Ok(Startup::Closed);
         }
-        let len = u32::from_be_bytes(head[..4].try_into().unwrap()) as usize;
-        let code = u32::from_be_bytes(head[4..].try_into().unwrap());
+        let len = u32::from_be_bytes(len) as usize;
+        let code = u32::from_be_bytes(code);
         if !(8..=STARTUP_BYTES_MAX).contains(&len) {
-            return Err(io::Error::new(io::ErrorKind::InvalidData, format!("invalid startup packet length {len}")));
+            return refuse(sock, PgError::fatal("08P01", "invalid length of startup packet")).await;
         }
         let mut body = vec![0u8; len - 8];
         sock.read_exact(&mut body).await?;
@@ -136,10 +138,10 @@ async fn read_startup<S: AsyncRead + AsyncWrite + Unpin>(sock: &mut S, tls: bool
                 return Ok(Startup::Tls);
             }
             SSL_REQUEST | GSSENC_REQUEST => sock.write_all(b"N").await?,
-            CANCEL_REQUEST if body.len() >= 8 => {
-                let pid = i32::from_be_bytes(body[..4].try_into().unwrap());
-                let secret = i32::from_be_bytes(body[4..8].try_into().unwrap());
-                return Ok(Startup::Cancel { pid, secret });
+            CANCEL_REQUEST => {
+                let Some((pid, rest)) = body.split_first_chunk::<4>() else { return Ok(Startup::Closed) };
+                let Some(secret) = rest.first_chunk::<4>() else { return Ok(Startup::Closed) };
+                return Ok(Startup::Cancel { pid: i32::from_be_bytes(*pid), secret: i32::from_be_bytes(*secret) });
             }
             c if c >> 16 == 3 => {
                 let mut params = BTreeMap::new();
@@ -153,13 +155,19 @@ async fn read_startup<S: AsyncRead + AsyncWrite + Unpin>(sock: &mut S, tls: bool
                 return Ok(Startup::Session(params));
             }
             c => {
-                return Err(io::Error::new(
-                    io::ErrorKind::InvalidData,
-                    format!("unsupported frontend protocol {}.{}: server supports 3.0", c >> 16, c & 0xffff),
-                ))
+                let msg = format!("unsupported frontend protocol {}.{}: server supports 3.0", c >> 16, c & 0xffff);
+                return refuse(sock, PgError::fatal("0A000", msg)).await;
             }
         }
     }
+}
+
+/// Answers a startup packet that cannot be served with `e`; the connection then closes.
+async fn refuse<S: AsyncWrite + Unpin>(sock: &mut S, e: PgError) -> io::Result<Startup> {
+    let mut buf = BytesMut::new();
+    PgWireBackendMessage::ErrorResponse(e.response()).encode(&mut buf).map_err(io::Error::other)?;
+    sock.write_all(&buf).await?;
+    Ok(Startup::Closed)
 }
 
 /// Frames typed frontend messages with a size limit, and backend messages.
@@ -182,20 +190,29 @@ impl Decoder for Codec {
     type Error = io::Error;
 
     fn decode(&mut self, src: &mut BytesMut) -> io::Result<Option<PgWireFrontendMessage>> {
-        if src.len() >= 5 {
-            let len = (&src[1..5]).get_u32() as usize;
-            if len > self.max.saturating_add(4) {
-                return Err(io::Error::new(
-                    io::ErrorKind::InvalidData,
-                    format!("a {len}-byte message exceeds the limit of {} (pg.message_bytes_max)", self.max),
-                ));
-            }
-            if src.capacity() < len + 1 {
-                src.reserve(len + 1 - src.len());
-            }
+        let malformed = |e: Malformed| io::Error::new(io::ErrorKind::InvalidData, e);
+        let Some((&tag, rest)) = src.split_first() else { return Ok(None) };
+        // Refused at once, as PostgreSQL does, before waiting for a body.
+        if !frontend::known_type(tag) {
+            return Err(malformed(Malformed(format!("invalid frontend message type {tag}"))));
         }
-        PgWireFrontendMessage::decode(src, &self.ctx)
-            .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e.to_string()))
+        let Some(len) = rest.first_chunk::<4>() else { return Ok(None) };
+        let len = u32::from_be_bytes(*len) as usize;
+        if len < 4 {
+            return Err(malformed(Malformed("invalid message length".into())));
+        }
+        if len > self.max.saturating_add(4) {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!("a {len}-byte message exceeds the limit of {} (pg.message_bytes_max)", self.max),
+            ));
+        }
+        let total = len + 1;
+        if src.len() < total {
+            src.reserve(total - src.len());
+            return Ok(None);
+        }
+        frontend::decode(src.split_to(total), &self.ctx).map(Some).map_err(malformed)
     }
 }
 
@@ -286,18 +303,41 @@ impl Drop for Unregister {
     }
 }
 
-async fn fail(conn: &mut Conn, e: PgError) -> io::Result<Option<node::crypto::SecretKey>> {
+async fn fail<T>(conn: &mut Conn, e: PgError) -> io::Result<Option<T>> {
     conn.send(PgWireBackendMessage::ErrorResponse(e.response())).await?;
     Ok(None)
 }
 
+/// The client's answer to an authentication request; `None` when it closed,
+/// timed out, or sent something else or something malformed (it then got
+/// 08P01).
 async fn next_password_message(
     conn: &mut Conn,
 ) -> io::Result<Option<pgwire::messages::startup::PasswordMessageFamily>> {
-    match tokio::time::timeout(Duration::from_secs(60), conn.next()).await {
-        Ok(Some(Ok(PgWireFrontendMessage::PasswordMessageFamily(p)))) => Ok(Some(p)),
-        Ok(Some(Err(e))) => Err(e),
-        _ => Ok(None),
+    let e = match tokio::time::timeout(Duration::from_secs(60), conn.next()).await {
+        Ok(Some(Ok(PgWireFrontendMessage::PasswordMessageFamily(p)))) => return Ok(Some(p)),
+        Ok(Some(Ok(other))) => PgError::fatal("08P01", format!("expected password response, got {}", kind(&other))),
+        Ok(Some(Err(e))) => PgError::fatal("08P01", e.to_string()),
+        Ok(None) | Err(_) => return Ok(None),
+    };
+    fail(conn, e).await
+}
+
+/// A frontend message's name, for errors.
+fn kind(m: &PgWireFrontendMessage) -> &'static str {
+    use PgWireFrontendMessage as M;
+    match m {
+        M::Query(_) => "Query",
+        M::Parse(_) => "Parse",
+        M::Bind(_) => "Bind",
+        M::Describe(_) => "Describe",
+        M::Execute(_) => "Execute",
+        M::Close(_) => "Close",
+        M::Sync(_) => "Sync",
+        M::Flush(_) => "Flush",
+        M::Terminate(_) => "Terminate",
+        M::CopyData(_) | M::CopyDone(_) | M::CopyFail(_) => "COPY data",
+        _ => "another message",
     }
 }
 
@@ -368,12 +408,12 @@ fn password_failed(user: &str) -> PgError {
 /// the client closed or sent something else (it then gets 08P01).
 async fn read_password(conn: &mut Conn) -> io::Result<Option<String>> {
     let Some(msg) = next_password_message(conn).await? else { return Ok(None) };
+    if let Err(e) = frontend::check_password(&msg) {
+        return fail(conn, PgError::fatal("08P01", e.0)).await;
+    }
     match msg.into_password() {
         Ok(p) => Ok(Some(p.password)),
-        Err(e) => {
-            let _ = fail(conn, PgError::fatal("08P01", format!("malformed password message: {e}"))).await;
-            Ok(None)
-        }
+        Err(e) => fail(conn, PgError::fatal("08P01", format!("malformed password message: {e}"))).await,
     }
 }
 
@@ -430,6 +470,9 @@ async fn scram(node: &Node, conn: &mut Conn, user: &str) -> io::Result<Option<no
     conn.send(PgWireBackendMessage::Authentication(Authentication::SASL(vec!["SCRAM-SHA-256".into()]))).await?;
     let Some(first) = next_password_message(conn).await? else { return Ok(None) };
     let bad_proto = |m: &str| PgError::fatal("08P01", format!("malformed SCRAM message: {m}"));
+    if let Err(e) = frontend::check_sasl_initial_response(&first) {
+        return fail(conn, bad_proto(&e.0)).await;
+    }
     let first = match first.into_sasl_initial_response() {
         Ok(f) if f.auth_method == "SCRAM-SHA-256" => f,
         Ok(f) => {

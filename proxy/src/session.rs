@@ -123,8 +123,11 @@ struct Portal {
     formats: Vec<i16>,
     /// Rows computed but not yet sent (Describe of a portal runs a read;
     /// Execute with a row limit leaves the rest here).
-    pending: Option<(Vec<Field>, Vec<Vec<Value>>, usize, String)>,
+    pending: Option<PendingRows>,
 }
+
+/// A portal's result columns, rows, the next row to send, and the command tag.
+type PendingRows = (Vec<Field>, Vec<Vec<Value>>, usize, String);
 
 #[derive(Default)]
 struct Block {
@@ -693,7 +696,7 @@ impl Session {
     /// what the block observed.
     async fn push_steps(&mut self, stmts: Vec<Statement>) -> Result<Vec<StepOutcome>, PgError> {
         let max = self.node.config.pg.block_statements_max;
-        let block = self.block.as_mut().expect("in a block");
+        let block = self.block.as_mut().ok_or_else(no_block)?;
         let added = stmts.len();
         if block.steps.len() + added > max {
             block.failed = true;
@@ -711,14 +714,20 @@ impl Session {
             .await
             .map_err(|e| PgError::new("XX000", e.to_string()))?
             .map_err(|e| PgError::new("XX000", e.to_string()))?;
-        let block = self.block.as_mut().expect("in a block");
-        let kept = block.steps.len() - added;
+        let block = self.block.as_mut().ok_or_else(no_block)?;
+        let kept = block.steps.len().saturating_sub(added);
         if let Some(f) = spec.refused {
             block.steps.truncate(kept);
             block.failed = true;
             return Err(PgError::new(&f.sqlstate, f.message));
         }
-        let changed = spec.outcomes[..kept].iter().zip(&block.seen).any(|(o, seen)| o.digest() != *seen);
+        if spec.outcomes.len() != block.steps.len() {
+            block.steps.truncate(kept);
+            block.failed = true;
+            let msg = format!("speculation gave {} outcomes for {} steps", spec.outcomes.len(), block.steps.len());
+            return Err(PgError::new("XX000", msg));
+        }
+        let changed = spec.outcomes.iter().take(kept).zip(&block.seen).any(|(o, seen)| o.digest() != *seen);
         if changed {
             block.steps.truncate(kept);
             block.failed = true;
@@ -745,8 +754,8 @@ impl Session {
         write: Option<Plan>,
         origins: Option<Vec<ColumnOrigin>>,
     ) -> Result<Reply, PgError> {
-        let last =
-            self.push_steps(vec![Statement { sql: text.clone(), params }]).await?.pop().expect("one outcome per step");
+        let outcomes = self.push_steps(vec![Statement { sql: text.clone(), params }]).await?;
+        let last = outcomes.into_iter().last().ok_or_else(|| PgError::new("XX000", "a step gave no outcome"))?;
         match last {
             StepOutcome::Done(r) => {
                 if let Some(p) = &write {
@@ -906,7 +915,7 @@ impl Session {
                         h.get(i).copied().flatten().map(|t| WireType::of(&t))
                     })
                     .unwrap_or_else(|| {
-                        WireType::of_value(rows.iter().map(|r| &r[i]).find(|v| !matches!(v, Value::Null)))
+                        WireType::of_value(rows.iter().filter_map(|r| r.get(i)).find(|v| !matches!(v, Value::Null)))
                     });
                 Field { name: name.clone(), ty }
             })
@@ -932,11 +941,8 @@ impl Session {
             return None;
         }
         let sql = w.sqlite.clone();
-        let names: Vec<String> = self
-            .node
-            .reader
-            .system(|c| Ok(c.prepare(&sql)?.column_names().into_iter().map(str::to_owned).collect()))
-            .ok()?;
+        let names: Vec<String> =
+            self.node.reader.system(|c| Ok(c.prepare(&sql)?.column_names().map(str::to_owned).collect())).ok()?;
         let table = w.table.clone();
         Some(
             names
@@ -970,7 +976,7 @@ impl Session {
         let tx = body.sign(&self.key);
         let size = tx.to_bytes().len();
         let hash = tx.hash();
-        let rx = self.node.submit(tx, size, true)?.expect("a waiter was asked for");
+        let rx = self.node.submit(tx, size, true)?.ok_or_else(|| PgError::new("XX000", "no receipt waiter"))?;
         match tokio::time::timeout(Duration::from_millis(lifetime + 5_000), rx).await {
             Ok(Ok(Outcome::Committed { receipt, .. })) => Ok(receipt),
             Ok(Ok(Outcome::Rejected(why))) => {
@@ -1131,19 +1137,22 @@ impl Session {
                 ),
             ));
         }
-        let fmt = |i: usize| -> i16 {
-            match b.parameter_format_codes.len() {
-                0 => 0,
-                1 => b.parameter_format_codes[0],
-                _ => b.parameter_format_codes.get(i).copied().unwrap_or(0),
-            }
-        };
+        let formats = &b.parameter_format_codes;
+        if formats.len() > 1 && formats.len() != b.parameters.len() {
+            let msg =
+                format!("bind message has {} parameter formats but {} parameters", formats.len(), b.parameters.len());
+            return Err(PgError::new("08P01", msg));
+        }
+        if let Some(c) = formats.iter().chain(&b.result_column_format_codes).find(|c| !matches!(c, 0 | 1)) {
+            return Err(PgError::new("22023", format!("unsupported format code: {c}")));
+        }
         let params = b
             .parameters
             .iter()
+            .zip(&stmt.param_types)
             .enumerate()
-            .map(|(i, p)| {
-                types::param_value(p.as_deref(), stmt.param_types[i], fmt(i) == 1)
+            .map(|(i, (p, oid))| {
+                types::param_value(p.as_deref(), *oid, format_of(&b.parameter_format_codes, i) == 1)
                     .map_err(|e| PgError::new("22P02", e.0))
             })
             .collect::<Result<Vec<_>, _>>()?;
@@ -1211,10 +1220,9 @@ impl Session {
         let stmt = portal.stmt.clone();
         let params = portal.params.clone();
         let fields = match &stmt.plan {
-            Some((Plan::Read(_), _)) | Some((Plan::Session(SessionStmt::Show(_)), _)) => {
+            Some((plan @ (Plan::Read(_) | Plan::Session(SessionStmt::Show(_))), text)) => {
                 // Run it now: the types come from real values and Execute sends these rows.
-                let (plan, text) = stmt.plan.clone().expect("checked");
-                match self.run(plan, text, params).await? {
+                match self.run(plan.clone(), text.clone(), params).await? {
                     Reply::Rows { fields, rows, tag } => {
                         let fields = keep_described(&stmt, fields);
                         if let Some(p) = self.portals.get_mut(name) {
@@ -1271,11 +1279,14 @@ impl Session {
                 }
             }
         }
-        let portal = self.portals.get_mut(name).expect("present");
-        let (fields, rows, cursor, tag) = portal.pending.as_mut().expect("set above");
-        let end = if max_rows == 0 { rows.len() } else { (*cursor + max_rows).min(rows.len()) };
-        let mut out = Vec::with_capacity(end - *cursor + 1);
-        for row in &rows[*cursor..end] {
+        // The portal may be gone: a statement it ran (COMMIT, ROLLBACK) may have closed it.
+        let Some((fields, rows, cursor, tag)) = self.portals.get_mut(name).and_then(|p| p.pending.as_mut()) else {
+            return Err(PgError::new("34000", format!("portal \"{name}\" does not exist")));
+        };
+        let end = if max_rows == 0 { rows.len() } else { cursor.saturating_add(max_rows).min(rows.len()) };
+        let batch = rows.get(*cursor..end).unwrap_or_default();
+        let mut out = Vec::with_capacity(batch.len() + 1);
+        for row in batch {
             out.push(PgWireBackendMessage::DataRow(data_row(row, fields, &formats)?));
         }
         *cursor = end;
@@ -1311,7 +1322,7 @@ impl Session {
         use PgWireFrontendMessage as M;
         let result = match msg {
             M::CopyData(d) => {
-                let parser = self.copy.as_mut().expect("in COPY");
+                let Some(parser) = self.copy.as_mut() else { return Ok(()) };
                 if let Err(e) = parser.feed(&d.data) {
                     Err(PgError::new("22P04", e.0))
                 } else if parser.rows.len() > self.copy_limit() {
@@ -1365,7 +1376,7 @@ impl Session {
     }
 
     async fn copy_done(&mut self) -> Result<usize, PgError> {
-        let mut parser = self.copy.take().expect("in COPY");
+        let mut parser = self.copy.take().ok_or_else(|| PgError::new("XX000", "no COPY in progress"))?;
         parser.finish().map_err(|e| PgError::new("22P04", e.0))?;
         let plan = parser.plan().clone();
         let columns = self.copy_columns(&plan);
@@ -1412,12 +1423,12 @@ impl Session {
                             sql.push_str(", ");
                         }
                         sql.push('(');
-                        for c in 0..row.len() {
+                        for (c, value) in row.iter().enumerate() {
                             if c > 0 {
                                 sql.push_str(", ");
                             }
                             sql.push_str(&format!("${}", params.len() + 1));
-                            params.push(row[c].clone());
+                            params.push(value.clone());
                         }
                         sql.push(')');
                     }
@@ -1462,15 +1473,17 @@ fn value_fields(names: &[String], rows: &[Vec<Value>]) -> Vec<Field> {
         .enumerate()
         .map(|(i, n)| Field {
             name: n.clone(),
-            ty: WireType::of_value(rows.iter().map(|r| &r[i]).find(|v| !matches!(v, Value::Null))),
+            ty: WireType::of_value(rows.iter().filter_map(|r| r.get(i)).find(|v| !matches!(v, Value::Null))),
         })
         .collect()
 }
 
+/// The format code for column or parameter `i`: none means text, one
+/// applies to all, else one each.
 fn format_of(formats: &[i16], i: usize) -> i16 {
-    match formats.len() {
-        0 => 0,
-        1 => formats[0],
+    match formats {
+        [] => 0,
+        [all] => *all,
         _ => formats.get(i).copied().unwrap_or(0),
     }
 }
@@ -1511,4 +1524,9 @@ fn data_row(row: &[Value], fields: &[Field], formats: &[i16]) -> Result<DataRow,
         }
     }
     Ok(DataRow::new(buf, row.len() as i16))
+}
+
+/// Code that runs only inside a transaction block found none: a bug, reported, not a panic.
+fn no_block() -> PgError {
+    PgError::new("XX000", "not in a transaction block")
 }

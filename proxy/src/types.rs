@@ -206,12 +206,15 @@ pub fn to_binary(v: &Value, t: &WireType) -> Result<Option<Vec<u8>>, BadValue> {
         },
         1082 => {
             let s = String::from_utf8_lossy(&text()).into_owned();
-            ((parse_date(&s).ok_or_else(|| bad("date", &s))? - PG_EPOCH_DAYS) as i32).to_be_bytes().to_vec()
+            let days = parse_date(&s).and_then(|d| d.checked_sub(PG_EPOCH_DAYS)).ok_or_else(|| bad("date", &s))?;
+            (days as i32).to_be_bytes().to_vec()
         }
         1114 | 1184 => {
             let s = String::from_utf8_lossy(&text()).into_owned();
-            let micros = parse_timestamp(&s).ok_or_else(|| bad("timestamp", &s))?;
-            (micros - PG_EPOCH_DAYS * 86_400_000_000).to_be_bytes().to_vec()
+            let micros = parse_timestamp(&s)
+                .and_then(|m| m.checked_sub(PG_EPOCH_DAYS * 86_400_000_000))
+                .ok_or_else(|| bad("timestamp", &s))?;
+            micros.to_be_bytes().to_vec()
         }
         2950 => {
             let s = String::from_utf8_lossy(&text()).replace('-', "");
@@ -260,13 +263,16 @@ fn numeric_binary(s: &str) -> Result<Vec<u8>, BadValue> {
     let int_pad = (4 - int_part.len() % 4) % 4;
     let frac_pad = (4 - frac_part.len() % 4) % 4;
     let digits_str = format!("{}{}{}{}", "0".repeat(int_pad), int_part, frac_part, "0".repeat(frac_pad));
-    let mut digits: Vec<i16> =
-        digits_str.as_bytes().chunks(4).map(|c| std::str::from_utf8(c).unwrap().parse().unwrap()).collect();
-    let mut weight = ((int_part.len() + int_pad) / 4) as i16 - 1;
-    while digits.first() == Some(&0) {
-        digits.remove(0);
-        weight -= 1;
-    }
+    // Every byte is an ASCII digit (checked above, or padding).
+    let mut digits: Vec<i16> = digits_str
+        .as_bytes()
+        .chunks(4)
+        .map(|c| c.iter().fold(0i16, |v, d| v * 10 + i16::from(d.wrapping_sub(b'0'))))
+        .collect();
+    let mut weight = (((int_part.len() + int_pad) / 4) as i16).saturating_sub(1);
+    let leading_zeros = digits.iter().take_while(|d| **d == 0).count();
+    digits.drain(..leading_zeros);
+    weight = weight.saturating_sub(i16::try_from(leading_zeros).unwrap_or(i16::MAX));
     while digits.last() == Some(&0) {
         digits.pop();
     }
@@ -286,9 +292,13 @@ fn numeric_binary(s: &str) -> Result<Vec<u8>, BadValue> {
 
 fn numeric_from_binary(b: &[u8]) -> Result<String, BadValue> {
     let rd = |i: usize| -> Result<i16, BadValue> {
-        b.get(i..i + 2).map(|x| i16::from_be_bytes([x[0], x[1]])).ok_or_else(|| BadValue("short numeric".into()))
+        b.get(i..i.saturating_add(2))
+            .and_then(|x| x.try_into().ok())
+            .map(i16::from_be_bytes)
+            .ok_or_else(|| BadValue("short numeric".into()))
     };
-    let (n, weight, sign, scale) = (rd(0)? as usize, rd(2)?, rd(4)? as u16, rd(6)?.max(0) as usize);
+    let n = usize::try_from(rd(0)?).map_err(|_| BadValue("invalid numeric digit count".into()))?;
+    let (weight, sign, scale) = (rd(2)?, rd(4)? as u16, rd(6)?.max(0) as usize);
     if sign == 0xC000 {
         return Ok("NaN".into());
     }
@@ -327,37 +337,40 @@ fn numeric_from_binary(b: &[u8]) -> Result<String, BadValue> {
     Ok(s)
 }
 
+/// A binary parameter of a fixed-size type: exactly `N` bytes.
+fn fixed<const N: usize>(b: &[u8], oid: u32) -> Result<[u8; N], BadValue> {
+    b.try_into().map_err(|_| BadValue(format!("incorrect binary data format in bind parameter (type {oid})")))
+}
+
 /// A bound parameter's value, from its wire bytes, given the type the client
 /// or the server's inference chose (0 = unknown: text as written).
 pub fn param_value(bytes: Option<&[u8]>, oid: u32, binary: bool) -> Result<Value, BadValue> {
     let Some(b) = bytes else { return Ok(Value::Null) };
     if binary {
-        let fixed = |n: usize| -> Result<&[u8], BadValue> {
-            (b.len() == n)
-                .then_some(b)
-                .ok_or_else(|| BadValue(format!("incorrect binary data format in bind parameter (type {oid})")))
-        };
         return Ok(match oid {
-            OID_BOOL => Value::Integer((fixed(1)?[0] != 0) as i64),
-            21 => Value::Integer(i16::from_be_bytes(fixed(2)?.try_into().unwrap()) as i64),
-            23 => Value::Integer(i32::from_be_bytes(fixed(4)?.try_into().unwrap()) as i64),
-            20 => Value::Integer(i64::from_be_bytes(fixed(8)?.try_into().unwrap())),
-            700 => Value::Real(f32::from_be_bytes(fixed(4)?.try_into().unwrap()) as f64),
-            701 => Value::Real(f64::from_be_bytes(fixed(8)?.try_into().unwrap())),
+            OID_BOOL => Value::Integer(i64::from(u8::from_be_bytes(fixed(b, oid)?) != 0)),
+            21 => Value::Integer(i16::from_be_bytes(fixed(b, oid)?).into()),
+            23 => Value::Integer(i32::from_be_bytes(fixed(b, oid)?).into()),
+            20 => Value::Integer(i64::from_be_bytes(fixed(b, oid)?)),
+            700 => Value::Real(f32::from_be_bytes(fixed(b, oid)?).into()),
+            701 => Value::Real(f64::from_be_bytes(fixed(b, oid)?)),
             1700 => Value::Real(numeric_from_binary(b)?.parse().map_err(|_| BadValue("numeric out of range".into()))?),
             OID_BYTEA => Value::Blob(b.to_vec()),
             1082 => {
-                let days = i32::from_be_bytes(fixed(4)?.try_into().unwrap()) as i64 + PG_EPOCH_DAYS;
+                let days = i64::from(i32::from_be_bytes(fixed(b, oid)?)) + PG_EPOCH_DAYS;
                 let (y, m, d) = civil_from_days(days);
                 Value::Text(format!("{y:04}-{m:02}-{d:02}"))
             }
             1114 | 1184 => {
-                let micros = i64::from_be_bytes(fixed(8)?.try_into().unwrap()) + PG_EPOCH_DAYS * 86_400_000_000;
+                let micros = i64::from_be_bytes(fixed(b, oid)?)
+                    .checked_add(PG_EPOCH_DAYS * 86_400_000_000)
+                    .ok_or_else(|| BadValue("timestamp out of range".into()))?;
                 Value::Text(format_timestamp(micros, oid == 1184))
             }
             2950 => {
-                let h = hex::encode(fixed(16)?);
-                Value::Text(format!("{}-{}-{}-{}-{}", &h[..8], &h[8..12], &h[12..16], &h[16..20], &h[20..]))
+                let u: [u8; 16] = fixed(b, oid)?;
+                let part = |r: std::ops::Range<usize>| hex::encode(u.get(r).unwrap_or_default());
+                Value::Text(format!("{}-{}-{}-{}-{}", part(0..4), part(4..6), part(6..8), part(8..10), part(10..16)))
             }
             OID_JSONB => Value::Text(jsonb_text(&String::from_utf8_lossy(b.get(1..).unwrap_or_default()))),
             _ => Value::Text(

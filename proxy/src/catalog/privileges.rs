@@ -123,7 +123,7 @@ impl<'a> TableAcl<'a> {
             for h in &holders {
                 let on_column = h.update_columns.contains(&column.name);
                 for (kind, bit) in COLUMN_PRIVILEGES {
-                    if !h.holds(bit) && !(on_column && bit == Some(privilege::UPDATE)) {
+                    if !(h.holds(bit) || on_column && bit == Some(privilege::UPDATE)) {
                         continue;
                     }
                     let mut row = table(&h.grantee, kind, h.owner);
@@ -263,7 +263,7 @@ pub(super) fn pg_get_expr(text: &str) -> String {
     let atom = text.chars().all(|c| c.is_alphanumeric() || matches!(c, '_' | '.'));
     let quoted = text.len() >= 2 && text.starts_with('\'') && closing(text, 0) == Some(text.len() - 1);
     let call_or_nested = text.find('(').is_some_and(|open| {
-        text[..open].chars().all(|c| c.is_alphanumeric() || matches!(c, '_' | '.'))
+        text.get(..open).is_some_and(|name| name.chars().all(|c| c.is_alphanumeric() || matches!(c, '_' | '.')))
             && closing(text, open) == Some(text.len() - 1)
     });
     if text.is_empty() || atom || quoted || call_or_nested {
@@ -282,12 +282,12 @@ fn closing(text: &str, open: usize) -> Option<usize> {
     }
     let mut depth = 0usize;
     let mut k = open;
-    while k < bytes.len() {
-        match bytes[k] {
+    while let Some(b) = bytes.get(k) {
+        match b {
             b'\'' | b'"' => k = quote_end(bytes, k)?,
             b'(' => depth += 1,
             b')' => {
-                depth -= 1;
+                depth = depth.checked_sub(1)?;
                 if depth == 0 {
                     return Some(k);
                 }
@@ -302,10 +302,10 @@ fn closing(text: &str, open: usize) -> Option<usize> {
 /// The closing quote of the quoted string or identifier opened at `open`
 /// (a doubled quote stands for itself).
 fn quote_end(bytes: &[u8], open: usize) -> Option<usize> {
-    let quote = bytes[open];
+    let quote = *bytes.get(open)?;
     let mut k = open + 1;
-    while k < bytes.len() {
-        if bytes[k] == quote {
+    while let Some(b) = bytes.get(k) {
+        if *b == quote {
             if bytes.get(k + 1) == Some(&quote) {
                 k += 2;
                 continue;

@@ -174,8 +174,8 @@ pub(crate) fn derived_oid(kind: &str, parts: &[&[u8]]) -> u32 {
         h.update((p.len() as u32).to_be_bytes());
         h.update(p);
     }
-    let d = h.finalize();
-    let n = u32::from_be_bytes([d[0], d[1], d[2], d[3]]);
+    let [a, b, c, d, ..]: [u8; 32] = h.finalize().into();
+    let n = u32::from_be_bytes([a, b, c, d]);
     16384 + n % (i32::MAX as u32 - 16384)
 }
 
@@ -192,8 +192,11 @@ impl Rows {
         let def = schema::table(schema, table);
         let mut row = def.default_row();
         for (column, value) in values {
-            let i = def.position(column).unwrap_or_else(|| panic!("{schema}.{table} has no column {column}"));
-            row[i] = value.clone();
+            // The names are literals of this module, each used by the tests.
+            let Some(slot) = def.position(column).and_then(|i| row.get_mut(i)) else {
+                panic!("{schema}.{table} has no column {column}")
+            };
+            *slot = value.clone();
         }
         self.0.entry(def.qualified()).or_default().push(row);
     }
@@ -201,13 +204,12 @@ impl Rows {
     /// Sets `column` of the last row pushed to `schema.table`.
     fn set_last(&mut self, schema: &str, table: &str, column: &str, value: V) {
         let def = schema::table(schema, table);
-        let i = def.position(column).unwrap_or_else(|| panic!("{schema}.{table} has no column {column}"));
-        let row = self
-            .0
-            .get_mut(&def.qualified())
-            .and_then(|rows| rows.last_mut())
-            .unwrap_or_else(|| panic!("no row of {schema}.{table} yet"));
-        row[i] = value;
+        let position = def.position(column);
+        let slot = self.0.get_mut(&def.qualified()).and_then(|rows| rows.last_mut()).zip(position);
+        let Some(slot) = slot.and_then(|(row, i)| row.get_mut(i)) else {
+            panic!("no row of {schema}.{table} with a column {column}")
+        };
+        *slot = value;
     }
 }
 
@@ -497,6 +499,11 @@ fn roles(rows: &mut Rows, snap: &mut Snapshot, accounts: &[AccountInfo]) {
     }
 }
 
+/// The column with attribute number `attnum` (1-based; 0 is an expression).
+fn attnum_column<T>(columns: &[T], attnum: i64) -> Option<&T> {
+    columns.get(usize::try_from(attnum).ok()?.checked_sub(1)?)
+}
+
 fn builtin(type_oid: u32) -> Option<&'static super::builtin::BuiltinType> {
     BUILTIN_TYPES.iter().find(|t| t.0 == type_oid)
 }
@@ -524,12 +531,13 @@ fn table_facts<'a>(conn: &Connection, meta: &'a TableMeta, owner: u32) -> rusqli
         .columns
         .iter()
         .enumerate()
-        .map(|(n, c)| {
+        .zip(&types)
+        .map(|((n, c), (_, _, type_name))| {
             if meta.rowid_alias == Some(n) && c.serial && !c.identity {
                 // SQLite assigns the next key when none is given, as a serial does.
                 return Some(format!("nextval('{}_{}_seq'::regclass)", meta.name, c.name));
             }
-            let base = types[n].2.split('(').next().unwrap_or("").to_string();
+            let base = type_name.split('(').next().unwrap_or("").to_string();
             sqlite_defaults.get(&c.name).cloned().flatten().map(|d| pg_default(&d, &base))
         })
         .collect();
@@ -562,7 +570,7 @@ fn indexes(
         let name = format!("{}_pkey", meta.name);
         out.push(Index {
             oid: derived_oid("index", &[&meta.id, name.as_bytes()]),
-            keys: meta.primary_key.iter().map(|p| quote_ident(&meta.columns[*p].name)).collect(),
+            keys: meta.primary_key.iter().filter_map(|p| meta.columns.get(*p)).map(|c| quote_ident(&c.name)).collect(),
             attnums: meta.primary_key.iter().map(|p| *p as i64 + 1).collect(),
             name,
             unique: true,
@@ -628,47 +636,42 @@ fn indexes(
 
 /// The key list and WHERE clause of a `CREATE INDEX` text.
 fn index_parts(sql: &str) -> (Option<Vec<String>>, Option<String>) {
-    let Some(on) = sql.find(" ON ") else {
+    let Some((_, keys_on)) = sql.split_once(" ON ").and_then(|(_, on)| on.split_once('(')) else {
         return (None, None);
     };
-    let Some(open) = sql[on..].find('(').map(|p| p + on) else {
-        return (None, None);
-    };
-    let mut depth = 0;
-    let mut close = None;
-    for (k, c) in sql[open..].char_indices() {
+    // `keys_on` starts after the key list's `(`; split at its `)`.
+    let mut depth = 1;
+    let close = keys_on.char_indices().find_map(|(k, c)| {
         match c {
             '(' => depth += 1,
-            ')' => {
-                depth -= 1;
-                if depth == 0 {
-                    close = Some(open + k);
-                    break;
-                }
-            }
+            ')' => depth -= 1,
             _ => {}
         }
-    }
-    let Some(close) = close else {
+        (depth == 0).then_some(k)
+    });
+    let Some((inner, rest)) = close.and_then(|k| keys_on.split_at_checked(k)) else {
         return (None, None);
     };
-    let inner = &sql[open + 1..close];
     let mut keys = Vec::new();
-    let (mut depth, mut start) = (0, 0);
-    for (k, c) in inner.char_indices() {
+    let (mut depth, mut key) = (0, String::new());
+    for c in inner.chars() {
         match c {
             '(' => depth += 1,
             ')' => depth -= 1,
             ',' if depth == 0 => {
-                keys.push(inner[start..k].trim().to_string());
-                start = k + 1;
+                keys.push(std::mem::take(&mut key).trim().to_string());
+                continue;
             }
             _ => {}
         }
+        key.push(c);
     }
-    keys.push(inner[start..].trim().to_string());
-    let rest = sql[close + 1..].trim();
-    let predicate = rest.get(..6).filter(|w| w.eq_ignore_ascii_case("where ")).map(|_| rest[6..].trim().to_string());
+    keys.push(key.trim().to_string());
+    let rest = rest.strip_prefix(')').unwrap_or(rest).trim();
+    let predicate = rest
+        .split_at_checked(6)
+        .filter(|(w, _)| w.eq_ignore_ascii_case("where "))
+        .map(|(_, predicate)| predicate.trim().to_string());
     (Some(keys), predicate)
 }
 
@@ -782,8 +785,9 @@ fn user_table(
             ("is_typed", t("NO")),
         ],
     );
-    for (n, column) in meta.columns.iter().enumerate() {
-        let (type_oid, typmod, type_name) = &f.types[n];
+    for (n, (column, ((type_oid, typmod, type_name), default))) in
+        meta.columns.iter().zip(f.types.iter().zip(&f.defaults)).enumerate()
+    {
         let not_null = column.not_null || meta.primary_key.contains(&n);
         attribute(
             rows,
@@ -793,13 +797,13 @@ fn user_table(
             *type_oid,
             *typmod,
             not_null,
-            f.defaults[n].is_some(),
+            default.is_some(),
             column.identity,
         );
         if let Some(attacl) = acl.attacl(&column.name) {
             rows.set_last("pg_catalog", "pg_attribute", "attacl", t(attacl));
         }
-        if let Some(default) = &f.defaults[n] {
+        if let Some(default) = default {
             rows.push(
                 "pg_catalog",
                 "pg_attrdef",
@@ -820,7 +824,7 @@ fn user_table(
             *type_oid,
             type_name,
             not_null,
-            f.defaults[n].clone(),
+            default.clone(),
             column.identity,
         );
     }
@@ -891,7 +895,7 @@ fn information_column(
         (V::Null, V::Null, V::Null, V::Null, V::Null, V::Null);
     match ty {
         Some(sqlmap::PgType::Varchar(n) | sqlmap::PgType::Char(n)) => {
-            length = n.map(|n| i(n)).unwrap_or(V::Null);
+            length = n.map(i).unwrap_or(V::Null);
             octets = i(n.map(|n| i64::from(n) * 4).unwrap_or(1_073_741_824));
         }
         Some(sqlmap::PgType::Text) => octets = i(1_073_741_824),
@@ -902,8 +906,8 @@ fn information_column(
         Some(sqlmap::PgType::Float8) => (precision, radix) = (i(53), i(2)),
         Some(sqlmap::PgType::Numeric { precision: p, scale: s }) => {
             radix = i(10);
-            precision = p.map(|p| i(p)).unwrap_or(V::Null);
-            scale = s.map(|s| i(s)).unwrap_or(V::Null);
+            precision = p.map(i).unwrap_or(V::Null);
+            scale = s.map(i).unwrap_or(V::Null);
         }
         Some(sqlmap::PgType::Date) => datetime = i(0),
         Some(sqlmap::PgType::Timestamp | sqlmap::PgType::Timestamptz) => datetime = i(6),
@@ -971,8 +975,7 @@ fn index_rows(rows: &mut Rows, snap: &mut Snapshot, f: &TableFacts<'_>, ix: &Ind
             ("relreplident", t("n")),
         ],
     );
-    let column_types: Vec<u32> =
-        ix.attnums.iter().map(|a| if *a > 0 { f.types[*a as usize - 1].0 } else { 0 }).collect();
+    let column_types: Vec<u32> = ix.attnums.iter().map(|a| attnum_column(&f.types, *a).map_or(0, |t| t.0)).collect();
     rows.push(
         "pg_catalog",
         "pg_index",
@@ -1009,7 +1012,8 @@ fn index_rows(rows: &mut Rows, snap: &mut Snapshot, f: &TableFacts<'_>, ix: &Ind
     );
     let Some(kind) = ix.constraint else { return };
     let oid = derived_oid("constraint", &[&meta.id, ix.name.as_bytes()]);
-    let columns: Vec<String> = ix.attnums.iter().map(|a| meta.columns[*a as usize - 1].name.clone()).collect();
+    let columns: Vec<String> =
+        ix.attnums.iter().filter_map(|a| attnum_column(&meta.columns, *a)).map(|c| c.name.clone()).collect();
     let definition = format!(
         "{} ({})",
         if kind == 'p' { "PRIMARY KEY" } else { "UNIQUE" },
@@ -1110,7 +1114,10 @@ fn foreign_key_rows(
     let meta = f.meta;
     let target = all.iter().find(|x| x.meta.name == fk.table);
     let references: Vec<String> = if fk.references.is_empty() {
-        target.map(|x| x.meta.primary_key.iter().map(|p| x.meta.columns[*p].name.clone()).collect()).unwrap_or_default()
+        let primary_key = |x: &TableFacts<'_>| {
+            x.meta.primary_key.iter().filter_map(|p| x.meta.columns.get(*p)).map(|c| c.name.clone()).collect()
+        };
+        target.map(primary_key).unwrap_or_default()
     } else {
         fk.references.clone()
     };
