@@ -70,7 +70,7 @@ pub async fn serve(
             r = listener.accept() => match r {
                 Ok(x) => x,
                 Err(e) => {
-                    eprintln!("rowchain: pg accept: {e}");
+                    tracing::warn!(error = %e, "PostgreSQL listener: accept failed");
                     tokio::time::sleep(Duration::from_millis(50)).await;
                     continue;
                 }
@@ -84,7 +84,7 @@ pub async fn serve(
                     let _permit = permit;
                     if let Err(e) = connection(shared, sock).await {
                         if e.kind() != io::ErrorKind::UnexpectedEof && e.kind() != io::ErrorKind::ConnectionReset {
-                            eprintln!("rowchain: pg connection closed: {e}");
+                            tracing::info!(error = %e, "PostgreSQL connection closed");
                         }
                     }
                 });
@@ -393,7 +393,7 @@ async fn authenticate(
     // gets its custody copy at its first login with a password.
     if hba::needs_custody(rules, user) {
         if let Err(e) = node.keystore.keep_custody(user, &key) {
-            eprintln!("rowchain: keeping the custody copy of role {user}'s key: {e}");
+            tracing::warn!(role = %user, error = %e, "keeping the custody copy of a role's key failed");
         }
     }
     conn.feed(PgWireBackendMessage::Authentication(Authentication::Ok)).await?;
