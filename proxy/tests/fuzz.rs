@@ -12,7 +12,7 @@
 //! in a server task would only end that task, so a panic hook counts every
 //! panic outside the test's own threads, and the count must stay 0.
 //!
-//! Cases: 600 by default (about 10-15 s in a debug build); `PROPTEST_CASES=N`
+//! Cases: 400 by default (about 13 s in a debug build); `PROPTEST_CASES=N`
 //! runs N, e.g. a long campaign:
 //! `PROPTEST_CASES=20000 cargo test --workspace --test fuzz -- pg_fuzz`.
 
@@ -790,7 +790,7 @@ fn run_case(server: &Server, batch: &[Vec<u8>]) -> Result<(), TestCaseError> {
 }
 
 /// Cases by default; `PROPTEST_CASES` (read by proptest's own default) wins.
-const CASES: u32 = 600;
+const CASES: u32 = 400;
 
 #[test]
 fn pg_fuzz_messages() {
