@@ -104,14 +104,11 @@ pub fn check_touches(catalog: &Catalog, who: Who<'_>, touches: &[Touch]) -> Resu
 /// (an address, empty for PUBLIC). The ACL stays sorted and holds no
 /// empty entries, so equal rights always encode alike.
 pub fn apply_grant(meta: &mut TableMeta, grantee: &str, bits: u8, columns: &[String], revoke: bool) {
-    let pos = match meta.acl.binary_search_by(|g| g.grantee.as_str().cmp(grantee)) {
-        Ok(p) => p,
-        Err(p) => {
-            meta.acl.insert(p, GrantMeta { grantee: grantee.to_string(), privileges: 0, update_columns: Vec::new() });
-            p
-        }
+    // Taken out, changed, and put back unless it ends up empty.
+    let (pos, mut g) = match meta.acl.binary_search_by(|g| g.grantee.as_str().cmp(grantee)) {
+        Ok(p) => (p, meta.acl.remove(p)),
+        Err(p) => (p, GrantMeta { grantee: grantee.to_string(), privileges: 0, update_columns: Vec::new() }),
     };
-    let g = &mut meta.acl[pos];
     if revoke {
         g.privileges &= !bits;
         g.update_columns.retain(|c| !columns.contains(c));
@@ -127,8 +124,8 @@ pub fn apply_grant(meta: &mut TableMeta, grantee: &str, bits: u8, columns: &[Str
             }
         }
     }
-    if g.privileges == 0 && g.update_columns.is_empty() {
-        meta.acl.remove(pos);
+    if g.privileges != 0 || !g.update_columns.is_empty() {
+        meta.acl.insert(pos, g);
     }
 }
 
@@ -385,7 +382,8 @@ mod tests {
     #[test]
     fn privileges_by_grant() {
         use privilege::*;
-        let cases: &[(&str, &[(&str, u8, &[&str])], u8, bool)] = &[
+        type Grant<'a> = (&'a str, u8, &'a [&'a str]);
+        let cases: &[(&str, &[Grant], u8, bool)] = &[
             ("owner", &[], ALL, true),
             ("bob", &[], SELECT, false),
             ("bob", &[("bob", SELECT, &[])], SELECT, true),

@@ -1,6 +1,6 @@
 //! Blocks, headers, finality certificates and receipts, with their encodings.
 
-use crate::codec::{DecodeError, Reader, Writer};
+use crate::codec::{DecodeError, Reader, Writer, PREALLOCATE_MAX};
 use crate::crypto::{self, Hash, PublicKey, SecretKey, ZERO_HASH};
 use crate::tx::SignedTx;
 use crate::value::{decode_row, Value};
@@ -80,6 +80,7 @@ pub struct Certificate {
 /// signatures; blocks without one encode as they always did.
 const HAS_FINALIZATION: u32 = 1 << 31;
 const FINALIZATION_BYTES_MAX: usize = 1 << 20;
+const SIGNATURES_MAX: u64 = 1024;
 
 impl Certificate {
     pub fn message(block_hash: &Hash) -> Vec<u8> {
@@ -114,9 +115,11 @@ impl Certificate {
     }
     fn decode(r: &mut Reader) -> Result<Self, DecodeError> {
         let raw = r.u32()?;
-        let n = (raw & !HAS_FINALIZATION) as u64;
-        if n > 1024 {
-            return Err(DecodeError::TooMany { what: "signature", count: n, max: 1024 });
+        let n = u64::from(raw & !HAS_FINALIZATION);
+        // A signature is a 32-byte key and 64 bytes.
+        let max = SIGNATURES_MAX.min(r.left() as u64 / 96);
+        if n > max {
+            return Err(DecodeError::TooMany { what: "signature", count: n, max });
         }
         let mut signatures = Vec::with_capacity(n as usize);
         for _ in 0..n {
@@ -163,7 +166,7 @@ impl Block {
         let mut r = Reader::new(b);
         let header = Header::decode(&mut r)?;
         let n = r.count("tx", TXS_PER_BLOCK_LIMIT, 64)?;
-        let mut txs = Vec::with_capacity(n);
+        let mut txs = Vec::with_capacity(n.min(PREALLOCATE_MAX));
         for _ in 0..n {
             txs.push(SignedTx::decode(&mut r)?);
         }
@@ -176,14 +179,13 @@ impl Block {
 /// Merkle root of a list of hashes (RFC 6962 shape: leaves and nodes domain
 /// separated, an unbalanced list split at the largest power of two).
 pub fn merkle_root(leaves: &[Hash]) -> Hash {
-    match leaves.len() {
-        0 => ZERO_HASH,
-        1 => crypto::hash_parts(&[&[0u8], &leaves[0]]),
-        n => {
-            let k = n.next_power_of_two() / 2;
-            let l = merkle_root(&leaves[..k]);
-            let r = merkle_root(&leaves[k..]);
-            crypto::hash_parts(&[&[1u8], &l, &r])
+    match leaves {
+        [] => ZERO_HASH,
+        [leaf] => crypto::hash_parts(&[&[0u8], leaf]),
+        _ => {
+            // For two or more leaves, 1 <= k < len.
+            let (l, r) = leaves.split_at(leaves.len().next_power_of_two() / 2);
+            crypto::hash_parts(&[&[1u8], &merkle_root(l), &merkle_root(r)])
         }
     }
 }
@@ -265,7 +267,7 @@ impl Receipt {
         }
         let tx_hash = r.fixed()?;
         let n = r.count("result", crate::tx::STATEMENTS_MAX, 9)?;
-        let mut results = Vec::with_capacity(n);
+        let mut results = Vec::with_capacity(n.min(PREALLOCATE_MAX));
         for _ in 0..n {
             let rows_affected = r.u64()?;
             let returning = match r.u8()? {
@@ -331,6 +333,46 @@ mod tests {
         assert_ne!(merkle_root(&[a, b]), merkle_root(&[a, b, c]));
         // A single leaf is not its own root (second-preimage resistance).
         assert_ne!(merkle_root(&[a]), a);
+    }
+
+    #[test]
+    fn a_forged_signature_count_is_refused_before_allocating() {
+        let key = SecretKey::from_bytes(&[5; 32]);
+        let header = Header {
+            chain_id: "c".into(),
+            height: 1,
+            prev_hash: [0; 32],
+            timestamp_ms: 1,
+            proposer: key.public(),
+            tx_root: ZERO_HASH,
+            receipts_root: ZERO_HASH,
+            state_root: ZERO_HASH,
+        };
+        let block = Block { header, txs: Vec::new(), certificate: Certificate::sign(&[1; 32], &key) };
+        let mut bytes = block.to_bytes();
+        let at = bytes.len() - 100;
+        assert_eq!(bytes[at..at + 4], [0, 0, 0, 1]);
+        assert_eq!(Block::from_bytes(&bytes), Ok(block));
+        bytes.splice(at..at + 4, 1000u32.to_be_bytes());
+        assert_eq!(Block::from_bytes(&bytes), Err(DecodeError::TooMany { what: "signature", count: 1000, max: 1 }));
+        bytes.splice(at..at + 4, (2u32 | HAS_FINALIZATION).to_be_bytes());
+        assert_eq!(Block::from_bytes(&bytes), Err(DecodeError::TooMany { what: "signature", count: 2, max: 1 }));
+        bytes.splice(at..at + 4, 0xffff_ffffu32.to_be_bytes());
+        assert_eq!(
+            Block::from_bytes(&bytes),
+            Err(DecodeError::TooMany { what: "signature", count: 0x7fff_ffff, max: 1 })
+        );
+    }
+
+    #[test]
+    fn a_forged_tx_or_receipt_count_is_refused() {
+        // Receipts: count 3 with room for none.
+        assert_eq!(decode_receipts(&[0, 0, 0, 3, 1]), Err(DecodeError::TooMany { what: "receipt", count: 3, max: 0 }));
+        assert_eq!(
+            decode_receipts(&[0xff, 0xff, 0xff, 0xff]),
+            Err(DecodeError::TooMany { what: "receipt", count: 0xffff_ffff, max: 0 })
+        );
+        assert_eq!(decode_receipts(&[0, 0, 0, 0]), Ok(Vec::new()));
     }
 
     #[test]

@@ -102,7 +102,7 @@ pub struct PolicyMeta {
 impl TableMeta {
     pub fn encode(&self) -> Vec<u8> {
         let mut w = Writer::with_capacity(128);
-        w.u8(1).fixed(&self.id).str(&self.name).str(&self.owner).u32(self.columns.len() as u32);
+        w.u8(self.version()).fixed(&self.id).str(&self.name).str(&self.owner).u32(self.columns.len() as u32);
         for c in &self.columns {
             // Flags: bit 0 not null, bit 1 serial, bit 2 identity.
             w.str(&c.name).str(&c.pg_type).u8(c.not_null as u8 | (c.serial as u8) << 1 | (c.identity as u8) << 2);
@@ -141,9 +141,7 @@ impl TableMeta {
                 }
             }
         }
-        let mut bytes = w.finish();
-        bytes[0] = self.version();
-        bytes
+        w.finish()
     }
 
     fn version(&self) -> u8 {
@@ -273,11 +271,16 @@ pub enum LabelKind {
 pub fn parse_label(label: &[u8]) -> LabelKind {
     match label.split_first() {
         Some((b'a', rest)) => LabelKind::Account(String::from_utf8_lossy(rest).into_owned()),
-        Some((b't', rest)) if rest.len() == 16 => LabelKind::Table(rest.try_into().unwrap()),
-        Some((b'r', rest)) if rest.len() > 16 => {
-            let mut r = Reader::new(&rest[16..]);
-            match crate::value::decode_row(&mut r) {
-                Ok(key) => LabelKind::Row { table: rest[..16].try_into().unwrap(), key },
+        Some((b't', rest)) => match rest.try_into() {
+            Ok(table) => LabelKind::Table(table),
+            Err(_) => LabelKind::Unknown,
+        },
+        Some((b'r', rest)) => {
+            let Some((table, key)) = rest.split_first_chunk::<16>() else {
+                return LabelKind::Unknown;
+            };
+            match crate::value::decode_row(&mut Reader::new(key)) {
+                Ok(key) => LabelKind::Row { table: *table, key },
                 Err(_) => LabelKind::Unknown,
             }
         }
@@ -371,4 +374,85 @@ pub fn load_accounts(conn: &rusqlite::Connection) -> rusqlite::Result<Vec<Accoun
     )?;
     let rows = st.query_map([], |r| Ok(AccountInfo { name: r.get(0)?, address: r.get(1)?, create_role: r.get(2)? }))?;
     rows.collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kind(label: &[u8]) -> String {
+        match parse_label(label) {
+            LabelKind::Account(a) => format!("account {a}"),
+            LabelKind::Table(id) => format!("table {}", hex::encode(id)),
+            LabelKind::Row { table, key } => format!("row {} {}", hex::encode(table), format_key(&key)),
+            LabelKind::Unknown => "unknown".into(),
+        }
+    }
+
+    #[test]
+    fn labels_of_every_length_parse_or_are_unknown() {
+        let id = [0xab; 16];
+        let row = |key: &[Value]| [b"r".as_slice(), &id, &encode_row(key)].concat();
+        assert_eq!(kind(b""), "unknown");
+        assert_eq!(kind(b"a"), "account ");
+        assert_eq!(kind("aandré".as_bytes()), "account andré");
+        assert_eq!(kind(b"a\xff"), "account \u{fffd}");
+        assert_eq!(kind(&[b"t".as_slice(), &id].concat()), format!("table {}", hex::encode(id)));
+        for len in [0, 1, 15, 17, 40] {
+            assert_eq!(kind(&[b"t".as_slice(), &vec![1; len]].concat()), "unknown", "table label of {len} bytes");
+            assert_eq!(kind(&[b"r".as_slice(), &vec![1; len]].concat()), "unknown", "row label of {len} bytes");
+        }
+        assert_eq!(
+            kind(&row(&[Value::Integer(1), Value::Text("é".into())])),
+            format!("row {} (1, 'é')", hex::encode(id))
+        );
+        let mut truncated = row(&[Value::Text("Grüße".into())]);
+        truncated.pop();
+        assert_eq!(kind(&truncated), "unknown");
+        assert_eq!(kind(b"x0123456789abcdef"), "unknown");
+    }
+
+    fn table(acl: Vec<GrantMeta>) -> TableMeta {
+        TableMeta {
+            id: [1; 16],
+            name: "tä".into(),
+            owner: "rc00".into(),
+            columns: vec![ColumnMeta {
+                name: "名前".into(),
+                pg_type: "text".into(),
+                not_null: true,
+                serial: false,
+                identity: true,
+            }],
+            primary_key: vec![0],
+            rowid_alias: Some(0),
+            indexes: vec![IndexMeta { name: "i".into(), unique: true, sqlite: "CREATE INDEX i ON t(a)".into() }],
+            created_height: 9,
+            acl,
+            row_security: false,
+            policies: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn table_metadata_round_trips_and_truncations_are_errors() {
+        let grant =
+            GrantMeta { grantee: String::new(), privileges: privilege::SELECT, update_columns: vec!["a".into()] };
+        for t in [table(Vec::new()), table(vec![grant])] {
+            let bytes = t.encode();
+            assert_eq!(bytes.first(), Some(&t.version()));
+            assert_eq!(TableMeta::decode(&bytes), Ok(t.clone()));
+            for len in 0..bytes.len() {
+                assert!(TableMeta::decode(&bytes[..len]).is_err(), "{len} of {} bytes decoded", bytes.len());
+            }
+        }
+        assert_eq!(TableMeta::decode(&[]), Err(DecodeError::Truncated { offset: 0, wanted: 1, left: 0 }));
+        assert_eq!(TableMeta::decode(&[3]), Err(DecodeError::Version { what: "table metadata", version: 3 }));
+        let mut huge_name = table(Vec::new()).encode();
+        huge_name.splice(17..21, u32::MAX.to_be_bytes());
+        assert_eq!(
+            TableMeta::decode(&huge_name),
+            Err(DecodeError::Truncated { offset: 21, wanted: u32::MAX as usize, left: huge_name.len() - 21 })
+        );
+    }
 }

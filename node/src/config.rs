@@ -158,6 +158,10 @@ impl Default for Limits {
     }
 }
 
+/// The most connections (or calls in flight) a limit may allow: far more
+/// than a node serves, and within what a tokio semaphore can count.
+pub const CONNECTIONS_MAX: usize = 1 << 20;
+
 impl Config {
     pub fn parse(text: &str) -> Result<Self, String> {
         let c: Config = toml::from_str(text).map_err(|e| e.to_string())?;
@@ -167,10 +171,48 @@ impl Config {
         for rule in &c.pg.hba {
             rule.validate()?;
         }
+        for (name, value) in
+            [("limits.rpc_connections_max", c.limits.rpc_connections_max), ("pg.connections_max", c.pg.connections_max)]
+        {
+            if value > CONNECTIONS_MAX {
+                return Err(format!("{name} must be at most {CONNECTIONS_MAX}"));
+            }
+        }
         Ok(c)
     }
 
+    // Every field is a string, bool, table, array or integer, and integers come
+    // from TOML or the defaults, so they fit TOML's i64.
+    #[allow(clippy::expect_used)]
     pub fn to_toml(&self) -> String {
         toml::to_string_pretty(self).expect("config serializes")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_default_config_parses_back() {
+        let text = Config::default().to_toml();
+        assert_eq!(Config::parse(&text).map(|c| c.to_toml()), Ok(text));
+    }
+
+    #[test]
+    fn connection_limits_beyond_a_semaphore_are_refused() {
+        assert_eq!(
+            Config::parse("[limits]\nrpc_connections_max = 9223372036854775807\n").err(),
+            Some("limits.rpc_connections_max must be at most 1048576".into())
+        );
+        assert_eq!(
+            Config::parse("[pg]\nconnections_max = 2305843009213693952\n").err(),
+            Some("pg.connections_max must be at most 1048576".into())
+        );
+        assert!(Config::parse("[pg]\nconnections_max = 1048576\n").is_ok());
+        assert_eq!(
+            Config::parse("[chain]\nmax_txs_per_block = 0\n").err(),
+            Some("chain.max_txs_per_block must be at least 1".into())
+        );
     }
 }

@@ -142,10 +142,20 @@ fn in_block(ip: IpAddr, net: IpAddr, bits: u8) -> bool {
     }
 }
 
+/// Whether the first `bits` bits of `a` and `b` agree; `false` when either is
+/// shorter than that.
 fn prefix_eq(a: &[u8], b: &[u8], bits: u8) -> bool {
     let full = usize::from(bits / 8);
     let rest = bits % 8;
-    a[..full] == b[..full] && (rest == 0 || (a[full] ^ b[full]) >> (8 - rest) == 0)
+    let (Some(a_full), Some(b_full)) = (a.get(..full), b.get(..full)) else {
+        return false;
+    };
+    a_full == b_full
+        && (rest == 0
+            || match (a.get(full), b.get(full)) {
+                (Some(x), Some(y)) => (x ^ y) >> (8 - rest) == 0,
+                _ => false,
+            })
 }
 
 #[cfg(test)]
@@ -185,6 +195,16 @@ mod tests {
         assert!(in_block(ip("2001:db8::9"), ip("2001:db8::"), 32));
         assert!(!in_block(ip("2001:db9::9"), ip("2001:db8::"), 32));
         assert!(!in_block(ip("127.0.0.1"), ip("::1"), 128));
+    }
+
+    #[test]
+    fn prefixes_longer_than_the_address_do_not_match() {
+        assert!(prefix_eq(&[10, 1], &[10, 1], 16));
+        assert!(prefix_eq(&[10, 0b1010_0000], &[10, 0b1011_1111], 11));
+        assert!(!prefix_eq(&[10, 0b1010_0000], &[10, 0b1011_1111], 12));
+        assert!(!prefix_eq(&[10, 1], &[10, 1], 17));
+        assert!(!prefix_eq(&[10, 1], &[10, 1], 24));
+        assert!(!prefix_eq(&[10, 1, 2], &[10, 1], 20));
     }
 
     #[test]

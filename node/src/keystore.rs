@@ -142,19 +142,20 @@ pub fn md5_response(secret: &str, salt: &[u8; 4]) -> String {
     format!("md5{}", hex::encode(md5::Md5::new().chain_update(secret).chain_update(salt).finalize()))
 }
 
+#[allow(clippy::expect_used)] // AES-GCM refuses only plaintexts over 64 GiB; a key is 32 bytes.
 fn seal(aes_key: &[u8; 32], key: &SecretKey) -> Sealed {
     let nonce: [u8; 12] = crypto::random_bytes();
-    let cipher = Aes256Gcm::new_from_slice(aes_key).expect("32-byte key");
+    let cipher = Aes256Gcm::new(&(*aes_key).into());
     let ciphertext = cipher.encrypt(&Nonce::from(nonce), key.to_bytes().as_slice()).expect("AES-GCM encrypt");
     Sealed { nonce: hex::encode(nonce), ciphertext: hex::encode(ciphertext) }
 }
 
-fn derive(password: &str, salt: &[u8]) -> [u8; 32] {
+/// The legacy entries' key derivation; `None` for a salt Argon2 refuses
+/// (the salt comes from the keystore file: under 8 bytes is corrupt).
+fn derive(password: &str, salt: &[u8]) -> Option<[u8; 32]> {
     let mut out = [0u8; 32];
-    argon2::Argon2::default()
-        .hash_password_into(password.as_bytes(), salt, &mut out)
-        .expect("argon2 with valid lengths");
-    out
+    argon2::Argon2::default().hash_password_into(password.as_bytes(), salt, &mut out).ok()?;
+    Some(out)
 }
 
 fn verifier(password: &str, salt: &[u8]) -> [u8; 32] {
@@ -215,6 +216,14 @@ impl Keystore {
         Ok(self.custody_key(create)?.map(|k| crypto::hash_parts(&[b"rowchain/keystore/custody/v1", &k])))
     }
 
+    /// The custody AES key, made on demand.
+    fn made_custody_aes(&self) -> Result<[u8; 32], KeystoreError> {
+        self.custody_aes(true)?.ok_or_else(|| KeystoreError::File {
+            path: self.custody_path().display().to_string(),
+            detail: "the custody key was not made".into(),
+        })
+    }
+
     /// Stores `key` for `role`, sealed under `password` (SCRAM-SHA-256), plus
     /// what `keep` asks for.
     pub fn put(&self, role: &str, password: &str, key: &SecretKey, keep: Keep) -> Result<(), KeystoreError> {
@@ -222,7 +231,7 @@ impl Keystore {
         let (v, client_key) = Verifier::new(password, &salt, scram::ITERATIONS);
         let sealed = seal(&seal_key(&client_key), key);
         let custody = match keep.custody {
-            true => Some(seal(&self.custody_aes(true)?.expect("made on demand"), key)),
+            true => Some(seal(&self.made_custody_aes()?, key)),
             false => None,
         };
         let entry = Entry {
@@ -259,10 +268,10 @@ impl Keystore {
     fn save(&self, entries: &BTreeMap<String, Entry>) -> Result<(), KeystoreError> {
         use std::io::Write;
         use std::os::unix::fs::OpenOptionsExt;
-        let text = serde_json::to_string_pretty(entries).expect("keystore serializes");
-        let tmp = self.path.with_extension("tmp");
         let err =
             |e: std::io::Error| KeystoreError::File { path: self.path.display().to_string(), detail: e.to_string() };
+        let text = serde_json::to_string_pretty(entries).map_err(std::io::Error::other).map_err(err)?;
+        let tmp = self.path.with_extension("tmp");
         let mut f =
             std::fs::OpenOptions::new().write(true).create(true).truncate(true).mode(0o600).open(&tmp).map_err(err)?;
         f.write_all(text.as_bytes()).map_err(err)?;
@@ -276,7 +285,7 @@ impl Keystore {
         if self.entries.lock().get(role).is_none_or(|e| e.custody.is_some()) {
             return Ok(());
         }
-        let sealed = seal(&self.custody_aes(true)?.expect("made on demand"), key);
+        let sealed = seal(&self.made_custody_aes()?, key);
         let mut entries = self.entries.lock();
         match entries.get_mut(role) {
             Some(e) if e.custody.is_none() && PublicKey::from_hex(&e.public_key) == Some(key.public()) => {
@@ -343,7 +352,7 @@ impl Keystore {
         let nonce = hex::decode(&sealed.nonce).map_err(|_| bad())?;
         let ct = hex::decode(&sealed.ciphertext).map_err(|_| bad())?;
         let nonce: [u8; 12] = nonce.try_into().map_err(|_| bad())?;
-        let cipher = Aes256Gcm::new_from_slice(aes_key).expect("32-byte key");
+        let cipher = Aes256Gcm::new(&(*aes_key).into());
         let plain = cipher
             .decrypt(&Nonce::from(nonce), ct.as_slice())
             .map_err(|_| KeystoreError::WrongPassword(role.into()))?;
@@ -391,7 +400,11 @@ impl Keystore {
                 self.open_sealed(role, &entry, &seal_key(&ck))?
             }
             (None, Some(_)) => {
-                let key = self.open_sealed(role, &entry, &derive(password, &salt))?;
+                let aes_key = derive(password, &salt).ok_or_else(|| KeystoreError::File {
+                    path: self.path.display().to_string(),
+                    detail: format!("entry {role} is corrupt"),
+                })?;
+                let key = self.open_sealed(role, &entry, &aes_key)?;
                 // Upgrade the legacy entry so SCRAM logins work from now on.
                 self.put(role, password, &key, Keep::NONE)?;
                 key

@@ -38,6 +38,22 @@ pub struct TxLocation {
     pub index: u32,
 }
 
+fn encode_location(loc: TxLocation) -> [u8; 12] {
+    let mut b = [0u8; 12];
+    let (height, index) = b.split_at_mut(8);
+    height.copy_from_slice(&loc.height.to_be_bytes());
+    index.copy_from_slice(&loc.index.to_be_bytes());
+    b
+}
+
+/// A stored tx location: 8 bytes of height, 4 of index; anything else is
+/// not one (a torn or foreign record reads as absent, as it always did).
+fn decode_location(v: &[u8]) -> Option<TxLocation> {
+    let (height, index) = v.split_first_chunk::<8>()?;
+    let index: [u8; 4] = index.try_into().ok()?;
+    Some(TxLocation { height: u64::from_be_bytes(*height), index: u32::from_be_bytes(index) })
+}
+
 pub struct Ledger {
     db: rocksdb::DB,
     /// Recently used tree nodes; bounded, emptied when full.
@@ -91,10 +107,7 @@ impl Ledger {
         batch.put(key(b'R', &h.to_be_bytes()), encode_receipts(receipts));
         batch.put(key(b'H', &block.hash()), h.to_be_bytes());
         for (i, tx) in block.txs.iter().enumerate() {
-            let mut loc = [0u8; 12];
-            loc[..8].copy_from_slice(&h.to_be_bytes());
-            loc[8..].copy_from_slice(&(i as u32).to_be_bytes());
-            batch.put(key(b'T', &tx.hash()), loc);
+            batch.put(key(b'T', &tx.hash()), encode_location(TxLocation { height: h, index: i as u32 }));
         }
         for (hash, node) in nodes {
             batch.put(key(b'N', hash), node.to_bytes());
@@ -146,12 +159,7 @@ impl Ledger {
     }
 
     pub fn tx_location(&self, hash: &Hash) -> Result<Option<TxLocation>, StoreError> {
-        Ok(self.db.get(key(b'T', hash))?.and_then(|v| {
-            (v.len() == 12).then(|| TxLocation {
-                height: u64::from_be_bytes(v[..8].try_into().unwrap()),
-                index: u32::from_be_bytes(v[8..].try_into().unwrap()),
-            })
-        }))
+        Ok(self.db.get(key(b'T', hash))?.as_deref().and_then(decode_location))
     }
 
     /// Raw access for tools and tests that need to look under the hood
@@ -196,5 +204,51 @@ impl NodeSource for Overlay<'_> {
             Some(n) => Ok(Some(n.clone())),
             None => self.base.node(hash),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tx_locations_round_trip_and_odd_lengths_read_as_absent() {
+        let loc = TxLocation { height: 0x0102_0304_0506_0708, index: 0x0a0b_0c0d };
+        let b = encode_location(loc);
+        assert_eq!(b, [1, 2, 3, 4, 5, 6, 7, 8, 0x0a, 0x0b, 0x0c, 0x0d]);
+        assert_eq!(decode_location(&b), Some(loc));
+        for len in [0, 1, 7, 8, 11, 13, 20] {
+            assert_eq!(decode_location(&vec![0xff; len]), None, "{len} bytes");
+        }
+    }
+
+    #[test]
+    fn a_truncated_tx_location_or_head_on_disk_is_absent_or_corrupt_not_a_panic() {
+        let dir = std::env::temp_dir().join(format!(
+            "rowchain-ledger-test-{}-{:?}",
+            std::process::id(),
+            std::thread::current().id()
+        ));
+        let _ = std::fs::remove_dir_all(&dir);
+        let ledger = Ledger::open(&dir).unwrap();
+        let hash = [7u8; 32];
+        ledger.raw().put(key(b'T', &hash), [0u8; 5]).unwrap();
+        assert_eq!(ledger.tx_location(&hash).unwrap(), None);
+        ledger.raw().put(key(b'T', &hash), [0, 0, 0, 0, 0, 0, 0, 9, 0, 0, 0, 2]).unwrap();
+        assert_eq!(ledger.tx_location(&hash).unwrap(), Some(TxLocation { height: 9, index: 2 }));
+        ledger.raw().put(HEAD, [1u8; 3]).unwrap();
+        assert_eq!(ledger.head().unwrap_err().to_string(), "ledger record head is corrupt: 3 bytes");
+        ledger.raw().put(key(b'B', &4u64.to_be_bytes()), [1u8, 0, 0, 0, 200]).unwrap();
+        assert_eq!(
+            ledger.block(4).unwrap_err().to_string(),
+            "ledger record block 4 is corrupt: truncated input: wanted 200 bytes at offset 5, 0 left"
+        );
+        ledger.raw().put(key(b'R', &4u64.to_be_bytes()), [0u8, 0, 0, 1, 1]).unwrap();
+        assert_eq!(
+            ledger.receipts(4).unwrap_err().to_string(),
+            "ledger record receipts of block 4 is corrupt: receipt count 1 exceeds the limit 0"
+        );
+        drop(ledger);
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -134,16 +134,19 @@ pub fn plan(out: &Path, spec: &NetworkSpec) -> Result<Vec<NodePlan>, InitError> 
     if [pg as u32, http, p2p].iter().any(|p| p + offset_max > u16::MAX as u32) {
         return Err(InitError::PortOverflow { base: pg, nodes: count });
     }
-    let plans = (1..=count)
+    (1..=count)
         .map(|i| {
             let offset = if host_per_node { 0 } else { i as u32 - 1 };
             let (host, listen) = match spec.hosts.as_slice() {
                 [] => ("127.0.0.1".to_string(), "127.0.0.1".to_string()),
                 [one] => (one.clone(), one.clone()),
-                many => (many[i - 1].clone(), "0.0.0.0".to_string()),
+                many => (
+                    many.get(i - 1).cloned().ok_or(InitError::HostCount { hosts: many.len(), nodes: count })?,
+                    "0.0.0.0".to_string(),
+                ),
             };
             let name = format!("node{i}");
-            NodePlan {
+            Ok(NodePlan {
                 dir: out.join(&name),
                 name,
                 validator: i <= spec.validators,
@@ -152,10 +155,9 @@ pub fn plan(out: &Path, spec: &NetworkSpec) -> Result<Vec<NodePlan>, InitError> 
                 pg_port: (pg as u32 + offset) as u16,
                 http_port: (http + offset) as u16,
                 p2p_port: (p2p + offset) as u16,
-            }
+            })
         })
-        .collect();
-    Ok(plans)
+        .collect()
 }
 
 /// A host name, an IPv4 address or a bracketed IPv6 address; no port.
@@ -186,15 +188,16 @@ pub fn init_network(out: &Path, spec: &NetworkSpec) -> Result<Vec<NodePlan>, Ini
         accounts: vec![GenesisAccount { name: ADMIN_ROLE.into(), public_key: admin.public().to_hex() }],
         max_future_ms: crate::genesis::MAX_FUTURE_MS_DEFAULT,
     };
-    let genesis_json = serde_json::to_string_pretty(&genesis).expect("genesis serializes");
-    for (i, p) in plans.iter().enumerate() {
+    let genesis_json = serde_json::to_string_pretty(&genesis)
+        .map_err(|e| InitError::Io { path: out.display().to_string(), source: std::io::Error::other(e) })?;
+    for (i, (p, key)) in plans.iter().zip(&keys).enumerate() {
         let d = DataDir(p.dir.clone());
         std::fs::create_dir_all(&p.dir).map_err(io_err(&p.dir))?;
-        write_private(&d.validator_key(), &hex::encode(keys[i].to_bytes()))?;
+        write_private(&d.validator_key(), &hex::encode(key.to_bytes()))?;
         let keystore = Keystore::open(&d.keystore()).map_err(|e| InitError::Keystore(e.to_string()))?;
         keystore.put(ADMIN_ROLE, ADMIN_PASSWORD, &admin, Keep::NONE).map_err(|e| InitError::Keystore(e.to_string()))?;
         let config_path = d.config();
-        std::fs::write(&config_path, node_config(&plans, &keys, i).to_toml()).map_err(io_err(&config_path))?;
+        std::fs::write(&config_path, node_config(&plans, &keys, i, p).to_toml()).map_err(io_err(&config_path))?;
         let genesis_path = d.genesis();
         std::fs::write(&genesis_path, &genesis_json).map_err(io_err(&genesis_path))?;
     }
@@ -202,9 +205,8 @@ pub fn init_network(out: &Path, spec: &NetworkSpec) -> Result<Vec<NodePlan>, Ini
 }
 
 /// Node `me`'s configuration: its listen addresses and every other node as a peer.
-fn node_config(plans: &[NodePlan], keys: &[SecretKey], me: usize) -> Config {
+fn node_config(plans: &[NodePlan], keys: &[SecretKey], me: usize, p: &NodePlan) -> Config {
     let mut c = Config::default();
-    let p = &plans[me];
     c.pg.addr = p.pg_addr();
     c.http_addr = p.http_addr();
     c.network.p2p_addr = p.p2p_addr();

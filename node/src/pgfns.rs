@@ -34,6 +34,9 @@ impl std::error::Error for PgFnError {}
 /// An SQL function's error that reaches the client with `sqlstate` (one of
 /// [`SQLSTATES`]).
 pub fn fail(sqlstate: &str, message: String) -> rusqlite::Error {
+    // SQLite takes the message as a C string: a NUL in it (from input the
+    // message quotes) would lose the message, and the SQLSTATE with it.
+    let message = message.replace('\0', "\\0");
     rusqlite::Error::UserFunctionError(Box::new(PgFnError(format!("{SQLSTATE_PREFIX}{sqlstate}:{message}"))))
 }
 
@@ -170,7 +173,7 @@ fn divide(ctx: &mut Context<'_>) -> rusqlite::Result<rusqlite::types::Value> {
     };
     match (a, b) {
         (_, V::Integer(0)) => Err(fail("22012", "division by zero".into())),
-        (_, V::Real(f)) if f == 0.0 => Err(fail("22012", "division by zero".into())),
+        (_, V::Real(0.0)) => Err(fail("22012", "division by zero".into())),
         (V::Integer(x), V::Integer(y)) => {
             x.checked_div(y).map(V::Integer).ok_or_else(|| fail("22003", "bigint out of range".into()))
         }
@@ -248,16 +251,16 @@ fn jsonb_of(v: &serde_json::Value) -> String {
     fn write(v: &serde_json::Value, out: &mut String) {
         match v {
             serde_json::Value::Object(map) => {
-                let mut keys: Vec<&String> = map.keys().collect();
-                keys.sort_by(|a, b| a.len().cmp(&b.len()).then_with(|| a.as_bytes().cmp(b.as_bytes())));
+                let mut items: Vec<(&String, &serde_json::Value)> = map.iter().collect();
+                items.sort_by(|(a, _), (b, _)| a.len().cmp(&b.len()).then_with(|| a.as_bytes().cmp(b.as_bytes())));
                 out.push('{');
-                for (i, k) in keys.iter().enumerate() {
+                for (i, (k, v)) in items.into_iter().enumerate() {
                     if i > 0 {
                         out.push_str(", ");
                     }
-                    out.push_str(&serde_json::Value::String((*k).clone()).to_string());
+                    out.push_str(&serde_json::Value::String(k.clone()).to_string());
                     out.push_str(": ");
-                    write(&map[*k], out);
+                    write(v, out);
                 }
                 out.push('}');
             }
@@ -350,6 +353,22 @@ mod tests {
     }
 
     #[test]
+    fn a_nul_in_the_quoted_input_keeps_the_sqlstate() {
+        assert_eq!(
+            one("SELECT rc_int('a' || char(0) || 'b', 32)"),
+            Err(("22P02".into(), "invalid input syntax for type integer: \"a\\0b\"".into()))
+        );
+        assert_eq!(
+            one("SELECT rc_regex('', char(0) || '{', '')"),
+            Err((
+                "2201B".into(),
+                "invalid regular expression: regex parse error:\n    \\0{\n     ^\nerror: unclosed counted repetition"
+                    .into()
+            ))
+        );
+    }
+
+    #[test]
     fn division_by_zero_fails() {
         use rusqlite::types::Value::*;
         assert_eq!(one("SELECT rc_div(7, 2)"), Ok(Integer(3)));
@@ -420,15 +439,17 @@ fn regex_match(ctx: &mut Context<'_>) -> rusqlite::Result<Option<bool>> {
         if cache.len() > 256 {
             cache.clear();
         }
-        let key = (pattern, insensitive);
-        if !cache.contains_key(&key) {
-            let re = regex::RegexBuilder::new(&key.0)
-                .case_insensitive(insensitive)
-                .size_limit(1 << 20)
-                .build()
-                .map_err(|e| fail("2201B", format!("invalid regular expression: {e}")))?;
-            cache.insert(key.clone(), re);
-        }
-        Ok(Some(cache[&key].is_match(&text)))
+        let re = match cache.entry((pattern, insensitive)) {
+            std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+            std::collections::hash_map::Entry::Vacant(e) => {
+                let re = regex::RegexBuilder::new(&e.key().0)
+                    .case_insensitive(insensitive)
+                    .size_limit(1 << 20)
+                    .build()
+                    .map_err(|e| fail("2201B", format!("invalid regular expression: {e}")))?;
+                e.insert(re)
+            }
+        };
+        Ok(Some(re.is_match(&text)))
     })
 }

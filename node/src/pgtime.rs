@@ -5,20 +5,23 @@
 
 pub const PG_EPOCH_DAYS: i64 = 10_957; // 2000-01-01 in days since 1970-01-01
 
-/// Days since 1970-01-01 of a proleptic Gregorian date.
-pub fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
+/// Days since 1970-01-01 of a proleptic Gregorian date, or `None` when that
+/// does not fit an `i64`.
+pub fn days_from_civil(y: i64, m: u32, d: u32) -> Option<i64> {
+    // i128 holds every intermediate of any i64 year.
+    let y = i128::from(y) - i128::from(m <= 2);
     let era = y.div_euclid(400);
     let yoe = y - era * 400;
-    let mp = (m as i64 + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d as i64 - 1;
+    let mp = (i128::from(m) + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + i128::from(d) - 1;
     let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
+    i64::try_from(era * 146_097 + doe - 719_468).ok()
 }
 
 /// The (year, month, day) of a day count since 1970-01-01.
 pub fn civil_from_days(z: i64) -> (i64, u32, u32) {
-    let z = z + 719_468;
+    // i128, so that no day count overflows on the way.
+    let z = i128::from(z) + 719_468;
     let era = z.div_euclid(146_097);
     let doe = z - era * 146_097;
     let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
@@ -26,7 +29,8 @@ pub fn civil_from_days(z: i64) -> (i64, u32, u32) {
     let mp = (5 * doy + 2) / 153;
     let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
     let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    (yoe + era * 400 + (m <= 2) as i64, m, d)
+    // A year is at most a 365th of the day count, so it fits an i64.
+    ((yoe + era * 400 + i128::from(m <= 2)) as i64, m, d)
 }
 
 /// Parses `YYYY-MM-DD` (anything after the day is ignored) into days since 1970-01-01.
@@ -38,44 +42,51 @@ pub fn parse_date(s: &str) -> Option<i64> {
     if !(1..=12).contains(&m) || !(1..=31).contains(&d) {
         return None;
     }
-    Some(days_from_civil(y, m, d))
+    days_from_civil(y, m, d)
 }
 
 /// Parses `YYYY-MM-DD[ T]HH:MM[:SS[.ffffff]][+HH[:MM]|Z]` into microseconds
-/// since 1970 (UTC when an offset is given, else as written).
+/// since 1970 (UTC when an offset is given, else as written); `None` when it
+/// is not one or does not fit an `i64`.
 pub fn parse_timestamp(s: &str) -> Option<i64> {
     let s = s.trim();
-    let (date, rest) = match s.find([' ', 'T']) {
-        Some(i) => (&s[..i], s[i + 1..].trim()),
+    let (date, rest) = match s.split_once([' ', 'T']) {
+        Some((date, rest)) => (date, rest.trim()),
         None => (s, "00:00:00"),
     };
     let days = parse_date(date)?;
     let tz_at = rest.find(['+', '-', 'Z', 'z']).unwrap_or(rest.len());
-    let (time, tz) = rest.split_at(tz_at);
+    let (time, tz) = rest.split_at_checked(tz_at)?;
     let mut parts = time.trim().split(':');
     let h: i64 = parts.next()?.parse().ok()?;
     let mi: i64 = parts.next().unwrap_or("0").parse().ok()?;
     let sec = parts.next().unwrap_or("0");
     let (whole, frac) = sec.split_once('.').unwrap_or((sec, ""));
     let se: i64 = whole.parse().ok()?;
-    let mut micros: i64 = 0;
+    let mut micros: i128 = 0;
     for (i, c) in frac.chars().take(6).enumerate() {
-        micros += c.to_digit(10)? as i64 * 10i64.pow(5 - i as u32);
+        micros += i128::from(c.to_digit(10)?) * 10i128.pow(5 - i as u32);
     }
     let offset_secs = match tz.trim() {
         "" | "Z" | "z" => 0,
         t => {
+            // `t` starts with the one-byte sign (or Z) found above.
             let sign = if t.starts_with('-') { -1 } else { 1 };
-            let body = &t[1..];
+            let body = t.get(1..)?;
             let (oh, om) = match body.split_once(':') {
                 Some((a, b)) => (a.parse::<i64>().ok()?, b.parse::<i64>().ok()?),
-                None if body.len() == 4 => (body[..2].parse().ok()?, body[2..].parse().ok()?),
+                None if body.len() == 4 => {
+                    let (a, b) = body.split_at_checked(2)?;
+                    (a.parse().ok()?, b.parse().ok()?)
+                }
                 None => (body.parse().ok()?, 0),
             };
-            sign * (oh * 3600 + om * 60)
+            sign * (i128::from(oh) * 3600 + i128::from(om) * 60)
         }
     };
-    Some(((days * 86_400 + h * 3600 + mi * 60 + se - offset_secs) * 1_000_000) + micros)
+    // i128 cannot overflow here; the result must fit an i64.
+    let secs = i128::from(days) * 86_400 + i128::from(h) * 3600 + i128::from(mi) * 60 + i128::from(se) - offset_secs;
+    i64::try_from(secs * 1_000_000 + micros).ok()
 }
 
 /// Formats microseconds since 1970 as PostgreSQL prints a timestamp; with
@@ -116,5 +127,50 @@ pub fn type_name(oid: u32) -> &'static str {
         1082 => "date",
         1114 => "timestamp",
         _ => "timestamp with time zone",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_multibyte_character_in_a_four_byte_offset_is_invalid_not_a_panic() {
+        // "1Ü1" is four bytes; the offset's hours were cut at byte 2, inside 'Ü'.
+        assert_eq!(parse_timestamp("2024-01-01 00:00:00+1Ü1"), None);
+        assert_eq!(canonical("2024-01-01 00:00:00+1Ü1", 1184), None);
+        assert_eq!(canonical("2024-01-01 00:00:00-Ü12", 1114), None);
+        // Anything after the day is ignored when no time follows.
+        assert_eq!(canonical("2024-01-01Ü00:00:00", 1114).as_deref(), Some("2024-01-01 00:00:00"));
+        assert_eq!(canonical("2024-01-0Ü 00:00:00", 1114), None);
+        assert_eq!(canonical("Ü", 1082), None);
+        // The four-digit form still parses.
+        assert_eq!(canonical("2024-01-01 00:00:00+0130", 1184).as_deref(), Some("2023-12-31 22:30:00+00"));
+    }
+
+    #[test]
+    fn values_beyond_an_i64_of_microseconds_are_invalid_not_an_overflow() {
+        assert_eq!(parse_timestamp("9223372036854775807-01-01 00:00:00"), None);
+        assert_eq!(parse_timestamp("2024-01-01 9223372036854775807:00:00"), None);
+        assert_eq!(parse_timestamp("2024-01-01 00:00:00+9223372036854775807"), None);
+        assert_eq!(parse_date("9223372036854775807-12-31"), None);
+        assert_eq!(canonical("300000-01-01 00:00:00", 1114), None);
+        // The largest year whose microseconds still fit.
+        assert_eq!(canonical("294000-01-01 00:00:00", 1114).as_deref(), Some("294000-01-01 00:00:00"));
+        assert_eq!(canonical("5874897-12-31", 1082).as_deref(), Some("5874897-12-31"));
+    }
+
+    #[test]
+    fn day_counts_at_the_ends_of_i64_convert_without_overflow() {
+        assert_eq!(civil_from_days(0), (1970, 1, 1));
+        assert_eq!(civil_from_days(-719_468), (0, 3, 1));
+        for days in [i64::MIN, i64::MIN + 719_468, -1, 0, 1, i64::MAX - 719_468, i64::MAX] {
+            let (y, m, d) = civil_from_days(days);
+            assert_eq!(days_from_civil(y, m, d), Some(days), "{days}: {y}-{m}-{d}");
+        }
+        assert_eq!(days_from_civil(1970, 1, 1), Some(0));
+        assert_eq!(days_from_civil(i64::MAX, 12, 31), None);
+        assert_eq!(days_from_civil(i64::MIN, 1, 1), None);
+        assert_eq!(format_timestamp(i64::MIN, true), "-290308-12-21 19:59:05.224192+00");
     }
 }

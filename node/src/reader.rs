@@ -194,8 +194,9 @@ impl Reader {
         params: &[Value],
         cancel: Option<Arc<AtomicBool>>,
     ) -> Result<(Vec<ColumnOrigin>, RowSet), SqlError> {
-        self.query_within(plan, params, cancel, None)
-            .map(|answer| answer.expect("a query without a time budget always answers"))
+        self.query_within(plan, params, cancel, None).and_then(|answer| {
+            answer.ok_or_else(|| SqlError::new("XX000", "a query without a time budget gave no answer"))
+        })
     }
 
     /// [`Reader::query_cancellable`] that gives up once the query has run
@@ -271,7 +272,7 @@ impl Reader {
     ) -> Result<(Vec<ColumnOrigin>, RowSet), SqlError> {
         let mut stmt = conn.prepare(plan)?;
         let described = origins(&stmt);
-        let columns: Vec<String> = stmt.column_names().into_iter().map(str::to_owned).collect();
+        let columns: Vec<String> = stmt.column_names().map(str::to_owned).collect();
         let n = columns.len();
         let mut rows = stmt.query(rusqlite::params_from_iter(params.iter())).map_err(|e| sql_error(&e))?;
         let mut out = Vec::new();

@@ -17,7 +17,9 @@ use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::routing::{get, post};
 use axum::Router;
-use serde_json::{json, Value as Json};
+use futures::FutureExt;
+use serde_json::{json, Map, Value as Json};
+use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -67,7 +69,10 @@ pub async fn serve(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let limits = node.config.limits.clone();
-    let ctx = Arc::new(Ctx { node, inflight: tokio::sync::Semaphore::new(limits.rpc_connections_max) });
+    // A config made in code skips `Config::parse`'s bound; a semaphore counts
+    // only so far.
+    let inflight = tokio::sync::Semaphore::new(limits.rpc_connections_max.min(tokio::sync::Semaphore::MAX_PERMITS));
+    let ctx = Arc::new(Ctx { node, inflight });
     let app = Router::new()
         .route("/", post(handle))
         .route("/health", get(|| async { "ok" }))
@@ -113,10 +118,9 @@ async fn handle(
 }
 
 fn error_reply(id: Json, e: RpcError) -> Json {
-    let mut err = json!({"code": e.code, "message": e.message});
-    if let Some(s) = e.sqlstate {
-        err["data"] = json!({"sqlstate": s});
-    }
+    let data = e.sqlstate.map(|s| json!({"sqlstate": s}));
+    let mut err = Map::from_iter([("code".into(), json!(e.code)), ("message".into(), json!(e.message))]);
+    err.extend(data.map(|d| ("data".into(), d)));
     json!({"jsonrpc": "2.0", "id": id, "error": err})
 }
 
@@ -129,18 +133,27 @@ async fn one_call(ctx: &Arc<Ctx>, call: Json) -> Json {
         return error_reply(id, RpcError::new(-32005, "too many requests in flight (limits.rpc_connections_max)"));
     };
     let params = call.get("params").cloned().unwrap_or(json!({}));
-    let result = match method {
-        "status" => Ok(status(&ctx.node)),
-        "sql" => sql(&ctx.node, &params).await,
-        "submit_tx" => submit_tx(&ctx.node, &params).await,
-        "get_tx" => get_tx(&ctx.node, &params).await,
-        "get_block" => get_block(&ctx.node, &params),
-        "state_proof" => state_proof(&ctx.node, &params),
-        other => Err(RpcError::new(-32601, format!("method not found: {other}"))),
+    // A bug that panics while serving one call fails that call, not the
+    // connection: the client still gets an answer (the panic is logged).
+    let result = match AssertUnwindSafe(dispatch(&ctx.node, method, &params)).catch_unwind().await {
+        Ok(result) => result,
+        Err(_) => Err(RpcError::internal("internal error: the call failed on a bug (see the node's log)")),
     };
     match result {
         Ok(r) => json!({"jsonrpc": "2.0", "id": id, "result": r}),
         Err(e) => error_reply(id, e),
+    }
+}
+
+async fn dispatch(node: &Arc<Node>, method: &str, params: &Json) -> Result<Json, RpcError> {
+    match method {
+        "status" => Ok(status(node)),
+        "sql" => sql(node, params).await,
+        "submit_tx" => submit_tx(node, params).await,
+        "get_tx" => get_tx(node, params).await,
+        "get_block" => get_block(node, params),
+        "state_proof" => state_proof(node, params),
+        other => Err(RpcError::new(-32601, format!("method not found: {other}"))),
     }
 }
 
@@ -168,36 +181,42 @@ fn status(node: &Node) -> Json {
     })
 }
 
-fn rows_json(rs: &RowSet) -> Json {
-    json!({
-        "columns": rs.columns,
-        "rows": rs.rows.iter().map(|r| r.iter().map(Value::to_json).collect::<Vec<_>>()).collect::<Vec<_>>(),
-    })
+fn rows_json(rs: &RowSet) -> Map<String, Json> {
+    let rows: Vec<Vec<Json>> = rs.rows.iter().map(|r| r.iter().map(Value::to_json).collect()).collect();
+    Map::from_iter([("columns".into(), json!(rs.columns)), ("rows".into(), json!(rows))])
 }
 
 pub fn receipt_json(height: u64, index: u32, r: &Receipt) -> Json {
+    receipt_fields(height, index, r, true).into()
+}
+
+/// A receipt as JSON; without `returning`, the RETURNING rows are left out.
+fn receipt_fields(height: u64, index: u32, r: &Receipt, returning: bool) -> Map<String, Json> {
     let results: Vec<Json> = r
         .results
         .iter()
         .map(|s| {
-            let mut o = json!({"rows_affected": s.rows_affected});
-            if let Some(rs) = &s.returning {
-                o["returning"] = rows_json(rs);
+            let mut o = Map::from_iter([("rows_affected".into(), json!(s.rows_affected))]);
+            if let Some(rs) = s.returning.as_ref().filter(|_| returning) {
+                o.insert("returning".into(), rows_json(rs).into());
             }
-            o
+            Json::Object(o)
         })
         .collect();
-    let mut o = json!({
-        "kind": "receipt",
-        "tx_hash": hex::encode(r.tx_hash),
-        "height": height,
-        "index": index,
-        "status": if r.is_success() { "committed" } else { "failed" },
-        "rows_affected": r.rows_affected(),
-        "results": results,
-    });
+    let mut o = Map::from_iter([
+        ("kind".into(), json!("receipt")),
+        ("tx_hash".into(), json!(hex::encode(r.tx_hash))),
+        ("height".into(), json!(height)),
+        ("index".into(), json!(index)),
+        ("status".into(), json!(if r.is_success() { "committed" } else { "failed" })),
+        ("rows_affected".into(), json!(r.rows_affected())),
+        ("results".into(), json!(results)),
+    ]);
     if let Some(f) = &r.failure {
-        o["error"] = json!({"sqlstate": f.sqlstate, "message": f.message, "statement_index": f.statement_index});
+        o.insert(
+            "error".into(),
+            json!({"sqlstate": f.sqlstate, "message": f.message, "statement_index": f.statement_index}),
+        );
     }
     o
 }
@@ -261,51 +280,70 @@ async fn sql(node: &Arc<Node>, p: &Json) -> Result<Json, RpcError> {
     if text.len() > node.config.limits.statement_bytes_max {
         return Err(RpcError::sql(SqlError::new("54000", "statement too large (limits.statement_bytes_max)")));
     }
-    let plans = sqlmap::plan(&text).map_err(|e| RpcError::sql(e.into()))?;
+    let mut plans = sqlmap::plan(&text).map_err(|e| RpcError::sql(e.into()))?;
     let key = unlock(node, role.clone(), password).await?;
-    let reads = plans.iter().filter(|p| matches!(p, sqlmap::Plan::Read(_))).count();
-    let writes = plans.iter().filter(|p| matches!(p, sqlmap::Plan::Write(_) | sqlmap::Plan::Ddl(_))).count();
-    match (reads, writes, plans.len()) {
-        (0, 0, 0) => Ok(json!({"kind": "empty"})),
-        (1, 0, 1) => {
-            let sqlmap::Plan::Read(rp) = plans.into_iter().next().unwrap() else { unreachable!() };
-            let n = node.clone();
-            let account = key.public();
-            let rs = tokio::task::spawn_blocking(move || {
-                // Checked and filtered for the role, as the PostgreSQL front end does.
-                let tables = n.tables()?;
-                let (address, admin) = (account.address(), n.is_admin(&account));
-                let who = crate::acl::Who { address: &address, name: &role, admin };
-                let rp = crate::acl::secure_read(&tables, who, &rp, &text)?.unwrap_or(rp);
-                n.reader.query(&rp, &params)
-            })
-                .await
-                .map_err(RpcError::internal)?
-                .map_err(RpcError::sql)?;
-            let mut o = rows_json(&rs);
-            o["kind"] = json!("rows");
-            Ok(o)
-        }
-        (0, w, all) if w == all => {
-            let body = TxBody {
-                chain_id: node.genesis.chain_id.clone(),
-                account: key.public(),
-                id: crate::crypto::random_bytes(),
-                expires_at_ms: now_ms() + node.config.limits.tx_lifetime_default_ms,
-                payload: Payload::Sql(vec![Statement { sql: text, params }]),
-            };
-            let expires = body.expires_at_ms;
-            let tx = body.sign(&key);
-            let hash = tx.hash();
-            let size = tx.to_bytes().len();
-            let rx = node.submit(tx, size, true)?.expect("waiting submit returns a receiver");
-            await_outcome(node, hash, expires, rx).await
-        }
+    if plans.is_empty() {
+        return Ok(json!({"kind": "empty"}));
+    }
+    let writes_only = plans.iter().all(|p| matches!(p, sqlmap::Plan::Write(_) | sqlmap::Plan::Ddl(_)));
+    if writes_only {
+        return write(node, &key, text, params).await;
+    }
+    match (plans.pop(), plans.is_empty()) {
+        (Some(sqlmap::Plan::Read(rp)), true) => read(node, &key, role, rp, text, params).await,
         _ => Err(RpcError::sql(SqlError::new(
             "0A000",
             "one call runs either one query or a list of writes; transaction control and SET belong to a session (the PostgreSQL wire)",
         ))),
     }
+}
+
+/// One query, checked and filtered for the role as the PostgreSQL front end does.
+async fn read(
+    node: &Arc<Node>,
+    key: &crate::crypto::SecretKey,
+    role: String,
+    rp: sqlmap::ReadPlan,
+    text: String,
+    params: Vec<Value>,
+) -> Result<Json, RpcError> {
+    let n = node.clone();
+    let account = key.public();
+    let rs = tokio::task::spawn_blocking(move || {
+        let tables = n.tables()?;
+        let (address, admin) = (account.address(), n.is_admin(&account));
+        let who = crate::acl::Who { address: &address, name: &role, admin };
+        let rp = crate::acl::secure_read(&tables, who, &rp, &text)?.unwrap_or(rp);
+        n.reader.query(&rp, &params)
+    })
+    .await
+    .map_err(RpcError::internal)?
+    .map_err(RpcError::sql)?;
+    let mut o = rows_json(&rs);
+    o.insert("kind".into(), json!("rows"));
+    Ok(o.into())
+}
+
+/// Writes as one tx signed by the role, waiting for its receipt.
+async fn write(
+    node: &Arc<Node>,
+    key: &crate::crypto::SecretKey,
+    text: String,
+    params: Vec<Value>,
+) -> Result<Json, RpcError> {
+    let body = TxBody {
+        chain_id: node.genesis.chain_id.clone(),
+        account: key.public(),
+        id: crate::crypto::random_bytes(),
+        expires_at_ms: now_ms() + node.config.limits.tx_lifetime_default_ms,
+        payload: Payload::Sql(vec![Statement { sql: text, params }]),
+    };
+    let expires = body.expires_at_ms;
+    let tx = body.sign(key);
+    let hash = tx.hash();
+    let size = tx.to_bytes().len();
+    let rx = node.submit(tx, size, true)?.ok_or_else(|| RpcError::internal("a waiting submit returned no receiver"))?;
+    await_outcome(node, hash, expires, rx).await
 }
 
 /// The role's key opened with its password: from the keystore's cache, or
@@ -343,35 +381,37 @@ async fn get_tx(node: &Arc<Node>, p: &Json) -> Result<Json, RpcError> {
         .map_err(RpcError::internal)?
         .ok_or_else(|| RpcError::internal("block missing"))?;
     let receipts = node.ledger.receipts(loc.height).map_err(RpcError::internal)?.unwrap_or_default();
-    let tx = &block.txs[loc.index as usize];
+    let tx = block.txs.get(loc.index as usize).ok_or_else(|| {
+        RpcError::internal(format!(
+            "the ledger places the tx at index {} of block {}, which is not there",
+            loc.index, loc.height
+        ))
+    })?;
     let shown = caller.is_some_and(|k| k.0 == tx.body.account.0 || node.is_admin(&k));
-    let mut o = json!({
-        "tx_hash": hex::encode(hash),
-        "height": loc.height,
-        "index": loc.index,
-        "account": tx.body.account.address(),
-        "public_key": tx.body.account.to_hex(),
-        "expires_at_ms": tx.body.expires_at_ms,
-        "statement": tx.body.statement_text(),
-        "tx": hex::encode(tx.to_bytes()),
-    });
-    if !shown {
-        o["statement"] = Json::Null;
-        o["tx"] = Json::Null;
-        o["redacted"] = json!("the statement is shown to the tx's signer and to admins: pass their role and password");
+    let mut o = Map::from_iter([
+        ("tx_hash".into(), json!(hex::encode(hash))),
+        ("height".into(), json!(loc.height)),
+        ("index".into(), json!(loc.index)),
+        ("account".into(), json!(tx.body.account.address())),
+        ("public_key".into(), json!(tx.body.account.to_hex())),
+        ("expires_at_ms".into(), json!(tx.body.expires_at_ms)),
+    ]);
+    if shown {
+        o.insert("statement".into(), json!(tx.body.statement_text()));
+        o.insert("tx".into(), json!(hex::encode(tx.to_bytes())));
+    } else {
+        o.insert("statement".into(), Json::Null);
+        o.insert("tx".into(), Json::Null);
+        o.insert(
+            "redacted".into(),
+            json!("the statement is shown to the tx's signer and to admins: pass their role and password"),
+        );
     }
     if let Some(r) = receipts.get(loc.index as usize) {
-        o["receipt"] = receipt_json(loc.height, loc.index, r);
-        if !shown {
-            // RETURNING rows are the written values too.
-            for result in o["receipt"]["results"].as_array_mut().into_iter().flatten() {
-                if let Some(fields) = result.as_object_mut() {
-                    fields.remove("returning");
-                }
-            }
-        }
+        // RETURNING rows are the written values too.
+        o.insert("receipt".into(), receipt_fields(loc.height, loc.index, r, shown).into());
     }
-    Ok(o)
+    Ok(o.into())
 }
 
 fn get_block(node: &Node, p: &Json) -> Result<Json, RpcError> {

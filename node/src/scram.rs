@@ -12,6 +12,7 @@ use sha2::{Digest, Sha256};
 
 pub const ITERATIONS: u32 = 4096;
 
+#[allow(clippy::expect_used)] // HMAC takes a key of any length: new_from_slice never fails.
 pub fn hmac(key: &[u8], msg: &[u8]) -> [u8; 32] {
     let mut m = hmac::Hmac::<Sha256>::new_from_slice(key).expect("HMAC takes any key length");
     m.update(msg);
@@ -60,8 +61,8 @@ impl Verifier {
         }
         let signature = hmac(&self.stored_key, auth_message);
         let mut ck = [0u8; 32];
-        for i in 0..32 {
-            ck[i] = proof[i] ^ signature[i];
+        for ((c, p), s) in ck.iter_mut().zip(proof).zip(signature) {
+            *c = p ^ s;
         }
         // Constant-time enough: both sides are public-length hashes.
         (sha256(&ck) == self.stored_key).then_some(ck)

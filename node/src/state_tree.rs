@@ -24,8 +24,15 @@ pub const DEPTH_MAX: usize = 64;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Node {
-    Leaf { key: Hash, value: Hash, label: Vec<u8> },
-    Inner { children: [Option<Hash>; 16] },
+    Leaf {
+        key: Hash,
+        value: Hash,
+        label: Vec<u8>,
+    },
+    /// Boxed: most nodes are leaves, and an inner node's slots are 528 bytes.
+    Inner {
+        children: Box<[Option<Hash>; 16]>,
+    },
 }
 
 impl Node {
@@ -33,16 +40,12 @@ impl Node {
         match self {
             Node::Leaf { key, value, .. } => leaf_hash(key, value),
             Node::Inner { children } => {
-                let mut bitmap = 0u16;
                 let mut buf = Vec::with_capacity(3 + 16 * 32);
-                buf.extend_from_slice(&[1, 0, 0]);
-                for (i, c) in children.iter().enumerate() {
-                    if let Some(h) = c {
-                        bitmap |= 1 << i;
-                        buf.extend_from_slice(h);
-                    }
+                buf.push(1);
+                buf.extend_from_slice(&bitmap(children).to_be_bytes());
+                for h in children.iter().flatten() {
+                    buf.extend_from_slice(h);
                 }
-                buf[1..3].copy_from_slice(&bitmap.to_be_bytes());
                 crypto::hash(&buf)
             }
         }
@@ -55,8 +58,7 @@ impl Node {
                 w.u8(0).fixed(key).fixed(value).bytes(label);
             }
             Node::Inner { children } => {
-                let bitmap = children.iter().enumerate().fold(0u16, |b, (i, c)| b | ((c.is_some() as u16) << i));
-                w.u8(1).u16(bitmap);
+                w.u8(1).u16(bitmap(children));
                 for h in children.iter().flatten() {
                     w.fixed(h);
                 }
@@ -77,7 +79,7 @@ impl Node {
                         *c = Some(r.fixed()?);
                     }
                 }
-                Node::Inner { children }
+                Node::Inner { children: Box::new(children) }
             }
             tag => return Err(DecodeError::UnknownTag { what: "tree node", tag }),
         };
@@ -86,13 +88,34 @@ impl Node {
     }
 }
 
+/// Bit `i` set when child `i` is present.
+fn bitmap(children: &[Option<Hash>; 16]) -> u16 {
+    children.iter().enumerate().fold(0u16, |b, (i, c)| b | (u16::from(c.is_some()) << i))
+}
+
 pub fn leaf_hash(key: &Hash, value: &Hash) -> Hash {
     crypto::hash_parts(&[&[0u8], key, value])
 }
 
+/// The child slot (0..16) `key` takes at `depth`.
+#[allow(clippy::indexing_slicing)] // Every caller keeps depth < DEPTH_MAX: a 32-byte key has 64 nibbles.
 fn nibble(key: &Hash, depth: usize) -> usize {
     let b = key[depth / 2];
-    (if depth % 2 == 0 { b >> 4 } else { b & 0x0f }) as usize
+    (if depth.is_multiple_of(2) { b >> 4 } else { b & 0x0f }) as usize
+}
+
+/// Splits `items`, sorted by key and sharing their first `depth` nibbles,
+/// into the 16 runs that go to each child slot at `depth`.
+fn runs<T>(items: &[T], depth: usize, key: impl Fn(&T) -> &Hash) -> [&[T]; 16] {
+    let mut rest = items;
+    let runs = std::array::from_fn(|slot| {
+        let n = rest.iter().take_while(|item| nibble(key(item), depth) == slot).count();
+        let (run, after) = rest.split_at(n);
+        rest = after;
+        run
+    });
+    assert!(rest.is_empty(), "items are sorted by key");
+    runs
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -122,6 +145,11 @@ fn load(src: &dyn NodeSource, h: &Hash) -> Result<Node, TreeError> {
         }
     }
     Ok(n)
+}
+
+/// A store whose nodes hash right yet nest deeper than a key has nibbles.
+fn below_deepest(node: Option<Hash>) -> TreeError {
+    TreeError::Corrupt(node.unwrap_or(EMPTY_ROOT), "an inner node below the deepest level".into())
 }
 
 /// A change to one key: `Some((value, label))` sets it, `None` removes it.
@@ -174,22 +202,23 @@ fn update(
                 items.push((key, (value, label)));
             }
             items.extend(changes.iter().filter_map(|(k, c)| c.as_ref().map(|c| (**k, c.clone()))));
-            items.sort_by(|a, b| a.0.cmp(&b.0));
+            items.sort_by_key(|item| item.0);
             build(depth, &items, created)
         }
         Some(Node::Inner { mut children }) => {
-            assert!(depth < DEPTH_MAX, "an inner node below the deepest level");
-            let mut kinds: [Option<bool>; 16] = [None; 16];
-            let mut i = 0;
-            while i < changes.len() {
-                let n = nibble(changes[i].0, depth);
-                let j = i + changes[i..].iter().take_while(|(k, _)| nibble(k, depth) == n).count();
-                let sub = update(src, children[n], depth + 1, &changes[i..j], created)?;
-                children[n] = sub.map(|(h, _)| h);
-                kinds[n] = sub.map(|(_, leaf)| leaf);
-                i = j;
+            if depth >= DEPTH_MAX {
+                return Err(below_deepest(node));
             }
-            finish_inner(src, children, kinds, created)
+            let mut kinds: [Option<bool>; 16] = [None; 16];
+            let runs = runs(changes, depth, |(k, _)| k);
+            for ((child, kind), run) in children.iter_mut().zip(kinds.iter_mut()).zip(runs) {
+                if !run.is_empty() {
+                    let sub = update(src, *child, depth + 1, run, created)?;
+                    *child = sub.map(|(h, _)| h);
+                    *kind = sub.map(|(_, leaf)| leaf);
+                }
+            }
+            finish_inner(src, *children, kinds, created)
         }
     }
 }
@@ -200,12 +229,11 @@ fn finish_inner(
     kinds: [Option<bool>; 16],
     created: &mut Vec<(Hash, Node)>,
 ) -> Result<Sub, TreeError> {
-    let present: Vec<usize> = (0..16).filter(|i| children[*i].is_some()).collect();
-    match present.as_slice() {
-        [] => Ok(None),
-        [only] => {
-            let h = children[*only].unwrap();
-            let is_leaf = match kinds[*only] {
+    let mut present = children.iter().zip(kinds).filter_map(|(c, kind)| c.map(|h| (h, kind)));
+    match (present.next(), present.next()) {
+        (None, _) => Ok(None),
+        (Some((h, kind)), None) => {
+            let is_leaf = match kind {
                 Some(k) => k,
                 None => matches!(load(src, &h)?, Node::Leaf { .. }),
             };
@@ -213,13 +241,13 @@ fn finish_inner(
                 // A lone leaf moves up; its hash does not depend on its depth.
                 return Ok(Some((h, true)));
             }
-            let node = Node::Inner { children };
+            let node = Node::Inner { children: Box::new(children) };
             let hash = node.hash();
             created.push((hash, node));
             Ok(Some((hash, false)))
         }
         _ => {
-            let node = Node::Inner { children };
+            let node = Node::Inner { children: Box::new(children) };
             let hash = node.hash();
             created.push((hash, node));
             Ok(Some((hash, false)))
@@ -240,14 +268,10 @@ fn build(depth: usize, items: &[(Hash, (Hash, Vec<u8>))], created: &mut Vec<(Has
         _ => {
             assert!(depth < DEPTH_MAX, "two distinct keys share all 64 nibbles");
             let mut children = [None; 16];
-            let mut i = 0;
-            while i < items.len() {
-                let n = nibble(&items[i].0, depth);
-                let j = i + items[i..].iter().take_while(|(k, _)| nibble(k, depth) == n).count();
-                children[n] = build(depth + 1, &items[i..j], created)?.map(|(h, _)| h);
-                i = j;
+            for (child, run) in children.iter_mut().zip(runs(items, depth, |(k, _)| k)) {
+                *child = build(depth + 1, run, created)?.map(|(h, _)| h);
             }
-            let node = Node::Inner { children };
+            let node = Node::Inner { children: Box::new(children) };
             let hash = node.hash();
             created.push((hash, node));
             Ok(Some((hash, false)))
@@ -294,8 +318,11 @@ pub fn prove(src: &dyn NodeSource, root: &Hash, key: &Hash) -> Result<Proof, Tre
         match load(src, &h)? {
             Node::Leaf { key: k, value, .. } => return Ok(Proof { path, end: Some((k, value)) }),
             Node::Inner { children } => {
-                cur = children[nibble(key, depth)];
-                path.push(children);
+                if depth >= DEPTH_MAX {
+                    return Err(below_deepest(Some(h)));
+                }
+                cur = children.get(nibble(key, depth)).copied().flatten();
+                path.push(*children);
                 depth += 1;
             }
         }
@@ -325,10 +352,10 @@ pub fn verify_proof(root: &Hash, key: &Hash, proof: &Proof) -> Result<Option<Has
         }
     };
     for (depth, slots) in proof.path.iter().enumerate().rev() {
-        if slots[nibble(key, depth)] != cur {
+        if slots.get(nibble(key, depth)) != Some(&cur) {
             return Err(BadProof);
         }
-        cur = Some(Node::Inner { children: *slots }.hash());
+        cur = Some(Node::Inner { children: Box::new(*slots) }.hash());
     }
     if cur.unwrap_or(EMPTY_ROOT) != *root {
         return Err(BadProof);

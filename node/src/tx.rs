@@ -6,7 +6,7 @@
 //! remembered until they expire, and a tx is never applied in a block whose
 //! time is at or past its expiry.
 
-use crate::codec::{DecodeError, Reader, Writer};
+use crate::codec::{DecodeError, Reader, Writer, PREALLOCATE_MAX};
 use crate::crypto::{self, Hash, PublicKey, SecretKey};
 use crate::value::Value;
 
@@ -67,7 +67,7 @@ fn encode_statements(w: &mut Writer, stmts: &[Statement]) {
 
 fn decode_statements(r: &mut Reader) -> Result<Vec<Statement>, DecodeError> {
     let n = r.count("statement", STATEMENTS_MAX, 8)?;
-    let mut stmts = Vec::with_capacity(n);
+    let mut stmts = Vec::with_capacity(n.min(PREALLOCATE_MAX));
     for _ in 0..n {
         let sql = r.string()?;
         let np = r.count("parameter", PARAMS_MAX, 1)?;

@@ -93,7 +93,8 @@ fn check_ledger(genesis: &Genesis, ledger: &Ledger) -> Result<Report, Failure> {
         }
         let sigs = crate::tx::verify_signatures(&b.txs);
         if let Some(i) = sigs.iter().position(|ok| !ok) {
-            return Err(at(&format!("tx {i} ({}) has an invalid signature", hex::encode(b.txs[i].hash()))));
+            let hash = b.txs.get(i).map(|t| hex::encode(t.hash())).unwrap_or_default();
+            return Err(at(&format!("tx {i} ({hash}) has an invalid signature")));
         }
         for (i, tx) in b.txs.iter().enumerate() {
             if !seen.insert(tx.hash()) {
