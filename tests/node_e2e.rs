@@ -31,7 +31,7 @@ fn writes_reads_receipts_failures_and_system_views() {
     assert_eq!(r["results"][0]["returning"]["rows"], json!([[1, "apple"], [2, "pear"], [3, "fig"]]));
 
     // The DEFAULT now() is the block's time, the same on every validator.
-    let rows = dev.rows(&format!("SELECT created FROM item WHERE id = 1"));
+    let rows = dev.rows("SELECT created FROM item WHERE id = 1");
     let block_time = dev.rows(&format!("SELECT time FROM rowchain.blocks WHERE height = {}", r["height"]));
     assert_eq!(rows[0][0], block_time[0][0]);
 

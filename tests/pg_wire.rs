@@ -16,9 +16,9 @@ fn state(e: &tokio_postgres::Error) -> String {
 async fn scram_login_types_and_errors() {
     let dev = Dev::start("pg-basics");
     // Authentication: SCRAM-SHA-256 against the keystore.
-    let bad = connect(&dev, "admin", "wrong").await.err().expect("a wrong password is refused");
+    let bad = connect(&dev, "admin", "wrong").await.expect_err("a wrong password is refused");
     assert_eq!(state(&bad), "28P01");
-    let unknown = connect(&dev, "nobody", "x").await.err().expect("an unknown role is refused");
+    let unknown = connect(&dev, "nobody", "x").await.expect_err("an unknown role is refused");
     assert_eq!(state(&unknown), "28000");
     let c = connect(&dev, "admin", "admin").await.unwrap();
 

@@ -21,6 +21,10 @@ const SIGNERS_PAST_THE_CACHE: usize = 8192;
 
 type Item = (PublicKey, Vec<u8>, [u8; 64]);
 
+/// A way to check a batch of signatures, and one signature.
+type BatchCheck = fn(&[Item]) -> bool;
+type SingleCheck = fn(&Item) -> bool;
+
 fn main() {
     let measuring = std::env::args().any(|a| a == "--bench");
     let min_time = if measuring { Duration::from_millis(60) } else { Duration::ZERO };
@@ -28,7 +32,7 @@ fn main() {
     println!("{:<44}{:>9}{:>9}{:>9}{:>9}", "batch size", 1, 8, 64, 256);
     for (signers, label) in [(usize::MAX, "distinct signers"), (1, "one signer")] {
         println!("batch, {label}");
-        let rows: [(&str, fn(&[Item]) -> bool); 2] =
+        let rows: [(&str, BatchCheck); 2] =
             [("  dalek verify_batch (before)", dalek_batch), ("  ZIP-215 crypto::verify_batch (now)", zip215_batch)];
         for (name, check) in rows {
             let cells: Vec<f64> = BATCH_SIZES
@@ -42,7 +46,7 @@ fn main() {
         }
     }
     println!("single verify{:>31}{:>9}{:>9}", "signers: 1", 256, SIGNERS_PAST_THE_CACHE);
-    let rows: [(&str, fn(&Item) -> bool); 2] =
+    let rows: [(&str, SingleCheck); 2] =
         [("  dalek verify_strict (before)", dalek_single), ("  ZIP-215 crypto::verify (now)", zip215_single)];
     for (name, check) in rows {
         let cells: Vec<f64> = [1, 256, SIGNERS_PAST_THE_CACHE]

@@ -149,7 +149,8 @@ CREATE TABLE IF NOT EXISTS __rc_transactions(tx_hash TEXT PRIMARY KEY, height IN
 /// Formats milliseconds since the epoch as PostgreSQL prints a timestamptz in
 /// UTC: the form every stored timestamptz has (see [`crate::pgtime`]).
 pub fn format_timestamp(ms: u64) -> String {
-    crate::pgtime::format_timestamp(ms as i64 * 1000, true)
+    // Saturates rather than overflow: a header's time is a peer's word.
+    crate::pgtime::format_timestamp(i64::try_from(ms).unwrap_or(i64::MAX).saturating_mul(1000), true)
 }
 
 /// Registers `rc_now()`: the block time on the executor's connection, the
