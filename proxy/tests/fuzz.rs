@@ -446,6 +446,15 @@ fn pg_query_with_non_ascii_comment() {
     server.assert_no_panic();
 }
 
+/// The campaign's one unexplained finding, kept as a test: a transaction
+/// block opened by a commented BEGIN, then Sync, then a SELECT in the block.
+#[test]
+fn pg_select_in_a_block_after_sync() {
+    let server = Server::start();
+    run_case(&server, &[query("-- \nBEGIN")]).expect("the probe answers inside the block");
+    server.assert_no_panic();
+}
+
 // ---- the fuzz target ----
 
 /// A frontend message after startup, with arbitrary fields.

@@ -1,8 +1,11 @@
 //! Data-driven planner tests: every case in `CASES` is planned and its
 //! result printed into `cases.txt` (`UPDATE_EXPECT=1` rewrites it).
 
+mod common;
+
+use common::{describe_error, TableSchema};
 use expect_test::expect_file;
-use sqlmap::{plan_in, ColumnDef, DdlPlan, PgType, Plan, PlanError, Schema};
+use sqlmap::{plan_in, ColumnDef, DdlPlan, PgType, Plan, PlanError};
 
 const CASES: &[&str] = &[
     // -- empty input and multi-statement strings
@@ -247,8 +250,6 @@ const CASES: &[&str] = &[
 ];
 
 /// Two tables the schema-dependent cases plan against.
-struct TestSchema;
-
 const TABLES: &[(&str, &[(&str, PgType)])] = &[
     (
         "typed",
@@ -264,37 +265,19 @@ const TABLES: &[(&str, &[(&str, PgType)])] = &[
     ("other", &[("id", PgType::Int4), ("flag", PgType::Bool)]),
 ];
 
-impl Schema for TestSchema {
-    fn column_type(&self, table: &str, column: &str) -> Option<PgType> {
-        let (_, columns) = TABLES.iter().find(|(name, _)| *name == table)?;
-        columns.iter().find(|(name, _)| *name == column).map(|(_, ty)| *ty)
-    }
-
-    fn column_names(&self, table: &str) -> Option<Vec<String>> {
-        let (_, columns) = TABLES.iter().find(|(name, _)| *name == table)?;
-        Some(columns.iter().map(|(name, _)| name.to_string()).collect())
-    }
-
-    /// `guarded` has a SELECT policy whose own subquery reads it again.
-    fn row_filter(&self, table: &str) -> Option<String> {
-        (table == "guarded").then(|| "owner = 'bob' AND (SELECT count(*) FROM guarded) < 5".to_string())
+fn describe(result: Result<Vec<Plan>, PlanError>) -> String {
+    match result {
+        Err(e) => describe_error(&e),
+        Ok(plans) if plans.is_empty() => "(no statements)".to_string(),
+        Ok(plans) => plans.iter().map(describe_plan).collect::<Vec<_>>().join("\n"),
     }
 }
 
-fn describe(result: Result<Vec<Plan>, PlanError>) -> String {
-    match result {
-        Err(e) => {
-            let mut line = format!("ERROR {}: {}", e.sqlstate, e.message);
-            if let Some(hint) = e.hint {
-                line.push_str(&format!("\n  hint: {hint}"));
-            }
-            if let Some(position) = e.position {
-                line.push_str(&format!("\n  position: {position}"));
-            }
-            line
-        }
-        Ok(plans) if plans.is_empty() => "(no statements)".to_string(),
-        Ok(plans) => plans.iter().map(describe_plan).collect::<Vec<_>>().join("\n"),
+/// `guarded` has a SELECT policy whose own subquery reads it again.
+fn test_schema() -> TableSchema {
+    TableSchema {
+        tables: TABLES,
+        row_filter: Some(("guarded", "owner = 'bob' AND (SELECT count(*) FROM guarded) < 5".to_string())),
     }
 }
 
@@ -345,7 +328,7 @@ fn describe_plan(plan: &Plan) -> String {
 fn cases() {
     let mut out = String::new();
     for sql in CASES {
-        out.push_str(&format!("== {sql}\n{}\n\n", describe(plan_in(sql, &TestSchema))));
+        out.push_str(&format!("== {sql}\n{}\n\n", describe(plan_in(sql, &test_schema()))));
     }
     expect_file!["cases.txt"].assert_eq(&out);
 }

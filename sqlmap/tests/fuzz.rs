@@ -20,13 +20,16 @@
 //! first on every run; each one also becomes a case in `unicode.rs` or
 //! `nesting.rs`.
 
+mod common;
+
 use std::sync::OnceLock;
 
+use common::TableSchema;
 use proptest::prelude::*;
 use proptest::test_runner::FileFailurePersistence;
 use sqlmap::{
     bind_current_user, param_hints, parse_bool, plan, plan_in, plan_with_text_in, policy_expr, result_hints,
-    result_hints_in, result_types, PgType, Plan, Schema,
+    result_hints_in, result_types, PgType, Plan,
 };
 
 /// Cases per test when `PROPTEST_CASES` is not set.
@@ -43,11 +46,7 @@ fn config() -> ProptestConfig {
     config
 }
 
-/// Tables with typed columns, and a row filter (from the fuzzer) on `g`.
-struct FuzzSchema {
-    row_filter: String,
-}
-
+/// Tables with typed columns; the fuzzer gives `g` a row filter.
 const TABLES: &[(&str, &[(&str, PgType)])] = &[
     (
         "t",
@@ -66,22 +65,6 @@ const TABLES: &[(&str, &[(&str, PgType)])] = &[
     ("g", &[("id", PgType::Int8), ("owner", PgType::Text), ("a", PgType::Int4), ("flag", PgType::Bool)]),
     ("数据", &[("andré", PgType::Text), ("ñ", PgType::Varchar(Some(3))), ("u", PgType::Uuid)]),
 ];
-
-impl Schema for FuzzSchema {
-    fn column_type(&self, table: &str, column: &str) -> Option<PgType> {
-        let (_, columns) = TABLES.iter().find(|(name, _)| *name == table)?;
-        columns.iter().find(|(name, _)| *name == column).map(|(_, ty)| *ty)
-    }
-
-    fn column_names(&self, table: &str) -> Option<Vec<String>> {
-        let (_, columns) = TABLES.iter().find(|(name, _)| *name == table)?;
-        Some(columns.iter().map(|(name, _)| name.to_string()).collect())
-    }
-
-    fn row_filter(&self, table: &str) -> Option<String> {
-        (table == "g").then(|| self.row_filter.clone())
-    }
-}
 
 /// Non-ASCII snippets the corpus adds to the test cases.
 const EXTRA: &[&str] = &[
@@ -240,7 +223,8 @@ fn sqlite_len(plans: &[Plan]) -> usize {
 /// plans stay within a constant factor of the input (no exponential
 /// rewrites).
 fn plan_everything(sql: &str, filter: String) -> Result<(), TestCaseError> {
-    let schema = FuzzSchema { row_filter: filter };
+    let filter_len = filter.len();
+    let schema = TableSchema { tables: TABLES, row_filter: Some(("g", filter)) };
     let planned = plan_in(sql, &schema);
     let _ = plan(sql);
     let _ = plan_with_text_in(sql, &schema);
@@ -248,7 +232,7 @@ fn plan_everything(sql: &str, filter: String) -> Result<(), TestCaseError> {
     let _ = (parse_bool(sql), PgType::parse_name(sql));
     let _ = (bind_current_user(sql, "andré"), policy_expr(sql, "g", &schema), policy_expr(sql, "数据", &schema));
     if let Ok(plans) = planned {
-        let budget = 1000 * (sql.len() + schema.row_filter.len()) + (1 << 20);
+        let budget = 1000 * (sql.len() + filter_len) + (1 << 20);
         prop_assert!(sqlite_len(&plans) <= budget, "{} bytes of plans from {} bytes", sqlite_len(&plans), sql.len());
     }
     Ok(())

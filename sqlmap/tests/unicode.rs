@@ -5,6 +5,9 @@
 //! Before planning learnt to slice text at character boundaries, the first
 //! cases panicked (`is_vacuum` sliced `t[..6]`).
 
+mod common;
+
+use common::describe_error;
 use expect_test::expect_file;
 use sqlmap::{plan, plan_with_text, Plan, PlanError};
 
@@ -76,16 +79,7 @@ const CASES: &[&str] = &[
 
 fn describe(result: Result<Vec<(Plan, String)>, PlanError>) -> String {
     match result {
-        Err(e) => {
-            let mut line = format!("ERROR {}: {}", e.sqlstate, e.message);
-            if let Some(hint) = e.hint {
-                line.push_str(&format!("\n  hint: {hint}"));
-            }
-            if let Some(position) = e.position {
-                line.push_str(&format!("\n  position: {position}"));
-            }
-            line
-        }
+        Err(e) => describe_error(&e),
         Ok(plans) if plans.is_empty() => "(no statements)".to_string(),
         Ok(plans) => {
             plans.iter().map(|(plan, text)| format!("{plan:?}\n  text: {text}")).collect::<Vec<_>>().join("\n")
