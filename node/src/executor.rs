@@ -69,15 +69,6 @@ impl From<sqlmap::PlanError> for SqlError {
 /// text (which could differ between builds).
 pub const TX_PANICKED: &str = "internal error: executing this transaction hit a bug in rowchain; it was rolled back";
 
-/// The text of a caught panic's payload, for the log.
-fn panic_text(payload: &(dyn std::any::Any + Send)) -> &str {
-    payload
-        .downcast_ref::<&str>()
-        .copied()
-        .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
-        .unwrap_or("(a panic without a message)")
-}
-
 /// Maps an SQLite error to the SQLSTATE PostgreSQL would report.
 pub fn sql_error(e: &rusqlite::Error) -> SqlError {
     use rusqlite::ffi::{self as f};
@@ -659,10 +650,10 @@ impl Executor {
             Err(panic) => {
                 tracing::error!(
                     tx = %hex::encode(tx_hash),
-                    panic = panic_text(panic.as_ref()),
+                    panic = crate::fault::panic_text(panic.as_ref()),
                     "a bug panicked while executing this tx: the tx fails with XX000 and the block goes on"
                 );
-                self.recover_from_panic()?;
+                self.recover_from_panic();
                 Err(TxFailure { statement_index: 0, sqlstate: "XX000".into(), message: TX_PANICKED.into() })
             }
         };
@@ -724,12 +715,11 @@ impl Executor {
 
     /// After a panic unwound out of a tx or a speculation: nothing the
     /// executor caches may be trusted, so drop it; the caller rolls back.
-    fn recover_from_panic(&mut self) -> Result<(), ExecError> {
+    fn recover_from_panic(&mut self) {
         self.user_mode.store(false, Ordering::Relaxed);
         *self.recording.lock() = None;
         self.captured.lock().clear();
         self.catalog_touched = true;
-        Ok(())
     }
 
     fn reload_catalog(&mut self) -> Result<(), ExecError> {
@@ -1032,10 +1022,10 @@ impl Executor {
             Ok(done) => done,
             Err(panic) => {
                 tracing::error!(
-                    panic = panic_text(panic.as_ref()),
+                    panic = crate::fault::panic_text(panic.as_ref()),
                     "a bug panicked while speculating a transaction block: that session gets XX000"
                 );
-                self.recover_from_panic()?;
+                self.recover_from_panic();
                 let failure = TxFailure { statement_index: 0, sqlstate: "XX000".into(), message: TX_PANICKED.into() };
                 (Ok(Err(failure)), None)
             }

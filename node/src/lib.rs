@@ -17,6 +17,7 @@ pub mod codec;
 pub mod config;
 pub mod crypto;
 pub mod executor;
+pub mod fault;
 pub mod genesis;
 pub mod hba;
 pub mod keystore;

@@ -137,7 +137,11 @@ async fn one_call(ctx: &Arc<Ctx>, call: Json) -> Json {
     // connection: the client still gets an answer (the panic is logged).
     let result = match AssertUnwindSafe(dispatch(&ctx.node, method, &params)).catch_unwind().await {
         Ok(result) => result,
-        Err(_) => Err(RpcError::internal("internal error: the call failed on a bug (see the node's log)")),
+        Err(panic) => {
+            let text = crate::fault::panic_text(panic.as_ref());
+            tracing::error!(method, panic = text, "a bug panicked while serving a JSON-RPC call: that call fails");
+            Err(RpcError::internal("internal error: the call failed on a bug (see the node's log)"))
+        }
     };
     match result {
         Ok(r) => json!({"jsonrpc": "2.0", "id": id, "result": r}),

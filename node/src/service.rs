@@ -121,11 +121,7 @@ pub fn spawn_node_thread<T: Send + 'static>(
         match std::panic::catch_unwind(std::panic::AssertUnwindSafe(body)) {
             Ok(v) => v,
             Err(panic) => {
-                let text = panic
-                    .downcast_ref::<&str>()
-                    .copied()
-                    .or_else(|| panic.downcast_ref::<String>().map(String::as_str))
-                    .unwrap_or("(no message)");
+                let text = crate::fault::panic_text(panic.as_ref());
                 tracing::error!(thread = name, panic = text, "a node thread panicked: the node stops");
                 std::process::exit(EXIT_THREAD_PANICKED);
             }
