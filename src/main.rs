@@ -12,7 +12,7 @@ use std::sync::Arc;
 #[derive(Parser)]
 #[command(name = "rowchain", version, about = "A permissioned blockchain you use like a PostgreSQL database")]
 struct Cli {
-    /// Log level or filter (error, warn, info, debug, trace, or e.g. `info,node::bft=debug`); overrides RUST_LOG.
+    /// Log level or filter (error, warn, info, debug, trace, or e.g. `info,node_bft=debug`); overrides RUST_LOG.
     #[arg(long, global = true)]
     log_level: Option<String>,
     #[command(subcommand)]
@@ -192,14 +192,14 @@ fn run(cli: Cli) -> Result<i32> {
 }
 
 fn dev(data: &Path, http_addr: Option<String>, pg_addr: Option<String>) -> Result<i32> {
-    if node::service::init_dev(data)? {
+    if node::init_dev(data)? {
         println!("rowchain: created a new single-validator chain in {}", data.display());
     }
     serve(data, http_addr, pg_addr)
 }
 
 fn node_cmd(data: &Path, http_addr: Option<String>, pg_addr: Option<String>) -> Result<i32> {
-    let d = node::service::DataDir(data.to_owned());
+    let d = node::DataDir(data.to_owned());
     if !d.genesis().exists() {
         bail!(
             "{} has no genesis.json: create the network's data directories with `rowchain init --validators N --out DIR` \
@@ -241,7 +241,7 @@ fn init(out: &Path, spec: &NetworkSpec) -> Result<i32> {
 /// Runs the node in `data` with its JSON-RPC and PostgreSQL front ends
 /// until Ctrl-C, SIGTERM, or its block producer stops.
 fn serve(data: &Path, http_addr: Option<String>, pg_addr: Option<String>) -> Result<i32> {
-    let mut config = node::service::load_config(data)?;
+    let mut config = node::load_config(data)?;
     if let Some(a) = http_addr {
         config.http_addr = a;
     }
@@ -263,15 +263,15 @@ fn serve(data: &Path, http_addr: Option<String>, pg_addr: Option<String>) -> Res
         let tls = proxy::tls_acceptor(&config.pg)?;
         let network =
             (!config.network.peers.is_empty()).then(|| (config.network.p2p_addr.clone(), config.network.peers.len()));
-        let node = node::service::Node::start(data, config)?;
+        let node = node::Node::start(data, config)?;
         let s = node.status();
-        tracing::info!(chain = %node.genesis.chain_id, height = s.height, role = node.role(), "node started");
-        println!("rowchain: chain {} at height {}, data in {}", node.genesis.chain_id, s.height, data.display());
+        tracing::info!(chain = %node.genesis().chain_id, height = s.height, role = node.role(), "node started");
+        println!("rowchain: chain {} at height {}, data in {}", node.genesis().chain_id, s.height, data.display());
         if let Some((p2p_addr, peers)) = network {
             println!(
                 "rowchain: {} in a network of {} validators; peers on {p2p_addr}, {peers} listed",
                 node.role(),
-                node.genesis.validators.len()
+                node.genesis().validators.len()
             );
         }
         println!("rowchain: JSON-RPC on http://{}", listener.local_addr()?);
@@ -313,7 +313,7 @@ pub(crate) fn node_counts(validators: usize, observers: usize) -> String {
 }
 
 /// Resolves on Ctrl-C, SIGTERM, or when the block producer stopped on an error.
-async fn wait_for_stop(node: Arc<node::service::Node>) {
+async fn wait_for_stop(node: Arc<node::Node>) {
     use tokio::signal::unix::{signal, SignalKind};
     let mut term = signal(SignalKind::terminate()).expect("SIGTERM handler");
     let mut tick = tokio::time::interval(std::time::Duration::from_millis(250));

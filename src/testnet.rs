@@ -19,7 +19,7 @@ pub(crate) fn testnet(data: &Path, spec: &NetworkSpec) -> Result<i32> {
     for dir in &dirs {
         let name =
             dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| dir.display().to_string());
-        let config = node::service::load_config(dir)?;
+        let config = node::load_config(dir)?;
         nodes.spawn(&exe, dir, &name)?;
         let pg_addr = config.pg.addr.replace("0.0.0.0:", "127.0.0.1:");
         println!("rowchain: {name}: psql postgres://admin:admin@{pg_addr}/{}", config.pg.database);
@@ -47,7 +47,7 @@ fn testnet_dirs(data: &Path, spec: &NetworkSpec) -> Result<Vec<PathBuf>> {
         );
         return Ok(nodes.into_iter().map(|n| n.dir).collect());
     }
-    let genesis = node::genesis::Genesis::load(&node::service::DataDir(existing[0].clone()).genesis())?;
+    let genesis = node_core::genesis::Genesis::load(&node::DataDir(existing[0].clone()).genesis())?;
     let validators = genesis.validators.len();
     let observers = existing.len().saturating_sub(validators);
     if (validators, observers) != (spec.validators, spec.observers) || existing.len() < validators {

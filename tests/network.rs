@@ -196,15 +196,15 @@ impl Drop for Network {
 
 /// A tx signed by `admin` (key from `dir`'s keystore) running `sql`, as hex.
 fn admin_tx(dir: &Path, sql: &str) -> String {
-    use node::tx::{Payload, Statement, TxBody};
-    let d = node::service::DataDir(dir.to_owned());
-    let genesis = node::genesis::Genesis::load(&d.genesis()).expect("genesis");
+    use node_core::tx::{Payload, Statement, TxBody};
+    let d = node::DataDir(dir.to_owned());
+    let genesis = node_core::genesis::Genesis::load(&d.genesis()).expect("genesis");
     let key = node::keystore::Keystore::open(&d.keystore()).unwrap().unlock("admin", "admin").expect("admin key");
     let body = TxBody {
         chain_id: genesis.chain_id,
         account: key.public(),
-        id: node::crypto::random_bytes(),
-        expires_at_ms: node::service::now_ms() + TX_LIFETIME_MS,
+        id: node_core::crypto::random_bytes(),
+        expires_at_ms: node::now_ms() + TX_LIFETIME_MS,
         payload: Payload::Sql(vec![Statement { sql: sql.into(), params: Vec::new() }]),
     };
     hex::encode(body.sign(&key).to_bytes())

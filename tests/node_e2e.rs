@@ -115,8 +115,8 @@ fn ddl_alter_index_and_tables_without_primary_key() {
 
 #[test]
 fn signed_tx_submission_replay_and_expiry() {
-    use node::crypto::SecretKey;
-    use node::tx::{Payload, Statement, TxBody};
+    use node_core::crypto::SecretKey;
+    use node_core::tx::{Payload, Statement, TxBody};
     // A small body limit in rowchain.toml, to check oversize requests.
     let dir = temp_dir("replay");
     std::fs::write(dir.join("rowchain.toml"), "[limits]\nrpc_body_bytes_max = 65536\n").unwrap();
@@ -125,7 +125,7 @@ fn signed_tx_submission_replay_and_expiry() {
     let chain_id = dev.rpc("status", json!({}))["result"]["chain_id"].as_str().unwrap().to_owned();
     let ks = node::keystore::Keystore::open(&dev.dir.join("keystore.json")).unwrap();
     let admin = ks.unlock("admin", "admin").unwrap();
-    let now = node::service::now_ms();
+    let now = node::now_ms();
     let tx = |key: &SecretKey, id: u8, expires: u64| {
         let body = TxBody {
             chain_id: chain_id.clone(),
@@ -269,8 +269,8 @@ fn cli_sql_restart_and_verify_catches_tampering() {
     drop(db);
 
     // Flip one byte of a stored block: verify names the block.
-    let ledger = node::ledger::Ledger::open(&dev.dir.join("ledger")).unwrap();
-    let key = node::ledger::Ledger::block_key(2);
+    let ledger = node_chain::ledger::Ledger::open(&dev.dir.join("ledger")).unwrap();
+    let key = node_chain::ledger::Ledger::block_key(2);
     let mut bytes = ledger.raw().get(&key).unwrap().unwrap();
     let at = bytes.len() / 2;
     bytes[at] ^= 0x01;
@@ -292,8 +292,8 @@ fn view_ahead_of_the_ledger_is_rebuilt_from_the_ledger() {
     let last = dev.ok("INSERT INTO t VALUES (2)")["height"].as_u64().unwrap();
     dev.stop();
     // Lose the last block from the ledger, as an unsynced write would be lost.
-    let ledger = node::ledger::Ledger::open(&dev.dir.join("ledger")).unwrap();
-    ledger.raw().delete(node::ledger::Ledger::block_key(last)).unwrap();
+    let ledger = node_chain::ledger::Ledger::open(&dev.dir.join("ledger")).unwrap();
+    ledger.raw().delete(node_chain::ledger::Ledger::block_key(last)).unwrap();
     ledger.raw().put(b"Mhead", (last - 1).to_be_bytes()).unwrap();
     drop(ledger);
     let (dir, port) = (dev.dir.clone(), dev.port);

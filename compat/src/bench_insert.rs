@@ -48,7 +48,7 @@ fn main() -> Result<()> {
     let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
     let status = rpc(&agent, &args.url, "status", json!({}))?;
     let chain_id = status["result"]["chain_id"].as_str().context("status has no chain_id")?.to_owned();
-    let table = format!("bench_insert_{}", hex::encode(node::crypto::random_bytes::<4>()));
+    let table = format!("bench_insert_{}", hex::encode(node_core::crypto::random_bytes::<4>()));
     let r = rpc(
         &agent,
         &args.url,
@@ -96,13 +96,13 @@ fn main() -> Result<()> {
                                 json!({"sql": sql, "params": params, "role": "admin", "password": "admin"}),
                             ),
                             Some(k) => {
-                                use node::tx::{Payload, Statement, TxBody};
-                                use node::value::Value;
+                                use node_core::tx::{Payload, Statement, TxBody};
+                                use node_core::value::Value;
                                 let body = TxBody {
                                     chain_id: chain_id.clone(),
                                     account: k.public(),
-                                    id: node::crypto::random_bytes(),
-                                    expires_at_ms: node::service::now_ms() + 30_000,
+                                    id: node_core::crypto::random_bytes(),
+                                    expires_at_ms: node::now_ms() + 30_000,
                                     payload: Payload::Sql(vec![Statement {
                                         sql,
                                         params: vec![

@@ -1,5 +1,5 @@
 //! `proxy`: rowchain's wire front ends. The PostgreSQL v3 protocol (built on
-//! the `pgwire` crate's message types) in front of a [`node::service::Node`]:
+//! the `pgwire` crate's message types) in front of a [`node::Node`]:
 //! startup and SCRAM authentication against the node's keystore, sessions
 //! with PostgreSQL transaction semantics, the emulated `pg_catalog` and
 //! `information_schema`, and result encoding with the declared types.

@@ -19,7 +19,7 @@ use bytes::BytesMut;
 use futures::{SinkExt, StreamExt};
 use node::hba::{self, Method};
 use node::keystore::{md5_response, KeystoreError};
-use node::service::Node;
+use node::Node;
 use parking_lot::Mutex;
 use pgwire::messages::response::{ErrorResponse, ReadyForQuery};
 use pgwire::messages::startup::{Authentication, BackendKeyData, ParameterStatus, SecretKey};
@@ -58,8 +58,8 @@ pub async fn serve(
     tls: Option<tokio_rustls::TlsAcceptor>,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> io::Result<()> {
-    let cfg = node.config.pg.clone();
-    node.reader
+    let cfg = node.config().pg.clone();
+    node.reader()
         .set_hooks(Arc::new(crate::catalog::CatalogHooks::new(cfg.database.clone(), node.admin_addresses().clone())));
     let shared = Arc::new(Shared { node, tls, next_pid: AtomicI32::new(1000), sessions: Mutex::new(HashMap::new()) });
     let slots = Arc::new(tokio::sync::Semaphore::new(cfg.connections_max));
@@ -260,13 +260,13 @@ async fn connection(shared: Arc<Shared>, sock: TcpStream) -> io::Result<()> {
         Startup::Session(p) => p,
     };
     let node = shared.node.clone();
-    let mut conn = Framed::new(stream, Codec::new(node.config.pg.message_bytes_max));
+    let mut conn = Framed::new(stream, Codec::new(node.config().pg.message_bytes_max));
     let user = params.get("user").cloned().unwrap_or_default();
     let Some(key) = authenticate(&node, &mut conn, &user, peer).await? else {
         return Ok(());
     };
     let pid = shared.next_pid.fetch_add(1, Ordering::Relaxed);
-    let secret: i32 = i32::from_be_bytes(node::crypto::random_bytes());
+    let secret: i32 = i32::from_be_bytes(node_core::crypto::random_bytes());
     let cancel = Arc::new(CancelFlag::new(false));
     shared.sessions.lock().insert(pid, (secret, cancel.clone()));
     let _unregister = Unregister(shared.clone(), pid);
@@ -351,8 +351,8 @@ async fn authenticate(
     conn: &mut Conn,
     user: &str,
     ip: IpAddr,
-) -> io::Result<Option<node::crypto::SecretKey>> {
-    let rules = &node.config.pg.hba;
+) -> io::Result<Option<node_core::crypto::SecretKey>> {
+    let rules = &node.config().pg.hba;
     let method = match hba::decide(rules, user, ip) {
         None => {
             let msg = format!("no pg.hba rule for host \"{ip}\", user \"{user}\"");
@@ -364,12 +364,12 @@ async fn authenticate(
         }
         Some(m) => m,
     };
-    if !node.keystore.contains(user) {
+    if !node.keystore().contains(user) {
         return fail(conn, PgError::fatal("28000", format!("role \"{user}\" does not exist"))).await;
     }
-    let md5_secret = if method == Method::Md5 { node.keystore.md5_secret(user) } else { None };
+    let md5_secret = if method == Method::Md5 { node.keystore().md5_secret(user) } else { None };
     let key = match (method, md5_secret) {
-        (Method::Trust, _) => match node.keystore.unlock_custody(user) {
+        (Method::Trust, _) => match node.keystore().unlock_custody(user) {
             Ok(k) => k,
             Err(e) => return fail(conn, PgError::fatal(e.sqlstate(), e.to_string())).await,
         },
@@ -392,7 +392,7 @@ async fn authenticate(
     // A role that a trust or md5 rule admits (perhaps from other addresses)
     // gets its custody copy at its first login with a password.
     if hba::needs_custody(rules, user) {
-        if let Err(e) = node.keystore.keep_custody(user, &key) {
+        if let Err(e) = node.keystore().keep_custody(user, &key) {
             tracing::warn!(role = %user, error = %e, "keeping the custody copy of a role's key failed");
         }
     }
@@ -419,15 +419,15 @@ async fn read_password(conn: &mut Conn) -> io::Result<Option<String>> {
 
 /// `password`: the client sends the password in clear text; it opens the
 /// role's key as a SCRAM login would.
-async fn cleartext(node: &Arc<Node>, conn: &mut Conn, user: &str) -> io::Result<Option<node::crypto::SecretKey>> {
+async fn cleartext(node: &Arc<Node>, conn: &mut Conn, user: &str) -> io::Result<Option<node_core::crypto::SecretKey>> {
     conn.send(PgWireBackendMessage::Authentication(Authentication::CleartextPassword)).await?;
     let Some(password) = read_password(conn).await? else { return Ok(None) };
-    let key = match node.keystore.unlock_cached(user, &password) {
+    let key = match node.keystore().unlock_cached(user, &password) {
         Some(k) => Ok(k),
         None => {
             let node = node.clone();
             let role = user.to_owned();
-            tokio::task::spawn_blocking(move || node.keystore.unlock(&role, &password))
+            tokio::task::spawn_blocking(move || node.keystore().unlock(&role, &password))
                 .await
                 .map_err(io::Error::other)?
         }
@@ -441,8 +441,13 @@ async fn cleartext(node: &Arc<Node>, conn: &mut Conn, user: &str) -> io::Result<
 
 /// `md5`: PostgreSQL's challenge against the role's MD5 secret; success
 /// opens the custody copy of the role's key.
-async fn md5(node: &Node, conn: &mut Conn, user: &str, secret: &str) -> io::Result<Option<node::crypto::SecretKey>> {
-    let salt: [u8; 4] = node::crypto::random_bytes();
+async fn md5(
+    node: &Node,
+    conn: &mut Conn,
+    user: &str,
+    secret: &str,
+) -> io::Result<Option<node_core::crypto::SecretKey>> {
+    let salt: [u8; 4] = node_core::crypto::random_bytes();
     conn.send(PgWireBackendMessage::Authentication(Authentication::MD5Password(salt.to_vec()))).await?;
     let Some(answer) = read_password(conn).await? else { return Ok(None) };
     let expected = md5_response(secret, &salt);
@@ -452,7 +457,7 @@ async fn md5(node: &Node, conn: &mut Conn, user: &str, secret: &str) -> io::Resu
     if !same {
         return fail(conn, password_failed(user)).await;
     }
-    match node.keystore.unlock_custody(user) {
+    match node.keystore().unlock_custody(user) {
         Ok(k) => Ok(Some(k)),
         Err(e) => fail(conn, PgError::fatal(e.sqlstate(), e.to_string())).await,
     }
@@ -461,9 +466,9 @@ async fn md5(node: &Node, conn: &mut Conn, user: &str, secret: &str) -> io::Resu
 /// SCRAM-SHA-256 (RFC 5802, no channel binding) against the role's
 /// verifier in the keystore. Success recovers the ClientKey, which opens the
 /// role's account key.
-async fn scram(node: &Node, conn: &mut Conn, user: &str) -> io::Result<Option<node::crypto::SecretKey>> {
+async fn scram(node: &Node, conn: &mut Conn, user: &str) -> io::Result<Option<node_core::crypto::SecretKey>> {
     let b64 = base64::engine::general_purpose::STANDARD;
-    let Some(verifier) = node.keystore.scram_verifier(user) else {
+    let Some(verifier) = node.keystore().scram_verifier(user) else {
         let msg = format!("role \"{user}\" has no SCRAM secret yet: sign in once through JSON-RPC with its password");
         return fail(conn, PgError::fatal("28000", msg)).await;
     };
@@ -488,7 +493,7 @@ async fn scram(node: &Node, conn: &mut Conn, user: &str) -> io::Result<Option<no
     let Some(client_nonce) = bare.split(',').find_map(|a| a.strip_prefix("r=")) else {
         return fail(conn, bad_proto("no client nonce")).await;
     };
-    let server_nonce = format!("{client_nonce}{}", b64.encode(node::crypto::random_bytes::<18>()));
+    let server_nonce = format!("{client_nonce}{}", b64.encode(node_core::crypto::random_bytes::<18>()));
     let server_first = format!("r={server_nonce},s={},i={}", b64.encode(&verifier.salt), verifier.iterations);
     conn.send(PgWireBackendMessage::Authentication(Authentication::SASLContinue(server_first.clone().into()))).await?;
     let Some(fin) = next_password_message(conn).await? else { return Ok(None) };
@@ -508,7 +513,7 @@ async fn scram(node: &Node, conn: &mut Conn, user: &str) -> io::Result<Option<no
     let Some(client_key) = verifier.check_proof(auth_message.as_bytes(), &proof) else {
         return fail(conn, denied()).await;
     };
-    let key = match node.keystore.unlock_with_client_key(user, &client_key) {
+    let key = match node.keystore().unlock_with_client_key(user, &client_key) {
         Ok(k) => k,
         Err(_) => return fail(conn, denied()).await,
     };

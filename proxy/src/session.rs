@@ -18,13 +18,14 @@ use crate::copy::CopyParser;
 use crate::server::{CancelFlag, Conn};
 use crate::types::{self, WireType};
 use futures::SinkExt;
-use node::block::{Receipt, StatementResult};
-use node::crypto::{Hash, SecretKey};
-use node::executor::{digest_of, SqlError, StepOutcome};
-use node::reader::ColumnOrigin;
-use node::service::{now_ms, Node, Outcome, SubmitError};
-use node::tx::{Payload, RoleOp, Statement, TxBody};
-use node::value::Value;
+use node::{now_ms, Node, Outcome, SubmitError};
+use node_core::block::{Receipt, StatementResult};
+use node_core::crypto::{Hash, SecretKey};
+use node_core::tx::{Payload, RoleOp, Statement, TxBody};
+use node_core::value::Value;
+use node_core::SqlError;
+use node_exec::executor::{digest_of, StepOutcome};
+use node_exec::reader::ColumnOrigin;
 use pgwire::messages::copy::CopyInResponse;
 use pgwire::messages::data::{DataRow, FieldDescription, NoData, ParameterDescription, RowDescription};
 use pgwire::messages::extendedquery::{BindComplete, CloseComplete, ParseComplete, PortalSuspended};
@@ -154,7 +155,7 @@ pub struct Session {
     admin: bool,
     /// Reads planned again with their row filters, by statement text, with
     /// the tables they were planned against (a new catalog plans anew).
-    filtered: HashMap<String, (Arc<BTreeMap<String, node::catalog::TableMeta>>, sqlmap::ReadPlan)>,
+    filtered: HashMap<String, (Arc<BTreeMap<String, node_core::catalog::TableMeta>>, sqlmap::ReadPlan)>,
     pid: i32,
     cancel: Arc<CancelFlag>,
     settings: BTreeMap<String, String>,
@@ -325,7 +326,7 @@ impl Session {
     fn info(&self) -> Arc<SessionInfo> {
         Arc::new(SessionInfo {
             user: self.user.clone(),
-            database: self.node.config.pg.database.clone(),
+            database: self.node.config().pg.database.clone(),
             pid: self.pid,
             settings: self.settings.clone(),
         })
@@ -475,7 +476,7 @@ impl Session {
     /// Plans `sql` against the tables as of the latest block (the executor
     /// plans writes again against its own catalog).
     fn plan_text(&mut self, sql: &str) -> Result<Vec<(Plan, String)>, PgError> {
-        let max = self.node.config.limits.statement_bytes_max;
+        let max = self.node.config().limits.statement_bytes_max;
         if sql.len() > max {
             return Err(PgError::new(
                 "54000",
@@ -483,7 +484,7 @@ impl Session {
             ));
         }
         let tables = self.tables();
-        Ok(sqlmap::plan_with_text_in(sql, &node::catalog::SchemaView(&tables))?)
+        Ok(sqlmap::plan_with_text_in(sql, &node_core::catalog::SchemaView(&tables))?)
     }
 
     async fn send_reply(&mut self, conn: &mut Conn, reply: Reply, formats: &[i16]) -> io::Result<()> {
@@ -537,7 +538,7 @@ impl Session {
                         || (t.starts_with("pg_") && !user_tables.contains_key(t))
                 });
                 if self.block.is_some() && !catalog_only {
-                    let origins = self.node.reader.describe(&r).ok();
+                    let origins = self.node.reader().describe(&r).ok();
                     self.step(text, params, None, origins).await
                 } else {
                     let catalog = match &self.block {
@@ -695,7 +696,7 @@ impl Session {
     /// 40001); returns the new steps' outcomes, whose digests are now part of
     /// what the block observed.
     async fn push_steps(&mut self, stmts: Vec<Statement>) -> Result<Vec<StepOutcome>, PgError> {
-        let max = self.node.config.pg.block_statements_max;
+        let max = self.node.config().pg.block_statements_max;
         let block = self.block.as_mut().ok_or_else(no_block)?;
         let added = stmts.len();
         if block.steps.len() + added > max {
@@ -809,8 +810,8 @@ impl Session {
                 return Ok(filtered.clone());
             }
         }
-        let who = node::acl::Who { address: &self.address, name: &self.user, admin: self.admin };
-        match node::acl::secure_read(&tables, who, &r, text)? {
+        let who = node_core::acl::Who { address: &self.address, name: &self.user, admin: self.admin };
+        match node_core::acl::secure_read(&tables, who, &r, text)? {
             None => Ok(r),
             Some(filtered) => {
                 if self.filtered.len() >= 256 {
@@ -840,14 +841,14 @@ impl Session {
             None
         } else {
             crate::catalog::with_session(info.clone(), || {
-                node.reader.query_within(&r, &params, Some(cancel.clone()), Some(READ_INLINE_BUDGET))
+                node.reader().query_within(&r, &params, Some(cancel.clone()), Some(READ_INLINE_BUDGET))
             })?
         };
         let (origins, rows) = match inline {
             Some(answer) => answer,
             None => tokio::task::spawn_blocking(move || {
                 crate::catalog::with_block_catalog(catalog, || {
-                    crate::catalog::with_session(info, || node.reader.query_cancellable(&r, &params, Some(cancel)))
+                    crate::catalog::with_session(info, || node.reader().query_cancellable(&r, &params, Some(cancel)))
                 })
             })
             .await
@@ -864,7 +865,7 @@ impl Session {
     /// The chain's tables as of the latest block, for planning and typing
     /// (empty when they cannot be read; privilege checks use
     /// `Node::tables` and fail instead).
-    fn tables(&mut self) -> Arc<BTreeMap<String, node::catalog::TableMeta>> {
+    fn tables(&mut self) -> Arc<BTreeMap<String, node_core::catalog::TableMeta>> {
         self.node.tables().unwrap_or_default()
     }
 
@@ -910,8 +911,9 @@ impl Session {
                         t.get(i).copied().flatten().map(WireType::plain)
                     })
                     .or_else(|| {
-                        let h = hints
-                            .get_or_insert_with(|| sqlmap::result_hints_in(text, &node::catalog::SchemaView(&tables)));
+                        let h = hints.get_or_insert_with(|| {
+                            sqlmap::result_hints_in(text, &node_core::catalog::SchemaView(&tables))
+                        });
                         h.get(i).copied().flatten().map(|t| WireType::of(&t))
                     })
                     .unwrap_or_else(|| {
@@ -942,7 +944,7 @@ impl Session {
         }
         let sql = w.sqlite.clone();
         let names: Vec<String> =
-            self.node.reader.system(|c| Ok(c.prepare(&sql)?.column_names().map(str::to_owned).collect())).ok()?;
+            self.node.reader().system(|c| Ok(c.prepare(&sql)?.column_names().map(str::to_owned).collect())).ok()?;
         let table = w.table.clone();
         Some(
             names
@@ -965,11 +967,11 @@ impl Session {
     }
 
     async fn submit(&mut self, payload: Payload) -> Result<Receipt, PgError> {
-        let lifetime = self.node.config.limits.tx_lifetime_default_ms;
+        let lifetime = self.node.config().limits.tx_lifetime_default_ms;
         let body = TxBody {
-            chain_id: self.node.genesis.chain_id.clone(),
+            chain_id: self.node.genesis().chain_id.clone(),
             account: self.key.public(),
-            id: node::crypto::random_bytes(),
+            id: node_core::crypto::random_bytes(),
             expires_at_ms: now_ms() + lifetime,
             payload,
         };
@@ -997,12 +999,12 @@ impl Session {
                     return Err(PgError::new("0A000", "CREATE ROLE needs a PASSWORD")
                         .hint("a rowchain role signs with its own key, sealed under its password"));
                 };
-                if self.node.keystore.contains(&name) {
+                if self.node.keystore().contains(&name) {
                     return Err(PgError::new("42710", format!("role \"{name}\" already exists")));
                 }
                 let key = SecretKey::generate();
-                let ks = &self.node.keystore;
-                let keep = node::hba::keep(&self.node.config.pg.hba, &name);
+                let ks = &self.node.keystore();
+                let keep = node::hba::keep(&self.node.config().pg.hba, &name);
                 ks.put(&name, &password, &key, keep).map_err(|e| PgError::new(e.sqlstate(), e.to_string()))?;
                 let r = self
                     .submit(Payload::Role(RoleOp::Create { name: name.clone(), public_key: key.public(), create_role }))
@@ -1010,7 +1012,7 @@ impl Session {
                 match r.map(|r| receipt_error(&r)) {
                     Ok(None) => Ok(Reply::Tag("CREATE ROLE".into())),
                     Ok(Some(e)) | Err(e) => {
-                        let _ = self.node.keystore.remove(&name);
+                        let _ = self.node.keystore().remove(&name);
                         Err(e)
                     }
                 }
@@ -1025,9 +1027,9 @@ impl Session {
                 if let Some(e) = receipt_error(&r) {
                     return Err(e);
                 }
-                let keep = node::hba::keep(&self.node.config.pg.hba, &name);
+                let keep = node::hba::keep(&self.node.config().pg.hba, &name);
                 self.node
-                    .keystore
+                    .keystore()
                     .put(&name, &password, &self.key, keep)
                     .map_err(|e| PgError::new(e.sqlstate(), e.to_string()))?;
                 Ok(Reply::Tag("ALTER ROLE".into()))
@@ -1039,7 +1041,7 @@ impl Session {
                         Some(e) if e.sqlstate == "42704" && if_exists => continue,
                         Some(e) => return Err(e),
                         None => {
-                            let _ = self.node.keystore.remove(&name);
+                            let _ = self.node.keystore().remove(&name);
                         }
                     }
                 }
@@ -1095,7 +1097,7 @@ impl Session {
     /// The type a parameter hint points at, resolved in the chain's catalog.
     fn hint_type(&mut self, h: &sqlmap::ParamHint, scope: &[String]) -> Option<u32> {
         let tables = self.tables();
-        let typed = |meta: &node::catalog::TableMeta, col: &str| {
+        let typed = |meta: &node_core::catalog::TableMeta, col: &str| {
             meta.columns
                 .iter()
                 .find(|c| c.name == col)
@@ -1186,7 +1188,7 @@ impl Session {
     /// column references; for expressions, the type of what a trial run
     /// with NULL parameters yields.
     fn describe_read(&mut self, r: &sqlmap::ReadPlan, text: &str) -> Result<Vec<Field>, PgError> {
-        let origins = self.node.reader.describe(r)?;
+        let origins = self.node.reader().describe(r)?;
         let names: Vec<String> = origins.iter().map(|o| o.name.clone()).collect();
         let needs_trial = origins.iter().any(|o| o.table.is_none());
         // The trial reads rows, so it runs as the role may read: not at all
@@ -1201,7 +1203,7 @@ impl Session {
             };
             let info = self.info();
             let node = self.node.clone();
-            crate::catalog::with_session(info, || node.reader.query(&trial, &vec![Value::Null; r.param_count]))
+            crate::catalog::with_session(info, || node.reader().query(&trial, &vec![Value::Null; r.param_count]))
                 .map(|rs| rs.rows)
                 .unwrap_or_default()
         } else {
@@ -1362,7 +1364,7 @@ impl Session {
         if self.batch_rows().is_some() && self.block.is_none() {
             usize::MAX
         } else {
-            self.node.config.pg.copy_rows_max
+            self.node.config().pg.copy_rows_max
         }
     }
 
@@ -1371,7 +1373,7 @@ impl Session {
     }
 
     fn copy_too_large(&self) -> PgError {
-        PgError::new("54000", format!("COPY loads more than {} rows, the most one atomic transaction holds (pg.copy_rows_max)", self.node.config.pg.copy_rows_max))
+        PgError::new("54000", format!("COPY loads more than {} rows, the most one atomic transaction holds (pg.copy_rows_max)", self.node.config().pg.copy_rows_max))
             .hint("split the load, or SET rowchain.copy_batch_rows = 10000 to load it in separately committed batches (not atomic)")
     }
 

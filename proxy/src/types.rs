@@ -6,7 +6,7 @@
 //! declared PostgreSQL type, from the chain's catalog, decides how a stored
 //! value is printed.
 
-use node::value::Value;
+use node_core::value::Value;
 use sqlmap::PgType;
 
 /// Type OIDs used for results that do not come straight from a column.
@@ -17,7 +17,7 @@ pub const OID_BYTEA: u32 = 17;
 pub const OID_BOOL: u32 = 16;
 pub const OID_JSONB: u32 = 3802;
 
-pub use node::pgfns::jsonb_text;
+pub use node_exec::pgfns::jsonb_text;
 
 /// A result column's wire type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -162,12 +162,12 @@ fn bool_array_text(s: &str) -> String {
     format!("{{{}}}", elements.join(","))
 }
 
-use node::pgtime::{civil_from_days, parse_date, PG_EPOCH_DAYS};
-pub use node::pgtime::{format_timestamp, parse_timestamp};
+use node_core::pgtime::{civil_from_days, parse_date, PG_EPOCH_DAYS};
+pub use node_core::pgtime::{format_timestamp, parse_timestamp};
 
 /// Normalizes a timestamp/date literal to the canonical text rowchain stores.
 pub fn canonical_text(text: &str, oid: u32) -> Result<String, BadValue> {
-    node::pgtime::canonical(text, oid).ok_or_else(|| bad(node::pgtime::type_name(oid), text))
+    node_core::pgtime::canonical(text, oid).ok_or_else(|| bad(node_core::pgtime::type_name(oid), text))
 }
 
 /// The binary format of a stored value as a column of type `t`.

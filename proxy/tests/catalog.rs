@@ -10,12 +10,12 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
-use node::block::Header;
-use node::crypto::{SecretKey, ZERO_HASH};
-use node::executor::{Changes, ExecLimits, Executor};
-use node::reader::Reader;
-use node::tx::{Payload, Statement, TxBody};
-use node::value::Value;
+use node_core::block::Header;
+use node_core::crypto::{SecretKey, ZERO_HASH};
+use node_core::tx::{Payload, Statement, TxBody};
+use node_core::value::Value;
+use node_exec::executor::{Changes, ExecLimits, Executor};
+use node_exec::reader::Reader;
 use proxy::catalog::{with_session, CatalogHooks, SessionInfo};
 
 const SCHEMA: &[&str] = &[

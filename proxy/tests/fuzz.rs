@@ -67,7 +67,7 @@ struct Server {
     /// Its runtime's thread name: panics there are this server's.
     threads: String,
     addr: SocketAddr,
-    node: Arc<node::service::Node>,
+    node: Arc<node::Node>,
     runtime: Option<tokio::runtime::Runtime>,
     dir: PathBuf,
 }
@@ -80,11 +80,11 @@ impl Server {
         let threads = format!("{SERVER_THREADS}{n}");
         let dir = std::env::temp_dir().join(format!("rowchain-proxy-fuzz-{}-{n}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
-        node::service::init_dev(&dir).expect("dev chain");
-        let mut config = node::service::load_config(&dir).expect("config");
+        node::init_dev(&dir).expect("dev chain");
+        let mut config = node::load_config(&dir).expect("config");
         config.pg.hba =
             vec![Rule::new("admin", "127.0.0.2/32", Method::ScramSha256), Rule::new("all", "all", Method::Password)];
-        let node = node::service::Node::start(&dir, config).expect("node starts");
+        let node = node::Node::start(&dir, config).expect("node starts");
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .thread_name(&threads)

@@ -23,6 +23,12 @@
 //! - `schema`: the [`Schema`] a statement is planned against (column types).
 //! - `error`: [`PlanError`] and source positions.
 //! - `parse`: text to sqlparser trees, with a bound on nesting.
+//! - `params`: parameter type hints for the extended protocol (the column a
+//!   `$n` is compared with or assigned to, casts, LIMIT).
+//! - `admin`: `COPY ... FROM STDIN` and role statements, which the front
+//!   ends carry out.
+//! - `catalog`: reads of `pg_catalog.*` / `information_schema.*` and the
+//!   PostgreSQL-only syntax catalog queries use.
 //!
 //! Planning never panics, whatever the text: it is judged inside the block
 //! producer of every validator, where a panic would stop the chain.

@@ -386,7 +386,7 @@ fn privilege_check(
     columns: Option<Columns>,
     privileges: usize,
 ) -> rusqlite::Result<V> {
-    use node::catalog::privilege as p;
+    use node_core::catalog::privilege as p;
     let snap = snapshot();
     let name = match user {
         Some(i) => match ctx.get_raw(i) {
@@ -397,7 +397,7 @@ fn privilege_check(
     };
     let Some(name) = name else { return Ok(V::Null) };
     let Some(who) = snap.who(&name) else {
-        return Err(node::pgfns::fail("42704", format!("role \"{name}\" does not exist")));
+        return Err(node_exec::pgfns::fail("42704", format!("role \"{name}\" does not exist")));
     };
     let oid = match ctx.get_raw(table) {
         ValueRef::Null => return Ok(V::Null),
@@ -406,7 +406,7 @@ fn privilege_check(
             let text = text_arg(ctx, table).unwrap_or_default();
             Some(
                 snap.relation_oid(&text)
-                    .ok_or_else(|| node::pgfns::fail("42P01", format!("relation \"{text}\" does not exist")))?,
+                    .ok_or_else(|| node_exec::pgfns::fail("42P01", format!("relation \"{text}\" does not exist")))?,
             )
         }
     };
@@ -425,7 +425,12 @@ fn privilege_check(
             "delete" => p::DELETE,
             "truncate" => p::TRUNCATE,
             "references" | "trigger" => 0,
-            _ => return Err(node::pgfns::fail("22023", format!("unrecognized privilege type: \"{}\"", item.trim()))),
+            _ => {
+                return Err(node_exec::pgfns::fail(
+                    "22023",
+                    format!("unrecognized privilege type: \"{}\"", item.trim()),
+                ))
+            }
         };
         wanted.push((bit, grant_option));
     }
@@ -444,16 +449,16 @@ fn privilege_check(
     };
     let holds = |&(bit, grant_option): &(u8, bool)| {
         if grant_option || bit == 0 {
-            return node::acl::owns(meta, who);
+            return node_core::acl::owns(meta, who);
         }
-        if node::acl::has(meta, who, bit) {
+        if node_core::acl::has(meta, who, bit) {
             return true;
         }
         // Column-level UPDATE grants.
         bit == p::UPDATE
             && match &columns {
-                Some(Columns::One(_)) => column.as_deref().is_some_and(|c| node::acl::may_update(meta, who, c)),
-                Some(Columns::Any) => meta.columns.iter().any(|c| node::acl::may_update(meta, who, &c.name)),
+                Some(Columns::One(_)) => column.as_deref().is_some_and(|c| node_core::acl::may_update(meta, who, c)),
+                Some(Columns::Any) => meta.columns.iter().any(|c| node_core::acl::may_update(meta, who, &c.name)),
                 None => false,
             }
     };

@@ -26,7 +26,7 @@
 //! views; [`privileges`]), so psql's `\dp` and `\d` print them;
 //! `has_table_privilege`, `has_column_privilege` and
 //! `has_any_column_privilege` answer as the executor's checks decide
-//! (`node::acl`), and `pg_roles` marks the admins as superusers.
+//! (`node_core::acl`), and `pg_roles` marks the admins as superusers.
 //!
 //! Deliberately absent: CHECK constraints (SQLite keeps them only as DDL
 //! text, and rowchain adds its own for `varchar(n)`), comments
@@ -157,7 +157,7 @@ pub(crate) fn touches_catalog(plan: &sqlmap::ReadPlan) -> bool {
 
 const BUILT_TABLE: &str = "pg_catalog.__rc_built";
 
-impl node::reader::ReadHooks for CatalogHooks {
+impl node_exec::reader::ReadHooks for CatalogHooks {
     fn on_connect(&self, conn: &Connection) -> rusqlite::Result<()> {
         conn.execute_batch(
             "ATTACH DATABASE ':memory:' AS pg_catalog; ATTACH DATABASE ':memory:' AS information_schema;",
@@ -178,7 +178,7 @@ impl node::reader::ReadHooks for CatalogHooks {
         }
         let snap = match BLOCK.with(|b| b.borrow().clone()) {
             Some(snap) => snap,
-            None => self.snapshot_at(conn, node::reader::applied_height(conn)?)?,
+            None => self.snapshot_at(conn, node_exec::reader::applied_height(conn)?)?,
         };
         let height = snap.height;
         let built: Option<i64> = conn

@@ -15,7 +15,7 @@
 //! full deparsing of policy expressions: `pg_get_expr` gives the stored
 //! text with the outer parentheses PostgreSQL prints, not its casts.
 
-use node::catalog::{privilege, GrantMeta, PolicyMeta, TableMeta};
+use node_core::catalog::{privilege, GrantMeta, PolicyMeta, TableMeta};
 use rusqlite::types::Value as V;
 
 use super::array;

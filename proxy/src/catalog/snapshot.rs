@@ -7,7 +7,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use node::catalog::{AccountInfo, TableMeta};
+use node_core::catalog::TableMeta;
+use node_exec::tables::AccountInfo;
 use rusqlite::types::Value as V;
 use rusqlite::{Connection, OptionalExtension};
 use sha2::{Digest, Sha256};
@@ -103,9 +104,9 @@ impl Snapshot {
 
     /// The role `name` as the privilege checks know it, `None` when no
     /// account has that name.
-    pub(crate) fn who<'a>(&'a self, name: &'a str) -> Option<node::acl::Who<'a>> {
+    pub(crate) fn who<'a>(&'a self, name: &'a str) -> Option<node_core::acl::Who<'a>> {
         let address = self.addresses.get(name)?;
-        Some(node::acl::Who { address, name, admin: self.admins.contains(address) })
+        Some(node_core::acl::Who { address, name, admin: self.admins.contains(address) })
     }
 
     pub(crate) fn role_name(&self, oid: u32) -> Option<String> {
@@ -268,8 +269,8 @@ pub(crate) fn build(
     database: &str,
     admins: &BTreeSet<String>,
 ) -> rusqlite::Result<Snapshot> {
-    let tables = node::catalog::load_tables(conn)?;
-    let accounts = node::catalog::load_accounts(conn)?;
+    let tables = node_exec::tables::load_tables(conn)?;
+    let accounts = node_exec::tables::load_accounts(conn)?;
     let mut snap = Snapshot {
         height,
         database: database.to_string(),

@@ -1,0 +1,394 @@
+//! Blocks, headers, finality certificates and receipts, with their encodings.
+
+use crate::codec::{DecodeError, Reader, Writer, PREALLOCATE_MAX};
+use crate::crypto::{self, Hash, PublicKey, SecretKey, ZERO_HASH};
+use crate::tx::SignedTx;
+use crate::value::{decode_row, Value};
+
+pub const BLOCK_VERSION: u8 = 1;
+const HEADER_DOMAIN: &[u8] = b"rowchain/header/v1";
+const FINALIZE_DOMAIN: &[u8] = b"rowchain/finalize/v1";
+pub const TXS_PER_BLOCK_LIMIT: u64 = 1_000_000;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Header {
+    pub chain_id: String,
+    pub height: u64,
+    pub prev_hash: Hash,
+    pub timestamp_ms: u64,
+    pub proposer: PublicKey,
+    pub tx_root: Hash,
+    pub receipts_root: Hash,
+    pub state_root: Hash,
+}
+
+impl Header {
+    pub fn encode(&self, w: &mut Writer) {
+        w.u8(BLOCK_VERSION)
+            .str(&self.chain_id)
+            .u64(self.height)
+            .fixed(&self.prev_hash)
+            .u64(self.timestamp_ms)
+            .fixed(&self.proposer.0)
+            .fixed(&self.tx_root)
+            .fixed(&self.receipts_root)
+            .fixed(&self.state_root);
+    }
+
+    pub fn decode(r: &mut Reader) -> Result<Self, DecodeError> {
+        let version = r.u8()?;
+        if version != BLOCK_VERSION {
+            return Err(DecodeError::Version { what: "block", version });
+        }
+        Ok(Header {
+            chain_id: r.string()?,
+            height: r.u64()?,
+            prev_hash: r.fixed()?,
+            timestamp_ms: r.u64()?,
+            proposer: PublicKey(r.fixed()?),
+            tx_root: r.fixed()?,
+            receipts_root: r.fixed()?,
+            state_root: r.fixed()?,
+        })
+    }
+
+    pub fn hash(&self) -> Hash {
+        let mut w = Writer::with_capacity(256);
+        self.encode(&mut w);
+        crypto::hash_parts(&[HEADER_DOMAIN, &w.finish()])
+    }
+}
+
+/// What makes a block final.
+///
+/// - A single validator (`rowchain dev`) signs the block hash itself:
+///   `signatures` holds that one signature.
+/// - A BFT network's engine certifies it: `finalization` holds the
+///   engine's finalization certificate (see the `node-bft` crate), over the block
+///   hash, signed by a quorum of the genesis validators.
+/// - Both empty: the block was finalized together with a later block, whose
+///   finalization covers it through the chain of `prev_hash` links (the
+///   engine finalizes a block's ancestors with it). Genesis of a network is
+///   also empty: genesis.json defines it.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Certificate {
+    pub signatures: Vec<(PublicKey, [u8; 64])>,
+    pub finalization: Vec<u8>,
+}
+
+/// Set in the encoded signature count when a finalization follows the
+/// signatures; blocks without one encode as they always did.
+const HAS_FINALIZATION: u32 = 1 << 31;
+const FINALIZATION_BYTES_MAX: usize = 1 << 20;
+const SIGNATURES_MAX: u64 = 1024;
+
+impl Certificate {
+    pub fn message(block_hash: &Hash) -> Vec<u8> {
+        [FINALIZE_DOMAIN, block_hash.as_slice()].concat()
+    }
+    pub fn sign(block_hash: &Hash, key: &SecretKey) -> Self {
+        Certificate { signatures: vec![(key.public(), key.sign(&Self::message(block_hash)))], finalization: Vec::new() }
+    }
+    pub fn is_empty(&self) -> bool {
+        self.signatures.is_empty() && self.finalization.is_empty()
+    }
+    /// True when at least `quorum` distinct validators of `validators` signed `block_hash`.
+    pub fn verify(&self, block_hash: &Hash, validators: &[PublicKey], quorum: usize) -> bool {
+        let msg = Self::message(block_hash);
+        let mut seen: Vec<PublicKey> = Vec::new();
+        for (k, s) in &self.signatures {
+            if validators.contains(k) && !seen.contains(k) && crypto::verify(k, &msg, s) {
+                seen.push(*k);
+            }
+        }
+        seen.len() >= quorum
+    }
+    fn encode(&self, w: &mut Writer) {
+        let flag = if self.finalization.is_empty() { 0 } else { HAS_FINALIZATION };
+        w.u32(self.signatures.len() as u32 | flag);
+        for (k, s) in &self.signatures {
+            w.fixed(&k.0).fixed(s);
+        }
+        if !self.finalization.is_empty() {
+            w.bytes(&self.finalization);
+        }
+    }
+    fn decode(r: &mut Reader) -> Result<Self, DecodeError> {
+        let raw = r.u32()?;
+        let n = u64::from(raw & !HAS_FINALIZATION);
+        // A signature is a 32-byte key and 64 bytes.
+        let max = SIGNATURES_MAX.min(r.left() as u64 / 96);
+        if n > max {
+            return Err(DecodeError::TooMany { what: "signature", count: n, max });
+        }
+        let mut signatures = Vec::with_capacity(n as usize);
+        for _ in 0..n {
+            signatures.push((PublicKey(r.fixed()?), r.fixed()?));
+        }
+        let mut finalization = Vec::new();
+        if raw & HAS_FINALIZATION != 0 {
+            let b = r.bytes()?;
+            if b.is_empty() || b.len() > FINALIZATION_BYTES_MAX {
+                return Err(DecodeError::TooMany {
+                    what: "finalization byte",
+                    count: b.len() as u64,
+                    max: FINALIZATION_BYTES_MAX as u64,
+                });
+            }
+            finalization = b.to_vec();
+        }
+        Ok(Certificate { signatures, finalization })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Block {
+    pub header: Header,
+    pub txs: Vec<SignedTx>,
+    pub certificate: Certificate,
+}
+
+impl Block {
+    pub fn hash(&self) -> Hash {
+        self.header.hash()
+    }
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut w = Writer::with_capacity(512 + self.txs.len() * 256);
+        self.header.encode(&mut w);
+        w.u32(self.txs.len() as u32);
+        for t in &self.txs {
+            t.encode(&mut w);
+        }
+        self.certificate.encode(&mut w);
+        w.finish()
+    }
+    pub fn from_bytes(b: &[u8]) -> Result<Self, DecodeError> {
+        let mut r = Reader::new(b);
+        let header = Header::decode(&mut r)?;
+        let n = r.count("tx", TXS_PER_BLOCK_LIMIT, 64)?;
+        let mut txs = Vec::with_capacity(n.min(PREALLOCATE_MAX));
+        for _ in 0..n {
+            txs.push(SignedTx::decode(&mut r)?);
+        }
+        let certificate = Certificate::decode(&mut r)?;
+        r.finish()?;
+        Ok(Block { header, txs, certificate })
+    }
+}
+
+/// Merkle root of a list of hashes (RFC 6962 shape: leaves and nodes domain
+/// separated, an unbalanced list split at the largest power of two).
+pub fn merkle_root(leaves: &[Hash]) -> Hash {
+    match leaves {
+        [] => ZERO_HASH,
+        [leaf] => crypto::hash_parts(&[&[0u8], leaf]),
+        _ => {
+            // For two or more leaves, 1 <= k < len.
+            let (l, r) = leaves.split_at(leaves.len().next_power_of_two() / 2);
+            crypto::hash_parts(&[&[1u8], &merkle_root(l), &merkle_root(r)])
+        }
+    }
+}
+
+/// The rows a statement returned (RETURNING), with column names.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct RowSet {
+    pub columns: Vec<String>,
+    pub rows: Vec<Vec<Value>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct StatementResult {
+    pub rows_affected: u64,
+    pub returning: Option<RowSet>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TxFailure {
+    pub statement_index: u32,
+    pub sqlstate: String,
+    pub message: String,
+}
+
+/// The outcome of one tx in a block: per-statement results, or the failure
+/// that rolled the whole tx back.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Receipt {
+    pub tx_hash: Hash,
+    pub results: Vec<StatementResult>,
+    pub failure: Option<TxFailure>,
+}
+
+impl Receipt {
+    pub fn rows_affected(&self) -> u64 {
+        self.results.iter().map(|r| r.rows_affected).sum()
+    }
+    pub fn is_success(&self) -> bool {
+        self.failure.is_none()
+    }
+    pub fn encode(&self, w: &mut Writer) {
+        w.u8(1).fixed(&self.tx_hash).u32(self.results.len() as u32);
+        for r in &self.results {
+            w.u64(r.rows_affected);
+            match &r.returning {
+                None => {
+                    w.u8(0);
+                }
+                Some(rs) => {
+                    w.u8(1).u32(rs.columns.len() as u32);
+                    for c in &rs.columns {
+                        w.str(c);
+                    }
+                    w.u32(rs.rows.len() as u32);
+                    for row in &rs.rows {
+                        w.fixed(&crate::value::encode_row(row));
+                    }
+                }
+            }
+        }
+        match &self.failure {
+            None => {
+                w.u8(0);
+            }
+            Some(f) => {
+                w.u8(1).u32(f.statement_index).str(&f.sqlstate).str(&f.message);
+            }
+        }
+    }
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut w = Writer::with_capacity(64);
+        self.encode(&mut w);
+        w.finish()
+    }
+    pub fn decode(r: &mut Reader) -> Result<Self, DecodeError> {
+        let version = r.u8()?;
+        if version != 1 {
+            return Err(DecodeError::Version { what: "receipt", version });
+        }
+        let tx_hash = r.fixed()?;
+        let n = r.count("result", crate::tx::STATEMENTS_MAX, 9)?;
+        let mut results = Vec::with_capacity(n.min(PREALLOCATE_MAX));
+        for _ in 0..n {
+            let rows_affected = r.u64()?;
+            let returning = match r.u8()? {
+                0 => None,
+                1 => {
+                    let nc = r.count("column", 32_768, 4)?;
+                    let columns = (0..nc).map(|_| r.string()).collect::<Result<_, _>>()?;
+                    let nr = r.count("row", u32::MAX as u64, 4)?;
+                    let rows = (0..nr).map(|_| decode_row(r)).collect::<Result<_, _>>()?;
+                    Some(RowSet { columns, rows })
+                }
+                tag => return Err(DecodeError::UnknownTag { what: "returning", tag }),
+            };
+            results.push(StatementResult { rows_affected, returning });
+        }
+        let failure = match r.u8()? {
+            0 => None,
+            1 => Some(TxFailure { statement_index: r.u32()?, sqlstate: r.string()?, message: r.string()? }),
+            tag => return Err(DecodeError::UnknownTag { what: "failure", tag }),
+        };
+        Ok(Receipt { tx_hash, results, failure })
+    }
+    pub fn hash(&self) -> Hash {
+        crypto::hash(&self.to_bytes())
+    }
+}
+
+pub fn encode_receipts(receipts: &[Receipt]) -> Vec<u8> {
+    let mut w = Writer::with_capacity(64 * receipts.len());
+    w.u32(receipts.len() as u32);
+    for r in receipts {
+        r.encode(&mut w);
+    }
+    w.finish()
+}
+
+pub fn decode_receipts(b: &[u8]) -> Result<Vec<Receipt>, DecodeError> {
+    let mut r = Reader::new(b);
+    let n = r.count("receipt", TXS_PER_BLOCK_LIMIT, 38)?;
+    let v = (0..n).map(|_| Receipt::decode(&mut r)).collect::<Result<_, _>>()?;
+    r.finish()?;
+    Ok(v)
+}
+
+pub fn receipts_root(receipts: &[Receipt]) -> Hash {
+    merkle_root(&receipts.iter().map(Receipt::hash).collect::<Vec<_>>())
+}
+
+pub fn tx_root(txs: &[SignedTx]) -> Hash {
+    merkle_root(&txs.iter().map(SignedTx::hash).collect::<Vec<_>>())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn merkle_root_depends_on_order_and_content() {
+        let a = crypto::hash(b"a");
+        let b = crypto::hash(b"b");
+        let c = crypto::hash(b"c");
+        assert_ne!(merkle_root(&[a, b, c]), merkle_root(&[b, a, c]));
+        assert_ne!(merkle_root(&[a, b]), merkle_root(&[a, b, c]));
+        // A single leaf is not its own root (second-preimage resistance).
+        assert_ne!(merkle_root(&[a]), a);
+    }
+
+    #[test]
+    fn a_forged_signature_count_is_refused_before_allocating() {
+        let key = SecretKey::from_bytes(&[5; 32]);
+        let header = Header {
+            chain_id: "c".into(),
+            height: 1,
+            prev_hash: [0; 32],
+            timestamp_ms: 1,
+            proposer: key.public(),
+            tx_root: ZERO_HASH,
+            receipts_root: ZERO_HASH,
+            state_root: ZERO_HASH,
+        };
+        let block = Block { header, txs: Vec::new(), certificate: Certificate::sign(&[1; 32], &key) };
+        let mut bytes = block.to_bytes();
+        let at = bytes.len() - 100;
+        assert_eq!(bytes[at..at + 4], [0, 0, 0, 1]);
+        assert_eq!(Block::from_bytes(&bytes), Ok(block));
+        bytes.splice(at..at + 4, 1000u32.to_be_bytes());
+        assert_eq!(Block::from_bytes(&bytes), Err(DecodeError::TooMany { what: "signature", count: 1000, max: 1 }));
+        bytes.splice(at..at + 4, (2u32 | HAS_FINALIZATION).to_be_bytes());
+        assert_eq!(Block::from_bytes(&bytes), Err(DecodeError::TooMany { what: "signature", count: 2, max: 1 }));
+        bytes.splice(at..at + 4, 0xffff_ffffu32.to_be_bytes());
+        assert_eq!(
+            Block::from_bytes(&bytes),
+            Err(DecodeError::TooMany { what: "signature", count: 0x7fff_ffff, max: 1 })
+        );
+    }
+
+    #[test]
+    fn a_forged_tx_or_receipt_count_is_refused() {
+        // Receipts: count 3 with room for none.
+        assert_eq!(decode_receipts(&[0, 0, 0, 3, 1]), Err(DecodeError::TooMany { what: "receipt", count: 3, max: 0 }));
+        assert_eq!(
+            decode_receipts(&[0xff, 0xff, 0xff, 0xff]),
+            Err(DecodeError::TooMany { what: "receipt", count: 0xffff_ffff, max: 0 })
+        );
+        assert_eq!(decode_receipts(&[0, 0, 0, 0]), Ok(Vec::new()));
+    }
+
+    #[test]
+    fn receipt_round_trips() {
+        let r = Receipt {
+            tx_hash: [3; 32],
+            results: vec![StatementResult {
+                rows_affected: 2,
+                returning: Some(RowSet {
+                    columns: vec!["id".into()],
+                    rows: vec![vec![Value::Integer(1)], vec![Value::Null]],
+                }),
+            }],
+            failure: Some(TxFailure { statement_index: 0, sqlstate: "23505".into(), message: "dup".into() }),
+        };
+        let b = encode_receipts(std::slice::from_ref(&r));
+        assert_eq!(decode_receipts(&b).unwrap(), vec![r]);
+    }
+}

@@ -1,0 +1,436 @@
+//! DDL, ownership, GRANT/REVOKE and policies: the table metadata they write and
+//! the leaves it changes.
+
+use super::*;
+
+pub(super) struct StmtCtx {
+    pub(super) height: u64,
+    pub(super) index: u32,
+    pub(super) stmt_index: u32,
+    pub(super) owner: String,
+}
+
+impl Executor {
+    pub(super) fn run_ddl(
+        &mut self,
+        d: &DdlPlan,
+        ctx: &StmtCtx,
+        changes: &mut Changes,
+    ) -> Result<StatementResult, SqlError> {
+        self.catalog_touched = true;
+        self.may_alter(d)?;
+        match d {
+            DdlPlan::Grant(g) => self.grant(g, changes)?,
+            DdlPlan::CreatePolicy(p) => self.create_policy(p, changes)?,
+            DdlPlan::RowSecurity { table, enabled } => {
+                let mut meta = self.table(table)?.clone();
+                meta.row_security = *enabled;
+                self.put_meta(meta, None, changes)?;
+            }
+            DdlPlan::DropPolicy { table, name, if_exists } => self.drop_policy(table, name, *if_exists, changes)?,
+            DdlPlan::CreateTable(ct) => self.create_table(ct, ctx, changes)?,
+            DdlPlan::DropTable { names, if_exists, .. } => self.drop_tables(names, *if_exists, changes)?,
+            DdlPlan::RenameTable { from, to, sqlite } => self.rename_table(from, to, sqlite, changes)?,
+            DdlPlan::AddColumn { table, column, sqlite } => {
+                let mut meta = self.table(table)?.clone();
+                self.user_exec(sqlite)?;
+                meta.columns.push(ColumnMeta {
+                    name: column.name.clone(),
+                    pg_type: column.ty.name(),
+                    not_null: column.not_null,
+                    serial: column.serial,
+                    identity: column.identity,
+                });
+                // Every row's leaf changes: its encoding gains the column.
+                self.all_rows(&meta, false, changes)?;
+                self.put_meta(meta, None, changes)?;
+            }
+            DdlPlan::RenameColumn { table, from, to, sqlite } => {
+                self.rename_column(table, from, to, sqlite, changes)?
+            }
+            DdlPlan::CreateIndex { name, table, unique, if_not_exists, sqlite } => {
+                let mut meta = self.table(table)?.clone();
+                if *if_not_exists && self.catalog.values().any(|t| t.indexes.iter().any(|i| i.name == *name)) {
+                    return Ok(StatementResult::default());
+                }
+                self.user_exec(sqlite)?;
+                meta.indexes.push(IndexMeta { name: name.clone(), unique: *unique, sqlite: sqlite.clone() });
+                self.put_meta(meta, None, changes)?;
+            }
+            DdlPlan::DropIndex { names, if_exists } => self.drop_indexes(names, *if_exists, changes)?,
+            DdlPlan::Truncate { names } => {
+                for name in names {
+                    let meta = self.table(name)?.clone();
+                    self.all_rows(&meta, true, changes)?;
+                    self.user_exec(&format!("DELETE FROM \"{}\"", name.replace('"', "\"\"")))?;
+                    // The rows' leaves are removed above, whether or not the hook saw them.
+                    self.captured.lock().retain(|c| c.table != *name);
+                }
+            }
+            DdlPlan::AddPrimaryKey { table, columns, sqlite } => {
+                self.add_primary_key(table, columns, sqlite, changes)?
+            }
+            _ => return Err(SqlError::new("0A000", "this DDL statement is not supported by the executor")),
+        }
+        Ok(StatementResult::default())
+    }
+
+    /// Only a table's owner (or an admin) changes a table or its rights;
+    /// TRUNCATE needs its privilege.
+    fn may_alter(&self, d: &DdlPlan) -> Result<(), SqlError> {
+        match d {
+            DdlPlan::RenameTable { from: table, .. }
+            | DdlPlan::AddColumn { table, .. }
+            | DdlPlan::RenameColumn { table, .. }
+            | DdlPlan::CreateIndex { table, .. }
+            | DdlPlan::AddPrimaryKey { table, .. }
+            | DdlPlan::RowSecurity { table, .. }
+            | DdlPlan::DropPolicy { table, .. } => self.must_own(table),
+            DdlPlan::DropTable { names, if_exists, .. } => {
+                for name in names.iter().filter(|n| !*if_exists || self.catalog.contains_key(*n)) {
+                    self.must_own(name)?;
+                }
+                Ok(())
+            }
+            DdlPlan::Truncate { names } => {
+                for name in names {
+                    let meta = self.table(name)?;
+                    if !acl::has(meta, self.who(), privilege::TRUNCATE) {
+                        return Err(acl::denied(name));
+                    }
+                }
+                Ok(())
+            }
+            _ => Ok(()),
+        }
+    }
+
+    fn drop_policy(&mut self, table: &str, name: &str, if_exists: bool, changes: &mut Changes) -> Result<(), SqlError> {
+        let mut meta = self.table(table)?.clone();
+        let before = meta.policies.len();
+        meta.policies.retain(|p| p.name != name);
+        if meta.policies.len() == before {
+            if if_exists {
+                return Ok(());
+            }
+            return Err(SqlError::new("42704", format!("policy \"{name}\" for table \"{table}\" does not exist")));
+        }
+        self.put_meta(meta, None, changes)
+    }
+
+    /// DROP TABLE: the rows' leaves and the table's own leaf go with it.
+    fn drop_tables(&mut self, names: &[String], if_exists: bool, changes: &mut Changes) -> Result<(), SqlError> {
+        for name in names {
+            if !self.catalog.contains_key(name) && if_exists {
+                continue;
+            }
+            let meta = self.table(name)?.clone();
+            self.all_rows(&meta, true, changes)?;
+            self.user_exec(&format!("DROP TABLE \"{}\"", name.replace('"', "\"\"")))?;
+            // SQLite's implicit DELETE of a dropped table's rows is not a row change of ours.
+            self.captured.lock().retain(|c| c.table != *name);
+            self.conn.execute("DELETE FROM __rc_tables WHERE name = ?1", [name]).map_err(|e| sql_error(&e))?;
+            self.catalog.remove(name);
+            self.forget_plans();
+            changes.insert(crypto::hash(&meta.label()), None);
+        }
+        Ok(())
+    }
+
+    /// Policies keep their expressions as text, so a table they name keeps its name.
+    fn rename_table(&mut self, from: &str, to: &str, sqlite: &str, changes: &mut Changes) -> Result<(), SqlError> {
+        let mut meta = self.table(from)?.clone();
+        if !meta.policies.is_empty() {
+            return Err(SqlError::new(
+                "0A000",
+                format!("cannot rename table \"{from}\": it has row-level security policies"),
+            )
+            .hinted("policies keep their expressions as text; drop them, rename, and create them again"));
+        }
+        if self.catalog.contains_key(to) {
+            return Err(SqlError::new("42P07", format!("relation \"{to}\" already exists")));
+        }
+        self.user_exec(sqlite)?;
+        meta.name = to.to_owned();
+        self.put_meta(meta, Some(from), changes)
+    }
+
+    /// Column grants follow the column to its new name.
+    fn rename_column(
+        &mut self,
+        table: &str,
+        from: &str,
+        to: &str,
+        sqlite: &str,
+        changes: &mut Changes,
+    ) -> Result<(), SqlError> {
+        let mut meta = self.table(table)?.clone();
+        if !meta.policies.is_empty() {
+            return Err(SqlError::new(
+                "0A000",
+                format!("cannot rename a column of table \"{table}\": it has row-level security policies"),
+            )
+            .hinted("policies keep their expressions as text; drop them, rename, and create them again"));
+        }
+        let Some(col) = meta.columns.iter_mut().find(|c| c.name == from) else {
+            return Err(SqlError::new("42703", format!("column \"{from}\" does not exist")));
+        };
+        col.name = to.to_owned();
+        for g in &mut meta.acl {
+            for c in g.update_columns.iter_mut().filter(|c| **c == from) {
+                *c = to.to_owned();
+            }
+            g.update_columns.sort();
+        }
+        self.user_exec(sqlite)?;
+        self.put_meta(meta, None, changes)
+    }
+
+    /// DROP INDEX, by the owner of each index's table.
+    fn drop_indexes(&mut self, names: &[String], if_exists: bool, changes: &mut Changes) -> Result<(), SqlError> {
+        for name in names {
+            let owner = self.catalog.values().find(|t| t.indexes.iter().any(|i| i.name == *name)).cloned();
+            let Some(mut meta) = owner else {
+                if if_exists {
+                    continue;
+                }
+                return Err(SqlError::new("42704", format!("index \"{name}\" does not exist")));
+            };
+            acl::must_own(&meta, self.who())?;
+            self.user_exec(&format!("DROP INDEX \"{}\"", name.replace('"', "\"\"")))?;
+            meta.indexes.retain(|i| i.name != *name);
+            self.put_meta(meta, None, changes)?;
+        }
+        Ok(())
+    }
+
+    /// Rows were keyed by rowid; from now on they are keyed by the new key,
+    /// so every row's leaf moves.
+    fn add_primary_key(
+        &mut self,
+        table: &str,
+        columns: &[String],
+        sqlite: &str,
+        changes: &mut Changes,
+    ) -> Result<(), SqlError> {
+        let mut meta = self.table(table)?.clone();
+        if !meta.primary_key.is_empty() {
+            return Err(SqlError::new("42P16", format!("multiple primary keys for table \"{table}\" are not allowed")));
+        }
+        let mut key = Vec::with_capacity(columns.len());
+        for c in columns {
+            let Some(pos) = meta.columns.iter().position(|m| m.name == *c) else {
+                return Err(SqlError::new("42703", format!("column \"{c}\" of relation \"{table}\" does not exist")));
+            };
+            let q = |s: &str| format!("\"{}\"", s.replace('"', "\"\""));
+            let nulls: i64 = self
+                .conn
+                .query_row(&format!("SELECT count(*) FROM {} WHERE {} IS NULL", q(table), q(c)), [], |r| r.get(0))
+                .map_err(|e| sql_error(&e))?;
+            if nulls > 0 || !meta.columns.get(pos).is_some_and(|c| c.not_null) {
+                return Err(SqlError::new(
+                    "23502",
+                    format!("column \"{c}\" of relation \"{table}\" must be NOT NULL to become the primary key"),
+                ));
+            }
+            key.push(pos);
+        }
+        self.user_exec(sqlite)?;
+        self.all_rows(&meta, true, changes)?;
+        meta.primary_key = key;
+        meta.indexes.push(IndexMeta { name: format!("{table}_pkey"), unique: true, sqlite: sqlite.to_owned() });
+        self.all_rows(&meta, false, changes)?;
+        self.put_meta(meta, None, changes)
+    }
+
+    pub(super) fn create_table(
+        &mut self,
+        ct: &sqlmap::CreateTable,
+        ctx: &StmtCtx,
+        changes: &mut Changes,
+    ) -> Result<(), SqlError> {
+        if self.catalog.contains_key(&ct.name) {
+            if ct.if_not_exists {
+                return Ok(());
+            }
+            return Err(SqlError::new("42P07", format!("relation \"{}\" already exists", ct.name)));
+        }
+        self.user_exec(&ct.sqlite)?;
+        let columns: Vec<ColumnMeta> = ct
+            .columns
+            .iter()
+            .map(|c| ColumnMeta {
+                name: c.name.clone(),
+                pg_type: c.ty.name(),
+                not_null: c.not_null,
+                serial: c.serial,
+                identity: c.identity,
+            })
+            .collect();
+        let mut primary_key = Vec::with_capacity(ct.primary_key.len());
+        for k in &ct.primary_key {
+            let Some(pos) = columns.iter().position(|c| c.name == *k) else {
+                return Err(SqlError::new("42703", format!("column \"{k}\" named in key does not exist")));
+            };
+            primary_key.push(pos);
+        }
+        let rowid_alias = match primary_key.as_slice() {
+            [p] if ct.columns.get(*p).is_some_and(|c| {
+                matches!(c.ty, sqlmap::PgType::Int2 | sqlmap::PgType::Int4 | sqlmap::PgType::Int8)
+            }) =>
+            {
+                Some(*p)
+            }
+            _ => None,
+        };
+        let mut id_src = Vec::new();
+        id_src.extend_from_slice(&ctx.height.to_be_bytes());
+        id_src.extend_from_slice(&ctx.index.to_be_bytes());
+        id_src.extend_from_slice(&ctx.stmt_index.to_be_bytes());
+        id_src.extend_from_slice(ct.name.as_bytes());
+        let mut id = [0u8; 16];
+        for (to, from) in id.iter_mut().zip(crypto::hash(&id_src)) {
+            *to = from;
+        }
+        let meta = TableMeta {
+            id,
+            name: ct.name.clone(),
+            owner: ctx.owner.clone(),
+            columns,
+            primary_key,
+            rowid_alias,
+            indexes: Vec::new(),
+            created_height: ctx.height,
+            acl: Vec::new(),
+            row_security: false,
+            policies: Vec::new(),
+        };
+        self.put_meta(meta, None, changes)
+    }
+
+    pub(super) fn put_meta(
+        &mut self,
+        meta: TableMeta,
+        old_name: Option<&str>,
+        changes: &mut Changes,
+    ) -> Result<(), SqlError> {
+        let internal = |e: rusqlite::Error| sql_error(&e);
+        if let Some(old) = old_name {
+            self.conn.execute("DELETE FROM __rc_tables WHERE name = ?1", [old]).map_err(internal)?;
+            self.catalog.remove(old);
+        }
+        self.conn
+            .execute(
+                "INSERT OR REPLACE INTO __rc_tables(name, id, meta) VALUES (?1, ?2, ?3)",
+                params![meta.name, meta.id.as_slice(), meta.encode()],
+            )
+            .map_err(internal)?;
+        let label = meta.label();
+        changes.insert(crypto::hash(&label), Some((crypto::hash(&meta.encode()), label)));
+        self.catalog.insert(meta.name.clone(), meta.clone());
+        self.forget_plans();
+        self.install_policy_triggers(&meta)
+    }
+
+    /// Replaces the table's write-policy triggers with ones built from its
+    /// current policies (none without row-level security).
+    pub(super) fn install_policy_triggers(&mut self, meta: &TableMeta) -> Result<(), SqlError> {
+        for name in acl::trigger_names(meta) {
+            self.conn.execute_batch(&format!("DROP TRIGGER IF EXISTS \"{name}\"")).map_err(|e| sql_error(&e))?;
+        }
+        let view = node_core::catalog::SchemaView(&self.catalog);
+        let triggers =
+            acl::policy_triggers(meta, |text| sqlmap::policy_expr(text, &meta.name, &view).map_err(SqlError::from))?;
+        for sql in triggers {
+            self.conn.execute_batch(&sql).map_err(|e| {
+                let e = sql_error(&e);
+                SqlError::new(e.sqlstate, format!("policy on table \"{}\": {}", meta.name, e.message))
+            })?;
+        }
+        Ok(())
+    }
+
+    /// 42501 unless the signer owns `table` (or is an admin).
+    pub(super) fn must_own(&self, table: &str) -> Result<(), SqlError> {
+        acl::must_own(self.table(table)?, self.who())
+    }
+
+    pub(super) fn grant(&mut self, g: &sqlmap::GrantPlan, changes: &mut Changes) -> Result<(), SqlError> {
+        let bits = g.privileges.iter().fold(0u8, |b, p| {
+            b | match p {
+                sqlmap::Privilege::Select => privilege::SELECT,
+                sqlmap::Privilege::Insert => privilege::INSERT,
+                sqlmap::Privilege::Update => privilege::UPDATE,
+                sqlmap::Privilege::Delete => privilege::DELETE,
+                sqlmap::Privilege::Truncate => privilege::TRUNCATE,
+            }
+        });
+        let grantees = g.grantees.iter().map(|r| self.role_address(r)).collect::<Result<Vec<_>, _>>()?;
+        for table in &g.tables {
+            self.must_own(table)?;
+            let mut meta = self.table(table)?.clone();
+            if let Some(c) = g.update_columns.iter().find(|c| !meta.columns.iter().any(|m| m.name == **c)) {
+                return Err(SqlError::new("42703", format!("column \"{c}\" of relation \"{table}\" does not exist")));
+            }
+            for grantee in &grantees {
+                // The owner's rights are implicit and cannot be granted or revoked.
+                if *grantee == meta.owner {
+                    continue;
+                }
+                acl::apply_grant(&mut meta, grantee, bits, &g.update_columns, g.revoke);
+            }
+            self.put_meta(meta, None, changes)?;
+        }
+        Ok(())
+    }
+
+    pub(super) fn create_policy(&mut self, p: &sqlmap::PolicyPlan, changes: &mut Changes) -> Result<(), SqlError> {
+        self.must_own(&p.table)?;
+        let mut meta = self.table(&p.table)?.clone();
+        if meta.policies.iter().any(|q| q.name == p.name) {
+            return Err(SqlError::new(
+                "42710",
+                format!("policy \"{}\" for table \"{}\" already exists", p.name, p.table),
+            ));
+        }
+        let mut roles = p.roles.iter().map(|r| self.role_address(r)).collect::<Result<Vec<_>, _>>()?;
+        // TO PUBLIC among others is PUBLIC.
+        if roles.iter().any(String::is_empty) {
+            roles.clear();
+        }
+        roles.sort();
+        roles.dedup();
+        meta.policies.push(node_core::catalog::PolicyMeta {
+            name: p.name.clone(),
+            command: p.command,
+            permissive: p.permissive,
+            roles,
+            using: p.using.clone(),
+            check: p.check.clone(),
+        });
+        self.put_meta(meta, None, changes)
+    }
+
+    /// Leaf removals for every row of a table (before DROP TABLE), or leaf
+    /// updates for every row (after ADD COLUMN changed every row's content).
+    pub(super) fn all_rows(&self, meta: &TableMeta, remove: bool, changes: &mut Changes) -> Result<(), SqlError> {
+        let sql = format!("SELECT rowid, * FROM \"{}\"", meta.name.replace('"', "\"\""));
+        let mut stmt = self.conn.prepare(&sql).map_err(|e| sql_error(&e))?;
+        let n = meta.columns.len();
+        let mut rows = stmt.query([]).map_err(|e| sql_error(&e))?;
+        while let Some(row) = rows.next().map_err(|e| sql_error(&e))? {
+            let rowid: i64 = row.get(0).map_err(|e| sql_error(&e))?;
+            let mut vals: Vec<Value> =
+                (1..=n).map(|i| row.get_ref(i).map(crate::sqlvalue::value_of).unwrap_or(Value::Null)).collect();
+            meta.normalize(rowid, &mut vals);
+            let label = meta.row_label(rowid, &vals);
+            let change = if remove { None } else { Some((TableMeta::row_value(&vals), label.clone())) };
+            changes.insert(crypto::hash(&label), change);
+        }
+        Ok(())
+    }
+
+    pub(super) fn table(&self, name: &str) -> Result<&TableMeta, SqlError> {
+        self.catalog.get(name).ok_or_else(|| SqlError::new("42P01", format!("relation \"{name}\" does not exist")))
+    }
+}

@@ -1,0 +1,709 @@
+//! The executor: applies a block's txs to the SQLite view, deterministically.
+//!
+//! One SQLite transaction per block and a savepoint per tx. Row changes are
+//! captured with SQLite's preupdate hook as they happen; a tx that fails is
+//! rolled back to its savepoint and its captured changes are dropped, so its
+//! receipt records the SQLSTATE and no row changes. Captured changes become
+//! state-tree leaf updates (`H("r" || table id || primary key)` -> `H(row)`;
+//! a table without a declared primary key uses its rowid).
+//!
+//! User statements run under an SQLite authorizer that denies ATTACH, PRAGMA,
+//! extension loading, triggers, views and any access to the internal
+//! `__rc_*` tables; the executor's own bookkeeping runs with it switched off.
+
+use node_core::acl::{self, Touch, Who};
+use node_core::block::{Receipt, RowSet, StatementResult, TxFailure};
+use node_core::catalog::{account_label, account_value, privilege, Catalog, ColumnMeta, IndexMeta, TableMeta};
+use node_core::crypto::{self, Hash};
+use node_core::state_tree::Change;
+use node_core::tx::{Payload, RoleOp, SignedTx, Statement};
+use node_core::value::Value;
+use node_core::SqlError;
+use parking_lot::Mutex;
+use rusqlite::hooks::{AuthAction, AuthContext, Authorization, PreUpdateCase};
+use rusqlite::{params, Connection, OptionalExtension};
+use sqlmap::{DdlPlan, Plan};
+use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
+
+mod authorizer;
+mod capture;
+mod ddl;
+mod errors;
+mod functions;
+mod roles;
+mod speculate;
+mod statements;
+
+pub use authorizer::is_internal;
+pub use capture::state_leaves;
+pub use errors::{sql_error, TX_PANICKED};
+pub use functions::{format_timestamp, register_now};
+pub use speculate::{digest_of, observed_digest, Speculation, StepOutcome};
+
+use authorizer::{authorize, record_touch};
+use capture::{capture, RowChange};
+use ddl::StmtCtx;
+use functions::{register_signer_functions, Signer};
+
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ExecError {
+    #[error("SQLite view: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("SQLite view is inconsistent: {0}")]
+    Inconsistent(String),
+}
+
+const INTERNAL_SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS __rc_meta(key TEXT PRIMARY KEY, value BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS __rc_accounts(address TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE, public_key BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS __rc_role_attrs(address TEXT PRIMARY KEY, create_role INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS __rc_tables(name TEXT PRIMARY KEY, id BLOB NOT NULL UNIQUE, meta BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS __rc_seen(tx_hash BLOB PRIMARY KEY, expires_at_ms INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS __rc_seen_expiry ON __rc_seen(expires_at_ms);
+CREATE TABLE IF NOT EXISTS __rc_blocks(height INTEGER PRIMARY KEY, hash TEXT NOT NULL, prev_hash TEXT NOT NULL,
+  time TEXT NOT NULL, tx_count INTEGER NOT NULL, state_root TEXT NOT NULL, proposer TEXT NOT NULL, signers TEXT);
+CREATE TABLE IF NOT EXISTS __rc_transactions(tx_hash TEXT PRIMARY KEY, height INTEGER NOT NULL, tx_index INTEGER NOT NULL,
+  account TEXT NOT NULL, statement TEXT NOT NULL, status TEXT NOT NULL, sqlstate TEXT, rows_affected INTEGER NOT NULL,
+  error TEXT);
+";
+
+/// Limits the executor enforces on what one tx may produce.
+#[derive(Debug, Clone, Copy)]
+pub struct ExecLimits {
+    pub result_rows_max: usize,
+}
+
+/// What the view has applied: the last block and its state root.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Applied {
+    pub height: u64,
+    pub block_hash: Hash,
+}
+
+pub struct Executor {
+    conn: Connection,
+    /// Set while a user statement is compiled for the first time: what it touches.
+    recording: Arc<Mutex<Option<Vec<Touch>>>>,
+    /// What each user statement (SQLite text) touches; emptied with the plans.
+    touches: HashMap<String, Arc<Vec<Touch>>>,
+    /// The running tx's signer, as the checks see it.
+    signer: Signer,
+    /// The same, for the SQL functions.
+    signer_fns: Arc<Mutex<Signer>>,
+    captured: Arc<Mutex<Vec<RowChange>>>,
+    user_mode: Arc<AtomicBool>,
+    clock: Arc<AtomicU64>,
+    catalog: Catalog,
+    accounts: HashMap<[u8; 32], String>,
+    /// Roles with CREATEROLE: they may create and drop roles.
+    create_roles: std::collections::HashSet<[u8; 32]>,
+    /// Plans by signer address, then statement: reads of tables with
+    /// SELECT policies are planned for their reader.
+    plans: HashMap<String, HashMap<String, Arc<Vec<Plan>>>>,
+    limits: ExecLimits,
+    in_block: bool,
+    /// Blocks open on top of the first one, each behind a savepoint (see
+    /// [`Executor::begin_block`]).
+    stacked: u32,
+    /// Set when the running tx ran DDL: only then must a failure reload the catalog.
+    catalog_touched: bool,
+    /// Genesis roles: they may create and drop roles.
+    superusers: std::collections::HashSet<[u8; 32]>,
+    /// The height whose catalog the speculation copy last loaded.
+    speculated_at: u64,
+}
+
+/// The leaf updates of a block: ordered, last write wins.
+pub type Changes = BTreeMap<Hash, Change>;
+
+/// The result of executing a block's txs.
+pub struct BlockOutcome {
+    pub receipts: Vec<Receipt>,
+    pub changes: Changes,
+}
+
+impl Executor {
+    pub fn open(path: &Path, limits: ExecLimits) -> Result<Self, ExecError> {
+        let mut conn = Connection::open(path)?;
+        conn.execute_batch(
+            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;
+             PRAGMA case_sensitive_like=ON; PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY;
+             PRAGMA wal_autocheckpoint=0;",
+        )?;
+        // A misspelled "column" must be an error, not a string literal.
+        conn.set_db_config(rusqlite::config::DbConfig::SQLITE_DBCONFIG_DQS_DML, false)?;
+        conn.set_db_config(rusqlite::config::DbConfig::SQLITE_DBCONFIG_DQS_DDL, false)?;
+        conn.execute_batch(INTERNAL_SCHEMA)?;
+        // Views written before blocks recorded their signers gain the column.
+        let has_signers: bool =
+            conn.prepare("SELECT 1 FROM pragma_table_info('__rc_blocks') WHERE name = 'signers'")?.exists([])?;
+        if !has_signers {
+            conn.execute_batch("ALTER TABLE __rc_blocks ADD COLUMN signers TEXT")?;
+        }
+        conn.set_prepared_statement_cache_capacity(512);
+        // The block producer and the speculation executor share the write
+        // lock for milliseconds at a time: wait in short steps, not SQLite's
+        // default millisecond-scale sleeps.
+        conn.busy_handler(Some(|attempt: i32| {
+            std::thread::sleep(std::time::Duration::from_micros(50));
+            attempt < 200_000
+        }))?;
+        let clock = Arc::new(AtomicU64::new(1));
+        register_now(&conn, clock.clone())?;
+        crate::pgfns::register(&conn)?;
+        let signer_fns = Arc::new(Mutex::new(Signer::default()));
+        register_signer_functions(&conn, signer_fns.clone())?;
+        let user_mode = Arc::new(AtomicBool::new(false));
+        let um = user_mode.clone();
+        let recording: Arc<Mutex<Option<Vec<Touch>>>> = Arc::new(Mutex::new(None));
+        let rec = recording.clone();
+        conn.authorizer(Some(move |ctx: AuthContext<'_>| {
+            if !um.load(Ordering::Relaxed) {
+                return Authorization::Allow;
+            }
+            if let Some(touches) = rec.lock().as_mut() {
+                record_touch(&ctx, touches);
+            }
+            authorize(ctx)
+        }))?;
+        let captured: Arc<Mutex<Vec<RowChange>>> = Arc::new(Mutex::new(Vec::new()));
+        let cap = captured.clone();
+        conn.preupdate_hook(Some(move |_action, db: &str, table: &str, case: &PreUpdateCase| {
+            if db != "main" || is_internal(table) || table.starts_with("sqlite_") {
+                return;
+            }
+            let (old, new) = capture(case);
+            cap.lock().push(RowChange { table: table.to_owned(), old, new });
+        }))?;
+        let mut ex = Executor {
+            conn,
+            recording,
+            touches: HashMap::new(),
+            signer: Signer::default(),
+            signer_fns,
+            captured,
+            user_mode,
+            clock,
+            catalog: Catalog::new(),
+            accounts: HashMap::new(),
+            create_roles: Default::default(),
+            plans: HashMap::new(),
+            limits,
+            in_block: false,
+            stacked: 0,
+            catalog_touched: false,
+            superusers: Default::default(),
+            speculated_at: u64::MAX,
+        };
+        ex.load_catalog()?;
+        Ok(ex)
+    }
+
+    /// Forgets plans and recorded touches: the catalog changed.
+    fn forget_plans(&mut self) {
+        self.plans.clear();
+        self.touches.clear();
+    }
+
+    /// Makes `account` the signer of what runs next.
+    fn set_signer(&mut self, account: &crypto::PublicKey, tx_hash: Option<&Hash>) {
+        let signer = Signer {
+            address: account.address(),
+            name: self.accounts.get(&account.0).cloned().unwrap_or_default(),
+            admin: self.superusers.contains(&account.0),
+            tx_hash: tx_hash.map(hex::encode),
+        };
+        *self.signer_fns.lock() = signer.clone();
+        self.signer = signer;
+    }
+
+    fn who(&self) -> Who<'_> {
+        Who { address: &self.signer.address, name: &self.signer.name, admin: self.signer.admin }
+    }
+
+    fn load_catalog(&mut self) -> Result<(), ExecError> {
+        self.forget_plans();
+        let mut stmt = self.conn.prepare("SELECT name, meta FROM __rc_tables")?;
+        let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, Vec<u8>>(1)?)))?;
+        for row in rows {
+            let (name, meta) = row?;
+            let meta = TableMeta::decode(&meta).map_err(|e| ExecError::Inconsistent(format!("table {name}: {e}")))?;
+            self.catalog.insert(name, meta);
+        }
+        let mut stmt = self.conn.prepare(
+            "SELECT a.public_key, a.name, coalesce(r.create_role, 0) FROM __rc_accounts a LEFT JOIN __rc_role_attrs r USING (address)",
+        )?;
+        let rows =
+            stmt.query_map([], |r| Ok((r.get::<_, Vec<u8>>(0)?, r.get::<_, String>(1)?, r.get::<_, bool>(2)?)))?;
+        for row in rows {
+            let (pk, name, create_role) = row?;
+            let pk: [u8; 32] = pk.try_into().map_err(|_| ExecError::Inconsistent("account key length".into()))?;
+            self.accounts.insert(pk, name);
+            if create_role {
+                self.create_roles.insert(pk);
+            }
+        }
+        Ok(())
+    }
+
+    /// Genesis roles, which may create and drop roles.
+    pub fn set_superusers(&mut self, keys: impl IntoIterator<Item = crypto::PublicKey>) {
+        self.superusers = keys.into_iter().map(|k| k.0).collect();
+    }
+
+    pub fn catalog(&self) -> &Catalog {
+        &self.catalog
+    }
+
+    pub fn account_name(&self, key: &[u8; 32]) -> Option<&str> {
+        self.accounts.get(key).map(String::as_str)
+    }
+
+    pub fn applied(&self) -> Result<Option<Applied>, ExecError> {
+        let h: Option<i64> =
+            self.conn.query_row("SELECT value FROM __rc_meta WHERE key = 'height'", [], |r| r.get(0)).optional()?;
+        let hash: Option<Vec<u8>> =
+            self.conn.query_row("SELECT value FROM __rc_meta WHERE key = 'block_hash'", [], |r| r.get(0)).optional()?;
+        match (h, hash) {
+            (Some(h), Some(hash)) => Ok(Some(Applied {
+                height: h as u64,
+                block_hash: hash.try_into().map_err(|_| ExecError::Inconsistent("block hash length".into()))?,
+            })),
+            _ => Ok(None),
+        }
+    }
+
+    /// Opens the block's SQLite transaction.
+    ///
+    /// A block begun while another is open (not yet committed) stacks on it
+    /// behind a savepoint: a BFT engine may have to execute a block on top of
+    /// a parent that is notarized but not yet final. [`Executor::pop_block`]
+    /// drops the top block alone.
+    pub fn begin_block(&mut self, timestamp_ms: u64) -> Result<(), ExecError> {
+        if self.in_block {
+            self.conn.execute_batch(&format!("SAVEPOINT rc_block_{}", self.stacked))?;
+            self.stacked += 1;
+        } else {
+            self.conn.execute_batch("BEGIN IMMEDIATE")?;
+        }
+        self.clock.store(timestamp_ms.max(1), Ordering::Relaxed);
+        self.captured.lock().clear();
+        self.in_block = true;
+        Ok(())
+    }
+
+    /// Whether the tx hash was executed and has not yet expired.
+    pub fn seen(&self, tx_hash: &Hash) -> Result<bool, ExecError> {
+        let mut st = self.conn.prepare_cached("SELECT 1 FROM __rc_seen WHERE tx_hash = ?1")?;
+        Ok(st.exists([tx_hash.as_slice()])?)
+    }
+
+    /// Adds accounts (genesis, and later CREATE ROLE) inside the open block.
+    pub fn add_account(
+        &mut self,
+        name: &str,
+        key: &crypto::PublicKey,
+        create_role: bool,
+        changes: &mut Changes,
+    ) -> Result<(), ExecError> {
+        assert!(self.in_block);
+        let address = key.address();
+        self.conn.execute(
+            "INSERT INTO __rc_accounts(address, name, public_key) VALUES (?1, ?2, ?3)",
+            params![address, name, key.0.as_slice()],
+        )?;
+        if create_role {
+            self.conn.execute("INSERT INTO __rc_role_attrs(address, create_role) VALUES (?1, 1)", [&address])?;
+            self.create_roles.insert(key.0);
+        }
+        self.accounts.insert(key.0, name.to_owned());
+        let label = account_label(&address);
+        changes.insert(crypto::hash(&label), Some((account_value(name, &key.0, create_role), label)));
+        Ok(())
+    }
+
+    /// Executes one tx in its own savepoint. A failure rolls back the tx's
+    /// rows and leaves only its receipt; its id is remembered either way.
+    pub fn execute_tx(
+        &mut self,
+        tx: &SignedTx,
+        height: u64,
+        index: u32,
+        changes: &mut Changes,
+    ) -> Result<Receipt, ExecError> {
+        assert!(self.in_block);
+        self.run_internal("SAVEPOINT tx")?;
+        self.captured.lock().clear();
+        let mut tx_changes = Changes::new();
+        self.catalog_touched = false;
+        let tx_hash = tx.hash();
+        self.set_signer(&tx.body.account, Some(&tx_hash));
+        let mut ctx = StmtCtx { height, index, stmt_index: 0, owner: self.signer.address.clone() };
+        // A bug that panics while running this tx fails this tx alone: the
+        // same bug panics the same way on every validator, so every validator
+        // writes the same XX000 receipt and the block goes on.
+        let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            self.run_payload(&tx.body.payload, &tx.body.account, &mut ctx, &mut tx_changes)
+        }));
+        let outcome = match run {
+            Ok(outcome) => outcome?,
+            Err(panic) => {
+                tracing::error!(
+                    tx = %hex::encode(tx_hash),
+                    panic = node_core::fault::panic_text(panic.as_ref()),
+                    "a bug panicked while executing this tx: the tx fails with XX000 and the block goes on"
+                );
+                self.recover_from_panic();
+                Err(TxFailure { statement_index: 0, sqlstate: "XX000".into(), message: TX_PANICKED.into() })
+            }
+        };
+        self.user_mode.store(false, Ordering::Relaxed);
+        let (results, failure) = match outcome {
+            Ok(results) => {
+                self.run_internal("RELEASE tx")?;
+                changes.extend(tx_changes);
+                (results, None)
+            }
+            Err(f) => {
+                self.run_internal("ROLLBACK TO tx")?;
+                self.run_internal("RELEASE tx")?;
+                if self.catalog_touched {
+                    // Catalog edits of the failed tx are undone by reloading it.
+                    self.reload_catalog()?;
+                }
+                (Vec::new(), Some(f))
+            }
+        };
+        self.captured.lock().clear();
+        let receipt = Receipt { tx_hash, results, failure };
+        self.record_tx(tx, &receipt, height, index, &ctx.owner)?;
+        Ok(receipt)
+    }
+
+    /// Runs a tx's payload; the outer error is the node's, the inner the tx's.
+    fn run_payload(
+        &mut self,
+        payload: &Payload,
+        account: &crypto::PublicKey,
+        ctx: &mut StmtCtx,
+        changes: &mut Changes,
+    ) -> Result<Result<Vec<StatementResult>, TxFailure>, ExecError> {
+        Ok(match payload {
+            Payload::Sql(stmts) => self.run_statements(stmts, ctx, changes),
+            Payload::Interactive { steps, observed } => {
+                self.run_interactive(steps, ctx, changes, true)?.and_then(|(results, outcomes)| {
+                    if observed_digest(&outcomes) == *observed {
+                        Ok(results)
+                    } else {
+                        Err(TxFailure {
+                            statement_index: steps.len() as u32,
+                            sqlstate: "40001".into(),
+                            message: "could not serialize access due to concurrent update: a transaction committed \
+                                      before this one changed data it read or wrote"
+                                .into(),
+                        })
+                    }
+                })
+            }
+            Payload::Role(op) => self.run_role(op, account, changes).map(|r| vec![r]).map_err(|e| TxFailure {
+                statement_index: 0,
+                sqlstate: e.sqlstate.into(),
+                message: e.message,
+            }),
+        })
+    }
+
+    /// After a panic unwound out of a tx or a speculation: nothing the
+    /// executor caches may be trusted, so drop it; the caller rolls back.
+    fn recover_from_panic(&mut self) {
+        self.user_mode.store(false, Ordering::Relaxed);
+        *self.recording.lock() = None;
+        self.captured.lock().clear();
+        self.catalog_touched = true;
+    }
+
+    fn reload_catalog(&mut self) -> Result<(), ExecError> {
+        self.catalog.clear();
+        self.accounts.clear();
+        self.create_roles.clear();
+        self.load_catalog()
+    }
+
+    /// One of the executor's own statements, prepared once and cached.
+    fn run_internal(&self, sql: &str) -> Result<(), ExecError> {
+        self.conn.prepare_cached(sql)?.execute([])?;
+        Ok(())
+    }
+
+    fn record_tx(
+        &mut self,
+        tx: &SignedTx,
+        receipt: &Receipt,
+        height: u64,
+        index: u32,
+        address: &str,
+    ) -> Result<(), ExecError> {
+        let hash = tx.hash();
+        self.conn
+            .prepare_cached("INSERT INTO __rc_seen(tx_hash, expires_at_ms) VALUES (?1, ?2)")?
+            .execute(params![hash.as_slice(), tx.body.expires_at_ms as i64])?;
+        let (status, state, err) = match &receipt.failure {
+            None => ("committed", None, None),
+            Some(f) => ("failed", Some(f.sqlstate.clone()), Some(f.message.clone())),
+        };
+        self.conn
+            .prepare_cached(
+                "INSERT INTO __rc_transactions(tx_hash, height, tx_index, account, statement, status, sqlstate,
+                 rows_affected, error) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            )?
+            .execute(params![
+                hex::encode(hash),
+                height as i64,
+                index,
+                address,
+                tx.body.statement_text(),
+                status,
+                state,
+                receipt.rows_affected() as i64,
+                err
+            ])?;
+        Ok(())
+    }
+
+    /// Records the block in the view (system tables and applied height),
+    /// still inside the block's transaction.
+    pub fn finish_block(
+        &mut self,
+        header: &node_core::block::Header,
+        block_hash: &Hash,
+        tx_count: usize,
+    ) -> Result<(), ExecError> {
+        assert!(self.in_block);
+        self.conn
+            .prepare_cached("DELETE FROM __rc_seen WHERE expires_at_ms <= ?1")?
+            .execute([header.timestamp_ms as i64])?;
+        self.conn
+            .prepare_cached(
+                "INSERT INTO __rc_blocks(height, hash, prev_hash, time, tx_count, state_root, proposer)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            )?
+            .execute(params![
+                header.height as i64,
+                hex::encode(block_hash),
+                hex::encode(header.prev_hash),
+                format_timestamp(header.timestamp_ms),
+                tx_count as i64,
+                hex::encode(header.state_root),
+                header.proposer.address()
+            ])?;
+        self.conn
+            .prepare_cached("INSERT OR REPLACE INTO __rc_meta(key, value) VALUES ('height', ?1), ('block_hash', ?2)")?
+            .execute(params![header.height as i64, block_hash.as_slice()])?;
+        Ok(())
+    }
+
+    /// Records who made the open block at `height` final: the validators'
+    /// addresses, comma-separated (`rowchain.blocks.signers`); empty when a
+    /// later block's certificate covers it.
+    pub fn set_signers(&mut self, height: u64, signers: &str) -> Result<(), ExecError> {
+        assert!(self.in_block);
+        self.conn
+            .prepare_cached("UPDATE __rc_blocks SET signers = ?2 WHERE height = ?1")?
+            .execute(params![height as i64, signers])?;
+        Ok(())
+    }
+
+    pub fn commit_block(&mut self) -> Result<(), ExecError> {
+        assert!(self.in_block);
+        assert_eq!(self.stacked, 0, "commit with blocks stacked on the open one");
+        self.conn.execute_batch("COMMIT")?;
+        self.in_block = false;
+        self.clock.store(1, Ordering::Relaxed);
+        Ok(())
+    }
+
+    /// Commits the open block and every block stacked on it.
+    pub fn commit_all(&mut self) -> Result<(), ExecError> {
+        self.stacked = 0;
+        self.commit_block()
+    }
+
+    /// Abandons the open block: nothing it did remains.
+    pub fn abort_block(&mut self) -> Result<(), ExecError> {
+        if self.in_block {
+            self.conn.execute_batch("ROLLBACK")?;
+            self.in_block = false;
+            self.stacked = 0;
+            self.reload_catalog()?;
+        }
+        Ok(())
+    }
+
+    /// Abandons the most recently begun block; the blocks under it stay open.
+    pub fn pop_block(&mut self) -> Result<(), ExecError> {
+        if self.stacked == 0 {
+            return self.abort_block();
+        }
+        self.stacked -= 1;
+        let name = format!("rc_block_{}", self.stacked);
+        self.conn.execute_batch(&format!("ROLLBACK TO {name}; RELEASE {name}"))?;
+        self.reload_catalog()
+    }
+
+    /// The connection, for `verify`'s read-only recomputation.
+    pub fn connection(&self) -> &Connection {
+        &self.conn
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn executor() -> Executor {
+        Executor::open(Path::new(":memory:"), ExecLimits { result_rows_max: 10 }).unwrap()
+    }
+
+    #[test]
+    fn authorizer_fences_user_statements() {
+        let mut ex = executor();
+        ex.conn.execute_batch("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT) STRICT").unwrap();
+        for sql in [
+            "ATTACH DATABASE ':memory:' AS other",
+            "PRAGMA foreign_keys = OFF",
+            "SELECT * FROM __rc_accounts",
+            "INSERT INTO __rc_seen VALUES (x'00', 1)",
+            "CREATE TRIGGER tr AFTER INSERT ON t BEGIN DELETE FROM t; END",
+            "CREATE VIEW v AS SELECT 1",
+            "CREATE TEMP TABLE x (a)",
+            "SELECT load_extension('x')",
+            "INSERT INTO t (v) VALUES (randomblob(4))",
+        ] {
+            let e = ex.user_exec(sql).unwrap_err();
+            assert_eq!(e.sqlstate, "42501", "{sql}: {e:?}");
+        }
+        // Ordinary DDL and DML pass, including ADD COLUMN's internal quick_check.
+        ex.user_exec("CREATE INDEX t_v ON t (v)").unwrap();
+        ex.user_exec("DROP INDEX t_v").unwrap();
+        ex.user_exec("ALTER TABLE t RENAME TO u").unwrap();
+        ex.user_exec("ALTER TABLE u RENAME COLUMN v TO w").unwrap();
+        ex.user_exec("ALTER TABLE u RENAME TO t").unwrap();
+        ex.user_exec("ALTER TABLE t ADD COLUMN n INTEGER DEFAULT 3").unwrap();
+        ex.user_exec("INSERT INTO t (w) VALUES ('a')").unwrap();
+        // The executor's own bookkeeping is not fenced.
+        ex.conn.execute_batch("SELECT count(*) FROM __rc_accounts").unwrap();
+    }
+
+    #[test]
+    fn sqlite_errors_map_to_postgres_sqlstates() {
+        let mut ex = executor();
+        ex.conn
+            .execute_batch("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT NOT NULL UNIQUE CHECK (v <> 'bad')) STRICT")
+            .unwrap();
+        ex.user_exec("INSERT INTO t VALUES (1, 'a')").unwrap();
+        for (sql, state) in [
+            ("INSERT INTO t VALUES (1, 'b')", "23505"),
+            ("INSERT INTO t VALUES (2, 'a')", "23505"),
+            ("INSERT INTO t VALUES (3, NULL)", "23502"),
+            ("INSERT INTO t VALUES (4, 'bad')", "23514"),
+            ("INSERT INTO t VALUES ('x', 'c')", "22P02"),
+            ("INSERT INTO nope VALUES (1)", "42P01"),
+            ("SELECT nope FROM t", "42703"),
+            ("SELECT nope(1)", "42883"),
+        ] {
+            assert_eq!(ex.user_exec(sql).unwrap_err().sqlstate, state, "{sql}");
+        }
+    }
+
+    /// A statement carrying this comment panics in `execute_statement`: a
+    /// stand-in for a bug nobody has found yet.
+    pub(super) const PANIC_MARK: &str = "/* rowchain-test: panic */";
+
+    fn sql_tx(admin: &crypto::SecretKey, n: u8, sql: &str) -> SignedTx {
+        node_core::tx::TxBody {
+            chain_id: "test".into(),
+            account: admin.public(),
+            id: [n; 16],
+            expires_at_ms: u64::MAX,
+            payload: Payload::Sql(vec![Statement { sql: sql.into(), params: Vec::new() }]),
+        }
+        .sign(admin)
+    }
+
+    /// Runs a block of txs on a fresh validator: its receipts, leaf changes
+    /// and the rows of `t` afterwards.
+    fn run_block(admin: &crypto::SecretKey, sqls: &[&str]) -> (Vec<Receipt>, Changes, Vec<i64>, Executor) {
+        let mut ex = executor();
+        let mut changes = Changes::new();
+        ex.begin_block(1_000).unwrap();
+        ex.add_account("admin", &admin.public(), false, &mut changes).unwrap();
+        ex.set_superusers([admin.public()]);
+        let mut receipts = Vec::new();
+        for (i, sql) in sqls.iter().enumerate() {
+            receipts.push(ex.execute_tx(&sql_tx(admin, i as u8, sql), 1, i as u32, &mut changes).unwrap());
+        }
+        ex.commit_all().unwrap();
+        let ids = ex.conn.prepare("SELECT id FROM t ORDER BY id").unwrap();
+        let ids = { ids }.query_map([], |r| r.get(0)).unwrap().map(Result::unwrap).collect();
+        (receipts, changes, ids, ex)
+    }
+
+    #[test]
+    fn a_panicking_tx_fails_alone_and_alike_on_every_validator() {
+        let admin = crypto::SecretKey::from_bytes(&[7; 32]);
+        let block = [
+            "CREATE TABLE t (id INT PRIMARY KEY)",
+            "INSERT INTO t VALUES (1)",
+            &format!("INSERT INTO t VALUES (2); INSERT INTO t VALUES (3) {PANIC_MARK}"),
+            "INSERT INTO t VALUES (4)",
+        ];
+        let (receipts, changes, ids, _) = run_block(&admin, &block);
+        let failure = receipts[2].failure.as_ref().expect("the panicking tx failed");
+        assert_eq!((failure.sqlstate.as_str(), failure.message.as_str()), ("XX000", TX_PANICKED));
+        assert!(receipts.iter().enumerate().all(|(i, r)| i == 2 || r.failure.is_none()), "{receipts:?}");
+        // Its first statement ran before the panic and was rolled back with it.
+        assert_eq!(ids, vec![1, 4]);
+        let (again, changes_again, _, _) = run_block(&admin, &block);
+        assert_eq!(node_core::block::receipts_root(&receipts), node_core::block::receipts_root(&again));
+        assert_eq!(changes, changes_again);
+    }
+
+    #[test]
+    fn a_panicking_speculation_fails_that_session_only() {
+        let admin = crypto::SecretKey::from_bytes(&[7; 32]);
+        let (_, _, _, mut ex) = run_block(&admin, &["CREATE TABLE t (id INT PRIMARY KEY)"]);
+        let step = |sql: &str| Statement { sql: sql.into(), params: Vec::new() };
+        let steps = [step("INSERT INTO t VALUES (1)"), step(&format!("INSERT INTO t VALUES (2) {PANIC_MARK}"))];
+        let spec = ex.speculate(&admin.public(), &steps, 2_000).unwrap();
+        let refused = spec.refused.expect("the panicking block is refused");
+        assert_eq!((refused.sqlstate.as_str(), refused.message.as_str()), ("XX000", TX_PANICKED));
+        // The speculator is not wedged: the next block speculates and the
+        // chain executes, and nothing of the panicked speculation remains.
+        let spec = ex.speculate(&admin.public(), &steps[..1], 2_000).unwrap();
+        assert!(spec.refused.is_none() && spec.outcomes.len() == 1, "{:?}", spec.refused);
+        let mut changes = Changes::new();
+        ex.begin_block(3_000).unwrap();
+        let r = ex.execute_tx(&sql_tx(&admin, 9, "INSERT INTO t VALUES (5)"), 2, 0, &mut changes).unwrap();
+        assert!(r.failure.is_none(), "{r:?}");
+        ex.commit_all().unwrap();
+        let n: i64 = ex.conn.query_row("SELECT count(*) FROM t", [], |r| r.get(0)).unwrap();
+        assert_eq!(n, 1);
+    }
+
+    #[test]
+    fn internal_names_are_recognised_without_slicing_a_char() {
+        assert!(is_internal("__rc_seen") && is_internal("__RC_x"));
+        assert!(!is_internal("andré") && !is_internal("__rcé") && !is_internal("__r") && !is_internal("数据库"));
+    }
+
+    #[test]
+    fn timestamps_format_like_postgres() {
+        assert_eq!(format_timestamp(0), "1970-01-01 00:00:00+00");
+        assert_eq!(format_timestamp(951_782_400_123), "2000-02-29 00:00:00.123+00");
+        assert_eq!(format_timestamp(1_795_000_000_000), "2026-11-18 11:06:40+00");
+    }
+}

@@ -1,0 +1,181 @@
+//! User statements: planning (cached per catalog), privilege checks, reads,
+//! writes.
+
+use super::*;
+
+impl Executor {
+    pub(super) fn run_statements(
+        &mut self,
+        stmts: &[Statement],
+        ctx: &mut StmtCtx,
+        changes: &mut Changes,
+    ) -> Result<Vec<StatementResult>, TxFailure> {
+        let mut results = Vec::with_capacity(stmts.len());
+        for (i, s) in stmts.iter().enumerate() {
+            ctx.stmt_index = i as u32;
+            match self.execute_statement(s, ctx, changes) {
+                Ok(r) => results.extend(r),
+                Err(e) => {
+                    return Err(TxFailure {
+                        statement_index: i as u32,
+                        sqlstate: e.sqlstate.into(),
+                        message: e.message,
+                    })
+                }
+            }
+        }
+        Ok(results)
+    }
+
+    pub(super) fn run_read(&mut self, r: &sqlmap::ReadPlan, params: &[Value]) -> Result<StatementResult, SqlError> {
+        if params.len() != r.param_count {
+            return Err(SqlError::new(
+                "08P01",
+                format!(
+                    "bind message supplies {} parameters, but prepared statement requires {}",
+                    params.len(),
+                    r.param_count
+                ),
+            ));
+        }
+        self.user_mode.store(true, Ordering::Relaxed);
+        let result = self.run_prepared(&r.sqlite, params, true);
+        self.user_mode.store(false, Ordering::Relaxed);
+        result
+    }
+
+    pub(super) fn plans_for(&mut self, sql: &str) -> Result<Arc<Vec<Plan>>, SqlError> {
+        if let Some(p) = self.plans.get(&self.signer.address).and_then(|m| m.get(sql)) {
+            return Ok(p.clone());
+        }
+        // Plans depend on column types and on the signer's row filters: the
+        // cache is emptied whenever the catalog changes.
+        let view = acl::PolicyView { catalog: &self.catalog, who: self.who() };
+        let plans = Arc::new(sqlmap::plan_in(sql, &view)?);
+        if self.plans.values().map(HashMap::len).sum::<usize>() >= 10_000 {
+            self.plans.clear();
+        }
+        self.plans.entry(self.signer.address.clone()).or_default().insert(sql.to_owned(), plans.clone());
+        Ok(plans)
+    }
+
+    /// 42501 unless the signer holds every privilege the statement needs.
+    /// What a statement touches is recorded the first time SQLite compiles
+    /// it (the authorizer sees every table and column, through subqueries,
+    /// CTEs, RETURNING and ON CONFLICT) and checked on every run.
+    pub(super) fn check_privileges(&mut self, sql: &str) -> Result<(), SqlError> {
+        let touches = match self.touches.get(sql) {
+            Some(t) => t.clone(),
+            None => {
+                *self.recording.lock() = Some(Vec::new());
+                let compiled = self.conn.prepare(sql).map(drop);
+                let recorded = self.recording.lock().take().unwrap_or_default();
+                compiled.map_err(|e| sql_error(&e))?;
+                let recorded = Arc::new(recorded);
+                if self.touches.len() >= 10_000 {
+                    self.touches.clear();
+                }
+                self.touches.insert(sql.to_owned(), recorded.clone());
+                recorded
+            }
+        };
+        acl::check_touches(&self.catalog, self.who(), &touches)
+    }
+
+    pub(super) fn execute_statement(
+        &mut self,
+        s: &Statement,
+        ctx: &StmtCtx,
+        changes: &mut Changes,
+    ) -> Result<Vec<StatementResult>, SqlError> {
+        #[cfg(test)]
+        if s.sql.contains(tests::PANIC_MARK) {
+            panic!("injected fault in {}", s.sql);
+        }
+        let plans = self.plans_for(&s.sql)?;
+        if plans.len() != 1 && !s.params.is_empty() {
+            return Err(SqlError::new("42601", "cannot insert multiple commands into a prepared statement"));
+        }
+        let mut out = Vec::with_capacity(plans.len());
+        for plan in plans.iter() {
+            let r = match plan {
+                Plan::Write(w) => self.run_write(w, &s.params)?,
+                Plan::Ddl(d) => self.run_ddl(d, ctx, changes)?,
+                Plan::Read(_) => {
+                    return Err(SqlError::new(
+                        "0A000",
+                        "a SELECT is not part of a chain transaction; run it as a query",
+                    ))
+                }
+                _ => {
+                    return Err(SqlError::new(
+                        "0A000",
+                        "transaction control and session statements are not part of a chain transaction",
+                    ))
+                }
+            };
+            self.absorb_captured(changes)?;
+            out.push(r);
+        }
+        Ok(out)
+    }
+
+    pub(super) fn run_write(&mut self, w: &sqlmap::WritePlan, params: &[Value]) -> Result<StatementResult, SqlError> {
+        if params.len() != w.param_count {
+            return Err(SqlError::new(
+                "08P01",
+                format!(
+                    "bind message supplies {} parameters, but prepared statement requires {}",
+                    params.len(),
+                    w.param_count
+                ),
+            ));
+        }
+        if !self.catalog.contains_key(&w.table) {
+            return Err(SqlError::new("42P01", format!("relation \"{}\" does not exist", w.table)));
+        }
+        self.user_mode.store(true, Ordering::Relaxed);
+        let result = self.run_prepared(&w.sqlite, params, w.returning);
+        self.user_mode.store(false, Ordering::Relaxed);
+        result
+    }
+
+    pub(super) fn run_prepared(
+        &mut self,
+        sql: &str,
+        params: &[Value],
+        returning: bool,
+    ) -> Result<StatementResult, SqlError> {
+        self.check_privileges(sql)?;
+        let mut stmt = self.conn.prepare_cached(sql).map_err(|e| sql_error(&e))?;
+        let p = crate::sqlvalue::params(params);
+        if !returning {
+            let n = stmt.execute(p).map_err(|e| sql_error(&e))?;
+            return Ok(StatementResult { rows_affected: n as u64, returning: None });
+        }
+        let columns: Vec<String> = stmt.column_names().map(str::to_owned).collect();
+        let ncol = columns.len();
+        let mut rows = stmt.query(p).map_err(|e| sql_error(&e))?;
+        let mut out = Vec::new();
+        while let Some(row) = rows.next().map_err(|e| sql_error(&e))? {
+            if out.len() >= self.limits.result_rows_max {
+                return Err(SqlError::new(
+                    "54000",
+                    format!(
+                        "RETURNING produced more than {} rows (limits.result_rows_max)",
+                        self.limits.result_rows_max
+                    ),
+                ));
+            }
+            out.push((0..ncol).map(|i| row.get_ref(i).map(crate::sqlvalue::value_of).unwrap_or(Value::Null)).collect());
+        }
+        Ok(StatementResult { rows_affected: out.len() as u64, returning: Some(RowSet { columns, rows: out }) })
+    }
+
+    pub(super) fn user_exec(&mut self, sql: &str) -> Result<(), SqlError> {
+        self.user_mode.store(true, Ordering::Relaxed);
+        let r = self.conn.execute_batch(sql).map_err(|e| sql_error(&e));
+        self.user_mode.store(false, Ordering::Relaxed);
+        r
+    }
+}

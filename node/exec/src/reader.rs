@@ -1,0 +1,310 @@
+//! The read path: SELECTs answered from read-only SQLite connections (WAL lets
+//! them run beside the executor's writes). Reads never go through consensus.
+
+use crate::executor::{is_internal, register_now, sql_error};
+use node_core::block::RowSet;
+use node_core::value::Value;
+use node_core::SqlError;
+use parking_lot::Mutex;
+use rusqlite::hooks::{AuthAction, AuthContext, Authorization};
+use rusqlite::{Connection, OpenFlags};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// System views readers may see; every other internal table is hidden.
+const VISIBLE_INTERNAL: [&str; 2] = ["__rc_blocks", "__rc_transactions"];
+
+/// Extensions a front end installs on every read connection: the proxy's
+/// catalog emulation and session functions. Both calls run with the
+/// authorizer off, so they may read internal tables and write to databases
+/// they attached themselves; they must never write to `main`.
+pub trait ReadHooks: Send + Sync {
+    /// Once per new connection.
+    fn on_connect(&self, conn: &Connection) -> rusqlite::Result<()>;
+    /// Before each query.
+    fn before_query(&self, conn: &Connection, plan: &sqlmap::ReadPlan) -> rusqlite::Result<()>;
+}
+
+/// The view's applied height as a read connection sees it (0 before genesis).
+pub fn applied_height(conn: &Connection) -> rusqlite::Result<u64> {
+    use rusqlite::OptionalExtension;
+    let h: Option<i64> =
+        conn.query_row("SELECT value FROM __rc_meta WHERE key = 'height'", [], |r| r.get(0)).optional()?;
+    Ok(h.unwrap_or(0) as u64)
+}
+
+/// Read-only, and a user statement reads no table of `main` its plan does
+/// not list (`listed`): the front ends check privileges and row filters
+/// against that list, so a statement that reaches further is refused
+/// rather than answered. Statements are compiled once per text, and a text
+/// always plans to the same list.
+fn authorize_read(ctx: AuthContext<'_>, listed: Option<&[String]>) -> Authorization {
+    match ctx.action {
+        AuthAction::Select | AuthAction::Recursive => Authorization::Allow,
+        AuthAction::Function { function_name } => {
+            if function_name.eq_ignore_ascii_case("load_extension") {
+                Authorization::Deny
+            } else {
+                Authorization::Allow
+            }
+        }
+        AuthAction::Read { table_name, .. } => {
+            // json_each and json_tree are SQLite's table-valued functions
+            // (set-returning functions in FROM become them), not tables.
+            let function = matches!(table_name, "json_each" | "json_tree");
+            let unlisted = ctx.database_name == Some("main")
+                && !function
+                && listed.is_some_and(|tables| !tables.iter().any(|t| t == table_name));
+            if unlisted || (is_internal(table_name) && !VISIBLE_INTERNAL.contains(&table_name)) {
+                Authorization::Deny
+            } else {
+                Authorization::Allow
+            }
+        }
+        _ => Authorization::Deny,
+    }
+}
+
+/// A pooled read connection and the switch that lifts its authorizer while
+/// the hooks run.
+struct ReadConn {
+    conn: Connection,
+    system: Arc<AtomicBool>,
+    /// The tables the plan being compiled lists (see [`authorize_read`]).
+    listed: Arc<Mutex<Option<Vec<String>>>>,
+}
+
+impl ReadConn {
+    /// Compiles (or finds compiled) a user plan's statement: only the
+    /// tables the plan lists may be read.
+    fn prepare(&self, plan: &sqlmap::ReadPlan) -> Result<rusqlite::CachedStatement<'_>, SqlError> {
+        *self.listed.lock() = Some(plan.tables.clone());
+        let stmt = self.conn.prepare_cached(&plan.sqlite);
+        *self.listed.lock() = None;
+        stmt.map_err(|e| sql_error(&e))
+    }
+}
+
+pub struct Reader {
+    path: PathBuf,
+    idle: Mutex<Vec<ReadConn>>,
+    rows_max: usize,
+    hooks: parking_lot::RwLock<Option<Arc<dyn ReadHooks>>>,
+}
+
+impl Reader {
+    pub fn new(path: &Path, rows_max: usize) -> Arc<Self> {
+        Arc::new(Reader { path: path.to_owned(), idle: Mutex::new(Vec::new()), rows_max, hooks: Default::default() })
+    }
+
+    /// Installs the front end's hooks; connections opened before are dropped.
+    pub fn set_hooks(&self, hooks: Arc<dyn ReadHooks>) {
+        *self.hooks.write() = Some(hooks);
+        self.idle.lock().clear();
+    }
+
+    /// Opens a connection. It is read-write only so that hooks can fill
+    /// in-memory databases they attach; the authorizer allows user
+    /// statements nothing but reading.
+    fn connect(&self) -> rusqlite::Result<ReadConn> {
+        let mut c = Connection::open_with_flags(
+            &self.path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
+        c.execute_batch("PRAGMA case_sensitive_like=ON; PRAGMA cache_size=-16384;")?;
+        c.set_db_config(rusqlite::config::DbConfig::SQLITE_DBCONFIG_DQS_DML, false)?;
+        register_now(&c, Arc::new(AtomicU64::new(0)))?;
+        crate::pgfns::register(&c)?;
+        c.set_prepared_statement_cache_capacity(256);
+        if let Some(h) = self.hooks.read().clone() {
+            h.on_connect(&c)?;
+        }
+        let system = Arc::new(AtomicBool::new(false));
+        let sys = system.clone();
+        let listed: Arc<Mutex<Option<Vec<String>>>> = Arc::default();
+        let list = listed.clone();
+        c.authorizer(Some(move |ctx: AuthContext<'_>| {
+            if sys.load(Ordering::Relaxed) {
+                Authorization::Allow
+            } else {
+                authorize_read(ctx, list.lock().as_deref())
+            }
+        }))?;
+        Ok(ReadConn { conn: c, system, listed })
+    }
+
+    /// Runs one planned SELECT. Blocking: call it off the async runtime.
+    pub fn query(&self, plan: &sqlmap::ReadPlan, params: &[Value]) -> Result<RowSet, SqlError> {
+        self.query_described(plan, params).map(|(_, rows)| rows)
+    }
+
+    /// The result columns of a planned SELECT and where each comes from,
+    /// without running it.
+    pub fn describe(&self, plan: &sqlmap::ReadPlan) -> Result<Vec<ColumnOrigin>, SqlError> {
+        self.with_conn(|conn| Ok(origins(&*conn.prepare(plan)?)))
+    }
+
+    /// Runs `f` on a pooled connection with the authorizer off: for the front
+    /// end's own reads of the view (its catalog, for instance), never for
+    /// user SQL.
+    pub fn system<R>(&self, f: impl FnOnce(&Connection) -> rusqlite::Result<R>) -> Result<R, SqlError> {
+        let conn = match self.idle.lock().pop() {
+            Some(c) => c,
+            None => self.connect().map_err(|e| sql_error(&e))?,
+        };
+        conn.system.store(true, Ordering::Relaxed);
+        let r = f(&conn.conn).map_err(|e| sql_error(&e));
+        conn.system.store(false, Ordering::Relaxed);
+        self.put_back(conn);
+        r
+    }
+
+    fn with_conn<R>(&self, f: impl FnOnce(&ReadConn) -> Result<R, SqlError>) -> Result<R, SqlError> {
+        let conn = match self.idle.lock().pop() {
+            Some(c) => c,
+            None => self.connect().map_err(|e| sql_error(&e))?,
+        };
+        let r = f(&conn);
+        self.put_back(conn);
+        r
+    }
+
+    fn put_back(&self, conn: ReadConn) {
+        let mut idle = self.idle.lock();
+        if idle.len() < 16 {
+            idle.push(conn);
+        }
+    }
+
+    /// [`Reader::query`] plus where each result column comes from.
+    pub fn query_described(
+        &self,
+        plan: &sqlmap::ReadPlan,
+        params: &[Value],
+    ) -> Result<(Vec<ColumnOrigin>, RowSet), SqlError> {
+        self.query_cancellable(plan, params, None)
+    }
+
+    /// [`Reader::query_described`] that stops with 57014 ("canceling
+    /// statement due to user request") soon after `cancel` is set.
+    pub fn query_cancellable(
+        &self,
+        plan: &sqlmap::ReadPlan,
+        params: &[Value],
+        cancel: Option<Arc<AtomicBool>>,
+    ) -> Result<(Vec<ColumnOrigin>, RowSet), SqlError> {
+        self.query_within(plan, params, cancel, None).and_then(|answer| {
+            answer.ok_or_else(|| SqlError::new("XX000", "a query without a time budget gave no answer"))
+        })
+    }
+
+    /// [`Reader::query_cancellable`] that gives up once the query has run
+    /// for `budget`: `Ok(None)`, and the caller runs it again where a long
+    /// wait harms nothing. The front end answers most reads on its own
+    /// thread this way, sparing two thread hand-offs per point query.
+    pub fn query_within(
+        &self,
+        plan: &sqlmap::ReadPlan,
+        params: &[Value],
+        cancel: Option<Arc<AtomicBool>>,
+        budget: Option<Duration>,
+    ) -> Result<Option<(Vec<ColumnOrigin>, RowSet)>, SqlError> {
+        if params.len() != plan.param_count {
+            return Err(SqlError::new(
+                "08P01",
+                format!(
+                    "bind message supplies {} parameters, but prepared statement requires {}",
+                    params.len(),
+                    plan.param_count
+                ),
+            ));
+        }
+        let conn = self.idle.lock().pop();
+        let mut conn = match conn {
+            Some(c) => c,
+            None => self.connect().map_err(|e| sql_error(&e))?,
+        };
+        if let Some(h) = self.hooks.read().clone() {
+            conn.system.store(true, Ordering::Relaxed);
+            let r = h.before_query(&conn.conn, plan);
+            conn.system.store(false, Ordering::Relaxed);
+            if let Err(e) = r {
+                self.put_back(conn);
+                return Err(sql_error(&e));
+            }
+        }
+        let over_budget = Arc::new(AtomicBool::new(false));
+        let watched = cancel.is_some() || budget.is_some();
+        if watched {
+            let deadline = budget.map(|b| Instant::now() + b);
+            let over = over_budget.clone();
+            // Checked every few thousand SQLite VM steps.
+            let stop = move || {
+                if cancel.as_ref().is_some_and(|f| f.load(Ordering::Relaxed)) {
+                    return true;
+                }
+                let late = deadline.is_some_and(|d| Instant::now() >= d);
+                if late {
+                    over.store(true, Ordering::Relaxed);
+                }
+                late
+            };
+            conn.conn.progress_handler(4096, Some(stop)).map_err(|e| sql_error(&e))?;
+        }
+        let result = self.run(&conn, plan, params);
+        // A connection whose handler cannot be removed is not reused.
+        if !watched || conn.conn.progress_handler(0, None::<fn() -> bool>).is_ok() {
+            self.put_back(conn);
+        }
+        match result {
+            Err(_) if over_budget.load(Ordering::Relaxed) => Ok(None),
+            Err(e) if e.sqlstate == "57014" => Err(SqlError::new("57014", "canceling statement due to user request")),
+            other => other.map(Some),
+        }
+    }
+
+    fn run(
+        &self,
+        conn: &ReadConn,
+        plan: &sqlmap::ReadPlan,
+        params: &[Value],
+    ) -> Result<(Vec<ColumnOrigin>, RowSet), SqlError> {
+        let mut stmt = conn.prepare(plan)?;
+        let described = origins(&stmt);
+        let columns: Vec<String> = stmt.column_names().map(str::to_owned).collect();
+        let n = columns.len();
+        let mut rows = stmt.query(crate::sqlvalue::params(params)).map_err(|e| sql_error(&e))?;
+        let mut out = Vec::new();
+        while let Some(row) = rows.next().map_err(|e| sql_error(&e))? {
+            if out.len() >= self.rows_max {
+                return Err(SqlError::new(
+                    "54000",
+                    format!("the result has more than {} rows (limits.result_rows_max); add a LIMIT", self.rows_max),
+                ));
+            }
+            out.push((0..n).map(|i| row.get_ref(i).map(crate::sqlvalue::value_of).unwrap_or(Value::Null)).collect());
+        }
+        Ok((described, RowSet { columns, rows: out }))
+    }
+}
+
+/// A result column and, when it is a plain column reference, the table and
+/// column it comes from (SQLite names).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ColumnOrigin {
+    pub name: String,
+    pub table: Option<String>,
+    pub column: Option<String>,
+}
+
+fn origins(stmt: &rusqlite::Statement<'_>) -> Vec<ColumnOrigin> {
+    stmt.columns_with_metadata()
+        .map(|c| ColumnOrigin {
+            name: c.name().to_owned(),
+            table: c.table_name().map(str::to_owned),
+            column: c.origin_name().map(str::to_owned),
+        })
+        .collect()
+}
