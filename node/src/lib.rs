@@ -27,7 +27,6 @@ pub mod netinit;
 pub mod pgfns;
 pub mod pgtime;
 pub mod reader;
-pub mod rpc;
 pub mod scram;
 pub mod service;
 pub mod state_tree;

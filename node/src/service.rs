@@ -630,6 +630,36 @@ impl Producer {
     }
 }
 
+/// Read access for the front ends (`proxy/`), which use these rather than
+/// the fields.
+impl Node {
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    pub fn genesis(&self) -> &Genesis {
+        &self.genesis
+    }
+
+    pub fn keystore(&self) -> &Keystore {
+        &self.keystore
+    }
+
+    pub fn reader(&self) -> &Arc<Reader> {
+        &self.reader
+    }
+
+    /// Blocks, receipts, the tx index and tree nodes (JSON-RPC's lookups and proofs).
+    pub fn ledger(&self) -> &Arc<Ledger> {
+        &self.ledger
+    }
+
+    /// Per-phase timings of block production (JSON-RPC's `status`).
+    pub fn timings(&self) -> &crate::chain::Timings {
+        &self.timings
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

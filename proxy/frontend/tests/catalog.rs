@@ -16,7 +16,7 @@ use node::executor::{Changes, ExecLimits, Executor};
 use node::reader::Reader;
 use node::tx::{Payload, Statement, TxBody};
 use node::value::Value;
-use proxy::catalog::{with_session, CatalogHooks, SessionInfo};
+use proxy_frontend::catalog::{with_session, CatalogHooks, SessionInfo};
 
 const SCHEMA: &[&str] = &[
     // psql's \d examples (the same schema was described by PostgreSQL 15).
