@@ -260,10 +260,11 @@ fn serve(data: &Path, http_addr: Option<String>, pg_addr: Option<String>) -> Res
         for path in [&mut config.pg.tls_cert, &mut config.pg.tls_key].into_iter().flatten() {
             *path = data.join(&*path).to_string_lossy().into_owned();
         }
-        let tls = proxy::tls_acceptor(&config.pg)?;
+        let tls = proxy_pg::tls_acceptor(&config.pg)?;
         let network =
             (!config.network.peers.is_empty()).then(|| (config.network.p2p_addr.clone(), config.network.peers.len()));
         let node = node::Node::start(data, config)?;
+        let frontend = proxy_frontend::Frontend::new(node.clone());
         let s = node.status();
         tracing::info!(chain = %node.genesis().chain_id, height = s.height, role = node.role(), "node started");
         println!("rowchain: chain {} at height {}, data in {}", node.genesis().chain_id, s.height, data.display());
@@ -283,10 +284,10 @@ fn serve(data: &Path, http_addr: Option<String>, pg_addr: Option<String>) -> Res
         println!("rowchain: try  psql postgres://admin:admin@{}/{database}", pg_listener.local_addr()?);
         let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
         let pg = {
-            let node = node.clone();
+            let frontend = frontend.clone();
             let mut rx = stop_rx.clone();
             tokio::spawn(async move {
-                proxy::serve(node, pg_listener, tls, async move {
+                proxy_pg::serve(frontend, pg_listener, tls, async move {
                     let _ = rx.changed().await;
                 })
                 .await
@@ -297,7 +298,7 @@ fn serve(data: &Path, http_addr: Option<String>, pg_addr: Option<String>) -> Res
             wait_for_stop(watched).await;
             let _ = stop_tx.send(true);
         };
-        node::rpc::serve(node.clone(), listener, stop).await?;
+        proxy_rpc::serve(frontend, listener, stop).await?;
         pg.await.context("the PostgreSQL front end panicked")??;
         node.shutdown().map_err(|e| anyhow::anyhow!("block producer: {e}"))?;
         tracing::info!(height = node.status().height, "node stopped");
@@ -378,10 +379,12 @@ fn print_receipt(r: &Json) -> i32 {
     0
 }
 
+/// A value as psql prints it (JSON-RPC sends booleans as JSON booleans).
 fn cell(v: &Json) -> String {
     match v {
         Json::Null => String::new(),
         Json::String(s) => s.clone(),
+        Json::Bool(b) => (if *b { "t" } else { "f" }).to_string(),
         other => other.to_string(),
     }
 }

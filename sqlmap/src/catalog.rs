@@ -1,7 +1,7 @@
 //! The PostgreSQL-only syntax that clients' catalog queries use (psql's
 //! `\d`, pgjdbc's `DatabaseMetaData`, SQLAlchemy's inspector), rewritten
 //! into SQLite over the proxy's emulated `pg_catalog` and
-//! `information_schema` (attached in-memory databases, proxy/src/catalog).
+//! `information_schema` (attached in-memory databases, proxy/frontend/src/catalog).
 //!
 //! Arrays are text in PostgreSQL's own output form: `{a,b}` for arrays,
 //! space-separated `1 2` for `int2vector`/`oidvector` (whose subscripts start

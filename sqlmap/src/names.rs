@@ -11,7 +11,7 @@ use crate::error::{PlanError, INSUFFICIENT_PRIVILEGE, INVALID_SCHEMA_NAME, RESER
 const SYSTEM_VIEWS: &[(&str, &str)] = &[("blocks", "__rc_blocks"), ("transactions", "__rc_transactions")];
 
 /// Schemas the proxy attaches to every read connection as in-memory SQLite
-/// databases of the same name (proxy/src/catalog): readable, never written.
+/// databases of the same name (proxy/frontend/src/catalog): readable, never written.
 pub(crate) const CATALOG_SCHEMAS: [&str; 2] = ["pg_catalog", "information_schema"];
 
 /// A table name resolved to its SQLite name.

@@ -19,7 +19,6 @@ pub mod config;
 pub mod hba;
 pub mod keystore;
 pub mod netinit;
-pub mod rpc;
 pub mod scram;
 pub mod service;
 pub mod verify;

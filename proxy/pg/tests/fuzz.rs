@@ -93,7 +93,12 @@ impl Server {
             .expect("runtime");
         let listener = runtime.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).expect("bind");
         let addr = listener.local_addr().expect("address");
-        runtime.spawn(proxy::serve(node.clone(), listener, None, std::future::pending()));
+        runtime.spawn(proxy_pg::serve(
+            proxy_frontend::Frontend::new(node.clone()),
+            listener,
+            None,
+            std::future::pending(),
+        ));
         Server { threads, addr, node, runtime: Some(runtime), dir }
     }
 

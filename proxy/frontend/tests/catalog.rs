@@ -16,7 +16,7 @@ use node_core::tx::{Payload, Statement, TxBody};
 use node_core::value::Value;
 use node_exec::executor::{Changes, ExecLimits, Executor};
 use node_exec::reader::Reader;
-use proxy::catalog::{with_session, CatalogHooks, SessionInfo};
+use proxy_frontend::catalog::{with_session, CatalogHooks, SessionInfo};
 
 const SCHEMA: &[&str] = &[
     // psql's \d examples (the same schema was described by PostgreSQL 15).

@@ -14,9 +14,9 @@
 //! view's applied height moved since the connection last filled them;
 //! other queries pay one substring check.
 //!
-//! The session (proxy/src/session.rs) relies on exactly this API:
-//! `CatalogHooks::new(database, admins)` installed on the node's reader,
-//! `SessionInfo`, and `with_session(info, f)` around each read;
+//! The front end relies on exactly this API: `CatalogHooks::new(database,
+//! admins)` installed on the node's reader (`Frontend::new`), and in the
+//! session `SessionInfo` and `with_session(info, f)` around each read;
 //! `BlockCatalog::build` on a transaction block's speculation and
 //! `with_block_catalog(catalog, f)` around that block's catalog reads; and
 //! [`column_type_oid`] to type result columns read from emulated tables.

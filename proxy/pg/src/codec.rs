@@ -1,5 +1,6 @@
-//! Frontend messages: cut out by their declared length and checked against
-//! PostgreSQL's layout before `pgwire` decodes them.
+//! The message codec: frontend messages cut out by their declared length
+//! and checked against PostgreSQL's layout before `pgwire` decodes them
+//! ([`Codec`] frames a connection with it), backend messages encoded.
 //!
 //! pgwire 0.42.1's decoders read fields with `Buf::get_*` and
 //! `BytesMut::split_to`, which panic when a declared count or length runs
@@ -18,7 +19,9 @@
 
 use bytes::BytesMut;
 use pgwire::messages::startup::PasswordMessageFamily;
-use pgwire::messages::{DecodeContext, PgWireFrontendMessage};
+use pgwire::messages::{DecodeContext, PgWireBackendMessage, PgWireFrontendMessage, ProtocolVersion};
+use std::io;
+use tokio_util::codec::{Decoder, Encoder};
 
 /// A frontend message that breaks the protocol: 08P01, and the connection closes.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -176,6 +179,60 @@ pub(crate) fn check_sasl_initial_response(p: &PasswordMessageFamily) -> Result<(
     f.cstring()?;
     f.value()?;
     f.end()
+}
+
+/// Frames typed frontend messages with a size limit, and backend messages.
+pub(crate) struct Codec {
+    max: usize,
+    ctx: DecodeContext,
+}
+
+impl Codec {
+    pub(crate) fn new(max: usize) -> Self {
+        let mut ctx = DecodeContext::new(ProtocolVersion::PROTOCOL3_0);
+        ctx.awaiting_frontend_ssl = false;
+        ctx.awaiting_frontend_startup = false;
+        Codec { max, ctx }
+    }
+}
+
+impl Decoder for Codec {
+    type Item = PgWireFrontendMessage;
+    type Error = io::Error;
+
+    fn decode(&mut self, src: &mut BytesMut) -> io::Result<Option<PgWireFrontendMessage>> {
+        let malformed = |e: Malformed| io::Error::new(io::ErrorKind::InvalidData, e);
+        let Some((&tag, rest)) = src.split_first() else { return Ok(None) };
+        // Refused at once, as PostgreSQL does, before waiting for a body.
+        if !known_type(tag) {
+            return Err(malformed(Malformed(format!("invalid frontend message type {tag}"))));
+        }
+        let Some(len) = rest.first_chunk::<4>() else { return Ok(None) };
+        let len = u32::from_be_bytes(*len) as usize;
+        if len < 4 {
+            return Err(malformed(Malformed("invalid message length".into())));
+        }
+        if len > self.max.saturating_add(4) {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!("a {len}-byte message exceeds the limit of {} (pg.message_bytes_max)", self.max),
+            ));
+        }
+        let total = len + 1;
+        if src.len() < total {
+            src.reserve(total - src.len());
+            return Ok(None);
+        }
+        decode(src.split_to(total), &self.ctx).map(Some).map_err(malformed)
+    }
+}
+
+impl Encoder<PgWireBackendMessage> for Codec {
+    type Error = io::Error;
+
+    fn encode(&mut self, item: PgWireBackendMessage, dst: &mut BytesMut) -> io::Result<()> {
+        item.encode(dst).map_err(|e| io::Error::other(e.to_string()))
+    }
 }
 
 #[cfg(test)]

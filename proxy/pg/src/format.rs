@@ -1,177 +1,68 @@
-//! PostgreSQL values on the wire: the declared column types of results, and
-//! text and binary encodings of the types rowchain supports, both ways.
-//!
-//! SQLite stores integers, booleans (0/1), reals (numeric and floats), text
-//! (character types, dates, timestamps, json, uuid) and blobs (bytea). The
-//! declared PostgreSQL type, from the chain's catalog, decides how a stored
-//! value is printed.
+//! PostgreSQL's formats on the wire: the format codes of Bind, binary
+//! encodings of results and parameters, and the RowDescription and DataRow
+//! messages. Text forms are the front end's ([`proxy_frontend::types`]),
+//! shared with every wire.
 
+use node_core::pgtime::{civil_from_days, format_timestamp, parse_date, parse_timestamp, PG_EPOCH_DAYS};
 use node_core::value::Value;
-use sqlmap::PgType;
+use pgwire::messages::data::{DataRow, FieldDescription, NoData, RowDescription};
+use pgwire::messages::PgWireBackendMessage;
+use proxy_frontend::session::Column;
+use proxy_frontend::types::{self, bad, jsonb_text, to_text, BadValue, ColumnType, OID_BOOL, OID_BYTEA, OID_JSONB};
 
-/// Type OIDs used for results that do not come straight from a column.
-pub const OID_TEXT: u32 = 25;
-pub const OID_INT8: u32 = 20;
-pub const OID_FLOAT8: u32 = 701;
-pub const OID_BYTEA: u32 = 17;
-pub const OID_BOOL: u32 = 16;
-pub const OID_JSONB: u32 = 3802;
+use crate::error::PgError;
 
-pub use node_exec::pgfns::jsonb_text;
-
-/// A result column's wire type.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct WireType {
-    pub oid: u32,
-    pub typmod: i32,
-    /// The scale a numeric column prints with.
-    pub scale: Option<u32>,
-}
-
-impl WireType {
-    pub fn of(t: &PgType) -> Self {
-        let scale = match t {
-            PgType::Numeric { scale, .. } => *scale,
-            _ => None,
-        };
-        WireType { oid: t.oid(), typmod: t.typmod(), scale }
-    }
-
-    pub fn plain(oid: u32) -> Self {
-        WireType { oid, typmod: -1, scale: None }
-    }
-
-    /// The type of an expression, judged from a value it produced.
-    pub fn of_value(v: Option<&Value>) -> Self {
-        Self::plain(match v {
-            Some(Value::Integer(_)) => OID_INT8,
-            Some(Value::Real(_)) => OID_FLOAT8,
-            Some(Value::Blob(_)) => OID_BYTEA,
-            _ => OID_TEXT,
-        })
-    }
-
-    /// `pg_type.typlen`.
-    pub fn size(&self) -> i16 {
-        match self.oid {
-            16 => 1,
-            21 => 2,
-            23 | 700 | 1082 => 4,
-            20 | 701 | 1114 | 1184 => 8,
-            2950 => 16,
-            _ => -1,
-        }
+/// The format code for column or parameter `i`: none means text, one
+/// applies to all, else one each.
+pub(crate) fn format_of(formats: &[i16], i: usize) -> i16 {
+    match formats {
+        [] => 0,
+        [all] => *all,
+        _ => formats.get(i).copied().unwrap_or(0),
     }
 }
 
-#[derive(Debug)]
-pub struct BadValue(pub String);
-
-fn bad(ty: &str, text: &str) -> BadValue {
-    BadValue(format!("invalid input syntax for type {ty}: \"{text}\""))
+/// RowDescription, or NoData for a statement without result columns.
+pub(crate) fn fields_message(fields: Option<&[Column]>, formats: &[i16]) -> PgWireBackendMessage {
+    match fields {
+        Some(f) if !f.is_empty() => PgWireBackendMessage::RowDescription(row_description(f, formats)),
+        _ => PgWireBackendMessage::NoData(NoData::new()),
+    }
 }
 
-/// Formats a float as PostgreSQL does (shortest round-trip digits).
-fn float_text(f: f64) -> String {
-    if f.is_nan() {
-        "NaN".into()
-    } else if f.is_infinite() {
-        if f > 0.0 {
-            "Infinity".into()
+pub(crate) fn row_description(fields: &[Column], formats: &[i16]) -> RowDescription {
+    RowDescription::new(
+        fields
+            .iter()
+            .enumerate()
+            .map(|(i, f)| {
+                FieldDescription::new(f.name.clone(), 0, 0, f.ty.oid, f.ty.size(), f.ty.typmod, format_of(formats, i))
+            })
+            .collect(),
+    )
+}
+
+pub(crate) fn data_row(row: &[Value], fields: &[Column], formats: &[i16]) -> Result<DataRow, PgError> {
+    let mut buf = bytes::BytesMut::with_capacity(row.len() * 8);
+    for (i, (v, f)) in row.iter().zip(fields).enumerate() {
+        let bytes = if format_of(formats, i) == 1 {
+            to_binary(v, &f.ty).map_err(|e| PgError::new("22P02", e.0))?
         } else {
-            "-Infinity".into()
+            to_text(v, &f.ty)
+        };
+        match bytes {
+            None => buf.extend_from_slice(&(-1i32).to_be_bytes()),
+            Some(b) => {
+                buf.extend_from_slice(&(b.len() as i32).to_be_bytes());
+                buf.extend_from_slice(&b);
+            }
         }
-    } else if f == f.trunc() && f.abs() < 1e15 {
-        format!("{}", f as i64)
-    } else {
-        format!("{f}")
     }
-}
-
-/// The text format of a stored value as a column of type `t`.
-pub fn to_text(v: &Value, t: &WireType) -> Option<Vec<u8>> {
-    let s = match v {
-        Value::Null => return None,
-        Value::Integer(i) => match t.oid {
-            OID_BOOL => (if *i != 0 { "t" } else { "f" }).to_string(),
-            1700 => match t.scale {
-                Some(sc) if sc > 0 => format!("{i}.{}", "0".repeat(sc as usize)),
-                _ => i.to_string(),
-            },
-            700 | 701 => i.to_string(),
-            _ => i.to_string(),
-        },
-        Value::Real(f) => match (t.oid, t.scale) {
-            (1700, Some(sc)) => format!("{f:.prec$}", prec = sc as usize),
-            (20 | 21 | 23, _) => format!("{}", f.round() as i64),
-            (700, _) => {
-                let g = *f as f32;
-                if !g.is_finite() {
-                    float_text(*f)
-                } else if g == g.trunc() && g.abs() < 1e7 {
-                    format!("{}", g as i64)
-                } else {
-                    format!("{g}")
-                }
-            }
-            _ => float_text(*f),
-        },
-        // character(n) is blank-padded to its length, as PostgreSQL stores it.
-        Value::Text(s) if t.oid == 1042 && t.typmod > 4 => {
-            let n = (t.typmod - 4) as usize;
-            let len = s.chars().count();
-            if len < n {
-                format!("{s}{}", " ".repeat(n - len))
-            } else {
-                s.clone()
-            }
-        }
-        Value::Text(s) if t.oid == OID_JSONB => jsonb_text(s),
-        Value::Text(s) if t.oid == OID_BOOL_ARRAY => bool_array_text(s),
-        Value::Text(s) => s.clone(),
-        Value::Blob(b) => {
-            if t.oid == OID_BYTEA {
-                format!("\\x{}", hex::encode(b))
-            } else {
-                String::from_utf8_lossy(b).into_owned()
-            }
-        }
-    };
-    Some(s.into_bytes())
-}
-
-/// `bool[]`, as catalog queries build it (`array_agg(attnum = 0)`).
-const OID_BOOL_ARRAY: u32 = 1000;
-
-/// A boolean array's text with SQLite's 0/1 elements printed as `f`/`t`.
-fn bool_array_text(s: &str) -> String {
-    let Some(inner) = s.strip_prefix('{').and_then(|r| r.strip_suffix('}')) else {
-        return s.to_string();
-    };
-    if inner.is_empty() {
-        return s.to_string();
-    }
-    let elements: Vec<&str> = inner
-        .split(',')
-        .map(|e| match e.trim() {
-            "0" => "f",
-            "1" => "t",
-            other => other,
-        })
-        .collect();
-    format!("{{{}}}", elements.join(","))
-}
-
-use node_core::pgtime::{civil_from_days, parse_date, PG_EPOCH_DAYS};
-pub use node_core::pgtime::{format_timestamp, parse_timestamp};
-
-/// Normalizes a timestamp/date literal to the canonical text rowchain stores.
-pub fn canonical_text(text: &str, oid: u32) -> Result<String, BadValue> {
-    node_core::pgtime::canonical(text, oid).ok_or_else(|| bad(node_core::pgtime::type_name(oid), text))
+    Ok(DataRow::new(buf, row.len() as i16))
 }
 
 /// The binary format of a stored value as a column of type `t`.
-pub fn to_binary(v: &Value, t: &WireType) -> Result<Option<Vec<u8>>, BadValue> {
+pub(crate) fn to_binary(v: &Value, t: &ColumnType) -> Result<Option<Vec<u8>>, BadValue> {
     if matches!(v, Value::Null) {
         return Ok(None);
     }
@@ -344,7 +235,7 @@ fn fixed<const N: usize>(b: &[u8], oid: u32) -> Result<[u8; N], BadValue> {
 
 /// A bound parameter's value, from its wire bytes, given the type the client
 /// or the server's inference chose (0 = unknown: text as written).
-pub fn param_value(bytes: Option<&[u8]>, oid: u32, binary: bool) -> Result<Value, BadValue> {
+pub(crate) fn param_value(bytes: Option<&[u8]>, oid: u32, binary: bool) -> Result<Value, BadValue> {
     let Some(b) = bytes else { return Ok(Value::Null) };
     if binary {
         return Ok(match oid {
@@ -379,22 +270,7 @@ pub fn param_value(bytes: Option<&[u8]>, oid: u32, binary: bool) -> Result<Value
         });
     }
     let text = std::str::from_utf8(b).map_err(|_| BadValue("invalid byte sequence for encoding \"UTF8\"".into()))?;
-    Ok(match oid {
-        OID_BOOL => match sqlmap::parse_bool(text) {
-            Some(b) => Value::Integer(i64::from(b)),
-            None => return Err(bad("boolean", text)),
-        },
-        21 | 23 | 20 => Value::Integer(text.trim().parse().map_err(|_| bad("integer", text))?),
-        700 | 701 | 1700 => Value::Real(text.trim().parse().map_err(|_| bad("numeric", text))?),
-        OID_BYTEA => match text.strip_prefix("\\x") {
-            Some(h) => Value::Blob(hex::decode(h).map_err(|_| bad("bytea", text))?),
-            None => Value::Blob(text.as_bytes().to_vec()),
-        },
-        1082 | 1114 | 1184 => Value::Text(canonical_text(text, oid)?),
-        // Stored as PostgreSQL prints jsonb, so casts and comparisons see that form.
-        OID_JSONB => Value::Text(jsonb_text(text)),
-        _ => Value::Text(text.to_string()),
-    })
+    types::from_text(text, oid)
 }
 
 #[cfg(test)]
@@ -412,36 +288,8 @@ mod tests {
     }
 
     #[test]
-    fn timestamps_parse_and_print_like_postgres() {
-        let t = parse_timestamp("2024-02-29 13:45:01.5+02").unwrap();
-        assert_eq!(format_timestamp(t, true), "2024-02-29 11:45:01.5+00");
-        assert_eq!(canonical_text("2024-02-29T11:45:01Z", 1184).unwrap(), "2024-02-29 11:45:01+00");
-        assert_eq!(canonical_text("1999-12-31", 1082).unwrap(), "1999-12-31");
-        assert!(canonical_text("yesterday-ish", 1184).is_err());
-        let b = to_binary(&Value::Text("2000-01-01 00:00:00+00".into()), &WireType::plain(1184)).unwrap().unwrap();
+    fn timestamps_encode_from_the_postgres_epoch() {
+        let b = to_binary(&Value::Text("2000-01-01 00:00:00+00".into()), &ColumnType::plain(1184)).unwrap().unwrap();
         assert_eq!(b, 0i64.to_be_bytes());
-    }
-
-    #[test]
-    fn bool_arrays_print_like_postgres() {
-        assert_eq!(bool_array_text("{0,1,NULL}"), "{f,t,NULL}");
-        assert_eq!(bool_array_text("{}"), "{}");
-        assert_eq!(bool_array_text("{t}"), "{t}");
-    }
-
-    #[test]
-    fn jsonb_prints_like_postgres() {
-        assert_eq!(jsonb_text(r#"{"k":1,"k":2}"#), r#"{"k": 2}"#);
-        assert_eq!(jsonb_text("not json"), "not json");
-    }
-
-    #[test]
-    fn text_formats() {
-        let num = WireType { oid: 1700, typmod: -1, scale: Some(2) };
-        assert_eq!(to_text(&Value::Real(-1.5), &num).unwrap(), b"-1.50");
-        assert_eq!(to_text(&Value::Integer(1), &WireType::plain(OID_BOOL)).unwrap(), b"t");
-        assert_eq!(to_text(&Value::Blob(vec![0, 255]), &WireType::plain(OID_BYTEA)).unwrap(), b"\\x00ff");
-        assert_eq!(to_text(&Value::Real(2.0), &WireType::plain(OID_FLOAT8)).unwrap(), b"2");
-        assert_eq!(to_text(&Value::Real(0.1), &WireType::plain(OID_FLOAT8)).unwrap(), b"0.1");
     }
 }

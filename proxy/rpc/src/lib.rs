@@ -1,27 +1,41 @@
-//! JSON-RPC 2.0 over HTTP (POST /): submit signed txs, run SQL as a role,
-//! look up txs, blocks, proofs and status.
+//! `proxy-rpc`: JSON-RPC 2.0 over HTTP (POST /). **Rule: JSON-RPC wire
+//! only.** It submits signed txs and looks up txs, blocks, proofs and status
+//! on the node; SQL goes through the front-end core's Session API
+//! (`proxy_frontend`), exactly as the PostgreSQL wire's does, so both plan
+//! with the tables' types and print values alike.
 //!
 //! Methods: `submit_tx {tx: hex, wait?: bool}`, `sql {sql, role, password,
 //! params?: []}`, `get_tx {hash}`, `get_block {height | hash}`, `status {}`,
 //! `state_proof {key: hex}`. Errors carry a JSON-RPC code and, for SQL errors,
 //! `data.sqlstate`. Bodies and batches are size-limited.
+//!
+//! `sql` answers a read with `{kind: "rows", columns, rows}`: each value is
+//! PostgreSQL's text form of it (what psql prints), as a JSON number in an
+//! integer or float column whose text is a JSON number, as a JSON boolean
+//! in a boolean column, else as a string; NULL is null. Writes answer with
+//! their receipt (`kind: "receipt"`), which records a failure as data.
 
-use crate::{now_ms, Node, Outcome, SubmitError};
+// Client bytes must never panic the node.
+#![deny(clippy::string_slice, clippy::indexing_slicing)]
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
+
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::routing::{get, post};
 use axum::Router;
 use futures::FutureExt;
+use node::{Node, SubmitError};
 use node_core::block::{Receipt, RowSet};
-use node_core::crypto::Hash;
+use node_core::crypto::{Hash, SecretKey};
 use node_core::state_tree;
-use node_core::tx::{Payload, SignedTx, Statement, TxBody};
+use node_core::tx::{SignedTx, Statement};
 use node_core::value::Value;
-use node_core::SqlError;
+use proxy_frontend::types::{self, ColumnType};
+use proxy_frontend::{CancelFlag, Column, ErrorKind, Frontend, FrontendError, Reply};
 use serde_json::{json, Map, Value as Json};
+use std::collections::BTreeMap;
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
-use std::time::Duration;
 
 pub struct RpcError {
     code: i64,
@@ -36,43 +50,47 @@ impl RpcError {
     fn params(message: impl Into<String>) -> Self {
         Self::new(-32602, message)
     }
-    fn sql(e: SqlError) -> Self {
-        RpcError { code: -32000, message: e.message, sqlstate: Some(e.sqlstate.into()) }
-    }
     fn internal(e: impl std::fmt::Display) -> Self {
         RpcError { code: -32603, message: e.to_string(), sqlstate: Some("XX000".into()) }
     }
 }
 
+impl From<FrontendError> for RpcError {
+    fn from(e: FrontendError) -> Self {
+        let code = match e.kind {
+            ErrorKind::Sql => -32000,
+            ErrorKind::Admission => -32001,
+            ErrorKind::NotIncluded => -32002,
+            ErrorKind::Expired => -32003,
+            ErrorKind::Login => -32004,
+            _ => -32603,
+        };
+        RpcError { code, message: e.message, sqlstate: Some(e.sqlstate) }
+    }
+}
+
 impl From<SubmitError> for RpcError {
     fn from(e: SubmitError) -> Self {
-        let state = match &e {
-            SubmitError::TooLarge { .. } => "54000",
-            SubmitError::Pool(_) => "53000",
-            SubmitError::Store(_) => "XX000",
-            SubmitError::Unplannable(u) => u.sqlstate,
-            _ => "08P01",
-        };
-        RpcError { code: -32001, message: e.to_string(), sqlstate: Some(state.into()) }
+        FrontendError::from(e).into()
     }
 }
 
 struct Ctx {
-    node: Arc<Node>,
+    frontend: Arc<Frontend>,
     inflight: tokio::sync::Semaphore,
 }
 
-/// Serves the node's JSON-RPC on `listener` until `shutdown` resolves.
+/// Serves the JSON-RPC of `frontend`'s node on `listener` until `shutdown` resolves.
 pub async fn serve(
-    node: Arc<Node>,
+    frontend: Arc<Frontend>,
     listener: tokio::net::TcpListener,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let limits = node.config().limits.clone();
+    let limits = frontend.node().config().limits.clone();
     // A config made in code skips `Config::parse`'s bound; a semaphore counts
     // only so far.
     let inflight = tokio::sync::Semaphore::new(limits.rpc_connections_max.min(tokio::sync::Semaphore::MAX_PERMITS));
-    let ctx = Arc::new(Ctx { node, inflight });
+    let ctx = Arc::new(Ctx { frontend, inflight });
     let app = Router::new()
         .route("/", post(handle))
         .route("/health", get(|| async { "ok" }))
@@ -89,7 +107,7 @@ async fn handle(
     let body = match body {
         Ok(b) => b,
         Err(e) => {
-            let max = ctx.node.config().limits.rpc_body_bytes_max;
+            let max = ctx.frontend.node().config().limits.rpc_body_bytes_max;
             let reply =
                 error_reply(Json::Null, RpcError::new(-32600, format!("request rejected: {e} (limit {max} bytes)")));
             return (e.status(), [(axum::http::header::CONTENT_TYPE, "application/json")], reply.to_string())
@@ -99,14 +117,9 @@ async fn handle(
     let reply = match serde_json::from_slice::<Json>(&body) {
         Err(e) => error_reply(Json::Null, RpcError::new(-32700, format!("parse error: {e}"))),
         Ok(Json::Array(calls)) => {
-            if calls.is_empty() || calls.len() > ctx.node.config().limits.rpc_batch_max {
-                error_reply(
-                    Json::Null,
-                    RpcError::new(
-                        -32600,
-                        format!("a batch holds 1 to {} calls", ctx.node.config().limits.rpc_batch_max),
-                    ),
-                )
+            let batch_max = ctx.frontend.node().config().limits.rpc_batch_max;
+            if calls.is_empty() || calls.len() > batch_max {
+                error_reply(Json::Null, RpcError::new(-32600, format!("a batch holds 1 to {batch_max} calls")))
             } else {
                 let mut out = Vec::with_capacity(calls.len());
                 for c in calls {
@@ -138,7 +151,7 @@ async fn one_call(ctx: &Arc<Ctx>, call: Json) -> Json {
     let params = call.get("params").cloned().unwrap_or(json!({}));
     // A bug that panics while serving one call fails that call, not the
     // connection: the client still gets an answer (the panic is logged).
-    let result = match AssertUnwindSafe(dispatch(&ctx.node, method, &params)).catch_unwind().await {
+    let result = match AssertUnwindSafe(dispatch(&ctx.frontend, method, &params)).catch_unwind().await {
         Ok(result) => result,
         Err(panic) => {
             let text = node_core::fault::panic_text(panic.as_ref());
@@ -152,12 +165,13 @@ async fn one_call(ctx: &Arc<Ctx>, call: Json) -> Json {
     }
 }
 
-async fn dispatch(node: &Arc<Node>, method: &str, params: &Json) -> Result<Json, RpcError> {
+async fn dispatch(frontend: &Frontend, method: &str, params: &Json) -> Result<Json, RpcError> {
+    let node = frontend.node();
     match method {
         "status" => Ok(status(node)),
-        "sql" => sql(node, params).await,
-        "submit_tx" => submit_tx(node, params).await,
-        "get_tx" => get_tx(node, params).await,
+        "sql" => sql(frontend, params).await,
+        "submit_tx" => submit_tx(frontend, params).await,
+        "get_tx" => get_tx(frontend, params).await,
         "get_block" => get_block(node, params),
         "state_proof" => state_proof(node, params),
         other => Err(RpcError::new(-32601, format!("method not found: {other}"))),
@@ -228,42 +242,17 @@ fn receipt_fields(height: u64, index: u32, r: &Receipt, returning: bool) -> Map<
     o
 }
 
-async fn await_outcome(
-    node: &Node,
-    hash: Hash,
-    expires_at_ms: u64,
-    rx: tokio::sync::oneshot::Receiver<Outcome>,
-) -> Result<Json, RpcError> {
-    // The tx can never be applied after its expiry, so waiting until then
-    // (plus a block's worth) makes "timed out" a definite answer.
-    let wait = expires_at_ms.saturating_sub(now_ms()) + 1_000 + node.config().chain.max_block_time_ms;
-    match tokio::time::timeout(Duration::from_millis(wait), rx).await {
-        Ok(Ok(Outcome::Committed { height, index, receipt })) => Ok(receipt_json(height, index, &receipt)),
-        Ok(Ok(Outcome::Rejected(why))) => Err(RpcError { code: -32002, message: why, sqlstate: Some("08P01".into()) }),
-        Ok(Err(_)) => Err(RpcError::internal("the node dropped the transaction")),
-        Err(_) => {
-            node.forget(&hash);
-            Err(RpcError {
-                code: -32003,
-                message: "timed out: the transaction expired without being committed and will never be applied".into(),
-                sqlstate: Some("57014".into()),
-            })
-        }
-    }
-}
-
-async fn submit_tx(node: &Arc<Node>, p: &Json) -> Result<Json, RpcError> {
+async fn submit_tx(frontend: &Frontend, p: &Json) -> Result<Json, RpcError> {
     let hex_tx = p.get("tx").and_then(Json::as_str).ok_or_else(|| RpcError::params("tx (hex) is required"))?;
     let bytes = hex::decode(hex_tx).map_err(|_| RpcError::params("tx is not hex"))?;
     let tx = SignedTx::from_bytes(&bytes).map_err(|e| RpcError::params(format!("tx does not decode: {e}")))?;
-    let hash = tx.hash();
-    let expires = tx.body.expires_at_ms;
-    let wait = p.get("wait").and_then(Json::as_bool).unwrap_or(false);
-    let rx = node.submit(tx, bytes.len(), wait)?;
-    match rx {
-        Some(rx) => await_outcome(node, hash, expires, rx).await,
-        None => Ok(json!({"tx_hash": hex::encode(hash), "status": "pending"})),
+    if p.get("wait").and_then(Json::as_bool).unwrap_or(false) {
+        let c = frontend.submit_and_wait(tx).await?;
+        return Ok(receipt_json(c.height, c.index, &c.receipt));
     }
+    let hash = tx.hash();
+    frontend.node().submit(tx, bytes.len(), false)?;
+    Ok(json!({"tx_hash": hex::encode(hash), "status": "pending"}))
 }
 
 fn sql_params(p: &Json) -> Result<Vec<Value>, RpcError> {
@@ -279,105 +268,75 @@ fn sql_params(p: &Json) -> Result<Vec<Value>, RpcError> {
     }
 }
 
-async fn sql(node: &Arc<Node>, p: &Json) -> Result<Json, RpcError> {
+async fn sql(frontend: &Frontend, p: &Json) -> Result<Json, RpcError> {
     let text = p.get("sql").and_then(Json::as_str).ok_or_else(|| RpcError::params("sql is required"))?.to_owned();
     let role = p.get("role").and_then(Json::as_str).unwrap_or("admin").to_owned();
-    let password = p.get("password").and_then(Json::as_str).unwrap_or("").to_owned();
+    let password = p.get("password").and_then(Json::as_str).unwrap_or("");
     let params = sql_params(p)?;
-    if text.len() > node.config().limits.statement_bytes_max {
-        return Err(RpcError::sql(SqlError::new("54000", "statement too large (limits.statement_bytes_max)")));
-    }
-    let mut plans = sqlmap::plan(&text).map_err(|e| RpcError::sql(e.into()))?;
-    let key = unlock(node, role.clone(), password).await?;
+    let key = frontend.open_with_password(&role, password).await?;
+    let mut session = frontend.session(role, key, 0, &BTreeMap::new(), Arc::new(CancelFlag::new(false)));
+    let mut plans = session.plan(&text)?;
     if plans.is_empty() {
         return Ok(json!({"kind": "empty"}));
     }
-    let writes_only = plans.iter().all(|p| matches!(p, sqlmap::Plan::Write(_) | sqlmap::Plan::Ddl(_)));
+    let writes_only = plans.iter().all(|(p, _)| matches!(p, sqlmap::Plan::Write(_) | sqlmap::Plan::Ddl(_)));
     if writes_only {
-        return write(node, &key, text, params).await;
+        // One tx signed by the role, the text as written; a failure is in its receipt.
+        let c = session.submit_sql(vec![Statement { sql: text, params }]).await?;
+        return Ok(receipt_json(c.height, c.index, &c.receipt));
     }
     match (plans.pop(), plans.is_empty()) {
-        (Some(sqlmap::Plan::Read(rp)), true) => read(node, &key, role, rp, text, params).await,
-        _ => Err(RpcError::sql(SqlError::new(
+        (Some((plan @ sqlmap::Plan::Read(_), text)), true) => match session.execute(plan, text, params).await? {
+            Reply::Rows { columns, rows, .. } => Ok(rows_reply(&columns, &rows)),
+            _ => Err(RpcError::internal("a read gave no rows")),
+        },
+        _ => Err(FrontendError::new(
             "0A000",
             "one call runs either one query or a list of writes; transaction control and SET belong to a session (the PostgreSQL wire)",
-        ))),
+        )
+        .into()),
     }
 }
 
-/// One query, checked and filtered for the role as the PostgreSQL front end does.
-async fn read(
-    node: &Arc<Node>,
-    key: &node_core::crypto::SecretKey,
-    role: String,
-    rp: sqlmap::ReadPlan,
-    text: String,
-    params: Vec<Value>,
-) -> Result<Json, RpcError> {
-    let n = node.clone();
-    let account = key.public();
-    let rs = tokio::task::spawn_blocking(move || {
-        let tables = n.tables()?;
-        let (address, admin) = (account.address(), n.is_admin(&account));
-        let who = node_core::acl::Who { address: &address, name: &role, admin };
-        let rp = node_core::acl::secure_read(&tables, who, &rp, &text)?.unwrap_or(rp);
-        n.reader().query(&rp, &params)
-    })
-    .await
-    .map_err(RpcError::internal)?
-    .map_err(RpcError::sql)?;
-    let mut o = rows_json(&rs);
-    o.insert("kind".into(), json!("rows"));
-    Ok(o.into())
+/// A read's answer: its columns and its rows, each value printed as its
+/// column's type prints it.
+fn rows_reply(columns: &[Column], rows: &[Vec<Value>]) -> Json {
+    let names: Vec<&str> = columns.iter().map(|c| c.name.as_str()).collect();
+    let rows: Vec<Vec<Json>> =
+        rows.iter().map(|r| r.iter().zip(columns).map(|(v, c)| value_json(v, &c.ty)).collect()).collect();
+    json!({"kind": "rows", "columns": names, "rows": rows})
 }
 
-/// Writes as one tx signed by the role, waiting for its receipt.
-async fn write(
-    node: &Arc<Node>,
-    key: &node_core::crypto::SecretKey,
-    text: String,
-    params: Vec<Value>,
-) -> Result<Json, RpcError> {
-    let body = TxBody {
-        chain_id: node.genesis().chain_id.clone(),
-        account: key.public(),
-        id: node_core::crypto::random_bytes(),
-        expires_at_ms: now_ms() + node.config().limits.tx_lifetime_default_ms,
-        payload: Payload::Sql(vec![Statement { sql: text, params }]),
-    };
-    let expires = body.expires_at_ms;
-    let tx = body.sign(key);
-    let hash = tx.hash();
-    let size = tx.to_bytes().len();
-    let rx = node.submit(tx, size, true)?.ok_or_else(|| RpcError::internal("a waiting submit returned no receiver"))?;
-    await_outcome(node, hash, expires, rx).await
-}
-
-/// The role's key opened with its password: from the keystore's cache, or
-/// derived off the async runtime (it is slow on purpose).
-async fn unlock(node: &Arc<Node>, role: String, password: String) -> Result<node_core::crypto::SecretKey, RpcError> {
-    if let Some(k) = node.keystore().unlock_cached(&role, &password) {
-        return Ok(k);
+/// A value as JSON: PostgreSQL's text form of it, as a JSON number in an
+/// integer or float column when that text is a JSON number that prints
+/// back the same, as a JSON boolean in a boolean column, else as a string.
+fn value_json(v: &Value, ty: &ColumnType) -> Json {
+    let Some(text) = types::to_text(v, ty) else { return Json::Null };
+    let text = String::from_utf8_lossy(&text).into_owned();
+    match ty.oid {
+        types::OID_BOOL if text == "t" || text == "f" => Json::Bool(text == "t"),
+        // int2, int4, int8, oid, float4, float8
+        21 | 23 | 20 | 26 | 700 | 701 => match serde_json::from_str::<serde_json::Number>(&text) {
+            Ok(n) if n.to_string() == text => Json::Number(n),
+            _ => Json::String(text),
+        },
+        _ => Json::String(text),
     }
-    let n = node.clone();
-    tokio::task::spawn_blocking(move || n.keystore().unlock(&role, &password))
-        .await
-        .map_err(RpcError::internal)?
-        .map_err(|e| RpcError { code: -32004, message: e.to_string(), sqlstate: Some(e.sqlstate().into()) })
 }
 
 /// The key of the role `p` names with its password, if it names one.
-async fn caller_key(node: &Arc<Node>, p: &Json) -> Result<Option<node_core::crypto::SecretKey>, RpcError> {
-    let Some(role) = p.get("role").and_then(Json::as_str).map(str::to_owned) else { return Ok(None) };
-    let password = p.get("password").and_then(Json::as_str).unwrap_or("").to_owned();
-    unlock(node, role, password).await.map(Some)
+async fn caller_key(frontend: &Frontend, p: &Json) -> Result<Option<SecretKey>, RpcError> {
+    let Some(role) = p.get("role").and_then(Json::as_str) else { return Ok(None) };
+    let password = p.get("password").and_then(Json::as_str).unwrap_or("");
+    Ok(Some(frontend.open_with_password(role, password).await?))
 }
 
 /// A tx, its block and receipt. Its statements (and the signed bytes that
 /// carry them) hold the values it wrote, so they are shown only to the
 /// tx's signer and to admins, who pass `role` and `password`.
-async fn get_tx(node: &Arc<Node>, p: &Json) -> Result<Json, RpcError> {
-    let caller = caller_key(node, p).await?.map(|k| k.public());
+async fn get_tx(frontend: &Frontend, p: &Json) -> Result<Json, RpcError> {
+    let node = frontend.node();
+    let caller = caller_key(frontend, p).await?.map(|k| k.public());
     let hash = hex32(p.get("hash"), "hash")?;
     let Some(loc) = node.ledger().tx_location(&hash).map_err(RpcError::internal)? else {
         return Err(RpcError::new(-32010, "transaction not found"));

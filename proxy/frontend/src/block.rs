@@ -1,0 +1,200 @@
+//! Transaction blocks by speculation: `BEGIN` opens a block, each statement
+//! is a step that the node runs, with all the steps before it, against the
+//! latest applied state and rolls back; `COMMIT` submits the steps and the
+//! digests of what the client saw as one tx; `ROLLBACK` submits nothing.
+
+use crate::error::FrontendError;
+use crate::session::{no_block, Reply, Session};
+use node_core::crypto::Hash;
+use node_core::tx::{Payload, Statement};
+use node_core::value::Value;
+use node_exec::executor::{digest_of, StepOutcome};
+use node_exec::reader::ColumnOrigin;
+use sqlmap::{Plan, TxControl};
+
+#[derive(Default)]
+pub(crate) struct Block {
+    pub(crate) steps: Vec<Statement>,
+    /// The digest of every step's outcome as the client saw it.
+    pub(crate) seen: Vec<Hash>,
+    pub(crate) failed: bool,
+    pub(crate) writes: bool,
+    /// The block changed the schema: its catalog queries must see that.
+    pub(crate) ddl: bool,
+    /// The catalog built from the steps as they stand, for the catalog
+    /// queries that follow one another (an ORM reflecting a table issues
+    /// several); any new step drops it.
+    pub(crate) catalog: Option<crate::catalog::BlockCatalog>,
+}
+
+impl Session {
+    /// `BEGIN`: opens a transaction block (inside one, nothing changes).
+    pub fn begin(&mut self) -> Reply {
+        if self.block.is_none() {
+            self.block = Some(Block::default());
+        }
+        Reply::Tag("BEGIN".into())
+    }
+
+    /// `ROLLBACK`: drops the block; nothing was submitted.
+    pub fn rollback(&mut self) -> Reply {
+        self.block = None;
+        Reply::Tag("ROLLBACK".into())
+    }
+
+    /// `COMMIT`: submits the block's steps and what the client saw of them
+    /// as one tx (a block without writes submits nothing; a failed block
+    /// rolls back).
+    pub async fn commit(&mut self) -> Result<Reply, FrontendError> {
+        let Some(b) = self.block.take() else { return Ok(Reply::Tag("COMMIT".into())) };
+        if b.failed {
+            return Ok(Reply::Tag("ROLLBACK".into()));
+        }
+        if b.writes {
+            let observed = digest_of(&b.seen);
+            let committed = self.submit(Payload::Interactive { steps: b.steps, observed }).await?;
+            if let Some(e) = crate::submit::receipt_error(&committed.receipt) {
+                return Err(e);
+            }
+        }
+        Ok(Reply::Tag("COMMIT".into()))
+    }
+
+    pub(crate) async fn transaction(&mut self, c: TxControl, text: String) -> Result<Reply, FrontendError> {
+        match c {
+            TxControl::Begin => Ok(self.begin()),
+            TxControl::Rollback => Ok(self.rollback()),
+            TxControl::Commit => self.commit().await,
+            TxControl::Savepoint(_) | TxControl::Release(_) | TxControl::RollbackTo(_) => {
+                if self.block.is_none() {
+                    let what = text.split_whitespace().next().unwrap_or("SAVEPOINT").to_ascii_uppercase();
+                    return Err(FrontendError::new("25P01", format!("{what} can only be used in transaction blocks")));
+                }
+                let rollback_to = matches!(c, TxControl::RollbackTo(_));
+                let tag = match c {
+                    TxControl::Savepoint(_) => "SAVEPOINT",
+                    TxControl::Release(_) => "RELEASE",
+                    _ => "ROLLBACK",
+                };
+                self.step(text, vec![], None, None).await?;
+                if rollback_to {
+                    if let Some(b) = &mut self.block {
+                        b.failed = false;
+                    }
+                }
+                Ok(Reply::Tag(tag.into()))
+            }
+        }
+    }
+
+    /// Adds statements to the transaction block and speculates every step
+    /// so far. Earlier steps must come out as the client saw them (else
+    /// 40001); returns the new steps' outcomes, whose digests are now part of
+    /// what the block observed.
+    pub(crate) async fn push_steps(&mut self, stmts: Vec<Statement>) -> Result<Vec<StepOutcome>, FrontendError> {
+        let max = self.node.config().pg.block_statements_max;
+        let block = self.block.as_mut().ok_or_else(no_block)?;
+        let added = stmts.len();
+        if block.steps.len() + added > max {
+            block.failed = true;
+            return Err(FrontendError::new(
+                "54000",
+                format!("the transaction block has more than {max} statements (pg.block_statements_max)"),
+            ));
+        }
+        block.steps.extend(stmts);
+        block.catalog = None;
+        let steps = block.steps.clone();
+        let node = self.node.clone();
+        let account = self.key.public();
+        let spec = tokio::task::spawn_blocking(move || node.speculate(&account, &steps))
+            .await
+            .map_err(FrontendError::internal)?
+            .map_err(FrontendError::internal)?;
+        let block = self.block.as_mut().ok_or_else(no_block)?;
+        let kept = block.steps.len().saturating_sub(added);
+        if let Some(f) = spec.refused {
+            block.steps.truncate(kept);
+            block.failed = true;
+            return Err(FrontendError::new(&f.sqlstate, f.message));
+        }
+        if spec.outcomes.len() != block.steps.len() {
+            block.steps.truncate(kept);
+            block.failed = true;
+            let msg = format!("speculation gave {} outcomes for {} steps", spec.outcomes.len(), block.steps.len());
+            return Err(FrontendError::internal(msg));
+        }
+        let changed = spec.outcomes.iter().take(kept).zip(&block.seen).any(|(o, seen)| o.digest() != *seen);
+        if changed {
+            block.steps.truncate(kept);
+            block.failed = true;
+            return Err(FrontendError::new("40001", "could not serialize access due to concurrent update")
+                .hint("a transaction that committed meanwhile changed what this one read; run the transaction again"));
+        }
+        let new: Vec<StepOutcome> = spec.outcomes.into_iter().skip(kept).collect();
+        block.seen.extend(new.iter().map(StepOutcome::digest));
+        if let Some(StepOutcome::Failed { sqlstate, message }) =
+            new.iter().find(|o| matches!(o, StepOutcome::Failed { .. }))
+        {
+            block.failed = true;
+            return Err(FrontendError::new(sqlstate, message.clone()));
+        }
+        Ok(new)
+    }
+
+    /// One statement inside a transaction block. `origins` are a read's
+    /// result columns, when the committed state can trace them.
+    pub(crate) async fn step(
+        &mut self,
+        text: String,
+        params: Vec<Value>,
+        write: Option<Plan>,
+        origins: Option<Vec<ColumnOrigin>>,
+    ) -> Result<Reply, FrontendError> {
+        let outcomes = self.push_steps(vec![Statement { sql: text.clone(), params }]).await?;
+        let last = outcomes.into_iter().last().ok_or_else(|| FrontendError::internal("a step gave no outcome"))?;
+        match last {
+            StepOutcome::Done(r) => {
+                if let Some(p) = &write {
+                    if let Some(b) = &mut self.block {
+                        b.writes = true;
+                        b.ddl |= matches!(p, Plan::Ddl(_));
+                    }
+                    return Ok(self.write_reply(p, r));
+                }
+                let rs = r.returning.unwrap_or_default();
+                let n = rs.rows.len();
+                let columns = self.read_columns(&rs.columns, &rs.rows, origins.as_deref(), &text);
+                Ok(Reply::Rows { columns, rows: rs.rows, tag: format!("SELECT {n}") })
+            }
+            _ => Ok(Reply::Tag(String::new())),
+        }
+    }
+
+    /// The catalog as the transaction block's speculation shows it, or None
+    /// when the block cannot run as it stands (its next step reports that).
+    pub(crate) async fn block_catalog(&mut self) -> Result<Option<crate::catalog::BlockCatalog>, FrontendError> {
+        if let Some(built) = self.block.as_ref().and_then(|b| b.catalog.clone()) {
+            return Ok(Some(built));
+        }
+        let steps = self.block.as_ref().map(|b| b.steps.clone()).unwrap_or_default();
+        let node = self.node.clone();
+        let account = self.key.public();
+        let database = self.info().database.clone();
+        let (_, catalog) = tokio::task::spawn_blocking(move || {
+            node.speculate_with(&account, &steps, |conn| {
+                crate::catalog::BlockCatalog::build(conn, &database, node.admin_addresses())
+            })
+        })
+        .await
+        .map_err(FrontendError::internal)?
+        .map_err(FrontendError::internal)?;
+        let catalog = catalog
+            .transpose()
+            .map_err(|e| FrontendError::internal(format!("catalog of the transaction block: {e}")))?;
+        if let Some(b) = &mut self.block {
+            b.catalog = catalog.clone();
+        }
+        Ok(catalog)
+    }
+}

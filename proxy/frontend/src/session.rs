@@ -1,0 +1,305 @@
+//! One client's session, whatever its wire: settings, the transaction
+//! block, and what each statement does. A wire turns its messages into
+//! these calls and the [`Reply`]s back into its messages.
+//!
+//! - Reads run on the node's read connections, checked and filtered for
+//!   the role, typed by the tables' declared types ([`crate::typing`]).
+//! - An autocommit write (or the writes of one multi-statement query, which
+//!   PostgreSQL runs as one implicit transaction) is one signed chain tx;
+//!   the reply waits for its receipt ([`crate::submit`]).
+//! - Inside `BEGIN ... COMMIT` every statement is a step: the node runs all
+//!   steps so far against the latest applied state and rolls them back
+//!   (speculation), the client gets the last step's real result, and the
+//!   digest of each result it saw is kept. COMMIT submits the steps and the
+//!   digests as one tx; the executor re-runs them at the tx's position and
+//!   fails it with 40001 if anything the client saw came out different.
+//!   ROLLBACK submits nothing ([`crate::block`]).
+
+use crate::block::Block;
+use crate::catalog::SessionInfo;
+use crate::error::FrontendError;
+use crate::types::ColumnType;
+use node::Node;
+use node_core::crypto::SecretKey;
+use node_core::tx::Statement;
+use node_core::value::Value;
+use sqlmap::{Plan, TxControl};
+use std::collections::{BTreeMap, HashMap};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Set by a wire's cancel request: the session's running read stops with 57014.
+pub type CancelFlag = AtomicBool;
+
+/// How long a read may run on the caller's task before it is handed to a
+/// blocking thread (and run again there).
+const READ_INLINE_BUDGET: Duration = Duration::from_micros(500);
+
+/// A result column: its name and declared type.
+#[derive(Debug, Clone)]
+pub struct Column {
+    pub name: String,
+    pub ty: ColumnType,
+}
+
+/// What a statement produced.
+#[derive(Debug)]
+pub enum Reply {
+    Rows {
+        columns: Vec<Column>,
+        rows: Vec<Vec<Value>>,
+        tag: String,
+    },
+    /// A statement without rows, with PostgreSQL's command tag.
+    Tag(String),
+    /// `COPY ... FROM STDIN`: the wire collects the rows and hands them to
+    /// [`Session::copy_in`].
+    CopyIn(sqlmap::CopyPlan),
+}
+
+/// Where the session stands, as PostgreSQL's ReadyForQuery reports it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    Idle,
+    InBlock,
+    /// Inside a transaction block that failed: only its end is accepted.
+    FailedBlock,
+}
+
+pub struct Session {
+    pub(crate) node: Arc<Node>,
+    pub(crate) user: String,
+    pub(crate) key: SecretKey,
+    /// The role's account address and whether it is an admin: whom reads
+    /// are checked and filtered for.
+    address: String,
+    admin: bool,
+    /// Reads planned again with their row filters, by statement text, with
+    /// the tables they were planned against (a new catalog plans anew).
+    filtered: HashMap<String, (Arc<BTreeMap<String, node_core::catalog::TableMeta>>, sqlmap::ReadPlan)>,
+    pid: i32,
+    cancel: Arc<CancelFlag>,
+    pub(crate) settings: BTreeMap<String, String>,
+    pub(crate) block: Option<Block>,
+    /// Reported settings changed by the last statement.
+    pub(crate) changed: Vec<(String, String)>,
+}
+
+impl Session {
+    /// A session of `user`, whose account key a login opened. `params` are
+    /// the client's startup settings; `cancel` is the flag the wire's cancel
+    /// request sets.
+    pub fn new(
+        node: Arc<Node>,
+        user: String,
+        key: SecretKey,
+        pid: i32,
+        params: &BTreeMap<String, String>,
+        cancel: Arc<CancelFlag>,
+    ) -> Self {
+        let settings = crate::settings::defaults(&user, params);
+        let account = key.public();
+        Session {
+            address: account.address(),
+            admin: node.is_admin(&account),
+            filtered: HashMap::new(),
+            node,
+            user,
+            key,
+            pid,
+            cancel,
+            settings,
+            block: None,
+            changed: Vec::new(),
+        }
+    }
+
+    pub fn user(&self) -> &str {
+        &self.user
+    }
+
+    pub fn status(&self) -> Status {
+        match &self.block {
+            None => Status::Idle,
+            Some(b) if b.failed => Status::FailedBlock,
+            Some(_) => Status::InBlock,
+        }
+    }
+
+    /// An error the wire reported fails the transaction block, if one is open.
+    pub fn fail_block(&mut self) {
+        if let Some(b) = &mut self.block {
+            b.failed = true;
+        }
+    }
+
+    pub(crate) fn info(&self) -> Arc<SessionInfo> {
+        Arc::new(SessionInfo {
+            user: self.user.clone(),
+            database: self.node.config().pg.database.clone(),
+            pid: self.pid,
+            settings: self.settings.clone(),
+        })
+    }
+
+    /// Plans `sql` against the tables as of the latest block (the executor
+    /// plans writes again against its own catalog): each statement's plan
+    /// and text.
+    pub fn plan(&mut self, sql: &str) -> Result<Vec<(Plan, String)>, FrontendError> {
+        let max = self.node.config().limits.statement_bytes_max;
+        if sql.len() > max {
+            return Err(FrontendError::new(
+                "54000",
+                format!("the statement is {} bytes; the limit is {max} (limits.statement_bytes_max)", sql.len()),
+            ));
+        }
+        let tables = self.tables();
+        Ok(sqlmap::plan_with_text_in(sql, &node_core::catalog::SchemaView(&tables))?)
+    }
+
+    /// Whether `plans` (one multi-statement query) run as one implicit
+    /// transaction, as PostgreSQL runs them: several writes outside a block,
+    /// which [`Session::execute_writes`] submits as one chain tx.
+    pub fn is_implicit_tx(&self, plans: &[(Plan, String)]) -> bool {
+        self.block.is_none() && plans.len() > 1 && plans.iter().all(|(p, _)| matches!(p, Plan::Write(_) | Plan::Ddl(_)))
+    }
+
+    /// Runs one planned statement with its parameters.
+    pub async fn execute(&mut self, plan: Plan, text: String, params: Vec<Value>) -> Result<Reply, FrontendError> {
+        // A cancel that arrived between statements is dropped, as in PostgreSQL.
+        self.cancel.store(false, Ordering::SeqCst);
+        if let Some(b) = &self.block {
+            let ends_block =
+                matches!(plan, Plan::Transaction(TxControl::Commit | TxControl::Rollback | TxControl::RollbackTo(_)));
+            if b.failed && !ends_block {
+                return Err(FrontendError::new(
+                    "25P02",
+                    "current transaction is aborted, commands ignored until end of transaction block",
+                ));
+            }
+        }
+        match plan {
+            Plan::Session(s) => self.session_statement(s),
+            Plan::Transaction(c) => self.transaction(c, text).await,
+            Plan::Read(r) => self.execute_read(r, text, params).await,
+            p @ (Plan::Write(_) | Plan::Ddl(_)) => {
+                if self.block.is_some() {
+                    return self.step(text, params, Some(p), None).await;
+                }
+                let r = self.autocommit(vec![Statement { sql: text, params }]).await?;
+                Ok(self.write_reply(&p, r.into_iter().next().unwrap_or_default()))
+            }
+            Plan::Copy(c) => Ok(Reply::CopyIn(c)),
+            Plan::Role(r) => {
+                if self.block.is_some() {
+                    return Err(FrontendError::new("25001", "role statements cannot run inside a transaction block"));
+                }
+                self.role(r).await
+            }
+            _ => Err(FrontendError::new("0A000", "this statement is not supported")),
+        }
+    }
+
+    async fn execute_read(
+        &mut self,
+        r: sqlmap::ReadPlan,
+        text: String,
+        params: Vec<Value>,
+    ) -> Result<Reply, FrontendError> {
+        // Reads of the catalog or of no table at all (`SELECT version()`)
+        // take the read path, with the session functions and the
+        // catalog; once the block has run DDL, that catalog is the
+        // one its speculation shows (an ORM reflecting the tables
+        // it has just created, before COMMIT).
+        let user_tables = self.tables();
+        let catalog_only = r.tables.iter().all(|t| {
+            t.starts_with("pg_catalog.")
+                || t.starts_with("information_schema.")
+                || (t.starts_with("pg_") && !user_tables.contains_key(t))
+        });
+        if self.block.is_some() && !catalog_only {
+            let origins = self.node.reader().describe(&r).ok();
+            self.step(text, params, None, origins).await
+        } else {
+            let catalog = match &self.block {
+                Some(b) if b.ddl => self.block_catalog().await?,
+                _ => None,
+            };
+            self.read(r, params, &text, catalog).await
+        }
+    }
+
+    /// The read as this role may run it: 42501 without SELECT on a table
+    /// it names, rows filtered by the tables' SELECT policies.
+    pub(crate) fn secure(&mut self, r: sqlmap::ReadPlan, text: &str) -> Result<sqlmap::ReadPlan, FrontendError> {
+        let tables = self.node.tables()?;
+        if let Some((planned_for, filtered)) = self.filtered.get(text) {
+            if Arc::ptr_eq(planned_for, &tables) {
+                return Ok(filtered.clone());
+            }
+        }
+        let who = node_core::acl::Who { address: &self.address, name: &self.user, admin: self.admin };
+        match node_core::acl::secure_read(&tables, who, &r, text)? {
+            None => Ok(r),
+            Some(filtered) => {
+                if self.filtered.len() >= 256 {
+                    self.filtered.clear();
+                }
+                self.filtered.insert(text.to_owned(), (tables, filtered.clone()));
+                Ok(filtered)
+            }
+        }
+    }
+
+    async fn read(
+        &mut self,
+        r: sqlmap::ReadPlan,
+        params: Vec<Value>,
+        text: &str,
+        catalog: Option<crate::catalog::BlockCatalog>,
+    ) -> Result<Reply, FrontendError> {
+        let r = self.secure(r, text)?;
+        let node = self.node.clone();
+        let info = self.info();
+        let cancel = self.cancel.clone();
+        // Most reads finish in microseconds: run them here, and hand only
+        // those that outlast READ_INLINE_BUDGET (or rebuild the emulated
+        // catalog) to a blocking thread, where they run again from the start.
+        let inline = if crate::catalog::touches_catalog(&r) || catalog.is_some() {
+            None
+        } else {
+            crate::catalog::with_session(info.clone(), || {
+                node.reader().query_within(&r, &params, Some(cancel.clone()), Some(READ_INLINE_BUDGET))
+            })?
+        };
+        let (origins, rows) = match inline {
+            Some(answer) => answer,
+            None => tokio::task::spawn_blocking(move || {
+                crate::catalog::with_block_catalog(catalog, || {
+                    crate::catalog::with_session(info, || node.reader().query_cancellable(&r, &params, Some(cancel)))
+                })
+            })
+            .await
+            .map_err(FrontendError::internal)??,
+        };
+        if self.cancel.swap(false, Ordering::SeqCst) {
+            return Err(FrontendError::new("57014", "canceling statement due to user request"));
+        }
+        let columns = self.read_columns(&rows.columns, &rows.rows, Some(&origins), text);
+        let n = rows.rows.len();
+        Ok(Reply::Rows { columns, rows: rows.rows, tag: format!("SELECT {n}") })
+    }
+
+    /// The chain's tables as of the latest block, for planning and typing
+    /// (empty when they cannot be read; privilege checks use
+    /// `Node::tables` and fail instead).
+    pub(crate) fn tables(&mut self) -> Arc<BTreeMap<String, node_core::catalog::TableMeta>> {
+        self.node.tables().unwrap_or_default()
+    }
+}
+
+/// Code that runs only inside a transaction block found none: a bug, reported, not a panic.
+pub(crate) fn no_block() -> FrontendError {
+    FrontendError::internal("not in a transaction block")
+}

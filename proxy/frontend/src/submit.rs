@@ -1,0 +1,143 @@
+//! Writes: statements signed with the session role's key as one chain tx,
+//! submitted, and answered from the tx's receipt.
+
+use crate::error::{ErrorKind, FrontendError};
+use crate::session::{Reply, Session};
+use crate::typing::value_columns;
+use crate::Frontend;
+use node::{now_ms, Node, Outcome};
+use node_core::block::{Receipt, StatementResult};
+use node_core::tx::{Payload, SignedTx, Statement, TxBody};
+use sqlmap::{DdlPlan, Plan, WriteKind};
+use std::time::Duration;
+
+/// A tx in a block: where, and its receipt (which may record a failure).
+#[derive(Debug, Clone)]
+pub struct Committed {
+    pub height: u64,
+    pub index: u32,
+    pub receipt: Receipt,
+}
+
+fn ddl_tag(d: &DdlPlan) -> &'static str {
+    match d {
+        DdlPlan::CreateTable(_) => "CREATE TABLE",
+        DdlPlan::DropTable { .. } => "DROP TABLE",
+        DdlPlan::CreateIndex { .. } => "CREATE INDEX",
+        DdlPlan::DropIndex { .. } => "DROP INDEX",
+        DdlPlan::Truncate { .. } => "TRUNCATE TABLE",
+        DdlPlan::Grant(g) if g.revoke => "REVOKE",
+        DdlPlan::Grant(_) => "GRANT",
+        DdlPlan::CreatePolicy(_) => "CREATE POLICY",
+        DdlPlan::DropPolicy { .. } => "DROP POLICY",
+        _ => "ALTER TABLE",
+    }
+}
+
+fn write_tag(p: &Plan, r: &StatementResult) -> String {
+    match p {
+        Plan::Write(w) => match w.kind {
+            WriteKind::Insert => format!("INSERT 0 {}", r.rows_affected),
+            WriteKind::Update => format!("UPDATE {}", r.rows_affected),
+            WriteKind::Delete => format!("DELETE {}", r.rows_affected),
+        },
+        Plan::Ddl(d) => ddl_tag(d).to_string(),
+        _ => "OK".into(),
+    }
+}
+
+/// The failure a receipt records, as the client's error.
+pub(crate) fn receipt_error(r: &Receipt) -> Option<FrontendError> {
+    r.failure.as_ref().map(|f| {
+        let e = FrontendError::new(&f.sqlstate, f.message.clone());
+        if f.sqlstate == "40001" {
+            e.hint("another transaction changed what this one read; run the transaction again")
+        } else {
+            e
+        }
+    })
+}
+
+impl Session {
+    /// Runs several writes as one chain tx (see [`Session::is_implicit_tx`]):
+    /// one reply per statement.
+    pub async fn execute_writes(&mut self, plans: &[(Plan, String)]) -> Result<Vec<Reply>, FrontendError> {
+        let stmts = plans.iter().map(|(_, t)| Statement { sql: t.clone(), params: vec![] }).collect();
+        let results = self.autocommit(stmts).await?;
+        Ok(plans.iter().zip(results.iter()).map(|((p, _), r)| Reply::Tag(write_tag(p, r))).collect())
+    }
+
+    /// A write's reply: its tag, and its RETURNING rows when it has them.
+    pub(crate) fn write_reply(&mut self, p: &Plan, r: StatementResult) -> Reply {
+        let tag = write_tag(p, &r);
+        match r.returning {
+            Some(rs) => {
+                let columns = self.returning_columns(p).unwrap_or_else(|| value_columns(&rs.columns, &rs.rows));
+                Reply::Rows { columns, rows: rs.rows, tag }
+            }
+            None => Reply::Tag(tag),
+        }
+    }
+
+    /// Signs and submits one tx of SQL statements, waiting for its receipt;
+    /// a failure the receipt records is the error.
+    pub(crate) async fn autocommit(&mut self, stmts: Vec<Statement>) -> Result<Vec<StatementResult>, FrontendError> {
+        let committed = self.submit(Payload::Sql(stmts)).await?;
+        match receipt_error(&committed.receipt) {
+            Some(e) => Err(e),
+            None => Ok(committed.receipt.results),
+        }
+    }
+
+    /// Signs and submits one tx of SQL statements, waiting for it to be
+    /// committed; its receipt may record a failure.
+    pub async fn submit_sql(&mut self, stmts: Vec<Statement>) -> Result<Committed, FrontendError> {
+        self.submit(Payload::Sql(stmts)).await
+    }
+
+    /// Signs `payload` as the session's role, submits it and waits for it.
+    pub(crate) async fn submit(&mut self, payload: Payload) -> Result<Committed, FrontendError> {
+        let body = TxBody {
+            chain_id: self.node.genesis().chain_id.clone(),
+            account: self.key.public(),
+            id: node_core::crypto::random_bytes(),
+            expires_at_ms: now_ms() + self.node.config().limits.tx_lifetime_default_ms,
+            payload,
+        };
+        submit_and_wait(&self.node, body.sign(&self.key)).await
+    }
+}
+
+impl Frontend {
+    /// Submits a signed tx and waits until a block holds it (its receipt
+    /// may record a failure).
+    pub async fn submit_and_wait(&self, tx: SignedTx) -> Result<Committed, FrontendError> {
+        submit_and_wait(&self.node, tx).await
+    }
+}
+
+/// Submits `tx` and waits until a block holds it, or until it has expired
+/// (then it can never apply: a definite answer).
+async fn submit_and_wait(node: &Node, tx: SignedTx) -> Result<Committed, FrontendError> {
+    let size = tx.to_bytes().len();
+    let hash = tx.hash();
+    let expires_at_ms = tx.body.expires_at_ms;
+    let rx = node.submit(tx, size, true)?.ok_or_else(|| FrontendError::internal("no receipt waiter"))?;
+    // Until its expiry, plus a block's worth.
+    let wait = expires_at_ms.saturating_sub(now_ms()) + 1_000 + node.config().chain.max_block_time_ms;
+    match tokio::time::timeout(Duration::from_millis(wait), rx).await {
+        Ok(Ok(Outcome::Committed { height, index, receipt })) => Ok(Committed { height, index, receipt }),
+        Ok(Ok(Outcome::Rejected(why))) => {
+            Err(FrontendError::of(ErrorKind::NotIncluded, "57014", format!("the transaction was not included: {why}")))
+        }
+        Ok(Err(_)) => Err(FrontendError::of(ErrorKind::Internal, "57P01", "the node stopped")),
+        Err(_) => {
+            node.forget(&hash);
+            Err(FrontendError::of(
+                ErrorKind::Expired,
+                "57014",
+                "the transaction expired before a block included it; it will never apply",
+            ))
+        }
+    }
+}

@@ -1,0 +1,234 @@
+//! Result typing and the text form of values: the declared PostgreSQL type
+//! of a result column, and PostgreSQL's output and input functions (a
+//! stored value as text, text as a stored value) for the types rowchain
+//! supports. Every wire prints a value with [`to_text`], so the same SELECT
+//! renders the same everywhere; binary formats belong to a wire.
+//!
+//! SQLite stores integers, booleans (0/1), reals (numeric and floats), text
+//! (character types, dates, timestamps, json, uuid) and blobs (bytea). The
+//! declared PostgreSQL type, from the chain's catalog, decides how a stored
+//! value is printed.
+
+use node_core::value::Value;
+use sqlmap::PgType;
+
+/// Type OIDs used for results that do not come straight from a column.
+pub const OID_TEXT: u32 = 25;
+pub const OID_INT8: u32 = 20;
+pub const OID_FLOAT8: u32 = 701;
+pub const OID_BYTEA: u32 = 17;
+pub const OID_BOOL: u32 = 16;
+pub const OID_JSONB: u32 = 3802;
+
+pub use node_exec::pgfns::jsonb_text;
+
+/// A result column's type: its PostgreSQL type OID, type modifier, and the
+/// scale a numeric prints with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ColumnType {
+    pub oid: u32,
+    pub typmod: i32,
+    /// The scale a numeric column prints with.
+    pub scale: Option<u32>,
+}
+
+impl ColumnType {
+    pub fn of(t: &PgType) -> Self {
+        let scale = match t {
+            PgType::Numeric { scale, .. } => *scale,
+            _ => None,
+        };
+        ColumnType { oid: t.oid(), typmod: t.typmod(), scale }
+    }
+
+    pub fn plain(oid: u32) -> Self {
+        ColumnType { oid, typmod: -1, scale: None }
+    }
+
+    /// The type of an expression, judged from a value it produced.
+    pub fn of_value(v: Option<&Value>) -> Self {
+        Self::plain(match v {
+            Some(Value::Integer(_)) => OID_INT8,
+            Some(Value::Real(_)) => OID_FLOAT8,
+            Some(Value::Blob(_)) => OID_BYTEA,
+            _ => OID_TEXT,
+        })
+    }
+
+    /// `pg_type.typlen`.
+    pub fn size(&self) -> i16 {
+        match self.oid {
+            16 => 1,
+            21 => 2,
+            23 | 700 | 1082 => 4,
+            20 | 701 | 1114 | 1184 => 8,
+            2950 => 16,
+            _ => -1,
+        }
+    }
+}
+
+/// A value that does not fit its type (22P02 on every wire).
+#[derive(Debug)]
+pub struct BadValue(pub String);
+
+pub fn bad(ty: &str, text: &str) -> BadValue {
+    BadValue(format!("invalid input syntax for type {ty}: \"{text}\""))
+}
+
+/// Formats a float as PostgreSQL does (shortest round-trip digits).
+fn float_text(f: f64) -> String {
+    if f.is_nan() {
+        "NaN".into()
+    } else if f.is_infinite() {
+        if f > 0.0 {
+            "Infinity".into()
+        } else {
+            "-Infinity".into()
+        }
+    } else if f == f.trunc() && f.abs() < 1e15 {
+        format!("{}", f as i64)
+    } else {
+        format!("{f}")
+    }
+}
+
+/// The text format of a stored value as a column of type `t`.
+pub fn to_text(v: &Value, t: &ColumnType) -> Option<Vec<u8>> {
+    let s = match v {
+        Value::Null => return None,
+        Value::Integer(i) => match t.oid {
+            OID_BOOL => (if *i != 0 { "t" } else { "f" }).to_string(),
+            1700 => match t.scale {
+                Some(sc) if sc > 0 => format!("{i}.{}", "0".repeat(sc as usize)),
+                _ => i.to_string(),
+            },
+            700 | 701 => i.to_string(),
+            _ => i.to_string(),
+        },
+        Value::Real(f) => match (t.oid, t.scale) {
+            (1700, Some(sc)) => format!("{f:.prec$}", prec = sc as usize),
+            (20 | 21 | 23, _) => format!("{}", f.round() as i64),
+            (700, _) => {
+                let g = *f as f32;
+                if !g.is_finite() {
+                    float_text(*f)
+                } else if g == g.trunc() && g.abs() < 1e7 {
+                    format!("{}", g as i64)
+                } else {
+                    format!("{g}")
+                }
+            }
+            _ => float_text(*f),
+        },
+        // character(n) is blank-padded to its length, as PostgreSQL stores it.
+        Value::Text(s) if t.oid == 1042 && t.typmod > 4 => {
+            let n = (t.typmod - 4) as usize;
+            let len = s.chars().count();
+            if len < n {
+                format!("{s}{}", " ".repeat(n - len))
+            } else {
+                s.clone()
+            }
+        }
+        Value::Text(s) if t.oid == OID_JSONB => jsonb_text(s),
+        Value::Text(s) if t.oid == OID_BOOL_ARRAY => bool_array_text(s),
+        Value::Text(s) => s.clone(),
+        Value::Blob(b) => {
+            if t.oid == OID_BYTEA {
+                format!("\\x{}", hex::encode(b))
+            } else {
+                String::from_utf8_lossy(b).into_owned()
+            }
+        }
+    };
+    Some(s.into_bytes())
+}
+
+/// `bool[]`, as catalog queries build it (`array_agg(attnum = 0)`).
+pub const OID_BOOL_ARRAY: u32 = 1000;
+
+/// A boolean array's text with SQLite's 0/1 elements printed as `f`/`t`.
+fn bool_array_text(s: &str) -> String {
+    let Some(inner) = s.strip_prefix('{').and_then(|r| r.strip_suffix('}')) else {
+        return s.to_string();
+    };
+    if inner.is_empty() {
+        return s.to_string();
+    }
+    let elements: Vec<&str> = inner
+        .split(',')
+        .map(|e| match e.trim() {
+            "0" => "f",
+            "1" => "t",
+            other => other,
+        })
+        .collect();
+    format!("{{{}}}", elements.join(","))
+}
+
+pub use node_core::pgtime::{format_timestamp, parse_timestamp};
+
+/// Normalizes a timestamp/date literal to the canonical text rowchain stores.
+pub fn canonical_text(text: &str, oid: u32) -> Result<String, BadValue> {
+    node_core::pgtime::canonical(text, oid).ok_or_else(|| bad(node_core::pgtime::type_name(oid), text))
+}
+
+/// A value from its PostgreSQL text form, given the type the client or the
+/// server's inference chose (0 = unknown: text as written): what a text
+/// parameter or a COPY field becomes.
+pub fn from_text(text: &str, oid: u32) -> Result<Value, BadValue> {
+    Ok(match oid {
+        OID_BOOL => match sqlmap::parse_bool(text) {
+            Some(b) => Value::Integer(i64::from(b)),
+            None => return Err(bad("boolean", text)),
+        },
+        21 | 23 | 20 => Value::Integer(text.trim().parse().map_err(|_| bad("integer", text))?),
+        700 | 701 | 1700 => Value::Real(text.trim().parse().map_err(|_| bad("numeric", text))?),
+        OID_BYTEA => match text.strip_prefix("\\x") {
+            Some(h) => Value::Blob(hex::decode(h).map_err(|_| bad("bytea", text))?),
+            None => Value::Blob(text.as_bytes().to_vec()),
+        },
+        1082 | 1114 | 1184 => Value::Text(canonical_text(text, oid)?),
+        // Stored as PostgreSQL prints jsonb, so casts and comparisons see that form.
+        OID_JSONB => Value::Text(jsonb_text(text)),
+        _ => Value::Text(text.to_string()),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timestamps_parse_and_print_like_postgres() {
+        let t = parse_timestamp("2024-02-29 13:45:01.5+02").unwrap();
+        assert_eq!(format_timestamp(t, true), "2024-02-29 11:45:01.5+00");
+        assert_eq!(canonical_text("2024-02-29T11:45:01Z", 1184).unwrap(), "2024-02-29 11:45:01+00");
+        assert_eq!(canonical_text("1999-12-31", 1082).unwrap(), "1999-12-31");
+        assert!(canonical_text("yesterday-ish", 1184).is_err());
+    }
+
+    #[test]
+    fn bool_arrays_print_like_postgres() {
+        assert_eq!(bool_array_text("{0,1,NULL}"), "{f,t,NULL}");
+        assert_eq!(bool_array_text("{}"), "{}");
+        assert_eq!(bool_array_text("{t}"), "{t}");
+    }
+
+    #[test]
+    fn jsonb_prints_like_postgres() {
+        assert_eq!(jsonb_text(r#"{"k":1,"k":2}"#), r#"{"k": 2}"#);
+        assert_eq!(jsonb_text("not json"), "not json");
+    }
+
+    #[test]
+    fn text_formats() {
+        let num = ColumnType { oid: 1700, typmod: -1, scale: Some(2) };
+        assert_eq!(to_text(&Value::Real(-1.5), &num).unwrap(), b"-1.50");
+        assert_eq!(to_text(&Value::Integer(1), &ColumnType::plain(OID_BOOL)).unwrap(), b"t");
+        assert_eq!(to_text(&Value::Blob(vec![0, 255]), &ColumnType::plain(OID_BYTEA)).unwrap(), b"\\x00ff");
+        assert_eq!(to_text(&Value::Real(2.0), &ColumnType::plain(OID_FLOAT8)).unwrap(), b"2");
+        assert_eq!(to_text(&Value::Real(0.1), &ColumnType::plain(OID_FLOAT8)).unwrap(), b"0.1");
+    }
+}
