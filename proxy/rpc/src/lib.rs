@@ -426,3 +426,37 @@ fn state_proof(node: &Node, p: &Json) -> Result<Json, RpcError> {
         "value": state_tree::verify_proof(&s.state_root, &key, &proof).ok().flatten().map(hex::encode),
     }))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Each value as JSON-RPC sends it: PostgreSQL's text form, as a JSON
+    /// number or boolean only where that prints back the same.
+    #[test]
+    fn values_are_postgres_text_in_json() {
+        let numeric = ColumnType { oid: 1700, typmod: -1, scale: Some(2) };
+        let plain = ColumnType::plain;
+        let cases: Vec<(Value, ColumnType, Json)> = vec![
+            (Value::Null, plain(types::OID_BOOL), Json::Null),
+            (Value::Integer(1), plain(types::OID_BOOL), json!(true)),
+            (Value::Integer(0), plain(types::OID_BOOL), json!(false)),
+            (Value::Integer(-7), plain(23), json!(-7)),
+            (Value::Integer(i64::MAX), plain(20), json!(i64::MAX)),
+            (Value::Real(12.5), numeric, json!("12.50")),
+            (Value::Integer(3), numeric, json!("3.00")),
+            (Value::Real(0.1), plain(700), json!(0.1)),
+            (Value::Real(2.0), plain(701), json!(2)),
+            (Value::Real(1e20), plain(701), json!("100000000000000000000")),
+            (Value::Real(f64::NAN), plain(701), json!("NaN")),
+            (Value::Real(f64::NEG_INFINITY), plain(701), json!("-Infinity")),
+            (Value::Blob(vec![0, 255]), plain(types::OID_BYTEA), json!("\\x00ff")),
+            (Value::Text(r#"{"b":1, "a":2}"#.into()), plain(types::OID_JSONB), json!(r#"{"a": 2, "b": 1}"#)),
+            (Value::Text("2024-02-29".into()), plain(1082), json!("2024-02-29")),
+            (Value::Text("Grüße".into()), plain(types::OID_TEXT), json!("Grüße")),
+        ];
+        for (value, ty, expected) in cases {
+            assert_eq!(value_json(&value, &ty), expected, "{value:?} as {ty:?}");
+        }
+    }
+}

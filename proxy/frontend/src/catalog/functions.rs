@@ -411,29 +411,7 @@ fn privilege_check(
         }
     };
     let Some(list) = text_arg(ctx, privileges) else { return Ok(V::Null) };
-    let mut wanted = Vec::new();
-    for item in list.split(',') {
-        let item = item.trim().to_ascii_lowercase();
-        let (kind, grant_option) = match item.strip_suffix("with grant option") {
-            Some(k) => (k.trim_end().to_string(), true),
-            None => (item.clone(), false),
-        };
-        let bit = match kind.as_str() {
-            "select" => p::SELECT,
-            "insert" => p::INSERT,
-            "update" => p::UPDATE,
-            "delete" => p::DELETE,
-            "truncate" => p::TRUNCATE,
-            "references" | "trigger" => 0,
-            _ => {
-                return Err(node_exec::pgfns::fail(
-                    "22023",
-                    format!("unrecognized privilege type: \"{}\"", item.trim()),
-                ))
-            }
-        };
-        wanted.push((bit, grant_option));
-    }
+    let wanted = privilege_list(&list)?;
     let Some(meta) = oid.and_then(|o| snap.tables.get(&o)) else {
         // Not a user table: the catalog and system views, readable by all.
         return Ok(V::Integer(wanted.iter().any(|&(bit, opt)| bit == p::SELECT && !opt) as i64));
@@ -463,6 +441,32 @@ fn privilege_check(
             }
     };
     Ok(V::Integer(wanted.iter().any(holds) as i64))
+}
+
+/// A privilege list (`'SELECT, UPDATE WITH GRANT OPTION'`) as privilege
+/// bits (0 for REFERENCES and TRIGGER, which only owners hold) and whether
+/// the grant option is asked for.
+fn privilege_list(list: &str) -> rusqlite::Result<Vec<(u8, bool)>> {
+    use node_core::catalog::privilege as p;
+    let mut wanted = Vec::new();
+    for item in list.split(',') {
+        let item = item.trim().to_ascii_lowercase();
+        let (kind, grant_option) = match item.strip_suffix("with grant option") {
+            Some(k) => (k.trim_end().to_string(), true),
+            None => (item.clone(), false),
+        };
+        let bit = match kind.as_str() {
+            "select" => p::SELECT,
+            "insert" => p::INSERT,
+            "update" => p::UPDATE,
+            "delete" => p::DELETE,
+            "truncate" => p::TRUNCATE,
+            "references" | "trigger" => 0,
+            _ => return Err(node_exec::pgfns::fail("22023", format!("unrecognized privilege type: \"{}\"", item.trim()))),
+        };
+        wanted.push((bit, grant_option));
+    }
+    Ok(wanted)
 }
 
 fn table_is_visible(ctx: &Context<'_>) -> rusqlite::Result<V> {

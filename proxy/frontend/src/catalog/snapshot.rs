@@ -298,90 +298,57 @@ pub(crate) fn build(
     Ok(snap)
 }
 
+/// The schemas: oid, name, owner.
+const NAMESPACES: &[(u32, &str, u32)] = &[
+    (NS_PG_CATALOG, "pg_catalog", ROLE_SYSTEM),
+    (NS_PUBLIC, "public", ROLE_DATABASE_OWNER),
+    (NS_INFORMATION_SCHEMA, "information_schema", ROLE_SYSTEM),
+    (NS_ROWCHAIN, "rowchain", ROLE_SYSTEM),
+];
+
+/// `pg_am`: oid, name, kind (`t` table, `i` index), handler.
+const ACCESS_METHODS: &[(u32, &str, &str, &str)] = &[
+    (AM_HEAP, "heap", "t", "heap_tableam_handler"),
+    (AM_BTREE, "btree", "i", "bthandler"),
+    (405, "hash", "i", "hashhandler"),
+    (783, "gist", "i", "gisthandler"),
+    (2742, "gin", "i", "ginhandler"),
+    (4000, "spgist", "i", "spghandler"),
+    (3580, "brin", "i", "brinhandler"),
+];
+
+/// `pg_tablespace`: oid, name.
+const TABLESPACES: &[(u32, &str)] = &[(1663, "pg_default"), (1664, "pg_global")];
+
+/// `pg_collation`: oid, name, provider, collate and ctype (`None`: NULL).
+const COLLATIONS: &[(u32, &str, &str, Option<&str>)] =
+    &[(COLLATION_DEFAULT, "default", "d", None), (950, "C", "c", Some("C")), (951, "POSIX", "c", Some("POSIX"))];
+
+/// `pg_language`: oid, name, whether it is trusted.
+const LANGUAGES: &[(u32, &str, bool)] = &[(12, "internal", false), (14, "sql", true)];
+
+/// The rows that do not depend on the chain: schemas, built-in types,
+/// access methods, operator classes, tablespaces, collations, the
+/// database, languages.
 fn fixed_rows(rows: &mut Rows, snap: &mut Snapshot, database: &str) {
-    for (oid, name, owner) in [
-        (NS_PG_CATALOG, "pg_catalog", ROLE_SYSTEM),
-        (NS_PUBLIC, "public", ROLE_DATABASE_OWNER),
-        (NS_INFORMATION_SCHEMA, "information_schema", ROLE_SYSTEM),
-        (NS_ROWCHAIN, "rowchain", ROLE_SYSTEM),
-    ] {
-        snap.namespaces.insert(oid, name.to_string());
-        rows.push("pg_catalog", "pg_namespace", &[("oid", i(oid)), ("nspname", t(name)), ("nspowner", i(owner))]);
+    for (oid, name, owner) in NAMESPACES {
+        snap.namespaces.insert(*oid, name.to_string());
+        rows.push("pg_catalog", "pg_namespace", &[("oid", i(*oid)), ("nspname", t(*name)), ("nspowner", i(*owner))]);
+        let owner_name = if *owner == ROLE_SYSTEM { "rowchain" } else { "pg_database_owner" };
         rows.push(
             "information_schema",
             "schemata",
-            &[
-                ("catalog_name", t(database)),
-                ("schema_name", t(name)),
-                ("schema_owner", t(if owner == ROLE_SYSTEM { "rowchain" } else { "pg_database_owner" })),
-            ],
+            &[("catalog_name", t(database)), ("schema_name", t(*name)), ("schema_owner", t(owner_name))],
         );
     }
     for ty in BUILTIN_TYPES {
-        let (
-            oid,
-            name,
-            len,
-            byval,
-            typtype,
-            category,
-            preferred,
-            elem,
-            array,
-            input,
-            output,
-            receive,
-            send,
-            align,
-            storage,
-            collation,
-        ) = *ty;
-        rows.push(
-            "pg_catalog",
-            "pg_type",
-            &[
-                ("oid", i(oid)),
-                ("typname", t(name)),
-                ("typnamespace", i(NS_PG_CATALOG)),
-                ("typowner", i(ROLE_SYSTEM)),
-                ("typlen", i(len)),
-                ("typbyval", b(byval)),
-                ("typtype", t(typtype)),
-                ("typcategory", t(category)),
-                ("typispreferred", b(preferred)),
-                ("typisdefined", b(true)),
-                ("typdelim", t(",")),
-                ("typsubscript", t(if elem != 0 { "array_subscript_handler" } else { "-" })),
-                ("typelem", i(elem)),
-                ("typarray", i(array)),
-                ("typinput", t(input)),
-                ("typoutput", t(output)),
-                ("typreceive", t(receive)),
-                ("typsend", t(send)),
-                ("typmodin", t("-")),
-                ("typmodout", t("-")),
-                ("typanalyze", t("-")),
-                ("typalign", t(align)),
-                ("typstorage", t(storage)),
-                ("typbasetype", i(0)),
-                ("typtypmod", i(-1)),
-                ("typcollation", i(collation)),
-            ],
-        );
+        type_row(rows, ty);
     }
-    for (oid, name, kind, handler) in [
-        (AM_HEAP, "heap", "t", "heap_tableam_handler"),
-        (AM_BTREE, "btree", "i", "bthandler"),
-        (405, "hash", "i", "hashhandler"),
-        (783, "gist", "i", "gisthandler"),
-        (2742, "gin", "i", "ginhandler"),
-        (4000, "spgist", "i", "spghandler"),
-        (3580, "brin", "i", "brinhandler"),
-    ] {
+    for (oid, name, kind, handler) in ACCESS_METHODS {
         rows.push(
             "pg_catalog",
             "pg_am",
-            &[("oid", i(oid)), ("amname", t(name)), ("amhandler", t(handler)), ("amtype", t(kind))],
+            &[("oid", i(*oid)), ("amname", t(*name)), ("amhandler", t(*handler)), ("amtype", t(*kind))],
         );
     }
     for (oid, name, intype) in OPCLASSES {
@@ -399,32 +366,101 @@ fn fixed_rows(rows: &mut Rows, snap: &mut Snapshot, database: &str) {
             ],
         );
     }
-    for (oid, name) in [(1663, "pg_default"), (1664, "pg_global")] {
+    for (oid, name) in TABLESPACES {
         rows.push(
             "pg_catalog",
             "pg_tablespace",
-            &[("oid", i(oid)), ("spcname", t(name)), ("spcowner", i(ROLE_SYSTEM))],
+            &[("oid", i(*oid)), ("spcname", t(*name)), ("spcowner", i(ROLE_SYSTEM))],
         );
     }
-    for (oid, name, provider, collate) in
-        [(COLLATION_DEFAULT, "default", "d", ""), (950, "C", "c", "C"), (951, "POSIX", "c", "POSIX")]
-    {
-        rows.push(
-            "pg_catalog",
-            "pg_collation",
-            &[
-                ("oid", i(oid)),
-                ("collname", t(name)),
-                ("collnamespace", i(NS_PG_CATALOG)),
-                ("collowner", i(ROLE_SYSTEM)),
-                ("collprovider", t(provider)),
-                ("collisdeterministic", b(true)),
-                ("collencoding", i(-1)),
-                ("collcollate", if collate.is_empty() { V::Null } else { t(collate) }),
-                ("collctype", if collate.is_empty() { V::Null } else { t(collate) }),
-            ],
-        );
+    for collation in COLLATIONS {
+        collation_row(rows, collation);
     }
+    database_row(rows, database);
+    for (oid, name, trusted) in LANGUAGES {
+        let mut values = vec![("oid", i(*oid)), ("lanname", t(*name)), ("lanowner", i(ROLE_SYSTEM))];
+        if *trusted {
+            values.push(("lanpltrusted", b(true)));
+        }
+        rows.push("pg_catalog", "pg_language", &values);
+    }
+}
+
+/// A built-in type's `pg_type` row.
+fn type_row(rows: &mut Rows, ty: &super::builtin::BuiltinType) {
+    let (
+        oid,
+        name,
+        len,
+        byval,
+        typtype,
+        category,
+        preferred,
+        elem,
+        array,
+        input,
+        output,
+        receive,
+        send,
+        align,
+        storage,
+        collation,
+    ) = *ty;
+    rows.push(
+        "pg_catalog",
+        "pg_type",
+        &[
+            ("oid", i(oid)),
+            ("typname", t(name)),
+            ("typnamespace", i(NS_PG_CATALOG)),
+            ("typowner", i(ROLE_SYSTEM)),
+            ("typlen", i(len)),
+            ("typbyval", b(byval)),
+            ("typtype", t(typtype)),
+            ("typcategory", t(category)),
+            ("typispreferred", b(preferred)),
+            ("typisdefined", b(true)),
+            ("typdelim", t(",")),
+            ("typsubscript", t(if elem != 0 { "array_subscript_handler" } else { "-" })),
+            ("typelem", i(elem)),
+            ("typarray", i(array)),
+            ("typinput", t(input)),
+            ("typoutput", t(output)),
+            ("typreceive", t(receive)),
+            ("typsend", t(send)),
+            ("typmodin", t("-")),
+            ("typmodout", t("-")),
+            ("typanalyze", t("-")),
+            ("typalign", t(align)),
+            ("typstorage", t(storage)),
+            ("typbasetype", i(0)),
+            ("typtypmod", i(-1)),
+            ("typcollation", i(collation)),
+        ],
+    );
+}
+
+fn collation_row(rows: &mut Rows, (oid, name, provider, collate): &(u32, &str, &str, Option<&str>)) {
+    let collate = || collate.map(t).unwrap_or(V::Null);
+    rows.push(
+        "pg_catalog",
+        "pg_collation",
+        &[
+            ("oid", i(*oid)),
+            ("collname", t(*name)),
+            ("collnamespace", i(NS_PG_CATALOG)),
+            ("collowner", i(ROLE_SYSTEM)),
+            ("collprovider", t(*provider)),
+            ("collisdeterministic", b(true)),
+            ("collencoding", i(-1)),
+            ("collcollate", collate()),
+            ("collctype", collate()),
+        ],
+    );
+}
+
+/// The one database, named as `pg.database` says.
+fn database_row(rows: &mut Rows, database: &str) {
     rows.push(
         "pg_catalog",
         "pg_database",
@@ -440,12 +476,6 @@ fn fixed_rows(rows: &mut Rows, snap: &mut Snapshot, database: &str) {
             ("datcollate", t("C.UTF-8")),
             ("datctype", t("C.UTF-8")),
         ],
-    );
-    rows.push("pg_catalog", "pg_language", &[("oid", i(12)), ("lanname", t("internal")), ("lanowner", i(ROLE_SYSTEM))]);
-    rows.push(
-        "pg_catalog",
-        "pg_language",
-        &[("oid", i(14)), ("lanname", t("sql")), ("lanowner", i(ROLE_SYSTEM)), ("lanpltrusted", b(true))],
     );
 }
 
@@ -635,45 +665,73 @@ fn indexes(
     Ok(out)
 }
 
-/// The key list and WHERE clause of a `CREATE INDEX` text.
+/// The key list and WHERE clause of a `CREATE INDEX` text (as SQLite
+/// keeps it): the keys between the parentheses after `ON table`, split at
+/// their top-level commas, and what follows `WHERE`. Quoted identifiers
+/// and string literals are skipped whole, so a `,`, `(`, `)` or ` ON `
+/// inside them splits nothing.
 fn index_parts(sql: &str) -> (Option<Vec<String>>, Option<String>) {
-    let Some((_, keys_on)) = sql.split_once(" ON ").and_then(|(_, on)| on.split_once('(')) else {
-        return (None, None);
-    };
-    // `keys_on` starts after the key list's `(`; split at its `)`.
-    let mut depth = 1;
-    let close = keys_on.char_indices().find_map(|(k, c)| {
-        match c {
-            '(' => depth += 1,
-            ')' => depth -= 1,
-            _ => {}
-        }
-        (depth == 0).then_some(k)
+    let code = unquoted(sql);
+    // Byte offsets of the `(` opening the key list, and the `)` closing it.
+    let on = code.windows(4).find(|w| {
+        matches!(w, [(_, ' '), (_, o), (_, n), (_, ' ')] if o.eq_ignore_ascii_case(&'o') && n.eq_ignore_ascii_case(&'n'))
     });
-    let Some((inner, rest)) = close.and_then(|k| keys_on.split_at_checked(k)) else {
-        return (None, None);
-    };
-    let mut keys = Vec::new();
-    let (mut depth, mut key) = (0, String::new());
-    for c in inner.chars() {
+    let Some(&[(on_at, _), ..]) = on else { return (None, None) };
+    let mut depth = 0usize;
+    let (mut open, mut close, mut commas) = (None, None, Vec::new());
+    for &(at, c) in code.iter().filter(|(at, _)| *at > on_at) {
         match c {
-            '(' => depth += 1,
-            ')' => depth -= 1,
-            ',' if depth == 0 => {
-                keys.push(std::mem::take(&mut key).trim().to_string());
-                continue;
+            '(' => {
+                depth += 1;
+                open = open.or(Some(at));
             }
+            ')' if open.is_some() => {
+                depth = depth.saturating_sub(1);
+                if depth == 0 {
+                    close = Some(at);
+                    break;
+                }
+            }
+            ',' if depth == 1 => commas.push(at),
             _ => {}
         }
-        key.push(c);
     }
-    keys.push(key.trim().to_string());
-    let rest = rest.strip_prefix(')').unwrap_or(rest).trim();
+    let (Some(open), Some(close)) = (open, close) else { return (None, None) };
+    let mut keys = Vec::new();
+    let mut from = open + 1;
+    for at in commas.into_iter().chain(std::iter::once(close)) {
+        keys.push(sql.get(from..at).unwrap_or_default().trim().to_string());
+        from = at + 1;
+    }
+    let rest = sql.get(close + 1..).unwrap_or_default().trim();
     let predicate = rest
         .split_at_checked(6)
         .filter(|(w, _)| w.eq_ignore_ascii_case("where "))
         .map(|(_, predicate)| predicate.trim().to_string());
     (Some(keys), predicate)
+}
+
+/// The characters of `sql` outside quoted identifiers and string literals,
+/// with their byte offsets (a doubled quote inside quotes is part of them).
+fn unquoted(sql: &str) -> Vec<(usize, char)> {
+    let mut out = Vec::new();
+    let mut quote: Option<char> = None;
+    let mut chars = sql.char_indices().peekable();
+    while let Some((at, c)) = chars.next() {
+        match quote {
+            Some(q) if c == q => {
+                if chars.peek().is_some_and(|(_, next)| *next == q) {
+                    chars.next();
+                } else {
+                    quote = None;
+                }
+            }
+            Some(_) => {}
+            None if c == '\'' || c == '"' => quote = Some(c),
+            None => out.push((at, c)),
+        }
+    }
+    out
 }
 
 fn foreign_keys(conn: &Connection, quoted: &str) -> rusqlite::Result<Vec<ForeignKey>> {
@@ -736,6 +794,31 @@ fn user_table(
     snap.relations.insert(f.oid, Relation { namespace: NS_PUBLIC, name: meta.name.clone() });
     snap.tables.insert(f.oid, meta.clone());
     let acl = TableAcl::new(meta, f.owner, snap);
+    table_relation(rows, snap, f, &acl, has_triggers, database);
+    for n in 0..meta.columns.len() {
+        user_column(rows, f, &acl, n, database);
+    }
+    for ix in &f.indexes {
+        index_rows(rows, snap, f, ix, database);
+    }
+    for fk in &f.foreign_keys {
+        foreign_key_rows(rows, snap, f, fk, all, oids, database);
+    }
+    acl.information_rows(rows, meta, database);
+    privileges::policy_rows(rows, snap, meta, f.oid);
+}
+
+/// A user table's relation rows: `pg_class`, `pg_tables`,
+/// `pg_stat_user_tables`, `information_schema.tables`.
+fn table_relation(
+    rows: &mut Rows,
+    snap: &Snapshot,
+    f: &TableFacts<'_>,
+    acl: &TableAcl,
+    has_triggers: bool,
+    database: &str,
+) {
+    let meta = f.meta;
     rows.push(
         "pg_catalog",
         "pg_class",
@@ -786,57 +869,56 @@ fn user_table(
             ("is_typed", t("NO")),
         ],
     );
-    for (n, (column, ((type_oid, typmod, type_name), default))) in
-        meta.columns.iter().zip(f.types.iter().zip(&f.defaults)).enumerate()
-    {
-        let not_null = column.not_null || meta.primary_key.contains(&n);
-        attribute(
-            rows,
-            f.oid,
-            n as i64 + 1,
-            &column.name,
-            *type_oid,
-            *typmod,
-            not_null,
-            default.is_some(),
-            column.identity,
-        );
-        if let Some(attacl) = acl.attacl(&column.name) {
-            rows.set_last("pg_catalog", "pg_attribute", "attacl", t(attacl));
-        }
-        if let Some(default) = default {
-            rows.push(
-                "pg_catalog",
-                "pg_attrdef",
-                &[
-                    ("oid", i(derived_oid("attrdef", &[&meta.id, column.name.as_bytes()]))),
-                    ("adrelid", i(f.oid)),
-                    ("adnum", i(n as i64 + 1)),
-                    ("adbin", t(default)),
-                ],
-            );
-        }
-        information_column(
-            rows,
-            database,
-            &meta.name,
-            n,
-            &column.name,
-            *type_oid,
-            type_name,
-            not_null,
-            default.clone(),
-            column.identity,
+}
+
+/// Column `n` of a user table: `pg_attribute` (with its `attacl`),
+/// `pg_attrdef` for a default, `information_schema.columns`.
+fn user_column(rows: &mut Rows, f: &TableFacts<'_>, acl: &TableAcl, n: usize, database: &str) {
+    let meta = f.meta;
+    let (Some(column), Some((type_oid, typmod, type_name)), Some(default)) =
+        (meta.columns.get(n), f.types.get(n), f.defaults.get(n))
+    else {
+        return;
+    };
+    let not_null = column.not_null || meta.primary_key.contains(&n);
+    attribute(
+        rows,
+        f.oid,
+        n as i64 + 1,
+        &column.name,
+        *type_oid,
+        *typmod,
+        not_null,
+        default.is_some(),
+        column.identity,
+    );
+    if let Some(attacl) = acl.attacl(&column.name) {
+        rows.set_last("pg_catalog", "pg_attribute", "attacl", t(attacl));
+    }
+    if let Some(default) = default {
+        rows.push(
+            "pg_catalog",
+            "pg_attrdef",
+            &[
+                ("oid", i(derived_oid("attrdef", &[&meta.id, column.name.as_bytes()]))),
+                ("adrelid", i(f.oid)),
+                ("adnum", i(n as i64 + 1)),
+                ("adbin", t(default)),
+            ],
         );
     }
-    for ix in &f.indexes {
-        index_rows(rows, snap, f, ix, database);
-    }
-    for fk in &f.foreign_keys {
-        foreign_key_rows(rows, snap, f, fk, all, oids, database);
-    }
-    acl.information_rows(rows, meta, database);
-    privileges::policy_rows(rows, snap, meta, f.oid);
+    information_column(
+        rows,
+        database,
+        &meta.name,
+        n,
+        &column.name,
+        *type_oid,
+        type_name,
+        not_null,
+        default.clone(),
+        column.identity,
+    );
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -946,7 +1028,17 @@ fn information_column(
     );
 }
 
+/// An index's rows: the relation and its definition, and the constraint it
+/// backs, if any.
 fn index_rows(rows: &mut Rows, snap: &mut Snapshot, f: &TableFacts<'_>, ix: &Index, database: &str) {
+    index_relation(rows, snap, f, ix);
+    if let Some(kind) = ix.constraint {
+        index_constraint(rows, snap, f, ix, kind, database);
+    }
+}
+
+/// `pg_class`, `pg_index` and `pg_indexes` for an index.
+fn index_relation(rows: &mut Rows, snap: &mut Snapshot, f: &TableFacts<'_>, ix: &Index) {
     let meta = f.meta;
     let definition = format!(
         "CREATE {}INDEX {} ON public.{} USING btree ({}){}",
@@ -1011,7 +1103,11 @@ fn index_rows(rows: &mut Rows, snap: &mut Snapshot, f: &TableFacts<'_>, ix: &Ind
             ("indexdef", t(&definition)),
         ],
     );
-    let Some(kind) = ix.constraint else { return };
+}
+
+/// The PRIMARY KEY or UNIQUE constraint (`kind` `p` or `u`) an index backs.
+fn index_constraint(rows: &mut Rows, snap: &mut Snapshot, f: &TableFacts<'_>, ix: &Index, kind: char, database: &str) {
+    let meta = f.meta;
     let oid = derived_oid("constraint", &[&meta.id, ix.name.as_bytes()]);
     let columns: Vec<String> =
         ix.attnums.iter().filter_map(|a| attnum_column(&meta.columns, *a)).map(|c| c.name.clone()).collect();
@@ -1169,11 +1265,26 @@ fn foreign_key_rows(
             ("confkey", t(array::format(&confkey))),
         ],
     );
-    table_constraint(rows, database, &name, &meta.name, "FOREIGN KEY");
+    let unique_name = backing.map(|ix| ix.name.clone());
+    foreign_key_information(rows, database, &meta.name, &name, fk, &references, unique_name);
+}
+
+/// A foreign key in `information_schema`: the constraint, its key columns,
+/// the referenced columns, and the referential rules.
+fn foreign_key_information(
+    rows: &mut Rows,
+    database: &str,
+    table: &str,
+    name: &str,
+    fk: &ForeignKey,
+    references: &[String],
+    unique_name: Option<String>,
+) {
+    table_constraint(rows, database, name, table, "FOREIGN KEY");
     for (position, column) in fk.columns.iter().enumerate() {
-        key_column(rows, database, &name, &meta.name, column, position as i64 + 1, i(position as i64 + 1));
+        key_column(rows, database, name, table, column, position as i64 + 1, i(position as i64 + 1));
     }
-    for column in &references {
+    for column in references {
         rows.push(
             "information_schema",
             "constraint_column_usage",
@@ -1184,7 +1295,7 @@ fn foreign_key_rows(
                 ("column_name", t(column)),
                 ("constraint_catalog", t(database)),
                 ("constraint_schema", t("public")),
-                ("constraint_name", t(&name)),
+                ("constraint_name", t(name)),
             ],
         );
     }
@@ -1194,10 +1305,10 @@ fn foreign_key_rows(
         &[
             ("constraint_catalog", t(database)),
             ("constraint_schema", t("public")),
-            ("constraint_name", t(&name)),
+            ("constraint_name", t(name)),
             ("unique_constraint_catalog", t(database)),
             ("unique_constraint_schema", t("public")),
-            ("unique_constraint_name", opt(backing.map(|ix| ix.name.clone()))),
+            ("unique_constraint_name", opt(unique_name)),
             ("match_option", t("NONE")),
             ("update_rule", t(action_rule(&fk.on_update))),
             ("delete_rule", t(action_rule(&fk.on_delete))),
@@ -1323,4 +1434,35 @@ fn system_views(conn: &Connection, rows: &mut Rows, snap: &mut Snapshot) -> rusq
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn expect(keys: &[&str], predicate: Option<&str>) -> (Option<Vec<String>>, Option<String>) {
+        (Some(keys.iter().map(|k| k.to_string()).collect()), predicate.map(str::to_string))
+    }
+
+    #[test]
+    fn index_parts_split_keys_and_predicate() {
+        let sql = r#"CREATE INDEX "i" ON "t" ("a", lower("b"))"#;
+        assert_eq!(index_parts(sql), expect(&[r#""a""#, r#"lower("b")"#], None));
+        assert_eq!(index_parts("CREATE UNIQUE INDEX i ON t (a) WHERE b > 1"), expect(&["a"], Some("b > 1")));
+        assert_eq!(index_parts("CREATE INDEX i on t (a,b)"), expect(&["a", "b"], None));
+        assert_eq!(index_parts("CREATE INDEX i"), (None, None));
+        assert_eq!(index_parts("CREATE INDEX i ON t (a"), (None, None));
+    }
+
+    #[test]
+    fn index_parts_skip_quoted_text() {
+        // A name or literal holding ` ON `, `(`, `)` or `,` splits nothing.
+        let sql = r#"CREATE INDEX "x ON y (" ON "t (" (a) WHERE b = ')'"#;
+        assert_eq!(index_parts(sql), expect(&["a"], Some("b = ')'")));
+        let sql = r#"CREATE INDEX i ON t (coalesce(a, ','), "c,""d)") WHERE a <> 'x)''y'"#;
+        assert_eq!(index_parts(sql), expect(&["coalesce(a, ',')", r#""c,""d)""#], Some("a <> 'x)''y'")));
+        // Non-ASCII text anywhere slices at character boundaries.
+        let sql = r#"CREATE INDEX "ïx" ON "tä" ("ü", 'ß,') WHERE "ö" = 'é'"#;
+        assert_eq!(index_parts(sql), expect(&[r#""ü""#, "'ß,'"], Some(r#""ö" = 'é'"#)));
+    }
 }
