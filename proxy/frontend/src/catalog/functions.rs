@@ -462,7 +462,12 @@ fn privilege_list(list: &str) -> rusqlite::Result<Vec<(u8, bool)>> {
             "delete" => p::DELETE,
             "truncate" => p::TRUNCATE,
             "references" | "trigger" => 0,
-            _ => return Err(node_exec::pgfns::fail("22023", format!("unrecognized privilege type: \"{}\"", item.trim()))),
+            _ => {
+                return Err(node_exec::pgfns::fail(
+                    "22023",
+                    format!("unrecognized privilege type: \"{}\"", item.trim()),
+                ))
+            }
         };
         wanted.push((bit, grant_option));
     }
