@@ -152,6 +152,27 @@ pub fn p2p_config(
     p2p
 }
 
+/// Every node of the network (the configured peers and this node) with
+/// its address; true when some peer is named by a DNS name.
+fn peers_of(
+    net: &crate::config::NetworkConfig,
+    me: PublicKey,
+    listen: std::net::SocketAddr,
+) -> Result<(Vec<(PublicKey, commonware_p2p::Address)>, bool), String> {
+    let mut peers = Vec::with_capacity(net.peers.len() + 1);
+    let mut dns = false;
+    for p in &net.peers {
+        let k = node_core::crypto::PublicKey::from_hex(&p.public_key)
+            .and_then(|k| super::public_key(&k))
+            .ok_or_else(|| format!("network.peers: {:?} is not a public key", p.public_key))?;
+        let a = resolve(&p.addr)?;
+        dns |= matches!(a, commonware_p2p::Address::Asymmetric { .. });
+        peers.push((k, a));
+    }
+    peers.push((me, commonware_p2p::Address::Symmetric(listen)));
+    Ok((peers, dns))
+}
+
 /// Runs the node's network until `stop` resolves or the actor fails.
 /// Blocks the calling thread (it owns a runtime of its own).
 pub fn run(start: Start) -> Result<(), String> {
@@ -171,17 +192,7 @@ pub fn run(start: Start) -> Result<(), String> {
     let net = &network;
     let listen: std::net::SocketAddr =
         net.p2p_addr.parse().map_err(|_| format!("network.p2p_addr {:?} is not an ip:port address", net.p2p_addr))?;
-    let mut peers = Vec::new();
-    let mut dns = false;
-    for p in &net.peers {
-        let k = node_core::crypto::PublicKey::from_hex(&p.public_key)
-            .and_then(|k| super::public_key(&k))
-            .ok_or_else(|| format!("network.peers: {:?} is not a public key", p.public_key))?;
-        let a = resolve(&p.addr)?;
-        dns |= matches!(a, commonware_p2p::Address::Asymmetric { .. });
-        peers.push((k, a));
-    }
-    peers.push((my_pk.clone(), commonware_p2p::Address::Symmetric(listen)));
+    let (peers, dns) = peers_of(net, my_pk, listen)?;
     let peer_count = peers.len();
     let peer_set = commonware_utils::ordered::Map::from_iter_dedup(peers);
     let runtime = commonware_runtime::tokio::Config::new()

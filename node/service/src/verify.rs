@@ -65,83 +65,118 @@ fn check_ledger(genesis: &Genesis, ledger: &Ledger) -> Result<Report, Failure> {
         Err(e) => return fail(format!("ledger head: {e}")),
     };
     let validators = genesis.validator_keys();
-    let network = validators.len() > 1;
-    let scheme = node_bft::verifier(genesis);
-    // In a network, a block without its own finalization is final through
-    // the first later block that has one (the engine finalizes ancestors
-    // with a block); the first such block not yet covered.
-    let mut uncovered: Option<u64> = None;
-    let mut seen: HashSet<Hash> = HashSet::new();
-    let mut prev: Option<(Hash, u64)> = None;
+    let mut check = ChainCheck {
+        genesis,
+        network: validators.len() > 1,
+        validators,
+        scheme: node_bft::verifier(genesis),
+        uncovered: None,
+        seen: HashSet::new(),
+        prev: None,
+    };
     let mut report = Report { height: head, ..Report::default() };
     for h in 0..=head {
         let b = load_block(ledger, h)?;
+        check.block(ledger, h, &b).map_err(|what| Failure(format!("block {h}: {what}")))?;
+        report.txs += b.txs.len() as u64;
+    }
+    if let Some(from) = check.uncovered {
+        return fail(format!("blocks {from}..{head}: no finalization certificate covers them"));
+    }
+    Ok(report)
+}
+
+/// The ledger's blocks checked in height order: what one block must satisfy
+/// given the blocks before it.
+struct ChainCheck<'a> {
+    genesis: &'a Genesis,
+    validators: Vec<node_core::crypto::PublicKey>,
+    network: bool,
+    scheme: node_bft::Scheme,
+    /// In a network, a block without its own finalization is final through
+    /// the first later block that has one (the engine finalizes ancestors
+    /// with a block); the first such block not yet covered.
+    uncovered: Option<u64>,
+    /// Every tx hash so far (a tx is executed at most once).
+    seen: HashSet<Hash>,
+    /// The previous block's hash and time.
+    prev: Option<(Hash, u64)>,
+}
+
+impl ChainCheck<'_> {
+    fn block(&mut self, ledger: &Ledger, h: u64, b: &Block) -> Result<(), String> {
         let hd = &b.header;
-        let at = |what: &str| Failure(format!("block {h}: {what}"));
-        if hd.height != h || hd.chain_id != genesis.chain_id {
-            return Err(at("height or chain id does not match its position"));
+        if hd.height != h || hd.chain_id != self.genesis.chain_id {
+            return Err("height or chain id does not match its position".into());
         }
-        let (prev_hash, prev_time) = prev.unwrap_or((ZERO_HASH, 0));
+        let (prev_hash, prev_time) = self.prev.unwrap_or((ZERO_HASH, 0));
         if hd.prev_hash != prev_hash {
-            return Err(at("previous-block hash does not match block before it (hash chain broken)"));
+            return Err("previous-block hash does not match block before it (hash chain broken)".into());
         }
         if h > 0 && hd.timestamp_ms <= prev_time {
-            return Err(at("timestamp does not increase"));
+            return Err("timestamp does not increase".into());
         }
-        if tx_root(&b.txs) != hd.tx_root {
-            return Err(at("tx Merkle root does not match its txs"));
+        self.txs(b)?;
+        let receipts = ledger.receipts(h).map_err(|e| format!("receipts: {e}"))?.unwrap_or_default();
+        if receipts.len() != b.txs.len() || receipts.iter().zip(&b.txs).any(|(r, t)| r.tx_hash != t.hash()) {
+            return Err("receipts do not match its txs".into());
+        }
+        if receipts_root(&receipts) != hd.receipts_root {
+            return Err("receipts Merkle root does not match its receipts".into());
+        }
+        let hash = b.hash();
+        self.certificate(h, b, &hash)?;
+        self.prev = Some((hash, hd.timestamp_ms));
+        Ok(())
+    }
+
+    /// The tx root, every signature, no replay, no expired or foreign tx.
+    fn txs(&mut self, b: &Block) -> Result<(), String> {
+        if tx_root(&b.txs) != b.header.tx_root {
+            return Err("tx Merkle root does not match its txs".into());
         }
         let sigs = node_core::tx::verify_signatures(&b.txs);
         if let Some(i) = sigs.iter().position(|ok| !ok) {
             let hash = b.txs.get(i).map(|t| hex::encode(t.hash())).unwrap_or_default();
-            return Err(at(&format!("tx {i} ({hash}) has an invalid signature")));
+            return Err(format!("tx {i} ({hash}) has an invalid signature"));
         }
         for (i, tx) in b.txs.iter().enumerate() {
-            if !seen.insert(tx.hash()) {
-                return Err(at(&format!("tx {i} ({}) was already executed earlier (replay)", hex::encode(tx.hash()))));
+            if !self.seen.insert(tx.hash()) {
+                return Err(format!("tx {i} ({}) was already executed earlier (replay)", hex::encode(tx.hash())));
             }
-            if tx.body.expires_at_ms <= hd.timestamp_ms || tx.body.chain_id != genesis.chain_id {
-                return Err(at(&format!("tx {i} ({}) was expired or for another chain", hex::encode(tx.hash()))));
+            if tx.body.expires_at_ms <= b.header.timestamp_ms || tx.body.chain_id != self.genesis.chain_id {
+                return Err(format!("tx {i} ({}) was expired or for another chain", hex::encode(tx.hash())));
             }
         }
-        let receipts = match ledger.receipts(h) {
-            Ok(r) => r.unwrap_or_default(),
-            Err(e) => return Err(at(&format!("receipts: {e}"))),
-        };
-        if receipts.len() != b.txs.len() || receipts.iter().zip(&b.txs).any(|(r, t)| r.tx_hash != t.hash()) {
-            return Err(at("receipts do not match its txs"));
-        }
-        if receipts_root(&receipts) != hd.receipts_root {
-            return Err(at("receipts Merkle root does not match its receipts"));
-        }
-        let hash = b.hash();
-        if !network {
-            if !b.certificate.verify(&hash, &validators, genesis.quorum()) {
-                return Err(at("finality certificate is not signed by a quorum of the genesis validators"));
+        Ok(())
+    }
+
+    /// A lone validator signs every block; a network's blocks are final by
+    /// their own finalization or a later block's.
+    fn certificate(&mut self, h: u64, b: &Block, hash: &Hash) -> Result<(), String> {
+        if !self.network {
+            if !b.certificate.verify(hash, &self.validators, self.genesis.quorum()) {
+                return Err("finality certificate is not signed by a quorum of the genesis validators".into());
             }
         } else if h == 0 {
             if !b.certificate.is_empty() {
-                return Err(at("a network's genesis block carries no certificate"));
+                return Err("a network's genesis block carries no certificate".into());
             }
         } else if !b.certificate.finalization.is_empty() {
-            if !node_bft::verify_finalization(&scheme, &b) {
-                return Err(at(
-                    "finalization certificate is not a quorum of the genesis validators' signatures over this block",
-                ));
+            if !node_bft::verify_finalization(&self.scheme, b) {
+                return Err(
+                    "finalization certificate is not a quorum of the genesis validators' signatures over this block"
+                        .into(),
+                );
             }
-            uncovered = None;
+            self.uncovered = None;
         } else if !b.certificate.signatures.is_empty() {
-            return Err(at("a network's block carries a single validator's signature"));
+            return Err("a network's block carries a single validator's signature".into());
         } else {
-            uncovered.get_or_insert(h);
+            self.uncovered.get_or_insert(h);
         }
-        report.txs += b.txs.len() as u64;
-        prev = Some((hash, hd.timestamp_ms));
+        Ok(())
     }
-    if let Some(from) = uncovered {
-        return fail(format!("blocks {from}..{head}: no finalization certificate covers them"));
-    }
-    Ok(report)
 }
 
 fn check_view(d: &DataDir, ledger: &Ledger, report: &mut Report) -> Result<(), Failure> {
