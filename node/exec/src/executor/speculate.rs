@@ -110,23 +110,14 @@ impl Executor {
             let [plan] = plans.as_slice() else {
                 return fail(i, "42601", "a transaction step must be exactly one statement".into());
             };
-            let quoted = |name: &str| format!("\"u:{}\"", name.replace('"', "\"\""));
-            match plan {
-                Plan::Transaction(sqlmap::TxControl::RollbackTo(name)) => {
-                    let Some(pos) = marks.iter().rposition(|(n, _)| n == name) else {
-                        return fail(i, "3B001", format!("savepoint \"{name}\" does not exist"));
-                    };
-                    marks.truncate(pos + 1);
-                    self.run_internal(&format!("ROLLBACK TO {}", quoted(name)))?;
-                    self.captured.lock().clear();
-                    if let Some((_, at_mark)) = marks.last() {
-                        *changes = at_mark.clone();
-                    }
-                    if self.catalog_touched {
-                        self.reload_catalog()?;
+            let outcome = match plan {
+                // The one step an aborted block accepts.
+                Plan::Transaction(c @ sqlmap::TxControl::RollbackTo(_)) => {
+                    if let Err((state, message)) = self.savepoint_step(c, &mut marks, changes)? {
+                        return fail(i, state, message);
                     }
                     aborted = false;
-                    outcomes.push(StepOutcome::Control);
+                    StepOutcome::Control
                 }
                 _ if aborted => {
                     return fail(
@@ -135,44 +126,32 @@ impl Executor {
                         "current transaction is aborted, commands ignored until end of transaction block".into(),
                     )
                 }
-                Plan::Transaction(sqlmap::TxControl::Savepoint(name)) => {
-                    self.run_internal(&format!("SAVEPOINT {}", quoted(name)))?;
-                    marks.push((name.clone(), changes.clone()));
-                    outcomes.push(StepOutcome::Control);
+                Plan::Transaction(c @ (sqlmap::TxControl::Savepoint(_) | sqlmap::TxControl::Release(_))) => {
+                    if let Err((state, message)) = self.savepoint_step(c, &mut marks, changes)? {
+                        return fail(i, state, message);
+                    }
+                    StepOutcome::Control
                 }
-                Plan::Transaction(sqlmap::TxControl::Release(name)) => {
-                    let Some(pos) = marks.iter().rposition(|(n, _)| n == name) else {
-                        return fail(i, "3B001", format!("savepoint \"{name}\" does not exist"));
-                    };
-                    self.run_internal(&format!("RELEASE {}", quoted(name)))?;
-                    marks.truncate(pos);
-                    outcomes.push(StepOutcome::Control);
-                }
-                Plan::Read(r) => {
-                    let out = self.run_read(r, &s.params);
-                    outcomes.push(match out {
-                        Ok(r) => StepOutcome::Done(r),
-                        Err(e) => {
-                            aborted = true;
-                            StepOutcome::Failed { sqlstate: e.sqlstate.into(), message: e.message }
-                        }
-                    });
-                }
+                Plan::Read(r) => match self.run_read(r, &s.params) {
+                    Ok(r) => StepOutcome::Done(r),
+                    Err(e) => StepOutcome::Failed { sqlstate: e.sqlstate.into(), message: e.message },
+                },
                 Plan::Write(_) | Plan::Ddl(_) => match self.execute_statement(s, ctx, changes) {
                     Ok(mut r) => {
                         let r = r.pop().unwrap_or_default();
                         results.push(r.clone());
-                        outcomes.push(StepOutcome::Done(r));
+                        StepOutcome::Done(r)
                     }
                     Err(e) => {
                         // SQLite undid the failed statement; drop what the hook saw of it.
                         self.captured.lock().clear();
-                        aborted = true;
-                        outcomes.push(StepOutcome::Failed { sqlstate: e.sqlstate.into(), message: e.message });
+                        StepOutcome::Failed { sqlstate: e.sqlstate.into(), message: e.message }
                     }
                 },
                 _ => return fail(i, "0A000", "this statement cannot be part of a transaction block".into()),
-            }
+            };
+            aborted |= matches!(outcome, StepOutcome::Failed { .. });
+            outcomes.push(outcome);
         }
         // While speculating, a block may end in an error the client has yet to
         // roll back to a savepoint; a block that commits may not.
@@ -180,6 +159,55 @@ impl Executor {
             return fail(steps.len(), "25P02", "the transaction block ended in an error; it cannot commit".into());
         }
         Ok(Ok((results, outcomes)))
+    }
+
+    /// SAVEPOINT, RELEASE or ROLLBACK TO inside a transaction block, on the
+    /// SQLite savepoint of the same name and on the block's leaf changes.
+    /// `Err` is the SQLSTATE and message of a savepoint that does not exist.
+    fn savepoint_step(
+        &mut self,
+        control: &sqlmap::TxControl,
+        marks: &mut Vec<(String, Changes)>,
+        changes: &mut Changes,
+    ) -> Result<Result<(), (&'static str, String)>, ExecError> {
+        let quoted = |name: &str| format!("\"u:{}\"", name.replace('"', "\"\""));
+        let position = |marks: &[(String, Changes)], name: &str| {
+            marks
+                .iter()
+                .rposition(|(n, _)| n == name)
+                .ok_or_else(|| ("3B001", format!("savepoint \"{name}\" does not exist")))
+        };
+        match control {
+            sqlmap::TxControl::Savepoint(name) => {
+                self.run_internal(&format!("SAVEPOINT {}", quoted(name)))?;
+                marks.push((name.clone(), changes.clone()));
+            }
+            sqlmap::TxControl::Release(name) => {
+                let pos = match position(marks, name) {
+                    Ok(p) => p,
+                    Err(e) => return Ok(Err(e)),
+                };
+                self.run_internal(&format!("RELEASE {}", quoted(name)))?;
+                marks.truncate(pos);
+            }
+            sqlmap::TxControl::RollbackTo(name) => {
+                let pos = match position(marks, name) {
+                    Ok(p) => p,
+                    Err(e) => return Ok(Err(e)),
+                };
+                marks.truncate(pos + 1);
+                self.run_internal(&format!("ROLLBACK TO {}", quoted(name)))?;
+                self.captured.lock().clear();
+                if let Some((_, at_mark)) = marks.last() {
+                    *changes = at_mark.clone();
+                }
+                if self.catalog_touched {
+                    self.reload_catalog()?;
+                }
+            }
+            _ => {}
+        }
+        Ok(Ok(()))
     }
 
     /// Runs a transaction block's steps against the latest applied state and
