@@ -1,6 +1,6 @@
 //! Fuzzing JSON-RPC request handling on a running dev node (moved with
-//! `rpc.rs` from node's fuzz targets; the mutation helpers are the same as
-//! node/tests/fuzz.rs's).
+//! `rpc.rs` from node's fuzz targets; the mutation helpers are node's own,
+//! `node/service/tests/mutations`).
 //!
 //! Each case is a proptest over arbitrary requests and over valid requests
 //! mutated (bytes flipped, inserted, deleted, truncated, length prefixes set
