@@ -196,7 +196,7 @@ fn millis(t: SystemTime) -> u64 {
 impl<E: Clock + Spawner> Actor<E> {
     pub fn new(context: E, mut chain: Chain, hub: Arc<Hub>, scheme: Scheme, config: Config) -> Self {
         let genesis = chain.genesis().clone();
-        chain.set_finalization_signers(Box::new(move |c| crate::signers(&genesis, c)));
+        chain.set_finalization_signers(Box::new(move |c| crate::finalization_signers(&genesis, c)));
         Actor {
             context,
             chain,

@@ -103,15 +103,9 @@ pub fn verify_finalization(scheme: &Scheme, block: &Block) -> bool {
     finalization_of(scheme, block).is_some()
 }
 
-/// The addresses of the validators whose signatures make `certificate`:
-/// the lone validator's, or a finalization's signers.
-pub fn signers(genesis: &Genesis, certificate: &node_core::block::Certificate) -> Vec<String> {
-    if !certificate.signatures.is_empty() {
-        return certificate.signatures.iter().map(|(k, _)| k.address()).collect();
-    }
-    if certificate.finalization.is_empty() {
-        return Vec::new();
-    }
+/// The addresses of the validators who signed `certificate`'s
+/// finalization (a lone validator's signatures the chain reads itself).
+pub fn finalization_signers(genesis: &Genesis, certificate: &node_core::block::Certificate) -> Vec<String> {
     let scheme = verifier(genesis);
     let Some(f) = decode_finalization(&scheme, &certificate.finalization) else { return Vec::new() };
     let participants = participants(genesis);

@@ -224,7 +224,7 @@ impl Chain {
             None => {
                 // A fresh view beside an existing ledger: rebuild it from genesis.
                 let g0 = self.ledger.block(0)?.ok_or(ChainError::MissingBlock(0))?;
-                let key_free = genesis_state(&self.genesis, &mut self.exec, g0.header.timestamp_ms)?;
+                let key_free = genesis_changes(&self.genesis, &mut self.exec, g0.header.timestamp_ms)?;
                 let root = state_tree::apply(self.source(), &state_tree::EMPTY_ROOT, &key_free)?.root;
                 if root != g0.header.state_root {
                     return Err(ChainError::Diverged("genesis state root differs from block 0".into()));
@@ -625,10 +625,6 @@ impl Application for Chain {
 
 /// Applies the genesis accounts to a fresh view (inside an open block).
 pub fn genesis_changes(genesis: &Genesis, exec: &mut Executor, timestamp_ms: u64) -> Result<Changes, ChainError> {
-    genesis_state(genesis, exec, timestamp_ms)
-}
-
-fn genesis_state(genesis: &Genesis, exec: &mut Executor, timestamp_ms: u64) -> Result<Changes, ChainError> {
     exec.begin_block(timestamp_ms)?;
     let mut changes = Changes::new();
     for a in &genesis.accounts {
@@ -645,7 +641,7 @@ fn genesis_block(
     exec: &mut Executor,
     validator: &node_core::crypto::SecretKey,
 ) -> Result<(Block, Vec<(Hash, Node)>), ChainError> {
-    let changes = genesis_state(genesis, exec, genesis.timestamp_ms)?;
+    let changes = genesis_changes(genesis, exec, genesis.timestamp_ms)?;
     let empty = HashMap::new();
     let update = state_tree::apply(&Overlay { base: ledger, overlay: &empty }, &state_tree::EMPTY_ROOT, &changes)?;
     let header = Header {

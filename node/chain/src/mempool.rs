@@ -248,7 +248,7 @@ mod tests {
 
     #[test]
     fn cuts_by_count_and_by_time_and_rejects_duplicates() {
-        let clock = Arc::new(ManualClock::new(1_000));
+        let clock = Arc::new(ManualClock::default());
         let pool = Mempool::with_clock(10, clock.clone());
         let wait = Duration::from_millis(30);
         assert_eq!(pool.try_take(3, wait), None, "an empty pool cuts nothing");
