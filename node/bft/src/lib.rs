@@ -2,8 +2,10 @@
 //! simplex consensus (DESIGN.md section 7), over commonware's authenticated
 //! peer-to-peer network.
 //!
-//! The engine orders opaque digests; this module is the application it
-//! drives ([`actor`]): a digest is a block hash, a leader proposes a block by
+//! The engine orders opaque digests; this crate is the application it
+//! drives ([`actor`], which feeds the decision core [`decide`] and hands
+//! execution and ledger writes to the [`worker`]): a digest is a block
+//! hash, a leader proposes a block by
 //! executing txs from its pool on the parent's state, a validator votes for
 //! it only after executing it and finding the same state and receipts roots,
 //! and a finalization makes it (and its ancestors) durable on every node,
@@ -23,8 +25,10 @@
 
 pub mod actor;
 pub mod config;
+pub mod decide;
 pub mod net;
 pub mod wire;
+pub mod worker;
 
 use commonware_codec::{Decode, DecodeExt, Encode};
 use commonware_consensus::simplex;

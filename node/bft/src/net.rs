@@ -173,36 +173,64 @@ fn peers_of(
     Ok((peers, dns))
 }
 
+/// What a node's network task needs, worked out before its runtime starts.
+struct Setup {
+    key: PrivateKey,
+    namespace: Vec<u8>,
+    genesis_hash: Digest,
+    validator: bool,
+    listen: std::net::SocketAddr,
+    dns: bool,
+    peers: commonware_utils::ordered::Map<PublicKey, commonware_p2p::Address>,
+    message_bytes_max: u32,
+    peer_messages_per_second: std::num::NonZeroU32,
+    timing: Timing,
+    actor: ActorConfig,
+    scheme: Scheme,
+    participants: commonware_utils::ordered::Set<PublicKey>,
+}
+
 /// Runs the node's network until `stop` resolves or the actor fails.
 /// Blocks the calling thread (it owns a runtime of its own).
 pub fn run(start: Start) -> Result<(), String> {
-    use commonware_p2p::authenticated::lookup;
-    use commonware_p2p::AddressableManager as _;
-    use commonware_runtime::{Quota, Runner as _, Supervisor as _};
+    use commonware_runtime::Runner as _;
 
     let Start { mut chain, hub, seed, network, max_txs_per_block, gossip, storage, stop } = start;
     let pool = hub.pool.clone();
     chain.set_checked(Box::new(move |tx| pool.holds(tx)));
-    let genesis = chain.genesis().clone();
-    let genesis_hash = chain.ledger().block(0).map_err(|e| e.to_string())?.ok_or("no genesis block")?.hash();
-    let key = super::private_key(&seed);
-    let me = node_core::crypto::SecretKey::from_bytes(&seed).public();
-    let my_pk = super::public_key(&me).ok_or("bad node key")?;
-    let validator = genesis.validator_keys().contains(&me);
-    let net = &network;
-    let listen: std::net::SocketAddr =
-        net.p2p_addr.parse().map_err(|_| format!("network.p2p_addr {:?} is not an ip:port address", net.p2p_addr))?;
-    let (peers, dns) = peers_of(net, my_pk, listen)?;
-    let peer_count = peers.len();
-    let peer_set = commonware_utils::ordered::Map::from_iter_dedup(peers);
+    let setup = setup(&chain, &seed, &network, max_txs_per_block)?;
     let runtime = commonware_runtime::tokio::Config::new()
         .with_worker_threads(2)
         .with_storage_directory(storage)
         .with_tcp_nodelay(Some(true));
     let runner = commonware_runtime::tokio::Runner::new(runtime);
-    let namespace = super::namespace(&genesis);
+    let failed = hub.clone();
+    runner.start(move |context| serve(context, setup, chain, hub, gossip, stop));
+    let outcome = failed.failed.lock().clone();
+    match outcome {
+        Some(e) => Err(e),
+        None => Ok(()),
+    }
+}
+
+/// This node's keys, peers and settings, checked.
+fn setup(
+    chain: &Chain,
+    seed: &[u8; 32],
+    net: &crate::config::NetworkConfig,
+    max_txs_per_block: usize,
+) -> Result<Setup, String> {
+    let genesis = chain.genesis();
+    let genesis_hash = chain.ledger().block(0).map_err(|e| e.to_string())?.ok_or("no genesis block")?.hash();
+    let key = super::private_key(seed);
+    let me = node_core::crypto::SecretKey::from_bytes(seed).public();
+    let my_pk = super::public_key(&me).ok_or("bad node key")?;
+    let validator = genesis.validator_keys().contains(&me);
+    let listen: std::net::SocketAddr =
+        net.p2p_addr.parse().map_err(|_| format!("network.p2p_addr {:?} is not an ip:port address", net.p2p_addr))?;
+    let (peers, dns) = peers_of(net, my_pk, listen)?;
     let timing = Timing::new(Duration::from_millis(net.leader_timeout_ms.max(50)));
-    let actor_cfg = ActorConfig {
+    let actor = ActorConfig {
         max_txs_per_block,
         parent_wait: timing.leader_timeout / 4,
         message_bytes_max: net.message_bytes_max as usize,
@@ -210,65 +238,91 @@ pub fn run(start: Start) -> Result<(), String> {
         validator,
         tamper: None,
     };
-    let max_message = net.message_bytes_max;
-    let rate = commonware_utils::NZU32!(1)
-        .max(std::num::NonZeroU32::new(net.peer_messages_per_second).unwrap_or(commonware_utils::NZU32!(1)));
-    let failed = hub.clone();
-    runner.start(move |context| async move {
-        let p2p = p2p_config(key.clone(), &namespace, listen, peer_count, max_message, dns);
-        let (mut network, mut oracle) = lookup::Network::new(context.child("network"), p2p);
-        oracle.track(0, peer_set);
-        let quota = Quota::per_second(rate);
-        let votes = network.register(super::CHANNEL_VOTES, quota);
-        let certificates = network.register(super::CHANNEL_CERTIFICATES, quota);
-        let resolver = network.register(super::CHANNEL_RESOLVER, quota);
-        let blocks = network.register(super::CHANNEL_BLOCKS, quota);
-        let sync = network.register(super::CHANNEL_SYNC, quota);
-        let txs = network.register(super::CHANNEL_TXS, quota);
-        network.start();
+    let one = commonware_utils::NZU32!(1);
+    Ok(Setup {
+        key,
+        namespace: super::namespace(genesis),
+        genesis_hash: super::digest(&genesis_hash),
+        validator,
+        listen,
+        dns,
+        peers: commonware_utils::ordered::Map::from_iter_dedup(peers),
+        message_bytes_max: net.message_bytes_max,
+        peer_messages_per_second: one.max(std::num::NonZeroU32::new(net.peer_messages_per_second).unwrap_or(one)),
+        timing,
+        actor,
+        scheme: super::verifier(genesis),
+        participants: super::participants(genesis),
+    })
+}
 
-        let (mailbox, inbox): (Mailbox, mpsc::UnboundedReceiver<Message>) = Mailbox::new();
-        let actor = Actor::new(context.child("application"), chain, hub.clone(), super::verifier(&genesis), actor_cfg);
-        if validator {
-            let Some(scheme) = Scheme::signer(&namespace, super::participants(&genesis), key) else {
-                *hub.failed.lock() = Some("this validator's key is not among genesis.json's validators".into());
-                return;
-            };
-            start_engine(
-                context.child("consensus"),
-                scheme,
-                mailbox.clone(),
-                oracle.clone(),
-                super::digest(&genesis_hash),
-                timing,
-                "consensus".into(),
-                votes,
-                certificates,
-                resolver,
-            );
-        } else {
-            // Observers follow by catch-up only; the engine's channels are drained.
-            for (_, mut r) in [votes, certificates, resolver] {
-                context.child("drain").spawn(move |_| async move { while r.recv().await.is_ok() {} });
-            }
+/// The node's network on its runtime: the peer-to-peer network, the engine
+/// (validators only), the actor and its worker, until `stop` or the actor
+/// ends.
+async fn serve(
+    context: commonware_runtime::tokio::Context,
+    setup: Setup,
+    chain: Chain,
+    hub: Arc<Hub>,
+    gossip: mpsc::UnboundedReceiver<SignedTx>,
+    stop: futures::channel::oneshot::Receiver<()>,
+) {
+    use commonware_p2p::authenticated::lookup;
+    use commonware_p2p::AddressableManager as _;
+    use commonware_runtime::{Quota, Supervisor as _};
+
+    let peer_count = setup.peers.len();
+    let p2p =
+        p2p_config(setup.key.clone(), &setup.namespace, setup.listen, peer_count, setup.message_bytes_max, setup.dns);
+    let (mut network, mut oracle) = lookup::Network::new(context.child("network"), p2p);
+    oracle.track(0, setup.peers);
+    let quota = Quota::per_second(setup.peer_messages_per_second);
+    let votes = network.register(super::CHANNEL_VOTES, quota);
+    let certificates = network.register(super::CHANNEL_CERTIFICATES, quota);
+    let resolver = network.register(super::CHANNEL_RESOLVER, quota);
+    let blocks = network.register(super::CHANNEL_BLOCKS, quota);
+    let sync = network.register(super::CHANNEL_SYNC, quota);
+    let txs = network.register(super::CHANNEL_TXS, quota);
+    network.start();
+
+    let (mailbox, inbox): (Mailbox, mpsc::UnboundedReceiver<Message>) = Mailbox::new();
+    let (actor, worker) = Actor::new(context.child("application"), chain, hub.clone(), setup.scheme, setup.actor);
+    // Execution and ledger writes block: they get a thread of their own.
+    context.child("chain_worker").dedicated().spawn(move |_| worker.run());
+    if setup.validator {
+        let Some(scheme) = Scheme::signer(&setup.namespace, setup.participants, setup.key) else {
+            *hub.failed.lock() = Some("this validator's key is not among genesis.json's validators".into());
+            return;
+        };
+        start_engine(
+            context.child("consensus"),
+            scheme,
+            mailbox.clone(),
+            oracle.clone(),
+            setup.genesis_hash,
+            setup.timing,
+            "consensus".into(),
+            votes,
+            certificates,
+            resolver,
+        );
+    } else {
+        // Observers follow by catch-up only; the engine's channels are drained.
+        for (_, mut r) in [votes, certificates, resolver] {
+            context.child("drain").spawn(move |_| async move { while r.recv().await.is_ok() {} });
         }
-        let channels = Channels { blocks, sync, txs };
-        let hub2 = hub.clone();
-        let mut actor_task = context.child("actor").spawn(move |_| async move {
-            if let Err(e) = actor.run(inbox, gossip, channels).await {
-                tracing::error!(error = %e, "the chain stopped");
-                *hub2.failed.lock() = Some(e.to_string());
-            }
-        });
-        let _keep = mailbox;
-        commonware_macros::select! {
-            _ = stop => {},
-            _ = &mut actor_task => {},
+    }
+    let channels = Channels { blocks, sync, txs };
+    let failed = hub.clone();
+    let mut actor_task = context.child("actor").spawn(move |_| async move {
+        if let Err(e) = actor.run(inbox, gossip, channels).await {
+            tracing::error!(error = %e, "the chain stopped");
+            *failed.failed.lock() = Some(e.to_string());
         }
     });
-    let outcome = failed.failed.lock().clone();
-    match outcome {
-        Some(e) => Err(e),
-        None => Ok(()),
+    let _keep = mailbox;
+    commonware_macros::select! {
+        _ = stop => {},
+        _ = &mut actor_task => {},
     }
 }

@@ -162,7 +162,9 @@ impl Sim {
                     },
                 };
                 let (mailbox, inbox) = actor::Mailbox::new();
-                let a = actor::Actor::new(ctx.child("actor"), chain, hub.clone(), bft::verifier(&self.genesis), cfg);
+                let (a, worker) =
+                    actor::Actor::new(ctx.child("actor"), chain, hub.clone(), bft::verifier(&self.genesis), cfg);
+                handles.push(ctx.child("worker").dedicated().spawn(move |_| worker.run()));
                 let channels = actor::Channels {
                     blocks: take(&mut ch, bft::CHANNEL_BLOCKS),
                     sync: take(&mut ch, bft::CHANNEL_SYNC),
