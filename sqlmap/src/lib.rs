@@ -23,6 +23,7 @@
 //! - `schema`: the [`Schema`] a statement is planned against (column types).
 //! - `error`: [`PlanError`] and source positions.
 //! - `parse`: text to sqlparser trees, with a bound on nesting.
+//! - `dialect`: the [`Dialect`]s sqlmap reads.
 //! - `params`: parameter type hints for the extended protocol (the column a
 //!   `$n` is compared with or assigned to, casts, LIMIT).
 //! - `admin`: `COPY ... FROM STDIN` and role statements, which the front
@@ -43,6 +44,7 @@ mod colname;
 mod control;
 mod ddl;
 mod determinism;
+mod dialect;
 mod error;
 mod names;
 mod params;
@@ -57,6 +59,7 @@ pub use admin::{CopyPlan, RoleStmt};
 pub use catalog::result_types;
 pub use control::{SessionStmt, TxControl};
 pub use ddl::{ColumnDef, CreateTable, DdlPlan};
+pub use dialect::Dialect;
 pub use error::PlanError;
 pub use params::{param_hints, result_hints, result_hints_in, ParamHint};
 pub use plan::{plan, plan_in, plan_with_text, plan_with_text_in, Plan, ReadPlan, WriteKind, WritePlan};
