@@ -72,6 +72,18 @@ pub struct WritePlan {
     pub param_count: usize,
 }
 
+impl WritePlan {
+    /// MySQL's `REPLACE` (SQLite's `INSERT OR REPLACE`; the PostgreSQL
+    /// dialect never plans it): rows that conflict on a unique key are
+    /// deleted before the insert. SQLite's authorizer reports only the
+    /// INSERT, and delete triggers (so DELETE policies) fire for these
+    /// deletes only under `recursive_triggers`: whoever runs such a plan
+    /// must check the DELETE privilege and policies itself.
+    pub fn replaces_rows(&self) -> bool {
+        self.kind == WriteKind::Insert && self.sqlite.starts_with("INSERT OR REPLACE ")
+    }
+}
+
 /// Plans every statement of `sql`, in order, knowing no tables' column
 /// types (see [`plan_in`]). Empty input gives no plans.
 pub fn plan(sql: &str) -> Result<Vec<Plan>, PlanError> {

@@ -313,6 +313,8 @@ const MYSQL_CASES: &[&str] = &[
     "SELECT DATE_FORMAT(at, '%f') FROM t",
     "SELECT DATE_FORMAT(at, fmt) FROM t",
     "SELECT DATABASE(), SCHEMA()",
+    "SELECT 1 + 1 FROM DUAL",
+    "SELECT a FROM `dual`",
     "SELECT @x",
     "SELECT a FROM t WHERE a = @@sql_mode",
     "SELECT 7 DIV 2",
@@ -438,8 +440,14 @@ fn describe_plan(plan: &Plan) -> String {
     match plan {
         Plan::Read(read) => format!("READ tables={:?} params={}\n  {}", read.tables, read.param_count, read.sqlite),
         Plan::Write(write) => format!(
-            "WRITE {:?} table={:?} reads={:?} returning={} params={}\n  {}",
-            write.kind, write.table, write.tables_read, write.returning, write.param_count, write.sqlite
+            "WRITE {:?} table={:?} reads={:?} returning={} params={}{}\n  {}",
+            write.kind,
+            write.table,
+            write.tables_read,
+            write.returning,
+            write.param_count,
+            if write.replaces_rows() { " replaces_rows" } else { "" },
+            write.sqlite
         ),
         Plan::Ddl(DdlPlan::CreateTable(create)) => {
             let columns: Vec<String> = create.columns.iter().map(describe_column).collect();

@@ -95,13 +95,20 @@ fn is_auto_increment(tokens: &[Token]) -> bool {
     matches!(tokens, [Token::Word(word)] if word.keyword == Keyword::AUTO_INCREMENT)
 }
 
-/// Refuses what a MySQL CREATE TABLE declares beside columns that the
-/// PostgreSQL path would not: plain indexes.
-pub(super) fn table_constraint(constraint: &TableConstraint) -> Result<(), PlanError> {
+/// A table constraint of a MySQL CREATE TABLE: `UNIQUE KEY name (..)`
+/// keeps its name as the constraint's; plain indexes (`KEY`, `INDEX`),
+/// which the PostgreSQL path has no place for, are refused.
+pub(super) fn table_constraint(constraint: &mut TableConstraint) -> Result<(), PlanError> {
     match constraint {
         TableConstraint::Index(_) | TableConstraint::FulltextOrSpatial(_) => {
             Err(PlanError::unsupported("KEY and INDEX in CREATE TABLE")
                 .with_hint("create the table, then CREATE INDEX name ON table (columns)"))
+        }
+        TableConstraint::Unique(unique) => {
+            if unique.name.is_none() {
+                unique.name = unique.index_name.take();
+            }
+            Ok(())
         }
         _ => Ok(()),
     }

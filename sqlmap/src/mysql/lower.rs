@@ -9,8 +9,8 @@ use std::ops::ControlFlow;
 
 use sqlparser::ast::{
     Assignment, AssignmentTarget, BinaryOperator, DoUpdate, Expr, GrantObjects, Grantee, GranteeName, Ident, Insert,
-    LimitClause, ObjectName, ObjectNamePart, Offset, OffsetRows, OnConflict, OnConflictAction, OnInsert, Query,
-    SetExpr, SqliteOnConflict, Statement, Value, ValueWithSpan, VisitMut, VisitorMut,
+    LimitClause, ObjectName, ObjectNamePart, Offset, OffsetRows, OnConflict, OnConflictAction, OnInsert, Query, Select,
+    SetExpr, SqliteOnConflict, Statement, TableFactor, TableWithJoins, Value, ValueWithSpan, VisitMut, VisitorMut,
 };
 
 use crate::error::{PlanError, SYNTAX_ERROR};
@@ -33,7 +33,7 @@ pub(super) fn statement(statement: &mut Statement) -> Result<(), PlanError> {
     }
     match statement {
         Statement::CreateTable(create) => {
-            create.constraints.iter().try_for_each(columns::table_constraint)?;
+            create.constraints.iter_mut().try_for_each(columns::table_constraint)?;
             create.columns.iter_mut().try_for_each(columns::column)?;
         }
         Statement::AlterTable(alter) => {
@@ -116,6 +116,19 @@ impl VisitorMut for Lowering {
 
     fn post_visit_relation(&mut self, name: &mut ObjectName) -> ControlFlow<PlanError> {
         into_flow(qualified_name(name))
+    }
+
+    fn post_visit_select(&mut self, select: &mut Select) -> ControlFlow<PlanError> {
+        // `FROM DUAL` names no table: a SELECT without FROM.
+        if let [TableWithJoins { relation: TableFactor::Table { name, alias: None, args: None, .. }, joins }] =
+            select.from.as_slice()
+        {
+            let dual = matches!(name.0.as_slice(), [ObjectNamePart::Identifier(i)] if i.quote_style.is_none() && i.value == "dual");
+            if dual && joins.is_empty() {
+                select.from.clear();
+            }
+        }
+        ControlFlow::Continue(())
     }
 
     fn post_visit_query(&mut self, query: &mut Query) -> ControlFlow<PlanError> {
@@ -208,7 +221,9 @@ fn grant_objects(objects: Option<&mut GrantObjects>, grantees: &mut [Grantee]) -
     Ok(())
 }
 
-/// MySQL's INSERT forms, as SQLite's: `REPLACE` is `INSERT OR REPLACE`,
+/// MySQL's INSERT forms, as SQLite's: `REPLACE` is `INSERT OR REPLACE`
+/// (its plan says so: `WritePlan::replaces_rows()`, since the rows it
+/// deletes are not seen as deletes by SQLite's authorizer),
 /// `INSERT IGNORE` is `INSERT OR IGNORE` (a row that breaks a constraint
 /// is skipped, where MySQL may store an adjusted value with a warning),
 /// `INSERT .. SET a = 1` is a column list and one row, and `ON DUPLICATE
