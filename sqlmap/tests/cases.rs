@@ -285,6 +285,7 @@ const MYSQL_CASES: &[&str] = &[
     // -- DML: upserts, REPLACE, IGNORE, INSERT ... SET
     "INSERT INTO t (id, n) VALUES (1, 'a') ON DUPLICATE KEY UPDATE n = VALUES(n), hits = hits + 1",
     "INSERT INTO t (id, n) VALUES (?, ?) AS new ON DUPLICATE KEY UPDATE n = new.n",
+    "INSERT INTO t (id, n) VALUES (1, 'x') AS `New` ON DUPLICATE KEY UPDATE n = `new`.n, id = VALUES(`ID`)",
     "INSERT INTO t (id, n) SELECT id, n FROM u ON DUPLICATE KEY UPDATE n = VALUES(n)",
     "REPLACE INTO t (id, n) VALUES (1, 'b')",
     "INSERT IGNORE INTO t (id) VALUES (1), (2)",
@@ -348,6 +349,7 @@ const MYSQL_CASES: &[&str] = &[
     "SET autocommit = 0",
     "SET SESSION sql_mode = 'STRICT_TRANS_TABLES', @@session.time_zone = '+00:00', GLOBAL max_connections = 10",
     "SET @@global.read_only = ON",
+    "SET time_zone = '+00:00'",
     "SET @x = 1",
     "SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED",
     "SELECT @@session.auto_increment_increment AS auto_increment_increment, @@character_set_client, @@GLOBAL.Version_Comment LIMIT 1",
@@ -375,6 +377,7 @@ const MYSQL_CASES: &[&str] = &[
     "ALTER USER 'Bob'@'%' ACCOUNT LOCK",
     "DROP USER 'Bob'@'%', `carol`@`localhost`",
     "DROP USER IF EXISTS dave",
+    "DROP USER eve@'%', 'a@b'@'localhost'",
     "GRANT SELECT, INSERT, UPDATE (n) ON rowchain.t TO 'Bob'@'%'",
     "GRANT ALL PRIVILEGES ON `T` TO 'bob'@'localhost'",
     "GRANT SELECT ON rowchain.* TO 'bob'@'%'",

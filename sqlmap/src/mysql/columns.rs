@@ -101,7 +101,7 @@ fn is_auto_increment(tokens: &[Token]) -> bool {
 pub(super) fn table_constraint(constraint: &mut TableConstraint) -> Result<(), PlanError> {
     match constraint {
         TableConstraint::Index(_) | TableConstraint::FulltextOrSpatial(_) => {
-            Err(PlanError::unsupported("KEY and INDEX in CREATE TABLE")
+            Err(PlanError::unsupported("KEY or INDEX in CREATE TABLE")
                 .with_hint("create the table, then CREATE INDEX name ON table (columns)"))
         }
         TableConstraint::Unique(unique) => {

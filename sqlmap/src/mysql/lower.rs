@@ -159,12 +159,12 @@ fn lower_expr(expr: &mut Expr) -> Result<(), PlanError> {
         Expr::Identifier(ident) => Some(ident),
         Expr::CompoundIdentifier(idents) => idents.first(),
         Expr::BinaryOp { op: BinaryOperator::MyIntegerDivide | BinaryOperator::Xor, .. } => {
-            return Err(PlanError::unsupported("DIV and XOR"));
+            return Err(PlanError::unsupported("DIV or XOR"));
         }
         _ => None,
     };
     if first.is_some_and(|ident| ident.quote_style.is_none() && ident.value.starts_with("@@")) {
-        return Err(PlanError::unsupported("system variables (@@name) outside SELECT @@name, ... and SET"));
+        return Err(PlanError::unsupported("a system variable (@@name) outside SELECT @@name and SET"));
     }
     if first.is_some_and(|ident| ident.quote_style.is_none() && ident.value.starts_with('@')) {
         return Err(session::user_variables());
@@ -198,7 +198,7 @@ fn grant_objects(objects: Option<&mut GrantObjects>, grantees: &mut [Grantee]) -
         for table in tables.iter_mut() {
             let last = table.0.last().and_then(ObjectNamePart::as_ident);
             if last.is_some_and(|ident| ident.value == "*") {
-                return Err(PlanError::unsupported("GRANT ON db.* and ON *.*")
+                return Err(PlanError::unsupported("GRANT ON db.* or *.*")
                     .with_hint("rowchain grants privileges on tables: GRANT SELECT ON rowchain.t TO 'user'@'%'"));
             }
             qualified_name(table)?;
@@ -247,7 +247,8 @@ fn lower_insert(insert: &mut Insert) -> Result<(), PlanError> {
     if alias.as_ref().is_some_and(|a| a.col_aliases.as_ref().is_some_and(|c| !c.is_empty())) {
         return Err(PlanError::unsupported("column aliases of INSERT ... AS alias"));
     }
-    let row_alias = alias.map(|a| a.row_alias.to_string().to_lowercase());
+    let row_alias =
+        alias.and_then(|a| a.row_alias.0.last().and_then(ObjectNamePart::as_ident).map(|i| i.value.to_lowercase()));
     match insert.on.take() {
         Some(OnInsert::DuplicateKeyUpdate(mut assignments)) => {
             for assignment in &mut assignments {

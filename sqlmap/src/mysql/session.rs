@@ -308,15 +308,27 @@ fn table_name(cursor: &mut Cursor) -> Result<String, PlanError> {
 /// `'user'[@'host']`, `user@host` or `` `user`@`host` ``: the user, as
 /// written (MySQL user names are case sensitive); the host is dropped.
 fn user(cursor: &mut Cursor) -> Result<String, PlanError> {
+    // An unquoted `user@host` is one word, `user@'host'` a word and a string.
+    let unquoted = match cursor.peek() {
+        Some(Token::Word(w)) if w.quote_style.is_none() => {
+            w.value.split_once('@').map(|(u, h)| (u.to_string(), h.is_empty()))
+        }
+        _ => None,
+    };
     let name = cursor.name(true)?;
-    let name = match cursor.peek() {
-        Some(Token::AtSign) => {
-            cursor.at += 1;
-            cursor.name(true)?;
+    let name = match unquoted {
+        Some((user, host_follows)) => {
+            if host_follows {
+                cursor.name(true)?;
+            }
+            user
+        }
+        None => {
+            if cursor.token(&Token::AtSign) {
+                cursor.name(true)?;
+            }
             name
         }
-        // An unquoted `user@host` is one word.
-        _ => name.split_once('@').map_or(name.clone(), |(user, _)| user.to_string()),
     };
     if name.is_empty() {
         return Err(PlanError::unsupported("the anonymous user ''"));
@@ -399,6 +411,10 @@ pub(crate) fn from_statement(statement: &Statement) -> Result<Option<MySqlStmt>,
             };
             Ok(Some(MySqlStmt::Set(vec![(system_variable(*scope, variable)?, set_value(value))])))
         }
+        Statement::Set(Set::SetTimeZone { value, .. }) => {
+            let variable = SystemVariable { scope: VariableScope::Session, name: "time_zone".into() };
+            Ok(Some(MySqlStmt::Set(vec![(variable, set_value(value))])))
+        }
         Statement::Set(Set::MultipleAssignments { assignments }) => {
             let settings = assignments
                 .iter()
@@ -447,7 +463,7 @@ fn variable(scope: VariableScope, parts: &[String]) -> Result<SystemVariable, Pl
 }
 
 pub(crate) fn user_variables() -> PlanError {
-    PlanError::unsupported("user variables (@name)").with_hint("send values as literals or ? parameters")
+    PlanError::unsupported("a user variable (@name)").with_hint("send values as literals or ? parameters")
 }
 
 /// A SET value as text: strings unquoted, words as written, others printed.
