@@ -149,6 +149,26 @@ fn long_flat_lists_are_not_deep() {
     }
 }
 
+#[test]
+fn long_flat_mysql_lists_are_not_deep() {
+    let insert = format!("INSERT INTO t (id, flag) VALUES {}", repeat("(?, ?)", ", ", 5_000));
+    let planned = plan_dialect(&insert, &Typed, Dialect::MySql).map(|plans| format!("{:?}", plans.first()).len());
+    assert!(planned.is_ok(), "{planned:?}");
+    let params = plan_dialect(&insert, &Typed, Dialect::MySql)
+        .map(|plans| plans.first().map(|plan| format!("{plan:?}").contains("param_count: 10000")));
+    assert_eq!(params, Ok(Some(true)));
+    let statements = [
+        format!("SELECT 1 FROM t WHERE a IN ({})", repeat("1", ", ", 20_000)),
+        format!("INSERT INTO t SET {}", repeat("id = 1", ", ", 5_000)),
+        format!("SELECT {} FROM t", repeat("CONCAT(a, 'x')", ", ", 5_000)),
+        format!("SELECT 1; {}", repeat("SELECT 1 + 1 + 1", "; ", 1_000)),
+    ];
+    for sql in statements {
+        let planned = plan_dialect(&sql, &Typed, Dialect::MySql);
+        assert!(planned.is_ok(), "{}: {planned:?}", sql.get(..60).unwrap_or(&sql));
+    }
+}
+
 const XOR_TERMS_MAX: usize = 9;
 
 #[test]

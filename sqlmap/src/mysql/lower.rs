@@ -27,6 +27,8 @@ pub(super) fn statement(statement: &mut Statement) -> Result<(), PlanError> {
     }
     let mut parameters = Parameters::default();
     let _ = statement.visit(&mut parameters);
+    parameters.starts.sort_unstable();
+    parameters.starts.dedup();
     let mut lowering = Lowering { parameters: parameters.starts };
     if let ControlFlow::Break(error) = statement.visit(&mut lowering) {
         return Err(error);
@@ -69,16 +71,14 @@ impl VisitorMut for Parameters {
 }
 
 struct Lowering {
-    /// Where each `?` starts, for its number.
+    /// Where each `?` starts, sorted, for its number.
     parameters: Vec<(u64, u64)>,
 }
 
 impl Lowering {
     /// `?` becomes `$n`, n its place in the text (a rewrite that copies a
     /// parameter keeps its number).
-    fn parameter(&mut self, value: &ValueWithSpan) -> Option<String> {
-        self.parameters.sort_unstable();
-        self.parameters.dedup();
+    fn parameter(&self, value: &ValueWithSpan) -> Option<String> {
         let start = (value.span.start.line, value.span.start.column);
         let index = self.parameters.binary_search(&start).ok()?;
         Some(format!("${}", index + 1))
