@@ -7,7 +7,8 @@
 //! What MySQL text means here:
 //! - Identifiers, backticked or not, fold to lower case: the server runs
 //!   as `lower_case_table_names=1`, so a table created over MySQL is the
-//!   table PostgreSQL clients name unquoted. Column aliases fold too.
+//!   table PostgreSQL clients name unquoted. Result columns are named as
+//!   MySQL names them (see `labels`).
 //! - `"double quoted"` text is a string; strings take backslash escapes
 //!   (`\'`, `\n`, ...; `\%` and `\_` stay as written for LIKE, whose
 //!   escape is the backslash as in MySQL). `#` and `-- ` start comments.

@@ -1,7 +1,9 @@
-//! MySQL's names for unaliased result columns: the expression as written
-//! (`COUNT(*)`, `a+1`, `NOW()`), a string literal's value, a column's
-//! name; PostgreSQL's names (`count`, `?column?`) would break clients that
-//! read columns by name.
+//! MySQL's names for result columns: an alias as written (`AS Total` is
+//! `Total`), else the expression as written (`COUNT(*)`, `a+1`, `NOW()`),
+//! a string literal's value, a column's name; PostgreSQL's names (`total`,
+//! `count`, `?column?`) would break clients that read columns by name.
+//! SQLite matches names without regard to case, so `ORDER BY total` still
+//! finds `Total`.
 
 use sqlparser::ast::{Expr, Ident, SelectItem, SetExpr, Statement, Value, ValueWithSpan};
 use sqlparser::tokenizer::{Token, TokenWithSpan};
@@ -60,8 +62,14 @@ pub(super) fn name_columns(statement: &mut Statement, sql: &str, source: &Source
         return;
     }
     for (item, tokens) in select.projection.iter_mut().zip(items) {
-        let SelectItem::UnnamedExpr(expr) = item else {
-            continue;
+        let expr = match item {
+            SelectItem::UnnamedExpr(expr) => expr,
+            SelectItem::ExprWithAlias { alias, .. } => {
+                // Single-quoted: lowering keeps its case (see `lower`).
+                alias.quote_style = Some('\'');
+                continue;
+            }
+            _ => continue,
         };
         let label = match expr {
             Expr::Identifier(_) | Expr::CompoundIdentifier(_) => continue,
