@@ -356,6 +356,8 @@ const MYSQL_CASES: &[&str] = &[
     "SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED",
     "SELECT @@session.auto_increment_increment AS auto_increment_increment, @@character_set_client, @@GLOBAL.Version_Comment LIMIT 1",
     "SELECT @@version, 1",
+    "SELECT VERSION()",
+    "select version() AS v, @@version_comment",
     "USE rowchain",
     "USE `RowChain`",
     "USE other",

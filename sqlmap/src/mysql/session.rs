@@ -80,7 +80,8 @@ pub enum MySqlStmt {
     /// `SET name = value, ...`: system variables (`autocommit`,
     /// `sql_mode`, `@@session.x`), values as text (strings unquoted).
     Set(Vec<(SystemVariable, String)>),
-    /// `SELECT @@var [AS label], ... [LIMIT n]`: (variable, column label).
+    /// `SELECT @@var [AS label], VERSION(), ... [LIMIT n]`: (variable,
+    /// column label).
     SelectVariables(Vec<(SystemVariable, String)>),
     /// `USE db`: the one database, `rowchain`.
     Use {
@@ -478,7 +479,37 @@ fn set_value(expr: &Expr) -> String {
     }
 }
 
-/// `SELECT @@a [AS x], @@session.b [LIMIT n]`: only system variables, no FROM.
+/// A system variable read in a SELECT list, and its text as written:
+/// `@@name`, `@@session.name`, or `VERSION()` (which reads `version`).
+fn system_variable_read(expr: &Expr) -> Result<Option<(SystemVariable, String)>, PlanError> {
+    let parts: Vec<&sqlparser::ast::Ident> = match expr {
+        Expr::Identifier(ident) => vec![ident],
+        Expr::CompoundIdentifier(idents) => idents.iter().collect(),
+        Expr::Function(function) => {
+            let no_arguments = match &function.args {
+                sqlparser::ast::FunctionArguments::List(list) => list.args.is_empty() && list.clauses.is_empty(),
+                _ => false,
+            };
+            return Ok(match function.name.0.as_slice() {
+                [ObjectNamePart::Identifier(name)] if no_arguments && name.value.eq_ignore_ascii_case("version") => {
+                    let variable = SystemVariable { scope: VariableScope::Session, name: "version".into() };
+                    Some((variable, format!("{}()", name.value)))
+                }
+                _ => None,
+            });
+        }
+        _ => return Ok(None),
+    };
+    if !parts.first().is_some_and(|ident| ident.quote_style.is_none() && ident.value.starts_with("@@")) {
+        return Ok(None);
+    }
+    let written: Vec<String> = parts.iter().map(|ident| ident.value.clone()).collect();
+    let folded: Vec<String> = written.iter().map(|part| part.to_lowercase()).collect();
+    Ok(Some((variable(VariableScope::Session, &folded)?, written.join("."))))
+}
+
+/// `SELECT @@a [AS x], @@session.b, VERSION() [LIMIT n]`: only system
+/// variables, no FROM.
 fn select_variables(query: &Query) -> Result<Option<MySqlStmt>, PlanError> {
     let SetExpr::Select(select) = query.body.as_ref() else {
         return Ok(None);
@@ -493,18 +524,10 @@ fn select_variables(query: &Query) -> Result<Option<MySqlStmt>, PlanError> {
             SelectItem::ExprWithAlias { expr, alias } => (expr, Some(alias.value.clone())),
             _ => return Ok(None),
         };
-        let parts: Vec<&sqlparser::ast::Ident> = match expr {
-            Expr::Identifier(ident) => vec![ident],
-            Expr::CompoundIdentifier(idents) => idents.iter().collect(),
-            _ => return Ok(None),
-        };
-        if !parts.first().is_some_and(|ident| ident.quote_style.is_none() && ident.value.starts_with("@@")) {
+        let Some((variable, written)) = system_variable_read(expr)? else {
             return Ok(None);
-        }
-        let written: Vec<String> = parts.iter().map(|ident| ident.value.clone()).collect();
-        let folded: Vec<String> = written.iter().map(|part| part.to_lowercase()).collect();
-        let label = alias.unwrap_or_else(|| written.join("."));
-        columns.push((variable(VariableScope::Session, &folded)?, label));
+        };
+        columns.push((variable, alias.unwrap_or(written)));
     }
     Ok(Some(MySqlStmt::SelectVariables(columns)))
 }
