@@ -19,6 +19,8 @@
 //! - MySQL column types map onto the [`PgType`](crate::PgType) the
 //!   PostgreSQL path gives the closest type (see `columns`), with CHECK
 //!   constraints for the ranges and value lists MySQL enforces.
+//! - `FROM DUAL` is no table; index hints (`USE`/`FORCE`/`IGNORE INDEX`)
+//!   are dropped, SQLite choosing its own indexes.
 //! - Comparisons are binary (as a `_bin` collation): MySQL's default
 //!   case-insensitive collations are not emulated.
 //! - Errors keep their SQLSTATEs, except syntax errors, which are 42000

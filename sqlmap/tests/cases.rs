@@ -315,6 +315,7 @@ const MYSQL_CASES: &[&str] = &[
     "SELECT DATE_FORMAT(at, fmt) FROM t",
     "SELECT DATABASE(), SCHEMA()",
     "SELECT 1 + 1 FROM DUAL",
+    "SELECT a FROM t FORCE INDEX (idx_a) JOIN u USE INDEX (PRIMARY) ON u.id = t.id",
     "SELECT COUNT(*) AS Total, `N` AS `Name`, n AS 'Label', MAX(id) FROM t GROUP BY n ORDER BY total",
     "SELECT a+1, 'x' FROM t UNION SELECT b, c FROM u",
     "SELECT a FROM `dual`",

@@ -118,6 +118,14 @@ impl VisitorMut for Lowering {
         into_flow(qualified_name(name))
     }
 
+    fn post_visit_table_factor(&mut self, factor: &mut TableFactor) -> ControlFlow<PlanError> {
+        // USE / FORCE / IGNORE INDEX: SQLite's planner picks its own indexes.
+        if let TableFactor::Table { index_directives, .. } = factor {
+            index_directives.clear();
+        }
+        ControlFlow::Continue(())
+    }
+
     fn post_visit_select(&mut self, select: &mut Select) -> ControlFlow<PlanError> {
         // `FROM DUAL` names no table: a SELECT without FROM.
         if let [TableWithJoins { relation: TableFactor::Table { name, alias: None, args: None, .. }, joins }] =
