@@ -205,6 +205,7 @@ fn admin_tx(dir: &Path, sql: &str) -> String {
         account: key.public(),
         id: node_core::crypto::random_bytes(),
         expires_at_ms: node::now_ms() + TX_LIFETIME_MS,
+        dialect: node_core::tx::Dialect::Postgres,
         payload: Payload::Sql(vec![Statement { sql: sql.into(), params: Vec::new() }]),
     };
     hex::encode(body.sign(&key).to_bytes())

@@ -132,6 +132,7 @@ fn signed_tx_submission_replay_and_expiry() {
             account: key.public(),
             id: [id; 16],
             expires_at_ms: expires,
+            dialect: node_core::tx::Dialect::Postgres,
             payload: Payload::Sql(vec![Statement { sql: format!("INSERT INTO t VALUES ({id})"), params: vec![] }]),
         };
         hex::encode(body.sign(key).to_bytes())

@@ -1,7 +1,8 @@
-//! `sqlmap`: PostgreSQL-dialect SQL in, plans with SQLite text out.
+//! `sqlmap`: PostgreSQL- or MySQL-dialect SQL in, plans with SQLite text out.
 //!
 //! Pure: no I/O, no clock, no threads, no randomness. [`plan`] parses a SQL
-//! string with sqlparser's PostgreSQL dialect and returns one [`Plan`] per
+//! string with sqlparser's PostgreSQL dialect ([`plan_dialect`] with a
+//! [`Dialect`] reads MySQL too) and returns one [`Plan`] per
 //! statement: reads and writes carry SQLite text ready to execute, DDL
 //! carries both a PostgreSQL-level description (types, keys) and the
 //! SQLite `STRICT` table text, and transaction/session statements are
@@ -23,6 +24,9 @@
 //! - `schema`: the [`Schema`] a statement is planned against (column types).
 //! - `error`: [`PlanError`] and source positions.
 //! - `parse`: text to sqlparser trees, with a bound on nesting.
+//! - `dialect`: the [`Dialect`]s sqlmap reads.
+//! - `mysql`: MySQL text lowered to the trees PostgreSQL's parser gives,
+//!   and the MySQL statements the front end answers ([`MySqlStmt`]).
 //! - `params`: parameter type hints for the extended protocol (the column a
 //!   `$n` is compared with or assigned to, casts, LIMIT).
 //! - `admin`: `COPY ... FROM STDIN` and role statements, which the front
@@ -43,7 +47,9 @@ mod colname;
 mod control;
 mod ddl;
 mod determinism;
+mod dialect;
 mod error;
+mod mysql;
 mod names;
 mod params;
 mod parse;
@@ -57,9 +63,14 @@ pub use admin::{CopyPlan, RoleStmt};
 pub use catalog::result_types;
 pub use control::{SessionStmt, TxControl};
 pub use ddl::{ColumnDef, CreateTable, DdlPlan};
+pub use dialect::Dialect;
 pub use error::PlanError;
+pub use mysql::{MySqlStmt, ShowFilter, SystemVariable, VariableScope};
 pub use params::{param_hints, result_hints, result_hints_in, ParamHint};
-pub use plan::{plan, plan_in, plan_with_text, plan_with_text_in, Plan, ReadPlan, WriteKind, WritePlan};
+pub use plan::{
+    plan, plan_dialect, plan_in, plan_with_text, plan_with_text_dialect, plan_with_text_in, Plan, ReadPlan, WriteKind,
+    WritePlan,
+};
 pub use render::parse_bool;
 pub use schema::{NoSchema, Schema};
 pub use types::PgType;

@@ -1,5 +1,6 @@
 //! Text to sqlparser statements and expressions: the one way sqlmap parses,
-//! with PostgreSQL's dialect and a bound on how deeply a statement nests.
+//! with PostgreSQL's dialect (or MySQL's, see [`Dialect`]) and a bound on
+//! how deeply a statement nests, whichever the dialect.
 //!
 //! sqlparser limits its own recursion, but builds chains such as
 //! `1 + 1 + ... + 1`, `a::int::int...` or `SELECT 1 UNION SELECT 2 UNION ...`
@@ -12,10 +13,11 @@
 //! at its own recursion limit (54001, see `SourceMap::parse_error`).
 
 use sqlparser::ast::{Expr, Statement};
-use sqlparser::dialect::PostgreSqlDialect;
 use sqlparser::keywords::Keyword;
 use sqlparser::parser::{Parser, ParserError};
 use sqlparser::tokenizer::{Token, TokenWithSpan, Tokenizer};
+
+use crate::dialect::Dialect;
 
 /// The deepest a statement may nest, counted as [`nesting`] counts.
 ///
@@ -39,13 +41,24 @@ pub(crate) fn expression(sql: &str) -> Result<Expr, ParserError> {
 /// A parser over the tokens of `sql`, once they are known to nest less than
 /// [`NESTING_MAX`] deep.
 fn parser(sql: &str) -> Result<Parser<'static>, ParserError> {
-    const DIALECT: &PostgreSqlDialect = &PostgreSqlDialect {};
-    // As `Parser::try_with_sql` tokenizes: string escapes unescaped.
-    let tokens = Tokenizer::new(DIALECT, sql).with_unescape(true).tokenize_with_location()?;
+    let tokens = tokens(sql, Dialect::Postgres)?;
+    Ok(parser_over(tokens, Dialect::Postgres))
+}
+
+/// The tokens of `sql` in `dialect`, string escapes unescaped (as
+/// `Parser::try_with_sql` tokenizes), once they are known to nest less
+/// than [`NESTING_MAX`] deep.
+pub(crate) fn tokens(sql: &str, dialect: Dialect) -> Result<Vec<TokenWithSpan>, ParserError> {
+    let tokens = Tokenizer::new(dialect.parser_dialect(), sql).with_unescape(true).tokenize_with_location()?;
     if nesting(&tokens) > NESTING_MAX {
         return Err(ParserError::RecursionLimitExceeded);
     }
-    Ok(Parser::new(DIALECT).with_tokens_with_locations(tokens))
+    Ok(tokens)
+}
+
+/// A parser over tokens that [`tokens`] returned.
+pub(crate) fn parser_over(tokens: Vec<TokenWithSpan>, dialect: Dialect) -> Parser<'static> {
+    Parser::new(dialect.parser_dialect()).with_tokens_with_locations(tokens)
 }
 
 /// An upper bound on how deeply the statements of `tokens` nest.

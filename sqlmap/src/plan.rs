@@ -14,7 +14,9 @@ use crate::colname;
 use crate::control::{self, SessionStmt, TxControl};
 use crate::ddl::{self, DdlPlan};
 use crate::determinism::Mode;
+use crate::dialect::Dialect;
 use crate::error::{PlanError, SourceMap, SYNTAX_ERROR};
+use crate::mysql::{self, MySqlStmt};
 use crate::names;
 use crate::render::{self, Renderer};
 use crate::schema::{NoSchema, Schema};
@@ -33,6 +35,9 @@ pub enum Plan {
     Copy(CopyPlan),
     /// Role administration, a chain tx of its own kind.
     Role(RoleStmt),
+    /// A MySQL statement the front end answers itself (`SHOW ...`, `USE`,
+    /// `SET NAMES`, `SELECT @@var`); only [`Dialect::MySql`] plans these.
+    MySql(MySqlStmt),
 }
 
 /// A query answered from the node's read-only SQLite connection.
@@ -67,6 +72,18 @@ pub struct WritePlan {
     pub param_count: usize,
 }
 
+impl WritePlan {
+    /// MySQL's `REPLACE` (SQLite's `INSERT OR REPLACE`; the PostgreSQL
+    /// dialect never plans it): rows that conflict on a unique key are
+    /// deleted before the insert. SQLite's authorizer reports only the
+    /// INSERT, and delete triggers (so DELETE policies) fire for these
+    /// deletes only under `recursive_triggers`: whoever runs such a plan
+    /// must check the DELETE privilege and policies itself.
+    pub fn replaces_rows(&self) -> bool {
+        self.kind == WriteKind::Insert && self.sqlite.starts_with("INSERT OR REPLACE ")
+    }
+}
+
 /// Plans every statement of `sql`, in order, knowing no tables' column
 /// types (see [`plan_in`]). Empty input gives no plans.
 pub fn plan(sql: &str) -> Result<Vec<Plan>, PlanError> {
@@ -85,7 +102,7 @@ pub fn plan_in(sql: &str, schema: &dyn Schema) -> Result<Vec<Plan>, PlanError> {
     let sql = copy_freeze.as_deref().unwrap_or(sql);
     let source = SourceMap::new(sql);
     let statements = crate::parse::statements(sql).map_err(|e| source.parse_error(&e))?;
-    statements.into_iter().map(|statement| plan_statement(statement, &source, schema)).collect()
+    statements.into_iter().map(|statement| plan_statement(statement, &source, schema, Dialect::Postgres)).collect()
 }
 
 /// Like [`plan`], with each statement's own text beside its plan: the
@@ -109,9 +126,31 @@ pub fn plan_with_text_in(sql: &str, schema: &dyn Schema) -> Result<Vec<(Plan, St
         .into_iter()
         .map(|statement| {
             let text = if single { sql.trim().trim_end_matches(';').to_string() } else { statement.to_string() };
-            plan_statement(statement, &source, schema).map(|p| (p, text))
+            plan_statement(statement, &source, schema, Dialect::Postgres).map(|p| (p, text))
         })
         .collect()
+}
+
+/// Plans every statement of `sql`, written in `dialect`, against `schema`.
+/// [`Dialect::Postgres`] is [`plan_in`]; [`Dialect::MySql`] reads MySQL
+/// text into the same plans (see the `mysql` module docs).
+pub fn plan_dialect(sql: &str, schema: &dyn Schema, dialect: Dialect) -> Result<Vec<Plan>, PlanError> {
+    match dialect {
+        Dialect::Postgres => plan_in(sql, schema),
+        Dialect::MySql => Ok(mysql::plan_with_text(sql, schema)?.into_iter().map(|(plan, _)| plan).collect()),
+    }
+}
+
+/// [`plan_with_text_in`] for `sql` written in `dialect`, as [`plan_dialect`].
+pub fn plan_with_text_dialect(
+    sql: &str,
+    schema: &dyn Schema,
+    dialect: Dialect,
+) -> Result<Vec<(Plan, String)>, PlanError> {
+    match dialect {
+        Dialect::Postgres => plan_with_text_in(sql, schema),
+        Dialect::MySql => mysql::plan_with_text(sql, schema),
+    }
 }
 
 /// `COPY ... WITH (FREEZE on)` (pgbench -i sends it) spelled so sqlparser's
@@ -142,7 +181,14 @@ fn is_vacuum(sql: &str) -> bool {
             .all(|c| c.is_alphanumeric() || c == '_' || c == ',' || c == '.' || c == '"' || c.is_whitespace())
 }
 
-fn plan_statement(statement: Statement, source: &SourceMap, schema: &dyn Schema) -> Result<Plan, PlanError> {
+/// Plans one statement; a MySQL statement has been lowered to the shapes
+/// PostgreSQL's parser gives (see `mysql::lower`) before it gets here.
+pub(crate) fn plan_statement(
+    statement: Statement,
+    source: &SourceMap,
+    schema: &dyn Schema,
+    dialect: Dialect,
+) -> Result<Plan, PlanError> {
     match statement {
         Statement::Copy { .. } => admin::plan_copy(statement).map(Plan::Copy),
         Statement::CreateRole(_)
@@ -151,7 +197,7 @@ fn plan_statement(statement: Statement, source: &SourceMap, schema: &dyn Schema)
             object_type: sqlparser::ast::ObjectType::Role | sqlparser::ast::ObjectType::User, ..
         } => admin::plan_role(statement).map(Plan::Role),
         Statement::Query(query) => plan_read(query, source, schema).map(Plan::Read),
-        Statement::Insert(insert) => plan_insert(insert, source, schema).map(Plan::Write),
+        Statement::Insert(insert) => plan_insert(insert, source, schema, dialect).map(Plan::Write),
         Statement::Update(update) => plan_update(update, source, schema).map(Plan::Write),
         Statement::Delete(delete) => plan_delete(delete, source, schema).map(Plan::Write),
         Statement::CreateTable(_)
@@ -218,7 +264,14 @@ fn finish_write(
     })
 }
 
-fn plan_insert(mut insert: Insert, source: &SourceMap, schema: &dyn Schema) -> Result<WritePlan, PlanError> {
+fn plan_insert(
+    mut insert: Insert,
+    source: &SourceMap,
+    schema: &dyn Schema,
+    dialect: Dialect,
+) -> Result<WritePlan, PlanError> {
+    // MySQL's REPLACE and INSERT IGNORE, lowered to SQLite's `INSERT OR ..`.
+    let or = if dialect == Dialect::MySql { insert.or.take() } else { None };
     let unsupported_form = insert.or.is_some()
         || insert.ignore
         || insert.replace_into
@@ -246,7 +299,7 @@ fn plan_insert(mut insert: Insert, source: &SourceMap, schema: &dyn Schema) -> R
     }
     match &insert.on {
         None => {}
-        Some(OnInsert::OnConflict(on_conflict)) => check_on_conflict(on_conflict)?,
+        Some(OnInsert::OnConflict(on_conflict)) => check_on_conflict(on_conflict, dialect)?,
         Some(_) => return Err(PlanError::unsupported("ON DUPLICATE KEY UPDATE")),
     }
     coerce_insert(&mut insert, &table, schema)?;
@@ -256,11 +309,15 @@ fn plan_insert(mut insert: Insert, source: &SourceMap, schema: &dyn Schema) -> R
         }
     }
     let returning = insert.returning.is_some();
+    insert.or = or;
     finish_write(WriteKind::Insert, table, None, Statement::Insert(insert), returning, source, schema)
 }
 
-fn check_on_conflict(on_conflict: &OnConflict) -> Result<(), PlanError> {
+/// MySQL's `ON DUPLICATE KEY UPDATE` names no key: it is SQLite's
+/// `ON CONFLICT DO UPDATE` without a target, which any unique key fires.
+fn check_on_conflict(on_conflict: &OnConflict, dialect: Dialect) -> Result<(), PlanError> {
     match (&on_conflict.conflict_target, &on_conflict.action) {
+        (None, OnConflictAction::DoUpdate(_)) if dialect == Dialect::MySql => Ok(()),
         (Some(ConflictTarget::OnConstraint(_)), _) => Err(PlanError::unsupported("ON CONFLICT ON CONSTRAINT")
             .with_hint("name the conflict columns: ON CONFLICT (col, ...)")),
         (None, OnConflictAction::DoUpdate(_)) => Err(PlanError::new(

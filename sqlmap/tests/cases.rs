@@ -1,11 +1,12 @@
 //! Data-driven planner tests: every case in `CASES` is planned and its
-//! result printed into `cases.txt` (`UPDATE_EXPECT=1` rewrites it).
+//! result printed into `cases.txt`, and every case in `MYSQL_CASES` is
+//! planned as MySQL into `mysql_cases.txt` (`UPDATE_EXPECT=1` rewrites them).
 
 mod common;
 
 use common::{describe_error, TableSchema};
 use expect_test::expect_file;
-use sqlmap::{plan_in, ColumnDef, DdlPlan, PgType, Plan, PlanError};
+use sqlmap::{plan_dialect, plan_in, plan_with_text_dialect, ColumnDef, DdlPlan, Dialect, PgType, Plan, PlanError};
 
 const CASES: &[&str] = &[
     // -- empty input and multi-statement strings
@@ -249,6 +250,151 @@ const CASES: &[&str] = &[
     "UPDATE guarded SET a = 1 / a",
 ];
 
+/// MySQL text, planned with `Dialect::MySql` against the same schema.
+const MYSQL_CASES: &[&str] = &[
+    // -- lexical: identifiers fold, "strings", backslash escapes, comments, LIMIT a, b
+    "SELECT `Name`, Other, `t`.`A` FROM `Accounts` AS `T` WHERE b = \"x\" # a comment",
+    "select 'it\\'s', 'tab\\there', 'new\\nline', 'a\\\\b', \"dq \\\"x\\\"\" -- trailing comment",
+    "SELECT a FROM t WHERE a LIKE 'x\\_y%' LIMIT 5, 10",
+    "SELECT a FROM t LIMIT 3",
+    "SELECT a FROM t WHERE id = ? AND b IN (?, ?) LIMIT ?, ?",
+    "SELECT 1 -- a comment\n; SELECT 2",
+    "SELECT 1--1",
+    "SELECT * FROM rowchain.t JOIN Rowchain.U USING (id)",
+    "SELECT * FROM other_db.t",
+    "SELECT * FROM rowchain.blocks",
+    "SELECT * FROM information_schema.tables",
+    "SELECT 'ñ', `数据`.`André` FROM `数据`",
+    // -- DDL: types, AUTO_INCREMENT, UNSIGNED, ENUM, SET, options
+    "CREATE TABLE `Users` (`Id` INT UNSIGNED NOT NULL AUTO_INCREMENT, name VARCHAR(64) NOT NULL, PRIMARY KEY (`Id`)) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci AUTO_INCREMENT=10",
+    "CREATE TABLE s (id BIGINT AUTO_INCREMENT PRIMARY KEY, n TEXT)",
+    "CREATE TABLE s (id SMALLINT NOT NULL AUTO_INCREMENT, UNIQUE KEY (id))",
+    "CREATE TABLE s (id DOUBLE AUTO_INCREMENT PRIMARY KEY)",
+    "CREATE TABLE all_types (a TINYINT(1), b BOOL, c TINYINT, d TINYINT UNSIGNED, e SMALLINT, f SMALLINT UNSIGNED, g MEDIUMINT, h MEDIUMINT UNSIGNED, i INT, j INTEGER UNSIGNED, k BIGINT, l BIGINT UNSIGNED, m FLOAT, n DOUBLE, o DOUBLE UNSIGNED, p REAL, q DECIMAL(10,2), r DECIMAL, s DECIMAL(5) UNSIGNED, t CHAR(3), u VARCHAR(255), v TEXT, w TINYTEXT, x MEDIUMTEXT, y LONGTEXT, z BLOB, aa TINYBLOB, ab MEDIUMBLOB, ac LONGBLOB, ad VARBINARY(16), ae DATE, af DATETIME, ag DATETIME(6), ah TIMESTAMP, ai TIMESTAMP(3), aj JSON)",
+    "CREATE TABLE e (id INT PRIMARY KEY, mood ENUM('happy', 'sad', 'it''s') NOT NULL DEFAULT 'happy', tags SET('a', 'b', 'c'))",
+    "CREATE TABLE e (s SET('a,b'))",
+    "CREATE TABLE c (id INT PRIMARY KEY, note VARCHAR(20) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin COMMENT 'free text', at DATETIME DEFAULT CURRENT_TIMESTAMP, at2 TIMESTAMP(3) DEFAULT CURRENT_TIMESTAMP(3))",
+    "CREATE TABLE c (id INT PRIMARY KEY, at TIMESTAMP DEFAULT CURRENT_TIMESTAMP ON UPDATE CURRENT_TIMESTAMP)",
+    "CREATE TABLE c (id INT PRIMARY KEY, b INT, KEY idx_b (b))",
+    "CREATE TABLE c (id INT PRIMARY KEY, b INT, UNIQUE KEY uk_b (b), CONSTRAINT fk FOREIGN KEY (b) REFERENCES `Other` (id))",
+    "CREATE TABLE c (t TIME)",
+    "ALTER TABLE t ADD COLUMN flag TINYINT(1) NOT NULL DEFAULT 0",
+    "ALTER TABLE t ADD COLUMN n INT UNSIGNED",
+    "DROP TABLE IF EXISTS rowchain.t, `U`",
+    "CREATE INDEX idx ON rowchain.T (A)",
+    // -- DML: upserts, REPLACE, IGNORE, INSERT ... SET
+    "INSERT INTO t (id, n) VALUES (1, 'a') ON DUPLICATE KEY UPDATE n = VALUES(n), hits = hits + 1",
+    "INSERT INTO t (id, n) VALUES (?, ?) AS new ON DUPLICATE KEY UPDATE n = new.n",
+    "INSERT INTO t (id, n) VALUES (1, 'x') AS `New` ON DUPLICATE KEY UPDATE n = `new`.n, id = VALUES(`ID`)",
+    "INSERT INTO t (id, n) SELECT id, n FROM u ON DUPLICATE KEY UPDATE n = VALUES(n)",
+    "REPLACE INTO t (id, n) VALUES (1, 'b')",
+    "INSERT IGNORE INTO t (id) VALUES (1), (2)",
+    "INSERT INTO t SET id = 1, n = 'x'",
+    "INSERT IGNORE INTO t SET id = ?, n = CONCAT(?, '!')",
+    "INSERT INTO t (id) VALUES (1) AS new",
+    "UPDATE t SET n = VALUES(n)",
+    "UPDATE `T` SET `N` = 'x' WHERE id = 1 LIMIT 1",
+    "DELETE FROM t WHERE id = ?",
+    "INSERT INTO typed SET id = 1, flag = 'yes', doc = '{\"b\": 1}'",
+    // -- functions
+    "SELECT IFNULL(a, 'none'), IF(a > 1, 'big', 'small'), CONCAT(a, '-', b), CONCAT(a) FROM t",
+    "SELECT CONCAT()",
+    "SELECT IFNULL(a)",
+    "SELECT NOW(), CURRENT_TIMESTAMP, CURRENT_TIMESTAMP(), NOW(3), CURDATE(), CURTIME(), UTC_TIMESTAMP()",
+    "SELECT NOW(7)",
+    "INSERT INTO t (id, at) VALUES (1, NOW())",
+    "UPDATE t SET at = CURRENT_TIMESTAMP(6) WHERE id = 1",
+    "INSERT INTO t (id, r) VALUES (1, RAND())",
+    "SELECT LAST_INSERT_ID()",
+    "INSERT INTO child (parent_id) VALUES (LAST_INSERT_ID())",
+    "SELECT GROUP_CONCAT(n), GROUP_CONCAT(DISTINCT n ORDER BY n DESC), GROUP_CONCAT(n ORDER BY id SEPARATOR '; '), GROUP_CONCAT(a, b SEPARATOR '') FROM t GROUP BY k",
+    "SELECT GROUP_CONCAT(DISTINCT n SEPARATOR '|') FROM t",
+    "SELECT DATE_FORMAT(at, '%Y-%m-%d %H:%i:%s'), DATE_FORMAT(at, '%e/%c/%y %k:%i %p'), DATE_FORMAT(at, '%r %T %j %w %% %h %l'), DATE_FORMAT(NULL, '%Y') FROM t",
+    "SELECT DATE_FORMAT(at, '%W %M %D') FROM t",
+    "SELECT DATE_FORMAT(at, '%f') FROM t",
+    "SELECT DATE_FORMAT(at, fmt) FROM t",
+    "SELECT DATABASE(), SCHEMA()",
+    "SELECT 1 + 1 FROM DUAL",
+    "SELECT a FROM t FORCE INDEX (idx_a) JOIN u USE INDEX (PRIMARY) ON u.id = t.id",
+    "SELECT COUNT(*) AS Total, `N` AS `Name`, n AS 'Label', MAX(id) FROM t GROUP BY n ORDER BY total",
+    "SELECT a+1, 'x' FROM t UNION SELECT b, c FROM u",
+    "SELECT a FROM `dual`",
+    "SELECT @x",
+    "SELECT a FROM t WHERE a = @@sql_mode",
+    "SELECT 7 DIV 2",
+    // -- statements the front end answers
+    "SHOW DATABASES",
+    "SHOW SCHEMAS LIKE 'row%'",
+    "SHOW FULL TABLES FROM rowchain WHERE Table_type = 'BASE TABLE'",
+    "SHOW TABLES FROM mysql",
+    "SHOW FULL COLUMNS FROM `Users` FROM rowchain LIKE 'i%'",
+    "SHOW COLUMNS IN rowchain.users",
+    "SHOW INDEX FROM users",
+    "SHOW KEYS IN users WHERE Key_name = 'PRIMARY'",
+    "SHOW CREATE TABLE `Users`",
+    "SHOW CREATE VIEW v",
+    "SHOW VARIABLES LIKE 'lower_case%'",
+    "SHOW GLOBAL VARIABLES",
+    "SHOW SESSION STATUS LIKE 'Ssl_cipher'",
+    "SHOW WARNINGS",
+    "SHOW ERRORS",
+    "SHOW GRANTS",
+    "SHOW GRANTS FOR 'Bob'@'%'",
+    "SHOW ENGINES",
+    "SHOW STORAGE ENGINES",
+    "SHOW COLLATION WHERE Charset = 'utf8mb4'",
+    "SHOW CHARACTER SET",
+    "SHOW TABLE STATUS FROM rowchain LIKE 'u%'",
+    "SHOW PROCESSLIST",
+    "SHOW TABLES extra",
+    "SET NAMES utf8mb4",
+    "SET NAMES 'utf8mb4' COLLATE 'utf8mb4_general_ci'",
+    "SET autocommit = 0",
+    "SET SESSION sql_mode = 'STRICT_TRANS_TABLES', @@session.time_zone = '+00:00', GLOBAL max_connections = 10",
+    "SET @@global.read_only = ON",
+    "SET time_zone = '+00:00'",
+    "SET @x = 1",
+    "SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED",
+    "SELECT @@session.auto_increment_increment AS auto_increment_increment, @@character_set_client, @@GLOBAL.Version_Comment LIMIT 1",
+    "SELECT @@version, 1",
+    "SELECT VERSION()",
+    "select version() AS v, @@version_comment",
+    "USE rowchain",
+    "USE `RowChain`",
+    "USE other",
+    // -- transactions
+    "START TRANSACTION",
+    "BEGIN",
+    "BEGIN WORK",
+    "COMMIT",
+    "ROLLBACK",
+    "SAVEPOINT `Sp1`",
+    "ROLLBACK TO SAVEPOINT sp1",
+    "RELEASE SAVEPOINT sp1",
+    "START TRANSACTION; INSERT INTO t (a) VALUES (?); COMMIT",
+    // -- users and grants
+    "CREATE USER 'Bob'@'%' IDENTIFIED BY 's3cret'",
+    "CREATE USER carol@localhost IDENTIFIED WITH caching_sha2_password BY 'pw'",
+    "CREATE USER dave",
+    "CREATE USER 'x'@'%' IDENTIFIED WITH mysql_native_password AS '*ABC'",
+    "CREATE USER IF NOT EXISTS 'x'@'%'",
+    "ALTER USER 'Bob'@'%' IDENTIFIED BY 'n3w'",
+    "ALTER USER 'Bob'@'%' ACCOUNT LOCK",
+    "DROP USER 'Bob'@'%', `carol`@`localhost`",
+    "DROP USER IF EXISTS dave",
+    "DROP USER eve@'%', 'a@b'@'localhost'",
+    "GRANT SELECT, INSERT, UPDATE (n) ON rowchain.t TO 'Bob'@'%'",
+    "GRANT ALL PRIVILEGES ON `T` TO 'bob'@'localhost'",
+    "GRANT SELECT ON rowchain.* TO 'bob'@'%'",
+    "GRANT SELECT ON other.t TO 'bob'@'%'",
+    "REVOKE INSERT ON rowchain.t FROM 'Bob'@'%'",
+    // -- errors
+    "SELEC 1",
+    "SELECT * FROM t WHERE",
+    "INSERT INTO t VALUES (1",
+    "CREATE TABLE t (a INT) PARTITION BY HASH(a) PARTITIONS 4",
+];
+
 /// Two tables the schema-dependent cases plan against.
 const TABLES: &[(&str, &[(&str, PgType)])] = &[
     (
@@ -302,8 +448,14 @@ fn describe_plan(plan: &Plan) -> String {
     match plan {
         Plan::Read(read) => format!("READ tables={:?} params={}\n  {}", read.tables, read.param_count, read.sqlite),
         Plan::Write(write) => format!(
-            "WRITE {:?} table={:?} reads={:?} returning={} params={}\n  {}",
-            write.kind, write.table, write.tables_read, write.returning, write.param_count, write.sqlite
+            "WRITE {:?} table={:?} reads={:?} returning={} params={}{}\n  {}",
+            write.kind,
+            write.table,
+            write.tables_read,
+            write.returning,
+            write.param_count,
+            if write.replaces_rows() { " replaces_rows" } else { "" },
+            write.sqlite
         ),
         Plan::Ddl(DdlPlan::CreateTable(create)) => {
             let columns: Vec<String> = create.columns.iter().map(describe_column).collect();
@@ -322,6 +474,35 @@ fn describe_plan(plan: &Plan) -> String {
         Plan::Ddl(ddl) => format!("DDL {ddl:?}"),
         other => format!("{other:?}"),
     }
+}
+
+#[test]
+fn mysql_cases() {
+    let mut out = String::new();
+    for sql in MYSQL_CASES {
+        out.push_str(&format!("== {sql}\n{}\n\n", describe(plan_dialect(sql, &test_schema(), Dialect::MySql))));
+    }
+    expect_file!["mysql_cases.txt"].assert_eq(&out);
+}
+
+/// The PostgreSQL dialect through `plan_dialect` is `plan_in`.
+#[test]
+fn postgres_dialect_is_plan_in() {
+    for sql in CASES {
+        assert_eq!(plan_dialect(sql, &test_schema(), Dialect::Postgres), plan_in(sql, &test_schema()), "{sql}");
+    }
+}
+
+/// Each MySQL statement's text is its own, as written.
+#[test]
+fn mysql_statement_texts() {
+    let sql = "SET NAMES utf8mb4; SELECT `A` FROM t -- c\n;\n SHOW  TABLES ;INSERT INTO t SET a = 'x;y'";
+    let texts: Vec<String> = plan_with_text_dialect(sql, &test_schema(), Dialect::MySql)
+        .map(|plans| plans.into_iter().map(|(_, text)| text).collect())
+        .unwrap_or_else(|e| vec![describe_error(&e)]);
+    assert_eq!(texts, ["SET NAMES utf8mb4", "SELECT `A` FROM t", "SHOW  TABLES", "INSERT INTO t SET a = 'x;y'"]);
+    let single = plan_with_text_dialect(" SELECT 1; ", &test_schema(), Dialect::MySql).map(|p| p.len());
+    assert_eq!(single, Ok(1));
 }
 
 #[test]

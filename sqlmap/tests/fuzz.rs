@@ -1,8 +1,10 @@
 //! Fuzzes every public entry point that takes text: whatever the text,
 //! planning returns `Ok` or `Err` and never panics.
 //!
+//! Every input is planned as PostgreSQL and as MySQL.
+//!
 //! Inputs are arbitrary UTF-8 strings, and a corpus of real statements
-//! (`cases.rs`, `unicode.rs`, the psql compatibility suites, non-ASCII
+//! (`cases.rs` with its MySQL cases, `unicode.rs`, the psql compatibility suites, non-ASCII
 //! comments, identifiers and literals) mutated by inserting, replacing and
 //! deleting characters (multi-byte ones included) at random character
 //! positions, or spliced from two corpus entries. The schema has typed
@@ -28,8 +30,8 @@ use common::TableSchema;
 use proptest::prelude::*;
 use proptest::test_runner::FileFailurePersistence;
 use sqlmap::{
-    bind_current_user, param_hints, parse_bool, plan, plan_in, plan_with_text_in, policy_expr, result_hints,
-    result_hints_in, result_types, PgType, Plan,
+    bind_current_user, param_hints, parse_bool, plan, plan_dialect, plan_in, plan_with_text_dialect, plan_with_text_in,
+    policy_expr, result_hints, result_hints_in, result_types, Dialect, PgType, Plan,
 };
 
 /// Cases per test when `PROPTEST_CASES` is not set.
@@ -78,6 +80,13 @@ const EXTRA: &[&str] = &[
     "CREATE ROLE \"andré\" LOGIN PASSWORD 'ü'",
     "SELECT a # 3, d::date, at::timestamptz, b::bytea, flag::text, x[1], (y).n FROM t, unnest(ARRAY[1,2]) u",
     "owner = current_user",
+    // MySQL
+    "# Grüße\nSELECT `andré`, \"ñ\\\"x\" FROM `数据` LIMIT 1, 2",
+    "INSERT INTO `数据` SET `andré` = 'é\\'', ñ = ? ON DUPLICATE KEY UPDATE `andré` = VALUES(`andré`)",
+    "CREATE TABLE `表` (id INT UNSIGNED AUTO_INCREMENT PRIMARY KEY, e ENUM('ä', 'ß'), s SET('€', '🎉')) ENGINE=InnoDB",
+    "SELECT DATE_FORMAT(at, '%Y-%m-%e %k:%i ü'), GROUP_CONCAT(n SEPARATOR 'ß') FROM t",
+    "SHOW FULL COLUMNS FROM `数据` LIKE 'ü%'",
+    "GRANT SELECT ON rowchain.`数据` TO 'andré'@'%'",
 ];
 
 /// Test cases of `cases.rs` and `unicode.rs`, the statements of the psql
@@ -86,8 +95,9 @@ fn corpus() -> &'static [String] {
     static CORPUS: OnceLock<Vec<String>> = OnceLock::new();
     CORPUS.get_or_init(|| {
         let mut corpus: Vec<String> = EXTRA.iter().map(|s| s.to_string()).collect();
-        corpus.extend(string_literals(include_str!("cases.rs")));
-        corpus.extend(string_literals(include_str!("unicode.rs")));
+        corpus.extend(string_literals(include_str!("cases.rs"), "CASES"));
+        corpus.extend(string_literals(include_str!("cases.rs"), "MYSQL_CASES"));
+        corpus.extend(string_literals(include_str!("unicode.rs"), "CASES"));
         let suites = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../compat/suites/psql");
         let mut files: Vec<_> = std::fs::read_dir(suites).into_iter().flatten().flatten().map(|e| e.path()).collect();
         files.sort();
@@ -100,9 +110,9 @@ fn corpus() -> &'static [String] {
     })
 }
 
-/// The one-line string literals of the `CASES` array in a test's source.
-fn string_literals(source: &str) -> Vec<String> {
-    let cases = source.split_once("const CASES: &[&str] = &[").map_or("", |(_, rest)| rest);
+/// The one-line string literals of the array `name` in a test's source.
+fn string_literals(source: &str, name: &str) -> Vec<String> {
+    let cases = source.split_once(&format!("const {name}: &[&str] = &[")).map_or("", |(_, rest)| rest);
     let cases = cases.split_once("\n];").map_or("", |(cases, _)| cases);
     cases.lines().filter_map(|line| line.trim().strip_prefix('"')?.strip_suffix("\",").map(unescape)).collect()
 }
@@ -231,8 +241,10 @@ fn plan_everything(sql: &str, filter: String) -> Result<(), TestCaseError> {
     let _ = (param_hints(sql), result_hints(sql), result_hints_in(sql, &schema), result_types(sql));
     let _ = (parse_bool(sql), PgType::parse_name(sql));
     let _ = (bind_current_user(sql, "andré"), policy_expr(sql, "g", &schema), policy_expr(sql, "数据", &schema));
-    if let Ok(plans) = planned {
-        let budget = 1000 * (sql.len() + filter_len) + (1 << 20);
+    let mysql = plan_dialect(sql, &schema, Dialect::MySql);
+    let _ = plan_with_text_dialect(sql, &schema, Dialect::MySql);
+    let budget = 1000 * (sql.len() + filter_len) + (1 << 20);
+    for plans in [planned, mysql].into_iter().flatten() {
         prop_assert!(sqlite_len(&plans) <= budget, "{} bytes of plans from {} bytes", sqlite_len(&plans), sql.len());
     }
     Ok(())
@@ -261,6 +273,7 @@ proptest! {
 fn corpus_is_found() {
     let corpus = corpus();
     assert!(corpus.iter().any(|s| s == "SELECT * FROM t"), "cases.rs");
+    assert!(corpus.iter().any(|s| s == "SHOW DATABASES"), "cases.rs, MYSQL_CASES");
     assert!(corpus.iter().any(|s| s == "-- Grüße\nSELECT 1"), "unicode.rs");
     assert!(corpus.iter().any(|s| s.starts_with("CREATE TABLE q_dept")), "compat/suites/psql");
     assert!(corpus.len() > 300, "{}", corpus.len());

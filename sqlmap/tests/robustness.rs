@@ -1,6 +1,6 @@
-//! Odd inputs never panic, and type metadata round-trips.
+//! Odd inputs never panic, in either dialect, and type metadata round-trips.
 
-use sqlmap::{plan, PgType};
+use sqlmap::{plan, plan_dialect, Dialect, NoSchema, PgType};
 
 #[test]
 fn odd_inputs_do_not_panic() {
@@ -46,10 +46,62 @@ fn odd_inputs_do_not_panic() {
         &deep_parens,
         &deep_subqueries,
         &long_in,
+        // MySQL's own lexical corners
+        "`",
+        "``",
+        "SELECT `a",
+        "SELECT 'a\\",
+        "SELECT \"a\\\"",
+        "#",
+        "SELECT 1 #",
+        "--",
+        "SELECT @",
+        "SELECT @@",
+        "SELECT @@.",
+        "SET @@",
+        "SHOW",
+        "SHOW FULL",
+        "SHOW COLUMNS FROM",
+        "SHOW CREATE TABLE rowchain.",
+        "SHOW VARIABLES LIKE",
+        "SHOW VARIABLES WHERE",
+        "SHOW GRANTS FOR",
+        "CREATE USER",
+        "CREATE USER ''@'%'",
+        "CREATE USER 'a'@",
+        "ALTER USER 'a' IDENTIFIED",
+        "DROP USER IF",
+        "DROP USER 'a',",
+        "INSERT INTO t SET",
+        "INSERT INTO t SET (a) = 1",
+        "INSERT INTO t (a) SET a = 1",
+        "INSERT INTO t VALUES (1) ON DUPLICATE KEY UPDATE a = VALUES()",
+        "SELECT DATE_FORMAT(a, '%')",
+        "SELECT DATE_FORMAT(a, '')",
+        "SELECT DATE_FORMAT(a, '%e%e%e%e%e%e%e%e%e%e')",
+        "SELECT GROUP_CONCAT()",
+        "SELECT GROUP_CONCAT(SEPARATOR ',')",
+        "SELECT NOW(99999999999999999999999)",
+        "SELECT CONCAT(",
+        "CREATE TABLE t (a ENUM())",
+        "CREATE TABLE t (a SET())",
+        "CREATE TABLE t (a INT AUTO_INCREMENT)",
+        "SELECT * FROM t LIMIT 1,",
+        "SELECT 1; ;; SELECT 2;",
+        "USE",
+        "USE a.b",
     ];
     for sql in inputs {
         let _ = plan(sql);
+        let _ = plan_dialect(sql, &NoSchema, Dialect::MySql);
     }
+    let set_members: Vec<String> = (0..65).map(|i| format!("'m{i}'")).collect();
+    let too_many = format!("CREATE TABLE t (s SET({}))", set_members.join(", "));
+    let refused = plan_dialect(&too_many, &NoSchema, Dialect::MySql).map_err(|e| e.sqlstate);
+    assert_eq!(refused, Err("42000"));
+    let most = format!("CREATE TABLE t (s SET({}))", set_members.get(..64).unwrap_or_default().join(", "));
+    let planned = plan_dialect(&most, &NoSchema, Dialect::MySql).map(|plans| plans.len());
+    assert_eq!(planned, Ok(1));
 }
 
 #[test]

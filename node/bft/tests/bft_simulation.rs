@@ -270,6 +270,7 @@ fn tx(genesis: &Genesis, admin: &SecretKey, n: u64, sql: String, now_ms: u64) ->
         account: admin.public(),
         id,
         expires_at_ms: now_ms + 2 * HOUR_MS,
+        dialect: node_core::tx::Dialect::Postgres,
         payload: Payload::Sql(vec![Statement { sql, params: Vec::new() }]),
     }
     .sign(admin)

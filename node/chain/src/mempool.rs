@@ -42,7 +42,7 @@ pub fn check_plans(body: &node_core::tx::TxBody) -> Result<(), Unplannable> {
         Payload::Role(_) => return Ok(()),
     };
     for (i, s) in statements.iter().enumerate() {
-        if let Err(e) = sqlmap::plan(&s.sql) {
+        if let Err(e) = sqlmap::plan_dialect(&s.sql, &sqlmap::NoSchema, body.dialect) {
             let message = match &e.hint {
                 Some(h) => format!("{} (hint: {h})", e.message),
                 None => e.message,
@@ -241,6 +241,7 @@ mod tests {
             account: k.public(),
             id: [i; 16],
             expires_at_ms: 1,
+            dialect: node_core::tx::Dialect::Postgres,
             payload: Payload::Sql(vec![]),
         }
         .sign(&k)

@@ -50,6 +50,7 @@ impl Fixture {
             account: self.admin.public(),
             id: [n; 16],
             expires_at_ms: T0 + 1_000_000,
+            dialect: node_core::tx::Dialect::Postgres,
             payload: Payload::Sql(vec![Statement { sql: sql.into(), params: vec![] }]),
         }
         .sign(&self.admin)

@@ -10,6 +10,10 @@ use crate::codec::{DecodeError, Reader, Writer, PREALLOCATE_MAX};
 use crate::crypto::{self, Hash, PublicKey, SecretKey};
 use crate::value::Value;
 
+/// The SQL dialect a tx's statements are written in: every validator plans
+/// them with it, so it is part of the signed body.
+pub use sqlmap::Dialect;
+
 pub const TX_VERSION: u8 = 1;
 const TX_DOMAIN: &[u8] = b"rowchain/tx/v1";
 /// Upper bound on statements in one tx and parameters in one statement,
@@ -83,24 +87,39 @@ pub struct TxBody {
     pub account: PublicKey,
     pub id: [u8; 16],
     pub expires_at_ms: u64,
+    /// The dialect of the payload's SQL (PostgreSQL's unless the tx came
+    /// through the MySQL front end). A role payload holds no SQL: it is
+    /// always encoded, and decodes, as [`Dialect::Postgres`].
+    pub dialect: Dialect,
     pub payload: Payload,
+}
+
+/// Payload tags. SQL in MySQL's dialect has tags of its own, so a
+/// PostgreSQL tx encodes (and hashes) exactly as before dialects existed.
+mod tag {
+    pub const SQL: u8 = 1;
+    pub const INTERACTIVE: u8 = 2;
+    pub const ROLE: u8 = 3;
+    pub const SQL_MYSQL: u8 = 4;
+    pub const INTERACTIVE_MYSQL: u8 = 5;
 }
 
 impl TxBody {
     pub fn encode(&self, w: &mut Writer) {
         w.u8(TX_VERSION).str(&self.chain_id).fixed(&self.account.0).fixed(&self.id).u64(self.expires_at_ms);
+        let mysql = self.dialect == Dialect::MySql;
         match &self.payload {
             Payload::Sql(stmts) => {
-                w.u8(1);
+                w.u8(if mysql { tag::SQL_MYSQL } else { tag::SQL });
                 encode_statements(w, stmts);
             }
             Payload::Interactive { steps, observed } => {
-                w.u8(2);
+                w.u8(if mysql { tag::INTERACTIVE_MYSQL } else { tag::INTERACTIVE });
                 encode_statements(w, steps);
                 w.fixed(observed);
             }
             Payload::Role(op) => {
-                w.u8(3);
+                w.u8(tag::ROLE);
                 match op {
                     // Tag 4 is a role with CREATEROLE; tag 1 keeps its encoding.
                     RoleOp::Create { name, public_key, create_role } => {
@@ -122,13 +141,18 @@ impl TxBody {
         let account = PublicKey(r.fixed()?);
         let id = r.fixed()?;
         let expires_at_ms = r.u64()?;
-        let payload = match r.u8()? {
-            1 => Payload::Sql(decode_statements(r)?),
-            2 => {
+        let payload_tag = r.u8()?;
+        let dialect = match payload_tag {
+            tag::SQL_MYSQL | tag::INTERACTIVE_MYSQL => Dialect::MySql,
+            _ => Dialect::Postgres,
+        };
+        let payload = match payload_tag {
+            tag::SQL | tag::SQL_MYSQL => Payload::Sql(decode_statements(r)?),
+            tag::INTERACTIVE | tag::INTERACTIVE_MYSQL => {
                 let steps = decode_statements(r)?;
                 Payload::Interactive { steps, observed: r.fixed()? }
             }
-            3 => Payload::Role(match r.u8()? {
+            tag::ROLE => Payload::Role(match r.u8()? {
                 tag @ (1 | 4) => {
                     RoleOp::Create { name: r.string()?, public_key: PublicKey(r.fixed()?), create_role: tag == 4 }
                 }
@@ -138,7 +162,7 @@ impl TxBody {
             }),
             tag => return Err(DecodeError::UnknownTag { what: "payload", tag }),
         };
-        Ok(TxBody { chain_id, account, id, expires_at_ms, payload })
+        Ok(TxBody { chain_id, account, id, expires_at_ms, dialect, payload })
     }
 
     pub fn hash(&self) -> Hash {
@@ -239,9 +263,11 @@ mod tests {
     proptest! {
         #[test]
         fn tx_round_trips(sql in ".{0,80}", params in proptest::collection::vec(value(), 0..6),
-                          id in any::<[u8; 16]>(), exp in any::<u64>(), chain in "[a-z0-9-]{0,20}") {
+                          id in any::<[u8; 16]>(), exp in any::<u64>(), chain in "[a-z0-9-]{0,20}",
+                          mysql in any::<bool>()) {
             let key = SecretKey::from_bytes(&[7; 32]);
-            let tx = TxBody { chain_id: chain, account: key.public(), id, expires_at_ms: exp,
+            let dialect = if mysql { Dialect::MySql } else { Dialect::Postgres };
+            let tx = TxBody { chain_id: chain, account: key.public(), id, expires_at_ms: exp, dialect,
                               payload: Payload::Sql(vec![Statement { sql, params }]) }.sign(&key);
             let bytes = tx.to_bytes();
             let back = SignedTx::from_bytes(&bytes).unwrap();
@@ -249,12 +275,39 @@ mod tests {
             prop_assert_eq!(back.to_bytes(), bytes);
             prop_assert_eq!(back.hash(), tx.hash());
             prop_assert!(back.verify_signature());
+            prop_assert_eq!(back.body.dialect, tx.body.dialect);
         }
 
         #[test]
         fn decoding_garbage_never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..300)) {
             let _ = SignedTx::from_bytes(&bytes);
         }
+    }
+
+    #[test]
+    fn the_dialect_is_signed_and_a_role_has_none() {
+        let key = SecretKey::from_bytes(&[9; 32]);
+        let body = |dialect, payload| TxBody {
+            chain_id: "c".into(),
+            account: key.public(),
+            id: [1; 16],
+            expires_at_ms: 5,
+            dialect,
+            payload,
+        };
+        let sql = || Payload::Sql(vec![Statement { sql: "REPLACE INTO t VALUES (1)".into(), params: vec![] }]);
+        // The same text in two dialects is two txs: a signature over one
+        // does not cover the other.
+        let (pg, my) = (body(Dialect::Postgres, sql()), body(Dialect::MySql, sql()));
+        assert_ne!(pg.hash(), my.hash());
+        let back = SignedTx::from_bytes(&my.sign(&key).to_bytes()).unwrap();
+        assert_eq!(back.body.dialect, Dialect::MySql);
+        // A role payload holds no SQL: it encodes as PostgreSQL's whatever the field says.
+        let role = || Payload::Role(RoleOp::Drop { name: "r".into() });
+        let (pg_role, my_role) = (body(Dialect::Postgres, role()), body(Dialect::MySql, role()));
+        assert_eq!(pg_role.hash(), my_role.hash());
+        let back = SignedTx::from_bytes(&my_role.sign(&key).to_bytes()).unwrap();
+        assert_eq!(back.body.dialect, Dialect::Postgres);
     }
 
     #[test]
@@ -265,6 +318,7 @@ mod tests {
             account: key.public(),
             id: [1; 16],
             expires_at_ms: 5,
+            dialect: Dialect::Postgres,
             payload: Payload::Sql(vec![Statement {
                 sql: "INSERT INTO t VALUES (1)".into(),
                 params: vec![Value::Integer(3)],

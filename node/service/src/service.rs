@@ -388,9 +388,10 @@ impl Node {
     pub fn speculate(
         &self,
         account: &node_core::crypto::PublicKey,
+        dialect: node_core::tx::Dialect,
         steps: &[node_core::tx::Statement],
     ) -> Result<node_exec::executor::Speculation, node_exec::executor::ExecError> {
-        self.speculator.lock().speculate(account, steps, now_ms())
+        self.speculator.lock().speculate(account, dialect, steps, now_ms())
     }
 
     /// [`Node::speculate`], with `look` run on the speculative state after
@@ -398,10 +399,11 @@ impl Node {
     pub fn speculate_with<R>(
         &self,
         account: &node_core::crypto::PublicKey,
+        dialect: node_core::tx::Dialect,
         steps: &[node_core::tx::Statement],
         look: impl FnOnce(&rusqlite::Connection) -> R,
     ) -> Result<(node_exec::executor::Speculation, Option<R>), node_exec::executor::ExecError> {
-        self.speculator.lock().speculate_with(account, steps, now_ms(), look)
+        self.speculator.lock().speculate_with(account, dialect, steps, now_ms(), look)
     }
 
     pub fn status(&self) -> Status {

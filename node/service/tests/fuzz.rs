@@ -48,6 +48,7 @@ fn sample_txs() -> Vec<SignedTx> {
         account: k.public(),
         id: [9; 16],
         expires_at_ms: 1_700_000_000_000,
+        dialect: node_core::tx::Dialect::Postgres,
         payload,
     };
     let stmt = |sql: &str, params| Statement { sql: sql.into(), params };

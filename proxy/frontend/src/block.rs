@@ -107,7 +107,8 @@ impl Session {
         let steps = block.steps.clone();
         let node = self.node.clone();
         let account = self.key.public();
-        let spec = tokio::task::spawn_blocking(move || node.speculate(&account, &steps))
+        let dialect = self.dialect;
+        let spec = tokio::task::spawn_blocking(move || node.speculate(&account, dialect, &steps))
             .await
             .map_err(FrontendError::internal)?
             .map_err(FrontendError::internal)?;
@@ -181,8 +182,9 @@ impl Session {
         let node = self.node.clone();
         let account = self.key.public();
         let database = self.info().database.clone();
+        let dialect = self.dialect;
         let (_, catalog) = tokio::task::spawn_blocking(move || {
-            node.speculate_with(&account, &steps, |conn| {
+            node.speculate_with(&account, dialect, &steps, |conn| {
                 crate::catalog::BlockCatalog::build(conn, &database, node.admin_addresses())
             })
         })

@@ -84,6 +84,9 @@ pub struct Session {
     pub(crate) block: Option<Block>,
     /// Reported settings changed by the last statement.
     pub(crate) changed: Vec<(String, String)>,
+    /// The SQL dialect the client speaks: how its text is planned here and
+    /// by every validator (it is signed into each tx).
+    pub(crate) dialect: sqlmap::Dialect,
 }
 
 impl Session {
@@ -112,7 +115,18 @@ impl Session {
             settings,
             block: None,
             changed: Vec::new(),
+            dialect: sqlmap::Dialect::Postgres,
         }
+    }
+
+    /// The session, speaking `dialect` (PostgreSQL's unless changed).
+    pub fn with_dialect(mut self, dialect: sqlmap::Dialect) -> Self {
+        self.dialect = dialect;
+        self
+    }
+
+    pub fn dialect(&self) -> sqlmap::Dialect {
+        self.dialect
     }
 
     pub fn user(&self) -> &str {
@@ -155,7 +169,7 @@ impl Session {
             ));
         }
         let tables = self.tables();
-        Ok(sqlmap::plan_with_text_in(sql, &node_core::catalog::SchemaView(&tables))?)
+        Ok(sqlmap::plan_with_text_dialect(sql, &node_core::catalog::SchemaView(&tables), self.dialect)?)
     }
 
     /// Whether `plans` (one multi-statement query) run as one implicit

@@ -102,6 +102,7 @@ impl Session {
             account: self.key.public(),
             id: node_core::crypto::random_bytes(),
             expires_at_ms: now_ms() + self.node.config().limits.tx_lifetime_default_ms,
+            dialect: self.dialect,
             payload,
         };
         submit_and_wait(&self.node, body.sign(&self.key)).await

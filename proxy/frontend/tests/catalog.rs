@@ -125,6 +125,7 @@ impl View {
                     account: v.alice.public(),
                     id: [v.txs; 16],
                     expires_at_ms: T0_MS * 2,
+                    dialect: node_core::tx::Dialect::Postgres,
                     payload: Payload::Sql(vec![Statement { sql: (*sql).into(), params: vec![] }]),
                 }
                 .sign(&v.alice);

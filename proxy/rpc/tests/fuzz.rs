@@ -116,6 +116,7 @@ impl DevNode {
             account: self.admin.public(),
             id: node_core::crypto::random_bytes(),
             expires_at_ms: node::now_ms() + 10_000,
+            dialect: node_core::tx::Dialect::Postgres,
             payload: Payload::Sql(vec![Statement { sql: sql.into(), params: Vec::new() }]),
         }
         .sign(&self.admin)

@@ -8,6 +8,8 @@ pub(super) struct StmtCtx {
     pub(super) index: u32,
     pub(super) stmt_index: u32,
     pub(super) owner: String,
+    /// The dialect the statements are planned in (the tx's).
+    pub(super) dialect: sqlmap::Dialect,
 }
 
 impl Executor {

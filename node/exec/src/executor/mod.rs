@@ -101,9 +101,9 @@ pub struct Executor {
     accounts: HashMap<[u8; 32], String>,
     /// Roles with CREATEROLE: they may create and drop roles.
     create_roles: std::collections::HashSet<[u8; 32]>,
-    /// Plans by signer address, then statement: reads of tables with
-    /// SELECT policies are planned for their reader.
-    plans: HashMap<String, HashMap<String, Arc<Vec<Plan>>>>,
+    /// Plans by signer address, then dialect and statement: reads of tables
+    /// with SELECT policies are planned for their reader.
+    plans: HashMap<String, statements::PlanCache>,
     limits: ExecLimits,
     in_block: bool,
     /// Blocks open on top of the first one, each behind a savepoint (see
@@ -342,7 +342,8 @@ impl Executor {
         self.catalog_touched = false;
         let tx_hash = tx.hash();
         self.set_signer(&tx.body.account, Some(&tx_hash));
-        let mut ctx = StmtCtx { height, index, stmt_index: 0, owner: self.signer.address.clone() };
+        let owner = self.signer.address.clone();
+        let mut ctx = StmtCtx { height, index, stmt_index: 0, owner, dialect: tx.body.dialect };
         // A bug that panics while running this tx fails this tx alone: the
         // same bug panics the same way on every validator, so every validator
         // writes the same XX000 receipt and the block goes on.
@@ -629,9 +630,67 @@ mod tests {
             account: admin.public(),
             id: [n; 16],
             expires_at_ms: u64::MAX,
+            dialect: node_core::tx::Dialect::Postgres,
             payload: Payload::Sql(vec![Statement { sql: sql.into(), params: Vec::new() }]),
         }
         .sign(admin)
+    }
+
+    fn tx_in(key: &crypto::SecretKey, n: u8, dialect: sqlmap::Dialect, sql: &str) -> SignedTx {
+        node_core::tx::TxBody {
+            chain_id: "test".into(),
+            account: key.public(),
+            id: [n; 16],
+            expires_at_ms: u64::MAX,
+            dialect,
+            payload: Payload::Sql(vec![Statement { sql: sql.into(), params: Vec::new() }]),
+        }
+        .sign(key)
+    }
+
+    #[test]
+    fn a_tx_is_planned_in_its_own_dialect_and_replace_needs_delete() {
+        use sqlmap::Dialect::{MySql, Postgres};
+        let admin = crypto::SecretKey::from_bytes(&[7; 32]);
+        let bob = crypto::SecretKey::from_bytes(&[8; 32]);
+        let mut ex = executor();
+        let mut changes = Changes::new();
+        ex.begin_block(1_000).unwrap();
+        ex.add_account("admin", &admin.public(), false, &mut changes).unwrap();
+        ex.add_account("bob", &bob.public(), false, &mut changes).unwrap();
+        ex.set_superusers([admin.public()]);
+        let mut n = 0u8;
+        let mut run = |ex: &mut Executor, key: &crypto::SecretKey, dialect, sql: &str| {
+            n += 1;
+            let receipt = ex.execute_tx(&tx_in(key, n, dialect, sql), 1, n as u32, &mut changes).unwrap();
+            receipt.failure.map(|f| f.sqlstate)
+        };
+        let note = |ex: &Executor| -> String {
+            ex.conn.query_row("SELECT note FROM t WHERE id = 1", [], |r| r.get(0)).unwrap()
+        };
+        assert_eq!(run(&mut ex, &admin, Postgres, "CREATE TABLE t (id INT PRIMARY KEY, note TEXT)"), None);
+        // MySQL text: a double-quoted string, and an upsert.
+        assert_eq!(run(&mut ex, &admin, MySql, r#"INSERT INTO t (id, note) VALUES (1, "one")"#), None);
+        let upsert = r#"INSERT INTO t (id, note) VALUES (1, "uno") ON DUPLICATE KEY UPDATE note = VALUES(note)"#;
+        assert_eq!(run(&mut ex, &admin, MySql, upsert), None);
+        assert_eq!(note(&ex), "uno");
+        // The same text signed as PostgreSQL is another statement: "uno" names a column there.
+        let pg = run(&mut ex, &admin, Postgres, r#"INSERT INTO t (id, note) VALUES (2, "uno")"#);
+        assert_eq!(pg.as_deref(), Some("42703"));
+
+        // REPLACE deletes the row it conflicts with: INSERT alone is not enough.
+        let replace = "REPLACE INTO t (id, note) VALUES (1, 'bob')";
+        assert_eq!(run(&mut ex, &admin, Postgres, "GRANT INSERT ON t TO bob"), None);
+        assert_eq!(run(&mut ex, &bob, MySql, replace).as_deref(), Some("42501"));
+        assert_eq!(note(&ex), "uno");
+        assert_eq!(run(&mut ex, &admin, Postgres, "GRANT DELETE ON t TO bob"), None);
+        assert_eq!(run(&mut ex, &bob, MySql, replace), None);
+        assert_eq!(note(&ex), "bob");
+        // Under row-level security its deletes would pass no DELETE policy: only the owner replaces.
+        assert_eq!(run(&mut ex, &admin, Postgres, "ALTER TABLE t ENABLE ROW LEVEL SECURITY"), None);
+        assert_eq!(run(&mut ex, &bob, MySql, "REPLACE INTO t (id, note) VALUES (1, 'x')").as_deref(), Some("0A000"));
+        assert_eq!(run(&mut ex, &admin, MySql, "REPLACE INTO t (id, note) VALUES (1, 'admin')"), None);
+        assert_eq!(note(&ex), "admin");
     }
 
     /// Runs a block of txs on a fresh validator: its receipts, leaf changes
@@ -678,12 +737,12 @@ mod tests {
         let (_, _, _, mut ex) = run_block(&admin, &["CREATE TABLE t (id INT PRIMARY KEY)"]);
         let step = |sql: &str| Statement { sql: sql.into(), params: Vec::new() };
         let steps = [step("INSERT INTO t VALUES (1)"), step(&format!("INSERT INTO t VALUES (2) {PANIC_MARK}"))];
-        let spec = ex.speculate(&admin.public(), &steps, 2_000).unwrap();
+        let spec = ex.speculate(&admin.public(), sqlmap::Dialect::Postgres, &steps, 2_000).unwrap();
         let refused = spec.refused.expect("the panicking block is refused");
         assert_eq!((refused.sqlstate.as_str(), refused.message.as_str()), ("XX000", TX_PANICKED));
         // The speculator is not wedged: the next block speculates and the
         // chain executes, and nothing of the panicked speculation remains.
-        let spec = ex.speculate(&admin.public(), &steps[..1], 2_000).unwrap();
+        let spec = ex.speculate(&admin.public(), sqlmap::Dialect::Postgres, &steps[..1], 2_000).unwrap();
         assert!(spec.refused.is_none() && spec.outcomes.len() == 1, "{:?}", spec.refused);
         let mut changes = Changes::new();
         ex.begin_block(3_000).unwrap();

@@ -75,8 +75,8 @@ pub fn digest_of(parts: &[Hash]) -> Hash {
 }
 
 /// True when the statement text plans to reads and transaction control only.
-pub(super) fn is_read_only(sql: &str) -> bool {
-    sqlmap::plan(sql).map(|ps| ps.iter().all(|p| matches!(p, Plan::Read(_) | Plan::Transaction(_)))).unwrap_or(false)
+pub(super) fn is_read_only(sql: &str, dialect: sqlmap::Dialect) -> bool {
+    sqlmap::plan_dialect(sql, &sqlmap::NoSchema, dialect).map(|ps| ps.iter().all(|p| matches!(p, Plan::Read(_) | Plan::Transaction(_)))).unwrap_or(false)
 }
 
 impl Executor {
@@ -103,7 +103,7 @@ impl Executor {
         let mut aborted = false;
         for (i, s) in steps.iter().enumerate() {
             ctx.stmt_index = i as u32;
-            let plans = match self.plans_for(&s.sql) {
+            let plans = match self.plans_for(&s.sql, ctx.dialect) {
                 Ok(p) => p,
                 Err(e) => return fail(i, e.sqlstate, e.message),
             };
@@ -217,10 +217,11 @@ impl Executor {
     pub fn speculate(
         &mut self,
         account: &crypto::PublicKey,
+        dialect: sqlmap::Dialect,
         steps: &[Statement],
         now_ms: u64,
     ) -> Result<Speculation, ExecError> {
-        self.speculate_with(account, steps, now_ms, |_| ()).map(|(s, _)| s)
+        self.speculate_with(account, dialect, steps, now_ms, |_| ()).map(|(s, _)| s)
     }
 
     /// [`Executor::speculate`], and `look` sees the speculative state after
@@ -229,6 +230,7 @@ impl Executor {
     pub fn speculate_with<R>(
         &mut self,
         account: &crypto::PublicKey,
+        dialect: sqlmap::Dialect,
         steps: &[Statement],
         now_ms: u64,
         look: impl FnOnce(&Connection) -> R,
@@ -239,14 +241,15 @@ impl Executor {
             self.reload_catalog()?;
             self.speculated_at = height;
         }
-        let writes = steps.iter().any(|s| !is_read_only(&s.sql));
+        let writes = steps.iter().any(|s| !is_read_only(&s.sql, dialect));
         self.conn.execute_batch(if writes { "BEGIN IMMEDIATE" } else { "BEGIN" })?;
         self.clock.store(now_ms.max(1), Ordering::Relaxed);
         self.captured.lock().clear();
         self.catalog_touched = false;
         self.in_block = true;
         self.set_signer(account, None);
-        let mut ctx = StmtCtx { height: height + 1, index: 0, stmt_index: 0, owner: self.signer.address.clone() };
+        let owner = self.signer.address.clone();
+        let mut ctx = StmtCtx { height: height + 1, index: 0, stmt_index: 0, owner, dialect };
         let mut changes = Changes::new();
         // A panic here must not leave the shared speculator inside an open
         // SQLite transaction: it becomes this session's XX000, and the

@@ -3,6 +3,57 @@
 
 use super::*;
 
+/// Plans by statement text, one map per dialect: the same text may plan
+/// differently in each.
+#[derive(Default)]
+pub(super) struct PlanCache {
+    postgres: HashMap<String, Arc<Vec<Plan>>>,
+    mysql: HashMap<String, Arc<Vec<Plan>>>,
+}
+
+impl PlanCache {
+    fn of(&self, dialect: sqlmap::Dialect) -> &HashMap<String, Arc<Vec<Plan>>> {
+        match dialect {
+            sqlmap::Dialect::Postgres => &self.postgres,
+            sqlmap::Dialect::MySql => &self.mysql,
+        }
+    }
+
+    fn of_mut(&mut self, dialect: sqlmap::Dialect) -> &mut HashMap<String, Arc<Vec<Plan>>> {
+        match dialect {
+            sqlmap::Dialect::Postgres => &mut self.postgres,
+            sqlmap::Dialect::MySql => &mut self.mysql,
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.postgres.len() + self.mysql.len()
+    }
+}
+
+/// Whether `who` may run a MySQL `REPLACE` (SQLite's `INSERT OR REPLACE`)
+/// on `meta`. It deletes the rows its new row conflicts with, but SQLite's
+/// authorizer reports only the INSERT and, without recursive triggers, no
+/// delete trigger (so no DELETE policy) fires for those deletes. So the
+/// DELETE privilege is checked here, and on a table under row-level
+/// security only the owner (or an admin, whom policies do not bind) may
+/// replace: anyone else could delete rows their DELETE policies hide.
+fn may_replace(meta: &TableMeta, who: acl::Who<'_>) -> Result<(), SqlError> {
+    if !acl::has(meta, who, privilege::DELETE) {
+        return Err(acl::denied(&meta.name));
+    }
+    if meta.row_security && !acl::owns(meta, who) {
+        return Err(SqlError::new(
+            "0A000",
+            format!(
+                "REPLACE is not supported on table {} under row-level security; use INSERT ... ON DUPLICATE KEY UPDATE",
+                meta.name
+            ),
+        ));
+    }
+    Ok(())
+}
+
 impl Executor {
     pub(super) fn run_statements(
         &mut self,
@@ -44,18 +95,19 @@ impl Executor {
         result
     }
 
-    pub(super) fn plans_for(&mut self, sql: &str) -> Result<Arc<Vec<Plan>>, SqlError> {
-        if let Some(p) = self.plans.get(&self.signer.address).and_then(|m| m.get(sql)) {
+    pub(super) fn plans_for(&mut self, sql: &str, dialect: sqlmap::Dialect) -> Result<Arc<Vec<Plan>>, SqlError> {
+        if let Some(p) = self.plans.get(&self.signer.address).and_then(|c| c.of(dialect).get(sql)) {
             return Ok(p.clone());
         }
         // Plans depend on column types and on the signer's row filters: the
         // cache is emptied whenever the catalog changes.
         let view = acl::PolicyView { catalog: &self.catalog, who: self.who() };
-        let plans = Arc::new(sqlmap::plan_in(sql, &view)?);
-        if self.plans.values().map(HashMap::len).sum::<usize>() >= 10_000 {
+        let plans = Arc::new(sqlmap::plan_dialect(sql, &view, dialect)?);
+        if self.plans.values().map(PlanCache::len).sum::<usize>() >= 10_000 {
             self.plans.clear();
         }
-        self.plans.entry(self.signer.address.clone()).or_default().insert(sql.to_owned(), plans.clone());
+        let cache = self.plans.entry(self.signer.address.clone()).or_default();
+        cache.of_mut(dialect).insert(sql.to_owned(), plans.clone());
         Ok(plans)
     }
 
@@ -92,7 +144,7 @@ impl Executor {
         if s.sql.contains(tests::PANIC_MARK) {
             panic!("injected fault in {}", s.sql);
         }
-        let plans = self.plans_for(&s.sql)?;
+        let plans = self.plans_for(&s.sql, ctx.dialect)?;
         if plans.len() != 1 && !s.params.is_empty() {
             return Err(SqlError::new("42601", "cannot insert multiple commands into a prepared statement"));
         }
@@ -131,8 +183,11 @@ impl Executor {
                 ),
             ));
         }
-        if !self.catalog.contains_key(&w.table) {
+        let Some(meta) = self.catalog.get(&w.table) else {
             return Err(SqlError::new("42P01", format!("relation \"{}\" does not exist", w.table)));
+        };
+        if w.replaces_rows() {
+            may_replace(meta, self.who())?;
         }
         self.user_mode.store(true, Ordering::Relaxed);
         let result = self.run_prepared(&w.sqlite, params, w.returning);
