@@ -1,0 +1,36 @@
+//! `proxy-mysql`: the MySQL client/server protocol (protocol 4.1, as
+//! MySQL 8.0 speaks it) as a library. **Rule: MySQL wire only, and no
+//! workspace crate**: the node plugs in through [`Backend`]; this crate
+//! knows no SQL and no storage.
+//!
+//! Modules:
+//! - `packet`: framing, sequence ids, the max packet size, the checked
+//!   cursor for client bytes.
+//! - `handshake`: capabilities, HandshakeV10, SSLRequest, HandshakeResponse41.
+//! - `auth`: stored verifiers, mysql_native_password and
+//!   caching_sha2_password checks, the RSA key.
+//! - `login`: the connection phase's exchange (TLS upgrade, auth switch,
+//!   fast and full authentication).
+//! - `command`: `COM_*` decoding, binary statement parameters.
+//! - `value`: values and column types, text and binary encodings.
+//! - `resultset`: OK, ERR, EOF, column definitions, text and binary rows.
+//! - `connection`: the command phase of one connection.
+//! - `server`: [`Backend`], [`Config`], [`serve`], the connection limit.
+//! - `tls`: the plain-or-TLS transport and the acceptor.
+
+// Client bytes must never panic the server.
+#![deny(clippy::string_slice, clippy::indexing_slicing)]
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
+
+pub mod auth;
+pub mod command;
+pub mod error;
+pub mod handshake;
+pub mod packet;
+pub mod resultset;
+pub mod value;
+
+pub use auth::{RsaKey, Verifier};
+pub use error::{ServerError, WireError};
+pub use resultset::{Column, OkInfo};
+pub use value::{ColumnType, DateTime, Time, Value};
