@@ -24,13 +24,19 @@
 
 pub mod auth;
 pub mod command;
+mod connection;
 pub mod error;
 pub mod handshake;
+mod login;
 pub mod packet;
 pub mod resultset;
+mod server;
+mod tls;
 pub mod value;
 
 pub use auth::{RsaKey, Verifier};
 pub use error::{ServerError, WireError};
 pub use resultset::{Column, OkInfo};
+pub use server::{refuse_connection, serve, Backend, Config, ConnectionLimit, ConnectionPermit, Prepared, QueryResult};
+pub use tls::acceptor_from_pem;
 pub use value::{ColumnType, DateTime, Time, Value};
