@@ -1,0 +1,238 @@
+//! Real clients against `serve` on loopback TCP: the `mysql_async` crate
+//! and the `mysql` command-line client (MariaDB's).
+
+mod common;
+
+use common::{rsa_key, start};
+use mysql_async::prelude::Queryable;
+use mysql_async::{Conn, OptsBuilder};
+use proxy_mysql::auth::CACHING_SHA2_PASSWORD;
+use proxy_mysql::Config;
+
+fn options(port: u16, user: &str, password: &str) -> OptsBuilder {
+    OptsBuilder::default()
+        .ip_or_hostname("127.0.0.1")
+        .tcp_port(port)
+        .user(Some(user))
+        .pass(Some(password))
+        .prefer_socket(false)
+        // Given here, so the driver does not SELECT them at connect time.
+        .max_allowed_packet(Some(16 << 20))
+        .wait_timeout(Some(28800))
+}
+
+fn server_error(error: mysql_async::Error) -> (u16, String) {
+    match error {
+        mysql_async::Error::Server(error) => (error.code, error.state),
+        other => panic!("expected a server error, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn mysql_async_text_queries_and_multi_statements() {
+    let server = start(Config::default(), 16).await;
+    let mut conn = Conn::new(options(server.port, "u", "p")).await.unwrap();
+    let one: Vec<i64> = conn.query("SELECT 1").await.unwrap();
+    assert_eq!(one, [1]);
+    let rows: Vec<(i64, String, Option<f64>)> = conn.query("SELECT * FROM t").await.unwrap();
+    assert_eq!(rows, [(1, "alice".into(), Some(1.5)), (2, "bob".into(), None)]);
+
+    let mut results = conn.query_iter("SELECT 7; SELECT * FROM t; INSERT INTO t VALUES (3)").await.unwrap();
+    let first: Vec<i64> = results.collect().await.unwrap();
+    let second: Vec<(i64, String, Option<f64>)> = results.collect().await.unwrap();
+    assert_eq!(first, [7]);
+    assert_eq!(second, [(1, "alice".into(), Some(1.5)), (2, "bob".into(), None)]);
+    let third: Vec<i64> = results.collect().await.unwrap();
+    assert!(third.is_empty());
+    assert_eq!(results.affected_rows(), 1);
+    assert_eq!(results.last_insert_id(), Some(3));
+    drop(results);
+
+    // An error in the middle ends the list, and the connection goes on.
+    let error = conn.query::<i64, _>("SELECT 1; nonsense; SELECT 2").await.unwrap_err();
+    assert_eq!(server_error(error), (1064, "42000".into()));
+    let after: Vec<i64> = conn.query("SELECT 5").await.unwrap();
+    assert_eq!(after, [5]);
+    conn.query_drop("BEGIN").await.unwrap();
+    conn.ping().await.unwrap();
+    conn.disconnect().await.unwrap();
+    assert_eq!(server.shared.lock().unwrap().logins, [("u".to_owned(), None)]);
+}
+
+#[tokio::test]
+async fn mysql_async_prepared_statements_with_binary_rows() {
+    let server = start(Config::default(), 16).await;
+    let mut conn = Conn::new(options(server.port, "u", "p").db_name(Some("shop"))).await.unwrap();
+    let rows: Vec<(i64, String, Option<f64>)> = conn.exec("SELECT * FROM t WHERE id = ?", (2,)).await.unwrap();
+    assert_eq!(rows, [(2, "bob".into(), None)]);
+    let rows: Vec<(i64, String, Option<f64>)> = conn.exec("SELECT * FROM t WHERE id = ?", (1,)).await.unwrap();
+    assert_eq!(rows, [(1, "alice".into(), Some(1.5))]);
+
+    let echoed: Vec<String> = conn.exec("SELECT ?", ("wörd",)).await.unwrap();
+    assert_eq!(echoed, ["wörd"]);
+    let echoed: Vec<f64> = conn.exec("SELECT ?", (0.125f64,)).await.unwrap();
+    assert_eq!(echoed, [0.125]);
+    let null: Vec<Option<i64>> = conn.exec("SELECT ?", (None::<i64>,)).await.unwrap();
+    assert_eq!(null, [None]);
+
+    use mysql_async::Value as V;
+    let typed: Vec<mysql_async::Row> = conn.exec("SELECT typed", ()).await.unwrap();
+    let values = typed.into_iter().next().unwrap().unwrap();
+    assert_eq!(
+        values,
+        [
+            V::Int(-5),
+            V::Double(2.5),
+            V::Bytes(b"12.50".to_vec()),
+            V::Date(2024, 2, 29, 13, 14, 15, 16),
+            V::Date(2024, 2, 29, 0, 0, 0, 0),
+            V::Time(true, 1, 2, 3, 4, 0),
+            V::Bytes("héllo".as_bytes().to_vec()),
+            V::NULL,
+            V::Int(-300),
+        ]
+    );
+    // The same row in the text protocol.
+    let text: Vec<mysql_async::Row> = conn.query("SELECT typed").await.unwrap();
+    let values = text.into_iter().next().unwrap().unwrap();
+    let expected_text: [&[u8]; 3] = [b"-5", b"2.5", b"12.50"];
+    for (value, expected) in values.iter().zip(expected_text) {
+        assert_eq!(*value, V::Bytes(expected.to_vec()));
+    }
+    assert_eq!(values[3], V::Bytes(b"2024-02-29 13:14:15.000016".to_vec()));
+    assert_eq!(values[5], V::Bytes(b"-26:03:04".to_vec()));
+
+    let error = conn.exec_drop("SELECT nonsense ?", (1,)).await.unwrap_err();
+    assert_eq!(server_error(error), (1064, "42000".into()));
+    conn.reset().await.unwrap();
+    let after: Vec<i64> = conn
+        .exec("SELECT * FROM t WHERE id = ?", (1,))
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|(id, _, _): (i64, String, Option<f64>)| id)
+        .collect();
+    assert_eq!(after, [1]);
+    conn.disconnect().await.unwrap();
+    assert_eq!(server.shared.lock().unwrap().logins[0], ("u".to_owned(), Some("shop".to_owned())));
+}
+
+#[tokio::test]
+async fn mysql_async_wrong_password_and_unknown_user_are_1045() {
+    let server = start(Config { rsa_key: Some(rsa_key()), ..Config::default() }, 16).await;
+    for (user, password) in [("u", "wrong"), ("nobody", "p"), ("sha", "wrong")] {
+        let error = Conn::new(options(server.port, user, password)).await.unwrap_err();
+        assert_eq!(server_error(error), (1045, "28000".into()), "{user}");
+    }
+    // Only the known caching_sha2 account reached full authentication.
+    let full = server.shared.lock().unwrap().full_authentications.clone();
+    assert_eq!(full, [("sha".to_owned(), b"wrong".to_vec())]);
+}
+
+/// The account starts without a cached verifier: the first login is a
+/// full authentication through the RSA public-key exchange (no TLS), the
+/// second takes the fast path. Both with the server's handshake naming
+/// caching_sha2_password and naming mysql_native_password (auth switch).
+#[tokio::test]
+async fn mysql_async_caching_sha2_full_then_fast_authentication() {
+    for default_auth_plugin in [CACHING_SHA2_PASSWORD, "mysql_native_password"] {
+        let config = Config { default_auth_plugin, rsa_key: Some(rsa_key()), ..Config::default() };
+        let server = start(config, 16).await;
+        for _ in 0..2 {
+            let mut conn = Conn::new(options(server.port, "sha", "secret")).await.unwrap();
+            let one: Vec<i64> = conn.query("SELECT 1").await.unwrap();
+            assert_eq!(one, [1]);
+            conn.disconnect().await.unwrap();
+        }
+        let (full, logins) = {
+            let shared = server.shared.lock().unwrap();
+            (shared.full_authentications.clone(), shared.logins.len())
+        };
+        assert_eq!(full, [("sha".to_owned(), b"secret".to_vec())], "{default_auth_plugin}");
+        assert_eq!(logins, 2);
+        // The native account behind a caching_sha2 handshake: auth switch.
+        let conn = Conn::new(options(server.port, "u", "p")).await.unwrap();
+        conn.disconnect().await.unwrap();
+    }
+}
+
+#[tokio::test]
+async fn mysql_async_change_user_and_unknown_database() {
+    let config = Config { rsa_key: Some(rsa_key()), ..Config::default() };
+    let server = start(config, 16).await;
+    let mut conn = Conn::new(options(server.port, "u", "p")).await.unwrap();
+    conn.change_user(
+        mysql_async::ChangeUserOpts::default()
+            .with_user(Some("u".into()))
+            .with_pass(Some("p".into()))
+            .with_db_name(Some("other".into())),
+    )
+    .await
+    .unwrap();
+    let one: Vec<i64> = conn.query("SELECT 1").await.unwrap();
+    assert_eq!(one, [1]);
+    conn.disconnect().await.unwrap();
+    let logins = server.shared.lock().unwrap().logins.clone();
+    assert_eq!(logins, [("u".to_owned(), None), ("u".to_owned(), Some("other".to_owned()))]);
+    let error = Conn::new(options(server.port, "u", "p").db_name(Some("missing"))).await.unwrap_err();
+    assert_eq!(server_error(error), (1049, "42000".into()));
+}
+
+async fn mysql_cli(port: u16, arguments: &[&str]) -> std::process::Output {
+    tokio::process::Command::new("/usr/bin/mysql")
+        .args(["-h", "127.0.0.1", "-P", &port.to_string(), "--protocol=TCP", "--batch", "--skip-column-names"])
+        .args(arguments)
+        .output()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn mysql_cli_multi_statements_and_wrong_password() {
+    let server = start(Config::default(), 16).await;
+    let output = mysql_cli(server.port, &["-u", "u", "-pp", "-e", "SELECT 1; SELECT * FROM t"]).await;
+    assert_eq!(String::from_utf8_lossy(&output.stderr), "");
+    assert_eq!(String::from_utf8_lossy(&output.stdout), "1\n1\talice\t1.5\n2\tbob\tNULL\n");
+    assert!(output.status.success());
+
+    let output = mysql_cli(server.port, &["-u", "u", "-pwrong", "-e", "SELECT 1"]).await;
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("ERROR 1045 (28000): Access denied for user 'u'"), "{stderr}");
+
+    let output = mysql_cli(server.port, &["-u", "u", "-pp", "-e", "SELECT 1; nonsense"]).await;
+    assert_eq!(String::from_utf8_lossy(&output.stdout), "1\n");
+    assert!(String::from_utf8_lossy(&output.stderr).contains("ERROR 1064 (42000)"));
+}
+
+#[tokio::test]
+async fn mysql_cli_caching_sha2_full_authentication_in_clear_over_tls() {
+    let directory = std::env::temp_dir().join(format!("proxy-mysql-tls-{}", std::process::id()));
+    std::fs::create_dir_all(&directory).unwrap();
+    let (certificate, key) = (directory.join("cert.pem"), directory.join("key.pem"));
+    let status = std::process::Command::new("openssl")
+        .args(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=localhost", "-keyout"])
+        .arg(&key)
+        .arg("-out")
+        .arg(&certificate)
+        .stderr(std::process::Stdio::null())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let acceptor =
+        proxy_mysql::acceptor_from_pem(&std::fs::read(&certificate).unwrap(), &std::fs::read(&key).unwrap()).unwrap();
+    // No RSA key: only the TLS path can carry the password.
+    let server = start(Config { tls: Some(acceptor), ..Config::default() }, 16).await;
+    let output =
+        mysql_cli(server.port, &["--ssl", "--skip-ssl-verify-server-cert", "-u", "sha", "-psecret", "-e", "SELECT 2"])
+            .await;
+    assert_eq!(String::from_utf8_lossy(&output.stderr), "");
+    assert_eq!(String::from_utf8_lossy(&output.stdout), "2\n");
+    assert_eq!(server.shared.lock().unwrap().full_authentications, [("sha".to_owned(), b"secret".to_vec())]);
+    // Without TLS and without an RSA key, full authentication cannot happen.
+    let plain = start(Config::default(), 16).await;
+    let output = mysql_cli(plain.port, &["-u", "sha", "-psecret", "-e", "SELECT 2"]).await;
+    assert!(!output.status.success());
+    assert!(plain.shared.lock().unwrap().full_authentications.is_empty());
+    std::fs::remove_dir_all(&directory).unwrap();
+}
