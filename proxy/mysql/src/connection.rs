@@ -17,7 +17,7 @@ use crate::handshake::{capability, SALT_LEN};
 use crate::login::{authenticate, read_packet, Proof, Session, Wire};
 use crate::packet::put_u16;
 use crate::resultset::{binary_row, column_count, end_of_rows, eof_packet, ok_packet, status, text_row, Column};
-use crate::server::{Backend, Config, QueryResult};
+use crate::server::{Backend, Config, LoginInfo, QueryResult};
 
 const ER_MAX_PREPARED_STMT_COUNT_REACHED: u16 = 1461;
 const ER_STMT_HAS_NO_OPEN_CURSOR: u16 = 1421;
@@ -27,7 +27,29 @@ struct Statement {
     parameter_count: usize,
     parameter_types: Vec<ParameterType>,
     long_data: Vec<Option<Vec<u8>>>,
+    /// All parameters' long data together, bounded by the max packet size.
+    long_data_bytes: usize,
     long_data_too_large: bool,
+}
+
+impl Statement {
+    fn new(parameter_count: usize) -> Self {
+        Statement {
+            parameter_count,
+            parameter_types: Vec::new(),
+            long_data: vec![None; parameter_count],
+            long_data_bytes: 0,
+            long_data_too_large: false,
+        }
+    }
+
+    /// Hands over the long data sent since the last execution or reset,
+    /// and whether some was refused as too large; starts afresh.
+    fn take_long_data(&mut self) -> (Vec<Option<Vec<u8>>>, bool) {
+        self.long_data_bytes = 0;
+        let long_data = std::mem::replace(&mut self.long_data, vec![None; self.parameter_count]);
+        (long_data, std::mem::take(&mut self.long_data_too_large))
+    }
 }
 
 enum Flow {
@@ -40,6 +62,7 @@ pub(crate) struct Connection<'c, S> {
     config: &'c Config,
     capabilities: u32,
     salt: [u8; SALT_LEN],
+    connection_id: u32,
     multi_statements: bool,
     statements: BTreeMap<u32, Statement>,
     next_statement_id: u32,
@@ -53,6 +76,7 @@ impl<'c, S: AsyncRead + AsyncWrite + Unpin + Send> Connection<'c, S> {
             multi_statements: session.capabilities & capability::MULTI_STATEMENTS != 0,
             capabilities: session.capabilities,
             salt: session.salt,
+            connection_id: session.connection_id,
             statements: BTreeMap::new(),
             next_statement_id: 1,
         }
@@ -226,13 +250,7 @@ impl<'c, S: AsyncRead + AsyncWrite + Unpin + Send> Connection<'c, S> {
             self.send_columns(&prepared.columns, flags);
         }
         let parameter_count = usize::from(parameter_count);
-        let statement = Statement {
-            parameter_count,
-            parameter_types: Vec::new(),
-            long_data: vec![None; parameter_count],
-            long_data_too_large: false,
-        };
-        self.statements.insert(statement_id, statement);
+        self.statements.insert(statement_id, Statement::new(parameter_count));
     }
 
     fn fresh_statement_id(&mut self) -> u32 {
@@ -249,8 +267,8 @@ impl<'c, S: AsyncRead + AsyncWrite + Unpin + Send> Connection<'c, S> {
         let Some(statement) = self.statements.get_mut(&statement_id) else {
             return self.send_error(&unknown_statement(statement_id, "mysqld_stmt_execute"));
         };
-        let long_data = std::mem::replace(&mut statement.long_data, vec![None; statement.parameter_count]);
-        if std::mem::take(&mut statement.long_data_too_large) {
+        let (long_data, too_large) = statement.take_long_data();
+        if too_large {
             let message = "Parameter of prepared statement is larger than 'max_allowed_packet' bytes";
             return self.send_error(&ServerError::new(ER_NET_PACKET_TOO_LARGE, *b"HY000", message));
         }
@@ -270,11 +288,12 @@ impl<'c, S: AsyncRead + AsyncWrite + Unpin + Send> Connection<'c, S> {
         let limit = self.config.packet_size_max;
         let Some(statement) = self.statements.get_mut(&statement_id) else { return };
         let Some(slot) = statement.long_data.get_mut(usize::from(parameter)) else { return };
-        let buffer = slot.get_or_insert_with(Vec::new);
-        if buffer.len().saturating_add(data.len()) > limit {
+        let total = statement.long_data_bytes.saturating_add(data.len());
+        if total > limit {
             statement.long_data_too_large = true;
         } else {
-            buffer.extend_from_slice(data);
+            statement.long_data_bytes = total;
+            slot.get_or_insert_with(Vec::new).extend_from_slice(data);
         }
     }
 
@@ -282,8 +301,7 @@ impl<'c, S: AsyncRead + AsyncWrite + Unpin + Send> Connection<'c, S> {
         let Some(statement) = self.statements.get_mut(&statement_id) else {
             return self.send_error(&unknown_statement(statement_id, "mysqld_stmt_reset"));
         };
-        statement.long_data = vec![None; statement.parameter_count];
-        statement.long_data_too_large = false;
+        statement.take_long_data();
         self.framed.write_packet(&ok_packet(status_flags));
     }
 
@@ -303,7 +321,14 @@ impl<'c, S: AsyncRead + AsyncWrite + Unpin + Send> Connection<'c, S> {
             self.send_error(&ServerError::access_denied(&change.user, password_used));
             return Ok(Flow::Close);
         }
-        if let Err(error) = backend.login(&change.user, change.database.as_deref()).await {
+        let login = LoginInfo {
+            user: &change.user,
+            database: change.database.as_deref(),
+            connection_id: self.connection_id,
+            client_found_rows: self.capabilities & capability::FOUND_ROWS != 0,
+            tls: self.framed.stream().is_tls(),
+        };
+        if let Err(error) = backend.login(&login).await {
             self.send_error(&error);
             return Ok(Flow::Close);
         }

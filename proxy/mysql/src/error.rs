@@ -15,6 +15,8 @@ pub enum WireError {
     Sequence { expected: u8, got: u8 },
     #[error("malformed packet: {0}")]
     Malformed(&'static str),
+    #[error("the client did not log in within the login timeout")]
+    LoginTimeout,
     #[error("TLS: {0}")]
     Tls(String),
 }

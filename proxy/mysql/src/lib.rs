@@ -37,6 +37,8 @@ pub mod value;
 pub use auth::{RsaKey, Verifier};
 pub use error::{ServerError, WireError};
 pub use resultset::{Column, OkInfo};
-pub use server::{refuse_connection, serve, Backend, Config, ConnectionLimit, ConnectionPermit, Prepared, QueryResult};
+pub use server::{
+    refuse_connection, serve, Backend, Config, ConnectionLimit, ConnectionPermit, LoginInfo, Prepared, QueryResult,
+};
 pub use tls::acceptor_from_pem;
 pub use value::{ColumnType, DateTime, Time, Value};

@@ -15,7 +15,7 @@ use crate::error::{ServerError, WireError, ER_HANDSHAKE_ERROR};
 use crate::handshake::{capability, fresh_salt, HandshakeResponse, HandshakeV10, SALT_LEN};
 use crate::packet::{put_null_terminated, Framed};
 use crate::resultset::ok_packet;
-use crate::server::{Backend, Config};
+use crate::server::{Backend, Config, LoginInfo};
 use crate::tls::Transport;
 
 pub(crate) type Wire<S> = Framed<Transport<S>>;
@@ -26,6 +26,7 @@ pub(crate) struct Session<S> {
     /// The capabilities both sides have.
     pub capabilities: u32,
     pub salt: [u8; SALT_LEN],
+    pub connection_id: u32,
 }
 
 /// Reads a packet; framing errors (too large, out of order) are told to
@@ -64,9 +65,10 @@ where
     B: Backend,
 {
     let salt = fresh_salt()?;
+    let connection_id = config.next_connection_id();
     let server_capabilities = capability::SERVER | if config.tls.is_some() { capability::SSL } else { 0 };
     let handshake = HandshakeV10 {
-        connection_id: config.next_connection_id(),
+        connection_id,
         salt: &salt,
         capabilities: server_capabilities,
         status_flags: backend.status_flags(),
@@ -97,12 +99,19 @@ where
         let denied = ServerError::access_denied(&response.user, !response.auth_response.is_empty());
         return refuse(&mut framed, denied).await;
     }
-    if let Err(error) = backend.login(&response.user, response.database.as_deref()).await {
+    let login = LoginInfo {
+        user: &response.user,
+        database: response.database.as_deref(),
+        connection_id,
+        client_found_rows: capabilities & capability::FOUND_ROWS != 0,
+        tls: framed.stream().is_tls(),
+    };
+    if let Err(error) = backend.login(&login).await {
         return refuse(&mut framed, error).await;
     }
     framed.write_packet(&ok_packet(backend.status_flags()));
     framed.flush().await?;
-    Ok(Some(Session { framed, capabilities, salt }))
+    Ok(Some(Session { framed, capabilities, salt, connection_id }))
 }
 
 fn bad_handshake() -> ServerError {

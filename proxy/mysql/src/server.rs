@@ -5,6 +5,7 @@
 use std::future::Future;
 use std::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
 use std::sync::Arc;
+use std::time::Duration;
 
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
 use tokio_rustls::TlsAcceptor;
@@ -24,6 +25,18 @@ pub enum QueryResult {
     Ok(OkInfo),
     Rows { columns: Vec<Column>, rows: Vec<Vec<Value>> },
     Error(ServerError),
+}
+
+/// Who logged in, and what the client asked for that changes results.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LoginInfo<'a> {
+    pub user: &'a str,
+    pub database: Option<&'a str>,
+    /// The id the handshake announced (CONNECTION_ID()).
+    pub connection_id: u32,
+    /// CLIENT_FOUND_ROWS: affected-row counts are rows matched, not changed.
+    pub client_found_rows: bool,
+    pub tls: bool,
 }
 
 /// What COM_STMT_PREPARE learns about a statement.
@@ -47,8 +60,8 @@ pub trait Backend: Send {
     fn full_authentication(&mut self, user: &str, password: &[u8]) -> impl Future<Output = bool> + Send;
 
     /// Authentication succeeded (also after COM_CHANGE_USER): start a
-    /// session for `user`, in `database` if given.
-    fn login(&mut self, user: &str, database: Option<&str>) -> impl Future<Output = Result<(), ServerError>> + Send;
+    /// session for the user, in the database if one was named.
+    fn login(&mut self, login: &LoginInfo<'_>) -> impl Future<Output = Result<(), ServerError>> + Send;
 
     /// Runs COM_QUERY text. With `multi_statements` the text may hold
     /// several statements; the results come back in order, and an error
@@ -89,6 +102,9 @@ pub struct Config {
     pub tls: Option<TlsAcceptor>,
     /// caching_sha2_password's key pair for full authentication without TLS.
     pub rsa_key: Option<Arc<RsaKey>>,
+    /// From accepting the connection to the end of authentication; a
+    /// client that takes longer is dropped, freeing its connection slot.
+    pub login_timeout: Duration,
 }
 
 impl Default for Config {
@@ -99,6 +115,7 @@ impl Default for Config {
             default_auth_plugin: NATIVE_PASSWORD,
             tls: None,
             rsa_key: None,
+            login_timeout: Duration::from_secs(10),
         }
     }
 }
@@ -112,6 +129,7 @@ impl std::fmt::Debug for Config {
             .field("default_auth_plugin", &self.default_auth_plugin)
             .field("tls", &self.tls.is_some())
             .field("rsa_key", &self.rsa_key.is_some())
+            .field("login_timeout", &self.login_timeout)
             .finish()
     }
 }
@@ -133,7 +151,8 @@ where
     B: Backend,
 {
     let framed = Framed::new(Transport::Plain(stream), config.packet_size_max);
-    let Some(session) = login::run(framed, &config, &mut backend).await? else {
+    let login = tokio::time::timeout(config.login_timeout, login::run(framed, &config, &mut backend));
+    let Some(session) = login.await.map_err(|_| WireError::LoginTimeout)?? else {
         return Ok(());
     };
     Connection::new(session, &config).run(&mut backend).await

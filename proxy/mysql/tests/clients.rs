@@ -55,14 +55,17 @@ async fn mysql_async_text_queries_and_multi_statements() {
     assert_eq!(after, [5]);
     conn.query_drop("BEGIN").await.unwrap();
     conn.ping().await.unwrap();
+    let connection_id = conn.id();
     conn.disconnect().await.unwrap();
     assert_eq!(server.shared.lock().unwrap().logins, [("u".to_owned(), None)]);
+    assert_eq!(server.shared.lock().unwrap().login_details, [(connection_id, false, false)]);
 }
 
 #[tokio::test]
 async fn mysql_async_prepared_statements_with_binary_rows() {
     let server = start(Config::default(), 16).await;
-    let mut conn = Conn::new(options(server.port, "u", "p").db_name(Some("shop"))).await.unwrap();
+    let mut conn =
+        Conn::new(options(server.port, "u", "p").db_name(Some("shop")).client_found_rows(true)).await.unwrap();
     let rows: Vec<(i64, String, Option<f64>)> = conn.exec("SELECT * FROM t WHERE id = ?", (2,)).await.unwrap();
     assert_eq!(rows, [(2, "bob".into(), None)]);
     let rows: Vec<(i64, String, Option<f64>)> = conn.exec("SELECT * FROM t WHERE id = ?", (1,)).await.unwrap();
@@ -104,7 +107,10 @@ async fn mysql_async_prepared_statements_with_binary_rows() {
 
     let error = conn.exec_drop("SELECT nonsense ?", (1,)).await.unwrap_err();
     assert_eq!(server_error(error), (1064, "42000".into()));
+    assert!(server.shared.lock().unwrap().closed_statements.is_empty());
+    // COM_RESET_CONNECTION closes every statement; the driver prepares again.
     conn.reset().await.unwrap();
+    assert_eq!(server.shared.lock().unwrap().closed_statements, [1, 2, 3]);
     let after: Vec<i64> = conn
         .exec("SELECT * FROM t WHERE id = ?", (1,))
         .await
@@ -115,6 +121,7 @@ async fn mysql_async_prepared_statements_with_binary_rows() {
     assert_eq!(after, [1]);
     conn.disconnect().await.unwrap();
     assert_eq!(server.shared.lock().unwrap().logins[0], ("u".to_owned(), Some("shop".to_owned())));
+    assert!(server.shared.lock().unwrap().login_details[0].1, "CLIENT_FOUND_ROWS reaches the backend");
 }
 
 #[tokio::test]
@@ -229,6 +236,7 @@ async fn mysql_cli_caching_sha2_full_authentication_in_clear_over_tls() {
     assert_eq!(String::from_utf8_lossy(&output.stderr), "");
     assert_eq!(String::from_utf8_lossy(&output.stdout), "2\n");
     assert_eq!(server.shared.lock().unwrap().full_authentications, [("sha".to_owned(), b"secret".to_vec())]);
+    assert!(server.shared.lock().unwrap().login_details[0].2, "the backend is told about TLS");
     // Without TLS and without an RSA key, full authentication cannot happen.
     let plain = start(Config::default(), 16).await;
     let output = mysql_cli(plain.port, &["-u", "sha", "-psecret", "-e", "SELECT 2"]).await;

@@ -212,6 +212,36 @@ async fn prepared_statement_packets() {
 }
 
 #[tokio::test]
+async fn long_data_is_bounded_per_statement_and_reported_at_execution() {
+    let (mut client, _task) = duplex_server(Config { packet_size_max: 1024, ..Config::default() });
+    login(&mut client, CLIENT).await;
+    client.command(b"\x16SELECT ?", 5).await;
+    let chunk = [&b"\x18\x01\0\0\0\0\0"[..], &[b'x'; 600]].concat();
+    client.send(0, &chunk).await;
+    client.send(0, &chunk).await;
+    let execute = [0x17, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0xFC, 0];
+    let replies = client.command(&execute, 1).await;
+    assert_eq!(
+        replies[0],
+        b"\xff\x81\x04#HY000Parameter of prepared statement is larger than 'max_allowed_packet' bytes"
+    );
+    // The refusal is reported once; the next execution starts afresh.
+    client.send(0, &chunk).await;
+    let replies = client.command(&execute, 5).await;
+    assert_eq!(replies[3][..4], [0x00, 0x00, 0xFC, 0x58]);
+    assert_eq!(replies[3].len(), 4 + 1 + 600);
+}
+
+#[tokio::test]
+async fn a_client_that_does_not_log_in_in_time_is_dropped() {
+    let config = Config { login_timeout: Duration::from_millis(50), ..Config::default() };
+    let (mut client, task) = duplex_server(config);
+    client.read().await.unwrap();
+    assert!(client.read().await.is_none());
+    assert!(matches!(task.await.unwrap(), Err(proxy_mysql::WireError::LoginTimeout)));
+}
+
+#[tokio::test]
 async fn an_oversized_packet_is_1153_and_closes() {
     let (mut client, task) = duplex_server(Config { packet_size_max: 1024, ..Config::default() });
     login(&mut client, CLIENT).await;

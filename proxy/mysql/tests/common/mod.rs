@@ -10,8 +10,8 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, OnceLock};
 
 use proxy_mysql::{
-    serve, Backend, Column, ColumnType, Config, ConnectionLimit, DateTime, OkInfo, Prepared, QueryResult, RsaKey,
-    ServerError, Time, Value, Verifier,
+    serve, Backend, Column, ColumnType, Config, ConnectionLimit, DateTime, LoginInfo, OkInfo, Prepared, QueryResult,
+    RsaKey, ServerError, Time, Value, Verifier,
 };
 use tokio::net::TcpListener;
 
@@ -20,6 +20,8 @@ pub struct Shared {
     pub sha_cached: Option<[u8; 32]>,
     pub full_authentications: Vec<(String, Vec<u8>)>,
     pub logins: Vec<(String, Option<String>)>,
+    /// Each login's connection id, CLIENT_FOUND_ROWS and TLS.
+    pub login_details: Vec<(u32, bool, bool)>,
     pub closed_statements: Vec<u32>,
 }
 
@@ -148,11 +150,13 @@ impl Backend for TestBackend {
         accepted
     }
 
-    async fn login(&mut self, user: &str, database: Option<&str>) -> Result<(), ServerError> {
-        if database == Some("missing") {
+    async fn login(&mut self, login: &LoginInfo<'_>) -> Result<(), ServerError> {
+        if login.database == Some("missing") {
             return Err(ServerError::new(1049, *b"42000", "Unknown database 'missing'"));
         }
-        self.shared.lock().unwrap().logins.push((user.to_owned(), database.map(str::to_owned)));
+        let mut shared = self.shared.lock().unwrap();
+        shared.logins.push((login.user.to_owned(), login.database.map(str::to_owned)));
+        shared.login_details.push((login.connection_id, login.client_found_rows, login.tls));
         Ok(())
     }
 
