@@ -18,9 +18,11 @@ use crate::login::{authenticate, read_packet, Proof, Session, Wire};
 use crate::packet::put_u16;
 use crate::resultset::{binary_row, column_count, end_of_rows, eof_packet, ok_packet, status, text_row, Column};
 use crate::server::{Backend, Config, LoginInfo, QueryResult};
+use crate::value::Value;
 
 const ER_MAX_PREPARED_STMT_COUNT_REACHED: u16 = 1461;
 const ER_STMT_HAS_NO_OPEN_CURSOR: u16 = 1421;
+const FLUSH_THRESHOLD_BYTES: usize = 64 << 10;
 
 /// A prepared statement's wire state.
 struct Statement {
@@ -110,7 +112,7 @@ impl<'c, S: AsyncRead + AsyncWrite + Unpin + Send> Connection<'c, S> {
         match command {
             Command::Query(sql) => {
                 let results = backend.query(&sql, self.multi_statements).await;
-                self.send_results(results, false, backend.status_flags());
+                self.send_results(results, false, backend.status_flags()).await?;
             }
             Command::InitDb(database) => match backend.use_database(&database).await {
                 Ok(()) => self.framed.write_packet(&ok_packet(backend.status_flags())),
@@ -124,7 +126,7 @@ impl<'c, S: AsyncRead + AsyncWrite + Unpin + Send> Connection<'c, S> {
             Command::ChangeUser(change) => return self.change_user(change, backend).await,
             Command::StmtPrepare(sql) => self.prepare(&sql, backend).await,
             Command::StmtExecute { statement_id, parameters, .. } => {
-                self.execute(statement_id, &parameters, backend).await
+                self.execute(statement_id, &parameters, backend).await?
             }
             Command::StmtSendLongData { statement_id, parameter, data } => {
                 self.long_data(statement_id, parameter, &data)
@@ -169,7 +171,12 @@ impl<'c, S: AsyncRead + AsyncWrite + Unpin + Send> Connection<'c, S> {
 
     /// Sends results in order, SERVER_MORE_RESULTS_EXISTS on all but the
     /// last; an error ends the list. No result at all is an OK.
-    fn send_results(&mut self, results: Vec<QueryResult>, binary: bool, status_flags: u16) {
+    async fn send_results(
+        &mut self,
+        results: Vec<QueryResult>,
+        binary: bool,
+        status_flags: u16,
+    ) -> Result<(), WireError> {
         let count = results.len();
         if count == 0 {
             self.framed.write_packet(&ok_packet(status_flags));
@@ -178,31 +185,45 @@ impl<'c, S: AsyncRead + AsyncWrite + Unpin + Send> Connection<'c, S> {
             let flags = if index + 1 < count { status_flags | status::MORE_RESULTS_EXISTS } else { status_flags };
             match result {
                 QueryResult::Ok(info) => self.framed.write_packet(&info.encode(0x00, flags)),
-                QueryResult::Error(error) => return self.send_error(&error),
+                QueryResult::Error(error) => {
+                    self.send_error(&error);
+                    return Ok(());
+                }
                 QueryResult::Rows { columns, rows } => {
-                    if let Err(error) = self.send_rows(&columns, &rows, binary, flags) {
-                        return self.send_error(&error);
+                    if let Err(error) = self.send_rows(&columns, &rows, binary, flags).await? {
+                        self.send_error(&error);
+                        return Ok(());
                     }
                 }
             }
         }
+        Ok(())
     }
 
-    fn send_rows(
+    /// One result set. A row that cannot be encoded ends it with an ERR
+    /// in place of the row, as a server-side failure mid-result does.
+    async fn send_rows(
         &mut self,
         columns: &[Column],
-        rows: &[Vec<crate::value::Value>],
+        rows: &[Vec<Value>],
         binary: bool,
         flags: u16,
-    ) -> Result<(), ServerError> {
+    ) -> Result<Result<(), ServerError>, WireError> {
         self.framed.write_packet(&column_count(columns.len()));
         self.send_columns(columns, flags);
         for row in rows {
-            let packet = if binary { binary_row(columns, row)? } else { text_row(columns, row) };
-            self.framed.write_packet(&packet);
+            let packet = if binary { binary_row(columns, row) } else { text_row(columns, row) };
+            match packet {
+                Ok(packet) => self.framed.write_packet(&packet),
+                Err(error) => return Ok(Err(error)),
+            }
+            // Large results go out as they are encoded, not all at once.
+            if self.framed.pending() >= FLUSH_THRESHOLD_BYTES {
+                self.framed.flush().await?;
+            }
         }
         self.framed.write_packet(&end_of_rows(self.deprecate_eof(), flags));
-        Ok(())
+        Ok(Ok(()))
     }
 
     /// Column definitions, then EOF unless the client deprecated it.
@@ -263,24 +284,32 @@ impl<'c, S: AsyncRead + AsyncWrite + Unpin + Send> Connection<'c, S> {
         }
     }
 
-    async fn execute<B: Backend>(&mut self, statement_id: u32, block: &[u8], backend: &mut B) {
-        let Some(statement) = self.statements.get_mut(&statement_id) else {
-            return self.send_error(&unknown_statement(statement_id, "mysqld_stmt_execute"));
-        };
+    async fn execute<B: Backend>(&mut self, statement_id: u32, block: &[u8], backend: &mut B) -> Result<(), WireError> {
+        match self.execution_parameters(statement_id, block) {
+            Ok(parameters) => {
+                let results = backend.execute(statement_id, parameters).await;
+                self.send_results(results, true, backend.status_flags()).await
+            }
+            Err(error) => {
+                self.send_error(&error);
+                Ok(())
+            }
+        }
+    }
+
+    /// The parameters of one execution, with the statement's long data.
+    fn execution_parameters(&mut self, statement_id: u32, block: &[u8]) -> Result<Vec<Value>, ServerError> {
+        let statement = self
+            .statements
+            .get_mut(&statement_id)
+            .ok_or_else(|| unknown_statement(statement_id, "mysqld_stmt_execute"))?;
         let (long_data, too_large) = statement.take_long_data();
         if too_large {
             let message = "Parameter of prepared statement is larger than 'max_allowed_packet' bytes";
-            return self.send_error(&ServerError::new(ER_NET_PACKET_TOO_LARGE, *b"HY000", message));
+            return Err(ServerError::new(ER_NET_PACKET_TOO_LARGE, *b"HY000", message));
         }
-        let parameters =
-            match decode_parameters(block, statement.parameter_count, &mut statement.parameter_types, &long_data) {
-                Ok(parameters) => parameters,
-                Err(error) => {
-                    return self.send_error(&ServerError::new(ER_MALFORMED_PACKET, *b"HY000", error.to_string()))
-                }
-            };
-        let results = backend.execute(statement_id, parameters).await;
-        self.send_results(results, true, backend.status_flags());
+        decode_parameters(block, statement.parameter_count, &mut statement.parameter_types, &long_data)
+            .map_err(|error| ServerError::new(ER_MALFORMED_PACKET, *b"HY000", error.to_string()))
     }
 
     /// COM_STMT_SEND_LONG_DATA has no reply; a problem shows at execution.

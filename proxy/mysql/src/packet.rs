@@ -112,6 +112,11 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Framed<S> {
         }
     }
 
+    /// Bytes queued and not yet flushed.
+    pub fn pending(&self) -> usize {
+        self.outgoing.len()
+    }
+
     pub async fn flush(&mut self) -> Result<(), WireError> {
         if !self.outgoing.is_empty() {
             self.stream.write_all(&self.outgoing).await?;

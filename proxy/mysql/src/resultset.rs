@@ -148,8 +148,19 @@ pub fn column_count(count: usize) -> Vec<u8> {
     out
 }
 
+/// A backend's row must have one value per column: clients parse a row
+/// by the column count they were sent.
+fn check_width(columns: &[Column], row: &[Value]) -> Result<(), ServerError> {
+    if columns.len() == row.len() {
+        return Ok(());
+    }
+    let message = format!("row has {} values for {} columns", row.len(), columns.len());
+    Err(ServerError::new(crate::error::ER_UNKNOWN_ERROR, *b"HY000", message))
+}
+
 /// A text-protocol row: each value length-encoded, NULL as 0xFB.
-pub fn text_row(columns: &[Column], row: &[Value]) -> Vec<u8> {
+pub fn text_row(columns: &[Column], row: &[Value]) -> Result<Vec<u8>, ServerError> {
+    check_width(columns, row)?;
     let mut out = Vec::new();
     for (column, value) in columns.iter().zip(row) {
         match value.to_text(column.column_type) {
@@ -157,12 +168,13 @@ pub fn text_row(columns: &[Column], row: &[Value]) -> Vec<u8> {
             None => out.push(0xFB),
         }
     }
-    out
+    Ok(out)
 }
 
 /// A binary-protocol row: header 0x00, the NULL bitmap (offset 2), then
 /// the non-NULL values. A value that does not fit its column is an error.
 pub fn binary_row(columns: &[Column], row: &[Value]) -> Result<Vec<u8>, ServerError> {
+    check_width(columns, row)?;
     let mut out = vec![0x00];
     let bitmap_start = out.len();
     out.resize(bitmap_start + (columns.len() + 7 + 2) / 8, 0);
@@ -221,7 +233,9 @@ mod tests {
             Column::new("c", ColumnType::Double),
         ];
         let row = [Value::Int(1), Value::Null, Value::Double(2.0)];
-        assert_eq!(text_row(&columns, &row), b"\x011\xFB\x012");
+        assert_eq!(text_row(&columns, &row).unwrap(), b"\x011\xFB\x012");
+        assert_eq!(text_row(&columns, &row[..2]).unwrap_err().code, 1105);
+        assert_eq!(binary_row(&columns, &[row.as_slice(), &[Value::Null]].concat()).unwrap_err().code, 1105);
         let mut expected = vec![0x00, 0b0000_1000, 1, 0, 0, 0, 0, 0, 0, 0];
         expected.extend_from_slice(&2.0f64.to_le_bytes());
         assert_eq!(binary_row(&columns, &row).unwrap(), expected);

@@ -53,6 +53,17 @@ async fn mysql_async_text_queries_and_multi_statements() {
     assert_eq!(server_error(error), (1064, "42000".into()));
     let after: Vec<i64> = conn.query("SELECT 5").await.unwrap();
     assert_eq!(after, [5]);
+
+    let big: Vec<(i64, String)> = conn.query("SELECT big").await.unwrap();
+    assert_eq!(big.len(), 30_000);
+    assert_eq!(big.iter().map(|(n, _)| n).sum::<i64>(), 29_999 * 30_000 / 2);
+    assert!(big.iter().all(|(_, pad)| pad.len() == 100));
+    // A row the backend got wrong is an error after the good rows, not a
+    // malformed stream: the connection goes on.
+    let error = conn.query::<i64, _>("SELECT ragged").await.unwrap_err();
+    assert_eq!(server_error(error), (1105, "HY000".into()));
+    let after: Vec<i64> = conn.query("SELECT 6").await.unwrap();
+    assert_eq!(after, [6]);
     conn.query_drop("BEGIN").await.unwrap();
     conn.ping().await.unwrap();
     let connection_id = conn.id();

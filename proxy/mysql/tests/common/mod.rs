@@ -93,6 +93,16 @@ impl TestBackend {
                 QueryResult::Rows { columns, rows }
             }
             "SELECT TYPED" => typed(),
+            // About 3 MB of rows: sent in several flushes.
+            "SELECT BIG" => QueryResult::Rows {
+                columns: vec![Column::new("n", ColumnType::LongLong), Column::new("pad", ColumnType::VarString)],
+                rows: (0..30_000).map(|n| vec![Value::Int(n), Value::Bytes(vec![b'x'; 100])]).collect(),
+            },
+            // A backend bug: two values for one column.
+            "SELECT RAGGED" => QueryResult::Rows {
+                columns: vec![Column::new("n", ColumnType::LongLong)],
+                rows: vec![vec![Value::Int(1)], vec![Value::Int(2), Value::Int(3)]],
+            },
             "BEGIN" => {
                 self.in_transaction = true;
                 QueryResult::Ok(OkInfo::default())
