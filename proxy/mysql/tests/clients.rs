@@ -179,19 +179,28 @@ async fn mysql_async_change_user_and_unknown_database() {
     let config = Config { rsa_key: Some(rsa_key()), ..Config::default() };
     let server = start(config, 16).await;
     let mut conn = Conn::new(options(server.port, "u", "p")).await.unwrap();
-    conn.change_user(
+    let change = |user: &str, password: &str| {
         mysql_async::ChangeUserOpts::default()
-            .with_user(Some("u".into()))
-            .with_pass(Some("p".into()))
-            .with_db_name(Some("other".into())),
-    )
-    .await
-    .unwrap();
+            .with_user(Some(user.into()))
+            .with_pass(Some(password.into()))
+            .with_db_name(Some("other".into()))
+    };
+    conn.change_user(change("u", "p")).await.unwrap();
+    // To the caching_sha2 account: an auth switch, then full authentication over RSA.
+    conn.change_user(change("sha", "secret")).await.unwrap();
     let one: Vec<i64> = conn.query("SELECT 1").await.unwrap();
     assert_eq!(one, [1]);
     conn.disconnect().await.unwrap();
     let logins = server.shared.lock().unwrap().logins.clone();
-    assert_eq!(logins, [("u".to_owned(), None), ("u".to_owned(), Some("other".to_owned()))]);
+    assert_eq!(
+        logins,
+        [
+            ("u".to_owned(), None),
+            ("u".to_owned(), Some("other".to_owned())),
+            ("sha".to_owned(), Some("other".to_owned()))
+        ]
+    );
+    assert_eq!(server.shared.lock().unwrap().full_authentications, [("sha".to_owned(), b"secret".to_vec())]);
     let error = Conn::new(options(server.port, "u", "p").db_name(Some("missing"))).await.unwrap_err();
     assert_eq!(server_error(error), (1049, "42000".into()));
 }
@@ -218,9 +227,10 @@ async fn mysql_cli_multi_statements_and_wrong_password() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("ERROR 1045 (28000): Access denied for user 'u'"), "{stderr}");
 
-    let output = mysql_cli(server.port, &["-u", "u", "-pp", "-e", "SELECT 1; nonsense"]).await;
+    let output = mysql_cli(server.port, &["-u", "u", "-pp", "-e", "SELECT 1; nonsense 'é✓'"]).await;
     assert_eq!(String::from_utf8_lossy(&output.stdout), "1\n");
-    assert!(String::from_utf8_lossy(&output.stderr).contains("ERROR 1064 (42000)"));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("ERROR 1064 (42000)") && stderr.contains("nonsense 'é✓'"), "{stderr}");
 }
 
 #[tokio::test]

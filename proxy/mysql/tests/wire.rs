@@ -169,6 +169,39 @@ async fn multi_statement_results_carry_more_results_exists() {
 }
 
 #[tokio::test]
+async fn set_option_toggles_multi_statements_and_field_list_is_empty() {
+    let (mut client, _task) = duplex_server(Config::default());
+    login(&mut client, CLIENT).await;
+    let replies = client.command(&[0x1B, 1, 0], 1).await; // MYSQL_OPTION_MULTI_STATEMENTS_OFF
+    assert_eq!(replies[0], [0xFE, 0, 0, 0x02, 0]);
+    let replies = client.command(b"\x03SELECT 1; SELECT 2", 1).await;
+    assert_eq!(&replies[0][..9], b"\xff\x28\x04#42000");
+    client.command(&[0x1B, 0, 0], 1).await; // MYSQL_OPTION_MULTI_STATEMENTS_ON
+    let replies = client.command(b"\x03SELECT 1; SELECT 2", 10).await;
+    assert_eq!(replies[9], [0xFE, 0, 0, 0x02, 0]);
+    let replies = client.command(b"\x04t\0", 1).await; // COM_FIELD_LIST
+    assert_eq!(replies[0], [0xFE, 0, 0, 0x02, 0]);
+}
+
+#[tokio::test]
+async fn a_failed_change_user_closes_the_connection() {
+    let (mut client, task) = duplex_server(Config::default());
+    let salt = login(&mut client, CLIENT).await;
+    let token = proxy_mysql::auth::scramble_native(&salt, b"p");
+    let mut change = b"\x11u\0\x14".to_vec();
+    change.extend_from_slice(&token);
+    change.extend_from_slice(b"shop\0\x2d\0mysql_native_password\0");
+    let replies = client.command(&change, 1).await;
+    assert_eq!(replies[0], [0, 0, 0, 2, 0, 0, 0]);
+    let mut wrong = b"\x11u\0\x14".to_vec();
+    wrong.extend_from_slice(&proxy_mysql::auth::scramble_native(&salt, b"q"));
+    let replies = client.command(&wrong, 1).await;
+    assert_eq!(replies[0], b"\xff\x15\x04#28000Access denied for user 'u' (using password: YES)");
+    assert!(client.read().await.is_none());
+    assert!(task.await.unwrap().is_ok());
+}
+
+#[tokio::test]
 async fn deprecate_eof_ends_rows_with_an_ok_packet() {
     let (mut client, _task) = duplex_server(Config::default());
     login(&mut client, CLIENT | capability::DEPRECATE_EOF).await;
