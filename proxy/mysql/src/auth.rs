@@ -144,20 +144,20 @@ impl std::fmt::Debug for RsaKey {
 impl RsaKey {
     pub fn generate(bits: usize) -> Result<Self, WireError> {
         let private = RsaPrivateKey::new(&mut rand_core_06::OsRng, bits)
-            .map_err(|error| WireError::Tls(format!("RSA key generation: {error}")))?;
+            .map_err(|error| WireError::Crypto(format!("RSA key generation: {error}")))?;
         Self::from_private(private)
     }
 
     pub fn from_pkcs8_pem(pem: &str) -> Result<Self, WireError> {
-        let private =
-            RsaPrivateKey::from_pkcs8_pem(pem).map_err(|error| WireError::Tls(format!("RSA private key: {error}")))?;
+        let private = RsaPrivateKey::from_pkcs8_pem(pem)
+            .map_err(|error| WireError::Crypto(format!("RSA private key: {error}")))?;
         Self::from_private(private)
     }
 
     fn from_private(private: RsaPrivateKey) -> Result<Self, WireError> {
         let public_pem = RsaPublicKey::from(&private)
             .to_public_key_pem(LineEnding::LF)
-            .map_err(|error| WireError::Tls(format!("RSA public key: {error}")))?;
+            .map_err(|error| WireError::Crypto(format!("RSA public key: {error}")))?;
         Ok(RsaKey { private, public_pem })
     }
 
@@ -236,5 +236,18 @@ mod tests {
         let ciphertext = key.encrypt_for_tests(&plain);
         assert_eq!(key.decrypt_password(&ciphertext, salt).unwrap(), b"a password longer than the twenty-byte salt");
         assert!(key.decrypt_password(b"garbage", salt).is_err());
+    }
+
+    #[test]
+    fn rsa_key_loads_from_pkcs8_pem() {
+        use rsa::pkcs8::EncodePrivateKey;
+        let key = RsaKey::generate(1024).unwrap();
+        let pem = key.private.to_pkcs8_pem(LineEnding::LF).unwrap();
+        let loaded = RsaKey::from_pkcs8_pem(&pem).unwrap();
+        assert_eq!(loaded.public_pem(), key.public_pem());
+        assert!(matches!(
+            RsaKey::from_pkcs8_pem("-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n"),
+            Err(WireError::Crypto(_))
+        ));
     }
 }

@@ -19,6 +19,9 @@ pub enum WireError {
     LoginTimeout,
     #[error("TLS: {0}")]
     Tls(String),
+    /// The OS RNG failed, or an RSA key could not be made or read.
+    #[error("cryptography: {0}")]
+    Crypto(String),
 }
 
 impl WireError {

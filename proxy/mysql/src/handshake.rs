@@ -53,7 +53,7 @@ pub const SALT_LEN: usize = 20;
 /// or '$'), because some clients read it as a C string.
 pub fn fresh_salt() -> Result<[u8; SALT_LEN], WireError> {
     let mut salt = [0u8; SALT_LEN];
-    getrandom::fill(&mut salt).map_err(|error| WireError::Tls(format!("OS RNG: {error}")))?;
+    getrandom::fill(&mut salt).map_err(|error| WireError::Crypto(format!("OS RNG: {error}")))?;
     for byte in &mut salt {
         *byte &= 0x7F;
         if *byte == 0 || *byte == b'$' {

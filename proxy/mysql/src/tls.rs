@@ -76,3 +76,12 @@ impl<S: AsyncRead + AsyncWrite + Unpin> AsyncWrite for Transport<S> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn pem_that_is_not_a_certificate_and_key_is_an_error() {
+        let error = super::acceptor_from_pem(b"not pem", b"not pem").err().map(|error| error.to_string());
+        assert!(error.is_some_and(|error| error.starts_with("TLS: ")));
+    }
+}
