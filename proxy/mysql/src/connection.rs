@@ -22,6 +22,7 @@ use crate::value::Value;
 
 const ER_MAX_PREPARED_STMT_COUNT_REACHED: u16 = 1461;
 const ER_STMT_HAS_NO_OPEN_CURSOR: u16 = 1421;
+const ER_CLIENT_INTERACTION_TIMEOUT: u16 = 4031;
 const FLUSH_THRESHOLD_BYTES: usize = 64 << 10;
 
 /// A prepared statement's wire state.
@@ -91,7 +92,13 @@ impl<'c, S: AsyncRead + AsyncWrite + Unpin + Send> Connection<'c, S> {
     pub async fn run<B: Backend>(mut self, backend: &mut B) -> Result<(), WireError> {
         loop {
             self.framed.reset_sequence();
-            let Some(payload) = read_packet(&mut self.framed).await? else { return Ok(()) };
+            let Ok(packet) = tokio::time::timeout(self.config.idle_timeout, read_packet(&mut self.framed)).await else {
+                let message = "The client was disconnected by the server because of inactivity.";
+                self.send_error(&ServerError::new(ER_CLIENT_INTERACTION_TIMEOUT, *b"HY000", message));
+                self.framed.shutdown().await;
+                return Ok(());
+            };
+            let Some(payload) = packet? else { return Ok(()) };
             let flow = match Command::decode(&payload, self.capabilities) {
                 Ok(Command::Quit) => Flow::Close,
                 Ok(command) => self.dispatch(command, backend).await?,

@@ -15,7 +15,8 @@
 //! - `value`: values and column types, text and binary encodings.
 //! - `resultset`: OK, ERR, EOF, column definitions, text and binary rows.
 //! - `connection`: the command phase of one connection.
-//! - `server`: [`Backend`], [`Config`], [`serve`], the connection limit.
+//! - `server`: [`Backend`], [`Config`], [`serve`], [`listen`], the
+//!   connection limit.
 //! - `tls`: the plain-or-TLS transport and the acceptor.
 
 // Client bytes must never panic the server.
@@ -38,7 +39,8 @@ pub use auth::{RsaKey, Verifier};
 pub use error::{ServerError, WireError};
 pub use resultset::{Column, OkInfo};
 pub use server::{
-    refuse_connection, serve, Backend, Config, ConnectionLimit, ConnectionPermit, LoginInfo, Prepared, QueryResult,
+    listen, refuse_connection, serve, Backend, Config, ConnectionLimit, ConnectionPermit, LoginInfo, Prepared,
+    QueryResult,
 };
 pub use tls::acceptor_from_pem;
 pub use value::{ColumnType, DateTime, Time, Value};

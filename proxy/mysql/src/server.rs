@@ -1,13 +1,16 @@
 //! `server` owns the crate's public face: the [`Backend`] trait the node
 //! implements, the server [`Config`] with its limits, the connection-count
-//! limit, and [`serve`], which runs one connection from handshake to quit.
+//! limit, [`serve`], which runs one connection from handshake to quit, and
+//! [`listen`], the accept loop around it.
 
 use std::future::Future;
+use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
+use tokio::net::TcpListener;
 use tokio_rustls::TlsAcceptor;
 
 use crate::auth::{RsaKey, Verifier, NATIVE_PASSWORD};
@@ -105,6 +108,9 @@ pub struct Config {
     /// From accepting the connection to the end of authentication; a
     /// client that takes longer is dropped, freeing its connection slot.
     pub login_timeout: Duration,
+    /// How long a logged-in connection may wait for its next command
+    /// (MySQL's wait_timeout); then it gets error 4031 and is closed.
+    pub idle_timeout: Duration,
 }
 
 impl Default for Config {
@@ -116,6 +122,7 @@ impl Default for Config {
             tls: None,
             rsa_key: None,
             login_timeout: Duration::from_secs(10),
+            idle_timeout: Duration::from_secs(8 * 60 * 60),
         }
     }
 }
@@ -130,6 +137,7 @@ impl std::fmt::Debug for Config {
             .field("tls", &self.tls.is_some())
             .field("rsa_key", &self.rsa_key.is_some())
             .field("login_timeout", &self.login_timeout)
+            .field("idle_timeout", &self.idle_timeout)
             .finish()
     }
 }
@@ -156,6 +164,39 @@ where
         return Ok(());
     };
     Connection::new(session, &config).run(&mut backend).await
+}
+
+/// Accepts connections on `listener` for ever: each gets a backend from
+/// `new_backend` and a task of its own; beyond `connections_max` open
+/// connections a client gets 1040 in place of the handshake. Failed
+/// accepts (out of file descriptors) are logged and retried.
+pub async fn listen<B, F>(listener: TcpListener, config: Arc<Config>, connections_max: usize, new_backend: F)
+where
+    B: Backend + 'static,
+    F: Fn(SocketAddr) -> B,
+{
+    let limit = ConnectionLimit::new(connections_max);
+    loop {
+        let (stream, peer) = match listener.accept().await {
+            Ok(accepted) => accepted,
+            Err(error) => {
+                tracing::warn!(%error, "mysql listener: accept failed");
+                tokio::time::sleep(Duration::from_millis(100)).await;
+                continue;
+            }
+        };
+        let Some(permit) = limit.try_acquire() else {
+            tokio::spawn(refuse_connection(stream));
+            continue;
+        };
+        let (config, backend) = (config.clone(), new_backend(peer));
+        tokio::spawn(async move {
+            let _permit = permit;
+            if let Err(error) = serve(stream, config, backend).await {
+                tracing::debug!(%peer, %error, "mysql connection ended with an error");
+            }
+        });
+    }
 }
 
 /// Counts open connections against a maximum.

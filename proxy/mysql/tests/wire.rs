@@ -275,6 +275,19 @@ async fn a_client_that_does_not_log_in_in_time_is_dropped() {
 }
 
 #[tokio::test]
+async fn an_idle_connection_gets_4031_and_is_closed() {
+    let config = Config { idle_timeout: Duration::from_millis(50), ..Config::default() };
+    let (mut client, task) = duplex_server(config);
+    login(&mut client, CLIENT).await;
+    assert_eq!(client.command(&[0x0E], 1).await[0], [0, 0, 0, 2, 0, 0, 0]);
+    let (sequence, reply) = client.read().await.unwrap();
+    assert_eq!(sequence, 0);
+    assert_eq!(reply, b"\xff\xbf\x0f#HY000The client was disconnected by the server because of inactivity.");
+    assert!(client.read().await.is_none());
+    assert!(task.await.unwrap().is_ok());
+}
+
+#[tokio::test]
 async fn an_oversized_packet_is_1153_and_closes() {
     let (mut client, task) = duplex_server(Config { packet_size_max: 1024, ..Config::default() });
     login(&mut client, CLIENT).await;

@@ -10,8 +10,8 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, OnceLock};
 
 use proxy_mysql::{
-    serve, Backend, Column, ColumnType, Config, ConnectionLimit, DateTime, LoginInfo, OkInfo, Prepared, QueryResult,
-    RsaKey, ServerError, Time, Value, Verifier,
+    Backend, Column, ColumnType, Config, DateTime, LoginInfo, OkInfo, Prepared, QueryResult, RsaKey, ServerError, Time,
+    Value, Verifier,
 };
 use tokio::net::TcpListener;
 
@@ -262,26 +262,8 @@ pub async fn start(config: Config, connections_max: usize) -> TestServer {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = listener.local_addr().unwrap().port();
     let shared = Arc::new(Mutex::new(Shared::default()));
-    let config = Arc::new(config);
-    let limit = ConnectionLimit::new(connections_max);
     let backend_shared = shared.clone();
-    tokio::spawn(async move {
-        loop {
-            let Ok((stream, _)) = listener.accept().await else { return };
-            let config = config.clone();
-            let backend = TestBackend::new(backend_shared.clone());
-            let permit = limit.try_acquire();
-            tokio::spawn(async move {
-                match permit {
-                    Some(_permit) => {
-                        let _ = serve(stream, config, backend).await;
-                    }
-                    None => {
-                        let _ = proxy_mysql::refuse_connection(stream).await;
-                    }
-                }
-            });
-        }
-    });
+    let new_backend = move |_peer| TestBackend::new(backend_shared.clone());
+    tokio::spawn(proxy_mysql::listen(listener, Arc::new(config), connections_max, new_backend));
     TestServer { port, shared }
 }
