@@ -142,9 +142,11 @@ impl HandshakeResponse {
         let user = text(reader.null_terminated("user name")?, "user name")?;
         let auth_response = if header.capabilities & capability::PLUGIN_AUTH_LENENC_CLIENT_DATA != 0 {
             reader.lenenc_bytes("auth response")?
-        } else {
+        } else if header.capabilities & capability::SECURE_CONNECTION != 0 {
             let length = reader.u8("auth response length")?;
             reader.take(usize::from(length), "auth response")?
+        } else {
+            reader.null_terminated("auth response")?
         }
         .to_vec();
         // Some clients end the packet early instead of sending empty fields.
@@ -230,6 +232,13 @@ mod tests {
         let response = HandshakeResponse::decode(&bytes).unwrap();
         assert_eq!((response.user.as_str(), response.auth_response.as_slice()), ("u", &[9u8][..]));
         assert_eq!((response.database, response.auth_plugin), (None, None));
+    }
+
+    #[test]
+    fn handshake_response_with_a_nul_terminated_auth_response() {
+        let bytes = response_bytes(capability::PROTOCOL_41, b"u\0\x07\x08\0");
+        let response = HandshakeResponse::decode(&bytes).unwrap();
+        assert_eq!(response.auth_response, [7, 8]);
     }
 
     #[test]

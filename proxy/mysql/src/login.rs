@@ -20,6 +20,11 @@ use crate::tls::Transport;
 
 pub(crate) type Wire<S> = Framed<Transport<S>>;
 
+/// Before authentication a client gets this much per packet, not the max
+/// packet size: a handshake response with connection attributes, or an
+/// RSA-encrypted password, is far smaller.
+pub(crate) const PACKET_SIZE_MAX: usize = 64 << 10;
+
 /// An authenticated connection, ready for commands.
 pub(crate) struct Session<S> {
     pub framed: Wire<S>,
@@ -81,7 +86,7 @@ where
         let Some(acceptor) = &config.tls else {
             return refuse(&mut framed, bad_handshake()).await;
         };
-        framed = upgrade(framed, acceptor, config.packet_size_max).await?;
+        framed = upgrade(framed, acceptor).await?;
         let Some(next) = read_packet(&mut framed).await? else { return Ok(None) };
         payload = next;
     }
@@ -111,6 +116,7 @@ where
     }
     framed.write_packet(&ok_packet(backend.status_flags()));
     framed.flush().await?;
+    framed.set_packet_size_max(config.packet_size_max);
     Ok(Some(Session { framed, capabilities, salt, connection_id }))
 }
 
@@ -118,11 +124,11 @@ fn bad_handshake() -> ServerError {
     ServerError::new(ER_HANDSHAKE_ERROR, *b"08S01", "Bad handshake")
 }
 
-async fn upgrade<S>(framed: Wire<S>, acceptor: &TlsAcceptor, packet_size_max: usize) -> Result<Wire<S>, WireError>
+async fn upgrade<S>(framed: Wire<S>, acceptor: &TlsAcceptor) -> Result<Wire<S>, WireError>
 where
     S: AsyncRead + AsyncWrite + Unpin,
 {
-    let sequence = framed.sequence();
+    let (sequence, packet_size_max) = (framed.sequence(), framed.packet_size_max());
     let Transport::Plain(stream) = framed.into_inner() else {
         return Err(WireError::Malformed("SSLRequest on a TLS connection"));
     };

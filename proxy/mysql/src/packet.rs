@@ -34,6 +34,14 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Framed<S> {
         self.sequence
     }
 
+    pub fn packet_size_max(&self) -> usize {
+        self.packet_size_max
+    }
+
+    pub fn set_packet_size_max(&mut self, packet_size_max: usize) {
+        self.packet_size_max = packet_size_max;
+    }
+
     /// Continues a sequence on a new transport (after the TLS upgrade).
     pub fn set_sequence(&mut self, sequence: u8) {
         self.sequence = sequence;

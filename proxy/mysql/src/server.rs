@@ -158,7 +158,7 @@ where
     S: AsyncRead + AsyncWrite + Unpin + Send,
     B: Backend,
 {
-    let framed = Framed::new(Transport::Plain(stream), config.packet_size_max);
+    let framed = Framed::new(Transport::Plain(stream), config.packet_size_max.min(login::PACKET_SIZE_MAX));
     let login = tokio::time::timeout(config.login_timeout, login::run(framed, &config, &mut backend));
     let Some(session) = login.await.map_err(|_| WireError::LoginTimeout)?? else {
         return Ok(());

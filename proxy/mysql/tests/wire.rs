@@ -300,6 +300,22 @@ async fn an_oversized_packet_is_1153_and_closes() {
 }
 
 #[tokio::test]
+async fn before_login_packets_are_limited_to_64_kib() {
+    let (mut client, task) = duplex_server(Config::default());
+    client.read().await.unwrap();
+    client.stream.write_all(&[0x01, 0x00, 0x01, 1]).await.unwrap(); // declares 64 KiB + 1
+    let (sequence, reply) = client.read().await.unwrap();
+    assert_eq!((sequence, &reply[..3]), (2, &b"\xff\x81\x04"[..]));
+    assert!(task.await.unwrap().is_err());
+    // After login the configured max packet size applies (64 MiB by default).
+    let (mut client, _task) = duplex_server(Config::default());
+    login(&mut client, CLIENT).await;
+    let query = [&b"\x03SELECT 1 -- "[..], &vec![b'x'; 100 << 10]].concat();
+    let replies = client.command(&query, 5).await;
+    assert_eq!(replies[3], b"\x011");
+}
+
+#[tokio::test]
 async fn a_packet_out_of_sequence_is_1156_and_closes() {
     let (mut client, task) = duplex_server(Config::default());
     login(&mut client, CLIENT).await;

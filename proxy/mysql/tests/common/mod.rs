@@ -86,7 +86,8 @@ pub fn typed() -> QueryResult {
 
 impl TestBackend {
     fn statement(&mut self, sql: &str) -> QueryResult {
-        let upper = sql.trim().to_ascii_uppercase();
+        let without_comment = sql.split(" -- ").next().unwrap_or(sql);
+        let upper = without_comment.trim().to_ascii_uppercase();
         match upper.as_str() {
             "SELECT * FROM T" => {
                 let (columns, rows) = table();
