@@ -3,7 +3,7 @@
 //! (result sets with SERVER_MORE_RESULTS_EXISTS between multi-statement
 //! results), plus the connection's prepared statements and their long
 //! data. A bad command gets an ERR and the connection goes on; only
-//! framing errors and a failed COM_CHANGE_USER close it.
+//! framing errors, the idle timeout and a failed COM_CHANGE_USER close it.
 
 use std::collections::BTreeMap;
 

@@ -18,6 +18,14 @@
 //! - `server`: [`Backend`], [`Config`], [`serve`], [`listen`], the
 //!   connection limit.
 //! - `tls`: the plain-or-TLS transport and the acceptor.
+//!
+//! Deliberately absent: compression (CLIENT_COMPRESS is not offered),
+//! query attributes and session-state tracking (not offered), server-side
+//! cursors (COM_STMT_EXECUTE's cursor flags are ignored and rows are sent
+//! at once; COM_STMT_FETCH answers 1421), column lists for COM_FIELD_LIST
+//! (an empty list), LOCAL INFILE, and the `sha256_password` and clear-text
+//! plugins. Values are the backend's: this crate checks only that a row
+//! has one value per column and that each value fits its column type.
 
 // Client bytes must never panic the server.
 #![deny(clippy::string_slice, clippy::indexing_slicing)]
