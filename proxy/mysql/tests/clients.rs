@@ -263,5 +263,45 @@ async fn mysql_cli_caching_sha2_full_authentication_in_clear_over_tls() {
     let output = mysql_cli(plain.port, &["-u", "sha", "-psecret", "-e", "SELECT 2"]).await;
     assert!(!output.status.success());
     assert!(plain.shared.lock().unwrap().full_authentications.is_empty());
+    // This MariaDB client answers "perform full authentication" on plain
+    // TCP with the password in clear, not the RSA exchange. The server has
+    // an RSA key here, yet must refuse the clear text and never pass it on.
+    let with_key = start(Config { rsa_key: Some(rsa_key()), ..Config::default() }, 16).await;
+    let output = mysql_cli(with_key.port, &["-u", "sha", "-psecret", "-e", "SELECT 3"]).await;
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("ERROR 1045 (28000)"), "{stderr}");
+    assert!(with_key.shared.lock().unwrap().full_authentications.is_empty());
+    std::fs::remove_dir_all(&directory).unwrap();
+}
+
+/// libmysqlclient encrypts with OpenSSL's RSA_PKCS1_OAEP_PADDING; the
+/// server's decryption must accept what OpenSSL produces.
+#[test]
+fn openssl_oaep_ciphertext_decrypts_to_the_password() {
+    let key = rsa_key();
+    let directory = std::env::temp_dir().join(format!("proxy-mysql-oaep-{}", std::process::id()));
+    std::fs::create_dir_all(&directory).unwrap();
+    let public = directory.join("public.pem");
+    std::fs::write(&public, key.public_pem()).unwrap();
+    let salt = b"0123456789abcdefghij";
+    let mut plain = "pässword with more than twenty bytes".as_bytes().to_vec();
+    plain.push(0);
+    for (byte, salt_byte) in plain.iter_mut().zip(salt.iter().cycle()) {
+        *byte ^= salt_byte;
+    }
+    let mut child = std::process::Command::new("openssl")
+        .args(["pkeyutl", "-encrypt", "-pubin", "-inkey"])
+        .arg(&public)
+        .args(["-pkeyopt", "rsa_padding_mode:oaep"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::io::Write::write_all(&mut child.stdin.take().unwrap(), &plain).unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert!(output.status.success());
+    assert_eq!(output.stdout.len(), 256);
+    let password = key.decrypt_password(&output.stdout, salt).unwrap();
+    assert_eq!(password, "pässword with more than twenty bytes".as_bytes());
     std::fs::remove_dir_all(&directory).unwrap();
 }
