@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs what the client programs need on a Debian machine; safe to rerun.
 # Everything comes from Debian's packages, PyPI and the npm registry:
-#   apt: libpostgresql-jdbc-java, plus postgresql-client, a JDK, python3-venv,
-#        nodejs/npm, openssl (the TLS test's certificate) only where missing
+#   apt: libpostgresql-jdbc-java, plus postgresql-client, mariadb-client, a JDK,
+#        python3-venv, nodejs/npm, openssl (the TLS test's certificate) only
+#        where missing
 #   ${RC_CLIENTS_CACHE:-~/.cache/rowchain/clients}/venv  (python/requirements.txt)
 #   node/node_modules                                    (npm ci, package-lock.json)
 #   ${RC_CLIENTS_CACHE}/java/JdbcTest.class               (javac)
@@ -18,6 +19,7 @@ packages=()
 command -v psql >/dev/null && command -v pgbench >/dev/null || packages+=(postgresql-client)
 command -v javac >/dev/null || packages+=(default-jdk-headless)
 command -v openssl >/dev/null || packages+=(openssl)
+command -v mysql >/dev/null || packages+=(mariadb-client)
 command -v node >/dev/null && command -v npm >/dev/null || packages+=(nodejs npm)
 command -v python3 >/dev/null || packages+=(python3)
 python3 -c 'import ensurepip, venv' 2>/dev/null || packages+=(python3-venv)

@@ -92,6 +92,7 @@ impl Target {
             account: k.public(),
             id: node_core::crypto::random_bytes(),
             expires_at_ms: node::now_ms() + 30_000,
+            dialect: node_core::tx::Dialect::Postgres,
             payload: Payload::Sql(vec![Statement { sql, params }]),
         };
         let call = json!({"tx": hex::encode(body.sign(k).to_bytes()), "wait": true});

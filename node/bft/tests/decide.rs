@@ -290,6 +290,7 @@ fn a_validator_proposes_only_with_txs_and_answers_with_the_workers_block() {
         account: admin.public(),
         id: [1; 16],
         expires_at_ms: T0 + 1_000_000,
+        dialect: node_core::tx::Dialect::Postgres,
         payload: Payload::Sql(vec![Statement { sql: "SELECT 1".into(), params: vec![] }]),
     }
     .sign(&admin);

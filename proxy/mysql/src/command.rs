@@ -5,7 +5,7 @@
 
 use crate::error::WireError;
 use crate::handshake::capability;
-use crate::packet::Reader;
+use crate::packet::{text, Reader};
 use crate::value::Value;
 
 /// One decoded client command.
@@ -51,10 +51,6 @@ pub struct ChangeUser {
     pub auth_response: Vec<u8>,
     pub database: Option<String>,
     pub auth_plugin: Option<String>,
-}
-
-fn text(bytes: &[u8], what: &'static str) -> Result<String, WireError> {
-    String::from_utf8(bytes.to_vec()).map_err(|_| WireError::Malformed(what))
 }
 
 impl Command {

@@ -3,7 +3,7 @@
 //! the client's SSLRequest and HandshakeResponse41.
 
 use crate::error::WireError;
-use crate::packet::{put_null_terminated, put_u16, put_u32, Reader};
+use crate::packet::{put_null_terminated, put_u16, put_u32, text, Reader};
 
 /// Capability flags (`CLIENT_*` in the protocol documentation).
 pub mod capability {
@@ -122,10 +122,6 @@ pub struct HandshakeResponse {
     pub auth_response: Vec<u8>,
     pub database: Option<String>,
     pub auth_plugin: Option<String>,
-}
-
-fn text(bytes: &[u8], what: &'static str) -> Result<String, WireError> {
-    String::from_utf8(bytes.to_vec()).map_err(|_| WireError::Malformed(what))
 }
 
 impl HandshakeResponse {

@@ -223,6 +223,12 @@ impl<'a> Reader<'a> {
     }
 }
 
+/// Client bytes that must be UTF-8 (names, statement text): `what` names
+/// the field in the error.
+pub(crate) fn text(bytes: &[u8], what: &'static str) -> Result<String, WireError> {
+    String::from_utf8(bytes.to_vec()).map_err(|_| WireError::Malformed(what))
+}
+
 pub fn put_u16(out: &mut Vec<u8>, value: u16) {
     out.extend_from_slice(&value.to_le_bytes());
 }

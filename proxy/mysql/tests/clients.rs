@@ -211,7 +211,7 @@ async fn mysql_cli(port: u16, arguments: &[&str]) -> std::process::Output {
         .args(arguments)
         .output()
         .await
-        .unwrap()
+        .expect("run /usr/bin/mysql (Debian's mariadb-client; .ci/run and compat/clients/setup.sh install it)")
 }
 
 #[tokio::test]

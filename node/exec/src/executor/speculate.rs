@@ -76,7 +76,9 @@ pub fn digest_of(parts: &[Hash]) -> Hash {
 
 /// True when the statement text plans to reads and transaction control only.
 pub(super) fn is_read_only(sql: &str, dialect: sqlmap::Dialect) -> bool {
-    sqlmap::plan_dialect(sql, &sqlmap::NoSchema, dialect).map(|ps| ps.iter().all(|p| matches!(p, Plan::Read(_) | Plan::Transaction(_)))).unwrap_or(false)
+    sqlmap::plan_dialect(sql, &sqlmap::NoSchema, dialect)
+        .map(|ps| ps.iter().all(|p| matches!(p, Plan::Read(_) | Plan::Transaction(_))))
+        .unwrap_or(false)
 }
 
 impl Executor {
