@@ -60,26 +60,27 @@ pub(crate) fn plan_with_text(sql: &str, schema: &dyn Schema) -> Result<Vec<(Plan
 
 fn plan_all(sql: &str, schema: &dyn Schema) -> Result<Vec<(Plan, String)>, PlanError> {
     let source = SourceMap::new(sql);
+    let text = Text::new(sql);
     let tokens = crate::parse::tokens(sql, Dialect::MySql).map_err(|e| source.parse_error(&e))?;
     let statements = split(tokens);
     let single = statements.len() == 1;
     let mut plans = Vec::with_capacity(statements.len());
     for tokens in statements {
-        let text = if single {
+        let own_text = if single {
             sql.trim().trim_end_matches(';').trim_end().to_string()
         } else {
-            text_of(sql, &source, &tokens)
+            text_of(&text, &source, &tokens)
         };
         if let Some(plan) = session::from_tokens(&tokens)? {
-            plans.push((plan, text));
+            plans.push((plan, own_text));
             continue;
         }
         let parsed = crate::parse::parser_over(tokens.clone(), Dialect::MySql)
             .parse_statements()
             .map_err(|e| source.parse_error(&e))?;
         for mut statement in parsed {
-            labels::name_columns(&mut statement, sql, &source, &tokens);
-            plans.push((plan_statement(statement, &source, schema)?, text.clone()));
+            labels::name_columns(&mut statement, &text, &source, &tokens);
+            plans.push((plan_statement(statement, &source, schema)?, own_text.clone()));
         }
     }
     Ok(plans)
@@ -107,25 +108,45 @@ fn split(tokens: Vec<TokenWithSpan>) -> Vec<Vec<TokenWithSpan>> {
     statements
 }
 
+/// The statement text with the byte offset of every character: token spans
+/// count characters, and a text holding many statements or select items
+/// must not be walked from its start once per span.
+pub(crate) struct Text<'a> {
+    sql: &'a str,
+    /// The byte offset of each character, then the text's length.
+    offsets: Vec<usize>,
+}
+
+impl<'a> Text<'a> {
+    fn new(sql: &'a str) -> Self {
+        let offsets = sql.char_indices().map(|(i, _)| i).chain(std::iter::once(sql.len())).collect();
+        Text { sql, offsets }
+    }
+
+    /// Characters `from..to` (0-based), or "" when out of range.
+    fn chars(&self, from: usize, to: usize) -> &'a str {
+        let bytes = self.offsets.get(from).zip(self.offsets.get(to));
+        bytes.and_then(|(start, end)| self.sql.get(*start..*end)).unwrap_or("")
+    }
+}
+
 /// A statement's text as written: from its first significant token to the
 /// end of its last.
-fn text_of(sql: &str, source: &SourceMap, tokens: &[TokenWithSpan]) -> String {
+fn text_of(text: &Text<'_>, source: &SourceMap, tokens: &[TokenWithSpan]) -> String {
     let mut significant = tokens.iter().filter(|t| !matches!(t.token, Token::Whitespace(_)));
     let first = significant.next();
     match (first, significant.next_back().or(first)) {
-        (Some(first), Some(last)) => span_text(sql, source, first, last),
+        (Some(first), Some(last)) => span_text(text, source, first, last),
         _ => String::new(),
     }
 }
 
 /// The text from the start of `first` to the end of `last`.
-pub(crate) fn span_text(sql: &str, source: &SourceMap, first: &TokenWithSpan, last: &TokenWithSpan) -> String {
+pub(crate) fn span_text(text: &Text<'_>, source: &SourceMap, first: &TokenWithSpan, last: &TokenWithSpan) -> String {
     let start = source.position(first.span.start).and_then(|p| usize::try_from(p).ok());
     let end = source.position(last.span.end).and_then(|p| usize::try_from(p).ok());
     match (start, end) {
-        (Some(start), Some(end)) if start <= end => {
-            sql.chars().skip(start.saturating_sub(1)).take(end - start).collect()
-        }
+        (Some(start), Some(end)) if start <= end => text.chars(start.saturating_sub(1), end - 1).to_string(),
         _ => String::new(),
     }
 }

@@ -46,7 +46,12 @@ const MODIFIERS: &[&str] = &[
 
 /// Names the unaliased expressions of a query's (first) SELECT list from
 /// `tokens`, the statement's tokens; other statements are left alone.
-pub(super) fn name_columns(statement: &mut Statement, sql: &str, source: &SourceMap, tokens: &[TokenWithSpan]) {
+pub(super) fn name_columns(
+    statement: &mut Statement,
+    text: &super::Text<'_>,
+    source: &SourceMap,
+    tokens: &[TokenWithSpan],
+) {
     let Statement::Query(query) = statement else {
         return;
     };
@@ -77,7 +82,7 @@ pub(super) fn name_columns(statement: &mut Statement, sql: &str, source: &Source
                 value: Value::SingleQuotedString(s) | Value::DoubleQuotedString(s), ..
             }) => s.clone(),
             _ => match (tokens.first(), tokens.last()) {
-                (Some(first), Some(last)) => super::span_text(sql, source, first, last),
+                (Some(first), Some(last)) => super::span_text(text, source, first, last),
                 _ => continue,
             },
         };
