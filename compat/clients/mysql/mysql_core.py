@@ -357,6 +357,23 @@ class Core:
                       self.rows(self.conn, "SHOW TABLES LIKE %s", (PREFIX.replace("_", "\\_") + "%",)), [])
 
     def run_all(self, integrity_error=None, programming_error=None, extra=()):
+        try:
+            self._run_all(integrity_error, programming_error, extra)
+        except BaseException:
+            self.drop_leftovers()
+            raise
+
+    def drop_leftovers(self):
+        """After a failure: drop whatever tables exist, on a fresh connection, ignoring errors."""
+        try:
+            conn = self.d.connect()
+            cur = self.d.cursor(conn)
+            cur.execute(f"DROP TABLE IF EXISTS {table('types')}, {table('kv')}, {table('blobs')}")
+            conn.close()
+        except Exception:
+            pass
+
+    def _run_all(self, integrity_error, programming_error, extra):
         self.check_connect()
         self.check_ddl()
         self.check_types()
