@@ -379,6 +379,13 @@ public final class MariaDbJdbcTest {
     private static volatile boolean finished = false;
 
     public static void main(String[] args) throws Exception {
+        if (args.length > 0 && args[0].equals("--connect-only")) {
+            // For connect-log.py: what the driver sends at connect, then one query.
+            try (Connection c = connect("useServerPrepStmts=true", PASSWORD)) {
+                scalarLong(c, "SELECT 1");
+            }
+            return;
+        }
         // fail() exits at once: drop what this run created on the way out.
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             if (finished) {

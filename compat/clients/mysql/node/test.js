@@ -239,7 +239,15 @@ async function main() {
   console.log(`mysql2: ${passed} passed, 0 failed`);
 }
 
-main().catch((error) => {
+async function connectOnly() {
+  // For connect-log.py: what the driver sends at connect, then one query and one execute().
+  const conn = await mysql.createConnection(CONFIG);
+  await conn.query('SELECT 1');
+  await conn.execute('SELECT ?', [1]);
+  await conn.end();
+}
+
+(process.argv[2] === '--connect-only' ? connectOnly() : main()).catch((error) => {
   if (error instanceof CheckFailed) {
     console.error(`FAIL mysql2: ${error.message}`);
   } else {
