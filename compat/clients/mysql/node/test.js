@@ -71,12 +71,15 @@ const ROW = {
 const COLS = Object.keys(ROW);
 
 async function checkConnect(conn) {
-  const [rows] = await conn.query('SELECT VERSION() AS v, 1 + 1 AS two, CONCAT(\'x\', \'y\') AS xy');
-  if (!/^\d/.test(rows[0].v)) fail('connect: SELECT VERSION()', rows[0].v);
-  ok(`connect: SELECT VERSION() = ${rows[0].v}`);
-  expect('connect: SELECT 1 + 1, CONCAT', [rows[0].two, rows[0].xy], [2, 'xy']);
-  const [[db]] = await conn.query('SELECT DATABASE() AS db, @@autocommit AS ac');
-  expect('connect: DATABASE() and @@autocommit', [db.db, String(db.ac)], [CONFIG.database, '1']);
+  const [[version]] = await conn.query('SELECT VERSION() AS v');
+  if (!/^\d/.test(version.v)) fail('connect: SELECT VERSION()', version.v);
+  ok(`connect: SELECT VERSION() = ${version.v}`);
+  const [[row]] = await conn.query('SELECT 1 + 1 AS two, CONCAT(\'x\', \'y\') AS xy');
+  expect('connect: SELECT 1 + 1, CONCAT', [row.two, row.xy], [2, 'xy']);
+  const [[db]] = await conn.query('SELECT DATABASE() AS db');
+  expect('connect: DATABASE()', db.db, CONFIG.database);
+  const [[ac]] = await conn.query('SELECT @@autocommit AS ac');
+  expect('connect: @@autocommit', String(ac.ac), '1');
   await conn.ping();
   ok('ping (COM_PING)');
 }
