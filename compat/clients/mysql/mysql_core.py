@@ -4,7 +4,8 @@ rowchain). Each test_*.py wraps its driver in a `Driver` and adds its own checks
 
 Target from the env: MYSQL_HOST MYSQL_PORT MYSQL_USER MYSQL_PASSWORD
 MYSQL_DATABASE. Tables are prefixed with RC_PREFIX (default `t_` + random hex)
-and dropped at the end. RC_TARGET is `mariadb` (default) or `rowchain`.
+and dropped at the end. RC_TARGET is `mariadb` (default) or `rowchain`;
+`rowchain` adds the rowchain.transactions / rowchain.blocks checks.
 
 The SQL stays inside what rowchain's MySQL planner accepts
 (sqlmap/tests/mysql_cases.txt): no KEY/INDEX clauses in CREATE TABLE, no user
@@ -349,6 +350,26 @@ class Core:
         conn.close()
         self.c.fail("wrong password", "the connection succeeded")
 
+    def check_system_views(self):
+        """rowchain records every chain tx in rowchain.transactions; MariaDB has no such view.
+        Written from the PostgreSQL programs' checks and node/exec's __rc_transactions schema;
+        the LIKE patterns match the statement whether it is kept as sent or as translated."""
+        if TARGET != "rowchain":
+            return
+        c = self.c
+        found = self.rows(self.conn, "SELECT status, sqlstate, rows_affected, height FROM rowchain.transactions "
+                                     "WHERE statement LIKE %s", (f"%{PREFIX}kv%+ 10 WHERE %< 3%",))
+        c.expect("rowchain.transactions: one committed tx for the UPDATE",
+                 [(r[0], r[1], r[2]) for r in found], [("committed", None, 2)])
+        c.expect("rowchain.blocks holds the tx's block",
+                 self.one(self.conn, "SELECT COUNT(*) FROM rowchain.blocks WHERE height = %s", (found[0][3],)), 1)
+        c.expect("rowchain.transactions: the committed transaction's INSERT",
+                 self.one(self.conn, "SELECT COUNT(*) FROM rowchain.transactions WHERE status = 'committed' "
+                                     "AND statement LIKE %s", (f"%{PREFIX}kv%'t1'%",)), 1)
+        c.expect("rowchain.transactions: a rolled-back transaction never reached the chain",
+                 self.one(self.conn, "SELECT COUNT(*) FROM rowchain.transactions WHERE statement LIKE %s",
+                          (f"%{PREFIX}kv%'t2'%",)), 0)
+
     def drop_tables(self):
         self.run(f"DROP TABLE {table('types')}, {table('kv')}, {table('blobs')}")
         self.run(f"DROP TABLE IF EXISTS {table('types')}")
@@ -383,6 +404,7 @@ class Core:
         for check in extra:
             check(self)
         self.check_wrong_password()
+        self.check_system_views()
         self.drop_tables()
         self.observer.close()
         self.conn.close()
