@@ -397,10 +397,13 @@ public final class MariaDbJdbcTest {
                 System.err.println("jdbc: dropping the tables after a failure: " + e.getMessage());
             }
         }));
-        Connection conn = connect("useServerPrepStmts=true", PASSWORD);
-        Connection text = connect("", PASSWORD);
-        Connection observer = connect("", PASSWORD);
+        Connection conn = null;
+        Connection text = null;
+        Connection observer = null;
         try {
+            conn = connect("useServerPrepStmts=true", PASSWORD);
+            text = connect("", PASSWORD);
+            observer = connect("", PASSWORD);
             checkConnect(conn);
             checkDdl(conn);
             checkRoundTrip(conn, "server");
@@ -409,12 +412,11 @@ public final class MariaDbJdbcTest {
             checkTransactions(conn, observer);
             checkErrors(conn);
             checkMetadata(conn);
+            try (Statement st = text.createStatement()) {
+                st.executeUpdate("DROP TABLE " + TYPES + ", " + KV);
+            }
         } catch (SQLException e) {
             fail("unexpected SQLException", e.getErrorCode() + " / " + e.getSQLState() + ": " + e.getMessage());
-        } finally {
-            try (Statement st = text.createStatement()) {
-                st.executeUpdate("DROP TABLE IF EXISTS " + TYPES + ", " + KV);
-            }
         }
         try (ResultSet rs = conn.getMetaData().getTables(DATABASE, null, PREFIX + "j%", new String[] {"TABLE"})) {
             expect("tables dropped", rs.next(), false);
