@@ -693,6 +693,18 @@ mod tests {
         assert_eq!(note(&ex), "admin");
     }
 
+    #[test]
+    fn a_step_digest_changes_only_with_an_insert_id() {
+        let done = |last_insert_id| {
+            let mut w = node_core::codec::Writer::with_capacity(32);
+            StepOutcome::Done(StatementResult { rows_affected: 3, returning: None, last_insert_id }).encode(&mut w);
+            w.finish()
+        };
+        // The bytes from before insert ids existed.
+        assert_eq!(done(0), [1, 0, 0, 0, 0, 0, 0, 0, 3, 0]);
+        assert_eq!(done(7), [4, 0, 0, 0, 0, 0, 0, 0, 3, 0, 0, 0, 0, 0, 0, 0, 7, 0]);
+    }
+
     /// Runs a block of txs on a fresh validator: its receipts, leaf changes
     /// and the rows of `t` afterwards.
     fn run_block(admin: &crypto::SecretKey, sqls: &[&str]) -> (Vec<Receipt>, Changes, Vec<i64>, Executor) {

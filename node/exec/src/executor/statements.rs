@@ -206,7 +206,7 @@ impl Executor {
         let p = crate::sqlvalue::params(params);
         if !returning {
             let n = stmt.execute(p).map_err(|e| sql_error(&e))?;
-            return Ok(StatementResult { rows_affected: n as u64, returning: None });
+            return Ok(StatementResult { rows_affected: n as u64, ..Default::default() });
         }
         let columns: Vec<String> = stmt.column_names().map(str::to_owned).collect();
         let ncol = columns.len();
@@ -224,7 +224,11 @@ impl Executor {
             }
             out.push((0..ncol).map(|i| row.get_ref(i).map(crate::sqlvalue::value_of).unwrap_or(Value::Null)).collect());
         }
-        Ok(StatementResult { rows_affected: out.len() as u64, returning: Some(RowSet { columns, rows: out }) })
+        Ok(StatementResult {
+            rows_affected: out.len() as u64,
+            returning: Some(RowSet { columns, rows: out }),
+            ..Default::default()
+        })
     }
 
     pub(super) fn user_exec(&mut self, sql: &str) -> Result<(), SqlError> {
