@@ -35,12 +35,18 @@ mod session;
 use sqlparser::ast::Statement;
 use sqlparser::tokenizer::{Token, TokenWithSpan};
 
+pub(crate) use functions::reads_session_insert_id;
 pub use session::{MySqlStmt, ShowFilter, SystemVariable, VariableScope};
 
 use crate::dialect::Dialect;
 use crate::error::{PlanError, SourceMap, SYNTAX_ERROR};
 use crate::plan::Plan;
 use crate::schema::Schema;
+
+/// The session setting `LAST_INSERT_ID()` reads: the decimal text of the
+/// last nonzero insert id of the session's writes (their receipts'
+/// `last_insert_id`), set by the front end; unset reads as 0.
+pub const LAST_INSERT_ID_SETTING: &str = "rowchain.last_insert_id";
 
 /// The one database a MySQL client sees.
 pub(crate) const DATABASE: &str = "rowchain";

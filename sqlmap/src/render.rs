@@ -537,6 +537,16 @@ impl Renderer<'_> {
             function.name = ObjectName::from(vec![Ident::new(renamed)]);
             return Ok(None);
         }
+        // MySQL's LAST_INSERT_ID() reads a session value: a write that used
+        // it would differ from validator to validator.
+        if name == "current_setting" && self.mode == Mode::Write && crate::mysql::reads_session_insert_id(function) {
+            return Err(determinism::refused("last_insert_id")
+                .with_hint(
+                    "LAST_INSERT_ID() is this session's value, which validators do not have; send the id the INSERT \
+                     returned as a literal or parameter",
+                )
+                .at(position));
+        }
         match determinism::classify(&name) {
             Some(Clock::Now) => return Ok(Some(call("rc_now", vec![]))),
             Some(Clock::Date) => {

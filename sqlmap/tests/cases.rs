@@ -72,6 +72,9 @@ const CASES: &[&str] = &[
     "UPDATE t SET total = u.total FROM u WHERE t.id = u.id",
     "UPDATE t SET at = now(), touched = TRUE WHERE id IN (SELECT t_id FROM u)",
     "UPDATE t SET x = random()",
+    // MySQL's LAST_INSERT_ID() is this session value: refused in writes.
+    "UPDATE t SET x = current_setting('rowchain.last_insert_id', true)::bigint",
+    "SELECT current_setting('rowchain.last_insert_id', true)",
     "DELETE FROM t WHERE id = $1 RETURNING *",
     "DELETE FROM t WHERE id IN (SELECT id FROM t WHERE a > 3)",
     "DELETE FROM t USING u WHERE t.a = u.a",
@@ -307,6 +310,7 @@ const MYSQL_CASES: &[&str] = &[
     "INSERT INTO t (id, r) VALUES (1, RAND())",
     "SELECT LAST_INSERT_ID()",
     "INSERT INTO child (parent_id) VALUES (LAST_INSERT_ID())",
+    "UPDATE t SET n = 'x' WHERE id = last_insert_id()",
     "SELECT GROUP_CONCAT(n), GROUP_CONCAT(DISTINCT n ORDER BY n DESC), GROUP_CONCAT(n ORDER BY id SEPARATOR '; '), GROUP_CONCAT(a, b SEPARATOR '') FROM t GROUP BY k",
     "SELECT GROUP_CONCAT(DISTINCT n SEPARATOR '|') FROM t",
     "SELECT DATE_FORMAT(at, '%Y-%m-%d %H:%i:%s'), DATE_FORMAT(at, '%e/%c/%y %k:%i %p'), DATE_FORMAT(at, '%r %T %j %w %% %h %l'), DATE_FORMAT(NULL, '%Y') FROM t",

@@ -201,6 +201,9 @@ pub struct RowSet {
 pub struct StatementResult {
     pub rows_affected: u64,
     pub returning: Option<RowSet>,
+    /// MySQL's insert id: the first AUTO_INCREMENT value the statement
+    /// inserted; 0 for none (always 0 in PostgreSQL-dialect txs).
+    pub last_insert_id: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -209,6 +212,12 @@ pub struct TxFailure {
     pub sqlstate: String,
     pub message: String,
 }
+
+/// The receipt encoding of chains that predate insert ids.
+const RECEIPT_VERSION_1: u8 = 1;
+/// Each result carries `last_insert_id` after `rows_affected`; used only
+/// when some result has one.
+const RECEIPT_VERSION_INSERT_IDS: u8 = 2;
 
 /// The outcome of one tx in a block: per-statement results, or the failure
 /// that rolled the whole tx back.
@@ -226,10 +235,25 @@ impl Receipt {
     pub fn is_success(&self) -> bool {
         self.failure.is_none()
     }
+    /// Version 1 unless a result carries an insert id: receipts that chains
+    /// already hold (none has one) keep their exact bytes, so their hashes
+    /// and every receipts root stay as they were. Consensus rule.
+    fn version(&self) -> u8 {
+        if self.results.iter().any(|r| r.last_insert_id != 0) {
+            RECEIPT_VERSION_INSERT_IDS
+        } else {
+            RECEIPT_VERSION_1
+        }
+    }
+
     pub fn encode(&self, w: &mut Writer) {
-        w.u8(1).fixed(&self.tx_hash).u32(self.results.len() as u32);
+        let version = self.version();
+        w.u8(version).fixed(&self.tx_hash).u32(self.results.len() as u32);
         for r in &self.results {
             w.u64(r.rows_affected);
+            if version == RECEIPT_VERSION_INSERT_IDS {
+                w.u64(r.last_insert_id);
+            }
             match &r.returning {
                 None => {
                     w.u8(0);
@@ -262,14 +286,17 @@ impl Receipt {
     }
     pub fn decode(r: &mut Reader) -> Result<Self, DecodeError> {
         let version = r.u8()?;
-        if version != 1 {
+        if version != RECEIPT_VERSION_1 && version != RECEIPT_VERSION_INSERT_IDS {
             return Err(DecodeError::Version { what: "receipt", version });
         }
+        let with_ids = version == RECEIPT_VERSION_INSERT_IDS;
         let tx_hash = r.fixed()?;
-        let n = r.count("result", crate::tx::STATEMENTS_MAX, 9)?;
+        let result_size_min = if with_ids { 17 } else { 9 };
+        let n = r.count("result", crate::tx::STATEMENTS_MAX, result_size_min)?;
         let mut results = Vec::with_capacity(n.min(PREALLOCATE_MAX));
         for _ in 0..n {
             let rows_affected = r.u64()?;
+            let last_insert_id = if with_ids { r.u64()? } else { 0 };
             let returning = match r.u8()? {
                 0 => None,
                 1 => {
@@ -281,13 +308,18 @@ impl Receipt {
                 }
                 tag => return Err(DecodeError::UnknownTag { what: "returning", tag }),
             };
-            results.push(StatementResult { rows_affected, returning });
+            results.push(StatementResult { rows_affected, returning, last_insert_id });
         }
         let failure = match r.u8()? {
             0 => None,
             1 => Some(TxFailure { statement_index: r.u32()?, sqlstate: r.string()?, message: r.string()? }),
             tag => return Err(DecodeError::UnknownTag { what: "failure", tag }),
         };
+        // A version 2 receipt without an insert id would have a second
+        // encoding of a version 1 receipt: refused, so each has one.
+        if with_ids && results.iter().all(|r| r.last_insert_id == 0) {
+            return Err(DecodeError::Version { what: "receipt without insert ids", version });
+        }
         Ok(Receipt { tx_hash, results, failure })
     }
     pub fn hash(&self) -> Hash {
@@ -385,10 +417,90 @@ mod tests {
                     columns: vec!["id".into()],
                     rows: vec![vec![Value::Integer(1)], vec![Value::Null]],
                 }),
+                ..Default::default()
             }],
             failure: Some(TxFailure { statement_index: 0, sqlstate: "23505".into(), message: "dup".into() }),
         };
         let b = encode_receipts(std::slice::from_ref(&r));
         assert_eq!(decode_receipts(&b).unwrap(), vec![r]);
+    }
+
+    fn two_results(last_insert_ids: [u64; 2]) -> Receipt {
+        Receipt {
+            tx_hash: [3; 32],
+            results: vec![
+                StatementResult {
+                    rows_affected: 2,
+                    returning: Some(RowSet {
+                        columns: vec!["id".into()],
+                        rows: vec![vec![Value::Integer(1)], vec![Value::Null]],
+                    }),
+                    last_insert_id: last_insert_ids[0],
+                },
+                StatementResult { rows_affected: 7, returning: None, last_insert_id: last_insert_ids[1] },
+            ],
+            failure: Some(TxFailure { statement_index: 1, sqlstate: "23505".into(), message: "dup".into() }),
+        }
+    }
+
+    fn hex(b: &[u8]) -> String {
+        b.iter().map(|b| format!("{b:02x}")).collect()
+    }
+
+    #[test]
+    fn a_receipt_without_insert_ids_encodes_as_before_they_existed() {
+        // Bytes and hash produced by the encoder before `last_insert_id`
+        // existed: receipts already on chains must keep them.
+        let r = two_results([0, 0]);
+        assert_eq!(
+            hex(&r.to_bytes()),
+            "01030303030303030303030303030303030303030303030303030303030303030300000002000000\
+             00000000020100000001000000026964000000020000000101000000000000000100000001000000\
+             00000000000700010000000100000005323335303500000003647570"
+        );
+        assert_eq!(hex(&r.hash()), "9c69ef148a4c54b629d5b643afe5b5cb73479e8ddf9a17427c9d3b62f93c2dfd");
+    }
+
+    #[test]
+    fn a_receipt_with_an_insert_id_is_version_2_and_round_trips() {
+        let r = two_results([0, 41]);
+        let bytes = r.to_bytes();
+        assert_eq!(bytes[0], 2);
+        // rows_affected then last_insert_id, for each result.
+        assert_eq!(bytes[37..53], [0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0]);
+        assert_ne!(r.hash(), two_results([0, 0]).hash());
+        let b = encode_receipts(std::slice::from_ref(&r));
+        assert_eq!(decode_receipts(&b).unwrap(), vec![r.clone()]);
+        let v1 = encode_receipts(&[two_results([0, 0])]);
+        assert_eq!(decode_receipts(&v1).unwrap(), vec![two_results([0, 0])]);
+        // Every truncation is an error, never a panic.
+        for len in 0..b.len() {
+            assert!(decode_receipts(&b[..len]).is_err(), "{len} bytes decoded");
+        }
+    }
+
+    #[test]
+    fn a_version_2_receipt_must_carry_an_insert_id() {
+        // The same receipt as version 2 with zero ids: a second encoding of a
+        // version 1 receipt, so refused.
+        let mut bytes = two_results([0, 5]).to_bytes();
+        let at = bytes.len() - 22 - 8;
+        assert_eq!(bytes[at..at + 8], 5u64.to_be_bytes());
+        bytes[at..at + 8].copy_from_slice(&0u64.to_be_bytes());
+        assert!(Receipt::decode(&mut Reader::new(&bytes)).is_err());
+        // An unknown version is refused.
+        let mut bytes = two_results([0, 5]).to_bytes();
+        bytes[0] = 3;
+        assert_eq!(
+            Receipt::decode(&mut Reader::new(&bytes)),
+            Err(DecodeError::Version { what: "receipt", version: 3 })
+        );
+    }
+
+    #[test]
+    fn a_forged_result_count_in_version_2_is_refused_before_allocating() {
+        let mut bytes = two_results([1, 2]).to_bytes();
+        bytes[33..37].copy_from_slice(&u32::MAX.to_be_bytes());
+        assert!(matches!(Receipt::decode(&mut Reader::new(&bytes)), Err(DecodeError::TooMany { what: "result", .. })));
     }
 }

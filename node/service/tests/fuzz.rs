@@ -105,9 +105,15 @@ fn sample_receipts() -> Vec<Vec<Receipt>> {
     let ok = Receipt {
         tx_hash: [7; 32],
         results: vec![
-            StatementResult { rows_affected: 2, returning: Some(rows) },
-            StatementResult { rows_affected: 0, returning: None },
+            StatementResult { rows_affected: 2, returning: Some(rows), last_insert_id: 0 },
+            StatementResult { rows_affected: 0, returning: None, last_insert_id: 0 },
         ],
+        failure: None,
+    };
+    // A MySQL insert's id makes the receipt version 2.
+    let inserted = Receipt {
+        tx_hash: [9; 32],
+        results: vec![StatementResult { rows_affected: 3, returning: None, last_insert_id: 41 }],
         failure: None,
     };
     let failed = Receipt {
@@ -115,7 +121,7 @@ fn sample_receipts() -> Vec<Vec<Receipt>> {
         results: Vec::new(),
         failure: Some(TxFailure { statement_index: 1, sqlstate: "23505".into(), message: "clé dupliquée".into() }),
     };
-    vec![vec![ok.clone(), failed.clone()], vec![failed], vec![ok], Vec::new()]
+    vec![vec![ok.clone(), failed.clone(), inserted.clone()], vec![failed], vec![ok], vec![inserted], Vec::new()]
 }
 
 // ---------------------------------------------------------------------------

@@ -54,11 +54,13 @@ pub(super) fn lower(expr: &mut Expr) -> Result<(), PlanError> {
             let digits = fractional_digits(arguments(function, &name, 0..=1)?)?;
             clock(12, if digits == 0 { 8 } else { 9 + digits })
         }
-        // The rowid SQLite gave the last row inserted on the connection;
-        // the determinism rules refuse it in writes.
+        // The session's value, which the front end keeps from its writes'
+        // receipts (0 before the first): the connection reads run on is
+        // shared, so its `last_insert_rowid()` is no one's. A write cannot
+        // depend on a session value; the determinism rules refuse it there.
         "last_insert_id" => {
             arguments(function, &name, 0..=0)?;
-            call("last_insert_rowid", vec![])
+            session_insert_id()
         }
         "group_concat" => group_concat(function)?,
         "date_format" => match arguments(function, &name, 2..=2)?.as_slice() {
@@ -299,6 +301,32 @@ fn date_format_pieces(format: &str) -> Result<Vec<Piece>, PlanError> {
         pieces.push(Piece::Format(current));
     }
     Ok(pieces)
+}
+
+/// `CAST(coalesce(current_setting('rowchain.last_insert_id', true), '0') AS BIGINT)`.
+fn session_insert_id() -> Expr {
+    let setting =
+        call("current_setting", vec![string(crate::LAST_INSERT_ID_SETTING), Expr::value(Value::Boolean(true))]);
+    Expr::Cast {
+        kind: sqlparser::ast::CastKind::Cast,
+        expr: Box::new(call("coalesce", vec![setting, string("0")])),
+        data_type: sqlparser::ast::DataType::BigInt(None),
+        format: None,
+    }
+}
+
+/// Whether `function` is the session insert id [`session_insert_id`] reads.
+pub(crate) fn reads_session_insert_id(function: &Function) -> bool {
+    let FunctionArguments::List(list) = &function.args else {
+        return false;
+    };
+    matches!(
+        list.args.first(),
+        Some(FunctionArg::Unnamed(FunctionArgExpr::Expr(Expr::Value(ValueWithSpan {
+            value: Value::SingleQuotedString(name),
+            ..
+        })))) if name.eq_ignore_ascii_case(crate::LAST_INSERT_ID_SETTING)
+    )
 }
 
 fn number(n: usize) -> Expr {

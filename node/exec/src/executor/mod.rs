@@ -693,6 +693,68 @@ mod tests {
         assert_eq!(note(&ex), "admin");
     }
 
+    #[test]
+    fn a_mysql_insert_reports_its_first_id_and_an_upsert_counts_rows_as_mysql_does() {
+        use sqlmap::Dialect::{MySql, Postgres};
+        let admin = crypto::SecretKey::from_bytes(&[7; 32]);
+        let mut ex = executor();
+        let mut changes = Changes::new();
+        ex.begin_block(1_000).unwrap();
+        ex.add_account("admin", &admin.public(), false, &mut changes).unwrap();
+        ex.set_superusers([admin.public()]);
+        let mut n = 0u8;
+        // (rows affected, insert id) of a one-statement tx, and its receipt's version byte.
+        let mut run = |ex: &mut Executor, dialect, sql: &str| -> (u64, u64, u8) {
+            n += 1;
+            let receipt = ex.execute_tx(&tx_in(&admin, n, dialect, sql), 1, n as u32, &mut changes).unwrap();
+            assert_eq!(receipt.failure, None, "{sql}");
+            let [r] = receipt.results.as_slice() else { panic!("{sql}: {:?}", receipt.results) };
+            (r.rows_affected, r.last_insert_id, receipt.to_bytes()[0])
+        };
+        assert_eq!(
+            run(&mut ex, MySql, "CREATE TABLE t (id INT AUTO_INCREMENT PRIMARY KEY, note VARCHAR(9))"),
+            (0, 0, 1)
+        );
+        assert_eq!(run(&mut ex, MySql, "INSERT INTO t (note) VALUES ('a')"), (1, 1, 2));
+        // A multi-row insert reports its first id.
+        assert_eq!(run(&mut ex, MySql, "INSERT INTO t (note) VALUES ('b'), ('c'), ('d')"), (3, 2, 2));
+        // PostgreSQL has no insert id: its receipts stay version 1.
+        assert_eq!(run(&mut ex, Postgres, "INSERT INTO t (note) VALUES ('e')"), (1, 0, 1));
+        // A supplied id counts as generated (the approximation).
+        assert_eq!(run(&mut ex, MySql, "INSERT INTO t (id, note) VALUES (10, 'x')"), (1, 10, 2));
+        assert_eq!(run(&mut ex, MySql, "INSERT INTO t (note) VALUES ('y')"), (1, 11, 2));
+        // ON DUPLICATE KEY UPDATE: 0 for a row left as it was, 2 for a changed one, 1 per insert.
+        let upsert = |values: &str| {
+            format!("INSERT INTO t (id, note) VALUES {values} ON DUPLICATE KEY UPDATE note = VALUES(note)")
+        };
+        assert_eq!(run(&mut ex, MySql, &upsert("(1, 'a')")), (0, 0, 1));
+        assert_eq!(run(&mut ex, MySql, &upsert("(1, 'A')")), (2, 0, 1));
+        assert_eq!(run(&mut ex, MySql, &upsert("(1, 'z'), (NULL, 'new'), (2, 'b')")), (3, 12, 2));
+        let note: String = ex.conn.query_row("SELECT note FROM t WHERE id = 12", [], |r| r.get(0)).unwrap();
+        assert_eq!(note, "new");
+        // An ignored row inserts nothing and has no id.
+        assert_eq!(run(&mut ex, MySql, "INSERT IGNORE INTO t (id, note) VALUES (1, 'dup')"), (0, 0, 1));
+        assert_eq!(run(&mut ex, MySql, "INSERT IGNORE INTO t (id, note) VALUES (1, 'dup'), (20, 'new')"), (1, 20, 2));
+        // PostgreSQL's upsert counts as PostgreSQL does.
+        let pg_upsert = "INSERT INTO t (id, note) VALUES (1, 'z') ON CONFLICT (id) DO UPDATE SET note = EXCLUDED.note";
+        assert_eq!(run(&mut ex, Postgres, pg_upsert), (1, 0, 1));
+        // Without an AUTO_INCREMENT column there is no insert id.
+        assert_eq!(run(&mut ex, MySql, "CREATE TABLE u (id INT PRIMARY KEY)"), (0, 0, 1));
+        assert_eq!(run(&mut ex, MySql, "INSERT INTO u (id) VALUES (5)"), (1, 0, 1));
+    }
+
+    #[test]
+    fn a_step_digest_changes_only_with_an_insert_id() {
+        let done = |last_insert_id| {
+            let mut w = node_core::codec::Writer::with_capacity(32);
+            StepOutcome::Done(StatementResult { rows_affected: 3, returning: None, last_insert_id }).encode(&mut w);
+            w.finish()
+        };
+        // The bytes from before insert ids existed.
+        assert_eq!(done(0), [1, 0, 0, 0, 0, 0, 0, 0, 3, 0]);
+        assert_eq!(done(7), [4, 0, 0, 0, 0, 0, 0, 0, 3, 0, 0, 0, 0, 0, 0, 0, 7, 0]);
+    }
+
     /// Runs a block of txs on a fresh validator: its receipts, leaf changes
     /// and the rows of `t` afterwards.
     fn run_block(admin: &crypto::SecretKey, sqls: &[&str]) -> (Vec<Receipt>, Changes, Vec<i64>, Executor) {

@@ -31,19 +31,16 @@ impl StepOutcome {
     /// not part of it: the SQLSTATE is).
     pub fn encode(&self, w: &mut node_core::codec::Writer) {
         match self {
+            // A MySQL client saw the insert id too, so it is part of what
+            // the block commits to; without one the bytes are as before
+            // insert ids existed (PostgreSQL digests never change).
+            StepOutcome::Done(r) if r.last_insert_id != 0 => {
+                w.u8(4).u64(r.rows_affected).u64(r.last_insert_id);
+                encode_returning(w, r);
+            }
             StepOutcome::Done(r) => {
                 w.u8(1).u64(r.rows_affected);
-                match &r.returning {
-                    None => {
-                        w.u8(0);
-                    }
-                    Some(rs) => {
-                        w.u8(1).u32(rs.columns.len() as u32).u32(rs.rows.len() as u32);
-                        for row in &rs.rows {
-                            w.fixed(&node_core::value::encode_row(row));
-                        }
-                    }
-                }
+                encode_returning(w, r);
             }
             StepOutcome::Failed { sqlstate, .. } => {
                 w.u8(2).str(sqlstate);
@@ -58,6 +55,20 @@ impl StepOutcome {
         let mut w = node_core::codec::Writer::with_capacity(64);
         self.encode(&mut w);
         crypto::hash(&w.finish())
+    }
+}
+
+fn encode_returning(w: &mut node_core::codec::Writer, r: &StatementResult) {
+    match &r.returning {
+        None => {
+            w.u8(0);
+        }
+        Some(rs) => {
+            w.u8(1).u32(rs.columns.len() as u32).u32(rs.rows.len() as u32);
+            for row in &rs.rows {
+                w.fixed(&node_core::value::encode_row(row));
+            }
+        }
     }
 }
 

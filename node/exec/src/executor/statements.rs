@@ -151,7 +151,7 @@ impl Executor {
         let mut out = Vec::with_capacity(plans.len());
         for plan in plans.iter() {
             let r = match plan {
-                Plan::Write(w) => self.run_write(w, &s.params)?,
+                Plan::Write(w) => self.run_write(w, &s.params, ctx.dialect)?,
                 Plan::Ddl(d) => self.run_ddl(d, ctx, changes)?,
                 Plan::Read(_) => {
                     return Err(SqlError::new(
@@ -172,7 +172,12 @@ impl Executor {
         Ok(out)
     }
 
-    pub(super) fn run_write(&mut self, w: &sqlmap::WritePlan, params: &[Value]) -> Result<StatementResult, SqlError> {
+    pub(super) fn run_write(
+        &mut self,
+        w: &sqlmap::WritePlan,
+        params: &[Value],
+        dialect: sqlmap::Dialect,
+    ) -> Result<StatementResult, SqlError> {
         if params.len() != w.param_count {
             return Err(SqlError::new(
                 "08P01",
@@ -189,10 +194,81 @@ impl Executor {
         if w.replaces_rows() {
             may_replace(meta, self.who())?;
         }
+        let serial = meta.columns.iter().any(|c| c.serial);
+        let captured_before = self.captured.lock().len();
         self.user_mode.store(true, Ordering::Relaxed);
         let result = self.run_prepared(&w.sqlite, params, w.returning);
         self.user_mode.store(false, Ordering::Relaxed);
-        result
+        let mut result = result?;
+        if dialect == sqlmap::Dialect::MySql && w.kind == sqlmap::WriteKind::Insert {
+            self.as_mysql_reports_it(w, serial, captured_before, &mut result);
+        }
+        Ok(result)
+    }
+
+    /// A MySQL INSERT's result as MySQL reports it: its insert id and, for
+    /// `ON DUPLICATE KEY UPDATE`, its affected rows. Both come from the row
+    /// changes the preupdate hook captured for this statement (from index
+    /// `captured_before` on), so they depend only on the state and the
+    /// statement: every validator and every replay computes the same values,
+    /// which reach the receipt (a consensus rule). User triggers do not
+    /// exist and policy triggers only check, so every insert or update of
+    /// the target table captured here is the statement's own, except the
+    /// updates a self-referencing foreign key's `ON UPDATE CASCADE` or
+    /// `SET NULL` makes when an upsert changes a key: those count as the
+    /// statement's updates (MySQL would not count them).
+    ///
+    /// Insert id: the rowid (which is the AUTO_INCREMENT column, an
+    /// `INTEGER PRIMARY KEY`) of the first row the statement inserted, 0 when
+    /// it inserted none (a conflict that updated instead, `INSERT IGNORE`
+    /// that skipped every row) or the table has no AUTO_INCREMENT column.
+    /// Approximation: SQLite does not say whether a rowid was generated or
+    /// supplied, so an explicit id counts as if generated. That is what
+    /// MySQL's `mysql_insert_id()` reports for a single-row insert with an
+    /// explicit id; for a multi-row insert mixing supplied and generated ids
+    /// MySQL reports the first generated one where this reports the first
+    /// row's, and for one made only of supplied ids MySQL reports the last.
+    /// (Reading `last_insert_rowid()` before and after would share the
+    /// approximation and get `INSERT IGNORE` or upserts that skip rows
+    /// wrong: their ids need not be consecutive.) A negative supplied id,
+    /// which no AUTO_INCREMENT generates, counts as none.
+    ///
+    /// Affected rows, MySQL's default (without `CLIENT_FOUND_ROWS`): 1 per
+    /// row inserted, 2 per row an `ON DUPLICATE KEY UPDATE` changed, 0 per
+    /// row it left as it was. SQLite counts every upserted row once; the
+    /// captured old and new row (rowid and every value) tell the two kinds
+    /// of update apart. Only when the statement updated rows does the count
+    /// change, so plain inserts keep SQLite's. REPLACE keeps SQLite's count
+    /// too (MySQL's would add the deleted rows).
+    fn as_mysql_reports_it(
+        &self,
+        w: &sqlmap::WritePlan,
+        serial: bool,
+        captured_before: usize,
+        result: &mut StatementResult,
+    ) {
+        let captured = self.captured.lock();
+        let mut first_inserted = None;
+        let (mut inserted, mut updated, mut changed) = (0u64, 0u64, 0u64);
+        for c in captured.get(captured_before..).unwrap_or_default().iter().filter(|c| c.table == w.table) {
+            match (&c.old, &c.new) {
+                (None, Some((rowid, _))) => {
+                    inserted += 1;
+                    first_inserted.get_or_insert(*rowid);
+                }
+                (Some(old), Some(new)) => {
+                    updated += 1;
+                    changed += u64::from(old != new);
+                }
+                _ => {}
+            }
+        }
+        if serial {
+            result.last_insert_id = first_inserted.and_then(|id| u64::try_from(id).ok()).unwrap_or(0);
+        }
+        if updated > 0 && !w.replaces_rows() && !w.returning {
+            result.rows_affected = inserted + 2 * changed;
+        }
     }
 
     pub(super) fn run_prepared(
@@ -206,7 +282,7 @@ impl Executor {
         let p = crate::sqlvalue::params(params);
         if !returning {
             let n = stmt.execute(p).map_err(|e| sql_error(&e))?;
-            return Ok(StatementResult { rows_affected: n as u64, returning: None });
+            return Ok(StatementResult { rows_affected: n as u64, ..Default::default() });
         }
         let columns: Vec<String> = stmt.column_names().map(str::to_owned).collect();
         let ncol = columns.len();
@@ -224,7 +300,11 @@ impl Executor {
             }
             out.push((0..ncol).map(|i| row.get_ref(i).map(crate::sqlvalue::value_of).unwrap_or(Value::Null)).collect());
         }
-        Ok(StatementResult { rows_affected: out.len() as u64, returning: Some(RowSet { columns, rows: out }) })
+        Ok(StatementResult {
+            rows_affected: out.len() as u64,
+            returning: Some(RowSet { columns, rows: out }),
+            ..Default::default()
+        })
     }
 
     pub(super) fn user_exec(&mut self, sql: &str) -> Result<(), SqlError> {
