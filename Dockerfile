@@ -23,7 +23,7 @@ FROM debian:bookworm-slim
 COPY --from=build /usr/local/bin/rowchain /usr/local/bin/rowchain
 # PostgreSQL, JSON-RPC and peer ports of a node made by
 # `rowchain init --host ...` (one host per node).
-EXPOSE 5433 5005 5125
+EXPOSE 5433 5005 5125 3307
 VOLUME /data
 WORKDIR /data
 ENTRYPOINT ["rowchain"]

@@ -17,7 +17,7 @@ bin="$CARGO_TARGET_DIR/release"
 
 data="$(mktemp -d /tmp/rowchain-bench-XXXXXX)"
 port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
-"$bin/rowchain" dev --data "$data" --http-addr "127.0.0.1:$port" >/dev/null &
+"$bin/rowchain" dev --data "$data" --http-addr "127.0.0.1:$port" --mysql-addr none >/dev/null &
 pid=$!
 trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$data"' EXIT
 for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/health" >/dev/null && break; sleep 0.1; done

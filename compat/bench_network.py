@@ -99,7 +99,7 @@ def single_validator(binary):
     pg, http = devnode.free_port(), devnode.free_port()
     log = os.path.join(data, "dev.log")
     proc = start([binary, "dev", "--data", os.path.join(data, "chain"), "--http-addr", f"127.0.0.1:{http}",
-                  "--pg-addr", f"127.0.0.1:{pg}"], log)
+                  "--pg-addr", f"127.0.0.1:{pg}", "--mysql-addr", "none"], log)
     try:
         wait_health(http, "rowchain dev", log)
         yield [pg], [http]

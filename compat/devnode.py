@@ -50,15 +50,17 @@ def rowchain(binary, tag, pg_port=None, config=""):
     if config:
         with open(os.path.join(data, "rowchain.toml"), "w") as f:
             f.write(config)
-    http, pg = free_port(), pg_port or free_port()
+    http, pg, mysql = free_port(), pg_port or free_port(), free_port()
     proc = subprocess.Popen([binary, "dev", "--data", data, "--http-addr", f"127.0.0.1:{http}",
-                             "--pg-addr", f"127.0.0.1:{pg}"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                             "--pg-addr", f"127.0.0.1:{pg}", "--mysql-addr", f"127.0.0.1:{mysql}"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
         if not wait_health(http, seconds=10):
             proc.kill()
             sys.exit(f"{tag}: rowchain dev did not start: {proc.stderr.read().decode()[-500:]}")
         yield dict(os.environ, PGHOST="127.0.0.1", PGPORT=str(pg), PGUSER="admin", PGPASSWORD="admin",
-                   PGDATABASE="rowchain")
+                   PGDATABASE="rowchain", MYSQL_HOST="127.0.0.1", MYSQL_PORT=str(mysql), MYSQL_USER="admin",
+                   MYSQL_PASSWORD="admin", MYSQL_DATABASE="rowchain")
     finally:
         proc.terminate()
         proc.wait(timeout=30)

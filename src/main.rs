@@ -32,12 +32,15 @@ enum Command {
         /// PostgreSQL protocol listen address (overrides rowchain.toml's pg.addr).
         #[arg(long)]
         pg_addr: Option<String>,
+        /// MySQL protocol listen address, or `none` (overrides rowchain.toml's mysql.addr).
+        #[arg(long)]
+        mysql_addr: Option<String>,
     },
     /// Create the data directories of a new network: DIR/node1..nodeN (validators), then the observers.
     ///
     /// Node i listens on 127.0.0.1 with PostgreSQL on port 5433+i-1, JSON-RPC on
-    /// 5005+i-1 and its peers on 5125+i-1. --base-port B makes those B+i-1,
-    /// B+100+i-1 and B+200+i-1. One --host puts every node on that host (ports
+    /// 5005+i-1, its peers on 5125+i-1 and MySQL on 3307+i-1. --base-port B
+    /// makes those B+i-1, B+100+i-1, B+200+i-1 and B+300+i-1. One --host puts every node on that host (ports
     /// still offset); one host per node (e.g. --host node1,node2,node3,node4 for
     /// docker compose) gives every node the unshifted ports on 0.0.0.0, its
     /// peers addressed by host name. Every node's keystore holds the `admin`
@@ -55,7 +58,7 @@ enum Command {
         /// One host for all nodes, or one per node (comma-separated).
         #[arg(long, value_delimiter = ',')]
         host: Vec<String>,
-        /// The first PostgreSQL port; JSON-RPC ports start 100 above it, peer ports 200 above.
+        /// The first PostgreSQL port; JSON-RPC ports start 100 above it, peer ports 200 above, MySQL ports 300 above.
         #[arg(long, value_parser = clap::value_parser!(u16).range(1..))]
         base_port: Option<u16>,
     },
@@ -70,6 +73,9 @@ enum Command {
         /// PostgreSQL protocol listen address (overrides rowchain.toml's pg.addr).
         #[arg(long)]
         pg_addr: Option<String>,
+        /// MySQL protocol listen address, or `none` (overrides rowchain.toml's mysql.addr).
+        #[arg(long)]
+        mysql_addr: Option<String>,
     },
     /// Run a whole network on this machine: `init` (unless DIR holds one) and one `node` process per node.
     Testnet {
@@ -170,13 +176,15 @@ fn init_logging(level: Option<&str>, file: Option<&Path>) -> Result<()> {
 
 fn run(cli: Cli) -> Result<i32> {
     match cli.command {
-        Command::Dev { data, http_addr, pg_addr } => dev(&data, http_addr, pg_addr),
+        Command::Dev { data, http_addr, pg_addr, mysql_addr } => dev(&data, Addrs { http_addr, pg_addr, mysql_addr }),
         Command::Init { validators, observers, out, host, base_port } => {
             let spec =
                 NetworkSpec { validators: validators.into(), observers: observers.into(), hosts: host, base_port };
             init(&out, &spec)
         }
-        Command::Node { data, http_addr, pg_addr } => node_cmd(&data, http_addr, pg_addr),
+        Command::Node { data, http_addr, pg_addr, mysql_addr } => {
+            node_cmd(&data, Addrs { http_addr, pg_addr, mysql_addr })
+        }
         Command::Testnet { validators, observers, data, base_port } => {
             let spec = NetworkSpec {
                 validators: validators.into(),
@@ -191,14 +199,14 @@ fn run(cli: Cli) -> Result<i32> {
     }
 }
 
-fn dev(data: &Path, http_addr: Option<String>, pg_addr: Option<String>) -> Result<i32> {
+fn dev(data: &Path, addrs: Addrs) -> Result<i32> {
     if node::init_dev(data)? {
         println!("rowchain: created a new single-validator chain in {}", data.display());
     }
-    serve(data, http_addr, pg_addr)
+    serve(data, addrs)
 }
 
-fn node_cmd(data: &Path, http_addr: Option<String>, pg_addr: Option<String>) -> Result<i32> {
+fn node_cmd(data: &Path, addrs: Addrs) -> Result<i32> {
     let d = node::DataDir(data.to_owned());
     if !d.genesis().exists() {
         bail!(
@@ -207,7 +215,7 @@ fn node_cmd(data: &Path, http_addr: Option<String>, pg_addr: Option<String>) -> 
             data.display()
         );
     }
-    serve(data, http_addr, pg_addr)
+    serve(data, addrs)
 }
 
 fn init(out: &Path, spec: &NetworkSpec) -> Result<i32> {
@@ -240,13 +248,23 @@ fn init(out: &Path, spec: &NetworkSpec) -> Result<i32> {
 
 /// Runs the node in `data` with its JSON-RPC and PostgreSQL front ends
 /// until Ctrl-C, SIGTERM, or its block producer stops.
-fn serve(data: &Path, http_addr: Option<String>, pg_addr: Option<String>) -> Result<i32> {
+/// Listen addresses given on the command line, over rowchain.toml's.
+struct Addrs {
+    http_addr: Option<String>,
+    pg_addr: Option<String>,
+    mysql_addr: Option<String>,
+}
+
+fn serve(data: &Path, addrs: Addrs) -> Result<i32> {
     let mut config = node::load_config(data)?;
-    if let Some(a) = http_addr {
+    if let Some(a) = addrs.http_addr {
         config.http_addr = a;
     }
-    if let Some(a) = pg_addr {
+    if let Some(a) = addrs.pg_addr {
         config.pg.addr = a;
+    }
+    if let Some(a) = addrs.mysql_addr {
+        config.mysql.addr = a;
     }
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     rt.block_on(async move {
@@ -255,12 +273,20 @@ fn serve(data: &Path, http_addr: Option<String>, pg_addr: Option<String>) -> Res
         let pg_addr = config.pg.addr.clone();
         let pg_listener =
             tokio::net::TcpListener::bind(&pg_addr).await.with_context(|| format!("listening on {pg_addr}"))?;
+        let mysql_listener = match config.mysql.listen_addr() {
+            Some(a) => Some(tokio::net::TcpListener::bind(a).await.with_context(|| format!("listening on {a}"))?),
+            None => None,
+        };
         let database = config.pg.database.clone();
         // Certificate paths are relative to the data directory.
         for path in [&mut config.pg.tls_cert, &mut config.pg.tls_key].into_iter().flatten() {
             *path = data.join(&*path).to_string_lossy().into_owned();
         }
         let tls = proxy_pg::tls_acceptor(&config.pg)?;
+        let mysql_config = match &mysql_listener {
+            Some(_) => Some(mysql_server_config(&config)?),
+            None => None,
+        };
         let network =
             (!config.network.peers.is_empty()).then(|| (config.network.p2p_addr.clone(), config.network.peers.len()));
         let node = node::Node::start(data, config)?;
@@ -282,6 +308,12 @@ fn serve(data: &Path, http_addr: Option<String>, pg_addr: Option<String>) -> Res
             if tls.is_some() { " (TLS offered)" } else { "" }
         );
         println!("rowchain: try  psql postgres://admin:admin@{}/{database}", pg_listener.local_addr()?);
+        if let Some(l) = &mysql_listener {
+            let a = l.local_addr()?;
+            let offered = if tls.is_some() { " (TLS offered)" } else { "" };
+            println!("rowchain: MySQL on {a}{offered}");
+            println!("rowchain: try  mysql -h {} -P {} -u admin -padmin {database}", a.ip(), a.port());
+        }
         let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
         let pg = {
             let frontend = frontend.clone();
@@ -293,6 +325,19 @@ fn serve(data: &Path, http_addr: Option<String>, pg_addr: Option<String>) -> Res
                 .await
             })
         };
+        let mysql = match (mysql_listener, mysql_config) {
+            (Some(listener), Some(mysql_config)) => {
+                let frontend = frontend.clone();
+                let mut rx = stop_rx.clone();
+                Some(tokio::spawn(async move {
+                    proxy_mysql_node::serve(frontend, listener, mysql_config, async move {
+                        let _ = rx.changed().await;
+                    })
+                    .await
+                }))
+            }
+            _ => None,
+        };
         let watched = node.clone();
         let stop = async move {
             wait_for_stop(watched).await;
@@ -300,11 +345,28 @@ fn serve(data: &Path, http_addr: Option<String>, pg_addr: Option<String>) -> Res
         };
         proxy_rpc::serve(frontend, listener, stop).await?;
         pg.await.context("the PostgreSQL front end panicked")??;
+        if let Some(mysql) = mysql {
+            mysql.await.context("the MySQL front end panicked")?;
+        }
         node.shutdown().map_err(|e| anyhow::anyhow!("block producer: {e}"))?;
         tracing::info!(height = node.status().height, "node stopped");
         println!("rowchain: stopped at height {}", node.status().height);
         Ok(0)
     })
+}
+
+/// The MySQL wire's settings: TLS with the PostgreSQL wire's certificate
+/// (paths already resolved), a fresh RSA key for full authentication.
+fn mysql_server_config(config: &node::config::Config) -> Result<proxy_mysql_node::MysqlServerConfig> {
+    let pem = match (&config.pg.tls_cert, &config.pg.tls_key) {
+        (Some(cert), Some(key)) => Some((
+            std::fs::read(cert).with_context(|| format!("reading {cert}"))?,
+            std::fs::read(key).with_context(|| format!("reading {key}"))?,
+        )),
+        _ => None,
+    };
+    let tls = pem.as_ref().map(|(cert, key)| (cert.as_slice(), key.as_slice()));
+    proxy_mysql_node::server_config(&config.mysql, tls).map_err(|e| anyhow::anyhow!("MySQL front end: {e}"))
 }
 
 /// "4 validators and 1 observer".

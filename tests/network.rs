@@ -552,14 +552,18 @@ fn docker_compose_matches_init_with_one_host_per_node() {
         let s = &services[&name];
         assert_eq!(s.hostname, name, "the service is reached by the host init was given");
         assert_eq!(s.volumes, [format!("./testnet/{name}:/data")]);
-        for addr in [&config.pg.addr, &config.http_addr, &config.network.p2p_addr] {
+        for addr in [&config.pg.addr, &config.http_addr, &config.network.p2p_addr, &config.mysql.addr] {
             assert!(addr.starts_with("0.0.0.0:"), "{name} listens on every interface in its container: {addr}");
         }
-        let (pg, http) = (port(&config.pg.addr), port(&config.http_addr));
+        let (pg, http, mysql) = (port(&config.pg.addr), port(&config.http_addr), port(&config.mysql.addr));
         assert_eq!(
             s.ports,
-            [format!("127.0.0.1:{}:{pg}", 5433 + i), format!("127.0.0.1:{}:{http}", 5005 + i)],
-            "{name} publishes its PostgreSQL and JSON-RPC ports"
+            [
+                format!("127.0.0.1:{}:{pg}", 5433 + i),
+                format!("127.0.0.1:{}:{http}", 5005 + i),
+                format!("127.0.0.1:{}:{mysql}", 3307 + i)
+            ],
+            "{name} publishes its PostgreSQL, JSON-RPC and MySQL ports"
         );
         let peers: Vec<&str> = config.network.peers.iter().map(|p| p.addr.as_str()).collect();
         let expected: Vec<String> = (0..4)
@@ -570,7 +574,13 @@ fn docker_compose_matches_init_with_one_host_per_node() {
     }
     let dockerfile = std::fs::read_to_string(root.join("Dockerfile")).unwrap();
     let c = &configs[0];
-    let expose = format!("EXPOSE {} {} {}", port(&c.pg.addr), port(&c.http_addr), port(&c.network.p2p_addr));
+    let expose = format!(
+        "EXPOSE {} {} {} {}",
+        port(&c.pg.addr),
+        port(&c.http_addr),
+        port(&c.network.p2p_addr),
+        port(&c.mysql.addr)
+    );
     assert!(dockerfile.contains(&expose), "the Dockerfile says `{expose}`");
     std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -14,7 +14,7 @@
 //!   escape is the backslash as in MySQL). `#` and `-- ` start comments.
 //! - Parameters are `?`, numbered in order of appearance.
 //! - `db.t` names table `t` of the one database, `rowchain`; another
-//!   database is 42000 "Unknown database". `rowchain.blocks` and
+//!   database is 3D000 "Unknown database" (MySQL's 1049). `rowchain.blocks` and
 //!   `rowchain.transactions` stay the system views, as on PostgreSQL.
 //! - MySQL column types map onto the [`PgType`](crate::PgType) the
 //!   PostgreSQL path gives the closest type (see `columns`), with CHECK
@@ -35,8 +35,8 @@ mod session;
 use sqlparser::ast::Statement;
 use sqlparser::tokenizer::{Token, TokenWithSpan};
 
-pub(crate) use functions::reads_session_insert_id;
-pub use session::{MySqlStmt, ShowFilter, SystemVariable, VariableScope};
+pub(crate) use functions::{reads_session_insert_id, reads_session_variable};
+pub use session::{MySqlStmt, SetValue, ShowFilter, SystemVariable, VariableScope};
 
 use crate::dialect::Dialect;
 use crate::error::{PlanError, SourceMap, SYNTAX_ERROR};
@@ -90,6 +90,23 @@ fn plan_all(sql: &str, schema: &dyn Schema) -> Result<Vec<(Plan, String)>, PlanE
         }
     }
     Ok(plans)
+}
+
+/// The statements of MySQL text as the planner sees them after lowering
+/// (`?` numbered `$1..`, names folded); those that do not parse or lower
+/// are left out. For analyses that take parsed statements (parameter hints).
+pub(crate) fn lowered_statements(sql: &str) -> Vec<Statement> {
+    let Ok(tokens) = crate::parse::tokens(sql, Dialect::MySql) else { return Vec::new() };
+    let mut out = Vec::new();
+    for tokens in split(tokens) {
+        let Ok(parsed) = crate::parse::parser_over(tokens, Dialect::MySql).parse_statements() else { continue };
+        for mut statement in parsed {
+            if matches!(session::from_statement(&statement), Ok(None)) && lower::statement(&mut statement).is_ok() {
+                out.push(statement);
+            }
+        }
+    }
+    out
 }
 
 fn plan_statement(mut statement: Statement, source: &SourceMap, schema: &dyn Schema) -> Result<Plan, PlanError> {
@@ -162,7 +179,8 @@ pub(crate) fn database_name(name: &str) -> Result<(), PlanError> {
     if name.eq_ignore_ascii_case(DATABASE) {
         Ok(())
     } else {
-        Err(PlanError::new(MYSQL_SYNTAX_ERROR, format!("Unknown database '{name}'"))
+        // PostgreSQL's invalid_catalog_name; the MySQL front end sends 1049.
+        Err(PlanError::new("3D000", format!("Unknown database '{name}'"))
             .with_hint(format!("rowchain has one database, `{DATABASE}`")))
     }
 }

@@ -174,8 +174,21 @@ impl Visitor for Hints {
 /// empty when it does not parse.
 pub fn param_hints(sql: &str) -> Vec<ParamHint> {
     let Ok(statements) = crate::parse::statements(sql) else { return Vec::new() };
+    hints_of(&statements)
+}
+
+/// [`param_hints`] for `sql` written in `dialect` (MySQL's `?` parameters
+/// are numbered in order of appearance).
+pub fn param_hints_dialect(sql: &str, dialect: crate::Dialect) -> Vec<ParamHint> {
+    match dialect {
+        crate::Dialect::Postgres => param_hints(sql),
+        crate::Dialect::MySql => hints_of(&crate::mysql::lowered_statements(sql)),
+    }
+}
+
+fn hints_of(statements: &[Statement]) -> Vec<ParamHint> {
     let mut hints = Hints(Vec::new());
-    for s in &statements {
+    for s in statements {
         let _ = s.visit(&mut hints);
     }
     hints.0

@@ -547,6 +547,11 @@ impl Renderer<'_> {
                 )
                 .at(position));
         }
+        if name == "current_setting" && self.mode == Mode::Write && crate::mysql::reads_session_variable(function) {
+            return Err(PlanError::unsupported("a system variable (@@name, VERSION(), CONNECTION_ID()) in a write")
+                .with_hint("a write runs on every validator, which has no session: send the value as a literal")
+                .at(position));
+        }
         match determinism::classify(&name) {
             Some(Clock::Now) => return Ok(Some(call("rc_now", vec![]))),
             Some(Clock::Date) => {

@@ -397,6 +397,23 @@ const MYSQL_CASES: &[&str] = &[
     "SELECT * FROM t WHERE",
     "INSERT INTO t VALUES (1",
     "CREATE TABLE t (a INT) PARTITION BY HASH(a) PARTITIONS 4",
+    // DESCRIBE is SHOW COLUMNS; EXPLAIN of a statement is the parser's.
+    "DESCRIBE `Orders`",
+    "DESC rowchain.t n",
+    "EXPLAIN t",
+    "EXPLAIN SELECT 1",
+    // SET TRANSACTION sets the session's variables.
+    "SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED",
+    "SET TRANSACTION ISOLATION LEVEL READ UNCOMMITTED, READ ONLY",
+    "SET GLOBAL TRANSACTION READ WRITE",
+    "SET TRANSACTION ISOLATION LEVEL SNAPSHOT",
+    // @@x inside expressions reads the session's value; a SET value that is
+    // an expression is the front end's to evaluate (Connector/J, Django).
+    "SELECT VERSION(), @@sql_mode, @@SESSION.sql_auto_is_null, CONVERT_TZ('2001-01-01 01:00:00', 'UTC', 'UTC') IS NOT NULL",
+    "SELECT CONVERT_TZ(NOW(), 'UTC', 'Europe/Paris')",
+    "SET autocommit = 1, sql_mode = CONCAT(@@sql_mode, ',STRICT_TRANS_TABLES')",
+    "INSERT INTO t (id) VALUES (CONNECTION_ID())",
+    "UPDATE t SET n = @@version",
 ];
 
 /// Two tables the schema-dependent cases plan against.

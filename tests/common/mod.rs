@@ -27,6 +27,8 @@ pub struct Dev {
     pub port: u16,
     /// The PostgreSQL protocol port.
     pub pg_port: u16,
+    /// The MySQL protocol port.
+    pub mysql_port: u16,
     child: Option<Child>,
 }
 
@@ -45,16 +47,18 @@ impl Dev {
 
     pub fn start_in(dir: PathBuf, port: u16) -> Dev {
         let pg_port = free_port();
+        let mysql_port = free_port();
         let child = Command::new(BIN)
             .args(["dev", "--data"])
             .arg(&dir)
             .args(["--http-addr", &format!("127.0.0.1:{port}")])
             .args(["--pg-addr", &format!("127.0.0.1:{pg_port}")])
+            .args(["--mysql-addr", &format!("127.0.0.1:{mysql_port}")])
             .stdout(Stdio::null())
             .stderr(Stdio::inherit())
             .spawn()
             .expect("start rowchain dev");
-        let dev = Dev { dir, port, pg_port, child: Some(child) };
+        let dev = Dev { dir, port, pg_port, mysql_port, child: Some(child) };
         dev.wait_ready();
         dev
     }

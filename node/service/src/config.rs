@@ -11,6 +11,7 @@ pub struct Config {
     pub chain: ChainConfig,
     pub limits: Limits,
     pub pg: PgConfig,
+    pub mysql: MysqlConfig,
     /// The peer-to-peer network of a multi-validator chain. Empty `peers`
     /// (the default) is a single-validator chain (`rowchain dev`).
     pub network: NetworkConfig,
@@ -56,6 +57,49 @@ impl Default for PgConfig {
     }
 }
 
+/// The MySQL wire front end. It serves the same database, roles and
+/// grants as the PostgreSQL one; TLS uses `pg.tls_cert` / `pg.tls_key`, and
+/// `pg.hba`'s `reject` rules (and the absence of a rule) apply to it too.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MysqlConfig {
+    /// Where to listen; `none` turns the MySQL wire off.
+    pub addr: String,
+    pub connections_max: usize,
+    /// The largest client packet (MySQL's max_allowed_packet).
+    pub packet_bytes_max: usize,
+    /// The password plugin the handshake names: `caching_sha2_password`
+    /// (MySQL 8's default) or `mysql_native_password`.
+    pub default_auth_plugin: String,
+    /// Keep mysql_native_password's verifier, SHA1(SHA1(password)), for
+    /// roles whose password is set while this is on, so clients that know
+    /// only that plugin can log in (see `keystore`).
+    pub native_password: bool,
+    /// Seconds a logged-in connection may wait for its next command
+    /// (MySQL's wait_timeout).
+    pub idle_timeout_s: u64,
+}
+
+impl Default for MysqlConfig {
+    fn default() -> Self {
+        MysqlConfig {
+            addr: "127.0.0.1:3307".into(),
+            connections_max: 256,
+            packet_bytes_max: 64 << 20,
+            default_auth_plugin: "caching_sha2_password".into(),
+            native_password: false,
+            idle_timeout_s: 8 * 60 * 60,
+        }
+    }
+}
+
+impl MysqlConfig {
+    /// The address to listen on, unless the MySQL wire is off.
+    pub fn listen_addr(&self) -> Option<&str> {
+        (self.addr != "none").then_some(self.addr.as_str())
+    }
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct ChainConfig {
@@ -91,6 +135,7 @@ impl Default for Config {
             chain: ChainConfig::default(),
             limits: Limits::default(),
             pg: PgConfig::default(),
+            mysql: MysqlConfig::default(),
             network: NetworkConfig::default(),
         }
     }
@@ -131,14 +176,28 @@ impl Config {
         for rule in &c.pg.hba {
             rule.validate()?;
         }
-        for (name, value) in
-            [("limits.rpc_connections_max", c.limits.rpc_connections_max), ("pg.connections_max", c.pg.connections_max)]
-        {
+        if !["caching_sha2_password", "mysql_native_password"].contains(&c.mysql.default_auth_plugin.as_str()) {
+            return Err(format!(
+                "mysql.default_auth_plugin must be caching_sha2_password or mysql_native_password, not {:?}",
+                c.mysql.default_auth_plugin
+            ));
+        }
+        for (name, value) in [
+            ("limits.rpc_connections_max", c.limits.rpc_connections_max),
+            ("pg.connections_max", c.pg.connections_max),
+            ("mysql.connections_max", c.mysql.connections_max),
+        ] {
             if value > CONNECTIONS_MAX {
                 return Err(format!("{name} must be at most {CONNECTIONS_MAX}"));
             }
         }
         Ok(c)
+    }
+
+    /// What the keystore must keep for `role` so that every login the
+    /// configuration allows can open its key.
+    pub fn keep(&self, role: &str) -> crate::keystore::Keep {
+        crate::keystore::Keep { mysql_native: self.mysql.native_password, ..crate::hba::keep(&self.pg.hba, role) }
     }
 
     // Every field is a string, bool, table, array or integer, and integers come

@@ -98,7 +98,7 @@ pub fn needs_custody(rules: &[Rule], role: &str) -> bool {
 /// What the keystore must keep for `role` so every rule that could admit it
 /// can open its key.
 pub fn keep(rules: &[Rule], role: &str) -> crate::keystore::Keep {
-    crate::keystore::Keep { custody: needs_custody(rules, role), md5: admits_md5(rules, role) }
+    crate::keystore::Keep { custody: needs_custody(rules, role), md5: admits_md5(rules, role), mysql_native: false }
 }
 
 /// Whether any rule could admit `role` with md5.

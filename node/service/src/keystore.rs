@@ -18,6 +18,22 @@
 //! made on first use), and for md5 the MD5 secret `md5(password || role)`
 //! PostgreSQL keeps. Other entries hold neither: without a password the node
 //! cannot sign as them.
+//!
+//! For the MySQL wire an entry also keeps, per password plugin, the
+//! verifier MySQL keeps and one more copy of the key, sealed under what a
+//! successful login of that plugin reveals (as the SCRAM copy is sealed
+//! under ClientKey):
+//! - `caching_sha2_password` (always, once the password is known):
+//!   SHA256(SHA256(password)), the fast-path verifier, and the key sealed
+//!   under SHA256(password), which the fast-path scramble yields;
+//! - `mysql_native_password` (only when `mysql.native_password` is on as
+//!   the password is set): SHA1(SHA1(password)) and the key sealed under
+//!   SHA1(password). Both verifiers are fast unsalted hashes, as MySQL's
+//!   are: a stolen keystore is open to guessing, which is why the native
+//!   one is opt-in.
+//! Entries made before these existed get the caching_sha2 pair the first
+//! time their password opens them (JSON-RPC, a cleartext login, or MySQL's
+//! full authentication).
 
 use crate::scram::{self, Verifier};
 use aes_gcm::aead::{Aead, KeyInit};
@@ -70,6 +86,71 @@ struct Entry {
     /// trust or md5 rule admits.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     custody: Option<Sealed>,
+    /// caching_sha2_password's verifier and key copy (see the module docs).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    mysql_sha2: Option<MysqlSealed>,
+    /// mysql_native_password's, when kept.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    mysql_native: Option<MysqlSealed>,
+}
+
+/// A MySQL verifier (hex) and the key sealed under the stage-1 hash a
+/// login with it reveals.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct MysqlSealed {
+    verifier: String,
+    sealed: Sealed,
+}
+
+/// What a MySQL login proved: the stage-1 hash of the role's password.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum MysqlProof {
+    /// SHA256(password), from a caching_sha2_password fast-path scramble.
+    Sha2([u8; 32]),
+    /// SHA1(password), from a mysql_native_password scramble.
+    Native([u8; 20]),
+}
+
+impl std::fmt::Debug for MysqlProof {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            MysqlProof::Sha2(_) => "Sha2(..)",
+            MysqlProof::Native(_) => "Native(..)",
+        })
+    }
+}
+
+fn mysql_sha2_stage1(password: &str) -> [u8; 32] {
+    use sha2::Digest;
+    sha2::Sha256::digest(password.as_bytes()).into()
+}
+
+fn mysql_native_stage1(password: &str) -> [u8; 20] {
+    use sha1::Digest;
+    sha1::Sha1::digest(password.as_bytes()).into()
+}
+
+impl MysqlProof {
+    fn seal_key(&self) -> [u8; 32] {
+        match self {
+            MysqlProof::Sha2(stage1) => crypto::hash_parts(&[b"rowchain/keystore/mysql-sha2/v1", stage1]),
+            MysqlProof::Native(stage1) => crypto::hash_parts(&[b"rowchain/keystore/mysql-native/v1", stage1]),
+        }
+    }
+
+    /// The stored verifier: the stage-1 hash hashed again.
+    fn verifier(&self) -> Vec<u8> {
+        use sha1::Digest as _;
+        use sha2::Digest as _;
+        match self {
+            MysqlProof::Sha2(stage1) => sha2::Sha256::digest(stage1).to_vec(),
+            MysqlProof::Native(stage1) => sha1::Sha1::digest(stage1).to_vec(),
+        }
+    }
+
+    fn sealed(&self, key: &SecretKey) -> MysqlSealed {
+        MysqlSealed { verifier: hex::encode(self.verifier()), sealed: seal(&self.seal_key(), key) }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -83,10 +164,12 @@ struct Sealed {
 pub struct Keep {
     pub custody: bool,
     pub md5: bool,
+    /// mysql_native_password's verifier and key copy.
+    pub mysql_native: bool,
 }
 
 impl Keep {
-    pub const NONE: Keep = Keep { custody: false, md5: false };
+    pub const NONE: Keep = Keep { custody: false, md5: false, mysql_native: false };
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -247,6 +330,8 @@ impl Keystore {
             ciphertext: sealed.ciphertext,
             md5: keep.md5.then(|| md5_secret(role, password)),
             custody,
+            mysql_sha2: Some(MysqlProof::Sha2(mysql_sha2_stage1(password)).sealed(key)),
+            mysql_native: keep.mysql_native.then(|| MysqlProof::Native(mysql_native_stage1(password)).sealed(key)),
         };
         let mut entries = self.entries.lock();
         entries.insert(role.to_owned(), entry);
@@ -324,6 +409,41 @@ impl Keystore {
     /// legacy entries that have not been opened with their password yet.
     pub fn scram_verifier(&self, role: &str) -> Option<Verifier> {
         self.entries.lock().get(role)?.scram.as_ref()?.verifier()
+    }
+
+    /// caching_sha2_password's verifier for the role, SHA256(SHA256(password)).
+    pub fn mysql_sha2_verifier(&self, role: &str) -> Option<[u8; 32]> {
+        hex::decode(&self.entries.lock().get(role)?.mysql_sha2.as_ref()?.verifier).ok()?.try_into().ok()
+    }
+
+    /// mysql_native_password's verifier for the role, SHA1(SHA1(password)),
+    /// when it was kept.
+    pub fn mysql_native_verifier(&self, role: &str) -> Option<[u8; 20]> {
+        hex::decode(&self.entries.lock().get(role)?.mysql_native.as_ref()?.verifier).ok()?.try_into().ok()
+    }
+
+    /// Opens the role's key with the stage-1 hash a MySQL login proved.
+    pub fn unlock_with_mysql(&self, role: &str, proof: MysqlProof) -> Result<SecretKey, KeystoreError> {
+        let entry = self.entries.lock().get(role).cloned().ok_or_else(|| KeystoreError::UnknownRole(role.into()))?;
+        let kept = match proof {
+            MysqlProof::Sha2(_) => &entry.mysql_sha2,
+            MysqlProof::Native(_) => &entry.mysql_native,
+        };
+        let Some(kept) = kept else { return Err(KeystoreError::WrongPassword(role.into())) };
+        self.unseal(role, &entry.public_key, &kept.sealed, &proof.seal_key())
+    }
+
+    /// Adds the caching_sha2_password pair to an entry made before it
+    /// existed, once the password has opened the key.
+    fn keep_mysql_sha2(&self, role: &str, password: &str, key: &SecretKey) -> Result<(), KeystoreError> {
+        let mut entries = self.entries.lock();
+        match entries.get_mut(role) {
+            Some(e) if e.mysql_sha2.is_none() && PublicKey::from_hex(&e.public_key) == Some(key.public()) => {
+                e.mysql_sha2 = Some(MysqlProof::Sha2(mysql_sha2_stage1(password)).sealed(key));
+                self.save(&entries)
+            }
+            _ => Ok(()),
+        }
     }
 
     /// Opens the role's key with the ClientKey a SCRAM exchange recovered.
@@ -416,6 +536,9 @@ impl Keystore {
                 })
             }
         };
+        if entry.mysql_sha2.is_none() {
+            self.keep_mysql_sha2(role, password, &key)?;
+        }
         let salt = cache_salt(self.entries.lock().get(role).unwrap_or(&entry));
         self.unlocked.lock().insert(role.to_owned(), (verifier(password, &salt), key.clone()));
         Ok(key)
@@ -466,7 +589,7 @@ mod tests {
         let dir = scratch_dir();
         let ks = Keystore::open(&dir.join("keystore.json")).unwrap();
         let key = SecretKey::generate();
-        ks.put("md5_user", "password", &key, Keep { custody: true, md5: true }).unwrap();
+        ks.put("md5_user", "password", &key, Keep { custody: true, md5: true, mysql_native: false }).unwrap();
         let again = Keystore::open(&dir.join("keystore.json")).unwrap();
         assert_eq!(again.unlock_custody("md5_user").unwrap().public(), key.public());
         // PostgreSQL's own value for this role and password (pg_authid.rolpassword).
@@ -482,6 +605,47 @@ mod tests {
         std::fs::write(dir.join("custody.key"), hex::encode([7u8; 32])).unwrap();
         let other = Keystore::open(&dir.join("keystore.json")).unwrap();
         assert!(matches!(other.unlock_custody("md5_user"), Err(KeystoreError::File { .. })));
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn a_mysql_login_opens_the_key_with_what_its_scramble_proves() {
+        use sha1::Digest as _;
+        use sha2::Digest as _;
+        let dir = scratch_dir();
+        let ks = Keystore::open(&dir.join("keystore.json")).unwrap();
+        let key = SecretKey::generate();
+        ks.put("plain", "pw", &key, Keep::NONE).unwrap();
+        ks.put("old", "pw", &key, Keep { mysql_native: true, ..Keep::NONE }).unwrap();
+        let again = Keystore::open(&dir.join("keystore.json")).unwrap();
+        // MySQL's own verifiers: SHA256(SHA256(pw)) and SHA1(SHA1(pw)).
+        let sha2_stage1: [u8; 32] = sha2::Sha256::digest(b"pw").into();
+        let sha1_stage1: [u8; 20] = sha1::Sha1::digest(b"pw").into();
+        assert_eq!(again.mysql_sha2_verifier("plain").unwrap().to_vec(), sha2::Sha256::digest(sha2_stage1).to_vec());
+        assert_eq!(again.mysql_native_verifier("old").unwrap().to_vec(), sha1::Sha1::digest(sha1_stage1).to_vec());
+        // mysql_native_password's pair is kept only when asked for.
+        assert!(again.mysql_native_verifier("plain").is_none());
+        let open = |role: &str, proof| again.unlock_with_mysql(role, proof).map(|k| k.public());
+        assert_eq!(open("plain", MysqlProof::Sha2(sha2_stage1)).unwrap(), key.public());
+        assert_eq!(open("old", MysqlProof::Native(sha1_stage1)).unwrap(), key.public());
+        assert!(matches!(open("plain", MysqlProof::Native(sha1_stage1)), Err(KeystoreError::WrongPassword(_))));
+        assert!(matches!(open("plain", MysqlProof::Sha2([7; 32])), Err(KeystoreError::WrongPassword(_))));
+        assert!(matches!(open("nobody", MysqlProof::Sha2(sha2_stage1)), Err(KeystoreError::UnknownRole(_))));
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn an_entry_without_the_mysql_pair_gains_it_when_its_password_opens_it() {
+        let dir = scratch_dir();
+        let ks = Keystore::open(&dir.join("keystore.json")).unwrap();
+        let key = SecretKey::generate();
+        ks.put("r", "pw", &key, Keep::NONE).unwrap();
+        // An entry as written before the MySQL wire.
+        ks.entries.lock().get_mut("r").unwrap().mysql_sha2 = None;
+        assert!(ks.mysql_sha2_verifier("r").is_none());
+        ks.unlock("r", "pw").unwrap();
+        let again = Keystore::open(&dir.join("keystore.json")).unwrap();
+        assert!(again.mysql_sha2_verifier("r").is_some());
         std::fs::remove_dir_all(dir).unwrap();
     }
 }

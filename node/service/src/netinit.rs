@@ -5,9 +5,10 @@
 //! `rowchain.toml` whose `network.peers` lists every other node.
 //!
 //! Addresses. Node i (from 1) listens for PostgreSQL on port `base + i - 1`,
-//! for JSON-RPC on `base + 100 + i - 1` and for its peers on
-//! `base + 200 + i - 1`; without a base port the defaults are 5433, 5005 and
-//! 5125 (the ports `rowchain dev` uses, for node 1). All nodes on one host
+//! for JSON-RPC on `base + 100 + i - 1`, for its peers on
+//! `base + 200 + i - 1` and for MySQL on `base + 300 + i - 1`; without a
+//! base port the defaults are 5433, 5005, 5125 and 3307 (the ports
+//! `rowchain dev` uses, for node 1). All nodes on one host
 //! (loopback unless a host is given) therefore need distinct ports. With one
 //! host per node (containers, separate machines) every node uses the same
 //! unshifted ports, listens on all interfaces and is reached by its host name.
@@ -26,6 +27,7 @@ use std::path::{Path, PathBuf};
 pub const PG_PORT_DEFAULT: u16 = 5433;
 pub const HTTP_PORT_DEFAULT: u16 = 5005;
 pub const P2P_PORT_DEFAULT: u16 = 5125;
+pub const MYSQL_PORT_DEFAULT: u16 = 3307;
 /// How far `--base-port` puts the JSON-RPC and peer ports above the
 /// PostgreSQL ones; it is also the most nodes one network may have, so the
 /// three port ranges never overlap.
@@ -61,6 +63,7 @@ pub struct NodePlan {
     pub pg_port: u16,
     pub http_port: u16,
     pub p2p_port: u16,
+    pub mysql_port: u16,
 }
 
 impl NodePlan {
@@ -72,6 +75,9 @@ impl NodePlan {
     }
     pub fn p2p_addr(&self) -> String {
         format!("{}:{}", self.listen, self.p2p_port)
+    }
+    pub fn mysql_addr(&self) -> String {
+        format!("{}:{}", self.listen, self.mysql_port)
     }
     /// `psql` connection URL of the admin role on this node.
     pub fn psql_url(&self, database: &str) -> String {
@@ -92,7 +98,7 @@ pub enum InitError {
     BadHost(String),
     #[error("the base port must be 1 or more")]
     ZeroPort,
-    #[error("base port {base} leaves no room for {nodes} nodes: the peer ports would pass 65535")]
+    #[error("base port {base} leaves no room for {nodes} nodes: the MySQL ports (300 above it) would pass 65535")]
     PortOverflow { base: u16, nodes: usize },
     #[error("{0} exists and is not empty: it may hold a node's keys; choose another --out or remove it")]
     NotEmpty(String),
@@ -123,16 +129,19 @@ pub fn plan(out: &Path, spec: &NetworkSpec) -> Result<Vec<NodePlan>, InitError> 
     if !(spec.hosts.len() <= 1 || host_per_node) {
         return Err(InitError::HostCount { hosts: spec.hosts.len(), nodes: count });
     }
-    let (pg, http, p2p) = match spec.base_port {
-        Some(b) => (b, b as u32 + PORT_STRIDE as u32, b as u32 + 2 * PORT_STRIDE as u32),
-        None => (PG_PORT_DEFAULT, HTTP_PORT_DEFAULT as u32, P2P_PORT_DEFAULT as u32),
+    let (pg, http, p2p, mysql) = match spec.base_port {
+        Some(b) => {
+            let stride = PORT_STRIDE as u32;
+            (b, b as u32 + stride, b as u32 + 2 * stride, b as u32 + 3 * stride)
+        }
+        None => (PG_PORT_DEFAULT, HTTP_PORT_DEFAULT as u32, P2P_PORT_DEFAULT as u32, MYSQL_PORT_DEFAULT as u32),
     };
     // Offset ports go up to node `count`; per-node hosts all use the base.
     let offset_max = if host_per_node { 0 } else { count as u32 - 1 };
     if pg == 0 {
         return Err(InitError::ZeroPort);
     }
-    if [pg as u32, http, p2p].iter().any(|p| p + offset_max > u16::MAX as u32) {
+    if [pg as u32, http, p2p, mysql].iter().any(|p| p + offset_max > u16::MAX as u32) {
         return Err(InitError::PortOverflow { base: pg, nodes: count });
     }
     (1..=count)
@@ -156,6 +165,7 @@ pub fn plan(out: &Path, spec: &NetworkSpec) -> Result<Vec<NodePlan>, InitError> 
                 pg_port: (pg as u32 + offset) as u16,
                 http_port: (http + offset) as u16,
                 p2p_port: (p2p + offset) as u16,
+                mysql_port: (mysql + offset) as u16,
             })
         })
         .collect()
@@ -211,6 +221,7 @@ fn node_config(plans: &[NodePlan], keys: &[SecretKey], me: usize, p: &NodePlan) 
     c.pg.addr = p.pg_addr();
     c.http_addr = p.http_addr();
     c.network.p2p_addr = p.p2p_addr();
+    c.mysql.addr = p.mysql_addr();
     c.network.peers = plans
         .iter()
         .zip(keys)
@@ -319,7 +330,7 @@ mod tests {
         let plans = plan(Path::new("/x"), &spec(3, 0, &["a", "b", "c"], None)).unwrap();
         for (p, host) in plans.iter().zip(["a", "b", "c"]) {
             assert_eq!((p.host.as_str(), p.listen.as_str()), (host, "0.0.0.0"));
-            assert_eq!((p.pg_port, p.http_port, p.p2p_port), (5433, 5005, 5125));
+            assert_eq!((p.pg_port, p.http_port, p.p2p_port, p.mysql_port), (5433, 5005, 5125, 3307));
         }
     }
 
@@ -330,10 +341,10 @@ mod tests {
         assert!(err(spec(2, 0, &["a", "b", "c"], None)).contains("3 hosts given for 2 nodes"));
         assert!(err(spec(2, 0, &["a:5433"], None)).contains("without ports"));
         assert!(err(spec(2, 0, &[""], None)).contains("not a host"));
-        assert!(err(spec(2, 0, &[], Some(65335))).contains("would pass 65535"), "65335 + 200 + 1 > 65535");
+        assert!(err(spec(2, 0, &[], Some(65235))).contains("would pass 65535"), "65235 + 300 + 1 > 65535");
         assert!(err(spec(2, 0, &[], Some(0))).contains("1 or more"));
         assert!(err(spec(99, 2, &[], None)).contains("at most 100"));
-        assert!(plan(Path::new("/x"), &spec(1, 0, &["[::1]"], Some(65335))).is_ok());
+        assert!(plan(Path::new("/x"), &spec(1, 0, &["[::1]"], Some(65235))).is_ok());
     }
 
     #[test]
@@ -351,6 +362,7 @@ mod tests {
             assert_eq!(config.pg.addr, format!("127.0.0.1:{}", 31000 + i));
             assert_eq!(config.http_addr, format!("127.0.0.1:{}", 31100 + i));
             assert_eq!(config.network.p2p_addr, format!("127.0.0.1:{}", 31200 + i));
+            assert_eq!(config.mysql.addr, format!("127.0.0.1:{}", 31300 + i));
             let peers: Vec<Peer> = (0..4)
                 .filter(|j| *j != i)
                 .map(|j| Peer { public_key: keys[j].to_hex(), addr: format!("127.0.0.1:{}", 31200 + j) })

@@ -112,11 +112,14 @@ impl Session {
             .await
             .map_err(FrontendError::internal)?
             .map_err(FrontendError::internal)?;
+        // A failed statement fails a PostgreSQL block; MySQL rolls back
+        // only that statement, and a conflict (1213) the whole transaction.
+        let mysql = self.dialect == sqlmap::Dialect::MySql;
         let block = self.block.as_mut().ok_or_else(no_block)?;
         let kept = block.steps.len().saturating_sub(added);
         if let Some(f) = spec.refused {
             block.steps.truncate(kept);
-            block.failed = true;
+            block.failed = !mysql;
             return Err(FrontendError::new(&f.sqlstate, f.message));
         }
         if spec.outcomes.len() != block.steps.len() {
@@ -129,17 +132,25 @@ impl Session {
         if changed {
             block.steps.truncate(kept);
             block.failed = true;
+            if mysql {
+                self.block = None;
+            }
             return Err(FrontendError::new("40001", "could not serialize access due to concurrent update")
                 .hint("a transaction that committed meanwhile changed what this one read; run the transaction again"));
         }
         let new: Vec<StepOutcome> = spec.outcomes.into_iter().skip(kept).collect();
-        block.seen.extend(new.iter().map(StepOutcome::digest));
         if let Some(StepOutcome::Failed { sqlstate, message }) =
             new.iter().find(|o| matches!(o, StepOutcome::Failed { .. }))
         {
-            block.failed = true;
+            if mysql {
+                block.steps.truncate(kept);
+            } else {
+                block.seen.extend(new.iter().map(StepOutcome::digest));
+                block.failed = true;
+            }
             return Err(FrontendError::new(sqlstate, message.clone()));
         }
+        block.seen.extend(new.iter().map(StepOutcome::digest));
         Ok(new)
     }
 

@@ -7,7 +7,7 @@
 use crate::error::{ErrorKind, FrontendError};
 use crate::Frontend;
 use node::hba::{self, Method};
-use node::keystore::KeystoreError;
+use node::keystore::{KeystoreError, MysqlProof};
 use node::scram::Verifier;
 use node_core::crypto::SecretKey;
 use std::net::IpAddr;
@@ -24,6 +24,24 @@ pub enum Challenge {
     /// SCRAM-SHA-256 against this verifier; the ClientKey it recovers
     /// opens the key ([`Frontend::open_with_client_key`]).
     Scram { verifier: Verifier },
+}
+
+/// What a MySQL login of a role must match: the verifier of the password
+/// plugin it uses (see `node::keystore`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MysqlVerifier {
+    /// mysql_native_password: SHA1(SHA1(password)).
+    Native([u8; 20]),
+    /// caching_sha2_password: SHA256(SHA256(password)), or `None` when the
+    /// role has none yet (its first login is a full authentication).
+    Sha2(Option<[u8; 32]>),
+}
+
+/// What a MySQL login proved (see `proxy_mysql::Secret`).
+pub enum MysqlSecret {
+    Proof(MysqlProof),
+    /// The password itself, unchecked (full authentication).
+    Password(Vec<u8>),
 }
 
 fn login_error(sqlstate: &str, message: String) -> FrontendError {
@@ -69,6 +87,44 @@ impl Frontend {
                 }
             },
         })
+    }
+
+    /// The verifier a MySQL login of `user` from `ip` must match; `None`
+    /// for an unknown role and for one `pg.hba` rejects (or has no rule
+    /// for) from there, which the client sees as a wrong password. The
+    /// native verifier is used when the handshake names that plugin or the
+    /// role has no other.
+    pub fn mysql_verifier(&self, user: &str, ip: IpAddr) -> Option<MysqlVerifier> {
+        let node = &self.node;
+        if matches!(hba::decide(&node.config().pg.hba, user, ip), None | Some(Method::Reject)) {
+            return None;
+        }
+        if !node.keystore().contains(user) {
+            return None;
+        }
+        let native = node.keystore().mysql_native_verifier(user);
+        let sha2 = node.keystore().mysql_sha2_verifier(user);
+        let prefers_native = node.config().mysql.default_auth_plugin == "mysql_native_password";
+        Some(match (native, sha2) {
+            (Some(native), _) if prefers_native => MysqlVerifier::Native(native),
+            (Some(native), None) => MysqlVerifier::Native(native),
+            (_, sha2) => MysqlVerifier::Sha2(sha2),
+        })
+    }
+
+    /// The role's key opened by what a MySQL login proved.
+    pub async fn open_with_mysql(&self, user: &str, secret: MysqlSecret) -> Result<SecretKey, FrontendError> {
+        let key = match secret {
+            MysqlSecret::Proof(proof) => {
+                self.node.keystore().unlock_with_mysql(user, proof).map_err(|_| password_failed(user))?
+            }
+            MysqlSecret::Password(password) => {
+                let password = String::from_utf8(password).map_err(|_| password_failed(user))?;
+                self.open_with_password(user, &password).await?
+            }
+        };
+        self.logged_in(user, &key);
+        Ok(key)
     }
 
     /// The role's key opened with its password: from the keystore's cache,

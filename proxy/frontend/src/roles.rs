@@ -22,7 +22,7 @@ impl Session {
                     return Err(FrontendError::new("42710", format!("role \"{name}\" already exists")));
                 }
                 let key = SecretKey::generate();
-                let keep = node::hba::keep(&node.config().pg.hba, &name);
+                let keep = node.config().keep(&name);
                 node.keystore().put(&name, &password, &key, keep).map_err(statement_error)?;
                 let r = self
                     .submit(Payload::Role(RoleOp::Create { name: name.clone(), public_key: key.public(), create_role }))
@@ -46,7 +46,7 @@ impl Session {
                     return Err(e);
                 }
                 let node = self.node.clone();
-                let keep = node::hba::keep(&node.config().pg.hba, &name);
+                let keep = node.config().keep(&name);
                 node.keystore().put(&name, &password, &self.key, keep).map_err(statement_error)?;
                 Ok(Reply::Tag("ALTER ROLE".into()))
             }

@@ -87,6 +87,9 @@ pub struct Session {
     /// The SQL dialect the client speaks: how its text is planned here and
     /// by every validator (it is signed into each tx).
     pub(crate) dialect: sqlmap::Dialect,
+    /// The id the last statement generated for a MySQL AUTO_INCREMENT
+    /// column (its insert id); 0 when it generated none.
+    pub(crate) insert_id: u64,
 }
 
 impl Session {
@@ -116,6 +119,7 @@ impl Session {
             block: None,
             changed: Vec::new(),
             dialect: sqlmap::Dialect::Postgres,
+            insert_id: 0,
         }
     }
 
@@ -127,6 +131,18 @@ impl Session {
 
     pub fn dialect(&self) -> sqlmap::Dialect {
         self.dialect
+    }
+
+    /// Sets a session setting that reads see through `current_setting`
+    /// (the MySQL front end keeps its variables as `mysql.*`).
+    pub fn set_setting(&mut self, name: &str, value: String) {
+        self.settings.insert(name.to_ascii_lowercase(), value);
+    }
+
+    /// The id the last statement generated for an AUTO_INCREMENT column
+    /// (MySQL's insert id, in the OK packet); 0 when it generated none.
+    pub fn insert_id(&self) -> u64 {
+        self.insert_id
     }
 
     pub fn user(&self) -> &str {
@@ -183,6 +199,7 @@ impl Session {
     pub async fn execute(&mut self, plan: Plan, text: String, params: Vec<Value>) -> Result<Reply, FrontendError> {
         // A cancel that arrived between statements is dropped, as in PostgreSQL.
         self.cancel.store(false, Ordering::SeqCst);
+        self.insert_id = 0;
         if let Some(b) = &self.block {
             let ends_block =
                 matches!(plan, Plan::Transaction(TxControl::Commit | TxControl::Rollback | TxControl::RollbackTo(_)));

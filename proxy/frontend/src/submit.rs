@@ -70,6 +70,11 @@ impl Session {
     /// A write's reply: its tag, and its RETURNING rows when it has them.
     pub(crate) fn write_reply(&mut self, p: &Plan, r: StatementResult) -> Reply {
         let tag = write_tag(p, &r);
+        // MySQL's insert id: the OK packet's, and LAST_INSERT_ID() after it.
+        if r.last_insert_id != 0 {
+            self.insert_id = r.last_insert_id;
+            self.settings.insert(sqlmap::LAST_INSERT_ID_SETTING.to_string(), r.last_insert_id.to_string());
+        }
         match r.returning {
             Some(rs) => {
                 let columns = self.returning_columns(p).unwrap_or_else(|| value_columns(&rs.columns, &rs.rows));

@@ -56,7 +56,7 @@ impl Session {
             param_types.resize(count, 0);
         }
         if param_types.contains(&0) {
-            let hints = sqlmap::param_hints(sql);
+            let hints = sqlmap::param_hints_dialect(sql, self.dialect);
             let scope: Vec<String> = match &plan {
                 Some((Plan::Read(r), _)) => r.tables.clone(),
                 Some((Plan::Write(w), _)) => {

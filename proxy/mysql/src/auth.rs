@@ -8,9 +8,13 @@
 //!   SHA256(stored || salt)`. Without it (or when the scramble does not
 //!   match) the server asks for full authentication: the client sends the
 //!   password in clear over TLS, or RSA-OAEP(password XOR salt) under the
-//!   server's public key. The server hands that password to
-//!   `Backend::full_authentication`, which the node uses to open the role's
-//!   sealed key and may answer with a fresh cached verifier.
+//!   server's public key.
+//!
+//! A successful check recovers a [`Secret`]: SHA1(password) from the
+//! native scramble, SHA256(password) from the fast path, or the password
+//! itself from full authentication. The server hands it to
+//! `Backend::authenticated`, so a node can open a key sealed under it
+//! without ever storing anything a login does not prove.
 //!
 //! Every comparison of secret-derived bytes is constant-time (`subtle`).
 
@@ -58,6 +62,27 @@ impl Verifier {
     }
 }
 
+/// What a successful password check recovered from the client's proof.
+#[derive(Clone, PartialEq, Eq)]
+pub enum Secret {
+    /// SHA1(password), from a mysql_native_password scramble.
+    NativeStage1([u8; 20]),
+    /// SHA256(password), from a caching_sha2_password fast-path scramble.
+    Sha2Stage1([u8; 32]),
+    /// The password, from caching_sha2_password full authentication.
+    Password(Vec<u8>),
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter.write_str(match self {
+            Secret::NativeStage1(_) => "NativeStage1(..)",
+            Secret::Sha2Stage1(_) => "Sha2Stage1(..)",
+            Secret::Password(_) => "Password(..)",
+        })
+    }
+}
+
 fn sha1_of(bytes: &[u8]) -> [u8; 20] {
     Sha1::digest(bytes).into()
 }
@@ -74,28 +99,31 @@ fn xor<const N: usize>(left: [u8; N], right: [u8; N]) -> [u8; N] {
     out
 }
 
-/// Checks a mysql_native_password token. An empty token means an empty
-/// password, accepted only if the account's password is empty.
-pub fn check_native(stored: &[u8; 20], salt: &[u8], token: &[u8]) -> bool {
-    if token.is_empty() {
-        return bool::from(stored.ct_eq(&sha1_of(&sha1_of(b""))));
-    }
-    let Ok(token) = <[u8; 20]>::try_from(token) else { return false };
-    let mut hasher = Sha1::new();
-    hasher.update(salt);
-    hasher.update(stored);
-    let candidate = xor(token, hasher.finalize().into());
-    bool::from(sha1_of(&candidate).ct_eq(stored))
+/// Checks a mysql_native_password token: SHA1(password) when it matches.
+/// An empty token means an empty password, accepted only if the account's
+/// password is empty.
+pub fn check_native(stored: &[u8; 20], salt: &[u8], token: &[u8]) -> Option<[u8; 20]> {
+    let candidate = if token.is_empty() {
+        sha1_of(b"")
+    } else {
+        let token = <[u8; 20]>::try_from(token).ok()?;
+        let mut hasher = Sha1::new();
+        hasher.update(salt);
+        hasher.update(stored);
+        xor(token, hasher.finalize().into())
+    };
+    bool::from(sha1_of(&candidate).ct_eq(stored)).then_some(candidate)
 }
 
-/// Checks a caching_sha2_password fast-path scramble against a cached verifier.
-pub fn check_sha2_fast(stored: &[u8; 32], salt: &[u8], token: &[u8]) -> bool {
-    let Ok(token) = <[u8; 32]>::try_from(token) else { return false };
+/// Checks a caching_sha2_password fast-path scramble against a cached
+/// verifier: SHA256(password) when it matches.
+pub fn check_sha2_fast(stored: &[u8; 32], salt: &[u8], token: &[u8]) -> Option<[u8; 32]> {
+    let token = <[u8; 32]>::try_from(token).ok()?;
     let mut hasher = sha2::Sha256::new();
     hasher.update(stored);
     hasher.update(salt);
     let candidate = xor(token, hasher.finalize().into());
-    bool::from(sha256_of(&candidate).ct_eq(stored))
+    bool::from(sha256_of(&candidate).ct_eq(stored)).then_some(candidate)
 }
 
 /// The client's side of mysql_native_password (for tests and tools).
@@ -204,13 +232,13 @@ mod tests {
     fn native_scramble_checks_only_the_right_password() {
         let salt = b"01234567890123456789";
         let Verifier::NativePassword(stored) = Verifier::native_from_password(b"s3cret") else { panic!() };
-        assert!(check_native(&stored, salt, &scramble_native(salt, b"s3cret")));
-        assert!(!check_native(&stored, salt, &scramble_native(salt, b"s3creT")));
-        assert!(!check_native(&stored, b"other salt other sal", &scramble_native(salt, b"s3cret")));
-        assert!(!check_native(&stored, salt, &[1, 2, 3]));
-        assert!(!check_native(&stored, salt, b""));
+        assert_eq!(check_native(&stored, salt, &scramble_native(salt, b"s3cret")), Some(sha1_of(b"s3cret")));
+        assert!(check_native(&stored, salt, &scramble_native(salt, b"s3creT")).is_none());
+        assert!(check_native(&stored, b"other salt other sal", &scramble_native(salt, b"s3cret")).is_none());
+        assert!(check_native(&stored, salt, &[1, 2, 3]).is_none());
+        assert!(check_native(&stored, salt, b"").is_none());
         let Verifier::NativePassword(empty) = Verifier::native_from_password(b"") else { panic!() };
-        assert!(check_native(&empty, salt, b""));
+        assert!(check_native(&empty, salt, b"").is_some());
     }
 
     #[test]
@@ -218,9 +246,9 @@ mod tests {
         let salt = b"abcdefghijabcdefghij";
         let Verifier::CachingSha2Password(Some(stored)) = Verifier::caching_sha2_from_password(b"pw") else { panic!() };
         assert_eq!(hex(&stored), hex(&sha256_of(&sha256_of(b"pw"))),);
-        assert!(check_sha2_fast(&stored, salt, &scramble_sha2(salt, b"pw")));
-        assert!(!check_sha2_fast(&stored, salt, &scramble_sha2(salt, b"pW")));
-        assert!(!check_sha2_fast(&stored, salt, &[0; 20]));
+        assert_eq!(check_sha2_fast(&stored, salt, &scramble_sha2(salt, b"pw")), Some(sha256_of(b"pw")));
+        assert!(check_sha2_fast(&stored, salt, &scramble_sha2(salt, b"pW")).is_none());
+        assert!(check_sha2_fast(&stored, salt, &[0; 20]).is_none());
     }
 
     #[test]

@@ -43,7 +43,7 @@ mod server;
 mod tls;
 pub mod value;
 
-pub use auth::{RsaKey, Verifier};
+pub use auth::{RsaKey, Secret, Verifier};
 pub use error::{ServerError, WireError};
 pub use resultset::{Column, OkInfo};
 pub use server::{

@@ -9,7 +9,7 @@ use tokio::io::{AsyncRead, AsyncWrite};
 use tokio_rustls::TlsAcceptor;
 
 use crate::auth::{
-    self, Verifier, FAST_AUTH_SUCCESS, NATIVE_PASSWORD, PERFORM_FULL_AUTHENTICATION, REQUEST_PUBLIC_KEY,
+    self, Secret, Verifier, FAST_AUTH_SUCCESS, NATIVE_PASSWORD, PERFORM_FULL_AUTHENTICATION, REQUEST_PUBLIC_KEY,
 };
 use crate::error::{ServerError, WireError, ER_HANDSHAKE_ERROR};
 use crate::handshake::{capability, fresh_salt, HandshakeResponse, HandshakeV10, SALT_LEN};
@@ -176,16 +176,22 @@ where
         response = next;
     }
     match verifier {
-        Verifier::NativePassword(stored) => Ok(known && auth::check_native(&stored, salt, &response)),
+        Verifier::NativePassword(stored) => match auth::check_native(&stored, salt, &response) {
+            Some(stage1) if known => Ok(backend.authenticated(proof.user, Secret::NativeStage1(stage1)).await),
+            _ => Ok(false),
+        },
         Verifier::CachingSha2Password(cached) => {
-            if cached.is_some_and(|stored| auth::check_sha2_fast(&stored, salt, &response)) && known {
-                framed.write_packet(&[0x01, FAST_AUTH_SUCCESS]);
-                return Ok(true);
+            let fast = cached.and_then(|stored| auth::check_sha2_fast(&stored, salt, &response));
+            if let (Some(stage1), true) = (fast, known) {
+                if backend.authenticated(proof.user, Secret::Sha2Stage1(stage1)).await {
+                    framed.write_packet(&[0x01, FAST_AUTH_SUCCESS]);
+                    return Ok(true);
+                }
             }
             let Some(password) = full_authentication_password(framed, config, salt).await? else {
                 return Ok(false);
             };
-            Ok(known && backend.full_authentication(proof.user, &password).await)
+            Ok(known && backend.authenticated(proof.user, Secret::Password(password)).await)
         }
     }
 }

@@ -13,7 +13,7 @@ use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpListener;
 use tokio_rustls::TlsAcceptor;
 
-use crate::auth::{RsaKey, Verifier, NATIVE_PASSWORD};
+use crate::auth::{RsaKey, Secret, Verifier, NATIVE_PASSWORD};
 use crate::connection::Connection;
 use crate::error::{ServerError, WireError, ER_CON_COUNT_ERROR};
 use crate::login;
@@ -56,11 +56,14 @@ pub trait Backend: Send {
     /// The stored verifier of `user`'s account, or `None` if there is none.
     fn account(&mut self, user: &str) -> impl Future<Output = Option<Verifier>> + Send;
 
-    /// caching_sha2_password full authentication hands over the password
-    /// itself (from TLS or the RSA exchange); true accepts it. The node
-    /// opens the role's sealed key with it and may refresh the cached
-    /// verifier [`account`](Backend::account) returns next time.
-    fn full_authentication(&mut self, user: &str, password: &[u8]) -> impl Future<Output = bool> + Send;
+    /// The client proved `secret` (a scramble matched the verifier
+    /// [`account`](Backend::account) gave), or, for caching_sha2_password
+    /// full authentication, sent its password (over TLS or RSA), which no
+    /// one has checked yet. True accepts the login. The node opens the
+    /// role's sealed key with the secret, and may cache a verifier
+    /// `account` returns next time. A refused fast-path secret falls back
+    /// to full authentication.
+    fn authenticated(&mut self, user: &str, secret: Secret) -> impl Future<Output = bool> + Send;
 
     /// Authentication succeeded (also after COM_CHANGE_USER): start a
     /// session for the user, in the database if one was named.

@@ -71,6 +71,17 @@ pub(super) fn lower(expr: &mut Expr) -> Result<(), PlanError> {
             arguments(function, &name, 0..=0)?;
             string(super::DATABASE)
         }
+        // The MySQL front end's values (settings `mysql.x`), on the read path.
+        "version" | "connection_id" => {
+            arguments(function, &name, 0..=0)?;
+            call("current_setting", vec![string(&format!("mysql.{name}"))])
+        }
+        // Time zones: the chain keeps UTC; UTC to UTC is the identity, and
+        // other zones are refused rather than guessed.
+        "convert_tz" => match arguments(function, &name, 3..=3)?.as_slice() {
+            [value, from, to] if is_utc(from) && is_utc(to) => value.clone(),
+            _ => return Err(PlanError::unsupported("CONVERT_TZ between zones other than UTC ('UTC', '+00:00')")),
+        },
         "values" => {
             return Err(PlanError::unsupported("VALUES() outside ON DUPLICATE KEY UPDATE"));
         }
@@ -317,20 +328,38 @@ fn session_insert_id() -> Expr {
 
 /// Whether `function` is the session insert id [`session_insert_id`] reads.
 pub(crate) fn reads_session_insert_id(function: &Function) -> bool {
+    session_setting(function).is_some_and(|name| name.eq_ignore_ascii_case(crate::LAST_INSERT_ID_SETTING))
+}
+
+/// Whether a `current_setting(..)` call reads one of the MySQL front end's
+/// session variables (`@@x`, `VERSION()`, `CONNECTION_ID()`: settings
+/// `mysql.x`), which validators do not have.
+pub(crate) fn reads_session_variable(function: &Function) -> bool {
+    session_setting(function).is_some_and(|name| name.get(..6).is_some_and(|p| p.eq_ignore_ascii_case("mysql.")))
+}
+
+/// The setting a `current_setting('name')` call names.
+fn session_setting(function: &Function) -> Option<&str> {
     let FunctionArguments::List(list) = &function.args else {
-        return false;
+        return None;
     };
-    matches!(
-        list.args.first(),
+    match list.args.first() {
         Some(FunctionArg::Unnamed(FunctionArgExpr::Expr(Expr::Value(ValueWithSpan {
             value: Value::SingleQuotedString(name),
             ..
-        })))) if name.eq_ignore_ascii_case(crate::LAST_INSERT_ID_SETTING)
-    )
+        })))) => Some(name.as_str()),
+        _ => None,
+    }
 }
 
 fn number(n: usize) -> Expr {
     Expr::value(Value::Number(n.to_string(), false))
+}
+
+/// A literal naming UTC: `'UTC'`, `'+00:00'`, `'GMT'`.
+fn is_utc(expr: &Expr) -> bool {
+    matches!(expr, Expr::Value(v) if matches!(&v.value, Value::SingleQuotedString(s)
+        if ["utc", "+00:00", "-00:00", "gmt", "z"].contains(&s.to_ascii_lowercase().as_str())))
 }
 
 fn string(text: &str) -> Expr {

@@ -76,8 +76,15 @@ pub(super) fn name_columns(
             }
             _ => continue,
         };
+        // A system variable (`@@x`) becomes a function call; it is labelled
+        // as written, like other expressions.
+        let variable = match expr {
+            Expr::Identifier(ident) => ident.value.starts_with("@@"),
+            Expr::CompoundIdentifier(idents) => idents.first().is_some_and(|i| i.value.starts_with("@@")),
+            _ => false,
+        };
         let label = match expr {
-            Expr::Identifier(_) | Expr::CompoundIdentifier(_) => continue,
+            Expr::Identifier(_) | Expr::CompoundIdentifier(_) if !variable => continue,
             Expr::Value(ValueWithSpan {
                 value: Value::SingleQuotedString(s) | Value::DoubleQuotedString(s), ..
             }) => s.clone(),

@@ -172,7 +172,22 @@ fn lower_expr(expr: &mut Expr) -> Result<(), PlanError> {
         _ => None,
     };
     if first.is_some_and(|ident| ident.quote_style.is_none() && ident.value.starts_with("@@")) {
-        return Err(PlanError::unsupported("a system variable (@@name) outside SELECT @@name and SET"));
+        // `@@x` inside an expression reads the session's value as text:
+        // the MySQL front end keeps each variable as setting `mysql.x`.
+        // Writes never see it (current_setting is a read-path function).
+        let parts: Vec<String> = match &*expr {
+            Expr::Identifier(ident) => vec![ident.value.to_lowercase()],
+            Expr::CompoundIdentifier(idents) => idents.iter().map(|i| i.value.to_lowercase()).collect(),
+            _ => Vec::new(),
+        };
+        let name = match parts.as_slice() {
+            [qualifier, name] if ["@@session", "@@local", "@@global"].contains(&qualifier.as_str()) => name.clone(),
+            [name] => name.trim_start_matches('@').to_string(),
+            _ => return Err(PlanError::unsupported(format!("variable {}", parts.join(".")))),
+        };
+        let setting = Expr::value(sqlparser::ast::Value::SingleQuotedString(format!("mysql.{name}")));
+        *expr = crate::render::call("current_setting", vec![setting]);
+        return Ok(());
     }
     if first.is_some_and(|ident| ident.quote_style.is_none() && ident.value.starts_with('@')) {
         return Err(session::user_variables());

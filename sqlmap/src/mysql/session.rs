@@ -78,8 +78,8 @@ pub enum MySqlStmt {
         collation: Option<String>,
     },
     /// `SET name = value, ...`: system variables (`autocommit`,
-    /// `sql_mode`, `@@session.x`), values as text (strings unquoted).
-    Set(Vec<(SystemVariable, String)>),
+    /// `sql_mode`, `@@session.x`).
+    Set(Vec<(SystemVariable, SetValue)>),
     /// `SELECT @@var [AS label], VERSION(), ... [LIMIT n]`: (variable,
     /// column label).
     SelectVariables(Vec<(SystemVariable, String)>),
@@ -87,6 +87,16 @@ pub enum MySqlStmt {
     Use {
         database: String,
     },
+}
+
+/// A SET value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SetValue {
+    /// A literal or a bare word: its text, strings unquoted.
+    Text(String),
+    /// An expression (`CONCAT(@@sql_mode, ',X')`), as MySQL text, for the
+    /// front end to evaluate as `SELECT expr`.
+    Expr(String),
 }
 
 /// The filter of a SHOW statement.
@@ -189,6 +199,24 @@ pub(crate) fn from_tokens(tokens: &[TokenWithSpan]) -> Result<Option<Plan>, Plan
     if cursor.word("SHOW") {
         return show(&mut cursor).map(|statement| Some(Plan::MySql(statement)));
     }
+    if cursor.word("SET") {
+        return set_transaction(&mut cursor);
+    }
+    // `DESCRIBE t [col]` / `DESC t` / `EXPLAIN t`: SHOW COLUMNS (EXPLAIN of a
+    // statement is not this form: it is left to the parser).
+    if cursor.word("DESCRIBE") || cursor.word("DESC") || cursor.word("EXPLAIN") {
+        let describes_table = matches!(cursor.peek(), Some(Token::Word(w)) if w.quote_style.is_some()
+            || !["SELECT", "INSERT", "UPDATE", "DELETE", "REPLACE", "WITH", "FORMAT", "ANALYZE", "EXTENDED", "PARTITIONS"]
+                .iter()
+                .any(|k| w.value.eq_ignore_ascii_case(k)));
+        if !describes_table {
+            return Ok(None);
+        }
+        let table = table_name(&mut cursor)?;
+        let filter = if cursor.done() { None } else { Some(ShowFilter::Like(cursor.name(false)?)) };
+        cursor.end()?;
+        return Ok(Some(Plan::MySql(MySqlStmt::ShowColumns { table, full: false, filter })));
+    }
     let verb = ["CREATE", "ALTER", "DROP"].into_iter().find(|verb| cursor.word(verb));
     let Some(verb) = verb.filter(|_| cursor.word("USER")) else {
         return Ok(None);
@@ -200,6 +228,59 @@ pub(crate) fn from_tokens(tokens: &[TokenWithSpan]) -> Result<Option<Plan>, Plan
     };
     cursor.end()?;
     Ok(Some(Plan::Role(role)))
+}
+
+/// `SET [SESSION | GLOBAL] TRANSACTION ISOLATION LEVEL .. | READ ONLY |
+/// READ WRITE [, ..]`: the session's `transaction_isolation` and
+/// `transaction_read_only` (MySQL's form without SESSION, for the next
+/// transaction only, is taken as SESSION). Other SETs are the parser's.
+fn set_transaction(cursor: &mut Cursor) -> Result<Option<Plan>, PlanError> {
+    let scope = if cursor.word("GLOBAL") {
+        VariableScope::Global
+    } else {
+        let _ = cursor.word("SESSION") || cursor.word("LOCAL");
+        VariableScope::Session
+    };
+    if !cursor.word("TRANSACTION") {
+        return Ok(None);
+    }
+    let mut settings = Vec::new();
+    loop {
+        let (name, value) = if cursor.word("ISOLATION") {
+            if !cursor.word("LEVEL") {
+                return Err(cursor.unexpected());
+            }
+            let level = if cursor.word("SERIALIZABLE") {
+                "SERIALIZABLE"
+            } else if cursor.word("REPEATABLE") && cursor.word("READ") {
+                "REPEATABLE-READ"
+            } else if cursor.word("READ") && cursor.word("COMMITTED") {
+                "READ-COMMITTED"
+            } else if cursor.word("UNCOMMITTED") {
+                // `READ` was taken by the arm above.
+                "READ-UNCOMMITTED"
+            } else {
+                return Err(cursor.unexpected());
+            };
+            ("transaction_isolation", level)
+        } else if cursor.word("READ") {
+            if cursor.word("ONLY") {
+                ("transaction_read_only", "ON")
+            } else if cursor.word("WRITE") {
+                ("transaction_read_only", "OFF")
+            } else {
+                return Err(cursor.unexpected());
+            }
+        } else {
+            return Err(cursor.unexpected());
+        };
+        settings.push((SystemVariable { scope, name: name.into() }, SetValue::Text(value.to_string())));
+        if !cursor.token(&Token::Comma) {
+            break;
+        }
+    }
+    cursor.end()?;
+    Ok(Some(Plan::MySql(MySqlStmt::Set(settings))))
 }
 
 fn show(cursor: &mut Cursor) -> Result<MySqlStmt, PlanError> {
@@ -467,15 +548,21 @@ pub(crate) fn user_variables() -> PlanError {
     PlanError::unsupported("a user variable (@name)").with_hint("send values as literals or ? parameters")
 }
 
-/// A SET value as text: strings unquoted, words as written, others printed.
-fn set_value(expr: &Expr) -> String {
+/// A SET value: literals and words as text (strings unquoted), anything
+/// else an expression.
+fn set_value(expr: &Expr) -> SetValue {
     match expr {
-        Expr::Value(value) => match &value.value {
+        Expr::Value(value) => SetValue::Text(match &value.value {
             sqlparser::ast::Value::SingleQuotedString(s) | sqlparser::ast::Value::DoubleQuotedString(s) => s.clone(),
             other => other.to_string(),
-        },
-        Expr::Identifier(ident) => ident.value.clone(),
-        other => other.to_string(),
+        }),
+        Expr::Identifier(ident) => SetValue::Text(ident.value.clone()),
+        Expr::UnaryOp { op: sqlparser::ast::UnaryOperator::Minus, expr: inner }
+            if matches!(**inner, Expr::Value(_)) =>
+        {
+            SetValue::Text(expr.to_string())
+        }
+        other => SetValue::Expr(other.to_string()),
     }
 }
 

@@ -10,8 +10,8 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, OnceLock};
 
 use proxy_mysql::{
-    Backend, Column, ColumnType, Config, DateTime, LoginInfo, OkInfo, Prepared, QueryResult, RsaKey, ServerError, Time,
-    Value, Verifier,
+    Backend, Column, ColumnType, Config, DateTime, LoginInfo, OkInfo, Prepared, QueryResult, RsaKey, Secret,
+    ServerError, Time, Value, Verifier,
 };
 use tokio::net::TcpListener;
 
@@ -149,12 +149,16 @@ impl Backend for TestBackend {
         }
     }
 
-    async fn full_authentication(&mut self, user: &str, password: &[u8]) -> bool {
+    async fn authenticated(&mut self, user: &str, secret: Secret) -> bool {
+        let Secret::Password(password) = secret else {
+            // A scramble matched the verifier `account` gave.
+            return true;
+        };
         let mut shared = self.shared.lock().unwrap();
-        shared.full_authentications.push((user.to_owned(), password.to_vec()));
+        shared.full_authentications.push((user.to_owned(), password.clone()));
         let accepted = user == "sha" && password == b"secret";
         if let (true, Verifier::CachingSha2Password(cached)) =
-            (accepted, Verifier::caching_sha2_from_password(password))
+            (accepted, Verifier::caching_sha2_from_password(&password))
         {
             shared.sha_cached = cached;
         }

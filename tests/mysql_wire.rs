@@ -1,0 +1,226 @@
+//! The MySQL wire of a real `rowchain dev`, with real clients (`mysql_async`
+//! and the `mysql` command-line client): logins through the keystore's
+//! MySQL verifiers, one chain under both wires (rows, grants and policies
+//! written over one are seen over the other), MySQL's error numbers,
+//! autocommit and transactions, prepared statements, and a ledger that
+//! replays.
+
+mod common;
+
+use common::{text, verify, Dev};
+use mysql_async::prelude::Queryable;
+use mysql_async::{Conn, OptsBuilder};
+
+fn options(dev: &Dev, user: &str, password: &str) -> OptsBuilder {
+    OptsBuilder::default()
+        .ip_or_hostname("127.0.0.1")
+        .tcp_port(dev.mysql_port)
+        .user(Some(user))
+        .pass(Some(password))
+        .db_name(Some("rowchain"))
+        .prefer_socket(false)
+}
+
+async fn connect(dev: &Dev, user: &str, password: &str) -> Conn {
+    Conn::new(options(dev, user, password)).await.unwrap()
+}
+
+fn server_error(error: mysql_async::Error) -> (u16, String) {
+    match error {
+        mysql_async::Error::Server(error) => (error.code, error.state),
+        other => panic!("expected a server error, got {other:?}"),
+    }
+}
+
+fn mysql_cli(dev: &Dev, args: &[&str]) -> std::process::Output {
+    std::process::Command::new("mysql")
+        .args(["-h", "127.0.0.1", "-P", &dev.mysql_port.to_string(), "--batch", "--skip-column-names"])
+        .args(args)
+        .output()
+        .expect("the mysql client (Debian mariadb-client; .ci/run installs it)")
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn rows_grants_and_policies_are_one_chain_under_both_wires() {
+    let dev = Dev::start("mysql-both");
+    let mut admin = connect(&dev, "admin", "admin").await;
+    admin
+        .query_drop(
+            "CREATE TABLE `Orders` (id INT AUTO_INCREMENT PRIMARY KEY, who VARCHAR(20) NOT NULL UNIQUE, \
+             paid TINYINT(1), amount DOUBLE, at DATETIME(6), note TEXT)",
+        )
+        .await
+        .unwrap();
+    admin
+        .exec_drop(
+            "INSERT INTO orders (who, paid, amount, at, note) VALUES (?, ?, ?, ?, ?)",
+            ("ann", true, 12.5, "2024-02-29 13:45:01.500000", "snow ☃ and 𝄞"),
+        )
+        .await
+        .unwrap();
+    assert_eq!((admin.affected_rows(), admin.last_insert_id()), (1, Some(1)));
+    admin.query_drop("INSERT INTO orders (who, paid) VALUES ('bo', 0), ('cy', NULL)").await.unwrap();
+    // MySQL reports the first id a multi-row INSERT generated.
+    assert_eq!((admin.affected_rows(), admin.last_insert_id()), (2, Some(2)));
+    let last: Vec<u64> = admin.query("SELECT LAST_INSERT_ID()").await.unwrap();
+    assert_eq!(last, [2]);
+    // ON DUPLICATE KEY UPDATE counts 2 for a row it changed, 0 for one it left.
+    admin.query_drop("INSERT INTO orders (who, paid) VALUES ('bo', 1) ON DUPLICATE KEY UPDATE paid = 0").await.unwrap();
+    assert_eq!(admin.affected_rows(), 0);
+    admin.query_drop("INSERT INTO orders (who, paid) VALUES ('bo', 1) ON DUPLICATE KEY UPDATE paid = 1").await.unwrap();
+    assert_eq!(admin.affected_rows(), 2);
+    admin.query_drop("UPDATE orders SET paid = 0 WHERE who = 'bo'").await.unwrap();
+
+    // Read over PostgreSQL: the same rows.
+    let pg = common::pg::connect(&dev, "admin", "admin").await.unwrap();
+    let rows = common::pg::rows(&pg, "SELECT id, who, paid, amount, at, note FROM orders ORDER BY id").await;
+    let s = |v: &str| Some(v.to_string());
+    assert_eq!(
+        rows,
+        vec![
+            vec![s("1"), s("ann"), s("t"), s("12.5"), s("2024-02-29 13:45:01.5"), s("snow ☃ and 𝄞")],
+            vec![s("2"), s("bo"), s("f"), None, None, None],
+            vec![s("3"), s("cy"), None, None, None, None],
+        ]
+    );
+    // Written over PostgreSQL, read over MySQL, in the text and the binary protocol.
+    pg.batch_execute("UPDATE orders SET amount = 7.25 WHERE who = 'bo'").await.unwrap();
+    let text_rows: Vec<(i64, String, Option<bool>, Option<f64>)> =
+        admin.query("SELECT id, who, paid, amount FROM orders ORDER BY id").await.unwrap();
+    assert_eq!(
+        text_rows,
+        [
+            (1, "ann".into(), Some(true), Some(12.5)),
+            (2, "bo".into(), Some(false), Some(7.25)),
+            (3, "cy".into(), None, None)
+        ]
+    );
+    let binary_rows: Vec<(String, Option<mysql_async::Value>)> =
+        admin.exec("SELECT who, at FROM orders WHERE id = ?", (1,)).await.unwrap();
+    assert_eq!(binary_rows[0].1, Some(mysql_async::Value::Date(2024, 2, 29, 13, 45, 1, 500_000)));
+
+    // A user made over MySQL is a chain role: grants and a policy made over
+    // PostgreSQL bind it over MySQL.
+    admin.query_drop("CREATE USER 'Dee'@'%' IDENTIFIED BY 'pw-dee'").await.unwrap();
+    admin.query_drop("GRANT SELECT ON rowchain.orders TO 'Dee'@'%'").await.unwrap();
+    pg.batch_execute(
+        "ALTER TABLE orders ENABLE ROW LEVEL SECURITY; \
+         CREATE POLICY few ON orders FOR SELECT USING (who <> 'cy')",
+    )
+    .await
+    .unwrap();
+    let mut dee = connect(&dev, "Dee", "pw-dee").await;
+    let seen: Vec<String> = dee.query("SELECT who FROM orders ORDER BY id").await.unwrap();
+    assert_eq!(seen, ["ann", "bo"], "the policy filters Dee's reads");
+    let denied = dee.query_drop("INSERT INTO orders (who) VALUES ('dee')").await.unwrap_err();
+    assert_eq!(server_error(denied), (1142, "42000".into()));
+    let grants: Vec<String> = dee.query("SHOW GRANTS").await.unwrap();
+    assert_eq!(grants, ["GRANT USAGE ON *.* TO 'Dee'@'%'", "GRANT SELECT ON `rowchain`.`orders` TO 'Dee'@'%'"]);
+    // The same role logs in over PostgreSQL with the same password.
+    let dee_pg = common::pg::connect(&dev, "Dee", "pw-dee").await.unwrap();
+    assert_eq!(common::pg::rows(&dee_pg, "SELECT count(*) FROM orders").await, vec![vec![s("2")]]);
+    // A wrong password is MySQL's 1045, and the connection limit is per connection.
+    let wrong = Conn::new(options(&dev, "Dee", "nope")).await.unwrap_err();
+    assert_eq!(server_error(wrong), (1045, "28000".into()));
+    let nobody = Conn::new(options(&dev, "nobody", "x")).await.unwrap_err();
+    assert_eq!(server_error(nobody), (1045, "28000".into()));
+
+    drop((admin.disconnect().await, dee.disconnect().await));
+    let mut dev = dev;
+    dev.stop();
+    let out = verify(&dev.dir, true);
+    assert!(out.status.success(), "verify --replay: {}", text(&out.stderr));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn errors_carry_mysql_numbers_and_affect_only_their_statement() {
+    let dev = Dev::start("mysql-errors");
+    let mut c = connect(&dev, "admin", "admin").await;
+    c.query_drop("CREATE TABLE t (id INT PRIMARY KEY, n VARCHAR(3) NOT NULL)").await.unwrap();
+    c.query_drop("INSERT INTO t VALUES (1, 'a')").await.unwrap();
+    let cases = [
+        ("INSERT INTO t VALUES (1, 'b')", 1062, "23000"),
+        ("INSERT INTO t VALUES (2, NULL)", 1048, "23000"),
+        ("SELECT * FROM missing", 1146, "42S02"),
+        ("SELECT nope FROM t", 1054, "42S22"),
+        ("SELEC 1", 1064, "42000"),
+        ("SET @@nonsense = 1", 1193, "HY000"),
+        ("USE other", 1049, "42000"),
+    ];
+    for (sql, code, state) in cases {
+        let e = c.query_drop(sql).await.unwrap_err();
+        assert_eq!(server_error(e), (code, state.to_string()), "{sql}");
+    }
+    // The connection goes on after each.
+    let n: Vec<i64> = c.query("SELECT count(*) FROM t").await.unwrap();
+    assert_eq!(n, [1]);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn autocommit_off_transactions_commit_roll_back_and_conflict() {
+    let dev = Dev::start("mysql-tx");
+    let mut a = connect(&dev, "admin", "admin").await;
+    let mut b = connect(&dev, "admin", "admin").await;
+    a.query_drop("CREATE TABLE acct (id INT PRIMARY KEY, bal BIGINT NOT NULL)").await.unwrap();
+    a.query_drop("INSERT INTO acct VALUES (1, 100), (2, 0)").await.unwrap();
+
+    a.query_drop("SET autocommit = 0").await.unwrap();
+    let flags: Vec<i64> = a.query("SELECT @@autocommit").await.unwrap();
+    assert_eq!(flags, [0]);
+    a.query_drop("UPDATE acct SET bal = bal - 10 WHERE id = 1").await.unwrap();
+    // A failed statement rolls back only itself, as in MySQL.
+    let dup = a.query_drop("INSERT INTO acct VALUES (2, 5)").await.unwrap_err();
+    assert_eq!(server_error(dup), (1062, "23000".into()));
+    a.query_drop("UPDATE acct SET bal = bal + 10 WHERE id = 2").await.unwrap();
+    let mine: Vec<(i64, i64)> = a.query("SELECT id, bal FROM acct ORDER BY id").await.unwrap();
+    assert_eq!(mine, [(1, 90), (2, 10)], "a reads its own writes");
+    let theirs: Vec<(i64, i64)> = b.query("SELECT id, bal FROM acct ORDER BY id").await.unwrap();
+    assert_eq!(theirs, [(1, 100), (2, 0)], "b does not see them before COMMIT");
+    a.query_drop("COMMIT").await.unwrap();
+    let theirs: Vec<(i64, i64)> = b.query("SELECT id, bal FROM acct ORDER BY id").await.unwrap();
+    assert_eq!(theirs, [(1, 90), (2, 10)]);
+
+    a.query_drop("DELETE FROM acct").await.unwrap();
+    a.query_drop("ROLLBACK").await.unwrap();
+    let n: Vec<i64> = b.query("SELECT count(*) FROM acct").await.unwrap();
+    assert_eq!(n, [2], "the rolled-back DELETE never reached the chain");
+
+    // A transaction whose reads another commit changed fails with 1213 and
+    // is rolled back whole.
+    a.query_drop("START TRANSACTION").await.unwrap();
+    let before: Vec<i64> = a.query("SELECT bal FROM acct WHERE id = 1").await.unwrap();
+    assert_eq!(before, [90]);
+    b.query_drop("UPDATE acct SET bal = 0 WHERE id = 1").await.unwrap();
+    // The next statement re-runs the transaction so far and may see the
+    // change already; COMMIT sees it at the latest.
+    let conflict = match a.query_drop("UPDATE acct SET bal = 1000 WHERE id = 2").await {
+        Err(e) => e,
+        Ok(()) => a.query_drop("COMMIT").await.expect_err("COMMIT after a concurrent change of what it read"),
+    };
+    assert_eq!(server_error(conflict), (1213, "40001".into()));
+    let after: Vec<(i64, i64)> = b.query("SELECT id, bal FROM acct ORDER BY id").await.unwrap();
+    assert_eq!(after, [(1, 0), (2, 10)]);
+}
+
+#[test]
+fn the_mysql_cli_logs_in_as_the_readme_shows() {
+    let dev = Dev::start("mysql-cli");
+    let out = mysql_cli(&dev, &["-u", "admin", "-padmin", "rowchain", "-e", "SELECT VERSION(); SHOW DATABASES"]);
+    assert_eq!(text(&out.stderr), "");
+    assert_eq!(text(&out.stdout), "8.0.36-rowchain\ninformation_schema\nrowchain\n");
+    let out = mysql_cli(
+        &dev,
+        &[
+            "-u",
+            "admin",
+            "-padmin",
+            "rowchain",
+            "-e",
+            "CREATE TABLE t (id INT PRIMARY KEY, n TEXT); SHOW TABLES; DESCRIBE t",
+        ],
+    );
+    assert_eq!(text(&out.stderr), "");
+    assert_eq!(text(&out.stdout), "t\nid\tint\tNO\tPRI\tNULL\t\nn\ttext\tYES\t\tNULL\t\n");
+    let bad = mysql_cli(&dev, &["-u", "admin", "-pwrong", "-e", "SELECT 1"]);
+    assert!(text(&bad.stderr).contains("ERROR 1045 (28000)"), "{}", text(&bad.stderr));
+}
