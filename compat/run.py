@@ -12,8 +12,10 @@ import argparse
 import difflib
 import hashlib
 import json
+import contextlib
 import os
 import re
+import secrets
 import shutil
 import subprocess
 import sys
@@ -106,9 +108,11 @@ class SqlalchemySuite:
     def version(self):
         return f"SQLAlchemy {self.release} (psycopg2 2.9.13)"
 
+    venv = "sqlalchemy-venv"
+
     def prepare(self):
         """The pinned tools in a venv and the unpacked sdist, both cached."""
-        venv = os.path.join(CACHE, "sqlalchemy-venv")
+        venv = os.path.join(CACHE, self.venv)
         python = os.path.join(venv, "bin", "python")
         if not os.path.exists(python):
             subprocess.run([sys.executable, "-m", "venv", venv], check=True)
@@ -147,6 +151,147 @@ class SqlalchemySuite:
                 outcomes = json.load(f)
         except FileNotFoundError:
             sys.exit(f"run: pytest wrote no results; see {log.name}")
+        return {t: (None if o == "passed" else o) for t, o in outcomes.items() if o != "skipped"}
+
+
+def mysql_execute(python, env, statements):
+    """Runs statements through PyMySQL (from `python`'s venv) on the MySQL
+    target in env; returns None, or the error of the first that failed."""
+    script = """
+import os, sys, pymysql
+c = pymysql.connect(host=os.environ["MYSQL_HOST"], port=int(os.environ["MYSQL_PORT"]), user=os.environ["MYSQL_USER"],
+                    password=os.environ["MYSQL_PASSWORD"], autocommit=True)
+for s in sys.argv[1:]:
+    try:
+        c.cursor().execute(s)
+    except pymysql.MySQLError as e:
+        sys.exit(f"{s}: {e}")
+"""
+    run = subprocess.run([python, "-c", script] + statements, env=env, capture_output=True, text=True)
+    return None if run.returncode == 0 else (run.stderr.strip().splitlines() or ["failed"])[-1]
+
+
+class MysqlSqlalchemySuite(SqlalchemySuite):
+    """SQLAlchemy's dialect compliance suite again, over MySQL's wire:
+    mysql+pymysql with --dburi pointing at rowchain's MySQL port (or, with
+    --baseline, at a scratch database on the machine's MariaDB). Without
+    pytest-xdist SQLAlchemy's MySQL provisioning creates nothing, and the
+    suite's cross-schema tests want the databases test_schema and
+    test_schema_2 (a MySQL schema is a database): the runner creates them
+    before pytest starts (and drops them after on MariaDB). On a server that
+    refuses CREATE DATABASE the run goes on and those tests fail. Tests that
+    SQLAlchemy itself skips for the server count as neither run nor failed."""
+
+    name = "mysql-sqlalchemy"
+    directory = os.path.join(HERE, "suites", "mysql-sqlalchemy")
+    venv = "mysql-sqlalchemy-venv"
+    baseline = "mariadb"
+    schemas = ["test_schema", "test_schema_2"]
+
+    def version(self):
+        return f"SQLAlchemy {self.release} (PyMySQL 1.2.4)"
+
+    def results(self, env, only, logs):
+        python, source = self.prepare()
+        out = os.path.join(logs, f"{self.name}-results.json")
+        created = []
+        with open(os.path.join(logs, f"{self.name}-pytest.log"), "w") as log:
+            for schema in self.schemas:
+                problem = mysql_execute(python, env, [f"CREATE DATABASE {schema} CHARACTER SET utf8mb4"])
+                if problem:
+                    print(f"run: {self.name}: {problem}", file=log, flush=True)
+                else:
+                    created.append(schema)
+            url = "mysql+pymysql://{MYSQL_USER}:{MYSQL_PASSWORD}@{MYSQL_HOST}:{MYSQL_PORT}/{MYSQL_DATABASE}?charset=utf8mb4".format(**env)
+            selection = ["-k", " or ".join(sorted(only))] if only else []
+            try:
+                subprocess.run([python, "-m", "pytest", "-p", "rowchain_plugin", "-p", "no:cacheprovider", "-q",
+                                "--maxfail=1000000", "--tb=short", "--dburi", url, "test/dialect/test_suite.py"] + selection,
+                               cwd=source, stdout=log, stderr=subprocess.STDOUT,
+                               env=dict(env, PYTHONPATH=self.directory, RC_SQLA_RESULTS=out), timeout=3600)
+            finally:
+                if env.get("RC_SCRATCH_SERVER") == "mariadb":
+                    mysql_execute(python, env, [f"DROP DATABASE IF EXISTS {schema}" for schema in created])
+        try:
+            with open(out) as f:
+                outcomes = json.load(f)
+        except FileNotFoundError:
+            sys.exit(f"run: pytest wrote no results; see {log.name}")
+        return {t: (None if o == "passed" else o) for t, o in outcomes.items() if o != "skipped"}
+
+
+class MysqlConnectorSuite:
+    """mysql-connector-python's own test suite (unittests.py and tests/ from
+    its sdist), run by its own runner with --use-external-server against
+    rowchain's MySQL port (or, with --baseline, the machine's MariaDB). The
+    runner installs the pure-Python connector from the sdist into the sdist's
+    build/testing (the C extension needs MySQL's C API, which Debian does not
+    ship, so its tests skip themselves) and works in a database it drops and
+    creates itself, `myconnpy`. A sitecustomize module records each test's
+    outcome; tests the suite skips count as neither run nor failed."""
+
+    name = "mysql-connector"
+    directory = os.path.join(HERE, "suites", "mysql-connector")
+    release = "9.7.0"
+    sdist_sha256 = "933887e71c871b6e9d8908459fe8303ebcf8feb5cc1e1c49caa6490e525cf78e"
+    baseline = "mariadb"
+
+    def version(self):
+        return f"mysql-connector-python {self.release} (pure Python)"
+
+    def record(self, test, env):
+        sys.exit("run: the mysql-connector suite has no recorded outputs; it checks its own results")
+
+    def prepare(self):
+        venv = os.path.join(CACHE, "mysql-connector-venv")
+        python = os.path.join(venv, "bin", "python")
+        if not os.path.exists(python):
+            subprocess.run([sys.executable, "-m", "venv", venv], check=True)
+        subprocess.run([python, "-m", "pip", "install", "-q", "--disable-pip-version-check", "-r",
+                        os.path.join(self.directory, "requirements.txt")], check=True)
+        source = os.path.join(CACHE, f"mysql_connector_python-{self.release}")
+        if not os.path.isdir(source):
+            downloads = tempfile.mkdtemp(prefix="rowchain-sdist-")
+            subprocess.run([python, "-m", "pip", "download", "-q", "--disable-pip-version-check", "--no-deps",
+                            "--no-binary", ":all:", "-d", downloads, f"mysql-connector-python=={self.release}"], check=True)
+            (sdist,) = os.listdir(downloads)
+            with open(os.path.join(downloads, sdist), "rb") as f:
+                digest = hashlib.sha256(f.read()).hexdigest()
+            if digest != self.sdist_sha256:
+                sys.exit(f"run: {sdist} has sha256 {digest}, expected {self.sdist_sha256}")
+            with tarfile.open(os.path.join(downloads, sdist)) as tar:
+                tar.extractall(CACHE, filter="data")
+            shutil.rmtree(downloads)
+        return python, source
+
+    def results(self, env, only, logs):
+        python, source = self.prepare()
+        out = os.path.join(logs, f"{self.name}-results.json")
+        if os.path.exists(out):
+            os.unlink(out)
+        # --only names test modules as the runner knows them (cursor, bugs, qa.test_qa_multi_statement, ...)
+        selection = ["--test-regex", "^(" + "|".join(re.escape(m) for m in sorted(only)) + ")$"] if only else []
+        with open(os.path.join(logs, f"{self.name}-unittests.log"), "w") as log:
+            try:
+                subprocess.run([python, "unittests.py", "--use-external-server", "--host", env["MYSQL_HOST"], "--port",
+                                env["MYSQL_PORT"], "--user", env["MYSQL_USER"], "--password", env["MYSQL_PASSWORD"],
+                                "--verbosity", "2"] + selection,
+                               cwd=source, stdout=log, stderr=subprocess.STDOUT, timeout=3600,
+                               env=dict(env, PYTHONPATH=self.directory, RC_CONNECTOR_RESULTS=out))
+            except subprocess.TimeoutExpired:
+                print("run: mysql-connector: unittests.py still running after an hour; stopped", file=log)
+            finally:
+                if env.get("RC_SCRATCH_SERVER") == "mariadb":
+                    mariadb_cli(env, "DROP DATABASE IF EXISTS myconnpy")
+        try:
+            with open(out) as f:
+                outcomes = json.load(f)
+        except (FileNotFoundError, json.JSONDecodeError):
+            outcomes = {}
+        if not outcomes:
+            with open(log.name) as f:
+                tail = [l.strip() for l in f.read().splitlines() if l.strip()][-3:]
+            sys.exit(f"run: mysql-connector ran no test ({' / '.join(tail)[:300]}); see {log.name}")
         return {t: (None if o == "passed" else o) for t, o in outcomes.items() if o != "skipped"}
 
 
@@ -289,20 +434,81 @@ def run_libtest(binary, tests, log_path, stall_seconds):
     return results
 
 
-SUITES = {s.name: s for s in [PsqlSuite(), SqlalchemySuite(), TokioPostgresSuite()]}
+SUITES = {s.name: s for s in [PsqlSuite(), SqlalchemySuite(), TokioPostgresSuite(), MysqlSqlalchemySuite(),
+                               MysqlConnectorSuite()]}
+
+
+def mariadb_cli(env, sql):
+    """Runs sql with the machine's mysql client on the MySQL target in env."""
+    return subprocess.run(["mysql", "-h", env["MYSQL_HOST"], "-P", env["MYSQL_PORT"], "-u", env["MYSQL_USER"], "-N", "-B",
+                           "-e", sql], env=dict(env, MYSQL_PWD=env["MYSQL_PASSWORD"]), capture_output=True, text=True)
+
+
+@contextlib.contextmanager
+def mariadb_scratch(tag):
+    """Creates a scratch database (rc_<tag>_<random>) on the machine's MariaDB
+    (MYSQL_HOST, MYSQL_PORT, MYSQL_USER, MYSQL_PASSWORD; default
+    127.0.0.1:3306, root, no password), yields the environment that reaches
+    it, and drops it after."""
+    env = dict(os.environ)
+    env.setdefault("MYSQL_HOST", "127.0.0.1")
+    env.setdefault("MYSQL_PORT", "3306")
+    env.setdefault("MYSQL_USER", "root")
+    env.setdefault("MYSQL_PASSWORD", "")
+    database = f"rc_{tag}_{secrets.token_hex(4)}"
+    made = mariadb_cli(env, f"CREATE DATABASE {database} CHARACTER SET utf8mb4")
+    if made.returncode != 0:
+        sys.exit(f"run: cannot create a scratch database on MariaDB at {env['MYSQL_HOST']}:{env['MYSQL_PORT']}: "
+                 f"{made.stderr.strip()}")
+    server = mariadb_cli(env, "SELECT VERSION()").stdout.strip()
+    try:
+        yield dict(env, MYSQL_DATABASE=database, RC_SCRATCH_SERVER="mariadb", RC_SCRATCH_VERSION=server)
+    finally:
+        mariadb_cli(env, f"DROP DATABASE IF EXISTS {database}")
+
+
+def read_scorecard(path):
+    """The rows already in a scorecard, so a run of some suites keeps the
+    others': (suite -> row, baseline suite -> row, suite -> unexpected lines)."""
+    rows, baselines, unexpected = {}, {}, {}
+    if not os.path.exists(path):
+        return rows, baselines, unexpected
+    table = None
+    with open(path) as f:
+        for line in f:
+            line = line.rstrip("\n")
+            if line.startswith("| suite | version |"):
+                table = rows
+            elif line.startswith("| suite | server |"):
+                table = baselines
+            elif line.startswith("| ") and not line.startswith("| ---") and table is not None:
+                table[line.split("|")[1].strip()] = line
+            elif line.startswith("- ") and "/" in line:
+                unexpected.setdefault(line[2:].split("/")[0], []).append(line)
+            elif not line.startswith("|"):
+                table = None
+    return rows, baselines, unexpected
 
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--bin", required=True)
+    p.add_argument("--bin", help="the rowchain binary (not needed with --baseline)")
     p.add_argument("--record", action="store_true", help="record the outputs of the machine's PostgreSQL instead")
+    p.add_argument("--baseline", action="store_true",
+                   help="run the MySQL suites against a scratch database on the machine's MariaDB instead")
     p.add_argument("--only", default="", help="comma-separated test names")
     p.add_argument("--out", default=os.path.join(HERE, "SCORECARD.md"))
-    p.add_argument("suites", nargs="*", default=list(SUITES))
+    p.add_argument("suites", nargs="*")
     args = p.parse_args()
+    if not args.suites:
+        args.suites = [s for s in SUITES if not args.baseline or getattr(SUITES[s], "baseline", None)]
     for s in args.suites:
         if s not in SUITES:
             sys.exit(f"run: unknown suite {s!r}; known: {', '.join(SUITES)}")
+        if args.baseline and not getattr(SUITES[s], "baseline", None):
+            sys.exit(f"run: suite {s!r} has no --baseline run (the MySQL suites do)")
+    if not args.record and not args.baseline and not args.bin:
+        sys.exit("run: --bin is required (the rowchain binary)")
     only = set(filter(None, args.only.split(",")))
 
     if args.record:
@@ -314,31 +520,54 @@ def main():
         return 0
 
     logs = tempfile.mkdtemp(prefix="rowchain-compat-logs-")
-    rows, unexpected = [], []
-    for s in args.suites:
-        suite = SUITES[s]
-        # each suite gets its own fresh node, so no suite sees another one's tables
-        with devnode.rowchain(args.bin, "compat", **getattr(suite, "node_options", dict)()) as env:
-            expected = expectations(os.path.join(suite.directory, "expected-failures.txt"))
-            passed = failed_expected = 0
-            surprises = []
-            results = suite.results(env, only, logs)
-            for test, problem in sorted(results.items()):
-                if problem is None and test in expected:
-                    surprises.append(f"{s}/{test}: passed, but is listed as expected to fail ({expected[test]})")
-                elif problem is None:
-                    passed += 1
-                elif test in expected:
-                    failed_expected += 1
-                else:
-                    surprises.append(f"{s}/{test}: {problem}")
-                if problem is not None or len(results) < 100:
-                    print(f"run: {'ok  ' if problem is None else 'FAIL'} {s}/{test}" + (f" ({problem})" if problem else ""), flush=True)
-            if not only:
-                surprises += [f"{s}/{test}: listed as expected to fail, but did not run" for test in expected if test not in results]
-            rows.append((s, suite.version(), len(results), passed, failed_expected, len(surprises)))
-            unexpected += surprises
+    old_rows, old_baselines, old_unexpected = read_scorecard(args.out)
+    rows, baselines, unexpected = {}, {}, {}
 
+    if args.baseline:
+        # No expectations: a real server's failures are the suite's own (features MariaDB lacks), shown as a count.
+        for s in args.suites:
+            suite = SUITES[s]
+            with mariadb_scratch(s.replace("-", "_")) as env:
+                results = suite.results(env, only, logs)
+                failed = sorted(t for t, problem in results.items() if problem is not None)
+                for t in failed:
+                    print(f"run: FAIL {s}/{t} ({results[t]})", flush=True)
+                if not only:
+                    with open(os.path.join(suite.directory, "baseline-failures.txt"), "w") as f:
+                        f.write(f"# {suite.version()} against {env['RC_SCRATCH_VERSION']} (compat/run --baseline {s}):\n"
+                                f"# the tests that fail on a real server, with the first line of each error.\n")
+                        f.writelines(f"{t}  # {results[t]}\n" for t in failed)
+                server = "MariaDB " + env["RC_SCRATCH_VERSION"].split("-")[0]
+                baselines[s] = f"| {s} | {server} | {suite.version()} | {len(results)} | {len(results) - len(failed)} | {len(failed)} |"
+    else:
+        for s in args.suites:
+            suite = SUITES[s]
+            # each suite gets its own fresh node, so no suite sees another one's tables
+            with devnode.rowchain(args.bin, "compat", **getattr(suite, "node_options", dict)()) as env:
+                expected = expectations(os.path.join(suite.directory, "expected-failures.txt"))
+                passed = failed_expected = 0
+                surprises = []
+                results = suite.results(env, only, logs)
+                for test, problem in sorted(results.items()):
+                    if problem is None and test in expected:
+                        surprises.append(f"{s}/{test}: passed, but is listed as expected to fail ({expected[test]})")
+                    elif problem is None:
+                        passed += 1
+                    elif test in expected:
+                        failed_expected += 1
+                    else:
+                        surprises.append(f"{s}/{test}: {problem}")
+                    if problem is not None or len(results) < 100:
+                        print(f"run: {'ok  ' if problem is None else 'FAIL'} {s}/{test}" + (f" ({problem})" if problem else ""), flush=True)
+                if not only:
+                    surprises += [f"{s}/{test}: listed as expected to fail, but did not run" for test in expected if test not in results]
+                rows[s] = f"| {s} | {suite.version()} | {len(results)} | {passed} | {failed_expected} | {len(surprises)} |"
+                unexpected[s] = [f"- {u}" for u in surprises]
+
+    order = list(SUITES) + [s for s in {**old_rows, **old_baselines} if s not in SUITES]
+    all_rows = {**old_rows, **rows}
+    all_baselines = {**old_baselines, **baselines}
+    all_unexpected = {**old_unexpected, **unexpected}
     lines = [
         "# Compatibility scorecard",
         "",
@@ -348,15 +577,28 @@ def main():
         "| suite | version | tests run | passed | expected failures | unexpected results |",
         "| --- | --- | --- | --- | --- | --- |",
     ]
-    lines += [f"| {s} | {v} | {t} | {p} | {e} | {u} |" for s, v, t, p, e, u in rows]
-    if unexpected:
-        lines += ["", "Unexpected results:", ""] + [f"- {u}" for u in unexpected]
+    lines += [all_rows[s] for s in order if s in all_rows]
+    if all_baselines:
+        lines += [
+            "",
+            "Baselines: the MySQL suites run the same way against the machine's MariaDB",
+            "(`compat/run --baseline SUITE`), with no expectations; a baseline failure is the",
+            "suite's own (a MySQL feature MariaDB lacks), listed in the suite's `baseline-failures.txt`.",
+            "",
+            "| suite | server | version | tests run | passed | failed |",
+            "| --- | --- | --- | --- | --- | --- |",
+        ]
+        lines += [all_baselines[s] for s in order if s in all_baselines]
+    listed = [u for s in order for u in all_unexpected.get(s, []) if s in all_rows]
+    if listed:
+        lines += ["", "Unexpected results:", ""] + listed
     if not only:
         with open(args.out, "w") as f:
             f.write("\n".join(lines) + "\n")
-    print("\n".join(lines[5:]))
-    print(f"run: diffs in {logs}")
-    return 1 if unexpected else 0
+    header = lines[5:7] if rows else ["| suite | server | version | tests run | passed | failed |", "| --- | --- | --- | --- | --- | --- |"]
+    print("\n".join(header + list((rows or baselines).values()) + [u for v in unexpected.values() for u in v]))
+    print(f"run: logs in {logs}")
+    return 1 if any(unexpected.values()) else 0
 
 
 if __name__ == "__main__":
