@@ -70,9 +70,18 @@ pub struct WritePlan {
     pub tables_read: Vec<String>,
     pub returning: bool,
     pub param_count: usize,
+    /// The rows of an INSERT's `VALUES` list; `None` for other sources and
+    /// statements.
+    pub values_rows: Option<usize>,
 }
 
 impl WritePlan {
+    /// MySQL's `INSERT IGNORE` (SQLite's `INSERT OR IGNORE`): rows that
+    /// break a constraint are skipped, each a warning in MySQL.
+    pub fn ignores_conflicts(&self) -> bool {
+        self.kind == WriteKind::Insert && self.sqlite.starts_with("INSERT OR IGNORE ")
+    }
+
     /// MySQL's `REPLACE` (SQLite's `INSERT OR REPLACE`; the PostgreSQL
     /// dialect never plans it): rows that conflict on a unique key are
     /// deleted before the insert. SQLite's authorizer reports only the
@@ -254,6 +263,13 @@ fn finish_write(
         .filter(|(name, count)| **name != table || **count > 1)
         .map(|(name, _)| name.clone())
         .collect();
+    let values_rows = match &statement {
+        Statement::Insert(insert) => match insert.source.as_ref().map(|q| q.body.as_ref()) {
+            Some(sqlparser::ast::SetExpr::Values(values)) => Some(values.rows.len()),
+            _ => None,
+        },
+        _ => None,
+    };
     Ok(WritePlan {
         kind,
         table,
@@ -261,6 +277,7 @@ fn finish_write(
         tables_read,
         returning,
         param_count: renderer.param_count,
+        values_rows,
     })
 }
 

@@ -414,6 +414,8 @@ const MYSQL_CASES: &[&str] = &[
     "SET autocommit = 1, sql_mode = CONCAT(@@sql_mode, ',STRICT_TRANS_TABLES')",
     "INSERT INTO t (id) VALUES (CONNECTION_ID())",
     "UPDATE t SET n = @@version",
+    // Character-set introducers: _binary is the bytes, others the string.
+    "INSERT INTO t (id, n) VALUES (1, _binary'a\\0b'), (2, _utf8mb4'x'), (3, _binary X'ff')",
 ];
 
 /// Two tables the schema-dependent cases plan against.

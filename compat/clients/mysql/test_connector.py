@@ -127,8 +127,11 @@ def check_connector(core):
 
 def main():
     modes = ([False] if has_cext() else []) + [True]
+    base = mysql_core.PREFIX
     for use_pure in modes:
         CHECK.label = "[pure] " if use_pure else "[cext] "
+        # Each mode its own tables, so a mode's checks see only its own statements.
+        mysql_core.PREFIX = base + ("p_" if use_pure else "c_")
         core = Core(CHECK, Connector(use_pure))
         core.run_all(integrity_error=mysql.connector.IntegrityError,
                      programming_error=mysql.connector.ProgrammingError, extra=[check_connector])

@@ -204,6 +204,18 @@ pub struct StatementResult {
     /// MySQL's insert id: the first AUTO_INCREMENT value the statement
     /// inserted; 0 for none (always 0 in PostgreSQL-dialect txs).
     pub last_insert_id: u64,
+    /// The rows a MySQL statement matched where that differs from
+    /// `rows_affected` (an UPDATE that left rows as they were, an upsert):
+    /// what clients with CLIENT_FOUND_ROWS are told. `None` otherwise, and
+    /// never `Some(rows_affected)` (one encoding per receipt).
+    pub rows_matched: Option<u64>,
+}
+
+impl StatementResult {
+    /// Whether the result needs the version 2 receipt encoding.
+    fn is_mysql(&self) -> bool {
+        self.last_insert_id != 0 || self.rows_matched.is_some()
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -215,8 +227,9 @@ pub struct TxFailure {
 
 /// The receipt encoding of chains that predate insert ids.
 const RECEIPT_VERSION_1: u8 = 1;
-/// Each result carries `last_insert_id` after `rows_affected`; used only
-/// when some result has one.
+/// Each result carries `last_insert_id` and the rows it matched after
+/// `rows_affected`; used only when some result has an insert id or matched
+/// other rows than it affected (MySQL's counts).
 const RECEIPT_VERSION_INSERT_IDS: u8 = 2;
 
 /// The outcome of one tx in a block: per-statement results, or the failure
@@ -235,11 +248,12 @@ impl Receipt {
     pub fn is_success(&self) -> bool {
         self.failure.is_none()
     }
-    /// Version 1 unless a result carries an insert id: receipts that chains
-    /// already hold (none has one) keep their exact bytes, so their hashes
-    /// and every receipts root stay as they were. Consensus rule.
+    /// Version 1 unless a result carries an insert id or a matched count:
+    /// receipts that chains already hold (none has one) keep their exact
+    /// bytes, so their hashes and every receipts root stay as they were.
+    /// Consensus rule.
     fn version(&self) -> u8 {
-        if self.results.iter().any(|r| r.last_insert_id != 0) {
+        if self.results.iter().any(StatementResult::is_mysql) {
             RECEIPT_VERSION_INSERT_IDS
         } else {
             RECEIPT_VERSION_1
@@ -252,7 +266,7 @@ impl Receipt {
         for r in &self.results {
             w.u64(r.rows_affected);
             if version == RECEIPT_VERSION_INSERT_IDS {
-                w.u64(r.last_insert_id);
+                w.u64(r.last_insert_id).u64(r.rows_matched.unwrap_or(r.rows_affected));
             }
             match &r.returning {
                 None => {
@@ -291,12 +305,13 @@ impl Receipt {
         }
         let with_ids = version == RECEIPT_VERSION_INSERT_IDS;
         let tx_hash = r.fixed()?;
-        let result_size_min = if with_ids { 17 } else { 9 };
+        let result_size_min = if with_ids { 25 } else { 9 };
         let n = r.count("result", crate::tx::STATEMENTS_MAX, result_size_min)?;
         let mut results = Vec::with_capacity(n.min(PREALLOCATE_MAX));
         for _ in 0..n {
             let rows_affected = r.u64()?;
-            let last_insert_id = if with_ids { r.u64()? } else { 0 };
+            let (last_insert_id, matched) = if with_ids { (r.u64()?, r.u64()?) } else { (0, rows_affected) };
+            let rows_matched = (matched != rows_affected).then_some(matched);
             let returning = match r.u8()? {
                 0 => None,
                 1 => {
@@ -308,16 +323,16 @@ impl Receipt {
                 }
                 tag => return Err(DecodeError::UnknownTag { what: "returning", tag }),
             };
-            results.push(StatementResult { rows_affected, returning, last_insert_id });
+            results.push(StatementResult { rows_affected, returning, last_insert_id, rows_matched });
         }
         let failure = match r.u8()? {
             0 => None,
             1 => Some(TxFailure { statement_index: r.u32()?, sqlstate: r.string()?, message: r.string()? }),
             tag => return Err(DecodeError::UnknownTag { what: "failure", tag }),
         };
-        // A version 2 receipt without an insert id would have a second
-        // encoding of a version 1 receipt: refused, so each has one.
-        if with_ids && results.iter().all(|r| r.last_insert_id == 0) {
+        // A version 2 receipt without an insert id or a matched count would
+        // be a second encoding of a version 1 receipt: refused, so each has one.
+        if with_ids && !results.iter().any(StatementResult::is_mysql) {
             return Err(DecodeError::Version { what: "receipt without insert ids", version });
         }
         Ok(Receipt { tx_hash, results, failure })
@@ -436,8 +451,14 @@ mod tests {
                         rows: vec![vec![Value::Integer(1)], vec![Value::Null]],
                     }),
                     last_insert_id: last_insert_ids[0],
+                    rows_matched: None,
                 },
-                StatementResult { rows_affected: 7, returning: None, last_insert_id: last_insert_ids[1] },
+                StatementResult {
+                    rows_affected: 7,
+                    returning: None,
+                    last_insert_id: last_insert_ids[1],
+                    rows_matched: None,
+                },
             ],
             failure: Some(TxFailure { statement_index: 1, sqlstate: "23505".into(), message: "dup".into() }),
         }
@@ -466,11 +487,16 @@ mod tests {
         let r = two_results([0, 41]);
         let bytes = r.to_bytes();
         assert_eq!(bytes[0], 2);
-        // rows_affected then last_insert_id, for each result.
-        assert_eq!(bytes[37..53], [0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0]);
+        // rows_affected, last_insert_id, then the rows matched, for each result.
+        assert_eq!(bytes[37..61], [0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2]);
         assert_ne!(r.hash(), two_results([0, 0]).hash());
         let b = encode_receipts(std::slice::from_ref(&r));
         assert_eq!(decode_receipts(&b).unwrap(), vec![r.clone()]);
+        // A matched count other than the affected rows alone makes version 2.
+        let mut matched = two_results([0, 0]);
+        matched.results[1].rows_matched = Some(9);
+        assert_eq!(matched.to_bytes()[0], 2);
+        assert_eq!(decode_receipts(&encode_receipts(std::slice::from_ref(&matched))).unwrap(), vec![matched]);
         let v1 = encode_receipts(&[two_results([0, 0])]);
         assert_eq!(decode_receipts(&v1).unwrap(), vec![two_results([0, 0])]);
         // Every truncation is an error, never a panic.
@@ -484,7 +510,7 @@ mod tests {
         // The same receipt as version 2 with zero ids: a second encoding of a
         // version 1 receipt, so refused.
         let mut bytes = two_results([0, 5]).to_bytes();
-        let at = bytes.len() - 22 - 8;
+        let at = bytes.len() - 22 - 16;
         assert_eq!(bytes[at..at + 8], 5u64.to_be_bytes());
         bytes[at..at + 8].copy_from_slice(&0u64.to_be_bytes());
         assert!(Receipt::decode(&mut Reader::new(&bytes)).is_err());

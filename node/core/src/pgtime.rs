@@ -33,12 +33,24 @@ pub fn civil_from_days(z: i64) -> (i64, u32, u32) {
     ((yoe + era * 400 + i128::from(m <= 2)) as i64, m, d)
 }
 
-/// Parses `YYYY-MM-DD` (anything after the day is ignored) into days since 1970-01-01.
+/// Parses `YYYY-MM-DD` (anything after the day is ignored) into days since
+/// 1970-01-01. Month and day may have one digit (`1970-1-1`), as PostgreSQL
+/// and MySQL accept.
 pub fn parse_date(s: &str) -> Option<i64> {
     let mut it = s.trim().splitn(3, '-');
     let y: i64 = it.next()?.parse().ok()?;
     let m: u32 = it.next()?.parse().ok()?;
-    let d: u32 = it.next()?.get(..2)?.parse().ok()?;
+    let day = it.next()?;
+    let d: u32 = match day.get(..2).and_then(|two| two.parse().ok()) {
+        Some(d) => d,
+        // One digit, alone or before a non-digit (`1`, `1 12:00`).
+        None => match day.as_bytes() {
+            [digit] | [digit, ..] if digit.is_ascii_digit() && !day.as_bytes().get(1).is_some_and(u8::is_ascii_digit) => {
+                u32::from(digit - b'0')
+            }
+            _ => return None,
+        },
+    };
     if !(1..=12).contains(&m) || !(1..=31).contains(&d) {
         return None;
     }
@@ -146,6 +158,15 @@ mod tests {
         assert_eq!(canonical("Ü", 1082), None);
         // The four-digit form still parses.
         assert_eq!(canonical("2024-01-01 00:00:00+0130", 1184).as_deref(), Some("2023-12-31 22:30:00+00"));
+    }
+
+    #[test]
+    fn one_digit_months_and_days_parse_as_postgresql_and_mysql_read_them() {
+        assert_eq!(canonical("1970-1-1", 1082).as_deref(), Some("1970-01-01"));
+        assert_eq!(canonical("2024-2-9 3:04:05", 1114).as_deref(), Some("2024-02-09 03:04:05"));
+        assert_eq!(canonical("2024-02-1x", 1082).as_deref(), Some("2024-02-01"));
+        assert_eq!(canonical("2024-02-x1", 1082), None);
+        assert_eq!(canonical("2024-02-", 1082), None);
     }
 
     #[test]

@@ -31,6 +31,7 @@
 //!   SHA1(password). Both verifiers are fast unsalted hashes, as MySQL's
 //!   are: a stolen keystore is open to guessing, which is why the native
 //!   one is opt-in.
+//!
 //! Entries made before these existed get the caching_sha2 pair the first
 //! time their password opens them (JSON-RPC, a cleartext login, or MySQL's
 //! full authentication).

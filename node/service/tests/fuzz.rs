@@ -105,15 +105,15 @@ fn sample_receipts() -> Vec<Vec<Receipt>> {
     let ok = Receipt {
         tx_hash: [7; 32],
         results: vec![
-            StatementResult { rows_affected: 2, returning: Some(rows), last_insert_id: 0 },
-            StatementResult { rows_affected: 0, returning: None, last_insert_id: 0 },
+            StatementResult { rows_affected: 2, returning: Some(rows), ..Default::default() },
+            StatementResult::default(),
         ],
         failure: None,
     };
     // A MySQL insert's id makes the receipt version 2.
     let inserted = Receipt {
         tx_hash: [9; 32],
-        results: vec![StatementResult { rows_affected: 3, returning: None, last_insert_id: 41 }],
+        results: vec![StatementResult { rows_affected: 3, last_insert_id: 41, rows_matched: Some(4), ..Default::default() }],
         failure: None,
     };
     let failed = Receipt {

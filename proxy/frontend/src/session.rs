@@ -90,6 +90,9 @@ pub struct Session {
     /// The id the last statement generated for a MySQL AUTO_INCREMENT
     /// column (its insert id); 0 when it generated none.
     pub(crate) insert_id: u64,
+    /// The rows the last MySQL statement matched, where that differs from
+    /// the rows it affected (told to CLIENT_FOUND_ROWS clients).
+    pub(crate) rows_matched: Option<u64>,
 }
 
 impl Session {
@@ -120,6 +123,7 @@ impl Session {
             changed: Vec::new(),
             dialect: sqlmap::Dialect::Postgres,
             insert_id: 0,
+            rows_matched: None,
         }
     }
 
@@ -143,6 +147,12 @@ impl Session {
     /// (MySQL's insert id, in the OK packet); 0 when it generated none.
     pub fn insert_id(&self) -> u64 {
         self.insert_id
+    }
+
+    /// The rows the last statement matched, where that differs from the
+    /// rows it affected (a MySQL UPDATE that left rows as they were).
+    pub fn rows_matched(&self) -> Option<u64> {
+        self.rows_matched
     }
 
     pub fn user(&self) -> &str {
@@ -200,6 +210,7 @@ impl Session {
         // A cancel that arrived between statements is dropped, as in PostgreSQL.
         self.cancel.store(false, Ordering::SeqCst);
         self.insert_id = 0;
+        self.rows_matched = None;
         if let Some(b) = &self.block {
             let ends_block =
                 matches!(plan, Plan::Transaction(TxControl::Commit | TxControl::Rollback | TxControl::RollbackTo(_)));

@@ -70,6 +70,7 @@ impl Session {
     /// A write's reply: its tag, and its RETURNING rows when it has them.
     pub(crate) fn write_reply(&mut self, p: &Plan, r: StatementResult) -> Reply {
         let tag = write_tag(p, &r);
+        self.rows_matched = r.rows_matched;
         // MySQL's insert id: the OK packet's, and LAST_INSERT_ID() after it.
         if r.last_insert_id != 0 {
             self.insert_id = r.last_insert_id;

@@ -41,8 +41,15 @@ pub enum Verifier {
     /// SHA1(SHA1(password)).
     NativePassword([u8; 20]),
     /// SHA256(SHA256(password)) when cached; `None` makes every login a
-    /// full authentication.
+    /// full authentication. A scramble that does not match the cached
+    /// value also falls back to full authentication, as in MySQL (the
+    /// cache may be stale).
     CachingSha2Password(Option<[u8; 32]>),
+    /// caching_sha2_password against a stored SHA256(SHA256(password))
+    /// that is always current (the node derives it whenever the password
+    /// is set): a scramble that does not match is a wrong password, told
+    /// at once (1045) without asking for full authentication.
+    Sha2Stored([u8; 32]),
 }
 
 impl Verifier {
@@ -57,7 +64,7 @@ impl Verifier {
     pub fn plugin(&self) -> &'static str {
         match self {
             Verifier::NativePassword(_) => NATIVE_PASSWORD,
-            Verifier::CachingSha2Password(_) => CACHING_SHA2_PASSWORD,
+            Verifier::CachingSha2Password(_) | Verifier::Sha2Stored(_) => CACHING_SHA2_PASSWORD,
         }
     }
 }

@@ -62,14 +62,14 @@ impl Command {
         Ok(match code {
             0x01 => Command::Quit,
             0x02 => Command::InitDb(text(reader.rest(), "schema name")?),
-            0x03 => Command::Query(text(reader.rest(), "query text")?),
+            0x03 => Command::Query(crate::querytext::decode(reader.rest(), "query text")?),
             0x04 => {
                 let table = text(reader.null_terminated("table name")?, "table name")?;
                 Command::FieldList { table, wildcard: text(reader.rest(), "field wildcard")? }
             }
             0x0E => Command::Ping,
             0x11 => Command::ChangeUser(ChangeUser::decode(&mut reader, client_capabilities)?),
-            0x16 => Command::StmtPrepare(text(reader.rest(), "statement text")?),
+            0x16 => Command::StmtPrepare(crate::querytext::decode(reader.rest(), "statement text")?),
             0x17 => Command::StmtExecute {
                 statement_id: reader.u32("statement id")?,
                 cursor_flags: reader.u8("cursor flags")?,

@@ -12,6 +12,8 @@
 //! - `login`: the connection phase's exchange (TLS upgrade, auth switch,
 //!   fast and full authentication).
 //! - `command`: `COM_*` decoding, binary statement parameters.
+//! - `querytext`: statement text from bytes (binary string literals become
+//!   hex literals).
 //! - `value`: values and column types, text and binary encodings.
 //! - `resultset`: OK, ERR, EOF, column definitions, text and binary rows.
 //! - `connection`: the command phase of one connection.
@@ -38,6 +40,7 @@ pub mod error;
 pub mod handshake;
 mod login;
 pub mod packet;
+mod querytext;
 pub mod resultset;
 mod server;
 mod tls;

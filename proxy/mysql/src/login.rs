@@ -180,6 +180,13 @@ where
             Some(stage1) if known => Ok(backend.authenticated(proof.user, Secret::NativeStage1(stage1)).await),
             _ => Ok(false),
         },
+        Verifier::Sha2Stored(stored) => match auth::check_sha2_fast(&stored, salt, &response) {
+            Some(stage1) if known && backend.authenticated(proof.user, Secret::Sha2Stage1(stage1)).await => {
+                framed.write_packet(&[0x01, FAST_AUTH_SUCCESS]);
+                Ok(true)
+            }
+            _ => Ok(false),
+        },
         Verifier::CachingSha2Password(cached) => {
             let fast = cached.and_then(|stored| auth::check_sha2_fast(&stored, salt, &response));
             if let (Some(stage1), true) = (fast, known) {

@@ -23,8 +23,9 @@ pub mod column_flag {
     pub const NUM: u16 = 32768;
 }
 
-/// utf8_general_ci, for text columns.
-pub const CHARSET_UTF8: u16 = 33;
+/// utf8mb4_general_ci, for text columns: clients decode 4-byte UTF-8
+/// (emoji) only under a utf8mb4 collation.
+pub const CHARSET_UTF8: u16 = 45;
 /// binary, for numbers, dates and blobs.
 pub const CHARSET_BINARY: u16 = 63;
 
@@ -45,7 +46,11 @@ impl OkInfo {
         put_lenenc_int(&mut out, self.last_insert_id);
         put_u16(&mut out, status_flags);
         put_u16(&mut out, self.warnings);
-        out.extend_from_slice(self.info.as_bytes());
+        // The protocol documents `string<EOF>`, but servers send (and
+        // libmariadb and mysql_common read) a length-encoded string.
+        if !self.info.is_empty() {
+            put_lenenc_bytes(&mut out, self.info.as_bytes());
+        }
         out
     }
 }
@@ -203,7 +208,7 @@ mod tests {
     #[test]
     fn ok_and_ok_as_eof() {
         let ok = OkInfo { affected_rows: 3, last_insert_id: 300, warnings: 1, info: "done".into() };
-        assert_eq!(ok.encode(0x00, status::AUTOCOMMIT), b"\x00\x03\xFC\x2C\x01\x02\x00\x01\x00done");
+        assert_eq!(ok.encode(0x00, status::AUTOCOMMIT), b"\x00\x03\xFC\x2C\x01\x02\x00\x01\x00\x04done");
         assert_eq!(end_of_rows(true, 0x000A), [0xFE, 0, 0, 0x0A, 0, 0, 0]);
         assert_eq!(end_of_rows(false, 0x000A), [0xFE, 0, 0, 0x0A, 0]);
     }
@@ -222,7 +227,7 @@ mod tests {
         expected.extend_from_slice(&[63, 0, 20, 0, 0, 0, 0x08, 0x00, 0x80, 0, 0, 0]);
         assert_eq!(column.encode(), expected);
         let name = Column::new("näme", ColumnType::VarString).encode();
-        assert_eq!(name[name.len() - 13..], [0x0C, 33, 0, 0, 4, 0, 0, 0xFD, 0, 0, 0, 0, 0]);
+        assert_eq!(name[name.len() - 13..], [0x0C, 45, 0, 0, 4, 0, 0, 0xFD, 0, 0, 0, 0, 0]);
     }
 
     #[test]

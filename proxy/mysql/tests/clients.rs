@@ -305,3 +305,18 @@ fn openssl_oaep_ciphertext_decrypts_to_the_password() {
     assert_eq!(password, "pässword with more than twenty bytes".as_bytes());
     std::fs::remove_dir_all(&directory).unwrap();
 }
+
+/// A stored verifier is always current: the right password passes the
+/// fast path, and a wrong one is 1045 at once, without the full
+/// authentication that clients refuse without TLS or an RSA key.
+#[tokio::test]
+async fn a_stored_sha2_verifier_decides_on_the_fast_path() {
+    let server = start(Config { default_auth_plugin: CACHING_SHA2_PASSWORD, ..Config::default() }, 16).await;
+    let mut conn = Conn::new(options(server.port, "stored", "pw")).await.unwrap();
+    let one: Vec<i64> = conn.query("SELECT 1").await.unwrap();
+    assert_eq!(one, [1]);
+    conn.disconnect().await.unwrap();
+    let wrong = Conn::new(options(server.port, "stored", "nope")).await.unwrap_err();
+    assert_eq!(server_error(wrong), (1045, "28000".into()));
+    assert!(server.shared.lock().unwrap().full_authentications.is_empty());
+}

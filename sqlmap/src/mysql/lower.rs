@@ -163,6 +163,22 @@ fn into_flow(result: Result<(), PlanError>) -> ControlFlow<PlanError> {
 }
 
 fn lower_expr(expr: &mut Expr) -> Result<(), PlanError> {
+    // A character-set introducer: `_binary'..'` is the string's bytes,
+    // `_utf8mb4'..'` (and the others) the string itself.
+    if let Expr::Prefixed { prefix, value } = &*expr {
+        let binary = prefix.value.eq_ignore_ascii_case("_binary");
+        *expr = match (binary, value.as_ref()) {
+            (true, Expr::Value(v)) => match &v.value {
+                sqlparser::ast::Value::SingleQuotedString(s) | sqlparser::ast::Value::DoubleQuotedString(s) => {
+                    let hex: String = s.bytes().map(|b| format!("{b:02x}")).collect();
+                    Expr::value(sqlparser::ast::Value::HexStringLiteral(hex))
+                }
+                _ => value.as_ref().clone(),
+            },
+            _ => value.as_ref().clone(),
+        };
+        return Ok(());
+    }
     let first = match &*expr {
         Expr::Identifier(ident) => Some(ident),
         Expr::CompoundIdentifier(idents) => idents.first(),

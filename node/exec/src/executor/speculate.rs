@@ -31,11 +31,11 @@ impl StepOutcome {
     /// not part of it: the SQLSTATE is).
     pub fn encode(&self, w: &mut node_core::codec::Writer) {
         match self {
-            // A MySQL client saw the insert id too, so it is part of what
-            // the block commits to; without one the bytes are as before
-            // insert ids existed (PostgreSQL digests never change).
-            StepOutcome::Done(r) if r.last_insert_id != 0 => {
-                w.u8(4).u64(r.rows_affected).u64(r.last_insert_id);
+            // A MySQL client saw the insert id and a matched count too, so
+            // they are part of what the block commits to; without them the
+            // bytes are as before they existed (PostgreSQL digests never change).
+            StepOutcome::Done(r) if r.last_insert_id != 0 || r.rows_matched.is_some() => {
+                w.u8(4).u64(r.rows_affected).u64(r.last_insert_id).u64(r.rows_matched.unwrap_or(r.rows_affected));
                 encode_returning(w, r);
             }
             StepOutcome::Done(r) => {

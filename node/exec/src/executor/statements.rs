@@ -200,7 +200,7 @@ impl Executor {
         let result = self.run_prepared(&w.sqlite, params, w.returning);
         self.user_mode.store(false, Ordering::Relaxed);
         let mut result = result?;
-        if dialect == sqlmap::Dialect::MySql && w.kind == sqlmap::WriteKind::Insert {
+        if dialect == sqlmap::Dialect::MySql && w.kind != sqlmap::WriteKind::Delete {
             self.as_mysql_reports_it(w, serial, captured_before, &mut result);
         }
         Ok(result)
@@ -235,11 +235,13 @@ impl Executor {
     ///
     /// Affected rows, MySQL's default (without `CLIENT_FOUND_ROWS`): 1 per
     /// row inserted, 2 per row an `ON DUPLICATE KEY UPDATE` changed, 0 per
-    /// row it left as it was. SQLite counts every upserted row once; the
-    /// captured old and new row (rowid and every value) tell the two kinds
-    /// of update apart. Only when the statement updated rows does the count
-    /// change, so plain inserts keep SQLite's. REPLACE keeps SQLite's count
-    /// too (MySQL's would add the deleted rows).
+    /// row it left as it was; an UPDATE counts the rows it changed. SQLite
+    /// counts every matched row once; the captured old and new row (rowid
+    /// and every value) tell the two kinds of update apart. Only when the
+    /// statement updated rows does the count change, so plain inserts keep
+    /// SQLite's. REPLACE counts the rows it inserted and the rows it
+    /// deleted to make room, as MySQL does. `rows_matched` keeps what CLIENT_FOUND_ROWS clients
+    /// are told when it differs: an unchanged row counts 1.
     fn as_mysql_reports_it(
         &self,
         w: &sqlmap::WritePlan,
@@ -249,7 +251,7 @@ impl Executor {
     ) {
         let captured = self.captured.lock();
         let mut first_inserted = None;
-        let (mut inserted, mut updated, mut changed) = (0u64, 0u64, 0u64);
+        let (mut inserted, mut updated, mut changed, mut deleted) = (0u64, 0u64, 0u64, 0u64);
         for c in captured.get(captured_before..).unwrap_or_default().iter().filter(|c| c.table == w.table) {
             match (&c.old, &c.new) {
                 (None, Some((rowid, _))) => {
@@ -260,14 +262,24 @@ impl Executor {
                     updated += 1;
                     changed += u64::from(old != new);
                 }
+                (Some(_), None) => deleted += 1,
                 _ => {}
             }
         }
         if serial {
             result.last_insert_id = first_inserted.and_then(|id| u64::try_from(id).ok()).unwrap_or(0);
         }
+        if w.replaces_rows() && deleted > 0 && !w.returning {
+            // REPLACE: the rows it deleted count too, as in MySQL.
+            result.rows_affected = inserted + deleted;
+        }
         if updated > 0 && !w.replaces_rows() && !w.returning {
-            result.rows_affected = inserted + 2 * changed;
+            let (affected, matched) = match w.kind {
+                sqlmap::WriteKind::Update => (changed, result.rows_affected),
+                _ => (inserted + 2 * changed, inserted + 2 * changed + (updated - changed)),
+            };
+            result.rows_affected = affected;
+            result.rows_matched = (matched != affected).then_some(matched);
         }
     }
 

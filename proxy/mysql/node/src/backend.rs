@@ -45,6 +45,10 @@ pub struct NodeBackend {
     statements: HashMap<u32, SessionPrepared>,
     last_insert_id: u64,
     connection_id: u32,
+    /// The last statement's warnings (`SHOW WARNINGS`).
+    warnings: Vec<show::Warning>,
+    /// CLIENT_FOUND_ROWS: affected rows are the rows matched.
+    found_rows: bool,
     /// Whether the connection is TLS (`have_ssl`).
     tls: bool,
     started: Instant,
@@ -70,6 +74,8 @@ impl NodeBackend {
             statements: HashMap::new(),
             last_insert_id: 0,
             connection_id: 0,
+            warnings: Vec::new(),
+            found_rows: false,
             tls: false,
             started: Instant::now(),
         }
@@ -84,6 +90,15 @@ impl NodeBackend {
         let Some(status) = self.session.as_ref().map(Session::status) else {
             return QueryResult::Error(not_logged_in());
         };
+        // Every statement but those that read them clears the warnings.
+        let reads_warnings = match &plan {
+            Plan::MySql(MySqlStmt::ShowWarnings | MySqlStmt::ShowErrors) => true,
+            Plan::MySql(MySqlStmt::SelectVariables(reads)) => reads.iter().any(|(v, _)| v.name == "warning_count"),
+            _ => false,
+        };
+        if !reads_warnings {
+            self.warnings.clear();
+        }
         match plan {
             Plan::MySql(statement) => self.answer(statement).await,
             Plan::Transaction(TxControl::Begin) if status != Status::Idle => {
@@ -101,7 +116,8 @@ impl NodeBackend {
                 }
                 self.execute_plan(p, text, params).await
             }
-            p @ Plan::Write(_) => {
+            p @ (Plan::Write(_) | Plan::Transaction(TxControl::Savepoint(_))) => {
+                // With autocommit off, a write or a SAVEPOINT starts the transaction.
                 if status == Status::Idle && !self.variables.autocommit() {
                     if let QueryResult::Error(e) = self.end_block(TxControl::Begin).await {
                         return QueryResult::Error(e);
@@ -126,6 +142,15 @@ impl NodeBackend {
 
     async fn execute_plan(&mut self, plan: Plan, text: String, params: Vec<node_core::value::Value>) -> QueryResult {
         let Some(session) = self.session.as_mut() else { return QueryResult::Error(not_logged_in()) };
+        let kind = match &plan {
+            Plan::Write(w) => Some(w.kind),
+            _ => None,
+        };
+        // INSERT IGNORE: each row it skipped is a warning, as in MySQL.
+        let given = match &plan {
+            Plan::Write(w) if w.ignores_conflicts() => w.values_rows,
+            _ => None,
+        };
         let reply = session.execute(plan, text, params).await;
         let insert_id = session.insert_id();
         if insert_id != 0 {
@@ -133,7 +158,16 @@ impl NodeBackend {
         }
         match reply {
             Ok(Reply::Rows { columns, rows, .. }) => results::rows(&columns, rows),
-            Ok(Reply::Tag(tag)) => results::ok(&tag, insert_id),
+            Ok(Reply::Tag(tag)) => {
+                let affected = results::tag_rows(&tag);
+                let matched = session.rows_matched().unwrap_or(affected);
+                let skipped = given.map_or(0, |rows| (rows as u64).saturating_sub(affected));
+                for _ in 0..skipped.min(64) {
+                    self.warnings.push(("Warning", 1062, "Duplicate entry: the row was skipped (INSERT IGNORE)".into()));
+                }
+                let warnings = u16::try_from(skipped).unwrap_or(u16::MAX);
+                results::ok(results::Counts { kind, affected, matched, insert_id, warnings }, self.found_rows)
+            }
             Ok(Reply::CopyIn(_)) => error(FrontendError::new("0A000", "COPY is PostgreSQL's")),
             Err(e) => error(e),
         }
@@ -180,7 +214,8 @@ impl NodeBackend {
             MySqlStmt::ShowStatus { filter, .. } => {
                 show::show_status(self.started.elapsed().as_secs(), filter.as_ref())
             }
-            MySqlStmt::ShowWarnings | MySqlStmt::ShowErrors => show::show_warnings(),
+            MySqlStmt::ShowWarnings => show::show_warnings(&self.warnings, false),
+            MySqlStmt::ShowErrors => show::show_warnings(&self.warnings, true),
             MySqlStmt::ShowGrants { user } => self.show_grants(user),
             MySqlStmt::ShowEngines => show::show_engines(),
             MySqlStmt::ShowCollation { filter } => show::show_collations(filter.as_ref()),
@@ -205,7 +240,7 @@ impl NodeBackend {
     }
 
     fn extra(&self) -> Extra {
-        Extra { last_insert_id: self.last_insert_id, connection_id: self.connection_id }
+        Extra { last_insert_id: self.last_insert_id, connection_id: self.connection_id, warning_count: self.warnings.len() }
     }
 
     /// Hands the variables to the session, where `@@x` inside an
@@ -328,7 +363,9 @@ impl Backend for NodeBackend {
     async fn account(&mut self, user: &str) -> Option<Verifier> {
         Some(match self.frontend.mysql_verifier(user, self.peer.ip())? {
             MysqlVerifier::Native(stored) => Verifier::NativePassword(stored),
-            MysqlVerifier::Sha2(cached) => Verifier::CachingSha2Password(cached),
+            // The keystore's verifier is current whenever a password is set.
+            MysqlVerifier::Sha2(Some(stored)) => Verifier::Sha2Stored(stored),
+            MysqlVerifier::Sha2(None) => Verifier::CachingSha2Password(None),
         })
     }
 
@@ -369,6 +406,7 @@ impl Backend for NodeBackend {
         self.statements.clear();
         self.last_insert_id = 0;
         self.connection_id = login.connection_id;
+        self.found_rows = login.client_found_rows;
         self.sync_settings();
         Ok(())
     }

@@ -179,16 +179,42 @@ fn time(text: &str) -> Option<Time> {
     Some(Time { negative, days: hours / 24, hour: u8::try_from(hours % 24).ok()?, minute, second, microsecond })
 }
 
-/// An OK packet for a statement's command tag (`INSERT 0 3`, `UPDATE 2`):
-/// the rows it affected.
-pub(crate) fn ok(tag: &str, last_insert_id: u64) -> QueryResult {
-    let affected_rows = match tag.split_whitespace().next() {
-        Some("INSERT" | "UPDATE" | "DELETE" | "MERGE") => {
-            tag.rsplit(' ').next().and_then(|n| n.parse().ok()).unwrap_or(0)
-        }
+/// The rows a statement's command tag (`INSERT 0 3`, `UPDATE 2`) says it
+/// affected.
+pub(crate) fn tag_rows(tag: &str) -> u64 {
+    match tag.split_whitespace().next() {
+        Some("INSERT" | "UPDATE" | "DELETE" | "MERGE") => tag.rsplit(' ').next().and_then(|n| n.parse().ok()).unwrap_or(0),
         _ => 0,
+    }
+}
+
+/// What a write reports in its OK packet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Counts {
+    pub kind: Option<sqlmap::WriteKind>,
+    /// Rows changed (MySQL's affected rows).
+    pub affected: u64,
+    /// Rows matched (CLIENT_FOUND_ROWS).
+    pub matched: u64,
+    pub insert_id: u64,
+    pub warnings: u16,
+}
+
+/// The OK packet for a statement, with MySQL's info line: `Rows matched:
+/// M  Changed: C  Warnings: 0` after an UPDATE, `Records: N  Duplicates:
+/// 0  Warnings: 0` after an INSERT of several rows.
+pub(crate) fn ok(counts: Counts, found_rows: bool) -> QueryResult {
+    let info = match counts.kind {
+        Some(sqlmap::WriteKind::Update) => {
+            format!("Rows matched: {}  Changed: {}  Warnings: 0", counts.matched, counts.affected)
+        }
+        Some(sqlmap::WriteKind::Insert) if counts.affected > 1 && counts.matched == counts.affected => {
+            format!("Records: {}  Duplicates: 0  Warnings: {}", counts.affected, counts.warnings)
+        }
+        _ => String::new(),
     };
-    QueryResult::Ok(OkInfo { affected_rows, last_insert_id, ..OkInfo::default() })
+    let affected_rows = if found_rows { counts.matched } else { counts.affected };
+    QueryResult::Ok(OkInfo { affected_rows, last_insert_id: counts.insert_id, warnings: counts.warnings, info })
 }
 
 /// A statement parameter as the chain value for a parameter of PostgreSQL
@@ -283,13 +309,24 @@ mod tests {
     }
 
     #[test]
-    fn tags_become_affected_rows() {
+    fn writes_report_mysqls_counts_and_info_lines() {
+        assert_eq!((tag_rows("INSERT 0 3"), tag_rows("UPDATE 2"), tag_rows("CREATE TABLE")), (3, 2, 0));
+        let update = Counts { kind: Some(sqlmap::WriteKind::Update), affected: 0, matched: 1, insert_id: 0, warnings: 0 };
+        let QueryResult::Ok(info) = ok(update, false) else { panic!() };
+        assert_eq!((info.affected_rows, info.info.as_str()), (0, "Rows matched: 1  Changed: 0  Warnings: 0"));
+        let QueryResult::Ok(info) = ok(update, true) else { panic!() };
+        assert_eq!(info.affected_rows, 1);
+        let insert = Counts { kind: Some(sqlmap::WriteKind::Insert), affected: 2, matched: 2, insert_id: 7, warnings: 0 };
         assert_eq!(
-            ok("INSERT 0 3", 7),
-            QueryResult::Ok(OkInfo { affected_rows: 3, last_insert_id: 7, ..OkInfo::default() })
+            ok(insert, false),
+            QueryResult::Ok(OkInfo {
+                affected_rows: 2,
+                last_insert_id: 7,
+                info: "Records: 2  Duplicates: 0  Warnings: 0".into(),
+                ..OkInfo::default()
+            })
         );
-        assert_eq!(ok("UPDATE 2", 0), QueryResult::Ok(OkInfo { affected_rows: 2, ..OkInfo::default() }));
-        assert_eq!(ok("CREATE TABLE", 0), QueryResult::Ok(OkInfo::default()));
+        assert_eq!(ok(Counts { kind: None, affected: 0, matched: 0, insert_id: 0, warnings: 0 }, false), QueryResult::Ok(OkInfo::default()));
     }
 
     #[test]

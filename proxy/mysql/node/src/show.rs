@@ -285,15 +285,17 @@ impl Variables {
 pub(crate) struct Extra {
     pub last_insert_id: u64,
     pub connection_id: u32,
+    pub warning_count: usize,
 }
 
 impl Extra {
-    const NAMES: [&'static str; 3] = ["last_insert_id", "identity", "connection_id"];
+    const NAMES: [&'static str; 4] = ["last_insert_id", "identity", "connection_id", "warning_count"];
 
     fn value(&self, name: &str) -> Option<(Kind, String)> {
         match name {
             "last_insert_id" | "identity" => Some((Kind::Int, self.last_insert_id.to_string())),
             "connection_id" => Some((Kind::Int, self.connection_id.to_string())),
+            "warning_count" => Some((Kind::Int, self.warning_count.to_string())),
             _ => None,
         }
     }
@@ -441,8 +443,9 @@ pub(crate) fn mysql_type_name(pg_type: &str) -> String {
         "text" => "text".into(),
         "bytea" => "blob".into(),
         "date" => "date".into(),
-        "timestamp without time zone" => "datetime".into(),
-        "timestamp with time zone" => "timestamp".into(),
+        // Timestamps keep microseconds, as DATETIME(6) does.
+        "timestamp without time zone" => "datetime(6)".into(),
+        "timestamp with time zone" => "timestamp(6)".into(),
         "time without time zone" => "time".into(),
         "json" | "jsonb" => "json".into(),
         "uuid" => "char(36)".into(),
@@ -630,12 +633,28 @@ pub(crate) fn show_create_table(meta: &TableMeta) -> QueryResult {
     text_table(&["Table", "Create Table"], vec![vec![meta.name.clone(), text]], None)
 }
 
-/// `SHOW WARNINGS` / `SHOW ERRORS`: the front end keeps none.
-pub(crate) fn show_warnings() -> QueryResult {
-    let mut result = text_table(&["Level", "Code", "Message"], Vec::new(), None);
-    if let QueryResult::Rows { columns, .. } = &mut result {
+/// A warning or note of the last statement: (level, code, message).
+pub(crate) type Warning = (&'static str, u16, String);
+
+/// `SHOW WARNINGS` / `SHOW ERRORS`: the last statement's.
+pub(crate) fn show_warnings(warnings: &[Warning], errors_only: bool) -> QueryResult {
+    let rows = warnings
+        .iter()
+        .filter(|(level, ..)| !errors_only || *level == "Error")
+        .map(|(level, code, message)| vec![level.to_string(), code.to_string(), message.clone()])
+        .collect();
+    let mut result = text_table(&["Level", "Code", "Message"], rows, None);
+    if let QueryResult::Rows { columns, rows } = &mut result {
         if let Some(c) = columns.get_mut(1) {
             *c = Column::new("Code", ColumnType::Long);
+        }
+        for row in rows {
+            if let Some(Value::Bytes(code)) = row.get(1) {
+                let n = std::str::from_utf8(code).ok().and_then(|s| s.parse().ok()).unwrap_or(0);
+                if let Some(v) = row.get_mut(1) {
+                    *v = Value::Int(n);
+                }
+            }
         }
     }
     result
@@ -896,7 +915,7 @@ mod tests {
         let global = SystemVariable { scope: VariableScope::Global, name: "sql_mode".into() };
         assert_eq!(v.set(&global, "").unwrap_err().code, 1227);
         v.set(&session("tx_isolation"), "READ-COMMITTED").unwrap();
-        let extra = Extra { last_insert_id: 5, connection_id: 9 };
+        let extra = Extra { last_insert_id: 5, connection_id: 9, warning_count: 0 };
         let read = |name: &str| (session(name), name.to_string());
         let QueryResult::Rows { rows, .. } =
             v.select(&[read("transaction_isolation"), read("autocommit"), read("last_insert_id")], &extra)

@@ -1,8 +1,9 @@
 //! A test `Backend` over a tiny in-memory table, and a loopback server.
 //!
-//! Accounts: `u`/`p` (mysql_native_password) and `sha`/`secret`
+//! Accounts: `u`/`p` (mysql_native_password), `sha`/`secret`
 //! (caching_sha2_password, not cached until a full authentication
-//! succeeds). Table `t(id BIGINT, name VARCHAR, score DOUBLE)` holds
+//! succeeds) and `stored`/`pw` (caching_sha2_password against a stored,
+//! always current verifier). Table `t(id BIGINT, name VARCHAR, score DOUBLE)` holds
 //! (1, 'alice', 1.5) and (2, 'bob', NULL).
 #![allow(dead_code)]
 
@@ -145,6 +146,10 @@ impl Backend for TestBackend {
         match user {
             "u" => Some(Verifier::native_from_password(b"p")),
             "sha" => Some(Verifier::CachingSha2Password(self.shared.lock().unwrap().sha_cached)),
+            "stored" => match Verifier::caching_sha2_from_password(b"pw") {
+                Verifier::CachingSha2Password(Some(stored)) => Some(Verifier::Sha2Stored(stored)),
+                _ => None,
+            },
             _ => None,
         }
     }
