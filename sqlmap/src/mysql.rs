@@ -16,6 +16,9 @@
 //! - `db.t` names table `t` of the one database, `rowchain`; another
 //!   database is 3D000 "Unknown database" (MySQL's 1049). `rowchain.blocks` and
 //!   `rowchain.transactions` stay the system views, as on PostgreSQL.
+//! - `information_schema.TABLES`, `.COLUMNS`, `.STATISTICS`, ... (any
+//!   case) are the proxy's MySQL-shaped tables, `information_schema.mysql_tables`
+//!   and so on; the other `information_schema` tables keep PostgreSQL's shape.
 //! - MySQL column types map onto the [`PgType`](crate::PgType) the
 //!   PostgreSQL path gives the closest type (see `columns`), with CHECK
 //!   constraints for the ranges and value lists MySQL enforces.
@@ -50,6 +53,31 @@ pub const LAST_INSERT_ID_SETTING: &str = "rowchain.last_insert_id";
 
 /// The one database a MySQL client sees.
 pub(crate) const DATABASE: &str = "rowchain";
+
+/// The `information_schema` tables the proxy keeps in MySQL's shape
+/// (proxy/frontend/src/catalog/mysql.rs), each attached as
+/// `information_schema.mysql_<name>` next to PostgreSQL's tables of the
+/// same names.
+const INFORMATION_SCHEMA_TABLES: [&str; 11] = [
+    "tables",
+    "columns",
+    "statistics",
+    "key_column_usage",
+    "table_constraints",
+    "referential_constraints",
+    "check_constraints",
+    "schemata",
+    "engines",
+    "character_sets",
+    "collations",
+];
+
+/// The attached table that answers MySQL's `information_schema.<name>`
+/// (any case), or `None` for a table kept in PostgreSQL's shape.
+pub(crate) fn information_schema_table(name: &str) -> Option<String> {
+    let name = name.to_lowercase();
+    INFORMATION_SCHEMA_TABLES.contains(&name.as_str()).then(|| format!("mysql_{name}"))
+}
 
 /// MySQL's SQLSTATE for syntax errors and access errors (error 1064, 1049).
 pub(crate) const MYSQL_SYNTAX_ERROR: &str = "42000";

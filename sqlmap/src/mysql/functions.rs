@@ -1,5 +1,6 @@
 //! MySQL functions, as the PostgreSQL path's functions or SQLite's:
-//! `IFNULL`, `IF`, `CONCAT` (NULL if any argument is), the clock
+//! `IFNULL`, `IF`, `CONCAT` (NULL if any argument is), `UCASE`/`LCASE`,
+//! `LOCATE` (two arguments), the clock
 //! (`NOW()`, `CURRENT_TIMESTAMP`, `CURDATE()`, ... through `now()`, so the
 //! determinism rules apply: writes see the block time), `LAST_INSERT_ID()`,
 //! `GROUP_CONCAT`, `DATE_FORMAT` and `DATABASE()`.
@@ -40,6 +41,13 @@ pub(super) fn lower(expr: &mut Expr) -> Result<(), PlanError> {
         // PostgreSQL's random(): a float in [0, 1), refused in writes.
         "rand" => call("random", arguments(function, &name, 0..=0)?),
         "if" => call("iif", arguments(function, &name, 3..=3)?),
+        "ucase" => call("upper", arguments(function, &name, 1..=1)?),
+        "lcase" => call("lower", arguments(function, &name, 1..=1)?),
+        // LOCATE(substr, str) is PostgreSQL's strpos(str, substr).
+        "locate" => match arguments(function, &name, 2..=3)?.as_slice() {
+            [needle, haystack] => call("strpos", vec![haystack.clone(), needle.clone()]),
+            _ => return Err(PlanError::unsupported("LOCATE with a start position")),
+        },
         "concat" => concat(arguments(function, &name, 1..=usize::MAX)?)?,
         "now" | "current_timestamp" | "localtime" | "localtimestamp" | "utc_timestamp" => {
             let digits = fractional_digits(arguments(function, &name, 0..=1)?)?;

@@ -8,9 +8,10 @@
 use std::ops::ControlFlow;
 
 use sqlparser::ast::{
-    Assignment, AssignmentTarget, BinaryOperator, DoUpdate, Expr, GrantObjects, Grantee, GranteeName, Ident, Insert,
-    LimitClause, ObjectName, ObjectNamePart, Offset, OffsetRows, OnConflict, OnConflictAction, OnInsert, Query, Select,
-    SetExpr, SqliteOnConflict, Statement, TableFactor, TableWithJoins, Value, ValueWithSpan, VisitMut, VisitorMut,
+    Assignment, AssignmentTarget, BinaryOperator, CastKind, DataType, DoUpdate, Expr, GrantObjects, Grantee,
+    GranteeName, Ident, Insert, LimitClause, ObjectName, ObjectNamePart, Offset, OffsetRows, OnConflict,
+    OnConflictAction, OnInsert, Query, Select, SetExpr, SqliteOnConflict, Statement, TableFactor, TableWithJoins,
+    Value, ValueWithSpan, VisitMut, VisitorMut,
 };
 
 use crate::error::{PlanError, SYNTAX_ERROR};
@@ -179,6 +180,7 @@ fn lower_expr(expr: &mut Expr) -> Result<(), PlanError> {
         };
         return Ok(());
     }
+    lower_cast(expr);
     let first = match &*expr {
         Expr::Identifier(ident) => Some(ident),
         Expr::CompoundIdentifier(idents) => idents.first(),
@@ -211,14 +213,66 @@ fn lower_expr(expr: &mut Expr) -> Result<(), PlanError> {
     functions::lower(expr)
 }
 
+/// MySQL's casts to `SIGNED`/`UNSIGNED [INTEGER]` as casts to bigint
+/// (MariaDB Connector/J's getColumns sends both), `CONVERT(x, type)` as
+/// `CAST(x AS type)`, and `CONVERT(x USING charset)` as `x` (text is
+/// UTF-8 throughout).
+fn lower_cast(expr: &mut Expr) {
+    let integer = |data_type: &DataType| {
+        let name = data_type.to_string().to_lowercase();
+        let name = name.split_whitespace().collect::<Vec<_>>().join(" ");
+        let words = ["signed", "signed integer", "signed int", "unsigned", "unsigned integer", "unsigned int"];
+        words.contains(&name.as_str()).then_some(DataType::BigInt(None))
+    };
+    match expr {
+        Expr::Cast { data_type, .. } => {
+            if let Some(bigint) = integer(data_type) {
+                *data_type = bigint;
+            }
+        }
+        Expr::Convert {
+            is_try: false,
+            expr: inner,
+            data_type: Some(data_type),
+            charset: None,
+            target_before_value: false,
+            styles,
+        } if styles.is_empty() => {
+            let data_type = integer(data_type).unwrap_or_else(|| data_type.clone());
+            let inner = std::mem::replace(inner.as_mut(), Expr::value(Value::Null));
+            *expr = Expr::Cast { kind: CastKind::Cast, expr: Box::new(inner), data_type, format: None };
+        }
+        Expr::Convert {
+            is_try: false,
+            expr: inner,
+            data_type: None,
+            charset: Some(_),
+            target_before_value: false,
+            styles,
+        } if styles.is_empty() => {
+            *expr = std::mem::replace(inner.as_mut(), Expr::value(Value::Null));
+        }
+        _ => {}
+    }
+}
+
 /// `db.t` is `t` when `db` is the one database (but `rowchain.blocks` and
 /// `rowchain.transactions` stay the system views); the emulated catalogs
-/// keep their schema; another database is refused.
+/// keep their schema, `information_schema`'s MySQL tables being named as
+/// the proxy names them ([`super::information_schema_table`]); another
+/// database is refused.
 fn qualified_name(name: &mut ObjectName) -> Result<(), PlanError> {
     let [ObjectNamePart::Identifier(database), ObjectNamePart::Identifier(table)] = name.0.as_slice() else {
         return Ok(());
     };
     let database = database.value.to_lowercase();
+    if database == "information_schema" {
+        let mysql = super::information_schema_table(&table.value);
+        if let (Some(mysql), Some(ObjectNamePart::Identifier(table))) = (mysql, name.0.last_mut()) {
+            table.value = mysql;
+        }
+        return Ok(());
+    }
     if crate::names::CATALOG_SCHEMAS.contains(&database.as_str()) {
         return Ok(());
     }
