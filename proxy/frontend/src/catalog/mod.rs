@@ -21,6 +21,11 @@
 //! `with_block_catalog(catalog, f)` around that block's catalog reads; and
 //! [`column_type_oid`] to type result columns read from emulated tables.
 //!
+//! MySQL-dialect sessions see `information_schema` in MySQL's shape
+//! instead ([`mysql`]): tables `information_schema.mysql_<name>` in the
+//! same attached database, which sqlmap's MySQL dialect plans
+//! `information_schema.<NAME>` as; `pg_class` does not list them.
+//!
 //! Privileges and row-level security policies show as PostgreSQL shows
 //! them (`relacl`, `attacl`, `pg_policy`, the information_schema privilege
 //! views; [`privileges`]), so psql's `\dp` and `\d` print them;
@@ -37,6 +42,7 @@
 mod array;
 mod builtin;
 mod functions;
+mod mysql;
 mod privileges;
 mod schema;
 mod snapshot;
@@ -48,6 +54,7 @@ use std::sync::Arc;
 use parking_lot::Mutex;
 use rusqlite::Connection;
 
+pub use mysql::mysql_type_name;
 pub use schema::column_type_oid;
 use snapshot::Snapshot;
 
@@ -167,9 +174,11 @@ impl node_exec::reader::ReadHooks for CatalogHooks {
             ddl.push_str(&table.create_sql());
             ddl.push_str(";\n");
         }
+        ddl.push_str(&mysql::create_sql());
         ddl.push_str(&format!("CREATE TABLE {BUILT_TABLE} (height INTEGER NOT NULL);\nCOMMIT;"));
-        conn.execute_batch(&ddl)?;
-        functions::register(conn)
+        functions::register(conn)?;
+        mysql::register(conn)?;
+        conn.execute_batch(&ddl)
     }
 
     fn before_query(&self, conn: &Connection, plan: &sqlmap::ReadPlan) -> rusqlite::Result<()> {
@@ -199,7 +208,7 @@ impl node_exec::reader::ReadHooks for CatalogHooks {
 fn fill(conn: &Connection, snap: &Snapshot) -> rusqlite::Result<()> {
     conn.execute_batch("BEGIN")?;
     let result = (|| {
-        for table in schema::tables() {
+        for table in schema::all_tables() {
             let name = format!("\"{}\".\"{}\"", table.schema, table.name);
             conn.execute(&format!("DELETE FROM {name}"), [])?;
             let Some(rows) = snap.rows.get(&table.qualified()) else {

@@ -403,9 +403,14 @@ pub(crate) fn tables() -> &'static [TableDef] {
     })
 }
 
+/// Every table the catalog fills: PostgreSQL's, then MySQL's
+/// information_schema (which `pg_class` does not list: see [`super::mysql`]).
+pub(crate) fn all_tables() -> impl Iterator<Item = &'static TableDef> {
+    tables().iter().chain(super::mysql::tables())
+}
+
 pub(crate) fn table(schema: &str, name: &str) -> &'static TableDef {
-    tables()
-        .iter()
+    all_tables()
         .find(|t| t.schema == schema && t.name == name)
         .unwrap_or_else(|| panic!("no emulated table {schema}.{name}"))
 }
@@ -419,7 +424,7 @@ pub(crate) fn type_oid(name: &str) -> Option<u32> {
 /// name (without schema, as SQLite reports a result column's origin) and
 /// column name. `regproc` columns print as names, so they are text here.
 pub fn column_type_oid(table: &str, column: &str) -> Option<u32> {
-    let def = tables().iter().find(|t| t.name == table)?;
+    let def = all_tables().find(|t| t.name == table)?;
     let (_, ty) = def.columns.iter().find(|(c, _)| *c == column)?;
     match *ty {
         "regproc" => Some(25),

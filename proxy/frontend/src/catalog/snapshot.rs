@@ -214,51 +214,51 @@ impl Rows {
     }
 }
 
-fn i(n: impl Into<i64>) -> V {
+pub(super) fn i(n: impl Into<i64>) -> V {
     V::Integer(n.into())
 }
-fn t(s: impl Into<String>) -> V {
+pub(super) fn t(s: impl Into<String>) -> V {
     V::Text(s.into())
 }
 fn b(x: bool) -> V {
     V::Integer(x as i64)
 }
-fn opt(s: Option<String>) -> V {
+pub(super) fn opt(s: Option<String>) -> V {
     s.map(V::Text).unwrap_or(V::Null)
 }
 
 /// What one user table contributes, gathered before rows are written.
-struct TableFacts<'a> {
-    meta: &'a TableMeta,
+pub(super) struct TableFacts<'a> {
+    pub(super) meta: &'a TableMeta,
     oid: u32,
     owner: u32,
     /// `(type oid, typmod, type name)` per column.
     types: Vec<(u32, i32, String)>,
-    defaults: Vec<Option<String>>,
-    indexes: Vec<Index>,
-    foreign_keys: Vec<ForeignKey>,
+    pub(super) defaults: Vec<Option<String>>,
+    pub(super) indexes: Vec<Index>,
+    pub(super) foreign_keys: Vec<ForeignKey>,
 }
 
-struct Index {
+pub(super) struct Index {
     oid: u32,
-    name: String,
-    unique: bool,
-    primary: bool,
+    pub(super) name: String,
+    pub(super) unique: bool,
+    pub(super) primary: bool,
     /// `p` or `u` when the index backs a constraint.
-    constraint: Option<char>,
+    pub(super) constraint: Option<char>,
     /// attnums; 0 for an expression.
-    attnums: Vec<i64>,
+    pub(super) attnums: Vec<i64>,
     /// Key columns or expressions as SQL text.
     keys: Vec<String>,
     predicate: Option<String>,
 }
 
-struct ForeignKey {
-    columns: Vec<String>,
-    table: String,
-    references: Vec<String>,
-    on_update: String,
-    on_delete: String,
+pub(super) struct ForeignKey {
+    pub(super) columns: Vec<String>,
+    pub(super) table: String,
+    pub(super) references: Vec<String>,
+    pub(super) on_update: String,
+    pub(super) on_delete: String,
 }
 
 /// Reads the chain's view and builds the whole catalog; `admins` are the
@@ -280,6 +280,7 @@ pub(crate) fn build(
     };
     let mut rows = Rows(BTreeMap::new());
     fixed_rows(&mut rows, &mut snap, database);
+    super::mysql::fixed_rows(&mut rows, database);
     roles(&mut rows, &mut snap, &accounts);
     let owner_of = |address: &str| {
         accounts.iter().find(|a| a.address == address).map(|a| role_oid(&a.address)).unwrap_or(ROLE_SYSTEM)
@@ -531,7 +532,7 @@ fn roles(rows: &mut Rows, snap: &mut Snapshot, accounts: &[AccountInfo]) {
 }
 
 /// The column with attribute number `attnum` (1-based; 0 is an expression).
-fn attnum_column<T>(columns: &[T], attnum: i64) -> Option<&T> {
+pub(super) fn attnum_column<T>(columns: &[T], attnum: i64) -> Option<&T> {
     columns.get(usize::try_from(attnum).ok()?.checked_sub(1)?)
 }
 
@@ -768,7 +769,7 @@ fn action_code(action: &str) -> &'static str {
     }
 }
 
-fn action_rule(action: &str) -> &'static str {
+pub(super) fn action_rule(action: &str) -> &'static str {
     match action {
         "CASCADE" => "CASCADE",
         "SET NULL" => "SET NULL",
@@ -806,6 +807,7 @@ fn user_table(
     }
     acl.information_rows(rows, meta, database);
     privileges::policy_rows(rows, snap, meta, f.oid);
+    super::mysql::table_rows(rows, f, all, database);
 }
 
 /// A user table's relation rows: `pg_class`, `pg_tables`,
