@@ -113,7 +113,12 @@ fn sample_receipts() -> Vec<Vec<Receipt>> {
     // A MySQL insert's id makes the receipt version 2.
     let inserted = Receipt {
         tx_hash: [9; 32],
-        results: vec![StatementResult { rows_affected: 3, last_insert_id: 41, rows_matched: Some(4), ..Default::default() }],
+        results: vec![StatementResult {
+            rows_affected: 3,
+            last_insert_id: 41,
+            rows_matched: Some(4),
+            ..Default::default()
+        }],
         failure: None,
     };
     let failed = Receipt {

@@ -747,7 +747,8 @@ mod tests {
     fn a_step_digest_changes_only_with_an_insert_id() {
         let done = |last_insert_id| {
             let mut w = node_core::codec::Writer::with_capacity(32);
-            StepOutcome::Done(StatementResult { rows_affected: 3, last_insert_id, ..Default::default() }).encode(&mut w);
+            StepOutcome::Done(StatementResult { rows_affected: 3, last_insert_id, ..Default::default() })
+                .encode(&mut w);
             w.finish()
         };
         // The bytes from before insert ids existed.

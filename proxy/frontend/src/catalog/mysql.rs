@@ -181,7 +181,7 @@ pub(super) fn create_sql() -> String {
 /// allowed to: it reads nothing but the catalog.
 pub(super) fn register(conn: &Connection) -> rusqlite::Result<()> {
     let flags = FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_INNOCUOUS;
-    conn.create_scalar_function("rc_mysql_listed", 1, flags, listed)
+    conn.create_scalar_function("rc_mysql_listed", 1, flags, |ctx| listed(ctx))
 }
 
 fn listed(ctx: &Context<'_>) -> rusqlite::Result<V> {

@@ -163,7 +163,11 @@ impl NodeBackend {
                 let matched = session.rows_matched().unwrap_or(affected);
                 let skipped = given.map_or(0, |rows| (rows as u64).saturating_sub(affected));
                 for _ in 0..skipped.min(64) {
-                    self.warnings.push(("Warning", 1062, "Duplicate entry: the row was skipped (INSERT IGNORE)".into()));
+                    self.warnings.push((
+                        "Warning",
+                        1062,
+                        "Duplicate entry: the row was skipped (INSERT IGNORE)".into(),
+                    ));
                 }
                 let warnings = u16::try_from(skipped).unwrap_or(u16::MAX);
                 results::ok(results::Counts { kind, affected, matched, insert_id, warnings }, self.found_rows)
@@ -240,7 +244,11 @@ impl NodeBackend {
     }
 
     fn extra(&self) -> Extra {
-        Extra { last_insert_id: self.last_insert_id, connection_id: self.connection_id, warning_count: self.warnings.len() }
+        Extra {
+            last_insert_id: self.last_insert_id,
+            connection_id: self.connection_id,
+            warning_count: self.warnings.len(),
+        }
     }
 
     /// Hands the variables to the session, where `@@x` inside an

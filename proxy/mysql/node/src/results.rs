@@ -183,7 +183,9 @@ fn time(text: &str) -> Option<Time> {
 /// affected.
 pub(crate) fn tag_rows(tag: &str) -> u64 {
     match tag.split_whitespace().next() {
-        Some("INSERT" | "UPDATE" | "DELETE" | "MERGE") => tag.rsplit(' ').next().and_then(|n| n.parse().ok()).unwrap_or(0),
+        Some("INSERT" | "UPDATE" | "DELETE" | "MERGE") => {
+            tag.rsplit(' ').next().and_then(|n| n.parse().ok()).unwrap_or(0)
+        }
         _ => 0,
     }
 }
@@ -311,12 +313,14 @@ mod tests {
     #[test]
     fn writes_report_mysqls_counts_and_info_lines() {
         assert_eq!((tag_rows("INSERT 0 3"), tag_rows("UPDATE 2"), tag_rows("CREATE TABLE")), (3, 2, 0));
-        let update = Counts { kind: Some(sqlmap::WriteKind::Update), affected: 0, matched: 1, insert_id: 0, warnings: 0 };
+        let update =
+            Counts { kind: Some(sqlmap::WriteKind::Update), affected: 0, matched: 1, insert_id: 0, warnings: 0 };
         let QueryResult::Ok(info) = ok(update, false) else { panic!() };
         assert_eq!((info.affected_rows, info.info.as_str()), (0, "Rows matched: 1  Changed: 0  Warnings: 0"));
         let QueryResult::Ok(info) = ok(update, true) else { panic!() };
         assert_eq!(info.affected_rows, 1);
-        let insert = Counts { kind: Some(sqlmap::WriteKind::Insert), affected: 2, matched: 2, insert_id: 7, warnings: 0 };
+        let insert =
+            Counts { kind: Some(sqlmap::WriteKind::Insert), affected: 2, matched: 2, insert_id: 7, warnings: 0 };
         assert_eq!(
             ok(insert, false),
             QueryResult::Ok(OkInfo {
@@ -326,7 +330,10 @@ mod tests {
                 ..OkInfo::default()
             })
         );
-        assert_eq!(ok(Counts { kind: None, affected: 0, matched: 0, insert_id: 0, warnings: 0 }, false), QueryResult::Ok(OkInfo::default()));
+        assert_eq!(
+            ok(Counts { kind: None, affected: 0, matched: 0, insert_id: 0, warnings: 0 }, false),
+            QueryResult::Ok(OkInfo::default())
+        );
     }
 
     #[test]

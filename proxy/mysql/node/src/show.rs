@@ -669,21 +669,22 @@ pub(crate) fn show_status(uptime_s: u64, filter: Option<&ShowFilter>) -> QueryRe
 /// A result of text columns, filtered by a SHOW's `LIKE` (on the first
 /// column) or `WHERE`.
 pub(crate) fn text_table(names: &[&str], rows: Vec<Vec<String>>, filter: Option<&ShowFilter>) -> QueryResult {
-    let keep =
-        match filter {
-            None => None,
-            Some(ShowFilter::Like(pattern)) => Some(Condition::Like(0, pattern.clone())),
-            Some(ShowFilter::Where(text)) => match Condition::parse(text, names) {
-                Some(condition) => Some(condition),
-                None => return QueryResult::Error(ServerError::new(
+    let keep = match filter {
+        None => None,
+        Some(ShowFilter::Like(pattern)) => Some(Condition::Like(0, pattern.clone())),
+        Some(ShowFilter::Where(text)) => match Condition::parse(text, names) {
+            Some(condition) => Some(condition),
+            None => {
+                return QueryResult::Error(ServerError::new(
                     1235,
                     *b"42000",
                     format!(
                         "SHOW ... WHERE {text}: only column = 'value', LIKE and IN (...), joined by OR, are supported"
                     ),
-                )),
-            },
-        };
+                ))
+            }
+        },
+    };
     let rows = rows
         .into_iter()
         .filter(|row| keep.as_ref().is_none_or(|c| c.holds(row)))
