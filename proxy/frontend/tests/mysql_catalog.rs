@@ -200,7 +200,7 @@ fn columns_as_mysql_describes_them() {
             s(&["name", "varchar(20)", "varchar", "NO", "UNI", "", "NULL", "20", "NULL", "NULL", "utf8mb4_general_ci"]),
             s(&["flag", "tinyint(1)", "tinyint", "NO", "", "", "0", "NULL", "3", "0", "NULL"]),
             s(&["price", "decimal(10,2)", "decimal", "YES", "", "", "0", "NULL", "10", "2", "NULL"]),
-            s(&["created", "datetime", "datetime", "YES", "", "", "NULL", "NULL", "NULL", "NULL", "NULL"]),
+            s(&["created", "datetime(6)", "datetime", "YES", "", "", "NULL", "NULL", "NULL", "NULL", "NULL"]),
             s(&["data", "blob", "blob", "YES", "", "", "NULL", "65535", "NULL", "NULL", "NULL"]),
             s(&["doc", "json", "json", "YES", "", "", "NULL", "4294967295", "NULL", "NULL", "NULL"]),
             s(&["note", "text", "text", "YES", "", "", "it's", "65535", "NULL", "NULL", "utf8mb4_general_ci"]),

@@ -229,8 +229,9 @@ pub fn mysql_type_name(pg_type: &str) -> String {
         "text" => "text".into(),
         "bytea" => "blob".into(),
         "date" => "date".into(),
-        "timestamp without time zone" => "datetime".into(),
-        "timestamp with time zone" => "timestamp".into(),
+        // Timestamps keep microseconds, as DATETIME(6) does.
+        "timestamp without time zone" => "datetime(6)".into(),
+        "timestamp with time zone" => "timestamp(6)".into(),
         "time without time zone" => "time".into(),
         "json" | "jsonb" => "json".into(),
         "uuid" => "char(36)".into(),
@@ -286,7 +287,8 @@ fn type_facts(pg_type: &str) -> TypeFacts {
             facts.precision = Some(args.first().copied().unwrap_or(65));
             facts.scale = Some(args.get(1).copied().unwrap_or(if args.is_empty() { 30 } else { 0 }));
         }
-        "datetime" | "timestamp" | "time" => facts.datetime = Some(0),
+        "datetime" | "timestamp" => facts.datetime = Some(6),
+        "time" => facts.datetime = Some(0),
         _ => {}
     }
     facts
@@ -643,7 +645,7 @@ mod tests {
         let f = type_facts("numeric(10,2)");
         assert_eq!((f.column_type.as_str(), f.precision, f.scale), ("decimal(10,2)", Some(10), Some(2)));
         let f = type_facts("timestamp without time zone");
-        assert_eq!((f.data_type.as_str(), f.datetime), ("datetime", Some(0)));
+        assert_eq!((f.data_type.as_str(), f.column_type.as_str(), f.datetime), ("datetime", "datetime(6)", Some(6)));
         assert_eq!(type_facts("bytea").data_type, "blob");
         assert_eq!(type_facts("double precision").data_type, "double");
         assert_eq!(type_facts("jsonb").data_type, "json");

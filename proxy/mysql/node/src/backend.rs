@@ -203,15 +203,27 @@ impl NodeBackend {
                 Err(e) => error(e),
             },
             MySqlStmt::ShowColumns { table: name, full, filter } => match table(&name) {
-                Ok(meta) => show::show_columns(&meta, full, filter.as_ref()),
+                Ok(_) => self.show_columns(&name, full, filter.as_ref()).await,
                 Err(e) => e,
             },
             MySqlStmt::ShowIndex { table: name, filter } => match table(&name) {
-                Ok(meta) => show::show_index(&meta, filter.as_ref()),
+                Ok(_) => match self.statistics(&name).await {
+                    Ok(rows) => show::show_index(rows, filter.as_ref()),
+                    Err(e) => QueryResult::Error(e),
+                },
                 Err(e) => e,
             },
             MySqlStmt::ShowCreateTable { table: name } => match table(&name) {
-                Ok(meta) => show::show_create_table(&meta),
+                Ok(meta) => {
+                    let facts = match self.columns_and_foreign_keys(&name).await {
+                        Ok(facts) => facts,
+                        Err(e) => return QueryResult::Error(e),
+                    };
+                    match self.statistics(&name).await {
+                        Ok(indexes) => show::show_create_table(&meta.name, &facts.0, &indexes, &facts.1),
+                        Err(e) => QueryResult::Error(e),
+                    }
+                }
                 Err(e) => e,
             },
             MySqlStmt::ShowVariables { filter, .. } => self.variables.show(filter.as_ref(), &self.extra()),
@@ -287,6 +299,93 @@ impl NodeBackend {
         self.variables = next;
         self.sync_settings();
         QueryResult::Ok(Default::default())
+    }
+
+    /// The rows of a read of the catalog (`information_schema`, in MySQL's
+    /// shape and filtered for the role) as text, through the session.
+    async fn catalog_rows(&mut self, sql: &str) -> Result<Vec<Vec<Option<String>>>, ServerError> {
+        let Some(session) = self.session.as_mut() else { return Err(not_logged_in()) };
+        let mut plans = session.plan(sql).map_err(|e| server_error(&e))?;
+        let Some((plan, text)) = plans.pop() else { return Ok(Vec::new()) };
+        match session.execute(plan, text, Vec::new()).await {
+            Ok(Reply::Rows { rows, .. }) => Ok(rows
+                .into_iter()
+                .map(|row| {
+                    row.into_iter()
+                        .map(|v| match v {
+                            node_core::value::Value::Null => None,
+                            node_core::value::Value::Integer(i) => Some(i.to_string()),
+                            node_core::value::Value::Real(f) => Some(f.to_string()),
+                            node_core::value::Value::Text(t) => Some(t),
+                            node_core::value::Value::Blob(b) => Some(String::from_utf8_lossy(&b).into_owned()),
+                        })
+                        .collect()
+                })
+                .collect()),
+            Ok(_) => Ok(Vec::new()),
+            Err(e) => Err(server_error(&e)),
+        }
+    }
+
+    /// `information_schema.COLUMNS` of `table`, in order: (name, type,
+    /// nullable, key, default, extra).
+    async fn columns_and_foreign_keys(
+        &mut self,
+        table: &str,
+    ) -> Result<(Vec<show::ColumnInfo>, Vec<show::ForeignKeyInfo>), ServerError> {
+        let columns = self.columns(table).await?;
+        let (database, table) = (self.database().replace('\'', "''"), table.replace('\'', "''"));
+        let foreign_keys = self
+            .catalog_rows(&format!(
+                "SELECT CONSTRAINT_NAME, COLUMN_NAME, REFERENCED_TABLE_NAME, REFERENCED_COLUMN_NAME \
+                 FROM information_schema.KEY_COLUMN_USAGE WHERE TABLE_SCHEMA = '{database}' \
+                 AND TABLE_NAME = '{table}' AND REFERENCED_TABLE_NAME IS NOT NULL \
+                 ORDER BY CONSTRAINT_NAME, ORDINAL_POSITION"
+            ))
+            .await?
+            .into_iter()
+            .map(show::ForeignKeyInfo::from_row)
+            .collect();
+        Ok((columns, foreign_keys))
+    }
+
+    /// `information_schema.STATISTICS` of `table`: (Table, Non_unique,
+    /// Key_name, Seq_in_index, Column_name, Collation, Cardinality,
+    /// Sub_part, Packed, Null, Index_type, Comment, Index_comment), as
+    /// SHOW INDEX lists them.
+    async fn statistics(&mut self, table: &str) -> Result<Vec<Vec<Option<String>>>, ServerError> {
+        let (database, table) = (self.database().replace('\'', "''"), table.replace('\'', "''"));
+        self.catalog_rows(&format!(
+            "SELECT TABLE_NAME, NON_UNIQUE, INDEX_NAME, SEQ_IN_INDEX, COLUMN_NAME, COLLATION, CARDINALITY, \
+             SUB_PART, PACKED, NULLABLE, INDEX_TYPE, COMMENT, INDEX_COMMENT FROM information_schema.STATISTICS \
+             WHERE TABLE_SCHEMA = '{database}' AND TABLE_NAME = '{table}' \
+             ORDER BY INDEX_NAME <> 'PRIMARY', INDEX_NAME, SEQ_IN_INDEX"
+        ))
+        .await
+    }
+
+    /// `information_schema.COLUMNS` of `table`, in order.
+    async fn columns(&mut self, table: &str) -> Result<Vec<show::ColumnInfo>, ServerError> {
+        let (database, table) = (self.database().replace('\'', "''"), table.replace('\'', "''"));
+        let columns = self
+            .catalog_rows(&format!(
+                "SELECT COLUMN_NAME, COLUMN_TYPE, IS_NULLABLE, COLUMN_KEY, COLUMN_DEFAULT, EXTRA \
+                 FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = '{database}' AND TABLE_NAME = '{table}' \
+                 ORDER BY ORDINAL_POSITION"
+            ))
+            .await?
+            .into_iter()
+            .map(show::ColumnInfo::from_row)
+            .collect();
+        Ok(columns)
+    }
+
+    /// `SHOW [FULL] COLUMNS FROM t`, from `information_schema.COLUMNS`.
+    async fn show_columns(&mut self, table: &str, full: bool, filter: Option<&sqlmap::ShowFilter>) -> QueryResult {
+        match self.columns(table).await {
+            Ok(columns) => show::show_columns(&columns, full, filter),
+            Err(e) => QueryResult::Error(e),
+        }
     }
 
     /// A SET value's expression, evaluated as `SELECT expr` on the read

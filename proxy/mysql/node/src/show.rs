@@ -420,82 +420,68 @@ pub(crate) fn show_table_status(tables: &BTreeMap<String, TableMeta>, filter: Op
     text_table(&names, rows, filter)
 }
 
-/// The MySQL spelling of a declared PostgreSQL type.
-pub(crate) fn mysql_type_name(pg_type: &str) -> String {
-    let (base, args) = match pg_type.split_once('(') {
-        Some((base, rest)) => (base.trim(), rest.strip_suffix(')').map(str::to_string)),
-        None => (pg_type.trim(), None),
-    };
-    let with = |name: &str| match &args {
-        Some(args) => format!("{name}({args})"),
-        None => name.to_string(),
-    };
-    match base {
-        "boolean" => "tinyint(1)".into(),
-        "smallint" => "smallint".into(),
-        "integer" => "int".into(),
-        "bigint" => "bigint".into(),
-        "real" => "float".into(),
-        "double precision" => "double".into(),
-        "numeric" => with("decimal"),
-        "character varying" => with("varchar"),
-        "character" => with("char"),
-        "text" => "text".into(),
-        "bytea" => "blob".into(),
-        "date" => "date".into(),
-        // Timestamps keep microseconds, as DATETIME(6) does.
-        "timestamp without time zone" => "datetime(6)".into(),
-        "timestamp with time zone" => "timestamp(6)".into(),
-        "time without time zone" => "time".into(),
-        "json" | "jsonb" => "json".into(),
-        "uuid" => "char(36)".into(),
-        other => other.to_string(),
+/// A column as `information_schema.COLUMNS` shows it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct ColumnInfo {
+    pub name: String,
+    pub column_type: String,
+    pub nullable: bool,
+    pub key: String,
+    pub default: Option<String>,
+    pub extra: String,
+}
+
+impl ColumnInfo {
+    /// From (COLUMN_NAME, COLUMN_TYPE, IS_NULLABLE, COLUMN_KEY, COLUMN_DEFAULT, EXTRA).
+    pub(crate) fn from_row(row: Vec<Option<String>>) -> Self {
+        let mut cells = row.into_iter();
+        let mut next = || cells.next().flatten();
+        ColumnInfo {
+            name: next().unwrap_or_default(),
+            column_type: next().unwrap_or_default(),
+            nullable: next().is_some_and(|n| n.eq_ignore_ascii_case("yes")),
+            key: next().unwrap_or_default(),
+            default: next(),
+            extra: next().unwrap_or_default(),
+        }
     }
 }
 
-/// The columns of an index's SQLite definition: `... ON "t" ("a", "b")`.
-fn index_columns(sqlite: &str) -> Vec<String> {
-    let Some(open) = sqlite.find('(') else { return Vec::new() };
-    let Some(inner) = sqlite.get(open + 1..).and_then(|rest| rest.rfind(')').and_then(|close| rest.get(..close)))
-    else {
-        return Vec::new();
-    };
-    inner
-        .split(',')
-        .map(|part| {
-            let part = part.trim();
-            match part.strip_prefix('"').and_then(|quoted| quoted.rfind('"').and_then(|end| quoted.get(..end))) {
-                Some(name) => name.replace("\"\"", "\""),
-                None => part.split_whitespace().next().unwrap_or_default().to_string(),
-            }
-        })
-        .filter(|name| !name.is_empty())
-        .collect()
+/// One column of a foreign key, as `information_schema.KEY_COLUMN_USAGE`
+/// shows it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct ForeignKeyInfo {
+    pub constraint: String,
+    pub column: String,
+    pub referenced_table: String,
+    pub referenced_column: String,
 }
 
-/// `SHOW [FULL] COLUMNS FROM t`.
-pub(crate) fn show_columns(meta: &TableMeta, full: bool, filter: Option<&ShowFilter>) -> QueryResult {
-    let unique: Vec<Vec<String>> = meta.indexes.iter().filter(|i| i.unique).map(|i| index_columns(&i.sqlite)).collect();
-    let rows = meta
-        .columns
+impl ForeignKeyInfo {
+    /// From (CONSTRAINT_NAME, COLUMN_NAME, REFERENCED_TABLE_NAME, REFERENCED_COLUMN_NAME).
+    pub(crate) fn from_row(row: Vec<Option<String>>) -> Self {
+        let mut cells = row.into_iter();
+        let mut next = || cells.next().flatten().unwrap_or_default();
+        ForeignKeyInfo { constraint: next(), column: next(), referenced_table: next(), referenced_column: next() }
+    }
+}
+
+/// `SHOW [FULL] COLUMNS FROM t` / `DESCRIBE t`.
+pub(crate) fn show_columns(columns: &[ColumnInfo], full: bool, filter: Option<&ShowFilter>) -> QueryResult {
+    let rows = columns
         .iter()
-        .enumerate()
-        .map(|(position, c)| {
-            let key = if meta.primary_key.contains(&position) {
-                "PRI"
-            } else if unique.iter().any(|cols| cols.first() == Some(&c.name)) {
-                "UNI"
-            } else {
-                ""
-            };
-            let null = if c.not_null || meta.primary_key.contains(&position) { "NO" } else { "YES" };
-            let extra = if c.serial || c.identity { "auto_increment" } else { "" };
-            let mut row = vec![c.name.clone(), mysql_type_name(&c.pg_type)];
+        .map(|c| {
+            let mut row = vec![c.name.clone(), c.column_type.clone()];
             if full {
-                let text = matches!(mysql_type_name(&c.pg_type).split('(').next(), Some("varchar" | "char" | "text"));
+                let text = matches!(c.column_type.split('(').next(), Some("varchar" | "char" | "text"));
                 row.push(if text { "utf8mb4_general_ci".into() } else { String::new() });
             }
-            row.extend([null.to_string(), key.to_string(), String::new(), extra.to_string()]);
+            row.extend([
+                if c.nullable { "YES" } else { "NO" }.to_string(),
+                c.key.clone(),
+                c.default.clone().unwrap_or_default(),
+                c.extra.clone(),
+            ]);
             if full {
                 row.extend(["select,insert,update,references".to_string(), String::new()]);
             }
@@ -511,11 +497,16 @@ pub(crate) fn show_columns(meta: &TableMeta, full: bool, filter: Option<&ShowFil
     } else {
         text_table(&["Field", "Type", "Null", "Key", "Default", "Extra"], rows, filter)
     };
-    // Default is NULL: no column here has a declared default MySQL can print.
+    // A column without a default shows NULL.
     if let QueryResult::Rows { rows, .. } = &mut result {
         let default_at = if full { 5 } else { 4 };
         for row in rows {
-            if let Some(v) = row.get_mut(default_at) {
+            let name = row.first().and_then(|v| match v {
+                Value::Bytes(b) => std::str::from_utf8(b).ok().map(str::to_string),
+                _ => None,
+            });
+            let has_default = columns.iter().any(|c| Some(&c.name) == name.as_ref() && c.default.is_some());
+            if let (false, Some(v)) = (has_default, row.get_mut(default_at)) {
                 *v = Value::Null;
             }
         }
@@ -523,37 +514,8 @@ pub(crate) fn show_columns(meta: &TableMeta, full: bool, filter: Option<&ShowFil
     result
 }
 
-/// `SHOW INDEX FROM t`.
-pub(crate) fn show_index(meta: &TableMeta, filter: Option<&ShowFilter>) -> QueryResult {
-    let mut rows = Vec::new();
-    let mut push = |key: &str, unique: bool, columns: Vec<String>| {
-        for (seq, column) in columns.into_iter().enumerate() {
-            let nullable = meta.columns.iter().find(|c| c.name == column).is_some_and(|c| !c.not_null);
-            let null = if key != "PRIMARY" && nullable { "YES" } else { "" };
-            rows.push(vec![
-                meta.name.clone(),
-                if unique { "0" } else { "1" }.to_string(),
-                key.to_string(),
-                (seq + 1).to_string(),
-                column,
-                "A".to_string(),
-                "0".to_string(),
-                String::new(),
-                String::new(),
-                null.to_string(),
-                "BTREE".to_string(),
-                String::new(),
-                String::new(),
-                "YES".to_string(),
-            ]);
-        }
-    };
-    let primary: Vec<String> =
-        meta.primary_key.iter().filter_map(|i| meta.columns.get(*i)).map(|c| c.name.clone()).collect();
-    push("PRIMARY", true, primary);
-    for index in &meta.indexes {
-        push(&index.name, index.unique, index_columns(&index.sqlite));
-    }
+/// `SHOW INDEX FROM t`, from `information_schema.STATISTICS` rows.
+pub(crate) fn show_index(rows: Vec<Vec<Option<String>>>, filter: Option<&ShowFilter>) -> QueryResult {
     let names = [
         "Table",
         "Non_unique",
@@ -570,7 +532,16 @@ pub(crate) fn show_index(meta: &TableMeta, filter: Option<&ShowFilter>) -> Query
         "Index_comment",
         "Visible",
     ];
-    let mut result = text_table(&names, rows, filter);
+    let text_rows = rows
+        .into_iter()
+        .map(|row| {
+            let mut out: Vec<String> = row.into_iter().map(Option::unwrap_or_default).collect();
+            out.resize(13, String::new());
+            out.push("YES".to_string());
+            out
+        })
+        .collect();
+    let mut result = text_table(&names, text_rows, filter);
     if let QueryResult::Rows { columns, rows } = &mut result {
         // Non_unique, Seq_in_index and Cardinality are numbers; Sub_part and Packed NULL.
         for at in [1, 3, 6] {
@@ -597,40 +568,81 @@ pub(crate) fn show_index(meta: &TableMeta, filter: Option<&ShowFilter>) -> Query
     result
 }
 
-/// `SHOW CREATE TABLE t`, in MySQL's words.
-pub(crate) fn show_create_table(meta: &TableMeta) -> QueryResult {
+/// `SHOW CREATE TABLE t`, in MySQL's words: columns with their types,
+/// NOT NULL, defaults and AUTO_INCREMENT, the keys, and foreign keys.
+pub(crate) fn show_create_table(
+    table: &str,
+    columns: &[ColumnInfo],
+    indexes: &[Vec<Option<String>>],
+    foreign_keys: &[ForeignKeyInfo],
+) -> QueryResult {
     let quote = |name: &str| format!("`{}`", name.replace('`', "``"));
-    let mut lines: Vec<String> = meta
-        .columns
+    let mut lines: Vec<String> = columns
         .iter()
-        .enumerate()
-        .map(|(position, c)| {
-            let mut line = format!("  {} {}", quote(&c.name), mysql_type_name(&c.pg_type));
-            if c.not_null || meta.primary_key.contains(&position) {
+        .map(|c| {
+            let mut line = format!("  {} {}", quote(&c.name), c.column_type);
+            if !c.nullable {
                 line.push_str(" NOT NULL");
             }
-            if c.serial || c.identity {
+            match &c.default {
+                Some(d) if d.eq_ignore_ascii_case("current_timestamp") || d.parse::<f64>().is_ok() => {
+                    line.push_str(&format!(" DEFAULT {d}"));
+                }
+                Some(d) => line.push_str(&format!(" DEFAULT '{}'", d.replace('\'', "''"))),
+                None if c.nullable => line.push_str(" DEFAULT NULL"),
+                None => {}
+            }
+            if c.extra.contains("auto_increment") {
                 line.push_str(" AUTO_INCREMENT");
             }
             line
         })
         .collect();
-    let primary: Vec<String> =
-        meta.primary_key.iter().filter_map(|i| meta.columns.get(*i)).map(|c| quote(&c.name)).collect();
-    if !primary.is_empty() {
-        lines.push(format!("  PRIMARY KEY ({})", primary.join(",")));
+    // STATISTICS rows: (table, non_unique, index name, seq, column, ...), PRIMARY first.
+    let mut keys: Vec<(String, bool, Vec<String>)> = Vec::new();
+    for row in indexes {
+        let cell = |at: usize| row.get(at).cloned().flatten().unwrap_or_default();
+        let (name, unique, column) = (cell(2), cell(1) == "0", cell(4));
+        match keys.last_mut() {
+            Some((last, _, columns)) if *last == name => columns.push(quote(&column)),
+            _ => keys.push((name, unique, vec![quote(&column)])),
+        }
     }
-    for index in &meta.indexes {
-        let columns: Vec<String> = index_columns(&index.sqlite).iter().map(|c| quote(c)).collect();
-        let kind = if index.unique { "UNIQUE KEY" } else { "KEY" };
-        lines.push(format!("  {kind} {} ({})", quote(&index.name), columns.join(",")));
+    for (name, unique, columns) in keys {
+        let kind = match (name.as_str(), unique) {
+            ("PRIMARY", _) => {
+                lines.push(format!("  PRIMARY KEY ({})", columns.join(",")));
+                continue;
+            }
+            (_, true) => "UNIQUE KEY",
+            (_, false) => "KEY",
+        };
+        lines.push(format!("  {kind} {} ({})", quote(&name), columns.join(",")));
+    }
+    let mut constraints: Vec<(&str, Vec<&ForeignKeyInfo>)> = Vec::new();
+    for fk in foreign_keys {
+        match constraints.last_mut() {
+            Some((name, parts)) if *name == fk.constraint => parts.push(fk),
+            _ => constraints.push((&fk.constraint, vec![fk])),
+        }
+    }
+    for (name, parts) in constraints {
+        let own: Vec<String> = parts.iter().map(|p| quote(&p.column)).collect();
+        let theirs: Vec<String> = parts.iter().map(|p| quote(&p.referenced_column)).collect();
+        let table = parts.first().map(|p| quote(&p.referenced_table)).unwrap_or_default();
+        lines.push(format!(
+            "  CONSTRAINT {} FOREIGN KEY ({}) REFERENCES {table} ({})",
+            quote(name),
+            own.join(","),
+            theirs.join(",")
+        ));
     }
     let text = format!(
         "CREATE TABLE {} (\n{}\n) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_general_ci",
-        quote(&meta.name),
+        quote(table),
         lines.join(",\n")
     );
-    text_table(&["Table", "Create Table"], vec![vec![meta.name.clone(), text]], None)
+    text_table(&["Table", "Create Table"], vec![vec![table.to_string(), text]], None)
 }
 
 /// A warning or note of the last statement: (level, code, message).
@@ -926,11 +938,5 @@ mod tests {
         assert_eq!(rows[0], [Value::Bytes(b"READ-COMMITTED".to_vec()), Value::Int(0), Value::UInt(5)]);
         v.set_names("utf8mb4", Some("utf8mb4_unicode_ci")).unwrap();
         assert_eq!(v.set_names("klingon", None).unwrap_err().code, 1115);
-    }
-
-    #[test]
-    fn index_columns_come_from_the_sqlite_definition() {
-        assert_eq!(index_columns(r#"CREATE UNIQUE INDEX "u" ON "t" ("a", "b c" DESC)"#), ["a", "b c"]);
-        assert_eq!(index_columns("CREATE INDEX nothing"), Vec::<String>::new());
     }
 }
