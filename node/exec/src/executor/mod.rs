@@ -727,11 +727,14 @@ mod tests {
         let upsert = |values: &str| {
             format!("INSERT INTO t (id, note) VALUES {values} ON DUPLICATE KEY UPDATE note = VALUES(note)")
         };
-        assert_eq!(run(&mut ex, MySql, &upsert("(1, 'a')")), (0, 0, 1));
+        // A row left as it was still matched (CLIENT_FOUND_ROWS): version 2 carries it.
+        assert_eq!(run(&mut ex, MySql, &upsert("(1, 'a')")), (0, 0, 2));
         assert_eq!(run(&mut ex, MySql, &upsert("(1, 'A')")), (2, 0, 1));
         assert_eq!(run(&mut ex, MySql, &upsert("(1, 'z'), (NULL, 'new'), (2, 'b')")), (3, 12, 2));
         let note: String = ex.conn.query_row("SELECT note FROM t WHERE id = 12", [], |r| r.get(0)).unwrap();
         assert_eq!(note, "new");
+        // An UPDATE counts the rows it changed; the receipt keeps the rows it matched.
+        assert_eq!(run(&mut ex, MySql, "UPDATE t SET note = 'A' WHERE id <= 2"), (1, 0, 2));
         // An ignored row inserts nothing and has no id.
         assert_eq!(run(&mut ex, MySql, "INSERT IGNORE INTO t (id, note) VALUES (1, 'dup')"), (0, 0, 1));
         assert_eq!(run(&mut ex, MySql, "INSERT IGNORE INTO t (id, note) VALUES (1, 'dup'), (20, 'new')"), (1, 20, 2));
@@ -741,6 +744,9 @@ mod tests {
         // Without an AUTO_INCREMENT column there is no insert id.
         assert_eq!(run(&mut ex, MySql, "CREATE TABLE u (id INT PRIMARY KEY)"), (0, 0, 1));
         assert_eq!(run(&mut ex, MySql, "INSERT INTO u (id) VALUES (5)"), (1, 0, 1));
+        let tx = tx_in(&admin, 200, MySql, "UPDATE t SET note = note WHERE id <= 2");
+        let receipt = ex.execute_tx(&tx, 1, 200, &mut changes).unwrap();
+        assert_eq!((receipt.results[0].rows_affected, receipt.results[0].rows_matched), (0, Some(2)));
     }
 
     #[test]
@@ -753,7 +759,11 @@ mod tests {
         };
         // The bytes from before insert ids existed.
         assert_eq!(done(0), [1, 0, 0, 0, 0, 0, 0, 0, 3, 0]);
-        assert_eq!(done(7), [4, 0, 0, 0, 0, 0, 0, 0, 3, 0, 0, 0, 0, 0, 0, 0, 7, 0]);
+        // rows affected, insert id, rows matched.
+        assert_eq!(
+            done(7),
+            [4, 0, 0, 0, 0, 0, 0, 0, 3, 0, 0, 0, 0, 0, 0, 0, 7, 0, 0, 0, 0, 0, 0, 0, 3, 0]
+        );
     }
 
     /// Runs a block of txs on a fresh validator: its receipts, leaf changes
