@@ -760,10 +760,7 @@ mod tests {
         // The bytes from before insert ids existed.
         assert_eq!(done(0), [1, 0, 0, 0, 0, 0, 0, 0, 3, 0]);
         // rows affected, insert id, rows matched.
-        assert_eq!(
-            done(7),
-            [4, 0, 0, 0, 0, 0, 0, 0, 3, 0, 0, 0, 0, 0, 0, 0, 7, 0, 0, 0, 0, 0, 0, 0, 3, 0]
-        );
+        assert_eq!(done(7), [4, 0, 0, 0, 0, 0, 0, 0, 3, 0, 0, 0, 0, 0, 0, 0, 7, 0, 0, 0, 0, 0, 0, 0, 3, 0]);
     }
 
     /// Runs a block of txs on a fresh validator: its receipts, leaf changes
