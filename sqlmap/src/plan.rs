@@ -281,6 +281,32 @@ fn finish_write(
     })
 }
 
+/// MySQL generates an AUTO_INCREMENT value for 0 as for NULL (unless
+/// `NO_AUTO_VALUE_ON_ZERO`); SQLite's rowid alias only for NULL. The
+/// column's values in a MySQL `VALUES` list become `nullif(v, 0)`, literals
+/// and parameters alike.
+fn generate_on_zero(insert: &mut Insert, table: &str, schema: &dyn Schema) {
+    let Some(column) = schema.auto_increment_column(table) else { return };
+    let position = if insert.columns.is_empty() {
+        schema.column_names(table).and_then(|names| names.iter().position(|n| *n == column))
+    } else {
+        insert
+            .columns
+            .iter()
+            .position(|c| c.0.last().and_then(|p| p.as_ident()).map(names::fold).as_deref() == Some(column.as_str()))
+    };
+    let Some(position) = position else { return };
+    let Some(sqlparser::ast::SetExpr::Values(values)) = insert.source.as_mut().map(|q| q.body.as_mut()) else {
+        return;
+    };
+    for row in &mut values.rows {
+        if let Some(value) = row.get_mut(position) {
+            let zero = Expr::value(sqlparser::ast::Value::Number("0".into(), false));
+            *value = crate::render::call("nullif", vec![value.clone(), zero]);
+        }
+    }
+}
+
 fn plan_insert(
     mut insert: Insert,
     source: &SourceMap,
@@ -320,6 +346,9 @@ fn plan_insert(
         Some(_) => return Err(PlanError::unsupported("ON DUPLICATE KEY UPDATE")),
     }
     coerce_insert(&mut insert, &table, schema)?;
+    if dialect == Dialect::MySql {
+        generate_on_zero(&mut insert, &table, schema);
+    }
     if insert.on.is_some() {
         if let Some(query) = &mut insert.source {
             guard_upsert_select(query);

@@ -23,6 +23,10 @@ pub trait Schema {
     fn row_filter(&self, _table: &str) -> Option<String> {
         None
     }
+    /// The table's AUTO_INCREMENT (serial) column, if it has one.
+    fn auto_increment_column(&self, _table: &str) -> Option<String> {
+        None
+    }
 }
 
 /// Knows no tables: plans come out as SQLite text that does not depend on

@@ -217,6 +217,10 @@ impl sqlmap::Schema for PolicyView<'_> {
     fn row_filter(&self, table: &str) -> Option<String> {
         row_filter(self.catalog.get(table), table, self.who)
     }
+
+    fn auto_increment_column(&self, table: &str) -> Option<String> {
+        crate::catalog::SchemaView(self.catalog).auto_increment_column(table)
+    }
 }
 
 /// A read as `who` may run it: 42501 when `who` lacks SELECT on a table it

@@ -336,6 +336,10 @@ impl sqlmap::Schema for SchemaView<'_> {
     fn column_names(&self, table: &str) -> Option<Vec<String>> {
         Some(self.0.get(table)?.columns.iter().map(|c| c.name.clone()).collect())
     }
+
+    fn auto_increment_column(&self, table: &str) -> Option<String> {
+        self.0.get(table)?.columns.iter().find(|c| c.serial).map(|c| c.name.clone())
+    }
 }
 
 #[cfg(test)]

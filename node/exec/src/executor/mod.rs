@@ -744,6 +744,9 @@ mod tests {
         // Without an AUTO_INCREMENT column there is no insert id.
         assert_eq!(run(&mut ex, MySql, "CREATE TABLE u (id INT PRIMARY KEY)"), (0, 0, 1));
         assert_eq!(run(&mut ex, MySql, "INSERT INTO u (id) VALUES (5)"), (1, 0, 1));
+        // MySQL generates an AUTO_INCREMENT value for 0 as for NULL.
+        assert_eq!(run(&mut ex, MySql, "INSERT INTO t (id, note) VALUES (0, 'zero')"), (1, 21, 2));
+        assert_eq!(run(&mut ex, MySql, "INSERT INTO t VALUES (0, 'zero')"), (1, 22, 2));
         let tx = tx_in(&admin, 200, MySql, "UPDATE t SET note = note WHERE id <= 2");
         let receipt = ex.execute_tx(&tx, 1, 200, &mut changes).unwrap();
         assert_eq!((receipt.results[0].rows_affected, receipt.results[0].rows_matched), (0, Some(2)));
