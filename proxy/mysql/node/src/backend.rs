@@ -181,7 +181,7 @@ impl NodeBackend {
     async fn answer(&mut self, statement: MySqlStmt) -> QueryResult {
         let node = self.frontend.node().clone();
         let database = self.database().to_string();
-        let tables = || node.tables().map_err(|e| FrontendError::new(&e.sqlstate, e.message));
+        let tables = || node.tables().map_err(|e| FrontendError::new(e.sqlstate, e.message));
         let table = |name: &str| -> Result<node_core::catalog::TableMeta, QueryResult> {
             let all = tables().map_err(error)?;
             all.get(name).cloned().ok_or_else(|| {
@@ -426,7 +426,7 @@ impl NodeBackend {
         let address = key.address();
         let tables = match node.tables() {
             Ok(t) => t,
-            Err(e) => return error(FrontendError::new(&e.sqlstate, e.message)),
+            Err(e) => return error(FrontendError::new(e.sqlstate, e.message)),
         };
         let database = self.database();
         let admin = node.is_admin(&key);

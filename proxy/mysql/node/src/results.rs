@@ -263,6 +263,7 @@ pub(crate) fn parameter(value: Value, oid: u32) -> Result<ChainValue, FrontendEr
 }
 
 #[cfg(test)]
+#[allow(clippy::indexing_slicing)] // a test that indexes wrong fails, as it should
 mod tests {
     use super::*;
 

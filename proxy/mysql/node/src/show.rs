@@ -883,6 +883,7 @@ pub(crate) fn like(text: &str, pattern: &str) -> bool {
 }
 
 #[cfg(test)]
+#[allow(clippy::indexing_slicing)] // a test that indexes wrong fails, as it should
 mod tests {
     use super::*;
 
