@@ -1,7 +1,8 @@
 //! The quick part of the compatibility scorecard (compat/run) against a
 //! fresh `rowchain dev`: our psql suite (scripts whose outputs were recorded
 //! from a real PostgreSQL) and a representative slice of SQLAlchemy's
-//! dialect compliance suite, and of the tokio-postgres crate's own tests.
+//! dialect compliance suite (over the PostgreSQL and the MySQL wire), and
+//! of the tokio-postgres crate's own tests.
 //! Each fails on any unexpected failure and on any
 //! unexpected pass (compat/suites/*/expected-failures.txt).
 
@@ -59,6 +60,30 @@ const SQLALCHEMY_SLICE: &[&str] = &[
 fn sqlalchemy_compliance_slice() {
     let card = scorecard("sqlalchemy", SQLALCHEMY_SLICE);
     assert!(card.contains("| sqlalchemy |"), "{card}");
+}
+
+/// Classes of SQLAlchemy's compliance suite over the MySQL wire
+/// (mysql+pymysql): integer, string and numeric round trips, isolation
+/// levels, ping, escaping, difficult parameter names, table DDL,
+/// server-side cursors and LIKE; some are listed as expected failures
+/// (REGEXP, table comments, a second database), so those are checked too.
+const MYSQL_SQLALCHEMY_SLICE: &[&str] = &[
+    "IntegerTest",
+    "StringTest",
+    "NumericTest",
+    "IsolationLevelTest",
+    "PingTest",
+    "EscapingTest",
+    "DifficultParametersTest",
+    "TableDDLTest",
+    "ServerSideCursorsTest",
+    "LikeFunctionsTest",
+];
+
+#[test]
+fn mysql_sqlalchemy_compliance_slice() {
+    let card = scorecard("mysql-sqlalchemy", MYSQL_SQLALCHEMY_SLICE);
+    assert!(card.contains("| mysql-sqlalchemy |"), "{card}");
 }
 
 /// tokio-postgres's own tests of what every client does first: each login
