@@ -356,7 +356,7 @@ fn serve(data: &Path, addrs: Addrs) -> Result<i32> {
 }
 
 /// The MySQL wire's settings: TLS with the PostgreSQL wire's certificate
-/// (paths already resolved), a fresh RSA key for full authentication.
+/// (paths already resolved); `serve` adds the RSA key.
 fn mysql_server_config(config: &node::config::Config) -> Result<proxy_mysql_node::MysqlServerConfig> {
     let pem = match (&config.pg.tls_cert, &config.pg.tls_key) {
         (Some(cert), Some(key)) => Some((

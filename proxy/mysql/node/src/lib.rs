@@ -41,14 +41,13 @@ pub use proxy_mysql::handshake::SERVER_VERSION;
 
 /// The wire's settings from the node's `[mysql]` configuration, with TLS
 /// when `tls` gives a certificate chain and key (PEM; the PostgreSQL
-/// wire's) and a fresh RSA key for caching_sha2_password's full
-/// authentication without TLS.
+/// wire's). [`serve`] adds a fresh RSA key for caching_sha2_password's
+/// full authentication without TLS.
 pub fn server_config(
     config: &node::config::MysqlConfig,
     tls: Option<(&[u8], &[u8])>,
 ) -> Result<proxy_mysql::Config, proxy_mysql::WireError> {
     let tls = tls.map(|(chain, key)| proxy_mysql::acceptor_from_pem(chain, key)).transpose()?;
-    let rsa_key = proxy_mysql::RsaKey::generate(2048)?;
     let default_auth_plugin = match config.default_auth_plugin.as_str() {
         "mysql_native_password" => proxy_mysql::auth::NATIVE_PASSWORD,
         _ => proxy_mysql::auth::CACHING_SHA2_PASSWORD,
@@ -57,7 +56,7 @@ pub fn server_config(
         packet_size_max: config.packet_bytes_max,
         default_auth_plugin,
         tls,
-        rsa_key: Some(Arc::new(rsa_key)),
+        rsa_key: None,
         idle_timeout: Duration::from_secs(config.idle_timeout_s),
         ..proxy_mysql::Config::default()
     })
@@ -71,6 +70,17 @@ pub async fn serve(
     config: proxy_mysql::Config,
     shutdown: impl std::future::Future<Output = ()> + Send,
 ) {
+    let mut config = config;
+    if config.rsa_key.is_none() {
+        // A 2048-bit key takes most of a second to make: made here, not on
+        // the node's start; clients that connect meanwhile wait in the
+        // listen backlog.
+        match tokio::task::spawn_blocking(|| proxy_mysql::RsaKey::generate(2048)).await {
+            Ok(Ok(key)) => config.rsa_key = Some(Arc::new(key)),
+            Ok(Err(error)) => tracing::warn!(%error, "no RSA key: caching_sha2_password full authentication needs TLS"),
+            Err(error) => tracing::warn!(%error, "no RSA key: caching_sha2_password full authentication needs TLS"),
+        }
+    }
     let connections_max = frontend.node().config().mysql.connections_max;
     let accept = proxy_mysql::listen(listener, Arc::new(config), connections_max, move |peer| {
         NodeBackend::new(frontend.clone(), peer)
