@@ -10,34 +10,16 @@
 
 mod common;
 
-use common::Dev;
-use std::path::PathBuf;
-use std::process::Command;
-
 fn run_client(program: &str) {
-    common::clients_setup();
-    let dev = Dev::start(&format!("mysql-client-{program}"));
-    let logs = common::temp_dir(&format!("mysql-client-logs-{program}"));
-    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("compat/clients/mysql/run-all.sh");
-    let out = Command::new("bash")
-        .arg(script)
-        .arg(program)
-        .env("MYSQL_HOST", "127.0.0.1")
-        .env("MYSQL_PORT", dev.mysql_port.to_string())
-        .env("MYSQL_USER", "admin")
-        .env("MYSQL_PASSWORD", "admin")
-        .env("MYSQL_DATABASE", "rowchain")
-        .env("RC_TARGET", "rowchain")
-        .env("RC_CLIENTS_LOGS", &logs)
-        .output()
-        .expect("run compat/clients/mysql/run-all.sh");
-    let log = std::fs::read_to_string(logs.join(format!("{program}.log"))).unwrap_or_default();
-    assert!(
-        out.status.success(),
-        "{program} failed against rowchain:\n{}\n--- {program}.log ---\n{log}",
-        String::from_utf8_lossy(&out.stdout)
-    );
-    let _ = std::fs::remove_dir_all(&logs);
+    common::run_client_program("compat/clients/mysql/run-all.sh", program, |dev| {
+        vec![
+            ("MYSQL_HOST", "127.0.0.1".into()),
+            ("MYSQL_PORT", dev.mysql_port.to_string()),
+            ("MYSQL_USER", "admin".into()),
+            ("MYSQL_PASSWORD", "admin".into()),
+            ("MYSQL_DATABASE", "rowchain".into()),
+        ]
+    });
 }
 
 #[test]

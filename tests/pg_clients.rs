@@ -10,40 +10,22 @@
 mod common;
 
 use common::Dev;
-use std::path::PathBuf;
 use std::process::Command;
-
-fn clients_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("compat/clients")
-}
 
 fn setup() {
     common::clients_setup();
 }
 
 fn run_client(program: &str) {
-    setup();
-    let dev = Dev::start(&format!("client-{program}"));
-    let logs = common::temp_dir(&format!("client-logs-{program}"));
-    let out = Command::new("bash")
-        .arg(clients_dir().join("run-all.sh"))
-        .arg(program)
-        .env("PGHOST", "127.0.0.1")
-        .env("PGPORT", dev.pg_port.to_string())
-        .env("PGUSER", "admin")
-        .env("PGPASSWORD", "admin")
-        .env("PGDATABASE", "rowchain")
-        .env("RC_TARGET", "rowchain")
-        .env("RC_CLIENTS_LOGS", &logs)
-        .output()
-        .expect("run run-all.sh");
-    let log = std::fs::read_to_string(logs.join(format!("{program}.log"))).unwrap_or_default();
-    assert!(
-        out.status.success(),
-        "{program} failed against rowchain:\n{}\n--- {program}.log ---\n{log}",
-        String::from_utf8_lossy(&out.stdout)
-    );
-    let _ = std::fs::remove_dir_all(&logs);
+    common::run_client_program("compat/clients/run-all.sh", program, |dev| {
+        vec![
+            ("PGHOST", "127.0.0.1".into()),
+            ("PGPORT", dev.pg_port.to_string()),
+            ("PGUSER", "admin".into()),
+            ("PGPASSWORD", "admin".into()),
+            ("PGDATABASE", "rowchain".into()),
+        ]
+    });
 }
 
 #[test]

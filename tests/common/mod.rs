@@ -179,3 +179,28 @@ pub fn clients_setup() {
         );
     });
 }
+
+/// Runs `program` of the client runner `script` (compat/clients/run-all.sh
+/// or compat/clients/mysql/run-all.sh) against a fresh `rowchain dev`,
+/// with the target's settings from `env(&dev)`; fails with the program's
+/// log when it fails.
+pub fn run_client_program(script: &str, program: &str, env: impl Fn(&Dev) -> Vec<(&'static str, String)>) {
+    clients_setup();
+    let dev = Dev::start(&format!("client-{program}"));
+    let logs = temp_dir(&format!("client-logs-{program}"));
+    let out = Command::new("bash")
+        .arg(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(script))
+        .arg(program)
+        .envs(env(&dev))
+        .env("RC_TARGET", "rowchain")
+        .env("RC_CLIENTS_LOGS", &logs)
+        .output()
+        .expect("run the client runner");
+    let log = std::fs::read_to_string(logs.join(format!("{program}.log"))).unwrap_or_default();
+    assert!(
+        out.status.success(),
+        "{program} failed against rowchain:\n{}\n--- {program}.log ---\n{log}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let _ = std::fs::remove_dir_all(&logs);
+}

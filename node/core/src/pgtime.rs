@@ -45,9 +45,7 @@ pub fn parse_date(s: &str) -> Option<i64> {
         Some(d) => d,
         // One digit, alone or before a non-digit (`1`, `1 12:00`).
         None => match day.as_bytes() {
-            [digit] | [digit, ..]
-                if digit.is_ascii_digit() && !day.as_bytes().get(1).is_some_and(u8::is_ascii_digit) =>
-            {
+            [digit, rest @ ..] if digit.is_ascii_digit() && !rest.first().is_some_and(u8::is_ascii_digit) => {
                 u32::from(digit - b'0')
             }
             _ => return None,

@@ -93,7 +93,8 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Framed<S> {
 
     /// Reads a 4-byte header; false on end of stream before its first byte.
     async fn read_header(&mut self, header: &mut [u8; 4]) -> Result<bool, WireError> {
-        let first = self.stream.read(&mut header[..1]).await?;
+        let [first_byte, ..] = header;
+        let first = self.stream.read(std::slice::from_mut(first_byte)).await?;
         if first == 0 {
             return Ok(false);
         }
@@ -110,7 +111,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Framed<S> {
         loop {
             let chunk = chunks.next().unwrap_or(&[]);
             let length = chunk.len();
-            self.outgoing.extend_from_slice(&(length as u32).to_le_bytes()[..3]);
+            self.outgoing.extend_from_slice(&u24_le(length as u32));
             self.outgoing.push(self.sequence);
             self.outgoing.extend_from_slice(chunk);
             self.sequence = self.sequence.wrapping_add(1);
@@ -245,7 +246,7 @@ pub fn put_lenenc_int(out: &mut Vec<u8>, value: u64) {
         out.extend_from_slice(&(value as u16).to_le_bytes());
     } else if value <= 0xFF_FFFF {
         out.push(0xFD);
-        out.extend_from_slice(&(value as u32).to_le_bytes()[..3]);
+        out.extend_from_slice(&u24_le(value as u32));
     } else {
         out.push(0xFE);
         out.extend_from_slice(&value.to_le_bytes());
@@ -260,6 +261,13 @@ pub fn put_lenenc_bytes(out: &mut Vec<u8>, bytes: &[u8]) {
 pub fn put_null_terminated(out: &mut Vec<u8>, bytes: &[u8]) {
     out.extend_from_slice(bytes);
     out.push(0);
+}
+
+/// The low three bytes of `value`, little-endian (frame lengths and
+/// 3-byte length-encoded integers).
+fn u24_le(value: u32) -> [u8; 3] {
+    let [a, b, c, _] = value.to_le_bytes();
+    [a, b, c]
 }
 
 #[cfg(test)]

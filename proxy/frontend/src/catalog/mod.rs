@@ -54,7 +54,7 @@ use std::sync::Arc;
 use parking_lot::Mutex;
 use rusqlite::Connection;
 
-pub use mysql::mysql_type_name;
+pub use mysql::{mysql_type_name, CHARACTER_SETS, COLLATIONS};
 pub use schema::column_type_oid;
 use snapshot::Snapshot;
 

@@ -176,6 +176,32 @@ pub(super) fn create_sql() -> String {
     sql
 }
 
+/// The character sets a MySQL session may name (`SET NAMES`, `SHOW
+/// CHARACTER SET`, `information_schema.CHARACTER_SETS`): (name,
+/// description, default collation, bytes per character at most).
+pub const CHARACTER_SETS: &[(&str, &str, &str, u8)] = &[
+    ("utf8mb4", "UTF-8 Unicode", "utf8mb4_general_ci", 4),
+    ("utf8mb3", "UTF-8 Unicode", "utf8mb3_general_ci", 3),
+    ("utf8", "UTF-8 Unicode", "utf8_general_ci", 3),
+    ("binary", "Binary pseudo charset", "binary", 1),
+    ("ascii", "US ASCII", "ascii_general_ci", 1),
+    ("latin1", "cp1252 West European", "latin1_swedish_ci", 1),
+];
+
+/// Their collations: (name, character set, id).
+pub const COLLATIONS: &[(&str, &str, u16)] = &[
+    ("utf8mb4_general_ci", "utf8mb4", 45),
+    ("utf8mb4_bin", "utf8mb4", 46),
+    ("utf8mb4_unicode_ci", "utf8mb4", 224),
+    ("utf8mb4_0900_ai_ci", "utf8mb4", 255),
+    ("utf8mb3_general_ci", "utf8mb3", 33),
+    ("utf8_general_ci", "utf8", 33),
+    ("utf8mb3_bin", "utf8mb3", 83),
+    ("binary", "binary", 63),
+    ("ascii_general_ci", "ascii", 11),
+    ("latin1_swedish_ci", "latin1", 8),
+];
+
 /// Registers `rc_mysql_listed(table)`: whether the session's role may
 /// use `table` at all. Innocuous, as the views that call it must be
 /// allowed to: it reads nothing but the catalog.
@@ -359,9 +385,7 @@ pub(super) fn fixed_rows(rows: &mut Rows, database: &str) {
             ("SAVEPOINTS", t("YES")),
         ],
     );
-    for (name, collation, description, maxlen) in
-        [("utf8mb4", "utf8mb4_general_ci", "UTF-8 Unicode", 4), ("binary", "binary", "Binary pseudo charset", 1)]
-    {
+    for &(name, description, collation, maxlen) in CHARACTER_SETS {
         rows.push(
             SCHEMA,
             "mysql_character_sets",
@@ -373,11 +397,8 @@ pub(super) fn fixed_rows(rows: &mut Rows, database: &str) {
             ],
         );
     }
-    for (name, charset, id, default) in [
-        ("utf8mb4_general_ci", "utf8mb4", 45, "Yes"),
-        ("utf8mb4_bin", "utf8mb4", 46, ""),
-        ("binary", "binary", 63, "Yes"),
-    ] {
+    for &(name, charset, id) in COLLATIONS {
+        let default = if CHARACTER_SETS.iter().any(|&(c, _, d, _)| c == charset && d == name) { "Yes" } else { "" };
         rows.push(
             SCHEMA,
             "mysql_collations",

@@ -11,20 +11,17 @@ use proxy_frontend::types::{self, ColumnType as PgType};
 use proxy_frontend::{Column as FrontendColumn, FrontendError};
 use proxy_mysql::{Column, ColumnType, DateTime, OkInfo, QueryResult, Time, Value};
 
-const OID_BOOL: u32 = 16;
-const OID_BYTEA: u32 = 17;
-const OID_INT8: u32 = 20;
+use proxy_frontend::types::{OID_BOOL, OID_BYTEA, OID_FLOAT8, OID_INT8, OID_JSONB};
+
 const OID_INT2: u32 = 21;
 const OID_INT4: u32 = 23;
 const OID_JSON: u32 = 114;
 const OID_FLOAT4: u32 = 700;
-const OID_FLOAT8: u32 = 701;
 const OID_DATE: u32 = 1082;
 const OID_TIME: u32 = 1083;
 const OID_TIMESTAMP: u32 = 1114;
 const OID_TIMESTAMPTZ: u32 = 1184;
 const OID_NUMERIC: u32 = 1700;
-const OID_JSONB: u32 = 3802;
 
 const MICROS_PER_DAY: i64 = 86_400_000_000;
 
@@ -75,22 +72,24 @@ pub(crate) fn column(name: &str, column_type: ColumnType, pg: Option<&PgType>) -
 /// A result set: columns typed by their declared types, values converted.
 pub(crate) fn rows(columns: &[FrontendColumn], rows: Vec<Vec<ChainValue>>) -> QueryResult {
     let mut types: Vec<ColumnType> = columns.iter().map(|c| mysql_type(c.ty.oid)).collect();
-    // A column whose values do not all fit its type is sent as text.
+    let pg = |index: usize| columns.get(index).map_or(PgType::plain(types::OID_TEXT), |c| c.ty);
+    // Each value converted once; a column whose values do not all fit its
+    // type is converted again, as text.
+    let mut converted: Vec<Vec<Option<Value>>> = rows
+        .iter()
+        .map(|row| row.iter().enumerate().map(|(i, v)| convert(v, types.get(i).copied()?, &pg(i))).collect())
+        .collect();
     for (index, kind) in types.iter_mut().enumerate() {
-        let pg = columns.get(index).map(|c| c.ty).unwrap_or(PgType::plain(25));
-        if rows.iter().filter_map(|row| row.get(index)).any(|v| convert(v, *kind, &pg).is_none()) {
+        if converted.iter().any(|row| row.get(index).is_some_and(Option::is_none)) {
             *kind = ColumnType::VarString;
+            for (row, values) in rows.iter().zip(&mut converted) {
+                if let (Some(v), Some(slot)) = (row.get(index), values.get_mut(index)) {
+                    *slot = convert(v, ColumnType::VarString, &pg(index));
+                }
+            }
         }
     }
-    let out = rows
-        .into_iter()
-        .map(|row| {
-            row.iter()
-                .zip(columns.iter().zip(&types))
-                .map(|(v, (c, kind))| convert(v, *kind, &c.ty).unwrap_or(Value::Null))
-                .collect()
-        })
-        .collect();
+    let out = converted.into_iter().map(|row| row.into_iter().map(|v| v.unwrap_or(Value::Null)).collect()).collect();
     let columns = columns.iter().zip(&types).map(|(c, kind)| column(&c.name, *kind, Some(&c.ty))).collect();
     QueryResult::Rows { columns, rows: out }
 }

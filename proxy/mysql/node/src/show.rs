@@ -6,6 +6,7 @@
 use crate::errors;
 use crate::results;
 use node_core::catalog::TableMeta;
+use proxy_frontend::catalog::{CHARACTER_SETS as CHARSETS, COLLATIONS};
 use proxy_mysql::{Column, ColumnType, QueryResult, ServerError, Value};
 use sqlmap::{ShowFilter, SystemVariable, VariableScope};
 use std::collections::BTreeMap;
@@ -300,30 +301,6 @@ impl Extra {
         }
     }
 }
-
-/// (charset, description, default collation, max bytes per character).
-const CHARSETS: &[(&str, &str, &str, u8)] = &[
-    ("utf8mb4", "UTF-8 Unicode", "utf8mb4_general_ci", 4),
-    ("utf8mb3", "UTF-8 Unicode", "utf8mb3_general_ci", 3),
-    ("utf8", "UTF-8 Unicode", "utf8_general_ci", 3),
-    ("binary", "Binary pseudo charset", "binary", 1),
-    ("ascii", "US ASCII", "ascii_general_ci", 1),
-    ("latin1", "cp1252 West European", "latin1_swedish_ci", 1),
-];
-
-/// (collation, charset, id).
-const COLLATIONS: &[(&str, &str, u16)] = &[
-    ("utf8mb4_general_ci", "utf8mb4", 45),
-    ("utf8mb4_bin", "utf8mb4", 46),
-    ("utf8mb4_unicode_ci", "utf8mb4", 224),
-    ("utf8mb4_0900_ai_ci", "utf8mb4", 255),
-    ("utf8mb3_general_ci", "utf8mb3", 33),
-    ("utf8_general_ci", "utf8", 33),
-    ("utf8mb3_bin", "utf8mb3", 83),
-    ("binary", "binary", 63),
-    ("ascii_general_ci", "ascii", 11),
-    ("latin1_swedish_ci", "latin1", 8),
-];
 
 pub(crate) fn show_charsets(filter: Option<&ShowFilter>) -> QueryResult {
     let rows = CHARSETS
