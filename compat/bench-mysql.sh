@@ -12,7 +12,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 secs="${1:-10}"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/rowchain/target}"
-cargo build --release -q -p rowchain
+cargo build --release -q --workspace   # as compat/bench and compat/run build it: one RocksDB build for all
 bin="$CARGO_TARGET_DIR/release/rowchain"
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 

@@ -3,10 +3,6 @@
 //! machine's MariaDB first; each asserts results and exits non-zero on the
 //! first wrong one. `compat/clients/setup.sh` installs what they need
 //! (PyPI, npm, Debian).
-//!
-//! Django's scenario (compat/clients/mysql/django) is not here yet: its
-//! `migrate` adds foreign keys with `ALTER TABLE .. ADD CONSTRAINT`, which
-//! rowchain refuses (0A000 / 1235).
 
 mod common;
 
@@ -40,6 +36,13 @@ fn mysql_connector_python() {
 #[test]
 fn sqlalchemy_over_pymysql() {
     run_client("sqlalchemy");
+}
+
+/// `migrate` (CREATE TABLE, then the foreign key by `ALTER TABLE .. ADD
+/// CONSTRAINT`), ORM CRUD, IntegrityError, `atomic` rollback, `migrate zero`.
+#[test]
+fn django() {
+    run_client("django");
 }
 
 #[test]

@@ -138,8 +138,13 @@ async fn errors_carry_mysql_numbers_and_affect_only_their_statement() {
     let mut c = connect(&dev, "admin", "admin").await;
     c.query_drop("CREATE TABLE t (id INT PRIMARY KEY, n VARCHAR(3) NOT NULL)").await.unwrap();
     c.query_drop("INSERT INTO t VALUES (1, 'a')").await.unwrap();
+    c.query_drop("CREATE TABLE c (id INT PRIMARY KEY, t_id INT, n VARCHAR(3))").await.unwrap();
+    c.query_drop("ALTER TABLE c ADD CONSTRAINT c_t FOREIGN KEY (t_id) REFERENCES t (id)").await.unwrap();
     let cases = [
         ("INSERT INTO t VALUES (1, 'b')", 1062, "23000"),
+        ("INSERT INTO c VALUES (1, 2, 'x')", 1452, "23000"),
+        ("ALTER TABLE c ADD FOREIGN KEY (n) REFERENCES t (n)", 1822, "HY000"),
+        ("DROP TABLE t", 3730, "HY000"),
         ("INSERT INTO t VALUES (2, NULL)", 1048, "23000"),
         ("SELECT * FROM missing", 1146, "42S02"),
         ("SELECT nope FROM t", 1054, "42S22"),

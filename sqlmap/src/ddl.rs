@@ -61,6 +61,18 @@ pub enum DdlPlan {
         /// The unique index that enforces the key.
         sqlite: String,
     },
+    /// `ALTER TABLE t ADD [CONSTRAINT name] FOREIGN KEY (cols) REFERENCES
+    /// p [(cols)]`: the clause joins the table's definition, and existing
+    /// rows are checked against it unless `NOT VALID`.
+    AddForeignKey {
+        table: String,
+        /// The referenced table.
+        references: String,
+        /// `CONSTRAINT "name" FOREIGN KEY (..) REFERENCES ..`, as SQLite
+        /// takes it at the end of a CREATE TABLE's definitions.
+        clause: String,
+        validate: bool,
+    },
     /// `TRUNCATE t, ...`: every row of each table removed.
     Truncate {
         names: Vec<String>,
@@ -524,6 +536,29 @@ fn alter_table(alter: &ast::AlterTable, source: &SourceMap) -> Result<DdlPlan, P
             let cols: Vec<String> = columns.iter().map(|c| quote(c)).collect();
             let sqlite = format!("CREATE UNIQUE INDEX {} ON {} ({})", quote(&index), quote(&table), cols.join(", "));
             Ok(DdlPlan::AddPrimaryKey { table, columns, sqlite })
+        }
+        AlterTableOperation::AddConstraint { constraint: ast::TableConstraint::ForeignKey(fk), not_valid } => {
+            let columns: Vec<String> = fk.columns.iter().map(names::fold).collect();
+            if columns.is_empty() {
+                return Err(PlanError::new("42601", "a foreign key needs at least one column"));
+            }
+            // PostgreSQL's name for an unnamed one: `table_col1_col2_fkey`.
+            let name =
+                fk.name.as_ref().map(names::fold).unwrap_or_else(|| format!("{table}_{}_fkey", columns.join("_")));
+            let clause =
+                format!("CONSTRAINT {} FOREIGN KEY ({}) {}", quote(&name), quote_list(&columns), references(fk)?);
+            let references = names::resolve_target(&fk.foreign_table)?;
+            Ok(DdlPlan::AddForeignKey { table, references, clause, validate: !not_valid })
+        }
+        AlterTableOperation::AddConstraint { constraint: ast::TableConstraint::Unique(unique), .. } => {
+            // A UNIQUE constraint is kept as the unique index that enforces it.
+            let columns = index_column_names(&unique.columns)?;
+            let name =
+                unique.name.as_ref().map(names::fold).unwrap_or_else(|| format!("{table}_{}_key", columns.join("_")));
+            names::check_reserved(&name)?;
+            let sqlite =
+                format!("CREATE UNIQUE INDEX {} ON {} ({})", quote(&name), quote(&table), quote_list(&columns));
+            Ok(DdlPlan::CreateIndex { name, table, unique: true, if_not_exists: false, sqlite })
         }
         AlterTableOperation::AddColumn { if_not_exists: false, column_def, column_position: None, .. } => {
             let column = plan_column(column_def, ColumnSite::AddColumn, source)?;

@@ -181,6 +181,28 @@ fn lower_expr(expr: &mut Expr) -> Result<(), PlanError> {
         return Ok(());
     }
     lower_cast(expr);
+    if let Expr::Like { negated, any: false, expr: left, pattern, escape_char } = expr {
+        // MySQL's default collations ignore case, so its LIKE is ILIKE;
+        // `LIKE BINARY p` (or `BINARY` on the left) compares bytes: LIKE.
+        let binary = |side: &mut Box<Expr>| match side.as_mut() {
+            Expr::Cast { kind: CastKind::Cast, data_type: DataType::Binary(None), expr: inner, .. } => {
+                *side = Box::new(std::mem::replace(inner.as_mut(), Expr::value(Value::Null)));
+                true
+            }
+            _ => false,
+        };
+        let (left_binary, pattern_binary) = (binary(left), binary(pattern));
+        if !left_binary && !pattern_binary {
+            *expr = Expr::ILike {
+                negated: *negated,
+                any: false,
+                expr: Box::new(std::mem::replace(left.as_mut(), Expr::value(Value::Null))),
+                pattern: Box::new(std::mem::replace(pattern.as_mut(), Expr::value(Value::Null))),
+                escape_char: escape_char.take(),
+            };
+        }
+        return Ok(());
+    }
     let first = match &*expr {
         Expr::Identifier(ident) => Some(ident),
         Expr::CompoundIdentifier(idents) => idents.first(),

@@ -2,6 +2,7 @@
 //! the leaves it changes.
 
 use super::*;
+use std::collections::BTreeSet;
 
 pub(super) struct StmtCtx {
     pub(super) height: u64,
@@ -72,6 +73,9 @@ impl Executor {
             DdlPlan::AddPrimaryKey { table, columns, sqlite } => {
                 self.add_primary_key(table, columns, sqlite, changes)?
             }
+            DdlPlan::AddForeignKey { table, references, clause, validate } => {
+                self.add_foreign_key(table, references, clause, *validate)?
+            }
             _ => return Err(SqlError::new("0A000", "this DDL statement is not supported by the executor")),
         }
         Ok(StatementResult::default())
@@ -86,6 +90,7 @@ impl Executor {
             | DdlPlan::RenameColumn { table, .. }
             | DdlPlan::CreateIndex { table, .. }
             | DdlPlan::AddPrimaryKey { table, .. }
+            | DdlPlan::AddForeignKey { table, .. }
             | DdlPlan::RowSecurity { table, .. }
             | DdlPlan::DropPolicy { table, .. } => self.must_own(table),
             DdlPlan::DropTable { names, if_exists, .. } => {
@@ -122,21 +127,62 @@ impl Executor {
 
     /// DROP TABLE: the rows' leaves and the table's own leaf go with it.
     fn drop_tables(&mut self, names: &[String], if_exists: bool, changes: &mut Changes) -> Result<(), SqlError> {
+        let mut left: Vec<(String, BTreeSet<String>)> = Vec::new();
         for name in names {
             if !self.catalog.contains_key(name) && if_exists {
                 continue;
             }
-            let meta = self.table(name)?.clone();
+            self.table(name)?;
+            self.not_referenced(name, names)?;
+            if !left.iter().any(|(t, _)| t == name) {
+                left.push((name.clone(), self.foreign_parents(name)?));
+            }
+        }
+        // Referencing tables go first: SQLite empties a table before it
+        // drops it, and the keys of a table still there would refuse that.
+        while !left.is_empty() {
+            let next = left
+                .iter()
+                .position(|(name, _)| !left.iter().any(|(other, parents)| other != name && parents.contains(name)))
+                .unwrap_or(0);
+            let (name, _) = left.remove(next);
+            let meta = self.table(&name)?.clone();
             self.all_rows(&meta, true, changes)?;
             self.user_exec(&format!("DROP TABLE \"{}\"", name.replace('"', "\"\"")))?;
             // SQLite's implicit DELETE of a dropped table's rows is not a row change of ours.
-            self.captured.lock().retain(|c| c.table != *name);
-            self.conn.execute("DELETE FROM __rc_tables WHERE name = ?1", [name]).map_err(|e| sql_error(&e))?;
-            self.catalog.remove(name);
+            self.captured.lock().retain(|c| c.table != name);
+            self.conn.execute("DELETE FROM __rc_tables WHERE name = ?1", [&name]).map_err(|e| sql_error(&e))?;
+            self.catalog.remove(&name);
             self.forget_plans();
             changes.insert(crypto::hash(&meta.label()), None);
         }
         Ok(())
+    }
+
+    /// A table another table's foreign key references stays: SQLite would
+    /// drop it and leave every write to the other table failing. Tables
+    /// dropped together may reference each other. (PostgreSQL's CASCADE
+    /// would drop the other table's key; MySQL refuses as here.)
+    fn not_referenced(&self, name: &str, dropping: &[String]) -> Result<(), SqlError> {
+        for other in self.catalog.keys().filter(|t| !dropping.contains(t)) {
+            if self.foreign_parents(other)?.contains(name) {
+                return Err(SqlError::new(
+                    "2BP01",
+                    format!("cannot drop table {name} because table {other} has a foreign key referencing it"),
+                )
+                .hinted(&format!("drop table {other} first, or both in one DROP TABLE")));
+            }
+        }
+        Ok(())
+    }
+
+    /// The tables `table`'s foreign keys reference.
+    fn foreign_parents(&self, table: &str) -> Result<BTreeSet<String>, SqlError> {
+        let internal = |e: rusqlite::Error| sql_error(&e);
+        let quoted = format!("\"{}\"", table.replace('"', "\"\""));
+        let mut list = self.conn.prepare(&format!("PRAGMA main.foreign_key_list({quoted})")).map_err(internal)?;
+        let names = list.query_map([], |r| r.get::<_, String>(2)).map_err(internal)?;
+        names.collect::<Result<_, _>>().map_err(internal)
     }
 
     /// Policies keep their expressions as text, so a table they name keeps its name.
@@ -245,6 +291,101 @@ impl Executor {
         self.put_meta(meta, None, changes)
     }
 
+    /// SQLite has no `ALTER TABLE .. ADD CONSTRAINT`. A foreign key lives
+    /// only in the table's definition (SQLite's file format keeps nothing
+    /// else for it), so the clause is appended to the definition in
+    /// `sqlite_schema` and the schema version bumped: the procedure SQLite
+    /// documents for such changes (lang_altertable.html, "other kinds of
+    /// table schema changes"). The key is then checked as CREATE TABLE's
+    /// are and, unless `NOT VALID`, so is every existing row. A failure
+    /// rolls back with the tx's savepoint, which restores the old
+    /// definition. No row changes.
+    fn add_foreign_key(&mut self, table: &str, references: &str, clause: &str, validate: bool) -> Result<(), SqlError> {
+        // Before the definition changes: a missing or unreadable table is its own error.
+        self.may_reference(table, references)?;
+        let internal = |e: rusqlite::Error| sql_error(&e);
+        let definition: String = self
+            .conn
+            .query_row("SELECT sql FROM main.sqlite_schema WHERE type = 'table' AND name = ?1", [table], |r| r.get(0))
+            .map_err(internal)?;
+        // Table options (STRICT, WITHOUT ROWID) have no parentheses, so the
+        // last one closes the definitions.
+        let Some((head, tail)) = definition.rfind(')').and_then(|at| definition.split_at_checked(at)) else {
+            return Err(SqlError::new("XX000", format!("the definition of table \"{table}\" has no column list")));
+        };
+        let altered = format!("{head}, {clause}{tail}");
+        let version: i64 = self.conn.query_row("PRAGMA main.schema_version", [], |r| r.get(0)).map_err(internal)?;
+        self.conn.execute_batch("PRAGMA writable_schema = ON").map_err(internal)?;
+        let updated = self
+            .conn
+            .execute("UPDATE main.sqlite_schema SET sql = ?1 WHERE type = 'table' AND name = ?2", [&altered, table]);
+        // RESET also rereads this connection's schema. The version bump
+        // comes after it, since it marks the schema changed, so a rollback
+        // to the tx's savepoint rereads the old one; other connections
+        // reread theirs when they see the new version.
+        self.conn.execute_batch("PRAGMA writable_schema = RESET").map_err(internal)?;
+        updated.map_err(internal)?;
+        self.conn.execute_batch(&format!("PRAGMA main.schema_version = {}", version + 1)).map_err(internal)?;
+        self.forget_plans();
+        let broken = self.check_references(table)?;
+        if validate && broken {
+            return Err(SqlError::new(
+                "23503",
+                format!(
+                    "insert or update on table \"{table}\" violates foreign key constraint: \
+                     a row references a key missing from \"{references}\""
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Whether the signer may make `table` reference `parent`: the table
+    /// must exist, and another owner's table needs SELECT on it. rowchain's
+    /// grants have no REFERENCES privilege, and a foreign key both reveals
+    /// which keys exist and restrains the other owner's deletes.
+    fn may_reference(&self, table: &str, parent: &str) -> Result<(), SqlError> {
+        if parent == table {
+            return Ok(());
+        }
+        if !acl::has(self.table(parent)?, self.who(), privilege::SELECT) {
+            return Err(acl::denied(parent));
+        }
+        Ok(())
+    }
+
+    /// Checks every foreign key `table` declares, as PostgreSQL does when
+    /// one is made: the referenced table exists and the signer may reference
+    /// it, and the referenced columns are its primary key or unique. SQLite
+    /// takes any of these and then fails every later write to either table,
+    /// so another owner's table could be stopped by a key made against it.
+    /// Returns whether an existing row of `table` breaks a key.
+    fn check_references(&self, table: &str) -> Result<bool, SqlError> {
+        let parents = self.foreign_parents(table)?;
+        if parents.is_empty() {
+            return Ok(false);
+        }
+        for parent in &parents {
+            self.may_reference(table, parent)?;
+        }
+        // foreign_key_check fails to compile on a key without a unique
+        // index to use; its rows are the rows that break a key.
+        let mismatch = |e: rusqlite::Error| {
+            let message = e.to_string();
+            match parents.iter().find(|p| message.contains(&format!("referencing \"{p}\""))) {
+                Some(parent) if message.contains("foreign key mismatch") => SqlError::new(
+                    "42830",
+                    format!("there is no unique constraint matching given keys for referenced table \"{parent}\""),
+                ),
+                _ => sql_error(&e),
+            }
+        };
+        let quoted = format!("\"{}\"", table.replace('"', "\"\""));
+        let mut check = self.conn.prepare(&format!("PRAGMA main.foreign_key_check({quoted})")).map_err(mismatch)?;
+        let mut rows = check.query([]).map_err(mismatch)?;
+        Ok(rows.next().map_err(mismatch)?.is_some())
+    }
+
     pub(super) fn create_table(
         &mut self,
         ct: &sqlmap::CreateTable,
@@ -258,6 +399,7 @@ impl Executor {
             return Err(SqlError::new("42P07", format!("relation \"{}\" already exists", ct.name)));
         }
         self.user_exec(&ct.sqlite)?;
+        self.check_references(&ct.name)?;
         let columns: Vec<ColumnMeta> = ct
             .columns
             .iter()

@@ -694,6 +694,98 @@ mod tests {
     }
 
     #[test]
+    fn alter_table_adds_a_foreign_key_that_binds_old_and_new_rows() {
+        use sqlmap::Dialect::{MySql, Postgres};
+        let admin = crypto::SecretKey::from_bytes(&[7; 32]);
+        let bob = crypto::SecretKey::from_bytes(&[8; 32]);
+        let mut ex = executor();
+        let mut changes = Changes::new();
+        ex.begin_block(1_000).unwrap();
+        ex.add_account("admin", &admin.public(), false, &mut changes).unwrap();
+        ex.add_account("bob", &bob.public(), false, &mut changes).unwrap();
+        ex.set_superusers([admin.public()]);
+        let mut n = 0u8;
+        let mut run = |ex: &mut Executor, key: &crypto::SecretKey, dialect, sql: &str| {
+            n += 1;
+            let receipt = ex.execute_tx(&tx_in(key, n, dialect, sql), 1, n as u32, &mut changes).unwrap();
+            receipt.failure.map(|f| (f.sqlstate, f.message))
+        };
+        let state = |r: Option<(String, String)>| r.map(|(s, _)| s);
+        let definition = |ex: &Executor| -> String {
+            ex.conn.query_row("SELECT sql FROM sqlite_schema WHERE name = 'book'", [], |r| r.get(0)).unwrap()
+        };
+        for sql in [
+            "CREATE TABLE author (id INT PRIMARY KEY, name TEXT)",
+            "CREATE TABLE book (id INT PRIMARY KEY, author_id INT, title TEXT)",
+            "INSERT INTO author VALUES (1, 'ada')",
+            "INSERT INTO book VALUES (1, 1, 'notes'), (2, 99, 'lost')",
+        ] {
+            assert_eq!(run(&mut ex, &admin, Postgres, sql), None, "{sql}");
+        }
+        let before = definition(&ex);
+        let add =
+            "ALTER TABLE `book` ADD CONSTRAINT `book_author_fk` FOREIGN KEY (`author_id`) REFERENCES `author` (`id`)";
+        // An existing row breaks the key: refused, and the definition is as it was.
+        let refused = run(&mut ex, &admin, MySql, add).unwrap();
+        assert_eq!(refused.0, "23503", "{refused:?}");
+        assert!(refused.1.contains("a key missing from \"author\""), "{refused:?}");
+        assert_eq!(definition(&ex), before);
+        assert_eq!(state(run(&mut ex, &admin, Postgres, "INSERT INTO book VALUES (3, 98, 'x')")), None);
+        // A key on columns the referenced table does not hold unique: 42830, not a table every write fails on.
+        let not_unique = "ALTER TABLE book ADD FOREIGN KEY (title) REFERENCES author (name)";
+        assert_eq!(state(run(&mut ex, &admin, Postgres, not_unique)).as_deref(), Some("42830"));
+        assert_eq!(definition(&ex), before);
+        // CREATE TABLE's keys are checked alike: else every later write to either table fails.
+        let made = "CREATE TABLE blurb (id INT PRIMARY KEY, by_name TEXT REFERENCES author (name))";
+        assert_eq!(state(run(&mut ex, &admin, Postgres, made)).as_deref(), Some("42830"));
+        assert_eq!(state(run(&mut ex, &admin, Postgres, "DELETE FROM author WHERE id = 0")), None);
+        let made = "CREATE TABLE blurb (id INT PRIMARY KEY, by_id INT REFERENCES nobody (id))";
+        assert_eq!(state(run(&mut ex, &admin, Postgres, made)).as_deref(), Some("42P01"));
+        let made = "CREATE TABLE tree (id INT PRIMARY KEY, up INT REFERENCES tree (id))";
+        assert_eq!(run(&mut ex, &admin, Postgres, made), None);
+        // NOT VALID leaves the old rows alone and binds the next ones.
+        let not_valid = "ALTER TABLE book ADD FOREIGN KEY (author_id) REFERENCES author (id) NOT VALID";
+        assert_eq!(run(&mut ex, &admin, Postgres, not_valid), None);
+        assert!(definition(&ex)
+            .contains(r#"CONSTRAINT "book_author_id_fkey" FOREIGN KEY ("author_id") REFERENCES "author" ("id")"#));
+        assert_eq!(
+            state(run(&mut ex, &admin, Postgres, "INSERT INTO book VALUES (4, 97, 'x')")).as_deref(),
+            Some("23503")
+        );
+        assert_eq!(state(run(&mut ex, &admin, Postgres, "DELETE FROM book WHERE author_id > 1")), None);
+        // Now every row has its author: the MySQL statement is taken.
+        assert_eq!(run(&mut ex, &admin, MySql, add), None);
+        assert!(definition(&ex).contains(r#"CONSTRAINT "book_author_fk" FOREIGN KEY"#), "{}", definition(&ex));
+        assert_eq!(state(run(&mut ex, &admin, MySql, "INSERT INTO book VALUES (5, 2, 'x')")).as_deref(), Some("23503"));
+        assert_eq!(state(run(&mut ex, &admin, Postgres, "DELETE FROM author WHERE id = 1")).as_deref(), Some("23503"));
+        assert_eq!(state(run(&mut ex, &admin, Postgres, "INSERT INTO author VALUES (2, 'alan')")), None);
+        assert_eq!(state(run(&mut ex, &admin, MySql, "INSERT INTO book VALUES (5, 2, 'x')")), None);
+
+        // Another owner's table is referenced only with SELECT on it.
+        assert_eq!(run(&mut ex, &bob, Postgres, "CREATE TABLE review (id INT PRIMARY KEY, book_id INT)"), None);
+        let review = "ALTER TABLE review ADD FOREIGN KEY (book_id) REFERENCES book (id)";
+        assert_eq!(state(run(&mut ex, &bob, Postgres, review)).as_deref(), Some("42501"));
+        // Nor on a table one does not own.
+        let theirs = "ALTER TABLE book ADD FOREIGN KEY (id) REFERENCES review (id)";
+        assert_eq!(state(run(&mut ex, &bob, Postgres, theirs)).as_deref(), Some("42501"));
+        let made = "CREATE TABLE quote (id INT PRIMARY KEY, book_id INT REFERENCES book (id))";
+        assert_eq!(state(run(&mut ex, &bob, Postgres, made)).as_deref(), Some("42501"));
+        assert_eq!(run(&mut ex, &admin, Postgres, "GRANT SELECT ON book TO bob"), None);
+        assert_eq!(run(&mut ex, &bob, Postgres, review), None);
+        assert_eq!(run(&mut ex, &bob, Postgres, made), None);
+        assert_eq!(state(run(&mut ex, &bob, Postgres, "INSERT INTO review VALUES (1, 42)")).as_deref(), Some("23503"));
+        assert_eq!(state(run(&mut ex, &bob, Postgres, "INSERT INTO review VALUES (1, 5)")), None);
+
+        // A referenced table is not dropped from under another table's key, unless both go together.
+        let dropped = run(&mut ex, &admin, Postgres, "DROP TABLE book").unwrap();
+        assert_eq!(dropped.0, "2BP01", "{dropped:?}");
+        assert!(dropped.1.contains("table quote has a foreign key") || dropped.1.contains("table review has"));
+        assert_eq!(run(&mut ex, &bob, Postgres, "DROP TABLE review, quote"), None);
+        assert_eq!(state(run(&mut ex, &admin, Postgres, "DROP TABLE author")).as_deref(), Some("2BP01"));
+        assert_eq!(run(&mut ex, &admin, MySql, "DROP TABLE `author`, `book` CASCADE"), None);
+    }
+
+    #[test]
     fn a_mysql_insert_reports_its_first_id_and_an_upsert_counts_rows_as_mysql_does() {
         use sqlmap::Dialect::{MySql, Postgres};
         let admin = crypto::SecretKey::from_bytes(&[7; 32]);
