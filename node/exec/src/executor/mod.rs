@@ -648,9 +648,8 @@ mod tests {
         .sign(key)
     }
 
-    #[test]
-    fn a_tx_is_planned_in_its_own_dialect_and_replace_needs_delete() {
-        use sqlmap::Dialect::{MySql, Postgres};
+    /// A validator in block 1 with two accounts: admin (a superuser) and bob.
+    fn admin_and_bob() -> (Executor, Changes, crypto::SecretKey, crypto::SecretKey) {
         let admin = crypto::SecretKey::from_bytes(&[7; 32]);
         let bob = crypto::SecretKey::from_bytes(&[8; 32]);
         let mut ex = executor();
@@ -659,6 +658,13 @@ mod tests {
         ex.add_account("admin", &admin.public(), false, &mut changes).unwrap();
         ex.add_account("bob", &bob.public(), false, &mut changes).unwrap();
         ex.set_superusers([admin.public()]);
+        (ex, changes, admin, bob)
+    }
+
+    #[test]
+    fn a_tx_is_planned_in_its_own_dialect_and_replace_needs_delete() {
+        use sqlmap::Dialect::{MySql, Postgres};
+        let (mut ex, mut changes, admin, bob) = admin_and_bob();
         let mut n = 0u8;
         let mut run = |ex: &mut Executor, key: &crypto::SecretKey, dialect, sql: &str| {
             n += 1;
@@ -696,14 +702,7 @@ mod tests {
     #[test]
     fn alter_table_adds_a_foreign_key_that_binds_old_and_new_rows() {
         use sqlmap::Dialect::{MySql, Postgres};
-        let admin = crypto::SecretKey::from_bytes(&[7; 32]);
-        let bob = crypto::SecretKey::from_bytes(&[8; 32]);
-        let mut ex = executor();
-        let mut changes = Changes::new();
-        ex.begin_block(1_000).unwrap();
-        ex.add_account("admin", &admin.public(), false, &mut changes).unwrap();
-        ex.add_account("bob", &bob.public(), false, &mut changes).unwrap();
-        ex.set_superusers([admin.public()]);
+        let (mut ex, mut changes, admin, bob) = admin_and_bob();
         let mut n = 0u8;
         let mut run = |ex: &mut Executor, key: &crypto::SecretKey, dialect, sql: &str| {
             n += 1;
