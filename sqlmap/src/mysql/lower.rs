@@ -186,7 +186,8 @@ fn lower_expr(expr: &mut Expr) -> Result<(), PlanError> {
         // `LIKE BINARY p` (or `BINARY` on the left) compares bytes: LIKE.
         let binary = |side: &mut Box<Expr>| match side.as_mut() {
             Expr::Cast { kind: CastKind::Cast, data_type: DataType::Binary(None), expr: inner, .. } => {
-                *side = Box::new(std::mem::replace(inner.as_mut(), Expr::value(Value::Null)));
+                let value = std::mem::replace(inner.as_mut(), Expr::value(Value::Null));
+                **side = value;
                 true
             }
             _ => false,
