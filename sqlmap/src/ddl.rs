@@ -66,8 +66,11 @@ pub enum DdlPlan {
     /// rows are checked against it unless `NOT VALID`.
     AddForeignKey {
         table: String,
-        /// The referenced table.
+        /// The referencing columns, in key order.
+        columns: Vec<String>,
+        /// The referenced table, and its columns (none: its primary key).
         references: String,
+        referenced: Vec<String>,
         /// `CONSTRAINT "name" FOREIGN KEY (..) REFERENCES ..`, as SQLite
         /// takes it at the end of a CREATE TABLE's definitions.
         clause: String,
@@ -548,7 +551,8 @@ fn alter_table(alter: &ast::AlterTable, source: &SourceMap) -> Result<DdlPlan, P
             let clause =
                 format!("CONSTRAINT {} FOREIGN KEY ({}) {}", quote(&name), quote_list(&columns), references(fk)?);
             let references = names::resolve_target(&fk.foreign_table)?;
-            Ok(DdlPlan::AddForeignKey { table, references, clause, validate: !not_valid })
+            let referenced = fk.referred_columns.iter().map(names::fold).collect();
+            Ok(DdlPlan::AddForeignKey { table, columns, references, referenced, clause, validate: !not_valid })
         }
         AlterTableOperation::AddConstraint { constraint: ast::TableConstraint::Unique(unique), .. } => {
             // A UNIQUE constraint is kept as the unique index that enforces it.

@@ -73,8 +73,8 @@ impl Executor {
             DdlPlan::AddPrimaryKey { table, columns, sqlite } => {
                 self.add_primary_key(table, columns, sqlite, changes)?
             }
-            DdlPlan::AddForeignKey { table, references, clause, validate } => {
-                self.add_foreign_key(table, references, clause, *validate)?
+            DdlPlan::AddForeignKey { table, columns, references, referenced, clause, validate } => {
+                self.add_foreign_key(table, (columns, references, referenced), clause, *validate)?
             }
             _ => return Err(SqlError::new("0A000", "this DDL statement is not supported by the executor")),
         }
@@ -300,9 +300,27 @@ impl Executor {
     /// are and, unless `NOT VALID`, so is every existing row. A failure
     /// rolls back with the tx's savepoint, which restores the old
     /// definition. No row changes.
-    fn add_foreign_key(&mut self, table: &str, references: &str, clause: &str, validate: bool) -> Result<(), SqlError> {
-        // Before the definition changes: a missing or unreadable table is its own error.
+    fn add_foreign_key(
+        &mut self,
+        table: &str,
+        (columns, references, referenced): (&[String], &str, &[String]),
+        clause: &str,
+        validate: bool,
+    ) -> Result<(), SqlError> {
+        // Before the definition changes: a missing table or column, or a
+        // table the signer may not reference, is its own error (a
+        // definition naming a missing column would not even load).
         self.may_reference(table, references)?;
+        let child = self.table(table)?;
+        let parent = self.table(references)?;
+        for (meta, names) in [(child, columns), (parent, referenced)] {
+            if let Some(missing) = names.iter().find(|c| !meta.columns.iter().any(|m| m.name == **c)) {
+                return Err(SqlError::new(
+                    "42703",
+                    format!("column \"{missing}\" referenced in foreign key constraint does not exist"),
+                ));
+            }
+        }
         let internal = |e: rusqlite::Error| sql_error(&e);
         let definition: String = self
             .conn

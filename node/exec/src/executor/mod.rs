@@ -742,6 +742,13 @@ mod tests {
         assert_eq!(state(run(&mut ex, &admin, Postgres, made)).as_deref(), Some("42P01"));
         let made = "CREATE TABLE tree (id INT PRIMARY KEY, up INT REFERENCES tree (id))";
         assert_eq!(run(&mut ex, &admin, Postgres, made), None);
+        for missing in [
+            "ALTER TABLE book ADD FOREIGN KEY (nope) REFERENCES author (id)",
+            "ALTER TABLE book ADD FOREIGN KEY (author_id) REFERENCES author (nope)",
+        ] {
+            assert_eq!(state(run(&mut ex, &admin, Postgres, missing)).as_deref(), Some("42703"), "{missing}");
+            assert_eq!(definition(&ex), before);
+        }
         // NOT VALID leaves the old rows alone and binds the next ones.
         let not_valid = "ALTER TABLE book ADD FOREIGN KEY (author_id) REFERENCES author (id) NOT VALID";
         assert_eq!(run(&mut ex, &admin, Postgres, not_valid), None);
