@@ -162,6 +162,55 @@ async fn errors_carry_mysql_numbers_and_affect_only_their_statement() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn comments_made_over_either_wire_show_over_both() {
+    let dev = Dev::start("mysql-comments");
+    let mut c = connect(&dev, "admin", "admin").await;
+    c.query_drop(
+        "CREATE TABLE cm (id INT PRIMARY KEY COMMENT 'the key', note TEXT COMMENT 'it''s \\\\ free\ntext') \
+         ENGINE=InnoDB COMMENT='a table''s comment'",
+    )
+    .await
+    .unwrap();
+    let pg = common::pg::connect(&dev, "admin", "admin").await.unwrap();
+    pg.simple_query("COMMENT ON COLUMN cm.id IS 'set over PostgreSQL'").await.unwrap();
+    let described = common::pg::rows(
+        &pg,
+        "SELECT obj_description('cm'::regclass, 'pg_class'), col_description('cm'::regclass, 1), \
+         col_description('cm'::regclass, 2)",
+    )
+    .await;
+    let s = |v: &str| Some(v.to_string());
+    assert_eq!(described, vec![vec![s("a table's comment"), s("set over PostgreSQL"), s("it's \\ free\ntext")]]);
+    // MySQL reads them from information_schema, SHOW FULL COLUMNS and SHOW CREATE TABLE.
+    let columns: Vec<(String, String)> = c
+        .query("SELECT COLUMN_NAME, COLUMN_COMMENT FROM information_schema.COLUMNS WHERE TABLE_NAME = 'cm' ORDER BY ORDINAL_POSITION")
+        .await
+        .unwrap();
+    assert_eq!(columns, [("id".into(), "set over PostgreSQL".into()), ("note".into(), "it's \\ free\ntext".into())]);
+    let table: Vec<String> =
+        c.query("SELECT TABLE_COMMENT FROM information_schema.TABLES WHERE TABLE_NAME = 'cm'").await.unwrap();
+    assert_eq!(table, ["a table's comment"]);
+    let created: Vec<(String, String)> = c.query("SHOW CREATE TABLE cm").await.unwrap();
+    let text = &created[0].1;
+    assert!(text.contains("`id` int NOT NULL COMMENT 'set over PostgreSQL'"), "{text}");
+    assert!(text.contains("`note` text DEFAULT NULL COMMENT 'it''s \\\\ free\\ntext'"), "{text}");
+    assert!(text.ends_with(" COMMENT='a table''s comment'"), "{text}");
+    c.query_drop("ALTER TABLE cm COMMENT = 'changed'").await.unwrap();
+    let table: Vec<String> =
+        c.query("SELECT TABLE_COMMENT FROM information_schema.TABLES WHERE TABLE_NAME = 'cm'").await.unwrap();
+    assert_eq!(table, ["changed"]);
+    c.query_drop("ALTER TABLE cm COMMENT ''").await.unwrap();
+    let created: Vec<(String, String)> = c.query("SHOW CREATE TABLE cm").await.unwrap();
+    assert!(!created[0].1.contains("COMMENT="), "{}", created[0].1);
+    // Only the owner comments.
+    c.query_drop("CREATE USER 'eve' IDENTIFIED BY 'eve'").await.unwrap();
+    let eve = common::pg::connect(&dev, "eve", "eve").await.unwrap();
+    let refused = eve.simple_query("COMMENT ON TABLE cm IS 'mine'").await.unwrap_err();
+    let refused = refused.as_db_error().map(|e| (e.code().code().to_string(), e.message().to_string()));
+    assert_eq!(refused, Some(("42501".into(), "must be owner of table cm".into())));
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn autocommit_off_transactions_commit_roll_back_and_conflict() {
     let dev = Dev::start("mysql-tx");
     let mut a = connect(&dev, "admin", "admin").await;

@@ -6,8 +6,8 @@
 //! write-side determinism rules: every validator runs them.
 
 use sqlparser::ast::{
-    self, AlterTableOperation, ColumnOption, CreateIndex, Expr, ForeignKeyConstraint, GeneratedAs, IndexColumn,
-    ObjectType, OrderBySort, RenameTableNameKind, Statement, TableConstraint,
+    self, AlterTableOperation, ColumnOption, CommentDef, CreateIndex, CreateTableOptions, Expr, ForeignKeyConstraint,
+    GeneratedAs, IndexColumn, ObjectType, OrderBySort, RenameTableNameKind, SqlOption, Statement, TableConstraint,
 };
 
 use crate::error::{PlanError, SourceMap, INVALID_TABLE_DEFINITION};
@@ -92,6 +92,11 @@ pub enum DdlPlan {
         name: String,
         if_exists: bool,
     },
+    /// `COMMENT ON ... IS 'text'`; `None` (`IS NULL`) removes the comment.
+    Comment {
+        on: crate::comment::CommentOn,
+        text: Option<String>,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -102,6 +107,8 @@ pub struct CreateTable {
     /// Primary key columns in key order; empty when none is declared.
     pub primary_key: Vec<String>,
     pub sqlite: String,
+    /// MySQL's table option `COMMENT = 'text'`.
+    pub comment: Option<String>,
 }
 
 /// A column as declared in PostgreSQL terms.
@@ -115,6 +122,8 @@ pub struct ColumnDef {
     pub serial: bool,
     pub identity: bool,
     pub has_default: bool,
+    /// MySQL's column option `COMMENT 'text'`.
+    pub comment: Option<String>,
 }
 
 pub(crate) fn plan_ddl(statement: Statement, source: &SourceMap) -> Result<DdlPlan, PlanError> {
@@ -150,6 +159,8 @@ struct PlannedColumn {
     def: ColumnDef,
     /// Declared `PRIMARY KEY` on the column itself.
     primary_key: bool,
+    /// The name of that primary key (`CONSTRAINT name PRIMARY KEY`).
+    primary_key_name: Option<String>,
     /// Rendered column constraints, in declared order.
     clauses: Vec<String>,
 }
@@ -193,7 +204,7 @@ fn create_table(create: &ast::CreateTable, source: &SourceMap) -> Result<CreateT
         .iter()
         .map(|column| plan_column(column, ColumnSite::CreateTable, source))
         .collect::<Result<Vec<_>, _>>()?;
-    let primary_key = primary_key(&name, &columns, &create.constraints)?;
+    let (primary_key, primary_key_name) = primary_key(&name, &columns, &create.constraints)?;
     for column in &mut columns {
         if primary_key.contains(&column.def.name) {
             column.def.not_null = true;
@@ -212,9 +223,12 @@ fn create_table(create: &ast::CreateTable, source: &SourceMap) -> Result<CreateT
             "declare it as \"id serial PRIMARY KEY\", or use an integer column and supply values from the client",
         ));
     }
-    let mut parts: Vec<String> = columns.iter().map(|c| column_sql(c, rowid_key.as_deref())).collect();
+    // A named key keeps its name in the definition, where the catalog
+    // finds it (`declared_constraints`).
+    let key_prefix = primary_key_name.map(|n| format!("CONSTRAINT {} ", quote(&n))).unwrap_or_default();
+    let mut parts: Vec<String> = columns.iter().map(|c| column_sql(c, rowid_key.as_deref(), &key_prefix)).collect();
     if rowid_key.is_none() && !primary_key.is_empty() {
-        parts.push(format!("PRIMARY KEY ({})", quote_list(&primary_key)));
+        parts.push(format!("{key_prefix}PRIMARY KEY ({})", quote_list(&primary_key)));
     }
     for constraint in &create.constraints {
         parts.extend(table_constraint(constraint, source)?);
@@ -226,20 +240,32 @@ fn create_table(create: &ast::CreateTable, source: &SourceMap) -> Result<CreateT
         parts.join(", ")
     );
     let columns = columns.into_iter().map(|c| c.def).collect();
-    Ok(CreateTable { name, if_not_exists: create.if_not_exists, columns, primary_key, sqlite })
+    let comment = match &create.table_options {
+        CreateTableOptions::Plain(options) => options.iter().find_map(|o| match o {
+            SqlOption::Comment(CommentDef::WithEq(text) | CommentDef::WithoutEq(text)) => Some(text.clone()),
+            _ => None,
+        }),
+        _ => None,
+    }
+    .filter(|text| !text.is_empty());
+    Ok(CreateTable { name, if_not_exists: create.if_not_exists, columns, primary_key, sqlite, comment })
 }
 
-/// The declared primary key, from a column option or a table constraint.
+/// The declared primary key and its name, from a column option or a table
+/// constraint.
 fn primary_key(
     table: &str,
     columns: &[PlannedColumn],
     constraints: &[TableConstraint],
-) -> Result<Vec<String>, PlanError> {
-    let mut keys: Vec<Vec<String>> =
-        columns.iter().filter(|c| c.primary_key).map(|c| vec![c.def.name.clone()]).collect();
+) -> Result<(Vec<String>, Option<String>), PlanError> {
+    let mut keys: Vec<(Vec<String>, Option<String>)> = columns
+        .iter()
+        .filter(|c| c.primary_key)
+        .map(|c| (vec![c.def.name.clone()], c.primary_key_name.clone()))
+        .collect();
     for constraint in constraints {
         if let TableConstraint::PrimaryKey(pk) = constraint {
-            keys.push(index_column_names(&pk.columns)?);
+            keys.push((index_column_names(&pk.columns)?, pk.name.as_ref().map(names::fold)));
         }
     }
     if keys.len() > 1 {
@@ -248,11 +274,11 @@ fn primary_key(
             format!("multiple primary keys for table \"{table}\" are not allowed"),
         ));
     }
-    let key = keys.pop().unwrap_or_default();
+    let (key, name) = keys.pop().unwrap_or_default();
     if let Some(missing) = key.iter().find(|k| !columns.iter().any(|c| &c.def.name == *k)) {
         return Err(PlanError::new("42703", format!("column \"{missing}\" named in key does not exist")));
     }
-    Ok(key)
+    Ok((key, name))
 }
 
 fn plan_column(column: &ast::ColumnDef, site: ColumnSite, source: &SourceMap) -> Result<PlannedColumn, PlanError> {
@@ -267,11 +293,16 @@ fn plan_column(column: &ast::ColumnDef, site: ColumnSite, source: &SourceMap) ->
             serial: declared.serial,
             identity: false,
             has_default: declared.serial,
+            comment: None,
         },
         primary_key: false,
+        primary_key_name: None,
         clauses: vec![],
     };
     for option in &column.options {
+        if let (ColumnOption::PrimaryKey(_), Some(name)) = (&option.option, &option.name) {
+            planned.primary_key_name = Some(names::fold(name));
+        }
         let clause = column_option(&mut planned, &option.option, site, source)?;
         if let Some(clause) = clause {
             let prefix =
@@ -297,6 +328,10 @@ fn column_option(
 ) -> Result<Option<String>, PlanError> {
     Ok(match option {
         ColumnOption::Null => None,
+        ColumnOption::Comment(text) => {
+            column.def.comment = Some(text.clone()).filter(|text| !text.is_empty());
+            None
+        }
         ColumnOption::NotNull => {
             column.def.not_null = true;
             Some("NOT NULL".into())
@@ -368,11 +403,11 @@ fn ddl_expr(expr: &Expr, source: &SourceMap) -> Result<String, PlanError> {
     Ok(rendered)
 }
 
-fn column_sql(column: &PlannedColumn, rowid_key: Option<&str>) -> String {
+fn column_sql(column: &PlannedColumn, rowid_key: Option<&str>, key_prefix: &str) -> String {
     let mut sql = format!("{} {}", quote(&column.def.name), column.def.ty.sqlite_type());
     if rowid_key == Some(column.def.name.as_str()) {
         // SQLite's rowid alias: sequential keys for serial, fast lookups.
-        sql.push_str(" PRIMARY KEY");
+        sql.push_str(&format!(" {key_prefix}PRIMARY KEY"));
     } else if column.def.not_null && !column.clauses.iter().any(|c| c.ends_with("NOT NULL")) {
         sql.push_str(" NOT NULL");
     }
@@ -566,7 +601,7 @@ fn alter_table(alter: &ast::AlterTable, source: &SourceMap) -> Result<DdlPlan, P
         }
         AlterTableOperation::AddColumn { if_not_exists: false, column_def, column_position: None, .. } => {
             let column = plan_column(column_def, ColumnSite::AddColumn, source)?;
-            let sqlite = format!("ALTER TABLE {} ADD COLUMN {}", quote(&table), column_sql(&column, None));
+            let sqlite = format!("ALTER TABLE {} ADD COLUMN {}", quote(&table), column_sql(&column, None, ""));
             Ok(DdlPlan::AddColumn { table, column: column.def, sqlite })
         }
         other => {

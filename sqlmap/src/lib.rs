@@ -12,6 +12,8 @@
 //! - [`plan`](crate::plan): the plan types, the entry point, dispatch, and
 //!   planning of SELECT / INSERT / UPDATE / DELETE.
 //! - `ddl`: CREATE TABLE, ALTER TABLE, DROP, CREATE/DROP INDEX.
+//! - `comment`: COMMENT ON (tables, columns, indexes, constraints).
+//! - `constraints`: the constraint names a rendered table declares.
 //! - `access`: GRANT/REVOKE, row-level security and policies, and the
 //!   rewrite that filters reads of tables with SELECT policies.
 //! - `control`: BEGIN/COMMIT/ROLLBACK/savepoints, SET/SHOW/RESET, and the
@@ -44,6 +46,8 @@ mod access;
 mod admin;
 mod catalog;
 mod colname;
+mod comment;
+mod constraints;
 mod control;
 mod ddl;
 mod determinism;
@@ -61,6 +65,8 @@ mod types;
 pub use access::{bind_current_user, policy_expr, GrantPlan, PolicyCommand, PolicyPlan, Privilege};
 pub use admin::{CopyPlan, RoleStmt};
 pub use catalog::result_types;
+pub use comment::CommentOn;
+pub use constraints::{declared_constraints, ConstraintKind, DeclaredConstraint};
 pub use control::{SessionStmt, TxControl};
 pub use ddl::{ColumnDef, CreateTable, DdlPlan};
 pub use dialect::Dialect;

@@ -53,7 +53,71 @@ pub(crate) fn tokens(sql: &str, dialect: Dialect) -> Result<Vec<TokenWithSpan>, 
     if nesting(&tokens) > NESTING_MAX {
         return Err(ParserError::RecursionLimitExceeded);
     }
-    Ok(tokens)
+    Ok(fetch_count_unparenthesized(tokens))
+}
+
+/// `FETCH FIRST|NEXT (count) ROW|ROWS ...`, which PostgreSQL takes
+/// (SQLAlchemy writes the count in parentheses) and sqlparser 0.64 does
+/// not: a count that is one number or parameter loses its parentheses;
+/// `FETCH FIRST (expression) ROWS ONLY` becomes `LIMIT (expression)`,
+/// which it means. Any other form is left to the parser.
+fn fetch_count_unparenthesized(mut tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpan> {
+    let kind = |tokens: &[TokenWithSpan], i: Option<usize>| i.and_then(|i| tokens.get(i)).map(|t| t.token.clone());
+    let is_keyword = |token: Option<Token>, keywords: &[Keyword]| matches!(token, Some(Token::Word(w)) if w.quote_style.is_none() && keywords.contains(&w.keyword));
+    let next = |tokens: &[TokenWithSpan], from: usize| {
+        (from..tokens.len()).find(|i| !matches!(tokens.get(*i).map(|t| &t.token), Some(Token::Whitespace(_))))
+    };
+    let mut at = 0;
+    while let Some(fetch) = (at..tokens.len()).find(|i| is_keyword(kind(&tokens, Some(*i)), &[Keyword::FETCH])) {
+        at = fetch + 1;
+        let first = next(&tokens, fetch + 1);
+        let open = first.and_then(|i| next(&tokens, i + 1));
+        let (Some(first), Some(open)) = (first, open) else { continue };
+        if !is_keyword(kind(&tokens, Some(first)), &[Keyword::FIRST, Keyword::NEXT])
+            || kind(&tokens, Some(open)) != Some(Token::LParen)
+        {
+            continue;
+        }
+        // The parenthesis that closes `open`.
+        let mut depth = 0usize;
+        let close = (open..tokens.len()).find(|i| {
+            match kind(&tokens, Some(*i)) {
+                Some(Token::LParen) => depth += 1,
+                Some(Token::RParen) => depth = depth.saturating_sub(1),
+                _ => {}
+            }
+            depth == 0
+        });
+        let Some(close) = close else { continue };
+        let rows = next(&tokens, close + 1);
+        if !is_keyword(kind(&tokens, rows), &[Keyword::ROW, Keyword::ROWS]) {
+            continue;
+        }
+        let only = rows.and_then(|i| next(&tokens, i + 1));
+        let inner = next(&tokens, open + 1);
+        let single = inner.is_some_and(|i| {
+            matches!(kind(&tokens, Some(i)), Some(Token::Number(..) | Token::Placeholder(_)))
+                && next(&tokens, i + 1) == Some(close)
+        });
+        let only = only.filter(|i| is_keyword(kind(&tokens, Some(*i)), &[Keyword::ONLY]));
+        let blank = Token::Whitespace(sqlparser::tokenizer::Whitespace::Space);
+        let replace: Vec<(usize, Token)> = match (single, rows, only) {
+            (true, _, _) => vec![(open, blank.clone()), (close, blank)],
+            (false, Some(rows), Some(only)) => vec![
+                (fetch, Token::make_keyword("LIMIT")),
+                (first, blank.clone()),
+                (rows, blank.clone()),
+                (only, blank),
+            ],
+            _ => continue,
+        };
+        for (i, token) in replace {
+            if let Some(t) = tokens.get_mut(i) {
+                t.token = token;
+            }
+        }
+    }
+    tokens
 }
 
 /// A parser over tokens that [`tokens`] returned.

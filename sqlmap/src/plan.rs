@@ -107,6 +107,9 @@ pub fn plan_in(sql: &str, schema: &dyn Schema) -> Result<Vec<Plan>, PlanError> {
     if is_vacuum(sql) {
         return Ok(vec![Plan::Session(SessionStmt::Maintenance)]);
     }
+    if let Some(comment) = crate::comment::constraint_comment(sql) {
+        return Ok(vec![Plan::Ddl(comment?)]);
+    }
     let copy_freeze = copy_freeze_on(sql);
     let sql = copy_freeze.as_deref().unwrap_or(sql);
     let source = SourceMap::new(sql);
@@ -125,6 +128,9 @@ pub fn plan_with_text(sql: &str) -> Result<Vec<(Plan, String)>, PlanError> {
 pub fn plan_with_text_in(sql: &str, schema: &dyn Schema) -> Result<Vec<(Plan, String)>, PlanError> {
     if is_vacuum(sql) {
         return Ok(vec![(Plan::Session(SessionStmt::Maintenance), sql.trim().to_string())]);
+    }
+    if let Some(comment) = crate::comment::constraint_comment(sql) {
+        return Ok(vec![(Plan::Ddl(comment?), sql.trim().trim_end_matches(';').to_string())]);
     }
     let copy_freeze = copy_freeze_on(sql);
     let sql = copy_freeze.as_deref().unwrap_or(sql);
@@ -214,6 +220,7 @@ pub(crate) fn plan_statement(
         | Statement::AlterTable(_)
         | Statement::Truncate(_)
         | Statement::Drop { .. } => ddl::plan_ddl(statement, source).map(Plan::Ddl),
+        Statement::Comment { .. } => crate::comment::plan_comment(statement).map(Plan::Ddl),
         Statement::Grant(_) | Statement::Revoke(_) => access::plan_grant(statement).map(Plan::Ddl),
         Statement::CreatePolicy(p) => access::plan_create_policy(p, source).map(Plan::Ddl),
         Statement::DropPolicy(p) => access::plan_drop_policy(p).map(Plan::Ddl),

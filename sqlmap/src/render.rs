@@ -13,8 +13,8 @@ use std::ops::ControlFlow;
 
 use sqlparser::ast::{
     AccessExpr, BinaryOperator, CastKind, DataType, Distinct, Expr, Function, FunctionArg, FunctionArgExpr,
-    FunctionArgumentList, FunctionArguments, Ident, LimitClause, ObjectName, ObjectNamePart, Query, Select, SelectItem,
-    SetExpr, Subscript, TableFactor, TrimWhereField, Value, ValueWithSpan, VisitMut, VisitorMut,
+    FunctionArgumentList, FunctionArguments, Ident, LimitClause, ObjectName, ObjectNamePart, OffsetRows, Query, Select,
+    SelectItem, SetExpr, Subscript, TableFactor, TrimWhereField, Value, ValueWithSpan, VisitMut, VisitorMut,
 };
 use sqlparser::tokenizer::Span;
 
@@ -200,8 +200,24 @@ impl<'a> Renderer<'a> {
         if let Some(with) = &query.with {
             self.ctes.extend(with.cte_tables.iter().map(|cte| names::fold(&cte.alias.name)));
         }
-        if query.fetch.is_some() {
-            return Err(PlanError::unsupported("FETCH FIRST").with_hint("use LIMIT"));
+        if let Some(fetch) = query.fetch.take() {
+            if fetch.with_ties || fetch.percent {
+                return Err(PlanError::unsupported("FETCH FIRST ... WITH TIES or PERCENT").with_hint("use LIMIT"));
+            }
+            // `FETCH FIRST n ROWS ONLY` is `LIMIT n`; without a count, one row.
+            let count = fetch.quantity.unwrap_or_else(|| number("1"));
+            match &mut query.limit_clause {
+                None => {
+                    query.limit_clause =
+                        Some(LimitClause::LimitOffset { limit: Some(count), offset: None, limit_by: Vec::new() })
+                }
+                Some(LimitClause::LimitOffset { limit: limit @ None, .. }) => *limit = Some(count),
+                Some(_) => return Err(PlanError::new("42601", "multiple LIMIT clauses not allowed")),
+            }
+        }
+        if let Some(LimitClause::LimitOffset { offset: Some(offset), .. }) = &mut query.limit_clause {
+            // `OFFSET n ROWS`: SQLite takes the count alone.
+            offset.rows = OffsetRows::None;
         }
         // Reads see a snapshot and writes are serial: row locks mean nothing here.
         query.locks.clear();

@@ -40,6 +40,12 @@ const CASES: &[&str] = &[
     "SELECT now() + interval '1 day'",
     "SELECT a # 5 > 0, 6 # 3 FROM t",
     "SELECT DISTINCT ON (a) a FROM t",
+    "SELECT id FROM t ORDER BY id OFFSET (1) ROWS FETCH FIRST (2) ROWS ONLY",
+    "SELECT id FROM t ORDER BY id FETCH NEXT ( $1 ) ROW ONLY",
+    "SELECT id FROM t ORDER BY id FETCH FIRST (1 + 1) ROWS ONLY",
+    "SELECT id FROM t ORDER BY id FETCH FIRST ROW ONLY",
+    "SELECT id FROM t ORDER BY id FETCH FIRST 2 ROWS WITH TIES",
+    "SELECT id FROM t LIMIT 1 FETCH FIRST 2 ROWS ONLY",
     // -- reserved names, schemas, system views
     "SELECT * FROM sqlite_master",
     "SELECT __rc_secret FROM t",
@@ -169,6 +175,19 @@ const CASES: &[&str] = &[
     "ALTER TABLE book ADD FOREIGN KEY (a, b) REFERENCES author NOT VALID",
     "ALTER TABLE book ADD CONSTRAINT book_title_key UNIQUE (title, author_id)",
     "ALTER TABLE book ADD UNIQUE (title)",
+    // -- comments (and the constraint names they refer to)
+    "CREATE TABLE email (address_id int, x text, CONSTRAINT email_ad_pk PRIMARY KEY (address_id, x))",
+    "CREATE TABLE named_pk (id int CONSTRAINT named_pk_id PRIMARY KEY, v text)",
+    "COMMENT ON TABLE comment_test IS 'the test % '' \" \\ table comment'",
+    "COMMENT ON COLUMN public.comment_test.d3 IS E'Comment\\nwith\\rescapes'",
+    "COMMENT ON COLUMN comment_test IS 'x'",
+    "COMMENT ON INDEX ix_email IS NULL",
+    "COMMENT ON CONSTRAINT \"Email_Ad_PK\" ON public.email IS 'ea pk comment';",
+    "comment on constraint zz_test2_gt_zero on users is null",
+    "COMMENT ON CONSTRAINT c ON t IS 'a'; SELECT 1",
+    "COMMENT ON CONSTRAINT c ON pg_catalog.pg_class IS 'a'",
+    "COMMENT ON TABLE rowchain.blocks IS 'a'",
+    "COMMENT ON SCHEMA public IS 'standard public schema'",
     "TRUNCATE TABLE a, b",
     "VACUUM ANALYZE t",
     "copy pgbench_accounts from stdin with (freeze on)",
@@ -284,6 +303,13 @@ const MYSQL_CASES: &[&str] = &[
     "CREATE TABLE e (id INT PRIMARY KEY, mood ENUM('happy', 'sad', 'it''s') NOT NULL DEFAULT 'happy', tags SET('a', 'b', 'c'))",
     "CREATE TABLE e (s SET('a,b'))",
     "CREATE TABLE c (id INT PRIMARY KEY, note VARCHAR(20) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin COMMENT 'free text', at DATETIME DEFAULT CURRENT_TIMESTAMP, at2 TIMESTAMP(3) DEFAULT CURRENT_TIMESTAMP(3))",
+    "CREATE TABLE cm (id INT PRIMARY KEY COMMENT 'the key', note TEXT COMMENT '') ENGINE=InnoDB COMMENT='a table''s comment' DEFAULT CHARSET=utf8mb4",
+    "CREATE TABLE cm2 (id INT) COMMENT ''",
+    "SELECT id FROM t WHERE note REGEXP '^(b|c)' AND note NOT REGEXP 'x.z' AND note RLIKE BINARY 'A'",
+    "ALTER TABLE cm COMMENT = 'a new comment'",
+    "ALTER TABLE rowchain.cm COMMENT ''",
+    "ALTER TABLE cm COMMENT 5",
+    "ALTER TABLE cm ADD COLUMN c INT COMMENT 'added'",
     "CREATE TABLE c (id INT PRIMARY KEY, at TIMESTAMP DEFAULT CURRENT_TIMESTAMP ON UPDATE CURRENT_TIMESTAMP)",
     "CREATE TABLE c (id INT PRIMARY KEY, b INT, KEY idx_b (b))",
     "CREATE TABLE c (id INT PRIMARY KEY, b INT, UNIQUE KEY uk_b (b), CONSTRAINT fk FOREIGN KEY (b) REFERENCES `Other` (id))",
@@ -496,6 +522,9 @@ fn describe_column(column: &ColumnDef) -> String {
             text.push_str(word);
         }
     }
+    if let Some(comment) = &column.comment {
+        text.push_str(&format!(" comment {comment:?}"));
+    }
     text
 }
 
@@ -514,8 +543,9 @@ fn describe_plan(plan: &Plan) -> String {
         ),
         Plan::Ddl(DdlPlan::CreateTable(create)) => {
             let columns: Vec<String> = create.columns.iter().map(describe_column).collect();
+            let comment = create.comment.as_ref().map(|c| format!(" comment={c:?}")).unwrap_or_default();
             format!(
-                "CREATE TABLE {:?} if_not_exists={} pk={:?}\n  columns: {}\n  {}",
+                "CREATE TABLE {:?} if_not_exists={} pk={:?}{comment}\n  columns: {}\n  {}",
                 create.name,
                 create.if_not_exists,
                 create.primary_key,

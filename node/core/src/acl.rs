@@ -349,6 +349,7 @@ mod tests {
                 not_null: false,
                 serial: false,
                 identity: false,
+                comment: None,
             }],
             primary_key: vec![],
             rowid_alias: None,
@@ -357,6 +358,8 @@ mod tests {
             acl: vec![],
             row_security: false,
             policies: vec![],
+            comment: None,
+            part_comments: vec![],
         }
     }
 

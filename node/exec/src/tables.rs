@@ -40,3 +40,88 @@ pub fn load_accounts(conn: &rusqlite::Connection) -> rusqlite::Result<Vec<Accoun
     let rows = st.query_map([], |r| Ok(AccountInfo { name: r.get(0)?, address: r.get(1)?, create_role: r.get(2)? }))?;
     rows.collect()
 }
+
+/// A table constraint by the name PostgreSQL clients know it by.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Constraint {
+    pub name: String,
+    pub kind: sqlmap::ConstraintKind,
+    /// Key columns (primary key, unique, foreign key) in key order; for a
+    /// check, the column it is declared on, if any.
+    pub columns: Vec<String>,
+}
+
+/// The constraints of `meta`'s table: its primary key, the unique
+/// constraints and foreign keys of its definition, and its named checks.
+/// A constraint keeps its declared name (`CONSTRAINT name`); the others
+/// get PostgreSQL's default names (`t_pkey`, `t_a_b_key`, `t_a_fkey`).
+/// Every validator reads the same definition, so every validator finds
+/// the same names.
+pub fn constraints(conn: &rusqlite::Connection, meta: &TableMeta) -> rusqlite::Result<Vec<Constraint>> {
+    use sqlmap::ConstraintKind;
+    let definition: String = conn
+        .query_row("SELECT sql FROM main.sqlite_schema WHERE type = 'table' AND name = ?1", [&meta.name], |r| {
+            r.get::<_, Option<String>>(0)
+        })?
+        .unwrap_or_default();
+    let declared = sqlmap::declared_constraints(&definition);
+    let named = |kind: ConstraintKind, columns: &[String], suffix: &str| {
+        declared
+            .iter()
+            .find(|d| d.kind == kind && d.columns == columns)
+            .map(|d| d.name.clone())
+            .unwrap_or_else(|| format!("{}_{}{suffix}", meta.name, columns.join("_")))
+    };
+    let quoted = format!("\"{}\"", meta.name.replace('"', "\"\""));
+    let mut out = Vec::new();
+    if !meta.primary_key.is_empty() {
+        let columns: Vec<String> =
+            meta.primary_key.iter().filter_map(|p| meta.columns.get(*p)).map(|c| c.name.clone()).collect();
+        let name = declared
+            .iter()
+            .find(|d| d.kind == ConstraintKind::PrimaryKey)
+            .map(|d| d.name.clone())
+            .unwrap_or_else(|| format!("{}_pkey", meta.name));
+        out.push(Constraint { name, kind: ConstraintKind::PrimaryKey, columns });
+    }
+    let mut uniques = Vec::new();
+    {
+        let mut st = conn.prepare(&format!("PRAGMA main.index_list({quoted})"))?;
+        let mut q = st.query([])?;
+        while let Some(r) = q.next()? {
+            if r.get::<_, String>(3)? == "u" {
+                uniques.push((r.get::<_, i64>(0)?, r.get::<_, String>(1)?));
+            }
+        }
+    }
+    uniques.sort();
+    for (_, index) in uniques {
+        let mut columns = Vec::new();
+        let mut st = conn.prepare(&format!("PRAGMA main.index_info(\"{}\")", index.replace('"', "\"\"")))?;
+        let mut q = st.query([])?;
+        while let Some(r) = q.next()? {
+            columns.push(r.get::<_, Option<String>>(2)?.unwrap_or_default());
+        }
+        out.push(Constraint {
+            name: named(ConstraintKind::Unique, &columns, "_key"),
+            kind: ConstraintKind::Unique,
+            columns,
+        });
+    }
+    let mut keys: std::collections::BTreeMap<i64, Vec<String>> = std::collections::BTreeMap::new();
+    {
+        let mut st = conn.prepare(&format!("PRAGMA main.foreign_key_list({quoted})"))?;
+        let mut q = st.query([])?;
+        while let Some(r) = q.next()? {
+            keys.entry(r.get(0)?).or_default().push(r.get(3)?);
+        }
+    }
+    for columns in keys.into_values() {
+        let name = named(ConstraintKind::ForeignKey, &columns, "_fkey");
+        out.push(Constraint { name, kind: ConstraintKind::ForeignKey, columns });
+    }
+    for check in declared.into_iter().filter(|d| d.kind == ConstraintKind::Check) {
+        out.push(Constraint { name: check.name, kind: ConstraintKind::Check, columns: check.columns });
+    }
+    Ok(out)
+}

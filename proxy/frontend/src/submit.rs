@@ -30,6 +30,7 @@ fn ddl_tag(d: &DdlPlan) -> &'static str {
         DdlPlan::Grant(_) => "GRANT",
         DdlPlan::CreatePolicy(_) => "CREATE POLICY",
         DdlPlan::DropPolicy { .. } => "DROP POLICY",
+        DdlPlan::Comment { .. } => "COMMENT",
         _ => "ALTER TABLE",
     }
 }

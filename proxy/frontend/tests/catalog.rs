@@ -540,3 +540,89 @@ fn the_catalog_follows_the_chain() {
     // A table's OID survives a rename: it comes from the table's id.
     assert_eq!(view.oid("parent2"), oid);
 }
+
+/// A SQLAlchemy reflection query captured for table `books` or `authors` (by OID or by
+/// name), run about `table` instead.
+fn sqlalchemy_about(view: &View, contains: &str, table: &str) -> Vec<Vec<Value>> {
+    let query = fixture("sqlalchemy.sql")
+        .into_iter()
+        .find(|q| q.contains(contains))
+        .unwrap_or_else(|| panic!("sqlalchemy.sql: no query with {contains:?}"));
+    let oid = format!("{{{{oid:{table}}}}}");
+    let query = query
+        .replace("{{oid:books}}", &oid)
+        .replace("{{oid:authors}}", &oid)
+        .replace("('books')", &format!("('{table}')"));
+    view.query(&view.substitute(&query), &[]).unwrap_or_else(|e| panic!("{e}\n  query: {query}"))
+}
+
+#[test]
+fn comments_show_in_pg_description_and_in_what_sqlalchemy_reflects() {
+    let mut view = View::new();
+    view.run_ddl(&[
+        "CREATE TABLE email (address_id int, remote int REFERENCES parent (id), email text UNIQUE, \
+         CONSTRAINT email_ad_pk PRIMARY KEY (address_id))",
+        "CREATE TABLE dingalings (id int PRIMARY KEY, address_id int, \
+         CONSTRAINT zz_email_add_id_fg FOREIGN KEY (address_id) REFERENCES email (address_id), \
+         CONSTRAINT zz_multi UNIQUE (address_id, id))",
+        "CREATE INDEX ix_email ON email (email)",
+        r#"COMMENT ON TABLE email IS 'the test % '' " \ table comment'"#,
+        r"COMMENT ON COLUMN email.email IS E'Comment\nwith\rescapes'",
+        "COMMENT ON CONSTRAINT email_ad_pk ON email IS 'ea pk comment'",
+        "COMMENT ON CONSTRAINT zz_email_add_id_fg ON dingalings IS 'di fk comment'",
+        "COMMENT ON CONSTRAINT zz_multi ON dingalings IS 'di unique comment'",
+        "COMMENT ON INDEX ix_email IS 'ix comment'",
+    ]);
+    let one = |sql: &str| strings(&view.query(sql, &[]).unwrap()[0]);
+    assert_eq!(
+        one("SELECT obj_description('email'::regclass, 'pg_class'), obj_description('email'::regclass, 'pg_constraint'), \
+             obj_description('email'::regclass)"),
+        s(&[r#"the test % ' " \ table comment"#, "NULL", r#"the test % ' " \ table comment"#])
+    );
+    assert_eq!(
+        one("SELECT col_description('email'::regclass, 3), col_description('email'::regclass, 1), \
+             obj_description('ix_email'::regclass, 'pg_class'), obj_description('parent'::regclass, 'pg_class')"),
+        s(&["Comment\nwith\rescapes", "NULL", "ix comment", "NULL"])
+    );
+    let described = table(
+        &view
+            .query(
+                "SELECT c.relname, d.objsubid, d.classoid = 'pg_constraint'::regclass, d.description \
+                 FROM pg_catalog.pg_description d JOIN pg_catalog.pg_class c ON c.oid = d.objoid \
+                 ORDER BY 1, 2",
+                &[],
+            )
+            .unwrap(),
+    );
+    assert_eq!(
+        described,
+        vec![
+            s(&["email", "0", "0", r#"the test % ' " \ table comment"#]),
+            s(&["email", "3", "0", "Comment\nwith\rescapes"]),
+            s(&["ix_email", "0", "0", "ix comment"])
+        ]
+    );
+    // SQLAlchemy's reflection queries, as captured for `books`, about these tables.
+    let columns = table(&sqlalchemy_about(&view, "AS identity_options", "email"));
+    let comments: Vec<Vec<String>> = columns.iter().map(|r| vec![r[0].clone(), r[5].clone()]).collect();
+    assert_eq!(
+        comments,
+        vec![s(&["address_id", "NULL"]), s(&["remote", "NULL"]), s(&["email", "Comment\nwith\rescapes"])]
+    );
+    let pk = table(&sqlalchemy_about(&view, "pg_catalog.pg_constraint.contype = 'p'", "email"));
+    assert_eq!(
+        pk.iter().map(|r| r[1..4].to_vec()).collect::<Vec<_>>(),
+        vec![s(&["{address_id}", "email_ad_pk", "ea pk comment"])]
+    );
+    let fks = table(&sqlalchemy_about(&view, "pg_catalog.pg_constraint.contype = 'f'", "dingalings"));
+    let fks: Vec<Vec<String>> = fks.iter().map(|r| vec![r[1].clone(), r[4].clone()]).collect();
+    assert_eq!(fks, vec![s(&["zz_email_add_id_fg", "di fk comment"])]);
+    let fks = table(&sqlalchemy_about(&view, "pg_catalog.pg_constraint.contype = 'f'", "email"));
+    let fks: Vec<Vec<String>> = fks.iter().map(|r| vec![r[1].clone(), r[4].clone()]).collect();
+    assert_eq!(fks, vec![s(&["email_remote_fkey", "NULL"])], "an unnamed key keeps PostgreSQL's default name");
+    let uniques = table(&sqlalchemy_about(&view, "pg_catalog.pg_constraint.contype = 'u'", "dingalings"));
+    assert_eq!(
+        uniques.iter().map(|r| r[1..4].to_vec()).collect::<Vec<_>>(),
+        vec![s(&["{address_id,id}", "zz_multi", "di unique comment"])]
+    );
+}

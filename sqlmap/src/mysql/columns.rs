@@ -67,7 +67,7 @@ pub(super) fn column(column: &mut ColumnDef) -> Result<(), PlanError> {
     for option in std::mem::take(&mut column.options) {
         match &option.option {
             ColumnOption::DialectSpecific(tokens) if is_auto_increment(tokens) => auto_increment = true,
-            ColumnOption::Comment(_) | ColumnOption::CharacterSet(_) | ColumnOption::Collation(_) => {}
+            ColumnOption::CharacterSet(_) | ColumnOption::Collation(_) => {}
             ColumnOption::OnUpdate(_) => {
                 return Err(PlanError::unsupported("ON UPDATE in a column definition")
                     .with_hint("set the column in each UPDATE"))

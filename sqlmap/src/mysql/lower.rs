@@ -181,17 +181,32 @@ fn lower_expr(expr: &mut Expr) -> Result<(), PlanError> {
         return Ok(());
     }
     lower_cast(expr);
-    if let Expr::Like { negated, any: false, expr: left, pattern, escape_char } = expr {
-        // MySQL's default collations ignore case, so its LIKE is ILIKE;
-        // `LIKE BINARY p` (or `BINARY` on the left) compares bytes: LIKE.
-        let binary = |side: &mut Box<Expr>| match side.as_mut() {
-            Expr::Cast { kind: CastKind::Cast, data_type: DataType::Binary(None), expr: inner, .. } => {
-                let value = std::mem::replace(inner.as_mut(), Expr::value(Value::Null));
-                **side = value;
-                true
-            }
-            _ => false,
+    // MySQL's default collations ignore case, so its LIKE is ILIKE and its
+    // REGEXP is `~*`; `BINARY` on either side compares bytes: LIKE and `~`.
+    let binary = |side: &mut Box<Expr>| match side.as_mut() {
+        Expr::Cast { kind: CastKind::Cast, data_type: DataType::Binary(None), expr: inner, .. } => {
+            let value = std::mem::replace(inner.as_mut(), Expr::value(Value::Null));
+            **side = value;
+            true
+        }
+        _ => false,
+    };
+    if let Expr::RLike { negated, expr: left, pattern, .. } = expr {
+        let exact = binary(left) | binary(pattern);
+        let op = match (*negated, exact) {
+            (false, false) => BinaryOperator::PGRegexIMatch,
+            (true, false) => BinaryOperator::PGRegexNotIMatch,
+            (false, true) => BinaryOperator::PGRegexMatch,
+            (true, true) => BinaryOperator::PGRegexNotMatch,
         };
+        *expr = Expr::BinaryOp {
+            left: Box::new(std::mem::replace(left.as_mut(), Expr::value(Value::Null))),
+            op,
+            right: Box::new(std::mem::replace(pattern.as_mut(), Expr::value(Value::Null))),
+        };
+        return Ok(());
+    }
+    if let Expr::Like { negated, any: false, expr: left, pattern, escape_char } = expr {
         let (left_binary, pattern_binary) = (binary(left), binary(pattern));
         if !left_binary && !pattern_binary {
             *expr = Expr::ILike {

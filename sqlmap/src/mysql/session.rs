@@ -217,6 +217,9 @@ pub(crate) fn from_tokens(tokens: &[TokenWithSpan]) -> Result<Option<Plan>, Plan
         cursor.end()?;
         return Ok(Some(Plan::MySql(MySqlStmt::ShowColumns { table, full: false, filter })));
     }
+    if let Some(plan) = table_comment(tokens)? {
+        return Ok(Some(plan));
+    }
     let verb = ["CREATE", "ALTER", "DROP"].into_iter().find(|verb| cursor.word(verb));
     let Some(verb) = verb.filter(|_| cursor.word("USER")) else {
         return Ok(None);
@@ -228,6 +231,29 @@ pub(crate) fn from_tokens(tokens: &[TokenWithSpan]) -> Result<Option<Plan>, Plan
     };
     cursor.end()?;
     Ok(Some(Plan::Role(role)))
+}
+
+/// `ALTER TABLE t COMMENT [=] 'text'` (which sqlparser does not read): the
+/// table's comment, as `COMMENT ON TABLE`; an empty text removes it.
+/// `None` for every other statement.
+fn table_comment(tokens: &[TokenWithSpan]) -> Result<Option<Plan>, PlanError> {
+    let mut cursor = Cursor::new(tokens);
+    if !(cursor.word("ALTER") && cursor.word("TABLE")) {
+        return Ok(None);
+    }
+    let Ok(table) = table_name(&mut cursor) else { return Ok(None) };
+    if !cursor.word("COMMENT") {
+        return Ok(None);
+    }
+    cursor.token(&Token::Eq);
+    let text = match cursor.peek() {
+        Some(Token::SingleQuotedString(s) | Token::DoubleQuotedString(s)) => s.clone(),
+        _ => return Err(cursor.unexpected()),
+    };
+    cursor.at += 1;
+    cursor.end()?;
+    crate::names::check_reserved(&table)?;
+    Ok(Some(Plan::Ddl(crate::ddl::DdlPlan::Comment { on: crate::comment::CommentOn::Table(table), text: Some(text) })))
 }
 
 /// `SET [SESSION | GLOBAL] TRANSACTION ISOLATION LEVEL .. | READ ONLY |

@@ -2,6 +2,8 @@
 //! the leaves it changes.
 
 use super::*;
+use node_core::catalog::PartKind;
+use sqlmap::CommentOn;
 use std::collections::BTreeSet;
 
 pub(super) struct StmtCtx {
@@ -43,6 +45,7 @@ impl Executor {
                     not_null: column.not_null,
                     serial: column.serial,
                     identity: column.identity,
+                    comment: column.comment.clone(),
                 });
                 // Every row's leaf changes: its encoding gains the column.
                 self.all_rows(&meta, false, changes)?;
@@ -76,6 +79,7 @@ impl Executor {
             DdlPlan::AddForeignKey { table, columns, references, referenced, clause, validate } => {
                 self.add_foreign_key(table, (columns, references, referenced), clause, *validate)?
             }
+            DdlPlan::Comment { on, text } => self.comment(on, text, changes)?,
             _ => return Err(SqlError::new("0A000", "this DDL statement is not supported by the executor")),
         }
         Ok(StatementResult::default())
@@ -110,6 +114,49 @@ impl Executor {
             }
             _ => Ok(()),
         }
+    }
+
+    /// COMMENT ON: only the table's owner (or an admin) comments on it or
+    /// its parts, as in PostgreSQL; an empty text removes the comment.
+    fn comment(&mut self, on: &CommentOn, text: &Option<String>, changes: &mut Changes) -> Result<(), SqlError> {
+        let text = text.clone().filter(|t| !t.is_empty());
+        let table = match on {
+            CommentOn::Table(table) | CommentOn::Column { table, .. } | CommentOn::Constraint { table, .. } => {
+                table.clone()
+            }
+            CommentOn::Index(index) => self
+                .catalog
+                .values()
+                .find(|t| t.indexes.iter().any(|i| i.name == *index))
+                .map(|t| t.name.clone())
+                .ok_or_else(|| SqlError::new("42P01", format!("relation \"{index}\" does not exist")))?,
+        };
+        self.must_own(&table)?;
+        let mut meta = self.table(&table)?.clone();
+        match on {
+            CommentOn::Table(_) => meta.comment = text,
+            CommentOn::Column { column, .. } => {
+                let Some(c) = meta.columns.iter_mut().find(|c| c.name == *column) else {
+                    return Err(SqlError::new(
+                        "42703",
+                        format!("column \"{column}\" of relation \"{table}\" does not exist"),
+                    ));
+                };
+                c.comment = text;
+            }
+            CommentOn::Index(index) => meta.set_part_comment(PartKind::Index, index, text),
+            CommentOn::Constraint { name, .. } => {
+                let known = crate::tables::constraints(&self.conn, &meta).map_err(|e| sql_error(&e))?;
+                if !known.iter().any(|c| c.name == *name) {
+                    return Err(SqlError::new(
+                        "42704",
+                        format!("constraint \"{name}\" for table \"{table}\" does not exist"),
+                    ));
+                }
+                meta.set_part_comment(PartKind::Constraint, name, text);
+            }
+        }
+        self.put_meta(meta, None, changes)
     }
 
     fn drop_policy(&mut self, table: &str, name: &str, if_exists: bool, changes: &mut Changes) -> Result<(), SqlError> {
@@ -247,6 +294,7 @@ impl Executor {
             acl::must_own(&meta, self.who())?;
             self.user_exec(&format!("DROP INDEX \"{}\"", name.replace('"', "\"\"")))?;
             meta.indexes.retain(|i| i.name != *name);
+            meta.set_part_comment(PartKind::Index, name, None);
             self.put_meta(meta, None, changes)?;
         }
         Ok(())
@@ -427,6 +475,7 @@ impl Executor {
                 not_null: c.not_null,
                 serial: c.serial,
                 identity: c.identity,
+                comment: c.comment.clone(),
             })
             .collect();
         let mut primary_key = Vec::with_capacity(ct.primary_key.len());
@@ -466,6 +515,8 @@ impl Executor {
             acl: Vec::new(),
             row_security: false,
             policies: Vec::new(),
+            comment: ct.comment.clone(),
+            part_comments: Vec::new(),
         };
         self.put_meta(meta, None, changes)
     }

@@ -661,6 +661,28 @@ mod tests {
         (ex, changes, admin, bob)
     }
 
+    /// Txs run one after another in block 1, each statement its own tx.
+    struct Txs {
+        n: u8,
+        changes: Changes,
+    }
+
+    impl Txs {
+        /// Runs `sql` signed by `key`: its failure's SQLSTATE and message.
+        fn run(
+            &mut self,
+            ex: &mut Executor,
+            key: &crypto::SecretKey,
+            dialect: sqlmap::Dialect,
+            sql: &str,
+        ) -> Option<(String, String)> {
+            self.n += 1;
+            let receipt =
+                ex.execute_tx(&tx_in(key, self.n, dialect, sql), 1, self.n as u32, &mut self.changes).unwrap();
+            receipt.failure.map(|f| (f.sqlstate, f.message))
+        }
+    }
+
     #[test]
     fn a_tx_is_planned_in_its_own_dialect_and_replace_needs_delete() {
         use sqlmap::Dialect::{MySql, Postgres};
@@ -700,15 +722,93 @@ mod tests {
     }
 
     #[test]
+    fn comments_are_kept_by_owners_on_tables_columns_indexes_and_constraints() {
+        use node_core::catalog::PartKind;
+        use sqlmap::Dialect::{MySql, Postgres};
+        let (mut ex, changes, admin, bob) = admin_and_bob();
+        let mut txs = Txs { n: 0, changes };
+        let mut run = |ex: &mut Executor, key: &crypto::SecretKey, dialect, sql: &str| txs.run(ex, key, dialect, sql);
+        for sql in [
+            "CREATE TABLE users (user_id INT PRIMARY KEY, test2 REAL NOT NULL, CONSTRAINT zz_test2_gt_zero CHECK (test2 > 0))",
+            "CREATE TABLE email (address_id INT, remote INT REFERENCES users (user_id), email TEXT UNIQUE, CONSTRAINT email_ad_pk PRIMARY KEY (address_id))",
+            "CREATE INDEX ix_email ON email (email)",
+            r#"COMMENT ON TABLE email IS 'the test % '' " \ table comment'"#,
+            r"COMMENT ON COLUMN public.email.email IS E'Comment\nwith\rescapes'",
+            "COMMENT ON CONSTRAINT email_ad_pk ON email IS 'ea pk comment'",
+            // Unnamed constraints go by PostgreSQL's default names.
+            "COMMENT ON CONSTRAINT email_remote_fkey ON email IS 'fk'",
+            "COMMENT ON CONSTRAINT email_email_key ON email IS 'unique'",
+            "COMMENT ON CONSTRAINT zz_test2_gt_zero ON users IS 'users check constraint'",
+            "COMMENT ON INDEX ix_email IS 'ix'",
+        ] {
+            assert_eq!(run(&mut ex, &admin, Postgres, sql), None, "{sql}");
+        }
+        let meta = |ex: &Executor, t: &str| {
+            let stored = crate::tables::load_tables(&ex.conn).unwrap();
+            let meta = stored.into_iter().find(|m| m.name == t).unwrap();
+            assert_eq!(ex.catalog.get(t), Some(&meta), "the catalog in memory is the one stored");
+            meta
+        };
+        let email = meta(&ex, "email");
+        assert_eq!(email.comment.as_deref(), Some(r#"the test % ' " \ table comment"#));
+        assert_eq!(email.columns[2].comment.as_deref(), Some("Comment\nwith\rescapes"));
+        assert_eq!(email.columns[0].comment, None);
+        assert_eq!(email.part_comment(PartKind::Constraint, "email_ad_pk"), Some("ea pk comment"));
+        assert_eq!(email.part_comment(PartKind::Constraint, "email_remote_fkey"), Some("fk"));
+        assert_eq!(email.part_comment(PartKind::Constraint, "email_email_key"), Some("unique"));
+        assert_eq!(email.part_comment(PartKind::Index, "ix_email"), Some("ix"));
+        let users = meta(&ex, "users");
+        assert_eq!(users.part_comment(PartKind::Constraint, "zz_test2_gt_zero"), Some("users check constraint"));
+
+        // A declared name replaces the default one; what does not exist is refused, exactly.
+        let refusals = [
+            (
+                "COMMENT ON CONSTRAINT email_pkey ON email IS 'x'",
+                "42704",
+                r#"constraint "email_pkey" for table "email" does not exist"#,
+            ),
+            ("COMMENT ON COLUMN email.nope IS 'x'", "42703", r#"column "nope" of relation "email" does not exist"#),
+            ("COMMENT ON INDEX nope IS 'x'", "42P01", r#"relation "nope" does not exist"#),
+            ("COMMENT ON TABLE nope IS 'x'", "42P01", r#"relation "nope" does not exist"#),
+        ];
+        for (sql, state, message) in refusals {
+            assert_eq!(run(&mut ex, &admin, Postgres, sql), Some((state.into(), message.into())), "{sql}");
+        }
+        // Only the owner comments: another account's comment changes nothing.
+        for sql in [
+            "COMMENT ON TABLE email IS 'mine'",
+            "COMMENT ON COLUMN email.email IS NULL",
+            "COMMENT ON INDEX ix_email IS 'x'",
+        ] {
+            let (state, message) = run(&mut ex, &bob, Postgres, sql).unwrap();
+            assert_eq!((state.as_str(), message.as_str()), ("42501", "must be owner of table email"), "{sql}");
+        }
+        assert_eq!(meta(&ex, "email"), email);
+        // NULL and '' remove a comment; a dropped index takes its comment along.
+        for sql in ["COMMENT ON TABLE email IS ''", "COMMENT ON COLUMN email.email IS NULL", "DROP INDEX ix_email"] {
+            assert_eq!(run(&mut ex, &admin, Postgres, sql), None, "{sql}");
+        }
+        let email = meta(&ex, "email");
+        assert_eq!((email.comment.as_deref(), email.columns[2].comment.as_deref()), (None, None));
+        assert_eq!(email.part_comment(PartKind::Index, "ix_email"), None);
+        // MySQL declares them inline.
+        let inline = "CREATE TABLE cm (id INT PRIMARY KEY COMMENT 'the key', note TEXT) COMMENT='a table''s comment'";
+        assert_eq!(run(&mut ex, &admin, MySql, inline), None);
+        let cm = meta(&ex, "cm");
+        assert_eq!(
+            (cm.comment.as_deref(), cm.columns[0].comment.as_deref()),
+            (Some("a table's comment"), Some("the key"))
+        );
+        assert_eq!(run(&mut ex, &admin, MySql, "ALTER TABLE cm ADD COLUMN extra INT COMMENT 'added'"), None);
+        assert_eq!(meta(&ex, "cm").columns[2].comment.as_deref(), Some("added"));
+    }
+
+    #[test]
     fn alter_table_adds_a_foreign_key_that_binds_old_and_new_rows() {
         use sqlmap::Dialect::{MySql, Postgres};
-        let (mut ex, mut changes, admin, bob) = admin_and_bob();
-        let mut n = 0u8;
-        let mut run = |ex: &mut Executor, key: &crypto::SecretKey, dialect, sql: &str| {
-            n += 1;
-            let receipt = ex.execute_tx(&tx_in(key, n, dialect, sql), 1, n as u32, &mut changes).unwrap();
-            receipt.failure.map(|f| (f.sqlstate, f.message))
-        };
+        let (mut ex, changes, admin, bob) = admin_and_bob();
+        let mut txs = Txs { n: 0, changes };
+        let mut run = |ex: &mut Executor, key: &crypto::SecretKey, dialect, sql: &str| txs.run(ex, key, dialect, sql);
         let state = |r: Option<(String, String)>| r.map(|(s, _)| s);
         let definition = |ex: &Executor| -> String {
             ex.conn.query_row("SELECT sql FROM sqlite_schema WHERE name = 'book'", [], |r| r.get(0)).unwrap()

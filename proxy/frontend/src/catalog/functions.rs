@@ -120,9 +120,9 @@ const SCALARS: &[(&str, i32, Scalar)] = &[
     ("pg_get_serial_sequence", 2, null),
     ("pg_relation_is_publishable", 1, |_| Ok(V::Integer(0))),
     ("pg_partition_ancestors", 1, |ctx| Ok(int_arg(ctx, 0).map(V::Integer).unwrap_or(V::Null))),
-    ("obj_description", 1, null),
-    ("obj_description", 2, null),
-    ("col_description", 2, null),
+    ("obj_description", 1, obj_description),
+    ("obj_description", 2, obj_description),
+    ("col_description", 2, col_description),
     ("shobj_description", 2, null),
     ("pg_encoding_to_char", 1, |ctx| Ok(V::Text(if int_arg(ctx, 0) == Some(6) { "UTF8" } else { "" }.into()))),
     ("pg_char_to_encoding", 1, |ctx| {
@@ -506,6 +506,41 @@ fn get_indexdef(ctx: &Context<'_>) -> rusqlite::Result<V> {
             .map(|k| V::Text(k.clone()))
             .unwrap_or(V::Text(String::new())),
     })
+}
+
+/// `obj_description(oid [, catalog])`: the comment on an object; with a
+/// catalog name (`'pg_class'`, `'pg_constraint'`), only in that catalog.
+fn obj_description(ctx: &Context<'_>) -> rusqlite::Result<V> {
+    let Some(oid) = oid_arg(ctx, 0) else {
+        return Ok(V::Null);
+    };
+    let class = if ctx.len() > 1 {
+        let Some(catalog) = text_arg(ctx, 1) else {
+            return Ok(V::Null);
+        };
+        match snapshot().relation_oid(&catalog) {
+            Some(class) => Some(class),
+            None => return Ok(V::Null),
+        }
+    } else {
+        None
+    };
+    let snap = snapshot();
+    let found = snap
+        .descriptions
+        .range((oid, 0, 0)..=(oid, u32::MAX, 0))
+        .find(|((_, c, sub), _)| *sub == 0 && class.is_none_or(|class| class == *c))
+        .map(|(_, text)| V::Text(text.clone()));
+    Ok(found.unwrap_or(V::Null))
+}
+
+/// `col_description(table oid, column number)`: the comment on a column.
+fn col_description(ctx: &Context<'_>) -> rusqlite::Result<V> {
+    let (Some(oid), Some(n)) = (oid_arg(ctx, 0), int_arg(ctx, 1)) else {
+        return Ok(V::Null);
+    };
+    let key = (oid, super::snapshot::CLASS_PG_CLASS, n);
+    Ok(snapshot().descriptions.get(&key).map(|text| V::Text(text.clone())).unwrap_or(V::Null))
 }
 
 fn get_constraintdef(ctx: &Context<'_>) -> rusqlite::Result<V> {

@@ -23,7 +23,7 @@
 //! `catalog`), row counts and sizes (0), comments (''), and the indexes
 //! InnoDB would add for foreign keys.
 
-use node_core::catalog::TableMeta;
+use node_core::catalog::{PartKind, TableMeta};
 use rusqlite::functions::{Context, FunctionFlags};
 use rusqlite::types::Value as V;
 use rusqlite::Connection;
@@ -438,7 +438,7 @@ pub(super) fn table_rows(rows: &mut Rows, f: &TableFacts<'_>, all: &[TableFacts<
             ("DATA_FREE", i(0)),
             ("TABLE_COLLATION", t(COLLATION)),
             ("CREATE_OPTIONS", t("")),
-            ("TABLE_COMMENT", t("")),
+            ("TABLE_COMMENT", t(meta.comment.as_deref().unwrap_or_default())),
             ("MAX_INDEX_LENGTH", i(0)),
             ("TEMPORARY", t("N")),
         ],
@@ -469,7 +469,7 @@ pub(super) fn table_rows(rows: &mut Rows, f: &TableFacts<'_>, all: &[TableFacts<
                     ("NULLABLE", t(if nullable { "YES" } else { "" })),
                     ("INDEX_TYPE", t("BTREE")),
                     ("COMMENT", t("")),
-                    ("INDEX_COMMENT", t("")),
+                    ("INDEX_COMMENT", t(meta.part_comment(PartKind::Index, &ix.name).unwrap_or_default())),
                     ("IGNORED", t("NO")),
                 ],
             );
@@ -536,7 +536,7 @@ fn columns(rows: &mut Rows, f: &TableFacts<'_>, database: &str) {
                 ("COLUMN_KEY", t(key_of(n))),
                 ("EXTRA", t(if auto_increment { "auto_increment" } else { "" })),
                 ("PRIVILEGES", t("select,insert,update,references")),
-                ("COLUMN_COMMENT", t("")),
+                ("COLUMN_COMMENT", t(column.comment.as_deref().unwrap_or_default())),
                 ("IS_GENERATED", t("NEVER")),
             ],
         );
@@ -590,7 +590,7 @@ fn key_column(
 }
 
 /// A foreign key: named as the PostgreSQL side names it
-/// (`<table>_<columns>_fkey`; SQLite keeps no constraint names).
+/// (its declared name, else `<table>_<columns>_fkey`).
 fn foreign_key(
     rows: &mut Rows,
     f: &TableFacts<'_>,
@@ -608,7 +608,7 @@ fn foreign_key(
     } else {
         fk.references.clone()
     };
-    let name = format!("{}_{}_fkey", meta.name, fk.columns.join("_"));
+    let name = fk.name.clone();
     // The referenced side's unique key, by its MySQL name.
     let unique = target.and_then(|x| {
         let attnum = |c: &str| x.meta.columns.iter().position(|m| m.name == c).map(|p| p as i64 + 1).unwrap_or(0);

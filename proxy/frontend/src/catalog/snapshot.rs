@@ -27,6 +27,10 @@ pub(crate) const ROLE_SYSTEM: u32 = 10;
 /// PostgreSQL's `pg_database_owner`, the owner of `public`.
 pub(crate) const ROLE_DATABASE_OWNER: u32 = 6171;
 pub(crate) const DATABASE_OID: u32 = 5;
+/// `pg_class`'s and `pg_constraint`'s own OIDs: the `classoid` of a
+/// description.
+pub(crate) const CLASS_PG_CLASS: u32 = 1259;
+pub(crate) const CLASS_PG_CONSTRAINT: u32 = 2606;
 const AM_HEAP: u32 = 2;
 const AM_BTREE: u32 = 403;
 const COLLATION_DEFAULT: u32 = 100;
@@ -58,6 +62,8 @@ pub(crate) struct Snapshot {
     pub roles: BTreeMap<u32, String>,
     pub indexes: BTreeMap<u32, IndexInfo>,
     pub constraints: BTreeMap<u32, String>,
+    /// Comments by `(objoid, classoid, objsubid)`, as `pg_description`.
+    pub descriptions: BTreeMap<(u32, u32, i64), String>,
     /// Each user table's metadata by OID: owner, grants, policies.
     pub tables: BTreeMap<u32, TableMeta>,
     /// Account addresses by role name.
@@ -254,6 +260,8 @@ pub(super) struct Index {
 }
 
 pub(super) struct ForeignKey {
+    /// The declared name, else PostgreSQL's default (`t_a_fkey`).
+    pub(super) name: String,
     pub(super) columns: Vec<String>,
     pub(super) table: String,
     pub(super) references: Vec<String>,
@@ -573,8 +581,13 @@ fn table_facts<'a>(conn: &Connection, meta: &'a TableMeta, owner: u32) -> rusqli
             sqlite_defaults.get(&c.name).cloned().flatten().map(|d| pg_default(&d, &base))
         })
         .collect();
-    let indexes = indexes(conn, meta, &quoted, &types)?;
-    let foreign_keys = foreign_keys(conn, &quoted)?;
+    let constraints = node_exec::tables::constraints(conn, meta)?;
+    let indexes = indexes(conn, meta, &quoted, &constraints)?;
+    let mut foreign_keys = foreign_keys(conn, &quoted)?;
+    for fk in &mut foreign_keys {
+        fk.name = constraint_named(&constraints, sqlmap::ConstraintKind::ForeignKey, &fk.columns)
+            .unwrap_or_else(|| format!("{}_{}_fkey", meta.name, fk.columns.join("_")));
+    }
     Ok(TableFacts { meta, oid, owner, types, defaults, indexes, foreign_keys })
 }
 
@@ -591,15 +604,28 @@ fn pg_default(sqlite: &str, type_name: &str) -> String {
     }
 }
 
+/// The name of the constraint of `kind` on exactly `columns`.
+fn constraint_named(
+    constraints: &[node_exec::tables::Constraint],
+    kind: sqlmap::ConstraintKind,
+    columns: &[String],
+) -> Option<String> {
+    constraints.iter().find(|c| c.kind == kind && c.columns == columns).map(|c| c.name.clone())
+}
+
 fn indexes(
     conn: &Connection,
     meta: &TableMeta,
     quoted: &str,
-    types: &[(u32, i32, String)],
+    constraints: &[node_exec::tables::Constraint],
 ) -> rusqlite::Result<Vec<Index>> {
     let mut out = Vec::new();
     if !meta.primary_key.is_empty() {
-        let name = format!("{}_pkey", meta.name);
+        let name = constraints
+            .iter()
+            .find(|c| c.kind == sqlmap::ConstraintKind::PrimaryKey)
+            .map(|c| c.name.clone())
+            .unwrap_or_else(|| format!("{}_pkey", meta.name));
         out.push(Index {
             oid: derived_oid("index", &[&meta.id, name.as_bytes()]),
             keys: meta.primary_key.iter().filter_map(|p| meta.columns.get(*p)).map(|c| quote_ident(&c.name)).collect(),
@@ -633,8 +659,10 @@ fn indexes(
         let (name, constraint) = match origin.as_str() {
             "pk" => continue,
             "u" => {
-                let cols: Vec<&str> = columns.iter().filter_map(|(_, n)| n.as_deref()).collect();
-                (format!("{}_{}_key", meta.name, cols.join("_")), Some('u'))
+                let cols: Vec<String> = columns.iter().filter_map(|(_, n)| n.clone()).collect();
+                let name = constraint_named(constraints, sqlmap::ConstraintKind::Unique, &cols)
+                    .unwrap_or_else(|| format!("{}_{}_key", meta.name, cols.join("_")));
+                (name, Some('u'))
             }
             _ if sqlite_name.starts_with("__rc_") || sqlite_name.starts_with("sqlite_") => continue,
             _ => (sqlite_name.clone(), None),
@@ -651,7 +679,6 @@ fn indexes(
         } else {
             columns.iter().map(|(_, n)| quote_ident(n.as_deref().unwrap_or(""))).collect()
         };
-        let _ = types;
         out.push(Index {
             oid: derived_oid("index", &[&meta.id, name.as_bytes()]),
             name,
@@ -742,6 +769,7 @@ fn foreign_keys(conn: &Connection, quoted: &str) -> rusqlite::Result<Vec<Foreign
     while let Some(r) = q.next()? {
         let id: i64 = r.get(0)?;
         let fk = by_id.entry(id).or_insert_with(|| ForeignKey {
+            name: String::new(),
             columns: vec![],
             table: String::new(),
             references: vec![],
@@ -807,7 +835,47 @@ fn user_table(
     }
     acl.information_rows(rows, meta, database);
     privileges::policy_rows(rows, snap, meta, f.oid);
+    description_rows(rows, snap, f);
     super::mysql::table_rows(rows, f, all, database);
+}
+
+/// `pg_description`: the comments on a table, its columns, its indexes
+/// and the constraints `pg_constraint` lists.
+fn description_rows(rows: &mut Rows, snap: &mut Snapshot, f: &TableFacts<'_>) {
+    use node_core::catalog::PartKind;
+    let meta = f.meta;
+    let mut described: Vec<(u32, u32, i64, &str)> = Vec::new();
+    if let Some(text) = &meta.comment {
+        described.push((f.oid, CLASS_PG_CLASS, 0, text));
+    }
+    for (n, column) in meta.columns.iter().enumerate() {
+        if let Some(text) = &column.comment {
+            described.push((f.oid, CLASS_PG_CLASS, n as i64 + 1, text));
+        }
+    }
+    for part in &meta.part_comments {
+        let oid = match part.kind {
+            PartKind::Index => f.indexes.iter().find(|ix| ix.name == part.name).map(|ix| ix.oid),
+            // Checks are not listed in pg_constraint yet, so their comments are not shown.
+            PartKind::Constraint => {
+                let listed = f.indexes.iter().any(|ix| ix.constraint.is_some() && ix.name == part.name)
+                    || f.foreign_keys.iter().any(|fk| fk.name == part.name);
+                listed.then(|| derived_oid("constraint", &[&meta.id, part.name.as_bytes()]))
+            }
+        };
+        let class = if part.kind == PartKind::Index { CLASS_PG_CLASS } else { CLASS_PG_CONSTRAINT };
+        if let Some(oid) = oid {
+            described.push((oid, class, 0, &part.text));
+        }
+    }
+    for (objoid, classoid, objsubid, text) in described {
+        snap.descriptions.insert((objoid, classoid, objsubid), text.to_string());
+        rows.push(
+            "pg_catalog",
+            "pg_description",
+            &[("objoid", i(objoid)), ("classoid", i(classoid)), ("objsubid", i(objsubid)), ("description", t(text))],
+        );
+    }
 }
 
 /// A user table's relation rows: `pg_class`, `pg_tables`,
@@ -1220,7 +1288,7 @@ fn foreign_key_rows(
     } else {
         fk.references.clone()
     };
-    let name = format!("{}_{}_fkey", meta.name, fk.columns.join("_"));
+    let name = fk.name.clone();
     let oid = derived_oid("constraint", &[&meta.id, name.as_bytes()]);
     let attnum = |m: &TableMeta, c: &str| m.columns.iter().position(|x| x.name == c).map(|p| p as i64 + 1).unwrap_or(0);
     let conkey: Vec<Option<String>> = fk.columns.iter().map(|c| Some(attnum(meta, c).to_string())).collect();

@@ -220,7 +220,9 @@ impl NodeBackend {
                         Err(e) => return QueryResult::Error(e),
                     };
                     match self.statistics(&name).await {
-                        Ok(indexes) => show::show_create_table(&meta.name, &facts.0, &indexes, &facts.1),
+                        Ok(indexes) => {
+                            show::show_create_table(&meta.name, meta.comment.as_deref(), &facts.0, &indexes, &facts.1)
+                        }
                         Err(e) => QueryResult::Error(e),
                     }
                 }
@@ -369,7 +371,7 @@ impl NodeBackend {
         let (database, table) = (self.database().replace('\'', "''"), table.replace('\'', "''"));
         let columns = self
             .catalog_rows(&format!(
-                "SELECT COLUMN_NAME, COLUMN_TYPE, IS_NULLABLE, COLUMN_KEY, COLUMN_DEFAULT, EXTRA \
+                "SELECT COLUMN_NAME, COLUMN_TYPE, IS_NULLABLE, COLUMN_KEY, COLUMN_DEFAULT, EXTRA, COLUMN_COMMENT \
                  FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = '{database}' AND TABLE_NAME = '{table}' \
                  ORDER BY ORDINAL_POSITION"
             ))

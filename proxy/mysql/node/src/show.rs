@@ -406,10 +406,11 @@ pub(crate) struct ColumnInfo {
     pub key: String,
     pub default: Option<String>,
     pub extra: String,
+    pub comment: String,
 }
 
 impl ColumnInfo {
-    /// From (COLUMN_NAME, COLUMN_TYPE, IS_NULLABLE, COLUMN_KEY, COLUMN_DEFAULT, EXTRA).
+    /// From (COLUMN_NAME, COLUMN_TYPE, IS_NULLABLE, COLUMN_KEY, COLUMN_DEFAULT, EXTRA, COLUMN_COMMENT).
     pub(crate) fn from_row(row: Vec<Option<String>>) -> Self {
         let mut cells = row.into_iter();
         let mut next = || cells.next().flatten();
@@ -420,6 +421,7 @@ impl ColumnInfo {
             key: next().unwrap_or_default(),
             default: next(),
             extra: next().unwrap_or_default(),
+            comment: next().unwrap_or_default(),
         }
     }
 }
@@ -460,7 +462,7 @@ pub(crate) fn show_columns(columns: &[ColumnInfo], full: bool, filter: Option<&S
                 c.extra.clone(),
             ]);
             if full {
-                row.extend(["select,insert,update,references".to_string(), String::new()]);
+                row.extend(["select,insert,update,references".to_string(), c.comment.clone()]);
             }
             row
         })
@@ -545,10 +547,31 @@ pub(crate) fn show_index(rows: Vec<Vec<Option<String>>>, filter: Option<&ShowFil
     result
 }
 
+/// A comment as SHOW CREATE TABLE quotes it: `'` doubled, backslash
+/// escapes for `\`, NUL, newline and carriage return.
+fn quoted_comment(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('\'');
+    for c in text.chars() {
+        match c {
+            '\'' => out.push_str("''"),
+            '\\' => out.push_str("\\\\"),
+            '\0' => out.push_str("\\0"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            c => out.push(c),
+        }
+    }
+    out.push('\'');
+    out
+}
+
 /// `SHOW CREATE TABLE t`, in MySQL's words: columns with their types,
-/// NOT NULL, defaults and AUTO_INCREMENT, the keys, and foreign keys.
+/// NOT NULL, defaults, AUTO_INCREMENT and comments, the keys, foreign
+/// keys, and the table's comment.
 pub(crate) fn show_create_table(
     table: &str,
+    comment: Option<&str>,
     columns: &[ColumnInfo],
     indexes: &[Vec<Option<String>>],
     foreign_keys: &[ForeignKeyInfo],
@@ -571,6 +594,9 @@ pub(crate) fn show_create_table(
             }
             if c.extra.contains("auto_increment") {
                 line.push_str(" AUTO_INCREMENT");
+            }
+            if !c.comment.is_empty() {
+                line.push_str(&format!(" COMMENT {}", quoted_comment(&c.comment)));
             }
             line
         })
@@ -615,9 +641,10 @@ pub(crate) fn show_create_table(
         ));
     }
     let text = format!(
-        "CREATE TABLE {} (\n{}\n) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_general_ci",
+        "CREATE TABLE {} (\n{}\n) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_general_ci{}",
         quote(table),
-        lines.join(",\n")
+        lines.join(",\n"),
+        comment.map(|c| format!(" COMMENT={}", quoted_comment(c))).unwrap_or_default()
     );
     text_table(&["Table", "Create Table"], vec![vec![table.to_string(), text]], None)
 }
