@@ -592,6 +592,18 @@ impl Renderer<'_> {
             "least" if args.len() > 1 => Some(call("min", args)),
             "btrim" => Some(call("trim", args)),
             "strpos" => Some(call("instr", args)),
+            // The node's `rc_regexp_replace` (PostgreSQL's rules; flags always given).
+            "regexp_replace" => match args.as_slice() {
+                [source, pattern, replacement] => Some(call(
+                    "rc_regexp_replace",
+                    vec![source.clone(), pattern.clone(), replacement.clone(), string("")],
+                )),
+                [_, _, _, _] => Some(call("rc_regexp_replace", args)),
+                _ => {
+                    return Err(PlanError::unsupported("regexp_replace with a start position or occurrence")
+                        .with_hint("use regexp_replace(source, pattern, replacement [, flags])"))
+                }
+            },
             "concat" => Some(concat(args)),
             "mod" => match args.as_slice() {
                 [left, right] => Some(Expr::Nested(Box::new(Expr::BinaryOp {

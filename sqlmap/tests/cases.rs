@@ -44,6 +44,8 @@ const CASES: &[&str] = &[
     "SELECT id FROM t ORDER BY id FETCH NEXT ( $1 ) ROW ONLY",
     "SELECT id FROM t ORDER BY id FETCH FIRST (1 + 1) ROWS ONLY",
     "SELECT id FROM t ORDER BY id FETCH FIRST ROW ONLY",
+    "UPDATE t SET note = regexp_replace(note, '(a)(b)', '\\2\\1', 'g') WHERE regexp_replace(note, 'x', 'y') <> note",
+    "SELECT regexp_replace(note, 'a', 'b', 1, 2) FROM t",
     "SELECT id FROM t ORDER BY id FETCH FIRST 2 ROWS WITH TIES",
     "SELECT id FROM t LIMIT 1 FETCH FIRST 2 ROWS ONLY",
     // -- reserved names, schemas, system views
@@ -306,6 +308,8 @@ const MYSQL_CASES: &[&str] = &[
     "CREATE TABLE cm (id INT PRIMARY KEY COMMENT 'the key', note TEXT COMMENT '') ENGINE=InnoDB COMMENT='a table''s comment' DEFAULT CHARSET=utf8mb4",
     "CREATE TABLE cm2 (id INT) COMMENT ''",
     "SELECT id FROM t WHERE note REGEXP '^(b|c)' AND note NOT REGEXP 'x.z' AND note RLIKE BINARY 'A'",
+    "SELECT REGEXP_REPLACE(note, 'a.c', 'X') FROM t",
+    "SELECT REGEXP_REPLACE(note, 'a', 'X', 2) FROM t",
     "ALTER TABLE cm COMMENT = 'a new comment'",
     "ALTER TABLE rowchain.cm COMMENT ''",
     "ALTER TABLE cm COMMENT 5",

@@ -18,7 +18,7 @@ use rusqlite::Connection;
 pub const SQLSTATE_PREFIX: &str = "rowchain:";
 
 /// The SQLSTATEs these functions raise, so a parsed one can be `'static`.
-pub const SQLSTATES: &[&str] = &["22P02", "22003", "22012", "42846", "2201B", "22023", "42P01", "42704"];
+pub const SQLSTATES: &[&str] = &["22P02", "22003", "22012", "42846", "2201B", "22023", "42P01", "42704", "0A000"];
 
 #[derive(Debug)]
 struct PgFnError(String);
@@ -60,6 +60,7 @@ pub fn register(conn: &Connection) -> rusqlite::Result<()> {
     conn.create_scalar_function("rc_json", 1, flags, |ctx| to_json(ctx, false))?;
     conn.create_scalar_function("rc_jsonb", 1, flags, |ctx| to_json(ctx, true))?;
     conn.create_scalar_function("rc_regex", 3, flags, regex_match)?;
+    conn.create_scalar_function("rc_regexp_replace", 4, flags, regexp_replace)?;
     Ok(())
 }
 
@@ -300,6 +301,29 @@ mod tests {
     }
 
     #[test]
+    fn regexp_replace_answers_as_postgresql_does() {
+        use rusqlite::types::Value::*;
+        // The expected texts are what PostgreSQL 15 answers.
+        let text = |sql: &str| match one(sql) {
+            Ok(Text(t)) => t,
+            other => panic!("{sql}: {other:?}"),
+        };
+        assert_eq!(text("SELECT rc_regexp_replace('abcabc', 'b', 'X', '')"), "aXcabc");
+        assert_eq!(text("SELECT rc_regexp_replace('abcabc', 'b', 'X', 'g')"), "aXcaXc");
+        assert_eq!(text(r"SELECT rc_regexp_replace('Hello World', '(o)(\s)', '[\2\1\&]', 'g')"), "Hell[ oo ]World");
+        assert_eq!(text("SELECT rc_regexp_replace('ABC', 'b', 'x', 'i')"), "AxC");
+        assert_eq!(text(r"SELECT rc_regexp_replace('a$b', 'b', '\\$1', '')"), r"a$\$1");
+        assert_eq!(text("SELECT rc_regexp_replace('é€x', '€', 'E', '')"), "éEx");
+        assert_eq!(one("SELECT rc_regexp_replace(NULL, 'a', 'x', '')"), Ok(Null));
+        assert_eq!(
+            one("SELECT rc_regexp_replace('a', 'a', 'x', 'z')"),
+            Err(("22023".into(), "invalid regular expression option: \"z\"".into()))
+        );
+        assert_eq!(one("SELECT rc_regexp_replace('a', '(', 'x', '')").unwrap_err().0, "2201B");
+        assert_eq!(one("SELECT rc_regexp_replace('a', 'a', 'x', 2)").unwrap_err().0, "0A000");
+    }
+
+    #[test]
     fn integer_input_is_checked() {
         use rusqlite::types::Value::*;
         assert_eq!(one("SELECT rc_int(' 42 ', 32)"), Ok(Integer(42)));
@@ -421,19 +445,19 @@ thread_local! {
         std::cell::RefCell::new(std::collections::HashMap::new());
 }
 
-/// `rc_regex(text, pattern, flags)`: PostgreSQL's `~` (flags '') and `~*`
-/// (flags 'i'). Rust's regex engine answers the same on every validator.
-fn regex_match(ctx: &mut Context<'_>) -> rusqlite::Result<Option<bool>> {
-    let as_text = |i: usize| match ctx.get_raw(i) {
+/// A value as the text a regular-expression function reads; NULL as `None`.
+fn regex_text(ctx: &Context<'_>, i: usize) -> Option<String> {
+    match ctx.get_raw(i) {
         ValueRef::Null => None,
         ValueRef::Integer(n) => Some(n.to_string()),
         ValueRef::Real(f) => Some(f.to_string()),
         ValueRef::Text(t) | ValueRef::Blob(t) => Some(String::from_utf8_lossy(t).into_owned()),
-    };
-    let (Some(text), Some(pattern)) = (as_text(0), as_text(1)) else {
-        return Ok(None);
-    };
-    let insensitive = as_text(2).is_some_and(|f| f.contains('i'));
+    }
+}
+
+/// Runs `f` with `pattern` compiled (cached per thread): 2201B for a
+/// pattern that does not compile or would compile too large.
+fn with_regex<T>(pattern: String, insensitive: bool, f: impl FnOnce(&regex::Regex) -> T) -> rusqlite::Result<T> {
     REGEXES.with(|cache| {
         let mut cache = cache.borrow_mut();
         if cache.len() > 256 {
@@ -450,6 +474,79 @@ fn regex_match(ctx: &mut Context<'_>) -> rusqlite::Result<Option<bool>> {
                 e.insert(re)
             }
         };
-        Ok(Some(re.is_match(&text)))
+        Ok(f(re))
     })
+}
+
+/// `rc_regex(text, pattern, flags)`: PostgreSQL's `~` (flags '') and `~*`
+/// (flags 'i'). Rust's regex engine answers the same on every validator.
+fn regex_match(ctx: &mut Context<'_>) -> rusqlite::Result<Option<bool>> {
+    let (Some(text), Some(pattern)) = (regex_text(ctx, 0), regex_text(ctx, 1)) else {
+        return Ok(None);
+    };
+    let insensitive = regex_text(ctx, 2).is_some_and(|f| f.contains('i'));
+    with_regex(pattern, insensitive, |re| Some(re.is_match(&text)))
+}
+
+/// `rc_regexp_replace(source, pattern, replacement, flags)`: PostgreSQL's
+/// `regexp_replace`. The first match is replaced (every match with flag
+/// `g`; `i` ignores case, `c` does not); in the replacement `\1`..`\9`
+/// insert a group, `\&` the whole match and `\\` a backslash.
+fn regexp_replace(ctx: &mut Context<'_>) -> rusqlite::Result<Option<String>> {
+    if let ValueRef::Integer(_) | ValueRef::Real(_) = ctx.get_raw(3) {
+        return Err(fail("0A000", "regexp_replace with a start position is not supported".into()));
+    }
+    let (Some(text), Some(pattern), Some(template), Some(flags)) =
+        (regex_text(ctx, 0), regex_text(ctx, 1), regex_text(ctx, 2), regex_text(ctx, 3))
+    else {
+        return Ok(None);
+    };
+    let (mut global, mut insensitive) = (false, false);
+    for flag in flags.chars() {
+        match flag {
+            'g' => global = true,
+            'i' => insensitive = true,
+            'c' => insensitive = false,
+            other => return Err(fail("22023", format!("invalid regular expression option: \"{other}\""))),
+        }
+    }
+    with_regex(pattern, insensitive, |re| {
+        let mut out = String::with_capacity(text.len());
+        let mut last = 0;
+        for caps in re.captures_iter(&text) {
+            let Some(whole) = caps.get(0) else { continue };
+            out.push_str(text.get(last..whole.start()).unwrap_or_default());
+            expand_replacement(&caps, &template, &mut out);
+            last = whole.end();
+            if !global {
+                break;
+            }
+        }
+        out.push_str(text.get(last..).unwrap_or_default());
+        Some(out)
+    })
+}
+
+/// PostgreSQL's replacement text for one match, appended to `out`.
+fn expand_replacement(caps: &regex::Captures<'_>, template: &str, out: &mut String) {
+    let mut chars = template.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some(digit @ '1'..='9') => {
+                let group = digit.to_digit(10).and_then(|n| caps.get(n as usize));
+                out.push_str(group.map_or("", |m| m.as_str()));
+            }
+            Some('&') => out.push_str(caps.get(0).map_or("", |m| m.as_str())),
+            Some('\\') => out.push('\\'),
+            Some(other) => {
+                out.push('\\');
+                out.push(other);
+            }
+            None => out.push('\\'),
+        }
+    }
 }

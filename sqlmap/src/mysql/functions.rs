@@ -49,6 +49,20 @@ pub(super) fn lower(expr: &mut Expr) -> Result<(), PlanError> {
             _ => return Err(PlanError::unsupported("LOCATE with a start position")),
         },
         "concat" => concat(arguments(function, &name, 1..=usize::MAX)?)?,
+        // Every match, ignoring case as MySQL's default collations do;
+        // groups are `\1` in the replacement, as in MariaDB.
+        "regexp_replace" => match arguments(function, &name, 3..=6)?.as_slice() {
+            [source, pattern, replacement] => call(
+                "regexp_replace",
+                vec![
+                    source.clone(),
+                    pattern.clone(),
+                    replacement.clone(),
+                    Expr::value(sqlparser::ast::Value::SingleQuotedString("gi".into())),
+                ],
+            ),
+            _ => return Err(PlanError::unsupported("REGEXP_REPLACE with a position, occurrence or match type")),
+        },
         "now" | "current_timestamp" | "localtime" | "localtimestamp" | "utc_timestamp" => {
             let digits = fractional_digits(arguments(function, &name, 0..=1)?)?;
             let length = if digits == 0 { 19 } else { 20 + digits };
