@@ -19,6 +19,25 @@ pub enum ConstraintKind {
     Other,
 }
 
+impl ConstraintKind {
+    /// PostgreSQL's name for an unnamed constraint of this kind on
+    /// `columns` of `table`: `t_pkey`, `t_a_b_key`, `t_a_fkey`, `t_a_check`
+    /// (`t_check` for a check on no one column).
+    pub fn default_name(self, table: &str, columns: &[String]) -> String {
+        let suffix = match self {
+            ConstraintKind::PrimaryKey => return format!("{table}_pkey"),
+            ConstraintKind::Unique => "key",
+            ConstraintKind::ForeignKey => "fkey",
+            ConstraintKind::Check | ConstraintKind::Other => "check",
+        };
+        if columns.is_empty() {
+            format!("{table}_{suffix}")
+        } else {
+            format!("{table}_{}_{suffix}", columns.join("_"))
+        }
+    }
+}
+
 /// A named constraint of a table's definition.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DeclaredConstraint {

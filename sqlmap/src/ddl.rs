@@ -10,6 +10,7 @@ use sqlparser::ast::{
     GeneratedAs, IndexColumn, ObjectType, OrderBySort, RenameTableNameKind, SqlOption, Statement, TableConstraint,
 };
 
+use crate::constraints::ConstraintKind;
 use crate::error::{PlanError, SourceMap, INVALID_TABLE_DEFINITION};
 use crate::names::{self, quote};
 use crate::render::Renderer;
@@ -570,7 +571,7 @@ fn alter_table(alter: &ast::AlterTable, source: &SourceMap) -> Result<DdlPlan, P
                     _ => return Err(PlanError::unsupported("a primary key on an expression")),
                 }
             }
-            let index = format!("{table}_pkey");
+            let index = ConstraintKind::PrimaryKey.default_name(&table, &columns);
             let cols: Vec<String> = columns.iter().map(|c| quote(c)).collect();
             let sqlite = format!("CREATE UNIQUE INDEX {} ON {} ({})", quote(&index), quote(&table), cols.join(", "));
             Ok(DdlPlan::AddPrimaryKey { table, columns, sqlite })
@@ -580,9 +581,11 @@ fn alter_table(alter: &ast::AlterTable, source: &SourceMap) -> Result<DdlPlan, P
             if columns.is_empty() {
                 return Err(PlanError::new("42601", "a foreign key needs at least one column"));
             }
-            // PostgreSQL's name for an unnamed one: `table_col1_col2_fkey`.
-            let name =
-                fk.name.as_ref().map(names::fold).unwrap_or_else(|| format!("{table}_{}_fkey", columns.join("_")));
+            let name = fk
+                .name
+                .as_ref()
+                .map(names::fold)
+                .unwrap_or_else(|| ConstraintKind::ForeignKey.default_name(&table, &columns));
             let clause =
                 format!("CONSTRAINT {} FOREIGN KEY ({}) {}", quote(&name), quote_list(&columns), references(fk)?);
             let references = names::resolve_target(&fk.foreign_table)?;
@@ -592,8 +595,11 @@ fn alter_table(alter: &ast::AlterTable, source: &SourceMap) -> Result<DdlPlan, P
         AlterTableOperation::AddConstraint { constraint: ast::TableConstraint::Unique(unique), .. } => {
             // A UNIQUE constraint is kept as the unique index that enforces it.
             let columns = index_column_names(&unique.columns)?;
-            let name =
-                unique.name.as_ref().map(names::fold).unwrap_or_else(|| format!("{table}_{}_key", columns.join("_")));
+            let name = unique
+                .name
+                .as_ref()
+                .map(names::fold)
+                .unwrap_or_else(|| ConstraintKind::Unique.default_name(&table, &columns));
             names::check_reserved(&name)?;
             let sqlite =
                 format!("CREATE UNIQUE INDEX {} ON {} ({})", quote(&name), quote(&table), quote_list(&columns));

@@ -65,24 +65,21 @@ pub fn constraints(conn: &rusqlite::Connection, meta: &TableMeta) -> rusqlite::R
         })?
         .unwrap_or_default();
     let declared = sqlmap::declared_constraints(&definition);
-    let named = |kind: ConstraintKind, columns: &[String], suffix: &str| {
-        declared
+    // The declared name of the constraint of `kind` on exactly `columns`
+    // (a table has one primary key, whatever its columns), else the default.
+    let named = |kind: ConstraintKind, columns: Vec<String>| {
+        let name = declared
             .iter()
-            .find(|d| d.kind == kind && d.columns == columns)
+            .find(|d| d.kind == kind && (kind == ConstraintKind::PrimaryKey || d.columns == columns))
             .map(|d| d.name.clone())
-            .unwrap_or_else(|| format!("{}_{}{suffix}", meta.name, columns.join("_")))
+            .unwrap_or_else(|| kind.default_name(&meta.name, &columns));
+        Constraint { name, kind, columns }
     };
     let quoted = format!("\"{}\"", meta.name.replace('"', "\"\""));
     let mut out = Vec::new();
     if !meta.primary_key.is_empty() {
-        let columns: Vec<String> =
-            meta.primary_key.iter().filter_map(|p| meta.columns.get(*p)).map(|c| c.name.clone()).collect();
-        let name = declared
-            .iter()
-            .find(|d| d.kind == ConstraintKind::PrimaryKey)
-            .map(|d| d.name.clone())
-            .unwrap_or_else(|| format!("{}_pkey", meta.name));
-        out.push(Constraint { name, kind: ConstraintKind::PrimaryKey, columns });
+        let columns = meta.primary_key.iter().filter_map(|p| meta.columns.get(*p)).map(|c| c.name.clone()).collect();
+        out.push(named(ConstraintKind::PrimaryKey, columns));
     }
     let mut uniques = Vec::new();
     {
@@ -102,11 +99,7 @@ pub fn constraints(conn: &rusqlite::Connection, meta: &TableMeta) -> rusqlite::R
         while let Some(r) = q.next()? {
             columns.push(r.get::<_, Option<String>>(2)?.unwrap_or_default());
         }
-        out.push(Constraint {
-            name: named(ConstraintKind::Unique, &columns, "_key"),
-            kind: ConstraintKind::Unique,
-            columns,
-        });
+        out.push(named(ConstraintKind::Unique, columns));
     }
     let mut keys: std::collections::BTreeMap<i64, Vec<String>> = std::collections::BTreeMap::new();
     {
@@ -116,12 +109,9 @@ pub fn constraints(conn: &rusqlite::Connection, meta: &TableMeta) -> rusqlite::R
             keys.entry(r.get(0)?).or_default().push(r.get(3)?);
         }
     }
-    for columns in keys.into_values() {
-        let name = named(ConstraintKind::ForeignKey, &columns, "_fkey");
-        out.push(Constraint { name, kind: ConstraintKind::ForeignKey, columns });
-    }
-    for check in declared.into_iter().filter(|d| d.kind == ConstraintKind::Check) {
-        out.push(Constraint { name: check.name, kind: ConstraintKind::Check, columns: check.columns });
+    out.extend(keys.into_values().map(|columns| named(ConstraintKind::ForeignKey, columns)));
+    for check in declared.iter().filter(|d| d.kind == ConstraintKind::Check) {
+        out.push(Constraint { name: check.name.clone(), kind: ConstraintKind::Check, columns: check.columns.clone() });
     }
     Ok(out)
 }

@@ -514,18 +514,15 @@ fn obj_description(ctx: &Context<'_>) -> rusqlite::Result<V> {
     let Some(oid) = oid_arg(ctx, 0) else {
         return Ok(V::Null);
     };
+    let snap = snapshot();
     let class = if ctx.len() > 1 {
-        let Some(catalog) = text_arg(ctx, 1) else {
+        let Some(class) = text_arg(ctx, 1).and_then(|catalog| snap.relation_oid(&catalog)) else {
             return Ok(V::Null);
         };
-        match snapshot().relation_oid(&catalog) {
-            Some(class) => Some(class),
-            None => return Ok(V::Null),
-        }
+        Some(class)
     } else {
         None
     };
-    let snap = snapshot();
     let found = snap
         .descriptions
         .range((oid, 0, 0)..=(oid, u32::MAX, 0))

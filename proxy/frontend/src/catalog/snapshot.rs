@@ -585,8 +585,7 @@ fn table_facts<'a>(conn: &Connection, meta: &'a TableMeta, owner: u32) -> rusqli
     let indexes = indexes(conn, meta, &quoted, &constraints)?;
     let mut foreign_keys = foreign_keys(conn, &quoted)?;
     for fk in &mut foreign_keys {
-        fk.name = constraint_named(&constraints, sqlmap::ConstraintKind::ForeignKey, &fk.columns)
-            .unwrap_or_else(|| format!("{}_{}_fkey", meta.name, fk.columns.join("_")));
+        fk.name = constraint_name(&constraints, meta, sqlmap::ConstraintKind::ForeignKey, &fk.columns);
     }
     Ok(TableFacts { meta, oid, owner, types, defaults, indexes, foreign_keys })
 }
@@ -604,13 +603,24 @@ fn pg_default(sqlite: &str, type_name: &str) -> String {
     }
 }
 
-/// The name of the constraint of `kind` on exactly `columns`.
-fn constraint_named(
+/// The name of `meta`'s constraint of `kind` on exactly `columns`, as
+/// `node_exec::tables::constraints` named it.
+fn constraint_name(
     constraints: &[node_exec::tables::Constraint],
+    meta: &TableMeta,
     kind: sqlmap::ConstraintKind,
     columns: &[String],
-) -> Option<String> {
-    constraints.iter().find(|c| c.kind == kind && c.columns == columns).map(|c| c.name.clone())
+) -> String {
+    constraints
+        .iter()
+        .find(|c| c.kind == kind && c.columns == columns)
+        .map(|c| c.name.clone())
+        .unwrap_or_else(|| kind.default_name(&meta.name, columns))
+}
+
+/// A constraint's stable OID: from its table's id and its name.
+fn constraint_oid(meta: &TableMeta, name: &str) -> u32 {
+    derived_oid("constraint", &[&meta.id, name.as_bytes()])
 }
 
 fn indexes(
@@ -621,11 +631,9 @@ fn indexes(
 ) -> rusqlite::Result<Vec<Index>> {
     let mut out = Vec::new();
     if !meta.primary_key.is_empty() {
-        let name = constraints
-            .iter()
-            .find(|c| c.kind == sqlmap::ConstraintKind::PrimaryKey)
-            .map(|c| c.name.clone())
-            .unwrap_or_else(|| format!("{}_pkey", meta.name));
+        let columns: Vec<String> =
+            meta.primary_key.iter().filter_map(|p| meta.columns.get(*p)).map(|c| c.name.clone()).collect();
+        let name = constraint_name(constraints, meta, sqlmap::ConstraintKind::PrimaryKey, &columns);
         out.push(Index {
             oid: derived_oid("index", &[&meta.id, name.as_bytes()]),
             keys: meta.primary_key.iter().filter_map(|p| meta.columns.get(*p)).map(|c| quote_ident(&c.name)).collect(),
@@ -660,9 +668,7 @@ fn indexes(
             "pk" => continue,
             "u" => {
                 let cols: Vec<String> = columns.iter().filter_map(|(_, n)| n.clone()).collect();
-                let name = constraint_named(constraints, sqlmap::ConstraintKind::Unique, &cols)
-                    .unwrap_or_else(|| format!("{}_{}_key", meta.name, cols.join("_")));
-                (name, Some('u'))
+                (constraint_name(constraints, meta, sqlmap::ConstraintKind::Unique, &cols), Some('u'))
             }
             _ if sqlite_name.starts_with("__rc_") || sqlite_name.starts_with("sqlite_") => continue,
             _ => (sqlite_name.clone(), None),
@@ -860,7 +866,7 @@ fn description_rows(rows: &mut Rows, snap: &mut Snapshot, f: &TableFacts<'_>) {
             PartKind::Constraint => {
                 let listed = f.indexes.iter().any(|ix| ix.constraint.is_some() && ix.name == part.name)
                     || f.foreign_keys.iter().any(|fk| fk.name == part.name);
-                listed.then(|| derived_oid("constraint", &[&meta.id, part.name.as_bytes()]))
+                listed.then(|| constraint_oid(meta, &part.name))
             }
         };
         let class = if part.kind == PartKind::Index { CLASS_PG_CLASS } else { CLASS_PG_CONSTRAINT };
@@ -1178,7 +1184,7 @@ fn index_relation(rows: &mut Rows, snap: &mut Snapshot, f: &TableFacts<'_>, ix: 
 /// The PRIMARY KEY or UNIQUE constraint (`kind` `p` or `u`) an index backs.
 fn index_constraint(rows: &mut Rows, snap: &mut Snapshot, f: &TableFacts<'_>, ix: &Index, kind: char, database: &str) {
     let meta = f.meta;
-    let oid = derived_oid("constraint", &[&meta.id, ix.name.as_bytes()]);
+    let oid = constraint_oid(meta, &ix.name);
     let columns: Vec<String> =
         ix.attnums.iter().filter_map(|a| attnum_column(&meta.columns, *a)).map(|c| c.name.clone()).collect();
     let definition = format!(
@@ -1289,7 +1295,7 @@ fn foreign_key_rows(
         fk.references.clone()
     };
     let name = fk.name.clone();
-    let oid = derived_oid("constraint", &[&meta.id, name.as_bytes()]);
+    let oid = constraint_oid(meta, &name);
     let attnum = |m: &TableMeta, c: &str| m.columns.iter().position(|x| x.name == c).map(|p| p as i64 + 1).unwrap_or(0);
     let conkey: Vec<Option<String>> = fk.columns.iter().map(|c| Some(attnum(meta, c).to_string())).collect();
     let confkey: Vec<Option<String>> =
@@ -1391,10 +1397,10 @@ const CATALOG_OIDS: &[(&str, u32)] = &[
     ("pg_type", 1247),
     ("pg_attribute", 1249),
     ("pg_proc", 1255),
-    ("pg_class", 1259),
+    ("pg_class", CLASS_PG_CLASS),
     ("pg_database", 1262),
     ("pg_namespace", 2615),
-    ("pg_constraint", 2606),
+    ("pg_constraint", CLASS_PG_CONSTRAINT),
     ("pg_index", 2610),
     ("pg_attrdef", 2604),
     ("pg_description", 2609),
