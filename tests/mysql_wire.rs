@@ -278,3 +278,28 @@ fn the_mysql_cli_logs_in_as_the_readme_shows() {
     let bad = mysql_cli(&dev, &["-u", "admin", "-pwrong", "-e", "SELECT 1"]);
     assert!(text(&bad.stderr).contains("ERROR 1045 (28000)"), "{}", text(&bad.stderr));
 }
+
+/// DECIMAL is exact over the MySQL wire too: stored with its scale, summed
+/// exactly, bound from prepared-statement parameters, out-of-range values
+/// refused with MySQL's error number.
+#[tokio::test(flavor = "multi_thread")]
+async fn decimal_columns_are_exact() {
+    let dev = Dev::start("mysql-decimal");
+    let mut c = connect(&dev, "admin", "admin").await;
+    c.query_drop("CREATE TABLE price (id INT PRIMARY KEY, amount DECIMAL(10,2) NOT NULL, rate DECIMAL(20,6))")
+        .await
+        .unwrap();
+    c.query_drop("INSERT INTO price VALUES (1, 0.1, 0.1), (2, 0.2, 0.2), (3, 19.999, 1.0000005)").await.unwrap();
+    c.exec_drop("INSERT INTO price VALUES (?, ?, ?)", (4, "1.10", 2.5)).await.unwrap();
+    let rows: Vec<(i64, String, String)> = c.query("SELECT id, amount, rate FROM price ORDER BY amount").await.unwrap();
+    let expected =
+        [(1, "0.10", "0.100000"), (2, "0.20", "0.200000"), (4, "1.10", "2.500000"), (3, "20.00", "1.000001")];
+    assert_eq!(rows, expected.map(|(i, a, r)| (i, a.to_string(), r.to_string())));
+    let sums: Vec<(String, i64)> =
+        c.query("SELECT SUM(amount), SUM(amount) = 21.30 FROM price WHERE amount + rate > 0.3").await.unwrap();
+    assert_eq!(sums, [("21.30".to_string(), 1)]);
+    let e = c.query_drop("INSERT INTO price VALUES (5, 123456789.5, 0)").await.unwrap_err();
+    assert_eq!(server_error(e), (1264, "22003".to_string()));
+    let n: Vec<i64> = c.query("SELECT COUNT(*) FROM price").await.unwrap();
+    assert_eq!(n, [4]);
+}

@@ -444,3 +444,80 @@ async fn non_ascii_at_awkward_offsets_stops_nothing() {
     let height = dev.height();
     assert!(height >= 4, "height {height}");
 }
+
+/// `numeric` is exact end to end: literals, columns with a type modifier,
+/// arithmetic with PostgreSQL's scales, aggregates, ordering and keys by
+/// value, PostgreSQL's SQLSTATEs, and a replay that reproduces every value.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn numeric_is_exact_decimal_arithmetic() {
+    use common::pg::rows;
+    let mut dev = Dev::start("pg-numeric");
+    let c = connect(&dev, "admin", "admin").await.unwrap();
+    let one = |r: &[&str]| vec![r.iter().map(|v| Some(v.to_string())).collect::<Vec<_>>()];
+    assert_eq!(
+        rows(
+            &c,
+            "SELECT 0.1 + 0.2 = 0.3, 0.1 + 0.2, 1 / 3.0, 10.0 / 3, 2.5::int, (-2.5)::int, round(2.345, 2), 7.5 % 2"
+        )
+        .await,
+        one(&["t", "0.3", "0.33333333333333333333", "3.3333333333333333", "3", "-3", "2.35", "1.5"])
+    );
+    c.batch_execute("CREATE TABLE pay (id int PRIMARY KEY, amount numeric(12,2) NOT NULL DEFAULT 0, rate numeric)")
+        .await
+        .unwrap();
+    assert_eq!(
+        counts(
+            &c,
+            "INSERT INTO pay (id, amount, rate) VALUES (1, 0.1, 0.1), (2, 0.2, '2.50'), (3, 1.005, 1e3), (4, -3, -0.5)"
+        )
+        .await,
+        [4]
+    );
+    assert_eq!(
+        rows(&c, "SELECT id, amount, rate FROM pay ORDER BY id").await,
+        [["1", "0.10", "0.1"], ["2", "0.20", "2.50"], ["3", "1.01", "1000"], ["4", "-3.00", "-0.5"]]
+            .map(|r| r.map(|v| Some(v.to_string())).to_vec())
+    );
+    // Sums, means and comparisons are exact; order is by value, not text.
+    assert_eq!(
+        rows(&c, "SELECT sum(amount), avg(amount), sum(amount) = -1.69, max(rate), min(amount), sum(rate) FROM pay")
+            .await,
+        one(&["-1.69", "-0.42250000000000000000", "t", "1000", "-3.00", "1002.10"])
+    );
+    assert_eq!(
+        rows(&c, "SELECT string_agg(rate::text, ' ' ORDER BY rate) FROM pay WHERE rate > -1 AND amount * 2 < 1").await,
+        one(&["-0.5 0.1 2.50"])
+    );
+    // Ten times 0.1 is 1.0, not 0.9999999999999999.
+    let tenths: Vec<String> = (10..20).map(|id| format!("({id}, 0, 0.1)")).collect();
+    counts(&c, &format!("INSERT INTO pay (id, amount, rate) VALUES {}", tenths.join(", "))).await;
+    assert_eq!(rows(&c, "SELECT sum(rate), count(*) FROM pay WHERE id >= 10").await, one(&["1.0", "10"]));
+    // An UPDATE rounds to the column's scale, half away from zero.
+    counts(&c, "UPDATE pay SET amount = amount * 1.005 WHERE id IN (1, 4)").await;
+    assert_eq!(
+        rows(&c, "SELECT amount FROM pay WHERE id IN (1, 4) ORDER BY id").await,
+        [["0.10"], ["-3.02"]].map(|r| r.map(|v| Some(v.to_string())).to_vec())
+    );
+    // Keys compare by value: 1.0 and 1.00 are the same key.
+    c.batch_execute("CREATE TABLE k (v numeric PRIMARY KEY); INSERT INTO k VALUES (1.0)").await.unwrap();
+    let dup = c.batch_execute("INSERT INTO k VALUES (1.00)").await.unwrap_err();
+    assert_eq!(state(&dup), "23505");
+    // PostgreSQL's errors, and nothing written by a failed statement.
+    for (sql, code, text) in [
+        ("INSERT INTO pay (id, amount) VALUES (50, 12345678901)", "22003", "numeric field overflow"),
+        ("INSERT INTO pay (id, amount) VALUES (51, 'ten')", "22P02", "invalid input syntax for type numeric: \"ten\""),
+        ("UPDATE pay SET amount = amount / (id - id)", "22012", "division by zero"),
+        ("UPDATE pay SET amount = amount * 1e10", "22003", "numeric field overflow"),
+        ("SELECT 'NaN'::numeric::int", "0A000", "cannot convert NaN to integer"),
+    ] {
+        let e = c.batch_execute(sql).await.unwrap_err();
+        let db = e.as_db_error().unwrap_or_else(|| panic!("{sql}: {e}"));
+        assert_eq!((db.code().code(), db.message().starts_with(text)), (code, true), "{sql}: {}", db.message());
+    }
+    assert_eq!(rows(&c, "SELECT count(*), sum(amount) FROM pay").await, one(&["14", "-1.71"]));
+    drop(c);
+    dev.stop();
+    // Replaying the chain recomputes every value to the same state root.
+    let out = common::verify(&dev.dir, true);
+    assert!(out.status.success(), "{}{}", common::text(&out.stdout), common::text(&out.stderr));
+}

@@ -339,6 +339,10 @@ fn column_option(
         }
         ColumnOption::Default(expr) => {
             column.def.has_default = true;
+            // A numeric default is stored as the column stores values.
+            if let Some(literal) = crate::render::numeric_default(expr, column.def.ty)? {
+                return Ok(Some(format!("DEFAULT {literal}")));
+            }
             Some(format!("DEFAULT {}", default_sql(expr, site, source)?))
         }
         ColumnOption::PrimaryKey(_) => {
@@ -406,6 +410,9 @@ fn ddl_expr(expr: &Expr, source: &SourceMap) -> Result<String, PlanError> {
 
 fn column_sql(column: &PlannedColumn, rowid_key: Option<&str>, key_prefix: &str) -> String {
     let mut sql = format!("{} {}", quote(&column.def.name), column.def.ty.sqlite_type());
+    if let Some(collation) = column.def.ty.sqlite_collation() {
+        sql.push_str(&format!(" COLLATE {collation}"));
+    }
     if rowid_key == Some(column.def.name.as_str()) {
         // SQLite's rowid alias: sequential keys for serial, fast lookups.
         sql.push_str(&format!(" {key_prefix}PRIMARY KEY"));

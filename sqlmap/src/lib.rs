@@ -22,6 +22,8 @@
 //! - `colname`: PostgreSQL's names for unaliased result expressions.
 //! - `determinism`: clock and random functions in writes and reads.
 //! - `names`: identifier folding, schemas, system views, reserved names.
+//! - [`numeric`]: exact decimals with PostgreSQL's rules (the `numeric`
+//!   type's arithmetic, input, output and collation).
 //! - `types`: PostgreSQL column types, OIDs, typmods, SQLite storage types.
 //! - `schema`: the [`Schema`] a statement is planned against (column types).
 //! - `error`: [`PlanError`] and source positions.
@@ -55,6 +57,7 @@ mod dialect;
 mod error;
 mod mysql;
 mod names;
+pub mod numeric;
 mod params;
 mod parse;
 mod plan;
@@ -79,4 +82,4 @@ pub use plan::{
 };
 pub use render::parse_bool;
 pub use schema::{NoSchema, Schema};
-pub use types::PgType;
+pub use types::{PgType, NUMERIC_COLLATION};

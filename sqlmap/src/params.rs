@@ -265,6 +265,7 @@ impl Typer<'_> {
             },
             Expr::Cast { data_type, .. } => cast_target(data_type).ok(),
             Expr::Nested(inner) => self.expr_type(inner),
+            Expr::Ceil { expr, .. } | Expr::Floor { expr, .. } => self.expr_type(expr),
             Expr::UnaryOp { op: UnaryOperator::Minus | UnaryOperator::Plus, expr } => self.expr_type(expr),
             Expr::UnaryOp { op: UnaryOperator::Not, .. } => Some(PgType::Bool),
             Expr::Value(v) => match &v.value {
@@ -279,21 +280,23 @@ impl Typer<'_> {
             Expr::BinaryOp { op, left, right } => match op {
                 op if crate::render::is_boolean_operator(op) => Some(PgType::Bool),
                 BinaryOperator::StringConcat => Some(PgType::Text),
-                BinaryOperator::Plus | BinaryOperator::Minus | BinaryOperator::Multiply | BinaryOperator::Divide => {
-                    match (self.expr_type(left)?, self.expr_type(right)?) {
-                        (a, b) if a == b => Some(a),
-                        (PgType::Int8, PgType::Int4 | PgType::Int2) | (PgType::Int4 | PgType::Int2, PgType::Int8) => {
-                            Some(PgType::Int8)
-                        }
-                        (PgType::Int4, PgType::Int2) | (PgType::Int2, PgType::Int4) => Some(PgType::Int4),
-                        (PgType::Numeric { .. }, t) | (t, PgType::Numeric { .. })
-                            if t.is_integer() || matches!(t, PgType::Numeric { .. }) =>
-                        {
-                            Some(numeric)
-                        }
-                        _ => None,
+                BinaryOperator::Plus
+                | BinaryOperator::Minus
+                | BinaryOperator::Multiply
+                | BinaryOperator::Divide
+                | BinaryOperator::Modulo => match (self.expr_type(left)?, self.expr_type(right)?) {
+                    (a, b) if a == b => Some(a),
+                    (PgType::Int8, PgType::Int4 | PgType::Int2) | (PgType::Int4 | PgType::Int2, PgType::Int8) => {
+                        Some(PgType::Int8)
                     }
-                }
+                    (PgType::Int4, PgType::Int2) | (PgType::Int2, PgType::Int4) => Some(PgType::Int4),
+                    (PgType::Numeric { .. }, t) | (t, PgType::Numeric { .. })
+                        if t.is_integer() || matches!(t, PgType::Numeric { .. }) =>
+                    {
+                        Some(numeric)
+                    }
+                    _ => None,
+                },
                 _ => None,
             },
             Expr::IsNull(_) | Expr::IsNotNull(_) | Expr::IsTrue(_) | Expr::IsFalse(_) | Expr::Exists { .. } => {
@@ -332,7 +335,8 @@ impl Typer<'_> {
                         }
                         _ => Some(numeric),
                     },
-                    "min" | "max" | "abs" | "coalesce" => first_arg(),
+                    "min" | "max" | "abs" | "coalesce" | "round" | "trunc" | "ceil" | "ceiling" | "floor" | "sign"
+                    | "mod" | "greatest" | "least" | "nullif" => first_arg(),
                     "length" | "char_length" | "character_length" | "octet_length" | "strpos" | "position" => {
                         Some(PgType::Int4)
                     }

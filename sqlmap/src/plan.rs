@@ -235,6 +235,7 @@ fn plan_read(mut query: Box<Query>, source: &SourceMap, schema: &dyn Schema) -> 
     access::apply_row_filters(&mut query, schema, false)?;
     let mut renderer = Renderer::new(Mode::Read, source, schema);
     renderer.rewrite(&mut query)?;
+    render::exact_result_literals(&mut query)?;
     Ok(ReadPlan {
         sqlite: query.to_string(),
         tables: renderer.tables.into_keys().collect(),
@@ -483,6 +484,8 @@ fn coerce_value(expr: &mut Expr, ty: PgType) -> Result<(), PlanError> {
             }
         }
         PgType::Json => *expr = render::call("rc_json", vec![expr.clone()]),
+        // Stored as exact text with the column's scale; 22003 past its precision.
+        PgType::Numeric { .. } => *expr = render::numeric_value(expr, ty)?,
         _ => {}
     }
     Ok(())
@@ -493,6 +496,7 @@ fn needs_coercion(ty: Option<PgType>) -> bool {
         ty,
         Some(
             PgType::Bool
+                | PgType::Numeric { .. }
                 | PgType::Bytea
                 | PgType::Json
                 | PgType::Jsonb

@@ -12,9 +12,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::ops::ControlFlow;
 
 use sqlparser::ast::{
-    AccessExpr, BinaryOperator, CastKind, DataType, Distinct, Expr, Function, FunctionArg, FunctionArgExpr,
-    FunctionArgumentList, FunctionArguments, Ident, LimitClause, ObjectName, ObjectNamePart, OffsetRows, Query, Select,
-    SelectItem, SetExpr, Subscript, TableFactor, TrimWhereField, Value, ValueWithSpan, VisitMut, VisitorMut,
+    AccessExpr, BinaryOperator, CastKind, DataType, DateTimeField, Distinct, Expr, Function, FunctionArg,
+    FunctionArgExpr, FunctionArgumentList, FunctionArguments, Ident, LimitClause, ObjectName, ObjectNamePart,
+    OffsetRows, Query, Select, SelectItem, SetExpr, Subscript, TableFactor, TrimWhereField, UnaryOperator, Value,
+    ValueWithSpan, VisitMut, VisitorMut,
 };
 use sqlparser::tokenizer::Span;
 
@@ -22,6 +23,7 @@ use crate::catalog::{self, SrfScope};
 use crate::determinism::{self, Clock, Mode};
 use crate::error::{PlanError, SourceMap, INTERNAL_ERROR, STATEMENT_TOO_COMPLEX};
 use crate::names;
+use crate::numeric::Numeric;
 use crate::schema::Schema;
 use crate::types::{self, PgType};
 
@@ -433,6 +435,10 @@ fn into_flow(result: Result<(), PlanError>) -> ControlFlow<PlanError> {
 impl Renderer<'_> {
     /// Rewrites one expression node whose children are already rewritten.
     fn rewrite_expr(&mut self, expr: &mut Expr) -> Result<(), PlanError> {
+        if let Some(exact) = self.numeric_expr(expr) {
+            *expr = exact;
+            return Ok(());
+        }
         let replacement = match expr {
             Expr::Identifier(ident) => return self.check_ident(ident),
             Expr::CompoundIdentifier(idents) => return idents.iter().try_for_each(|i| self.check_ident(i)),
@@ -440,7 +446,15 @@ impl Renderer<'_> {
             Expr::Cast { kind, expr: inner, data_type, .. } => Some(match catalog::cast(inner, data_type) {
                 Some(rewritten) => rewritten,
                 None => {
-                    let from = if self.ddl { None } else { self.column_type(inner) };
+                    let from = if self.ddl {
+                        None
+                    } else {
+                        self.column_type(inner).or_else(|| {
+                            self.num_kind(inner)
+                                .is_numeric()
+                                .then_some(PgType::Numeric { precision: None, scale: None })
+                        })
+                    };
                     cast(kind, inner, data_type, from, self.ddl)?
                 }
             }),
@@ -478,6 +492,7 @@ impl Renderer<'_> {
                         } else if let Some(ty) = self.column_type(right) {
                             coerce_literal(left, ty)?;
                         }
+                        self.numeric_comparison(left, right);
                     }
                     None
                 }
@@ -548,6 +563,9 @@ impl Renderer<'_> {
         function.name = ObjectName::from(vec![Ident::new(name.clone())]);
         if matches!(function.args, FunctionArguments::None) && catalog::SESSION_FUNCTIONS.contains(&name.as_str()) {
             return Ok(Some(call(&name, vec![])));
+        }
+        if let Some(exact) = self.numeric_function(&name, function) {
+            return Ok(Some(exact));
         }
         if let Some(renamed) = catalog::renamed(&name) {
             function.name = ObjectName::from(vec![Ident::new(renamed)]);
@@ -693,9 +711,19 @@ fn cast(
         args.extend(extra);
         Ok(call(function, args))
     };
-    let numeric_source =
-        from.is_some_and(|t| t.is_integer() || matches!(t, PgType::Numeric { .. } | PgType::Float4 | PgType::Float8));
+    let numeric_source = from.is_some_and(|t| t.is_integer() || matches!(t, PgType::Float4 | PgType::Float8));
+    let from_numeric = matches!(from, Some(PgType::Numeric { .. }));
     match target {
+        // Exact: a literal folded now, anything else rounded as it is cast.
+        PgType::Numeric { .. } if !ddl => return numeric_value(inner, target).map(numeric_result),
+        PgType::Int2 | PgType::Int4 | PgType::Int8 if !ddl && from_numeric => {
+            let bits = match target {
+                PgType::Int2 => "16",
+                PgType::Int4 => "32",
+                _ => "64",
+            };
+            return Ok(call("rc_num_int", vec![numeric_operand(inner.clone()), number(bits)]));
+        }
         PgType::Bool => {
             if let Some(literal) = bool_literal(inner)? {
                 return Ok(literal);
@@ -735,15 +763,8 @@ fn cast(
                     call("iif", vec![Expr::IsNull(Box::new(inner.clone())), null(), string("false")]),
                 ],
             ),
-            // Stored as a real; PostgreSQL prints the declared scale.
-            Some(PgType::Numeric { precision: Some(_), scale: Some(scale) }) => call(
-                "iif",
-                vec![
-                    Expr::IsNull(Box::new(inner.clone())),
-                    null(),
-                    call("printf", vec![string(&format!("%.{scale}f")), inner.clone()]),
-                ],
-            ),
+            // Stored as its text, with its scale.
+            Some(PgType::Numeric { .. }) if !ddl => cast_to(numeric_operand(inner.clone()), target),
             _ => cast_to(inner.clone(), target),
         }),
         PgType::Bytea => match inner {
@@ -959,4 +980,372 @@ fn string(text: &str) -> Expr {
 
 pub(crate) fn quoted(name: &str) -> Ident {
     Ident::with_quote('"', name)
+}
+
+/// How an operand takes part in exact numeric arithmetic.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum NumKind {
+    /// A numeric column, or an exact result already rewritten: text in
+    /// the `rc_numeric` collation.
+    Numeric,
+    /// `1.5`, `-2e3`: PostgreSQL reads these as numeric.
+    DecimalLiteral,
+    /// `7`, `-7`.
+    IntLiteral,
+    Integer,
+    Float,
+    /// Known to be something else (text, dates, ...).
+    Other,
+    /// Not known here: parameters, most function results.
+    Unknown,
+}
+
+impl NumKind {
+    /// Exact arithmetic applies when either operand is numeric.
+    fn is_numeric(self) -> bool {
+        matches!(self, NumKind::Numeric | NumKind::DecimalLiteral)
+    }
+
+    fn is_literal(self) -> bool {
+        matches!(self, NumKind::DecimalLiteral | NumKind::IntLiteral)
+    }
+}
+
+/// The text of a numeric literal, signed: `1.5`, `-2`, or a string
+/// literal's text (`'1.5'`); `None` for other expressions.
+fn literal_text(expr: &Expr) -> Option<String> {
+    match expr {
+        Expr::Value(ValueWithSpan { value: Value::Number(n, _) | Value::SingleQuotedString(n), .. }) => Some(n.clone()),
+        Expr::UnaryOp { op: UnaryOperator::Minus, expr: inner } => match inner.as_ref() {
+            Expr::Value(ValueWithSpan { value: Value::Number(n, _), .. }) => Some(format!("-{n}")),
+            _ => None,
+        },
+        Expr::UnaryOp { op: UnaryOperator::Plus, expr: inner } => match inner.as_ref() {
+            Expr::Value(ValueWithSpan { value: Value::Number(n, _), .. }) => Some(n.clone()),
+            _ => None,
+        },
+        Expr::Nested(inner) => literal_text(inner),
+        _ => None,
+    }
+}
+
+fn numeric_error(e: crate::numeric::NumericError) -> PlanError {
+    PlanError::new(e.sqlstate, e.message)
+}
+
+/// A numeric column's literal DEFAULT as the column stores it (`'0.00'`
+/// for `DEFAULT 0` on a `numeric(10,2)`), checked as PostgreSQL checks it
+/// (22P02, 22003); `None` when `ty` is not numeric or `expr` no literal.
+pub(crate) fn numeric_default(expr: &Expr, ty: PgType) -> Result<Option<String>, PlanError> {
+    Ok(numeric_literal_expr(expr, ty)?.map(|e| e.to_string()))
+}
+
+fn numeric_literal_expr(expr: &Expr, ty: PgType) -> Result<Option<Expr>, PlanError> {
+    let PgType::Numeric { precision, scale } = ty else { return Ok(None) };
+    let Some(text) = literal_text(expr) else { return Ok(None) };
+    let value = Numeric::parse(&text).and_then(|n| n.with_typmod(precision, scale)).map_err(numeric_error)?;
+    Ok(Some(string(&value.to_text())))
+}
+
+/// A value written to a numeric column: a literal folded now, anything
+/// else through `rc_num_cast(value, precision, scale)` as it is written.
+pub(crate) fn numeric_value(expr: &Expr, ty: PgType) -> Result<Expr, PlanError> {
+    let PgType::Numeric { precision, scale } = ty else { return Ok(expr.clone()) };
+    if let Some(literal) = numeric_literal_expr(expr, ty)? {
+        return Ok(literal);
+    }
+    let modifier = |m: Option<u32>| m.map_or_else(null, |m| number(&m.to_string()));
+    Ok(call("rc_num_cast", vec![expr.clone(), modifier(precision), modifier(scale)]))
+}
+
+/// Decimal literals in the outermost SELECT list print as PostgreSQL prints
+/// them (`SELECT 1.50` is `1.50`, not the float `1.5`): they become their
+/// exact text. Only there, where no operator of the statement sees them as
+/// text rather than a number.
+pub(crate) fn exact_result_literals(query: &mut Query) -> Result<(), PlanError> {
+    let SetExpr::Select(select) = query.body.as_mut() else { return Ok(()) };
+    for item in &mut select.projection {
+        let (SelectItem::UnnamedExpr(expr) | SelectItem::ExprWithAlias { expr, .. }) = item else { continue };
+        let Some(text) = literal_text(expr) else { continue };
+        if matches!(expr, Expr::Value(ValueWithSpan { value: Value::SingleQuotedString(_), .. }))
+            || !text.contains(['.', 'e', 'E'])
+        {
+            continue;
+        }
+        let value = Numeric::parse(&text).map_err(numeric_error)?;
+        *expr = numeric_result(string(&value.to_text()));
+    }
+    Ok(())
+}
+
+/// `expr COLLATE rc_numeric`: an exact result orders, groups and compares
+/// by value, as a numeric column does.
+fn numeric_result(expr: Expr) -> Expr {
+    Expr::Collate { expr: Box::new(expr), collation: ObjectName::from(vec![Ident::new(types::NUMERIC_COLLATION)]) }
+}
+
+/// An operand as an `rc_num_*` function takes it: literals as their text
+/// (so `0.1` never passes through a binary float), exact results without
+/// their collation.
+fn numeric_operand(expr: Expr) -> Expr {
+    if let Some(text) = literal_text(&expr) {
+        if !matches!(expr, Expr::Value(ValueWithSpan { value: Value::SingleQuotedString(_), .. })) {
+            return string(&text);
+        }
+    }
+    match expr {
+        Expr::Collate { expr: inner, collation } if is_numeric_collation(&collation) => *inner,
+        other => other,
+    }
+}
+
+fn is_numeric_collation(name: &ObjectName) -> bool {
+    matches!(name.0.as_slice(), [ObjectNamePart::Identifier(ident)] if ident.value == types::NUMERIC_COLLATION)
+}
+
+fn function_called(expr: &Expr) -> Option<&str> {
+    let Expr::Function(f) = expr else { return None };
+    match f.name.0.as_slice() {
+        [ObjectNamePart::Identifier(ident)] => Some(ident.value.as_str()),
+        _ => None,
+    }
+}
+
+impl Renderer<'_> {
+    fn num_kind(&self, expr: &Expr) -> NumKind {
+        if let Some(text) = literal_text(expr) {
+            if matches!(expr, Expr::Value(ValueWithSpan { value: Value::SingleQuotedString(_), .. })) {
+                return NumKind::Unknown;
+            }
+            return if text.contains(['.', 'e', 'E']) { NumKind::DecimalLiteral } else { NumKind::IntLiteral };
+        }
+        match expr {
+            Expr::Nested(inner) => self.num_kind(inner),
+            Expr::Collate { collation, .. } if is_numeric_collation(collation) => NumKind::Numeric,
+            Expr::Subquery(query) => self.subquery_kind(query),
+            Expr::Identifier(_) | Expr::CompoundIdentifier(_) => match self.column_type(expr) {
+                Some(PgType::Numeric { .. }) => NumKind::Numeric,
+                Some(t) if t.is_integer() => NumKind::Integer,
+                Some(PgType::Float4 | PgType::Float8) => NumKind::Float,
+                Some(_) => NumKind::Other,
+                None => NumKind::Unknown,
+            },
+            Expr::Cast { data_type: DataType::Real, .. } => NumKind::Float,
+            Expr::Cast { data_type: DataType::Integer(_), .. } => NumKind::Integer,
+            Expr::Cast { .. } => NumKind::Other,
+            _ => match function_called(expr) {
+                Some(name) if name.starts_with("rc_num_") && name != "rc_num_int" => NumKind::Numeric,
+                Some("rc_int" | "rc_num_int" | "count" | "length") => NumKind::Integer,
+                Some("rc_real") => NumKind::Float,
+                _ => NumKind::Unknown,
+            },
+        }
+    }
+
+    /// The exact form of an expression whose children are rewritten:
+    /// arithmetic, negation, BETWEEN and IN lists, and CASE with a numeric
+    /// operand; `None` leaves it to the other rewrites.
+    fn numeric_expr(&self, expr: &mut Expr) -> Option<Expr> {
+        if self.ddl {
+            return None;
+        }
+        match expr {
+            Expr::BinaryOp { left, op, right } => self.numeric_arithmetic(left, op, right),
+            Expr::UnaryOp { op: UnaryOperator::Minus, expr: inner } if self.num_kind(inner) == NumKind::Numeric => {
+                Some(numeric_result(call("rc_num_neg", vec![numeric_operand(take(inner))])))
+            }
+            Expr::Ceil {
+                expr: inner,
+                field: sqlparser::ast::CeilFloorKind::DateTimeField(DateTimeField::NoDateTime),
+            } if self.num_kind(inner).is_numeric() => {
+                Some(numeric_result(call("rc_num_ceil", vec![numeric_operand(take(inner))])))
+            }
+            Expr::Floor {
+                expr: inner,
+                field: sqlparser::ast::CeilFloorKind::DateTimeField(DateTimeField::NoDateTime),
+            } if self.num_kind(inner).is_numeric() => {
+                Some(numeric_result(call("rc_num_floor", vec![numeric_operand(take(inner))])))
+            }
+            Expr::Between { expr: value, low, high, .. } => {
+                if self.num_kind(value) == NumKind::Numeric {
+                    self.numeric_comparand(low);
+                    self.numeric_comparand(high);
+                }
+                None
+            }
+            Expr::In { expr: value, target: sqlparser::ast::InTarget::List(list), .. } => {
+                if self.num_kind(value) == NumKind::Numeric {
+                    list.iter_mut().for_each(|item| self.numeric_comparand(item));
+                }
+                None
+            }
+            Expr::Case { conditions, else_result, .. } => {
+                let mut results: Vec<&mut Expr> = conditions.iter_mut().map(|c| &mut c.result).collect();
+                results.extend(else_result.as_deref_mut());
+                if self.numeric_branches(results) {
+                    return Some(numeric_result(take(expr)));
+                }
+                None
+            }
+            _ => None,
+        }
+    }
+
+    /// The results of a CASE or the arguments of `coalesce`: when one is
+    /// numeric and none is a float or a non-number, every one is made
+    /// numeric text. Returns whether they were.
+    fn numeric_branches(&self, mut branches: Vec<&mut Expr>) -> bool {
+        let kinds: Vec<NumKind> = branches.iter().map(|b| self.num_kind(b)).collect();
+        let null = |e: &Expr| matches!(e, Expr::Value(ValueWithSpan { value: Value::Null, .. }));
+        let exact = kinds.iter().any(|k| k.is_numeric())
+            && kinds.iter().zip(&branches).all(|(k, b)| !matches!(k, NumKind::Float | NumKind::Other) || null(b));
+        if !exact {
+            return false;
+        }
+        for branch in branches.iter_mut() {
+            if !null(branch) {
+                self.numeric_comparand(branch);
+                let operand = numeric_operand(take(branch));
+                **branch = operand;
+            }
+        }
+        true
+    }
+
+    /// A scalar subquery's kind: that of its one result column.
+    fn subquery_kind(&self, query: &Query) -> NumKind {
+        let SetExpr::Select(select) = query.body.as_ref() else { return NumKind::Unknown };
+        let [SelectItem::UnnamedExpr(item) | SelectItem::ExprWithAlias { expr: item, .. }] =
+            select.projection.as_slice()
+        else {
+            return NumKind::Unknown;
+        };
+        match item {
+            Expr::Identifier(_) | Expr::CompoundIdentifier(_) => {
+                let column = match item {
+                    Expr::Identifier(ident) => Some(&ident.value),
+                    Expr::CompoundIdentifier(parts) => parts.last().map(|p| &p.value),
+                    _ => None,
+                };
+                let numeric = column.is_some_and(|column| {
+                    self.scope_of(query).iter().any(|(_, table)| {
+                        matches!(self.schema.column_type(table, column), Some(PgType::Numeric { .. }))
+                    })
+                });
+                if numeric {
+                    NumKind::Numeric
+                } else {
+                    NumKind::Unknown
+                }
+            }
+            other => match self.num_kind(other) {
+                NumKind::Numeric => NumKind::Numeric,
+                _ => NumKind::Unknown,
+            },
+        }
+    }
+
+    /// `a + b` (and `- * / %`) with a numeric operand, and no float:
+    /// `rc_num_add(a, b) COLLATE rc_numeric`.
+    fn numeric_arithmetic(&self, left: &mut Expr, op: &BinaryOperator, right: &mut Expr) -> Option<Expr> {
+        let function = match op {
+            BinaryOperator::Plus => "rc_num_add",
+            BinaryOperator::Minus => "rc_num_sub",
+            BinaryOperator::Multiply => "rc_num_mul",
+            BinaryOperator::Divide => "rc_num_div",
+            BinaryOperator::Modulo => "rc_num_mod",
+            _ => return None,
+        };
+        let (l, r) = (self.num_kind(left), self.num_kind(right));
+        let inexact = |k: NumKind| matches!(k, NumKind::Float | NumKind::Other);
+        if self.ddl || !(l.is_numeric() || r.is_numeric()) || inexact(l) || inexact(r) {
+            return None;
+        }
+        Some(numeric_result(call(function, vec![numeric_operand(take(left)), numeric_operand(take(right))])))
+    }
+
+    /// The other side of a comparison with a numeric value, made numeric
+    /// text so SQLite compares the two in the `rc_numeric` collation: a
+    /// literal becomes its text, an integer, float or unknown value goes
+    /// through `rc_num`.
+    fn numeric_comparand(&self, expr: &mut Expr) {
+        match self.num_kind(expr) {
+            // A subquery carries no collation of its own.
+            NumKind::Numeric if matches!(expr, Expr::Subquery(_)) => *expr = numeric_result(take(expr)),
+            NumKind::Numeric | NumKind::Other => {}
+            kind if kind.is_literal() => *expr = numeric_operand(take(expr)),
+            _ => *expr = numeric_result(call("rc_num", vec![take(expr)])),
+        }
+    }
+
+    /// A comparison, BETWEEN or IN with a numeric value on one side.
+    fn numeric_comparison(&self, left: &mut Expr, right: &mut Expr) {
+        if self.ddl {
+            return;
+        }
+        if self.num_kind(left) == NumKind::Numeric || self.num_kind(right) == NumKind::Numeric {
+            self.numeric_comparand(left);
+            self.numeric_comparand(right);
+        }
+    }
+
+    /// `sum`, `avg`, `round`, `trunc`, `abs`, `ceil`, `floor`, `sign` and
+    /// `mod` of numeric values: the exact `rc_num_*` functions.
+    fn numeric_function(&self, name: &str, function: &Function) -> Option<Expr> {
+        if self.ddl {
+            return None;
+        }
+        let numeric = |e: &Expr| self.num_kind(e).is_numeric();
+        if matches!(name, "sum" | "avg") {
+            // Aggregates keep DISTINCT and FILTER; window forms stay SQLite's.
+            if function.over.is_some() {
+                return None;
+            }
+            let FunctionArguments::List(list) = &function.args else { return None };
+            let [FunctionArg::Unnamed(FunctionArgExpr::Expr(arg))] = list.args.as_slice() else { return None };
+            if !numeric(arg) || !list.clauses.is_empty() {
+                return None;
+            }
+            let mut exact = function.clone();
+            exact.name = ObjectName::from(vec![Ident::new(if name == "sum" { "rc_num_sum" } else { "rc_num_avg" })]);
+            if let FunctionArguments::List(list) = &mut exact.args {
+                list.args = vec![FunctionArg::Unnamed(FunctionArgExpr::Expr(numeric_operand(arg.clone())))];
+            }
+            return Some(numeric_result(Expr::Function(exact)));
+        }
+        let mut args = plain_args(function)?;
+        if let Some(plain) = match name {
+            "coalesce" | "ifnull" | "nullif" => Some(name),
+            "greatest" => Some("max"),
+            "least" => Some("min"),
+            _ => None,
+        } {
+            if args.len() > 1 && self.numeric_branches(args.iter_mut().collect()) {
+                return Some(numeric_result(call(plain, args)));
+            }
+            return None;
+        }
+        // The value as numeric text; the places as given.
+        let exact = |f: &str, x: &Expr, places: Option<&Expr>| {
+            let mut args = vec![numeric_operand(x.clone())];
+            args.extend(places.cloned());
+            Some(numeric_result(call(f, args)))
+        };
+        let zero = number("0");
+        match (name, args.as_slice()) {
+            ("round", [x]) if numeric(x) => exact("rc_num_round", x, Some(&zero)),
+            ("round", [x, places]) if numeric(x) => exact("rc_num_round", x, Some(places)),
+            ("trunc", [x]) if numeric(x) => exact("rc_num_trunc", x, Some(&zero)),
+            ("trunc", [x, places]) if numeric(x) => exact("rc_num_trunc", x, Some(places)),
+            ("abs", [x]) if numeric(x) => exact("rc_num_abs", x, None),
+            ("ceil" | "ceiling", [x]) if numeric(x) => exact("rc_num_ceil", x, None),
+            ("floor", [x]) if numeric(x) => exact("rc_num_floor", x, None),
+            ("sign", [x]) if numeric(x) => exact("rc_num_sign", x, None),
+            ("mod", [a, b]) => {
+                let (mut a, mut b) = (a.clone(), b.clone());
+                self.numeric_arithmetic(&mut a, &BinaryOperator::Modulo, &mut b)
+            }
+            _ => None,
+        }
+    }
 }

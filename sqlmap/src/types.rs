@@ -5,6 +5,10 @@ use sqlparser::ast::{CharacterLength, DataType, ExactNumberInfo, TimezoneInfo};
 
 use crate::error::PlanError;
 
+/// The SQLite collation of numeric columns and expressions
+/// ([`crate::numeric::compare_text`], registered by the node).
+pub const NUMERIC_COLLATION: &str = "rc_numeric";
+
 /// A declared PostgreSQL column type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PgType {
@@ -73,8 +77,10 @@ impl PgType {
     pub fn sqlite_type(&self) -> &'static str {
         match self {
             PgType::Int2 | PgType::Int4 | PgType::Int8 | PgType::Bool => "INTEGER",
-            PgType::Numeric { .. } | PgType::Float4 | PgType::Float8 => "REAL",
+            PgType::Float4 | PgType::Float8 => "REAL",
             PgType::Bytea => "BLOB",
+            // Exact: the value's text, ordered by the `rc_numeric` collation.
+            PgType::Numeric { .. } => "TEXT",
             PgType::Text
             | PgType::Varchar(_)
             | PgType::Char(_)
@@ -84,6 +90,15 @@ impl PgType {
             | PgType::Json
             | PgType::Jsonb
             | PgType::Uuid => "TEXT",
+        }
+    }
+
+    /// The collation a column of this type declares in SQLite: numeric
+    /// text orders by value.
+    pub fn sqlite_collation(&self) -> Option<&'static str> {
+        match self {
+            PgType::Numeric { .. } => Some(NUMERIC_COLLATION),
+            _ => None,
         }
     }
 

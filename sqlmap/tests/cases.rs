@@ -217,6 +217,22 @@ const CASES: &[&str] = &[
     "INSERT INTO typed (id, doc) VALUES (1, '[]') ON CONFLICT (id) DO UPDATE SET doc = EXCLUDED.doc, flag = 't'",
     "UPDATE typed SET doc = $1, flag = 'f', n = 'x' WHERE flag::text = 'true' RETURNING amount::text",
     "DELETE FROM typed AS d WHERE d.flag::text = $1",
+    // -- exact numeric (TestSchema: ledger)
+    "SELECT 0.1 + 0.2 = 0.3, 1.5 * 2, 7 % 2.5, 1 / 3.0, -amount, 2 + 3 FROM ledger",
+    "SELECT sum(amount), avg(amount), sum(DISTINCT rate), sum(id), avg(weight), sum(amount) OVER (ORDER BY id), min(amount), max(rate) FROM ledger",
+    "SELECT round(amount), round(rate, 2), trunc(amount, 1), abs(amount), ceil(rate), floor(amount), sign(amount), mod(amount, 3), round(weight) FROM ledger",
+    "SELECT coalesce(sum(amount), 0), greatest(amount, 1), CASE WHEN id > 1 THEN amount ELSE 0 END FROM ledger",
+    "SELECT id FROM ledger WHERE amount > 10 AND rate = 1.50 AND amount * 2 >= id AND amount BETWEEN 1 AND 2.5 AND rate IN (1, 2.5) AND weight > 1.5",
+    "SELECT id FROM ledger WHERE (SELECT sum(amount) FROM ledger) > 100 AND amount < $1 AND weight * 1.5 > id",
+    "SELECT amount::int, rate::bigint, 2.5::int, amount::float8, amount::text, '1.005'::numeric(5,2), rate::numeric(6,1), weight::numeric FROM ledger",
+    "SELECT 'abc'::numeric",
+    "SELECT 123456.789::numeric(5,2)",
+    "INSERT INTO ledger (id, amount, rate, weight) VALUES (1, 1.005, '2.50', 0.1), (2, -3, 1e3, 2), (3, $1, $2 * 2, $3)",
+    "INSERT INTO ledger (id, amount) VALUES (1, 12345678901.5)",
+    "INSERT INTO ledger (id, amount) VALUES (1, 'ten')",
+    "UPDATE ledger SET amount = amount * 1.1, rate = rate / 3 WHERE amount - 0.5 < 0 RETURNING amount + 1",
+    "INSERT INTO ledger (id, amount) SELECT id, amount / 2 FROM ledger ON CONFLICT (id) DO UPDATE SET amount = excluded.amount + ledger.amount",
+    "CREATE TABLE money (id int PRIMARY KEY, price numeric(10,2) DEFAULT 0, fee numeric(6,3) DEFAULT -1.5 CHECK (fee < 100), qty decimal UNIQUE)",
     "CREATE TABLE c1 (j jsonb DEFAULT '{}'::jsonb, n int CHECK (n::text <> 'x'), b boolean DEFAULT 'true'::boolean)",
     // -- catalog queries (sqlmap/src/catalog.rs)
     "SELECT relname FROM pg_catalog.pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public'",
@@ -494,6 +510,16 @@ const TABLES: &[(&str, &[(&str, PgType)])] = &[
         ],
     ),
     ("other", &[("id", PgType::Int4), ("flag", PgType::Bool)]),
+    (
+        "ledger",
+        &[
+            ("id", PgType::Int8),
+            ("amount", PgType::Numeric { precision: Some(12), scale: Some(2) }),
+            ("rate", PgType::Numeric { precision: None, scale: None }),
+            ("weight", PgType::Float8),
+            ("note", PgType::Text),
+        ],
+    ),
 ];
 
 fn describe(result: Result<Vec<Plan>, PlanError>) -> String {

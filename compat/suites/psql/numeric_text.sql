@@ -1,2 +1,20 @@
 -- Numeric arithmetic keeps decimal scale in PostgreSQL.
 SELECT '2.5'::numeric * 2 AS n, 7.0 / 2 AS ndiv, 0.1 + 0.2 AS sum, 1.50 AS lit;
+SELECT 0.1 + 0.2 = 0.3 AS exact, 1 / 3.0 AS third, 10.0 / 3 AS ten_thirds, 2 / 3::numeric AS two_thirds;
+SELECT round(2.5) AS r1, round(-2.5) AS r2, round(1234.5678, -2) AS r3, trunc(-2.99, 1) AS t1, 2.5::int AS i1, (-2.5)::int AS i2;
+SELECT 'NaN'::numeric > 1e100 AS nan_last, '-Infinity'::numeric < -1e100 AS inf_first, 7.5 % 2 AS m, abs(-1.50) AS a;
+CREATE TABLE num_ledger (id int PRIMARY KEY, amount numeric(10,2) NOT NULL DEFAULT 0, rate numeric);
+INSERT INTO num_ledger (id, amount, rate) VALUES (1, 1.005, 0.1), (2, -3, 2.50), (3, 19.999, 1e3), (4, 0.10, -0.5);
+INSERT INTO num_ledger (id) VALUES (5);
+SELECT id, amount, rate, amount * 2 AS twice, amount / 3 AS third FROM num_ledger ORDER BY amount, id;
+SELECT sum(amount), avg(amount), min(rate), max(rate), sum(rate), count(DISTINCT amount) FROM num_ledger;
+UPDATE num_ledger SET amount = amount * 1.5 WHERE rate < 1;
+SELECT id, amount FROM num_ledger WHERE amount BETWEEN -5 AND 1 ORDER BY id;
+INSERT INTO num_ledger (id, amount) VALUES (6, 123456789.5);
+INSERT INTO num_ledger (id, amount) VALUES (6, 'lots');
+SELECT amount / 0 FROM num_ledger;
+CREATE TABLE num_key (v numeric PRIMARY KEY);
+INSERT INTO num_key VALUES (1.0);
+INSERT INTO num_key VALUES (1.00);
+DROP TABLE num_key;
+DROP TABLE num_ledger;

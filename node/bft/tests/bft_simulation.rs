@@ -308,6 +308,7 @@ fn run_seed(seed: u64) {
             validators: keys.iter().map(|k| k.public().to_hex()).collect(),
             accounts: vec![GenesisAccount { name: "admin".into(), public_key: admin.public().to_hex() }],
             max_future_ms: node_core::genesis::MAX_FUTURE_MS_DEFAULT,
+            sql_rules: node_core::genesis::SQL_RULES,
         };
         let pks: Vec<bft::PublicKey> = keys.iter().map(|k| bft::public_key(&k.public()).unwrap()).collect();
         let (network, oracle) = Network::new_with_peers(

@@ -24,6 +24,21 @@ pub struct Genesis {
     /// `rowchain verify` read no clock and check only that time increases.
     #[serde(default = "default_max_future_ms")]
     pub max_future_ms: u64,
+    /// The SQL rules every validator executes the chain's statements by
+    /// ([`SQL_RULES`]). A genesis.json without the field predates them.
+    #[serde(default = "sql_rules_unversioned")]
+    pub sql_rules: u32,
+}
+
+/// The SQL rules this rowchain executes: 2 is exact `numeric` (stored as
+/// decimal text, computed with `sqlmap::numeric`). Rules 1, the chains
+/// made before, stored numerics as binary floats: replaying their blocks
+/// under rules 2 would store other values than the validators committed
+/// to, so such a chain is refused rather than silently forked.
+pub const SQL_RULES: u32 = 2;
+
+fn sql_rules_unversioned() -> u32 {
+    1
 }
 
 /// [`Genesis::max_future_ms`] for chains whose genesis.json predates it.
@@ -52,6 +67,7 @@ impl Genesis {
             validators: vec![validator.public().to_hex()],
             accounts: vec![GenesisAccount { name: "admin".into(), public_key: admin.to_hex() }],
             max_future_ms: MAX_FUTURE_MS_DEFAULT,
+            sql_rules: SQL_RULES,
         }
     }
 
@@ -67,6 +83,14 @@ impl Genesis {
     fn validate(&self) -> Result<(), String> {
         if self.crypto_suite != SUITE_STANDARD {
             return Err(format!("crypto suite {:?} is not supported (only \"standard\")", self.crypto_suite));
+        }
+        if self.sql_rules != SQL_RULES {
+            return Err(format!(
+                "the chain was made under SQL rules {} (numeric stored as binary floating point), and this rowchain \
+                 executes rules {SQL_RULES} (exact numeric): it cannot replay the chain as its validators did. Read \
+                 the tables out with the rowchain that made it (psql --csv), and \\copy them into a new chain",
+                self.sql_rules
+            ));
         }
         if self.validators.is_empty() {
             return Err("no validators".into());
@@ -88,5 +112,29 @@ impl Genesis {
     pub fn quorum(&self) -> usize {
         let n = self.validators.len();
         n - (n - 1) / 3
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_chain_made_before_exact_numeric_is_refused_with_the_way_out() {
+        let validator = SecretKey::generate();
+        let current = Genesis::new_dev(&validator, &SecretKey::generate().public(), 1);
+        assert_eq!(current.sql_rules, SQL_RULES);
+        let dir = std::env::temp_dir().join(format!("rowchain-genesis-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("genesis.json");
+        std::fs::write(&path, serde_json::to_string(&current).unwrap()).unwrap();
+        assert_eq!(Genesis::load(&path).unwrap(), current);
+        // The same file as an older rowchain wrote it: no `sql_rules`.
+        let mut old: serde_json::Value = serde_json::to_value(&current).unwrap();
+        old.as_object_mut().unwrap().remove("sql_rules");
+        std::fs::write(&path, old.to_string()).unwrap();
+        let e = Genesis::load(&path).unwrap_err().to_string();
+        assert!(e.contains("SQL rules 1") && e.contains("exact numeric") && e.contains("--csv"), "{e}");
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

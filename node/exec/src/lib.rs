@@ -11,6 +11,7 @@
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
 pub mod executor;
+pub mod numfns;
 pub mod pgfns;
 pub mod reader;
 pub mod sqlvalue;

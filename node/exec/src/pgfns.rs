@@ -49,7 +49,8 @@ fn cannot_cast(from: &str, to: &str) -> rusqlite::Error {
 }
 
 /// Registers `rc_int`, `rc_real`, `rc_bool`, `rc_div`, `rc_datetime`,
-/// `rc_json` and `rc_jsonb`.
+/// `rc_json`, `rc_jsonb`, the regex functions, and exact numeric's
+/// functions and collation ([`crate::numfns`]).
 pub fn register(conn: &Connection) -> rusqlite::Result<()> {
     let flags = FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC | FunctionFlags::SQLITE_INNOCUOUS;
     conn.create_scalar_function("rc_int", 2, flags, to_int)?;
@@ -61,6 +62,7 @@ pub fn register(conn: &Connection) -> rusqlite::Result<()> {
     conn.create_scalar_function("rc_jsonb", 1, flags, |ctx| to_json(ctx, true))?;
     conn.create_scalar_function("rc_regex", 3, flags, regex_match)?;
     conn.create_scalar_function("rc_regexp_replace", 4, flags, regexp_replace)?;
+    crate::numfns::register(conn)?;
     Ok(())
 }
 

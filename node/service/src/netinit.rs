@@ -198,6 +198,7 @@ pub fn init_network(out: &Path, spec: &NetworkSpec) -> Result<Vec<NodePlan>, Ini
         validators: plans.iter().zip(&keys).filter(|(p, _)| p.validator).map(|(_, k)| k.public().to_hex()).collect(),
         accounts: vec![GenesisAccount { name: ADMIN_ROLE.into(), public_key: admin.public().to_hex() }],
         max_future_ms: node_core::genesis::MAX_FUTURE_MS_DEFAULT,
+        sql_rules: node_core::genesis::SQL_RULES,
     };
     let genesis_json = serde_json::to_string_pretty(&genesis)
         .map_err(|e| InitError::Io { path: out.display().to_string(), source: std::io::Error::other(e) })?;

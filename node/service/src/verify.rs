@@ -182,6 +182,8 @@ impl ChainCheck<'_> {
 fn check_view(d: &DataDir, ledger: &Ledger, report: &mut Report) -> Result<(), Failure> {
     let conn = Connection::open_with_flags(d.sqlite(), OpenFlags::SQLITE_OPEN_READ_ONLY)
         .map_err(|e| Failure(format!("cannot open the SQLite view: {e}")))?;
+    // The view's numeric columns name the node's collation.
+    node_exec::pgfns::register(&conn).map_err(|e| Failure(format!("SQLite view: {e}")))?;
     let q = |e: rusqlite::Error| Failure(format!("SQLite view: {e}"));
     let height: i64 = conn
         .query_row("SELECT value FROM __rc_meta WHERE key = 'height'", [], |r| r.get(0))

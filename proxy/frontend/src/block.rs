@@ -167,6 +167,13 @@ impl Session {
         let last = outcomes.into_iter().last().ok_or_else(|| FrontendError::internal("a step gave no outcome"))?;
         match last {
             StepOutcome::Done(r) => {
+                let typed = write.as_ref().is_none_or(|p| matches!(p, Plan::Write(w) if w.returning));
+                if typed && self.block.as_ref().is_some_and(|b| b.ddl) {
+                    // Results are typed by the tables the block made or
+                    // altered: its catalog (built once per step, only in
+                    // blocks that ran DDL). Without one, values type them.
+                    let _ = self.block_catalog().await;
+                }
                 if let Some(p) = &write {
                     if let Some(b) = &mut self.block {
                         b.writes = true;

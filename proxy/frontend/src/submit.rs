@@ -3,7 +3,6 @@
 
 use crate::error::{ErrorKind, FrontendError};
 use crate::session::{Reply, Session};
-use crate::typing::value_columns;
 use crate::Frontend;
 use node::{now_ms, Node, Outcome};
 use node_core::block::{Receipt, StatementResult};
@@ -79,7 +78,8 @@ impl Session {
         }
         match r.returning {
             Some(rs) => {
-                let columns = self.returning_columns(p).unwrap_or_else(|| value_columns(&rs.columns, &rs.rows));
+                let columns =
+                    self.returning_columns(p).unwrap_or_else(|| self.returned_columns(p, &rs.columns, &rs.rows));
                 Reply::Rows { columns, rows: rs.rows, tag }
             }
             None => Reply::Tag(tag),

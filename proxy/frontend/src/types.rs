@@ -93,6 +93,20 @@ fn float_text(f: f64) -> String {
     }
 }
 
+/// Numeric text at `scale` digits (rounded half away from zero), as a
+/// `numeric(p, scale)` column prints; other text as it is.
+fn numeric_text(text: &str, scale: Option<u32>) -> String {
+    let Some(scale) = scale else { return text.to_string() };
+    let digits = text.split_once('.').map_or(0, |(_, fraction)| fraction.len());
+    if digits == scale as usize || !text.bytes().all(|b| b.is_ascii_digit() || b == b'.' || b == b'-') {
+        return text.to_string();
+    }
+    match sqlmap::numeric::Numeric::parse(text).and_then(|n| n.round(i64::from(scale))) {
+        Ok(n) => n.to_text(),
+        Err(_) => text.to_string(),
+    }
+}
+
 /// The text format of a stored value as a column of type `t`.
 pub fn to_text(v: &Value, t: &ColumnType) -> Option<Vec<u8>> {
     let s = match v {
@@ -133,6 +147,9 @@ pub fn to_text(v: &Value, t: &ColumnType) -> Option<Vec<u8>> {
         }
         Value::Text(s) if t.oid == OID_JSONB => jsonb_text(s),
         Value::Text(s) if t.oid == OID_BOOL_ARRAY => bool_array_text(s),
+        // A numeric with the column's scale (a default or a value written
+        // before the column had its modifier may be stored with another).
+        Value::Text(s) if t.oid == 1700 => numeric_text(s, t.scale),
         Value::Text(s) => s.clone(),
         Value::Blob(b) => {
             if t.oid == OID_BYTEA {
@@ -184,7 +201,9 @@ pub fn from_text(text: &str, oid: u32) -> Result<Value, BadValue> {
             None => return Err(bad("boolean", text)),
         },
         21 | 23 | 20 => Value::Integer(text.trim().parse().map_err(|_| bad("integer", text))?),
-        700 | 701 | 1700 => Value::Real(text.trim().parse().map_err(|_| bad("numeric", text))?),
+        700 | 701 => Value::Real(text.trim().parse().map_err(|_| bad("double precision", text))?),
+        // Exact: stored as its output text.
+        1700 => Value::Text(sqlmap::numeric::Numeric::parse(text).map_err(|e| BadValue(e.message))?.to_text()),
         OID_BYTEA => match text.strip_prefix("\\x") {
             Some(h) => Value::Blob(hex::decode(h).map_err(|_| bad("bytea", text))?),
             None => Value::Blob(text.as_bytes().to_vec()),

@@ -197,6 +197,22 @@ impl Session {
             .collect()
     }
 
+    /// The columns a write returned, typed by the target table's columns of
+    /// the same name where it has them (its table may exist only in the
+    /// transaction block so far), else by their values.
+    pub(crate) fn returned_columns(&mut self, p: &Plan, names: &[String], rows: &[Vec<Value>]) -> Vec<Column> {
+        let by_values = value_columns(names, rows);
+        let Plan::Write(w) = p else { return by_values };
+        let table = w.table.clone();
+        by_values
+            .into_iter()
+            .map(|c| match self.column_type(&table, &c.name) {
+                Some(ty) => Column { name: c.name, ty },
+                None => c,
+            })
+            .collect()
+    }
+
     /// A write's RETURNING columns, typed by the target table's columns of
     /// the same name; `None` for a write without RETURNING.
     pub fn returning_columns(&mut self, p: &Plan) -> Option<Vec<Column>> {

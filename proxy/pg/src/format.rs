@@ -132,8 +132,15 @@ pub(crate) fn to_binary(v: &Value, t: &ColumnType) -> Result<Option<Vec<u8>>, Ba
 fn numeric_binary(s: &str) -> Result<Vec<u8>, BadValue> {
     let s = s.trim();
     let mut out = Vec::new();
-    if s.eq_ignore_ascii_case("nan") {
-        for v in [0i16, 0, 0xC000u16 as i16, 0] {
+    // NaN and the infinities: no digits, a special sign word.
+    let special = match s {
+        _ if s.eq_ignore_ascii_case("nan") => Some(0xC000u16),
+        "Infinity" => Some(0xD000),
+        "-Infinity" => Some(0xF000),
+        _ => None,
+    };
+    if let Some(sign) = special {
+        for v in [0u16, 0, sign, 0] {
             out.extend(v.to_be_bytes());
         }
         return Ok(out);
@@ -190,8 +197,11 @@ fn numeric_from_binary(b: &[u8]) -> Result<String, BadValue> {
     };
     let n = usize::try_from(rd(0)?).map_err(|_| BadValue("invalid numeric digit count".into()))?;
     let (weight, sign, scale) = (rd(2)?, rd(4)? as u16, rd(6)?.max(0) as usize);
-    if sign == 0xC000 {
-        return Ok("NaN".into());
+    match sign {
+        0xC000 => return Ok("NaN".into()),
+        0xD000 => return Ok("Infinity".into()),
+        0xF000 => return Ok("-Infinity".into()),
+        _ => {}
     }
     let digits: Vec<i16> = (0..n).map(|i| rd(8 + 2 * i)).collect::<Result<_, _>>()?;
     let mut int = String::new();
@@ -245,7 +255,8 @@ pub(crate) fn param_value(bytes: Option<&[u8]>, oid: u32, binary: bool) -> Resul
             20 => Value::Integer(i64::from_be_bytes(fixed(b, oid)?)),
             700 => Value::Real(f32::from_be_bytes(fixed(b, oid)?).into()),
             701 => Value::Real(f64::from_be_bytes(fixed(b, oid)?)),
-            1700 => Value::Real(numeric_from_binary(b)?.parse().map_err(|_| BadValue("numeric out of range".into()))?),
+            // Exact: the digits as numeric text.
+            1700 => types::from_text(&numeric_from_binary(b)?, oid)?,
             OID_BYTEA => Value::Blob(b.to_vec()),
             1082 => {
                 let days = i64::from(i32::from_be_bytes(fixed(b, oid)?)) + PG_EPOCH_DAYS;

@@ -82,7 +82,7 @@ thread_local! {
 /// The catalog as a transaction block sees it, its own uncommitted DDL
 /// included: built from the block's speculative state.
 #[derive(Clone)]
-pub struct BlockCatalog(Arc<Snapshot>);
+pub struct BlockCatalog(Arc<Snapshot>, Arc<BTreeMap<String, node_core::catalog::TableMeta>>);
 
 /// Each block catalog gets its own mark, counting down from the top of the
 /// range where no applied height reaches: a connection refills its emulated
@@ -94,7 +94,14 @@ impl BlockCatalog {
     /// `admins` are the admins' account addresses.
     pub fn build(conn: &Connection, database: &str, admins: &BTreeSet<String>) -> rusqlite::Result<Self> {
         let mark = BLOCK_MARKS.fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
-        Ok(BlockCatalog(Arc::new(snapshot::build(conn, mark, database, admins)?)))
+        let snapshot = snapshot::build(conn, mark, database, admins)?;
+        let tables = snapshot.tables.values().map(|meta| (meta.name.clone(), meta.clone())).collect();
+        Ok(BlockCatalog(Arc::new(snapshot), Arc::new(tables)))
+    }
+
+    /// The user tables as the block's speculation has them, by name.
+    pub fn tables(&self) -> Arc<BTreeMap<String, node_core::catalog::TableMeta>> {
+        self.1.clone()
     }
 }
 

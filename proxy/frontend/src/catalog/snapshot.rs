@@ -598,6 +598,15 @@ fn pg_default(sqlite: &str, type_name: &str) -> String {
         "substr(rc_now(), 12)" => "CURRENT_TIME".into(),
         "1" if type_name == "boolean" => "true".into(),
         "0" if type_name == "boolean" => "false".into(),
+        // Stored with the column's scale ('0.00'); shown as the number.
+        s if type_name == "numeric" && s.len() > 2 && s.starts_with('\'') && s.ends_with('\'') => {
+            let number = s.trim_matches('\'');
+            match number.split_once('.') {
+                Some((whole, fraction)) if fraction.bytes().all(|b| b == b'0') => whole.to_string(),
+                Some(_) => number.trim_end_matches('0').to_string(),
+                None => number.to_string(),
+            }
+        }
         s if s.starts_with('\'') && s.ends_with('\'') => format!("{s}::{type_name}"),
         s => s.to_string(),
     }

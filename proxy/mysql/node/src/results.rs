@@ -106,7 +106,10 @@ fn convert(value: &ChainValue, kind: ColumnType, pg: &PgType) -> Option<Value> {
         (T::Double, ChainValue::Real(f)) => Value::Double(*f),
         (T::Double, ChainValue::Integer(i)) => Value::Double(*i as f64),
         (T::Float | T::Double, _) => return None,
-        (T::NewDecimal, ChainValue::Integer(_) | ChainValue::Real(_)) => Value::Bytes(types::to_text(value, pg)?),
+        // Exact numerics are stored as their text.
+        (T::NewDecimal, ChainValue::Integer(_) | ChainValue::Real(_) | ChainValue::Text(_)) => {
+            Value::Bytes(types::to_text(value, pg)?)
+        }
         (T::NewDecimal, _) => return None,
         (T::Blob, ChainValue::Blob(bytes)) => Value::Bytes(bytes.clone()),
         (T::Blob, ChainValue::Text(text)) => Value::Bytes(text.as_bytes().to_vec()),
@@ -225,10 +228,10 @@ pub(crate) fn parameter(value: Value, oid: u32) -> Result<ChainValue, FrontendEr
     let from_text = |text: &str| types::from_text(text, oid).map_err(|e| FrontendError::new("22P02", e.0));
     Ok(match value {
         Value::Null => ChainValue::Null,
-        Value::Int(i) if matches!(oid, OID_FLOAT4 | OID_FLOAT8 | OID_NUMERIC) => ChainValue::Real(i as f64),
+        Value::Int(i) if matches!(oid, OID_FLOAT4 | OID_FLOAT8) => ChainValue::Real(i as f64),
         Value::Int(i) => ChainValue::Integer(i),
         Value::UInt(u) => match i64::try_from(u) {
-            Ok(i) if !matches!(oid, OID_FLOAT4 | OID_FLOAT8 | OID_NUMERIC) => ChainValue::Integer(i),
+            Ok(i) if !matches!(oid, OID_FLOAT4 | OID_FLOAT8) => ChainValue::Integer(i),
             _ => from_text(&u.to_string())?,
         },
         Value::Float(f) => ChainValue::Real(f64::from(f)),
