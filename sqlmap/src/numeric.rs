@@ -135,8 +135,12 @@ impl Numeric {
         Numeric::Finite(BigDecimal::from(n))
     }
 
-    /// A float as PostgreSQL converts float8 to numeric: 15 significant
-    /// digits, trailing zeros dropped.
+    /// A float as numeric: the shortest decimal that reads back as the same
+    /// float (`8.5514716`, `99998969694839.98`), so a value a client or a
+    /// JSON document wrote in decimal keeps its digits. (PostgreSQL rounds a
+    /// float8 to 15 significant digits here; a float that never was decimal,
+    /// such as `0.1::float8 + 0.2::float8`, keeps its artefact:
+    /// `0.30000000000000004`.)
     pub fn from_f64(f: f64) -> Self {
         if f.is_nan() {
             return Numeric::NaN;
@@ -144,14 +148,12 @@ impl Numeric {
         if f.is_infinite() {
             return Numeric::Infinity { negative: f < 0.0 };
         }
-        let text = format!("{f:.14e}");
-        match BigDecimal::from_str(&text) {
+        // Display prints a finite f64 in plain decimal notation.
+        match BigDecimal::from_str(&format!("{f}")) {
             Ok(d) => {
-                let d = d.normalized();
                 let scale = d.fractional_digit_count().max(0);
                 Numeric::Finite(d.with_scale(scale))
             }
-            // A finite float always prints in a form BigDecimal reads.
             Err(_) => Numeric::NaN,
         }
     }
@@ -428,7 +430,7 @@ fn division_scale(a: &BigDecimal, b: &BigDecimal) -> i64 {
         quotient_weight -= 1;
     }
     let scale = MIN_SIGNIFICANT_DIGITS - quotient_weight * 4;
-    scale.max(a.fractional_digit_count()).max(b.fractional_digit_count()).max(0).min(MAX_DISPLAY_SCALE)
+    scale.max(a.fractional_digit_count()).max(b.fractional_digit_count()).clamp(0, MAX_DISPLAY_SCALE)
 }
 
 /// The weight and value of a value's first non-zero base-10000 digit
@@ -727,7 +729,10 @@ mod tests {
         assert_eq!(t(n("-Infinity").mul(&n("2"))), "-Infinity");
         assert_eq!(t(n("1").div(&n("Infinity"))), "0");
         assert_eq!(t(n("NaN").add(&n("1"))), "NaN");
-        assert_eq!(Numeric::from_f64(0.1 + 0.2).to_text(), "0.3");
+        assert_eq!(Numeric::from_f64(0.1 + 0.2).to_text(), "0.30000000000000004");
+        assert_eq!(Numeric::from_f64(99998969694839.98).to_text(), "99998969694839.98");
+        assert_eq!(Numeric::from_f64(1e21).to_text(), "1000000000000000000000");
+        assert_eq!(Numeric::from_f64(1.5e-7).to_text(), "0.00000015");
         assert_eq!(Numeric::from_f64(100.0).to_text(), "100");
         assert_eq!(Numeric::from_f64(-1.25).to_text(), "-1.25");
         assert_eq!(Numeric::from_f64(f64::NAN).to_text(), "NaN");

@@ -715,14 +715,9 @@ fn cast(
     let from_numeric = matches!(from, Some(PgType::Numeric { .. }));
     match target {
         // Exact: a literal folded now, anything else rounded as it is cast.
-        PgType::Numeric { .. } if !ddl => return numeric_value(inner, target).map(numeric_result),
+        PgType::Numeric { .. } if !ddl => numeric_value(inner, target).map(numeric_result),
         PgType::Int2 | PgType::Int4 | PgType::Int8 if !ddl && from_numeric => {
-            let bits = match target {
-                PgType::Int2 => "16",
-                PgType::Int4 => "32",
-                _ => "64",
-            };
-            return Ok(call("rc_num_int", vec![numeric_operand(inner.clone()), number(bits)]));
+            Ok(call("rc_num_int", vec![numeric_operand(inner.clone()), number(int_bits(target))]))
         }
         PgType::Bool => {
             if let Some(literal) = bool_literal(inner)? {
@@ -734,12 +729,7 @@ fn cast(
             checked("rc_bool", vec![])
         }
         PgType::Int2 | PgType::Int4 | PgType::Int8 if !ddl && !from.is_some_and(|t| t.is_integer()) => {
-            let bits = match target {
-                PgType::Int2 => "16",
-                PgType::Int4 => "32",
-                _ => "64",
-            };
-            checked("rc_int", vec![number(bits)])
+            checked("rc_int", vec![number(int_bits(target))])
         }
         PgType::Numeric { .. } | PgType::Float4 | PgType::Float8 if !ddl && !numeric_source => {
             let name = match target {
@@ -772,6 +762,15 @@ fn cast(
             _ => Ok(cast_to(inner.clone(), target)),
         },
         _ => Ok(cast_to(inner.clone(), target)),
+    }
+}
+
+/// The width `rc_int` and `rc_num_int` take for an integer type.
+fn int_bits(ty: PgType) -> &'static str {
+    match ty {
+        PgType::Int2 => "16",
+        PgType::Int4 => "32",
+        _ => "64",
     }
 }
 

@@ -18,8 +18,8 @@ fn error(e: NumericError) -> rusqlite::Error {
     fail(e.sqlstate, e.message)
 }
 
-/// An argument as a numeric: integers exactly, floats as PostgreSQL casts
-/// float8 to numeric, text by numeric's input rules; `None` for NULL.
+/// An argument as a numeric: integers exactly, floats by their shortest
+/// decimal form, text by numeric's input rules; `None` for NULL.
 fn arg(ctx: &Context<'_>, i: usize) -> rusqlite::Result<Option<Numeric>> {
     value(ctx.get_raw(i))
 }
@@ -113,12 +113,7 @@ fn places(
 /// `rc_num_int(x, bits)`: `x::smallint|integer|bigint`, rounded half away
 /// from zero.
 fn to_int(ctx: &mut Context<'_>) -> rusqlite::Result<Option<i64>> {
-    let bits: i64 = ctx.get(1)?;
-    let (name, min, max) = match bits {
-        16 => ("smallint", i64::from(i16::MIN), i64::from(i16::MAX)),
-        32 => ("integer", i64::from(i32::MIN), i64::from(i32::MAX)),
-        _ => ("bigint", i64::MIN, i64::MAX),
-    };
+    let (name, min, max) = crate::pgfns::int_type(ctx.get(1)?);
     let Some(x) = arg(ctx, 0)? else { return Ok(None) };
     match x {
         Numeric::NaN => Err(fail("0A000", format!("cannot convert NaN to {name}"))),

@@ -73,14 +73,18 @@ fn text_of<'a>(value: &'a ValueRef<'a>) -> Option<&'a str> {
     }
 }
 
-/// `rc_int(x, bits)`: `x::smallint|integer|bigint`.
-fn to_int(ctx: &mut Context<'_>) -> rusqlite::Result<Option<i64>> {
-    let bits: i64 = ctx.get(1)?;
-    let (name, min, max) = match bits {
+/// The integer type of `bits` (16, 32, else 64): its name and range.
+pub(crate) fn int_type(bits: i64) -> (&'static str, i64, i64) {
+    match bits {
         16 => ("smallint", i64::from(i16::MIN), i64::from(i16::MAX)),
         32 => ("integer", i64::from(i32::MIN), i64::from(i32::MAX)),
         _ => ("bigint", i64::MIN, i64::MAX),
-    };
+    }
+}
+
+/// `rc_int(x, bits)`: `x::smallint|integer|bigint`.
+fn to_int(ctx: &mut Context<'_>) -> rusqlite::Result<Option<i64>> {
+    let (name, min, max) = int_type(ctx.get(1)?);
     let out_of_range = || fail("22003", format!("{name} out of range"));
     let value = ctx.get_raw(0);
     let n = match value {
