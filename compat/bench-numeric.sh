@@ -60,7 +60,7 @@ echo "SELECT sum(amount) FROM bench_sum;" >"$work/sum.sql"
 tps() { grep -oP 'tps = \K[0-9.]+' "$1" | head -1; }
 
 echo "== machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
-echo "== rowchain: $("$bin" --version 2>/dev/null || echo "$bin"), release, rowchain dev (one validator)"
+echo "== rowchain: $bin ($("$bin" --version 2>/dev/null || echo unknown version)), rowchain dev (one validator)"
 echo "== PostgreSQL $(on postgres psql -XAtc 'SHOW server_version')"
 for system in rowchain postgres; do
   on "$system" psql -Xq -v ON_ERROR_STOP=1 -c "CREATE TABLE bench_num (id bigserial PRIMARY KEY, client int NOT NULL, amount numeric(12,2) NOT NULL)" \
