@@ -1010,21 +1010,29 @@ impl NumKind {
     }
 }
 
-/// The text of a numeric literal, signed: `1.5`, `-2`, or a string
-/// literal's text (`'1.5'`); `None` for other expressions.
-fn literal_text(expr: &Expr) -> Option<String> {
+/// The text of a number literal, signed: `1.5`, `-2`; `None` for other
+/// expressions (string literals included: their type is not known).
+fn number_text(expr: &Expr) -> Option<String> {
     match expr {
-        Expr::Value(ValueWithSpan { value: Value::Number(n, _) | Value::SingleQuotedString(n), .. }) => Some(n.clone()),
-        Expr::UnaryOp { op: UnaryOperator::Minus, expr: inner } => match inner.as_ref() {
-            Expr::Value(ValueWithSpan { value: Value::Number(n, _), .. }) => Some(format!("-{n}")),
-            _ => None,
-        },
-        Expr::UnaryOp { op: UnaryOperator::Plus, expr: inner } => match inner.as_ref() {
+        Expr::Value(ValueWithSpan { value: Value::Number(n, _), .. }) => Some(n.clone()),
+        Expr::UnaryOp { op: op @ (UnaryOperator::Minus | UnaryOperator::Plus), expr: inner } => match inner.as_ref() {
+            Expr::Value(ValueWithSpan { value: Value::Number(n, _), .. }) if *op == UnaryOperator::Minus => {
+                Some(format!("-{n}"))
+            }
             Expr::Value(ValueWithSpan { value: Value::Number(n, _), .. }) => Some(n.clone()),
             _ => None,
         },
-        Expr::Nested(inner) => literal_text(inner),
+        Expr::Nested(inner) => number_text(inner),
         _ => None,
+    }
+}
+
+/// The text of a literal a numeric can be read from: a number literal's
+/// (see [`number_text`]) or a string literal's (`'1.5'`).
+fn literal_text(expr: &Expr) -> Option<String> {
+    match expr {
+        Expr::Value(ValueWithSpan { value: Value::SingleQuotedString(s), .. }) => Some(s.clone()),
+        _ => number_text(expr),
     }
 }
 
@@ -1065,12 +1073,7 @@ pub(crate) fn exact_result_literals(query: &mut Query) -> Result<(), PlanError> 
     let SetExpr::Select(select) = query.body.as_mut() else { return Ok(()) };
     for item in &mut select.projection {
         let (SelectItem::UnnamedExpr(expr) | SelectItem::ExprWithAlias { expr, .. }) = item else { continue };
-        let Some(text) = literal_text(expr) else { continue };
-        if matches!(expr, Expr::Value(ValueWithSpan { value: Value::SingleQuotedString(_), .. }))
-            || !text.contains(['.', 'e', 'E'])
-        {
-            continue;
-        }
+        let Some(text) = number_text(expr).filter(|t| t.contains(['.', 'e', 'E'])) else { continue };
         let value = Numeric::parse(&text).map_err(numeric_error)?;
         *expr = numeric_result(string(&value.to_text()));
     }
@@ -1087,10 +1090,8 @@ fn numeric_result(expr: Expr) -> Expr {
 /// (so `0.1` never passes through a binary float), exact results without
 /// their collation.
 fn numeric_operand(expr: Expr) -> Expr {
-    if let Some(text) = literal_text(&expr) {
-        if !matches!(expr, Expr::Value(ValueWithSpan { value: Value::SingleQuotedString(_), .. })) {
-            return string(&text);
-        }
+    if let Some(text) = number_text(&expr) {
+        return string(&text);
     }
     match expr {
         Expr::Collate { expr: inner, collation } if is_numeric_collation(&collation) => *inner,
@@ -1112,10 +1113,7 @@ fn function_called(expr: &Expr) -> Option<&str> {
 
 impl Renderer<'_> {
     fn num_kind(&self, expr: &Expr) -> NumKind {
-        if let Some(text) = literal_text(expr) {
-            if matches!(expr, Expr::Value(ValueWithSpan { value: Value::SingleQuotedString(_), .. })) {
-                return NumKind::Unknown;
-            }
+        if let Some(text) = number_text(expr) {
             return if text.contains(['.', 'e', 'E']) { NumKind::DecimalLiteral } else { NumKind::IntLiteral };
         }
         match expr {

@@ -333,11 +333,10 @@ impl Session {
         Ok(Reply::Rows { columns, rows: rows.rows, tag: format!("SELECT {n}") })
     }
 
-    /// The chain's tables as of the latest block, for planning and typing
-    /// (empty when they cannot be read; privilege checks use
-    /// `Node::tables` and fail instead).
-    /// The tables statements are typed against: the transaction block's,
-    /// once it has run DDL and its catalog is built, else the chain's.
+    /// The tables statements are planned and typed against: the
+    /// transaction block's, once it has run DDL and its catalog is built,
+    /// else the chain's as of the latest block (empty when they cannot be
+    /// read; privilege checks use `Node::tables` and fail instead).
     pub(crate) fn tables(&mut self) -> Arc<BTreeMap<String, node_core::catalog::TableMeta>> {
         if let Some(catalog) = self.block.as_ref().filter(|b| b.ddl).and_then(|b| b.catalog.as_ref()) {
             return catalog.tables();
