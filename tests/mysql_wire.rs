@@ -303,3 +303,47 @@ async fn decimal_columns_are_exact() {
     let n: Vec<i64> = c.query("SELECT COUNT(*) FROM price").await.unwrap();
     assert_eq!(n, [4]);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn temporary_tables_are_session_local() {
+    let dev = Dev::start("mysql-temp");
+    let mut c = connect(&dev, "admin", "admin").await;
+    let mut other = connect(&dev, "admin", "admin").await;
+    c.query_drop("CREATE TABLE kept (id INT PRIMARY KEY, v VARCHAR(20))").await.unwrap();
+    c.query_drop("INSERT INTO kept VALUES (1, 'chain')").await.unwrap();
+    c.query_drop(
+        "CREATE TEMPORARY TABLE staging (id INT AUTO_INCREMENT PRIMARY KEY, v VARCHAR(20), amount DECIMAL(8,2))",
+    )
+    .await
+    .unwrap();
+    c.query_drop("INSERT INTO staging (v, amount) VALUES ('a', 1.5), ('b', 2.25)").await.unwrap();
+    c.exec_drop("INSERT INTO staging (v, amount) VALUES (?, ?)", ("c", "3.10")).await.unwrap();
+    assert_eq!(c.last_insert_id(), Some(3));
+    let rows: Vec<(i64, String, String)> = c.query("SELECT id, v, amount FROM staging ORDER BY id").await.unwrap();
+    assert_eq!(rows, [(1, "a", "1.50"), (2, "b", "2.25"), (3, "c", "3.10")].map(|(i, v, a)| (i, v.into(), a.into())));
+    // Another session sees none of it.
+    let e = other.query_drop("SELECT * FROM staging").await.unwrap_err();
+    assert_eq!(server_error(e), (1146, "42S02".to_string()));
+    // A write that mixes the session's table with the chain's is refused.
+    let e = c.query_drop("INSERT INTO kept SELECT id, v FROM staging").await.unwrap_err();
+    let mysql_async::Error::Server(ref refused) = e else { panic!("{e:?}") };
+    assert!(refused.message.contains("mixes temporary tables"), "{refused:?}");
+    assert_eq!(server_error(e), (1235, "42000".to_string()));
+    // A rolled-back transaction undoes its rows; DROP TEMPORARY TABLE
+    // names only temporary tables, so the chain's table survives it.
+    c.query_drop("START TRANSACTION").await.unwrap();
+    c.query_drop("DELETE FROM staging").await.unwrap();
+    c.query_drop("ROLLBACK").await.unwrap();
+    let n: Vec<i64> = c.query("SELECT COUNT(*) FROM staging").await.unwrap();
+    assert_eq!(n, [3]);
+    let e = c.query_drop("DROP TEMPORARY TABLE kept").await.unwrap_err();
+    assert_eq!(server_error(e), (1146, "42S02".to_string()));
+    c.query_drop("DROP TEMPORARY TABLE staging").await.unwrap();
+    let kept: Vec<String> = other.query("SELECT v FROM kept").await.unwrap();
+    assert_eq!(kept, ["chain"]);
+    // A READ ONLY transaction refuses chain writes with MySQL's error.
+    c.query_drop("START TRANSACTION READ ONLY").await.unwrap();
+    let e = c.query_drop("INSERT INTO kept VALUES (2, 'no')").await.unwrap_err();
+    assert_eq!(server_error(e), (1792, "25006".to_string()));
+    c.query_drop("ROLLBACK").await.unwrap();
+}

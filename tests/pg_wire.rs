@@ -521,3 +521,202 @@ async fn numeric_is_exact_decimal_arithmetic() {
     let out = common::verify(&dev.dir, true);
     assert!(out.status.success(), "{}{}", common::text(&out.stdout), common::text(&out.stderr));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn temporary_tables_are_session_local() {
+    use common::pg::rows;
+    let dev = Dev::start_with_config("pg-temp", "[limits]\ntemp_bytes_max = 1048576\n");
+    let c = connect(&dev, "admin", "admin").await.unwrap();
+    let other = connect(&dev, "admin", "admin").await.unwrap();
+    let text = |r: &[&[&str]]| -> Vec<Vec<Option<String>>> {
+        r.iter().map(|row| row.iter().map(|v| Some(v.to_string())).collect()).collect()
+    };
+    c.batch_execute("CREATE TABLE shared (id int PRIMARY KEY, v text); INSERT INTO shared VALUES (1, 'chain')")
+        .await
+        .unwrap();
+    let txs = "SELECT count(*) FROM rowchain.transactions";
+    let chain_txs = rows(&c, txs).await;
+
+    // A temporary table, its rows, an index and a COPY: none of it is a chain tx.
+    c.batch_execute(
+        "CREATE TEMP TABLE scratch (id serial, name text NOT NULL, n numeric(6,2), UNIQUE (name));
+         INSERT INTO scratch (name, n) VALUES ('a', 1.005), ('b', 2)",
+    )
+    .await
+    .unwrap();
+    let id: i32 =
+        c.query_one("INSERT INTO scratch (name, n) VALUES ($1, 0.1) RETURNING id", &[&"c"]).await.unwrap().get(0);
+    assert_eq!(id, 3, "a serial that is not the key counts 1, 2, 3");
+    assert_eq!(counts(&c, "UPDATE scratch SET n = n * 2 WHERE name <> 'c'").await, [2]);
+    assert_eq!(counts(&c, "CREATE INDEX scratch_n ON scratch (n)").await, [0]);
+    let sink = c.copy_in("COPY scratch (name, n) FROM STDIN").await.unwrap();
+    futures::pin_mut!(sink);
+    sink.send(bytes::Bytes::from_static(b"d\t4.5\ne\t\\N\n")).await.unwrap();
+    assert_eq!(sink.finish().await.unwrap(), 2);
+    assert_eq!(
+        rows(&c, "SELECT id, name, n FROM scratch WHERE id < 5 ORDER BY id").await,
+        text(&[&["1", "a", "2.02"], &["2", "b", "4.00"], &["3", "c", "0.10"], &["4", "d", "4.50"]])
+    );
+    // Extended protocol: parameters and result types come from the table.
+    let row = c.query_one("SELECT id, n FROM scratch WHERE name = $1", &[&"b"]).await.unwrap();
+    assert_eq!((row.get::<_, i32>(0), row.columns()[1].type_().name()), (2, "numeric"));
+    let e = c.batch_execute("INSERT INTO scratch (name) VALUES ('a')").await.unwrap_err();
+    assert_eq!(state(&e), "23505");
+    assert_eq!(rows(&c, txs).await, chain_txs, "statements on temporary tables never reach the chain");
+
+    // Only this session sees it; it shadows a chain table of its name.
+    assert_eq!(state(&other.batch_execute("SELECT * FROM scratch").await.unwrap_err()), "42P01");
+    c.batch_execute("CREATE TEMP TABLE shared (id int, v text); INSERT INTO shared VALUES (7, 'temp')").await.unwrap();
+    assert_eq!(rows(&c, "SELECT id, v FROM shared").await, text(&[&["7", "temp"]]));
+    assert_eq!(rows(&other, "SELECT id, v FROM shared").await, text(&[&["1", "chain"]]));
+    assert_eq!(counts(&c, "DROP TABLE shared").await, [0]);
+    assert_eq!(rows(&c, "SELECT id, v FROM shared").await, text(&[&["1", "chain"]]));
+
+    // Mixing temporary and chain tables is refused, with the reason.
+    for sql in [
+        "INSERT INTO shared SELECT id, name FROM scratch",
+        "SELECT * FROM scratch JOIN shared USING (id)",
+        "DELETE FROM scratch WHERE id IN (SELECT id FROM shared)",
+    ] {
+        let e = c.batch_execute(sql).await.unwrap_err();
+        assert_eq!(state(&e), "0A000", "{sql}");
+        assert!(e.as_db_error().unwrap().message().contains("mixes temporary tables"), "{sql}: {e:?}");
+    }
+    let e = c.batch_execute("CREATE TEMP TABLE child (id int REFERENCES shared (id))").await.unwrap_err();
+    assert_eq!(state(&e), "42P16");
+
+    // Transaction blocks: ROLLBACK undoes rows and tables, savepoints are
+    // kept, and a block that also writes the chain commits both.
+    c.batch_execute("BEGIN; DELETE FROM scratch; CREATE TEMP TABLE gone (a int); ROLLBACK").await.unwrap();
+    assert_eq!(rows(&c, "SELECT count(*) FROM scratch").await, text(&[&["5"]]));
+    assert_eq!(state(&c.batch_execute("SELECT * FROM gone").await.unwrap_err()), "42P01");
+    c.batch_execute(
+        "BEGIN; INSERT INTO scratch (name) VALUES ('f'); SAVEPOINT s; INSERT INTO scratch (name) VALUES ('g');
+         ROLLBACK TO s; INSERT INTO shared VALUES (2, 'also chain'); COMMIT",
+    )
+    .await
+    .unwrap();
+    assert_eq!(rows(&c, "SELECT name FROM scratch WHERE name > 'e' ORDER BY name").await, text(&[&["f"]]));
+    assert_eq!(rows(&other, "SELECT v FROM shared WHERE id = 2").await, text(&[&["also chain"]]));
+    // A failed statement fails the block; ROLLBACK undoes what came before it.
+    c.batch_execute("BEGIN; INSERT INTO scratch (name) VALUES ('h')").await.unwrap();
+    assert_eq!(state(&c.batch_execute("INSERT INTO scratch (name) VALUES ('a')").await.unwrap_err()), "23505");
+    assert_eq!(state(&c.batch_execute("SELECT 1").await.unwrap_err()), "25P02");
+    c.batch_execute("ROLLBACK").await.unwrap();
+    assert_eq!(rows(&c, "SELECT count(*) FROM scratch WHERE name = 'h'").await, text(&[&["0"]]));
+
+    // ON COMMIT DELETE ROWS and ON COMMIT DROP.
+    c.batch_execute("BEGIN; CREATE TEMP TABLE per_tx (a int) ON COMMIT DELETE ROWS; INSERT INTO per_tx VALUES (1)")
+        .await
+        .unwrap();
+    assert_eq!(rows(&c, "SELECT count(*) FROM per_tx").await, text(&[&["1"]]));
+    c.batch_execute("COMMIT").await.unwrap();
+    assert_eq!(rows(&c, "SELECT count(*) FROM per_tx").await, text(&[&["0"]]));
+    c.batch_execute("BEGIN; CREATE TEMP TABLE once (a int) ON COMMIT DROP; INSERT INTO once VALUES (1); COMMIT")
+        .await
+        .unwrap();
+    assert_eq!(state(&c.batch_execute("SELECT * FROM once").await.unwrap_err()), "42P01");
+
+    // A session's temporary tables hold at most limits.temp_bytes_max.
+    c.batch_execute("CREATE TEMP TABLE big (t text)").await.unwrap();
+    let chunk = "x".repeat(100_000);
+    let mut refused = None;
+    for _ in 0..20 {
+        if let Err(e) = c.execute("INSERT INTO big VALUES ($1)", &[&chunk]).await {
+            refused = Some(e);
+            break;
+        }
+    }
+    let e = refused.expect("20 inserts of 100 kB fit in 1 MiB");
+    assert_eq!(state(&e), "53100");
+    assert!(e.as_db_error().unwrap().message().contains("limits.temp_bytes_max"), "{e:?}");
+    assert_eq!(counts(&c, "DROP TABLE big").await, [0]);
+
+    // The tables end with the session.
+    drop(c);
+    let again = connect(&dev, "admin", "admin").await.unwrap();
+    assert_eq!(state(&again.batch_execute("SELECT * FROM scratch").await.unwrap_err()), "42P01");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn read_only_transactions_and_startup_options() {
+    use common::pg::rows;
+    let dev = Dev::start("pg-read-only");
+    let admin = connect(&dev, "admin", "admin").await.unwrap();
+    admin.batch_execute("CREATE TABLE ro (id int PRIMARY KEY)").await.unwrap();
+    let refused = |e: tokio_postgres::Error, what: &str| {
+        assert_eq!(state(&e), "25006", "{what}: {e:?}");
+        assert_eq!(e.as_db_error().unwrap().message(), format!("cannot execute {what} in a read-only transaction"));
+    };
+
+    // `-c name=value` in the startup packet's options sets the session's
+    // default; a read-only session reads, and writes only temporary tables.
+    let dsn = format!(
+        "{} options='-c default_transaction_read_only=on --application-name=ro\\\\ app'",
+        dev.pg_dsn("admin", "admin")
+    );
+    let (ro, conn) = tokio_postgres::connect(&dsn, NoTls).await.unwrap();
+    tokio::spawn(conn);
+    assert_eq!(
+        rows(&ro, "SHOW transaction_read_only; SHOW default_transaction_read_only; SHOW application_name").await,
+        [["on"], ["on"], ["ro app"]].map(|r| r.map(|v| Some(v.to_string())).to_vec())
+    );
+    refused(ro.batch_execute("INSERT INTO ro VALUES (1)").await.unwrap_err(), "INSERT");
+    refused(ro.batch_execute("CREATE TABLE ro2 (a int)").await.unwrap_err(), "CREATE TABLE");
+    ro.batch_execute("CREATE TEMP TABLE scratch (a int); INSERT INTO scratch VALUES (1)").await.unwrap();
+    // READ WRITE for one block; SET SESSION CHARACTERISTICS for the session.
+    ro.batch_execute("START TRANSACTION READ WRITE; INSERT INTO ro VALUES (1); COMMIT").await.unwrap();
+    refused(ro.batch_execute("UPDATE ro SET id = 2").await.unwrap_err(), "UPDATE");
+    ro.batch_execute("SET SESSION CHARACTERISTICS AS TRANSACTION READ WRITE; DELETE FROM ro WHERE id = 1")
+        .await
+        .unwrap();
+
+    // BEGIN READ ONLY and SET TRANSACTION READ ONLY last for their block.
+    admin.batch_execute("BEGIN READ ONLY").await.unwrap();
+    assert_eq!(rows(&admin, "SHOW transaction_read_only").await, [[Some("on".to_string())]]);
+    refused(admin.batch_execute("DELETE FROM ro").await.unwrap_err(), "DELETE");
+    assert_eq!(state(&admin.batch_execute("SELECT 1").await.unwrap_err()), "25P02");
+    admin.batch_execute("ROLLBACK").await.unwrap();
+    assert_eq!(rows(&admin, "SHOW transaction_read_only").await, [[Some("off".to_string())]]);
+    admin
+        .batch_execute("BEGIN ISOLATION LEVEL SERIALIZABLE, READ WRITE, NOT DEFERRABLE; SET TRANSACTION READ ONLY")
+        .await
+        .unwrap();
+    refused(admin.batch_execute("INSERT INTO ro VALUES (3)").await.unwrap_err(), "INSERT");
+    admin.batch_execute("ROLLBACK; INSERT INTO ro VALUES (4)").await.unwrap();
+    assert_eq!(rows(&admin, "SELECT id FROM ro").await, [[Some("4".to_string())]]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pg_sleep_is_cancellable_and_txid_current_numbers_transactions() {
+    let dev = Dev::start("pg-sleep-txid");
+    let c = connect(&dev, "admin", "admin").await.unwrap();
+    let current =
+        async |c: &Client| -> i64 { c.query_one("SELECT txid_current()", &[]).await.unwrap().get("txid_current") };
+    // Outside a block every statement is a transaction; inside, one number.
+    let (a, b) = (current(&c).await, current(&c).await);
+    assert!(b > a, "{a} then {b}");
+    c.batch_execute("BEGIN").await.unwrap();
+    let (x, y) = (current(&c).await, current(&c).await);
+    assert_eq!(x, y);
+    assert!(x > b);
+    c.batch_execute("COMMIT").await.unwrap();
+    assert!(current(&c).await > y);
+
+    // A short sleep sleeps; a long one stops at the client's cancel with 57014.
+    let started = std::time::Instant::now();
+    c.batch_execute("SELECT pg_sleep(0.2)").await.unwrap();
+    assert!(started.elapsed() >= std::time::Duration::from_millis(200));
+    let token = c.cancel_token();
+    let cancel = async {
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        token.cancel_query(NoTls).await
+    };
+    let started = std::time::Instant::now();
+    let (slept, cancelled) = tokio::join!(c.batch_execute("SELECT pg_sleep(60)"), cancel);
+    cancelled.unwrap();
+    assert_eq!(state(&slept.unwrap_err()), "57014");
+    assert!(started.elapsed() < std::time::Duration::from_secs(10), "{:?}", started.elapsed());
+    // The session goes on.
+    assert_eq!(c.query_one("SELECT 1", &[]).await.unwrap().get::<_, i32>(0), 1);
+}

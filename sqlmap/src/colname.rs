@@ -97,6 +97,7 @@ fn type_name(data_type: &DataType) -> Option<String> {
         PgType::Bool => "bool",
         PgType::Date => "date",
         PgType::Timestamp => "timestamp",
+        PgType::Time => "time",
         PgType::Timestamptz => "timestamptz",
         PgType::Bytea => "bytea",
         PgType::Json => "json",

@@ -2,7 +2,7 @@
 //! statements (SET, SHOW, RESET), plus the 0A000 answer for every
 //! statement rowchain does not plan.
 
-use sqlparser::ast::{Expr, Reset, Set, Statement, Value};
+use sqlparser::ast::{Expr, Reset, Set, Statement, TransactionAccessMode, TransactionMode, Value};
 
 use crate::error::PlanError;
 use crate::names;
@@ -11,8 +11,11 @@ use crate::plan::Plan;
 /// Transaction control, handled by the proxy's session.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TxControl {
-    /// `BEGIN` / `START TRANSACTION`, any modes.
-    Begin,
+    /// `BEGIN` / `START TRANSACTION`, any modes; `READ ONLY` or `READ
+    /// WRITE` if one was given.
+    Begin {
+        read_only: Option<bool>,
+    },
     /// `COMMIT` / `END`.
     Commit,
     /// `ROLLBACK` / `ABORT`.
@@ -33,8 +36,14 @@ pub enum SessionStmt {
     Show(String),
     /// `RESET name`; `None` is `RESET ALL`.
     Reset(Option<String>),
-    /// `SET [SESSION CHARACTERISTICS AS] TRANSACTION ...`: accepted, no effect.
-    SetTransaction,
+    /// `SET [SESSION CHARACTERISTICS AS] TRANSACTION ...`: `READ ONLY` or
+    /// `READ WRITE` if one was given, for the transaction or (`session`)
+    /// as the session's default; isolation levels are accepted, as every
+    /// transaction block is serializable.
+    SetTransaction {
+        read_only: Option<bool>,
+        session: bool,
+    },
     /// `VACUUM` / `ANALYZE`: accepted, no effect (SQLite keeps its own statistics).
     Maintenance,
 }
@@ -43,7 +52,7 @@ pub(crate) fn plan_control(statement: Statement) -> Result<Plan, PlanError> {
     let tx = |control| Ok(Plan::Transaction(control));
     let session = |statement| Ok(Plan::Session(statement));
     match statement {
-        Statement::StartTransaction { .. } => tx(TxControl::Begin),
+        Statement::StartTransaction { modes, .. } => tx(TxControl::Begin { read_only: read_only(&modes) }),
         Statement::Commit { chain: false, .. } => tx(TxControl::Commit),
         Statement::Rollback { chain: false, savepoint: None } => tx(TxControl::Rollback),
         Statement::Rollback { chain: false, savepoint: Some(name) } => tx(TxControl::RollbackTo(names::fold(&name))),
@@ -63,6 +72,15 @@ pub(crate) fn plan_control(statement: Statement) -> Result<Plan, PlanError> {
     }
 }
 
+/// The access mode among transaction modes: `Some(true)` for READ ONLY.
+fn read_only(modes: &[TransactionMode]) -> Option<bool> {
+    modes.iter().rev().find_map(|m| match m {
+        TransactionMode::AccessMode(TransactionAccessMode::ReadOnly) => Some(true),
+        TransactionMode::AccessMode(TransactionAccessMode::ReadWrite) => Some(false),
+        _ => None,
+    })
+}
+
 fn plan_set(set: Set) -> Result<SessionStmt, PlanError> {
     match set {
         Set::SingleAssignment { variable, values, .. } => {
@@ -74,7 +92,9 @@ fn plan_set(set: Set) -> Result<SessionStmt, PlanError> {
         Set::SetNames { charset_name, .. } => {
             Ok(SessionStmt::Set { name: "client_encoding".into(), value: charset_name.value })
         }
-        Set::SetTransaction { .. } => Ok(SessionStmt::SetTransaction),
+        Set::SetTransaction { modes, session, .. } => {
+            Ok(SessionStmt::SetTransaction { read_only: read_only(&modes), session })
+        }
         _ => Err(PlanError::unsupported("this form of SET")),
     }
 }

@@ -26,6 +26,9 @@ pub enum DdlPlan {
         names: Vec<String>,
         if_exists: bool,
         cascade: bool,
+        /// MySQL's `DROP TEMPORARY TABLE`: only the session's temporary
+        /// tables are named.
+        temporary: bool,
     },
     RenameTable {
         from: String,
@@ -110,6 +113,21 @@ pub struct CreateTable {
     pub sqlite: String,
     /// MySQL's table option `COMMENT = 'text'`.
     pub comment: Option<String>,
+    /// `CREATE TEMP TABLE`: the session's own table, never a chain tx (its
+    /// `sqlite` is `CREATE TEMP TABLE ...`).
+    pub temporary: bool,
+    /// What a temporary table's `ON COMMIT` clause asks of the end of each
+    /// transaction.
+    pub on_commit: OnCommit,
+}
+
+/// `ON COMMIT` of a temporary table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum OnCommit {
+    #[default]
+    PreserveRows,
+    DeleteRows,
+    Drop,
 }
 
 /// A column as declared in PostgreSQL terms.
@@ -140,10 +158,10 @@ pub(crate) fn plan_ddl(statement: Statement, source: &SourceMap) -> Result<DdlPl
                 t.table_names.iter().map(|target| names::resolve_target(&target.name)).collect::<Result<_, _>>()?;
             Ok(DdlPlan::Truncate { names })
         }
-        Statement::Drop { object_type, if_exists, names, cascade, .. } => match object_type {
+        Statement::Drop { object_type, if_exists, names, cascade, temporary, .. } => match object_type {
             ObjectType::Table => {
                 let names = names.iter().map(names::resolve_target).collect::<Result<_, _>>()?;
-                Ok(DdlPlan::DropTable { names, if_exists, cascade })
+                Ok(DdlPlan::DropTable { names, if_exists, cascade, temporary })
             }
             ObjectType::Index => {
                 let names = names.iter().map(names::resolve_object).collect::<Result<_, _>>()?;
@@ -174,8 +192,9 @@ enum ColumnSite {
 }
 
 fn check_create_flags(create: &ast::CreateTable) -> Result<(), PlanError> {
-    if create.temporary || create.global.is_some() {
-        return Err(PlanError::unsupported("CREATE TEMP TABLE"));
+    // `GLOBAL` and `LOCAL` are noise words to PostgreSQL (deprecated).
+    if create.global.is_some() && !create.temporary {
+        return Err(PlanError::unsupported("this form of CREATE TABLE"));
     }
     if create.query.is_some() {
         return Err(PlanError::unsupported("CREATE TABLE AS"));
@@ -191,7 +210,13 @@ fn check_create_flags(create: &ast::CreateTable) -> Result<(), PlanError> {
     {
         return Err(PlanError::unsupported("this form of CREATE TABLE"));
     }
-    if create.partition_by.is_some() || create.on_commit.is_some() {
+    if create.partition_by.is_some() {
+        return Err(PlanError::unsupported("this form of CREATE TABLE"));
+    }
+    // PostgreSQL says 42P16 "ON COMMIT can only be used on temporary
+    // tables"; the chain has refused it with 0A000 since before temporary
+    // tables existed, and a replayed receipt must not change.
+    if create.on_commit.is_some() && !create.temporary {
         return Err(PlanError::unsupported("this form of CREATE TABLE"));
     }
     Ok(())
@@ -215,7 +240,19 @@ fn create_table(create: &ast::CreateTable, source: &SourceMap) -> Result<CreateT
         [key] => columns.iter().find(|c| &c.def.name == key && c.def.ty.is_integer()).map(|c| c.def.name.clone()),
         _ => None,
     };
-    if let Some(serial) = columns.iter().find(|c| c.def.serial && rowid_key.as_ref() != Some(&c.def.name)) {
+    // A temporary table's other serial columns draw from a counter of the
+    // session's scratch database (`rc_temp_serial`, like a sequence: it
+    // never goes back); the chain has no sequences yet.
+    if create.temporary {
+        for column in columns.iter_mut().filter(|c| c.def.serial && rowid_key.as_ref() != Some(&c.def.name)) {
+            let key = format!("{name}.{}", column.def.name).replace('\'', "''");
+            column.def.not_null = true;
+            column.clauses.push(format!("DEFAULT (rc_temp_serial('{key}'))"));
+        }
+    }
+    if let Some(serial) =
+        columns.iter().find(|c| c.def.serial && rowid_key.as_ref() != Some(&c.def.name) && !create.temporary)
+    {
         return Err(PlanError::unsupported(format!(
             "serial or identity column \"{}\" that is not the single-column primary key",
             serial.def.name
@@ -235,7 +272,8 @@ fn create_table(create: &ast::CreateTable, source: &SourceMap) -> Result<CreateT
         parts.extend(table_constraint(constraint, source)?);
     }
     let sqlite = format!(
-        "CREATE TABLE {}{} ({}) STRICT",
+        "CREATE {}TABLE {}{} ({}) STRICT",
+        if create.temporary { "TEMP " } else { "" },
         if create.if_not_exists { "IF NOT EXISTS " } else { "" },
         quote(&name),
         parts.join(", ")
@@ -249,7 +287,21 @@ fn create_table(create: &ast::CreateTable, source: &SourceMap) -> Result<CreateT
         _ => None,
     }
     .filter(|text| !text.is_empty());
-    Ok(CreateTable { name, if_not_exists: create.if_not_exists, columns, primary_key, sqlite, comment })
+    let on_commit = match create.on_commit {
+        None | Some(ast::OnCommit::PreserveRows) => OnCommit::PreserveRows,
+        Some(ast::OnCommit::DeleteRows) => OnCommit::DeleteRows,
+        Some(ast::OnCommit::Drop) => OnCommit::Drop,
+    };
+    Ok(CreateTable {
+        name,
+        if_not_exists: create.if_not_exists,
+        columns,
+        primary_key,
+        sqlite,
+        comment,
+        temporary: create.temporary,
+        on_commit,
+    })
 }
 
 /// The declared primary key and its name, from a column option or a table

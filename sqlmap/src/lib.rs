@@ -71,7 +71,7 @@ pub use catalog::result_types;
 pub use comment::CommentOn;
 pub use constraints::{declared_constraints, ConstraintKind, DeclaredConstraint};
 pub use control::{SessionStmt, TxControl};
-pub use ddl::{ColumnDef, CreateTable, DdlPlan};
+pub use ddl::{ColumnDef, CreateTable, DdlPlan, OnCommit};
 pub use dialect::Dialect;
 pub use error::PlanError;
 pub use mysql::{MySqlStmt, SetValue, ShowFilter, SystemVariable, VariableScope, LAST_INSERT_ID_SETTING};

@@ -53,7 +53,61 @@ pub(crate) fn tokens(sql: &str, dialect: Dialect) -> Result<Vec<TokenWithSpan>, 
     if nesting(&tokens) > NESTING_MAX {
         return Err(ParserError::RecursionLimitExceeded);
     }
-    Ok(fetch_count_unparenthesized(tokens))
+    Ok(transaction_deferrable_dropped(fetch_count_unparenthesized(tokens)))
+}
+
+/// `[NOT] DEFERRABLE` among the modes of `BEGIN`, `START TRANSACTION` and
+/// `SET [SESSION CHARACTERISTICS AS] TRANSACTION`, which sqlparser 0.64
+/// does not parse: dropped, with the comma that separated it. PostgreSQL
+/// uses it only to let a SERIALIZABLE READ ONLY transaction wait for a
+/// snapshot that cannot conflict; every rowchain transaction block reads
+/// one committed state, so it changes nothing here.
+fn transaction_deferrable_dropped(mut tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpan> {
+    let word = |t: Option<&TokenWithSpan>| match t.map(|t| &t.token) {
+        Some(Token::Word(w)) if w.quote_style.is_none() => Some(w.keyword),
+        _ => None,
+    };
+    let solid = |t: &TokenWithSpan| !matches!(t.token, Token::Whitespace(_));
+    let blank = Token::Whitespace(sqlparser::tokenizer::Whitespace::Space);
+    // Whether the statement being read is a transaction statement; None
+    // until its first token.
+    let mut transaction: Option<bool> = None;
+    for i in 0..tokens.len() {
+        let Some(token) = tokens.get(i) else { break };
+        if token.token == Token::SemiColon {
+            transaction = None;
+            continue;
+        }
+        if !solid(token) {
+            continue;
+        }
+        let keyword = word(Some(token));
+        let is_transaction =
+            *transaction.get_or_insert(matches!(keyword, Some(Keyword::BEGIN | Keyword::START | Keyword::SET)));
+        if !is_transaction || keyword != Some(Keyword::DEFERRABLE) {
+            continue;
+        }
+        let before = (0..i).rev().find(|j| tokens.get(*j).is_some_and(solid));
+        let mut drop = vec![i];
+        let mut first = i;
+        if let Some(b) = before.filter(|b| word(tokens.get(*b)) == Some(Keyword::NOT)) {
+            drop.push(b);
+            first = b;
+        }
+        let before = (0..first).rev().find(|j| tokens.get(*j).is_some_and(solid));
+        let after = (i + 1..tokens.len()).find(|j| tokens.get(*j).is_some_and(solid));
+        if let Some(b) = before.filter(|b| tokens.get(*b).is_some_and(|t| t.token == Token::Comma)) {
+            drop.push(b);
+        } else if let Some(a) = after.filter(|a| tokens.get(*a).is_some_and(|t| t.token == Token::Comma)) {
+            drop.push(a);
+        }
+        for j in drop {
+            if let Some(t) = tokens.get_mut(j) {
+                t.token = blank.clone();
+            }
+        }
+    }
+    tokens
 }
 
 /// `FETCH FIRST|NEXT (count) ROW|ROWS ...`, which PostgreSQL takes

@@ -478,7 +478,7 @@ fn coerce_value(expr: &mut Expr, ty: PgType) -> Result<(), PlanError> {
             }
         }
         PgType::Jsonb => *expr = render::call("rc_jsonb", vec![expr.clone()]),
-        PgType::Date | PgType::Timestamp | PgType::Timestamptz => {
+        PgType::Date | PgType::Time | PgType::Timestamp | PgType::Timestamptz => {
             if matches!(expr, Expr::Value(ValueWithSpan { value: Value::SingleQuotedString(_), .. })) {
                 *expr = render::datetime(expr.clone(), ty);
             }
@@ -501,6 +501,7 @@ fn needs_coercion(ty: Option<PgType>) -> bool {
                 | PgType::Json
                 | PgType::Jsonb
                 | PgType::Date
+                | PgType::Time
                 | PgType::Timestamp
                 | PgType::Timestamptz
         )

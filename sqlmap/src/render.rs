@@ -739,7 +739,7 @@ fn cast(
             checked("rc_real", vec![string(&name)])
         }
         PgType::Json if !ddl && from != Some(PgType::Json) => checked("rc_json", vec![]),
-        PgType::Date | PgType::Timestamp | PgType::Timestamptz if !ddl && from != Some(target) => {
+        PgType::Date | PgType::Time | PgType::Timestamp | PgType::Timestamptz if !ddl && from != Some(target) => {
             Ok(datetime(inner.clone(), target))
         }
         PgType::Jsonb if !ddl && from != Some(PgType::Jsonb) => checked("rc_jsonb", vec![]),
@@ -842,7 +842,7 @@ fn coerce_literal(expr: &mut Expr, ty: PgType) -> Result<(), PlanError> {
             Some(literal) => literal,
             None => return Ok(()),
         },
-        PgType::Date | PgType::Timestamp | PgType::Timestamptz => datetime(expr.clone(), ty),
+        PgType::Date | PgType::Time | PgType::Timestamp | PgType::Timestamptz => datetime(expr.clone(), ty),
         _ => return Ok(()),
     };
     *expr = replacement;

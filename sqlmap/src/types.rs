@@ -15,7 +15,10 @@ pub enum PgType {
     Int2,
     Int4,
     Int8,
-    Numeric { precision: Option<u32>, scale: Option<u32> },
+    Numeric {
+        precision: Option<u32>,
+        scale: Option<u32>,
+    },
     Float4,
     Float8,
     Text,
@@ -23,6 +26,8 @@ pub enum PgType {
     Char(Option<u32>),
     Bool,
     Date,
+    /// `time [without time zone]`, stored as `HH:MM:SS[.ffffff]`.
+    Time,
     Timestamp,
     Timestamptz,
     Bytea,
@@ -53,6 +58,7 @@ impl PgType {
             PgType::Char(_) => 1042,
             PgType::Bool => 16,
             PgType::Date => 1082,
+            PgType::Time => 1083,
             PgType::Timestamp => 1114,
             PgType::Timestamptz => 1184,
             PgType::Bytea => 17,
@@ -85,6 +91,7 @@ impl PgType {
             | PgType::Varchar(_)
             | PgType::Char(_)
             | PgType::Date
+            | PgType::Time
             | PgType::Timestamp
             | PgType::Timestamptz
             | PgType::Json
@@ -123,6 +130,7 @@ impl PgType {
             PgType::Char(n) => with_length("character", n),
             PgType::Bool => "boolean".into(),
             PgType::Date => "date".into(),
+            PgType::Time => "time without time zone".into(),
             PgType::Timestamp => "timestamp without time zone".into(),
             PgType::Timestamptz => "timestamp with time zone".into(),
             PgType::Bytea => "bytea".into(),
@@ -159,6 +167,7 @@ impl PgType {
             ("character", _) => PgType::Char(length),
             ("boolean", None) => PgType::Bool,
             ("date", None) => PgType::Date,
+            ("time without time zone", None) => PgType::Time,
             ("timestamp without time zone", None) => PgType::Timestamp,
             ("timestamp with time zone", None) => PgType::Timestamptz,
             ("bytea", None) => PgType::Bytea,
@@ -204,6 +213,7 @@ pub(crate) fn declared_type(data_type: &DataType) -> Result<Declared, PlanError>
         DataType::Char(n) | DataType::Character(n) => plain(PgType::Char(Some(length(n, data_type)?.unwrap_or(1)))),
         DataType::Bool | DataType::Boolean => plain(PgType::Bool),
         DataType::Date => plain(PgType::Date),
+        DataType::Time(_, TimezoneInfo::None | TimezoneInfo::WithoutTimeZone) => plain(PgType::Time),
         DataType::Timestamp(_, TimezoneInfo::None | TimezoneInfo::WithoutTimeZone) => plain(PgType::Timestamp),
         DataType::Timestamp(_, TimezoneInfo::WithTimeZone | TimezoneInfo::Tz) => plain(PgType::Timestamptz),
         DataType::Bytea => plain(PgType::Bytea),

@@ -102,7 +102,14 @@ const CASES: &[&str] = &[
     "CREATE TABLE s10 (id uuid PRIMARY KEY DEFAULT gen_random_uuid())",
     "CREATE TABLE s11 (id int PRIMARY KEY, r float8 DEFAULT random())",
     "CREATE TABLE s12 (id int PRIMARY KEY, d date DEFAULT current_date, ok bool DEFAULT TRUE)",
+    "START TRANSACTION ISOLATION LEVEL SERIALIZABLE, READ ONLY, DEFERRABLE",
+    "BEGIN NOT DEFERRABLE, READ WRITE; SET TRANSACTION DEFERRABLE; SELECT deferrable FROM t",
     "CREATE TEMP TABLE tt (a int)",
+    "CREATE TEMPORARY TABLE IF NOT EXISTS tt (id serial PRIMARY KEY, n numeric(10,2)) ON COMMIT DELETE ROWS",
+    "CREATE GLOBAL TEMPORARY TABLE tt (a int) ON COMMIT DROP",
+    "CREATE TEMP TABLE \"it's\" (id serial, n bigserial, name text)",
+    "CREATE TABLE tt (a int) ON COMMIT DROP",
+    "DROP TABLE tt",
     "CREATE TABLE ta AS SELECT * FROM t",
     "CREATE TABLE rowchain.blocks (a int)",
     "CREATE TABLE other.x (a int)",
@@ -314,6 +321,8 @@ const MYSQL_CASES: &[&str] = &[
     "SELECT 'ñ', `数据`.`André` FROM `数据`",
     // -- DDL: types, AUTO_INCREMENT, UNSIGNED, ENUM, SET, options
     "CREATE TABLE `Users` (`Id` INT UNSIGNED NOT NULL AUTO_INCREMENT, name VARCHAR(64) NOT NULL, PRIMARY KEY (`Id`)) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci AUTO_INCREMENT=10",
+    "CREATE TEMPORARY TABLE `Scratch` (id INT AUTO_INCREMENT PRIMARY KEY, v VARCHAR(10)) ENGINE=InnoDB",
+    "DROP TEMPORARY TABLE IF EXISTS `Scratch`",
     "CREATE TABLE s (id BIGINT AUTO_INCREMENT PRIMARY KEY, n TEXT)",
     "CREATE TABLE s (id SMALLINT NOT NULL AUTO_INCREMENT, UNIQUE KEY (id))",
     "CREATE TABLE s (id DOUBLE AUTO_INCREMENT PRIMARY KEY)",
@@ -574,8 +583,10 @@ fn describe_plan(plan: &Plan) -> String {
         Plan::Ddl(DdlPlan::CreateTable(create)) => {
             let columns: Vec<String> = create.columns.iter().map(describe_column).collect();
             let comment = create.comment.as_ref().map(|c| format!(" comment={c:?}")).unwrap_or_default();
+            let temporary =
+                if create.temporary { format!(" temporary on_commit={:?}", create.on_commit) } else { String::new() };
             format!(
-                "CREATE TABLE {:?} if_not_exists={} pk={:?}{comment}\n  columns: {}\n  {}",
+                "CREATE TABLE {:?} if_not_exists={} pk={:?}{comment}{temporary}\n  columns: {}\n  {}",
                 create.name,
                 create.if_not_exists,
                 create.primary_key,

@@ -92,6 +92,64 @@ impl TableMeta {
 }
 
 /// Table privileges as bits of [`GrantMeta::privileges`].
+impl ColumnMeta {
+    /// The metadata of a column as CREATE TABLE or ADD COLUMN declares it.
+    pub fn declared(c: &sqlmap::ColumnDef) -> ColumnMeta {
+        ColumnMeta {
+            name: c.name.clone(),
+            pg_type: c.ty.name(),
+            not_null: c.not_null,
+            serial: c.serial,
+            identity: c.identity,
+            comment: c.comment.clone(),
+        }
+    }
+}
+
+impl TableMeta {
+    /// The metadata of a table as `CREATE TABLE` declares it: no indexes,
+    /// grants or policies yet. `id` keys its rows.
+    pub fn declared(
+        ct: &sqlmap::CreateTable,
+        id: [u8; 16],
+        owner: String,
+        height: u64,
+    ) -> Result<TableMeta, crate::SqlError> {
+        let columns: Vec<ColumnMeta> = ct.columns.iter().map(ColumnMeta::declared).collect();
+        let mut primary_key = Vec::with_capacity(ct.primary_key.len());
+        for k in &ct.primary_key {
+            let Some(pos) = columns.iter().position(|c| c.name == *k) else {
+                return Err(crate::SqlError::new("42703", format!("column \"{k}\" named in key does not exist")));
+            };
+            primary_key.push(pos);
+        }
+        let rowid_alias = match primary_key.as_slice() {
+            [p] if ct.columns.get(*p).is_some_and(|c| {
+                matches!(c.ty, sqlmap::PgType::Int2 | sqlmap::PgType::Int4 | sqlmap::PgType::Int8)
+            }) =>
+            {
+                Some(*p)
+            }
+            _ => None,
+        };
+        Ok(TableMeta {
+            id,
+            name: ct.name.clone(),
+            owner,
+            columns,
+            primary_key,
+            rowid_alias,
+            indexes: Vec::new(),
+            created_height: height,
+            acl: Vec::new(),
+            row_security: false,
+            policies: Vec::new(),
+            comment: ct.comment.clone(),
+            part_comments: Vec::new(),
+        })
+    }
+}
+
 pub mod privilege {
     pub const SELECT: u8 = 1;
     pub const INSERT: u8 = 2;

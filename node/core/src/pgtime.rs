@@ -120,15 +120,99 @@ pub fn format_timestamp(micros: i64, tz: bool) -> String {
     s
 }
 
-/// The stored text of a date (`oid` 1082), timestamp (1114) or timestamptz
-/// (1184) written as `text`; `None` when it is not one.
+/// Parses a `time` (`HH:MM[:SS[.ffffff]]`, `24:00:00` the end of the day,
+/// `allballs` midnight; a date before it is skipped, as PostgreSQL does)
+/// into microseconds since midnight. Digits past the sixth of a second
+/// round half up, as PostgreSQL rounds them.
+pub fn parse_time(s: &str) -> Option<i64> {
+    let (h, m, sec, micros) = time_fields(s)?;
+    let total = ((h * 60 + m) * 60 + sec) * 1_000_000 + micros;
+    // Up to 24:00:00 exactly, as PostgreSQL allows.
+    (m < 60 && sec < 60 && total <= 86_400_000_000).then_some(total)
+}
+
+/// Whether `s` is written as a time whose fields are out of range
+/// (`25:00`, `12:60`): PostgreSQL's 22008, where text that is no time at
+/// all is 22007.
+pub fn time_out_of_range(s: &str) -> bool {
+    time_fields(s).is_some() && parse_time(s).is_none()
+}
+
+/// The hours, minutes, seconds and microseconds a time is written with,
+/// unchecked against their ranges.
+fn time_fields(s: &str) -> Option<(i64, i64, i64, i64)> {
+    let t = s.trim();
+    if t.eq_ignore_ascii_case("allballs") {
+        return Some((0, 0, 0, 0));
+    }
+    // `2024-01-01 12:00` is noon; a `T` may join them too.
+    let t = match t.split_once([' ', 'T']) {
+        Some((date, time)) if parse_date(date).is_some() => time.trim(),
+        _ => t,
+    };
+    let mut parts = t.split(':');
+    let digits = |p: &str| !p.is_empty() && p.len() <= 2 && p.bytes().all(|b| b.is_ascii_digit());
+    let h = parts.next().filter(|p| digits(p))?.parse::<i64>().ok()?;
+    let m = parts.next().filter(|p| digits(p))?.parse::<i64>().ok()?;
+    let (sec, frac) = match parts.next() {
+        Some(rest) => rest.split_once('.').unwrap_or((rest, "")),
+        None => ("0", ""),
+    };
+    if parts.next().is_some() || !digits(sec) || !frac.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let sec = sec.parse::<i64>().ok()?;
+    let mut micros: i64 = 0;
+    for (i, d) in frac.bytes().take(6).enumerate() {
+        micros += i64::from(d - b'0') * 10i64.pow(5 - i as u32);
+    }
+    if frac.as_bytes().get(6).is_some_and(|d| *d >= b'5') {
+        micros += 1;
+    }
+    Some((h, m, sec, micros))
+}
+
+/// Prints microseconds since midnight as PostgreSQL prints a `time`.
+pub fn format_time(micros: i64) -> String {
+    let secs = micros.div_euclid(1_000_000);
+    let frac = micros.rem_euclid(1_000_000);
+    let mut s = format!("{:02}:{:02}:{:02}", secs / 3600, secs % 3600 / 60, secs % 60);
+    if frac != 0 {
+        s.push('.');
+        s.push_str(format!("{frac:06}").trim_end_matches('0'));
+    }
+    s
+}
+
+/// PostgreSQL's special values of date, timestamp and timestamptz:
+/// `infinity` is `Some(true)`, `-infinity` is `Some(false)`, in any case
+/// and with blanks around them (PostgreSQL 15 takes no `+infinity` here). Stored as the
+/// text `infinity` and `-infinity`, they sort after and before every
+/// stored date (`-` comes before digits, `i` after them).
+pub fn infinity(text: &str) -> Option<bool> {
+    let t = text.trim();
+    let (sign, word) = match t.strip_prefix('-') {
+        Some(word) => (false, word),
+        None => (true, t),
+    };
+    word.eq_ignore_ascii_case("infinity").then_some(sign)
+}
+
+/// The stored text of a date (`oid` 1082), time (1083), timestamp (1114)
+/// or timestamptz (1184) written as `text`; `None` when it is not one.
 pub fn canonical(text: &str, oid: u32) -> Option<String> {
+    if matches!(oid, 1082 | 1114 | 1184) {
+        if let Some(positive) = infinity(text) {
+            return Some(if positive { "infinity" } else { "-infinity" }.to_string());
+        }
+    }
     match oid {
         1114 | 1184 => parse_timestamp(text).map(|micros| format_timestamp(micros, oid == 1184)),
         1082 => parse_date(text).map(|days| {
             let (y, m, d) = civil_from_days(days);
             format!("{y:04}-{m:02}-{d:02}")
         }),
+        1083 => parse_time(text).map(format_time),
         _ => Some(text.to_string()),
     }
 }
@@ -137,6 +221,7 @@ pub fn canonical(text: &str, oid: u32) -> Option<String> {
 pub fn type_name(oid: u32) -> &'static str {
     match oid {
         1082 => "date",
+        1083 => "time without time zone",
         1114 => "timestamp",
         _ => "timestamp with time zone",
     }
@@ -145,6 +230,50 @@ pub fn type_name(oid: u32) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn times_parse_print_and_sort_as_postgresql_has_them() {
+        let cases = [
+            ("12:34", Some("12:34:00")),
+            (" 1:2:3 ", Some("01:02:03")),
+            ("23:59:59.1234567", Some("23:59:59.123457")),
+            ("00:00:00.000000", Some("00:00:00")),
+            ("24:00:00", Some("24:00:00")),
+            ("allballs", Some("00:00:00")),
+            ("2024-01-01 08:30", Some("08:30:00")),
+            ("24:00:01", None),
+            ("12:60", None),
+            ("12", None),
+            ("12:00:00:00", None),
+            ("12:0x", None),
+            ("１２:00", None),
+            ("-1:00", None),
+        ];
+        for (text, stored) in cases {
+            assert_eq!(canonical(text, 1083).as_deref(), stored, "{text:?}");
+        }
+        assert!(time_out_of_range("25:00") && time_out_of_range("12:60") && time_out_of_range("24:00:01"));
+        assert!(!time_out_of_range("noon") && !time_out_of_range("12:00"));
+        let sorted = ["00:00:00", "00:00:00.5", "09:59:59", "10:00:00", "24:00:00"];
+        assert!(sorted.windows(2).all(|w| w[0] < w[1]));
+        assert_eq!(parse_time(&format_time(45_296_789_012)), Some(45_296_789_012));
+    }
+
+    #[test]
+    fn infinity_is_a_value_of_every_date_type_that_sorts_outside_the_dates() {
+        for oid in [1082, 1114, 1184] {
+            assert_eq!(canonical(" Infinity ", oid).as_deref(), Some("infinity"));
+            assert_eq!(canonical("+infinity", oid), None);
+            assert_eq!(canonical("-INFINITY", oid).as_deref(), Some("-infinity"));
+            assert_eq!(canonical("infinite", oid), None);
+            assert_eq!(canonical("--infinity", oid), None);
+            assert_eq!(canonical("-", oid), None);
+            let earliest = canonical("0001-01-01 00:00:00", oid).unwrap();
+            let latest = canonical("9999-12-31 23:59:59", oid).unwrap();
+            assert!("-infinity" < earliest.as_str() && latest.as_str() < "infinity");
+        }
+        assert_eq!(canonical("-infinity", 25).as_deref(), Some("-infinity"), "text stays text");
+    }
 
     #[test]
     fn a_multibyte_character_in_a_four_byte_offset_is_invalid_not_a_panic() {

@@ -18,7 +18,8 @@ use rusqlite::Connection;
 pub const SQLSTATE_PREFIX: &str = "rowchain:";
 
 /// The SQLSTATEs these functions raise, so a parsed one can be `'static`.
-pub const SQLSTATES: &[&str] = &["22P02", "22003", "22012", "42846", "2201B", "22023", "42P01", "42704", "0A000"];
+pub const SQLSTATES: &[&str] =
+    &["22P02", "22003", "22012", "42846", "2201B", "22023", "42P01", "42704", "0A000", "22007", "22008", "57014"];
 
 #[derive(Debug)]
 struct PgFnError(String);
@@ -191,7 +192,7 @@ fn divide(ctx: &mut Context<'_>) -> rusqlite::Result<rusqlite::types::Value> {
     }
 }
 
-/// `rc_datetime(x, oid)`: `x::date|timestamp|timestamptz` (oid 1082, 1114,
+/// `rc_datetime(x, oid)`: `x::date|time|timestamp|timestamptz` (oid 1082, 1083, 1114,
 /// 1184) in the one text form rowchain stores (see [`node_core::pgtime`]).
 fn to_datetime(ctx: &mut Context<'_>) -> rusqlite::Result<Option<String>> {
     let oid: i64 = ctx.get(1)?;
@@ -202,7 +203,15 @@ fn to_datetime(ctx: &mut Context<'_>) -> rusqlite::Result<Option<String>> {
         ValueRef::Null => Ok(None),
         ValueRef::Text(_) => {
             let text = text_of(&value).unwrap_or_default();
-            node_core::pgtime::canonical(text, oid).map(Some).ok_or_else(|| invalid(name, text))
+            node_core::pgtime::canonical(text, oid).map(Some).ok_or_else(|| match oid {
+                // PostgreSQL's code for a bad time; dates and timestamps
+                // have answered 22P02 since before, and receipts keep it.
+                1083 if node_core::pgtime::time_out_of_range(text) => {
+                    fail("22008", format!("date/time field value out of range: \"{text}\""))
+                }
+                1083 => fail("22007", format!("invalid input syntax for type {name}: \"{text}\"")),
+                _ => invalid(name, text),
+            })
         }
         ValueRef::Integer(_) => Err(cannot_cast("integer", name)),
         ValueRef::Real(_) => Err(cannot_cast("double precision", name)),

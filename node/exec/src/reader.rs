@@ -67,6 +67,98 @@ fn authorize_read(ctx: AuthContext<'_>, listed: Option<&[String]>) -> Authorizat
     }
 }
 
+/// A scratch connection's fence: user statements may create, change and
+/// drop tables and indexes of the `temp` database, and read and write
+/// them; they write nothing else (`main` is an empty in-memory database),
+/// and run no ATTACH, PRAGMA or extension, and touch no internal `__rc_*`
+/// table.
+fn authorize_scratch(ctx: AuthContext<'_>) -> Authorization {
+    use AuthAction as A;
+    let temp = ctx.database_name == Some("temp");
+    let allowed = match ctx.action {
+        A::Select | A::Recursive | A::Reindex { .. } => true,
+        A::Function { function_name } => !function_name.eq_ignore_ascii_case("load_extension"),
+        // ALTER TABLE ADD COLUMN checks the table with a read-only quick_check.
+        A::Pragma { pragma_name, .. } => pragma_name.eq_ignore_ascii_case("quick_check"),
+        // `main` is empty; the catalog's attached databases are read-only to users.
+        A::Read { table_name, .. } => !is_internal(table_name),
+        A::Insert { table_name } | A::Update { table_name, .. } | A::Delete { table_name } => {
+            let schema_table = matches!(table_name, "sqlite_master" | "sqlite_temp_master" | "sqlite_sequence");
+            (temp || schema_table) && !is_internal(table_name)
+        }
+        A::CreateTempTable { table_name }
+        | A::DropTempTable { table_name }
+        | A::CreateTempIndex { table_name, .. }
+        | A::DropTempIndex { table_name, .. } => !is_internal(table_name),
+        A::AlterTable { database_name, table_name } => database_name == "temp" && !is_internal(table_name),
+        _ => false,
+    };
+    if allowed {
+        Authorization::Allow
+    } else {
+        Authorization::Deny
+    }
+}
+
+/// `rc_temp_serial(key)`: the next value of the scratch database's counter
+/// `key` (1, 2, ...), the default of a temporary table's serial column that
+/// is not its rowid. Like a PostgreSQL sequence it never goes back, not
+/// even when the insert that drew a value rolls back.
+fn register_temp_serial(conn: &Connection) -> rusqlite::Result<()> {
+    use rusqlite::functions::FunctionFlags;
+    let counters: Mutex<std::collections::HashMap<String, i64>> = Mutex::default();
+    conn.create_scalar_function("rc_temp_serial", 1, FunctionFlags::SQLITE_UTF8, move |ctx| {
+        let key: String = ctx.get(0)?;
+        let mut counters = counters.lock();
+        let next = counters.entry(key).or_insert(0);
+        *next = next
+            .checked_add(1)
+            .ok_or_else(|| rusqlite::Error::UserFunctionError("nextval: reached maximum value of sequence".into()))?;
+        Ok(*next)
+    })
+}
+
+/// Whether the read running on this thread must stop (its client
+/// cancelled it, or it outran its time budget).
+type Stop = Arc<dyn Fn() -> bool + Send + Sync>;
+
+thread_local! {
+    /// The running read's [`Stop`], for functions that wait (`pg_sleep`):
+    /// SQLite's progress handler does not run while a function does.
+    static STOP: std::cell::RefCell<Option<Stop>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Runs `f` with `stop` as the thread's [`STOP`].
+fn stoppable<R>(stop: Option<Stop>, f: impl FnOnce() -> R) -> R {
+    let previous = STOP.with(|s| s.replace(stop));
+    let r = f();
+    STOP.with(|s| *s.borrow_mut() = previous);
+    r
+}
+
+/// `pg_sleep(seconds)`: waits, in slices of at most 10 ms, until the time
+/// has passed or the read must stop (then SQLite's interrupt: 57014, or a
+/// read outrunning its inline budget moves to a blocking thread). Reads
+/// only: the executor does not have it, so no write waits.
+fn register_sleep(conn: &Connection) -> rusqlite::Result<()> {
+    use rusqlite::functions::FunctionFlags;
+    conn.create_scalar_function("pg_sleep", 1, FunctionFlags::SQLITE_UTF8, |ctx| {
+        let seconds: Option<f64> = ctx.get(0)?;
+        let seconds = seconds.filter(|s| s.is_finite() && *s > 0.0).unwrap_or(0.0).min(1e9);
+        let deadline = Instant::now() + Duration::from_secs_f64(seconds);
+        loop {
+            if STOP.with(|s| s.borrow().as_ref().is_some_and(|stop| stop())) {
+                return Err(crate::pgfns::fail("57014", "canceling statement due to user request".into()));
+            }
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return Ok(rusqlite::types::Value::Null);
+            }
+            std::thread::sleep(left.min(Duration::from_millis(10)));
+        }
+    })
+}
+
 /// A pooled read connection and the switch that lifts its authorizer while
 /// the hooks run.
 struct ReadConn {
@@ -109,14 +201,29 @@ impl Reader {
     /// in-memory databases they attach; the authorizer allows user
     /// statements nothing but reading.
     fn connect(&self) -> rusqlite::Result<ReadConn> {
-        let mut c = Connection::open_with_flags(
-            &self.path,
-            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-        )?;
+        self.open(false)
+    }
+
+    /// A read connection to the view, or (`scratch`) a connection to an
+    /// empty in-memory database whose `temp` database user statements may
+    /// change (see [`Scratch`]).
+    fn open(&self, scratch: bool) -> rusqlite::Result<ReadConn> {
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let mut c = if scratch {
+            Connection::open_in_memory_with_flags(flags | OpenFlags::SQLITE_OPEN_CREATE)?
+        } else {
+            Connection::open_with_flags(&self.path, flags)?
+        };
         c.execute_batch("PRAGMA case_sensitive_like=ON; PRAGMA cache_size=-16384;")?;
+        if scratch {
+            // Foreign keys between a session's temporary tables are enforced.
+            c.execute_batch("PRAGMA foreign_keys=ON;")?;
+            register_temp_serial(&c)?;
+        }
         c.set_db_config(rusqlite::config::DbConfig::SQLITE_DBCONFIG_DQS_DML, false)?;
         register_now(&c, Arc::new(AtomicU64::new(0)))?;
         crate::pgfns::register(&c)?;
+        register_sleep(&c)?;
         c.set_prepared_statement_cache_capacity(256);
         if let Some(h) = self.hooks.read().clone() {
             h.on_connect(&c)?;
@@ -128,11 +235,33 @@ impl Reader {
         c.authorizer(Some(move |ctx: AuthContext<'_>| {
             if sys.load(Ordering::Relaxed) {
                 Authorization::Allow
+            } else if scratch {
+                authorize_scratch(ctx)
             } else {
                 authorize_read(ctx, list.lock().as_deref())
             }
         }))?;
         Ok(ReadConn { conn: c, system, listed })
+    }
+
+    /// A session's own scratch database for its temporary tables, which
+    /// may hold up to `bytes_max` bytes.
+    pub fn scratch(&self, bytes_max: u64) -> Result<Scratch, SqlError> {
+        let mut conn = self.open(true).map_err(|e| sql_error(&e))?;
+        // Pages are 4 KiB (SQLite's default); the temp database is created
+        // by this first statement on it.
+        let pages = (bytes_max / 4096).max(16);
+        conn.system.store(true, Ordering::Relaxed);
+        let sized =
+            conn.conn.execute_batch(&format!("PRAGMA temp.page_size = 4096; PRAGMA temp.max_page_count = {pages};"));
+        conn.system.store(false, Ordering::Relaxed);
+        sized.map_err(|e| sql_error(&e))?;
+        let cancel: Arc<Mutex<Option<Arc<AtomicBool>>>> = Arc::default();
+        let flag = cancel.clone();
+        // Checked every few thousand SQLite VM steps.
+        let stop = move || flag.lock().as_ref().is_some_and(|f| f.load(Ordering::Relaxed));
+        conn.conn.progress_handler(4096, Some(stop)).map_err(|e| sql_error(&e))?;
+        Ok(Scratch { conn, rows_max: self.rows_max, cancel, bytes_max })
     }
 
     /// Runs one planned SELECT. Blocking: call it off the async runtime.
@@ -237,11 +366,10 @@ impl Reader {
         }
         let over_budget = Arc::new(AtomicBool::new(false));
         let watched = cancel.is_some() || budget.is_some();
-        if watched {
+        let stop: Option<Stop> = watched.then(|| {
             let deadline = budget.map(|b| Instant::now() + b);
             let over = over_budget.clone();
-            // Checked every few thousand SQLite VM steps.
-            let stop = move || {
+            let stop: Stop = Arc::new(move || {
                 if cancel.as_ref().is_some_and(|f| f.load(Ordering::Relaxed)) {
                     return true;
                 }
@@ -250,10 +378,14 @@ impl Reader {
                     over.store(true, Ordering::Relaxed);
                 }
                 late
-            };
-            conn.conn.progress_handler(4096, Some(stop)).map_err(|e| sql_error(&e))?;
+            });
+            stop
+        });
+        if let Some(stop) = stop.clone() {
+            // Checked every few thousand SQLite VM steps.
+            conn.conn.progress_handler(4096, Some(move || stop())).map_err(|e| sql_error(&e))?;
         }
-        let result = self.run(&conn, plan, params);
+        let result = stoppable(stop, || self.run(&conn, plan, params));
         // A connection whose handler cannot be removed is not reused.
         if !watched || conn.conn.progress_handler(0, None::<fn() -> bool>).is_ok() {
             self.put_back(conn);
@@ -287,6 +419,124 @@ impl Reader {
             out.push((0..n).map(|i| row.get_ref(i).map(crate::sqlvalue::value_of).unwrap_or(Value::Null)).collect());
         }
         Ok((described, RowSet { columns, rows: out }))
+    }
+}
+
+/// One session's scratch database: a private in-memory SQLite connection
+/// with the read connections' functions (the hooks' `on_connect` ran, but
+/// their catalog is never filled here), whose `temp` database holds the
+/// session's temporary tables. It never sees the chain's tables, and
+/// nothing in it reaches a validator. Blocking, like [`Reader`].
+pub struct Scratch {
+    conn: ReadConn,
+    rows_max: usize,
+    /// The running statement's cancel flag.
+    cancel: Arc<Mutex<Option<Arc<AtomicBool>>>>,
+    bytes_max: u64,
+}
+
+/// What a statement did in a [`Scratch`] database.
+#[derive(Debug, Default)]
+pub struct ScratchOutcome {
+    pub origins: Vec<ColumnOrigin>,
+    /// Its result rows (a read's, or a write's RETURNING rows); no columns
+    /// for a statement without a result.
+    pub rows: RowSet,
+    /// Rows it inserted, updated or deleted.
+    pub changed: u64,
+    /// The rowid of the last row it inserted.
+    pub last_rowid: i64,
+}
+
+impl Scratch {
+    /// Runs one user statement (SQLite text, parameters `?1..?n`): a read
+    /// of temporary tables, or a change to them. Stops with 57014 soon
+    /// after `cancel` is set.
+    pub fn run(
+        &self,
+        sqlite: &str,
+        params: &[Value],
+        cancel: Option<Arc<AtomicBool>>,
+    ) -> Result<ScratchOutcome, SqlError> {
+        let stop: Option<Stop> = cancel.clone().map(|flag| {
+            let stop: Stop = Arc::new(move || flag.load(Ordering::Relaxed));
+            stop
+        });
+        *self.cancel.lock() = cancel;
+        let result = stoppable(stop, || self.step_all(sqlite, params));
+        *self.cancel.lock() = None;
+        match result {
+            Err(e) if e.sqlstate == "57014" => Err(SqlError::new("57014", "canceling statement due to user request")),
+            other => other,
+        }
+    }
+
+    fn step_all(&self, sqlite: &str, params: &[Value]) -> Result<ScratchOutcome, SqlError> {
+        let conn = &self.conn.conn;
+        let error = |e: rusqlite::Error| self.error(&e);
+        let mut stmt = conn.prepare_cached(sqlite).map_err(error)?;
+        if stmt.parameter_count() != params.len() {
+            return Err(SqlError::new(
+                "08P01",
+                format!(
+                    "bind message supplies {} parameters, but prepared statement requires {}",
+                    params.len(),
+                    stmt.parameter_count()
+                ),
+            ));
+        }
+        let origins = origins(&stmt);
+        let columns: Vec<String> = stmt.column_names().map(str::to_owned).collect();
+        let n = columns.len();
+        let mut out = Vec::new();
+        let mut rows = stmt.query(crate::sqlvalue::params(params)).map_err(error)?;
+        while let Some(row) = rows.next().map_err(error)? {
+            if out.len() >= self.rows_max {
+                return Err(SqlError::new(
+                    "54000",
+                    format!("the result has more than {} rows (limits.result_rows_max); add a LIMIT", self.rows_max),
+                ));
+            }
+            out.push((0..n).map(|i| row.get_ref(i).map(crate::sqlvalue::value_of).unwrap_or(Value::Null)).collect());
+        }
+        drop(rows);
+        let writes = !stmt.readonly();
+        drop(stmt);
+        Ok(ScratchOutcome {
+            origins,
+            rows: RowSet { columns, rows: out },
+            changed: if writes { conn.changes() } else { 0 },
+            last_rowid: conn.last_insert_rowid(),
+        })
+    }
+
+    /// A full scratch database is over its size limit, not a disk's.
+    fn error(&self, e: &rusqlite::Error) -> SqlError {
+        match e.sqlite_error_code() {
+            Some(rusqlite::ErrorCode::DiskFull) => SqlError::new(
+                "53100",
+                format!(
+                    "this session's temporary tables would hold more than {} bytes (limits.temp_bytes_max)",
+                    self.bytes_max
+                ),
+            ),
+            _ => sql_error(e),
+        }
+    }
+
+    /// The result columns of a statement, without running it.
+    pub fn describe(&self, sqlite: &str) -> Result<Vec<ColumnOrigin>, SqlError> {
+        let stmt = self.conn.conn.prepare_cached(sqlite).map_err(|e| sql_error(&e))?;
+        Ok(origins(&stmt))
+    }
+
+    /// Runs `f` with the authorizer off: for the front end's own
+    /// bookkeeping and transaction control, never for user SQL.
+    pub fn system<R>(&self, f: impl FnOnce(&Connection) -> rusqlite::Result<R>) -> Result<R, SqlError> {
+        self.conn.system.store(true, Ordering::Relaxed);
+        let r = f(&self.conn.conn).map_err(|e| sql_error(&e));
+        self.conn.system.store(false, Ordering::Relaxed);
+        r
     }
 }
 

@@ -123,6 +123,9 @@ pub struct Limits {
     pub tx_lifetime_default_ms: u64,
     pub statement_bytes_max: usize,
     pub result_rows_max: usize,
+    /// The most bytes one session's temporary tables may hold (the scratch
+    /// database's pages); past it a write fails with 53100.
+    pub temp_bytes_max: u64,
     pub rpc_body_bytes_max: usize,
     pub rpc_batch_max: usize,
     pub rpc_connections_max: usize,
@@ -156,6 +159,7 @@ impl Default for Limits {
             tx_lifetime_default_ms: 30_000,
             statement_bytes_max: 1 << 20,
             result_rows_max: 100_000,
+            temp_bytes_max: 256 << 20,
             rpc_body_bytes_max: 8 << 20,
             rpc_batch_max: 100,
             rpc_connections_max: 1_024,

@@ -14,6 +14,8 @@ use sqlmap::{Plan, TxControl};
 
 #[derive(Default)]
 pub(crate) struct Block {
+    /// Its `txid_current()`, drawn when it began.
+    pub(crate) xact_id: u64,
     pub(crate) steps: Vec<Statement>,
     /// The digest of every step's outcome as the client saw it.
     pub(crate) seen: Vec<Hash>,
@@ -29,17 +31,24 @@ pub(crate) struct Block {
 
 impl Session {
     /// `BEGIN`: opens a transaction block (inside one, nothing changes).
-    pub fn begin(&mut self) -> Reply {
+    pub fn begin(&mut self) -> Result<Reply, FrontendError> {
         if self.block.is_none() {
-            self.block = Some(Block::default());
+            // A block that ended without COMMIT or ROLLBACK (a MySQL
+            // deadlock rolls it back) left the temporary tables' part open.
+            self.temp_end_block(false)?;
+            self.block = Some(Block { xact_id: crate::session::next_xact_id(), ..Block::default() });
+            self.reset_transaction_read_only();
         }
-        Reply::Tag("BEGIN".into())
+        Ok(Reply::Tag("BEGIN".into()))
     }
 
-    /// `ROLLBACK`: drops the block; nothing was submitted.
-    pub fn rollback(&mut self) -> Reply {
+    /// `ROLLBACK`: drops the block; nothing was submitted. Temporary
+    /// tables roll back too.
+    pub fn rollback(&mut self) -> Result<Reply, FrontendError> {
         self.block = None;
-        Reply::Tag("ROLLBACK".into())
+        self.reset_transaction_read_only();
+        self.temp_end_block(false)?;
+        Ok(Reply::Tag("ROLLBACK".into()))
     }
 
     /// `COMMIT`: submits the block's steps and what the client saw of them
@@ -47,23 +56,43 @@ impl Session {
     /// rolls back).
     pub async fn commit(&mut self) -> Result<Reply, FrontendError> {
         let Some(b) = self.block.take() else { return Ok(Reply::Tag("COMMIT".into())) };
+        self.reset_transaction_read_only();
         if b.failed {
+            self.temp_end_block(false)?;
             return Ok(Reply::Tag("ROLLBACK".into()));
         }
         if b.writes {
             let observed = digest_of(&b.seen);
-            let committed = self.submit(Payload::Interactive { steps: b.steps, observed }).await?;
+            let committed = match self.submit(Payload::Interactive { steps: b.steps, observed }).await {
+                Ok(c) => c,
+                Err(e) => {
+                    // Whether the chain tx applies is unknown (it may
+                    // have expired): the temporary tables' part, which
+                    // never reaches the chain, is rolled back.
+                    self.temp_end_block(false)?;
+                    return Err(e);
+                }
+            };
             if let Some(e) = crate::submit::receipt_error(&committed.receipt) {
+                self.temp_end_block(false)?;
                 return Err(e);
             }
         }
+        // The chain tx is committed: so is the temporary tables' part.
+        self.temp_end_block(true)?;
         Ok(Reply::Tag("COMMIT".into()))
     }
 
     pub(crate) async fn transaction(&mut self, c: TxControl, text: String) -> Result<Reply, FrontendError> {
         match c {
-            TxControl::Begin => Ok(self.begin()),
-            TxControl::Rollback => Ok(self.rollback()),
+            TxControl::Begin { read_only } => {
+                let reply = self.begin()?;
+                if let Some(read_only) = read_only {
+                    self.set_transaction_read_only(read_only)?;
+                }
+                Ok(reply)
+            }
+            TxControl::Rollback => self.rollback(),
             TxControl::Commit => self.commit().await,
             TxControl::Savepoint(_) | TxControl::Release(_) | TxControl::RollbackTo(_) => {
                 if self.block.is_none() {
@@ -77,6 +106,7 @@ impl Session {
                     _ => "ROLLBACK",
                 };
                 self.step(text, vec![], None, None).await?;
+                self.temp_savepoint(&c)?;
                 if rollback_to {
                     if let Some(b) = &mut self.block {
                         b.failed = false;

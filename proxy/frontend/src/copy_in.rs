@@ -60,6 +60,10 @@ impl Session {
         }
         let n = rows.len();
         let values = typed_rows(plan, &columns, rows)?;
+        if self.route(&sqlmap::Plan::Copy(plan.clone()))? == crate::temp::Route::Temp {
+            self.temp_copy_in(plan, values, &columns).await?;
+            return Ok(n);
+        }
         let col_list =
             columns.iter().map(|(c, _)| format!("\"{}\"", c.replace('"', "\"\""))).collect::<Vec<_>>().join(", ");
         let per_stmt = (30_000 / columns.len()).clamp(1, 500);

@@ -11,7 +11,8 @@
 //!   autocommit writes, role statements, settings), with the transaction
 //!   block (`block`), prepared statements and result typing (`typing`),
 //!   writes as signed txs (`submit`), role statements (`roles`), COPY rows
-//!   as one tx (`copy_in`) and settings (`settings`).
+//!   as one tx (`copy_in`), settings (`settings`) and temporary tables in
+//!   the session's scratch database (`temp`).
 //! - [`types`]: declared result types and the text form of values
 //!   (PostgreSQL's output and input functions), which every wire prints.
 //! - [`catalog`]: the `pg_catalog` / `information_schema` model.
@@ -31,6 +32,7 @@ mod roles;
 pub mod session;
 mod settings;
 mod submit;
+mod temp;
 pub mod types;
 mod typing;
 

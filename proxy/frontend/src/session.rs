@@ -36,6 +36,18 @@ pub type CancelFlag = AtomicBool;
 /// blocking thread (and run again there).
 const READ_INLINE_BUDGET: Duration = Duration::from_micros(500);
 
+/// The last number `txid_current()` gave on this node.
+static XACT_IDS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// A new transaction number: what `txid_current()` answers. It counts the
+/// transactions of this node's sessions (a transaction block, or a
+/// statement outside one), as PostgreSQL counts its transaction ids; it is
+/// not a chain tx's identity (a block has none until COMMIT signs it) and
+/// another node counts its own.
+pub(crate) fn next_xact_id() -> u64 {
+    XACT_IDS.fetch_add(1, Ordering::Relaxed) + 1
+}
+
 /// A result column: its name and declared type.
 #[derive(Debug, Clone)]
 pub struct Column {
@@ -73,13 +85,13 @@ pub struct Session {
     pub(crate) key: SecretKey,
     /// The role's account address and whether it is an admin: whom reads
     /// are checked and filtered for.
-    address: String,
+    pub(crate) address: String,
     admin: bool,
     /// Reads planned again with their row filters, by statement text, with
     /// the tables they were planned against (a new catalog plans anew).
     filtered: HashMap<String, (Arc<BTreeMap<String, node_core::catalog::TableMeta>>, sqlmap::ReadPlan)>,
     pid: i32,
-    cancel: Arc<CancelFlag>,
+    pub(crate) cancel: Arc<CancelFlag>,
     pub(crate) settings: BTreeMap<String, String>,
     pub(crate) block: Option<Block>,
     /// Reported settings changed by the last statement.
@@ -93,6 +105,9 @@ pub struct Session {
     /// The rows the last MySQL statement matched, where that differs from
     /// the rows it affected (told to CLIENT_FOUND_ROWS clients).
     pub(crate) rows_matched: Option<u64>,
+    /// The session's temporary tables and their scratch database, from
+    /// its first `CREATE TEMP TABLE` on ([`crate::temp`]).
+    pub(crate) temp: Option<crate::temp::TempTables>,
 }
 
 impl Session {
@@ -124,6 +139,7 @@ impl Session {
             dialect: sqlmap::Dialect::Postgres,
             insert_id: 0,
             rows_matched: None,
+            temp: None,
         }
     }
 
@@ -180,6 +196,8 @@ impl Session {
             database: self.node.config().pg.database.clone(),
             pid: self.pid,
             settings: self.settings.clone(),
+            // Outside a block each statement is a transaction of its own.
+            xact_id: self.block.as_ref().map(|b| b.xact_id).unwrap_or_else(next_xact_id),
         })
     }
 
@@ -201,8 +219,13 @@ impl Session {
     /// Whether `plans` (one multi-statement query) run as one implicit
     /// transaction, as PostgreSQL runs them: several writes outside a block,
     /// which [`Session::execute_writes`] submits as one chain tx.
+    /// Statements on temporary tables run one by one, in the scratch database.
     pub fn is_implicit_tx(&self, plans: &[(Plan, String)]) -> bool {
-        self.block.is_none() && plans.len() > 1 && plans.iter().all(|(p, _)| matches!(p, Plan::Write(_) | Plan::Ddl(_)))
+        self.block.is_none()
+            && plans.len() > 1
+            && plans.iter().all(|(p, _)| {
+                matches!(p, Plan::Write(_) | Plan::Ddl(_)) && matches!(self.route(p), Ok(crate::temp::Route::Chain))
+            })
     }
 
     /// Runs one planned statement with its parameters.
@@ -220,6 +243,18 @@ impl Session {
                     "current transaction is aborted, commands ignored until end of transaction block",
                 ));
             }
+        }
+        let route = match &plan {
+            Plan::Read(_) | Plan::Write(_) | Plan::Ddl(_) | Plan::Copy(_) => self.route(&plan)?,
+            _ => crate::temp::Route::Chain,
+        };
+        if route == crate::temp::Route::Temp && !matches!(plan, Plan::Copy(_)) {
+            return self.run_temp(plan, text, params).await;
+        }
+        if matches!(plan, Plan::Write(_) | Plan::Ddl(_) | Plan::Copy(_) | Plan::Role(_))
+            && route == crate::temp::Route::Chain
+        {
+            self.check_writable(&crate::submit::command(&plan))?;
         }
         match plan {
             Plan::Session(s) => self.session_statement(s),
@@ -337,11 +372,13 @@ impl Session {
     /// transaction block's, once it has run DDL and its catalog is built,
     /// else the chain's as of the latest block (empty when they cannot be
     /// read; privilege checks use `Node::tables` and fail instead).
+    /// The session's temporary tables are over them ([`crate::temp`]).
     pub(crate) fn tables(&mut self) -> Arc<BTreeMap<String, node_core::catalog::TableMeta>> {
-        if let Some(catalog) = self.block.as_ref().filter(|b| b.ddl).and_then(|b| b.catalog.as_ref()) {
-            return catalog.tables();
-        }
-        self.node.tables().unwrap_or_default()
+        let chain = match self.block.as_ref().filter(|b| b.ddl).and_then(|b| b.catalog.as_ref()) {
+            Some(catalog) => catalog.tables(),
+            None => self.node.tables().unwrap_or_default(),
+        };
+        self.with_temp_tables(chain)
     }
 }
 

@@ -49,7 +49,65 @@ pub(crate) fn defaults(user: &str, params: &BTreeMap<String, String>) -> BTreeMa
             s.insert(k, v.clone());
         }
     }
+    if let Some(options) = params.get("options") {
+        for (k, v) in startup_options(options) {
+            // What no SET may change, no startup option changes either.
+            if !FIXED.contains(&k.as_str()) {
+                s.insert(k, v);
+            }
+        }
+    }
+    if let Some(default) = s.get("default_transaction_read_only").cloned() {
+        s.insert("transaction_read_only".into(), default);
+    }
     s
+}
+
+/// Settings that are the server's, not the session's.
+const FIXED: [&str; 5] =
+    ["server_version", "server_encoding", "integer_datetimes", "is_superuser", "session_authorization"];
+
+/// The settings of the startup packet's `options` (libpq's `options=`,
+/// `PGOPTIONS`): command-line switches `-c name=value` (also `-cname=value`)
+/// and `--name=value`, separated by blanks, where `\` takes the next
+/// character as it is (a blank inside a value). Names are lowercased with
+/// `-` read as `_`, as PostgreSQL reads them; other switches are ignored.
+pub(crate) fn startup_options(options: &str) -> Vec<(String, String)> {
+    let mut words = Vec::new();
+    let mut word = String::new();
+    let mut chars = options.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => word.extend(chars.next()),
+            c if c.is_whitespace() => {
+                if !word.is_empty() {
+                    words.push(std::mem::take(&mut word));
+                }
+            }
+            c => word.push(c),
+        }
+    }
+    if !word.is_empty() {
+        words.push(word);
+    }
+    let mut out = Vec::new();
+    let mut words = words.into_iter();
+    while let Some(w) = words.next() {
+        let assignment = if w == "-c" {
+            words.next()
+        } else {
+            w.strip_prefix("-c").or_else(|| w.strip_prefix("--")).map(str::to_string)
+        };
+        if let Some((name, value)) = assignment.as_deref().and_then(|a| a.split_once('=')) {
+            out.push((name.to_ascii_lowercase().replace('-', "_"), value.to_string()));
+        }
+    }
+    out
+}
+
+/// Whether a boolean setting's text is on, as PostgreSQL reads it.
+fn is_on(value: Option<&String>) -> bool {
+    value.and_then(|v| sqlmap::parse_bool(v.trim())).unwrap_or(false)
 }
 
 /// Settings PostgreSQL reports to the client whenever they change.
@@ -108,7 +166,17 @@ impl Session {
                 }
                 Ok(Reply::Tag("RESET".into()))
             }
-            SessionStmt::SetTransaction => Ok(Reply::Tag("SET".into())),
+            SessionStmt::SetTransaction { read_only, session } => {
+                match (read_only, session) {
+                    (Some(read_only), true) => {
+                        let value = if read_only { "on" } else { "off" };
+                        self.set("default_transaction_read_only".into(), value.into())?;
+                    }
+                    (Some(read_only), false) => self.set_transaction_read_only(read_only)?,
+                    (None, _) => {}
+                }
+                Ok(Reply::Tag("SET".into()))
+            }
             SessionStmt::Maintenance => Ok(Reply::Tag("VACUUM".into())),
         }
     }
@@ -124,7 +192,7 @@ impl Session {
                 )
                 .hint("rowchain speaks UTF8 only"));
             }
-            "server_version" | "server_encoding" | "integer_datetimes" | "is_superuser" | "session_authorization" => {
+            n if FIXED.contains(&n) => {
                 return Err(FrontendError::new("55P02", format!("parameter \"{name}\" cannot be changed")));
             }
             _ => {}
@@ -132,8 +200,44 @@ impl Session {
         if REPORTED.contains(&name.as_str()) {
             self.changed.push((reported_name(&name).to_string(), value.clone()));
         }
+        // Outside a transaction block, the next transaction's mode is the default.
+        if name == "default_transaction_read_only" && self.block.is_none() {
+            self.settings.insert("transaction_read_only".into(), value.clone());
+        }
         self.settings.insert(name, value);
         Ok(Reply::Tag("SET".into()))
+    }
+
+    /// Whether the statement about to run is in a read-only transaction:
+    /// the block's mode, else the session's default.
+    pub(crate) fn read_only(&self) -> bool {
+        let key = if self.block.is_some() { "transaction_read_only" } else { "default_transaction_read_only" };
+        is_on(self.settings.get(key))
+    }
+
+    /// `SET TRANSACTION READ ONLY | READ WRITE`, or BEGIN's mode: the
+    /// block's access mode (outside a block, PostgreSQL only warns).
+    pub(crate) fn set_transaction_read_only(&mut self, read_only: bool) -> Result<(), FrontendError> {
+        if self.block.is_some() {
+            self.settings.insert("transaction_read_only".into(), if read_only { "on" } else { "off" }.into());
+        }
+        Ok(())
+    }
+
+    /// A transaction block began or ended: its mode is the default again.
+    pub(crate) fn reset_transaction_read_only(&mut self) {
+        let default = self.settings.get("default_transaction_read_only").cloned().unwrap_or_else(|| "off".into());
+        self.settings.insert("transaction_read_only".into(), default);
+    }
+
+    /// 25006 for a chain write in a read-only transaction; `what` is the
+    /// statement's command tag. Temporary tables may be written (as in
+    /// PostgreSQL), so their statements are never checked.
+    pub(crate) fn check_writable(&self, what: &str) -> Result<(), FrontendError> {
+        if self.read_only() {
+            return Err(FrontendError::new("25006", format!("cannot execute {what} in a read-only transaction")));
+        }
+        Ok(())
     }
 
     fn show(&mut self, name: &str) -> Result<Reply, FrontendError> {

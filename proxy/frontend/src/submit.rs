@@ -18,7 +18,7 @@ pub struct Committed {
     pub receipt: Receipt,
 }
 
-fn ddl_tag(d: &DdlPlan) -> &'static str {
+pub(crate) fn ddl_tag(d: &DdlPlan) -> &'static str {
     match d {
         DdlPlan::CreateTable(_) => "CREATE TABLE",
         DdlPlan::DropTable { .. } => "DROP TABLE",
@@ -46,6 +46,21 @@ fn write_tag(p: &Plan, r: &StatementResult) -> String {
     }
 }
 
+/// The command a chain write is, as PostgreSQL names it in messages.
+pub(crate) fn command(p: &Plan) -> String {
+    match p {
+        Plan::Write(w) => match w.kind {
+            WriteKind::Insert => "INSERT",
+            WriteKind::Update => "UPDATE",
+            WriteKind::Delete => "DELETE",
+        }
+        .into(),
+        Plan::Ddl(d) => ddl_tag(d).into(),
+        Plan::Copy(_) => "COPY FROM".into(),
+        _ => "this statement".into(),
+    }
+}
+
 /// The failure a receipt records, as the client's error.
 pub(crate) fn receipt_error(r: &Receipt) -> Option<FrontendError> {
     r.failure.as_ref().map(|f| {
@@ -62,6 +77,9 @@ impl Session {
     /// Runs several writes as one chain tx (see [`Session::is_implicit_tx`]):
     /// one reply per statement.
     pub async fn execute_writes(&mut self, plans: &[(Plan, String)]) -> Result<Vec<Reply>, FrontendError> {
+        for (p, _) in plans {
+            self.check_writable(&crate::submit::command(p))?;
+        }
         let stmts = plans.iter().map(|(_, t)| Statement { sql: t.clone(), params: vec![] }).collect();
         let results = self.autocommit(stmts).await?;
         Ok(plans.iter().zip(results.iter()).map(|((p, _), r)| Reply::Tag(write_tag(p, r))).collect())

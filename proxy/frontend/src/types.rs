@@ -61,7 +61,7 @@ impl ColumnType {
             16 => 1,
             21 => 2,
             23 | 700 | 1082 => 4,
-            20 | 701 | 1114 | 1184 => 8,
+            20 | 701 | 1083 | 1114 | 1184 => 8,
             2950 => 16,
             _ => -1,
         }
@@ -208,7 +208,7 @@ pub fn from_text(text: &str, oid: u32) -> Result<Value, BadValue> {
             Some(h) => Value::Blob(hex::decode(h).map_err(|_| bad("bytea", text))?),
             None => Value::Blob(text.as_bytes().to_vec()),
         },
-        1082 | 1114 | 1184 => Value::Text(canonical_text(text, oid)?),
+        1082 | 1083 | 1114 | 1184 => Value::Text(canonical_text(text, oid)?),
         // Stored as PostgreSQL prints jsonb, so casts and comparisons see that form.
         OID_JSONB => Value::Text(jsonb_text(text)),
         _ => Value::Text(text.to_string()),

@@ -118,6 +118,9 @@ impl Session {
     /// column references; for expressions, the type of what a trial run
     /// with NULL parameters yields.
     fn describe_read(&mut self, r: &sqlmap::ReadPlan, text: &str) -> Result<Vec<Column>, FrontendError> {
+        if self.route(&Plan::Read(r.clone()))? == crate::temp::Route::Temp {
+            return self.describe_temp_read(text);
+        }
         let origins = self.node.reader().describe(r)?;
         let names: Vec<String> = origins.iter().map(|o| o.name.clone()).collect();
         let needs_trial = origins.iter().any(|o| o.table.is_none());
@@ -220,9 +223,12 @@ impl Session {
         if !w.returning {
             return None;
         }
-        let sql = w.sqlite.clone();
-        let names: Vec<String> =
-            self.node.reader().system(|c| Ok(c.prepare(&sql)?.column_names().map(str::to_owned).collect())).ok()?;
+        let names: Vec<String> = if self.route(p).ok()? == crate::temp::Route::Temp {
+            self.describe_temp(&w.sqlite).ok()?.into_iter().map(|o| o.name).collect()
+        } else {
+            let sql = w.sqlite.clone();
+            self.node.reader().system(|c| Ok(c.prepare(&sql)?.column_names().map(str::to_owned).collect())).ok()?
+        };
         let table = w.table.clone();
         Some(
             names

@@ -50,7 +50,13 @@ impl Drop for TempDir {
 }
 
 fn session(user: &str) -> Arc<SessionInfo> {
-    Arc::new(SessionInfo { user: user.into(), database: "rowchain".into(), pid: 4242, settings: BTreeMap::new() })
+    Arc::new(SessionInfo {
+        user: user.into(),
+        database: "rowchain".into(),
+        pid: 4242,
+        settings: BTreeMap::new(),
+        xact_id: 1,
+    })
 }
 
 impl View {

@@ -3,7 +3,9 @@
 //! messages. Text forms are the front end's ([`proxy_frontend::types`]),
 //! shared with every wire.
 
-use node_core::pgtime::{civil_from_days, format_timestamp, parse_date, parse_timestamp, PG_EPOCH_DAYS};
+use node_core::pgtime::{
+    civil_from_days, format_time, format_timestamp, infinity, parse_date, parse_time, parse_timestamp, PG_EPOCH_DAYS,
+};
 use node_core::value::Value;
 use pgwire::messages::data::{DataRow, FieldDescription, NoData, RowDescription};
 use pgwire::messages::PgWireBackendMessage;
@@ -95,16 +97,44 @@ pub(crate) fn to_binary(v: &Value, t: &ColumnType) -> Result<Option<Vec<u8>>, Ba
             Value::Blob(b) => b.clone(),
             _ => text(),
         },
+        // PostgreSQL sends infinity as the type's largest value and
+        // -infinity as its smallest.
         1082 => {
             let s = String::from_utf8_lossy(&text()).into_owned();
-            let days = parse_date(&s).and_then(|d| d.checked_sub(PG_EPOCH_DAYS)).ok_or_else(|| bad("date", &s))?;
-            (days as i32).to_be_bytes().to_vec()
+            let days = match infinity(&s) {
+                Some(positive) => {
+                    if positive {
+                        i32::MAX
+                    } else {
+                        i32::MIN
+                    }
+                }
+                None => parse_date(&s)
+                    .and_then(|d| d.checked_sub(PG_EPOCH_DAYS))
+                    .and_then(|d| i32::try_from(d).ok())
+                    .ok_or_else(|| bad("date", &s))?,
+            };
+            days.to_be_bytes().to_vec()
+        }
+        // Microseconds since midnight.
+        1083 => {
+            let s = String::from_utf8_lossy(&text()).into_owned();
+            parse_time(&s).ok_or_else(|| bad("time", &s))?.to_be_bytes().to_vec()
         }
         1114 | 1184 => {
             let s = String::from_utf8_lossy(&text()).into_owned();
-            let micros = parse_timestamp(&s)
-                .and_then(|m| m.checked_sub(PG_EPOCH_DAYS * 86_400_000_000))
-                .ok_or_else(|| bad("timestamp", &s))?;
+            let micros = match infinity(&s) {
+                Some(positive) => {
+                    if positive {
+                        i64::MAX
+                    } else {
+                        i64::MIN
+                    }
+                }
+                None => parse_timestamp(&s)
+                    .and_then(|m| m.checked_sub(PG_EPOCH_DAYS * 86_400_000_000))
+                    .ok_or_else(|| bad("timestamp", &s))?,
+            };
             micros.to_be_bytes().to_vec()
         }
         2950 => {
@@ -258,17 +288,28 @@ pub(crate) fn param_value(bytes: Option<&[u8]>, oid: u32, binary: bool) -> Resul
             // Exact: the digits as numeric text.
             1700 => types::from_text(&numeric_from_binary(b)?, oid)?,
             OID_BYTEA => Value::Blob(b.to_vec()),
-            1082 => {
-                let days = i64::from(i32::from_be_bytes(fixed(b, oid)?)) + PG_EPOCH_DAYS;
-                let (y, m, d) = civil_from_days(days);
-                Value::Text(format!("{y:04}-{m:02}-{d:02}"))
-            }
-            1114 | 1184 => {
-                let micros = i64::from_be_bytes(fixed(b, oid)?)
-                    .checked_add(PG_EPOCH_DAYS * 86_400_000_000)
-                    .ok_or_else(|| BadValue("timestamp out of range".into()))?;
-                Value::Text(format_timestamp(micros, oid == 1184))
-            }
+            1082 => match i32::from_be_bytes(fixed(b, oid)?) {
+                i32::MAX => Value::Text("infinity".into()),
+                i32::MIN => Value::Text("-infinity".into()),
+                days => {
+                    let (y, m, d) = civil_from_days(i64::from(days) + PG_EPOCH_DAYS);
+                    Value::Text(format!("{y:04}-{m:02}-{d:02}"))
+                }
+            },
+            1083 => match i64::from_be_bytes(fixed(b, oid)?) {
+                micros @ 0..=86_400_000_000 => Value::Text(format_time(micros)),
+                _ => return Err(BadValue("time out of range".into())),
+            },
+            1114 | 1184 => match i64::from_be_bytes(fixed(b, oid)?) {
+                i64::MAX => Value::Text("infinity".into()),
+                i64::MIN => Value::Text("-infinity".into()),
+                micros => {
+                    let micros = micros
+                        .checked_add(PG_EPOCH_DAYS * 86_400_000_000)
+                        .ok_or_else(|| BadValue("timestamp out of range".into()))?;
+                    Value::Text(format_timestamp(micros, oid == 1184))
+                }
+            },
             2950 => {
                 let u: [u8; 16] = fixed(b, oid)?;
                 let part = |r: std::ops::Range<usize>| hex::encode(u.get(r).unwrap_or_default());

@@ -34,19 +34,19 @@ impl Executor {
             }
             DdlPlan::DropPolicy { table, name, if_exists } => self.drop_policy(table, name, *if_exists, changes)?,
             DdlPlan::CreateTable(ct) => self.create_table(ct, ctx, changes)?,
+            // MySQL's DROP TEMPORARY TABLE names only temporary tables,
+            // and the chain has none: they live in a session's scratch database.
+            DdlPlan::DropTable { names, if_exists, temporary: true, .. } => {
+                if let (false, Some(name)) = (*if_exists, names.first()) {
+                    return Err(SqlError::new("42P01", format!("table \"{name}\" does not exist")));
+                }
+            }
             DdlPlan::DropTable { names, if_exists, .. } => self.drop_tables(names, *if_exists, changes)?,
             DdlPlan::RenameTable { from, to, sqlite } => self.rename_table(from, to, sqlite, changes)?,
             DdlPlan::AddColumn { table, column, sqlite } => {
                 let mut meta = self.table(table)?.clone();
                 self.user_exec(sqlite)?;
-                meta.columns.push(ColumnMeta {
-                    name: column.name.clone(),
-                    pg_type: column.ty.name(),
-                    not_null: column.not_null,
-                    serial: column.serial,
-                    identity: column.identity,
-                    comment: column.comment.clone(),
-                });
+                meta.columns.push(ColumnMeta::declared(column));
                 // Every row's leaf changes: its encoding gains the column.
                 self.all_rows(&meta, false, changes)?;
                 self.put_meta(meta, None, changes)?;
@@ -97,7 +97,7 @@ impl Executor {
             | DdlPlan::AddForeignKey { table, .. }
             | DdlPlan::RowSecurity { table, .. }
             | DdlPlan::DropPolicy { table, .. } => self.must_own(table),
-            DdlPlan::DropTable { names, if_exists, .. } => {
+            DdlPlan::DropTable { names, if_exists, temporary: false, .. } => {
                 for name in names.iter().filter(|n| !*if_exists || self.catalog.contains_key(*n)) {
                     self.must_own(name)?;
                 }
@@ -458,6 +458,12 @@ impl Executor {
         ctx: &StmtCtx,
         changes: &mut Changes,
     ) -> Result<(), SqlError> {
+        if ct.temporary {
+            // A front end runs these in the session's scratch database; a
+            // signed tx that carries one is refused, as before temporary
+            // tables existed (the same receipt on replay).
+            return Err(SqlError::new("0A000", "CREATE TEMP TABLE is not supported"));
+        }
         if self.catalog.contains_key(&ct.name) {
             if ct.if_not_exists {
                 return Ok(());
@@ -466,34 +472,6 @@ impl Executor {
         }
         self.user_exec(&ct.sqlite)?;
         self.check_references(&ct.name)?;
-        let columns: Vec<ColumnMeta> = ct
-            .columns
-            .iter()
-            .map(|c| ColumnMeta {
-                name: c.name.clone(),
-                pg_type: c.ty.name(),
-                not_null: c.not_null,
-                serial: c.serial,
-                identity: c.identity,
-                comment: c.comment.clone(),
-            })
-            .collect();
-        let mut primary_key = Vec::with_capacity(ct.primary_key.len());
-        for k in &ct.primary_key {
-            let Some(pos) = columns.iter().position(|c| c.name == *k) else {
-                return Err(SqlError::new("42703", format!("column \"{k}\" named in key does not exist")));
-            };
-            primary_key.push(pos);
-        }
-        let rowid_alias = match primary_key.as_slice() {
-            [p] if ct.columns.get(*p).is_some_and(|c| {
-                matches!(c.ty, sqlmap::PgType::Int2 | sqlmap::PgType::Int4 | sqlmap::PgType::Int8)
-            }) =>
-            {
-                Some(*p)
-            }
-            _ => None,
-        };
         let mut id_src = Vec::new();
         id_src.extend_from_slice(&ctx.height.to_be_bytes());
         id_src.extend_from_slice(&ctx.index.to_be_bytes());
@@ -503,21 +481,7 @@ impl Executor {
         for (to, from) in id.iter_mut().zip(crypto::hash(&id_src)) {
             *to = from;
         }
-        let meta = TableMeta {
-            id,
-            name: ct.name.clone(),
-            owner: ctx.owner.clone(),
-            columns,
-            primary_key,
-            rowid_alias,
-            indexes: Vec::new(),
-            created_height: ctx.height,
-            acl: Vec::new(),
-            row_security: false,
-            policies: Vec::new(),
-            comment: ct.comment.clone(),
-            part_comments: Vec::new(),
-        };
+        let meta = TableMeta::declared(ct, id, ctx.owner.clone(), ctx.height)?;
         self.put_meta(meta, None, changes)
     }
 

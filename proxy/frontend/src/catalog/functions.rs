@@ -89,6 +89,8 @@ const SCALARS: &[(&str, i32, Scalar)] = &[
     ("current_schema", 0, |_| Ok(V::Text("public".into()))),
     ("current_schemas", 1, current_schemas),
     ("pg_backend_pid", 0, backend_pid),
+    ("txid_current", 0, xact_id),
+    ("pg_current_xact_id", 0, xact_id),
     ("current_setting", 1, current_setting),
     ("current_setting", 2, current_setting),
     ("set_config", 3, |ctx| Ok(text_arg(ctx, 1).map(V::Text).unwrap_or(V::Null))),
@@ -236,6 +238,10 @@ fn database(_: &Context<'_>) -> rusqlite::Result<V> {
 
 fn current_schemas(ctx: &Context<'_>) -> rusqlite::Result<V> {
     Ok(V::Text(if bool_arg(ctx, 0).unwrap_or(false) { "{pg_catalog,public}" } else { "{public}" }.into()))
+}
+
+fn xact_id(_: &Context<'_>) -> rusqlite::Result<V> {
+    Ok(current_session().map(|s| V::Integer(i64::try_from(s.xact_id).unwrap_or(i64::MAX))).unwrap_or(V::Null))
 }
 
 fn backend_pid(_: &Context<'_>) -> rusqlite::Result<V> {

@@ -67,6 +67,9 @@ pub struct SessionInfo {
     pub pid: i32,
     /// Settings by lower-case name.
     pub settings: BTreeMap<String, String>,
+    /// `txid_current()`: the number of the session's transaction (see
+    /// `Session::info`).
+    pub xact_id: u64,
 }
 
 thread_local! {

@@ -1078,7 +1078,7 @@ fn information_column(
             scale = s.map(i).unwrap_or(V::Null);
         }
         Some(sqlmap::PgType::Date) => datetime = i(0),
-        Some(sqlmap::PgType::Timestamp | sqlmap::PgType::Timestamptz) => datetime = i(6),
+        Some(sqlmap::PgType::Time | sqlmap::PgType::Timestamp | sqlmap::PgType::Timestamptz) => datetime = i(6),
         _ => {}
     }
     rows.push(

@@ -101,13 +101,18 @@ impl NodeBackend {
         }
         match plan {
             Plan::MySql(statement) => self.answer(statement).await,
-            Plan::Transaction(TxControl::Begin) if status != Status::Idle => {
+            p @ Plan::Transaction(TxControl::Begin { .. }) if status != Status::Idle => {
                 // START TRANSACTION commits the open transaction first.
                 if let QueryResult::Error(e) = self.end_block(TxControl::Commit).await {
                     return QueryResult::Error(e);
                 }
-                self.execute_plan(Plan::Transaction(TxControl::Begin), text, params).await
+                self.execute_plan(p, text, params).await
             }
+            // CREATE/DROP TEMPORARY TABLE commit nothing in MySQL.
+            p @ Plan::Ddl(
+                sqlmap::DdlPlan::CreateTable(sqlmap::CreateTable { temporary: true, .. })
+                | sqlmap::DdlPlan::DropTable { temporary: true, .. },
+            ) => self.execute_plan(p, text, params).await,
             p @ (Plan::Ddl(_) | Plan::Role(_)) => {
                 if status != Status::Idle {
                     if let QueryResult::Error(e) = self.end_block(TxControl::Commit).await {
@@ -119,7 +124,7 @@ impl NodeBackend {
             p @ (Plan::Write(_) | Plan::Transaction(TxControl::Savepoint(_))) => {
                 // With autocommit off, a write or a SAVEPOINT starts the transaction.
                 if status == Status::Idle && !self.variables.autocommit() {
-                    if let QueryResult::Error(e) = self.end_block(TxControl::Begin).await {
+                    if let QueryResult::Error(e) = self.end_block(TxControl::Begin { read_only: None }).await {
                         return QueryResult::Error(e);
                     }
                 }
@@ -133,7 +138,7 @@ impl NodeBackend {
     /// BEGIN, COMMIT or ROLLBACK on behalf of the client.
     async fn end_block(&mut self, control: TxControl) -> QueryResult {
         let text = match control {
-            TxControl::Begin => "BEGIN",
+            TxControl::Begin { .. } => "BEGIN",
             TxControl::Rollback => "ROLLBACK",
             _ => "COMMIT",
         };

@@ -37,6 +37,7 @@ const ERRORS: &[(&str, u16, &[u8; 5])] = &[
     ("22008", 1292, b"22008"),
     ("0A000", 1235, b"42000"), // ER_NOT_SUPPORTED_YET
     ("25001", 1568, b"25001"), // ER_CANT_CHANGE_TX_CHARACTERISTICS
+    ("25006", 1792, b"25006"), // ER_CANT_EXECUTE_IN_READ_ONLY_TRANSACTION
     ("3D000", 1049, b"42000"), // ER_BAD_DB_ERROR
     ("57014", 1317, b"70100"), // ER_QUERY_INTERRUPTED
     ("54000", 1105, b"HY000"),
@@ -93,6 +94,7 @@ mod tests {
             ("42501", 1142, "42000"),
             ("28P01", 1045, "28000"),
             ("40001", 1213, "40001"),
+            ("25006", 1792, "25006"),
             ("XX000", 1105, "XX000"),
         ];
         for (sqlstate, code, mysql_state) in cases {
