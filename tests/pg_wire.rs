@@ -720,3 +720,53 @@ async fn pg_sleep_is_cancellable_and_txid_current_numbers_transactions() {
     // The session goes on.
     assert_eq!(c.query_one("SELECT 1", &[]).await.unwrap().get::<_, i32>(0), 1);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn copy_to_stdout_reads_as_the_role_may_read() {
+    use futures::TryStreamExt;
+    use tokio_postgres::binary_copy::BinaryCopyOutStream;
+    use tokio_postgres::types::Type;
+    let dev = Dev::start("pg-copy-out");
+    let admin = connect(&dev, "admin", "admin").await.unwrap();
+    admin
+        .batch_execute(
+            "CREATE TABLE notes (id int PRIMARY KEY, owner text NOT NULL, body text);
+             INSERT INTO notes VALUES (1, 'ann', 'tab\there'), (2, 'bob', NULL), (3, 'bob', 'b\\2');
+             CREATE ROLE ann LOGIN PASSWORD 'ann'; CREATE ROLE eve LOGIN PASSWORD 'eve';
+             GRANT SELECT ON notes TO ann;
+             ALTER TABLE notes ENABLE ROW LEVEL SECURITY;
+             CREATE POLICY mine ON notes FOR SELECT USING (owner = current_user)",
+        )
+        .await
+        .unwrap();
+    let copied = async |c: &Client, sql: &str| -> Result<String, tokio_postgres::Error> {
+        let stream = c.copy_out(sql).await?;
+        let chunks: Vec<bytes::Bytes> = stream.try_collect().await?;
+        Ok(String::from_utf8(chunks.concat()).unwrap())
+    };
+    assert_eq!(
+        copied(&admin, "COPY notes TO STDOUT").await.unwrap(),
+        "1\tann\ttab\\there\n2\tbob\t\\N\n3\tbob\tb\\\\2\n"
+    );
+    assert_eq!(
+        copied(&admin, "COPY (SELECT id, body FROM notes WHERE id > 1 ORDER BY id) TO STDOUT (FORMAT csv, HEADER)")
+            .await
+            .unwrap(),
+        "id,body\n2,\n3,b\\2\n"
+    );
+    // The role's privileges and row filters hold, as for its SELECTs.
+    let ann = connect(&dev, "ann", "ann").await.unwrap();
+    assert_eq!(copied(&ann, "COPY notes (id) TO STDOUT").await.unwrap(), "1\n");
+    let eve = connect(&dev, "eve", "eve").await.unwrap();
+    assert_eq!(state(&copied(&eve, "COPY notes TO STDOUT").await.unwrap_err()), "42501");
+    // Binary format, and a session's temporary table.
+    admin
+        .batch_execute("CREATE TEMP TABLE scratch (n int, t text); INSERT INTO scratch VALUES (7, 'seven'), (8, NULL)")
+        .await
+        .unwrap();
+    let stream = admin.copy_out("COPY scratch TO STDOUT (FORMAT binary)").await.unwrap();
+    let rows: Vec<_> = BinaryCopyOutStream::new(stream, &[Type::INT4, Type::TEXT]).try_collect().await.unwrap();
+    let values: Vec<(i32, Option<String>)> = rows.iter().map(|r| (r.get(0), r.get(1))).collect();
+    assert_eq!(values, [(7, Some("seven".to_string())), (8, None)]);
+    assert_eq!(state(&admin.batch_execute("COPY notes TO '/tmp/rowchain-copy-out'").await.unwrap_err()), "0A000");
+}

@@ -58,78 +58,142 @@ fn role_name(parts: &[String]) -> String {
     parts.join(".")
 }
 
-pub(crate) fn plan_copy(statement: Statement) -> Result<CopyPlan, PlanError> {
+/// `COPY ... TO STDOUT`: a read whose rows the wire sends as COPY data.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CopyOutPlan {
+    /// The rows: `COPY t [(cols)]` reads `SELECT cols FROM t`, `COPY
+    /// (query)` the query.
+    pub read: crate::plan::ReadPlan,
+    /// That read as PostgreSQL text (what privileges and row filters are
+    /// checked against, as for any read).
+    pub query: String,
+    pub format: CopyFormat,
+}
+
+/// How COPY data is written: the options of `COPY ... TO STDOUT`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CopyFormat {
+    pub csv: bool,
+    /// PostgreSQL's binary COPY format (`FORMAT binary`).
+    pub binary: bool,
+    pub header: bool,
+    pub delimiter: char,
+    /// The text that stands for NULL (`\N` in text format, empty in CSV).
+    pub null: String,
+    pub quote: char,
+}
+
+/// Plans `COPY ... FROM STDIN` ([`CopyPlan`]) and `COPY ... TO STDOUT`
+/// ([`CopyOutPlan`]).
+pub(crate) fn plan_copy(
+    statement: Statement,
+    source_map: &crate::error::SourceMap,
+    schema: &dyn crate::schema::Schema,
+) -> Result<crate::plan::Plan, PlanError> {
     let Statement::Copy { source, to, target, options, legacy_options, payload } = statement else {
-        unreachable!("plan_copy takes COPY");
+        return Err(PlanError::unsupported("this statement"));
     };
-    if to {
-        return Err(PlanError::unsupported("COPY ... TO").with_hint("run a SELECT instead"));
-    }
-    if !matches!(target, CopyTarget::Stdin) || payload.is_some() {
-        return Err(
+    // PostgreSQL reads STDIN and STDOUT alike, as the client, either way.
+    let stdio = matches!(target, CopyTarget::Stdin | CopyTarget::Stdout);
+    if !stdio || payload.is_some() {
+        return Err(if to {
+            PlanError::unsupported("COPY to a file or program").with_hint("use COPY ... TO STDOUT (psql's \\copy)")
+        } else {
             PlanError::unsupported("COPY from a file or program").with_hint("use COPY ... FROM STDIN (psql's \\copy)")
+        });
+    }
+    let format = copy_format(options, legacy_options)?;
+    if to {
+        let query = match source {
+            CopySource::Table { table_name, columns } => {
+                let list = if columns.is_empty() {
+                    "*".to_string()
+                } else {
+                    columns.iter().map(|c| c.to_string()).collect::<Vec<_>>().join(", ")
+                };
+                format!("SELECT {list} FROM {table_name}")
+            }
+            CopySource::Query(query) => query.to_string(),
+        };
+        let read = match crate::parse::statements(&query).map_err(|e| source_map.parse_error(&e))?.pop() {
+            Some(Statement::Query(q)) => crate::plan::plan_read(q, &crate::error::SourceMap::new(&query), schema)?,
+            _ => return Err(PlanError::unsupported("this COPY source")),
+        };
+        return Ok(crate::plan::Plan::CopyOut(CopyOutPlan { read, query, format }));
+    }
+    if format.binary {
+        return Err(
+            PlanError::unsupported("COPY ... FROM STDIN (FORMAT binary)").with_hint("use the text or CSV format")
         );
     }
     let CopySource::Table { table_name, columns } = source else {
         return Err(PlanError::unsupported("COPY (query)"));
     };
     let table = names::resolve_target(&table_name)?;
-    let mut plan = CopyPlan {
+    Ok(crate::plan::Plan::Copy(CopyPlan {
         table,
         columns: columns.iter().map(names::fold).collect(),
-        csv: false,
-        header: false,
-        delimiter: '\t',
-        null: "\\N".into(),
-        quote: '"',
-    };
+        csv: format.csv,
+        header: format.header,
+        delimiter: format.delimiter,
+        null: format.null,
+        quote: format.quote,
+    }))
+}
+
+/// COPY's options, new and legacy syntax, with the CSV defaults.
+fn copy_format(options: Vec<CopyOption>, legacy_options: Vec<CopyLegacyOption>) -> Result<CopyFormat, PlanError> {
+    let mut format =
+        CopyFormat { csv: false, binary: false, header: false, delimiter: '\t', null: "\\N".into(), quote: '"' };
     let mut null_set = false;
     let mut delimiter_set = false;
     for o in options {
         match o {
             CopyOption::Format(f) => match f.value.to_ascii_lowercase().as_str() {
-                "csv" => plan.csv = true,
-                "text" => plan.csv = false,
+                "csv" => (format.csv, format.binary) = (true, false),
+                "text" => (format.csv, format.binary) = (false, false),
+                "binary" => (format.csv, format.binary) = (false, true),
                 other => return Err(PlanError::unsupported(format!("COPY format {other}"))),
             },
             CopyOption::Delimiter(c) => {
-                plan.delimiter = c;
+                format.delimiter = c;
                 delimiter_set = true;
             }
             CopyOption::Null(n) => {
-                plan.null = n;
+                format.null = n;
                 null_set = true;
             }
-            CopyOption::Header(h) => plan.header = h,
-            CopyOption::Quote(q) => plan.quote = q,
+            CopyOption::Header(h) => format.header = h,
+            CopyOption::Quote(q) => format.quote = q,
             CopyOption::Freeze(_) => {}
             other => return Err(PlanError::unsupported(format!("COPY option {other}"))),
         }
     }
     for o in legacy_options {
         match o {
-            CopyLegacyOption::Csv(_) => plan.csv = true,
+            CopyLegacyOption::Csv(_) => format.csv = true,
+            CopyLegacyOption::Binary => format.binary = true,
             CopyLegacyOption::Delimiter(c) => {
-                plan.delimiter = c;
+                format.delimiter = c;
                 delimiter_set = true;
             }
             CopyLegacyOption::Null(n) => {
-                plan.null = n;
+                format.null = n;
                 null_set = true;
             }
-            CopyLegacyOption::Header => plan.header = true,
+            CopyLegacyOption::Header => format.header = true,
             other => return Err(PlanError::unsupported(format!("COPY option {other}"))),
         }
     }
-    if plan.csv {
+    if format.csv {
         if !delimiter_set {
-            plan.delimiter = ',';
+            format.delimiter = ',';
         }
         if !null_set {
-            plan.null = String::new();
+            format.null = String::new();
         }
     }
-    Ok(plan)
+    Ok(format)
 }
 
 pub(crate) fn plan_role(statement: Statement) -> Result<RoleStmt, PlanError> {

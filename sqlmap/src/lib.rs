@@ -66,7 +66,7 @@ mod schema;
 mod types;
 
 pub use access::{bind_current_user, policy_expr, GrantPlan, PolicyCommand, PolicyPlan, Privilege};
-pub use admin::{CopyPlan, RoleStmt};
+pub use admin::{CopyFormat, CopyOutPlan, CopyPlan, RoleStmt};
 pub use catalog::result_types;
 pub use comment::CommentOn;
 pub use constraints::{declared_constraints, ConstraintKind, DeclaredConstraint};

@@ -33,6 +33,8 @@ pub enum Plan {
     Session(SessionStmt),
     /// `COPY ... FROM STDIN`: the proxy reads the data and writes it as one tx.
     Copy(CopyPlan),
+    /// `COPY ... TO STDOUT`: a read, sent as COPY data.
+    CopyOut(crate::admin::CopyOutPlan),
     /// Role administration, a chain tx of its own kind.
     Role(RoleStmt),
     /// A MySQL statement the front end answers itself (`SHOW ...`, `USE`,
@@ -205,7 +207,7 @@ pub(crate) fn plan_statement(
     dialect: Dialect,
 ) -> Result<Plan, PlanError> {
     match statement {
-        Statement::Copy { .. } => admin::plan_copy(statement).map(Plan::Copy),
+        Statement::Copy { .. } => admin::plan_copy(statement, source, schema),
         Statement::CreateRole(_)
         | Statement::AlterRole { .. }
         | Statement::Drop {
@@ -230,7 +232,7 @@ pub(crate) fn plan_statement(
     }
 }
 
-fn plan_read(mut query: Box<Query>, source: &SourceMap, schema: &dyn Schema) -> Result<ReadPlan, PlanError> {
+pub(crate) fn plan_read(mut query: Box<Query>, source: &SourceMap, schema: &dyn Schema) -> Result<ReadPlan, PlanError> {
     colname::name_result_columns(&mut query);
     access::apply_row_filters(&mut query, schema, false)?;
     let mut renderer = Renderer::new(Mode::Read, source, schema);

@@ -1,16 +1,34 @@
 //! `COPY ... FROM STDIN` once the wire has parsed the rows: the fields
 //! become values of the columns' declared types, and the rows become one
 //! tx (or one step of the transaction block), or with
-//! `rowchain.copy_batch_rows` separately committed batches.
+//! `rowchain.copy_batch_rows` separately committed batches. And `COPY ...
+//! TO STDOUT`: a read like any other, whose rows the wire sends as COPY
+//! data.
 
 use crate::error::FrontendError;
-use crate::session::Session;
+use crate::session::{Reply, Session};
 use crate::types;
 use node_core::tx::Statement;
 use node_core::value::Value;
-use sqlmap::CopyPlan;
+use sqlmap::{CopyOutPlan, CopyPlan, Plan};
 
 impl Session {
+    /// `COPY ... TO STDOUT`: its read, run as every read runs (privileges,
+    /// row filters, temporary tables, the transaction block), its rows for
+    /// the wire to write as COPY data.
+    pub(crate) async fn copy_out(&mut self, c: CopyOutPlan, params: Vec<Value>) -> Result<Reply, FrontendError> {
+        let CopyOutPlan { read, query, format } = c;
+        let reply = if self.route(&Plan::Read(read.clone()))? == crate::temp::Route::Temp {
+            self.run_temp(Plan::Read(read), query, params).await?
+        } else {
+            self.execute_read(read, query, params).await?
+        };
+        match reply {
+            Reply::Rows { columns, rows, .. } => Ok(Reply::CopyOut { format, columns, rows }),
+            _ => Err(FrontendError::internal("COPY's query gave no rows")),
+        }
+    }
+
     /// The columns a COPY loads, with their declared type OIDs (0 unknown).
     pub fn copy_columns(&mut self, c: &CopyPlan) -> Vec<(String, u32)> {
         let tables = self.tables();

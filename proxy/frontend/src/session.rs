@@ -68,6 +68,13 @@ pub enum Reply {
     /// `COPY ... FROM STDIN`: the wire collects the rows and hands them to
     /// [`Session::copy_in`].
     CopyIn(sqlmap::CopyPlan),
+    /// `COPY ... TO STDOUT`: the rows, for the wire to send as COPY data in
+    /// `format`.
+    CopyOut {
+        format: sqlmap::CopyFormat,
+        columns: Vec<Column>,
+        rows: Vec<Vec<Value>>,
+    },
 }
 
 /// Where the session stands, as PostgreSQL's ReadyForQuery reports it.
@@ -268,6 +275,7 @@ impl Session {
                 Ok(self.write_reply(&p, r.into_iter().next().unwrap_or_default()))
             }
             Plan::Copy(c) => Ok(Reply::CopyIn(c)),
+            Plan::CopyOut(c) => self.copy_out(c, params).await,
             Plan::Role(r) => {
                 if self.block.is_some() {
                     return Err(FrontendError::new("25001", "role statements cannot run inside a transaction block"));
@@ -278,7 +286,7 @@ impl Session {
         }
     }
 
-    async fn execute_read(
+    pub(crate) async fn execute_read(
         &mut self,
         r: sqlmap::ReadPlan,
         text: String,

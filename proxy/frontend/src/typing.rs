@@ -49,6 +49,7 @@ impl Session {
         let count = match &plan {
             Some((Plan::Read(r), _)) => r.param_count,
             Some((Plan::Write(w), _)) => w.param_count,
+            Some((Plan::CopyOut(c), _)) => c.read.param_count,
             _ => 0,
         };
         let mut param_types: Vec<u32> = types.to_vec();
@@ -59,6 +60,7 @@ impl Session {
             let hints = sqlmap::param_hints_dialect(sql, self.dialect);
             let scope: Vec<String> = match &plan {
                 Some((Plan::Read(r), _)) => r.tables.clone(),
+                Some((Plan::CopyOut(c), _)) => c.read.tables.clone(),
                 Some((Plan::Write(w), _)) => {
                     std::iter::once(w.table.clone()).chain(w.tables_read.iter().cloned()).collect()
                 }

@@ -1,6 +1,7 @@
-//! `COPY ... FROM STDIN` data: PostgreSQL's text format (tab-separated,
-//! backslash escapes, `\N` for NULL) and CSV (quotes, doubled quotes, empty
-//! unquoted field for NULL).
+//! COPY data: `COPY ... FROM STDIN` in PostgreSQL's text format
+//! (tab-separated, backslash escapes, `\N` for NULL) and CSV (quotes,
+//! doubled quotes, empty unquoted field for NULL); `COPY ... TO STDOUT` in
+//! those and the binary format.
 
 use sqlmap::CopyPlan;
 
@@ -201,6 +202,124 @@ impl CopyParser {
         }
         Ok(out)
     }
+}
+
+/// `COPY ... TO STDOUT`: the CopyOutResponse, one CopyData per row (after
+/// the header line or the binary signature), CopyDone, and the `COPY n`
+/// tag. Values print as in a query's text results (or its binary ones).
+pub(crate) fn copy_out(
+    format: &sqlmap::CopyFormat,
+    columns: &[proxy_frontend::Column],
+    rows: &[Vec<node_core::value::Value>],
+) -> Result<Vec<pgwire::messages::PgWireBackendMessage>, crate::error::PgError> {
+    use pgwire::messages::copy::{CopyData, CopyDone, CopyOutResponse};
+    use pgwire::messages::response::CommandComplete;
+    use pgwire::messages::PgWireBackendMessage as M;
+    let n = columns.len();
+    let code = i16::from(format.binary);
+    let mut out = Vec::with_capacity(rows.len() + 4);
+    out.push(M::CopyOutResponse(CopyOutResponse::new(code as i8, n as i16, vec![code; n])));
+    let data = |bytes: Vec<u8>| M::CopyData(CopyData::new(bytes.into()));
+    if format.binary {
+        // Signature, flags and header extension length lead the first
+        // message (a row, or the trailer), as PostgreSQL sends them and
+        // clients read them.
+        let mut header = [b"PGCOPY\n\xff\r\n\0".as_slice(), &0i32.to_be_bytes(), &0i32.to_be_bytes()].concat();
+        for row in rows {
+            let mut record = std::mem::take(&mut header);
+            record.extend_from_slice(&(n as i16).to_be_bytes());
+            for (value, column) in row.iter().zip(columns) {
+                let binary = crate::format::to_binary(value, &column.ty);
+                match binary.map_err(|e| crate::error::PgError::new("22P02", e.0))? {
+                    None => record.extend_from_slice(&(-1i32).to_be_bytes()),
+                    Some(bytes) => {
+                        let len = i32::try_from(bytes.len())
+                            .map_err(|_| crate::error::PgError::new("54000", "a value is too long for COPY"))?;
+                        record.extend_from_slice(&len.to_be_bytes());
+                        record.extend_from_slice(&bytes);
+                    }
+                }
+            }
+            out.push(data(record));
+        }
+        header.extend_from_slice(&(-1i16).to_be_bytes());
+        out.push(data(header));
+    } else {
+        if format.header {
+            let names: Vec<Option<Vec<u8>>> = columns.iter().map(|c| Some(c.name.clone().into_bytes())).collect();
+            out.push(data(text_record(format, &names)));
+        }
+        for row in rows {
+            let fields: Vec<Option<Vec<u8>>> =
+                row.iter().zip(columns).map(|(v, c)| proxy_frontend::types::to_text(v, &c.ty)).collect();
+            out.push(data(text_record(format, &fields)));
+        }
+    }
+    out.push(M::CopyDone(CopyDone::new()));
+    out.push(M::CommandComplete(CommandComplete::new(format!("COPY {}", rows.len()))));
+    Ok(out)
+}
+
+/// One line of COPY text or CSV data, with its newline.
+fn text_record(format: &sqlmap::CopyFormat, fields: &[Option<Vec<u8>>]) -> Vec<u8> {
+    let mut line = Vec::new();
+    let mut delimiter = [0u8; 4];
+    let delimiter = format.delimiter.encode_utf8(&mut delimiter).as_bytes();
+    let mut quote = [0u8; 4];
+    let quote = format.quote.encode_utf8(&mut quote).as_bytes();
+    for (i, field) in fields.iter().enumerate() {
+        if i > 0 {
+            line.extend_from_slice(delimiter);
+        }
+        let Some(value) = field else {
+            line.extend_from_slice(format.null.as_bytes());
+            continue;
+        };
+        if format.csv {
+            // Quoted when it holds the delimiter, a quote or a line break,
+            // or reads as the NULL text.
+            let contains = |needle: &[u8]| !needle.is_empty() && value.windows(needle.len()).any(|w| w == needle);
+            let quoted = contains(delimiter)
+                || contains(quote)
+                || value.iter().any(|b| matches!(b, b'\n' | b'\r'))
+                || value.as_slice() == format.null.as_bytes();
+            if quoted {
+                line.extend_from_slice(quote);
+                let mut rest = value.as_slice();
+                while !rest.is_empty() {
+                    if rest.starts_with(quote) {
+                        line.extend_from_slice(quote);
+                        line.extend_from_slice(quote);
+                        rest = rest.get(quote.len()..).unwrap_or_default();
+                    } else {
+                        line.extend_from_slice(rest.get(..1).unwrap_or_default());
+                        rest = rest.get(1..).unwrap_or_default();
+                    }
+                }
+                line.extend_from_slice(quote);
+            } else {
+                line.extend_from_slice(value);
+            }
+        } else {
+            // Text format: backslash escapes for the characters that would
+            // end the field or the line.
+            for &b in value {
+                match b {
+                    b'\\' => line.extend_from_slice(b"\\\\"),
+                    b'\n' => line.extend_from_slice(b"\\n"),
+                    b'\r' => line.extend_from_slice(b"\\r"),
+                    b'\t' => line.extend_from_slice(b"\\t"),
+                    0x08 => line.extend_from_slice(b"\\b"),
+                    0x0c => line.extend_from_slice(b"\\f"),
+                    0x0b => line.extend_from_slice(b"\\v"),
+                    b if delimiter == [b] => line.extend_from_slice(&[b'\\', b]),
+                    b => line.push(b),
+                }
+            }
+        }
+    }
+    line.push(b'\n');
+    line
 }
 
 #[cfg(test)]

@@ -163,6 +163,11 @@ impl PgSession {
                     return Ok(out);
                 }
                 Reply::CopyIn(c) => return Ok(vec![self.copy_in_response(c)]),
+                Reply::CopyOut { format, columns, rows } => {
+                    let mut out = self.changed_settings();
+                    out.extend(crate::copy::copy_out(&format, &columns, &rows)?);
+                    return Ok(out);
+                }
             }
         }
         // The portal may be gone: a statement it ran (COMMIT, ROLLBACK) may have closed it.

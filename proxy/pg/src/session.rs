@@ -213,6 +213,18 @@ impl PgSession {
             }
             Reply::Tag(tag) => conn.feed(PgWireBackendMessage::CommandComplete(CommandComplete::new(tag))).await,
             Reply::CopyIn(_) => Ok(()),
+            Reply::CopyOut { format, columns, rows } => match crate::copy::copy_out(&format, &columns, &rows) {
+                Ok(messages) => {
+                    for m in messages {
+                        conn.feed(m).await?;
+                    }
+                    Ok(())
+                }
+                Err(e) => {
+                    self.session.fail_block();
+                    conn.feed(PgWireBackendMessage::ErrorResponse(e.response())).await
+                }
+            },
         }
     }
 

@@ -159,6 +159,9 @@ impl Executor {
                         "a SELECT is not part of a chain transaction; run it as a query",
                     ))
                 }
+                // Planning refused COPY ... TO before it became a read the
+                // front ends answer; a signed one keeps that receipt.
+                Plan::CopyOut(_) => return Err(SqlError::new("0A000", "COPY ... TO is not supported")),
                 _ => {
                     return Err(SqlError::new(
                         "0A000",

@@ -177,7 +177,7 @@ impl NodeBackend {
                 let warnings = u16::try_from(skipped).unwrap_or(u16::MAX);
                 results::ok(results::Counts { kind, affected, matched, insert_id, warnings }, self.found_rows)
             }
-            Ok(Reply::CopyIn(_)) => error(FrontendError::new("0A000", "COPY is PostgreSQL's")),
+            Ok(Reply::CopyIn(_) | Reply::CopyOut { .. }) => error(FrontendError::new("0A000", "COPY is PostgreSQL's")),
             Err(e) => error(e),
         }
     }
