@@ -770,3 +770,47 @@ async fn copy_to_stdout_reads_as_the_role_may_read() {
     assert_eq!(values, [(7, Some("seven".to_string())), (8, None)]);
     assert_eq!(state(&admin.batch_execute("COPY notes TO '/tmp/rowchain-copy-out'").await.unwrap_err()), "0A000");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn binary_copy_in_loads_typed_values() {
+    use common::pg::rows;
+    use tokio_postgres::binary_copy::BinaryCopyInWriter;
+    use tokio_postgres::types::{ToSql, Type};
+    let dev = Dev::start("pg-binary-copy-in");
+    let c = connect(&dev, "admin", "admin").await.unwrap();
+    c.batch_execute(
+        "CREATE TABLE loaded (id int PRIMARY KEY, name text, ok boolean, score float8, amount numeric(6,2))",
+    )
+    .await
+    .unwrap();
+    let sink = c.copy_in("COPY loaded (id, name, ok, score) FROM STDIN (FORMAT binary)").await.unwrap();
+    let writer = BinaryCopyInWriter::new(sink, &[Type::INT4, Type::TEXT, Type::BOOL, Type::FLOAT8]);
+    futures::pin_mut!(writer);
+    let data: [(i32, Option<&str>, bool, f64); 3] =
+        [(1, Some("tab\there"), true, 1.5), (2, None, false, -0.25), (3, Some("ü"), true, 1e300)];
+    for (id, name, ok, score) in &data {
+        let values: [&(dyn ToSql + Sync); 4] = [id, name, ok, score];
+        writer.as_mut().write(&values).await.unwrap();
+    }
+    assert_eq!(writer.finish().await.unwrap(), 3);
+    let text = |r: &[&[Option<&str>]]| -> Vec<Vec<Option<String>>> {
+        r.iter().map(|row| row.iter().map(|v| v.map(str::to_string)).collect()).collect()
+    };
+    assert_eq!(
+        rows(&c, "SELECT id, name, ok, score FROM loaded ORDER BY id").await,
+        text(&[
+            &[Some("1"), Some("tab\there"), Some("t"), Some("1.5")],
+            &[Some("2"), None, Some("f"), Some("-0.25")],
+            &[Some("3"), Some("ü"), Some("t"), Some("1e+300")],
+        ])
+    );
+    // A stream cut inside a row loads nothing.
+    let sink = c.copy_in("COPY loaded (id) FROM STDIN BINARY").await.unwrap();
+    futures::pin_mut!(sink);
+    let mut cut = b"PGCOPY\n\xff\r\n\0".to_vec();
+    cut.extend_from_slice(&[0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 4, 0, 0]);
+    sink.send(bytes::Bytes::from(cut)).await.unwrap();
+    let e = sink.finish().await.unwrap_err();
+    assert_eq!(state(&e), "22P04", "{e:?}");
+    assert_eq!(rows(&c, "SELECT count(*) FROM loaded").await, text(&[&[Some("3")]]));
+}

@@ -24,6 +24,9 @@ pub struct CopyPlan {
     /// The text that stands for NULL (`\N` in text format, empty in CSV).
     pub null: String,
     pub quote: char,
+    /// PostgreSQL's binary COPY format (`FORMAT binary`): the wire decodes
+    /// each field by its column's type.
+    pub binary: bool,
 }
 
 /// Role administration.
@@ -121,11 +124,6 @@ pub(crate) fn plan_copy(
         };
         return Ok(crate::plan::Plan::CopyOut(CopyOutPlan { read, query, format }));
     }
-    if format.binary {
-        return Err(
-            PlanError::unsupported("COPY ... FROM STDIN (FORMAT binary)").with_hint("use the text or CSV format")
-        );
-    }
     let CopySource::Table { table_name, columns } = source else {
         return Err(PlanError::unsupported("COPY (query)"));
     };
@@ -138,6 +136,7 @@ pub(crate) fn plan_copy(
         delimiter: format.delimiter,
         null: format.null,
         quote: format.quote,
+        binary: format.binary,
     }))
 }
 

@@ -183,7 +183,7 @@ const CASES: &[&str] = &[
     "COPY (SELECT a FROM t WHERE b > $1 ORDER BY a) TO STDOUT (FORMAT binary)",
     "COPY t TO '/tmp/out'",
     "COPY t (a) TO STDIN BINARY",
-    "COPY t FROM STDIN (FORMAT binary)",
+    "COPY t (a, b) FROM STDIN (FORMAT binary)",
     "ALTER TABLE t ADD PRIMARY KEY (a, b)",
     "ALTER TABLE book ADD CONSTRAINT book_author_fk FOREIGN KEY (author_id) REFERENCES author (id) ON DELETE CASCADE",
     "ALTER TABLE book ADD FOREIGN KEY (a, b) REFERENCES author NOT VALID",

@@ -11,6 +11,10 @@ pub struct CopyError(pub String);
 /// Rows parsed so far from the CopyData stream; a row may span messages.
 pub struct CopyParser {
     plan: CopyPlan,
+    /// The type OIDs of the loaded columns, by which binary fields decode.
+    oids: Vec<u32>,
+    /// Binary format: the signature and header extension were read.
+    binary_header: bool,
     pending: Vec<u8>,
     pub rows: Vec<Vec<Option<String>>>,
     header_skipped: bool,
@@ -23,9 +27,12 @@ pub struct CopyParser {
 }
 
 impl CopyParser {
-    pub fn new(plan: CopyPlan) -> Self {
+    /// A parser of `plan`'s data; `oids` are the loaded columns' types.
+    pub fn new(plan: CopyPlan, oids: Vec<u32>) -> Self {
         CopyParser {
             plan,
+            oids,
+            binary_header: false,
             pending: Vec::new(),
             rows: Vec::new(),
             header_skipped: false,
@@ -40,10 +47,17 @@ impl CopyParser {
         &self.plan
     }
 
-    /// Feeds one CopyData payload; complete lines become rows.
+    /// Feeds one CopyData payload; complete lines (binary: tuples) become rows.
     pub fn feed(&mut self, data: &[u8]) -> Result<(), CopyError> {
         let mut pending = std::mem::take(&mut self.pending);
         pending.extend_from_slice(data);
+        if self.plan.binary {
+            let result = self.binary_tuples(&pending);
+            let consumed = result.as_ref().copied().unwrap_or(0);
+            pending.drain(..consumed.min(pending.len()));
+            self.pending = pending;
+            return result.map(|_| ());
+        }
         let mut consumed = 0;
         let result = loop {
             let rest = pending.get(consumed..).unwrap_or_default();
@@ -77,8 +91,93 @@ impl CopyParser {
         None
     }
 
+    /// The complete tuples at the start of `data` (binary format) as rows
+    /// of text fields (each field decoded by its column's type and printed
+    /// as PostgreSQL prints it); returns the bytes they took. Lengths are
+    /// checked before anything is read.
+    fn binary_tuples(&mut self, data: &[u8]) -> Result<usize, CopyError> {
+        const SIGNATURE: &[u8] = b"PGCOPY\n\xff\r\n\0";
+        let bad = |what: &str| CopyError(format!("invalid COPY file format: {what}"));
+        let int = |at: usize, width: usize| -> Option<i64> {
+            let b = data.get(at..at.checked_add(width)?)?;
+            Some(match width {
+                2 => i64::from(i16::from_be_bytes([*b.first()?, *b.get(1)?])),
+                _ => i64::from(i32::from_be_bytes([*b.first()?, *b.get(1)?, *b.get(2)?, *b.get(3)?])),
+            })
+        };
+        // No such table: the load reports that at CopyDone.
+        if self.oids.is_empty() {
+            self.finished = true;
+            return Ok(data.len());
+        }
+        let mut at = 0;
+        if !self.binary_header {
+            let Some(start) = data.get(..SIGNATURE.len()) else { return Ok(0) };
+            if start != SIGNATURE {
+                return Err(bad("the signature is missing"));
+            }
+            let (Some(flags), Some(extension)) = (int(11, 4), int(15, 4)) else { return Ok(0) };
+            if flags & (1 << 16) != 0 {
+                return Err(bad("rows with OIDs are not supported"));
+            }
+            let extension = usize::try_from(extension).map_err(|_| bad("negative header extension"))?;
+            let Some(end) = 19usize.checked_add(extension).filter(|end| *end <= data.len()) else { return Ok(0) };
+            self.binary_header = true;
+            at = end;
+        }
+        while !self.finished {
+            let Some(count) = int(at, 2) else { break };
+            if count == -1 {
+                self.finished = true;
+                at += 2;
+                break;
+            }
+            if usize::try_from(count).ok() != Some(self.oids.len()) {
+                return Err(bad(&format!("row {} has {count} fields, expected {}", self.line + 1, self.oids.len())));
+            }
+            let mut cursor = at + 2;
+            let mut row = Vec::with_capacity(self.oids.len());
+            let mut complete = true;
+            for oid in &self.oids {
+                let Some(len) = int(cursor, 4) else {
+                    complete = false;
+                    break;
+                };
+                cursor += 4;
+                if len == -1 {
+                    row.push(None);
+                    continue;
+                }
+                let len = usize::try_from(len).map_err(|_| bad("negative field length"))?;
+                let Some(bytes) = cursor.checked_add(len).and_then(|end| data.get(cursor..end)) else {
+                    complete = false;
+                    break;
+                };
+                cursor += len;
+                let value = crate::format::param_value(Some(bytes), *oid, true)
+                    .map_err(|e| CopyError(format!("COPY, row {}: {}", self.line + 1, e.0)))?;
+                let text = proxy_frontend::types::to_text(&value, &proxy_frontend::types::ColumnType::plain(*oid));
+                row.push(text.map(|b| String::from_utf8_lossy(&b).into_owned()));
+            }
+            if !complete {
+                break;
+            }
+            self.line += 1;
+            self.rows.push(row);
+            at = cursor;
+        }
+        Ok(at)
+    }
+
     /// Called at CopyDone: a last line without a newline still counts.
     pub fn finish(&mut self) -> Result<(), CopyError> {
+        if self.plan.binary {
+            return if self.finished && self.pending.is_empty() {
+                Ok(())
+            } else {
+                Err(CopyError("invalid COPY file format: the data ends inside a row or before the trailer".into()))
+            };
+        }
         if !self.pending.is_empty() {
             let rest = std::mem::take(&mut self.pending);
             self.record(&rest)?;
@@ -336,7 +435,7 @@ mod tests {
 
     #[test]
     fn text_format_with_escapes_nulls_and_split_messages() {
-        let mut p = CopyParser::new(plan(false));
+        let mut p = CopyParser::new(plan(false), vec![]);
         p.feed(b"1\ta\\tb\t\\N\n2\tx").unwrap();
         p.feed(b"y\t\\\\\n\\.\n").unwrap();
         p.finish().unwrap();
@@ -351,7 +450,7 @@ mod tests {
 
     #[test]
     fn csv_with_quotes_and_empty_null() {
-        let mut p = CopyParser::new(plan(true));
+        let mut p = CopyParser::new(plan(true), vec![]);
         p.feed(b"1,\"a,\"\"b\"\"\",\n2,\"\",x\n").unwrap();
         p.finish().unwrap();
         assert_eq!(
@@ -367,7 +466,7 @@ mod tests {
     /// where it stopped, inside the quotes.
     #[test]
     fn csv_record_across_messages() {
-        let mut p = CopyParser::new(plan(true));
+        let mut p = CopyParser::new(plan(true), vec![]);
         p.feed(b"1,\"a\n").unwrap();
         p.feed(b"b").unwrap();
         assert!(p.rows.is_empty());

@@ -230,9 +230,12 @@ impl PgSession {
 
     /// Starts `COPY ... FROM STDIN`: CopyInResponse, then CopyData until CopyDone.
     pub(crate) fn copy_in_response(&mut self, c: sqlmap::CopyPlan) -> PgWireBackendMessage {
-        let n = c.columns.len().max(self.session.copy_columns(&c).len());
-        self.copy = Some(CopyParser::new(c));
-        PgWireBackendMessage::CopyInResponse(CopyInResponse::new(0, n as i16, vec![0; n]))
+        let columns = self.session.copy_columns(&c);
+        let n = c.columns.len().max(columns.len());
+        let code = i16::from(c.binary);
+        let oids = columns.iter().map(|(_, oid)| *oid).collect();
+        self.copy = Some(CopyParser::new(c, oids));
+        PgWireBackendMessage::CopyInResponse(CopyInResponse::new(code as i8, n as i16, vec![code; n]))
     }
 
     async fn copy_message(&mut self, conn: &mut Conn, msg: PgWireFrontendMessage) -> io::Result<()> {

@@ -447,7 +447,8 @@ mod tests {
             (Value::Integer(3), numeric, json!("3.00")),
             (Value::Real(0.1), plain(700), json!(0.1)),
             (Value::Real(2.0), plain(701), json!(2)),
-            (Value::Real(1e20), plain(701), json!("100000000000000000000")),
+            // PostgreSQL prints `1e+20`, which JSON reads as the same number.
+            (Value::Real(1e20), plain(701), json!(1e20)),
             (Value::Real(f64::NAN), plain(701), json!("NaN")),
             (Value::Real(f64::NEG_INFINITY), plain(701), json!("-Infinity")),
             (Value::Blob(vec![0, 255]), plain(types::OID_BYTEA), json!("\\x00ff")),
