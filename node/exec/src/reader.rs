@@ -123,7 +123,8 @@ fn register_temp_serial(conn: &Connection) -> rusqlite::Result<()> {
 type Stop = Arc<dyn Fn() -> bool + Send + Sync>;
 
 thread_local! {
-    /// The running read's [`Stop`], for functions that wait (`pg_sleep`):
+    /// The running read's [`Stop`]: every read connection's progress
+    /// handler asks it, and so do functions that wait (`pg_sleep`), as
     /// SQLite's progress handler does not run while a function does.
     static STOP: std::cell::RefCell<Option<Stop>> = const { std::cell::RefCell::new(None) };
 }
@@ -224,6 +225,9 @@ impl Reader {
         register_now(&c, Arc::new(AtomicU64::new(0)))?;
         crate::pgfns::register(&c)?;
         register_sleep(&c)?;
+        // Every few thousand SQLite VM steps: whether the running read must
+        // stop (its `STOP`; none for the front end's own reads).
+        c.progress_handler(4096, Some(|| STOP.with(|s| s.borrow().as_ref().is_some_and(|stop| stop()))))?;
         c.set_prepared_statement_cache_capacity(256);
         if let Some(h) = self.hooks.read().clone() {
             h.on_connect(&c)?;
@@ -247,7 +251,7 @@ impl Reader {
     /// A session's own scratch database for its temporary tables, which
     /// may hold up to `bytes_max` bytes.
     pub fn scratch(&self, bytes_max: u64) -> Result<Scratch, SqlError> {
-        let mut conn = self.open(true).map_err(|e| sql_error(&e))?;
+        let conn = self.open(true).map_err(|e| sql_error(&e))?;
         // Pages are 4 KiB (SQLite's default); the temp database is created
         // by this first statement on it.
         let pages = (bytes_max / 4096).max(16);
@@ -256,12 +260,7 @@ impl Reader {
             conn.conn.execute_batch(&format!("PRAGMA temp.page_size = 4096; PRAGMA temp.max_page_count = {pages};"));
         conn.system.store(false, Ordering::Relaxed);
         sized.map_err(|e| sql_error(&e))?;
-        let cancel: Arc<Mutex<Option<Arc<AtomicBool>>>> = Arc::default();
-        let flag = cancel.clone();
-        // Checked every few thousand SQLite VM steps.
-        let stop = move || flag.lock().as_ref().is_some_and(|f| f.load(Ordering::Relaxed));
-        conn.conn.progress_handler(4096, Some(stop)).map_err(|e| sql_error(&e))?;
-        Ok(Scratch { conn, rows_max: self.rows_max, cancel, bytes_max })
+        Ok(Scratch { conn, rows_max: self.rows_max, bytes_max })
     }
 
     /// Runs one planned SELECT. Blocking: call it off the async runtime.
@@ -351,7 +350,7 @@ impl Reader {
             ));
         }
         let conn = self.idle.lock().pop();
-        let mut conn = match conn {
+        let conn = match conn {
             Some(c) => c,
             None => self.connect().map_err(|e| sql_error(&e))?,
         };
@@ -381,15 +380,8 @@ impl Reader {
             });
             stop
         });
-        if let Some(stop) = stop.clone() {
-            // Checked every few thousand SQLite VM steps.
-            conn.conn.progress_handler(4096, Some(move || stop())).map_err(|e| sql_error(&e))?;
-        }
         let result = stoppable(stop, || self.run(&conn, plan, params));
-        // A connection whose handler cannot be removed is not reused.
-        if !watched || conn.conn.progress_handler(0, None::<fn() -> bool>).is_ok() {
-            self.put_back(conn);
-        }
+        self.put_back(conn);
         match result {
             Err(_) if over_budget.load(Ordering::Relaxed) => Ok(None),
             Err(e) if e.sqlstate == "57014" => Err(SqlError::new("57014", "canceling statement due to user request")),
@@ -430,8 +422,6 @@ impl Reader {
 pub struct Scratch {
     conn: ReadConn,
     rows_max: usize,
-    /// The running statement's cancel flag.
-    cancel: Arc<Mutex<Option<Arc<AtomicBool>>>>,
     bytes_max: u64,
 }
 
@@ -458,13 +448,11 @@ impl Scratch {
         params: &[Value],
         cancel: Option<Arc<AtomicBool>>,
     ) -> Result<ScratchOutcome, SqlError> {
-        let stop: Option<Stop> = cancel.clone().map(|flag| {
+        let stop: Option<Stop> = cancel.map(|flag| {
             let stop: Stop = Arc::new(move || flag.load(Ordering::Relaxed));
             stop
         });
-        *self.cancel.lock() = cancel;
         let result = stoppable(stop, || self.step_all(sqlite, params));
-        *self.cancel.lock() = None;
         match result {
             Err(e) if e.sqlstate == "57014" => Err(SqlError::new("57014", "canceling statement due to user request")),
             other => other,

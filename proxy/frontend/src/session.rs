@@ -261,7 +261,7 @@ impl Session {
         if matches!(plan, Plan::Write(_) | Plan::Ddl(_) | Plan::Copy(_) | Plan::Role(_))
             && route == crate::temp::Route::Chain
         {
-            self.check_writable(&crate::submit::command(&plan))?;
+            self.check_writable(&plan)?;
         }
         match plan {
             Plan::Session(s) => self.session_statement(s),

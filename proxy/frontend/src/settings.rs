@@ -230,11 +230,12 @@ impl Session {
         self.settings.insert("transaction_read_only".into(), default);
     }
 
-    /// 25006 for a chain write in a read-only transaction; `what` is the
-    /// statement's command tag. Temporary tables may be written (as in
-    /// PostgreSQL), so their statements are never checked.
-    pub(crate) fn check_writable(&self, what: &str) -> Result<(), FrontendError> {
+    /// 25006 for a chain write (`plan`) in a read-only transaction.
+    /// Temporary tables may be written (as in PostgreSQL), so their
+    /// statements are never checked.
+    pub(crate) fn check_writable(&self, plan: &sqlmap::Plan) -> Result<(), FrontendError> {
         if self.read_only() {
+            let what = crate::submit::command(plan);
             return Err(FrontendError::new("25006", format!("cannot execute {what} in a read-only transaction")));
         }
         Ok(())

@@ -78,7 +78,7 @@ impl Session {
     /// one reply per statement.
     pub async fn execute_writes(&mut self, plans: &[(Plan, String)]) -> Result<Vec<Reply>, FrontendError> {
         for (p, _) in plans {
-            self.check_writable(&crate::submit::command(p))?;
+            self.check_writable(p)?;
         }
         let stmts = plans.iter().map(|(_, t)| Statement { sql: t.clone(), params: vec![] }).collect();
         let results = self.autocommit(stmts).await?;

@@ -245,11 +245,8 @@ impl Session {
             Plan::Write(w) => all_or_none(&mut std::iter::once(&w.table).chain(&w.tables_read), "a write"),
             Plan::Copy(c) => Ok(if is_temp(&c.table) { Route::Temp } else { Route::Chain }),
             Plan::Ddl(d) => match d {
-                DdlPlan::DropTable { names, .. } | DdlPlan::Truncate { names } => {
-                    all_or_none(&mut names.iter(), "a statement that").map_err(|_| {
-                        temp_only(if matches!(d, DdlPlan::Truncate { .. }) { "TRUNCATE" } else { "DROP TABLE" })
-                    })
-                }
+                DdlPlan::DropTable { names, .. } => all_or_none(&mut names.iter(), "DROP TABLE"),
+                DdlPlan::Truncate { names } => all_or_none(&mut names.iter(), "TRUNCATE"),
                 DdlPlan::CreateIndex { table, .. }
                 | DdlPlan::RenameTable { from: table, .. }
                 | DdlPlan::AddColumn { table, .. }
@@ -369,12 +366,12 @@ impl Session {
                     Some(at) => {
                         temp.system(&format!("ROLLBACK TO {}", quote(name)))?;
                         temp.savepoints.truncate(at + 1);
+                        temp.reload()?;
                     }
                     // Set before the scratch transaction opened: all of it
                     // is undone (the block's next statement opens another).
                     None => temp.rollback_tx()?,
                 }
-                temp.reload()?;
             }
             _ => {}
         }
@@ -578,8 +575,7 @@ fn temp_ddl_in(temp: &mut TempTables, d: &DdlPlan, owner: &str) -> Result<&'stat
                 ));
             }
             temp.created += 1;
-            let mut id = [0u8; 16];
-            id[8..].copy_from_slice(&temp.created.to_be_bytes());
+            let id = u128::from(temp.created).to_be_bytes();
             let meta = TableMeta::declared(ct, id, owner.to_owned(), 0)?;
             temp.put_meta(&meta, ct.on_commit)?;
             Ok("CREATE TABLE")
