@@ -211,6 +211,57 @@ async fn comments_made_over_either_wire_show_over_both() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn views_made_over_mysql_are_the_chains() {
+    let dev = Dev::start("mysql-views");
+    let mut c = connect(&dev, "admin", "admin").await;
+    c.query_drop(
+        "CREATE TABLE item (id INT PRIMARY KEY AUTO_INCREMENT, name VARCHAR(20), price DECIMAL(8,2));
+         INSERT INTO item (name, price) VALUES ('a', 1.50), ('b', 2)",
+    )
+    .await
+    .unwrap();
+    // mysqldump's form: ALGORITHM, DEFINER and SQL SECURITY are taken.
+    c.query_drop(
+        "CREATE OR REPLACE ALGORITHM=UNDEFINED DEFINER=`root`@`localhost` SQL SECURITY DEFINER VIEW `doubled` AS \
+         SELECT `name`, `price` * 2 AS `twice` FROM `item`",
+    )
+    .await
+    .unwrap();
+    let rows: Vec<(String, String)> = c.query("SELECT name, twice FROM doubled ORDER BY name").await.unwrap();
+    assert_eq!(rows, [("a".into(), "3.00".into()), ("b".into(), "4.00".into())]);
+    // MySQL's own ways of telling views from tables.
+    let kinds: Vec<(String, String)> = c.query("SHOW FULL TABLES").await.unwrap();
+    assert_eq!(kinds, [("doubled".into(), "VIEW".into()), ("item".into(), "BASE TABLE".into())]);
+    let created: Vec<(String, String, String, String)> = c.query("SHOW CREATE VIEW doubled").await.unwrap();
+    assert_eq!(
+        created[0].1,
+        "CREATE ALGORITHM=UNDEFINED DEFINER=`admin`@`%` SQL SECURITY DEFINER VIEW `doubled` AS \
+         select `item`.`name` AS `name`,`item`.`price` * 2 AS `twice` from `item`"
+    );
+    let security: Vec<String> =
+        c.query("SELECT SECURITY_TYPE FROM information_schema.VIEWS WHERE TABLE_NAME = 'doubled'").await.unwrap();
+    assert_eq!(security, ["DEFINER"]);
+    let cases = [
+        ("INSERT INTO doubled VALUES ('x', 1)", 1471, "HY000"),
+        ("DROP TABLE doubled", 1347, "HY000"),
+        ("DROP VIEW item", 1347, "HY000"),
+        ("CREATE VIEW doubled AS SELECT 1", 1050, "42S01"),
+        ("DROP VIEW missing", 1146, "42S02"),
+        ("SHOW CREATE VIEW item", 1347, "HY000"),
+    ];
+    for (sql, code, state) in cases {
+        let e = c.query_drop(sql).await.unwrap_err();
+        assert_eq!(server_error(e), (code, state.to_string()), "{sql}");
+    }
+    // The same view over PostgreSQL, typed by its table's column.
+    let pg = common::pg::connect(&dev, "admin", "admin").await.unwrap();
+    let r = pg.query("SELECT twice FROM doubled WHERE name = 'a'", &[]).await.unwrap();
+    assert_eq!(r[0].columns()[0].type_(), &tokio_postgres::types::Type::NUMERIC);
+    c.query_drop("DROP VIEW IF EXISTS doubled").await.unwrap();
+    c.query_drop("DROP TABLE item").await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn autocommit_off_transactions_commit_roll_back_and_conflict() {
     let dev = Dev::start("mysql-tx");
     let mut a = connect(&dev, "admin", "admin").await;

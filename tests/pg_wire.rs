@@ -814,3 +814,137 @@ async fn binary_copy_in_loads_typed_values() {
     assert_eq!(state(&e), "22P04", "{e:?}");
     assert_eq!(rows(&c, "SELECT count(*) FROM loaded").await, text(&[&[Some("3")]]));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn views_are_chain_relations_with_their_own_rules() {
+    use common::pg::rows;
+    let mut dev = Dev::start("pg-views");
+    let c = connect(&dev, "admin", "admin").await.unwrap();
+    let text = |r: &[&[&str]]| -> Vec<Vec<Option<String>>> {
+        r.iter().map(|row| row.iter().map(|v| Some(v.to_string())).collect()).collect()
+    };
+    let refused = |e: tokio_postgres::Error| {
+        let db = e.as_db_error().map(|d| d.message().to_string()).unwrap_or_default();
+        (state(&e), db)
+    };
+    c.batch_execute(
+        "CREATE TABLE ledger (id serial PRIMARY KEY, who text NOT NULL, amount numeric(10,2));
+         INSERT INTO ledger (who, amount) VALUES ('ann', 10.50), ('bob', 3.25), ('ann', 1)",
+    )
+    .await
+    .unwrap();
+    let created = c
+        .simple_query("CREATE VIEW totals AS SELECT who, sum(amount) AS total, count(*) AS n FROM ledger GROUP BY who")
+        .await
+        .unwrap();
+    assert!(matches!(created.last(), Some(SimpleQueryMessage::CommandComplete(0))), "{created:?}");
+    // Typed through the view: numeric stays exact, count(*) is bigint.
+    let r = c.query("SELECT who, total, n FROM totals ORDER BY who", &[]).await.unwrap();
+    assert_eq!(r[0].columns()[1].type_(), &tokio_postgres::types::Type::NUMERIC);
+    assert_eq!(r[0].columns()[2].type_(), &tokio_postgres::types::Type::INT8);
+    let ann: (String, i64) = (r[0].get(0), r[0].get(2));
+    assert_eq!(ann, ("ann".to_string(), 2));
+    let star = c.query("SELECT * FROM totals WHERE who = 'bob'", &[]).await.unwrap();
+    assert_eq!(star[0].columns()[1].type_(), &tokio_postgres::types::Type::NUMERIC, "`*` is typed too");
+    assert_eq!(rows(&c, "SELECT total::text FROM totals ORDER BY who").await, text(&[&["11.50"], &["3.25"]]));
+
+    // Like PostgreSQL's, a view over `*` keeps the columns it was made with.
+    c.batch_execute(
+        "CREATE VIEW big AS SELECT * FROM ledger WHERE amount > 2; ALTER TABLE ledger ADD COLUMN note text",
+    )
+    .await
+    .unwrap();
+    assert_eq!(rows(&c, "SELECT * FROM big ORDER BY id").await, text(&[&["1", "ann", "10.50"], &["2", "bob", "3.25"]]));
+    // OR REPLACE may add columns at the end, not drop, rename or retype them.
+    c.batch_execute("CREATE OR REPLACE VIEW big AS SELECT id, who, amount, note FROM ledger WHERE amount > 2")
+        .await
+        .unwrap();
+    assert_eq!(rows(&c, "SELECT count(note) FROM big").await, text(&[&["0"]]));
+    // The same text in the same session sees the new columns (a statement
+    // compiled before the change must not keep the old ones).
+    let r = c.simple_query("SELECT * FROM big ORDER BY id").await.unwrap();
+    let Some(SimpleQueryMessage::Row(first)) = r.iter().find(|m| matches!(m, SimpleQueryMessage::Row(_))) else {
+        panic!("no row: {r:?}")
+    };
+    assert_eq!(first.columns().iter().map(|c| c.name()).collect::<Vec<_>>(), ["id", "who", "amount", "note"]);
+    c.batch_execute("CREATE TABLE grows (a int); INSERT INTO grows VALUES (1)").await.unwrap();
+    assert_eq!(rows(&c, "SELECT * FROM grows").await, text(&[&["1"]]));
+    c.batch_execute("ALTER TABLE grows ADD COLUMN b int DEFAULT 2").await.unwrap();
+    assert_eq!(rows(&c, "SELECT * FROM grows").await, text(&[&["1", "2"]]));
+    for (sql, want) in [
+        ("CREATE OR REPLACE VIEW big AS SELECT id, who FROM ledger", ("42P16", "cannot drop columns from view")),
+        (
+            "CREATE OR REPLACE VIEW big AS SELECT id, who AS name, amount, note FROM ledger",
+            ("42P16", "cannot change name of view column \"who\" to \"name\""),
+        ),
+        ("CREATE VIEW big AS SELECT 1", ("42P07", "relation \"big\" already exists")),
+        (
+            "CREATE OR REPLACE VIEW ledger AS SELECT 1",
+            ("42809", "\"ledger\" is not a view (hint: Use DROP TABLE to remove a table.)"),
+        ),
+        ("CREATE VIEW dup AS SELECT 1 AS a, 2 AS a", ("42701", "column \"a\" specified more than once")),
+        ("CREATE VIEW param AS SELECT * FROM ledger WHERE id = $1", ("42P02", "there is no parameter $1")),
+        (
+            "INSERT INTO totals VALUES ('x', 1, 1)",
+            (
+                "55000",
+                "cannot insert into view \"totals\" (hint: rowchain's views are read-only; write to the tables the view reads)",
+            ),
+        ),
+        (
+            "DELETE FROM big",
+            (
+                "55000",
+                "cannot delete from view \"big\" (hint: rowchain's views are read-only; write to the tables the view reads)",
+            ),
+        ),
+        ("DROP TABLE totals", ("42809", "\"totals\" is not a table (hint: Use DROP VIEW to remove a view.)")),
+        ("DROP VIEW ledger", ("42809", "\"ledger\" is not a view (hint: Use DROP TABLE to remove a table.)")),
+        ("TRUNCATE totals", ("42809", "\"totals\" is not a table")),
+        ("CREATE INDEX on_view ON totals (who)", ("42809", "\"totals\" is not a table")),
+        (
+            "ALTER TABLE ledger RENAME TO l2",
+            (
+                "0A000",
+                "cannot rename table \"ledger\": view \"big\" reads it (hint: views keep their queries as text; drop the view, alter the table, and create the view again)",
+            ),
+        ),
+    ] {
+        let e = c.batch_execute(sql).await.expect_err(sql);
+        assert_eq!(refused(e), (want.0.to_string(), want.1.to_string()), "{sql}");
+    }
+    let e = c.batch_execute("CREATE MATERIALIZED VIEW m AS SELECT 1").await.unwrap_err();
+    assert_eq!(state(&e), "0A000");
+
+    // Views over views, and what DROP does to them.
+    c.batch_execute("CREATE VIEW top AS SELECT who FROM totals WHERE total > 5").await.unwrap();
+    assert_eq!(rows(&c, "SELECT * FROM top").await, text(&[&["ann"]]));
+    let e = c.batch_execute("DROP VIEW totals").await.unwrap_err();
+    assert_eq!(state(&e), "2BP01", "{e:?}");
+    let e = c.batch_execute("DROP TABLE ledger").await.unwrap_err();
+    assert_eq!(state(&e), "2BP01", "{e:?}");
+    c.batch_execute("DROP VIEW totals CASCADE").await.unwrap();
+    assert_eq!(state(&c.batch_execute("SELECT * FROM top").await.unwrap_err()), "42P01");
+    c.batch_execute("DROP TABLE ledger CASCADE").await.unwrap();
+    assert_eq!(state(&c.batch_execute("SELECT * FROM big").await.unwrap_err()), "42P01");
+    c.batch_execute("DROP VIEW IF EXISTS big").await.unwrap();
+
+    // Temporary views live with the session's temporary tables.
+    c.batch_execute(
+        "CREATE TEMP TABLE tt (a int, b text); INSERT INTO tt VALUES (1, 'x');
+         CREATE TEMP VIEW tv AS SELECT a, b || '!' AS c FROM tt; CREATE VIEW tv2 AS SELECT a FROM tt",
+    )
+    .await
+    .unwrap();
+    assert_eq!(rows(&c, "SELECT t.c, u.a FROM tv t, tv2 u").await, text(&[&["x!", "1"]]));
+    assert_eq!(state(&c.batch_execute("DROP TABLE tt").await.unwrap_err()), "2BP01");
+    let e = c.batch_execute("CREATE TEMP VIEW chain_view AS SELECT * FROM rowchain.blocks").await.unwrap_err();
+    assert_eq!(state(&e), "0A000");
+    c.batch_execute("DROP TABLE tt CASCADE").await.unwrap();
+    assert_eq!(state(&c.batch_execute("SELECT * FROM tv").await.unwrap_err()), "42P01");
+
+    drop(c);
+    dev.stop();
+    let out = common::verify(&dev.dir, true);
+    assert!(out.status.success(), "verify --replay: {}", common::text(&out.stderr));
+}

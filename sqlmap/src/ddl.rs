@@ -101,6 +101,13 @@ pub enum DdlPlan {
         on: crate::comment::CommentOn,
         text: Option<String>,
     },
+    CreateView(crate::view::CreateView),
+    /// `DROP VIEW`; `cascade` drops the views that read these too.
+    DropView {
+        names: Vec<String>,
+        if_exists: bool,
+        cascade: bool,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -166,6 +173,10 @@ pub(crate) fn plan_ddl(statement: Statement, source: &SourceMap) -> Result<DdlPl
             ObjectType::Index => {
                 let names = names.iter().map(names::resolve_object).collect::<Result<_, _>>()?;
                 Ok(DdlPlan::DropIndex { names, if_exists })
+            }
+            ObjectType::View => {
+                let names = names.iter().map(names::resolve_target).collect::<Result<_, _>>()?;
+                Ok(DdlPlan::DropView { names, if_exists, cascade })
             }
             other => Err(PlanError::unsupported(format!("DROP {other}"))),
         },

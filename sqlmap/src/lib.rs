@@ -64,6 +64,7 @@ mod plan;
 mod render;
 mod schema;
 mod types;
+mod view;
 
 pub use access::{bind_current_user, policy_expr, GrantPlan, PolicyCommand, PolicyPlan, Privilege};
 pub use admin::{CopyFormat, CopyOutPlan, CopyPlan, RoleStmt};
@@ -83,3 +84,4 @@ pub use plan::{
 pub use render::parse_bool;
 pub use schema::{NoSchema, Schema};
 pub use types::{PgType, NUMERIC_COLLATION};
+pub use view::{view_query, CreateView};

@@ -58,7 +58,7 @@ pub(crate) const DATABASE: &str = "rowchain";
 /// (proxy/frontend/src/catalog/mysql.rs), each attached as
 /// `information_schema.mysql_<name>` next to PostgreSQL's tables of the
 /// same names.
-const INFORMATION_SCHEMA_TABLES: [&str; 11] = [
+const INFORMATION_SCHEMA_TABLES: [&str; 12] = [
     "tables",
     "columns",
     "statistics",
@@ -66,6 +66,7 @@ const INFORMATION_SCHEMA_TABLES: [&str; 11] = [
     "table_constraints",
     "referential_constraints",
     "check_constraints",
+    "views",
     "schemata",
     "engines",
     "character_sets",

@@ -13,6 +13,7 @@ use sqlparser::ast::{
 use crate::names;
 use crate::schema::{NoSchema, Schema};
 use crate::types::{cast_target, PgType};
+use sqlparser::ast;
 
 /// Where a parameter's type comes from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -210,26 +211,57 @@ pub fn result_hints_in(sql: &str, schema: &dyn Schema) -> Vec<Option<PgType>> {
     let Some(Statement::Query(q)) = statements.pop() else { return Vec::new() };
     let SetExpr::Select(select) = q.body.as_ref() else { return Vec::new() };
     let mut frame = Vec::new();
+    // Whether the frame is every FROM item, so that `*` is its columns.
+    let mut whole = true;
     let factors =
         select.from.iter().flat_map(|t| std::iter::once(&t.relation).chain(t.joins.iter().map(|j| &j.relation)));
     for factor in factors {
-        if let TableFactor::Table { name, alias, args: None, .. } = factor {
-            if let Ok(table) = names::resolve_table(name) {
-                let visible = alias.as_ref().map(|a| names::fold(&a.name)).unwrap_or_else(|| table.sqlite.clone());
-                frame.push((visible, table.sqlite));
-            }
+        match factor {
+            TableFactor::Table { name, alias, args: None, .. } => match names::resolve_table(name) {
+                Ok(table) => {
+                    let visible = alias.as_ref().map(|a| names::fold(&a.name)).unwrap_or_else(|| table.sqlite.clone());
+                    frame.push((visible, table.sqlite));
+                }
+                Err(_) => whole = false,
+            },
+            _ => whole = false,
         }
     }
+    // USING and NATURAL joins merge columns that `*` would list once.
+    let merging = select.from.iter().flat_map(|t| &t.joins).any(|j| join_merges_columns(&j.join_operator));
     let typer = Typer { schema, frame };
     let mut out = Vec::new();
     for item in &select.projection {
         match item {
             SelectItem::UnnamedExpr(e) | SelectItem::ExprWithAlias { expr: e, .. } => out.push(typer.expr_type(e)),
-            // `*` expands to the tables' columns: their declared types decide.
+            // `*` and `t.*` expand to the tables' columns, in order: their
+            // declared types (a view's columns' too) decide.
+            SelectItem::Wildcard(_) if whole && !merging => {
+                for (visible, _) in &typer.frame {
+                    let Some(types) = typer.columns_of(visible) else { return Vec::new() };
+                    out.extend(types);
+                }
+            }
+            SelectItem::QualifiedWildcard(ast::SelectItemQualifiedWildcardKind::ObjectName(name), _)
+                if !merging && name.0.len() == 1 =>
+            {
+                let visible = name.0.first().and_then(|p| p.as_ident()).map(names::fold).unwrap_or_default();
+                let Some(types) = typer.columns_of(&visible) else { return Vec::new() };
+                out.extend(types);
+            }
             _ => return Vec::new(),
         }
     }
     out
+}
+
+fn join_merges_columns(op: &ast::JoinOperator) -> bool {
+    use ast::{JoinConstraint, JoinOperator as J};
+    let constraint = match op {
+        J::Join(c) | J::Inner(c) | J::Left(c) | J::LeftOuter(c) | J::Right(c) | J::RightOuter(c) | J::FullOuter(c) => c,
+        _ => return false,
+    };
+    matches!(constraint, JoinConstraint::Using(_) | JoinConstraint::Natural)
 }
 
 /// Types expressions of one SELECT list.
@@ -240,6 +272,14 @@ struct Typer<'a> {
 }
 
 impl Typer<'_> {
+    /// The declared types of the columns of the FROM item visible as
+    /// `visible`; `None` when the schema does not know them all.
+    fn columns_of(&self, visible: &str) -> Option<Vec<Option<PgType>>> {
+        let (_, table) = self.frame.iter().find(|(v, _)| v == visible)?;
+        let names = self.schema.column_names(table)?;
+        Some(names.iter().map(|c| self.schema.column_type(table, c)).collect())
+    }
+
     fn column(&self, qualifier: Option<&Ident>, column: &Ident) -> Option<PgType> {
         let qualifier = qualifier.map(names::fold);
         let column = names::fold(column);

@@ -223,6 +223,7 @@ pub(crate) fn plan_statement(
         | Statement::Truncate(_)
         | Statement::Drop { .. } => ddl::plan_ddl(statement, source).map(Plan::Ddl),
         Statement::Comment { .. } => crate::comment::plan_comment(statement).map(Plan::Ddl),
+        Statement::CreateView(create) => crate::view::plan_create_view(create, source, schema).map(Plan::Ddl),
         Statement::Grant(_) | Statement::Revoke(_) => access::plan_grant(statement).map(Plan::Ddl),
         Statement::CreatePolicy(p) => access::plan_create_policy(p, source).map(Plan::Ddl),
         Statement::DropPolicy(p) => access::plan_drop_policy(p).map(Plan::Ddl),

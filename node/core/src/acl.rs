@@ -83,11 +83,22 @@ pub enum Touch {
 /// Checks every touch against the privileges: the first missing one is
 /// PostgreSQL's 42501 `permission denied for table t`. Tables that are
 /// not in the catalog (SQLite's own, rowchain's) are not checked here.
-pub fn check_touches(catalog: &Catalog, who: Who<'_>, touches: &[Touch]) -> Result<(), SqlError> {
+/// A read of a view is checked with [`may_read`]; what SQLite reports the
+/// view itself reads is not a touch of the statement's.
+pub fn check_touches(
+    catalog: &Catalog,
+    who: Who<'_>,
+    touches: &[Touch],
+    is_admin: &dyn Fn(&str) -> bool,
+) -> Result<(), SqlError> {
     for t in touches {
         let (Touch::Read(table) | Touch::Insert(table) | Touch::Delete(table) | Touch::Update { table, .. }) = t;
         let Some(meta) = catalog.get(table) else { continue };
         let allowed = match t {
+            Touch::Read(_) if meta.is_view() => {
+                may_read(catalog, who, table, is_admin)?;
+                true
+            }
             Touch::Read(_) => has(meta, who, privilege::SELECT),
             Touch::Insert(_) => has(meta, who, privilege::INSERT),
             Touch::Update { column, .. } => may_update(meta, who, column),
@@ -98,6 +109,82 @@ pub fn check_touches(catalog: &Catalog, who: Who<'_>, touches: &[Touch]) -> Resu
         }
     }
     Ok(())
+}
+
+/// How deep views may read through other views (PostgreSQL has no such
+/// bound; a chain of 32 views is already beyond what anyone writes).
+pub const VIEW_DEPTH_MAX: usize = 32;
+
+/// 42501 unless `who` may read `table`: SELECT on it and, for a view,
+/// SELECT on what the view reads, held by the role the view reads as: its
+/// owner (PostgreSQL's default), or the reader for a `security_invoker`
+/// view; and so on down through views over views. `is_admin` tells
+/// whether an owner's address is an admin's.
+///
+/// An owner's view is rendered with the owner's row filters (the executor
+/// builds it so); a `security_invoker` view cannot apply its reader's, so
+/// reading one over a table whose policies filter the reader is 0A000
+/// rather than an unfiltered answer.
+pub fn may_read(catalog: &Catalog, who: Who<'_>, table: &str, is_admin: &dyn Fn(&str) -> bool) -> Result<(), SqlError> {
+    read_through(catalog, who, table, is_admin, 0)
+}
+
+fn read_through(
+    catalog: &Catalog,
+    who: Who<'_>,
+    table: &str,
+    is_admin: &dyn Fn(&str) -> bool,
+    depth: usize,
+) -> Result<(), SqlError> {
+    let Some(meta) = catalog.get(table) else { return Ok(()) };
+    if !has(meta, who, privilege::SELECT) {
+        return Err(denied(&meta.name));
+    }
+    let Some(view) = &meta.view else { return Ok(()) };
+    if depth >= VIEW_DEPTH_MAX {
+        return Err(SqlError::new(
+            "54001",
+            format!("view \"{}\" reads through more than {VIEW_DEPTH_MAX} views", meta.name),
+        ));
+    }
+    // The owner's name only binds `current_user` in row filters, which
+    // the owner's view already carries; the privilege checks use the rest.
+    let owner = Who { address: &meta.owner, name: "", admin: is_admin(&meta.owner) };
+    let reader = if view.security_invoker { who } else { owner };
+    for dep in &view.depends {
+        if view.security_invoker && row_filter(catalog.get(dep), dep, who).is_some() {
+            return Err(SqlError::new(
+                "0A000",
+                format!(
+                    "view \"{}\" is security_invoker and reads table \"{dep}\", whose row-level security filters this role",
+                    meta.name
+                ),
+            )
+            .hinted("rowchain applies the reader's policies only to tables a query names; query the table, or make the view security_invoker = false"));
+        }
+        read_through(catalog, reader, dep, is_admin, depth + 1)?;
+    }
+    Ok(())
+}
+
+/// What reading `tables` reads through views, beyond `tables` themselves:
+/// every relation a listed view reads, down through views over views. A
+/// read connection may let SQLite read these (it reports some reads of a
+/// view's tables, such as `count(*)`'s, as the statement's own), since
+/// [`may_read`] has checked them as each view's reader.
+pub fn read_through_views(catalog: &Catalog, tables: &[String]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut frontier: Vec<&str> = tables.iter().map(String::as_str).collect();
+    while let Some(name) = frontier.pop() {
+        let Some(view) = catalog.get(name).and_then(|m| m.view.as_ref()) else { continue };
+        for dep in &view.depends {
+            if !tables.contains(dep) && !out.contains(dep) {
+                out.push(dep.clone());
+                frontier.push(dep);
+            }
+        }
+    }
+    out
 }
 
 /// GRANT (or REVOKE) `bits` and UPDATE on `columns` to (from) `grantee`
@@ -223,8 +310,8 @@ impl sqlmap::Schema for PolicyView<'_> {
     }
 }
 
-/// A read as `who` may run it: 42501 when `who` lacks SELECT on a table it
-/// names, and the query planned again with row filters when a table it
+/// A read as `who` may run it: 42501 when `who` may not read a relation
+/// it names ([`may_read`]), and the query planned again with row filters when a table it
 /// reads has SELECT policies for `who` (`None`: run `plan` as it is).
 /// `text` is the statement `plan` was planned from.
 pub fn secure_read(
@@ -232,13 +319,10 @@ pub fn secure_read(
     who: Who<'_>,
     plan: &sqlmap::ReadPlan,
     text: &str,
+    is_admin: &dyn Fn(&str) -> bool,
 ) -> Result<Option<sqlmap::ReadPlan>, SqlError> {
     for t in &plan.tables {
-        if let Some(meta) = catalog.get(t) {
-            if !has(meta, who, privilege::SELECT) {
-                return Err(denied(&meta.name));
-            }
-        }
+        may_read(catalog, who, t, is_admin)?;
     }
     if !plan.tables.iter().any(|t| row_filter(catalog.get(t), t, who).is_some()) {
         return Ok(None);
@@ -360,6 +444,21 @@ mod tests {
             policies: vec![],
             comment: None,
             part_comments: vec![],
+            view: None,
+        }
+    }
+
+    /// A view named `name`, owned by `owner`, reading `depends`.
+    fn view(name: &str, owner: &str, depends: &[&str], security_invoker: bool) -> TableMeta {
+        TableMeta {
+            name: name.into(),
+            view: Some(crate::catalog::ViewMeta {
+                query: "SELECT a FROM t".into(),
+                column_names: vec![],
+                security_invoker,
+                depends: depends.iter().map(|d| d.to_string()).collect(),
+            }),
+            ..table(owner)
         }
     }
 
@@ -438,7 +537,7 @@ mod tests {
         apply_grant(&mut t, "bob", INSERT, &[], false);
         apply_grant(&mut t, "bob", 0, &["a".into()], false);
         let catalog: Catalog = [("t".to_string(), t)].into();
-        let ok = |touches: &[Touch]| check_touches(&catalog, who("bob"), touches);
+        let ok = |touches: &[Touch]| check_touches(&catalog, who("bob"), touches, &|_| false);
         assert!(ok(&[Touch::Insert("t".into())]).is_ok());
         assert!(ok(&[Touch::Update { table: "t".into(), column: "a".into() }]).is_ok());
         let e = ok(&[Touch::Update { table: "t".into(), column: "b".into() }]).unwrap_err();
@@ -446,6 +545,66 @@ mod tests {
         assert!(ok(&[Touch::Read("t".into())]).is_err());
         assert!(ok(&[Touch::Delete("t".into())]).is_err());
         assert!(ok(&[Touch::Read("sqlite_master".into())]).is_ok(), "not a user table");
+    }
+
+    /// PostgreSQL's rule: SELECT on the view, and what the view reads is
+    /// checked as the view's owner (as the reader for security_invoker),
+    /// view by view down to the tables.
+    #[test]
+    fn reads_through_views_are_checked_as_each_views_reader() {
+        use privilege::*;
+        let mut t = table("alice");
+        apply_grant(&mut t, "carol", SELECT, &[], false);
+        let mut v = view("v", "carol", &["t"], false);
+        apply_grant(&mut v, "bob", SELECT, &[], false);
+        let mut w = view("w", "dave", &["v"], false);
+        apply_grant(&mut w, "", SELECT, &[], false);
+        let mut catalog: Catalog = [("t".to_string(), t), ("v".to_string(), v), ("w".to_string(), w)].into();
+        let read = |catalog: &Catalog, asker: &str, rel: &str| {
+            may_read(catalog, who(asker), rel, &|a| a == "root").map_err(|e| (e.sqlstate, e.message))
+        };
+        assert_eq!(read(&catalog, "bob", "v"), Ok(()), "carol may read t, and bob may read v");
+        assert_eq!(read(&catalog, "bob", "t"), Err(("42501", "permission denied for table t".into())));
+        assert_eq!(read(&catalog, "erin", "v"), Err(("42501", "permission denied for table v".into())));
+        // dave owns w but may not read v: nobody reads through w.
+        assert_eq!(read(&catalog, "bob", "w"), Err(("42501", "permission denied for table v".into())));
+        let touch = [Touch::Read("w".into())];
+        let e = check_touches(&catalog, who("bob"), &touch, &|_| false).unwrap_err();
+        assert_eq!((e.sqlstate, e.message.as_str()), ("42501", "permission denied for table v"));
+        // An admin's view reads with an admin's rights.
+        if let Some(w) = catalog.get_mut("w") {
+            w.owner = "root".into();
+        }
+        assert_eq!(read(&catalog, "bob", "w"), Ok(()));
+        // security_invoker: the reader needs SELECT on t itself.
+        let mut iv = view("iv", "carol", &["t"], true);
+        apply_grant(&mut iv, "", SELECT, &[], false);
+        catalog.insert("iv".into(), iv);
+        assert_eq!(read(&catalog, "bob", "iv"), Err(("42501", "permission denied for table t".into())));
+        assert_eq!(read(&catalog, "carol", "iv"), Ok(()));
+        // ... and cannot apply the reader's row filters: refused, not unfiltered.
+        if let Some(t) = catalog.get_mut("t") {
+            t.row_security = true;
+        }
+        let e = read(&catalog, "carol", "iv").unwrap_err();
+        assert_eq!(e.0, "0A000");
+        assert!(e.1.contains("security_invoker") && e.1.contains("\"t\""), "{}", e.1);
+        assert_eq!(read(&catalog, "alice", "iv"), Ok(()), "the table's owner is not filtered");
+    }
+
+    #[test]
+    fn views_nested_too_deep_are_refused() {
+        let mut catalog = Catalog::new();
+        catalog.insert("t".into(), table("alice"));
+        let mut below = "t".to_string();
+        for i in 0..=VIEW_DEPTH_MAX {
+            let name = format!("v{i}");
+            catalog.insert(name.clone(), view(&name, "alice", &[below.as_str()], false));
+            below = name;
+        }
+        let e = may_read(&catalog, who("alice"), &below, &|_| false).unwrap_err();
+        assert_eq!(e.sqlstate, "54001");
+        assert!(may_read(&catalog, who("alice"), "v3", &|_| false).is_ok());
     }
 
     #[test]

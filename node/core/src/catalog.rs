@@ -58,6 +58,73 @@ pub struct TableMeta {
     /// `COMMENT ON INDEX` / `COMMENT ON CONSTRAINT` of this table's
     /// indexes and constraints, sorted by kind and name.
     pub part_comments: Vec<PartComment>,
+    /// Set when the relation is a view (`CREATE VIEW`): it has no rows,
+    /// keys, indexes or policies, and `columns` are the query's.
+    pub view: Option<ViewMeta>,
+}
+
+/// What makes a relation a view. The SQLite view is rendered from `query`
+/// (see `sqlmap::view_sqlite`), so every validator builds the same one and
+/// can build it again when the row filters it must apply change.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ViewMeta {
+    /// The SELECT as PostgreSQL text (what `pg_get_viewdef` shows).
+    pub query: String,
+    /// The column names given after the view's name; empty: the query's own.
+    pub column_names: Vec<String>,
+    /// `WITH (security_invoker)` (MySQL: `SQL SECURITY INVOKER`): reads
+    /// through the view are checked as the reader, not as the view's owner.
+    pub security_invoker: bool,
+    /// The relations (tables and views) the query reads, sorted: what the
+    /// privilege checks of a read through the view cover, and what may not
+    /// be dropped while the view stands.
+    pub depends: Vec<String>,
+}
+
+impl ColumnMeta {
+    /// A column a query computes (a view's): nullable, no key, no comment.
+    pub fn computed(name: impl Into<String>, pg_type: impl Into<String>) -> ColumnMeta {
+        ColumnMeta {
+            name: name.into(),
+            pg_type: pg_type.into(),
+            not_null: false,
+            serial: false,
+            identity: false,
+            comment: None,
+        }
+    }
+}
+
+impl TableMeta {
+    /// A view's metadata: its columns and query, and no rows, keys,
+    /// indexes, grants or policies yet.
+    pub fn new_view(id: [u8; 16], name: String, owner: String, columns: Vec<ColumnMeta>, view: ViewMeta) -> TableMeta {
+        TableMeta {
+            id,
+            name,
+            owner,
+            columns,
+            primary_key: Vec::new(),
+            rowid_alias: None,
+            indexes: Vec::new(),
+            created_height: 0,
+            acl: Vec::new(),
+            row_security: false,
+            policies: Vec::new(),
+            comment: None,
+            part_comments: Vec::new(),
+            view: Some(view),
+        }
+    }
+
+    pub fn is_view(&self) -> bool {
+        self.view.is_some()
+    }
+
+    /// PostgreSQL's 42809 for a view where only a table will do.
+    pub fn not_a_table(&self) -> crate::SqlError {
+        crate::SqlError::new("42809", format!("\"{}\" is not a table", self.name))
+    }
 }
 
 /// The comment on one of a table's named parts.
@@ -146,6 +213,7 @@ impl TableMeta {
             policies: Vec::new(),
             comment: ct.comment.clone(),
             part_comments: Vec::new(),
+            view: None,
         })
     }
 }
@@ -235,7 +303,7 @@ impl TableMeta {
                 }
             }
         }
-        if self.version() == 3 {
+        if self.version() >= 3 {
             optional(&mut w, &self.comment);
             for c in &self.columns {
                 optional(&mut w, &c.comment);
@@ -245,10 +313,24 @@ impl TableMeta {
                 w.u8(c.kind as u8).str(&c.name).str(&c.text);
             }
         }
+        // Version 4 (views) appends to version 3's.
+        if let Some(v) = &self.view {
+            w.str(&v.query).u32(v.column_names.len() as u32);
+            for c in &v.column_names {
+                w.str(c);
+            }
+            w.u8(v.security_invoker as u8).u32(v.depends.len() as u32);
+            for d in &v.depends {
+                w.str(d);
+            }
+        }
         w.finish()
     }
 
     fn version(&self) -> u8 {
+        if self.view.is_some() {
+            return 4;
+        }
         let commented = self.comment.is_some()
             || !self.part_comments.is_empty()
             || self.columns.iter().any(|c| c.comment.is_some());
@@ -264,7 +346,7 @@ impl TableMeta {
     pub fn decode(b: &[u8]) -> Result<Self, DecodeError> {
         let mut r = Reader::new(b);
         let version = r.u8()?;
-        if !(1..=3).contains(&version) {
+        if !(1..=4).contains(&version) {
             return Err(DecodeError::Version { what: "table metadata", version });
         }
         let id = r.fixed()?;
@@ -319,7 +401,7 @@ impl TableMeta {
             }
         }
         let (mut comment, mut part_comments) = (None, Vec::new());
-        if version == 3 {
+        if version >= 3 {
             comment = read_optional(&mut r)?;
             for c in &mut columns {
                 c.comment = read_optional(&mut r)?;
@@ -333,6 +415,16 @@ impl TableMeta {
                 };
                 part_comments.push(PartComment { kind, name: r.string()?, text: r.string()? });
             }
+        }
+        let mut view = None;
+        if version == 4 {
+            let query = r.string()?;
+            let n = r.count("view column", 32_768, 4)?;
+            let column_names = (0..n).map(|_| r.string()).collect::<Result<_, _>>()?;
+            let security_invoker = r.u8()? != 0;
+            let n = r.count("dependency", 65_536, 4)?;
+            let depends = (0..n).map(|_| r.string()).collect::<Result<_, _>>()?;
+            view = Some(ViewMeta { query, column_names, security_invoker, depends });
         }
         r.finish()?;
         Ok(TableMeta {
@@ -349,6 +441,7 @@ impl TableMeta {
             policies,
             comment,
             part_comments,
+            view,
         })
     }
 
@@ -537,6 +630,22 @@ mod tests {
             policies: Vec::new(),
             comment: None,
             part_comments: Vec::new(),
+            view: None,
+        }
+    }
+
+    fn view(t: TableMeta) -> TableMeta {
+        TableMeta {
+            primary_key: Vec::new(),
+            rowid_alias: None,
+            indexes: Vec::new(),
+            view: Some(ViewMeta {
+                query: "SELECT a FROM t".into(),
+                column_names: vec!["ä".into()],
+                security_invoker: true,
+                depends: vec!["t".into(), "u".into()],
+            }),
+            ..t
         }
     }
 
@@ -559,7 +668,9 @@ mod tests {
             (table(Vec::new()), 1),
             (table(vec![grant.clone()]), 2),
             (commented(Vec::new()), 3),
-            (commented(vec![grant]), 3),
+            (commented(vec![grant.clone()]), 3),
+            (view(table(Vec::new())), 4),
+            (view(commented(vec![grant])), 4),
         ];
         for (t, version) in versions {
             assert_eq!(t.version(), version);
@@ -571,7 +682,7 @@ mod tests {
             }
         }
         assert_eq!(TableMeta::decode(&[]), Err(DecodeError::Truncated { offset: 0, wanted: 1, left: 0 }));
-        assert_eq!(TableMeta::decode(&[4]), Err(DecodeError::Version { what: "table metadata", version: 4 }));
+        assert_eq!(TableMeta::decode(&[5]), Err(DecodeError::Version { what: "table metadata", version: 5 }));
         let mut huge_name = table(Vec::new()).encode();
         huge_name.splice(17..21, u32::MAX.to_be_bytes());
         assert_eq!(

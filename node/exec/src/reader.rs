@@ -9,7 +9,7 @@ use parking_lot::Mutex;
 use rusqlite::hooks::{AuthAction, AuthContext, Authorization};
 use rusqlite::{Connection, OpenFlags};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -54,8 +54,11 @@ fn authorize_read(ctx: AuthContext<'_>, listed: Option<&[String]>) -> Authorizat
             // json_each and json_tree are SQLite's table-valued functions
             // (set-returning functions in FROM become them), not tables.
             let function = matches!(table_name, "json_each" | "json_tree");
+            // Reads inside a view (SQLite names the view as the accessor)
+            // are checked with the view: what it reads is in its metadata.
             let unlisted = ctx.database_name == Some("main")
                 && !function
+                && ctx.accessor.is_none()
                 && listed.is_some_and(|tables| !tables.iter().any(|t| t == table_name));
             if unlisted || (is_internal(table_name) && !VISIBLE_INTERNAL.contains(&table_name)) {
                 Authorization::Deny
@@ -86,6 +89,7 @@ fn authorize_scratch(ctx: AuthContext<'_>) -> Authorization {
             let schema_table = matches!(table_name, "sqlite_master" | "sqlite_temp_master" | "sqlite_sequence");
             (temp || schema_table) && !is_internal(table_name)
         }
+        A::CreateTempView { view_name, .. } | A::DropTempView { view_name, .. } => !is_internal(view_name),
         A::CreateTempTable { table_name }
         | A::DropTempTable { table_name }
         | A::CreateTempIndex { table_name, .. }
@@ -167,16 +171,40 @@ struct ReadConn {
     system: Arc<AtomicBool>,
     /// The tables the plan being compiled lists (see [`authorize_read`]).
     listed: Arc<Mutex<Option<Vec<String>>>>,
+    /// `main`'s schema version when the statement cache was last checked.
+    schema_version: AtomicI64,
 }
 
 impl ReadConn {
     /// Compiles (or finds compiled) a user plan's statement: only the
     /// tables the plan lists may be read.
+    ///
+    /// A cached statement compiled before the schema changed would name
+    /// the old result columns until its first step recompiles it (a view
+    /// replaced, a column added under `SELECT *`), so the cache is emptied
+    /// whenever the schema version moved.
     fn prepare(&self, plan: &sqlmap::ReadPlan) -> Result<rusqlite::CachedStatement<'_>, SqlError> {
+        self.fresh_cache("main")?;
         *self.listed.lock() = Some(plan.tables.clone());
         let stmt = self.conn.prepare_cached(&plan.sqlite);
         *self.listed.lock() = None;
         stmt.map_err(|e| sql_error(&e))
+    }
+
+    /// Empties the statement cache if `db`'s schema changed since the
+    /// last look.
+    fn fresh_cache(&self, db: &str) -> Result<(), SqlError> {
+        self.system.store(true, Ordering::Relaxed);
+        let version = self
+            .conn
+            .prepare_cached(&format!("PRAGMA {db}.schema_version"))
+            .and_then(|mut stmt| stmt.query_row([], |r| r.get::<_, i64>(0)));
+        self.system.store(false, Ordering::Relaxed);
+        let version = version.map_err(|e| sql_error(&e))?;
+        if self.schema_version.swap(version, Ordering::Relaxed) != version {
+            self.conn.flush_prepared_statement_cache();
+        }
+        Ok(())
     }
 }
 
@@ -245,7 +273,7 @@ impl Reader {
                 authorize_read(ctx, list.lock().as_deref())
             }
         }))?;
-        Ok(ReadConn { conn: c, system, listed })
+        Ok(ReadConn { conn: c, system, listed, schema_version: AtomicI64::new(-1) })
     }
 
     /// A session's own scratch database for its temporary tables, which
@@ -462,6 +490,7 @@ impl Scratch {
     fn step_all(&self, sqlite: &str, params: &[Value]) -> Result<ScratchOutcome, SqlError> {
         let conn = &self.conn.conn;
         let error = |e: rusqlite::Error| self.error(&e);
+        self.conn.fresh_cache("temp")?;
         let mut stmt = conn.prepare_cached(sqlite).map_err(error)?;
         if stmt.parameter_count() != params.len() {
             return Err(SqlError::new(

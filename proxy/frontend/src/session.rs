@@ -316,25 +316,30 @@ impl Session {
     }
 
     /// The read as this role may run it: 42501 without SELECT on a table
-    /// it names, rows filtered by the tables' SELECT policies.
+    /// it names (or on what a view it names reads, as the view's reader),
+    /// rows filtered by the tables' SELECT policies, and the tables its
+    /// views read listed for the read connection's fence.
     pub(crate) fn secure(&mut self, r: sqlmap::ReadPlan, text: &str) -> Result<sqlmap::ReadPlan, FrontendError> {
         let tables = self.node.tables()?;
-        if let Some((planned_for, filtered)) = self.filtered.get(text) {
+        if let Some((planned_for, secured)) = self.filtered.get(text) {
             if Arc::ptr_eq(planned_for, &tables) {
-                return Ok(filtered.clone());
+                return Ok(secured.clone());
             }
         }
         let who = node_core::acl::Who { address: &self.address, name: &self.user, admin: self.admin };
-        match node_core::acl::secure_read(&tables, who, &r, text)? {
-            None => Ok(r),
-            Some(filtered) => {
-                if self.filtered.len() >= 256 {
-                    self.filtered.clear();
-                }
-                self.filtered.insert(text.to_owned(), (tables, filtered.clone()));
-                Ok(filtered)
-            }
+        let admins = self.node.admin_addresses();
+        let filtered = node_core::acl::secure_read(&tables, who, &r, text, &|a| admins.contains(a))?;
+        let through = node_core::acl::read_through_views(&tables, &r.tables);
+        if filtered.is_none() && through.is_empty() {
+            return Ok(r);
         }
+        let mut secured = filtered.unwrap_or(r);
+        secured.tables.extend(through);
+        if self.filtered.len() >= 256 {
+            self.filtered.clear();
+        }
+        self.filtered.insert(text.to_owned(), (tables, secured.clone()));
+        Ok(secured)
     }
 
     async fn read(

@@ -30,6 +30,8 @@ pub(crate) fn ddl_tag(d: &DdlPlan) -> &'static str {
         DdlPlan::CreatePolicy(_) => "CREATE POLICY",
         DdlPlan::DropPolicy { .. } => "DROP POLICY",
         DdlPlan::Comment { .. } => "COMMENT",
+        DdlPlan::CreateView(_) => "CREATE VIEW",
+        DdlPlan::DropView { .. } => "DROP VIEW",
         _ => "ALTER TABLE",
     }
 }

@@ -26,7 +26,7 @@
 use crate::error::FrontendError;
 use crate::session::{Reply, Session};
 use node_core::block::{RowSet, StatementResult};
-use node_core::catalog::{Catalog, ColumnMeta, IndexMeta, TableMeta};
+use node_core::catalog::{Catalog, ColumnMeta, IndexMeta, TableMeta, ViewMeta};
 use node_core::value::Value;
 use node_core::SqlError;
 use node_exec::reader::{Scratch, ScratchOutcome};
@@ -154,6 +154,41 @@ impl TempTables {
         Ok(())
     }
 
+    /// Before `name` goes: the temporary views that read it go too with
+    /// CASCADE (views over them first), else 2BP01 as on the chain.
+    fn drop_dependent_views(&self, name: &str, kind: &str, cascade: bool) -> Result<(), FrontendError> {
+        let dependents = |of: &str| -> Vec<String> {
+            self.tables
+                .values()
+                .filter(|m| m.view.as_ref().is_some_and(|v| v.depends.iter().any(|d| d == of)))
+                .map(|m| m.name.clone())
+                .collect()
+        };
+        let mut order = Vec::new();
+        let mut frontier = vec![name.to_owned()];
+        while let Some(of) = frontier.pop() {
+            for view in dependents(&of) {
+                if order.contains(&view) || view == name {
+                    continue;
+                }
+                if !cascade {
+                    return Err(FrontendError::new(
+                        "2BP01",
+                        format!("cannot drop {kind} {name} because other objects depend on it"),
+                    )
+                    .hint("Use DROP ... CASCADE to drop the dependent objects too."));
+                }
+                frontier.push(view.clone());
+                order.push(view);
+            }
+        }
+        for view in order.iter().rev() {
+            self.system(&format!("DROP VIEW IF EXISTS temp.{}", quote(view)))?;
+            self.delete_meta(view)?;
+        }
+        Ok(())
+    }
+
     /// The table whose index `name` is.
     fn index_table(&self, name: &str) -> Option<&TableMeta> {
         self.tables.values().find(|t| t.indexes.iter().any(|i| i.name == name))
@@ -220,6 +255,9 @@ impl Session {
         if let Plan::Ddl(DdlPlan::DropTable { temporary: true, .. }) = plan {
             return Ok(Route::Temp);
         }
+        if let Plan::Ddl(DdlPlan::CreateView(cv)) = plan {
+            return self.view_route(cv);
+        }
         let Some(temp) = self.temp_tables() else { return Ok(Route::Chain) };
         let is_temp = |t: &String| temp.contains_key(t);
         // All named tables temporary: Temp; none: Chain; else refused.
@@ -246,6 +284,7 @@ impl Session {
             Plan::Copy(c) => Ok(if is_temp(&c.table) { Route::Temp } else { Route::Chain }),
             Plan::Ddl(d) => match d {
                 DdlPlan::DropTable { names, .. } => all_or_none(&mut names.iter(), "DROP TABLE"),
+                DdlPlan::DropView { names, .. } => all_or_none(&mut names.iter(), "DROP VIEW"),
                 DdlPlan::Truncate { names } => all_or_none(&mut names.iter(), "TRUNCATE"),
                 DdlPlan::CreateIndex { table, .. }
                 | DdlPlan::RenameTable { from: table, .. }
@@ -285,6 +324,29 @@ impl Session {
             },
             _ => Ok(Route::Chain),
         }
+    }
+
+    /// Where a CREATE VIEW runs: a view over temporary tables is a
+    /// temporary view (as PostgreSQL makes it one), a temporary view must
+    /// read only temporary tables (the scratch database sees no other),
+    /// and any other view is the chain's.
+    fn view_route(&self, cv: &sqlmap::CreateView) -> Result<Route, FrontendError> {
+        let temp = self.temp_tables();
+        let on_temp = cv.tables.iter().filter(|t| temp.is_some_and(|m| m.contains_key(*t))).count();
+        if on_temp > 0 && on_temp < cv.tables.len() {
+            return Err(temp_only("CREATE VIEW"));
+        }
+        if on_temp > 0 {
+            return Ok(Route::Temp);
+        }
+        if cv.temporary {
+            if !cv.tables.is_empty() {
+                return Err(FrontendError::new("0A000", "a temporary view over the chain's tables is not supported")
+                    .hint("a temporary view lives in this session's scratch database, which cannot see the chain's tables; create a view"));
+            }
+            return Ok(Route::Temp);
+        }
+        Ok(Route::Chain)
     }
 
     /// Runs `f` on the scratch database off the session's task, with the
@@ -580,18 +642,75 @@ fn temp_ddl_in(temp: &mut TempTables, d: &DdlPlan, owner: &str) -> Result<&'stat
             temp.put_meta(&meta, ct.on_commit)?;
             Ok("CREATE TABLE")
         }
-        DdlPlan::DropTable { names, if_exists, .. } => {
+        DdlPlan::DropTable { names, if_exists, cascade, .. } => {
             for name in names {
-                if !temp.tables.contains_key(name) {
+                let Some(meta) = temp.tables.get(name) else {
                     if *if_exists {
                         continue;
                     }
                     return Err(FrontendError::new("42P01", format!("table \"{name}\" does not exist")));
+                };
+                if meta.is_view() {
+                    return Err(FrontendError::new("42809", format!("\"{name}\" is not a table"))
+                        .hint("Use DROP VIEW to remove a view."));
                 }
+                temp.drop_dependent_views(name, "table", *cascade)?;
                 run(temp, &format!("DROP TABLE temp.{}", quote(name)))?;
                 temp.delete_meta(name)?;
             }
             Ok("DROP TABLE")
+        }
+        DdlPlan::CreateView(cv) => {
+            match temp.tables.get(&cv.name) {
+                Some(m) if !m.is_view() || !cv.or_replace => {
+                    return Err(FrontendError::new("42P07", format!("relation \"{}\" already exists", cv.name)));
+                }
+                Some(_) => run(temp, &format!("DROP VIEW temp.{}", quote(&cv.name)))?,
+                None => {}
+            }
+            run(temp, &cv.sqlite)?;
+            let origins = temp.scratch()?.describe(&format!("SELECT * FROM temp.{}", quote(&cv.name)))?;
+            let columns = origins
+                .iter()
+                .map(|o| {
+                    let declared = o.table.as_ref().zip(o.column.as_ref()).and_then(|(t, c)| {
+                        temp.tables.get(t)?.columns.iter().find(|m| m.name == *c).map(|m| m.pg_type.clone())
+                    });
+                    ColumnMeta::computed(o.name.clone(), declared.unwrap_or_else(|| "text".into()))
+                })
+                .collect();
+            temp.created += 1;
+            let mut depends = cv.tables.clone();
+            depends.sort();
+            depends.dedup();
+            let view = ViewMeta {
+                query: cv.query.clone(),
+                column_names: cv.columns.clone(),
+                security_invoker: cv.security_invoker,
+                depends,
+            };
+            let id = u128::from(temp.created).to_be_bytes();
+            let meta = TableMeta::new_view(id, cv.name.clone(), owner.to_owned(), columns, view);
+            temp.put_meta(&meta, OnCommit::PreserveRows)?;
+            Ok("CREATE VIEW")
+        }
+        DdlPlan::DropView { names, if_exists, cascade } => {
+            for name in names {
+                let Some(meta) = temp.tables.get(name) else {
+                    if *if_exists {
+                        continue;
+                    }
+                    return Err(FrontendError::new("42P01", format!("view \"{name}\" does not exist")));
+                };
+                if !meta.is_view() {
+                    return Err(FrontendError::new("42809", format!("\"{name}\" is not a view"))
+                        .hint("Use DROP TABLE to remove a table."));
+                }
+                temp.drop_dependent_views(name, "view", *cascade)?;
+                run(temp, &format!("DROP VIEW temp.{}", quote(name)))?;
+                temp.delete_meta(name)?;
+            }
+            Ok("DROP VIEW")
         }
         DdlPlan::Truncate { names } => {
             for name in names {

@@ -626,3 +626,265 @@ fn comments_show_in_pg_description_and_in_what_sqlalchemy_reflects() {
         vec![s(&["{address_id,id}", "zz_multi", "di unique comment"])]
     );
 }
+
+/// Views over the schema's tables, a view over a view among them.
+const VIEWS: &[&str] = &[
+    "CREATE VIEW cheap_items AS SELECT id, name, price FROM items WHERE price < 10 AND active",
+    "CREATE VIEW item_labels (item, label) AS SELECT id, upper(name) FROM items",
+    "CREATE VIEW author_books AS SELECT a.name, count(*) AS books, sum(b.price) AS total \
+     FROM authors a JOIN books b ON b.author_id = a.id GROUP BY a.name",
+    "CREATE VIEW safe_items WITH (security_invoker) AS SELECT id FROM cheap_items",
+    "GRANT SELECT ON cheap_items TO bob",
+];
+
+/// PostgreSQL 15's `pg_views.definition` (`pg_get_viewdef(v)`) of `VIEWS`.
+const DEFINITIONS: &[(&str, &str)] = &[
+    (
+        "author_books",
+        " SELECT a.name,\n    count(*) AS books,\n    sum(b.price) AS total\n   FROM (authors a\n     \
+         JOIN books b ON ((b.author_id = a.id)))\n  GROUP BY a.name;",
+    ),
+    (
+        "cheap_items",
+        " SELECT items.id,\n    items.name,\n    items.price\n   FROM items\n  \
+         WHERE ((items.price < (10)::numeric) AND items.active);",
+    ),
+    ("item_labels", " SELECT items.id AS item,\n    upper((items.name)::text) AS label\n   FROM items;"),
+    ("safe_items", " SELECT cheap_items.id\n   FROM cheap_items;"),
+];
+
+fn with_views() -> View {
+    let mut view = View::new();
+    view.run_ddl(VIEWS);
+    view
+}
+
+#[test]
+fn psql_lists_and_describes_views() {
+    let view = with_views();
+    // \dv
+    let listed = table(&view.captured("psql_e.sql", "WHERE c.relkind IN ('v','')"));
+    let expected: Vec<Vec<String>> = ["author_books", "cheap_items", "item_labels", "safe_items"]
+        .iter()
+        .map(|v| s(&["public", v, "view", "alice"]))
+        .collect();
+    assert_eq!(listed, expected);
+    // \d+ cheap_items: a view (relkind v) with rules, no index, no access method, no options.
+    let about = |contains: &str, to: &str| table(&view.captured_for("psql_e.sql", contains, "parent", to));
+    let class = about("c.relchecks, c.relkind, c.relhasindex, c.relhasrules, c.relhastriggers, c.relrowsecurity, c.relforcerowsecurity, false AS relhasoids, c.relispartition, pg_catalog.array_to_string", "cheap_items");
+    assert_eq!(class, vec![s(&["0", "v", "0", "1", "0", "0", "0", "0", "0", "NULL", "0", "", "p", "n", "NULL"])]);
+    let columns: Vec<Vec<String>> = about("a.attcompression AS attcompression", "cheap_items")
+        .into_iter()
+        .map(|r| vec![r[0].clone(), r[1].clone(), r[2].clone(), r[3].clone(), r[7].clone()])
+        .collect();
+    assert_eq!(
+        columns,
+        vec![
+            s(&["id", "integer", "NULL", "0", "p"]),
+            s(&["name", "character varying(40)", "NULL", "0", "x"]),
+            s(&["price", "numeric(8,2)", "NULL", "0", "m"]),
+        ]
+    );
+    // "View definition:" and the rules besides the view's own.
+    let oid = view.oid("cheap_items");
+    let definition =
+        view.query(&format!("SELECT pg_catalog.pg_get_viewdef('{oid}'::pg_catalog.oid, true);"), &[]).unwrap();
+    assert_eq!(
+        table(&definition),
+        vec![s(&[" SELECT items.id,\n    items.name,\n    items.price\n   FROM items\n  WHERE items.price < 10::numeric AND items.active;"])]
+    );
+    let rules = view
+        .query(
+            &format!(
+                "SELECT r.rulename, trim(trailing ';' from pg_catalog.pg_get_ruledef(r.oid, true))\n\
+                 FROM pg_catalog.pg_rewrite r\nWHERE r.ev_class = '{oid}' AND r.rulename != '_RETURN' ORDER BY 1;"
+            ),
+            &[],
+        )
+        .unwrap();
+    assert!(rules.is_empty(), "{rules:?}");
+    // \dp: the grant on the view, as on a table.
+    let privileges: Vec<Vec<String>> = table(&view.captured("psql_e.sql", "AS \"Access privileges\",\n"))
+        .into_iter()
+        .filter(|r| r[1] == "cheap_items" || r[1] == "item_labels")
+        .map(|r| r[..4].to_vec())
+        .collect();
+    assert_eq!(
+        privileges,
+        vec![
+            s(&["public", "cheap_items", "view", "alice=arwdDxt/alice\nbob=r/alice"]),
+            s(&["public", "item_labels", "view", "NULL"]),
+        ]
+    );
+}
+
+#[test]
+fn views_have_postgresql_s_catalog_rows_and_definitions() {
+    let view = with_views();
+    let rows = |sql: &str| table(&view.query(sql, &[]).unwrap_or_else(|e| panic!("{sql}: {e}")));
+    let got =
+        rows("SELECT viewname, viewowner, definition FROM pg_catalog.pg_views WHERE schemaname = 'public' ORDER BY 1");
+    let expected: Vec<Vec<String>> = DEFINITIONS.iter().map(|(v, d)| s(&[v, "alice", d])).collect();
+    assert_eq!(got, expected);
+    let classes = rows(
+        "SELECT relname, relkind, relhasindex, relhasrules, relam, relpersistence, relnatts, reltuples, reloptions, \
+         relowner = (SELECT relowner FROM pg_class WHERE relname = 'items') FROM pg_catalog.pg_class \
+         WHERE relkind = 'v' AND relnamespace = 2200 ORDER BY 1",
+    );
+    assert_eq!(
+        classes,
+        vec![
+            s(&["author_books", "v", "0", "1", "0", "p", "3", "-1", "NULL", "1"]),
+            s(&["cheap_items", "v", "0", "1", "0", "p", "3", "-1", "NULL", "1"]),
+            s(&["item_labels", "v", "0", "1", "0", "p", "2", "-1", "NULL", "1"]),
+            s(&["safe_items", "v", "0", "1", "0", "p", "1", "-1", "{security_invoker=true}", "1"]),
+        ]
+    );
+    // No keys, indexes or constraints; columns as a table's.
+    let oid = view.oid("author_books");
+    assert_eq!(rows(&format!("SELECT count(*) FROM pg_index WHERE indrelid = {oid}")), vec![s(&["0"])]);
+    assert_eq!(rows(&format!("SELECT count(*) FROM pg_constraint WHERE conrelid = {oid}")), vec![s(&["0"])]);
+    assert_eq!(
+        rows(&format!(
+            "SELECT attname, format_type(atttypid, atttypmod), attnotnull FROM pg_attribute WHERE attrelid = {oid} ORDER BY attnum"
+        )),
+        vec![
+            s(&["name", "character varying(50)", "0"]),
+            s(&["books", "bigint", "0"]),
+            s(&["total", "numeric", "0"])
+        ]
+    );
+    // pg_get_viewdef by OID, by name, pretty; NULL for a table; 42P01 for nothing.
+    let items = view.oid("items");
+    assert_eq!(
+        rows(&format!(
+            "SELECT pg_get_viewdef({oid}) = definition, pg_get_viewdef({oid}, false) = definition, \
+             pg_get_viewdef('author_books') = definition, pg_get_viewdef({items}) IS NULL \
+             FROM pg_views WHERE viewname = 'author_books'"
+        )),
+        vec![s(&["1", "1", "1", "1"])]
+    );
+    assert_eq!(
+        rows("SELECT pg_get_viewdef('author_books'::regclass, true)"),
+        vec![s(&[" SELECT a.name,\n    count(*) AS books,\n    sum(b.price) AS total\n   FROM authors a\n     \
+                  JOIN books b ON b.author_id = a.id\n  GROUP BY a.name;"])]
+    );
+    let e = view.query("SELECT pg_get_viewdef('nosuch')", &[]).unwrap_err();
+    assert!(e.contains("42P01") && e.contains("relation \\\"nosuch\\\" does not exist"), "{e}");
+    assert_eq!(rows("SELECT count(*) FROM pg_catalog.pg_matviews"), vec![s(&["0"])]);
+}
+
+#[test]
+fn information_schema_lists_views_read_only() {
+    let view = with_views();
+    let rows = |sql: &str| table(&view.query(sql, &[]).unwrap_or_else(|e| panic!("{sql}: {e}")));
+    let got = rows(
+        "SELECT table_catalog, table_schema, table_name, view_definition, check_option, is_updatable, \
+         is_insertable_into, is_trigger_updatable, is_trigger_deletable, is_trigger_insertable_into \
+         FROM information_schema.views WHERE table_schema = 'public' ORDER BY table_name",
+    );
+    let expected: Vec<Vec<String>> = DEFINITIONS
+        .iter()
+        .map(|(v, d)| s(&["rowchain", "public", v, d, "NONE", "NO", "NO", "NO", "NO", "NO"]))
+        .collect();
+    assert_eq!(got, expected);
+    assert_eq!(
+        rows(
+            "SELECT table_name, table_type, is_insertable_into FROM information_schema.tables \
+             WHERE table_name IN ('items', 'cheap_items', 'safe_items') ORDER BY 1"
+        ),
+        vec![s(&["cheap_items", "VIEW", "NO"]), s(&["items", "BASE TABLE", "YES"]), s(&["safe_items", "VIEW", "NO"])]
+    );
+    assert_eq!(
+        rows(
+            "SELECT column_name, data_type, character_maximum_length, is_nullable, is_updatable \
+             FROM information_schema.columns WHERE table_name = 'cheap_items' ORDER BY ordinal_position"
+        ),
+        vec![
+            s(&["id", "integer", "NULL", "YES", "NO"]),
+            s(&["name", "character varying", "40", "YES", "NO"]),
+            s(&["price", "numeric", "NULL", "YES", "NO"]),
+        ]
+    );
+    let grants = rows(
+        "SELECT grantee, privilege_type FROM information_schema.table_privileges \
+         WHERE table_name = 'cheap_items' AND grantee = 'bob'",
+    );
+    assert_eq!(grants, vec![s(&["bob", "SELECT"])]);
+}
+
+#[test]
+fn a_view_s_rule_and_dependencies() {
+    let view = with_views();
+    let rows = |sql: &str| table(&view.query(sql, &[]).unwrap_or_else(|e| panic!("{sql}: {e}")));
+    let (cheap, items, safe) = (view.oid("cheap_items"), view.oid("items"), view.oid("safe_items"));
+    let rules = rows(&format!(
+        "SELECT rulename, ev_class = {cheap}, ev_type, ev_enabled, is_instead FROM pg_rewrite WHERE ev_class IN ({cheap}, {safe}) ORDER BY ev_class = {cheap}"
+    ));
+    assert_eq!(rules, vec![s(&["_RETURN", "0", "1", "O", "1"]), s(&["_RETURN", "1", "1", "O", "1"])]);
+    // What depends on items: cheap_items' rule; on cheap_items: its own and safe_items'.
+    let depends = |oid: i64| {
+        rows(&format!(
+            "SELECT r.ev_class::regclass, d.deptype FROM pg_depend d JOIN pg_rewrite r ON r.oid = d.objid \
+             WHERE d.classid = 'pg_rewrite'::regclass AND d.refobjid = {oid} ORDER BY 1, 2"
+        ))
+    };
+    assert_eq!(depends(items), vec![s(&["cheap_items", "n"]), s(&["item_labels", "n"])]);
+    assert_eq!(depends(cheap), vec![s(&["cheap_items", "i"]), s(&["cheap_items", "n"]), s(&["safe_items", "n"])]);
+    assert_eq!(
+        rows(&format!("SELECT pg_get_ruledef(oid, true), pg_get_ruledef(oid) FROM pg_rewrite WHERE ev_class = {safe}")),
+        vec![s(&[
+            "CREATE RULE \"_RETURN\" AS\n    ON SELECT TO safe_items DO INSTEAD  SELECT cheap_items.id\n   FROM cheap_items;",
+            "CREATE RULE \"_RETURN\" AS\n    ON SELECT TO public.safe_items DO INSTEAD  SELECT cheap_items.id\n   FROM cheap_items;",
+        ])]
+    );
+}
+
+#[test]
+fn sqlalchemy_reflects_views() {
+    let view = with_views();
+    // get_table_names lists no view.
+    let tables: Vec<String> =
+        table(&view.captured("sqlalchemy.sql", "relpersistence != 't'")).into_iter().map(|r| r[0].clone()).collect();
+    assert!(tables.contains(&"items".to_string()) && !tables.contains(&"cheap_items".to_string()), "{tables:?}");
+    // get_view_names and get_view_definition, as SQLAlchemy 2.0 sends them.
+    let mut names: Vec<String> = table(
+        &view
+            .query(
+                "SELECT pg_catalog.pg_class.relname \nFROM pg_catalog.pg_class JOIN pg_catalog.pg_namespace ON \
+                 pg_catalog.pg_namespace.oid = pg_catalog.pg_class.relnamespace \nWHERE pg_catalog.pg_class.relkind = \
+                 ANY (ARRAY['v']) AND pg_catalog.pg_class.relpersistence != 't' AND \
+                 pg_catalog.pg_table_is_visible(pg_catalog.pg_class.oid) AND pg_catalog.pg_namespace.nspname != 'pg_catalog'",
+                &[],
+            )
+            .unwrap(),
+    )
+    .into_iter()
+    .map(|r| r[0].clone())
+    .collect();
+    names.sort();
+    assert_eq!(names, s(&["author_books", "cheap_items", "item_labels", "safe_items"]));
+    let definition = view
+        .query(
+            "SELECT pg_catalog.pg_get_viewdef(pg_catalog.pg_class.oid) AS pg_get_viewdef_1 \nFROM pg_catalog.pg_class \
+             JOIN pg_catalog.pg_namespace ON pg_catalog.pg_namespace.oid = pg_catalog.pg_class.relnamespace \n\
+             WHERE pg_catalog.pg_class.relname = 'item_labels' AND pg_catalog.pg_class.relkind = ANY (ARRAY['v', 'm']) \
+             AND pg_catalog.pg_table_is_visible(pg_catalog.pg_class.oid) AND pg_catalog.pg_namespace.nspname != 'pg_catalog'",
+            &[],
+        )
+        .unwrap();
+    assert_eq!(table(&definition), vec![s(&[DEFINITIONS[2].1])]);
+    // get_columns
+    let columns: Vec<Vec<String>> = table(&sqlalchemy_about(&view, "AS identity_options", "author_books"))
+        .into_iter()
+        .map(|r| r[..5].to_vec())
+        .collect();
+    assert_eq!(
+        columns,
+        vec![
+            s(&["name", "character varying(50)", "NULL", "0", "author_books"]),
+            s(&["books", "bigint", "NULL", "0", "author_books"]),
+            s(&["total", "numeric", "NULL", "0", "author_books"]),
+        ]
+    );
+}

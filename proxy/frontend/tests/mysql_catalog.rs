@@ -106,6 +106,11 @@ impl View {
 
     /// Each statement as one tx signed by alice, all in one block.
     fn run_ddl(&mut self, statements: &[&str]) {
+        self.run_ddl_in(node_core::tx::Dialect::Postgres, statements)
+    }
+
+    /// [`Self::run_ddl`] in `dialect`.
+    fn run_ddl_in(&mut self, dialect: node_core::tx::Dialect, statements: &[&str]) {
         let height = self.height + 1;
         self.block(|v, changes| {
             for (index, sql) in statements.iter().enumerate() {
@@ -115,7 +120,7 @@ impl View {
                     account: v.alice.public(),
                     id: [v.txs; 16],
                     expires_at_ms: T0_MS * 2,
-                    dialect: node_core::tx::Dialect::Postgres,
+                    dialect,
                     payload: Payload::Sql(vec![Statement { sql: (*sql).into(), params: vec![] }]),
                 }
                 .sign(&v.alice);
@@ -327,4 +332,99 @@ fn postgres_sessions_keep_postgres_shape() {
         .query_as("alice", Dialect::Postgres, "SELECT count(*) FROM pg_catalog.pg_class WHERE relname LIKE 'mysql%'")
         .unwrap();
     assert_eq!(table(&rows), vec![s(&["0"])]);
+}
+
+/// A PostgreSQL view and a MySQL one (both wires create views).
+fn with_views() -> View {
+    let mut view = View::new();
+    view.run_ddl(&["CREATE VIEW named AS SELECT id, name FROM parent WHERE flag", "GRANT SELECT ON named TO bob"]);
+    view.run_ddl_in(
+        node_core::tx::Dialect::MySql,
+        &["CREATE SQL SECURITY INVOKER VIEW `Totals` AS SELECT `parent_id`, COUNT(*) AS `n` FROM `child` \
+           WHERE `code` <> 'x' GROUP BY `parent_id`"],
+    );
+    view
+}
+
+#[test]
+fn views_as_mysql_lists_them() {
+    let view = with_views();
+    let rows = view.mysql(
+        "SELECT TABLE_NAME, TABLE_TYPE, ENGINE, VERSION, ROW_FORMAT, TABLE_ROWS, TABLE_COLLATION, TABLE_COMMENT \
+         FROM information_schema.TABLES WHERE TABLE_SCHEMA = 'rowchain' ORDER BY TABLE_NAME",
+    );
+    assert_eq!(
+        rows,
+        vec![
+            s(&["child", "BASE TABLE", "InnoDB", "10", "Dynamic", "0", "utf8mb4_general_ci", ""]),
+            s(&["named", "VIEW", "NULL", "NULL", "NULL", "NULL", "NULL", "VIEW"]),
+            s(&["parent", "BASE TABLE", "InnoDB", "10", "Dynamic", "0", "utf8mb4_general_ci", ""]),
+            s(&["secret", "BASE TABLE", "InnoDB", "10", "Dynamic", "0", "utf8mb4_general_ci", ""]),
+            s(&["totals", "VIEW", "NULL", "NULL", "NULL", "NULL", "NULL", "VIEW"]),
+        ]
+    );
+    let rows = view.mysql(
+        "SELECT TABLE_NAME, COLUMN_NAME, COLUMN_TYPE, IS_NULLABLE, COLUMN_KEY, EXTRA FROM information_schema.COLUMNS \
+         WHERE TABLE_NAME IN ('named', 'totals') ORDER BY TABLE_NAME, ORDINAL_POSITION",
+    );
+    assert_eq!(
+        rows,
+        vec![
+            s(&["named", "id", "int", "YES", "", ""]),
+            s(&["named", "name", "varchar(20)", "YES", "", ""]),
+            s(&["totals", "parent_id", "int", "YES", "", ""]),
+            s(&["totals", "n", "bigint", "YES", "", ""]),
+        ]
+    );
+    // Views have no keys or indexes.
+    let rows = view.mysql("SELECT count(*) FROM information_schema.STATISTICS WHERE TABLE_NAME IN ('named', 'totals')");
+    assert_eq!(rows, vec![s(&["0"])]);
+}
+
+/// `information_schema.VIEWS` as MySQL clients name it: sqlmap's MySQL
+/// dialect plans it as the catalog's `mysql_views` once `views` is among
+/// its `INFORMATION_SCHEMA_TABLES` (sqlmap/src/mysql.rs).
+#[test]
+fn views_in_information_schema_views() {
+    let view = with_views();
+    let rows = view.mysql(
+        "SELECT TABLE_CATALOG, TABLE_SCHEMA, TABLE_NAME, VIEW_DEFINITION, CHECK_OPTION, IS_UPDATABLE, DEFINER, \
+         SECURITY_TYPE, CHARACTER_SET_CLIENT, COLLATION_CONNECTION FROM information_schema.VIEWS \
+         WHERE TABLE_SCHEMA = 'rowchain' ORDER BY TABLE_NAME",
+    );
+    assert_eq!(
+        rows,
+        vec![
+            s(&[
+                "def",
+                "rowchain",
+                "named",
+                "select `rowchain`.`parent`.`id` AS `id`,`rowchain`.`parent`.`name` AS `name` \
+                 from `rowchain`.`parent` where `rowchain`.`parent`.`flag`",
+                "NONE",
+                "NO",
+                "alice@%",
+                "DEFINER",
+                "utf8mb4",
+                "utf8mb4_general_ci",
+            ]),
+            s(&[
+                "def",
+                "rowchain",
+                "totals",
+                "select `rowchain`.`child`.`parent_id` AS `parent_id`,count(0) AS `n` from `rowchain`.`child` \
+                 where `rowchain`.`child`.`code` <> 'x' group by `rowchain`.`child`.`parent_id`",
+                "NONE",
+                "NO",
+                "alice@%",
+                "INVOKER",
+                "utf8mb4",
+                "utf8mb4_general_ci",
+            ]),
+        ]
+    );
+    // A role sees the views it holds a privilege on.
+    let (_, rows) =
+        view.query_as("bob", Dialect::MySql, "SELECT TABLE_NAME FROM information_schema.VIEWS ORDER BY 1").unwrap();
+    assert_eq!(table(&rows), vec![s(&["named"])]);
 }

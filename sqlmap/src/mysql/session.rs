@@ -44,6 +44,10 @@ pub enum MySqlStmt {
     ShowCreateTable {
         table: String,
     },
+    /// `SHOW CREATE VIEW [db.]v`.
+    ShowCreateView {
+        view: String,
+    },
     /// `SHOW [GLOBAL|SESSION] VARIABLES`.
     ShowVariables {
         scope: VariableScope,
@@ -330,10 +334,13 @@ fn show(cursor: &mut Cursor) -> Result<MySqlStmt, PlanError> {
         let table = from_table(cursor)?;
         MySqlStmt::ShowIndex { table, filter: filter(cursor)? }
     } else if cursor.word("CREATE") {
-        if !cursor.word("TABLE") {
+        if cursor.word("VIEW") {
+            MySqlStmt::ShowCreateView { view: table_name(cursor)? }
+        } else if cursor.word("TABLE") {
+            MySqlStmt::ShowCreateTable { table: table_name(cursor)? }
+        } else {
             return Err(PlanError::unsupported(format!("SHOW CREATE {}", cursor.rest())));
         }
-        MySqlStmt::ShowCreateTable { table: table_name(cursor)? }
     } else if cursor.word("VARIABLES") {
         MySqlStmt::ShowVariables { scope, filter: filter(cursor)? }
     } else if cursor.word("STATUS") {

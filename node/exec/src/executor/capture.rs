@@ -60,6 +60,9 @@ pub fn state_leaves(conn: &Connection) -> Result<BTreeMap<Hash, (Hash, Vec<u8>)>
         let meta = TableMeta::decode(&bytes).map_err(|e| ExecError::Inconsistent(format!("table {name}: {e}")))?;
         let label = meta.label();
         out.insert(crypto::hash(&label), (crypto::hash(&bytes), label));
+        if meta.is_view() {
+            continue;
+        }
         let sql = format!("SELECT rowid, * FROM \"{}\"", meta.name.replace('"', "\"\""));
         let mut st = conn.prepare(&sql)?;
         let n = st.column_count() - 1;

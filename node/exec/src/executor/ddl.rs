@@ -41,7 +41,9 @@ impl Executor {
                     return Err(SqlError::new("42P01", format!("table \"{name}\" does not exist")));
                 }
             }
-            DdlPlan::DropTable { names, if_exists, .. } => self.drop_tables(names, *if_exists, changes)?,
+            DdlPlan::DropTable { names, if_exists, cascade, .. } => {
+                self.drop_tables(names, *if_exists, *cascade, changes)?
+            }
             DdlPlan::RenameTable { from, to, sqlite } => self.rename_table(from, to, sqlite, changes)?,
             DdlPlan::AddColumn { table, column, sqlite } => {
                 let mut meta = self.table(table)?.clone();
@@ -80,13 +82,16 @@ impl Executor {
                 self.add_foreign_key(table, (columns, references, referenced), clause, *validate)?
             }
             DdlPlan::Comment { on, text } => self.comment(on, text, changes)?,
+            DdlPlan::CreateView(cv) => self.create_view(cv, ctx, changes)?,
+            DdlPlan::DropView { names, if_exists, cascade } => self.drop_views(names, *if_exists, *cascade, changes)?,
             _ => return Err(SqlError::new("0A000", "this DDL statement is not supported by the executor")),
         }
         Ok(StatementResult::default())
     }
 
     /// Only a table's owner (or an admin) changes a table or its rights;
-    /// TRUNCATE needs its privilege.
+    /// TRUNCATE needs its privilege. Statements only a table takes are
+    /// 42809 on a view.
     fn may_alter(&self, d: &DdlPlan) -> Result<(), SqlError> {
         match d {
             DdlPlan::RenameTable { from: table, .. }
@@ -96,16 +101,24 @@ impl Executor {
             | DdlPlan::AddPrimaryKey { table, .. }
             | DdlPlan::AddForeignKey { table, .. }
             | DdlPlan::RowSecurity { table, .. }
-            | DdlPlan::DropPolicy { table, .. } => self.must_own(table),
+            | DdlPlan::DropPolicy { table, .. } => {
+                self.base_table(table)?;
+                self.must_own(table)
+            }
+            DdlPlan::CreatePolicy(p) => self.base_table(&p.table).map(drop),
             DdlPlan::DropTable { names, if_exists, temporary: false, .. } => {
                 for name in names.iter().filter(|n| !*if_exists || self.catalog.contains_key(*n)) {
+                    if self.table(name)?.is_view() {
+                        return Err(SqlError::new("42809", format!("\"{name}\" is not a table"))
+                            .hinted("Use DROP VIEW to remove a view."));
+                    }
                     self.must_own(name)?;
                 }
                 Ok(())
             }
             DdlPlan::Truncate { names } => {
                 for name in names {
-                    let meta = self.table(name)?;
+                    let meta = self.base_table(name)?;
                     if !acl::has(meta, self.who(), privilege::TRUNCATE) {
                         return Err(acl::denied(name));
                     }
@@ -172,8 +185,15 @@ impl Executor {
         self.put_meta(meta, None, changes)
     }
 
-    /// DROP TABLE: the rows' leaves and the table's own leaf go with it.
-    fn drop_tables(&mut self, names: &[String], if_exists: bool, changes: &mut Changes) -> Result<(), SqlError> {
+    /// DROP TABLE: the rows' leaves and the table's own leaf go with it;
+    /// with CASCADE, the views that read it too.
+    fn drop_tables(
+        &mut self,
+        names: &[String],
+        if_exists: bool,
+        cascade: bool,
+        changes: &mut Changes,
+    ) -> Result<(), SqlError> {
         let mut left: Vec<(String, BTreeSet<String>)> = Vec::new();
         for name in names {
             if !self.catalog.contains_key(name) && if_exists {
@@ -185,6 +205,8 @@ impl Executor {
                 left.push((name.clone(), self.foreign_parents(name)?));
             }
         }
+        let dropping: Vec<String> = left.iter().map(|(name, _)| name.clone()).collect();
+        self.drop_dependents(&dropping, "table", cascade, changes)?;
         // Referencing tables go first: SQLite empties a table before it
         // drops it, and the keys of a table still there would refuse that.
         while !left.is_empty() {
@@ -234,6 +256,7 @@ impl Executor {
 
     /// Policies keep their expressions as text, so a table they name keeps its name.
     fn rename_table(&mut self, from: &str, to: &str, sqlite: &str, changes: &mut Changes) -> Result<(), SqlError> {
+        self.not_read_by_views(from, "rename table")?;
         let mut meta = self.table(from)?.clone();
         if !meta.policies.is_empty() {
             return Err(SqlError::new(
@@ -259,6 +282,7 @@ impl Executor {
         sqlite: &str,
         changes: &mut Changes,
     ) -> Result<(), SqlError> {
+        self.not_read_by_views(table, "rename a column of table")?;
         let mut meta = self.table(table)?.clone();
         if !meta.policies.is_empty() {
             return Err(SqlError::new(
@@ -414,6 +438,9 @@ impl Executor {
         if parent == table {
             return Ok(());
         }
+        if self.table(parent)?.is_view() {
+            return Err(SqlError::new("42809", format!("referenced relation \"{parent}\" is not a table")));
+        }
         if !acl::has(self.table(parent)?, self.who(), privilege::SELECT) {
             return Err(acl::denied(parent));
         }
@@ -472,16 +499,7 @@ impl Executor {
         }
         self.user_exec(&ct.sqlite)?;
         self.check_references(&ct.name)?;
-        let mut id_src = Vec::new();
-        id_src.extend_from_slice(&ctx.height.to_be_bytes());
-        id_src.extend_from_slice(&ctx.index.to_be_bytes());
-        id_src.extend_from_slice(&ctx.stmt_index.to_be_bytes());
-        id_src.extend_from_slice(ct.name.as_bytes());
-        let mut id = [0u8; 16];
-        for (to, from) in id.iter_mut().zip(crypto::hash(&id_src)) {
-            *to = from;
-        }
-        let meta = TableMeta::declared(ct, id, ctx.owner.clone(), ctx.height)?;
+        let meta = TableMeta::declared(ct, relation_id(ctx, &ct.name), ctx.owner.clone(), ctx.height)?;
         self.put_meta(meta, None, changes)
     }
 
@@ -506,7 +524,8 @@ impl Executor {
         changes.insert(crypto::hash(&label), Some((crypto::hash(&meta.encode()), label)));
         self.catalog.insert(meta.name.clone(), meta.clone());
         self.forget_plans();
-        self.install_policy_triggers(&meta)
+        self.install_policy_triggers(&meta)?;
+        self.refresh_views(&meta.name)
     }
 
     /// Replaces the table's write-policy triggers with ones built from its
@@ -607,7 +626,31 @@ impl Executor {
         Ok(())
     }
 
+    /// The table `name`: 42809 for a view.
+    pub(super) fn base_table(&self, name: &str) -> Result<&TableMeta, SqlError> {
+        let meta = self.table(name)?;
+        if meta.is_view() {
+            return Err(meta.not_a_table());
+        }
+        Ok(meta)
+    }
+
     pub(super) fn table(&self, name: &str) -> Result<&TableMeta, SqlError> {
         self.catalog.get(name).ok_or_else(|| SqlError::new("42P01", format!("relation \"{name}\" does not exist")))
     }
+}
+
+/// A new relation's id: its name and where the chain made it, hashed, so
+/// ids stay unique and the same on every validator.
+pub(super) fn relation_id(ctx: &StmtCtx, name: &str) -> [u8; 16] {
+    let mut src = Vec::new();
+    src.extend_from_slice(&ctx.height.to_be_bytes());
+    src.extend_from_slice(&ctx.index.to_be_bytes());
+    src.extend_from_slice(&ctx.stmt_index.to_be_bytes());
+    src.extend_from_slice(name.as_bytes());
+    let mut id = [0u8; 16];
+    for (to, from) in id.iter_mut().zip(crypto::hash(&src)) {
+        *to = from;
+    }
+    id
 }

@@ -9,7 +9,8 @@
 //!
 //! User statements run under an SQLite authorizer that denies ATTACH, PRAGMA,
 //! extension loading, triggers, views and any access to the internal
-//! `__rc_*` tables; the executor's own bookkeeping runs with it switched off.
+//! `__rc_*` tables; the executor's own bookkeeping (the SQLite views of
+//! `CREATE VIEW` among it) runs with it switched off.
 
 use node_core::acl::{self, Touch, Who};
 use node_core::block::{Receipt, RowSet, StatementResult, TxFailure};
@@ -36,6 +37,7 @@ mod functions;
 mod roles;
 mod speculate;
 mod statements;
+mod views;
 
 pub use authorizer::is_internal;
 pub use capture::state_leaves;
@@ -203,10 +205,13 @@ impl Executor {
         Ok(ex)
     }
 
-    /// Forgets plans and recorded touches: the catalog changed.
+    /// Forgets plans, recorded touches and compiled statements: the
+    /// catalog changed (a cached statement would name its old result
+    /// columns until its first step recompiled it).
     fn forget_plans(&mut self) {
         self.plans.clear();
         self.touches.clear();
+        self.conn.flush_prepared_statement_cache();
     }
 
     /// Makes `account` the signer of what runs next.

@@ -112,8 +112,10 @@ const SCALARS: &[(&str, i32, Scalar)] = &[
     ("pg_get_constraintdef", 2, get_constraintdef),
     ("pg_get_triggerdef", 1, null),
     ("pg_get_triggerdef", 2, null),
-    ("pg_get_viewdef", 1, null),
-    ("pg_get_viewdef", 2, null),
+    ("pg_get_viewdef", 1, get_viewdef),
+    ("pg_get_viewdef", 2, get_viewdef),
+    ("pg_get_ruledef", 1, get_ruledef),
+    ("pg_get_ruledef", 2, get_ruledef),
     ("pg_get_functiondef", 1, null),
     ("pg_get_function_result", 1, null),
     ("pg_get_function_arguments", 1, null),
@@ -172,6 +174,7 @@ const SCALARS: &[(&str, i32, Scalar)] = &[
     }),
     ("cardinality", 1, |ctx| Ok(array_arg(ctx, 0).map(|a| V::Integer(a.elements.len() as i64)).unwrap_or(V::Null))),
     ("array_position", 2, array_position),
+    ("array_cat", 2, array_cat),
     ("rc_array", -1, rc_array),
     ("rc_array_contains", 2, array_contains),
     ("rc_array_get", 2, array_get),
@@ -514,6 +517,38 @@ fn get_indexdef(ctx: &Context<'_>) -> rusqlite::Result<V> {
     })
 }
 
+/// `pg_get_viewdef(view [, pretty])`: `view` an OID or a relation's name
+/// (`pg_get_viewdef(text)`); NULL for a relation that is no view, as in
+/// PostgreSQL, and 42P01 for a name no relation has. A second argument
+/// that is a number (PostgreSQL's wrap column) asks for the pretty form.
+fn get_viewdef(ctx: &Context<'_>) -> rusqlite::Result<V> {
+    let snap = snapshot();
+    let oid = match ctx.get_raw(0) {
+        ValueRef::Null => return Ok(V::Null),
+        ValueRef::Integer(n) => u32::try_from(n).ok(),
+        _ => {
+            let text = text_arg(ctx, 0).unwrap_or_default();
+            // An OID sent as text (`'16404'::oid`) reads as the OID.
+            match snap.relation_oid(&text).or_else(|| text.trim().parse().ok()) {
+                Some(oid) => Some(oid),
+                None => return Err(node_exec::pgfns::fail("42P01", format!("relation \"{text}\" does not exist"))),
+            }
+        }
+    };
+    let pretty = ctx.len() > 1 && bool_arg(ctx, 1).unwrap_or(false);
+    let view = oid.and_then(|oid| snap.views.get(&oid));
+    Ok(view.map(|v| V::Text(if pretty { v.pretty.clone() } else { v.plain.clone() })).unwrap_or(V::Null))
+}
+
+/// `pg_get_ruledef(rule [, pretty])`: the `_RETURN` rules of views are
+/// the only rules.
+fn get_ruledef(ctx: &Context<'_>) -> rusqlite::Result<V> {
+    let snap = snapshot();
+    let pretty = ctx.len() > 1 && bool_arg(ctx, 1).unwrap_or(false);
+    let view = oid_arg(ctx, 0).and_then(|rule| snap.rules.get(&rule)).and_then(|view| snap.views.get(view));
+    Ok(view.map(|v| V::Text(v.rule(pretty))).unwrap_or(V::Null))
+}
+
 /// `obj_description(oid [, catalog])`: the comment on an object; with a
 /// catalog name (`'pg_class'`, `'pg_constraint'`), only in that catalog.
 fn obj_description(ctx: &Context<'_>) -> rusqlite::Result<V> {
@@ -589,6 +624,21 @@ fn array_position(ctx: &Context<'_>) -> rusqlite::Result<V> {
         .position(|e| e.as_deref() == Some(x.as_str()))
         .map(|p| V::Integer(a.lower + p as i64))
         .unwrap_or(V::Null))
+}
+
+/// `array_cat(a, b)`: `a`'s elements then `b`'s; a NULL array adds none.
+fn array_cat(ctx: &Context<'_>) -> rusqlite::Result<V> {
+    let (a, b) = (array_arg(ctx, 0), array_arg(ctx, 1));
+    let elements: Vec<Option<String>> = match (a, b) {
+        (None, None) => return Ok(V::Null),
+        (Some(a), None) => a.elements,
+        (None, Some(b)) => b.elements,
+        (Some(a), Some(b)) => a.elements.into_iter().chain(b.elements).collect(),
+    };
+    if elements.len() > SERIES_MAX as usize {
+        return Err(user_error("array_cat: array too large"));
+    }
+    Ok(V::Text(array::format(&elements)))
 }
 
 fn rc_array(ctx: &Context<'_>) -> rusqlite::Result<V> {

@@ -33,9 +33,14 @@
 //! `has_any_column_privilege` answer as the executor's checks decide
 //! (`node_core::acl`), and `pg_roles` marks the admins as superusers.
 //!
+//! Views are relations of kind `v` with their columns, in `pg_views` and
+//! `information_schema.views` ([`views`]); `pg_get_viewdef` prints their
+//! stored query as PostgreSQL 15 does, and MySQL sessions read the same
+//! query in MySQL's words ([`viewdef`], [`mysql_view_definition`]).
+//!
 //! Deliberately absent: CHECK constraints (SQLite keeps them only as DDL
-//! text, and rowchain adds its own for `varchar(n)`), comments
-//! (`pg_description` is empty), sequences, views and functions; the
+//! text, and rowchain adds its own for `varchar(n)`), sequences,
+//! materialized views (`pg_matviews` is empty) and functions; the
 //! schema, database, function and sequence privilege functions answer
 //! true.
 
@@ -46,6 +51,8 @@ mod mysql;
 mod privileges;
 mod schema;
 mod snapshot;
+mod viewdef;
+mod views;
 
 use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
@@ -57,6 +64,7 @@ use rusqlite::Connection;
 pub use mysql::{mysql_type_name, CHARACTER_SETS, COLLATIONS};
 pub use schema::column_type_oid;
 use snapshot::Snapshot;
+pub use viewdef::mysql as mysql_view_definition;
 
 /// The session values that session functions (`current_user`,
 /// `current_setting`, ...) report.

@@ -1,7 +1,7 @@
 //! `information_schema` as MySQL shows it, for MySQL-dialect sessions:
 //! `TABLES`, `COLUMNS`, `STATISTICS`, `KEY_COLUMN_USAGE`,
 //! `TABLE_CONSTRAINTS`, `REFERENTIAL_CONSTRAINTS`, `CHECK_CONSTRAINTS`,
-//! `SCHEMATA`, `ENGINES`, `CHARACTER_SETS` and `COLLATIONS`, with
+//! `VIEWS`, `SCHEMATA`, `ENGINES`, `CHARACTER_SETS` and `COLLATIONS`, with
 //! MariaDB 10's column lists (upper-case names, `TABLE_CATALOG` 'def',
 //! `TABLE_SCHEMA` the database, MySQL type names), which MariaDB
 //! Connector/J's `DatabaseMetaData` and Django's MySQL introspection read.
@@ -12,6 +12,11 @@
 //! `information_schema.mysql_tables` (sqlmap/src/mysql/lower.rs, which
 //! keeps the same list of names), so the PostgreSQL wire never sees them
 //! and `pg_class` does not list them.
+//!
+//! A view is a `TABLES` row of type `VIEW` (no engine, no sizes, the
+//! comment `VIEW`, as MySQL shows one), its columns in `COLUMNS`, and a
+//! `VIEWS` row with its SELECT in MySQL's words
+//! ([`super::viewdef::mysql`]); its owner is its `DEFINER` (`name@%`).
 //!
 //! The tables that describe user tables are views over `mysql_<name>_rows`
 //! that keep only the tables the session's role may use at all (owner,
@@ -93,6 +98,13 @@ const TABLES: &[(&str, bool, &str)] = &[
         true,
         "CONSTRAINT_CATALOG varchar, CONSTRAINT_SCHEMA varchar, TABLE_NAME varchar, CONSTRAINT_NAME varchar, \
          LEVEL varchar, CHECK_CLAUSE text",
+    ),
+    (
+        "views",
+        true,
+        "TABLE_CATALOG varchar, TABLE_SCHEMA varchar, TABLE_NAME varchar, VIEW_DEFINITION text, \
+         CHECK_OPTION varchar, IS_UPDATABLE varchar, DEFINER varchar, SECURITY_TYPE varchar, \
+         CHARACTER_SET_CLIENT varchar, COLLATION_CONNECTION varchar, ALGORITHM varchar",
     ),
     (
         "schemata",
@@ -415,8 +427,14 @@ pub(super) fn fixed_rows(rows: &mut Rows, database: &str) {
 }
 
 /// A user table's rows: `TABLES`, `COLUMNS`, `STATISTICS`, its
-/// constraints and their key columns.
-pub(super) fn table_rows(rows: &mut Rows, f: &TableFacts<'_>, all: &[TableFacts<'_>], database: &str) {
+/// constraints and their key columns; a view's: `TABLES`, `COLUMNS` and
+/// `VIEWS`. `owner` is the owner's role name.
+pub(super) fn table_rows(rows: &mut Rows, f: &TableFacts<'_>, all: &[TableFacts<'_>], owner: &str, database: &str) {
+    if f.meta.is_view() {
+        view_rows(rows, f, all, owner, database);
+        columns(rows, f, database);
+        return;
+    }
     let meta = f.meta;
     let name = meta.name.as_str();
     rows.push(
@@ -486,6 +504,42 @@ pub(super) fn table_rows(rows: &mut Rows, f: &TableFacts<'_>, all: &[TableFacts<
     for fk in &f.foreign_keys {
         foreign_key(rows, f, fk, all, database);
     }
+}
+
+/// A view's `TABLES` and `VIEWS` rows.
+fn view_rows(rows: &mut Rows, f: &TableFacts<'_>, all: &[TableFacts<'_>], owner: &str, database: &str) {
+    let meta = f.meta;
+    let Some(view) = &meta.view else { return };
+    rows.push(
+        SCHEMA,
+        "mysql_tables_rows",
+        &[
+            ("TABLE_CATALOG", t("def")),
+            ("TABLE_SCHEMA", t(database)),
+            ("TABLE_NAME", t(&meta.name)),
+            ("TABLE_TYPE", t("VIEW")),
+            ("TABLE_COMMENT", t("VIEW")),
+        ],
+    );
+    let relation = |name: &str| all.iter().find(|x| x.meta.name == name).map(|x| x.meta);
+    let definition = super::viewdef::mysql_in(meta, &relation, Some(database)).unwrap_or_default();
+    rows.push(
+        SCHEMA,
+        "mysql_views_rows",
+        &[
+            ("TABLE_CATALOG", t("def")),
+            ("TABLE_SCHEMA", t(database)),
+            ("TABLE_NAME", t(&meta.name)),
+            ("VIEW_DEFINITION", t(definition)),
+            ("CHECK_OPTION", t("NONE")),
+            ("IS_UPDATABLE", t("NO")),
+            ("DEFINER", t(format!("{owner}@%"))),
+            ("SECURITY_TYPE", t(if view.security_invoker { "INVOKER" } else { "DEFINER" })),
+            ("CHARACTER_SET_CLIENT", t(CHARSET)),
+            ("COLLATION_CONNECTION", t(COLLATION)),
+            ("ALGORITHM", t("UNDEFINED")),
+        ],
+    );
 }
 
 fn columns(rows: &mut Rows, f: &TableFacts<'_>, database: &str) {

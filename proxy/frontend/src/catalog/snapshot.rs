@@ -64,8 +64,12 @@ pub(crate) struct Snapshot {
     pub constraints: BTreeMap<u32, String>,
     /// Comments by `(objoid, classoid, objsubid)`, as `pg_description`.
     pub descriptions: BTreeMap<(u32, u32, i64), String>,
-    /// Each user table's metadata by OID: owner, grants, policies.
+    /// Each user table's (and view's) metadata by OID: owner, grants, policies.
     pub tables: BTreeMap<u32, TableMeta>,
+    /// Each view's definition by the view's OID.
+    pub views: BTreeMap<u32, super::views::ViewDefinition>,
+    /// Each view's `_RETURN` rule: the rule's OID to the view's.
+    pub rules: BTreeMap<u32, u32>,
     /// Account addresses by role name.
     pub addresses: BTreeMap<String, String>,
     /// The admins' addresses (genesis roles: superusers).
@@ -236,8 +240,9 @@ pub(super) fn opt(s: Option<String>) -> V {
 /// What one user table contributes, gathered before rows are written.
 pub(super) struct TableFacts<'a> {
     pub(super) meta: &'a TableMeta,
-    oid: u32,
-    owner: u32,
+    pub(super) oid: u32,
+    /// The owner's role OID.
+    pub(super) owner: u32,
     /// `(type oid, typmod, type name)` per column.
     types: Vec<(u32, i32, String)>,
     pub(super) defaults: Vec<Option<String>>,
@@ -558,6 +563,12 @@ fn table_facts<'a>(conn: &Connection, meta: &'a TableMeta, owner: u32) -> rusqli
             None => (25, -1, "text".to_string()),
         })
         .collect::<Vec<_>>();
+    if meta.is_view() {
+        // A view has no defaults, keys or indexes of its own (and SQLite
+        // keeps no table definition of it to read constraints from).
+        let defaults = vec![None; meta.columns.len()];
+        return Ok(TableFacts { meta, oid, owner, types, defaults, indexes: Vec::new(), foreign_keys: Vec::new() });
+    }
     let quoted = format!("\"{}\"", meta.name.replace('"', "\"\""));
     let mut sqlite_defaults: BTreeMap<String, Option<String>> = BTreeMap::new();
     {
@@ -838,7 +849,12 @@ fn user_table(
     snap.relations.insert(f.oid, Relation { namespace: NS_PUBLIC, name: meta.name.clone() });
     snap.tables.insert(f.oid, meta.clone());
     let acl = TableAcl::new(meta, f.owner, snap);
-    table_relation(rows, snap, f, &acl, has_triggers, database);
+    if meta.is_view() {
+        let relation = |name: &str| all.iter().find(|x| x.meta.name == name).map(|x| x.meta);
+        super::views::view_rows(rows, snap, f, &acl, &relation, oids, database);
+    } else {
+        table_relation(rows, snap, f, &acl, has_triggers, database);
+    }
     for n in 0..meta.columns.len() {
         user_column(rows, f, &acl, n, database);
     }
@@ -851,7 +867,8 @@ fn user_table(
     acl.information_rows(rows, meta, database);
     privileges::policy_rows(rows, snap, meta, f.oid);
     description_rows(rows, snap, f);
-    super::mysql::table_rows(rows, f, all, database);
+    let owner = snap.role_name(f.owner).unwrap_or_default();
+    super::mysql::table_rows(rows, f, all, &owner, database);
 }
 
 /// `pg_description`: the comments on a table, its columns, its indexes
@@ -1004,6 +1021,10 @@ fn user_column(rows: &mut Rows, f: &TableFacts<'_>, acl: &TableAcl, n: usize, da
         default.clone(),
         column.identity,
     );
+    if meta.is_view() {
+        // rowchain's views take no writes.
+        rows.set_last("information_schema", "columns", "is_updatable", t("NO"));
+    }
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -1426,6 +1447,7 @@ const CATALOG_OIDS: &[(&str, u32)] = &[
     ("pg_opclass", 2616),
     ("pg_auth_members", 1261),
     ("pg_shdescription", 2396),
+    ("pg_rewrite", 2618),
 ];
 
 /// The emulated relations themselves, as PostgreSQL lists its catalogs.

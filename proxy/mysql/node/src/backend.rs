@@ -219,6 +219,8 @@ impl NodeBackend {
                 Err(e) => e,
             },
             MySqlStmt::ShowCreateTable { table: name } => match table(&name) {
+                // MySQL answers SHOW CREATE TABLE of a view as SHOW CREATE VIEW.
+                Ok(meta) if meta.is_view() => self.show_create_view(&meta).await,
                 Ok(meta) => {
                     let facts = match self.columns_and_foreign_keys(&name).await {
                         Ok(facts) => facts,
@@ -231,6 +233,11 @@ impl NodeBackend {
                         Err(e) => QueryResult::Error(e),
                     }
                 }
+                Err(e) => e,
+            },
+            MySqlStmt::ShowCreateView { view: name } => match table(&name) {
+                Ok(meta) if meta.is_view() => self.show_create_view(&meta).await,
+                Ok(_) => QueryResult::Error(show::not_a_view(&database, &name)),
                 Err(e) => e,
             },
             MySqlStmt::ShowVariables { filter, .. } => self.variables.show(filter.as_ref(), &self.extra()),
@@ -332,6 +339,36 @@ impl NodeBackend {
             Ok(_) => Ok(Vec::new()),
             Err(e) => Err(server_error(&e)),
         }
+    }
+
+    /// `SHOW CREATE VIEW v`. Its definer is the view owner's role, as
+    /// `information_schema.VIEWS` names it (`name@%`); a role that holds
+    /// no privilege on the view does not see it there (MySQL's 1142).
+    async fn show_create_view(&mut self, view: &node_core::catalog::TableMeta) -> QueryResult {
+        let all = match self.frontend.node().tables() {
+            Ok(all) => all,
+            Err(e) => return error(FrontendError::new(e.sqlstate, e.message)),
+        };
+        let (database, name) = (self.database().replace('\'', "''"), view.name.replace('\'', "''"));
+        let rows = self
+            .catalog_rows(&format!(
+                "SELECT DEFINER FROM information_schema.VIEWS WHERE TABLE_SCHEMA = '{database}' AND TABLE_NAME = '{name}'"
+            ))
+            .await;
+        let definer = match rows {
+            Ok(rows) => rows.into_iter().next().and_then(|row| row.into_iter().next().flatten()),
+            Err(e) => return QueryResult::Error(e),
+        };
+        let Some(definer) = definer else {
+            let user = self.session.as_ref().map(|s| s.user().to_string()).unwrap_or_default();
+            return QueryResult::Error(ServerError::new(
+                1142,
+                *b"42000",
+                format!("SHOW VIEW command denied to user '{user}'@'%' for table '{}'", view.name),
+            ));
+        };
+        let owner = definer.strip_suffix("@%").unwrap_or(&definer);
+        show::show_create_view(view, &all, owner, self.database())
     }
 
     /// `information_schema.COLUMNS` of `table`, in order: (name, type,

@@ -2,11 +2,13 @@
 //! @@x`, `SET x = ..`, `SHOW VARIABLES`), `SET NAMES`, and the SHOW
 //! statements, built from the chain's catalog as of the latest block. The
 //! one database is the node's (`rowchain`), and its tables are the chain's.
+//! Views are listed as MySQL lists them (`Table_type` `VIEW`, no engine),
+//! and `SHOW CREATE VIEW` prints the view's query in MySQL's words.
 
 use crate::errors;
 use crate::results;
 use node_core::catalog::TableMeta;
-use proxy_frontend::catalog::{CHARACTER_SETS as CHARSETS, COLLATIONS};
+use proxy_frontend::catalog::{mysql_view_definition, CHARACTER_SETS as CHARSETS, COLLATIONS};
 use proxy_mysql::{Column, ColumnType, QueryResult, ServerError, Value};
 use sqlmap::{ShowFilter, SystemVariable, VariableScope};
 use std::collections::BTreeMap;
@@ -354,8 +356,15 @@ pub(crate) fn show_tables(
 ) -> QueryResult {
     let label = format!("Tables_in_{database}");
     let rows = tables
-        .keys()
-        .map(|name| if full { vec![name.clone(), "BASE TABLE".into()] } else { vec![name.clone()] })
+        .iter()
+        .map(|(name, meta)| {
+            let kind = if meta.is_view() { "VIEW" } else { "BASE TABLE" };
+            if full {
+                vec![name.clone(), kind.into()]
+            } else {
+                vec![name.clone()]
+            }
+        })
         .collect();
     if full {
         text_table(&[label.as_str(), "Table_type"], rows, filter)
@@ -394,7 +403,62 @@ pub(crate) fn show_table_status(tables: &BTreeMap<String, TableMeta>, filter: Op
             row
         })
         .collect();
-    text_table(&names, rows, filter)
+    let mut result = text_table(&names, rows, filter);
+    // A view has no engine, format, sizes or collation: NULL, and the comment VIEW.
+    if let QueryResult::Rows { rows, .. } = &mut result {
+        for row in rows {
+            let is_view = match row.first() {
+                Some(Value::Bytes(name)) => {
+                    std::str::from_utf8(name).ok().and_then(|n| tables.get(n)).is_some_and(TableMeta::is_view)
+                }
+                _ => false,
+            };
+            if !is_view {
+                continue;
+            }
+            let last = row.len().saturating_sub(1);
+            for (at, value) in row.iter_mut().enumerate().skip(1) {
+                *value = if at == last { Value::Bytes(b"VIEW".to_vec()) } else { Value::Null };
+            }
+        }
+    }
+    result
+}
+
+/// `SHOW CREATE VIEW v`, and `SHOW CREATE TABLE v` of a view, as MySQL
+/// answers both: the view's CREATE statement with its query in MySQL's
+/// words (its column names as the aliases of its result columns, as
+/// MySQL prints them). `tables` are the chain's tables and views (the
+/// query's columns are resolved against them), `definer` the view owner's
+/// role name. The chain keeps no character set per view: the server's
+/// are shown.
+pub(crate) fn show_create_view(
+    view: &TableMeta,
+    tables: &BTreeMap<String, TableMeta>,
+    definer: &str,
+    database: &str,
+) -> QueryResult {
+    let quote = |name: &str| format!("`{}`", name.replace('`', "``"));
+    let Some(meta) = &view.view else {
+        return QueryResult::Error(not_a_view(database, &view.name));
+    };
+    let text = format!(
+        "CREATE ALGORITHM=UNDEFINED DEFINER={}@`%` SQL SECURITY {} VIEW {} AS {}",
+        quote(definer),
+        if meta.security_invoker { "INVOKER" } else { "DEFINER" },
+        quote(&view.name),
+        mysql_view_definition(view, tables, None).unwrap_or_default(),
+    );
+    text_table(
+        &["View", "Create View", "character_set_client", "collation_connection"],
+        vec![vec![view.name.clone(), text, "utf8mb4".into(), "utf8mb4_general_ci".into()]],
+        None,
+    )
+}
+
+/// MySQL's answer to `SHOW CREATE VIEW` of a table (1347).
+pub(crate) fn not_a_view(database: &str, name: &str) -> ServerError {
+    ServerError::new(1347, *b"HY000", format!("'{database}.{name}' is not VIEW"))
 }
 
 /// A column as `information_schema.COLUMNS` shows it.
@@ -919,6 +983,69 @@ mod tests {
         assert_eq!(filtered("Variable_name = 'a' OR Value LIKE '2'"), Ok(2));
         assert_eq!(filtered("Value > 1"), Err(1235));
         assert_eq!(filtered("Variable_name = 'a"), Err(1235));
+    }
+
+    fn meta(name: &str, columns: &[(&str, &str)], view: Option<(&str, bool)>) -> TableMeta {
+        use node_core::catalog::{ColumnMeta, ViewMeta};
+        let columns = columns.iter().map(|(name, ty)| ColumnMeta::computed(*name, *ty)).collect();
+        let (query, security_invoker) = view.unwrap_or_default();
+        let defined =
+            ViewMeta { query: query.into(), column_names: Vec::new(), security_invoker, depends: vec!["t".into()] };
+        let mut meta = TableMeta::new_view([0; 16], name.into(), String::new(), columns, defined);
+        if view.is_none() {
+            meta.view = None; // a table
+        }
+        meta
+    }
+
+    fn cells(result: QueryResult) -> Vec<Vec<Option<String>>> {
+        let QueryResult::Rows { rows, .. } = result else { panic!("no rows") };
+        rows.into_iter()
+            .map(|row| {
+                row.into_iter()
+                    .map(|v| match v {
+                        Value::Bytes(b) => Some(String::from_utf8(b).unwrap()),
+                        Value::Null => None,
+                        other => Some(format!("{other:?}")),
+                    })
+                    .collect()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn views_show_as_mysql_shows_them() {
+        let mut tables = BTreeMap::new();
+        tables.insert("t".to_string(), meta("t", &[("a", "integer"), ("b", "text")], None));
+        let query = "SELECT a AS \"A\", b FROM t WHERE b <> 'x' ORDER BY a";
+        tables.insert("v".to_string(), meta("v", &[("A", "integer"), ("b", "text")], Some((query, true))));
+        let listed = cells(show_tables(&tables, "rowchain", true, None));
+        assert_eq!(listed[1], [Some("v".to_string()), Some("VIEW".to_string())]);
+        assert_eq!(listed[0], [Some("t".to_string()), Some("BASE TABLE".to_string())]);
+        let filtered =
+            cells(show_tables(&tables, "rowchain", true, Some(&ShowFilter::Where("Table_type = 'VIEW'".into()))));
+        assert_eq!(filtered.len(), 1);
+        let status = cells(show_table_status(&tables, None));
+        assert_eq!(status[0][1].as_deref(), Some("InnoDB"));
+        assert_eq!(status[1][0].as_deref(), Some("v"));
+        assert!(status[1][1..17].iter().all(Option::is_none), "{:?}", status[1]);
+        assert_eq!(status[1][17].as_deref(), Some("VIEW"));
+        let created = cells(show_create_view(&tables["v"], &tables, "al`ice", "rowchain"));
+        assert_eq!(
+            created,
+            vec![vec![
+                Some("v".to_string()),
+                Some(
+                    "CREATE ALGORITHM=UNDEFINED DEFINER=`al``ice`@`%` SQL SECURITY INVOKER VIEW `v` AS \
+                     select `t`.`a` AS `A`,`t`.`b` AS `b` from `t` where `t`.`b` <> 'x' order by `t`.`a`"
+                        .to_string()
+                ),
+                Some("utf8mb4".to_string()),
+                Some("utf8mb4_general_ci".to_string()),
+            ]]
+        );
+        let QueryResult::Error(e) = show_create_view(&tables["t"], &tables, "alice", "rowchain") else { panic!() };
+        assert_eq!((e.code, e.message.as_str()), (1347, "'rowchain.t' is not VIEW"));
     }
 
     #[test]

@@ -1,0 +1,176 @@
+//! What a view adds to the catalog beside its columns (which it has as a
+//! table has them): its `pg_class` row (relkind `v`, no storage, no
+//! indexes, `relhasrules` for the `_RETURN` rule PostgreSQL keeps a
+//! view's query in), `pg_views`, `information_schema.views` and
+//! `information_schema.tables` (`VIEW`; rowchain's views take no writes,
+//! so nothing is updatable or insertable), the `_RETURN` rule in
+//! `pg_rewrite`, and `pg_depend` rows from that rule to the view and to
+//! each relation it reads; plus the definitions `pg_get_viewdef` and
+//! `pg_get_ruledef` answer with ([`super::viewdef`]).
+//!
+//! Deliberately approximate: `pg_depend` names the relations a view reads
+//! (refobjsubid 0), not each column of them as PostgreSQL does, and no
+//! view has a row type in `pg_type` (no table has one here either).
+
+use std::collections::BTreeMap;
+
+use node_core::catalog::TableMeta;
+use rusqlite::types::Value as V;
+
+use super::privileges::TableAcl;
+use super::snapshot::{derived_oid, i, opt, t, Rows, Snapshot, TableFacts, CLASS_PG_CLASS, NS_PUBLIC};
+
+/// `pg_rewrite`'s own OID: the `classid` of a rule's dependencies.
+const CLASS_PG_REWRITE: u32 = 2618;
+
+/// A view's definition, both ways `pg_get_viewdef` prints it.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct ViewDefinition {
+    pub name: String,
+    /// `pg_get_viewdef(v)`, `pg_views.definition`: every operator in
+    /// parentheses.
+    pub plain: String,
+    /// `pg_get_viewdef(v, true)`.
+    pub pretty: String,
+}
+
+impl ViewDefinition {
+    /// `pg_get_ruledef` of the view's `_RETURN` rule.
+    pub(crate) fn rule(&self, pretty: bool) -> String {
+        let name = super::viewdef::quote_identifier(&self.name);
+        let (target, body) = if pretty { (name, &self.pretty) } else { (format!("public.{name}"), &self.plain) };
+        format!("CREATE RULE \"_RETURN\" AS\n    ON SELECT TO {target} DO INSTEAD {body}")
+    }
+}
+
+/// The rows of view `f`; `relation` finds any table or view by name, and
+/// `oids` gives their OIDs.
+pub(super) fn view_rows<'a>(
+    rows: &mut Rows,
+    snap: &mut Snapshot,
+    f: &TableFacts<'_>,
+    acl: &TableAcl,
+    relation: super::viewdef::Relation<'_, 'a>,
+    oids: &BTreeMap<&str, u32>,
+    database: &str,
+) {
+    let meta = f.meta;
+    let Some(view) = &meta.view else { return };
+    let plain = super::viewdef::postgres(meta, relation, false).unwrap_or_default();
+    let pretty = super::viewdef::postgres(meta, relation, true).unwrap_or_default();
+    class_row(rows, f, acl);
+    rows.push(
+        "pg_catalog",
+        "pg_views",
+        &[
+            ("schemaname", t("public")),
+            ("viewname", t(&meta.name)),
+            ("viewowner", opt(snap.role_name(f.owner))),
+            ("definition", t(&plain)),
+        ],
+    );
+    information_rows(rows, meta, &plain, database);
+    let rule = rule_oid(meta);
+    rows.push(
+        "pg_catalog",
+        "pg_rewrite",
+        &[
+            ("oid", i(rule)),
+            ("rulename", t("_RETURN")),
+            ("ev_class", i(f.oid)),
+            ("ev_type", t("1")),
+            ("ev_enabled", t("O")),
+            ("is_instead", i(1)),
+        ],
+    );
+    depend_rows(rows, f.oid, rule, &view.depends, oids);
+    snap.rules.insert(rule, f.oid);
+    snap.views.insert(f.oid, ViewDefinition { name: meta.name.clone(), plain, pretty });
+}
+
+fn rule_oid(meta: &TableMeta) -> u32 {
+    derived_oid("rule", &[&meta.id])
+}
+
+/// `pg_class`: relkind `v`, no access method, no storage, no indexes.
+fn class_row(rows: &mut Rows, f: &TableFacts<'_>, acl: &TableAcl) {
+    let meta = f.meta;
+    let (oid, owner) = (f.oid, f.owner);
+    let invoker = meta.view.as_ref().is_some_and(|v| v.security_invoker);
+    rows.push(
+        "pg_catalog",
+        "pg_class",
+        &[
+            ("oid", i(oid)),
+            ("relname", t(&meta.name)),
+            ("relnamespace", i(NS_PUBLIC)),
+            ("relowner", i(owner)),
+            ("relam", i(0)),
+            ("relfilenode", i(0)),
+            ("reltuples", V::Real(-1.0)),
+            ("relhasindex", i(0)),
+            ("relhasrules", i(1)),
+            ("relpersistence", t("p")),
+            ("relkind", t("v")),
+            ("relnatts", i(meta.columns.len() as i64)),
+            ("relispopulated", i(1)),
+            ("relreplident", t("n")),
+            ("relacl", opt(acl.relacl())),
+            ("reloptions", if invoker { t("{security_invoker=true}") } else { V::Null }),
+        ],
+    );
+}
+
+/// `information_schema.tables` and `views`: read-only views.
+fn information_rows(rows: &mut Rows, meta: &TableMeta, definition: &str, database: &str) {
+    rows.push(
+        "information_schema",
+        "tables",
+        &[
+            ("table_catalog", t(database)),
+            ("table_schema", t("public")),
+            ("table_name", t(&meta.name)),
+            ("table_type", t("VIEW")),
+            ("is_insertable_into", t("NO")),
+            ("is_typed", t("NO")),
+        ],
+    );
+    rows.push(
+        "information_schema",
+        "views",
+        &[
+            ("table_catalog", t(database)),
+            ("table_schema", t("public")),
+            ("table_name", t(&meta.name)),
+            ("view_definition", t(definition)),
+            ("check_option", t("NONE")),
+            ("is_updatable", t("NO")),
+            ("is_insertable_into", t("NO")),
+            ("is_trigger_updatable", t("NO")),
+            ("is_trigger_deletable", t("NO")),
+            ("is_trigger_insertable_into", t("NO")),
+        ],
+    );
+}
+
+/// The `_RETURN` rule's dependencies: on its view (internal and normal,
+/// as PostgreSQL records both) and on each relation the view reads.
+fn depend_rows(rows: &mut Rows, view: u32, rule: u32, depends: &[String], oids: &BTreeMap<&str, u32>) {
+    let mut referenced: Vec<(u32, &str)> = vec![(view, "i"), (view, "n")];
+    referenced.extend(depends.iter().filter_map(|name| oids.get(name.as_str())).map(|oid| (*oid, "n")));
+    for (oid, kind) in referenced {
+        rows.push(
+            "pg_catalog",
+            "pg_depend",
+            &[
+                ("classid", i(CLASS_PG_REWRITE)),
+                ("objid", i(rule)),
+                ("objsubid", i(0)),
+                ("refclassid", i(CLASS_PG_CLASS)),
+                ("refobjid", i(oid)),
+                ("refobjsubid", i(0)),
+                ("deptype", t(kind)),
+            ],
+        );
+    }
+}
