@@ -204,6 +204,9 @@ pub(crate) fn any_all(left: &Expr, op: &BinaryOperator, right: &Expr, all: bool)
 }
 
 /// `ARRAY(SELECT x ...)`: the subquery's single column aggregated.
+/// The alias of the derived table an `ARRAY(subquery)` becomes.
+pub(crate) const ARRAY_SUBQUERY_ALIAS: &str = "__rc_array";
+
 pub(crate) fn array_subquery(query: &Query) -> Result<Expr, PlanError> {
     let mut inner = query.clone();
     let SetExpr::Select(select) = inner.body.as_mut() else {

@@ -480,6 +480,12 @@ impl Renderer<'_> {
                         right: Box::new(both(BinaryOperator::BitwiseAnd)),
                     })))
                 }
+                // `a || ARRAY[..]` / `a || ARRAY(SELECT ..)`: arrays are
+                // text in PostgreSQL's form here, which `||` would glue
+                // into a malformed one (psql's `\d+` concatenates reloptions).
+                None if *op == BinaryOperator::StringConcat && (is_array(left) || is_array(right)) => {
+                    Some(call("array_cat", vec![take(left), take(right)]))
+                }
                 None if *op == BinaryOperator::Divide && !self.ddl => {
                     // SQLite divides by zero into NULL; PostgreSQL fails with 22012.
                     Some(call("rc_div", vec![take(left), take(right)]))
@@ -927,6 +933,24 @@ fn extract(field: &str, source: &Expr) -> Result<Expr, PlanError> {
 
 fn cast_to(expr: Expr, ty: PgType) -> Expr {
     Expr::Cast { kind: CastKind::Cast, expr: Box::new(expr), data_type: sqlite_data_type(ty), format: None }
+}
+
+/// Whether `expr` is an array constructor as the renderer left it:
+/// `ARRAY[..]` (`rc_array(..)`) or `ARRAY(SELECT ..)` (see
+/// `catalog::array_subquery`).
+fn is_array(expr: &Expr) -> bool {
+    match expr {
+        Expr::Function(f) => f.name.to_string() == "rc_array",
+        Expr::Subquery(q) => matches!(
+            q.body.as_ref(),
+            SetExpr::Select(s) if s.from.first().is_some_and(|t| matches!(
+                &t.relation,
+                TableFactor::Derived { alias: Some(a), .. } if a.name.value == catalog::ARRAY_SUBQUERY_ALIAS
+            ))
+        ),
+        Expr::Nested(inner) => is_array(inner),
+        _ => false,
+    }
 }
 
 /// `concat(a, b)`: `(coalesce(a, '') || coalesce(b, ''))`, since `||` with NULL is NULL.

@@ -154,6 +154,7 @@ const CASES: &[&str] = &[
     "RESET statement_timeout",
     "SET SESSION CHARACTERISTICS AS TRANSACTION ISOLATION LEVEL SERIALIZABLE",
     "SET TRANSACTION READ ONLY",
+    "SELECT ARRAY['a'] || ARRAY['b'], 'x' || 'y', c.reloptions || array(SELECT 'toast.' || x FROM unnest(t.reloptions) x) FROM pg_class c, pg_class t",
     // -- views
     "CREATE VIEW v AS SELECT 1",
     "create or replace view Big (n, \"Total\") with (security_invoker = true, security_barrier) as select a, sum(amount) from ledger where amount > 1.5 group by a",

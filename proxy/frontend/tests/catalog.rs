@@ -672,7 +672,8 @@ fn psql_lists_and_describes_views() {
     // \d+ cheap_items: a view (relkind v) with rules, no index, no access method, no options.
     let about = |contains: &str, to: &str| table(&view.captured_for("psql_e.sql", contains, "parent", to));
     let class = about("c.relchecks, c.relkind, c.relhasindex, c.relhasrules, c.relhastriggers, c.relrowsecurity, c.relforcerowsecurity, false AS relhasoids, c.relispartition, pg_catalog.array_to_string", "cheap_items");
-    assert_eq!(class, vec![s(&["0", "v", "0", "1", "0", "0", "0", "0", "0", "NULL", "0", "", "p", "n", "NULL"])]);
+    // No options: NULL || '{}' is '{}' as in PostgreSQL, which psql prints as nothing.
+    assert_eq!(class, vec![s(&["0", "v", "0", "1", "0", "0", "0", "0", "0", "", "0", "", "p", "n", "NULL"])]);
     let columns: Vec<Vec<String>> = about("a.attcompression AS attcompression", "cheap_items")
         .into_iter()
         .map(|r| vec![r[0].clone(), r[1].clone(), r[2].clone(), r[3].clone(), r[7].clone()])
@@ -740,6 +741,12 @@ fn views_have_postgresql_s_catalog_rows_and_definitions() {
             s(&["safe_items", "v", "0", "1", "0", "p", "1", "-1", "{security_invoker=true}", "1"]),
         ]
     );
+    // psql's `\d+` joins the options with its toast table's: an array concatenation.
+    let options = rows(
+        "SELECT pg_catalog.array_to_string(c.reloptions || array(select 'toast.' || x from pg_catalog.unnest(tc.reloptions) x), ', ') \
+         FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_class tc ON (c.reltoastrelid = tc.oid) WHERE c.relname = 'safe_items'",
+    );
+    assert_eq!(options, vec![s(&["security_invoker=true"])]);
     // No keys, indexes or constraints; columns as a table's.
     let oid = view.oid("author_books");
     assert_eq!(rows(&format!("SELECT count(*) FROM pg_index WHERE indrelid = {oid}")), vec![s(&["0"])]);
