@@ -959,15 +959,21 @@ fn table_relation(
         "pg_stat_user_tables",
         &[("relid", i(f.oid)), ("schemaname", t("public")), ("relname", t(&meta.name))],
     );
+    information_table_row(rows, &meta.name, database, "BASE TABLE", true);
+}
+
+/// A relation's `information_schema.tables` row (`table_type` `BASE TABLE`
+/// or `VIEW`).
+pub(super) fn information_table_row(rows: &mut Rows, name: &str, database: &str, table_type: &str, insertable: bool) {
     rows.push(
         "information_schema",
         "tables",
         &[
             ("table_catalog", t(database)),
             ("table_schema", t("public")),
-            ("table_name", t(&meta.name)),
-            ("table_type", t("BASE TABLE")),
-            ("is_insertable_into", t("YES")),
+            ("table_name", t(name)),
+            ("table_type", t(table_type)),
+            ("is_insertable_into", t(if insertable { "YES" } else { "NO" })),
             ("is_typed", t("NO")),
         ],
     );

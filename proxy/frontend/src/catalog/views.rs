@@ -123,18 +123,7 @@ fn class_row(rows: &mut Rows, f: &TableFacts<'_>, acl: &TableAcl) {
 
 /// `information_schema.tables` and `views`: read-only views.
 fn information_rows(rows: &mut Rows, meta: &TableMeta, definition: &str, database: &str) {
-    rows.push(
-        "information_schema",
-        "tables",
-        &[
-            ("table_catalog", t(database)),
-            ("table_schema", t("public")),
-            ("table_name", t(&meta.name)),
-            ("table_type", t("VIEW")),
-            ("is_insertable_into", t("NO")),
-            ("is_typed", t("NO")),
-        ],
-    );
+    super::snapshot::information_table_row(rows, &meta.name, database, "VIEW", false);
     rows.push(
         "information_schema",
         "views",
