@@ -708,7 +708,7 @@ fn psql_lists_and_describes_views() {
     let privileges: Vec<Vec<String>> = table(&view.captured("psql_e.sql", "AS \"Access privileges\",\n"))
         .into_iter()
         .filter(|r| r[1] == "cheap_items" || r[1] == "item_labels")
-        .map(|r| r[..4].to_vec())
+        .map(|r| r.into_iter().take(4).collect())
         .collect();
     assert_eq!(
         privileges,
@@ -884,7 +884,7 @@ fn sqlalchemy_reflects_views() {
     // get_columns
     let columns: Vec<Vec<String>> = table(&sqlalchemy_about(&view, "AS identity_options", "author_books"))
         .into_iter()
-        .map(|r| r[..5].to_vec())
+        .map(|r| r.into_iter().take(5).collect())
         .collect();
     assert_eq!(
         columns,

@@ -115,6 +115,8 @@ pub struct Executor {
     catalog_touched: bool,
     /// Genesis roles: they may create and drop roles.
     superusers: std::collections::HashSet<[u8; 32]>,
+    /// The same as account addresses (what view owners are).
+    superuser_addresses: std::collections::HashSet<String>,
     /// The height whose catalog the speculation copy last loaded.
     speculated_at: u64,
 }
@@ -199,6 +201,7 @@ impl Executor {
             stacked: 0,
             catalog_touched: false,
             superusers: Default::default(),
+            superuser_addresses: Default::default(),
             speculated_at: u64::MAX,
         };
         ex.load_catalog()?;
@@ -258,6 +261,7 @@ impl Executor {
     /// Genesis roles, which may create and drop roles.
     pub fn set_superusers(&mut self, keys: impl IntoIterator<Item = crypto::PublicKey>) {
         self.superusers = keys.into_iter().map(|k| k.0).collect();
+        self.superuser_addresses = self.superusers.iter().map(|k| crypto::PublicKey(*k).address()).collect();
     }
 
     pub fn catalog(&self) -> &Catalog {

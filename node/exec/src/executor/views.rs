@@ -293,7 +293,7 @@ impl Executor {
 
     /// Whether `address` is an admin's (a genesis role's).
     pub(super) fn is_admin_address(&self, address: &str) -> bool {
-        self.superusers.iter().any(|k| crypto::PublicKey(*k).address() == address)
+        self.superuser_addresses.contains(address)
     }
 }
 

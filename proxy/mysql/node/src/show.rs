@@ -1028,7 +1028,7 @@ mod tests {
         let status = cells(show_table_status(&tables, None));
         assert_eq!(status[0][1].as_deref(), Some("InnoDB"));
         assert_eq!(status[1][0].as_deref(), Some("v"));
-        assert!(status[1][1..17].iter().all(Option::is_none), "{:?}", status[1]);
+        assert!(status[1].iter().skip(1).take(16).all(Option::is_none), "{:?}", status[1]);
         assert_eq!(status[1][17].as_deref(), Some("VIEW"));
         let created = cells(show_create_view(&tables["v"], &tables, "al`ice", "rowchain"));
         assert_eq!(

@@ -11,6 +11,21 @@ pub(super) struct Query {
     pub offset: Option<Expr>,
 }
 
+impl Query {
+    /// The first SELECT of the query: the one whose columns name and type
+    /// a set operation's result.
+    pub(super) fn first_select(&self) -> &Select {
+        let mut body = &self.body;
+        loop {
+            match body {
+                SetExpr::Select(select) => return select,
+                SetExpr::Query(inner) => body = &inner.body,
+                SetExpr::SetOp { left, .. } => body = left,
+            }
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub(super) enum SetExpr {
     Select(Box<Select>),

@@ -363,24 +363,16 @@ fn by_output_name(parts: &[String], targets: &[(Option<String>, Expr)]) -> Optio
 /// A bound query's result column names: aliases, else the names
 /// PostgreSQL's `FigureColname` gives.
 pub(super) fn output_names(query: &Query) -> Vec<String> {
-    let mut body = &query.body;
-    loop {
-        match body {
-            SetExpr::Select(select) => {
-                return select
-                    .items
-                    .iter()
-                    .map(|item| match item {
-                        SelectItem::Expr { alias: Some(alias), .. } => alias.clone(),
-                        SelectItem::Expr { expr, alias: None } => column_name(expr),
-                        _ => "?column?".into(),
-                    })
-                    .collect()
-            }
-            SetExpr::Query(inner) => body = &inner.body,
-            SetExpr::SetOp { left, .. } => body = left,
-        }
-    }
+    query
+        .first_select()
+        .items
+        .iter()
+        .map(|item| match item {
+            SelectItem::Expr { alias: Some(alias), .. } => alias.clone(),
+            SelectItem::Expr { expr, alias: None } => column_name(expr),
+            _ => "?column?".into(),
+        })
+        .collect()
 }
 
 /// The name PostgreSQL gives an unaliased result expression.

@@ -44,13 +44,10 @@ const KEYWORDS: &str = "\
 /// An identifier as PostgreSQL's `quote_identifier` prints it: bare when
 /// it is lower case letters, digits and underscores and no keyword.
 pub(crate) fn quote_identifier(name: &str) -> String {
-    let plain = name.chars().next().is_some_and(|c| c.is_ascii_lowercase() || c == '_')
-        && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
-        && !KEYWORDS.split_ascii_whitespace().any(|k| k == name);
-    if plain {
-        name.to_string()
+    if KEYWORDS.split_ascii_whitespace().any(|k| k == name) {
+        format!("\"{name}\"")
     } else {
-        format!("\"{}\"", name.replace('"', "\"\""))
+        super::snapshot::quote_ident(name)
     }
 }
 

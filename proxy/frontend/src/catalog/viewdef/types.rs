@@ -8,7 +8,7 @@
 //! common operators and functions; elsewhere nothing is cast, which is
 //! what PostgreSQL prints whenever the operand types already match.
 
-use super::ast::{Expr, Literal, Query, SelectItem, SetExpr, UnaryOp};
+use super::ast::{Expr, Literal, Query, SelectItem, UnaryOp};
 
 /// The type of an expression.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -376,26 +376,18 @@ fn keyword_type(keyword: &str) -> Ty {
 
 /// The types of a (bound) query's result columns, from its first SELECT.
 pub(super) fn query_types(query: &Query) -> Vec<Ty> {
-    let mut body = &query.body;
-    loop {
-        match body {
-            SetExpr::Select(select) => {
-                return select
-                    .items
-                    .iter()
-                    .map(|item| match item {
-                        SelectItem::Expr { expr, .. } => match infer(expr) {
-                            Ty::Unknown => Ty::of("text"),
-                            other => other,
-                        },
-                        _ => Ty::Opaque,
-                    })
-                    .collect()
-            }
-            SetExpr::Query(inner) => body = &inner.body,
-            SetExpr::SetOp { left, .. } => body = left,
-        }
-    }
+    query
+        .first_select()
+        .items
+        .iter()
+        .map(|item| match item {
+            SelectItem::Expr { expr, .. } => match infer(expr) {
+                Ty::Unknown => Ty::of("text"),
+                other => other,
+            },
+            _ => Ty::Opaque,
+        })
+        .collect()
 }
 
 #[cfg(test)]
