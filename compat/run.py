@@ -142,6 +142,14 @@ class SqlalchemySuite:
         url = "postgresql+psycopg2://{PGUSER}:{PGPASSWORD}@{PGHOST}:{PGPORT}/{PGDATABASE}".format(**env)
         selection = ["-k", " or ".join(sorted(only))] if only else []
         with open(os.path.join(logs, "sqlalchemy-pytest.log"), "w") as log:
+            # The suite's cross-schema tests want these schemas, which
+            # SQLAlchemy's docs ask the tester to create. A scratch
+            # database on PostgreSQL is dropped after the run; a dev
+            # chain is thrown away.
+            for schema in ["test_schema", "test_schema_2"]:
+                problem = pg_execute(python, env, [f"CREATE SCHEMA IF NOT EXISTS {schema}"])
+                if problem:
+                    print(f"run: {self.name}: {problem}", file=log, flush=True)
             subprocess.run([python, "-m", "pytest", "-p", "rowchain_plugin", "-p", "no:cacheprovider", "-q", "--maxfail=1000000",
                             "--tb=short", "--dburi", url, "test/dialect/test_suite.py"] + selection,
                            cwd=source, stdout=log, stderr=subprocess.STDOUT,
@@ -154,17 +162,40 @@ class SqlalchemySuite:
         return {t: (None if o == "passed" else o) for t, o in outcomes.items() if o != "skipped"}
 
 
+def pg_execute(python, env, statements):
+    """Runs statements through psycopg2 (from `python`'s venv) on the
+    PostgreSQL target in env; returns None, or the error of the first that
+    failed."""
+    return driver_execute(python, env, statements, """
+import os, psycopg2
+c = psycopg2.connect(host=os.environ["PGHOST"], port=int(os.environ["PGPORT"]), user=os.environ["PGUSER"],
+                     password=os.environ.get("PGPASSWORD"), dbname=os.environ["PGDATABASE"])
+c.autocommit = True
+errors = psycopg2.Error
+""")
+
+
 def mysql_execute(python, env, statements):
     """Runs statements through PyMySQL (from `python`'s venv) on the MySQL
     target in env; returns None, or the error of the first that failed."""
-    script = """
-import os, sys, pymysql
+    return driver_execute(python, env, statements, """
+import os, pymysql
 c = pymysql.connect(host=os.environ["MYSQL_HOST"], port=int(os.environ["MYSQL_PORT"]), user=os.environ["MYSQL_USER"],
                     password=os.environ["MYSQL_PASSWORD"], autocommit=True)
+errors = pymysql.MySQLError
+""")
+
+
+def driver_execute(python, env, statements, connect):
+    """Runs statements on the connection `connect` (Python source that sets
+    `c` and `errors`) opens in `python`; returns None, or the error of the
+    first that failed."""
+    script = connect + """
+import sys
 for s in sys.argv[1:]:
     try:
         c.cursor().execute(s)
-    except pymysql.MySQLError as e:
+    except errors as e:
         sys.exit(f"{s}: {e}")
 """
     run = subprocess.run([python, "-c", script] + statements, env=env, capture_output=True, text=True)

@@ -5,27 +5,10 @@
 
 mod common;
 
-use common::pg::{counts, rows};
+use common::pg::{connect_as as connect, counts, refused, rows};
 use common::Dev;
 use serde_json::json;
 use tokio_postgres::Client;
-
-/// Connects as `user`, whose password is `pw-<user>` (admin's is `admin`).
-async fn connect(dev: &Dev, user: &str) -> Client {
-    let password = if user == "admin" { "admin".to_string() } else { format!("pw-{user}") };
-    common::pg::connect(dev, user, &password).await.unwrap()
-}
-
-/// The SQLSTATE and message of a statement that must fail.
-async fn refused(c: &Client, sql: &str) -> (String, String) {
-    match c.simple_query(sql).await {
-        Ok(_) => panic!("{sql}: succeeded, must be refused"),
-        Err(e) => {
-            let db = e.as_db_error().unwrap_or_else(|| panic!("{sql}: {e}"));
-            (db.code().code().to_string(), db.message().to_string())
-        }
-    }
-}
 
 async fn denied(c: &Client, sql: &str) {
     let (state, message) = refused(c, sql).await;

@@ -398,3 +398,48 @@ async fn temporary_tables_are_session_local() {
     assert_eq!(server_error(e), (1792, "25006".to_string()));
     c.query_drop("ROLLBACK").await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_mysql_database_is_a_schema() {
+    let dev = Dev::start("mysql-databases");
+    let mut c = connect(&dev, "admin", "admin").await;
+    c.query_drop(
+        "CREATE DATABASE IF NOT EXISTS test_schema CHARACTER SET utf8mb4;
+         CREATE TABLE test_schema.item (id INT PRIMARY KEY AUTO_INCREMENT, name VARCHAR(20));
+         CREATE TABLE item (id INT PRIMARY KEY, name VARCHAR(20));
+         INSERT INTO test_schema.item (name) VALUES ('in the schema');
+         INSERT INTO rowchain.item VALUES (1, 'in the database')",
+    )
+    .await
+    .unwrap();
+    let rows: Vec<(String, String)> =
+        c.query("SELECT s.name, d.name FROM test_schema.item s JOIN item d ON d.id = s.id").await.unwrap();
+    assert_eq!(rows, [("in the schema".into(), "in the database".into())]);
+    // SHOW TABLES lists the session's database, or the one it names.
+    c.query_drop("CREATE TABLE test_schema.other (id INT PRIMARY KEY)").await.unwrap();
+    let tables: Vec<String> = c.query("SHOW TABLES").await.unwrap();
+    assert_eq!(tables, ["item"]);
+    let tables: Vec<String> = c.query("SHOW TABLES FROM test_schema").await.unwrap();
+    assert_eq!(tables, ["item", "other"]);
+    let created: Vec<(String, String)> = c.query("SHOW CREATE TABLE `test_schema`.`other`").await.unwrap();
+    assert!(created[0].1.starts_with("CREATE TABLE `other` ("), "{}", created[0].1);
+    let columns: Vec<String> = c
+        .query_map("SHOW COLUMNS FROM other FROM test_schema", |row: mysql_async::Row| {
+            row.get::<String, _>(0).unwrap_or_default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(columns, ["id"]);
+    // The same schema over PostgreSQL.
+    let pg = common::pg::connect(&dev, "admin", "admin").await.unwrap();
+    let r = pg.query("SELECT name FROM test_schema.item", &[]).await.unwrap();
+    assert_eq!(r[0].get::<_, String>(0), "in the schema");
+    let e = c.query_drop("CREATE DATABASE test_schema").await.unwrap_err();
+    assert_eq!(server_error(e), (1007, "HY000".to_string()));
+    // DROP DATABASE drops what is in it.
+    c.query_drop("DROP DATABASE test_schema").await.unwrap();
+    let e = c.query_drop("SELECT * FROM test_schema.item").await.unwrap_err();
+    assert_eq!(server_error(e), (1146, "42S02".to_string()));
+    let rows: Vec<String> = c.query("SELECT name FROM item").await.unwrap();
+    assert_eq!(rows, ["in the database"]);
+}

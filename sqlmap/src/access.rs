@@ -38,6 +38,9 @@ pub enum Privilege {
 pub struct GrantPlan {
     pub revoke: bool,
     pub tables: Vec<String>,
+    /// `ON ALL TABLES IN SCHEMA s, ...`: every table and view in these
+    /// schemas when the grant runs, besides `tables`.
+    pub in_schemas: Vec<String>,
     /// Table-wide privileges; `ALL` lists every one.
     pub privileges: Vec<Privilege>,
     /// `UPDATE (col, ...)`: columns the grantees may update.
@@ -165,9 +168,16 @@ pub(crate) fn plan_grant(statement: Statement) -> Result<DdlPlan, PlanError> {
         }
         other => return Err(PlanError::unsupported(crate::control::statement_label(&other))),
     };
-    let tables = match objects {
+    let (tables, in_schemas) = match objects {
         Some(GrantObjects::Tables(tables)) => {
-            tables.iter().map(names::resolve_target).collect::<Result<Vec<_>, _>>()?
+            (tables.iter().map(names::resolve_target).collect::<Result<Vec<_>, _>>()?, Vec::new())
+        }
+        Some(GrantObjects::AllTablesInSchema { schemas }) => (Vec::new(), crate::schemas::grant_schemas(&schemas)?),
+        Some(GrantObjects::Schemas(schemas)) => {
+            let schemas = crate::schemas::grant_schemas(&schemas)?;
+            let privileges = crate::schemas::privileges(privileges)?;
+            let grantees = grantees.iter().map(grantee).collect::<Result<_, _>>()?;
+            return Ok(DdlPlan::GrantSchema(crate::schemas::SchemaGrant { revoke, schemas, privileges, grantees }));
         }
         Some(other) => {
             return Err(PlanError::unsupported(format!("GRANT ON {other}"))
@@ -214,7 +224,14 @@ pub(crate) fn plan_grant(statement: Statement) -> Result<DdlPlan, PlanError> {
     update_columns.sort();
     update_columns.dedup();
     let grantees = grantees.iter().map(grantee).collect::<Result<_, _>>()?;
-    Ok(DdlPlan::Grant(GrantPlan { revoke, tables, privileges: list.into_iter().collect(), update_columns, grantees }))
+    Ok(DdlPlan::Grant(GrantPlan {
+        revoke,
+        tables,
+        in_schemas,
+        privileges: list.into_iter().collect(),
+        update_columns,
+        grantees,
+    }))
 }
 
 /// Parses an expression back from its stored PostgreSQL text.

@@ -1,6 +1,7 @@
 //! `COMMENT ON`: which object a comment is on, and its text (`NULL`
 //! removes it). The executor keeps comments in the table's metadata, so
-//! the objects are a table and its parts: columns, indexes, constraints.
+//! the objects are a table and its parts: columns, indexes, constraints;
+//! a schema's comment is in the schema's metadata.
 //!
 //! sqlparser 0.64 has no `COMMENT ON CONSTRAINT name ON table`, which
 //! SQLAlchemy and pg_dump emit, so that one form is read from the tokens.
@@ -29,6 +30,8 @@ pub enum CommentOn {
         table: String,
         name: String,
     },
+    /// A schema, by its name.
+    Schema(String),
 }
 
 /// Plans a parsed `COMMENT ON` statement.
@@ -56,9 +59,10 @@ pub(crate) fn plan_comment(statement: Statement) -> Result<DdlPlan, PlanError> {
             };
             CommentOn::Column { table: names::resolve_target(&table)?, column }
         }
+        CommentObject::Schema => CommentOn::Schema(crate::schemas::schema_name(&object_name)?),
         other => {
             return Err(PlanError::unsupported(format!("COMMENT ON {other}"))
-                .with_hint("rowchain keeps comments on tables, columns, indexes and constraints"))
+                .with_hint("rowchain keeps comments on tables, columns, indexes, constraints and schemas"))
         }
     };
     Ok(DdlPlan::Comment { on, text: comment })

@@ -7,7 +7,8 @@
 
 use sqlparser::ast::{
     self, AlterTableOperation, ColumnOption, CommentDef, CreateIndex, CreateTableOptions, Expr, ForeignKeyConstraint,
-    GeneratedAs, IndexColumn, ObjectType, OrderBySort, RenameTableNameKind, SqlOption, Statement, TableConstraint,
+    GeneratedAs, IndexColumn, ObjectType, OrderBySort, RenameTableNameKind, SchemaName, SqlOption, Statement,
+    TableConstraint,
 };
 
 use crate::constraints::ConstraintKind;
@@ -102,6 +103,29 @@ pub enum DdlPlan {
         text: Option<String>,
     },
     CreateView(crate::view::CreateView),
+    /// `REFRESH MATERIALIZED VIEW [CONCURRENTLY] name [WITH DATA]`.
+    RefreshMaterializedView {
+        name: String,
+    },
+    /// `DROP MATERIALIZED VIEW`; `cascade` drops the views that read these too.
+    DropMaterializedView {
+        names: Vec<String>,
+        if_exists: bool,
+        cascade: bool,
+    },
+    /// `CREATE SCHEMA`; `authorization` names the owner (else the signer).
+    CreateSchema {
+        name: String,
+        if_not_exists: bool,
+        authorization: Option<String>,
+    },
+    /// `DROP SCHEMA`; `cascade` drops the relations in it too.
+    DropSchema {
+        names: Vec<String>,
+        if_exists: bool,
+        cascade: bool,
+    },
+    GrantSchema(crate::schemas::SchemaGrant),
     /// `DROP VIEW`; `cascade` drops the views that read these too.
     DropView {
         names: Vec<String>,
@@ -178,8 +202,40 @@ pub(crate) fn plan_ddl(statement: Statement, source: &SourceMap) -> Result<DdlPl
                 let names = names.iter().map(names::resolve_target).collect::<Result<_, _>>()?;
                 Ok(DdlPlan::DropView { names, if_exists, cascade })
             }
+            ObjectType::MaterializedView => {
+                let names = names.iter().map(names::resolve_target).collect::<Result<_, _>>()?;
+                Ok(DdlPlan::DropMaterializedView { names, if_exists, cascade })
+            }
+            ObjectType::Schema => crate::schemas::plan_drop_schema(&names, if_exists, cascade),
+            ObjectType::Database => {
+                // MySQL's DROP DATABASE drops what is in it: a schema with CASCADE.
+                crate::schemas::plan_drop_schema(&names, if_exists, true)
+            }
             other => Err(PlanError::unsupported(format!("DROP {other}"))),
         },
+        Statement::CreateSchema {
+            schema_name,
+            if_not_exists,
+            or_replace,
+            with: None,
+            options: None,
+            default_collate_spec: None,
+            clone: None,
+        } => crate::schemas::plan_create_schema(&schema_name, if_not_exists, or_replace),
+        Statement::RefreshMaterializedView(refresh) => {
+            // CONCURRENTLY lets PostgreSQL's readers go on meanwhile; a
+            // chain refresh is one tx, which readers never see half done.
+            if refresh.with_data == Some(false) {
+                return Err(PlanError::unsupported("REFRESH MATERIALIZED VIEW ... WITH NO DATA")
+                    .with_hint("rowchain's materialized views are always populated"));
+            }
+            Ok(DdlPlan::RefreshMaterializedView { name: names::resolve_target(&refresh.name)? })
+        }
+        // MySQL's CREATE DATABASE: a MySQL database is a schema. Its
+        // options (character set, collation) are the chain's anyway.
+        Statement::CreateDatabase { db_name, if_not_exists, or_replace, .. } => {
+            crate::schemas::plan_create_schema(&SchemaName::Simple(db_name), if_not_exists, or_replace)
+        }
         other => Err(PlanError::unsupported(crate::control::statement_label(&other))),
     }
 }
@@ -555,8 +611,9 @@ fn create_index(create: &CreateIndex, source: &SourceMap) -> Result<DdlPlan, Pla
     }
     let table = names::resolve_target(&create.table_name)?;
     let columns = create.columns.iter().map(|c| index_column(c, source)).collect::<Result<Vec<_>, _>>()?;
+    // An index lives in its table's schema.
     let name = match &create.name {
-        Some(name) => names::resolve_object(name)?,
+        Some(name) => names::in_schema_of(&table, name)?,
         None => default_index_name(&table, &create.columns),
     };
     names::check_reserved(&name)?;
@@ -623,7 +680,7 @@ fn alter_table(alter: &ast::AlterTable, source: &SourceMap) -> Result<DdlPlan, P
         AlterTableOperation::EnableRowLevelSecurity => Ok(DdlPlan::RowSecurity { table, enabled: true }),
         AlterTableOperation::DisableRowLevelSecurity => Ok(DdlPlan::RowSecurity { table, enabled: false }),
         AlterTableOperation::RenameTable { table_name: RenameTableNameKind::To(to) | RenameTableNameKind::As(to) } => {
-            let to = names::resolve_target(to)?;
+            let to = names::in_schema_of(&table, to)?;
             let sqlite = format!("ALTER TABLE {} RENAME TO {}", quote(&table), quote(&to));
             Ok(DdlPlan::RenameTable { from: table, to, sqlite })
         }

@@ -63,6 +63,7 @@ mod parse;
 mod plan;
 mod render;
 mod schema;
+mod schemas;
 mod types;
 mod view;
 
@@ -76,6 +77,7 @@ pub use ddl::{ColumnDef, CreateTable, DdlPlan, OnCommit};
 pub use dialect::Dialect;
 pub use error::PlanError;
 pub use mysql::{MySqlStmt, SetValue, ShowFilter, SystemVariable, VariableScope, LAST_INSERT_ID_SETTING};
+pub use names::{qualify, relation_schema};
 pub use params::{param_hints, param_hints_dialect, result_hints, result_hints_in, ParamHint};
 pub use plan::{
     plan, plan_dialect, plan_in, plan_with_text, plan_with_text_dialect, plan_with_text_in, Plan, ReadPlan, WriteKind,
@@ -83,5 +85,6 @@ pub use plan::{
 };
 pub use render::parse_bool;
 pub use schema::{NoSchema, Schema};
+pub use schemas::{SchemaGrant, SchemaPrivilege, BUILTIN_SCHEMAS};
 pub use types::{PgType, NUMERIC_COLLATION};
 pub use view::{view_query, CreateView};

@@ -81,7 +81,7 @@ pub(crate) fn resolve_table(name: &ObjectName) -> Result<TableName, PlanError> {
     match schema {
         None | Some("public") => {
             check_reserved(table)?;
-            Ok(TableName { sqlite: table.clone(), system_view: false, catalog: None })
+            Ok(TableName { sqlite: qualify("public", table), system_view: false, catalog: None })
         }
         Some("rowchain") => match SYSTEM_VIEWS.iter().find(|(view, _)| view == table) {
             Some((_, sqlite)) => Ok(TableName { sqlite: (*sqlite).to_string(), system_view: true, catalog: None }),
@@ -92,8 +92,33 @@ pub(crate) fn resolve_table(name: &ObjectName) -> Result<TableName, PlanError> {
             let catalog = CATALOG_SCHEMAS.into_iter().find(|s| *s == schema);
             Ok(TableName { sqlite: table.clone(), system_view: false, catalog })
         }
-        Some(other) => Err(PlanError::new(INVALID_SCHEMA_NAME, format!("schema \"{other}\" does not exist"))),
+        Some(schema) if schema.contains('.') => {
+            // No schema has a dot in its name (CREATE SCHEMA refuses it),
+            // which keeps SQLite names unambiguous.
+            Err(PlanError::new(INVALID_SCHEMA_NAME, format!("schema \"{schema}\" does not exist")))
+        }
+        Some(schema) => {
+            check_reserved(schema)?;
+            Ok(TableName { sqlite: qualify(schema, table), system_view: false, catalog: None })
+        }
     }
+}
+
+/// The SQLite name of relation `name` in `schema`: the bare name in
+/// `public` (as before schemas existed), else `schema.name`. A public name
+/// that holds a dot is kept as `public.name`, so every SQLite name splits
+/// back at its first dot ([`relation_schema`]).
+pub fn qualify(schema: &str, name: &str) -> String {
+    if schema == "public" && !name.contains('.') {
+        name.to_string()
+    } else {
+        format!("{schema}.{name}")
+    }
+}
+
+/// A relation's schema and its name within it, from its SQLite name.
+pub fn relation_schema(sqlite: &str) -> (&str, &str) {
+    sqlite.split_once('.').unwrap_or(("public", sqlite))
 }
 
 /// Resolves a table name that a write or DDL statement modifies: system
@@ -115,6 +140,26 @@ pub(crate) fn resolve_target(name: &ObjectName) -> Result<String, PlanError> {
         ));
     }
     Ok(table.sqlite)
+}
+
+/// The SQLite name of `name` (an index, or a table's new name) in the
+/// schema of `table` (a SQLite name), where PostgreSQL puts it. A
+/// qualified name must name that schema: nothing moves between schemas.
+pub(crate) fn in_schema_of(table: &str, name: &ObjectName) -> Result<String, PlanError> {
+    let (schema, _) = relation_schema(table);
+    let sqlite = match name.0.as_slice() {
+        [ObjectNamePart::Identifier(ident)] => {
+            let name = fold(ident);
+            check_reserved(&name)?;
+            qualify(schema, &name)
+        }
+        _ => resolve_target(name)?,
+    };
+    if relation_schema(&sqlite).0 != schema {
+        return Err(PlanError::unsupported(format!("moving {name} to another schema"))
+            .with_hint(format!("an index or a renamed table stays in schema \"{schema}\"")));
+    }
+    Ok(sqlite)
 }
 
 /// Resolves a user-chosen object name (index, column) that is not schema

@@ -219,7 +219,8 @@ pub fn result_hints_in(sql: &str, schema: &dyn Schema) -> Vec<Option<PgType>> {
         match factor {
             TableFactor::Table { name, alias, args: None, .. } => match names::resolve_table(name) {
                 Ok(table) => {
-                    let visible = alias.as_ref().map(|a| names::fold(&a.name)).unwrap_or_else(|| table.sqlite.clone());
+                    let relation = || names::relation_schema(&table.sqlite).1.to_string();
+                    let visible = alias.as_ref().map(|a| names::fold(&a.name)).unwrap_or_else(relation);
                     frame.push((visible, table.sqlite));
                 }
                 Err(_) => whole = false,

@@ -221,6 +221,9 @@ pub(crate) fn plan_statement(
         | Statement::CreateIndex(_)
         | Statement::AlterTable(_)
         | Statement::Truncate(_)
+        | Statement::CreateSchema { .. }
+        | Statement::CreateDatabase { .. }
+        | Statement::RefreshMaterializedView(_)
         | Statement::Drop { .. } => ddl::plan_ddl(statement, source).map(Plan::Ddl),
         Statement::Comment { .. } => crate::comment::plan_comment(statement).map(Plan::Ddl),
         Statement::CreateView(create) => crate::view::plan_create_view(create, source, schema).map(Plan::Ddl),

@@ -14,8 +14,8 @@ use std::ops::ControlFlow;
 use sqlparser::ast::{
     AccessExpr, BinaryOperator, CastKind, DataType, DateTimeField, Distinct, Expr, Function, FunctionArg,
     FunctionArgExpr, FunctionArgumentList, FunctionArguments, Ident, LimitClause, ObjectName, ObjectNamePart,
-    OffsetRows, Query, Select, SelectItem, SetExpr, Subscript, TableFactor, TrimWhereField, UnaryOperator, Value,
-    ValueWithSpan, VisitMut, VisitorMut,
+    OffsetRows, Query, Select, SelectItem, SetExpr, Subscript, TableAlias, TableFactor, TrimWhereField, UnaryOperator,
+    Value, ValueWithSpan, VisitMut, VisitorMut,
 };
 use sqlparser::tokenizer::Span;
 
@@ -108,7 +108,7 @@ impl<'a> Renderer<'a> {
             }
             let visible = match alias {
                 Some(alias) => names::fold(&alias.name),
-                None => table.sqlite.clone(),
+                None => names::relation_schema(&table.sqlite).1.to_string(),
             };
             frame.push((visible, table.sqlite));
         }
@@ -315,6 +315,7 @@ impl VisitorMut for Renderer<'_> {
                 }
             }
         }
+        expose_relation_name(factor, &self.ctes);
         match catalog::from_function(factor) {
             Some(Ok(derived)) => {
                 *factor = derived;
@@ -432,6 +433,25 @@ fn into_flow(result: Result<(), PlanError>) -> ControlFlow<PlanError> {
     }
 }
 
+/// PostgreSQL knows `FROM s.t` as `t`; SQLite would know its table
+/// `"s.t"` by that whole name, so an unaliased table whose SQLite name is
+/// not its relation name gets the relation name as its alias.
+fn expose_relation_name(factor: &mut TableFactor, ctes: &BTreeSet<String>) {
+    let TableFactor::Table { name, alias: alias @ None, args: None, .. } = factor else {
+        return;
+    };
+    if let [ObjectNamePart::Identifier(ident)] = name.0.as_slice() {
+        if ctes.contains(&names::fold(ident)) {
+            return;
+        }
+    }
+    let Ok(table) = names::resolve_table(name) else { return };
+    let relation = names::relation_schema(&table.sqlite).1;
+    if table.catalog.is_none() && !table.system_view && relation != table.sqlite {
+        *alias = Some(TableAlias { explicit: true, name: Ident::new(relation), columns: vec![], at: None });
+    }
+}
+
 impl Renderer<'_> {
     /// Rewrites one expression node whose children are already rewritten.
     fn rewrite_expr(&mut self, expr: &mut Expr) -> Result<(), PlanError> {
@@ -441,7 +461,15 @@ impl Renderer<'_> {
         }
         let replacement = match expr {
             Expr::Identifier(ident) => return self.check_ident(ident),
-            Expr::CompoundIdentifier(idents) => return idents.iter().try_for_each(|i| self.check_ident(i)),
+            Expr::CompoundIdentifier(idents) => {
+                idents.iter().try_for_each(|i| self.check_ident(i))?;
+                // `schema.table.column`: a FROM item is known by its
+                // relation name (see `pre_visit_table_factor`).
+                if idents.len() == 3 {
+                    idents.remove(0);
+                }
+                return Ok(());
+            }
             Expr::Function(function) => self.function(function)?,
             Expr::Cast { kind, expr: inner, data_type, .. } => Some(match catalog::cast(inner, data_type) {
                 Some(rewritten) => rewritten,

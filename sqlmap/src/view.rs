@@ -1,4 +1,5 @@
-//! `CREATE [OR REPLACE] [TEMP] VIEW` and `DROP VIEW` as DDL plans.
+//! `CREATE [OR REPLACE] [TEMP] VIEW`, `DROP VIEW`, and `CREATE / REFRESH /
+//! DROP MATERIALIZED VIEW` as DDL plans.
 //!
 //! A view keeps its query as PostgreSQL text; the SQLite view is that
 //! query planned as a read ([`view_sqlite`]) against the schema of the
@@ -7,6 +8,7 @@
 //! text, not the SQLite rendering, is what the chain stores.
 
 use crate::ddl::DdlPlan;
+use crate::determinism::{self, Clock};
 use crate::error::{PlanError, SourceMap, FEATURE_NOT_SUPPORTED, SYNTAX_ERROR};
 use crate::names;
 use crate::plan::plan_read;
@@ -31,6 +33,11 @@ pub struct CreateView {
     /// view), rendered against the planner's schema. The chain's executor
     /// renders its own from `query` (see [`view_query`]).
     pub sqlite: String,
+    /// `CREATE MATERIALIZED VIEW`: a table of the query's rows as of its
+    /// creation (and each `REFRESH MATERIALIZED VIEW`).
+    pub materialized: bool,
+    /// `IF NOT EXISTS` (materialized views only, as in PostgreSQL).
+    pub if_not_exists: bool,
 }
 
 pub(crate) fn plan_create_view(
@@ -38,14 +45,19 @@ pub(crate) fn plan_create_view(
     source: &SourceMap,
     schema: &dyn Schema,
 ) -> Result<DdlPlan, PlanError> {
-    if create.materialized {
-        return Err(PlanError::unsupported("CREATE MATERIALIZED VIEW").with_hint(
-            "a materialized view is a table the chain would have to refresh; create a view, or a table filled by INSERT ... SELECT",
-        ));
+    if create.materialized && (create.or_replace || create.temporary || create.params.is_some()) {
+        let what = if create.or_replace {
+            "OR REPLACE"
+        } else if create.temporary {
+            "TEMP"
+        } else {
+            "ALGORITHM"
+        };
+        return Err(PlanError::new(SYNTAX_ERROR, format!("syntax error at or near \"{what}\"")));
     }
     if create.or_alter
         || create.secure
-        || create.if_not_exists
+        || (create.if_not_exists && !create.materialized)
         || create.copy_grants
         || create.with_no_schema_binding
         || create.to.is_some()
@@ -85,9 +97,15 @@ pub(crate) fn plan_create_view(
         }
         columns.push(column);
     }
+    if create.materialized {
+        deterministic(&create.query)?;
+    }
     let query = create.query.to_string();
     let (body, tables) = render_body(create.query, source, schema)?;
     let sqlite = create_sqlite(&name, &columns, &body);
+    if create.materialized && security_invoker {
+        return Err(PlanError::new("22023", "unrecognized parameter \"security_invoker\""));
+    }
     Ok(DdlPlan::CreateView(CreateView {
         name,
         or_replace: create.or_replace,
@@ -97,6 +115,8 @@ pub(crate) fn plan_create_view(
         security_invoker,
         tables,
         sqlite,
+        materialized: create.materialized,
+        if_not_exists: create.if_not_exists,
     }))
 }
 
@@ -139,6 +159,25 @@ fn view_option(option: &SqlOption) -> Result<ViewOption, PlanError> {
         }
     };
     Ok(if key == "security_invoker" { ViewOption::SecurityInvoker(on) } else { ViewOption::SecurityBarrier })
+}
+
+/// 0A000 for a nondeterministic function in a materialized view's query:
+/// every validator stores the rows it gives. (`now()` is the block's
+/// time, as in any write.)
+fn deterministic(query: &Query) -> Result<(), PlanError> {
+    let found = ast::visit_expressions(query, |expr| {
+        if let Expr::Function(function) = expr {
+            let name = function.name.0.last().map(|part| part.to_string().to_lowercase()).unwrap_or_default();
+            if matches!(determinism::classify(&name), Some(Clock::Random | Clock::NonDeterministic)) {
+                return std::ops::ControlFlow::Break(name);
+            }
+        }
+        std::ops::ControlFlow::Continue(())
+    });
+    match found {
+        std::ops::ControlFlow::Break(name) => Err(determinism::refused(&name)),
+        std::ops::ControlFlow::Continue(()) => Ok(()),
+    }
 }
 
 /// The view's query planned as a read: its SQLite text and the relations

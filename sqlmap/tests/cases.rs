@@ -318,6 +318,44 @@ const CASES: &[&str] = &[
     "DELETE FROM guarded WHERE a::int > 1",
     "SELECT count(*), lower(n) FROM guarded WHERE id = $1 GROUP BY lower(n) ORDER BY abs(id)",
     "UPDATE guarded SET a = 1 / a",
+    // -- schemas: a relation of schema s is the SQLite table "s.name"
+    "CREATE SCHEMA sales",
+    "CREATE SCHEMA IF NOT EXISTS Sales AUTHORIZATION alice",
+    "CREATE SCHEMA AUTHORIZATION bob",
+    "CREATE SCHEMA pg_mine",
+    "CREATE SCHEMA \"a.b\"",
+    "CREATE SCHEMA __rc_x",
+    "CREATE SCHEMA db.s",
+    "DROP SCHEMA IF EXISTS sales, other CASCADE",
+    "DROP SCHEMA sales",
+    "GRANT USAGE, CREATE ON SCHEMA sales TO alice, PUBLIC",
+    "REVOKE ALL ON SCHEMA sales FROM alice",
+    "GRANT SELECT ON SCHEMA sales TO alice",
+    "GRANT SELECT ON ALL TABLES IN SCHEMA sales, public TO bob",
+    "COMMENT ON SCHEMA sales IS 'the sales team''s tables'",
+    "CREATE TABLE sales.orders (id int PRIMARY KEY, customer int REFERENCES sales.customers (id), note text)",
+    "CREATE TABLE public.\"odd.name\" (id int PRIMARY KEY)",
+    "CREATE INDEX orders_note ON sales.orders (note)",
+    "CREATE INDEX ON sales.orders (customer)",
+    "DROP INDEX sales.orders_note",
+    "ALTER TABLE sales.orders RENAME TO purchases",
+    "ALTER TABLE sales.orders RENAME TO other.purchases",
+    "SELECT orders.id, sales.orders.note FROM sales.orders WHERE orders.customer = $1",
+    "SELECT o.id FROM sales.orders o JOIN public.orders p ON p.id = o.id",
+    "INSERT INTO sales.orders (id, note) VALUES ($1, $2)",
+    "UPDATE sales.orders SET note = 'x' WHERE orders.id = 1",
+    "DELETE FROM sales.orders WHERE id = 1",
+    "SELECT * FROM \"a.b\".c",
+    "SELECT * FROM sqlite_x.t",
+    // -- materialized views
+    "CREATE MATERIALIZED VIEW mv AS SELECT a, count(*) FROM t GROUP BY a",
+    "CREATE MATERIALIZED VIEW IF NOT EXISTS sales.mv (x) AS SELECT note FROM sales.orders",
+    "CREATE MATERIALIZED VIEW dice AS SELECT random() AS r, now() AS at",
+    "CREATE MATERIALIZED VIEW ids AS SELECT gen_random_uuid()",
+    "CREATE OR REPLACE MATERIALIZED VIEW mv AS SELECT 1",
+    "REFRESH MATERIALIZED VIEW CONCURRENTLY sales.mv",
+    "REFRESH MATERIALIZED VIEW mv WITH NO DATA",
+    "DROP MATERIALIZED VIEW IF EXISTS mv, sales.mv CASCADE",
 ];
 
 /// MySQL text, planned with `Dialect::MySql` against the same schema.
@@ -525,6 +563,13 @@ const MYSQL_CASES: &[&str] = &[
     "SELECT engine FROM information_schema.tables WHERE table_name = ? AND table_schema = DATABASE()",
     "SELECT kc.constraint_name, kc.column_name, kc.referenced_table_name, kc.referenced_column_name, c.constraint_type FROM information_schema.key_column_usage AS kc, information_schema.table_constraints AS c WHERE kc.table_schema = DATABASE() AND (kc.referenced_table_schema = DATABASE() OR kc.referenced_table_schema IS NULL) AND c.table_schema = kc.table_schema AND c.constraint_name = kc.constraint_name AND c.constraint_type != 'CHECK' AND kc.table_name = ? ORDER BY kc.`ordinal_position`",
     "SELECT cc.constraint_name AS constraint_name, cc.check_clause AS check_clause FROM information_schema.check_constraints AS cc, information_schema.table_constraints AS tc WHERE cc.constraint_schema = DATABASE() AND tc.table_schema = cc.constraint_schema AND cc.constraint_name = tc.constraint_name AND tc.constraint_type = 'CHECK' AND tc.table_name = ?",
+    // -- a MySQL database is a schema
+    "CREATE DATABASE IF NOT EXISTS test_schema CHARACTER SET utf8mb4",
+    "DROP DATABASE test_schema",
+    "CREATE TABLE test_schema.t (id INT PRIMARY KEY AUTO_INCREMENT)",
+    "SELECT * FROM test_schema.t JOIN rowchain.u ON u.id = t.id",
+    "CREATE TABLE test_schema.r (id INT PRIMARY KEY, u_id INT REFERENCES rowchain.u (id), FOREIGN KEY (id) REFERENCES test_schema.t (id))",
+    "ALTER TABLE test_schema.r ADD CONSTRAINT r_u FOREIGN KEY (u_id) REFERENCES `rowchain`.`u` (id)",
 ];
 
 /// Two tables the schema-dependent cases plan against.

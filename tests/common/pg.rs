@@ -13,6 +13,24 @@ pub async fn connect(dev: &Dev, user: &str, password: &str) -> Result<Client, to
     Ok(client)
 }
 
+/// Connects as role `user`, whose password is `pw-<user>` (admin's is
+/// `admin`), as the tests that create roles give them.
+pub async fn connect_as(dev: &Dev, user: &str) -> Client {
+    let password = if user == "admin" { "admin".to_string() } else { format!("pw-{user}") };
+    connect(dev, user, &password).await.unwrap_or_else(|e| panic!("connect as {user}: {e}"))
+}
+
+/// The SQLSTATE and message of a statement that must fail.
+pub async fn refused(c: &Client, sql: &str) -> (String, String) {
+    match c.simple_query(sql).await {
+        Ok(_) => panic!("{sql}: succeeded, must be refused"),
+        Err(e) => {
+            let db = e.as_db_error().unwrap_or_else(|| panic!("{sql}: {e}"));
+            (db.code().code().to_string(), db.message().to_string())
+        }
+    }
+}
+
 /// The rows of a simple query that must succeed, as text (NULL as `None`).
 pub async fn rows(c: &Client, sql: &str) -> Vec<Vec<Option<String>>> {
     c.simple_query(sql)

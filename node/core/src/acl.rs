@@ -43,7 +43,9 @@ pub fn owns(meta: &TableMeta, who: Who<'_>) -> bool {
 
 /// PostgreSQL's error for a privilege the role lacks.
 pub fn denied(table: &str) -> SqlError {
-    SqlError::new(INSUFFICIENT_PRIVILEGE, format!("permission denied for table {table}"))
+    // PostgreSQL names the relation without its schema.
+    let (_, relation) = sqlmap::relation_schema(table);
+    SqlError::new(INSUFFICIENT_PRIVILEGE, format!("permission denied for table {relation}"))
 }
 
 /// 42501 unless `who` owns the table: DROP, ALTER, GRANT, policies.
@@ -445,6 +447,7 @@ mod tests {
             comment: None,
             part_comments: vec![],
             view: None,
+            materialized: None,
         }
     }
 

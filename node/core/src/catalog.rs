@@ -61,6 +61,10 @@ pub struct TableMeta {
     /// Set when the relation is a view (`CREATE VIEW`): it has no rows,
     /// keys, indexes or policies, and `columns` are the query's.
     pub view: Option<ViewMeta>,
+    /// Set when the relation is a materialized view: a table (its rows are
+    /// leaves like any table's, keyed by rowid) whose rows are its query's
+    /// as of its creation or last `REFRESH`. Only the executor writes them.
+    pub materialized: Option<ViewMeta>,
 }
 
 /// What makes a relation a view. The SQLite view is rendered from `query`
@@ -114,11 +118,21 @@ impl TableMeta {
             comment: None,
             part_comments: Vec::new(),
             view: Some(view),
+            materialized: None,
         }
     }
 
     pub fn is_view(&self) -> bool {
         self.view.is_some()
+    }
+
+    pub fn is_materialized(&self) -> bool {
+        self.materialized.is_some()
+    }
+
+    /// The view or materialized view query this relation keeps, if any.
+    pub fn defining_query(&self) -> Option<&ViewMeta> {
+        self.view.as_ref().or(self.materialized.as_ref())
     }
 
     /// PostgreSQL's 42809 for a view where only a table will do.
@@ -214,6 +228,7 @@ impl TableMeta {
             comment: ct.comment.clone(),
             part_comments: Vec::new(),
             view: None,
+            materialized: None,
         })
     }
 }
@@ -313,8 +328,9 @@ impl TableMeta {
                 w.u8(c.kind as u8).str(&c.name).str(&c.text);
             }
         }
-        // Version 4 (views) appends to version 3's.
-        if let Some(v) = &self.view {
+        // Version 4 (views) appends the view to version 3's; version 5
+        // (materialized views) its query in the same form.
+        if let Some(v) = self.view.as_ref().or(self.materialized.as_ref()) {
             w.str(&v.query).u32(v.column_names.len() as u32);
             for c in &v.column_names {
                 w.str(c);
@@ -328,6 +344,9 @@ impl TableMeta {
     }
 
     fn version(&self) -> u8 {
+        if self.materialized.is_some() {
+            return 5;
+        }
         if self.view.is_some() {
             return 4;
         }
@@ -346,7 +365,7 @@ impl TableMeta {
     pub fn decode(b: &[u8]) -> Result<Self, DecodeError> {
         let mut r = Reader::new(b);
         let version = r.u8()?;
-        if !(1..=4).contains(&version) {
+        if !(1..=5).contains(&version) {
             return Err(DecodeError::Version { what: "table metadata", version });
         }
         let id = r.fixed()?;
@@ -416,15 +435,20 @@ impl TableMeta {
                 part_comments.push(PartComment { kind, name: r.string()?, text: r.string()? });
             }
         }
-        let mut view = None;
-        if version == 4 {
+        let (mut view, mut materialized) = (None, None);
+        if version >= 4 {
             let query = r.string()?;
             let n = r.count("view column", 32_768, 4)?;
             let column_names = (0..n).map(|_| r.string()).collect::<Result<_, _>>()?;
             let security_invoker = r.u8()? != 0;
             let n = r.count("dependency", 65_536, 4)?;
             let depends = (0..n).map(|_| r.string()).collect::<Result<_, _>>()?;
-            view = Some(ViewMeta { query, column_names, security_invoker, depends });
+            let meta = Some(ViewMeta { query, column_names, security_invoker, depends });
+            if version == 4 {
+                view = meta;
+            } else {
+                materialized = meta;
+            }
         }
         r.finish()?;
         Ok(TableMeta {
@@ -442,6 +466,7 @@ impl TableMeta {
             comment,
             part_comments,
             view,
+            materialized,
         })
     }
 
@@ -476,14 +501,14 @@ impl TableMeta {
 }
 
 /// An optional text: a 0 byte, or a 1 byte and the text.
-fn optional(w: &mut Writer, text: &Option<String>) {
+pub(crate) fn optional(w: &mut Writer, text: &Option<String>) {
     match text {
         Some(text) => w.u8(1).str(text),
         None => w.u8(0),
     };
 }
 
-fn read_optional(r: &mut Reader) -> Result<Option<String>, DecodeError> {
+pub(crate) fn read_optional(r: &mut Reader) -> Result<Option<String>, DecodeError> {
     Ok(match r.u8()? {
         0 => None,
         _ => Some(r.string()?),
@@ -495,6 +520,7 @@ pub enum LabelKind {
     Account(String),
     Table([u8; 16]),
     Row { table: [u8; 16], key: Vec<Value> },
+    Schema(String),
     Unknown,
 }
 
@@ -505,6 +531,7 @@ pub fn parse_label(label: &[u8]) -> LabelKind {
             Ok(table) => LabelKind::Table(table),
             Err(_) => LabelKind::Unknown,
         },
+        Some((b's', rest)) => LabelKind::Schema(String::from_utf8_lossy(rest).into_owned()),
         Some((b'r', rest)) => {
             let Some((table, key)) = rest.split_first_chunk::<16>() else {
                 return LabelKind::Unknown;
@@ -581,6 +608,7 @@ mod tests {
             LabelKind::Account(a) => format!("account {a}"),
             LabelKind::Table(id) => format!("table {}", hex::encode(id)),
             LabelKind::Row { table, key } => format!("row {} {}", hex::encode(table), format_key(&key)),
+            LabelKind::Schema(name) => format!("schema {name}"),
             LabelKind::Unknown => "unknown".into(),
         }
     }
@@ -631,6 +659,7 @@ mod tests {
             comment: None,
             part_comments: Vec::new(),
             view: None,
+            materialized: None,
         }
     }
 
@@ -647,6 +676,12 @@ mod tests {
             }),
             ..t
         }
+    }
+
+    /// A materialized view: a table's storage, a view's query.
+    fn materialized(t: TableMeta) -> TableMeta {
+        let query = view(t.clone()).view;
+        TableMeta { primary_key: Vec::new(), rowid_alias: None, materialized: query, ..t }
     }
 
     fn commented(acl: Vec<GrantMeta>) -> TableMeta {
@@ -670,7 +705,8 @@ mod tests {
             (commented(Vec::new()), 3),
             (commented(vec![grant.clone()]), 3),
             (view(table(Vec::new())), 4),
-            (view(commented(vec![grant])), 4),
+            (view(commented(vec![grant.clone()])), 4),
+            (materialized(table(vec![grant])), 5),
         ];
         for (t, version) in versions {
             assert_eq!(t.version(), version);
@@ -682,7 +718,7 @@ mod tests {
             }
         }
         assert_eq!(TableMeta::decode(&[]), Err(DecodeError::Truncated { offset: 0, wanted: 1, left: 0 }));
-        assert_eq!(TableMeta::decode(&[5]), Err(DecodeError::Version { what: "table metadata", version: 5 }));
+        assert_eq!(TableMeta::decode(&[6]), Err(DecodeError::Version { what: "table metadata", version: 6 }));
         let mut huge_name = table(Vec::new()).encode();
         huge_name.splice(17..21, u32::MAX.to_be_bytes());
         assert_eq!(

@@ -18,6 +18,7 @@ pub mod crypto;
 pub mod fault;
 pub mod genesis;
 pub mod pgtime;
+pub mod schema;
 pub mod sqlerror;
 pub mod state_tree;
 pub mod tx;

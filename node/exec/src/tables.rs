@@ -1,20 +1,37 @@
-//! The catalog as the SQL view stores it: every table's metadata and every
-//! account, read back from the system tables.
+//! The catalog as the SQL view stores it: every table's and schema's
+//! metadata and every account, read back from the system tables.
 
 use node_core::catalog::TableMeta;
+use node_core::schema::SchemaMeta;
 
 /// Every user table's metadata as the SQL view holds it, by name.
 pub fn load_tables(conn: &rusqlite::Connection) -> rusqlite::Result<Vec<TableMeta>> {
-    let mut st = conn.prepare_cached("SELECT name, meta FROM __rc_tables ORDER BY name")?;
+    load("SELECT name, meta FROM __rc_tables ORDER BY name", "table", conn, TableMeta::decode)
+}
+
+/// Every user schema's metadata as the SQL view holds it, by name.
+pub fn load_schemas(conn: &rusqlite::Connection) -> rusqlite::Result<Vec<SchemaMeta>> {
+    load("SELECT name, meta FROM __rc_schemas ORDER BY name", "schema", conn, SchemaMeta::decode)
+}
+
+/// The `(name, meta)` rows `sql` selects, each meta decoded (`what`
+/// names the kind in an error).
+fn load<T>(
+    sql: &str,
+    what: &str,
+    conn: &rusqlite::Connection,
+    decode: impl Fn(&[u8]) -> Result<T, node_core::codec::DecodeError>,
+) -> rusqlite::Result<Vec<T>> {
+    let mut st = conn.prepare_cached(sql)?;
     let rows = st.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, Vec<u8>>(1)?)))?;
     let mut out = Vec::new();
     for row in rows {
         let (name, bytes) = row?;
-        let meta = TableMeta::decode(&bytes).map_err(|e| {
+        let meta = decode(&bytes).map_err(|e| {
             rusqlite::Error::FromSqlConversionFailure(
                 0,
                 rusqlite::types::Type::Blob,
-                format!("table {name}: {e}").into(),
+                format!("{what} {name}: {e}").into(),
             )
         })?;
         out.push(meta);
@@ -72,7 +89,7 @@ pub fn constraints(conn: &rusqlite::Connection, meta: &TableMeta) -> rusqlite::R
             .iter()
             .find(|d| d.kind == kind && (kind == ConstraintKind::PrimaryKey || d.columns == columns))
             .map(|d| d.name.clone())
-            .unwrap_or_else(|| kind.default_name(&meta.name, &columns));
+            .unwrap_or_else(|| kind.default_name(sqlmap::relation_schema(&meta.name).1, &columns));
         Constraint { name, kind, columns }
     };
     let quoted = format!("\"{}\"", meta.name.replace('"', "\"\""));

@@ -220,7 +220,15 @@ impl Session {
             ));
         }
         let tables = self.tables();
-        Ok(sqlmap::plan_with_text_dialect(sql, &node_core::catalog::SchemaView(&tables), self.dialect)?)
+        let plans = sqlmap::plan_with_text_dialect(sql, &node_core::catalog::SchemaView(&tables), self.dialect)?;
+        let path = self.settings.get("search_path").map_or("", String::as_str);
+        if let Some(problem) = crate::settings::search_path_problem(path) {
+            // A startup option set it (SET refuses it): only settings run.
+            if plans.iter().any(|(plan, _)| !matches!(plan, Plan::Session(_))) {
+                return Err(problem);
+            }
+        }
+        Ok(plans)
     }
 
     /// Whether `plans` (one multi-statement query) run as one implicit

@@ -63,6 +63,37 @@ pub(crate) fn defaults(user: &str, params: &BTreeMap<String, String>) -> BTreeMa
     s
 }
 
+/// Why rowchain cannot follow `search_path` (`None`: it can). Unqualified
+/// names mean `public` (after the catalogs and the session's temporary
+/// tables), so a path must reach `public` before any other schema; a
+/// schema named after the role (`"$user"`) is not looked in. Every other
+/// statement of a session whose startup `options` set such a path fails
+/// with the same error ([`Session::plan`]), so nothing is written where
+/// the client did not mean it.
+pub(crate) fn search_path_problem(value: &str) -> Option<FrontendError> {
+    for entry in value.split(',') {
+        let entry = entry.trim();
+        let name = match entry.strip_prefix('"').and_then(|e| e.strip_suffix('"')) {
+            Some(quoted) => quoted.replace("\"\"", "\""),
+            None => entry.to_lowercase(),
+        };
+        match name.as_str() {
+            "public" => return None,
+            "" | "$user" | "pg_catalog" | "pg_temp" => continue,
+            other => {
+                return Some(
+                    FrontendError::new(
+                        "0A000",
+                        format!("search_path with schema \"{other}\" before public is not supported"),
+                    )
+                    .hint(format!("qualify names with their schema ({other}.table); unqualified names mean public")),
+                )
+            }
+        }
+    }
+    None
+}
+
 /// Settings that are the server's, not the session's.
 const FIXED: [&str; 5] =
     ["server_version", "server_encoding", "integer_datetimes", "is_superuser", "session_authorization"];
@@ -184,6 +215,11 @@ impl Session {
     fn set(&mut self, name: String, value: String) -> Result<Reply, FrontendError> {
         let name = name.to_ascii_lowercase();
         let value = value.trim_matches('\'').to_string();
+        if name == "search_path" {
+            if let Some(problem) = search_path_problem(&value) {
+                return Err(problem);
+            }
+        }
         match name.as_str() {
             "client_encoding" if !matches!(value.to_ascii_uppercase().as_str(), "UTF8" | "UTF-8" | "UNICODE") => {
                 return Err(FrontendError::new(

@@ -30,8 +30,15 @@ pub(crate) fn ddl_tag(d: &DdlPlan) -> &'static str {
         DdlPlan::CreatePolicy(_) => "CREATE POLICY",
         DdlPlan::DropPolicy { .. } => "DROP POLICY",
         DdlPlan::Comment { .. } => "COMMENT",
+        DdlPlan::CreateView(cv) if cv.materialized => "CREATE MATERIALIZED VIEW",
         DdlPlan::CreateView(_) => "CREATE VIEW",
         DdlPlan::DropView { .. } => "DROP VIEW",
+        DdlPlan::RefreshMaterializedView { .. } => "REFRESH MATERIALIZED VIEW",
+        DdlPlan::DropMaterializedView { .. } => "DROP MATERIALIZED VIEW",
+        DdlPlan::CreateSchema { .. } => "CREATE SCHEMA",
+        DdlPlan::DropSchema { .. } => "DROP SCHEMA",
+        DdlPlan::GrantSchema(g) if g.revoke => "REVOKE",
+        DdlPlan::GrantSchema(_) => "GRANT",
         _ => "ALTER TABLE",
     }
 }
@@ -43,6 +50,8 @@ fn write_tag(p: &Plan, r: &StatementResult) -> String {
             WriteKind::Update => format!("UPDATE {}", r.rows_affected),
             WriteKind::Delete => format!("DELETE {}", r.rows_affected),
         },
+        // PostgreSQL tags CREATE MATERIALIZED VIEW with the rows it holds.
+        Plan::Ddl(DdlPlan::CreateView(cv)) if cv.materialized => format!("SELECT {}", r.rows_affected),
         Plan::Ddl(d) => ddl_tag(d).to_string(),
         _ => "OK".into(),
     }

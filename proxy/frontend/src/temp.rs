@@ -313,6 +313,7 @@ impl Session {
                         | CommentOn::Column { table: t, .. }
                         | CommentOn::Constraint { table: t, .. } => is_temp(t),
                         CommentOn::Index(i) => self.temp.as_ref().is_some_and(|t| t.index_table(i).is_some()),
+                        CommentOn::Schema(_) => false,
                     };
                     if on_temp {
                         Err(unsupported_on_temp("COMMENT"))
@@ -335,6 +336,9 @@ impl Session {
         let on_temp = cv.tables.iter().filter(|t| temp.is_some_and(|m| m.contains_key(*t))).count();
         if on_temp > 0 && on_temp < cv.tables.len() {
             return Err(temp_only("CREATE VIEW"));
+        }
+        if on_temp > 0 && cv.materialized {
+            return Err(FrontendError::new("0A000", "materialized views must not use temporary tables or views"));
         }
         if on_temp > 0 {
             return Ok(Route::Temp);

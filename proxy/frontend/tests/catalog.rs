@@ -151,12 +151,14 @@ impl View {
 
     /// `{{oid:name}}` placeholders of the captured queries, filled in.
     fn substitute(&self, sql: &str) -> String {
-        let mut out = sql.to_string();
-        while let Some(start) = out.find("{{oid:") {
-            let end = out[start..].find("}}").unwrap() + start;
-            let oid = self.oid(&out[start + 6..end]);
-            out.replace_range(start..end + 2, &oid.to_string());
+        let (mut out, mut rest) = (String::new(), sql);
+        while let Some((before, after)) = rest.split_once("{{oid:") {
+            let (table, after) = after.split_once("}}").unwrap();
+            out.push_str(before);
+            out.push_str(&self.oid(table).to_string());
+            rest = after;
         }
+        out.push_str(rest);
         out
     }
 
@@ -168,6 +170,18 @@ impl View {
         with_session(session(), || self.reader.query(plan, params))
             .map(|rows| rows.rows)
             .map_err(|e| format!("{e:?}\n  sqlite: {}", plan.sqlite))
+    }
+
+    /// `sql` in MySQL's dialect as `user`: its rows as strings.
+    fn mysql_as(&self, user: &str, sql: &str) -> Vec<Vec<String>> {
+        let plans = sqlmap::plan_dialect(sql, &sqlmap::NoSchema, sqlmap::Dialect::MySql)
+            .unwrap_or_else(|e| panic!("plan {sql}: {e:?}"));
+        let [sqlmap::Plan::Read(plan)] = plans.as_slice() else { panic!("not one read: {plans:?}") };
+        let mut info = (*session()).clone();
+        info.user = user.into();
+        let rows = with_session(Arc::new(info), || self.reader.query(plan, &[]))
+            .unwrap_or_else(|e| panic!("{sql}: {e:?}\n  sqlite: {}", plan.sqlite));
+        table(&rows.rows)
     }
 
     /// Runs a captured query (placeholders filled) and returns its rows.
@@ -892,6 +906,302 @@ fn sqlalchemy_reflects_views() {
             s(&["name", "character varying(50)", "NULL", "0", "author_books"]),
             s(&["books", "bigint", "NULL", "0", "author_books"]),
             s(&["total", "numeric", "NULL", "0", "author_books"]),
+        ]
+    );
+}
+
+/// A user schema beside `public`, with tables of the same name in both,
+/// an index, foreign keys within and into the schema, views, a comment
+/// and grants (PostgreSQL 15 answered the same queries for this schema).
+const SALES: &[&str] = &[
+    "CREATE SCHEMA sales AUTHORIZATION alice",
+    "COMMENT ON SCHEMA sales IS 'Orders and customers'",
+    "GRANT USAGE ON SCHEMA sales TO bob",
+    "CREATE TABLE sales.customers (id integer PRIMARY KEY, name text NOT NULL)",
+    "CREATE TABLE sales.orders (id serial PRIMARY KEY, customer_id integer REFERENCES sales.customers(id), note text)",
+    "CREATE INDEX orders_note_idx ON sales.orders (note)",
+    "GRANT SELECT ON sales.orders TO bob",
+    // A public table of the same name, with a foreign key into the schema.
+    "CREATE TABLE orders (id integer PRIMARY KEY, customer_id integer REFERENCES sales.customers(id))",
+    "CREATE VIEW order_notes AS SELECT id, note FROM sales.orders",
+    "CREATE VIEW sales.customer_orders AS SELECT c.name, o.id FROM sales.customers c JOIN sales.orders o ON o.customer_id = c.id",
+];
+
+fn with_sales() -> View {
+    let mut view = View::new();
+    view.run_ddl(SALES);
+    view
+}
+
+#[test]
+fn a_schema_and_its_relations_are_where_postgresql_puts_them() {
+    let view = with_sales();
+    let rows = |sql: &str| table(&view.query(sql, &[]).unwrap_or_else(|e| panic!("{sql}: {e}")));
+    // The schema: owner, privileges (the owner's own item first once granted), comment.
+    assert_eq!(
+        rows(
+            "SELECT nspname, pg_get_userbyid(nspowner), nspacl, obj_description(oid, 'pg_namespace') \
+             FROM pg_catalog.pg_namespace WHERE nspname = 'sales'"
+        ),
+        vec![s(&["sales", "alice", "{alice=UC/alice,bob=U/alice}", "Orders and customers"])]
+    );
+    assert_eq!(
+        rows("SELECT catalog_name, schema_name, schema_owner FROM information_schema.schemata ORDER BY schema_name"),
+        vec![
+            s(&["rowchain", "information_schema", "rowchain"]),
+            s(&["rowchain", "pg_catalog", "rowchain"]),
+            s(&["rowchain", "public", "pg_database_owner"]),
+            s(&["rowchain", "rowchain", "rowchain"]),
+            s(&["rowchain", "sales", "alice"]),
+        ]
+    );
+    // Each relation (and index) in its schema, by its name there.
+    assert_eq!(
+        rows(
+            "SELECT n.nspname, c.relname, c.relkind FROM pg_catalog.pg_class c \
+             JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
+             WHERE c.relname IN ('orders', 'customers', 'orders_pkey', 'customers_pkey', 'orders_note_idx', \
+             'order_notes', 'customer_orders') ORDER BY 1, 2"
+        ),
+        vec![
+            s(&["public", "order_notes", "v"]),
+            s(&["public", "orders", "r"]),
+            s(&["public", "orders_pkey", "i"]),
+            s(&["sales", "customer_orders", "v"]),
+            s(&["sales", "customers", "r"]),
+            s(&["sales", "customers_pkey", "i"]),
+            s(&["sales", "orders", "r"]),
+            s(&["sales", "orders_note_idx", "i"]),
+            s(&["sales", "orders_pkey", "i"]),
+        ]
+    );
+    assert_eq!(
+        rows(
+            "SELECT table_schema, table_name, table_type FROM information_schema.tables \
+             WHERE table_name IN ('orders', 'customers', 'order_notes', 'customer_orders') ORDER BY 1, 2"
+        ),
+        vec![
+            s(&["public", "order_notes", "VIEW"]),
+            s(&["public", "orders", "BASE TABLE"]),
+            s(&["sales", "customer_orders", "VIEW"]),
+            s(&["sales", "customers", "BASE TABLE"]),
+            s(&["sales", "orders", "BASE TABLE"]),
+        ]
+    );
+    assert_eq!(
+        rows(
+            "SELECT schemaname, tablename, tableowner FROM pg_catalog.pg_tables WHERE tablename = 'orders' ORDER BY 1"
+        ),
+        vec![s(&["public", "orders", "alice"]), s(&["sales", "orders", "alice"])]
+    );
+    assert_eq!(
+        rows(
+            "SELECT table_schema, column_name, column_default FROM information_schema.columns \
+             WHERE table_name = 'orders' AND column_name = 'id' ORDER BY 1"
+        ),
+        vec![s(&["public", "id", "NULL"]), s(&["sales", "id", "nextval('sales.orders_id_seq'::regclass)"])]
+    );
+    assert_eq!(
+        rows(
+            "SELECT schemaname, tablename, indexname, indexdef FROM pg_catalog.pg_indexes \
+             WHERE tablename IN ('orders', 'customers') ORDER BY 1, 2, 3"
+        ),
+        vec![
+            s(&[
+                "public",
+                "orders",
+                "orders_pkey",
+                "CREATE UNIQUE INDEX orders_pkey ON public.orders USING btree (id)"
+            ]),
+            s(&[
+                "sales",
+                "customers",
+                "customers_pkey",
+                "CREATE UNIQUE INDEX customers_pkey ON sales.customers USING btree (id)",
+            ]),
+            s(&[
+                "sales",
+                "orders",
+                "orders_note_idx",
+                "CREATE INDEX orders_note_idx ON sales.orders USING btree (note)"
+            ]),
+            s(&["sales", "orders", "orders_pkey", "CREATE UNIQUE INDEX orders_pkey ON sales.orders USING btree (id)"]),
+        ]
+    );
+}
+
+#[test]
+fn names_resolve_and_print_with_their_schema() {
+    let view = with_sales();
+    let rows = |sql: &str| table(&view.query(sql, &[]).unwrap_or_else(|e| panic!("{sql}: {e}")));
+    let class = |schema: &str, name: &str| {
+        let found = rows(&format!(
+            "SELECT c.oid FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
+             WHERE n.nspname = '{schema}' AND c.relname = '{name}'"
+        ));
+        match found.as_slice() {
+            [row] => row[0].clone(),
+            other => panic!("{schema}.{name}: {other:?}"),
+        }
+    };
+    let (sales_orders, public_orders) = (class("sales", "orders"), class("public", "orders"));
+    assert_ne!(sales_orders, public_orders);
+    // A qualified name finds the schema's relation; an unqualified one public's.
+    assert_eq!(
+        rows("SELECT 'sales.orders'::regclass::oid, 'orders'::regclass::oid, 'public.orders'::regclass::oid"),
+        vec![vec![sales_orders.clone(), public_orders.clone(), public_orders.clone()]]
+    );
+    // ::regclass prints a relation off the search path qualified; only
+    // those on it are visible.
+    assert_eq!(
+        rows(&format!(
+            "SELECT oid::regclass, pg_table_is_visible(oid) FROM pg_catalog.pg_class \
+             WHERE oid IN ({sales_orders}, {public_orders}) ORDER BY 2"
+        )),
+        vec![s(&["sales.orders", "0"]), s(&["orders", "1"])]
+    );
+    assert_eq!(
+        rows(&format!("SELECT relacl FROM pg_catalog.pg_class WHERE oid = {sales_orders}")),
+        vec![s(&["{alice=arwdDxt/alice,bob=r/alice}"])]
+    );
+    // Foreign keys: within the schema and into it from public.
+    assert_eq!(
+        rows(
+            "SELECT n.nspname, c.conname, pg_get_constraintdef(c.oid), c.confrelid = 'sales.customers'::regclass::oid \
+             FROM pg_catalog.pg_constraint c JOIN pg_catalog.pg_namespace n ON n.oid = c.connamespace \
+             WHERE c.contype = 'f' AND c.conrelid IN ('orders'::regclass, 'sales.orders'::regclass) ORDER BY 1"
+        ),
+        vec![
+            s(&["public", "orders_customer_id_fkey", "FOREIGN KEY (customer_id) REFERENCES sales.customers(id)", "1"]),
+            s(&["sales", "orders_customer_id_fkey", "FOREIGN KEY (customer_id) REFERENCES sales.customers(id)", "1"]),
+        ]
+    );
+    assert_eq!(
+        rows(
+            "SELECT constraint_schema, constraint_name, unique_constraint_schema, unique_constraint_name \
+             FROM information_schema.referential_constraints WHERE constraint_name = 'orders_customer_id_fkey' ORDER BY 1"
+        ),
+        vec![
+            s(&["public", "orders_customer_id_fkey", "sales", "customers_pkey"]),
+            s(&["sales", "orders_customer_id_fkey", "sales", "customers_pkey"]),
+        ]
+    );
+    assert_eq!(
+        rows(
+            "SELECT u.table_schema, u.table_name, u.column_name, k.table_schema, k.table_name, k.column_name \
+             FROM information_schema.constraint_column_usage u JOIN information_schema.key_column_usage k \
+             ON k.constraint_schema = u.constraint_schema AND k.constraint_name = u.constraint_name \
+             WHERE u.constraint_name = 'orders_customer_id_fkey' ORDER BY 4"
+        ),
+        vec![
+            s(&["sales", "customers", "id", "public", "orders", "customer_id"]),
+            s(&["sales", "customers", "id", "sales", "orders", "customer_id"]),
+        ]
+    );
+    // Names outside ASCII are quoted, and found quoted or not.
+    let mut view = view;
+    view.run_ddl(&[
+        "CREATE SCHEMA \"Verkäufe\"",
+        "COMMENT ON SCHEMA \"Verkäufe\" IS 'Bücher und Kunden'",
+        "CREATE TABLE \"Verkäufe\".bücher (id integer PRIMARY KEY)",
+    ]);
+    let rows = |sql: &str| table(&view.query(sql, &[]).unwrap_or_else(|e| panic!("{sql}: {e}")));
+    assert_eq!(
+        rows(
+            "SELECT n.nspname, c.relname, c.oid::regclass, c.oid = '\"Verkäufe\".bücher'::regclass::oid, \
+             obj_description(n.oid, 'pg_namespace'), n.nspacl FROM pg_catalog.pg_class c \
+             JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE c.relname = 'bücher'"
+        ),
+        vec![s(&["Verkäufe", "bücher", "\"Verkäufe\".\"bücher\"", "1", "Bücher und Kunden", "NULL"])]
+    );
+    // Views name the tables they read as PostgreSQL prints them.
+    assert_eq!(
+        rows(
+            "SELECT schemaname, viewname, definition FROM pg_catalog.pg_views \
+             WHERE viewname IN ('order_notes', 'customer_orders') ORDER BY 1"
+        ),
+        vec![
+            s(&["public", "order_notes", " SELECT orders.id,\n    orders.note\n   FROM sales.orders;"]),
+            s(&[
+                "sales",
+                "customer_orders",
+                " SELECT c.name,\n    o.id\n   FROM (sales.customers c\n     JOIN sales.orders o ON ((o.customer_id = c.id)));",
+            ]),
+        ]
+    );
+    assert_eq!(
+        rows(
+            "SELECT pg_get_viewdef('sales.customer_orders'::regclass, true), pg_get_ruledef(r.oid, true) \
+             FROM pg_catalog.pg_rewrite r WHERE r.ev_class = 'sales.customer_orders'::regclass"
+        ),
+        vec![s(&[
+            " SELECT c.name,\n    o.id\n   FROM sales.customers c\n     JOIN sales.orders o ON o.customer_id = c.id;",
+            "CREATE RULE \"_RETURN\" AS\n    ON SELECT TO sales.customer_orders DO INSTEAD  SELECT c.name,\n    o.id\n   \
+             FROM sales.customers c\n     JOIN sales.orders o ON o.customer_id = c.id;",
+        ])]
+    );
+}
+
+#[test]
+fn mysql_sees_a_schema_as_a_database() {
+    let view = with_sales();
+    assert_eq!(
+        view.mysql_as("alice", "SELECT SCHEMA_NAME, SCHEMA_COMMENT FROM information_schema.SCHEMATA ORDER BY 1"),
+        vec![s(&["information_schema", ""]), s(&["rowchain", ""]), s(&["sales", "Orders and customers"])]
+    );
+    let tables = "SELECT TABLE_SCHEMA, TABLE_NAME, TABLE_TYPE FROM information_schema.TABLES \
+                  WHERE TABLE_NAME IN ('orders', 'customers', 'order_notes', 'customer_orders') ORDER BY 1, 2";
+    assert_eq!(
+        view.mysql_as("alice", tables),
+        vec![
+            s(&["rowchain", "order_notes", "VIEW"]),
+            s(&["rowchain", "orders", "BASE TABLE"]),
+            s(&["sales", "customer_orders", "VIEW"]),
+            s(&["sales", "customers", "BASE TABLE"]),
+            s(&["sales", "orders", "BASE TABLE"]),
+        ]
+    );
+    // bob may read sales.orders, not public's orders of the same name.
+    assert_eq!(view.mysql_as("bob", tables), vec![s(&["sales", "orders", "BASE TABLE"])]);
+    assert_eq!(
+        view.mysql_as(
+            "alice",
+            "SELECT TABLE_SCHEMA, TABLE_NAME, COLUMN_NAME, REFERENCED_TABLE_SCHEMA, REFERENCED_TABLE_NAME, \
+             REFERENCED_COLUMN_NAME FROM information_schema.KEY_COLUMN_USAGE \
+             WHERE TABLE_NAME = 'orders' AND REFERENCED_TABLE_NAME IS NOT NULL ORDER BY 1"
+        ),
+        vec![
+            s(&["rowchain", "orders", "customer_id", "sales", "customers", "id"]),
+            s(&["sales", "orders", "customer_id", "sales", "customers", "id"]),
+        ]
+    );
+    assert_eq!(
+        view.mysql_as(
+            "alice",
+            "SELECT TABLE_SCHEMA, INDEX_SCHEMA, INDEX_NAME FROM information_schema.STATISTICS \
+             WHERE TABLE_NAME = 'orders' ORDER BY 1, 3"
+        ),
+        // MySQL's information_schema compares (and sorts) without regard to case.
+        vec![
+            s(&["rowchain", "rowchain", "PRIMARY"]),
+            s(&["sales", "sales", "orders_note_idx"]),
+            s(&["sales", "sales", "PRIMARY"]),
+        ]
+    );
+    assert_eq!(
+        view.mysql_as(
+            "alice",
+            "SELECT VIEW_DEFINITION FROM information_schema.VIEWS ORDER BY TABLE_SCHEMA, TABLE_NAME"
+        )
+        .into_iter()
+        .filter(|r| r[0].contains("orders"))
+        .collect::<Vec<_>>(),
+        vec![
+            s(&["select `sales`.`orders`.`id` AS `id`,`sales`.`orders`.`note` AS `note` from `sales`.`orders`"]),
+            s(&[
+                "select `c`.`name` AS `name`,`o`.`id` AS `id` from (`sales`.`customers` `c` join `sales`.`orders` `o` \
+                 on(`o`.`customer_id` = `c`.`id`))",
+            ]),
         ]
     );
 }

@@ -8,10 +8,10 @@
 use std::ops::ControlFlow;
 
 use sqlparser::ast::{
-    Assignment, AssignmentTarget, BinaryOperator, CastKind, DataType, DoUpdate, Expr, GrantObjects, Grantee,
-    GranteeName, Ident, Insert, LimitClause, ObjectName, ObjectNamePart, Offset, OffsetRows, OnConflict,
-    OnConflictAction, OnInsert, Query, Select, SetExpr, SqliteOnConflict, Statement, TableFactor, TableWithJoins,
-    Value, ValueWithSpan, VisitMut, VisitorMut,
+    Assignment, AssignmentTarget, BinaryOperator, CastKind, ColumnOption, DataType, DoUpdate, Expr, GrantObjects,
+    Grantee, GranteeName, Ident, Insert, LimitClause, ObjectName, ObjectNamePart, Offset, OffsetRows, OnConflict,
+    OnConflictAction, OnInsert, Query, Select, SetExpr, SqliteOnConflict, Statement, TableConstraint, TableFactor,
+    TableWithJoins, Value, ValueWithSpan, VisitMut, VisitorMut,
 };
 
 use crate::error::{PlanError, SYNTAX_ERROR};
@@ -38,11 +38,27 @@ pub(super) fn statement(statement: &mut Statement) -> Result<(), PlanError> {
         Statement::CreateTable(create) => {
             create.constraints.iter_mut().try_for_each(columns::table_constraint)?;
             create.columns.iter_mut().try_for_each(columns::column)?;
+            // `REFERENCES db.t` names a table as any other name does.
+            for constraint in &mut create.constraints {
+                if let TableConstraint::ForeignKey(fk) = constraint {
+                    qualified_name(&mut fk.foreign_table)?;
+                }
+            }
+            for option in create.columns.iter_mut().flat_map(|c| &mut c.options) {
+                if let ColumnOption::ForeignKey(fk) = &mut option.option {
+                    qualified_name(&mut fk.foreign_table)?;
+                }
+            }
         }
         Statement::AlterTable(alter) => {
             for operation in &mut alter.operations {
-                if let sqlparser::ast::AlterTableOperation::AddColumn { column_def, .. } = operation {
-                    columns::column(column_def)?;
+                match operation {
+                    sqlparser::ast::AlterTableOperation::AddColumn { column_def, .. } => columns::column(column_def)?,
+                    sqlparser::ast::AlterTableOperation::AddConstraint {
+                        constraint: TableConstraint::ForeignKey(fk),
+                        ..
+                    } => qualified_name(&mut fk.foreign_table)?,
+                    _ => {}
                 }
             }
         }
@@ -314,7 +330,11 @@ fn qualified_name(name: &mut ObjectName) -> Result<(), PlanError> {
     if crate::names::CATALOG_SCHEMAS.contains(&database.as_str()) {
         return Ok(());
     }
-    database_name(&database)?;
+    if database_name(&database).is_err() {
+        // Another database is a schema (`CREATE DATABASE` makes one): the
+        // name stays qualified and resolves there.
+        return Ok(());
+    }
     if !SYSTEM_VIEWS.contains(&table.value.to_lowercase().as_str()) {
         let table = table.clone();
         name.0 = vec![ObjectNamePart::Identifier(table)];

@@ -25,10 +25,12 @@ pub enum MySqlStmt {
     ShowDatabases {
         filter: Option<ShowFilter>,
     },
-    /// `SHOW [FULL] TABLES [FROM rowchain]`.
+    /// `SHOW [FULL] TABLES [FROM db]`: `schema` is the schema the
+    /// database is (`public` for the session's own).
     ShowTables {
         full: bool,
         filter: Option<ShowFilter>,
+        schema: String,
     },
     /// `SHOW [FULL] COLUMNS|FIELDS FROM t`.
     ShowColumns {
@@ -325,8 +327,8 @@ fn show(cursor: &mut Cursor) -> Result<MySqlStmt, PlanError> {
     let statement = if cursor.word("DATABASES") || cursor.word("SCHEMAS") {
         MySqlStmt::ShowDatabases { filter: filter(cursor)? }
     } else if cursor.word("TABLES") {
-        from_database(cursor)?;
-        MySqlStmt::ShowTables { full, filter: filter(cursor)? }
+        let schema = from_database(cursor)?.unwrap_or_else(|| "public".into());
+        MySqlStmt::ShowTables { full, filter: filter(cursor)?, schema }
     } else if cursor.word("COLUMNS") || cursor.word("FIELDS") {
         let table = from_table(cursor)?;
         MySqlStmt::ShowColumns { table, full, filter: filter(cursor)? }
@@ -367,7 +369,7 @@ fn show_other(cursor: &mut Cursor) -> Result<MySqlStmt, PlanError> {
     } else if cursor.word("CHARSET") || (cursor.word("CHARACTER") && cursor.word("SET")) {
         MySqlStmt::ShowCharset { filter: filter(cursor)? }
     } else if cursor.word("TABLE") && cursor.word("STATUS") {
-        from_database(cursor)?;
+        let _ = from_database(cursor)?;
         MySqlStmt::ShowTableStatus { filter: filter(cursor)? }
     } else {
         return Err(PlanError::unsupported(format!("SHOW {}", cursor.rest()).trim_end().to_string()));
@@ -392,30 +394,41 @@ fn filter(cursor: &mut Cursor) -> Result<Option<ShowFilter>, PlanError> {
     Ok(None)
 }
 
-/// `[FROM | IN db]`: only the one database.
-fn from_database(cursor: &mut Cursor) -> Result<(), PlanError> {
+/// `[FROM | IN db]`: the schema that database is (`public` for the
+/// session's own; another database is the schema of its name).
+fn from_database(cursor: &mut Cursor) -> Result<Option<String>, PlanError> {
     if cursor.word("FROM") || cursor.word("IN") {
-        database_name(&cursor.name(false)?)?;
+        return Ok(Some(schema_of(cursor.name(false)?)));
     }
-    Ok(())
+    Ok(None)
 }
 
-/// `FROM | IN [db.]table [FROM | IN db]`.
+fn schema_of(database: String) -> String {
+    if database_name(&database).is_ok() {
+        "public".into()
+    } else {
+        database
+    }
+}
+
+/// `FROM | IN [db.]table [FROM | IN db]`: the table's SQLite name.
 fn from_table(cursor: &mut Cursor) -> Result<String, PlanError> {
     if !(cursor.word("FROM") || cursor.word("IN")) {
         return Err(cursor.unexpected());
     }
     let table = table_name(cursor)?;
-    from_database(cursor)?;
-    Ok(table)
+    Ok(match from_database(cursor)? {
+        Some(schema) => crate::names::qualify(&schema, crate::names::relation_schema(&table).1),
+        None => table,
+    })
 }
 
-/// `[db.]table`, folded to lower case.
+/// `[db.]table`, folded to lower case: its SQLite name.
 fn table_name(cursor: &mut Cursor) -> Result<String, PlanError> {
     let first = cursor.name(false)?;
     if cursor.token(&Token::Period) {
-        database_name(&first)?;
-        return cursor.name(false);
+        let table = cursor.name(false)?;
+        return Ok(crate::names::qualify(&schema_of(first), &table));
     }
     Ok(first)
 }

@@ -36,8 +36,8 @@ pub(super) fn capture(case: &PreUpdateCase) -> (CapturedRow, CapturedRow) {
     }
 }
 
-/// Every leaf of the state as the SQLite view holds it: accounts, table
-/// metadata and rows. `verify` compares this with the ledger's tree.
+/// Every leaf of the state as the SQLite view holds it: accounts, schema
+/// and table metadata, and rows. `verify` compares this with the ledger's tree.
 pub fn state_leaves(conn: &Connection) -> Result<BTreeMap<Hash, (Hash, Vec<u8>)>, ExecError> {
     let mut out = BTreeMap::new();
     let mut st = conn.prepare(
@@ -53,6 +53,10 @@ pub fn state_leaves(conn: &Connection) -> Result<BTreeMap<Hash, (Hash, Vec<u8>)>
             pk.try_into().map_err(|_| ExecError::Inconsistent(format!("account {address}: key length")))?;
         let label = account_label(&address);
         out.insert(crypto::hash(&label), (account_value(&name, &pk, create_role), label));
+    }
+    for meta in crate::tables::load_schemas(conn)? {
+        let label = meta.label();
+        out.insert(crypto::hash(&label), (crypto::hash(&meta.encode()), label));
     }
     let mut st = conn.prepare("SELECT name, meta FROM __rc_tables")?;
     let metas: Vec<(String, Vec<u8>)> = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<_, _>>()?;

@@ -82,8 +82,25 @@ impl Executor {
                 self.add_foreign_key(table, (columns, references, referenced), clause, *validate)?
             }
             DdlPlan::Comment { on, text } => self.comment(on, text, changes)?,
+            DdlPlan::CreateView(cv) if cv.materialized => {
+                let rows = self.create_materialized_view(cv, ctx, changes)?;
+                return Ok(StatementResult { rows_affected: rows, ..StatementResult::default() });
+            }
             DdlPlan::CreateView(cv) => self.create_view(cv, ctx, changes)?,
+            DdlPlan::RefreshMaterializedView { name } => {
+                self.refresh_materialized_view(name, changes)?;
+            }
+            DdlPlan::DropMaterializedView { names, if_exists, cascade } => {
+                self.drop_materialized_views(names, *if_exists, *cascade, changes)?
+            }
             DdlPlan::DropView { names, if_exists, cascade } => self.drop_views(names, *if_exists, *cascade, changes)?,
+            DdlPlan::CreateSchema { name, if_not_exists, authorization } => {
+                self.create_schema(name, *if_not_exists, authorization, ctx, changes)?
+            }
+            DdlPlan::DropSchema { names, if_exists, cascade } => {
+                self.drop_schemas(names, *if_exists, *cascade, changes)?
+            }
+            DdlPlan::GrantSchema(g) => self.grant_schema(g, changes)?,
             _ => return Err(SqlError::new("0A000", "this DDL statement is not supported by the executor")),
         }
         Ok(StatementResult::default())
@@ -97,12 +114,18 @@ impl Executor {
             DdlPlan::RenameTable { from: table, .. }
             | DdlPlan::AddColumn { table, .. }
             | DdlPlan::RenameColumn { table, .. }
-            | DdlPlan::CreateIndex { table, .. }
             | DdlPlan::AddPrimaryKey { table, .. }
             | DdlPlan::AddForeignKey { table, .. }
             | DdlPlan::RowSecurity { table, .. }
             | DdlPlan::DropPolicy { table, .. } => {
                 self.base_table(table)?;
+                self.must_own(table)
+            }
+            // A materialized view takes indexes, as in PostgreSQL.
+            DdlPlan::CreateIndex { table, .. } => {
+                if self.table(table)?.is_view() {
+                    return Err(self.table(table)?.not_a_table());
+                }
                 self.must_own(table)
             }
             DdlPlan::CreatePolicy(p) => self.base_table(&p.table).map(drop),
@@ -111,6 +134,10 @@ impl Executor {
                     if self.table(name)?.is_view() {
                         return Err(SqlError::new("42809", format!("\"{name}\" is not a table"))
                             .hinted("Use DROP VIEW to remove a view."));
+                    }
+                    if self.table(name)?.is_materialized() {
+                        return Err(SqlError::new("42809", format!("\"{name}\" is not a table"))
+                            .hinted("Use DROP MATERIALIZED VIEW to remove a materialized view."));
                     }
                     self.must_own(name)?;
                 }
@@ -134,6 +161,7 @@ impl Executor {
     fn comment(&mut self, on: &CommentOn, text: &Option<String>, changes: &mut Changes) -> Result<(), SqlError> {
         let text = text.clone().filter(|t| !t.is_empty());
         let table = match on {
+            CommentOn::Schema(name) => return self.comment_on_schema(name, text, changes),
             CommentOn::Table(table) | CommentOn::Column { table, .. } | CommentOn::Constraint { table, .. } => {
                 table.clone()
             }
@@ -168,6 +196,8 @@ impl Executor {
                 }
                 meta.set_part_comment(PartKind::Constraint, name, text);
             }
+            // Returned above: a schema's comment is in the schema's metadata.
+            CommentOn::Schema(_) => {}
         }
         self.put_meta(meta, None, changes)
     }
@@ -187,7 +217,7 @@ impl Executor {
 
     /// DROP TABLE: the rows' leaves and the table's own leaf go with it;
     /// with CASCADE, the views that read it too.
-    fn drop_tables(
+    pub(super) fn drop_tables(
         &mut self,
         names: &[String],
         if_exists: bool,
@@ -497,6 +527,7 @@ impl Executor {
             }
             return Err(SqlError::new("42P07", format!("relation \"{}\" already exists", ct.name)));
         }
+        self.may_create(&ct.name)?;
         self.user_exec(&ct.sqlite)?;
         self.check_references(&ct.name)?;
         let meta = TableMeta::declared(ct, relation_id(ctx, &ct.name), ctx.owner.clone(), ctx.height)?;
@@ -562,7 +593,7 @@ impl Executor {
             }
         });
         let grantees = g.grantees.iter().map(|r| self.role_address(r)).collect::<Result<Vec<_>, _>>()?;
-        for table in &g.tables {
+        for table in &self.grant_tables(g)? {
             self.must_own(table)?;
             let mut meta = self.table(table)?.clone();
             if let Some(c) = g.update_columns.iter().find(|c| !meta.columns.iter().any(|m| m.name == **c)) {
@@ -626,10 +657,11 @@ impl Executor {
         Ok(())
     }
 
-    /// The table `name`: 42809 for a view.
+    /// The table `name`: 42809 for a view or a materialized view (whose
+    /// rows only its query writes).
     pub(super) fn base_table(&self, name: &str) -> Result<&TableMeta, SqlError> {
         let meta = self.table(name)?;
-        if meta.is_view() {
+        if meta.is_view() || meta.is_materialized() {
             return Err(meta.not_a_table());
         }
         Ok(meta)

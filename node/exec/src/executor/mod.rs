@@ -34,7 +34,9 @@ mod capture;
 mod ddl;
 mod errors;
 mod functions;
+mod matviews;
 mod roles;
+mod schemas;
 mod speculate;
 mod statements;
 mod views;
@@ -64,6 +66,7 @@ CREATE TABLE IF NOT EXISTS __rc_meta(key TEXT PRIMARY KEY, value BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS __rc_accounts(address TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE, public_key BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS __rc_role_attrs(address TEXT PRIMARY KEY, create_role INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS __rc_tables(name TEXT PRIMARY KEY, id BLOB NOT NULL UNIQUE, meta BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS __rc_schemas(name TEXT PRIMARY KEY, meta BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS __rc_seen(tx_hash BLOB PRIMARY KEY, expires_at_ms INTEGER NOT NULL);
 CREATE INDEX IF NOT EXISTS __rc_seen_expiry ON __rc_seen(expires_at_ms);
 CREATE TABLE IF NOT EXISTS __rc_blocks(height INTEGER PRIMARY KEY, hash TEXT NOT NULL, prev_hash TEXT NOT NULL,
@@ -100,6 +103,8 @@ pub struct Executor {
     user_mode: Arc<AtomicBool>,
     clock: Arc<AtomicU64>,
     catalog: Catalog,
+    /// User schemas (`CREATE SCHEMA`), by name.
+    schemas: node_core::schema::Schemas,
     accounts: HashMap<[u8; 32], String>,
     /// Roles with CREATEROLE: they may create and drop roles.
     create_roles: std::collections::HashSet<[u8; 32]>,
@@ -193,6 +198,7 @@ impl Executor {
             user_mode,
             clock,
             catalog: Catalog::new(),
+            schemas: Default::default(),
             accounts: HashMap::new(),
             create_roles: Default::default(),
             plans: HashMap::new(),
@@ -242,6 +248,7 @@ impl Executor {
             let meta = TableMeta::decode(&meta).map_err(|e| ExecError::Inconsistent(format!("table {name}: {e}")))?;
             self.catalog.insert(name, meta);
         }
+        self.schemas = crate::tables::load_schemas(&self.conn)?.into_iter().map(|s| (s.name.clone(), s)).collect();
         let mut stmt = self.conn.prepare(
             "SELECT a.public_key, a.name, coalesce(r.create_role, 0) FROM __rc_accounts a LEFT JOIN __rc_role_attrs r USING (address)",
         )?;
@@ -438,6 +445,7 @@ impl Executor {
 
     fn reload_catalog(&mut self) -> Result<(), ExecError> {
         self.catalog.clear();
+        self.schemas.clear();
         self.accounts.clear();
         self.create_roles.clear();
         self.load_catalog()

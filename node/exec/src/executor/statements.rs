@@ -218,6 +218,9 @@ impl Executor {
             return Err(SqlError::new("55000", format!("cannot {verb} view \"{}\"", w.table))
                 .hinted("rowchain's views are read-only; write to the tables the view reads"));
         }
+        if meta.is_materialized() {
+            return Err(SqlError::new("42809", format!("cannot change materialized view \"{}\"", w.table)));
+        }
         if w.replaces_rows() {
             may_replace(meta, self.who())?;
         }

@@ -18,19 +18,19 @@ use super::*;
 use node_core::catalog::ViewMeta;
 use std::collections::BTreeSet;
 
-fn quote(name: &str) -> String {
+pub(super) fn quote(name: &str) -> String {
     format!("\"{}\"", name.replace('"', "\"\""))
 }
 
 /// A view's query as SQLite compiled it: its result columns and types.
-struct Body {
-    sql: String,
+pub(super) struct Body {
+    pub(super) sql: String,
     /// The query's own column names, in order.
-    names: Vec<String>,
+    pub(super) names: Vec<String>,
     /// Each column's declared PostgreSQL type.
     types: Vec<String>,
     /// The relations of the catalog the query names.
-    depends: Vec<String>,
+    pub(super) depends: Vec<String>,
 }
 
 impl Executor {
@@ -40,6 +40,9 @@ impl Executor {
         ctx: &ddl::StmtCtx,
         changes: &mut Changes,
     ) -> Result<(), SqlError> {
+        if cv.materialized {
+            return self.create_materialized_view(cv, ctx, changes).map(drop);
+        }
         if cv.temporary {
             // A front end runs these in the session's scratch database.
             return Err(SqlError::new("0A000", "CREATE TEMP VIEW is not supported"));
@@ -53,7 +56,8 @@ impl Executor {
             Some(old) if !acl::owns(old, self.who()) => {
                 return Err(SqlError::new(acl::INSUFFICIENT_PRIVILEGE, format!("must be owner of view {}", cv.name)));
             }
-            _ => {}
+            Some(_) => {}
+            None => self.may_create(&cv.name)?,
         }
         let view = ViewMeta {
             query: cv.query.clone(),
@@ -103,6 +107,10 @@ impl Executor {
                 }
                 return Err(SqlError::new("42P01", format!("view \"{name}\" does not exist")));
             };
+            if meta.is_materialized() {
+                return Err(SqlError::new("42809", format!("\"{name}\" is not a view"))
+                    .hinted("Use DROP MATERIALIZED VIEW to remove a materialized view."));
+            }
             if !meta.is_view() {
                 return Err(not_a_view(name));
             }
@@ -137,9 +145,13 @@ impl Executor {
                     continue;
                 }
                 if !cascade {
+                    let what = match self.catalog.get(&dependent) {
+                        Some(meta) if meta.is_materialized() => "materialized view",
+                        _ => "view",
+                    };
                     return Err(SqlError::new(
                         "2BP01",
-                        format!("cannot drop {kind} {name} because other objects depend on it: view {dependent} depends on {kind} {name}"),
+                        format!("cannot drop {kind} {name} because other objects depend on it: {what} {dependent} depends on {kind} {name}"),
                     )
                     .hinted("Use DROP ... CASCADE to drop the dependent objects too."));
                 }
@@ -155,16 +167,20 @@ impl Executor {
         Ok(())
     }
 
-    /// The views that read `name` directly, sorted.
+    /// The views and materialized views that read `name` directly, sorted.
     fn dependents(&self, name: &str) -> Vec<String> {
         self.catalog
             .values()
-            .filter(|m| m.view.as_ref().is_some_and(|v| v.depends.iter().any(|d| d == name)))
+            .filter(|m| m.defining_query().is_some_and(|v| v.depends.iter().any(|d| d == name)))
             .map(|m| m.name.clone())
             .collect()
     }
 
-    fn drop_view(&mut self, name: &str, changes: &mut Changes) -> Result<(), SqlError> {
+    /// Drops view `name` (a materialized one as the table it is).
+    pub(super) fn drop_view(&mut self, name: &str, changes: &mut Changes) -> Result<(), SqlError> {
+        if self.catalog.get(name).is_some_and(TableMeta::is_materialized) {
+            return self.drop_tables(&[name.to_string()], false, true, changes);
+        }
         let Some(meta) = self.catalog.remove(name) else { return Ok(()) };
         let internal = |e: rusqlite::Error| sql_error(&e);
         self.conn.execute_batch(&format!("DROP VIEW IF EXISTS {}", quote(name))).map_err(internal)?;
@@ -235,7 +251,7 @@ impl Executor {
     /// The view's query planned as a read by the role it reads as and
     /// compiled under the user authorizer (no internal table, no catalog
     /// emulation: the chain's validators have neither).
-    fn view_body(&mut self, name: &str, view: &ViewMeta, owner: &str) -> Result<Body, SqlError> {
+    pub(super) fn view_body(&mut self, name: &str, view: &ViewMeta, owner: &str) -> Result<Body, SqlError> {
         let (owner_name, owner_admin) = self.role_of(owner)?;
         let rendered = if view.security_invoker {
             sqlmap::view_query(&view.query, &node_core::catalog::SchemaView(&self.catalog))
@@ -299,7 +315,7 @@ impl Executor {
 
 /// The view's columns: the names given after its name, then the query's,
 /// each named once (PostgreSQL's 42701).
-fn view_columns(view: &ViewMeta, body: &Body) -> Result<Vec<ColumnMeta>, SqlError> {
+pub(super) fn view_columns(view: &ViewMeta, body: &Body) -> Result<Vec<ColumnMeta>, SqlError> {
     if view.column_names.len() > body.names.len() {
         return Err(SqlError::new("42601", "CREATE VIEW specifies more column names than columns"));
     }

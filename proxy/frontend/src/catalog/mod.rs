@@ -33,16 +33,29 @@
 //! `has_any_column_privilege` answer as the executor's checks decide
 //! (`node_core::acl`), and `pg_roles` marks the admins as superusers.
 //!
+//! Schemas are PostgreSQL's: the built-in ones (`pg_catalog`, `public`,
+//! `information_schema`, `rowchain`) and the chain's `CREATE SCHEMA`s
+//! (`pg_namespace` with owner, `nspacl` and comment, and
+//! `information_schema.schemata`). A relation outside `public` is the
+//! SQLite table `schema.rel` (`sqlmap::relation_schema`); every row shows
+//! it as `rel` in its schema's namespace, and the functions print it as
+//! PostgreSQL does (`sales.orders` off the search path, which is
+//! `pg_catalog, public`). MySQL sessions see each user schema as a
+//! database of its own.
+//!
 //! Views are relations of kind `v` with their columns, in `pg_views` and
 //! `information_schema.views` ([`views`]); `pg_get_viewdef` prints their
 //! stored query as PostgreSQL 15 does, and MySQL sessions read the same
 //! query in MySQL's words ([`viewdef`], [`mysql_view_definition`]).
 //!
+//! Materialized views are listed as PostgreSQL lists them: relkind `m`,
+//! `pg_matviews`, and the definition `pg_get_viewdef` prints.
+//!
 //! Deliberately absent: CHECK constraints (SQLite keeps them only as DDL
 //! text, and rowchain adds its own for `varchar(n)`), sequences,
-//! materialized views (`pg_matviews` is empty) and functions; the
-//! schema, database, function and sequence privilege functions answer
-//! true.
+//! temporary tables and views (they live in a session's scratch database)
+//! and functions; the schema, database, function and sequence privilege
+//! functions answer true.
 
 mod array;
 mod builtin;

@@ -6,6 +6,10 @@
 //! `TABLE_SCHEMA` the database, MySQL type names), which MariaDB
 //! Connector/J's `DatabaseMetaData` and Django's MySQL introspection read.
 //!
+//! A MySQL database is a schema: `public`'s relations are in the
+//! database's own (`TABLE_SCHEMA` the database's name), a user schema's in
+//! a database of that name, which has its own `SCHEMATA` row.
+//!
 //! The tables live in the attached `information_schema` database next to
 //! PostgreSQL's, named `mysql_<name>` (lower case): sqlmap's MySQL dialect
 //! plans `information_schema.TABLES` (any case) as
@@ -21,7 +25,7 @@
 //! The tables that describe user tables are views over `mysql_<name>_rows`
 //! that keep only the tables the session's role may use at all (owner,
 //! admin, or any grant, as MySQL lists a table on any privilege):
-//! `rc_mysql_listed(table)`. The rows themselves are built once per
+//! `rc_mysql_listed(schema, table)`. The rows themselves are built once per
 //! catalog version, as every other emulated table's.
 //!
 //! Deliberately absent: CHECK constraints (see the module docs of
@@ -34,7 +38,7 @@ use rusqlite::types::Value as V;
 use rusqlite::Connection;
 
 use super::schema::TableDef;
-use super::snapshot::{action_rule, attnum_column, i, opt, t, Rows, TableFacts};
+use super::snapshot::{action_rule, attnum_column, i, local_name, opt, t, Rows, TableFacts};
 
 /// The attached database holding the tables.
 const SCHEMA: &str = "information_schema";
@@ -177,10 +181,12 @@ pub(super) fn create_sql() -> String {
             .collect();
         sql.push_str(&format!("CREATE TABLE \"{}\".\"{}\" ({});\n", def.schema, def.name, columns.join(", ")));
     }
-    for (name, filtered, _) in TABLES {
+    for (name, filtered, columns) in TABLES {
         if *filtered {
+            // The table's schema is the constraint's where no column names it.
+            let schema = if columns.contains("TABLE_SCHEMA") { "TABLE_SCHEMA" } else { "CONSTRAINT_SCHEMA" };
             sql.push_str(&format!(
-                "CREATE VIEW \"{SCHEMA}\".\"mysql_{name}\" AS SELECT * FROM \"{}\" WHERE rc_mysql_listed(TABLE_NAME);\n",
+                "CREATE VIEW \"{SCHEMA}\".\"mysql_{name}\" AS SELECT * FROM \"{}\" WHERE rc_mysql_listed({schema}, TABLE_NAME);\n",
                 rows_table(name, true)
             ));
         }
@@ -214,21 +220,25 @@ pub const COLLATIONS: &[(&str, &str, u16)] = &[
     ("latin1_swedish_ci", "latin1", 8),
 ];
 
-/// Registers `rc_mysql_listed(table)`: whether the session's role may
-/// use `table` at all. Innocuous, as the views that call it must be
-/// allowed to: it reads nothing but the catalog.
+/// Registers `rc_mysql_listed(schema, table)`: whether the session's role
+/// may use `table` of MySQL database `schema` at all. Innocuous, as the
+/// views that call it must be allowed to: it reads nothing but the
+/// catalog.
 pub(super) fn register(conn: &Connection) -> rusqlite::Result<()> {
     let flags = FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_INNOCUOUS;
-    conn.create_scalar_function("rc_mysql_listed", 1, flags, |ctx| listed(ctx))
+    conn.create_scalar_function("rc_mysql_listed", 2, flags, |ctx| listed(ctx))
 }
 
 fn listed(ctx: &Context<'_>) -> rusqlite::Result<V> {
-    let name: Option<String> = ctx.get(0).ok();
-    let Some(name) = name else { return Ok(V::Integer(0)) };
+    let (schema, name): (Option<String>, Option<String>) = (ctx.get(0).ok(), ctx.get(1).ok());
+    let (Some(schema), Some(name)) = (schema, name) else { return Ok(V::Integer(0)) };
     let snap = super::current_snapshot().unwrap_or_default();
     // Outside a session (the node's own reads): every table.
     let Some(session) = super::current_session() else { return Ok(V::Integer(1)) };
-    let Some(meta) = snap.tables.values().find(|m| m.name == name) else {
+    // The database's own tables are public's.
+    let schema = if schema == snap.database { "public" } else { schema.as_str() };
+    let sqlite = sqlmap::qualify(schema, &name);
+    let Some(meta) = snap.tables.values().find(|m| m.name == sqlite) else {
         // Not a user table: readable by all.
         return Ok(V::Integer(1));
     };
@@ -370,20 +380,34 @@ fn index_name(f: &TableFacts<'_>, ix: &super::snapshot::Index) -> String {
     ix.name.clone()
 }
 
+/// A `SCHEMATA` row: a MySQL database, with its comment.
+pub(super) fn schema_row(rows: &mut Rows, name: &str, comment: Option<&str>) {
+    rows.push(
+        SCHEMA,
+        "mysql_schemata",
+        &[
+            ("CATALOG_NAME", t("def")),
+            ("SCHEMA_NAME", t(name)),
+            ("DEFAULT_CHARACTER_SET_NAME", t(CHARSET)),
+            ("DEFAULT_COLLATION_NAME", t(COLLATION)),
+            ("SCHEMA_COMMENT", t(comment.unwrap_or_default())),
+        ],
+    );
+}
+
+/// The MySQL database and name of the relation whose SQLite name is
+/// `sqlite`: `public`'s are in the database's own, others in their schema.
+fn mysql_name<'a>(sqlite: &'a str, database: &'a str) -> (&'a str, &'a str) {
+    match sqlmap::relation_schema(sqlite) {
+        ("public", rel) => (database, rel),
+        other => other,
+    }
+}
+
 /// The rows that do not depend on the chain.
 pub(super) fn fixed_rows(rows: &mut Rows, database: &str) {
     for schema in ["information_schema", database] {
-        rows.push(
-            SCHEMA,
-            "mysql_schemata",
-            &[
-                ("CATALOG_NAME", t("def")),
-                ("SCHEMA_NAME", t(schema)),
-                ("DEFAULT_CHARACTER_SET_NAME", t(CHARSET)),
-                ("DEFAULT_COLLATION_NAME", t(COLLATION)),
-                ("SCHEMA_COMMENT", t("")),
-            ],
-        );
+        schema_row(rows, schema, None);
     }
     rows.push(
         SCHEMA,
@@ -436,13 +460,13 @@ pub(super) fn table_rows(rows: &mut Rows, f: &TableFacts<'_>, all: &[TableFacts<
         return;
     }
     let meta = f.meta;
-    let name = meta.name.as_str();
+    let (schema, name) = mysql_name(&meta.name, database);
     rows.push(
         SCHEMA,
         "mysql_tables_rows",
         &[
             ("TABLE_CATALOG", t("def")),
-            ("TABLE_SCHEMA", t(database)),
+            ("TABLE_SCHEMA", t(schema)),
             ("TABLE_NAME", t(name)),
             ("TABLE_TYPE", t("BASE TABLE")),
             ("ENGINE", t("InnoDB")),
@@ -475,10 +499,10 @@ pub(super) fn table_rows(rows: &mut Rows, f: &TableFacts<'_>, all: &[TableFacts<
                 "mysql_statistics_rows",
                 &[
                     ("TABLE_CATALOG", t("def")),
-                    ("TABLE_SCHEMA", t(database)),
+                    ("TABLE_SCHEMA", t(schema)),
                     ("TABLE_NAME", t(name)),
                     ("NON_UNIQUE", i(!ix.unique as i64)),
-                    ("INDEX_SCHEMA", t(database)),
+                    ("INDEX_SCHEMA", t(schema)),
                     ("INDEX_NAME", t(&index)),
                     ("SEQ_IN_INDEX", i(seq as i64 + 1)),
                     ("COLUMN_NAME", opt(column.map(|c| c.name.clone()))),
@@ -487,7 +511,7 @@ pub(super) fn table_rows(rows: &mut Rows, f: &TableFacts<'_>, all: &[TableFacts<
                     ("NULLABLE", t(if nullable { "YES" } else { "" })),
                     ("INDEX_TYPE", t("BTREE")),
                     ("COMMENT", t("")),
-                    ("INDEX_COMMENT", t(meta.part_comment(PartKind::Index, &ix.name).unwrap_or_default())),
+                    ("INDEX_COMMENT", t(index_comment(f, &ix.name))),
                     ("IGNORED", t("NO")),
                 ],
             );
@@ -495,10 +519,10 @@ pub(super) fn table_rows(rows: &mut Rows, f: &TableFacts<'_>, all: &[TableFacts<
         if !ix.unique {
             continue;
         }
-        constraint(rows, database, &index, name, if ix.primary { "PRIMARY KEY" } else { "UNIQUE" });
+        constraint(rows, (schema, name), &index, if ix.primary { "PRIMARY KEY" } else { "UNIQUE" });
         let columns = ix.attnums.iter().filter_map(|a| attnum_column(&meta.columns, *a));
         for (n, column) in columns.enumerate() {
-            key_column(rows, database, &index, name, &column.name, n as i64 + 1, None);
+            key_column(rows, (schema, name), &index, &column.name, n as i64 + 1, None);
         }
     }
     for fk in &f.foreign_keys {
@@ -506,17 +530,24 @@ pub(super) fn table_rows(rows: &mut Rows, f: &TableFacts<'_>, all: &[TableFacts<
     }
 }
 
+/// The comment on index `name` (a name within the table's schema), '' for none.
+fn index_comment<'f>(f: &'f TableFacts<'_>, name: &str) -> &'f str {
+    let mut comments = f.meta.part_comments.iter().filter(|c| c.kind == PartKind::Index);
+    comments.find(|c| local_name(f.schema, &c.name) == name).map_or("", |c| c.text.as_str())
+}
+
 /// A view's `TABLES` and `VIEWS` rows.
 fn view_rows(rows: &mut Rows, f: &TableFacts<'_>, all: &[TableFacts<'_>], owner: &str, database: &str) {
     let meta = f.meta;
     let Some(view) = &meta.view else { return };
+    let (schema, name) = mysql_name(&meta.name, database);
     rows.push(
         SCHEMA,
         "mysql_tables_rows",
         &[
             ("TABLE_CATALOG", t("def")),
-            ("TABLE_SCHEMA", t(database)),
-            ("TABLE_NAME", t(&meta.name)),
+            ("TABLE_SCHEMA", t(schema)),
+            ("TABLE_NAME", t(name)),
             ("TABLE_TYPE", t("VIEW")),
             ("TABLE_COMMENT", t("VIEW")),
         ],
@@ -528,8 +559,8 @@ fn view_rows(rows: &mut Rows, f: &TableFacts<'_>, all: &[TableFacts<'_>], owner:
         "mysql_views_rows",
         &[
             ("TABLE_CATALOG", t("def")),
-            ("TABLE_SCHEMA", t(database)),
-            ("TABLE_NAME", t(&meta.name)),
+            ("TABLE_SCHEMA", t(schema)),
+            ("TABLE_NAME", t(name)),
             ("VIEW_DEFINITION", t(definition)),
             ("CHECK_OPTION", t("NONE")),
             ("IS_UPDATABLE", t("NO")),
@@ -544,6 +575,7 @@ fn view_rows(rows: &mut Rows, f: &TableFacts<'_>, all: &[TableFacts<'_>], owner:
 
 fn columns(rows: &mut Rows, f: &TableFacts<'_>, database: &str) {
     let meta = f.meta;
+    let (schema, name) = mysql_name(&meta.name, database);
     // PRI, then UNI (the only column of a unique index), then MUL (the
     // first column of any other index), as MySQL marks COLUMN_KEY.
     let key_of = |n: usize| {
@@ -572,8 +604,8 @@ fn columns(rows: &mut Rows, f: &TableFacts<'_>, database: &str) {
             "mysql_columns_rows",
             &[
                 ("TABLE_CATALOG", t("def")),
-                ("TABLE_SCHEMA", t(database)),
-                ("TABLE_NAME", t(&meta.name)),
+                ("TABLE_SCHEMA", t(schema)),
+                ("TABLE_NAME", t(name)),
                 ("COLUMN_NAME", t(&column.name)),
                 ("ORDINAL_POSITION", i(n as i64 + 1)),
                 ("COLUMN_DEFAULT", opt(default)),
@@ -597,48 +629,59 @@ fn columns(rows: &mut Rows, f: &TableFacts<'_>, database: &str) {
     }
 }
 
-fn constraint(rows: &mut Rows, database: &str, name: &str, table: &str, kind: &str) {
+/// A constraint of `table` (MySQL database, name), in the table's database.
+fn constraint(rows: &mut Rows, (schema, table): (&str, &str), name: &str, kind: &str) {
     rows.push(
         SCHEMA,
         "mysql_table_constraints_rows",
         &[
             ("CONSTRAINT_CATALOG", t("def")),
-            ("CONSTRAINT_SCHEMA", t(database)),
+            ("CONSTRAINT_SCHEMA", t(schema)),
             ("CONSTRAINT_NAME", t(name)),
-            ("TABLE_SCHEMA", t(database)),
+            ("TABLE_SCHEMA", t(schema)),
             ("TABLE_NAME", t(table)),
             ("CONSTRAINT_TYPE", t(kind)),
         ],
     );
 }
 
-/// A key column; `references` is a foreign key's `(position in the
-/// referenced key, table, column)`.
+/// A foreign key's column in the referenced table: its position in the
+/// referenced key, the table's MySQL database and name, the column.
+struct Referenced<'a> {
+    position: i64,
+    table: (&'a str, &'a str),
+    column: &'a str,
+}
+
+/// A key column of `table` (MySQL database, name).
 fn key_column(
     rows: &mut Rows,
-    database: &str,
+    (schema, table): (&str, &str),
     constraint: &str,
-    table: &str,
     column: &str,
     position: i64,
-    references: Option<(i64, &str, &str)>,
+    references: Option<Referenced<'_>>,
 ) {
+    let (position_in_unique, referenced_schema, referenced_table, referenced_column) = match references {
+        Some(r) => (i(r.position), t(r.table.0), t(r.table.1), t(r.column)),
+        None => (V::Null, V::Null, V::Null, V::Null),
+    };
     rows.push(
         SCHEMA,
         "mysql_key_column_usage_rows",
         &[
             ("CONSTRAINT_CATALOG", t("def")),
-            ("CONSTRAINT_SCHEMA", t(database)),
+            ("CONSTRAINT_SCHEMA", t(schema)),
             ("CONSTRAINT_NAME", t(constraint)),
             ("TABLE_CATALOG", t("def")),
-            ("TABLE_SCHEMA", t(database)),
+            ("TABLE_SCHEMA", t(schema)),
             ("TABLE_NAME", t(table)),
             ("COLUMN_NAME", t(column)),
             ("ORDINAL_POSITION", i(position)),
-            ("POSITION_IN_UNIQUE_CONSTRAINT", references.map(|r| i(r.0)).unwrap_or(V::Null)),
-            ("REFERENCED_TABLE_SCHEMA", if references.is_some() { t(database) } else { V::Null }),
-            ("REFERENCED_TABLE_NAME", opt(references.map(|r| r.1.to_string()))),
-            ("REFERENCED_COLUMN_NAME", opt(references.map(|r| r.2.to_string()))),
+            ("POSITION_IN_UNIQUE_CONSTRAINT", position_in_unique),
+            ("REFERENCED_TABLE_SCHEMA", referenced_schema),
+            ("REFERENCED_TABLE_NAME", referenced_table),
+            ("REFERENCED_COLUMN_NAME", referenced_column),
         ],
     );
 }
@@ -675,34 +718,29 @@ fn foreign_key(
             })
             .map(|ix| index_name(x, ix))
     });
-    constraint(rows, database, &name, &meta.name, "FOREIGN KEY");
+    let table = mysql_name(&meta.name, database);
+    let target_table = mysql_name(&fk.table, database);
+    constraint(rows, table, &name, "FOREIGN KEY");
     for (n, (column, referenced)) in fk.columns.iter().zip(&references).enumerate() {
         let position = n as i64 + 1;
-        key_column(
-            rows,
-            database,
-            &name,
-            &meta.name,
-            column,
-            position,
-            Some((position, fk.table.as_str(), referenced.as_str())),
-        );
+        let referenced = Referenced { position, table: target_table, column: referenced };
+        key_column(rows, table, &name, column, position, Some(referenced));
     }
     rows.push(
         SCHEMA,
         "mysql_referential_constraints_rows",
         &[
             ("CONSTRAINT_CATALOG", t("def")),
-            ("CONSTRAINT_SCHEMA", t(database)),
+            ("CONSTRAINT_SCHEMA", t(table.0)),
             ("CONSTRAINT_NAME", t(&name)),
             ("UNIQUE_CONSTRAINT_CATALOG", t("def")),
-            ("UNIQUE_CONSTRAINT_SCHEMA", t(database)),
+            ("UNIQUE_CONSTRAINT_SCHEMA", t(target_table.0)),
             ("UNIQUE_CONSTRAINT_NAME", opt(unique)),
             ("MATCH_OPTION", t("NONE")),
             ("UPDATE_RULE", t(action_rule(&fk.on_update))),
             ("DELETE_RULE", t(action_rule(&fk.on_delete))),
-            ("TABLE_NAME", t(&meta.name)),
-            ("REFERENCED_TABLE_NAME", t(&fk.table)),
+            ("TABLE_NAME", t(table.1)),
+            ("REFERENCED_TABLE_NAME", t(target_table.1)),
         ],
     );
 }

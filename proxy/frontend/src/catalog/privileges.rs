@@ -10,16 +10,20 @@
 //! grant's grantor is the owner. Role names come from the accounts; a
 //! grantee no account has (a dropped role) shows its address.
 //!
+//! A user schema's `nspacl` follows the same rule: NULL until its owner
+//! grants USAGE or CREATE on it, then the owner's `UC` item first.
+//!
 //! Deliberately absent: the per-role filtering PostgreSQL applies to the
 //! information_schema views (rows are shown as a superuser sees them), and
 //! full deparsing of policy expressions: `pg_get_expr` gives the stored
 //! text with the outer parentheses PostgreSQL prints, not its casts.
 
 use node_core::catalog::{privilege, GrantMeta, PolicyMeta, TableMeta};
+use node_core::schema::SchemaMeta;
 use rusqlite::types::Value as V;
 
 use super::array;
-use super::snapshot::{derived_oid, role_oid, Rows, Snapshot};
+use super::snapshot::{derived_oid, role_oid, Rows, Snapshot, TableFacts};
 
 /// The letters of the privileges the owner holds: every grantable one,
 /// plus REFERENCES (`x`) and TRIGGER (`t`), which rowchain never grants.
@@ -91,23 +95,23 @@ impl<'a> TableAcl<'a> {
         (!items.is_empty()).then(|| array::format(&items))
     }
 
-    /// `grantee=letters/grantor`, names quoted as PostgreSQL's `putid` does.
     fn aclitem(&self, grantee: &str, letters: &str) -> String {
-        format!("{}={letters}/{}", aclitem_name(grantee), aclitem_name(&self.owner))
+        aclitem(grantee, letters, &self.owner)
     }
 
     /// The rows of `information_schema.table_privileges` and
-    /// `column_privileges` for `meta`: the owner's own (grantable) first,
-    /// then each grant's.
-    pub(super) fn information_rows(&self, rows: &mut Rows, meta: &TableMeta, database: &str) {
+    /// `column_privileges` for the relation `f`: the owner's own
+    /// (grantable) first, then each grant's.
+    pub(super) fn information_rows(&self, rows: &mut Rows, f: &TableFacts<'_>, database: &str) {
+        let meta = f.meta;
         let holders = self.holders();
         let table = |grantee: &str, kind: &str, grantable: bool| {
             vec![
                 ("grantor", V::Text(self.owner.clone())),
                 ("grantee", V::Text(grantee.into())),
                 ("table_catalog", V::Text(database.into())),
-                ("table_schema", V::Text("public".into())),
-                ("table_name", V::Text(meta.name.clone())),
+                ("table_schema", V::Text(f.schema.into())),
+                ("table_name", V::Text(f.rel.into())),
                 ("privilege_type", V::Text(kind.into())),
                 ("is_grantable", yes_no(grantable)),
             ]
@@ -176,6 +180,39 @@ fn yes_no(x: bool) -> V {
     V::Text(if x { "YES" } else { "NO" }.into())
 }
 
+/// `grantee=letters/grantor`, names quoted as PostgreSQL's `putid` does
+/// (an empty grantee is PUBLIC).
+fn aclitem(grantee: &str, letters: &str, grantor: &str) -> String {
+    format!("{}={letters}/{}", aclitem_name(grantee), aclitem_name(grantor))
+}
+
+/// `pg_namespace.nspacl` of a user schema whose owner has the role OID
+/// `owner`: NULL until a grant to another role exists, then the owner's
+/// aclitem (`UC`) followed by each grantee's, by name, PUBLIC last.
+pub(super) fn schema_acl(schema: &SchemaMeta, owner: u32, snap: &Snapshot) -> Option<String> {
+    let mut grants: Vec<(String, u8)> = schema
+        .acl
+        .iter()
+        .filter(|g| g.grantee != schema.owner && g.privileges != 0)
+        .map(|g| (grantee_name(&g.grantee, snap), g.privileges))
+        .collect();
+    if grants.is_empty() {
+        return None;
+    }
+    grants.sort_by(|a, b| (a.0.is_empty(), &a.0).cmp(&(b.0.is_empty(), &b.0)));
+    let owner = snap.role_name(owner).unwrap_or_else(|| owner.to_string());
+    let all = node_core::schema::privilege::USAGE | node_core::schema::privilege::CREATE;
+    let mut items = vec![Some(aclitem(&owner, &schema_letters(all), &owner))];
+    items.extend(grants.iter().map(|(grantee, bits)| Some(aclitem(grantee, &schema_letters(*bits), &owner))));
+    Some(array::format(&items))
+}
+
+/// The aclitem letters of schema privilege bits, in PostgreSQL's order.
+fn schema_letters(bits: u8) -> String {
+    use node_core::schema::privilege::{CREATE, USAGE};
+    [(USAGE, 'U'), (CREATE, 'C')].iter().filter(|(bit, _)| bits & bit != 0).map(|(_, letter)| *letter).collect()
+}
+
 /// The aclitem letters of `bits`, in PostgreSQL's order (`arwdD`).
 fn letters(bits: u8) -> String {
     privilege::LETTERS.iter().filter(|(bit, _, _)| bits & bit != 0).map(|(_, letter, _)| *letter).collect()
@@ -200,9 +237,10 @@ fn aclitem_name(name: &str) -> String {
     }
 }
 
-/// The rows of `pg_policy` and `pg_policies` for the table `meta` whose
-/// OID is `relation`, in creation order.
-pub(super) fn policy_rows(rows: &mut Rows, snap: &Snapshot, meta: &TableMeta, relation: u32) {
+/// The rows of `pg_policy` and `pg_policies` for the table `f`, in
+/// creation order.
+pub(super) fn policy_rows(rows: &mut Rows, snap: &Snapshot, f: &TableFacts<'_>) {
+    let (meta, relation) = (f.meta, f.oid);
     for p in &meta.policies {
         let role_oids: Vec<Option<String>> = if p.roles.is_empty() {
             vec![Some("0".into())]
@@ -228,8 +266,8 @@ pub(super) fn policy_rows(rows: &mut Rows, snap: &Snapshot, meta: &TableMeta, re
             "pg_catalog",
             "pg_policies",
             &[
-                ("schemaname", V::Text("public".into())),
-                ("tablename", V::Text(meta.name.clone())),
+                ("schemaname", V::Text(f.schema.into())),
+                ("tablename", V::Text(f.rel.into())),
                 ("policyname", V::Text(p.name.clone())),
                 ("permissive", V::Text(if p.permissive { "PERMISSIVE" } else { "RESTRICTIVE" }.into())),
                 ("roles", V::Text(policy_role_names(p, snap))),

@@ -8,6 +8,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use node_core::catalog::TableMeta;
+use node_core::schema::SchemaMeta;
 use node_exec::tables::AccountInfo;
 use rusqlite::types::Value as V;
 use rusqlite::{Connection, OptionalExtension};
@@ -31,6 +32,8 @@ pub(crate) const DATABASE_OID: u32 = 5;
 /// description.
 pub(crate) const CLASS_PG_CLASS: u32 = 1259;
 pub(crate) const CLASS_PG_CONSTRAINT: u32 = 2606;
+/// `pg_namespace`'s own OID: the `classoid` of a schema's description.
+pub(crate) const CLASS_PG_NAMESPACE: u32 = 2615;
 const AM_HEAP: u32 = 2;
 const AM_BTREE: u32 = 403;
 const COLLATION_DEFAULT: u32 = 100;
@@ -194,6 +197,42 @@ pub(crate) fn role_oid(address: &str) -> u32 {
     derived_oid("role", &[address.as_bytes()])
 }
 
+/// A schema's namespace OID: a built-in schema's fixed one, a user
+/// schema's hashed from its name (which never changes while it exists).
+pub(crate) fn namespace_oid(schema: &str) -> u32 {
+    NAMESPACES
+        .iter()
+        .find(|(_, name, _)| *name == schema)
+        .map(|(oid, _, _)| *oid)
+        .unwrap_or_else(|| derived_oid("namespace", &[schema.as_bytes()]))
+}
+
+/// A relation of `schema` named as PostgreSQL's `generate_relation_name`
+/// names it (what `::regclass`, `pg_get_viewdef` and a foreign key's
+/// `REFERENCES` print): bare when on the search path (`pg_catalog`,
+/// `public`), else qualified.
+pub(crate) fn relation_display(schema: &str, rel: &str) -> String {
+    if schema == "public" || schema == "pg_catalog" {
+        quote_ident(rel)
+    } else {
+        qualified_display(schema, rel)
+    }
+}
+
+/// A relation always qualified (`generate_qualified_relation_name`, what
+/// `pg_get_indexdef` prints after `ON`).
+pub(crate) fn qualified_display(schema: &str, rel: &str) -> String {
+    format!("{}.{}", quote_ident(schema), quote_ident(rel))
+}
+
+/// The name within its schema of an index or constraint of a table in
+/// `schema`: SQLite keeps index `ix` of schema `s` as `s.ix` (and `public`'s
+/// dotted names as `public.a.b`), and a default constraint name may carry
+/// the table's `s.` the same way; a name without the prefix is its own.
+pub(crate) fn local_name<'n>(schema: &str, name: &'n str) -> &'n str {
+    name.strip_prefix(schema).and_then(|rest| rest.strip_prefix('.')).unwrap_or(name)
+}
+
 /// Collects rows against the table definitions.
 pub(super) struct Rows(BTreeMap<String, Vec<Vec<V>>>);
 
@@ -230,7 +269,7 @@ pub(super) fn i(n: impl Into<i64>) -> V {
 pub(super) fn t(s: impl Into<String>) -> V {
     V::Text(s.into())
 }
-fn b(x: bool) -> V {
+pub(super) fn b(x: bool) -> V {
     V::Integer(x as i64)
 }
 pub(super) fn opt(s: Option<String>) -> V {
@@ -240,6 +279,12 @@ pub(super) fn opt(s: Option<String>) -> V {
 /// What one user table contributes, gathered before rows are written.
 pub(super) struct TableFacts<'a> {
     pub(super) meta: &'a TableMeta,
+    /// The relation's schema and its name there (`meta.name` is the
+    /// SQLite name, `schema.rel` outside `public`).
+    pub(super) schema: &'a str,
+    pub(super) rel: &'a str,
+    /// The schema's namespace OID.
+    pub(super) namespace: u32,
     pub(super) oid: u32,
     /// The owner's role OID.
     pub(super) owner: u32,
@@ -252,6 +297,7 @@ pub(super) struct TableFacts<'a> {
 
 pub(super) struct Index {
     oid: u32,
+    /// The name within the table's schema ([`local_name`]).
     pub(super) name: String,
     pub(super) unique: bool,
     pub(super) primary: bool,
@@ -265,9 +311,11 @@ pub(super) struct Index {
 }
 
 pub(super) struct ForeignKey {
-    /// The declared name, else PostgreSQL's default (`t_a_fkey`).
+    /// The declared name, else PostgreSQL's default (`t_a_fkey`), within
+    /// the table's schema.
     pub(super) name: String,
     pub(super) columns: Vec<String>,
+    /// The referenced table's SQLite name (`schema.rel` outside `public`).
     pub(super) table: String,
     pub(super) references: Vec<String>,
     pub(super) on_update: String,
@@ -283,6 +331,7 @@ pub(crate) fn build(
     admins: &BTreeSet<String>,
 ) -> rusqlite::Result<Snapshot> {
     let tables = node_exec::tables::load_tables(conn)?;
+    let schemas = node_exec::tables::load_schemas(conn)?;
     let accounts = node_exec::tables::load_accounts(conn)?;
     let mut snap = Snapshot {
         height,
@@ -298,6 +347,9 @@ pub(crate) fn build(
     let owner_of = |address: &str| {
         accounts.iter().find(|a| a.address == address).map(|a| role_oid(&a.address)).unwrap_or(ROLE_SYSTEM)
     };
+    for schema in &schemas {
+        user_schema(&mut rows, &mut snap, schema, owner_of(&schema.owner), database);
+    }
     let mut facts = Vec::new();
     for meta in &tables {
         facts.push(table_facts(conn, meta, owner_of(&meta.owner))?);
@@ -310,6 +362,42 @@ pub(crate) fn build(
     system_views(conn, &mut rows, &mut snap)?;
     snap.rows = rows.0;
     Ok(snap)
+}
+
+/// A user schema's rows: `pg_namespace` (with its `nspacl`),
+/// `information_schema.schemata`, its comment, and MySQL's `SCHEMATA`.
+/// `owner` is its owner's role OID.
+fn user_schema(rows: &mut Rows, snap: &mut Snapshot, schema: &SchemaMeta, owner: u32, database: &str) {
+    let oid = namespace_oid(&schema.name);
+    snap.namespaces.insert(oid, schema.name.clone());
+    rows.push(
+        "pg_catalog",
+        "pg_namespace",
+        &[
+            ("oid", i(oid)),
+            ("nspname", t(&schema.name)),
+            ("nspowner", i(owner)),
+            ("nspacl", opt(privileges::schema_acl(schema, owner, snap))),
+        ],
+    );
+    rows.push(
+        "information_schema",
+        "schemata",
+        &[
+            ("catalog_name", t(database)),
+            ("schema_name", t(&schema.name)),
+            ("schema_owner", opt(snap.role_name(owner))),
+        ],
+    );
+    if let Some(text) = &schema.comment {
+        snap.descriptions.insert((oid, CLASS_PG_NAMESPACE, 0), text.clone());
+        rows.push(
+            "pg_catalog",
+            "pg_description",
+            &[("objoid", i(oid)), ("classoid", i(CLASS_PG_NAMESPACE)), ("objsubid", i(0)), ("description", t(text))],
+        );
+    }
+    super::mysql::schema_row(rows, &schema.name, schema.comment.as_deref());
 }
 
 /// The schemas: oid, name, owner.
@@ -555,6 +643,8 @@ fn builtin(type_oid: u32) -> Option<&'static super::builtin::BuiltinType> {
 
 fn table_facts<'a>(conn: &Connection, meta: &'a TableMeta, owner: u32) -> rusqlite::Result<TableFacts<'a>> {
     let oid = derived_oid("table", &[&meta.id]);
+    let (schema, rel) = sqlmap::relation_schema(&meta.name);
+    let namespace = namespace_oid(schema);
     let types = meta
         .columns
         .iter()
@@ -567,7 +657,18 @@ fn table_facts<'a>(conn: &Connection, meta: &'a TableMeta, owner: u32) -> rusqli
         // A view has no defaults, keys or indexes of its own (and SQLite
         // keeps no table definition of it to read constraints from).
         let defaults = vec![None; meta.columns.len()];
-        return Ok(TableFacts { meta, oid, owner, types, defaults, indexes: Vec::new(), foreign_keys: Vec::new() });
+        return Ok(TableFacts {
+            meta,
+            schema,
+            rel,
+            namespace,
+            oid,
+            owner,
+            types,
+            defaults,
+            indexes: Vec::new(),
+            foreign_keys: Vec::new(),
+        });
     }
     let quoted = format!("\"{}\"", meta.name.replace('"', "\"\""));
     let mut sqlite_defaults: BTreeMap<String, Option<String>> = BTreeMap::new();
@@ -586,7 +687,9 @@ fn table_facts<'a>(conn: &Connection, meta: &'a TableMeta, owner: u32) -> rusqli
         .map(|((n, c), (_, _, type_name))| {
             if meta.rowid_alias == Some(n) && c.serial && !c.identity {
                 // SQLite assigns the next key when none is given, as a serial does.
-                return Some(format!("nextval('{}_{}_seq'::regclass)", meta.name, c.name));
+                let sequence = format!("{rel}_{}_seq", c.name);
+                let sequence = if schema == "public" { sequence } else { format!("{schema}.{sequence}") };
+                return Some(format!("nextval('{sequence}'::regclass)"));
             }
             let base = type_name.split('(').next().unwrap_or("").to_string();
             sqlite_defaults.get(&c.name).cloned().flatten().map(|d| pg_default(&d, &base))
@@ -598,7 +701,7 @@ fn table_facts<'a>(conn: &Connection, meta: &'a TableMeta, owner: u32) -> rusqli
     for fk in &mut foreign_keys {
         fk.name = constraint_name(&constraints, meta, sqlmap::ConstraintKind::ForeignKey, &fk.columns);
     }
-    Ok(TableFacts { meta, oid, owner, types, defaults, indexes, foreign_keys })
+    Ok(TableFacts { meta, schema, rel, namespace, oid, owner, types, defaults, indexes, foreign_keys })
 }
 
 /// A default as SQLite keeps it, in PostgreSQL's words.
@@ -624,18 +727,19 @@ fn pg_default(sqlite: &str, type_name: &str) -> String {
 }
 
 /// The name of `meta`'s constraint of `kind` on exactly `columns`, as
-/// `node_exec::tables::constraints` named it.
+/// `node_exec::tables::constraints` named it, within the table's schema.
 fn constraint_name(
     constraints: &[node_exec::tables::Constraint],
     meta: &TableMeta,
     kind: sqlmap::ConstraintKind,
     columns: &[String],
 ) -> String {
+    let (schema, rel) = sqlmap::relation_schema(&meta.name);
     constraints
         .iter()
         .find(|c| c.kind == kind && c.columns == columns)
-        .map(|c| c.name.clone())
-        .unwrap_or_else(|| kind.default_name(&meta.name, columns))
+        .map(|c| local_name(schema, &c.name).to_string())
+        .unwrap_or_else(|| kind.default_name(rel, columns))
 }
 
 /// A constraint's stable OID: from its table's id and its name.
@@ -691,7 +795,7 @@ fn indexes(
                 (constraint_name(constraints, meta, sqlmap::ConstraintKind::Unique, &cols), Some('u'))
             }
             _ if sqlite_name.starts_with("__rc_") || sqlite_name.starts_with("sqlite_") => continue,
-            _ => (sqlite_name.clone(), None),
+            _ => (local_name(sqlmap::relation_schema(&meta.name).0, &sqlite_name).to_string(), None),
         };
         let sql: Option<String> = conn
             .query_row("SELECT sql FROM main.sqlite_master WHERE type = 'index' AND name = ?1", [&sqlite_name], |r| {
@@ -846,12 +950,15 @@ fn user_table(
     // psql shows a table's foreign keys ("Referenced by" too) only when set.
     let has_triggers =
         !f.foreign_keys.is_empty() || all.iter().any(|other| other.foreign_keys.iter().any(|fk| fk.table == meta.name));
-    snap.relations.insert(f.oid, Relation { namespace: NS_PUBLIC, name: meta.name.clone() });
+    snap.relations.insert(f.oid, Relation { namespace: f.namespace, name: f.rel.to_string() });
     snap.tables.insert(f.oid, meta.clone());
     let acl = TableAcl::new(meta, f.owner, snap);
+    let relation = |name: &str| all.iter().find(|x| x.meta.name == name).map(|x| x.meta);
     if meta.is_view() {
-        let relation = |name: &str| all.iter().find(|x| x.meta.name == name).map(|x| x.meta);
         super::views::view_rows(rows, snap, f, &acl, &relation, oids, database);
+    } else if meta.is_materialized() {
+        class_row(rows, f, &acl, has_triggers, "m");
+        super::views::materialized_rows(rows, snap, f, &relation, oids);
     } else {
         table_relation(rows, snap, f, &acl, has_triggers, database);
     }
@@ -864,8 +971,8 @@ fn user_table(
     for fk in &f.foreign_keys {
         foreign_key_rows(rows, snap, f, fk, all, oids, database);
     }
-    acl.information_rows(rows, meta, database);
-    privileges::policy_rows(rows, snap, meta, f.oid);
+    acl.information_rows(rows, f, database);
+    privileges::policy_rows(rows, snap, f);
     description_rows(rows, snap, f);
     let owner = snap.role_name(f.owner).unwrap_or_default();
     super::mysql::table_rows(rows, f, all, &owner, database);
@@ -886,13 +993,14 @@ fn description_rows(rows: &mut Rows, snap: &mut Snapshot, f: &TableFacts<'_>) {
         }
     }
     for part in &meta.part_comments {
+        let name = local_name(f.schema, &part.name);
         let oid = match part.kind {
-            PartKind::Index => f.indexes.iter().find(|ix| ix.name == part.name).map(|ix| ix.oid),
+            PartKind::Index => f.indexes.iter().find(|ix| ix.name == name).map(|ix| ix.oid),
             // Checks are not listed in pg_constraint yet, so their comments are not shown.
             PartKind::Constraint => {
-                let listed = f.indexes.iter().any(|ix| ix.constraint.is_some() && ix.name == part.name)
-                    || f.foreign_keys.iter().any(|fk| fk.name == part.name);
-                listed.then(|| constraint_oid(meta, &part.name))
+                let listed = f.indexes.iter().any(|ix| ix.constraint.is_some() && ix.name == name)
+                    || f.foreign_keys.iter().any(|fk| fk.name == name);
+                listed.then(|| constraint_oid(meta, name))
             }
         };
         let class = if part.kind == PartKind::Index { CLASS_PG_CLASS } else { CLASS_PG_CONSTRAINT };
@@ -921,34 +1029,13 @@ fn table_relation(
     database: &str,
 ) {
     let meta = f.meta;
-    rows.push(
-        "pg_catalog",
-        "pg_class",
-        &[
-            ("oid", i(f.oid)),
-            ("relname", t(&meta.name)),
-            ("relnamespace", i(NS_PUBLIC)),
-            ("relowner", i(f.owner)),
-            ("relam", i(AM_HEAP)),
-            ("relfilenode", i(f.oid)),
-            ("reltuples", V::Real(-1.0)),
-            ("relhasindex", b(!f.indexes.is_empty())),
-            ("relhastriggers", b(has_triggers)),
-            ("relpersistence", t("p")),
-            ("relkind", t("r")),
-            ("relnatts", i(meta.columns.len() as i64)),
-            ("relrowsecurity", b(meta.row_security)),
-            ("relispopulated", b(true)),
-            ("relreplident", t("d")),
-            ("relacl", opt(acl.relacl())),
-        ],
-    );
+    class_row(rows, f, acl, has_triggers, "r");
     rows.push(
         "pg_catalog",
         "pg_tables",
         &[
-            ("schemaname", t("public")),
-            ("tablename", t(&meta.name)),
+            ("schemaname", t(f.schema)),
+            ("tablename", t(f.rel)),
             ("tableowner", opt(snap.role_name(f.owner))),
             ("hasindexes", b(!f.indexes.is_empty())),
             ("rowsecurity", b(meta.row_security)),
@@ -957,21 +1044,55 @@ fn table_relation(
     rows.push(
         "pg_catalog",
         "pg_stat_user_tables",
-        &[("relid", i(f.oid)), ("schemaname", t("public")), ("relname", t(&meta.name))],
+        &[("relid", i(f.oid)), ("schemaname", t(f.schema)), ("relname", t(f.rel))],
     );
-    information_table_row(rows, &meta.name, database, "BASE TABLE", true);
+    information_table_row(rows, f, database, "BASE TABLE", true);
+}
+
+/// The `pg_class` row of a relation with storage: a table (`relkind`
+/// `r`) or a materialized view (`m`).
+fn class_row(rows: &mut Rows, f: &TableFacts<'_>, acl: &TableAcl, has_triggers: bool, relkind: &str) {
+    let meta = f.meta;
+    rows.push(
+        "pg_catalog",
+        "pg_class",
+        &[
+            ("oid", i(f.oid)),
+            ("relname", t(f.rel)),
+            ("relnamespace", i(f.namespace)),
+            ("relowner", i(f.owner)),
+            ("relam", i(AM_HEAP)),
+            ("relfilenode", i(f.oid)),
+            ("reltuples", V::Real(-1.0)),
+            ("relhasindex", b(!f.indexes.is_empty())),
+            ("relhastriggers", b(has_triggers)),
+            ("relpersistence", t("p")),
+            ("relkind", t(relkind)),
+            ("relnatts", i(meta.columns.len() as i64)),
+            ("relrowsecurity", b(meta.row_security)),
+            ("relispopulated", b(true)),
+            ("relreplident", t("d")),
+            ("relacl", opt(acl.relacl())),
+        ],
+    );
 }
 
 /// A relation's `information_schema.tables` row (`table_type` `BASE TABLE`
 /// or `VIEW`).
-pub(super) fn information_table_row(rows: &mut Rows, name: &str, database: &str, table_type: &str, insertable: bool) {
+pub(super) fn information_table_row(
+    rows: &mut Rows,
+    f: &TableFacts<'_>,
+    database: &str,
+    table_type: &str,
+    insertable: bool,
+) {
     rows.push(
         "information_schema",
         "tables",
         &[
             ("table_catalog", t(database)),
-            ("table_schema", t("public")),
-            ("table_name", t(name)),
+            ("table_schema", t(f.schema)),
+            ("table_name", t(f.rel)),
             ("table_type", t(table_type)),
             ("is_insertable_into", t(if insertable { "YES" } else { "NO" })),
             ("is_typed", t("NO")),
@@ -1018,7 +1139,7 @@ fn user_column(rows: &mut Rows, f: &TableFacts<'_>, acl: &TableAcl, n: usize, da
     information_column(
         rows,
         database,
-        &meta.name,
+        (f.schema, f.rel),
         n,
         &column.name,
         *type_oid,
@@ -1074,7 +1195,7 @@ fn attribute(
 fn information_column(
     rows: &mut Rows,
     database: &str,
-    table: &str,
+    (schema, table): (&str, &str),
     n: usize,
     name: &str,
     type_oid: u32,
@@ -1113,7 +1234,7 @@ fn information_column(
         "columns",
         &[
             ("table_catalog", t(database)),
-            ("table_schema", t("public")),
+            ("table_schema", t(schema)),
             ("table_name", t(table)),
             ("column_name", t(name)),
             ("ordinal_position", i(n as i64 + 1)),
@@ -1151,24 +1272,23 @@ fn index_rows(rows: &mut Rows, snap: &mut Snapshot, f: &TableFacts<'_>, ix: &Ind
 
 /// `pg_class`, `pg_index` and `pg_indexes` for an index.
 fn index_relation(rows: &mut Rows, snap: &mut Snapshot, f: &TableFacts<'_>, ix: &Index) {
-    let meta = f.meta;
     let definition = format!(
-        "CREATE {}INDEX {} ON public.{} USING btree ({}){}",
+        "CREATE {}INDEX {} ON {} USING btree ({}){}",
         if ix.unique { "UNIQUE " } else { "" },
         quote_ident(&ix.name),
-        quote_ident(&meta.name),
+        qualified_display(f.schema, f.rel),
         ix.keys.join(", "),
         ix.predicate.as_ref().map(|p| format!(" WHERE ({p})")).unwrap_or_default(),
     );
     snap.indexes.insert(ix.oid, IndexInfo { definition: definition.clone(), keys: ix.keys.clone() });
-    snap.relations.insert(ix.oid, Relation { namespace: NS_PUBLIC, name: ix.name.clone() });
+    snap.relations.insert(ix.oid, Relation { namespace: f.namespace, name: ix.name.clone() });
     rows.push(
         "pg_catalog",
         "pg_class",
         &[
             ("oid", i(ix.oid)),
             ("relname", t(&ix.name)),
-            ("relnamespace", i(NS_PUBLIC)),
+            ("relnamespace", i(f.namespace)),
             ("relowner", i(f.owner)),
             ("relam", i(AM_BTREE)),
             ("relfilenode", i(ix.oid)),
@@ -1209,8 +1329,8 @@ fn index_relation(rows: &mut Rows, snap: &mut Snapshot, f: &TableFacts<'_>, ix: 
         "pg_catalog",
         "pg_indexes",
         &[
-            ("schemaname", t("public")),
-            ("tablename", t(&meta.name)),
+            ("schemaname", t(f.schema)),
+            ("tablename", t(f.rel)),
             ("indexname", t(&ix.name)),
             ("indexdef", t(&definition)),
         ],
@@ -1235,7 +1355,7 @@ fn index_constraint(rows: &mut Rows, snap: &mut Snapshot, f: &TableFacts<'_>, ix
         &[
             ("oid", i(oid)),
             ("conname", t(&ix.name)),
-            ("connamespace", i(NS_PUBLIC)),
+            ("connamespace", i(f.namespace)),
             ("contype", t(kind)),
             ("convalidated", b(true)),
             ("conrelid", i(f.oid)),
@@ -1246,35 +1366,43 @@ fn index_constraint(rows: &mut Rows, snap: &mut Snapshot, f: &TableFacts<'_>, ix
         ],
     );
     let constraint_type = if kind == 'p' { "PRIMARY KEY" } else { "UNIQUE" };
-    table_constraint(rows, database, &ix.name, &meta.name, constraint_type);
+    let table = (f.schema, f.rel);
+    table_constraint(rows, database, &ix.name, table, constraint_type);
     for (position, column) in columns.iter().enumerate() {
-        key_column(rows, database, &ix.name, &meta.name, column, position as i64 + 1, V::Null);
-        rows.push(
-            "information_schema",
-            "constraint_column_usage",
-            &[
-                ("table_catalog", t(database)),
-                ("table_schema", t("public")),
-                ("table_name", t(&meta.name)),
-                ("column_name", t(column)),
-                ("constraint_catalog", t(database)),
-                ("constraint_schema", t("public")),
-                ("constraint_name", t(&ix.name)),
-            ],
-        );
+        key_column(rows, database, &ix.name, table, column, position as i64 + 1, V::Null);
+        constraint_column(rows, database, table, column, (f.schema, &ix.name));
     }
 }
 
-fn table_constraint(rows: &mut Rows, database: &str, name: &str, table: &str, kind: &str) {
+/// `information_schema.constraint_column_usage`: a column of `table`
+/// (schema, name) that `constraint` (schema, name) uses.
+fn constraint_column(rows: &mut Rows, database: &str, table: (&str, &str), column: &str, constraint: (&str, &str)) {
+    rows.push(
+        "information_schema",
+        "constraint_column_usage",
+        &[
+            ("table_catalog", t(database)),
+            ("table_schema", t(table.0)),
+            ("table_name", t(table.1)),
+            ("column_name", t(column)),
+            ("constraint_catalog", t(database)),
+            ("constraint_schema", t(constraint.0)),
+            ("constraint_name", t(constraint.1)),
+        ],
+    );
+}
+
+/// A constraint of `table` (schema, name), in the table's schema.
+fn table_constraint(rows: &mut Rows, database: &str, name: &str, (schema, table): (&str, &str), kind: &str) {
     rows.push(
         "information_schema",
         "table_constraints",
         &[
             ("constraint_catalog", t(database)),
-            ("constraint_schema", t("public")),
+            ("constraint_schema", t(schema)),
             ("constraint_name", t(name)),
             ("table_catalog", t(database)),
-            ("table_schema", t("public")),
+            ("table_schema", t(schema)),
             ("table_name", t(table)),
             ("constraint_type", t(kind)),
             ("is_deferrable", t("NO")),
@@ -1289,7 +1417,7 @@ fn key_column(
     rows: &mut Rows,
     database: &str,
     constraint: &str,
-    table: &str,
+    (schema, table): (&str, &str),
     column: &str,
     position: i64,
     unique_position: V,
@@ -1299,10 +1427,10 @@ fn key_column(
         "key_column_usage",
         &[
             ("constraint_catalog", t(database)),
-            ("constraint_schema", t("public")),
+            ("constraint_schema", t(schema)),
             ("constraint_name", t(constraint)),
             ("table_catalog", t(database)),
-            ("table_schema", t("public")),
+            ("table_schema", t(schema)),
             ("table_name", t(table)),
             ("column_name", t(column)),
             ("ordinal_position", i(position)),
@@ -1344,10 +1472,11 @@ fn foreign_key_rows(
                 && references.iter().all(|r| ix.attnums.contains(&attnum(x.meta, r)))
         })
     });
+    let (target_schema, target_rel) = sqlmap::relation_schema(&fk.table);
     let mut definition = format!(
         "FOREIGN KEY ({}) REFERENCES {}({})",
         fk.columns.iter().map(|c| quote_ident(c)).collect::<Vec<_>>().join(", "),
-        quote_ident(&fk.table),
+        relation_display(target_schema, target_rel),
         references.iter().map(|c| quote_ident(c)).collect::<Vec<_>>().join(", ")
     );
     for (verb, action) in [("UPDATE", &fk.on_update), ("DELETE", &fk.on_delete)] {
@@ -1362,7 +1491,7 @@ fn foreign_key_rows(
         &[
             ("oid", i(oid)),
             ("conname", t(&name)),
-            ("connamespace", i(NS_PUBLIC)),
+            ("connamespace", i(f.namespace)),
             ("contype", t("f")),
             ("convalidated", b(true)),
             ("conrelid", i(f.oid)),
@@ -1378,48 +1507,39 @@ fn foreign_key_rows(
         ],
     );
     let unique_name = backing.map(|ix| ix.name.clone());
-    foreign_key_information(rows, database, &meta.name, &name, fk, &references, unique_name);
+    foreign_key_information(rows, database, f, fk, &references, unique_name);
 }
 
-/// A foreign key in `information_schema`: the constraint, its key columns,
-/// the referenced columns, and the referential rules.
+/// A foreign key of `f` in `information_schema`: the constraint, its key
+/// columns, the referenced columns, and the referential rules. The
+/// referenced columns and the unique constraint are in the referenced
+/// table's schema.
 fn foreign_key_information(
     rows: &mut Rows,
     database: &str,
-    table: &str,
-    name: &str,
+    f: &TableFacts<'_>,
     fk: &ForeignKey,
     references: &[String],
     unique_name: Option<String>,
 ) {
+    let (table, name) = ((f.schema, f.rel), fk.name.as_str());
+    let target = sqlmap::relation_schema(&fk.table);
     table_constraint(rows, database, name, table, "FOREIGN KEY");
     for (position, column) in fk.columns.iter().enumerate() {
         key_column(rows, database, name, table, column, position as i64 + 1, i(position as i64 + 1));
     }
     for column in references {
-        rows.push(
-            "information_schema",
-            "constraint_column_usage",
-            &[
-                ("table_catalog", t(database)),
-                ("table_schema", t("public")),
-                ("table_name", t(&fk.table)),
-                ("column_name", t(column)),
-                ("constraint_catalog", t(database)),
-                ("constraint_schema", t("public")),
-                ("constraint_name", t(name)),
-            ],
-        );
+        constraint_column(rows, database, target, column, (f.schema, name));
     }
     rows.push(
         "information_schema",
         "referential_constraints",
         &[
             ("constraint_catalog", t(database)),
-            ("constraint_schema", t("public")),
+            ("constraint_schema", t(f.schema)),
             ("constraint_name", t(name)),
             ("unique_constraint_catalog", t(database)),
-            ("unique_constraint_schema", t("public")),
+            ("unique_constraint_schema", t(target.0)),
             ("unique_constraint_name", opt(unique_name)),
             ("match_option", t("NONE")),
             ("update_rule", t(action_rule(&fk.on_update))),
@@ -1555,6 +1675,22 @@ mod tests {
 
     fn expect(keys: &[&str], predicate: Option<&str>) -> (Option<Vec<String>>, Option<String>) {
         (Some(keys.iter().map(|k| k.to_string()).collect()), predicate.map(str::to_string))
+    }
+
+    #[test]
+    fn names_within_their_schema() {
+        assert_eq!(local_name("sales", "sales.orders_note_idx"), "orders_note_idx");
+        assert_eq!(local_name("sales", "orders_pk"), "orders_pk");
+        assert_eq!(local_name("sales", "salesorders_pk"), "salesorders_pk");
+        assert_eq!(local_name("public", "public.a.b_idx"), "a.b_idx");
+        assert_eq!(local_name("público", "público.índice"), "índice");
+        assert_eq!(relation_display("public", "Orders"), "\"Orders\"");
+        assert_eq!(relation_display("pg_catalog", "pg_class"), "pg_class");
+        assert_eq!(relation_display("sales", "orders"), "sales.orders");
+        assert_eq!(relation_display("Verkäufe", "bücher"), "\"Verkäufe\".\"bücher\"");
+        assert_eq!(qualified_display("public", "orders"), "public.orders");
+        assert_ne!(namespace_oid("sales"), namespace_oid("sales2"));
+        assert_eq!(namespace_oid("public"), NS_PUBLIC);
     }
 
     #[test]

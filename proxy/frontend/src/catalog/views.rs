@@ -18,7 +18,7 @@ use node_core::catalog::TableMeta;
 use rusqlite::types::Value as V;
 
 use super::privileges::TableAcl;
-use super::snapshot::{derived_oid, i, opt, t, Rows, Snapshot, TableFacts, CLASS_PG_CLASS, NS_PUBLIC};
+use super::snapshot::{derived_oid, i, opt, t, Rows, Snapshot, TableFacts, CLASS_PG_CLASS};
 
 /// `pg_rewrite`'s own OID: the `classid` of a rule's dependencies.
 const CLASS_PG_REWRITE: u32 = 2618;
@@ -26,6 +26,8 @@ const CLASS_PG_REWRITE: u32 = 2618;
 /// A view's definition, both ways `pg_get_viewdef` prints it.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct ViewDefinition {
+    /// The view's schema and its name there.
+    pub schema: String,
     pub name: String,
     /// `pg_get_viewdef(v)`, `pg_views.definition`: every operator in
     /// parentheses.
@@ -38,7 +40,16 @@ impl ViewDefinition {
     /// `pg_get_ruledef` of the view's `_RETURN` rule.
     pub(crate) fn rule(&self, pretty: bool) -> String {
         let name = super::viewdef::quote_identifier(&self.name);
-        let (target, body) = if pretty { (name, &self.pretty) } else { (format!("public.{name}"), &self.plain) };
+        let qualified = format!("{}.{name}", super::viewdef::quote_identifier(&self.schema));
+        // Pretty, the view is qualified only off the search path.
+        let on_path = self.schema == "public" || self.schema == "pg_catalog";
+        let (target, body) = if !pretty {
+            (qualified, &self.plain)
+        } else if on_path {
+            (name, &self.pretty)
+        } else {
+            (qualified, &self.pretty)
+        };
         format!("CREATE RULE \"_RETURN\" AS\n    ON SELECT TO {target} DO INSTEAD {body}")
     }
 }
@@ -63,14 +74,28 @@ pub(super) fn view_rows<'a>(
         "pg_catalog",
         "pg_views",
         &[
-            ("schemaname", t("public")),
-            ("viewname", t(&meta.name)),
+            ("schemaname", t(f.schema)),
+            ("viewname", t(f.rel)),
             ("viewowner", opt(snap.role_name(f.owner))),
             ("definition", t(&plain)),
         ],
     );
-    information_rows(rows, meta, &plain, database);
-    let rule = rule_oid(meta);
+    information_rows(rows, f, &plain, database);
+    rule_rows(rows, snap, f, &view.depends, oids, (plain, pretty));
+}
+
+/// The `_RETURN` rule of view or materialized view `f` in `pg_rewrite`,
+/// what it depends on, and the definitions `pg_get_viewdef` prints
+/// (`plain`, `pretty`).
+fn rule_rows(
+    rows: &mut Rows,
+    snap: &mut Snapshot,
+    f: &TableFacts<'_>,
+    depends: &[String],
+    oids: &BTreeMap<&str, u32>,
+    (plain, pretty): (String, String),
+) {
+    let rule = rule_oid(f.meta);
     rows.push(
         "pg_catalog",
         "pg_rewrite",
@@ -83,9 +108,42 @@ pub(super) fn view_rows<'a>(
             ("is_instead", i(1)),
         ],
     );
-    depend_rows(rows, f.oid, rule, &view.depends, oids);
+    depend_rows(rows, f.oid, rule, depends, oids);
     snap.rules.insert(rule, f.oid);
-    snap.views.insert(f.oid, ViewDefinition { name: meta.name.clone(), plain, pretty });
+    let (schema, name) = (f.schema.to_string(), f.rel.to_string());
+    snap.views.insert(f.oid, ViewDefinition { schema, name, plain, pretty });
+}
+
+/// What a materialized view `f` adds to its table-like rows (`pg_class`
+/// with relkind `m` is the caller's): `pg_matviews`, its `_RETURN` rule
+/// and what that depends on, and the definition `pg_get_viewdef` prints.
+/// Like PostgreSQL, `information_schema.tables` does not list it.
+pub(super) fn materialized_rows<'a>(
+    rows: &mut Rows,
+    snap: &mut Snapshot,
+    f: &TableFacts<'_>,
+    relation: super::viewdef::Relation<'_, 'a>,
+    oids: &BTreeMap<&str, u32>,
+) {
+    let meta = f.meta;
+    let Some(query) = &meta.materialized else { return };
+    // The definition prints as a view's would.
+    let as_view = TableMeta { view: Some(query.clone()), materialized: None, ..meta.clone() };
+    let plain = super::viewdef::postgres(&as_view, relation, false).unwrap_or_default();
+    let pretty = super::viewdef::postgres(&as_view, relation, true).unwrap_or_default();
+    rows.push(
+        "pg_catalog",
+        "pg_matviews",
+        &[
+            ("schemaname", t(f.schema)),
+            ("matviewname", t(f.rel)),
+            ("matviewowner", opt(snap.role_name(f.owner))),
+            ("hasindexes", super::snapshot::b(!f.indexes.is_empty())),
+            ("ispopulated", super::snapshot::b(true)),
+            ("definition", t(&plain)),
+        ],
+    );
+    rule_rows(rows, snap, f, &query.depends, oids, (plain, pretty));
 }
 
 fn rule_oid(meta: &TableMeta) -> u32 {
@@ -102,8 +160,8 @@ fn class_row(rows: &mut Rows, f: &TableFacts<'_>, acl: &TableAcl) {
         "pg_class",
         &[
             ("oid", i(oid)),
-            ("relname", t(&meta.name)),
-            ("relnamespace", i(NS_PUBLIC)),
+            ("relname", t(f.rel)),
+            ("relnamespace", i(f.namespace)),
             ("relowner", i(owner)),
             ("relam", i(0)),
             ("relfilenode", i(0)),
@@ -122,15 +180,15 @@ fn class_row(rows: &mut Rows, f: &TableFacts<'_>, acl: &TableAcl) {
 }
 
 /// `information_schema.tables` and `views`: read-only views.
-fn information_rows(rows: &mut Rows, meta: &TableMeta, definition: &str, database: &str) {
-    super::snapshot::information_table_row(rows, &meta.name, database, "VIEW", false);
+fn information_rows(rows: &mut Rows, f: &TableFacts<'_>, definition: &str, database: &str) {
+    super::snapshot::information_table_row(rows, f, database, "VIEW", false);
     rows.push(
         "information_schema",
         "views",
         &[
             ("table_catalog", t(database)),
-            ("table_schema", t("public")),
-            ("table_name", t(&meta.name)),
+            ("table_schema", t(f.schema)),
+            ("table_name", t(f.rel)),
             ("view_definition", t(definition)),
             ("check_option", t("NONE")),
             ("is_updatable", t("NO")),

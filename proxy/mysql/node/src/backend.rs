@@ -190,17 +190,27 @@ impl NodeBackend {
         let table = |name: &str| -> Result<node_core::catalog::TableMeta, QueryResult> {
             let all = tables().map_err(error)?;
             all.get(name).cloned().ok_or_else(|| {
-                QueryResult::Error(ServerError::new(
-                    1146,
-                    *b"42S02",
-                    format!("Table '{database}.{name}' doesn't exist"),
-                ))
+                let (schema, relation) = sqlmap::relation_schema(name);
+                let db = if schema == "public" { database.as_str() } else { schema };
+                QueryResult::Error(ServerError::new(1146, *b"42S02", format!("Table '{db}.{relation}' doesn't exist")))
             })
         };
         match statement {
-            MySqlStmt::ShowDatabases { filter } => show::show_databases(&database, filter.as_ref()),
-            MySqlStmt::ShowTables { full, filter } => match tables() {
-                Ok(all) => show::show_tables(&all, &database, full, filter.as_ref()),
+            MySqlStmt::ShowDatabases { filter } => {
+                // The session's database, information_schema, and the schemas CREATE DATABASE made.
+                match self.catalog_rows("SELECT SCHEMA_NAME FROM information_schema.SCHEMATA").await {
+                    Ok(rows) => {
+                        let names = rows.into_iter().filter_map(|row| row.into_iter().next().flatten()).collect();
+                        show::show_databases(names, filter.as_ref())
+                    }
+                    Err(e) => QueryResult::Error(e),
+                }
+            }
+            MySqlStmt::ShowTables { full, filter, schema } => match tables() {
+                Ok(all) => {
+                    let named = if schema == "public" { database.clone() } else { schema.clone() };
+                    show::show_tables(&all, &named, &schema, full, filter.as_ref())
+                }
                 Err(e) => error(e),
             },
             MySqlStmt::ShowTableStatus { filter } => match tables() {
@@ -227,9 +237,13 @@ impl NodeBackend {
                         Err(e) => return QueryResult::Error(e),
                     };
                     match self.statistics(&name).await {
-                        Ok(indexes) => {
-                            show::show_create_table(&meta.name, meta.comment.as_deref(), &facts.0, &indexes, &facts.1)
-                        }
+                        Ok(indexes) => show::show_create_table(
+                            sqlmap::relation_schema(&meta.name).1,
+                            meta.comment.as_deref(),
+                            &facts.0,
+                            &indexes,
+                            &facts.1,
+                        ),
                         Err(e) => QueryResult::Error(e),
                     }
                 }
@@ -349,7 +363,7 @@ impl NodeBackend {
             Ok(all) => all,
             Err(e) => return error(FrontendError::new(e.sqlstate, e.message)),
         };
-        let (database, name) = (self.database().replace('\'', "''"), view.name.replace('\'', "''"));
+        let (database, name) = self.catalog_name(&view.name);
         let rows = self
             .catalog_rows(&format!(
                 "SELECT DEFINER FROM information_schema.VIEWS WHERE TABLE_SCHEMA = '{database}' AND TABLE_NAME = '{name}'"
@@ -378,7 +392,7 @@ impl NodeBackend {
         table: &str,
     ) -> Result<(Vec<show::ColumnInfo>, Vec<show::ForeignKeyInfo>), ServerError> {
         let columns = self.columns(table).await?;
-        let (database, table) = (self.database().replace('\'', "''"), table.replace('\'', "''"));
+        let (database, table) = self.catalog_name(table);
         let foreign_keys = self
             .catalog_rows(&format!(
                 "SELECT CONSTRAINT_NAME, COLUMN_NAME, REFERENCED_TABLE_NAME, REFERENCED_COLUMN_NAME \
@@ -398,7 +412,7 @@ impl NodeBackend {
     /// Sub_part, Packed, Null, Index_type, Comment, Index_comment), as
     /// SHOW INDEX lists them.
     async fn statistics(&mut self, table: &str) -> Result<Vec<Vec<Option<String>>>, ServerError> {
-        let (database, table) = (self.database().replace('\'', "''"), table.replace('\'', "''"));
+        let (database, table) = self.catalog_name(table);
         self.catalog_rows(&format!(
             "SELECT TABLE_NAME, NON_UNIQUE, INDEX_NAME, SEQ_IN_INDEX, COLUMN_NAME, COLLATION, CARDINALITY, \
              SUB_PART, PACKED, NULLABLE, INDEX_TYPE, COMMENT, INDEX_COMMENT FROM information_schema.STATISTICS \
@@ -408,9 +422,18 @@ impl NodeBackend {
         .await
     }
 
+    /// The `TABLE_SCHEMA` and `TABLE_NAME` of relation `table` (a SQLite
+    /// name) in MySQL's information_schema, quoted for a string literal:
+    /// the session's database for a public relation, else its schema.
+    fn catalog_name(&self, table: &str) -> (String, String) {
+        let (schema, relation) = sqlmap::relation_schema(table);
+        let database = if schema == "public" { self.database() } else { schema };
+        (database.replace('\'', "''"), relation.replace('\'', "''"))
+    }
+
     /// `information_schema.COLUMNS` of `table`, in order.
     async fn columns(&mut self, table: &str) -> Result<Vec<show::ColumnInfo>, ServerError> {
-        let (database, table) = (self.database().replace('\'', "''"), table.replace('\'', "''"));
+        let (database, table) = self.catalog_name(table);
         let columns = self
             .catalog_rows(&format!(
                 "SELECT COLUMN_NAME, COLUMN_TYPE, IS_NULLABLE, COLUMN_KEY, COLUMN_DEFAULT, EXTRA, COLUMN_COMMENT \

@@ -18,6 +18,8 @@ const ERRORS: &[(&str, u16, &[u8; 5])] = &[
     ("42P01", 1146, b"42S02"), // ER_NO_SUCH_TABLE
     ("42703", 1054, b"42S22"), // ER_BAD_FIELD_ERROR
     ("42P07", 1050, b"42S01"), // ER_TABLE_EXISTS_ERROR
+    ("42P06", 1007, b"HY000"), // ER_DB_CREATE_EXISTS (a MySQL database is a schema)
+    ("3F000", 1049, b"42000"), // ER_BAD_DB_ERROR
     ("42809", 1347, b"HY000"), // ER_WRONG_OBJECT ('v' is not BASE TABLE / VIEW)
     ("55000", 1471, b"HY000"), // ER_NON_INSERTABLE_TABLE (a write to a view)
     ("42701", 1060, b"42S21"), // ER_DUP_FIELDNAME

@@ -343,26 +343,42 @@ pub(crate) fn show_engines() -> QueryResult {
     )
 }
 
-pub(crate) fn show_databases(database: &str, filter: Option<&ShowFilter>) -> QueryResult {
-    let rows = vec![vec!["information_schema".to_string()], vec![database.to_string()]];
-    text_table(&["Database"], rows, filter)
+/// `SHOW DATABASES`: `names` (information_schema.SCHEMATA's), sorted.
+pub(crate) fn show_databases(mut names: Vec<String>, filter: Option<&ShowFilter>) -> QueryResult {
+    names.sort();
+    names.dedup();
+    text_table(&["Database"], names.into_iter().map(|n| vec![n]).collect(), filter)
 }
 
+/// The relations of `schema` by their names there. The session's
+/// database is the public schema; other databases are other schemas.
+fn in_schema<'a>(
+    tables: &'a BTreeMap<String, TableMeta>,
+    schema: &'a str,
+) -> impl Iterator<Item = (&'a str, &'a TableMeta)> {
+    tables.iter().filter_map(move |(name, meta)| {
+        let (of, relation) = sqlmap::relation_schema(name);
+        (of == schema).then_some((relation, meta))
+    })
+}
+
+/// `SHOW [FULL] TABLES [FROM database]`: the relations of `schema` (the
+/// database's; `public` for the session's own).
 pub(crate) fn show_tables(
     tables: &BTreeMap<String, TableMeta>,
     database: &str,
+    schema: &str,
     full: bool,
     filter: Option<&ShowFilter>,
 ) -> QueryResult {
     let label = format!("Tables_in_{database}");
-    let rows = tables
-        .iter()
+    let rows = in_schema(tables, schema)
         .map(|(name, meta)| {
             let kind = if meta.is_view() { "VIEW" } else { "BASE TABLE" };
             if full {
-                vec![name.clone(), kind.into()]
+                vec![name.to_string(), kind.into()]
             } else {
-                vec![name.clone()]
+                vec![name.to_string()]
             }
         })
         .collect();
@@ -394,10 +410,9 @@ pub(crate) fn show_table_status(tables: &BTreeMap<String, TableMeta>, filter: Op
         "Create_options",
         "Comment",
     ];
-    let rows = tables
-        .keys()
-        .map(|name| {
-            let mut row = vec![name.clone(), "InnoDB".into(), "10".into(), "Dynamic".into()];
+    let rows = in_schema(tables, "public")
+        .map(|(name, _)| {
+            let mut row = vec![name.to_string(), "InnoDB".into(), "10".into(), "Dynamic".into()];
             row.extend(std::iter::repeat_n(String::new(), 10));
             row.extend(["utf8mb4_general_ci".to_string(), String::new(), String::new(), String::new()]);
             row
@@ -442,16 +457,17 @@ pub(crate) fn show_create_view(
     let Some(meta) = &view.view else {
         return QueryResult::Error(not_a_view(database, &view.name));
     };
+    let name = sqlmap::relation_schema(&view.name).1;
     let text = format!(
         "CREATE ALGORITHM=UNDEFINED DEFINER={}@`%` SQL SECURITY {} VIEW {} AS {}",
         quote(definer),
         if meta.security_invoker { "INVOKER" } else { "DEFINER" },
-        quote(&view.name),
+        quote(name),
         mysql_view_definition(view, tables, None).unwrap_or_default(),
     );
     text_table(
         &["View", "Create View", "character_set_client", "collation_connection"],
-        vec![vec![view.name.clone(), text, "utf8mb4".into(), "utf8mb4_general_ci".into()]],
+        vec![vec![name.to_string(), text, "utf8mb4".into(), "utf8mb4_general_ci".into()]],
         None,
     )
 }
@@ -1019,11 +1035,16 @@ mod tests {
         tables.insert("t".to_string(), meta("t", &[("a", "integer"), ("b", "text")], None));
         let query = "SELECT a AS \"A\", b FROM t WHERE b <> 'x' ORDER BY a";
         tables.insert("v".to_string(), meta("v", &[("A", "integer"), ("b", "text")], Some((query, true))));
-        let listed = cells(show_tables(&tables, "rowchain", true, None));
+        let listed = cells(show_tables(&tables, "rowchain", "public", true, None));
         assert_eq!(listed[1], [Some("v".to_string()), Some("VIEW".to_string())]);
         assert_eq!(listed[0], [Some("t".to_string()), Some("BASE TABLE".to_string())]);
-        let filtered =
-            cells(show_tables(&tables, "rowchain", true, Some(&ShowFilter::Where("Table_type = 'VIEW'".into()))));
+        let filtered = cells(show_tables(
+            &tables,
+            "rowchain",
+            "public",
+            true,
+            Some(&ShowFilter::Where("Table_type = 'VIEW'".into())),
+        ));
         assert_eq!(filtered.len(), 1);
         let status = cells(show_table_status(&tables, None));
         assert_eq!(status[0][1].as_deref(), Some("InnoDB"));

@@ -90,6 +90,8 @@ pub(super) struct Alias {
     pub columns: Vec<String>,
 }
 
+/// A FROM item; a table's `name` is the relation's SQLite name
+/// (`schema.rel` outside `public`).
 #[derive(Debug, Clone, PartialEq)]
 pub(super) enum TableRef {
     Table { name: String, alias: Option<Alias> },

@@ -127,7 +127,9 @@ impl<'a> Binder<'a> {
     fn name_relations(&mut self, table: &TableRef) {
         match table {
             TableRef::Table { name, alias } => {
-                let written = alias.as_ref().map(|a| a.name.clone()).unwrap_or_else(|| name.clone());
+                // An unaliased `s.t` is known as `t`.
+                let relation = sqlmap::relation_schema(name).1;
+                let written = alias.as_ref().map(|a| a.name.clone()).unwrap_or_else(|| relation.to_string());
                 let mut columns: Vec<(String, Option<String>)> =
                     (self.columns)(name).unwrap_or_default().into_iter().map(|(c, t)| (c, Some(t))).collect();
                 rename(&mut columns, alias.as_ref());
@@ -157,10 +159,11 @@ impl<'a> Binder<'a> {
     fn table_ref(&mut self, table: TableRef, next: &mut usize) -> TableRef {
         match table {
             TableRef::Table { name, alias } => {
-                let refname = self.entry_at(*next).map(|e| e.refname.clone()).unwrap_or_else(|| name.clone());
+                let relation = sqlmap::relation_schema(&name).1;
+                let refname = self.entry_at(*next).map(|e| e.refname.clone()).unwrap_or_else(|| relation.to_string());
                 *next += 1;
                 let columns = alias.map(|a| a.columns).unwrap_or_default();
-                let alias = (refname != name || !columns.is_empty()).then_some(Alias { name: refname, columns });
+                let alias = (refname != relation || !columns.is_empty()).then_some(Alias { name: refname, columns });
                 TableRef::Table { name, alias }
             }
             TableRef::Derived { query, alias } => {

@@ -51,7 +51,17 @@ pub(crate) fn quote_identifier(name: &str) -> String {
     }
 }
 
-/// Finds a table or view by name.
+/// A relation, by its SQLite name, as PostgreSQL's `generate_relation_name`
+/// prints it in a definition: bare on the search path (`public`,
+/// `pg_catalog`), else qualified by its schema.
+pub(crate) fn relation_name(sqlite: &str) -> String {
+    match sqlmap::relation_schema(sqlite) {
+        ("public" | "pg_catalog", relation) => quote_identifier(relation),
+        (schema, relation) => format!("{}.{}", quote_identifier(schema), quote_identifier(relation)),
+    }
+}
+
+/// Finds a table or view by its SQLite name (`schema.rel` outside `public`).
 pub(crate) type Relation<'r, 'a> = &'r dyn Fn(&str) -> Option<&'a TableMeta>;
 
 /// A view's query, read and bound against the relations `relation`

@@ -5,9 +5,10 @@
 //! parentheses, MySQL's spellings of PostgreSQL's operators (`concat()`,
 //! `<=>`) and parentheses only where precedence needs them. With a
 //! `schema`, table names and their columns carry it, as VIEW_DEFINITION
-//! shows them.
+//! shows them; a table of another schema (another MySQL database) always
+//! carries its own.
 
-use std::collections::BTreeSet;
+use std::collections::BTreeMap;
 
 use super::ast::{
     Distinct, Expr, JoinConstraint, JoinKind, Literal, OrderItem, Query, Select, SelectItem, SetExpr, TableRef, UnaryOp,
@@ -26,9 +27,9 @@ struct Printer<'a> {
     buf: String,
     schema: Option<&'a str>,
     /// Per query level, the relations that are tables named as themselves
-    /// (their columns carry the schema). A SELECT's level stays until its
-    /// query's ORDER BY is printed.
-    tables: Vec<BTreeSet<String>>,
+    /// (their columns carry the schema), by that name, with their SQLite
+    /// names. A SELECT's level stays until its query's ORDER BY is printed.
+    tables: Vec<BTreeMap<String, String>>,
 }
 
 /// A name in backquotes (a backquote doubled).
@@ -126,7 +127,7 @@ impl Printer<'_> {
     }
 
     fn select(&mut self, select: &Select, names: Option<&[String]>) {
-        let mut tables = BTreeSet::new();
+        let mut tables = BTreeMap::new();
         for table in &select.from {
             plain_tables(table, &mut tables);
         }
@@ -191,11 +192,12 @@ impl Printer<'_> {
     }
 
     fn table_name(&mut self, name: &str) {
-        if let Some(schema) = self.schema {
+        let (schema, rel) = schema_of(self.schema, name);
+        if let Some(schema) = schema {
             self.push(&quote(schema));
             self.push(".");
         }
-        self.push(&quote(name));
+        self.push(&quote(rel));
     }
 
     fn table_ref(&mut self, table: &TableRef) {
@@ -357,10 +359,13 @@ impl Printer<'_> {
     }
 
     fn column(&mut self, parts: &[String]) {
-        let qualified =
-            parts.len() == 2 && parts.first().is_some_and(|q| self.tables.iter().rev().any(|level| level.contains(q)));
-        if let (true, Some(schema)) = (qualified, self.schema) {
-            self.push(&quote(schema));
+        let table = match parts {
+            [qualifier, _] => self.tables.iter().rev().find_map(|level| level.get(qualifier)),
+            _ => None,
+        };
+        if let Some(schema) = table.and_then(|name| schema_of(self.schema, name).0) {
+            let schema = quote(schema);
+            self.push(&schema);
             self.push(".");
         }
         let parts: Vec<String> = parts.iter().map(|p| quote(p)).collect();
@@ -435,11 +440,21 @@ impl Printer<'_> {
     }
 }
 
-/// The tables of a FROM item that are named as themselves (no alias).
-fn plain_tables(table: &TableRef, out: &mut BTreeSet<String>) {
+/// The schema a table of SQLite name `name` is printed with (its own
+/// outside `public`, else `public_as`), and its name there.
+fn schema_of<'n>(public_as: Option<&'n str>, name: &'n str) -> (Option<&'n str>, &'n str) {
+    match sqlmap::relation_schema(name) {
+        ("public", rel) => (public_as, rel),
+        (schema, rel) => (Some(schema), rel),
+    }
+}
+
+/// The tables of a FROM item that are named as themselves (no alias):
+/// by that name (the relation's, without its schema), their SQLite names.
+fn plain_tables(table: &TableRef, out: &mut BTreeMap<String, String>) {
     match table {
         TableRef::Table { name, alias: None } => {
-            out.insert(name.clone());
+            out.insert(sqlmap::relation_schema(name).1.to_string(), name.clone());
         }
         TableRef::Join { left, right, .. } => {
             plain_tables(left, out);

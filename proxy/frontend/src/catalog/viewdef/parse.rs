@@ -336,13 +336,15 @@ impl Parser {
             self.expect_op(")")?;
             return Some(inner);
         }
-        let mut name = self.name()?;
+        // `[catalog.][schema.]name`, kept as the relation's SQLite name.
+        let (mut schema, mut name) = (None, self.name()?);
         while self.op(".") {
-            name = self.any_name()?;
+            schema = Some(std::mem::replace(&mut name, self.any_name()?));
         }
         if matches!(self.peek(), Some(Token::Op(o)) if o == "(") {
             return None; // a function in FROM
         }
+        let name = sqlmap::qualify(schema.as_deref().unwrap_or("public"), &name);
         Some(TableRef::Table { name, alias: self.alias()? })
     }
 

@@ -12,8 +12,8 @@ use super::ast::{
     TableRef, UnaryOp,
 };
 use super::bind::{column_name, output_names};
-use super::quote_identifier;
 use super::types::{self, Ty};
+use super::{quote_identifier, relation_name};
 
 /// ruleutils' indentation steps.
 const INDENT_STD: i32 = 8;
@@ -284,7 +284,7 @@ impl Printer {
     fn table_ref(&mut self, table: &TableRef) {
         match table {
             TableRef::Table { name, alias } => {
-                self.push(&quote_identifier(name));
+                self.push(&relation_name(name));
                 self.alias(alias.as_ref());
             }
             TableRef::Derived { query, alias } => {

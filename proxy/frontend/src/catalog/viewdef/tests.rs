@@ -185,6 +185,31 @@ fn mysql_prints_as_mariadb_does() {
     );
 }
 
+#[test]
+fn tables_of_other_schemas_print_qualified() {
+    let mut relations = relations();
+    let orders = meta("sales.orders", &[("id", "integer"), ("note", "text")], None);
+    relations.insert(orders.name.clone(), orders);
+    let relation = |name: &str| relations.get(name);
+    let view = meta("v", &[("id", "integer"), ("note", "text")], Some("SELECT id, note FROM sales.orders"));
+    assert_eq!(postgres(&view, &relation, true).unwrap(), " SELECT orders.id,\n    orders.note\n   FROM sales.orders;");
+    assert_eq!(
+        mysql(&view, &relations, Some("rc")).unwrap(),
+        "select `sales`.`orders`.`id` AS `id`,`sales`.`orders`.`note` AS `note` from `sales`.`orders`"
+    );
+    // `public.` and a catalog's schema are on the search path.
+    let view = meta("v", &[("a", "integer")], Some("SELECT a FROM public.t"));
+    assert_eq!(postgres(&view, &relation, true).unwrap(), " SELECT t.a\n   FROM t;");
+    // Relations are named uniquely across the levels, whatever their schema.
+    let mut relations = relations.clone();
+    relations.insert("sales.t".into(), meta("sales.t", &[("a", "integer")], None));
+    let view = meta("v", &[("a", "integer")], Some("SELECT a FROM t WHERE a IN (SELECT a FROM sales.t)"));
+    assert_eq!(
+        postgres(&view, &|name| relations.get(name), true).unwrap(),
+        " SELECT t.a\n   FROM t\n  WHERE (t.a IN ( SELECT t_1.a\n           FROM sales.t t_1));"
+    );
+}
+
 /// Any text, cut anywhere or with anything put in, reads or falls back:
 /// never a panic.
 #[test]
