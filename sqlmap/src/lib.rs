@@ -77,7 +77,7 @@ pub use ddl::{ColumnDef, CreateTable, DdlPlan, OnCommit};
 pub use dialect::Dialect;
 pub use error::PlanError;
 pub use mysql::{MySqlStmt, SetValue, ShowFilter, SystemVariable, VariableScope, LAST_INSERT_ID_SETTING};
-pub use names::{qualify, relation_schema};
+pub use names::{mysql_relation, qualify, relation_schema};
 pub use params::{param_hints, param_hints_dialect, result_hints, result_hints_in, ParamHint};
 pub use plan::{
     plan, plan_dialect, plan_in, plan_with_text, plan_with_text_dialect, plan_with_text_in, Plan, ReadPlan, WriteKind,

@@ -121,6 +121,16 @@ pub fn relation_schema(sqlite: &str) -> (&str, &str) {
     sqlite.split_once('.').unwrap_or(("public", sqlite))
 }
 
+/// The MySQL database and name of the relation whose SQLite name is
+/// `sqlite`, for a session whose database is `database`: `public`'s
+/// relations are in the session's database, others in their schema's.
+pub fn mysql_relation<'a>(sqlite: &'a str, database: &'a str) -> (&'a str, &'a str) {
+    match relation_schema(sqlite) {
+        ("public", relation) => (database, relation),
+        other => other,
+    }
+}
+
 /// Resolves a table name that a write or DDL statement modifies: system
 /// views are read-only.
 pub(crate) fn resolve_target(name: &ObjectName) -> Result<String, PlanError> {

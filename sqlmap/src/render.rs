@@ -441,7 +441,9 @@ fn expose_relation_name(factor: &mut TableFactor, ctes: &BTreeSet<String>) {
         return;
     };
     if let [ObjectNamePart::Identifier(ident)] = name.0.as_slice() {
-        if ctes.contains(&names::fold(ident)) {
+        // A plain name is its own SQLite name (the common case, decided
+        // without resolving it twice), and a CTE's is no table's.
+        if !ident.value.contains('.') || ctes.contains(&names::fold(ident)) {
             return;
         }
     }

@@ -395,15 +395,6 @@ pub(super) fn schema_row(rows: &mut Rows, name: &str, comment: Option<&str>) {
     );
 }
 
-/// The MySQL database and name of the relation whose SQLite name is
-/// `sqlite`: `public`'s are in the database's own, others in their schema.
-fn mysql_name<'a>(sqlite: &'a str, database: &'a str) -> (&'a str, &'a str) {
-    match sqlmap::relation_schema(sqlite) {
-        ("public", rel) => (database, rel),
-        other => other,
-    }
-}
-
 /// The rows that do not depend on the chain.
 pub(super) fn fixed_rows(rows: &mut Rows, database: &str) {
     for schema in ["information_schema", database] {
@@ -460,7 +451,7 @@ pub(super) fn table_rows(rows: &mut Rows, f: &TableFacts<'_>, all: &[TableFacts<
         return;
     }
     let meta = f.meta;
-    let (schema, name) = mysql_name(&meta.name, database);
+    let (schema, name) = sqlmap::mysql_relation(&meta.name, database);
     rows.push(
         SCHEMA,
         "mysql_tables_rows",
@@ -540,7 +531,7 @@ fn index_comment<'f>(f: &'f TableFacts<'_>, name: &str) -> &'f str {
 fn view_rows(rows: &mut Rows, f: &TableFacts<'_>, all: &[TableFacts<'_>], owner: &str, database: &str) {
     let meta = f.meta;
     let Some(view) = &meta.view else { return };
-    let (schema, name) = mysql_name(&meta.name, database);
+    let (schema, name) = sqlmap::mysql_relation(&meta.name, database);
     rows.push(
         SCHEMA,
         "mysql_tables_rows",
@@ -575,7 +566,7 @@ fn view_rows(rows: &mut Rows, f: &TableFacts<'_>, all: &[TableFacts<'_>], owner:
 
 fn columns(rows: &mut Rows, f: &TableFacts<'_>, database: &str) {
     let meta = f.meta;
-    let (schema, name) = mysql_name(&meta.name, database);
+    let (schema, name) = sqlmap::mysql_relation(&meta.name, database);
     // PRI, then UNI (the only column of a unique index), then MUL (the
     // first column of any other index), as MySQL marks COLUMN_KEY.
     let key_of = |n: usize| {
@@ -718,8 +709,8 @@ fn foreign_key(
             })
             .map(|ix| index_name(x, ix))
     });
-    let table = mysql_name(&meta.name, database);
-    let target_table = mysql_name(&fk.table, database);
+    let table = sqlmap::mysql_relation(&meta.name, database);
+    let target_table = sqlmap::mysql_relation(&fk.table, database);
     constraint(rows, table, &name, "FOREIGN KEY");
     for (n, (column, referenced)) in fk.columns.iter().zip(&references).enumerate() {
         let position = n as i64 + 1;

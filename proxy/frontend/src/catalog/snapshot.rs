@@ -102,17 +102,12 @@ impl Snapshot {
     /// The name `oid::regclass` prints: qualified unless on the search path.
     pub(crate) fn relation_name(&self, oid: u32) -> Option<String> {
         let r = self.relations.get(&oid)?;
-        let name = quote_ident(&r.name);
-        Some(if r.namespace == NS_PUBLIC || r.namespace == NS_PG_CATALOG {
-            name
-        } else {
-            format!("{}.{name}", quote_ident(self.namespaces.get(&r.namespace)?))
-        })
+        Some(relation_display(self.namespaces.get(&r.namespace)?, &r.name))
     }
 
     pub(crate) fn visible(&self, oid: u32) -> Option<bool> {
         let r = self.relations.get(&oid)?;
-        Some(r.namespace == NS_PUBLIC || r.namespace == NS_PG_CATALOG)
+        Some(on_search_path(self.namespaces.get(&r.namespace)?))
     }
 
     /// The role `name` as the privilege checks know it, `None` when no
@@ -212,11 +207,17 @@ pub(crate) fn namespace_oid(schema: &str) -> u32 {
 /// `REFERENCES` print): bare when on the search path (`pg_catalog`,
 /// `public`), else qualified.
 pub(crate) fn relation_display(schema: &str, rel: &str) -> String {
-    if schema == "public" || schema == "pg_catalog" {
+    if on_search_path(schema) {
         quote_ident(rel)
     } else {
         qualified_display(schema, rel)
     }
+}
+
+/// Whether unqualified names find relations of `schema`: the session's
+/// search path is `pg_catalog, public` (see `settings::search_path_problem`).
+pub(crate) fn on_search_path(schema: &str) -> bool {
+    schema == "public" || schema == "pg_catalog"
 }
 
 /// A relation always qualified (`generate_qualified_relation_name`, what
@@ -227,8 +228,8 @@ pub(crate) fn qualified_display(schema: &str, rel: &str) -> String {
 
 /// The name within its schema of an index or constraint of a table in
 /// `schema`: SQLite keeps index `ix` of schema `s` as `s.ix` (and `public`'s
-/// dotted names as `public.a.b`), and a default constraint name may carry
-/// the table's `s.` the same way; a name without the prefix is its own.
+/// dotted names as `public.a.b`); a constraint's name has no prefix and is
+/// its own.
 pub(crate) fn local_name<'n>(schema: &str, name: &'n str) -> &'n str {
     name.strip_prefix(schema).and_then(|rest| rest.strip_prefix('.')).unwrap_or(name)
 }

@@ -42,10 +42,9 @@ impl ViewDefinition {
         let name = super::viewdef::quote_identifier(&self.name);
         let qualified = format!("{}.{name}", super::viewdef::quote_identifier(&self.schema));
         // Pretty, the view is qualified only off the search path.
-        let on_path = self.schema == "public" || self.schema == "pg_catalog";
         let (target, body) = if !pretty {
             (qualified, &self.plain)
-        } else if on_path {
+        } else if super::snapshot::on_search_path(&self.schema) {
             (name, &self.pretty)
         } else {
             (qualified, &self.pretty)

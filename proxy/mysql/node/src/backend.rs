@@ -190,8 +190,7 @@ impl NodeBackend {
         let table = |name: &str| -> Result<node_core::catalog::TableMeta, QueryResult> {
             let all = tables().map_err(error)?;
             all.get(name).cloned().ok_or_else(|| {
-                let (schema, relation) = sqlmap::relation_schema(name);
-                let db = if schema == "public" { database.as_str() } else { schema };
+                let (db, relation) = sqlmap::mysql_relation(name, &database);
                 QueryResult::Error(ServerError::new(1146, *b"42S02", format!("Table '{db}.{relation}' doesn't exist")))
             })
         };
@@ -208,8 +207,8 @@ impl NodeBackend {
             }
             MySqlStmt::ShowTables { full, filter, schema } => match tables() {
                 Ok(all) => {
-                    let named = if schema == "public" { database.clone() } else { schema.clone() };
-                    show::show_tables(&all, &named, &schema, full, filter.as_ref())
+                    let named = if schema == "public" { &database } else { &schema };
+                    show::show_tables(&all, named, &schema, full, filter.as_ref())
                 }
                 Err(e) => error(e),
             },
@@ -426,8 +425,7 @@ impl NodeBackend {
     /// name) in MySQL's information_schema, quoted for a string literal:
     /// the session's database for a public relation, else its schema.
     fn catalog_name(&self, table: &str) -> (String, String) {
-        let (schema, relation) = sqlmap::relation_schema(table);
-        let database = if schema == "public" { self.database() } else { schema };
+        let (database, relation) = sqlmap::mysql_relation(table, self.database());
         (database.replace('\'', "''"), relation.replace('\'', "''"))
     }
 
