@@ -569,8 +569,38 @@ async fn temporary_tables_are_session_local() {
     c.batch_execute("CREATE TEMP TABLE shared (id int, v text); INSERT INTO shared VALUES (7, 'temp')").await.unwrap();
     assert_eq!(rows(&c, "SELECT id, v FROM shared").await, text(&[&["7", "temp"]]));
     assert_eq!(rows(&other, "SELECT id, v FROM shared").await, text(&[&["1", "chain"]]));
+
+    // The session's catalog lists its temporary tables, in its own
+    // temporary schema, ahead of public; no other session's does.
+    let listed = "SELECT c.relname, c.relpersistence, n.nspname = 'pg_temp_' || pg_backend_pid(), \
+                  pg_table_is_visible(c.oid) \
+                  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
+                  WHERE c.relname IN ('scratch', 'shared', 'scratch_n') ORDER BY 1, 2";
+    assert_eq!(
+        rows(&c, listed).await,
+        text(&[
+            &["scratch", "t", "t", "t"],
+            &["scratch_n", "t", "t", "t"],
+            &["shared", "p", "f", "f"],
+            &["shared", "t", "t", "t"],
+        ])
+    );
+    assert_eq!(rows(&other, listed).await, text(&[&["shared", "p", "f", "t"]]));
+    let resolved = "SELECT relpersistence FROM pg_class WHERE oid = 'shared'::regclass";
+    assert_eq!(rows(&c, resolved).await, text(&[&["t"]]));
+    assert_eq!(rows(&other, resolved).await, text(&[&["p"]]));
+    assert_eq!(
+        rows(
+            &c,
+            "SELECT attname FROM pg_attribute WHERE attrelid = 'scratch'::regclass AND attnum > 0 ORDER BY attnum"
+        )
+        .await,
+        text(&[&["id"], &["name"], &["n"]])
+    );
+
     assert_eq!(counts(&c, "DROP TABLE shared").await, [0]);
     assert_eq!(rows(&c, "SELECT id, v FROM shared").await, text(&[&["1", "chain"]]));
+    assert_eq!(rows(&c, resolved).await, text(&[&["p"]]));
 
     // Mixing temporary and chain tables is refused, with the reason.
     for sql in [

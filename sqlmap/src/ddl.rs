@@ -11,7 +11,7 @@ use sqlparser::ast::{
     TableConstraint,
 };
 
-use crate::constraints::ConstraintKind;
+use crate::constraints::{self, ConstraintKind};
 use crate::error::{PlanError, SourceMap, INVALID_TABLE_DEFINITION};
 use crate::names::{self, quote};
 use crate::render::Renderer;
@@ -431,7 +431,7 @@ fn plan_column(column: &ast::ColumnDef, site: ColumnSite, source: &SourceMap) ->
         }
     }
     if let Some(length) = planned.def.ty.max_length() {
-        planned.clauses.push(format!("CHECK (length({}) <= {length})", quote(&planned.def.name)));
+        planned.clauses.push(format!("CHECK ({})", constraints::length_check(&planned.def.name, length)));
     }
     if site == ColumnSite::AddColumn && (planned.primary_key || planned.def.serial) {
         return Err(PlanError::unsupported("ADD COLUMN with PRIMARY KEY or serial"));
@@ -474,7 +474,16 @@ fn column_option(
             )
         }
         ColumnOption::Unique(_) => Some("UNIQUE".into()),
-        ColumnOption::Check(check) => Some(format!("CHECK ({})", ddl_expr(&check.expr, source)?)),
+        ColumnOption::Check(check) => {
+            let clause = format!("CHECK ({})", ddl_expr(&check.expr, source)?);
+            // sqlparser's parser names no column-level check, so a name here
+            // is the MySQL lowering's mark of a column type's check.
+            let mark = constraints::MYSQL_TYPE_CHECK_MARK;
+            match &check.name {
+                Some(name) if name.value == mark => Some(format!("{clause} /* {mark} */")),
+                _ => Some(clause),
+            }
+        }
         ColumnOption::ForeignKey(fk) => Some(references(fk)?),
         // An identity column numbers its rows as a serial does: SQLite's
         // rowid alias, so it must be the table's single integer key.

@@ -71,7 +71,9 @@ pub use access::{bind_current_user, policy_expr, GrantPlan, PolicyCommand, Polic
 pub use admin::{CopyFormat, CopyOutPlan, CopyPlan, RoleStmt};
 pub use catalog::result_types;
 pub use comment::CommentOn;
-pub use constraints::{declared_constraints, ConstraintKind, DeclaredConstraint};
+pub use constraints::{
+    check_clauses, declared_constraints, table_checks, CheckClause, ConstraintKind, DeclaredConstraint, TableCheck,
+};
 pub use control::{SessionStmt, TxControl};
 pub use ddl::{ColumnDef, CreateTable, DdlPlan, OnCommit};
 pub use dialect::Dialect;

@@ -170,7 +170,7 @@ pub(crate) struct Text<'a> {
 }
 
 impl<'a> Text<'a> {
-    fn new(sql: &'a str) -> Self {
+    pub(crate) fn new(sql: &'a str) -> Self {
         let offsets = sql.char_indices().map(|(i, _)| i).chain(std::iter::once(sql.len())).collect();
         Text { sql, offsets }
     }

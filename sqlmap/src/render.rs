@@ -14,8 +14,8 @@ use std::ops::ControlFlow;
 use sqlparser::ast::{
     AccessExpr, BinaryOperator, CastKind, DataType, DateTimeField, Distinct, Expr, Function, FunctionArg,
     FunctionArgExpr, FunctionArgumentList, FunctionArguments, Ident, LimitClause, ObjectName, ObjectNamePart,
-    OffsetRows, Query, Select, SelectItem, SetExpr, Subscript, TableAlias, TableFactor, TrimWhereField, UnaryOperator,
-    Value, ValueWithSpan, VisitMut, VisitorMut,
+    OffsetRows, Query, Select, SelectItem, SetExpr, Statement, Subscript, TableAlias, TableFactor, TrimWhereField,
+    UnaryOperator, Value, ValueWithSpan, VisitMut, VisitorMut,
 };
 use sqlparser::tokenizer::Span;
 
@@ -223,6 +223,7 @@ impl<'a> Renderer<'a> {
         }
         // Reads see a snapshot and writes are serial: row locks mean nothing here.
         query.locks.clear();
+        compound_operands(&mut query.body)?;
         if let Some(LimitClause::LimitOffset { limit: limit @ None, offset: Some(_), .. }) = &mut query.limit_clause {
             // SQLite accepts OFFSET only after a LIMIT; -1 means no limit.
             *limit = Some(number("-1"));
@@ -343,6 +344,64 @@ impl VisitorMut for Renderer<'_> {
 
     fn post_visit_expr(&mut self, expr: &mut Expr) -> ControlFlow<PlanError> {
         into_flow(self.rewrite_expr(expr))
+    }
+}
+
+/// The parenthesized operands of UNION, INTERSECT and EXCEPT, which
+/// SQLite's grammar does not take: `(SELECT a FROM t)` loses its
+/// parentheses, and one with its own ORDER BY, LIMIT, OFFSET or WITH
+/// becomes `SELECT * FROM (SELECT ... LIMIT n) AS rc_operand`, which keeps
+/// its column names and its rows.
+fn compound_operands(body: &mut SetExpr) -> Result<(), PlanError> {
+    let SetExpr::SetOperation { left, right, .. } = body else { return Ok(()) };
+    for operand in [left.as_mut(), right.as_mut()] {
+        if let SetExpr::Query(inner) = operand {
+            let plain = inner.with.is_none()
+                && inner.order_by.is_none()
+                && inner.limit_clause.is_none()
+                && inner.fetch.is_none()
+                && inner.locks.is_empty();
+            let inner = std::mem::replace(inner.as_mut(), empty_query());
+            *operand = if plain { *inner.body } else { select_all_from(inner)? };
+        }
+        compound_operands(operand)?;
+    }
+    Ok(())
+}
+
+/// `SELECT * FROM (query) AS rc_operand`.
+fn select_all_from(query: Query) -> Result<SetExpr, PlanError> {
+    let internal = |what: &str| PlanError::new(INTERNAL_ERROR, format!("the compound operand template {what}"));
+    let template = crate::parse::statements("SELECT * FROM (SELECT 1) AS rc_operand")
+        .map_err(|e| internal(&format!("does not parse: {e}")))?;
+    let Some(Statement::Query(mut outer)) = template.into_iter().next() else {
+        return Err(internal("is no query"));
+    };
+    let SetExpr::Select(select) = outer.body.as_mut() else { return Err(internal("is no SELECT")) };
+    let Some(TableFactor::Derived { subquery, .. }) = select.from.first_mut().map(|from| &mut from.relation) else {
+        return Err(internal("has no derived table"));
+    };
+    **subquery = query;
+    Ok(*outer.body)
+}
+
+/// A placeholder for a query moved out of its place.
+fn empty_query() -> Query {
+    Query {
+        with: None,
+        body: Box::new(SetExpr::Values(sqlparser::ast::Values {
+            explicit_row: false,
+            value_keyword: false,
+            rows: Vec::new(),
+        })),
+        order_by: None,
+        limit_clause: None,
+        fetch: None,
+        locks: Vec::new(),
+        for_clause: None,
+        settings: None,
+        format_clause: None,
+        pipe_operators: Vec::new(),
     }
 }
 
@@ -515,6 +574,19 @@ impl Renderer<'_> {
                 // into a malformed one (psql's `\d+` concatenates reloptions).
                 None if *op == BinaryOperator::StringConcat && (is_array(left) || is_array(right)) => {
                     Some(call("array_cat", vec![take(left), take(right)]))
+                }
+                // `json #> path` and `#>>`: PostgreSQL's walk down a text[]
+                // path (`rc_json_path`, which the read connections and the
+                // executor register, but no other connection that may open
+                // a stored schema: so not in DDL).
+                None if matches!(op, BinaryOperator::HashArrow | BinaryOperator::HashLongArrow) => {
+                    if self.ddl {
+                        return Err(PlanError::unsupported(format!(
+                            "the {op} operator in DEFAULT, CHECK or an index expression"
+                        )));
+                    }
+                    let as_text = if *op == BinaryOperator::HashLongArrow { "1" } else { "0" };
+                    Some(call("rc_json_path", vec![take(left), take(right), number(as_text)]))
                 }
                 None if *op == BinaryOperator::Divide && !self.ddl => {
                     // SQLite divides by zero into NULL; PostgreSQL fails with 22012.

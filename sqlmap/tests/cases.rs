@@ -23,6 +23,11 @@ const CASES: &[&str] = &[
     "SELECT a FROM t OFFSET 3",
     "WITH recent AS (SELECT * FROM orders WHERE id > 10) SELECT * FROM recent JOIN customers c ON c.id = recent.cid",
     "SELECT a FROM t UNION ALL SELECT b FROM u EXCEPT SELECT c FROM v",
+    // parenthesized compound operands: SQLite's grammar takes none
+    "(SELECT a FROM t ORDER BY a LIMIT 1) UNION (SELECT b FROM u) UNION ALL (WITH w AS (SELECT 3) SELECT * FROM w) ORDER BY 1 LIMIT 2",
+    // JSON paths: the executor's and readers' function, refused in DDL
+    "SELECT $1::jsonb #> '{a,b}', x #>> $2 FROM t",
+    "CREATE TABLE jd (d jsonb CHECK (d #>> '{a}' <> ''))",
     "SELECT * FROM t WHERE id IN (SELECT t_id FROM u) AND EXISTS (SELECT 1 FROM w WHERE w.x = t.x)",
     "VALUES (1, 'a'), (2, 'b')",
     "SELECT x::int, CAST(y AS text), z::numeric(10,2), w::float8, v::bigint, b::bool, 'yes'::boolean, d::date, j::jsonb",

@@ -61,6 +61,7 @@ pub fn register(conn: &Connection) -> rusqlite::Result<()> {
     conn.create_scalar_function("rc_datetime", 2, flags, to_datetime)?;
     conn.create_scalar_function("rc_json", 1, flags, |ctx| to_json(ctx, false))?;
     conn.create_scalar_function("rc_jsonb", 1, flags, |ctx| to_json(ctx, true))?;
+    conn.create_scalar_function("rc_json_path", 3, flags, json_path)?;
     conn.create_scalar_function("rc_regex", 3, flags, regex_match)?;
     conn.create_scalar_function("rc_regexp_replace", 4, flags, regexp_replace)?;
     crate::numfns::register(conn)?;
@@ -253,6 +254,54 @@ fn to_json(ctx: &mut Context<'_>, binary: bool) -> rusqlite::Result<Option<Strin
     }
 }
 
+/// `rc_json_path(json, path, as_text)`: PostgreSQL's `json #> text[]`
+/// (`as_text` 0) and `#>>` (1). Each element of the path is a key of an
+/// object or the index (from 0; negative from the end) of an array;
+/// a step that finds nothing, or a NULL element, gives NULL. `#>` gives
+/// the value found in jsonb's text form, `#>>` a string's own text, NULL
+/// for JSON null, other values in jsonb's text form. A consensus rule: it
+/// runs in writes.
+fn json_path(ctx: &mut Context<'_>) -> rusqlite::Result<Option<String>> {
+    let (document, path) = (ctx.get_raw(0), ctx.get_raw(1));
+    let as_text = ctx.get::<i64>(2)? != 0;
+    let (Some(document), Some(path)) = (text_of_json(&document), text_of(&path)) else {
+        return Ok(None);
+    };
+    let Some(steps) = node_core::pgarray::parse(path) else {
+        return Err(fail("22P02", format!("malformed array literal: \"{path}\"")));
+    };
+    let mut at: serde_json::Value = serde_json::from_str(&document).map_err(|_| invalid("json", &document))?;
+    for step in steps {
+        let Some(step) = step else { return Ok(None) };
+        let next = match &mut at {
+            serde_json::Value::Object(map) => map.remove(&step),
+            serde_json::Value::Array(items) => {
+                let len = i64::try_from(items.len()).unwrap_or(i64::MAX);
+                let index = step.trim().parse::<i64>().ok().map(|i| if i < 0 { len + i } else { i });
+                index.and_then(|i| usize::try_from(i).ok()).filter(|i| *i < items.len()).map(|i| items.swap_remove(i))
+            }
+            _ => None,
+        };
+        let Some(next) = next else { return Ok(None) };
+        at = next;
+    }
+    Ok(match at {
+        serde_json::Value::Null if as_text => None,
+        serde_json::Value::String(s) if as_text => Some(s),
+        other => Some(jsonb_of(&other)),
+    })
+}
+
+/// A json argument's text (an integer or real is its JSON number).
+fn text_of_json(value: &ValueRef<'_>) -> Option<String> {
+    match value {
+        ValueRef::Text(_) => text_of(value).map(str::to_string),
+        ValueRef::Integer(n) => Some(n.to_string()),
+        ValueRef::Real(f) => Some(f.to_string()),
+        ValueRef::Null | ValueRef::Blob(_) => None,
+    }
+}
+
 /// jsonb's text form: keys ordered as PostgreSQL stores them (shorter
 /// first, then bytewise), the last of duplicate keys kept, `", "` and
 /// `": "` between items. Text that is not JSON is returned as it is.
@@ -313,6 +362,30 @@ mod tests {
             let err = crate::executor::sql_error(&e);
             (err.sqlstate.to_string(), err.message)
         })
+    }
+
+    #[test]
+    fn json_paths_walk_as_postgresql_does() {
+        use rusqlite::types::Value::*;
+        let doc = r#"'{"a": {"b": [10, {"c": "x y"}, null], "n": 1.5}, "k": "v"}'"#;
+        let path = |p: &str, as_text: i64| one(&format!("SELECT rc_json_path({doc}, '{p}', {as_text})"));
+        assert_eq!(path("{a,b,1}", 0), Ok(Text(r#"{"c": "x y"}"#.into())));
+        assert_eq!(path("{a, b, 1, c}", 1), Ok(Text("x y".into())));
+        assert_eq!(path("{a,b,1,c}", 0), Ok(Text(r#""x y""#.into())));
+        assert_eq!(path("{a,b,-3}", 1), Ok(Text("10".into())));
+        assert_eq!(path("{a,b,2}", 0), Ok(Text("null".into())));
+        assert_eq!(path("{a,b,2}", 1), Ok(Null));
+        assert_eq!(path("{a,n}", 1), Ok(Text("1.5".into())));
+        assert_eq!(path("{}", 0), Ok(Text(r#"{"a": {"b": [10, {"c": "x y"}, null], "n": 1.5}, "k": "v"}"#.into())));
+        for missing in ["{a,b,3}", "{a,b,x}", "{k,0}", "{nope}", "{a,NULL}", "{a,b,-4}"] {
+            assert_eq!(path(missing, 0), Ok(Null), "{missing}");
+        }
+        assert_eq!(one("SELECT rc_json_path(NULL, '{a}', 0)"), Ok(Null));
+        assert_eq!(path("a,b", 0), Err(("22P02".to_string(), "malformed array literal: \"a,b\"".to_string())));
+        assert_eq!(
+            one("SELECT rc_json_path('{x', '{a}', 0)"),
+            Err(("22P02".to_string(), "invalid input syntax for type json: \"{x\"".to_string()))
+        );
     }
 
     #[test]

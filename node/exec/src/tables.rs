@@ -69,17 +69,22 @@ pub struct Constraint {
 }
 
 /// The constraints of `meta`'s table: its primary key, the unique
-/// constraints and foreign keys of its definition, and its named checks.
+/// constraints and foreign keys of its definition, and its checks (not
+/// those rowchain adds itself: `sqlmap::table_checks`).
 /// A constraint keeps its declared name (`CONSTRAINT name`); the others
-/// get PostgreSQL's default names (`t_pkey`, `t_a_b_key`, `t_a_fkey`).
+/// get PostgreSQL's default names (`t_pkey`, `t_a_b_key`, `t_a_fkey`,
+/// `t_a_check`).
 /// Every validator reads the same definition, so every validator finds
-/// the same names.
-pub fn constraints(conn: &rusqlite::Connection, meta: &TableMeta) -> rusqlite::Result<Vec<Constraint>> {
+/// the same names. `db` is the SQLite database holding the table: `main`
+/// (the chain's), or `temp` (a session's scratch database).
+pub fn constraints(conn: &rusqlite::Connection, db: &str, meta: &TableMeta) -> rusqlite::Result<Vec<Constraint>> {
     use sqlmap::ConstraintKind;
     let definition: String = conn
-        .query_row("SELECT sql FROM main.sqlite_schema WHERE type = 'table' AND name = ?1", [&meta.name], |r| {
-            r.get::<_, Option<String>>(0)
-        })?
+        .query_row(
+            &format!("SELECT sql FROM {db}.sqlite_schema WHERE type = 'table' AND name = ?1"),
+            [&meta.name],
+            |r| r.get::<_, Option<String>>(0),
+        )?
         .unwrap_or_default();
     let declared = sqlmap::declared_constraints(&definition);
     // The declared name of the constraint of `kind` on exactly `columns`
@@ -100,7 +105,7 @@ pub fn constraints(conn: &rusqlite::Connection, meta: &TableMeta) -> rusqlite::R
     }
     let mut uniques = Vec::new();
     {
-        let mut st = conn.prepare(&format!("PRAGMA main.index_list({quoted})"))?;
+        let mut st = conn.prepare(&format!("PRAGMA {db}.index_list({quoted})"))?;
         let mut q = st.query([])?;
         while let Some(r) = q.next()? {
             if r.get::<_, String>(3)? == "u" {
@@ -111,7 +116,7 @@ pub fn constraints(conn: &rusqlite::Connection, meta: &TableMeta) -> rusqlite::R
     uniques.sort();
     for (_, index) in uniques {
         let mut columns = Vec::new();
-        let mut st = conn.prepare(&format!("PRAGMA main.index_info(\"{}\")", index.replace('"', "\"\"")))?;
+        let mut st = conn.prepare(&format!("PRAGMA {db}.index_info(\"{}\")", index.replace('"', "\"\"")))?;
         let mut q = st.query([])?;
         while let Some(r) = q.next()? {
             columns.push(r.get::<_, Option<String>>(2)?.unwrap_or_default());
@@ -120,15 +125,22 @@ pub fn constraints(conn: &rusqlite::Connection, meta: &TableMeta) -> rusqlite::R
     }
     let mut keys: std::collections::BTreeMap<i64, Vec<String>> = std::collections::BTreeMap::new();
     {
-        let mut st = conn.prepare(&format!("PRAGMA main.foreign_key_list({quoted})"))?;
+        let mut st = conn.prepare(&format!("PRAGMA {db}.foreign_key_list({quoted})"))?;
         let mut q = st.query([])?;
         while let Some(r) = q.next()? {
             keys.entry(r.get(0)?).or_default().push(r.get(3)?);
         }
     }
     out.extend(keys.into_values().map(|columns| named(ConstraintKind::ForeignKey, columns)));
-    for check in declared.iter().filter(|d| d.kind == ConstraintKind::Check) {
-        out.push(Constraint { name: check.name.clone(), kind: ConstraintKind::Check, columns: check.columns.clone() });
+    // The user's checks, unnamed ones by PostgreSQL's names; rowchain's own are none.
+    let type_of =
+        |c: &str| meta.columns.iter().find(|m| m.name == c).and_then(|m| sqlmap::PgType::parse_name(&m.pg_type));
+    for check in sqlmap::table_checks(&definition, sqlmap::relation_schema(&meta.name).1, &type_of) {
+        out.push(Constraint {
+            name: check.name,
+            kind: ConstraintKind::Check,
+            columns: check.column.into_iter().collect(),
+        });
     }
     Ok(out)
 }

@@ -97,7 +97,7 @@ pub struct Session {
     /// Reads planned again with their row filters, by statement text, with
     /// the tables they were planned against (a new catalog plans anew).
     filtered: HashMap<String, (Arc<BTreeMap<String, node_core::catalog::TableMeta>>, sqlmap::ReadPlan)>,
-    pid: i32,
+    pub(crate) pid: i32,
     pub(crate) cancel: Arc<CancelFlag>,
     pub(crate) settings: BTreeMap<String, String>,
     pub(crate) block: Option<Block>,
@@ -205,6 +205,7 @@ impl Session {
             settings: self.settings.clone(),
             // Outside a block each statement is a transaction of its own.
             xact_id: self.block.as_ref().map(|b| b.xact_id).unwrap_or_else(next_xact_id),
+            temp: self.temp.as_ref().and_then(|t| t.catalog()),
         })
     }
 

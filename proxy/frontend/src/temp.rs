@@ -64,6 +64,21 @@ pub(crate) struct TempTables {
     merged: Option<(Arc<Catalog>, Arc<Catalog>)>,
     /// Numbers the tables' ids (an id keys nothing here; it is unique).
     created: u64,
+    /// Whose the tables are and where the catalog shows them.
+    owner: CatalogPlace,
+    /// The tables as the session's catalog reads list them; `None` while
+    /// there are none.
+    catalog: Option<Arc<crate::catalog::TempCatalog>>,
+}
+
+/// What the catalog rows of a session's temporary tables name: the
+/// session's role (name, account address), the number of its temporary
+/// schema `pg_temp_N`, and the database.
+pub(crate) struct CatalogPlace {
+    role: String,
+    address: String,
+    number: u32,
+    database: String,
 }
 
 fn temp_only(what: &str) -> FrontendError {
@@ -88,7 +103,7 @@ fn on_commit_code(o: OnCommit) -> i64 {
 }
 
 impl TempTables {
-    fn open(scratch: Scratch) -> Result<Self, FrontendError> {
+    fn open(scratch: Scratch, owner: CatalogPlace) -> Result<Self, FrontendError> {
         scratch.system(|c| c.execute_batch(META_TABLE))?;
         Ok(TempTables {
             scratch: Some(scratch),
@@ -98,6 +113,8 @@ impl TempTables {
             savepoints: Vec::new(),
             merged: None,
             created: 0,
+            owner,
+            catalog: None,
         })
     }
 
@@ -127,10 +144,25 @@ impl TempTables {
             on_commit.insert(name.clone(), o);
             tables.insert(name, meta);
         }
+        let place = &self.owner;
+        self.catalog = if tables.is_empty() {
+            None
+        } else {
+            let owner = (place.role.as_str(), place.address.as_str());
+            let built = self
+                .scratch()?
+                .system(|c| crate::catalog::TempCatalog::build(c, &tables, owner, place.number, &place.database))?;
+            Some(Arc::new(built))
+        };
         self.tables = Arc::new(tables);
         self.on_commit = on_commit;
         self.merged = None;
         Ok(())
+    }
+
+    /// The tables as the session's catalog reads list them.
+    pub(crate) fn catalog(&self) -> Option<Arc<crate::catalog::TempCatalog>> {
+        self.catalog.clone()
     }
 
     fn put_meta(&self, meta: &TableMeta, on_commit: OnCommit) -> Result<(), FrontendError> {
@@ -465,7 +497,13 @@ impl Session {
     ) -> Result<Reply, FrontendError> {
         if self.temp.is_none() {
             let scratch = self.node.reader().scratch(self.node.config().limits.temp_bytes_max)?;
-            self.temp = Some(TempTables::open(scratch)?);
+            let owner = CatalogPlace {
+                role: self.user.clone(),
+                address: self.address.clone(),
+                number: self.pid.unsigned_abs(),
+                database: self.node.config().pg.database.clone(),
+            };
+            self.temp = Some(TempTables::open(scratch, owner)?);
         }
         self.temp_sync_tx()?;
         let r = match plan {

@@ -64,7 +64,14 @@ fn session() -> Arc<SessionInfo> {
     let mut settings = BTreeMap::new();
     settings.insert("server_version".to_string(), "16.4".to_string());
     settings.insert("application_name".to_string(), "catalog-test".to_string());
-    Arc::new(SessionInfo { user: "alice".into(), database: "rowchain".into(), pid: 4242, settings, xact_id: 1 })
+    Arc::new(SessionInfo {
+        user: "alice".into(),
+        database: "rowchain".into(),
+        pid: 4242,
+        settings,
+        xact_id: 1,
+        temp: None,
+    })
 }
 
 impl View {

@@ -56,6 +56,7 @@ fn session(user: &str) -> Arc<SessionInfo> {
         pid: 4242,
         settings: BTreeMap::new(),
         xact_id: 1,
+        temp: None,
     })
 }
 

@@ -80,7 +80,10 @@ pub(super) fn column(column: &mut ColumnDef) -> Result<(), PlanError> {
         options.push(ColumnOptionDef {
             name: None,
             option: ColumnOption::Check(CheckConstraint {
-                name: None,
+                // Marks the check as the type's, not the user's (sqlmap's
+                // CREATE TABLE writes the mark after it; see
+                // `constraints::MYSQL_TYPE_CHECK_MARK`).
+                name: Some(sqlparser::ast::Ident::new(crate::constraints::MYSQL_TYPE_CHECK_MARK)),
                 expr: Box::new(check),
                 no_inherit: false,
                 enforced: None,

@@ -187,7 +187,7 @@ impl Executor {
             }
             CommentOn::Index(index) => meta.set_part_comment(PartKind::Index, index, text),
             CommentOn::Constraint { name, .. } => {
-                let known = crate::tables::constraints(&self.conn, &meta).map_err(|e| sql_error(&e))?;
+                let known = crate::tables::constraints(&self.conn, "main", &meta).map_err(|e| sql_error(&e))?;
                 if !known.iter().any(|c| c.name == *name) {
                     return Err(SqlError::new(
                         "42704",

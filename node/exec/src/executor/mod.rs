@@ -821,6 +821,33 @@ mod tests {
     }
 
     #[test]
+    fn checks_are_commented_by_postgresql_s_names_but_not_rowchain_s_own() {
+        use node_core::catalog::PartKind;
+        use sqlmap::Dialect::{MySql, Postgres};
+        let (mut ex, changes, admin, _) = admin_and_bob();
+        let mut txs = Txs { n: 0, changes };
+        let mut run = |ex: &mut Executor, dialect, sql: &str| txs.run(ex, &admin, dialect, sql);
+        for sql in [
+            "CREATE TABLE k (a INT CHECK (a > 0), v VARCHAR(5), CHECK (a < 100 OR v IS NULL), CHECK (a <> 7))",
+            "COMMENT ON CONSTRAINT k_a_check ON k IS 'positive'",
+            "COMMENT ON CONSTRAINT k_check ON k IS 'two columns'",
+            "COMMENT ON CONSTRAINT k_a_check1 ON k IS 'not seven'",
+        ] {
+            assert_eq!(run(&mut ex, Postgres, sql), None, "{sql}");
+        }
+        let stored = crate::tables::load_tables(&ex.conn).unwrap();
+        let k = stored.iter().find(|m| m.name == "k").unwrap();
+        assert_eq!(k.part_comment(PartKind::Constraint, "k_check"), Some("two columns"));
+        // The length check of a varchar and the check of a MySQL ENUM are
+        // rowchain's, no constraint of the table's.
+        assert_eq!(run(&mut ex, MySql, "CREATE TABLE e (m ENUM('x', 'y'))"), None);
+        for sql in ["COMMENT ON CONSTRAINT k_v_check ON k IS 'x'", "COMMENT ON CONSTRAINT e_m_check ON e IS 'x'"] {
+            let refused = run(&mut ex, Postgres, sql).map(|(state, _)| state);
+            assert_eq!(refused.as_deref(), Some("42704"), "{sql}");
+        }
+    }
+
+    #[test]
     fn alter_table_adds_a_foreign_key_that_binds_old_and_new_rows() {
         use sqlmap::Dialect::{MySql, Postgres};
         let (mut ex, changes, admin, bob) = admin_and_bob();

@@ -14,8 +14,8 @@ pub(crate) struct PgArray {
 impl PgArray {
     pub(crate) fn parse(text: &str) -> Option<PgArray> {
         let t = text.trim();
-        if let Some(inner) = t.strip_prefix('{').and_then(|r| r.strip_suffix('}')) {
-            return Some(PgArray { elements: parse_elements(inner)?, lower: 1 });
+        if t.starts_with('{') {
+            return Some(PgArray { elements: node_core::pgarray::parse(t)?, lower: 1 });
         }
         // int2vector / oidvector: integers separated by spaces.
         let elements: Option<Vec<Option<String>>> =
@@ -33,79 +33,9 @@ impl PgArray {
     }
 }
 
-fn parse_elements(inner: &str) -> Option<Vec<Option<String>>> {
-    let mut out = Vec::new();
-    if inner.trim().is_empty() {
-        return Some(out);
-    }
-    let mut chars = inner.chars().peekable();
-    loop {
-        while chars.peek().is_some_and(|c| c.is_whitespace()) {
-            chars.next();
-        }
-        let mut value = String::new();
-        let quoted = chars.peek() == Some(&'"');
-        if quoted {
-            chars.next();
-            loop {
-                match chars.next()? {
-                    '\\' => value.push(chars.next()?),
-                    '"' => break,
-                    c => value.push(c),
-                }
-            }
-            while chars.peek().is_some_and(|c| *c != ',') {
-                chars.next();
-            }
-        } else {
-            while let Some(&c) = chars.peek() {
-                if c == ',' {
-                    break;
-                }
-                value.push(c);
-                chars.next();
-            }
-            value = value.trim().to_string();
-        }
-        let null = !quoted && value.eq_ignore_ascii_case("NULL");
-        out.push((!null).then_some(value));
-        match chars.next() {
-            Some(',') => continue,
-            None => return Some(out),
-            Some(_) => return None,
-        }
-    }
-}
-
 /// `{a,b}` with PostgreSQL's quoting rules for elements.
 pub(crate) fn format<S: AsRef<str>>(elements: &[Option<S>]) -> String {
-    let parts: Vec<String> = elements
-        .iter()
-        .map(|e| match e {
-            None => "NULL".to_string(),
-            Some(s) => quote_element(s.as_ref()),
-        })
-        .collect();
-    format!("{{{}}}", parts.join(","))
-}
-
-fn quote_element(s: &str) -> String {
-    let needs = s.is_empty()
-        || s.eq_ignore_ascii_case("NULL")
-        || s.chars().any(|c| matches!(c, '{' | '}' | ',' | '"' | '\\') || c.is_whitespace());
-    if !needs {
-        return s.to_string();
-    }
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        if c == '"' || c == '\\' {
-            out.push('\\');
-        }
-        out.push(c);
-    }
-    out.push('"');
-    out
+    node_core::pgarray::format(elements)
 }
 
 /// An `int2vector` / `oidvector`: `1 2 3`.

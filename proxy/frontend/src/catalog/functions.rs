@@ -581,8 +581,13 @@ fn col_description(ctx: &Context<'_>) -> rusqlite::Result<V> {
     Ok(snapshot().descriptions.get(&key).map(|text| V::Text(text.clone())).unwrap_or(V::Null))
 }
 
+/// `pg_get_constraintdef(oid [, pretty])`: pretty leaves out the
+/// parentheses a check's expression needs none of.
 fn get_constraintdef(ctx: &Context<'_>) -> rusqlite::Result<V> {
-    Ok(oid_arg(ctx, 0).and_then(|o| snapshot().constraints.get(&o).cloned()).map(V::Text).unwrap_or(V::Null))
+    let pretty = ctx.len() > 1 && bool_arg(ctx, 1).unwrap_or(false);
+    let definition = oid_arg(ctx, 0)
+        .and_then(|o| snapshot().constraints.get(&o).map(|d| if pretty { d.pretty.clone() } else { d.plain.clone() }));
+    Ok(definition.map(V::Text).unwrap_or(V::Null))
 }
 
 /// `pg_size_pretty`: bytes, then kB, MB, GB, TB once a value reaches 10240

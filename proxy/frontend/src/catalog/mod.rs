@@ -51,19 +51,25 @@
 //! Materialized views are listed as PostgreSQL lists them: relkind `m`,
 //! `pg_matviews`, and the definition `pg_get_viewdef` prints.
 //!
-//! Deliberately absent: CHECK constraints (SQLite keeps them only as DDL
-//! text, and rowchain adds its own for `varchar(n)`), sequences,
-//! temporary tables and views (they live in a session's scratch database)
-//! and functions; the schema, database, function and sequence privilege
-//! functions answer true.
+//! A session's temporary tables and views show in its own catalog reads
+//! only, in its schema `pg_temp_N` ([`temporary`]).
+//!
+//! CHECK constraints, which SQLite keeps only in a table's DDL text, are
+//! read from it with PostgreSQL's names, without the checks rowchain adds
+//! itself for `varchar(n)` and MySQL column types ([`checks`]).
+//!
+//! Deliberately absent: sequences and functions; the schema, database,
+//! function and sequence privilege functions answer true.
 
 mod array;
 mod builtin;
+mod checks;
 mod functions;
 mod mysql;
 mod privileges;
 mod schema;
 mod snapshot;
+mod temporary;
 mod viewdef;
 mod views;
 
@@ -77,6 +83,7 @@ use rusqlite::Connection;
 pub use mysql::{mysql_type_name, CHARACTER_SETS, COLLATIONS};
 pub use schema::column_type_oid;
 use snapshot::Snapshot;
+pub use temporary::TempCatalog;
 pub use viewdef::mysql as mysql_view_definition;
 
 /// The session values that session functions (`current_user`,
@@ -91,6 +98,9 @@ pub struct SessionInfo {
     /// `txid_current()`: the number of the session's transaction (see
     /// `Session::info`).
     pub xact_id: u64,
+    /// The session's temporary tables and views, which its catalog reads
+    /// see over the chain's ([`temporary`]).
+    pub temp: Option<Arc<TempCatalog>>,
 }
 
 thread_local! {
@@ -108,16 +118,22 @@ thread_local! {
 #[derive(Clone)]
 pub struct BlockCatalog(Arc<Snapshot>, Arc<BTreeMap<String, node_core::catalog::TableMeta>>);
 
-/// Each block catalog gets its own mark, counting down from the top of the
+/// Each block catalog (and each catalog with a session's temporary
+/// relations over it) gets its own mark, counting down from the top of the
 /// range where no applied height reaches: a connection refills its emulated
 /// tables only when the catalog it last filled them from was another one.
 static BLOCK_MARKS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(u64::MAX);
+
+/// A mark for a catalog that is not the chain's at some height.
+fn next_mark() -> u64 {
+    BLOCK_MARKS.fetch_sub(1, std::sync::atomic::Ordering::Relaxed)
+}
 
 impl BlockCatalog {
     /// Built from `conn`, a connection inside the block's speculation.
     /// `admins` are the admins' account addresses.
     pub fn build(conn: &Connection, database: &str, admins: &BTreeSet<String>) -> rusqlite::Result<Self> {
-        let mark = BLOCK_MARKS.fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
+        let mark = next_mark();
         let snapshot = snapshot::build(conn, mark, database, admins)?;
         let tables = snapshot.tables.values().map(|meta| (meta.name.clone(), meta.clone())).collect();
         Ok(BlockCatalog(Arc::new(snapshot), Arc::new(tables)))
@@ -219,6 +235,10 @@ impl node_exec::reader::ReadHooks for CatalogHooks {
         let snap = match BLOCK.with(|b| b.borrow().clone()) {
             Some(snap) => snap,
             None => self.snapshot_at(conn, node_exec::reader::applied_height(conn)?)?,
+        };
+        let snap = match current_session().and_then(|s| s.temp.clone()) {
+            Some(temp) => temp.over(&snap),
+            None => snap,
         };
         let height = snap.height;
         let built: Option<i64> = conn

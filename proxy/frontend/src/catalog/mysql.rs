@@ -28,9 +28,10 @@
 //! `rc_mysql_listed(schema, table)`. The rows themselves are built once per
 //! catalog version, as every other emulated table's.
 //!
-//! Deliberately absent: CHECK constraints (see the module docs of
-//! `catalog`), row counts and sizes (0), comments (''), and the indexes
-//! InnoDB would add for foreign keys.
+//! Deliberately absent: CHECK constraints (`CHECK_CONSTRAINTS` stays
+//! empty; the PostgreSQL tables list them, [`super::checks`]), row counts
+//! and sizes (0), comments (''), and the indexes InnoDB would add for
+//! foreign keys.
 
 use node_core::catalog::{PartKind, TableMeta};
 use rusqlite::functions::{Context, FunctionFlags};

@@ -256,6 +256,11 @@ const TABLES: &[(&str, &str, &str)] = &[
     ),
     (
         "information_schema",
+        "check_constraints",
+        "constraint_catalog name, constraint_schema name, constraint_name name, check_clause text",
+    ),
+    (
+        "information_schema",
         "key_column_usage",
         "constraint_catalog name, constraint_schema name, constraint_name name, table_catalog name, \
          table_schema name, table_name name, column_name name, ordinal_position int4, \

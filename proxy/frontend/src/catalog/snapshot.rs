@@ -53,7 +53,21 @@ pub(crate) struct IndexInfo {
     pub keys: Vec<String>,
 }
 
-#[derive(Debug, Default)]
+/// A constraint's definition as `pg_get_constraintdef(oid, pretty)`
+/// prints it; only a check's differs between the two.
+#[derive(Debug, Clone)]
+pub(crate) struct ConstraintDefinition {
+    pub plain: String,
+    pub pretty: String,
+}
+
+impl From<String> for ConstraintDefinition {
+    fn from(text: String) -> Self {
+        ConstraintDefinition { plain: text.clone(), pretty: text }
+    }
+}
+
+#[derive(Debug, Clone, Default)]
 pub(crate) struct Snapshot {
     pub height: u64,
     /// The database name `current_database()` reports outside a session.
@@ -64,7 +78,7 @@ pub(crate) struct Snapshot {
     pub namespaces: BTreeMap<u32, String>,
     pub roles: BTreeMap<u32, String>,
     pub indexes: BTreeMap<u32, IndexInfo>,
-    pub constraints: BTreeMap<u32, String>,
+    pub constraints: BTreeMap<u32, ConstraintDefinition>,
     /// Comments by `(objoid, classoid, objsubid)`, as `pg_description`.
     pub descriptions: BTreeMap<(u32, u32, i64), String>,
     /// Each user table's (and view's) metadata by OID: owner, grants, policies.
@@ -77,6 +91,9 @@ pub(crate) struct Snapshot {
     pub addresses: BTreeMap<String, String>,
     /// The admins' addresses (genesis roles: superusers).
     pub admins: BTreeSet<String>,
+    /// The session's temporary schema (`pg_temp_N`), in a snapshot with
+    /// its temporary relations laid over the chain's ([`super::temporary`]).
+    pub temp_namespace: Option<u32>,
 }
 
 impl Snapshot {
@@ -90,13 +107,22 @@ impl Snapshot {
             [_, schema, name] => (Some(schema.as_str()), name.as_str()),
             _ => return None,
         };
-        let namespaces: Vec<u32> = match schema {
-            Some(s) => vec![*self.namespaces.iter().find(|(_, n)| *n == s)?.0],
-            None => vec![NS_PG_CATALOG, NS_PUBLIC],
-        };
-        namespaces.iter().find_map(|ns| {
-            self.relations.iter().find(|(_, r)| r.namespace == *ns && r.name == name).map(|(oid, _)| *oid)
-        })
+        match schema {
+            Some("pg_temp") => self.relation_in(self.temp_namespace?, name),
+            Some(s) => self.relation_in(*self.namespaces.iter().find(|(_, n)| *n == s)?.0, name),
+            None => self.on_path(name),
+        }
+    }
+
+    fn relation_in(&self, namespace: u32, name: &str) -> Option<u32> {
+        self.relations.iter().find(|(_, r)| r.namespace == namespace && r.name == name).map(|(oid, _)| *oid)
+    }
+
+    /// The relation an unqualified `name` means: the session's temporary
+    /// one first (PostgreSQL searches `pg_temp` before the path), then
+    /// `pg_catalog`'s, then `public`'s.
+    fn on_path(&self, name: &str) -> Option<u32> {
+        self.temp_namespace.into_iter().chain([NS_PG_CATALOG, NS_PUBLIC]).find_map(|ns| self.relation_in(ns, name))
     }
 
     /// The name `oid::regclass` prints: qualified unless on the search path.
@@ -105,9 +131,15 @@ impl Snapshot {
         Some(relation_display(self.namespaces.get(&r.namespace)?, &r.name))
     }
 
+    /// `pg_table_is_visible`: the relation is in a schema on the path,
+    /// and no temporary relation of its name hides it.
     pub(crate) fn visible(&self, oid: u32) -> Option<bool> {
         let r = self.relations.get(&oid)?;
-        Some(on_search_path(self.namespaces.get(&r.namespace)?))
+        let on_path = on_search_path(self.namespaces.get(&r.namespace)?);
+        if !on_path || self.temp_namespace.is_none() {
+            return Some(on_path);
+        }
+        Some(self.on_path(&r.name) == Some(oid))
     }
 
     /// The role `name` as the privilege checks know it, `None` when no
@@ -215,10 +247,14 @@ pub(crate) fn relation_display(schema: &str, rel: &str) -> String {
 }
 
 /// Whether unqualified names find relations of `schema`: the session's
-/// search path is `pg_catalog, public` (see `settings::search_path_problem`).
+/// search path is `pg_catalog, public` (see `settings::search_path_problem`),
+/// behind its own temporary schema, the only `pg_temp_N` a snapshot holds.
 pub(crate) fn on_search_path(schema: &str) -> bool {
-    schema == "public" || schema == "pg_catalog"
+    schema == "public" || schema == "pg_catalog" || schema.starts_with(TEMP_SCHEMA_PREFIX)
 }
+
+/// A session's temporary schema is `pg_temp_N`.
+pub(crate) const TEMP_SCHEMA_PREFIX: &str = "pg_temp_";
 
 /// A relation always qualified (`generate_qualified_relation_name`, what
 /// `pg_get_indexdef` prints after `ON`).
@@ -286,6 +322,9 @@ pub(super) struct TableFacts<'a> {
     pub(super) rel: &'a str,
     /// The schema's namespace OID.
     pub(super) namespace: u32,
+    /// A session's temporary relation (in its scratch database, shown in
+    /// its temporary schema `pg_temp_N`), not the chain's.
+    pub(super) temporary: bool,
     pub(super) oid: u32,
     /// The owner's role OID.
     pub(super) owner: u32,
@@ -294,6 +333,19 @@ pub(super) struct TableFacts<'a> {
     pub(super) defaults: Vec<Option<String>>,
     pub(super) indexes: Vec<Index>,
     pub(super) foreign_keys: Vec<ForeignKey>,
+    /// The user's CHECK constraints ([`super::checks`]).
+    pub(super) checks: Vec<sqlmap::TableCheck>,
+}
+
+impl TableFacts<'_> {
+    /// `pg_class.relpersistence`: `t` for a temporary relation, else `p`.
+    pub(super) fn persistence(&self) -> &'static str {
+        if self.temporary {
+            "t"
+        } else {
+            "p"
+        }
+    }
 }
 
 pub(super) struct Index {
@@ -353,7 +405,7 @@ pub(crate) fn build(
     }
     let mut facts = Vec::new();
     for meta in &tables {
-        facts.push(table_facts(conn, meta, owner_of(&meta.owner))?);
+        facts.push(table_facts(conn, meta, owner_of(&meta.owner), None)?);
     }
     let oids: BTreeMap<&str, u32> = facts.iter().map(|f| (f.meta.name.as_str(), f.oid)).collect();
     for f in &facts {
@@ -363,6 +415,82 @@ pub(crate) fn build(
     system_views(conn, &mut rows, &mut snap)?;
     snap.rows = rows.0;
     Ok(snap)
+}
+
+/// The rows of a session's temporary tables and views alone, in its
+/// temporary schema `schema` (`pg_temp_N`): `conn` is the session's scratch
+/// connection, whose `temp` database holds them, and they belong to the
+/// session's role `owner` (name, account address). Laid over the chain's
+/// catalog by [`Snapshot::overlaid`].
+pub(crate) fn temporary(
+    conn: &Connection,
+    tables: &BTreeMap<String, TableMeta>,
+    (owner, address): (&str, &str),
+    schema: &str,
+    database: &str,
+) -> rusqlite::Result<Snapshot> {
+    let namespace = namespace_oid(schema);
+    let owner_oid = role_oid(address);
+    let mut snap = Snapshot { temp_namespace: Some(namespace), ..Default::default() };
+    snap.namespaces.insert(namespace, schema.to_string());
+    snap.roles.insert(owner_oid, owner.to_string());
+    snap.addresses.insert(owner.to_string(), address.to_string());
+    let mut rows = Rows(BTreeMap::new());
+    rows.push(
+        "pg_catalog",
+        "pg_namespace",
+        &[("oid", i(namespace)), ("nspname", t(schema)), ("nspowner", i(owner_oid))],
+    );
+    let mut facts = Vec::new();
+    for meta in tables.values() {
+        facts.push(table_facts(conn, meta, owner_oid, Some(schema))?);
+    }
+    let oids: BTreeMap<&str, u32> = facts.iter().map(|f| (f.meta.name.as_str(), f.oid)).collect();
+    for f in &facts {
+        user_table(&mut rows, &mut snap, f, &facts, &oids, database);
+    }
+    snap.rows = rows.0;
+    Ok(snap)
+}
+
+impl Snapshot {
+    /// This catalog with a session's temporary relations (built by
+    /// [`temporary`]) over it, marked `height`.
+    pub(crate) fn overlaid(&self, temp: &Snapshot, height: u64) -> Snapshot {
+        // Every field named, so a new one cannot be forgotten here.
+        let Snapshot {
+            height: _,
+            database: _,
+            rows,
+            relations,
+            namespaces,
+            roles: _,
+            indexes,
+            constraints,
+            descriptions,
+            tables,
+            views,
+            rules,
+            addresses: _,
+            admins: _,
+            temp_namespace,
+        } = temp;
+        let mut out = self.clone();
+        out.height = height;
+        out.temp_namespace = *temp_namespace;
+        for (table, rows) in rows {
+            out.rows.entry(table.clone()).or_default().extend(rows.iter().cloned());
+        }
+        out.relations.extend(relations.iter().map(|(k, v)| (*k, v.clone())));
+        out.namespaces.extend(namespaces.iter().map(|(k, v)| (*k, v.clone())));
+        out.indexes.extend(indexes.iter().map(|(k, v)| (*k, v.clone())));
+        out.constraints.extend(constraints.iter().map(|(k, v)| (*k, v.clone())));
+        out.descriptions.extend(descriptions.iter().map(|(k, v)| (*k, v.clone())));
+        out.tables.extend(tables.iter().map(|(k, v)| (*k, v.clone())));
+        out.views.extend(views.iter().map(|(k, v)| (*k, v.clone())));
+        out.rules.extend(rules.iter().map(|(k, v)| (*k, *v)));
+        out
+    }
 }
 
 /// A user schema's rows: `pg_namespace` (with its `nspacl`),
@@ -642,9 +770,22 @@ fn builtin(type_oid: u32) -> Option<&'static super::builtin::BuiltinType> {
     BUILTIN_TYPES.iter().find(|t| t.0 == type_oid)
 }
 
-fn table_facts<'a>(conn: &Connection, meta: &'a TableMeta, owner: u32) -> rusqlite::Result<TableFacts<'a>> {
+/// What the catalog shows of one relation. `temp_schema` is set for a
+/// session's temporary relation: its SQLite table is in the scratch
+/// connection's `temp` database, and it shows in that schema.
+pub(super) fn table_facts<'a>(
+    conn: &Connection,
+    meta: &'a TableMeta,
+    owner: u32,
+    temp_schema: Option<&'a str>,
+) -> rusqlite::Result<TableFacts<'a>> {
     let oid = derived_oid("table", &[&meta.id]);
-    let (schema, rel) = sqlmap::relation_schema(&meta.name);
+    let (schema, rel) = match temp_schema {
+        Some(schema) => (schema, meta.name.as_str()),
+        None => sqlmap::relation_schema(&meta.name),
+    };
+    let temporary = temp_schema.is_some();
+    let db = if temporary { "temp" } else { "main" };
     let namespace = namespace_oid(schema);
     let types = meta
         .columns
@@ -663,18 +804,20 @@ fn table_facts<'a>(conn: &Connection, meta: &'a TableMeta, owner: u32) -> rusqli
             schema,
             rel,
             namespace,
+            temporary,
             oid,
             owner,
             types,
             defaults,
             indexes: Vec::new(),
             foreign_keys: Vec::new(),
+            checks: Vec::new(),
         });
     }
     let quoted = format!("\"{}\"", meta.name.replace('"', "\"\""));
     let mut sqlite_defaults: BTreeMap<String, Option<String>> = BTreeMap::new();
     {
-        let mut st = conn.prepare(&format!("PRAGMA main.table_info({quoted})"))?;
+        let mut st = conn.prepare(&format!("PRAGMA {db}.table_info({quoted})"))?;
         let mut q = st.query([])?;
         while let Some(r) = q.next()? {
             sqlite_defaults.insert(r.get(1)?, r.get(4)?);
@@ -689,20 +832,34 @@ fn table_facts<'a>(conn: &Connection, meta: &'a TableMeta, owner: u32) -> rusqli
             if meta.rowid_alias == Some(n) && c.serial && !c.identity {
                 // SQLite assigns the next key when none is given, as a serial does.
                 let sequence = format!("{rel}_{}_seq", c.name);
-                let sequence = if schema == "public" { sequence } else { format!("{schema}.{sequence}") };
+                let sequence = if on_search_path(schema) { sequence } else { format!("{schema}.{sequence}") };
                 return Some(format!("nextval('{sequence}'::regclass)"));
             }
             let base = type_name.split('(').next().unwrap_or("").to_string();
             sqlite_defaults.get(&c.name).cloned().flatten().map(|d| pg_default(&d, &base))
         })
         .collect();
-    let constraints = node_exec::tables::constraints(conn, meta)?;
-    let indexes = indexes(conn, meta, &quoted, &constraints)?;
-    let mut foreign_keys = foreign_keys(conn, &quoted)?;
+    let constraints = node_exec::tables::constraints(conn, db, meta)?;
+    let indexes = indexes(conn, db, meta, &quoted, &constraints)?;
+    let mut foreign_keys = foreign_keys(conn, db, &quoted)?;
     for fk in &mut foreign_keys {
         fk.name = constraint_name(&constraints, meta, sqlmap::ConstraintKind::ForeignKey, &fk.columns);
     }
-    Ok(TableFacts { meta, schema, rel, namespace, oid, owner, types, defaults, indexes, foreign_keys })
+    let checks = super::checks::read(conn, db, meta, rel)?;
+    Ok(TableFacts {
+        meta,
+        schema,
+        rel,
+        namespace,
+        temporary,
+        oid,
+        owner,
+        types,
+        defaults,
+        indexes,
+        foreign_keys,
+        checks,
+    })
 }
 
 /// A default as SQLite keeps it, in PostgreSQL's words.
@@ -744,12 +901,13 @@ fn constraint_name(
 }
 
 /// A constraint's stable OID: from its table's id and its name.
-fn constraint_oid(meta: &TableMeta, name: &str) -> u32 {
+pub(super) fn constraint_oid(meta: &TableMeta, name: &str) -> u32 {
     derived_oid("constraint", &[&meta.id, name.as_bytes()])
 }
 
 fn indexes(
     conn: &Connection,
+    db: &str,
     meta: &TableMeta,
     quoted: &str,
     constraints: &[node_exec::tables::Constraint],
@@ -772,7 +930,7 @@ fn indexes(
     }
     let mut listed: Vec<(String, bool, String, bool)> = Vec::new();
     {
-        let mut st = conn.prepare(&format!("PRAGMA main.index_list({quoted})"))?;
+        let mut st = conn.prepare(&format!("PRAGMA {db}.index_list({quoted})"))?;
         let mut q = st.query([])?;
         while let Some(r) = q.next()? {
             listed.push((r.get(1)?, r.get::<_, i64>(2)? != 0, r.get(3)?, r.get::<_, i64>(4)? != 0));
@@ -782,7 +940,7 @@ fn indexes(
     for (sqlite_name, unique, origin, partial) in listed {
         let mut columns: Vec<(i64, Option<String>)> = Vec::new();
         {
-            let mut st = conn.prepare(&format!("PRAGMA main.index_info(\"{}\")", sqlite_name.replace('"', "\"\"")))?;
+            let mut st = conn.prepare(&format!("PRAGMA {db}.index_info(\"{}\")", sqlite_name.replace('"', "\"\"")))?;
             let mut q = st.query([])?;
             while let Some(r) = q.next()? {
                 columns.push((r.get(1)?, r.get(2)?));
@@ -799,9 +957,11 @@ fn indexes(
             _ => (local_name(sqlmap::relation_schema(&meta.name).0, &sqlite_name).to_string(), None),
         };
         let sql: Option<String> = conn
-            .query_row("SELECT sql FROM main.sqlite_master WHERE type = 'index' AND name = ?1", [&sqlite_name], |r| {
-                r.get(0)
-            })
+            .query_row(
+                &format!("SELECT sql FROM {db}.sqlite_master WHERE type = 'index' AND name = ?1"),
+                [&sqlite_name],
+                |r| r.get(0),
+            )
             .optional()?
             .flatten();
         let (listed_keys, predicate) = sql.as_deref().map(index_parts).unwrap_or((None, None));
@@ -893,9 +1053,9 @@ fn unquoted(sql: &str) -> Vec<(usize, char)> {
     out
 }
 
-fn foreign_keys(conn: &Connection, quoted: &str) -> rusqlite::Result<Vec<ForeignKey>> {
+fn foreign_keys(conn: &Connection, db: &str, quoted: &str) -> rusqlite::Result<Vec<ForeignKey>> {
     let mut by_id: BTreeMap<i64, ForeignKey> = BTreeMap::new();
-    let mut st = conn.prepare(&format!("PRAGMA main.foreign_key_list({quoted})"))?;
+    let mut st = conn.prepare(&format!("PRAGMA {db}.foreign_key_list({quoted})"))?;
     let mut q = st.query([])?;
     while let Some(r) = q.next()? {
         let id: i64 = r.get(0)?;
@@ -972,11 +1132,15 @@ fn user_table(
     for fk in &f.foreign_keys {
         foreign_key_rows(rows, snap, f, fk, all, oids, database);
     }
+    super::checks::check_rows(rows, snap, f, database);
     acl.information_rows(rows, f, database);
     privileges::policy_rows(rows, snap, f);
     description_rows(rows, snap, f);
-    let owner = snap.role_name(f.owner).unwrap_or_default();
-    super::mysql::table_rows(rows, f, all, &owner, database);
+    // MySQL lists no temporary table in its information_schema.
+    if !f.temporary {
+        let owner = snap.role_name(f.owner).unwrap_or_default();
+        super::mysql::table_rows(rows, f, all, &owner, database);
+    }
 }
 
 /// `pg_description`: the comments on a table, its columns, its indexes
@@ -997,10 +1161,10 @@ fn description_rows(rows: &mut Rows, snap: &mut Snapshot, f: &TableFacts<'_>) {
         let name = local_name(f.schema, &part.name);
         let oid = match part.kind {
             PartKind::Index => f.indexes.iter().find(|ix| ix.name == name).map(|ix| ix.oid),
-            // Checks are not listed in pg_constraint yet, so their comments are not shown.
             PartKind::Constraint => {
                 let listed = f.indexes.iter().any(|ix| ix.constraint.is_some() && ix.name == name)
-                    || f.foreign_keys.iter().any(|fk| fk.name == name);
+                    || f.foreign_keys.iter().any(|fk| fk.name == name)
+                    || f.checks.iter().any(|check| check.name == name);
                 listed.then(|| constraint_oid(meta, name))
             }
         };
@@ -1047,7 +1211,8 @@ fn table_relation(
         "pg_stat_user_tables",
         &[("relid", i(f.oid)), ("schemaname", t(f.schema)), ("relname", t(f.rel))],
     );
-    information_table_row(rows, f, database, "BASE TABLE", true);
+    let table_type = if f.temporary { "LOCAL TEMPORARY" } else { "BASE TABLE" };
+    information_table_row(rows, f, database, table_type, true);
 }
 
 /// The `pg_class` row of a relation with storage: a table (`relkind`
@@ -1067,9 +1232,10 @@ fn class_row(rows: &mut Rows, f: &TableFacts<'_>, acl: &TableAcl, has_triggers: 
             ("reltuples", V::Real(-1.0)),
             ("relhasindex", b(!f.indexes.is_empty())),
             ("relhastriggers", b(has_triggers)),
-            ("relpersistence", t("p")),
+            ("relpersistence", t(f.persistence())),
             ("relkind", t(relkind)),
             ("relnatts", i(meta.columns.len() as i64)),
+            ("relchecks", i(f.checks.len() as i64)),
             ("relrowsecurity", b(meta.row_security)),
             ("relispopulated", b(true)),
             ("relreplident", t("d")),
@@ -1294,7 +1460,7 @@ fn index_relation(rows: &mut Rows, snap: &mut Snapshot, f: &TableFacts<'_>, ix: 
             ("relam", i(AM_BTREE)),
             ("relfilenode", i(ix.oid)),
             ("reltuples", V::Real(-1.0)),
-            ("relpersistence", t("p")),
+            ("relpersistence", t(f.persistence())),
             ("relkind", t("i")),
             ("relnatts", i(ix.attnums.len() as i64)),
             ("relispopulated", b(true)),
@@ -1349,7 +1515,7 @@ fn index_constraint(rows: &mut Rows, snap: &mut Snapshot, f: &TableFacts<'_>, ix
         if kind == 'p' { "PRIMARY KEY" } else { "UNIQUE" },
         columns.iter().map(|c| quote_ident(c)).collect::<Vec<_>>().join(", ")
     );
-    snap.constraints.insert(oid, definition);
+    snap.constraints.insert(oid, definition.into());
     rows.push(
         "pg_catalog",
         "pg_constraint",
@@ -1377,7 +1543,13 @@ fn index_constraint(rows: &mut Rows, snap: &mut Snapshot, f: &TableFacts<'_>, ix
 
 /// `information_schema.constraint_column_usage`: a column of `table`
 /// (schema, name) that `constraint` (schema, name) uses.
-fn constraint_column(rows: &mut Rows, database: &str, table: (&str, &str), column: &str, constraint: (&str, &str)) {
+pub(super) fn constraint_column(
+    rows: &mut Rows,
+    database: &str,
+    table: (&str, &str),
+    column: &str,
+    constraint: (&str, &str),
+) {
     rows.push(
         "information_schema",
         "constraint_column_usage",
@@ -1394,7 +1566,7 @@ fn constraint_column(rows: &mut Rows, database: &str, table: (&str, &str), colum
 }
 
 /// A constraint of `table` (schema, name), in the table's schema.
-fn table_constraint(rows: &mut Rows, database: &str, name: &str, (schema, table): (&str, &str), kind: &str) {
+pub(super) fn table_constraint(rows: &mut Rows, database: &str, name: &str, (schema, table): (&str, &str), kind: &str) {
     rows.push(
         "information_schema",
         "table_constraints",
@@ -1485,7 +1657,7 @@ fn foreign_key_rows(
             definition.push_str(&format!(" ON {verb} {}", action_rule(action)));
         }
     }
-    snap.constraints.insert(oid, definition);
+    snap.constraints.insert(oid, definition.into());
     rows.push(
         "pg_catalog",
         "pg_constraint",

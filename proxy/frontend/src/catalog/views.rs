@@ -167,7 +167,7 @@ fn class_row(rows: &mut Rows, f: &TableFacts<'_>, acl: &TableAcl) {
             ("reltuples", V::Real(-1.0)),
             ("relhasindex", i(0)),
             ("relhasrules", i(1)),
-            ("relpersistence", t("p")),
+            ("relpersistence", t(f.persistence())),
             ("relkind", t("v")),
             ("relnatts", i(meta.columns.len() as i64)),
             ("relispopulated", i(1)),
@@ -180,7 +180,9 @@ fn class_row(rows: &mut Rows, f: &TableFacts<'_>, acl: &TableAcl) {
 
 /// `information_schema.tables` and `views`: read-only views.
 fn information_rows(rows: &mut Rows, f: &TableFacts<'_>, definition: &str, database: &str) {
-    super::snapshot::information_table_row(rows, f, database, "VIEW", false);
+    // PostgreSQL calls a temporary view what it calls a temporary table.
+    let table_type = if f.temporary { "LOCAL TEMPORARY" } else { "VIEW" };
+    super::snapshot::information_table_row(rows, f, database, table_type, false);
     rows.push(
         "information_schema",
         "views",

@@ -36,11 +36,27 @@ struct Level {
 pub(super) struct Binder<'a> {
     columns: Columns<'a>,
     levels: Vec<Level>,
+    /// Whether a column is printed qualified by its relation: always, but
+    /// in an expression over one relation ([`relation_expression`]).
+    qualify: bool,
+}
+
+/// Binds an expression over the columns (name, declared type) of one
+/// relation, named `relation` there, as PostgreSQL's parser binds a CHECK
+/// constraint's: each column typed, and left unqualified, as
+/// `pg_get_constraintdef` prints it with one relation in scope.
+pub(super) fn relation_expression(expr: Expr, relation: &str, columns: &[(String, String)]) -> Expr {
+    let none = |_: &str| None;
+    let mut binder = Binder { qualify: false, ..Binder::new(&none) };
+    let columns = columns.iter().map(|(name, ty)| (name.clone(), Some(ty.clone()))).collect();
+    let entry = Entry { refname: relation.to_string(), written: relation.to_string(), columns };
+    binder.levels.push(Level { entries: vec![entry], visible: true });
+    binder.expr(expr)
 }
 
 impl<'a> Binder<'a> {
     pub(super) fn new(columns: Columns<'a>) -> Self {
-        Binder { columns, levels: Vec::new() }
+        Binder { columns, levels: Vec::new(), qualify: true }
     }
 
     /// Binds a query as a level below the current ones.
@@ -327,6 +343,7 @@ impl<'a> Binder<'a> {
                 })
             });
         match found {
+            Some((_, ty)) if !self.qualify => Expr::Column { parts: vec![name], ty },
             Some((refname, ty)) => Expr::Column { parts: vec![refname, name], ty },
             None => Expr::Column { parts, ty: None },
         }

@@ -3,6 +3,8 @@
 //! PostgreSQL 15's words, and the SELECT of MySQL's `SHOW CREATE VIEW` and
 //! `information_schema.VIEWS`, all from the query text the chain stores
 //! ([`node_core::catalog::ViewMeta::query`], as sqlparser printed it).
+//! Also a CHECK constraint's expression as `pg_get_constraintdef` prints
+//! it, from the SQLite text sqlmap rendered ([`check_expression`]).
 //!
 //! The text is read into a tree ([`ast`], by [`parse`] over [`lex`]'s tokens), its
 //! names resolved against the catalog as PostgreSQL's parser resolved
@@ -18,6 +20,7 @@ mod lex;
 mod mysql;
 mod parse;
 mod postgres;
+mod sqlite;
 mod types;
 
 use std::collections::BTreeMap;
@@ -103,6 +106,22 @@ pub(crate) fn mysql_in(view: &TableMeta, relation: Relation<'_, '_>, schema: Opt
         Some(query) => mysql::definition(&query, &column_names(view), schema),
         None => stored.trim_end_matches(';').to_string(),
     })
+}
+
+/// A CHECK constraint's expression, as sqlmap rendered it for SQLite, in
+/// the words of PostgreSQL 15's `pg_get_constraintdef(oid, pretty)` inside
+/// its `CHECK (...)`: read back ([`sqlite`]), bound against the columns
+/// (name, declared type) of its table, known as `relation`, and printed.
+/// `None` when the text is outside what is read here.
+pub(crate) fn check_expression(
+    expression: &str,
+    relation: &str,
+    columns: &[(String, String)],
+    pretty: bool,
+) -> Option<String> {
+    let parsed = parse::expression(sqlite::tokens(expression)?)?;
+    let bound = bind::relation_expression(sqlite::unrendered(parsed), relation, columns);
+    Some(postgres::check(&sqlite::booleans(bound), pretty))
 }
 
 #[cfg(test)]

@@ -24,6 +24,14 @@ pub(super) fn parse(tokens: Vec<Token>) -> Option<Query> {
     parser.done().then_some(query)
 }
 
+/// Reads one expression (a CHECK constraint's); `None` when it holds
+/// anything outside the tree's forms.
+pub(super) fn expression(tokens: Vec<Token>) -> Option<Expr> {
+    let mut parser = Parser { tokens, at: 0, depth: 0 };
+    let expr = parser.expr()?;
+    parser.done().then_some(expr)
+}
+
 struct Parser {
     tokens: Vec<Token>,
     at: usize,

@@ -30,6 +30,15 @@ pub(super) fn definition(query: &Query, names: &[String], pretty: bool) -> Strin
     printer.buf
 }
 
+/// A CHECK constraint's (bound) expression as `pg_get_constraintdef`
+/// prints it inside `CHECK (...)`: `a > 0` pretty, `(a > 0)` not, an
+/// operator expression carrying its own parentheses then.
+pub(super) fn check(expr: &Expr, pretty: bool) -> String {
+    let mut printer = Printer { buf: String::new(), indent: 0, pretty };
+    printer.expr(expr, Some("boolean"));
+    printer.buf
+}
+
 /// What an expression is to ruleutils' parenthesizing (`isSimpleNode`).
 #[derive(Debug, Clone, PartialEq)]
 enum Node {

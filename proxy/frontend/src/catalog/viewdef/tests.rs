@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use node_core::catalog::{ColumnMeta, TableMeta, ViewMeta};
 
-use super::{mysql, postgres};
+use super::{check_expression, mysql, postgres};
 
 fn meta(name: &str, columns: &[(&str, &str)], query: Option<&str>) -> TableMeta {
     let columns = columns.iter().map(|(name, ty)| ColumnMeta::computed(*name, *ty)).collect();
@@ -230,6 +230,90 @@ fn no_text_panics() {
                     assert!(postgres(&view, &relation, pretty).is_some(), "{text}");
                 }
                 assert!(mysql(&view, &relations, Some("rc")).is_some(), "{text}");
+            }
+        }
+    }
+}
+
+/// The columns of the table `check_cases.txt`'s checks are declared on.
+const CHECK_COLUMNS: &str = "i integer, s smallint, g bigint, d numeric(10,2), f double precision, r real, \
+                             v varchar(10), ch char(3), tx text, b boolean, dt date, ts timestamp, tz timestamptz";
+
+/// `check_cases.txt`: (expression, plain definition, pretty definition).
+fn check_cases() -> Vec<(String, String, String)> {
+    let text = include_str!("check_cases.txt");
+    let mut out = Vec::new();
+    for block in text.split("\n== ").skip(1) {
+        let (expression, rest) = block.split_once('\n').unwrap();
+        let (plain, pretty) = rest.strip_prefix("-- plain\n").unwrap().split_once("\n-- pretty\n").unwrap();
+        out.push((expression.to_string(), plain.to_string(), pretty.trim_end_matches('\n').to_string()));
+    }
+    out
+}
+
+/// A check as the catalog reads it back: `expression` declared on the
+/// table `ck` of [`CHECK_COLUMNS`], planned by sqlmap into its SQLite
+/// text, read from there (`sqlmap::table_checks`) and printed.
+fn check_definitions(expression: &str) -> (String, (Option<String>, Option<String>)) {
+    let sql = format!("CREATE TABLE ck ({CHECK_COLUMNS}, CONSTRAINT c CHECK ({expression}))");
+    let plans = sqlmap::plan(&sql).unwrap_or_else(|e| panic!("{sql}: {e:?}"));
+    let Some(sqlmap::Plan::Ddl(sqlmap::DdlPlan::CreateTable(create))) = plans.into_iter().next() else {
+        panic!("{sql}")
+    };
+    let columns: Vec<(String, String)> = create.columns.iter().map(|c| (c.name.clone(), c.ty.name())).collect();
+    let type_of = |name: &str| create.columns.iter().find(|c| c.name == name).map(|c| c.ty);
+    let checks = sqlmap::table_checks(&create.sqlite, "ck", &type_of);
+    let [check] = checks.as_slice() else { panic!("{}: {checks:?}", create.sqlite) };
+    let print = |pretty| check_expression(&check.expression, "ck", &columns, pretty).map(|e| format!("CHECK ({e})"));
+    (check.expression.clone(), (print(false), print(true)))
+}
+
+#[test]
+fn checks_are_what_postgresql_prints() {
+    let cases = check_cases();
+    assert!(cases.len() > 40, "{} cases", cases.len());
+    let mut failures = Vec::new();
+    for (expression, plain, pretty) in &cases {
+        let (stored, got) = check_definitions(expression);
+        if got != (Some(plain.clone()), Some(pretty.clone())) {
+            failures.push(format!(
+                "{expression}\n  stored: {stored}\n  got: {got:?}\n  expected: {plain}\n            {pretty}"
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{} of {}:\n{}", failures.len(), cases.len(), failures.join("\n\n"));
+}
+
+#[test]
+fn checks_not_read_are_none() {
+    let columns = vec![("a".to_string(), "integer".to_string())];
+    for text in ["", "\"a\" >", "\"a\" > 0)", "\"a\" IN (1", "$1 > 0", "\"a\"[1] > 0"] {
+        assert_eq!(check_expression(text, "t", &columns, true), None, "{text}");
+    }
+    // A column of another relation or none stays as written.
+    assert_eq!(
+        check_expression("\"b\" > 0 AND \"t\".\"a\" > 1", "t", &columns, true).as_deref(),
+        Some("b > 0 AND a > 1")
+    );
+}
+
+/// Any CHECK text, cut anywhere or with anything put in, reads or is
+/// `None`: never a panic.
+#[test]
+fn no_check_text_panics() {
+    let columns = vec![("i".to_string(), "integer".to_string()), ("b".to_string(), "boolean".to_string())];
+    let inserts = ["(", ")", "'", "\"", "é", "::", " AND ", ",", "-", " ", "CASE ", "ESCAPE ", "lower(", "rc_regex("];
+    for (expression, _, _) in check_cases() {
+        let (stored, _) = check_definitions(&expression);
+        let cuts = stored.char_indices().map(|(at, _)| at).chain([stored.len()]);
+        for at in cuts {
+            let (head, tail) = stored.split_at(at);
+            let mut texts = vec![head.to_string()];
+            texts.extend(inserts.iter().map(|insert| format!("{head}{insert}{tail}")));
+            for text in texts {
+                for pretty in [false, true] {
+                    let _ = check_expression(&text, "ck", &columns, pretty);
+                }
             }
         }
     }

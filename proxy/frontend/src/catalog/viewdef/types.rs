@@ -283,7 +283,19 @@ pub(super) fn function(name: &str, args: &[Ty]) -> Coercion {
         "min" | "max" if first_base == "character varying" || first == Ty::Unknown => {
             (vec![Some("text".into())], Ty::of("text"))
         }
-        "min" | "max" | "abs" | "ceil" | "ceiling" | "floor" | "sign" => (none(), first.clone()),
+        "min" | "max" | "abs" => (none(), first.clone()),
+        // Taken by numeric and double precision, the other numbers cast to the latter.
+        "round" | "trunc" | "ceil" | "ceiling" | "floor" | "sign" if is_number(&first_base) => {
+            if first_base == "numeric" || first_base == "double precision" {
+                (none(), first.clone())
+            } else {
+                let mut operands = none();
+                if let Some(operand) = operands.first_mut() {
+                    *operand = Some("double precision".into());
+                }
+                (operands, Ty::of("double precision"))
+            }
+        }
         "lower" | "upper" | "initcap" | "btrim" | "ltrim" | "rtrim" | "md5" | "reverse" | "replace" | "substr"
         | "left" | "right" | "repeat" | "lpad" | "rpad" | "split_part" | "translate" | "string_agg" => {
             (args.iter().map(to_text).collect(), Ty::of("text"))

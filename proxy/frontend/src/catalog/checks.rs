@@ -1,0 +1,105 @@
+//! CHECK constraints as PostgreSQL lists them: `pg_constraint` rows of
+//! type `c` with the columns they use (`conkey`), their definitions as
+//! `pg_get_constraintdef` prints them, plain and pretty ([`super::viewdef`]
+//! reads the expression back), and `information_schema`'s
+//! `check_constraints`, `table_constraints` and `constraint_column_usage`.
+//!
+//! SQLite keeps a table's checks only in its DDL text; the ones listed are
+//! those the user declared, named as PostgreSQL names them
+//! (`sqlmap::table_checks`, which also tells rowchain's own checks, for
+//! `varchar(n)` and MySQL column types, apart). An expression the printer
+//! does not read is shown as stored.
+
+use node_core::catalog::TableMeta;
+use rusqlite::types::Value as V;
+use rusqlite::{Connection, OptionalExtension};
+
+use super::array;
+use super::snapshot::{self, b, i, t, ConstraintDefinition, Rows, Snapshot, TableFacts};
+
+/// The user's checks of `meta`'s table, known as `rel` in its schema,
+/// whose SQLite definition is in the database `db` (`main`, or `temp` for
+/// a session's temporary table).
+pub(super) fn read(
+    conn: &Connection,
+    db: &str,
+    meta: &TableMeta,
+    rel: &str,
+) -> rusqlite::Result<Vec<sqlmap::TableCheck>> {
+    let definition: Option<String> = conn
+        .query_row(
+            &format!("SELECT sql FROM {db}.sqlite_schema WHERE type = 'table' AND name = ?1"),
+            [&meta.name],
+            |r| r.get(0),
+        )
+        .optional()?
+        .flatten();
+    let type_of =
+        |c: &str| meta.columns.iter().find(|m| m.name == c).and_then(|m| sqlmap::PgType::parse_name(&m.pg_type));
+    Ok(definition.map(|sql| sqlmap::table_checks(&sql, rel, &type_of)).unwrap_or_default())
+}
+
+/// The rows of `f`'s checks, and their definitions.
+pub(super) fn check_rows(rows: &mut Rows, snap: &mut Snapshot, f: &TableFacts<'_>, database: &str) {
+    let meta = f.meta;
+    let columns: Vec<(String, String)> = meta.columns.iter().map(|c| (c.name.clone(), c.pg_type.clone())).collect();
+    for check in &f.checks {
+        let oid = snapshot::constraint_oid(meta, &check.name);
+        let printed = |pretty| super::viewdef::check_expression(&check.expression, f.rel, &columns, pretty);
+        let (plain, pretty) = match (printed(false), printed(true)) {
+            (Some(plain), Some(pretty)) => (plain, pretty),
+            _ => (check.expression.clone(), check.expression.clone()),
+        };
+        // `conkey`: the attribute numbers of the columns used, NULL for none.
+        let attnums: Vec<Option<String>> = check
+            .references
+            .iter()
+            .filter_map(|c| meta.columns.iter().position(|m| m.name == *c))
+            .map(|p| Some((p + 1).to_string()))
+            .collect();
+        rows.push(
+            "pg_catalog",
+            "pg_constraint",
+            &[
+                ("oid", i(oid)),
+                ("conname", t(&check.name)),
+                ("connamespace", i(f.namespace)),
+                ("contype", t("c")),
+                ("convalidated", b(true)),
+                ("conrelid", i(f.oid)),
+                ("confupdtype", t(" ")),
+                ("confdeltype", t(" ")),
+                ("confmatchtype", t(" ")),
+                ("conislocal", b(true)),
+                ("conkey", if attnums.is_empty() { V::Null } else { t(array::format(&attnums)) }),
+                // What `pg_get_expr(conbin, conrelid)` prints.
+                ("conbin", t(&plain)),
+            ],
+        );
+        let definition =
+            ConstraintDefinition { plain: format!("CHECK ({plain})"), pretty: format!("CHECK ({pretty})") };
+        information_rows(rows, f, check, &definition.plain, database);
+        snap.constraints.insert(oid, definition);
+    }
+}
+
+/// A check in `information_schema`: the constraint, its clause (the plain
+/// definition without `CHECK `, as PostgreSQL's view cuts it), the columns
+/// it uses.
+fn information_rows(rows: &mut Rows, f: &TableFacts<'_>, check: &sqlmap::TableCheck, plain: &str, database: &str) {
+    let table = (f.schema, f.rel);
+    snapshot::table_constraint(rows, database, &check.name, table, "CHECK");
+    rows.push(
+        "information_schema",
+        "check_constraints",
+        &[
+            ("constraint_catalog", t(database)),
+            ("constraint_schema", t(f.schema)),
+            ("constraint_name", t(&check.name)),
+            ("check_clause", t(plain.strip_prefix("CHECK ").unwrap_or(plain))),
+        ],
+    );
+    for column in &check.references {
+        snapshot::constraint_column(rows, database, table, column, (f.schema, &check.name));
+    }
+}
