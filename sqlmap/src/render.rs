@@ -353,18 +353,22 @@ impl VisitorMut for Renderer<'_> {
 /// becomes `SELECT * FROM (SELECT ... LIMIT n) AS rc_operand`, which keeps
 /// its column names and its rows.
 fn compound_operands(body: &mut SetExpr) -> Result<(), PlanError> {
-    let SetExpr::SetOperation { left, right, .. } = body else { return Ok(()) };
-    for operand in [left.as_mut(), right.as_mut()] {
-        if let SetExpr::Query(inner) = operand {
-            let plain = inner.with.is_none()
-                && inner.order_by.is_none()
-                && inner.limit_clause.is_none()
-                && inner.fetch.is_none()
-                && inner.locks.is_empty();
-            let inner = std::mem::replace(inner.as_mut(), empty_query());
-            *operand = if plain { *inner.body } else { select_all_from(inner)? };
+    // A loop, not recursion: a compound of hundreds of terms nests as deep.
+    let mut pending = vec![body];
+    while let Some(expr) = pending.pop() {
+        let SetExpr::SetOperation { left, right, .. } = expr else { continue };
+        for operand in [left.as_mut(), right.as_mut()] {
+            if let SetExpr::Query(inner) = operand {
+                let plain = inner.with.is_none()
+                    && inner.order_by.is_none()
+                    && inner.limit_clause.is_none()
+                    && inner.fetch.is_none()
+                    && inner.locks.is_empty();
+                let inner = std::mem::replace(inner.as_mut(), empty_query());
+                *operand = if plain { *inner.body } else { select_all_from(inner)? };
+            }
+            pending.push(operand);
         }
-        compound_operands(operand)?;
     }
     Ok(())
 }
