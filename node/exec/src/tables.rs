@@ -68,6 +68,27 @@ pub struct Constraint {
     pub columns: Vec<String>,
 }
 
+/// Table `name`'s CREATE TABLE text as SQLite keeps it in database `db`
+/// (`main` or `temp`); empty when there is none.
+pub fn definition(conn: &rusqlite::Connection, db: &str, name: &str) -> rusqlite::Result<String> {
+    use rusqlite::OptionalExtension;
+    let sql: Option<Option<String>> = conn
+        .query_row(&format!("SELECT sql FROM {db}.sqlite_schema WHERE type = 'table' AND name = ?1"), [name], |r| {
+            r.get(0)
+        })
+        .optional()?;
+    Ok(sql.flatten().unwrap_or_default())
+}
+
+/// The user's checks in `meta`'s table `definition`, the table known as
+/// `rel` in its schema: unnamed ones by PostgreSQL's names, and none of
+/// those rowchain adds itself (`sqlmap::table_checks`).
+pub fn checks(definition: &str, meta: &TableMeta, rel: &str) -> Vec<sqlmap::TableCheck> {
+    let type_of =
+        |c: &str| meta.columns.iter().find(|m| m.name == c).and_then(|m| sqlmap::PgType::parse_name(&m.pg_type));
+    sqlmap::table_checks(definition, rel, &type_of)
+}
+
 /// The constraints of `meta`'s table: its primary key, the unique
 /// constraints and foreign keys of its definition, and its checks (not
 /// those rowchain adds itself: `sqlmap::table_checks`).
@@ -79,13 +100,7 @@ pub struct Constraint {
 /// (the chain's), or `temp` (a session's scratch database).
 pub fn constraints(conn: &rusqlite::Connection, db: &str, meta: &TableMeta) -> rusqlite::Result<Vec<Constraint>> {
     use sqlmap::ConstraintKind;
-    let definition: String = conn
-        .query_row(
-            &format!("SELECT sql FROM {db}.sqlite_schema WHERE type = 'table' AND name = ?1"),
-            [&meta.name],
-            |r| r.get::<_, Option<String>>(0),
-        )?
-        .unwrap_or_default();
+    let definition = definition(conn, db, &meta.name)?;
     let declared = sqlmap::declared_constraints(&definition);
     // The declared name of the constraint of `kind` on exactly `columns`
     // (a table has one primary key, whatever its columns), else the default.
@@ -132,10 +147,7 @@ pub fn constraints(conn: &rusqlite::Connection, db: &str, meta: &TableMeta) -> r
         }
     }
     out.extend(keys.into_values().map(|columns| named(ConstraintKind::ForeignKey, columns)));
-    // The user's checks, unnamed ones by PostgreSQL's names; rowchain's own are none.
-    let type_of =
-        |c: &str| meta.columns.iter().find(|m| m.name == c).and_then(|m| sqlmap::PgType::parse_name(&m.pg_type));
-    for check in sqlmap::table_checks(&definition, sqlmap::relation_schema(&meta.name).1, &type_of) {
+    for check in checks(&definition, meta, sqlmap::relation_schema(&meta.name).1) {
         out.push(Constraint {
             name: check.name,
             kind: ConstraintKind::Check,

@@ -12,7 +12,7 @@
 
 use node_core::catalog::TableMeta;
 use rusqlite::types::Value as V;
-use rusqlite::{Connection, OptionalExtension};
+use rusqlite::Connection;
 
 use super::array;
 use super::snapshot::{self, b, i, t, ConstraintDefinition, Rows, Snapshot, TableFacts};
@@ -26,17 +26,8 @@ pub(super) fn read(
     meta: &TableMeta,
     rel: &str,
 ) -> rusqlite::Result<Vec<sqlmap::TableCheck>> {
-    let definition: Option<String> = conn
-        .query_row(
-            &format!("SELECT sql FROM {db}.sqlite_schema WHERE type = 'table' AND name = ?1"),
-            [&meta.name],
-            |r| r.get(0),
-        )
-        .optional()?
-        .flatten();
-    let type_of =
-        |c: &str| meta.columns.iter().find(|m| m.name == c).and_then(|m| sqlmap::PgType::parse_name(&m.pg_type));
-    Ok(definition.map(|sql| sqlmap::table_checks(&sql, rel, &type_of)).unwrap_or_default())
+    let definition = node_exec::tables::definition(conn, db, &meta.name)?;
+    Ok(node_exec::tables::checks(&definition, meta, rel))
 }
 
 /// The rows of `f`'s checks, and their definitions.

@@ -795,25 +795,43 @@ pub(super) fn table_facts<'a>(
             None => (25, -1, "text".to_string()),
         })
         .collect::<Vec<_>>();
-    if meta.is_view() {
-        // A view has no defaults, keys or indexes of its own (and SQLite
-        // keeps no table definition of it to read constraints from).
-        let defaults = vec![None; meta.columns.len()];
-        return Ok(TableFacts {
-            meta,
-            schema,
-            rel,
-            namespace,
-            temporary,
-            oid,
-            owner,
-            types,
-            defaults,
-            indexes: Vec::new(),
-            foreign_keys: Vec::new(),
-            checks: Vec::new(),
-        });
-    }
+    // A view has no defaults, keys or indexes of its own (and SQLite keeps
+    // no table definition of it to read constraints from).
+    let (defaults, indexes, foreign_keys, checks) = if meta.is_view() {
+        (vec![None; meta.columns.len()], Vec::new(), Vec::new(), Vec::new())
+    } else {
+        stored_parts(conn, db, meta, (schema, rel), &types)?
+    };
+    Ok(TableFacts {
+        meta,
+        schema,
+        rel,
+        namespace,
+        temporary,
+        oid,
+        owner,
+        types,
+        defaults,
+        indexes,
+        foreign_keys,
+        checks,
+    })
+}
+
+/// A table's column defaults, indexes, foreign keys and checks.
+type StoredParts = (Vec<Option<String>>, Vec<Index>, Vec<ForeignKey>, Vec<sqlmap::TableCheck>);
+
+/// What a table's SQLite definition in database `db` holds: each column's
+/// default as PostgreSQL shows it, the indexes, foreign keys and checks.
+/// `(schema, rel)` name the table; `types` are its columns' `(type oid,
+/// typmod, type name)`.
+fn stored_parts(
+    conn: &Connection,
+    db: &str,
+    meta: &TableMeta,
+    (schema, rel): (&str, &str),
+    types: &[(u32, i32, String)],
+) -> rusqlite::Result<StoredParts> {
     let quoted = format!("\"{}\"", meta.name.replace('"', "\"\""));
     let mut sqlite_defaults: BTreeMap<String, Option<String>> = BTreeMap::new();
     {
@@ -827,7 +845,7 @@ pub(super) fn table_facts<'a>(
         .columns
         .iter()
         .enumerate()
-        .zip(&types)
+        .zip(types)
         .map(|((n, c), (_, _, type_name))| {
             if meta.rowid_alias == Some(n) && c.serial && !c.identity {
                 // SQLite assigns the next key when none is given, as a serial does.
@@ -846,20 +864,7 @@ pub(super) fn table_facts<'a>(
         fk.name = constraint_name(&constraints, meta, sqlmap::ConstraintKind::ForeignKey, &fk.columns);
     }
     let checks = super::checks::read(conn, db, meta, rel)?;
-    Ok(TableFacts {
-        meta,
-        schema,
-        rel,
-        namespace,
-        temporary,
-        oid,
-        owner,
-        types,
-        defaults,
-        indexes,
-        foreign_keys,
-        checks,
-    })
+    Ok((defaults, indexes, foreign_keys, checks))
 }
 
 /// A default as SQLite keeps it, in PostgreSQL's words.
