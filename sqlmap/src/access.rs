@@ -173,6 +173,17 @@ pub(crate) fn plan_grant(statement: Statement) -> Result<DdlPlan, PlanError> {
             (tables.iter().map(names::resolve_target).collect::<Result<Vec<_>, _>>()?, Vec::new())
         }
         Some(GrantObjects::AllTablesInSchema { schemas }) => (Vec::new(), crate::schemas::grant_schemas(&schemas)?),
+        Some(GrantObjects::Sequences(sequences)) => {
+            let sequences = sequences.iter().map(names::resolve_target).collect::<Result<_, _>>()?;
+            let privileges = crate::sequence::privileges(privileges)?;
+            let grantees = grantees.iter().map(grantee).collect::<Result<_, _>>()?;
+            return Ok(DdlPlan::GrantSequence(crate::sequence::SequenceGrant {
+                revoke,
+                sequences,
+                privileges,
+                grantees,
+            }));
+        }
         Some(GrantObjects::Schemas(schemas)) => {
             let schemas = crate::schemas::grant_schemas(&schemas)?;
             let privileges = crate::schemas::privileges(privileges)?;

@@ -634,6 +634,8 @@ fn expr_type(expr: &Expr, scope: &Scope) -> Option<u32> {
             _ => None,
         },
         Expr::Function(f) => function_type(f, scope),
+        // A scalar subquery is its one column.
+        Expr::Subquery(query) => query_types(query).first().and_then(|(_, t)| *t),
         _ => None,
     }
 }
@@ -678,6 +680,9 @@ fn function_type(f: &sqlparser::ast::Function, scope: &Scope) -> Option<u32> {
     };
     match name.as_str() {
         "array" => Some(1009),
+        // json_build_object becomes SQLite's json_object: a json document.
+        "json_build_object" | "json_object" | "json_build_array" | "json_agg" | "to_json" => Some(114),
+        "jsonb_build_object" | "jsonb_build_array" | "jsonb_agg" | "to_jsonb" => Some(3802),
         "array_agg" => Some(array_of(first_arg().and_then(|e| expr_type(e, scope)))),
         "bool_and"
         | "bool_or"
@@ -736,5 +741,10 @@ mod tests {
         );
         assert_eq!(result_types("SELECT a FROM t; SELECT b FROM u"), vec![]);
         assert_eq!(result_types("not sql"), vec![]);
+        // SQLAlchemy's identity options: a json document from a scalar subquery.
+        assert_eq!(
+            result_types("SELECT (SELECT json_build_object('start', seqstart) FROM pg_sequence), (SELECT 1 = 1)"),
+            vec![Some(114), Some(16)]
+        );
     }
 }

@@ -177,6 +177,37 @@ pub fn check_clauses(create_table: &str) -> Vec<CheckClause> {
     out
 }
 
+/// The stored generated columns of a rendered CREATE TABLE, in order:
+/// (column, its expression as rendered for SQLite).
+pub fn generated_columns(create_table: &str) -> Vec<(String, String)> {
+    let Ok(tokens) = Tokenizer::new(Dialect::Postgres.parser_dialect(), create_table).tokenize_with_location() else {
+        return Vec::new();
+    };
+    let Some(elements) = definitions(&tokens) else { return Vec::new() };
+    let spans = (Text::new(create_table), SourceMap::new(create_table));
+    let mut out = Vec::new();
+    for element in &elements {
+        let Some(column) = element_column(element) else { continue };
+        let tokens: Vec<(usize, &TokenWithSpan)> = element.iter().enumerate().filter(|(_, t)| significant(t)).collect();
+        let keyword = |at: usize, k: Keyword| matches!(tokens.get(at), Some((_, t)) if matches!(&t.token, Token::Word(w) if w.keyword == k && w.quote_style.is_none()));
+        let Some(at) = (0..tokens.len()).find(|&at| {
+            keyword(at, Keyword::GENERATED) && keyword(at + 1, Keyword::ALWAYS) && keyword(at + 2, Keyword::AS)
+        }) else {
+            continue;
+        };
+        if tokens.get(at + 3).is_none_or(|(_, t)| t.token != Token::LParen) {
+            continue;
+        }
+        let Some(close) = closing(&tokens, at + 3) else { continue };
+        if let (Some((_, first)), Some((_, last))) = (tokens.get(at + 4), tokens.get(close.wrapping_sub(1))) {
+            if close > at + 4 {
+                out.push((column, span_text(&spans.0, &spans.1, first, last)));
+            }
+        }
+    }
+    out
+}
+
 /// A table's own CHECK constraints, as PostgreSQL lists them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TableCheck {
@@ -456,6 +487,20 @@ mod tests {
 
     fn c(name: &str, kind: ConstraintKind, columns: &[&str]) -> (String, ConstraintKind, Vec<String>) {
         (name.into(), kind, columns.iter().map(|s| s.to_string()).collect())
+    }
+
+    #[test]
+    fn generated_columns_are_read_with_their_expressions() {
+        let sql = r#"CREATE TABLE "g" ("a" INTEGER, "b" TEXT DEFAULT ('GENERATED ALWAYS AS (1)'), "c" INTEGER GENERATED ALWAYS AS ("a" * (2 + 1)) STORED, "Odd col" TEXT NOT NULL GENERATED ALWAYS AS (upper("b") || ')') STORED CHECK ("Odd col" <> '')) STRICT"#;
+        assert_eq!(
+            generated_columns(sql),
+            [
+                ("c".to_string(), r#""a" * (2 + 1)"#.to_string()),
+                ("Odd col".to_string(), r#"upper("b") || ')'"#.to_string())
+            ]
+        );
+        assert!(generated_columns("CREATE TABLE t (a int)").is_empty());
+        assert!(generated_columns("not sql").is_empty());
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! Transaction control (BEGIN, COMMIT, ROLLBACK, savepoints) and session
-//! statements (SET, SHOW, RESET), plus the 0A000 answer for every
-//! statement rowchain does not plan.
+//! statements (SET, SHOW, RESET; cursors, planned in `cursor`), plus the
+//! 0A000 answer for every statement rowchain does not plan.
 
 use sqlparser::ast::{Expr, Reset, Set, Statement, TransactionAccessMode, TransactionMode, Value};
 
@@ -46,6 +46,12 @@ pub enum SessionStmt {
     },
     /// `VACUUM` / `ANALYZE`: accepted, no effect (SQLite keeps its own statistics).
     Maintenance,
+    /// `DECLARE name CURSOR FOR query`: the session runs the read and keeps its rows.
+    DeclareCursor(crate::cursor::DeclareCursor),
+    /// `FETCH` or `MOVE` on a cursor of the session.
+    Fetch(crate::cursor::FetchCursor),
+    /// `CLOSE name`; `None` is `CLOSE ALL`.
+    CloseCursor(Option<String>),
 }
 
 pub(crate) fn plan_control(statement: Statement) -> Result<Plan, PlanError> {

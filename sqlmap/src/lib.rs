@@ -18,6 +18,8 @@
 //!   rewrite that filters reads of tables with SELECT policies.
 //! - `control`: BEGIN/COMMIT/ROLLBACK/savepoints, SET/SHOW/RESET, and the
 //!   0A000 answer for statements that are not planned.
+//! - `cursor`: DECLARE ... CURSOR, FETCH, MOVE (read from the tokens) and
+//!   CLOSE, as session statements.
 //! - `render`: the AST rewrite that makes sqlparser print SQLite.
 //! - `colname`: PostgreSQL's names for unaliased result expressions.
 //! - `determinism`: clock and random functions in writes and reads.
@@ -51,6 +53,7 @@ mod colname;
 mod comment;
 mod constraints;
 mod control;
+mod cursor;
 mod ddl;
 mod determinism;
 mod dialect;
@@ -64,6 +67,7 @@ mod plan;
 mod render;
 mod schema;
 mod schemas;
+mod sequence;
 mod types;
 mod view;
 
@@ -72,9 +76,11 @@ pub use admin::{CopyFormat, CopyOutPlan, CopyPlan, RoleStmt};
 pub use catalog::result_types;
 pub use comment::CommentOn;
 pub use constraints::{
-    check_clauses, declared_constraints, table_checks, CheckClause, ConstraintKind, DeclaredConstraint, TableCheck,
+    check_clauses, declared_constraints, generated_columns, table_checks, CheckClause, ConstraintKind,
+    DeclaredConstraint, TableCheck,
 };
 pub use control::{SessionStmt, TxControl};
+pub use cursor::{DeclareCursor, FetchCursor, FetchDirection};
 pub use ddl::{ColumnDef, CreateTable, DdlPlan, OnCommit};
 pub use dialect::Dialect;
 pub use error::PlanError;
@@ -88,5 +94,8 @@ pub use plan::{
 pub use render::parse_bool;
 pub use schema::{NoSchema, Schema};
 pub use schemas::{SchemaGrant, SchemaPrivilege, BUILTIN_SCHEMAS};
+pub use sequence::{
+    column_sequence_name, regclass_text, relation_from_text, CreateSequence, SeqType, SequenceGrant, SequenceOptions,
+};
 pub use types::{PgType, NUMERIC_COLLATION};
 pub use view::{view_query, CreateView};

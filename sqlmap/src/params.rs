@@ -360,7 +360,7 @@ impl Typer<'_> {
                     _ => None,
                 };
                 match name.as_str() {
-                    "count" => Some(PgType::Int8),
+                    "count" | "nextval" | "currval" | "setval" | "lastval" => Some(PgType::Int8),
                     // PostgreSQL's sum: bigint over smaller integers, numeric over bigint and numeric.
                     "sum" => match first_arg()? {
                         PgType::Int2 | PgType::Int4 => Some(PgType::Int8),

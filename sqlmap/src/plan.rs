@@ -3,9 +3,9 @@
 //! (SELECT, INSERT, UPDATE, DELETE).
 
 use sqlparser::ast::{
-    Assignment, AssignmentTarget, ConflictTarget, DataType, Delete, Expr, FromTable, Ident, Insert, ObjectNamePart,
-    OnConflict, OnConflictAction, OnInsert, Query, SelectItem, SetExpr, Statement, TableFactor, TableObject,
-    TableWithJoins, Update, UpdateTableFromKind, Value, ValueWithSpan,
+    Assignment, AssignmentTarget, ConflictTarget, DataType, Delete, Expr, FromTable, Ident, Insert, InsertOverriding,
+    ObjectName, ObjectNamePart, OnConflict, OnConflictAction, OnInsert, Query, SelectItem, SetExpr, Statement,
+    TableFactor, TableObject, TableWithJoins, Update, UpdateTableFromKind, Value, ValueWithSpan,
 };
 
 use crate::access;
@@ -58,13 +58,17 @@ pub enum WriteKind {
     Insert,
     Update,
     Delete,
+    /// A SELECT that draws from a sequence (`nextval`, `setval`): every
+    /// validator runs it, in block order, and its rows are the result.
+    Select,
 }
 
 /// A data change every validator executes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WritePlan {
     pub kind: WriteKind,
-    /// The table written (SQLite name), always a user table.
+    /// The table written (SQLite name), always a user table; empty for
+    /// [`WriteKind::Select`], which writes only sequences.
     pub table: String,
     pub sqlite: String,
     /// Other tables read by subqueries, `INSERT .. SELECT` or `UPDATE .. FROM`
@@ -112,6 +116,9 @@ pub fn plan_in(sql: &str, schema: &dyn Schema) -> Result<Vec<Plan>, PlanError> {
     if let Some(comment) = crate::comment::constraint_comment(sql) {
         return Ok(vec![Plan::Ddl(comment?)]);
     }
+    if let Some(plans) = crate::cursor::with_fetch(sql, schema) {
+        return plans.map(|plans| plans.into_iter().map(|(plan, _)| plan).collect());
+    }
     let copy_freeze = copy_freeze_on(sql);
     let sql = copy_freeze.as_deref().unwrap_or(sql);
     let source = SourceMap::new(sql);
@@ -133,6 +140,9 @@ pub fn plan_with_text_in(sql: &str, schema: &dyn Schema) -> Result<Vec<(Plan, St
     }
     if let Some(comment) = crate::comment::constraint_comment(sql) {
         return Ok(vec![(Plan::Ddl(comment?), sql.trim().trim_end_matches(';').to_string())]);
+    }
+    if let Some(plans) = crate::cursor::with_fetch(sql, schema) {
+        return plans;
     }
     let copy_freeze = copy_freeze_on(sql);
     let sql = copy_freeze.as_deref().unwrap_or(sql);
@@ -213,6 +223,9 @@ pub(crate) fn plan_statement(
         | Statement::Drop {
             object_type: sqlparser::ast::ObjectType::Role | sqlparser::ast::ObjectType::User, ..
         } => admin::plan_role(statement).map(Plan::Role),
+        Statement::Query(query) if draws_sequence(&query) => {
+            plan_drawing_select(query, source, schema).map(Plan::Write)
+        }
         Statement::Query(query) => plan_read(query, source, schema).map(Plan::Read),
         Statement::Insert(insert) => plan_insert(insert, source, schema, dialect).map(Plan::Write),
         Statement::Update(update) => plan_update(update, source, schema).map(Plan::Write),
@@ -224,7 +237,8 @@ pub(crate) fn plan_statement(
         | Statement::CreateSchema { .. }
         | Statement::CreateDatabase { .. }
         | Statement::RefreshMaterializedView(_)
-        | Statement::Drop { .. } => ddl::plan_ddl(statement, source).map(Plan::Ddl),
+        | Statement::CreateSequence { .. }
+        | Statement::Drop { .. } => ddl::plan_ddl(statement, source, dialect).map(Plan::Ddl),
         Statement::Comment { .. } => crate::comment::plan_comment(statement).map(Plan::Ddl),
         Statement::CreateView(create) => crate::view::plan_create_view(create, source, schema).map(Plan::Ddl),
         Statement::Grant(_) | Statement::Revoke(_) => access::plan_grant(statement).map(Plan::Ddl),
@@ -232,6 +246,10 @@ pub(crate) fn plan_statement(
         Statement::DropPolicy(p) => access::plan_drop_policy(p).map(Plan::Ddl),
         // Storage maintenance has nothing to do on a chain's SQL view.
         Statement::Vacuum(_) | Statement::Analyze(_) => Ok(Plan::Session(SessionStmt::Maintenance)),
+        // MySQL's DECLARE and CLOSE belong to stored programs: not planned.
+        Statement::Declare { .. } | Statement::Close { .. } if dialect == Dialect::Postgres => {
+            crate::cursor::plan_cursor_statement(statement, source, schema)
+        }
         other => control::plan_control(other),
     }
 }
@@ -246,6 +264,44 @@ pub(crate) fn plan_read(mut query: Box<Query>, source: &SourceMap, schema: &dyn 
         sqlite: query.to_string(),
         tables: renderer.tables.into_keys().collect(),
         param_count: renderer.param_count,
+    })
+}
+
+/// Whether a query calls a sequence function: `nextval` and `setval`
+/// change a sequence, and `currval` and `lastval` read what the tx drew,
+/// which only the executor knows (a validator has no session).
+pub(crate) fn draws_sequence(query: &Query) -> bool {
+    use sqlparser::ast::visit_expressions;
+    use std::ops::ControlFlow;
+    let found = visit_expressions(query, |expr| match expr {
+        Expr::Function(f)
+            if f.name.0.last().and_then(ObjectNamePart::as_ident).is_some_and(|name| {
+                ["nextval", "setval", "currval", "lastval"].iter().any(|f| name.value.eq_ignore_ascii_case(f))
+            }) =>
+        {
+            ControlFlow::Break(())
+        }
+        _ => ControlFlow::Continue(()),
+    });
+    found.is_break()
+}
+
+/// A SELECT that draws from a sequence: a write every validator runs,
+/// rendered under the write rules, whose rows are its result.
+fn plan_drawing_select(mut query: Box<Query>, source: &SourceMap, schema: &dyn Schema) -> Result<WritePlan, PlanError> {
+    colname::name_result_columns(&mut query);
+    access::apply_row_filters(&mut query, schema, false)?;
+    let mut renderer = Renderer::new(Mode::Write, source, schema);
+    renderer.rewrite(&mut query)?;
+    render::exact_result_literals(&mut query)?;
+    Ok(WritePlan {
+        kind: WriteKind::Select,
+        table: String::new(),
+        sqlite: query.to_string(),
+        tables_read: renderer.tables.into_keys().collect(),
+        returning: true,
+        param_count: renderer.param_count,
+        values_rows: None,
     })
 }
 
@@ -271,6 +327,30 @@ fn finish_write(
     let mut renderer = Renderer::new(Mode::Write, source, schema);
     renderer.enter_table(&table, alias);
     renderer.rewrite(&mut statement)?;
+    // SQLite knows a schema's table by its SQLite name `s.t`, PostgreSQL
+    // by `t` as well (`RETURNING t.id`): the INSERT target gets that alias.
+    // SQLite's RETURNING knows the table by that SQLite name only.
+    if let Statement::Insert(insert) = &mut statement {
+        let (schema_name, relation) = names::relation_schema(&table);
+        if schema_name != "public" && insert.table_alias.is_none() {
+            insert.table_alias = Some(sqlparser::ast::TableAliasWithoutColumns {
+                explicit: true,
+                alias: Ident::with_quote('"', relation),
+            });
+            if let Some(returning) = &mut insert.returning {
+                let _ = sqlparser::ast::visit_expressions_mut(returning, |expr| {
+                    if let Expr::CompoundIdentifier(parts) = expr {
+                        if let [qualifier, _] = parts.as_mut_slice() {
+                            if qualifier.value == relation {
+                                *qualifier = Ident::with_quote('"', table.as_str());
+                            }
+                        }
+                    }
+                    std::ops::ControlFlow::<()>::Continue(())
+                });
+            }
+        }
+    }
     let tables_read = renderer
         .tables
         .iter()
@@ -344,9 +424,6 @@ fn plan_insert(
     if insert.table_alias.is_some() {
         return Err(PlanError::unsupported("INSERT with a table alias"));
     }
-    if insert.overriding.is_some() {
-        return Err(PlanError::unsupported("INSERT ... OVERRIDING"));
-    }
     let TableObject::TableName(name) = &insert.table else {
         return Err(PlanError::unsupported("INSERT INTO a table function"));
     };
@@ -354,6 +431,13 @@ fn plan_insert(
     for column in &insert.columns {
         names::resolve_object(column)?;
     }
+    let overriding = match insert.overriding.take() {
+        Some(InsertOverriding::System) => true,
+        Some(InsertOverriding::User) => return Err(PlanError::unsupported("INSERT ... OVERRIDING USER VALUE")),
+        None => false,
+    };
+    check_default_only(&insert, &table, schema, overriding)?;
+    omit_default_columns(&mut insert, &table, schema)?;
     match &insert.on {
         None => {}
         Some(OnInsert::OnConflict(on_conflict)) => check_on_conflict(on_conflict, dialect)?,
@@ -371,6 +455,94 @@ fn plan_insert(
     let returning = insert.returning.is_some();
     insert.or = or;
     finish_write(WriteKind::Insert, table, None, Statement::Insert(insert), returning, source, schema)
+}
+
+/// 428C9 when an INSERT gives a generated column a value of its own
+/// (DEFAULT is fine), or a `GENERATED ALWAYS AS IDENTITY` column one
+/// without `OVERRIDING SYSTEM VALUE`.
+fn check_default_only(insert: &Insert, table: &str, schema: &dyn Schema, overriding: bool) -> Result<(), PlanError> {
+    let targets: Vec<String> = if insert.columns.is_empty() {
+        schema.column_names(table).unwrap_or_default()
+    } else {
+        insert.columns.iter().filter_map(|c| c.0.last().and_then(ObjectNamePart::as_ident).map(names::fold)).collect()
+    };
+    let default_only = |c: &str| schema.generated(table, c) || (!overriding && schema.always_identity(table, c));
+    for (position, column) in targets.iter().enumerate().filter(|(_, c)| default_only(c)) {
+        let given = match insert.source.as_ref().map(|q| q.body.as_ref()) {
+            Some(SetExpr::Values(values)) => {
+                values.rows.iter().any(|row| row.get(position).is_some_and(|e| !is_default(e)))
+            }
+            Some(_) => true,
+            None => false,
+        };
+        if given {
+            let error = PlanError::new("428C9", format!("cannot insert a non-DEFAULT value into column \"{column}\""));
+            return Err(if schema.generated(table, column) {
+                error
+            } else {
+                error.with_hint("Use OVERRIDING SYSTEM VALUE to override.")
+            });
+        }
+    }
+    Ok(())
+}
+
+/// `VALUES (DEFAULT, ...)`: SQLite has no DEFAULT in a VALUES list, so a
+/// column that is DEFAULT in every row leaves the column list and takes its
+/// default; when every column goes, one row is `DEFAULT VALUES`. A column
+/// that is DEFAULT in some rows only is 0A000.
+fn omit_default_columns(insert: &mut Insert, table: &str, schema: &dyn Schema) -> Result<(), PlanError> {
+    let Some(SetExpr::Values(values)) = insert.source.as_deref_mut().map(|q| q.body.as_mut()) else {
+        return Ok(());
+    };
+    if !values.rows.iter().flat_map(|row| row.iter()).any(is_default) {
+        return Ok(());
+    }
+    let width = values.rows.first().map_or(0, |row| row.len());
+    let mut columns = insert.columns.clone();
+    if columns.is_empty() {
+        // Planned without the catalog (a node's admission check): the
+        // executor, which knows the table, decides.
+        let Some(names) = schema.column_names(table) else {
+            return Ok(());
+        };
+        columns = names.into_iter().take(width).map(|n| ObjectName::from(vec![Ident::with_quote('"', n)])).collect();
+    }
+    let mut keep = Vec::with_capacity(width);
+    for position in 0..width {
+        let defaults = values.rows.iter().filter(|row| row.get(position).is_some_and(is_default)).count();
+        if defaults != 0 && defaults != values.rows.len() {
+            return Err(PlanError::unsupported("DEFAULT for a column in some rows of a VALUES list only")
+                .with_hint("give that column's value in every row, or split the INSERT"));
+        }
+        keep.push(defaults == 0);
+    }
+    for row in &mut values.rows {
+        let mut position = 0;
+        row.retain(|_| {
+            position += 1;
+            keep.get(position - 1).copied().unwrap_or(true)
+        });
+    }
+    let mut position = 0;
+    columns.retain(|_| {
+        position += 1;
+        keep.get(position - 1).copied().unwrap_or(true)
+    });
+    if columns.is_empty() {
+        if values.rows.len() > 1 {
+            return Err(PlanError::unsupported("a VALUES list of several rows that are all DEFAULT")
+                .with_hint("insert one row of DEFAULT VALUES at a time"));
+        }
+        insert.source = None;
+    }
+    insert.columns = columns;
+    Ok(())
+}
+
+/// The keyword DEFAULT where a value goes.
+fn is_default(expr: &Expr) -> bool {
+    matches!(expr, Expr::Identifier(ident) if ident.quote_style.is_none() && ident.value.eq_ignore_ascii_case("default"))
 }
 
 /// MySQL's `ON DUPLICATE KEY UPDATE` names no key: it is SQLite's
@@ -433,6 +605,13 @@ fn plan_update(mut update: Update, source: &SourceMap, schema: &dyn Schema) -> R
             AssignmentTarget::Tuple(names) => names.as_slice(),
         };
         columns.iter().try_for_each(|column| names::resolve_object(column).map(drop))?;
+        let always = columns
+            .iter()
+            .filter_map(|c| c.0.last().and_then(ObjectNamePart::as_ident).map(names::fold))
+            .find(|c| schema.always_identity(&table, c) || schema.generated(&table, c));
+        if let Some(column) = always.filter(|_| !is_default(&assignment.value)) {
+            return Err(PlanError::new("428C9", format!("column \"{column}\" can only be updated to DEFAULT")));
+        }
     }
     coerce_assignments(&mut update.assignments, &table, schema)?;
     let returning = update.returning.is_some();
@@ -466,7 +645,7 @@ fn table_alias(factor: &TableFactor) -> Option<Ident> {
 /// converts text to the column's type with the type's input function, so
 /// `'t'` is true and jsonb is stored in its normal form.
 fn coerce_value(expr: &mut Expr, ty: PgType) -> Result<(), PlanError> {
-    let is_default = matches!(expr, Expr::Identifier(ident) if ident.quote_style.is_none() && ident.value.eq_ignore_ascii_case("default"));
+    let is_default = is_default(expr);
     let cast_already =
         matches!(expr, Expr::Cast { data_type, .. } if matches!(data_type, DataType::JSON | DataType::JSONB));
     if is_default || cast_already || matches!(expr, Expr::Value(ValueWithSpan { value: Value::Null, .. })) {

@@ -50,6 +50,9 @@ pub(crate) struct Renderer<'a> {
     /// Rendering a DDL expression (DEFAULT, CHECK, index): only SQLite's
     /// own functions, since the stored schema must open on any connection.
     ddl: bool,
+    /// The statement draws from or sets a sequence (`nextval`, `setval`):
+    /// a SELECT that does is a write.
+    pub draws_sequence: bool,
 }
 
 impl<'a> Renderer<'a> {
@@ -65,6 +68,7 @@ impl<'a> Renderer<'a> {
             schema,
             scopes: Vec::new(),
             ddl: false,
+            draws_sequence: false,
         }
     }
 
@@ -679,6 +683,9 @@ impl Renderer<'_> {
         if let Some(exact) = self.numeric_function(&name, function) {
             return Ok(Some(exact));
         }
+        if let Some(call) = self.sequence_function(&name, function)? {
+            return Ok(Some(call));
+        }
         if let Some(renamed) = catalog::renamed(&name) {
             function.name = ObjectName::from(vec![Ident::new(renamed)]);
             return Ok(None);
@@ -745,6 +752,82 @@ impl Renderer<'_> {
             },
             _ => None,
         })
+    }
+}
+
+impl Renderer<'_> {
+    /// `nextval`, `currval`, `setval`, `lastval` as the node's functions
+    /// (`rc_nextval` ...), which take the sequence's name as text: a
+    /// `'s'::regclass` argument is its text.
+    fn sequence_function(&mut self, name: &str, function: &Function) -> Result<Option<Expr>, PlanError> {
+        let renamed = match name {
+            "nextval" => "rc_nextval",
+            "setval" => "rc_setval",
+            "currval" => "rc_currval",
+            "lastval" => "rc_lastval",
+            _ => return Ok(None),
+        };
+        let mut args = match &function.args {
+            FunctionArguments::None => Vec::new(),
+            _ => match plain_args(function) {
+                Some(args) => args,
+                None => return Ok(None),
+            },
+        };
+        if let Some(first) = args.first_mut() {
+            if let Some(text) = regclass_literal(first) {
+                *first = text;
+            }
+        }
+        if matches!(name, "nextval" | "setval") {
+            self.draws_sequence = true;
+        }
+        // The name of a rowid-numbered key's sequence (`t_id_seq` of `id
+        // serial PRIMARY KEY`): the next id the table would give.
+        let rowid_table = match args.first() {
+            Some(Expr::Value(ValueWithSpan { value: Value::SingleQuotedString(text), .. })) => {
+                crate::sequence::relation_from_text(text).ok().and_then(|s| self.schema.rowid_sequence(&s))
+            }
+            _ => None,
+        };
+        match (rowid_table, name) {
+            (Some(table), "nextval") => {
+                let max_rowid = max_rowid_of(&table)
+                    .ok_or_else(|| PlanError::new(INTERNAL_ERROR, "the rowid query template does not parse"))?;
+                args.push(max_rowid);
+                return Ok(Some(call("rc_rowid_nextval", args)));
+            }
+            (Some(_), "currval") => return Ok(Some(call("rc_rowid_currval", args))),
+            (Some(table), _) => {
+                return Err(PlanError::unsupported(format!(
+                    "setval on the key of table \"{table}\", which its rowid numbers"
+                ))
+                .with_hint("a serial primary key counts past its largest id; insert the id you need instead"))
+            }
+            _ => {}
+        }
+        Ok(Some(call(renamed, args)))
+    }
+}
+
+/// `(SELECT max(rowid) FROM "table")`.
+fn max_rowid_of(table: &str) -> Option<Expr> {
+    let sql = format!("SELECT max(rowid) FROM {}", names::quote(table));
+    match crate::parse::statements(&sql).ok()?.into_iter().next()? {
+        Statement::Query(query) => Some(Expr::Subquery(query)),
+        _ => None,
+    }
+}
+
+/// The text inside `rc_regclass('s')`, which `'s'::regclass` has become.
+fn regclass_literal(expr: &Expr) -> Option<Expr> {
+    let Expr::Function(f) = expr else { return None };
+    if f.name.to_string() != "rc_regclass" {
+        return None;
+    }
+    match plain_args(f)?.as_slice() {
+        [text @ Expr::Value(_)] => Some(text.clone()),
+        _ => None,
     }
 }
 

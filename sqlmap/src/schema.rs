@@ -27,6 +27,22 @@ pub trait Schema {
     fn auto_increment_column(&self, _table: &str) -> Option<String> {
         None
     }
+    /// Whether `table.column` is `GENERATED ALWAYS AS IDENTITY`: only
+    /// `OVERRIDING SYSTEM VALUE` (or DEFAULT) writes it.
+    fn always_identity(&self, _table: &str, _column: &str) -> bool {
+        false
+    }
+    /// The table whose rowid numbers the key that sequence name `sequence`
+    /// (a SQLite name) stands for: `t_id_seq` of `id serial PRIMARY KEY`,
+    /// which has no sequence of its own.
+    fn rowid_sequence(&self, _sequence: &str) -> Option<String> {
+        None
+    }
+    /// Whether `table.column` is a generated column, which no statement
+    /// writes (not even with `OVERRIDING SYSTEM VALUE`).
+    fn generated(&self, _table: &str, _column: &str) -> bool {
+        false
+    }
 }
 
 /// Knows no tables: plans come out as SQLite text that does not depend on

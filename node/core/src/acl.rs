@@ -310,6 +310,18 @@ impl sqlmap::Schema for PolicyView<'_> {
     fn auto_increment_column(&self, table: &str) -> Option<String> {
         crate::catalog::SchemaView(self.catalog).auto_increment_column(table)
     }
+
+    fn always_identity(&self, table: &str, column: &str) -> bool {
+        crate::catalog::SchemaView(self.catalog).always_identity(table, column)
+    }
+
+    fn generated(&self, table: &str, column: &str) -> bool {
+        crate::catalog::SchemaView(self.catalog).generated(table, column)
+    }
+
+    fn rowid_sequence(&self, sequence: &str) -> Option<String> {
+        crate::catalog::SchemaView(self.catalog).rowid_sequence(sequence)
+    }
 }
 
 /// A read as `who` may run it: 42501 when `who` may not read a relation
@@ -435,6 +447,8 @@ mod tests {
                 not_null: false,
                 serial: false,
                 identity: false,
+                always: false,
+                generated: false,
                 comment: None,
             }],
             primary_key: vec![],

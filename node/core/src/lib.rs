@@ -20,6 +20,7 @@ pub mod genesis;
 pub mod pgarray;
 pub mod pgtime;
 pub mod schema;
+pub mod sequence;
 pub mod sqlerror;
 pub mod state_tree;
 pub mod tx;

@@ -79,25 +79,36 @@ impl SchemaMeta {
     /// Whether `address` holds privilege `bit` here: the owner, or a grant
     /// to it or to PUBLIC. Admins are the caller's to add.
     pub fn has(&self, address: &str, bit: u8) -> bool {
-        self.owner == address
-            || self.acl.iter().any(|g| (g.grantee.is_empty() || g.grantee == address) && g.privileges & bit != 0)
+        self.owner == address || granted(&self.acl, address, bit)
     }
 
-    /// GRANT (or REVOKE) `bits` to (from) `grantee`. The ACL stays sorted
-    /// and holds no empty entries, so equal rights always encode alike.
+    /// GRANT (or REVOKE) `bits` to (from) `grantee`.
     pub fn apply_grant(&mut self, grantee: &str, bits: u8, revoke: bool) {
-        let (pos, mut g) = match self.acl.binary_search_by(|g| g.grantee.as_str().cmp(grantee)) {
-            Ok(p) => (p, self.acl.remove(p)),
-            Err(p) => (p, SchemaGrantMeta { grantee: grantee.to_string(), privileges: 0 }),
-        };
-        if revoke {
-            g.privileges &= !bits;
-        } else {
-            g.privileges |= bits;
-        }
-        if g.privileges != 0 {
-            self.acl.insert(pos, g);
-        }
+        apply_grant(&mut self.acl, grantee, bits, revoke)
+    }
+}
+
+/// Whether an ACL of privilege bits (a schema's, a sequence's) grants
+/// `bit` to `address`, or to PUBLIC.
+pub(crate) fn granted(acl: &[SchemaGrantMeta], address: &str, bit: u8) -> bool {
+    acl.iter().any(|g| (g.grantee.is_empty() || g.grantee == address) && g.privileges & bit != 0)
+}
+
+/// GRANT (or REVOKE) `bits` to (from) `grantee` in an ACL of privilege
+/// bits. It stays sorted and holds no empty entries, so equal rights
+/// always encode alike.
+pub(crate) fn apply_grant(acl: &mut Vec<SchemaGrantMeta>, grantee: &str, bits: u8, revoke: bool) {
+    let (pos, mut g) = match acl.binary_search_by(|g| g.grantee.as_str().cmp(grantee)) {
+        Ok(p) => (p, acl.remove(p)),
+        Err(p) => (p, SchemaGrantMeta { grantee: grantee.to_string(), privileges: 0 }),
+    };
+    if revoke {
+        g.privileges &= !bits;
+    } else {
+        g.privileges |= bits;
+    }
+    if g.privileges != 0 {
+        acl.insert(pos, g);
     }
 }
 

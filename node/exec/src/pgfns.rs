@@ -18,8 +18,10 @@ use rusqlite::Connection;
 pub const SQLSTATE_PREFIX: &str = "rowchain:";
 
 /// The SQLSTATEs these functions raise, so a parsed one can be `'static`.
-pub const SQLSTATES: &[&str] =
-    &["22P02", "22003", "22012", "42846", "2201B", "22023", "42P01", "42704", "0A000", "22007", "22008", "57014"];
+pub const SQLSTATES: &[&str] = &[
+    "22P02", "22003", "22012", "42846", "2201B", "22023", "42P01", "42704", "0A000", "22007", "22008", "57014",
+    "42602", "42601", "42501", "2200H", "55000", "25006", "42703",
+];
 
 #[derive(Debug)]
 struct PgFnError(String);

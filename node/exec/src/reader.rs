@@ -122,6 +122,30 @@ fn register_temp_serial(conn: &Connection) -> rusqlite::Result<()> {
     })
 }
 
+/// The sequence functions on a read connection, where statements are only
+/// prepared (to describe their result columns): a statement that calls
+/// them is planned as a write, which the executor runs. Called here, they
+/// fail as PostgreSQL's do in a read-only transaction.
+fn register_sequence_functions(conn: &Connection) -> rusqlite::Result<()> {
+    use rusqlite::functions::FunctionFlags;
+    let functions = [
+        ("rc_nextval", 1),
+        ("rc_setval", 2),
+        ("rc_setval", 3),
+        ("rc_currval", 1),
+        ("rc_lastval", 0),
+        ("rc_rowid_nextval", 2),
+        ("rc_rowid_currval", 1),
+    ];
+    for (name, arity) in functions {
+        let function = name.trim_start_matches("rc_").trim_start_matches("rowid_");
+        conn.create_scalar_function(name, arity, FunctionFlags::SQLITE_UTF8, move |_| -> rusqlite::Result<i64> {
+            Err(crate::pgfns::fail("25006", format!("cannot execute {function}() in a read-only transaction")))
+        })?;
+    }
+    Ok(())
+}
+
 /// Whether the read running on this thread must stop (its client
 /// cancelled it, or it outran its time budget).
 type Stop = Arc<dyn Fn() -> bool + Send + Sync>;
@@ -253,6 +277,7 @@ impl Reader {
         register_now(&c, Arc::new(AtomicU64::new(0)))?;
         crate::pgfns::register(&c)?;
         register_sleep(&c)?;
+        register_sequence_functions(&c)?;
         // Every few thousand SQLite VM steps: whether the running read must
         // stop (its `STOP`; none for the front end's own reads).
         c.progress_handler(4096, Some(|| STOP.with(|s| s.borrow().as_ref().is_some_and(|stop| stop()))))?;

@@ -1,5 +1,5 @@
-//! The catalog as the SQL view stores it: every table's and schema's
-//! metadata and every account, read back from the system tables.
+//! The catalog as the SQL view stores it: every table's, schema's and
+//! sequence's metadata and every account, read back from the system tables.
 
 use node_core::catalog::TableMeta;
 use node_core::schema::SchemaMeta;
@@ -12,6 +12,16 @@ pub fn load_tables(conn: &rusqlite::Connection) -> rusqlite::Result<Vec<TableMet
 /// Every user schema's metadata as the SQL view holds it, by name.
 pub fn load_schemas(conn: &rusqlite::Connection) -> rusqlite::Result<Vec<SchemaMeta>> {
     load("SELECT name, meta FROM __rc_schemas ORDER BY name", "schema", conn, SchemaMeta::decode)
+}
+
+/// Every sequence's metadata as the SQL view holds it, by name.
+pub fn load_sequences(conn: &rusqlite::Connection) -> rusqlite::Result<Vec<node_core::sequence::SequenceMeta>> {
+    load(
+        "SELECT name, meta FROM __rc_sequences ORDER BY name",
+        "sequence",
+        conn,
+        node_core::sequence::SequenceMeta::decode,
+    )
 }
 
 /// The `(name, meta)` rows `sql` selects, each meta decoded (`what`

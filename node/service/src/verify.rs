@@ -250,6 +250,7 @@ fn describe(label: &[u8], tables: &HashMap<[u8; 16], String>) -> String {
         LabelKind::Table(id) => format!("table {} (its definition)", table(&id)),
         LabelKind::Row { table: id, key } => format!("table {} primary key {}", table(&id), format_key(&key)),
         LabelKind::Schema(name) => format!("schema {name} (its definition)"),
+        LabelKind::Sequence(name) => format!("sequence {name} (its definition and value)"),
         LabelKind::Unknown => format!("leaf {}", hex::encode(label)),
     }
 }

@@ -46,6 +46,7 @@ impl Session {
     /// tables roll back too.
     pub fn rollback(&mut self) -> Result<Reply, FrontendError> {
         self.block = None;
+        self.cursors.end_block(false);
         self.reset_transaction_read_only();
         self.temp_end_block(false)?;
         Ok(Reply::Tag("ROLLBACK".into()))
@@ -53,8 +54,18 @@ impl Session {
 
     /// `COMMIT`: submits the block's steps and what the client saw of them
     /// as one tx (a block without writes submits nothing; a failed block
-    /// rolls back).
+    /// rolls back). The block's cursors close, but for the held ones of a
+    /// block that committed.
     pub async fn commit(&mut self) -> Result<Reply, FrontendError> {
+        if self.block.is_none() {
+            return Ok(Reply::Tag("COMMIT".into()));
+        }
+        let ended = self.commit_block().await;
+        self.cursors.end_block(matches!(&ended, Ok(Reply::Tag(tag)) if tag == "COMMIT"));
+        ended
+    }
+
+    async fn commit_block(&mut self) -> Result<Reply, FrontendError> {
         let Some(b) = self.block.take() else { return Ok(Reply::Tag("COMMIT".into())) };
         self.reset_transaction_read_only();
         if b.failed {
@@ -107,6 +118,7 @@ impl Session {
                 };
                 self.step(text, vec![], None, None).await?;
                 self.temp_savepoint(&c)?;
+                self.cursors.savepoint(&c);
                 if rollback_to {
                     if let Some(b) = &mut self.block {
                         b.failed = false;
@@ -164,6 +176,7 @@ impl Session {
             block.failed = true;
             if mysql {
                 self.block = None;
+                self.cursors.end_block(false);
             }
             return Err(FrontendError::new("40001", "could not serialize access due to concurrent update")
                 .hint("a transaction that committed meanwhile changed what this one read; run the transaction again"));

@@ -10,7 +10,7 @@ use crate::session::{Reply, Session};
 use crate::types;
 use node_core::tx::Statement;
 use node_core::value::Value;
-use sqlmap::{CopyOutPlan, CopyPlan, Plan};
+use sqlmap::{CopyOutPlan, CopyPlan};
 
 impl Session {
     /// `COPY ... TO STDOUT`: its read, run as every read runs (privileges,
@@ -18,12 +18,7 @@ impl Session {
     /// the wire to write as COPY data.
     pub(crate) async fn copy_out(&mut self, c: CopyOutPlan, params: Vec<Value>) -> Result<Reply, FrontendError> {
         let CopyOutPlan { read, query, format } = c;
-        let reply = if self.route(&Plan::Read(read.clone()))? == crate::temp::Route::Temp {
-            self.run_temp(Plan::Read(read), query, params).await?
-        } else {
-            self.execute_read(read, query, params).await?
-        };
-        match reply {
+        match self.read_rows(read, query, params).await? {
             Reply::Rows { columns, rows, .. } => Ok(Reply::CopyOut { format, columns, rows }),
             _ => Err(FrontendError::internal("COPY's query gave no rows")),
         }

@@ -11,8 +11,9 @@
 //!   autocommit writes, role statements, settings), with the transaction
 //!   block (`block`), prepared statements and result typing (`typing`),
 //!   writes as signed txs (`submit`), role statements (`roles`), COPY rows
-//!   as one tx (`copy_in`), settings (`settings`) and temporary tables in
-//!   the session's scratch database (`temp`).
+//!   as one tx (`copy_in`), settings (`settings`), temporary tables in
+//!   the session's scratch database (`temp`) and SQL-level cursors
+//!   (`cursor`).
 //! - [`types`]: declared result types and the text form of values
 //!   (PostgreSQL's output and input functions), which every wire prints.
 //! - [`catalog`]: the `pg_catalog` / `information_schema` model.
@@ -26,6 +27,7 @@
 mod block;
 pub mod catalog;
 mod copy_in;
+mod cursor;
 pub mod error;
 pub mod login;
 mod roles;

@@ -23,7 +23,7 @@ use node::Node;
 use node_core::crypto::SecretKey;
 use node_core::tx::Statement;
 use node_core::value::Value;
-use sqlmap::{Plan, TxControl};
+use sqlmap::{Plan, SessionStmt, TxControl};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -115,6 +115,11 @@ pub struct Session {
     /// The session's temporary tables and their scratch database, from
     /// its first `CREATE TEMP TABLE` on ([`crate::temp`]).
     pub(crate) temp: Option<crate::temp::TempTables>,
+    /// The SQL-level cursors open ([`crate::cursor`]).
+    pub(crate) cursors: crate::cursor::Cursors,
+    /// The last statement's rows are in binary format: a FETCH from a
+    /// `BINARY` cursor, whose rows the simple query protocol sends so.
+    pub(crate) rows_binary: bool,
 }
 
 impl Session {
@@ -147,6 +152,8 @@ impl Session {
             insert_id: 0,
             rows_matched: None,
             temp: None,
+            cursors: crate::cursor::Cursors::default(),
+            rows_binary: false,
         }
     }
 
@@ -176,6 +183,13 @@ impl Session {
     /// rows it affected (a MySQL UPDATE that left rows as they were).
     pub fn rows_matched(&self) -> Option<u64> {
         self.rows_matched
+    }
+
+    /// Whether the last statement's rows are in binary format (a FETCH
+    /// from a `BINARY` cursor): the simple query protocol sends them so;
+    /// the extended protocol's Bind chooses formats itself.
+    pub fn rows_binary(&self) -> bool {
+        self.rows_binary
     }
 
     pub fn user(&self) -> &str {
@@ -225,7 +239,8 @@ impl Session {
         let path = self.settings.get("search_path").map_or("", String::as_str);
         if let Some(problem) = crate::settings::search_path_problem(path) {
             // A startup option set it (SET refuses it): only settings run.
-            if plans.iter().any(|(plan, _)| !matches!(plan, Plan::Session(_))) {
+            let reads = |plan: &Plan| matches!(plan, Plan::Session(SessionStmt::DeclareCursor(_)));
+            if plans.iter().any(|(plan, _)| !matches!(plan, Plan::Session(_)) || reads(plan)) {
                 return Err(problem);
             }
         }
@@ -250,6 +265,7 @@ impl Session {
         self.cancel.store(false, Ordering::SeqCst);
         self.insert_id = 0;
         self.rows_matched = None;
+        self.rows_binary = false;
         if let Some(b) = &self.block {
             let ends_block =
                 matches!(plan, Plan::Transaction(TxControl::Commit | TxControl::Rollback | TxControl::RollbackTo(_)));
@@ -273,6 +289,9 @@ impl Session {
             self.check_writable(&plan)?;
         }
         match plan {
+            Plan::Session(SessionStmt::DeclareCursor(d)) => self.declare_cursor(d, params).await,
+            Plan::Session(SessionStmt::Fetch(f)) => self.fetch_cursor(f),
+            Plan::Session(SessionStmt::CloseCursor(name)) => self.close_cursor(name),
             Plan::Session(s) => self.session_statement(s),
             Plan::Transaction(c) => self.transaction(c, text).await,
             Plan::Read(r) => self.execute_read(r, text, params).await,
@@ -321,6 +340,25 @@ impl Session {
                 _ => None,
             };
             self.read(r, params, &text, catalog).await
+        }
+    }
+
+    /// A read wherever its tables are, as [`Session::execute`] runs it: on
+    /// the session's temporary tables, or the chain's (inside a transaction
+    /// block, a step of its speculation). `text` is the read's own text.
+    pub(crate) async fn read_rows(
+        &mut self,
+        r: sqlmap::ReadPlan,
+        text: String,
+        params: Vec<Value>,
+    ) -> Result<Reply, FrontendError> {
+        let plan = Plan::Read(r);
+        if self.route(&plan)? == crate::temp::Route::Temp {
+            return self.run_temp(plan, text, params).await;
+        }
+        match plan {
+            Plan::Read(r) => self.execute_read(r, text, params).await,
+            _ => Err(FrontendError::internal("a read became another statement")),
         }
     }
 

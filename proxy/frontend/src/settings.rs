@@ -209,6 +209,10 @@ impl Session {
                 Ok(Reply::Tag("SET".into()))
             }
             SessionStmt::Maintenance => Ok(Reply::Tag("VACUUM".into())),
+            // `Session::execute` runs cursor statements itself.
+            SessionStmt::DeclareCursor(_) | SessionStmt::Fetch(_) | SessionStmt::CloseCursor(_) => {
+                Err(FrontendError::internal("a cursor statement reached the settings"))
+            }
         }
     }
 

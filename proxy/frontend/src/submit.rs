@@ -39,6 +39,10 @@ pub(crate) fn ddl_tag(d: &DdlPlan) -> &'static str {
         DdlPlan::DropSchema { .. } => "DROP SCHEMA",
         DdlPlan::GrantSchema(g) if g.revoke => "REVOKE",
         DdlPlan::GrantSchema(_) => "GRANT",
+        DdlPlan::CreateSequence(_) => "CREATE SEQUENCE",
+        DdlPlan::DropSequence { .. } => "DROP SEQUENCE",
+        DdlPlan::GrantSequence(g) if g.revoke => "REVOKE",
+        DdlPlan::GrantSequence(_) => "GRANT",
         _ => "ALTER TABLE",
     }
 }
@@ -49,6 +53,7 @@ fn write_tag(p: &Plan, r: &StatementResult) -> String {
             WriteKind::Insert => format!("INSERT 0 {}", r.rows_affected),
             WriteKind::Update => format!("UPDATE {}", r.rows_affected),
             WriteKind::Delete => format!("DELETE {}", r.rows_affected),
+            WriteKind::Select => format!("SELECT {}", r.rows_affected),
         },
         // PostgreSQL tags CREATE MATERIALIZED VIEW with the rows it holds.
         Plan::Ddl(DdlPlan::CreateView(cv)) if cv.materialized => format!("SELECT {}", r.rows_affected),
@@ -64,6 +69,7 @@ pub(crate) fn command(p: &Plan) -> String {
             WriteKind::Insert => "INSERT",
             WriteKind::Update => "UPDATE",
             WriteKind::Delete => "DELETE",
+            WriteKind::Select => "SELECT",
         }
         .into(),
         Plan::Ddl(d) => ddl_tag(d).into(),
@@ -93,7 +99,9 @@ impl Session {
         }
         let stmts = plans.iter().map(|(_, t)| Statement { sql: t.clone(), params: vec![] }).collect();
         let results = self.autocommit(stmts).await?;
-        Ok(plans.iter().zip(results.iter()).map(|((p, _), r)| Reply::Tag(write_tag(p, r))).collect())
+        // Each statement's reply as alone: RETURNING rows (and the rows of
+        // a SELECT that draws from a sequence) come back too.
+        Ok(plans.iter().zip(results).map(|((p, _), r)| self.write_reply(p, r)).collect())
     }
 
     /// A write's reply: its tag, and its RETURNING rows when it has them.

@@ -48,6 +48,7 @@ impl Session {
         };
         let count = match &plan {
             Some((Plan::Read(r), _)) => r.param_count,
+            Some((Plan::Session(SessionStmt::DeclareCursor(d)), _)) => d.read.param_count,
             Some((Plan::Write(w), _)) => w.param_count,
             Some((Plan::CopyOut(c), _)) => c.read.param_count,
             _ => 0,
@@ -61,6 +62,7 @@ impl Session {
             let scope: Vec<String> = match &plan {
                 Some((Plan::Read(r), _)) => r.tables.clone(),
                 Some((Plan::CopyOut(c), _)) => c.read.tables.clone(),
+                Some((Plan::Session(SessionStmt::DeclareCursor(d)), _)) => d.read.tables.clone(),
                 Some((Plan::Write(w), _)) => {
                     std::iter::once(w.table.clone()).chain(w.tables_read.iter().cloned()).collect()
                 }
@@ -80,10 +82,16 @@ impl Session {
     pub fn describe(&mut self, p: &Prepared) -> Result<Option<Vec<Column>>, FrontendError> {
         Ok(match &p.plan {
             Some((Plan::Read(r), text)) => Some(self.describe_read(r, text)?),
+            // A SELECT that draws from a sequence is typed as the read it looks like.
+            Some((plan @ Plan::Write(w), text)) if w.kind == sqlmap::WriteKind::Select => {
+                self.returning_names(plan).map(|names| self.read_columns(&names, &[], None, text))
+            }
             Some((p @ Plan::Write(_), _)) => self.returning_columns(p),
             Some((Plan::Session(SessionStmt::Show(n)), _)) => {
                 Some(vec![Column { name: n.to_ascii_lowercase(), ty: ColumnType::plain(types::OID_TEXT) }])
             }
+            // A FETCH returns its cursor's columns.
+            Some((plan @ Plan::Session(SessionStmt::Fetch(_)), _)) => self.fetch_columns(plan),
             _ => None,
         })
     }
@@ -202,12 +210,29 @@ impl Session {
             .collect()
     }
 
+    /// The names of the columns a write returns; `None` without RETURNING.
+    fn returning_names(&mut self, p: &Plan) -> Option<Vec<String>> {
+        let Plan::Write(w) = p else { return None };
+        if !w.returning {
+            return None;
+        }
+        if self.route(p).ok()? == crate::temp::Route::Temp {
+            Some(self.describe_temp(&w.sqlite).ok()?.into_iter().map(|o| o.name).collect())
+        } else {
+            let sql = w.sqlite.clone();
+            self.node.reader().system(|c| Ok(c.prepare(&sql)?.column_names().map(str::to_owned).collect())).ok()
+        }
+    }
+
     /// The columns a write returned, typed by the target table's columns of
     /// the same name where it has them (its table may exist only in the
     /// transaction block so far), else by their values.
     pub(crate) fn returned_columns(&mut self, p: &Plan, names: &[String], rows: &[Vec<Value>]) -> Vec<Column> {
         let by_values = value_columns(names, rows);
         let Plan::Write(w) = p else { return by_values };
+        if w.kind == sqlmap::WriteKind::Select {
+            return by_values;
+        }
         let table = w.table.clone();
         by_values
             .into_iter()
@@ -220,17 +245,14 @@ impl Session {
 
     /// A write's RETURNING columns, typed by the target table's columns of
     /// the same name; `None` for a write without RETURNING.
+    /// A SELECT that draws from a sequence has no table to type by: its
+    /// columns are typed by their values ([`Session::returned_columns`]).
     pub fn returning_columns(&mut self, p: &Plan) -> Option<Vec<Column>> {
         let Plan::Write(w) = p else { return None };
-        if !w.returning {
+        if w.kind == sqlmap::WriteKind::Select {
             return None;
         }
-        let names: Vec<String> = if self.route(p).ok()? == crate::temp::Route::Temp {
-            self.describe_temp(&w.sqlite).ok()?.into_iter().map(|o| o.name).collect()
-        } else {
-            let sql = w.sqlite.clone();
-            self.node.reader().system(|c| Ok(c.prepare(&sql)?.column_names().map(str::to_owned).collect())).ok()?
-        };
+        let names = self.returning_names(p)?;
         let table = w.table.clone();
         Some(
             names

@@ -132,6 +132,8 @@ impl PgSession {
                 }
             }
             Some((p @ Plan::Write(_), _)) => self.session.returning_columns(p),
+            // A FETCH returns its cursor's columns; it moves the cursor only when executed.
+            Some((Plan::Session(SessionStmt::Fetch(_)), _)) => self.session.describe(&stmt.statement)?,
             _ => None,
         };
         Ok(vec![fields_message(columns.as_deref(), &formats)])

@@ -184,7 +184,11 @@ impl PgSession {
                     conn.send(response).await?;
                     return Ok(());
                 }
-                Ok(reply) => self.send_reply(conn, reply, &[]).await?,
+                Ok(reply) => {
+                    // A BINARY cursor's rows go in binary format.
+                    let formats: &[i16] = if self.session.rows_binary() { &[1] } else { &[] };
+                    self.send_reply(conn, reply, formats).await?
+                }
                 Err(e) => return self.simple_error(conn, e.into()).await,
             }
         }

@@ -28,6 +28,21 @@ impl Schema for TableSchema {
     fn row_filter(&self, table: &str) -> Option<String> {
         self.row_filter.as_ref().filter(|(t, _)| *t == table).map(|(_, f)| f.clone())
     }
+
+    /// `keyed_id_seq` stands for table `keyed`'s rowid-numbered key.
+    fn rowid_sequence(&self, sequence: &str) -> Option<String> {
+        (sequence == "keyed_id_seq").then(|| "keyed".to_string())
+    }
+
+    /// Every column named `computed` is a stored generated column.
+    fn generated(&self, table: &str, column: &str) -> bool {
+        column == "computed" && self.column_type(table, column).is_some()
+    }
+
+    /// Every column named `always_id` is `GENERATED ALWAYS AS IDENTITY`.
+    fn always_identity(&self, table: &str, column: &str) -> bool {
+        column == "always_id" && self.column_type(table, column).is_some()
+    }
 }
 
 /// `ERROR sqlstate: message`, then the hint and position when present.

@@ -101,6 +101,11 @@ impl Executor {
                 self.drop_schemas(names, *if_exists, *cascade, changes)?
             }
             DdlPlan::GrantSchema(g) => self.grant_schema(g, changes)?,
+            DdlPlan::CreateSequence(plan) => self.create_sequence(plan, ctx, changes)?,
+            DdlPlan::GrantSequence(g) => self.grant_sequence(g, changes)?,
+            DdlPlan::DropSequence { names, if_exists, cascade } => {
+                self.drop_sequences(names, *if_exists, *cascade, changes)?
+            }
             _ => return Err(SqlError::new("0A000", "this DDL statement is not supported by the executor")),
         }
         Ok(StatementResult::default())
@@ -254,6 +259,7 @@ impl Executor {
             self.catalog.remove(&name);
             self.forget_plans();
             changes.insert(crypto::hash(&meta.label()), None);
+            self.drop_owned_sequences(&name, changes)?;
         }
         Ok(())
     }
@@ -295,12 +301,13 @@ impl Executor {
             )
             .hinted("policies keep their expressions as text; drop them, rename, and create them again"));
         }
-        if self.catalog.contains_key(to) {
+        if self.catalog.contains_key(to) || self.sequence_exists(to) {
             return Err(SqlError::new("42P07", format!("relation \"{to}\" already exists")));
         }
         self.user_exec(sqlite)?;
         meta.name = to.to_owned();
-        self.put_meta(meta, Some(from), changes)
+        self.put_meta(meta, Some(from), changes)?;
+        self.move_owned_sequences(from, to, None, changes)
     }
 
     /// Column grants follow the column to its new name.
@@ -332,7 +339,8 @@ impl Executor {
             g.update_columns.sort();
         }
         self.user_exec(sqlite)?;
-        self.put_meta(meta, None, changes)
+        self.put_meta(meta, None, changes)?;
+        self.move_owned_sequences(table, table, Some((from, to)), changes)
     }
 
     /// DROP INDEX, by the owner of each index's table.
@@ -521,7 +529,7 @@ impl Executor {
             // tables existed (the same receipt on replay).
             return Err(SqlError::new("0A000", "CREATE TEMP TABLE is not supported"));
         }
-        if self.catalog.contains_key(&ct.name) {
+        if self.catalog.contains_key(&ct.name) || self.sequence_exists(&ct.name) {
             if ct.if_not_exists {
                 return Ok(());
             }
@@ -531,7 +539,12 @@ impl Executor {
         self.user_exec(&ct.sqlite)?;
         self.check_references(&ct.name)?;
         let meta = TableMeta::declared(ct, relation_id(ctx, &ct.name), ctx.owner.clone(), ctx.height)?;
-        self.put_meta(meta, None, changes)
+        self.put_meta(meta, None, changes)?;
+        // Its serial and identity columns' sequences, owned by the table.
+        for sequence in &ct.sequences {
+            self.create_sequence(sequence, ctx, changes)?;
+        }
+        Ok(())
     }
 
     pub(super) fn put_meta(

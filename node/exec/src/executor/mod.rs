@@ -37,6 +37,7 @@ mod functions;
 mod matviews;
 mod roles;
 mod schemas;
+mod sequences;
 mod speculate;
 mod statements;
 mod views;
@@ -67,6 +68,7 @@ CREATE TABLE IF NOT EXISTS __rc_accounts(address TEXT PRIMARY KEY, name TEXT NOT
 CREATE TABLE IF NOT EXISTS __rc_role_attrs(address TEXT PRIMARY KEY, create_role INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS __rc_tables(name TEXT PRIMARY KEY, id BLOB NOT NULL UNIQUE, meta BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS __rc_schemas(name TEXT PRIMARY KEY, meta BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS __rc_sequences(name TEXT PRIMARY KEY, meta BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS __rc_seen(tx_hash BLOB PRIMARY KEY, expires_at_ms INTEGER NOT NULL);
 CREATE INDEX IF NOT EXISTS __rc_seen_expiry ON __rc_seen(expires_at_ms);
 CREATE TABLE IF NOT EXISTS __rc_blocks(height INTEGER PRIMARY KEY, hash TEXT NOT NULL, prev_hash TEXT NOT NULL,
@@ -105,6 +107,8 @@ pub struct Executor {
     catalog: Catalog,
     /// User schemas (`CREATE SCHEMA`), by name.
     schemas: node_core::schema::Schemas,
+    /// Sequences, shared with the functions that draw from them.
+    sequences: Arc<Mutex<sequences::SequenceState>>,
     accounts: HashMap<[u8; 32], String>,
     /// Roles with CREATEROLE: they may create and drop roles.
     create_roles: std::collections::HashSet<[u8; 32]>,
@@ -166,6 +170,8 @@ impl Executor {
         crate::pgfns::register(&conn)?;
         let signer_fns = Arc::new(Mutex::new(Signer::default()));
         register_signer_functions(&conn, signer_fns.clone())?;
+        let sequence_state = Arc::new(Mutex::new(sequences::SequenceState::default()));
+        sequences::register(&conn, sequence_state.clone())?;
         let user_mode = Arc::new(AtomicBool::new(false));
         let um = user_mode.clone();
         let recording: Arc<Mutex<Option<Vec<Touch>>>> = Arc::new(Mutex::new(None));
@@ -199,6 +205,7 @@ impl Executor {
             clock,
             catalog: Catalog::new(),
             schemas: Default::default(),
+            sequences: sequence_state,
             accounts: HashMap::new(),
             create_roles: Default::default(),
             plans: HashMap::new(),
@@ -249,6 +256,8 @@ impl Executor {
             self.catalog.insert(name, meta);
         }
         self.schemas = crate::tables::load_schemas(&self.conn)?.into_iter().map(|s| (s.name.clone(), s)).collect();
+        let sequences = crate::tables::load_sequences(&self.conn)?.into_iter().map(|s| (s.name.clone(), s)).collect();
+        self.sequences.lock().load(sequences);
         let mut stmt = self.conn.prepare(
             "SELECT a.public_key, a.name, coalesce(r.create_role, 0) FROM __rc_accounts a LEFT JOIN __rc_role_attrs r USING (address)",
         )?;
@@ -358,6 +367,7 @@ impl Executor {
         self.catalog_touched = false;
         let tx_hash = tx.hash();
         self.set_signer(&tx.body.account, Some(&tx_hash));
+        self.sequences.lock().begin(&self.signer.address, self.signer.admin);
         let owner = self.signer.address.clone();
         let mut ctx = StmtCtx { height, index, stmt_index: 0, owner, dialect: tx.body.dialect };
         // A bug that panics while running this tx fails this tx alone: the
@@ -388,7 +398,7 @@ impl Executor {
             Err(f) => {
                 self.run_internal("ROLLBACK TO tx")?;
                 self.run_internal("RELEASE tx")?;
-                if self.catalog_touched {
+                if self.must_reload() {
                     // Catalog edits of the failed tx are undone by reloading it.
                     self.reload_catalog()?;
                 }
@@ -441,6 +451,12 @@ impl Executor {
         *self.recording.lock() = None;
         self.captured.lock().clear();
         self.catalog_touched = true;
+    }
+
+    /// Whether what the running tx changed in the executor's copies of
+    /// the catalog and the sequences must be loaded again after a rollback.
+    fn must_reload(&self) -> bool {
+        self.catalog_touched || self.sequences.lock().touched
     }
 
     fn reload_catalog(&mut self) -> Result<(), ExecError> {
@@ -1024,6 +1040,46 @@ mod tests {
         let ids = ex.conn.prepare("SELECT id FROM t ORDER BY id").unwrap();
         let ids = { ids }.query_map([], |r| r.get(0)).unwrap().map(Result::unwrap).collect();
         (receipts, changes, ids, ex)
+    }
+
+    /// The leaves a block's changes leave in the tree, beside what the
+    /// view holds (`verify`'s comparison): sequences drawn and rolled back,
+    /// and rows with stored generated columns, whose values the preupdate
+    /// hook must report as `SELECT *` reads them.
+    #[test]
+    fn sequence_draws_and_generated_columns_are_leaves_as_the_view_holds_them() {
+        let admin = crypto::SecretKey::from_bytes(&[7; 32]);
+        let block = [
+            "CREATE SEQUENCE s START 10",
+            "CREATE TABLE t (id int GENERATED ALWAYS AS IDENTITY PRIMARY KEY, n serial, a int, \
+             twice int GENERATED ALWAYS AS (a * 2) STORED, note text)",
+            "INSERT INTO t (a, note) VALUES (1, 'x'), (2, nextval('s')::text)",
+            // Fails after drawing: its draws go with it.
+            "INSERT INTO t (a, note) VALUES (3, 'y'); INSERT INTO t (id) VALUES (1)",
+            "UPDATE t SET a = a + 10",
+            "SELECT nextval('s'), setval('t_n_seq', 100)",
+            "INSERT INTO t (a) VALUES (5)",
+        ];
+        let (receipts, changes, ids, ex) = run_block(&admin, &block);
+        assert_eq!(receipts.iter().filter(|r| r.failure.is_some()).count(), 1, "{receipts:?}");
+        assert_eq!(ids, vec![1, 2, 3]);
+        let drawn = &receipts[5].results[0].returning.as_ref().unwrap().rows;
+        assert_eq!(drawn, &vec![vec![Value::Integer(11), Value::Integer(100)]]);
+        let rows: Vec<(i64, i64, i64)> = ex
+            .conn
+            .prepare("SELECT id, n, twice FROM t ORDER BY id")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        assert_eq!(rows, vec![(1, 1, 22), (2, 2, 24), (3, 101, 10)]);
+        let tree: BTreeMap<Hash, (Hash, Vec<u8>)> =
+            changes.into_iter().filter_map(|(k, v)| v.map(|v| (k, v))).collect();
+        assert_eq!(tree, state_leaves(&ex.conn).unwrap());
+        let (again, changes_again, _, _) = run_block(&admin, &block);
+        assert_eq!(node_core::block::receipts_root(&receipts), node_core::block::receipts_root(&again));
+        assert_eq!(tree.len(), changes_again.len());
     }
 
     #[test]

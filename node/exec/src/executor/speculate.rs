@@ -214,7 +214,7 @@ impl Executor {
                 if let Some((_, at_mark)) = marks.last() {
                     *changes = at_mark.clone();
                 }
-                if self.catalog_touched {
+                if self.must_reload() {
                     self.reload_catalog()?;
                 }
             }
@@ -261,6 +261,7 @@ impl Executor {
         self.catalog_touched = false;
         self.in_block = true;
         self.set_signer(account, None);
+        self.sequences.lock().begin(&self.signer.address, self.signer.admin);
         let owner = self.signer.address.clone();
         let mut ctx = StmtCtx { height: height + 1, index: 0, stmt_index: 0, owner, dialect };
         let mut changes = Changes::new();
@@ -292,7 +293,7 @@ impl Executor {
         let rolled_back = self.conn.execute_batch("ROLLBACK");
         self.captured.lock().clear();
         self.clock.store(1, Ordering::Relaxed);
-        if self.catalog_touched {
+        if self.must_reload() {
             self.reload_catalog()?;
         }
         rolled_back?;

@@ -184,6 +184,7 @@ impl Executor {
                     ))
                 }
             };
+            self.flush_sequences(changes)?;
             self.absorb_captured(changes)?;
             out.push(r);
         }
@@ -206,6 +207,13 @@ impl Executor {
                 ),
             ));
         }
+        if w.kind == sqlmap::WriteKind::Select {
+            // It writes sequences only, whose functions check who may.
+            self.user_mode.store(true, Ordering::Relaxed);
+            let result = self.run_prepared(&w.sqlite, &w.tables_read, params, true);
+            self.user_mode.store(false, Ordering::Relaxed);
+            return result;
+        }
         let Some(meta) = self.catalog.get(&w.table) else {
             return Err(SqlError::new("42P01", format!("relation \"{}\" does not exist", w.table)));
         };
@@ -213,7 +221,7 @@ impl Executor {
             let verb = match w.kind {
                 sqlmap::WriteKind::Insert => "insert into",
                 sqlmap::WriteKind::Update => "update",
-                sqlmap::WriteKind::Delete => "delete from",
+                sqlmap::WriteKind::Delete | sqlmap::WriteKind::Select => "delete from",
             };
             return Err(SqlError::new("55000", format!("cannot {verb} view \"{}\"", w.table))
                 .hinted("rowchain's views are read-only; write to the tables the view reads"));
@@ -226,9 +234,11 @@ impl Executor {
         }
         let serial = meta.columns.iter().any(|c| c.serial);
         let captured_before = self.captured.lock().len();
+        self.sequences.lock().set_writing(Some(w.table.as_str()));
         self.user_mode.store(true, Ordering::Relaxed);
         let result = self.run_prepared(&w.sqlite, &w.tables_read, params, w.returning);
         self.user_mode.store(false, Ordering::Relaxed);
+        self.sequences.lock().set_writing(None);
         let mut result = result?;
         if dialect == sqlmap::Dialect::MySql && w.kind != sqlmap::WriteKind::Delete {
             self.as_mysql_reports_it(w, serial, captured_before, &mut result);

@@ -121,7 +121,7 @@ const SCALARS: &[(&str, i32, Scalar)] = &[
     ("pg_get_function_arguments", 1, null),
     ("pg_get_function_identity_arguments", 1, null),
     ("pg_get_statisticsobjdef_columns", 1, null),
-    ("pg_get_serial_sequence", 2, null),
+    ("pg_get_serial_sequence", 2, get_serial_sequence),
     ("pg_relation_is_publishable", 1, |_| Ok(V::Integer(0))),
     ("pg_partition_ancestors", 1, |ctx| Ok(int_arg(ctx, 0).map(V::Integer).unwrap_or(V::Null))),
     ("obj_description", 1, obj_description),
@@ -547,6 +547,36 @@ fn get_ruledef(ctx: &Context<'_>) -> rusqlite::Result<V> {
     let pretty = ctx.len() > 1 && bool_arg(ctx, 1).unwrap_or(false);
     let view = oid_arg(ctx, 0).and_then(|rule| snap.rules.get(&rule)).and_then(|view| snap.views.get(view));
     Ok(view.map(|v| V::Text(v.rule(pretty))).unwrap_or(V::Null))
+}
+
+/// `pg_get_serial_sequence(table, column)`: the sequence the column owns
+/// (a serial or identity column's own, or one `OWNED BY` it), always
+/// schema-qualified; NULL for a column that owns none. As in PostgreSQL,
+/// the table's name is read as `regclass` input (folded unless quoted) and
+/// the column's is taken as written: 42P01 for a table that is not there,
+/// 42703 for a column it does not have.
+fn get_serial_sequence(ctx: &Context<'_>) -> rusqlite::Result<V> {
+    let (Some(table), Some(column)) = (text_arg(ctx, 0), text_arg(ctx, 1)) else {
+        return Ok(V::Null);
+    };
+    // Text that is no name fails as PostgreSQL's name parsing fails (42602, 42601).
+    sqlmap::relation_from_text(&table).map_err(|e| node_exec::pgfns::fail(e.sqlstate, e.message))?;
+    let snap = snapshot();
+    let Some(oid) = snap.relation_oid(&table) else {
+        let name = snapshot::split_qualified(&table).join(".");
+        return Err(node_exec::pgfns::fail("42P01", format!("relation \"{name}\" does not exist")));
+    };
+    if let Some(sequence) = snap.serial_sequences.get(&(oid, column.clone())) {
+        return Ok(snap.qualified_relation_name(*sequence).map(V::Text).unwrap_or(V::Null));
+    }
+    if !snap.has_column(oid, &column) {
+        let relation = snapshot::split_qualified(&table).pop().unwrap_or_default();
+        return Err(node_exec::pgfns::fail(
+            "42703",
+            format!("column \"{column}\" of relation \"{relation}\" does not exist"),
+        ));
+    }
+    Ok(V::Null)
 }
 
 /// `obj_description(oid [, catalog])`: the comment on an object; with a

@@ -58,8 +58,14 @@
 //! read from it with PostgreSQL's names, without the checks rowchain adds
 //! itself for `varchar(n)` and MySQL column types ([`checks`]).
 //!
-//! Deliberately absent: sequences and functions; the schema, database,
-//! function and sequence privilege functions answer true.
+//! Sequences are relations of kind `S` with their options in `pg_sequence`,
+//! `pg_sequences` and `information_schema.sequences`, and the column that
+//! owns one in `pg_depend` ([`sequences`]); a serial column shows its
+//! `nextval` default, an identity column its `attidentity` and options,
+//! and `pg_get_serial_sequence` names a column's sequence.
+//!
+//! Deliberately absent: functions; the schema, database, function and
+//! sequence privilege functions answer true.
 
 mod array;
 mod builtin;
@@ -68,6 +74,7 @@ mod functions;
 mod mysql;
 mod privileges;
 mod schema;
+mod sequences;
 mod snapshot;
 mod temporary;
 mod viewdef;

@@ -121,6 +121,12 @@ const TABLES: &[(&str, &str, &str)] = &[
     ),
     (
         "pg_catalog",
+        "pg_sequences",
+        "schemaname name, sequencename name, sequenceowner name, data_type regtype, start_value int8, \
+         min_value int8, max_value int8, increment_by int8, cycle bool, cache_size int8, last_value int8",
+    ),
+    (
+        "pg_catalog",
         "pg_extension",
         "oid oid, extname name, extowner oid, extnamespace oid, extrelocatable bool, extversion text, \
          extconfig _oid, extcondition _text",
@@ -427,12 +433,13 @@ pub(crate) fn type_oid(name: &str) -> Option<u32> {
 
 /// The PostgreSQL type OID of an emulated table's column, by SQLite table
 /// name (without schema, as SQLite reports a result column's origin) and
-/// column name. `regproc` columns print as names, so they are text here.
+/// column name. `regproc` and `regtype` columns print as names, so they
+/// are text here.
 pub fn column_type_oid(table: &str, column: &str) -> Option<u32> {
     let def = all_tables().find(|t| t.name == table)?;
     let (_, ty) = def.columns.iter().find(|(c, _)| *c == column)?;
     match *ty {
-        "regproc" => Some(25),
+        "regproc" | "regtype" => Some(25),
         "char" => Some(18),
         other => type_oid(other),
     }

@@ -3,12 +3,13 @@
 //! table metadata, accounts, and SQLite's own `PRAGMA` answers for
 //! defaults, unique constraints, indexes and foreign keys), plus the
 //! lookups the catalog functions answer from (`pg_get_indexdef`,
-//! `::regclass`, ...).
+//! `::regclass`, `pg_get_serial_sequence`, ...).
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use node_core::catalog::TableMeta;
 use node_core::schema::SchemaMeta;
+use node_core::sequence::SequenceMeta;
 use node_exec::tables::AccountInfo;
 use rusqlite::types::Value as V;
 use rusqlite::{Connection, OptionalExtension};
@@ -18,6 +19,7 @@ use super::array;
 use super::builtin::BUILTIN_TYPES;
 use super::privileges::{self, TableAcl};
 use super::schema;
+use super::sequences::{self, Identity};
 
 pub(crate) const NS_PG_CATALOG: u32 = 11;
 pub(crate) const NS_PUBLIC: u32 = 2200;
@@ -87,6 +89,12 @@ pub(crate) struct Snapshot {
     pub views: BTreeMap<u32, super::views::ViewDefinition>,
     /// Each view's `_RETURN` rule: the rule's OID to the view's.
     pub rules: BTreeMap<u32, u32>,
+    /// Each sequence by its OID.
+    pub sequences: BTreeMap<u32, SequenceMeta>,
+    /// The sequence each column owns (serial and identity columns, `OWNED
+    /// BY`), by (table OID, column name): what `pg_get_serial_sequence`
+    /// answers ([`super::sequences`]).
+    pub serial_sequences: BTreeMap<(u32, String), u32>,
     /// Account addresses by role name.
     pub addresses: BTreeMap<String, String>,
     /// The admins' addresses (genesis roles: superusers).
@@ -129,6 +137,28 @@ impl Snapshot {
     pub(crate) fn relation_name(&self, oid: u32) -> Option<String> {
         let r = self.relations.get(&oid)?;
         Some(relation_display(self.namespaces.get(&r.namespace)?, &r.name))
+    }
+
+    /// The name always qualified, as `pg_get_serial_sequence` prints it.
+    pub(crate) fn qualified_relation_name(&self, oid: u32) -> Option<String> {
+        let r = self.relations.get(&oid)?;
+        Some(qualified_display(self.namespaces.get(&r.namespace)?, &r.name))
+    }
+
+    /// Whether relation `rel` has a column `name` (as `pg_attribute`
+    /// lists it: a user table's from its metadata, any other's from the rows).
+    pub(crate) fn has_column(&self, rel: u32, name: &str) -> bool {
+        if let Some(meta) = self.tables.get(&rel) {
+            return meta.columns.iter().any(|c| c.name == name);
+        }
+        let def = schema::table("pg_catalog", "pg_attribute");
+        let (Some(relid), Some(attname)) = (def.position("attrelid"), def.position("attname")) else {
+            return false;
+        };
+        let listed = |row: &Vec<V>| {
+            row.get(relid) == Some(&V::Integer(rel.into())) && matches!(row.get(attname), Some(V::Text(n)) if n == name)
+        };
+        self.rows.get(&def.qualified()).is_some_and(|rows| rows.iter().any(listed))
     }
 
     /// `pg_table_is_visible`: the relation is in a schema on the path,
@@ -271,6 +301,7 @@ pub(crate) fn local_name<'n>(schema: &str, name: &'n str) -> &'n str {
 }
 
 /// Collects rows against the table definitions.
+#[derive(Default)]
 pub(super) struct Rows(BTreeMap<String, Vec<Vec<V>>>);
 
 impl Rows {
@@ -331,6 +362,11 @@ pub(super) struct TableFacts<'a> {
     /// `(type oid, typmod, type name)` per column.
     types: Vec<(u32, i32, String)>,
     pub(super) defaults: Vec<Option<String>>,
+    /// The sequence (SQLite name) each column's default draws from.
+    pub(super) draws: Vec<Option<String>>,
+    /// Each stored generated column's expression as `information_schema`
+    /// prints it (its `defaults` entry is the pretty form psql shows).
+    pub(super) generation: Vec<Option<String>>,
     pub(super) indexes: Vec<Index>,
     pub(super) foreign_keys: Vec<ForeignKey>,
     /// The user's CHECK constraints ([`super::checks`]).
@@ -385,6 +421,7 @@ pub(crate) fn build(
 ) -> rusqlite::Result<Snapshot> {
     let tables = node_exec::tables::load_tables(conn)?;
     let schemas = node_exec::tables::load_schemas(conn)?;
+    let mut sequences = node_exec::tables::load_sequences(conn)?;
     let accounts = node_exec::tables::load_accounts(conn)?;
     let mut snap = Snapshot {
         height,
@@ -408,8 +445,14 @@ pub(crate) fn build(
         facts.push(table_facts(conn, meta, owner_of(&meta.owner), None)?);
     }
     let oids: BTreeMap<&str, u32> = facts.iter().map(|f| (f.meta.name.as_str(), f.oid)).collect();
+    sequences.extend(sequences::rowid_sequences(conn, &tables, &sequences)?);
+    // Before the tables' rows: their identity columns show their sequences.
+    sequences::register(&mut snap, &sequences, &facts);
     for f in &facts {
         user_table(&mut rows, &mut snap, f, &facts, &oids, database);
+    }
+    for sequence in &sequences {
+        sequences::sequence_rows(&mut rows, &mut snap, sequence, owner_of(&sequence.owner), &facts, database);
     }
     catalog_relations(&mut rows, &mut snap);
     system_views(conn, &mut rows, &mut snap)?;
@@ -471,6 +514,8 @@ impl Snapshot {
             tables,
             views,
             rules,
+            sequences,
+            serial_sequences,
             addresses: _,
             admins: _,
             temp_namespace,
@@ -489,6 +534,8 @@ impl Snapshot {
         out.tables.extend(tables.iter().map(|(k, v)| (*k, v.clone())));
         out.views.extend(views.iter().map(|(k, v)| (*k, v.clone())));
         out.rules.extend(rules.iter().map(|(k, v)| (*k, *v)));
+        out.sequences.extend(sequences.iter().map(|(k, v)| (*k, v.clone())));
+        out.serial_sequences.extend(serial_sequences.iter().map(|(k, v)| (k.clone(), *v)));
         out
     }
 }
@@ -797,8 +844,9 @@ pub(super) fn table_facts<'a>(
         .collect::<Vec<_>>();
     // A view has no defaults, keys or indexes of its own (and SQLite keeps
     // no table definition of it to read constraints from).
-    let (defaults, indexes, foreign_keys, checks) = if meta.is_view() {
-        (vec![None; meta.columns.len()], Vec::new(), Vec::new(), Vec::new())
+    let (defaults, draws, generation, indexes, foreign_keys, checks) = if meta.is_view() {
+        let none = vec![None; meta.columns.len()];
+        (none.clone(), none.clone(), none, Vec::new(), Vec::new(), Vec::new())
     } else {
         stored_parts(conn, db, meta, (schema, rel), &types)?
     };
@@ -812,17 +860,28 @@ pub(super) fn table_facts<'a>(
         owner,
         types,
         defaults,
+        draws,
+        generation,
         indexes,
         foreign_keys,
         checks,
     })
 }
 
-/// A table's column defaults, indexes, foreign keys and checks.
-type StoredParts = (Vec<Option<String>>, Vec<Index>, Vec<ForeignKey>, Vec<sqlmap::TableCheck>);
+/// A table's column defaults, the sequences they draw from, generated
+/// columns' expressions, indexes, foreign keys and checks.
+type StoredParts = (
+    Vec<Option<String>>,
+    Vec<Option<String>>,
+    Vec<Option<String>>,
+    Vec<Index>,
+    Vec<ForeignKey>,
+    Vec<sqlmap::TableCheck>,
+);
 
 /// What a table's SQLite definition in database `db` holds: each column's
-/// default as PostgreSQL shows it, the indexes, foreign keys and checks.
+/// default as PostgreSQL shows it and the sequence it draws from, the
+/// indexes, foreign keys and checks.
 /// `(schema, rel)` name the table; `types` are its columns' `(type oid,
 /// typmod, type name)`.
 fn stored_parts(
@@ -841,7 +900,7 @@ fn stored_parts(
             sqlite_defaults.insert(r.get(1)?, r.get(4)?);
         }
     }
-    let defaults = meta
+    let defaults: Vec<Option<String>> = meta
         .columns
         .iter()
         .enumerate()
@@ -853,9 +912,39 @@ fn stored_parts(
                 let sequence = if on_search_path(schema) { sequence } else { format!("{schema}.{sequence}") };
                 return Some(format!("nextval('{sequence}'::regclass)"));
             }
+            // PostgreSQL keeps no default for an identity column: its
+            // sequence is part of the column (`attidentity`).
+            if c.identity {
+                return None;
+            }
             let base = type_name.split('(').next().unwrap_or("").to_string();
             sqlite_defaults.get(&c.name).cloned().flatten().map(|d| pg_default(&d, &base))
         })
+        .collect();
+    // A stored generated column's "default" is its expression, as
+    // PostgreSQL keeps it in pg_attrdef (and `attgenerated` says so).
+    let mut defaults = defaults;
+    let mut generation = vec![None; meta.columns.len()];
+    if meta.columns.iter().any(|c| c.generated) {
+        let definition = node_exec::tables::definition(conn, db, &meta.name)?;
+        let typed: Vec<(String, String)> = meta.columns.iter().map(|c| (c.name.clone(), c.pg_type.clone())).collect();
+        for (column, expression) in sqlmap::generated_columns(&definition) {
+            let Some(n) = meta.columns.iter().position(|c| c.name == column && c.generated) else { continue };
+            let ty = meta.columns.get(n).map_or("text", |c| c.pg_type.as_str());
+            let printed = |pretty| {
+                super::viewdef::generation_expression(&expression, rel, &typed, ty, pretty)
+                    .unwrap_or_else(|| expression.clone())
+            };
+            if let (Some(default), Some(plain)) = (defaults.get_mut(n), generation.get_mut(n)) {
+                *default = Some(printed(true));
+                *plain = Some(printed(false));
+            }
+        }
+    }
+    let draws = meta
+        .columns
+        .iter()
+        .map(|c| sqlite_defaults.get(&c.name).and_then(|d| d.as_deref()).and_then(sequences::drawn_by))
         .collect();
     let constraints = node_exec::tables::constraints(conn, db, meta)?;
     let indexes = indexes(conn, db, meta, &quoted, &constraints)?;
@@ -864,11 +953,14 @@ fn stored_parts(
         fk.name = constraint_name(&constraints, meta, sqlmap::ConstraintKind::ForeignKey, &fk.columns);
     }
     let checks = super::checks::read(conn, db, meta, rel)?;
-    Ok((defaults, indexes, foreign_keys, checks))
+    Ok((defaults, draws, generation, indexes, foreign_keys, checks))
 }
 
 /// A default as SQLite keeps it, in PostgreSQL's words.
 fn pg_default(sqlite: &str, type_name: &str) -> String {
+    if let Some(sequence) = sequences::drawn_by(sqlite) {
+        return sequences::nextval_default(&sequence);
+    }
     match sqlite.trim() {
         "rc_now()" => "now()".into(),
         "substr(rc_now(), 1, 10)" => "CURRENT_DATE".into(),
@@ -1129,7 +1221,7 @@ fn user_table(
         table_relation(rows, snap, f, &acl, has_triggers, database);
     }
     for n in 0..meta.columns.len() {
-        user_column(rows, f, &acl, n, database);
+        user_column(rows, snap, f, &acl, n, database);
     }
     for ix in &f.indexes {
         index_rows(rows, snap, f, ix, database);
@@ -1274,7 +1366,7 @@ pub(super) fn information_table_row(
 
 /// Column `n` of a user table: `pg_attribute` (with its `attacl`),
 /// `pg_attrdef` for a default, `information_schema.columns`.
-fn user_column(rows: &mut Rows, f: &TableFacts<'_>, acl: &TableAcl, n: usize, database: &str) {
+fn user_column(rows: &mut Rows, snap: &Snapshot, f: &TableFacts<'_>, acl: &TableAcl, n: usize, database: &str) {
     let meta = f.meta;
     let (Some(column), Some((type_oid, typmod, type_name)), Some(default)) =
         (meta.columns.get(n), f.types.get(n), f.defaults.get(n))
@@ -1282,6 +1374,7 @@ fn user_column(rows: &mut Rows, f: &TableFacts<'_>, acl: &TableAcl, n: usize, da
         return;
     };
     let not_null = column.not_null || meta.primary_key.contains(&n);
+    let identity = sequences::identity(snap, f, n);
     attribute(
         rows,
         f.oid,
@@ -1291,10 +1384,13 @@ fn user_column(rows: &mut Rows, f: &TableFacts<'_>, acl: &TableAcl, n: usize, da
         *typmod,
         not_null,
         default.is_some(),
-        column.identity,
+        identity.as_ref().map_or("", Identity::attidentity),
     );
     if let Some(attacl) = acl.attacl(&column.name) {
         rows.set_last("pg_catalog", "pg_attribute", "attacl", t(attacl));
+    }
+    if column.generated {
+        rows.set_last("pg_catalog", "pg_attribute", "attgenerated", t("s"));
     }
     if let Some(default) = default {
         rows.push(
@@ -1317,17 +1413,27 @@ fn user_column(rows: &mut Rows, f: &TableFacts<'_>, acl: &TableAcl, n: usize, da
         *type_oid,
         type_name,
         not_null,
-        default.clone(),
-        column.identity,
+        if column.generated { None } else { default.clone() },
+        identity.as_ref(),
     );
+    if column.generated {
+        rows.set_last("information_schema", "columns", "is_generated", t("ALWAYS"));
+        rows.set_last(
+            "information_schema",
+            "columns",
+            "generation_expression",
+            opt(f.generation.get(n).cloned().flatten()),
+        );
+    }
     if meta.is_view() {
         // rowchain's views take no writes.
         rows.set_last("information_schema", "columns", "is_updatable", t("NO"));
     }
 }
 
+/// A `pg_attribute` row; `identity` is `attidentity` (`a`, `d` or empty).
 #[allow(clippy::too_many_arguments)]
-fn attribute(
+pub(super) fn attribute(
     rows: &mut Rows,
     rel: u32,
     attnum: i64,
@@ -1336,7 +1442,7 @@ fn attribute(
     typmod: i32,
     not_null: bool,
     has_default: bool,
-    identity: bool,
+    identity: &str,
 ) {
     let bt = builtin(type_oid);
     rows.push(
@@ -1356,7 +1462,7 @@ fn attribute(
             ("attstorage", t(bt.map(|b| b.14).unwrap_or('x'))),
             ("attnotnull", b(not_null)),
             ("atthasdef", b(has_default)),
-            ("attidentity", t(if identity { "d" } else { "" })),
+            ("attidentity", t(identity)),
             ("attislocal", b(true)),
             ("attcollation", i(bt.map(|b| b.15).unwrap_or(0))),
         ],
@@ -1374,8 +1480,10 @@ fn information_column(
     type_name: &str,
     not_null: bool,
     default: Option<String>,
-    identity: bool,
+    identity: Option<&Identity<'_>>,
 ) {
+    // The options of an identity column's own sequence, in words.
+    let sequence = identity.and_then(|x| x.sequence);
     let ty = sqlmap::PgType::parse_name(type_name);
     let base = type_name.split('(').next().unwrap_or(type_name).to_string();
     let udt = builtin(type_oid).map(|b| b.1).unwrap_or("text");
@@ -1424,9 +1532,13 @@ fn information_column(
             ("udt_name", t(udt)),
             ("dtd_identifier", t((n + 1).to_string())),
             ("is_self_referencing", t("NO")),
-            ("is_identity", t(if identity { "YES" } else { "NO" })),
-            ("identity_generation", if identity { t("BY DEFAULT") } else { V::Null }),
-            ("identity_cycle", t("NO")),
+            ("is_identity", t(if identity.is_some() { "YES" } else { "NO" })),
+            ("identity_generation", identity.map_or(V::Null, |x| t(x.generation()))),
+            ("identity_start", opt(sequence.map(|s| s.start.to_string()))),
+            ("identity_increment", opt(sequence.map(|s| s.increment.to_string()))),
+            ("identity_maximum", opt(sequence.map(|s| s.max.to_string()))),
+            ("identity_minimum", opt(sequence.map(|s| s.min.to_string()))),
+            ("identity_cycle", t(if sequence.is_some_and(|s| s.cycle) { "YES" } else { "NO" })),
             ("is_generated", t("NEVER")),
             ("is_updatable", t("YES")),
         ],
@@ -1774,6 +1886,7 @@ fn catalog_relations(rows: &mut Rows, snap: &mut Snapshot) {
                     | "pg_indexes"
                     | "pg_views"
                     | "pg_matviews"
+                    | "pg_sequences"
             )
             || def.name.starts_with("pg_stat_");
         snap.relations.insert(oid, Relation { namespace, name: def.name.to_string() });
@@ -1797,7 +1910,7 @@ fn catalog_relations(rows: &mut Rows, snap: &mut Snapshot) {
         for (n, (column, ty)) in def.columns.iter().enumerate() {
             let type_oid = schema::column_type_oid(def.name, column).unwrap_or(25);
             let _ = ty;
-            attribute(rows, oid, n as i64 + 1, column, type_oid, -1, false, false, false);
+            attribute(rows, oid, n as i64 + 1, column, type_oid, -1, false, false, "");
         }
     }
 }
@@ -1841,7 +1954,7 @@ fn system_views(conn: &Connection, rows: &mut Rows, snap: &mut Snapshot) -> rusq
                 "BLOB" => 17,
                 _ => 25,
             };
-            attribute(rows, oid, n as i64 + 1, name, type_oid, -1, *not_null, false, false);
+            attribute(rows, oid, n as i64 + 1, name, type_oid, -1, *not_null, false, "");
         }
     }
     Ok(())

@@ -124,5 +124,20 @@ pub(crate) fn check_expression(
     Some(postgres::check(&sqlite::booleans(bound), pretty))
 }
 
+/// A stored generated column's expression, as sqlmap rendered it for
+/// SQLite, in the words of `pg_get_expr(adbin, adrelid, pretty)` for a
+/// column of type `ty` of the table known as `relation`.
+pub(crate) fn generation_expression(
+    expression: &str,
+    relation: &str,
+    columns: &[(String, String)],
+    ty: &str,
+    pretty: bool,
+) -> Option<String> {
+    let parsed = parse::expression(sqlite::tokens(expression)?)?;
+    let bound = bind::relation_expression(sqlite::unrendered(parsed), relation, columns);
+    Some(postgres::expression(&bound, ty, pretty))
+}
+
 #[cfg(test)]
 mod tests;

@@ -39,6 +39,14 @@ pub(super) fn check(expr: &Expr, pretty: bool) -> String {
     printer.buf
 }
 
+/// A generated column's (bound) expression as `pg_get_expr` prints it,
+/// for a column of type `ty`: `a * 2` pretty, `(a * 2)` not.
+pub(super) fn expression(expr: &Expr, ty: &str, pretty: bool) -> String {
+    let mut printer = Printer { buf: String::new(), indent: 0, pretty };
+    printer.expr(expr, Some(ty));
+    printer.buf
+}
+
 /// What an expression is to ruleutils' parenthesizing (`isSimpleNode`).
 #[derive(Debug, Clone, PartialEq)]
 enum Node {
