@@ -59,8 +59,27 @@ impl SequenceState {
 
     /// The sequence `text` names (as `nextval` reads it), 42P01 if none.
     fn named(&mut self, text: &str) -> rusqlite::Result<&mut SequenceMeta> {
-        let name = sqlmap::relation_from_text(text).map_err(|e| crate::pgfns::fail(e.sqlstate, e.message))?;
+        let name = sequence_name(text)?;
         self.metas.get_mut(&name).ok_or_else(|| crate::pgfns::fail("42P01", sequence::missing(text).message))
+    }
+
+    /// What this tx last drew from sequence `name`.
+    fn drawn(&self, name: &str) -> Option<i64> {
+        self.drawn.iter().find(|(n, _)| n == name).map(|(_, v)| *v)
+    }
+
+    /// Records a draw: the sequence's last value, and the most recent one.
+    fn record_draw(&mut self, name: String, value: i64) {
+        self.drawn.retain(|(n, _)| *n != name);
+        self.drawn.push((name, value));
+    }
+
+    /// `currval` of sequence `name`: 55000 before this tx drew from it.
+    fn current(&self, name: &str) -> rusqlite::Result<i64> {
+        self.drawn(name).ok_or_else(|| {
+            let relname = sqlmap::relation_schema(name).1;
+            crate::pgfns::fail("55000", format!("currval of sequence \"{relname}\" is not yet defined in this session"))
+        })
     }
 
     /// 42501 unless the signer holds one of `bits` on `name`, or (`for_writes`)
@@ -79,15 +98,14 @@ impl SequenceState {
     fn changed(&mut self, name: String, value: Option<i64>) {
         self.touched = true;
         if let Some(value) = value {
-            self.drawn.retain(|(n, _)| *n != name);
-            self.drawn.push((name.clone(), value));
+            self.record_draw(name.clone(), value);
         }
         self.dirty.insert(name);
     }
 
     fn nextval(&mut self, text: &str) -> rusqlite::Result<i64> {
         let meta = self.check(text, seq_privilege::USAGE | seq_privilege::UPDATE, true)?;
-        let value = meta.next_value().map_err(|e| crate::pgfns::fail(e.sqlstate, e.message))?;
+        let value = meta.next_value().map_err(failed)?;
         let name = meta.name.clone();
         self.changed(name, Some(value));
         Ok(value)
@@ -95,7 +113,7 @@ impl SequenceState {
 
     fn setval(&mut self, text: &str, value: i64, is_called: bool) -> rusqlite::Result<i64> {
         let meta = self.check(text, seq_privilege::UPDATE, false)?;
-        meta.set_value(value, is_called).map_err(|e| crate::pgfns::fail(e.sqlstate, e.message))?;
+        meta.set_value(value, is_called).map_err(failed)?;
         let name = meta.name.clone();
         // A setval counts as this tx's last value only once drawn.
         self.changed(name, None);
@@ -103,11 +121,8 @@ impl SequenceState {
     }
 
     fn currval(&mut self, text: &str) -> rusqlite::Result<i64> {
-        let meta = self.check(text, seq_privilege::USAGE | seq_privilege::SELECT, false)?;
-        let (name, relname) = (meta.name.clone(), meta.relname().to_string());
-        self.drawn.iter().find(|(n, _)| *n == name).map(|(_, v)| *v).ok_or_else(|| {
-            crate::pgfns::fail("55000", format!("currval of sequence \"{relname}\" is not yet defined in this session"))
-        })
+        let name = self.check(text, seq_privilege::USAGE | seq_privilege::SELECT, false)?.name.clone();
+        self.current(&name)
     }
 
     /// `nextval` of a rowid-numbered key's sequence name: the next id the
@@ -115,23 +130,17 @@ impl SequenceState {
     /// what this tx drew already). Nothing is stored: the next tx that
     /// draws before an insert gets the same id.
     fn rowid_nextval(&mut self, text: &str, max_rowid: Option<i64>) -> rusqlite::Result<i64> {
-        let name = sqlmap::relation_from_text(text).map_err(|e| crate::pgfns::fail(e.sqlstate, e.message))?;
-        let drawn = self.drawn.iter().find(|(n, _)| *n == name).map(|(_, v)| *v);
-        let value = max_rowid.unwrap_or(0).max(drawn.unwrap_or(0)).checked_add(1).ok_or_else(|| {
+        let name = sequence_name(text)?;
+        let value = max_rowid.unwrap_or(0).max(self.drawn(&name).unwrap_or(0)).checked_add(1).ok_or_else(|| {
             crate::pgfns::fail("2200H", format!("nextval: reached maximum value of sequence \"{text}\""))
         })?;
-        self.drawn.retain(|(n, _)| *n != name);
-        self.drawn.push((name, value));
+        self.record_draw(name, value);
         Ok(value)
     }
 
     /// `currval` of a rowid-numbered key's sequence name.
     fn rowid_currval(&self, text: &str) -> rusqlite::Result<i64> {
-        let name = sqlmap::relation_from_text(text).map_err(|e| crate::pgfns::fail(e.sqlstate, e.message))?;
-        let relname = sqlmap::relation_schema(&name).1.to_string();
-        self.drawn.iter().find(|(n, _)| *n == name).map(|(_, v)| *v).ok_or_else(|| {
-            crate::pgfns::fail("55000", format!("currval of sequence \"{relname}\" is not yet defined in this session"))
-        })
+        self.current(&sequence_name(text)?)
     }
 
     fn lastval(&self) -> rusqlite::Result<i64> {
@@ -140,6 +149,16 @@ impl SequenceState {
             .map(|(_, v)| *v)
             .ok_or_else(|| crate::pgfns::fail("55000", "lastval is not yet defined in this session".into()))
     }
+}
+
+/// The SQLite name of the sequence `text` names (`regclass` input).
+fn sequence_name(text: &str) -> rusqlite::Result<String> {
+    sqlmap::relation_from_text(text).map_err(|e| crate::pgfns::fail(e.sqlstate, e.message))
+}
+
+/// A sequence rule's error, out of a SQL function with its SQLSTATE.
+fn failed(e: SqlError) -> rusqlite::Error {
+    crate::pgfns::fail(e.sqlstate, e.message)
 }
 
 fn text(ctx: &Context<'_>, i: usize) -> rusqlite::Result<Option<String>> {
