@@ -39,7 +39,11 @@ fn figure(expr: &Expr) -> Option<String> {
         Expr::Identifier(ident) => Some(names::fold(ident)),
         Expr::CompoundIdentifier(parts) => parts.last().map(names::fold),
         Expr::Nested(inner) => figure(inner),
-        Expr::Cast { expr, data_type, .. } => figure(expr).or_else(|| type_name(data_type)),
+        // PostgreSQL ranks a type's name below a column's or a function's:
+        // `'x'::regclass::oid` is `oid`, `c.t::regtype::text` is `t`.
+        Expr::Cast { expr, data_type, .. } => {
+            figure_uncast(expr).or_else(|| type_name(data_type)).or_else(|| figure(expr))
+        }
         Expr::TypedString(typed) => type_name(&typed.data_type),
         Expr::Function(f) => f.name.0.last().and_then(ObjectNamePart::as_ident).map(|i| i.value.to_lowercase()),
         Expr::Case { .. } => Some("case".into()),
@@ -69,6 +73,15 @@ fn first_column(query: &Query) -> Option<String> {
         SelectItem::ExprWithAlias { alias, .. } => Some(names::fold(alias)),
         SelectItem::UnnamedExpr(e) => figure(e),
         _ => None,
+    }
+}
+
+/// The name of what a chain of casts casts, unless only a type names it.
+fn figure_uncast(expr: &Expr) -> Option<String> {
+    match expr {
+        Expr::Cast { expr, .. } => figure_uncast(expr),
+        Expr::TypedString(_) => None,
+        other => figure(other),
     }
 }
 
@@ -103,6 +116,14 @@ fn type_name(data_type: &DataType) -> Option<String> {
         PgType::Json => "json",
         PgType::Jsonb => "jsonb",
         PgType::Uuid => "uuid",
+        PgType::Bit(_) => "bit",
+        PgType::VarBit(_) => "varbit",
+        PgType::Inet => "inet",
+        PgType::Cidr => "cidr",
+        PgType::MacAddr => "macaddr",
+        PgType::MacAddr8 => "macaddr8",
+        PgType::InternalChar => "char",
+        PgType::Oid => "oid",
     };
     Some(name.to_string())
 }

@@ -1,5 +1,6 @@
 //! Transaction control (BEGIN, COMMIT, ROLLBACK, savepoints) and session
-//! statements (SET, SHOW, RESET; cursors, planned in `cursor`), plus the
+//! statements (SET, SHOW, RESET; cursors, planned in `cursor`; prepared
+//! statements, planned in `prepare`), plus the
 //! 0A000 answer for every statement rowchain does not plan.
 
 use sqlparser::ast::{Expr, Reset, Set, Statement, TransactionAccessMode, TransactionMode, Value};
@@ -52,6 +53,12 @@ pub enum SessionStmt {
     Fetch(crate::cursor::FetchCursor),
     /// `CLOSE name`; `None` is `CLOSE ALL`.
     CloseCursor(Option<String>),
+    /// `PREPARE name [(type, ...)] AS statement`: the session keeps it.
+    Prepare(crate::prepare::PrepareStatement),
+    /// `EXECUTE name [(argument, ...)]` of a statement the session prepared.
+    Execute(crate::prepare::ExecuteStatement),
+    /// `DEALLOCATE [PREPARE] name`; `None` is `DEALLOCATE ALL`.
+    Deallocate(Option<String>),
 }
 
 pub(crate) fn plan_control(statement: Statement) -> Result<Plan, PlanError> {

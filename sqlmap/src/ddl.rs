@@ -16,7 +16,7 @@ use crate::dialect::Dialect;
 use crate::error::{PlanError, SourceMap, INVALID_TABLE_DEFINITION, SYNTAX_ERROR};
 use crate::names::{self, quote};
 use crate::render::Renderer;
-use crate::schema::NoSchema;
+use crate::schema::{NoSchema, Schema};
 use crate::types::{self, PgType};
 
 /// A schema change.
@@ -142,6 +142,13 @@ pub enum DdlPlan {
         if_exists: bool,
         cascade: bool,
     },
+    /// CREATE TYPE ... AS ENUM, CREATE DOMAIN, DROP TYPE/DOMAIN, ALTER
+    /// TYPE; `temporary` when it names `pg_temp` (the session's own types,
+    /// never a chain tx).
+    Type {
+        plan: crate::usertype::TypePlan,
+        temporary: bool,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -196,17 +203,43 @@ pub struct ColumnDef {
     pub has_default: bool,
     /// MySQL's column option `COMMENT 'text'`.
     pub comment: Option<String>,
+    /// The user-defined type (SQLite-style name) the column was declared
+    /// with; `ty` is then how it is stored (an enum's text, a domain's
+    /// base type).
+    pub user_type: Option<String>,
 }
 
-pub(crate) fn plan_ddl(statement: Statement, source: &SourceMap, dialect: Dialect) -> Result<DdlPlan, PlanError> {
+pub(crate) fn plan_ddl(
+    statement: Statement,
+    source: &SourceMap,
+    schema: &dyn Schema,
+    dialect: Dialect,
+) -> Result<DdlPlan, PlanError> {
+    let typed = |(plan, temporary)| DdlPlan::Type { plan, temporary };
     match statement {
-        Statement::CreateTable(create) => create_table(&create, source, dialect).map(DdlPlan::CreateTable),
+        Statement::CreateTable(create) => create_table(&create, source, schema, dialect).map(DdlPlan::CreateTable),
+        Statement::CreateType { name, representation } if dialect == Dialect::Postgres => {
+            crate::usertype::plan_create_type(&name, &representation).map(typed)
+        }
+        Statement::CreateDomain(create) if dialect == Dialect::Postgres => {
+            crate::usertype::plan_create_domain(&create).map(typed)
+        }
+        Statement::AlterType(alter) if dialect == Dialect::Postgres => {
+            crate::usertype::plan_alter_type(&alter).map(typed)
+        }
+        Statement::DropDomain(drop) if dialect == Dialect::Postgres => crate::usertype::plan_drop(
+            std::slice::from_ref(&drop.name),
+            drop.if_exists,
+            drop.drop_behavior == Some(ast::DropBehavior::Cascade),
+            true,
+        )
+        .map(typed),
         Statement::CreateSequence { temporary, if_not_exists, name, sequence_options } => {
             crate::sequence::plan_create(temporary, if_not_exists, &name, &sequence_options)
                 .map(DdlPlan::CreateSequence)
         }
         Statement::CreateIndex(create) => create_index(&create, source),
-        Statement::AlterTable(alter) => alter_table(&alter, source),
+        Statement::AlterTable(alter) => alter_table(&alter, source, schema),
         Statement::Truncate(t) => {
             if t.partitions.is_some() || t.identity.is_some() {
                 return Err(PlanError::unsupported("this form of TRUNCATE"));
@@ -236,6 +269,9 @@ pub(crate) fn plan_ddl(statement: Statement, source: &SourceMap, dialect: Dialec
             ObjectType::Sequence => {
                 let names = names.iter().map(names::resolve_target).collect::<Result<_, _>>()?;
                 Ok(DdlPlan::DropSequence { names, if_exists, cascade })
+            }
+            ObjectType::Type if dialect == Dialect::Postgres => {
+                crate::usertype::plan_drop(&names, if_exists, cascade, false).map(typed)
             }
             ObjectType::Database => {
                 // MySQL's DROP DATABASE drops what is in it: a schema with CASCADE.
@@ -321,13 +357,22 @@ fn check_create_flags(create: &ast::CreateTable) -> Result<(), PlanError> {
     Ok(())
 }
 
-fn create_table(create: &ast::CreateTable, source: &SourceMap, dialect: Dialect) -> Result<CreateTable, PlanError> {
+fn create_table(
+    create: &ast::CreateTable,
+    source: &SourceMap,
+    schema: &dyn Schema,
+    dialect: Dialect,
+) -> Result<CreateTable, PlanError> {
     check_create_flags(create)?;
+    // A table created in `pg_temp` is a temporary table, as in PostgreSQL.
+    let in_pg_temp = matches!(create.name.0.as_slice(),
+        [ast::ObjectNamePart::Identifier(schema), _] if names::fold(schema) == "pg_temp");
+    let temporary = create.temporary || in_pg_temp;
     let name = names::resolve_target(&create.name)?;
     let mut columns = create
         .columns
         .iter()
-        .map(|column| plan_column(column, ColumnSite::CreateTable, source))
+        .map(|column| plan_column(column, ColumnSite::CreateTable, source, schema))
         .collect::<Result<Vec<_>, _>>()?;
     check_generated_operands(create, &columns)?;
     let (primary_key, primary_key_name) = primary_key(&name, &columns, &create.constraints)?;
@@ -348,7 +393,7 @@ fn create_table(create: &ast::CreateTable, source: &SourceMap, dialect: Dialect)
     let mut sequences = Vec::new();
     for column in columns.iter_mut().filter(|c| c.def.serial && rowid_key.as_ref() != Some(&c.def.name)) {
         column.def.not_null = true;
-        if create.temporary {
+        if temporary {
             // A temporary table's other serial columns draw from a counter
             // of the session's scratch database (`rc_temp_serial`, like a
             // sequence: it never goes back).
@@ -387,7 +432,7 @@ fn create_table(create: &ast::CreateTable, source: &SourceMap, dialect: Dialect)
     }
     let sqlite = format!(
         "CREATE {}TABLE {}{} ({}) STRICT",
-        if create.temporary { "TEMP " } else { "" },
+        if temporary { "TEMP " } else { "" },
         if create.if_not_exists { "IF NOT EXISTS " } else { "" },
         quote(&name),
         parts.join(", ")
@@ -413,7 +458,7 @@ fn create_table(create: &ast::CreateTable, source: &SourceMap, dialect: Dialect)
         primary_key,
         sqlite,
         comment,
-        temporary: create.temporary,
+        temporary,
         on_commit,
         sequences,
     })
@@ -483,12 +528,22 @@ fn primary_key(
     Ok((key, name))
 }
 
-fn plan_column(column: &ast::ColumnDef, site: ColumnSite, source: &SourceMap) -> Result<PlannedColumn, PlanError> {
+fn plan_column(
+    column: &ast::ColumnDef,
+    site: ColumnSite,
+    source: &SourceMap,
+    schema: &dyn Schema,
+) -> Result<PlannedColumn, PlanError> {
     let name = names::fold(&column.name);
     names::check_reserved(&name).map_err(|e| e.at(source.position(column.name.span.start)))?;
-    let declared = types::declared_type(&column.data_type)?;
+    let user_type = crate::usertype::column_type(&column.data_type, schema)?;
+    let declared = match &user_type {
+        Some(ty) => types::Declared { ty: ty.storage(), serial: false },
+        None => types::declared_type(&column.data_type)?,
+    };
     let mut planned = PlannedColumn {
         def: ColumnDef {
+            user_type: user_type.as_ref().map(|t| t.name.clone()),
             name,
             ty: declared.ty,
             not_null: false,
@@ -519,10 +574,47 @@ fn plan_column(column: &ast::ColumnDef, site: ColumnSite, source: &SourceMap) ->
     if let Some(length) = planned.def.ty.max_length() {
         planned.clauses.push(format!("CHECK ({})", constraints::length_check(&planned.def.name, length)));
     }
+    if let Some(ty) = &user_type {
+        user_type_clauses(&mut planned, ty, site, source)?;
+    }
     if site == ColumnSite::AddColumn && (planned.primary_key || planned.def.serial) {
         return Err(PlanError::unsupported("ADD COLUMN with PRIMARY KEY or serial"));
     }
     Ok(planned)
+}
+
+/// The clauses a column of a user-defined type gets: an enum's collation
+/// and label check; a domain's NOT NULL and checks, and its default where
+/// the column declares none.
+fn user_type_clauses(
+    planned: &mut PlannedColumn,
+    ty: &crate::usertype::UserType,
+    site: ColumnSite,
+    source: &SourceMap,
+) -> Result<(), PlanError> {
+    match &ty.kind {
+        crate::usertype::UserTypeKind::Enum(labels) => {
+            planned.clauses.extend(crate::usertype::enum_column_clauses(&planned.def.name, ty, labels));
+        }
+        crate::usertype::UserTypeKind::Domain(domain) => {
+            let value = Expr::Identifier(ast::Ident::with_quote('"', planned.def.name.clone()));
+            for (condition, constraint) in crate::usertype::domain_conditions(domain, &value)? {
+                let condition = ddl_expr(&condition, source)?;
+                planned.clauses.push(format!(
+                    "CHECK (rc_domain_ok({condition}, {}, {}))",
+                    crate::usertype::sql_literal(&crate::usertype::display_name(&ty.name)),
+                    constraint.as_deref().map_or_else(|| "NULL".to_string(), crate::usertype::sql_literal)
+                ));
+            }
+            if let (Some(default), false) = (&domain.default, planned.def.has_default) {
+                let expr = crate::parse::expression(default)
+                    .map_err(|e| PlanError::new(SYNTAX_ERROR, format!("domain default: {e}")))?;
+                planned.def.has_default = true;
+                planned.clauses.push(format!("DEFAULT {}", default_sql(&expr, site, source)?));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Applies one column option; returns its SQLite clause, if it renders one.
@@ -790,7 +882,7 @@ fn index_column(column: &IndexColumn, source: &SourceMap) -> Result<String, Plan
     Ok(sql)
 }
 
-fn alter_table(alter: &ast::AlterTable, source: &SourceMap) -> Result<DdlPlan, PlanError> {
+fn alter_table(alter: &ast::AlterTable, source: &SourceMap, schema: &dyn Schema) -> Result<DdlPlan, PlanError> {
     if alter.if_exists || alter.table_type.is_some() || alter.location.is_some() {
         return Err(PlanError::unsupported("this form of ALTER TABLE"));
     }
@@ -857,7 +949,7 @@ fn alter_table(alter: &ast::AlterTable, source: &SourceMap) -> Result<DdlPlan, P
             Ok(DdlPlan::CreateIndex { name, table, unique: true, if_not_exists: false, sqlite })
         }
         AlterTableOperation::AddColumn { if_not_exists: false, column_def, column_position: None, .. } => {
-            let column = plan_column(column_def, ColumnSite::AddColumn, source)?;
+            let column = plan_column(column_def, ColumnSite::AddColumn, source, schema)?;
             let sqlite = format!("ALTER TABLE {} ADD COLUMN {}", quote(&table), column_sql(&column, None, ""));
             Ok(DdlPlan::AddColumn { table, column: column.def, sqlite })
         }

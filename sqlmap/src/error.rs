@@ -13,6 +13,8 @@ pub struct PlanError {
     pub sqlstate: &'static str,
     pub message: String,
     pub hint: Option<String>,
+    /// PostgreSQL's DETAIL line, where it gives one.
+    pub detail: Option<String>,
     /// 1-based character offset into the planned SQL text, when known.
     pub position: Option<u32>,
 }
@@ -28,7 +30,7 @@ pub(crate) const INTERNAL_ERROR: &str = "XX000";
 
 impl PlanError {
     pub(crate) fn new(sqlstate: &'static str, message: impl Into<String>) -> Self {
-        PlanError { sqlstate, message: message.into(), hint: None, position: None }
+        PlanError { sqlstate, message: message.into(), hint: None, detail: None, position: None }
     }
 
     pub(crate) fn unsupported(what: impl std::fmt::Display) -> Self {
@@ -37,6 +39,11 @@ impl PlanError {
 
     pub(crate) fn with_hint(mut self, hint: impl Into<String>) -> Self {
         self.hint = Some(hint.into());
+        self
+    }
+
+    pub(crate) fn with_detail(mut self, detail: impl Into<String>) -> Self {
+        self.detail = Some(detail.into());
         self
     }
 

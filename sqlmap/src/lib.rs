@@ -20,6 +20,8 @@
 //!   0A000 answer for statements that are not planned.
 //! - `cursor`: DECLARE ... CURSOR, FETCH, MOVE (read from the tokens) and
 //!   CLOSE, as session statements.
+//! - `prepare`: PREPARE, EXECUTE and DEALLOCATE as session statements, and
+//!   the read that computes an EXECUTE's arguments.
 //! - `render`: the AST rewrite that makes sqlparser print SQLite.
 //! - `colname`: PostgreSQL's names for unaliased result expressions.
 //! - `determinism`: clock and random functions in writes and reads.
@@ -27,6 +29,9 @@
 //! - [`numeric`]: exact decimals with PostgreSQL's rules (the `numeric`
 //!   type's arithmetic, input, output and collation).
 //! - `types`: PostgreSQL column types, OIDs, typmods, SQLite storage types.
+//! - [`bitstring`], [`network`], [`systypes`]: the input, output and
+//!   binary forms of `bit`/`varbit`, of `inet`/`cidr`/`macaddr`/`macaddr8`,
+//!   and of `oid` and `"char"`.
 //! - `schema`: the [`Schema`] a statement is planned against (column types).
 //! - `error`: [`PlanError`] and source positions.
 //! - `parse`: text to sqlparser trees, with a bound on nesting.
@@ -48,6 +53,7 @@
 
 mod access;
 mod admin;
+pub mod bitstring;
 mod catalog;
 mod colname;
 mod comment;
@@ -60,15 +66,20 @@ mod dialect;
 mod error;
 mod mysql;
 mod names;
+pub mod network;
 pub mod numeric;
 mod params;
 mod parse;
 mod plan;
+mod prepare;
 mod render;
+mod scalars;
 mod schema;
 mod schemas;
 mod sequence;
+pub mod systypes;
 mod types;
+mod usertype;
 mod view;
 
 pub use access::{bind_current_user, policy_expr, GrantPlan, PolicyCommand, PolicyPlan, Privilege};
@@ -91,6 +102,7 @@ pub use plan::{
     plan, plan_dialect, plan_in, plan_with_text, plan_with_text_dialect, plan_with_text_in, Plan, ReadPlan, WriteKind,
     WritePlan,
 };
+pub use prepare::{assignable, execute_arguments, ArgumentType, ExecuteArgument, ExecuteStatement, PrepareStatement};
 pub use render::parse_bool;
 pub use schema::{NoSchema, Schema};
 pub use schemas::{SchemaGrant, SchemaPrivilege, BUILTIN_SCHEMAS};
@@ -98,4 +110,8 @@ pub use sequence::{
     column_sequence_name, regclass_text, relation_from_text, CreateSequence, SeqType, SequenceGrant, SequenceOptions,
 };
 pub use types::{PgType, NUMERIC_COLLATION};
+pub use usertype::{
+    add_label, display_name, enum_key, enum_labels, lookup as lookup_user_type, DomainCheck, DomainDef, LabelPosition,
+    TypePlan, UserType, UserTypeKind, ENUM_KEY_PREFIX, LABELS_MAX,
+};
 pub use view::{view_query, CreateView};

@@ -83,6 +83,11 @@ pub(crate) fn resolve_table(name: &ObjectName) -> Result<TableName, PlanError> {
             check_reserved(table)?;
             Ok(TableName { sqlite: qualify("public", table), system_view: false, catalog: None })
         }
+        // The session's temporary tables are its `pg_temp` schema.
+        Some("pg_temp") => {
+            check_reserved(table)?;
+            Ok(TableName { sqlite: table.clone(), system_view: false, catalog: None })
+        }
         Some("rowchain") => match SYSTEM_VIEWS.iter().find(|(view, _)| view == table) {
             Some((_, sqlite)) => Ok(TableName { sqlite: (*sqlite).to_string(), system_view: true, catalog: None }),
             None => Err(PlanError::new("42P01", format!("relation \"rowchain.{table}\" does not exist"))),

@@ -32,6 +32,9 @@ pub enum ParamHint {
         table: String,
         index: usize,
     },
+    /// A cast to a type that is no built-in one: possibly a user-defined
+    /// type, by SQLite-style name (`pg_temp.name` when written so).
+    Named(String),
 }
 
 fn placeholder(e: &Expr) -> Option<usize> {
@@ -103,8 +106,12 @@ impl Visitor for Hints {
                 }
             }
             Expr::Cast { expr, data_type, .. } => {
-                if let (Some(n), Ok(t)) = (placeholder(expr), cast_target(data_type)) {
-                    self.set(n, ParamHint::Type(t));
+                if let Some(n) = placeholder(expr) {
+                    if let Ok(t) = cast_target(data_type) {
+                        self.set(n, ParamHint::Type(t));
+                    } else if let Some(name) = crate::usertype::named_type(data_type) {
+                        self.set(n, ParamHint::Named(name));
+                    }
                 }
             }
             Expr::In { expr, target: InTarget::List(list), .. } => {
@@ -316,6 +323,8 @@ impl Typer<'_> {
                     Some(PgType::Text)
                 }
                 Value::Boolean(_) => Some(PgType::Bool),
+                // PostgreSQL's B'..' and X'..': bit strings.
+                Value::SingleQuotedByteStringLiteral(_) | Value::HexStringLiteral(_) => Some(PgType::Bit(None)),
                 _ => None,
             },
             Expr::BinaryOp { op, left, right } => match op {

@@ -53,7 +53,8 @@ pub(crate) fn tokens(sql: &str, dialect: Dialect) -> Result<Vec<TokenWithSpan>, 
     if nesting(&tokens) > NESTING_MAX {
         return Err(ParserError::RecursionLimitExceeded);
     }
-    Ok(transaction_deferrable_dropped(fetch_count_unparenthesized(tokens)))
+    let tokens = transaction_deferrable_dropped(fetch_count_unparenthesized(tokens));
+    Ok(crate::usertype::domain_clauses_ordered(tokens))
 }
 
 /// `[NOT] DEFERRABLE` among the modes of `BEGIN`, `START TRANSACTION` and

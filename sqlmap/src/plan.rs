@@ -110,6 +110,12 @@ pub fn plan(sql: &str) -> Result<Vec<Plan>, PlanError> {
 /// written to boolean and jsonb columns are checked and normalised as
 /// PostgreSQL's input functions would.
 pub fn plan_in(sql: &str, schema: &dyn Schema) -> Result<Vec<Plan>, PlanError> {
+    let mut plans = plan_in_text(sql, schema)?;
+    plans.iter_mut().for_each(|plan| crate::prepare::keep_source(plan, sql));
+    Ok(plans)
+}
+
+fn plan_in_text(sql: &str, schema: &dyn Schema) -> Result<Vec<Plan>, PlanError> {
     if is_vacuum(sql) {
         return Ok(vec![Plan::Session(SessionStmt::Maintenance)]);
     }
@@ -135,6 +141,12 @@ pub fn plan_with_text(sql: &str) -> Result<Vec<(Plan, String)>, PlanError> {
 
 /// [`plan_with_text`] against `schema`, as [`plan_in`].
 pub fn plan_with_text_in(sql: &str, schema: &dyn Schema) -> Result<Vec<(Plan, String)>, PlanError> {
+    let mut plans = plan_with_text_of(sql, schema)?;
+    plans.iter_mut().for_each(|(plan, _)| crate::prepare::keep_source(plan, sql));
+    Ok(plans)
+}
+
+fn plan_with_text_of(sql: &str, schema: &dyn Schema) -> Result<Vec<(Plan, String)>, PlanError> {
     if is_vacuum(sql) {
         return Ok(vec![(Plan::Session(SessionStmt::Maintenance), sql.trim().to_string())]);
     }
@@ -149,13 +161,16 @@ pub fn plan_with_text_in(sql: &str, schema: &dyn Schema) -> Result<Vec<(Plan, St
     let source = SourceMap::new(sql);
     let statements = crate::parse::statements(sql).map_err(|e| source.parse_error(&e))?;
     let single = statements.len() == 1;
-    statements
-        .into_iter()
-        .map(|statement| {
-            let text = if single { sql.trim().trim_end_matches(';').to_string() } else { statement.to_string() };
-            plan_statement(statement, &source, schema, Dialect::Postgres).map(|p| (p, text))
-        })
-        .collect()
+    // Types the statements create are there for the statements after them.
+    let mut created = crate::usertype::Created::new(schema);
+    let mut plans = Vec::with_capacity(statements.len());
+    for statement in statements {
+        let text = if single { sql.trim().trim_end_matches(';').to_string() } else { statement.to_string() };
+        let plan = plan_statement(statement, &source, &created, Dialect::Postgres)?;
+        created.note(&plan);
+        plans.push((plan, text));
+    }
+    Ok(plans)
 }
 
 /// Plans every statement of `sql`, written in `dialect`, against `schema`.
@@ -211,11 +226,14 @@ fn is_vacuum(sql: &str) -> bool {
 /// Plans one statement; a MySQL statement has been lowered to the shapes
 /// PostgreSQL's parser gives (see `mysql::lower`) before it gets here.
 pub(crate) fn plan_statement(
-    statement: Statement,
+    mut statement: Statement,
     source: &SourceMap,
     schema: &dyn Schema,
     dialect: Dialect,
 ) -> Result<Plan, PlanError> {
+    if dialect == Dialect::Postgres {
+        crate::scalars::bit_literals(&mut statement, source)?;
+    }
     match statement {
         Statement::Copy { .. } => admin::plan_copy(statement, source, schema),
         Statement::CreateRole(_)
@@ -238,7 +256,11 @@ pub(crate) fn plan_statement(
         | Statement::CreateDatabase { .. }
         | Statement::RefreshMaterializedView(_)
         | Statement::CreateSequence { .. }
-        | Statement::Drop { .. } => ddl::plan_ddl(statement, source, dialect).map(Plan::Ddl),
+        | Statement::CreateType { .. }
+        | Statement::CreateDomain(_)
+        | Statement::AlterType(_)
+        | Statement::DropDomain(_)
+        | Statement::Drop { .. } => ddl::plan_ddl(statement, source, schema, dialect).map(Plan::Ddl),
         Statement::Comment { .. } => crate::comment::plan_comment(statement).map(Plan::Ddl),
         Statement::CreateView(create) => crate::view::plan_create_view(create, source, schema).map(Plan::Ddl),
         Statement::Grant(_) | Statement::Revoke(_) => access::plan_grant(statement).map(Plan::Ddl),
@@ -249,6 +271,12 @@ pub(crate) fn plan_statement(
         // MySQL's DECLARE and CLOSE belong to stored programs: not planned.
         Statement::Declare { .. } | Statement::Close { .. } if dialect == Dialect::Postgres => {
             crate::cursor::plan_cursor_statement(statement, source, schema)
+        }
+        // MySQL's PREPARE ... FROM is another statement: not planned.
+        Statement::Prepare { .. } | Statement::Execute { .. } | Statement::Deallocate { .. }
+            if dialect == Dialect::Postgres =>
+        {
+            crate::prepare::plan_prepared_statement(statement, source, schema)
         }
         other => control::plan_control(other),
     }
@@ -671,6 +699,8 @@ fn coerce_value(expr: &mut Expr, ty: PgType) -> Result<(), PlanError> {
         PgType::Json => *expr = render::call("rc_json", vec![expr.clone()]),
         // Stored as exact text with the column's scale; 22003 past its precision.
         PgType::Numeric { .. } => *expr = render::numeric_value(expr, ty)?,
+        // Bit strings, network addresses, "char", oid: checked as written.
+        ty if crate::scalars::is_scalar(ty) => crate::scalars::assign(expr, ty)?,
         _ => {}
     }
     Ok(())
@@ -690,7 +720,7 @@ fn needs_coercion(ty: Option<PgType>) -> bool {
                 | PgType::Timestamp
                 | PgType::Timestamptz
         )
-    )
+    ) || ty.is_some_and(crate::scalars::is_scalar)
 }
 
 /// Coerces the VALUES rows (or the SELECT list) of an INSERT to the target

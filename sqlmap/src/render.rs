@@ -24,6 +24,7 @@ use crate::determinism::{self, Clock, Mode};
 use crate::error::{PlanError, SourceMap, INTERNAL_ERROR, STATEMENT_TOO_COMPLEX};
 use crate::names;
 use crate::numeric::Numeric;
+use crate::scalars;
 use crate::schema::Schema;
 use crate::types::{self, PgType};
 
@@ -243,6 +244,8 @@ impl<'a> Renderer<'a> {
                 Value::SingleQuotedString(s.clone())
             }
             Value::DollarQuotedString(s) => Value::SingleQuotedString(s.value.clone()),
+            // Its bits, which `scalars::bit_literals` checked.
+            Value::SingleQuotedByteStringLiteral(bits) => Value::SingleQuotedString(bits.clone()),
             Value::Number(..) | Value::SingleQuotedString(_) | Value::HexStringLiteral(_) | Value::Null => {
                 return Ok(())
             }
@@ -522,6 +525,51 @@ fn expose_relation_name(factor: &mut TableFactor, ctes: &BTreeSet<String>) {
 }
 
 impl Renderer<'_> {
+    /// `inner::ty` for a user-defined type `ty`: an enum's checked label
+    /// in the type's order; a domain's base-type cast, checked against the
+    /// domain's constraints (`inner` is rewritten already).
+    fn user_cast(&mut self, kind: &CastKind, inner: &Expr, ty: &crate::usertype::UserType) -> Result<Expr, PlanError> {
+        use crate::usertype::{self, UserTypeKind};
+        let domain = match &ty.kind {
+            UserTypeKind::Enum(labels) => return Ok(usertype::enum_cast(inner.clone(), ty, labels)),
+            UserTypeKind::Domain(domain) => domain,
+        };
+        let from = if self.ddl { None } else { self.column_type(inner) };
+        let value = cast(kind, inner, &usertype::base_data_type(domain.base)?, from, self.ddl)?;
+        let placeholder = Expr::Identifier(Ident::with_quote('"', usertype::VALUE_PLACEHOLDER));
+        let mut checks = Vec::new();
+        for (mut condition, constraint) in usertype::domain_conditions(domain, &placeholder)? {
+            Renderer::for_ddl(self.source, self.schema).rewrite(&mut condition)?;
+            usertype::put_value(&mut condition, &value);
+            checks.push(usertype::domain_ok(condition, &ty.name, constraint.as_deref()));
+        }
+        let Some(all) = checks.into_iter().reduce(|a, b| Expr::BinaryOp {
+            left: Box::new(a),
+            op: BinaryOperator::And,
+            right: Box::new(b),
+        }) else {
+            return Ok(value);
+        };
+        // The checks fail with the domain's error, so only a NULL value
+        // (or a NULL check) reaches the ELSE.
+        Ok(Expr::Case {
+            case_token: sqlparser::ast::helpers::attached_token::AttachedToken::empty(),
+            end_token: sqlparser::ast::helpers::attached_token::AttachedToken::empty(),
+            operand: None,
+            conditions: vec![sqlparser::ast::CaseWhen { condition: all, result: value }],
+            else_result: None,
+        })
+    }
+
+    /// A cast to a bit string, network address or system type (see
+    /// `scalars`); a literal's input error points at the literal.
+    fn scalar_cast(&self, inner: &Expr, data_type: &DataType) -> Result<Expr, PlanError> {
+        let target = types::cast_target(data_type)?;
+        let from = if self.ddl { None } else { self.column_type(inner) };
+        let position = scalars::literal_span(inner).and_then(|at| self.source.position(at));
+        scalars::cast(inner, target, from, self.ddl).map_err(|e| e.at(position))
+    }
+
     /// Rewrites one expression node whose children are already rewritten.
     fn rewrite_expr(&mut self, expr: &mut Expr) -> Result<(), PlanError> {
         if let Some(exact) = self.numeric_expr(expr) {
@@ -540,6 +588,23 @@ impl Renderer<'_> {
                 return Ok(());
             }
             Expr::Function(function) => self.function(function)?,
+            // A user-defined type; the catalog's own casts (`::regclass`)
+            // come first, as they are no user's.
+            Expr::Cast { kind, expr: inner, data_type, .. }
+                if matches!(data_type, DataType::Custom(..))
+                    && catalog::cast(inner, data_type).is_none()
+                    && crate::usertype::column_type(data_type, self.schema)?.is_some() =>
+            {
+                match crate::usertype::column_type(data_type, self.schema)? {
+                    Some(ty) => Some(self.user_cast(kind, inner, &ty)?),
+                    None => None,
+                }
+            }
+            Expr::Cast { kind: CastKind::Cast | CastKind::DoubleColon, expr: inner, data_type, .. }
+                if types::cast_target(data_type).is_ok_and(scalars::is_scalar) =>
+            {
+                Some(self.scalar_cast(inner, data_type)?)
+            }
             Expr::Cast { kind, expr: inner, data_type, .. } => Some(match catalog::cast(inner, data_type) {
                 Some(rewritten) => rewritten,
                 None => {
@@ -653,6 +718,9 @@ impl Renderer<'_> {
                 Some(trim(trim_where, trim_what, text, trim_characters))
             }
             Expr::Extract { field, expr: source, .. } => Some(extract(&field.to_string(), source)?),
+            Expr::TypedString(typed) if types::cast_target(&typed.data_type).is_ok_and(scalars::is_scalar) => {
+                Some(self.scalar_cast(&Expr::Value(typed.value.clone()), &typed.data_type)?)
+            }
             Expr::TypedString(typed) => {
                 types::cast_target(&typed.data_type)?;
                 Some(Expr::Value(typed.value.clone()))
@@ -950,6 +1018,9 @@ fn cast(
             ),
             // Stored as its text, with its scale.
             Some(PgType::Numeric { .. }) if !ddl => cast_to(numeric_operand(inner.clone()), target),
+            // An inet's text shows its mask even when it is the full one.
+            Some(PgType::Inet | PgType::Cidr) => cast_to(scalars::inet_with_mask(inner.clone()), target),
+            _ if scalars::is_inet_collated(inner) => cast_to(scalars::inet_with_mask(inner.clone()), target),
             _ => cast_to(inner.clone(), target),
         }),
         PgType::Bytea => match inner {
@@ -1038,6 +1109,7 @@ fn coerce_literal(expr: &mut Expr, ty: PgType) -> Result<(), PlanError> {
             None => return Ok(()),
         },
         PgType::Date | PgType::Time | PgType::Timestamp | PgType::Timestamptz => datetime(expr.clone(), ty),
+        ty if scalars::is_scalar(ty) => return scalars::compared_literal(expr, ty),
         _ => return Ok(()),
     };
     *expr = replacement;
@@ -1073,7 +1145,7 @@ pub fn parse_bool(text: &str) -> Option<bool> {
         .map(|(_, value)| value)
 }
 
-fn null() -> Expr {
+pub(crate) fn null() -> Expr {
     Expr::value(Value::Null)
 }
 
@@ -1186,7 +1258,7 @@ fn number(text: &str) -> Expr {
     Expr::value(Value::Number(text.into(), false))
 }
 
-fn string(text: &str) -> Expr {
+pub(crate) fn string(text: &str) -> Expr {
     Expr::value(Value::SingleQuotedString(text.into()))
 }
 

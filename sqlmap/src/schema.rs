@@ -43,6 +43,19 @@ pub trait Schema {
     fn generated(&self, _table: &str, _column: &str) -> bool {
         false
     }
+    /// The user-defined type (enum or domain) of SQLite-style name `name`
+    /// (`mood`, `s.mood`), or `None` when there is none.
+    fn user_type(&self, _name: &str) -> Option<crate::usertype::UserType> {
+        None
+    }
+    /// Whether [`Schema::user_type`] answers for the chain: `false` (as for
+    /// [`NoSchema`]) plans a type name it does not know as a user-defined
+    /// type that may exist by the time the statement runs (the admission
+    /// check plans every tx without a catalog; the executor plans it
+    /// again against its own).
+    fn knows_user_types(&self) -> bool {
+        false
+    }
 }
 
 /// Knows no tables: plans come out as SQLite text that does not depend on

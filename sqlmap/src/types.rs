@@ -34,6 +34,22 @@ pub enum PgType {
     Json,
     Jsonb,
     Uuid,
+    /// `bit(n)`, stored as its text of `0`s and `1`s ([`crate::bitstring`]);
+    /// `None` only for a value without a length (a `B'..'` literal).
+    Bit(Option<u32>),
+    /// `bit varying(n)`, `varbit`; stored as `bit(n)` is.
+    VarBit(Option<u32>),
+    /// `inet` and `cidr`, stored as their output text under the
+    /// `rc_inet` collation ([`crate::network`]).
+    Inet,
+    Cidr,
+    /// `macaddr`, `macaddr8`, stored as their output text.
+    MacAddr,
+    MacAddr8,
+    /// The one-byte `"char"`, stored as its output text ([`crate::systypes`]).
+    InternalChar,
+    /// `oid`: an unsigned 32-bit integer.
+    Oid,
 }
 
 /// A column type as declared: the type plus whether it was a `serial` pseudo-type.
@@ -65,14 +81,24 @@ impl PgType {
             PgType::Json => 114,
             PgType::Jsonb => 3802,
             PgType::Uuid => 2950,
+            PgType::Bit(_) => 1560,
+            PgType::VarBit(_) => 1562,
+            PgType::Inet => 869,
+            PgType::Cidr => 650,
+            PgType::MacAddr => 829,
+            PgType::MacAddr8 => 774,
+            PgType::InternalChar => 18,
+            PgType::Oid => 26,
         }
     }
 
-    /// PostgreSQL's `atttypmod`: length + 4 for character types,
-    /// `((precision << 16) | scale) + 4` for numeric, otherwise -1.
+    /// PostgreSQL's `atttypmod`: length + 4 for character types, the
+    /// length for bit strings, `((precision << 16) | scale) + 4` for
+    /// numeric, otherwise -1.
     pub fn typmod(&self) -> i32 {
         let modded = match *self {
             PgType::Varchar(Some(n)) | PgType::Char(Some(n)) => i64::from(n) + 4,
+            PgType::Bit(Some(n)) | PgType::VarBit(Some(n)) => i64::from(n),
             PgType::Numeric { precision: Some(p), scale } => ((i64::from(p) << 16) | i64::from(scale.unwrap_or(0))) + 4,
             _ => return -1,
         };
@@ -82,7 +108,7 @@ impl PgType {
     /// The column type in a SQLite `STRICT` table.
     pub fn sqlite_type(&self) -> &'static str {
         match self {
-            PgType::Int2 | PgType::Int4 | PgType::Int8 | PgType::Bool => "INTEGER",
+            PgType::Int2 | PgType::Int4 | PgType::Int8 | PgType::Bool | PgType::Oid => "INTEGER",
             PgType::Float4 | PgType::Float8 => "REAL",
             PgType::Bytea => "BLOB",
             // Exact: the value's text, ordered by the `rc_numeric` collation.
@@ -96,7 +122,14 @@ impl PgType {
             | PgType::Timestamptz
             | PgType::Json
             | PgType::Jsonb
-            | PgType::Uuid => "TEXT",
+            | PgType::Uuid
+            | PgType::Bit(_)
+            | PgType::VarBit(_)
+            | PgType::Inet
+            | PgType::Cidr
+            | PgType::MacAddr
+            | PgType::MacAddr8
+            | PgType::InternalChar => "TEXT",
         }
     }
 
@@ -105,6 +138,7 @@ impl PgType {
     pub fn sqlite_collation(&self) -> Option<&'static str> {
         match self {
             PgType::Numeric { .. } => Some(NUMERIC_COLLATION),
+            PgType::Inet | PgType::Cidr => Some(crate::network::INET_COLLATION),
             _ => None,
         }
     }
@@ -137,6 +171,16 @@ impl PgType {
             PgType::Json => "json".into(),
             PgType::Jsonb => "jsonb".into(),
             PgType::Uuid => "uuid".into(),
+            // format_type's names: a bit without a length is quoted.
+            PgType::Bit(None) => "\"bit\"".into(),
+            PgType::Bit(n) => with_length("bit", n),
+            PgType::VarBit(n) => with_length("bit varying", n),
+            PgType::Inet => "inet".into(),
+            PgType::Cidr => "cidr".into(),
+            PgType::MacAddr => "macaddr".into(),
+            PgType::MacAddr8 => "macaddr8".into(),
+            PgType::InternalChar => "\"char\"".into(),
+            PgType::Oid => "oid".into(),
         }
     }
 
@@ -174,6 +218,15 @@ impl PgType {
             ("json", None) => PgType::Json,
             ("jsonb", None) => PgType::Jsonb,
             ("uuid", None) => PgType::Uuid,
+            ("\"bit\"", None) => PgType::Bit(None),
+            ("bit", Some(_)) => PgType::Bit(length),
+            ("bit varying", _) => PgType::VarBit(length),
+            ("inet", None) => PgType::Inet,
+            ("cidr", None) => PgType::Cidr,
+            ("macaddr", None) => PgType::MacAddr,
+            ("macaddr8", None) => PgType::MacAddr8,
+            ("\"char\"", None) => PgType::InternalChar,
+            ("oid", None) => PgType::Oid,
             _ => return None,
         };
         Some(ty)
@@ -183,6 +236,15 @@ impl PgType {
     pub(crate) fn max_length(&self) -> Option<u32> {
         match *self {
             PgType::Varchar(n) | PgType::Char(n) => n,
+            _ => None,
+        }
+    }
+
+    /// A bit string type's length rule, for [`crate::bitstring::coerce`].
+    pub(crate) fn bit_type(&self) -> Option<crate::bitstring::BitType> {
+        match *self {
+            PgType::Bit(length) => Some(crate::bitstring::BitType { varying: false, length }),
+            PgType::VarBit(length) => Some(crate::bitstring::BitType { varying: true, length }),
             _ => None,
         }
     }
@@ -220,6 +282,9 @@ pub(crate) fn declared_type(data_type: &DataType) -> Result<Declared, PlanError>
         DataType::JSON => plain(PgType::Json),
         DataType::JSONB => plain(PgType::Jsonb),
         DataType::Uuid => plain(PgType::Uuid),
+        // `bit` alone is bit(1), `bit varying` has no limit (PostgreSQL's grammar).
+        DataType::Bit(n) => plain(PgType::Bit(Some(bit_length(n, data_type)?.unwrap_or(1)))),
+        DataType::BitVarying(n) | DataType::VarBit(n) => plain(PgType::VarBit(bit_length(n, data_type)?)),
         // A quoted name ("point") names the same type; it must not be quoted twice in messages.
         DataType::Custom(name, modifiers) if modifiers.is_empty() => custom(name.to_string().trim_matches('"')),
         other => Err(unsupported_type(other)),
@@ -234,6 +299,15 @@ fn custom(name: &str) -> Result<Declared, PlanError> {
         "smallserial" | "serial2" => serial(PgType::Int2),
         "bpchar" => Ok(Declared { ty: PgType::Char(None), serial: false }),
         "timestamptz" => Ok(Declared { ty: PgType::Timestamptz, serial: false }),
+        "inet" => Ok(Declared { ty: PgType::Inet, serial: false }),
+        "cidr" => Ok(Declared { ty: PgType::Cidr, serial: false }),
+        "macaddr" => Ok(Declared { ty: PgType::MacAddr, serial: false }),
+        "macaddr8" => Ok(Declared { ty: PgType::MacAddr8, serial: false }),
+        "oid" => Ok(Declared { ty: PgType::Oid, serial: false }),
+        // Only a quoted "char" gets here: a plain `char` is character(1).
+        "char" => Ok(Declared { ty: PgType::InternalChar, serial: false }),
+        // The quoted "bit" has no length, unlike a plain `bit`.
+        "bit" => Ok(Declared { ty: PgType::Bit(None), serial: false }),
         _ => Err(PlanError::unsupported(format!("type \"{name}\""))),
     }
 }
@@ -278,6 +352,20 @@ fn length(n: &Option<CharacterLength>, data_type: &DataType) -> Result<Option<u3
             })
         }
         Some(CharacterLength::Max) => Err(unsupported_type(data_type)),
+    }
+}
+
+/// A bit string type's length: 1 to 83886080 (PostgreSQL's 22023 beyond).
+fn bit_length(n: &Option<u64>, data_type: &DataType) -> Result<Option<u32>, PlanError> {
+    let name = if matches!(data_type, DataType::Bit(_)) { "bit" } else { "varbit" };
+    match *n {
+        None => Ok(None),
+        Some(0) => Err(PlanError::new("22023", format!("length for type {name} must be at least 1"))),
+        Some(n) => {
+            u32::try_from(n).ok().filter(|&n| n as usize <= crate::bitstring::BITS_MAX).map(Some).ok_or_else(|| {
+                PlanError::new("22023", format!("length for type {name} cannot exceed {}", crate::bitstring::BITS_MAX))
+            })
+        }
     }
 }
 

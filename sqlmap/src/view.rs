@@ -207,7 +207,10 @@ pub fn view_query(query: &str, schema: &dyn Schema) -> Result<(String, Vec<Strin
     let source = SourceMap::new(query);
     let mut statements = crate::parse::statements(query).map_err(|e| source.parse_error(&e))?;
     match (statements.pop(), statements.is_empty()) {
-        (Some(ast::Statement::Query(q)), true) => render_body(q, &source, schema),
+        (Some(ast::Statement::Query(mut q)), true) => {
+            crate::scalars::bit_literals(&mut q, &source)?;
+            render_body(q, &source, schema)
+        }
         _ => Err(PlanError::new(crate::error::INTERNAL_ERROR, "a view's stored query is not one SELECT")),
     }
 }

@@ -291,16 +291,23 @@ pub fn row_filter(meta: Option<&TableMeta>, sqlite_table: &str, who: Who<'_>) ->
 /// policies come out filtered.
 pub struct PolicyView<'a> {
     pub catalog: &'a Catalog,
+    pub types: &'a crate::usertype::UserTypes,
     pub who: Who<'a>,
+}
+
+impl PolicyView<'_> {
+    fn view(&self) -> crate::catalog::SchemaView<'_> {
+        crate::catalog::SchemaView(self.catalog, self.types)
+    }
 }
 
 impl sqlmap::Schema for PolicyView<'_> {
     fn column_type(&self, table: &str, column: &str) -> Option<sqlmap::PgType> {
-        crate::catalog::SchemaView(self.catalog).column_type(table, column)
+        self.view().column_type(table, column)
     }
 
     fn column_names(&self, table: &str) -> Option<Vec<String>> {
-        crate::catalog::SchemaView(self.catalog).column_names(table)
+        self.view().column_names(table)
     }
 
     fn row_filter(&self, table: &str) -> Option<String> {
@@ -308,19 +315,27 @@ impl sqlmap::Schema for PolicyView<'_> {
     }
 
     fn auto_increment_column(&self, table: &str) -> Option<String> {
-        crate::catalog::SchemaView(self.catalog).auto_increment_column(table)
+        self.view().auto_increment_column(table)
     }
 
     fn always_identity(&self, table: &str, column: &str) -> bool {
-        crate::catalog::SchemaView(self.catalog).always_identity(table, column)
+        self.view().always_identity(table, column)
     }
 
     fn generated(&self, table: &str, column: &str) -> bool {
-        crate::catalog::SchemaView(self.catalog).generated(table, column)
+        self.view().generated(table, column)
     }
 
     fn rowid_sequence(&self, sequence: &str) -> Option<String> {
-        crate::catalog::SchemaView(self.catalog).rowid_sequence(sequence)
+        self.view().rowid_sequence(sequence)
+    }
+
+    fn user_type(&self, name: &str) -> Option<sqlmap::UserType> {
+        self.view().user_type(name)
+    }
+
+    fn knows_user_types(&self) -> bool {
+        true
     }
 }
 
@@ -330,6 +345,7 @@ impl sqlmap::Schema for PolicyView<'_> {
 /// `text` is the statement `plan` was planned from.
 pub fn secure_read(
     catalog: &Catalog,
+    types: &crate::usertype::UserTypes,
     who: Who<'_>,
     plan: &sqlmap::ReadPlan,
     text: &str,
@@ -341,7 +357,7 @@ pub fn secure_read(
     if !plan.tables.iter().any(|t| row_filter(catalog.get(t), t, who).is_some()) {
         return Ok(None);
     }
-    match sqlmap::plan_in(text, &PolicyView { catalog, who })?.pop() {
+    match sqlmap::plan_in(text, &PolicyView { catalog, types, who })?.pop() {
         Some(sqlmap::Plan::Read(r)) if r.param_count == plan.param_count => Ok(Some(r)),
         _ => Err(SqlError::new("XX000", "the query planned differently with its row filters")),
     }
@@ -450,6 +466,7 @@ mod tests {
                 always: false,
                 generated: false,
                 comment: None,
+                user_type: None,
             }],
             primary_key: vec![],
             rowid_alias: None,

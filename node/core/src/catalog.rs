@@ -28,6 +28,10 @@ pub struct ColumnMeta {
     pub generated: bool,
     /// `COMMENT ON COLUMN` (MySQL: the column's `COMMENT`).
     pub comment: Option<String>,
+    /// The user-defined type (enum, domain) the column was declared with,
+    /// by SQLite-style name; `pg_type` is then how it is stored (an enum's
+    /// `text`, a domain's base type).
+    pub user_type: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -103,6 +107,7 @@ impl ColumnMeta {
             always: false,
             generated: false,
             comment: None,
+            user_type: None,
         }
     }
 }
@@ -201,6 +206,7 @@ impl ColumnMeta {
             always: c.always,
             generated: c.generated,
             comment: c.comment.clone(),
+            user_type: c.user_type.clone(),
         }
     }
 }
@@ -304,12 +310,18 @@ impl TableMeta {
         let mut w = Writer::with_capacity(128);
         w.u8(self.version()).fixed(&self.id).str(&self.name).str(&self.owner).u32(self.columns.len() as u32);
         for c in &self.columns {
-            // Flags: bit 0 not null, bit 1 serial, bit 2 identity.
+            // Flags: bit 0 not null, bit 1 serial, bit 2 identity, bit 3
+            // always, bit 4 generated, bit 5 a user-defined type (its name
+            // follows), so columns without one encode as before.
             w.str(&c.name).str(&c.pg_type).u8(c.not_null as u8
                 | (c.serial as u8) << 1
                 | (c.identity as u8) << 2
                 | (c.always as u8) << 3
-                | (c.generated as u8) << 4);
+                | (c.generated as u8) << 4
+                | (c.user_type.is_some() as u8) << 5);
+            if let Some(user_type) = &c.user_type {
+                w.str(user_type);
+            }
         }
         w.u32(self.primary_key.len() as u32);
         for p in &self.primary_key {
@@ -400,7 +412,12 @@ impl TableMeta {
         let mut columns: Vec<ColumnMeta> = (0..n)
             .map(|_| {
                 let (name, pg_type, flags) = (r.string()?, r.string()?, r.u8()?);
+                if flags >> 6 != 0 {
+                    return Err(DecodeError::Version { what: "column flags", version: flags });
+                }
+                let user_type = if flags & 32 != 0 { Some(r.string()?) } else { None };
                 Ok(ColumnMeta {
+                    user_type,
                     name,
                     pg_type,
                     not_null: flags & 1 != 0,
@@ -609,8 +626,9 @@ pub fn account_value(name: &str, public_key: &[u8; 32], create_role: bool) -> Ha
 /// User tables by name.
 pub type Catalog = BTreeMap<String, TableMeta>;
 
-/// A catalog as the [`sqlmap::Schema`] statements are planned against.
-pub struct SchemaView<'a>(pub &'a Catalog);
+/// A catalog as the [`sqlmap::Schema`] statements are planned against:
+/// the tables and the user-defined types.
+pub struct SchemaView<'a>(pub &'a Catalog, pub &'a crate::usertype::UserTypes);
 
 impl sqlmap::Schema for SchemaView<'_> {
     fn column_type(&self, table: &str, column: &str) -> Option<sqlmap::PgType> {
@@ -637,6 +655,14 @@ impl sqlmap::Schema for SchemaView<'_> {
 
     fn rowid_sequence(&self, sequence: &str) -> Option<String> {
         self.0.values().find(|t| t.rowid_sequence().is_some_and(|(name, _)| name == sequence)).map(|t| t.name.clone())
+    }
+
+    fn user_type(&self, name: &str) -> Option<sqlmap::UserType> {
+        self.1.get(name).map(|t| t.ty.clone())
+    }
+
+    fn knows_user_types(&self) -> bool {
+        true
     }
 }
 
@@ -693,6 +719,7 @@ mod tests {
                 always: false,
                 generated: false,
                 comment: None,
+                user_type: None,
             }],
             primary_key: vec![0],
             rowid_alias: Some(0),

@@ -24,6 +24,7 @@ pub mod sequence;
 pub mod sqlerror;
 pub mod state_tree;
 pub mod tx;
+pub mod usertype;
 pub mod value;
 
 pub use sqlerror::SqlError;

@@ -14,5 +14,7 @@ pub mod executor;
 pub mod numfns;
 pub mod pgfns;
 pub mod reader;
+pub mod scalarfns;
 pub mod sqlvalue;
 pub mod tables;
+pub mod typefns;

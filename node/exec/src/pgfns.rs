@@ -20,7 +20,8 @@ pub const SQLSTATE_PREFIX: &str = "rowchain:";
 /// The SQLSTATEs these functions raise, so a parsed one can be `'static`.
 pub const SQLSTATES: &[&str] = &[
     "22P02", "22003", "22012", "42846", "2201B", "22023", "42P01", "42704", "0A000", "22007", "22008", "57014",
-    "42602", "42601", "42501", "2200H", "55000", "25006", "42703",
+    "42602", "42601", "42501", "2200H", "55000", "25006", "42703", "23514", "23502", "22021", "XX000", "22026",
+    "22001", "54000", "22P03",
 ];
 
 #[derive(Debug)]
@@ -67,6 +68,8 @@ pub fn register(conn: &Connection) -> rusqlite::Result<()> {
     conn.create_scalar_function("rc_regex", 3, flags, regex_match)?;
     conn.create_scalar_function("rc_regexp_replace", 4, flags, regexp_replace)?;
     crate::numfns::register(conn)?;
+    crate::scalarfns::register(conn)?;
+    crate::typefns::register(conn)?;
     Ok(())
 }
 
@@ -122,20 +125,24 @@ fn to_int(ctx: &mut Context<'_>) -> rusqlite::Result<Option<i64>> {
     Ok(Some(n))
 }
 
-/// `rc_real(x, type_name)`: `x::numeric|real|double precision`.
-fn to_real(ctx: &mut Context<'_>) -> rusqlite::Result<Option<f64>> {
+/// `rc_real(x, type_name)`: `x::numeric|real|double precision`. SQLite
+/// has no NaN (a NaN result becomes NULL), so NaN is the text `'NaN'`,
+/// which the front ends print and send as a float NaN.
+fn to_real(ctx: &mut Context<'_>) -> rusqlite::Result<rusqlite::types::Value> {
+    use rusqlite::types::Value as V;
     let name: String = ctx.get(1)?;
     let value = ctx.get_raw(0);
-    match value {
-        ValueRef::Null => Ok(None),
-        ValueRef::Integer(n) => Ok(Some(n as f64)),
-        ValueRef::Real(f) => Ok(Some(f)),
+    let float = match value {
+        ValueRef::Null => return Ok(V::Null),
+        ValueRef::Integer(n) => n as f64,
+        ValueRef::Real(f) => f,
         ValueRef::Text(_) => {
             let text = text_of(&value).unwrap_or_default();
-            parse_float(text).map(Some).ok_or_else(|| invalid(&name, text))
+            parse_float(text).ok_or_else(|| invalid(&name, text))?
         }
-        ValueRef::Blob(_) => Err(cannot_cast("bytea", &name)),
-    }
+        ValueRef::Blob(_) => return Err(cannot_cast("bytea", &name)),
+    };
+    Ok(if float.is_nan() { V::Text("NaN".into()) } else { V::Real(float) })
 }
 
 /// PostgreSQL's float input: decimal or exponent notation, `NaN`,

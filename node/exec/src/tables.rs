@@ -1,5 +1,5 @@
-//! The catalog as the SQL view stores it: every table's, schema's and
-//! sequence's metadata and every account, read back from the system tables.
+//! The catalog as the SQL view stores it: every table's, schema's,
+//! sequence's and user-defined type's metadata and every account, read back from the system tables.
 
 use node_core::catalog::TableMeta;
 use node_core::schema::SchemaMeta;
@@ -22,6 +22,11 @@ pub fn load_sequences(conn: &rusqlite::Connection) -> rusqlite::Result<Vec<node_
         conn,
         node_core::sequence::SequenceMeta::decode,
     )
+}
+
+/// Every user-defined type's metadata as the SQL view holds it, by name.
+pub fn load_types(conn: &rusqlite::Connection) -> rusqlite::Result<Vec<node_core::usertype::TypeMeta>> {
+    load("SELECT name, meta FROM __rc_types ORDER BY name", "type", conn, node_core::usertype::TypeMeta::decode)
 }
 
 /// The `(name, meta)` rows `sql` selects, each meta decoded (`what`

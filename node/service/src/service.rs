@@ -200,6 +200,8 @@ pub struct Node {
     admins: BTreeSet<String>,
     /// The user tables as of a height, shared by every reader of them.
     tables: Mutex<Option<(u64, Arc<node_core::catalog::Catalog>)>>,
+    /// The user-defined types as of a height, as `tables`.
+    types: Mutex<Option<(u64, Arc<node_core::usertype::UserTypes>)>>,
     /// Set when this node is part of a BFT network.
     network: Option<Network>,
 }
@@ -368,6 +370,7 @@ impl Node {
             admin_keys,
             admins,
             tables: Mutex::new(None),
+            types: Mutex::new(None),
             speculator: Mutex::new(Executor::open(&d.sqlite(), limits)?),
             reader: Reader::new(&d.sqlite(), config.limits.result_rows_max),
             keystore: Keystore::open(&d.keystore())?,
@@ -461,6 +464,23 @@ impl Node {
             Arc::new(loaded.into_iter().map(|t| (t.name.clone(), t)).collect());
         *cached = Some((height, tables.clone()));
         Ok(tables)
+    }
+
+    /// The user-defined types (enums, domains) as of the latest block,
+    /// loaded once per height and shared by the front ends.
+    pub fn user_types(&self) -> Result<Arc<node_core::usertype::UserTypes>, node_core::SqlError> {
+        let height = self.status().height;
+        let mut cached = self.types.lock();
+        if let Some((h, t)) = cached.as_ref() {
+            if *h == height {
+                return Ok(t.clone());
+            }
+        }
+        let loaded = self.reader.system(node_exec::tables::load_types)?;
+        let types: Arc<node_core::usertype::UserTypes> =
+            Arc::new(loaded.into_iter().map(|t| (t.name().to_string(), t)).collect());
+        *cached = Some((height, types.clone()));
+        Ok(types)
     }
 
     pub fn pool_len(&self) -> usize {

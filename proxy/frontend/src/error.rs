@@ -35,6 +35,8 @@ pub struct FrontendError {
     pub sqlstate: String,
     pub message: String,
     pub hint: Option<String>,
+    /// PostgreSQL's DETAIL line, where it gives one.
+    pub detail: Option<String>,
     pub position: Option<u32>,
 }
 
@@ -45,7 +47,14 @@ impl FrontendError {
     }
 
     pub fn of(kind: ErrorKind, sqlstate: &str, message: impl Into<String>) -> Self {
-        FrontendError { kind, sqlstate: sqlstate.into(), message: message.into(), hint: None, position: None }
+        FrontendError {
+            kind,
+            sqlstate: sqlstate.into(),
+            message: message.into(),
+            hint: None,
+            detail: None,
+            position: None,
+        }
     }
 
     /// XX000: a bug or a broken node.
@@ -55,6 +64,11 @@ impl FrontendError {
 
     pub fn hint(mut self, h: impl Into<String>) -> Self {
         self.hint = Some(h.into());
+        self
+    }
+
+    pub fn detail(mut self, d: impl Into<String>) -> Self {
+        self.detail = Some(d.into());
         self
     }
 }
@@ -72,6 +86,7 @@ impl From<sqlmap::PlanError> for FrontendError {
             sqlstate: e.sqlstate.into(),
             message: e.message,
             hint: e.hint,
+            detail: e.detail,
             position: e.position.map(|p| p + 1),
         }
     }

@@ -12,8 +12,8 @@
 //!   block (`block`), prepared statements and result typing (`typing`),
 //!   writes as signed txs (`submit`), role statements (`roles`), COPY rows
 //!   as one tx (`copy_in`), settings (`settings`), temporary tables in
-//!   the session's scratch database (`temp`) and SQL-level cursors
-//!   (`cursor`).
+//!   the session's scratch database (`temp`), SQL-level cursors
+//!   (`cursor`) and SQL-level prepared statements (`prepared`).
 //! - [`types`]: declared result types and the text form of values
 //!   (PostgreSQL's output and input functions), which every wire prints.
 //! - [`catalog`]: the `pg_catalog` / `information_schema` model.
@@ -30,6 +30,7 @@ mod copy_in;
 mod cursor;
 pub mod error;
 pub mod login;
+mod prepared;
 mod roles;
 pub mod session;
 mod settings;

@@ -120,6 +120,8 @@ pub struct Session {
     /// The last statement's rows are in binary format: a FETCH from a
     /// `BINARY` cursor, whose rows the simple query protocol sends so.
     pub(crate) rows_binary: bool,
+    /// The SQL-level prepared statements ([`crate::prepared`]).
+    pub(crate) prepared: crate::prepared::PreparedStatements,
 }
 
 impl Session {
@@ -154,6 +156,7 @@ impl Session {
             temp: None,
             cursors: crate::cursor::Cursors::default(),
             rows_binary: false,
+            prepared: crate::prepared::PreparedStatements::default(),
         }
     }
 
@@ -220,6 +223,7 @@ impl Session {
             // Outside a block each statement is a transaction of its own.
             xact_id: self.block.as_ref().map(|b| b.xact_id).unwrap_or_else(next_xact_id),
             temp: self.temp.as_ref().and_then(|t| t.catalog()),
+            prepared: self.prepared.rows(),
         })
     }
 
@@ -235,11 +239,14 @@ impl Session {
             ));
         }
         let tables = self.tables();
-        let plans = sqlmap::plan_with_text_dialect(sql, &node_core::catalog::SchemaView(&tables), self.dialect)?;
+        let types = self.user_types();
+        let plans =
+            sqlmap::plan_with_text_dialect(sql, &node_core::catalog::SchemaView(&tables, &types), self.dialect)?;
         let path = self.settings.get("search_path").map_or("", String::as_str);
         if let Some(problem) = crate::settings::search_path_problem(path) {
             // A startup option set it (SET refuses it): only settings run.
-            let reads = |plan: &Plan| matches!(plan, Plan::Session(SessionStmt::DeclareCursor(_)));
+            let reads =
+                |plan: &Plan| matches!(plan, Plan::Session(SessionStmt::DeclareCursor(_) | SessionStmt::Execute(_)));
             if plans.iter().any(|(plan, _)| !matches!(plan, Plan::Session(_)) || reads(plan)) {
                 return Err(problem);
             }
@@ -292,6 +299,9 @@ impl Session {
             Plan::Session(SessionStmt::DeclareCursor(d)) => self.declare_cursor(d, params).await,
             Plan::Session(SessionStmt::Fetch(f)) => self.fetch_cursor(f),
             Plan::Session(SessionStmt::CloseCursor(name)) => self.close_cursor(name),
+            Plan::Session(SessionStmt::Prepare(p)) => self.prepare_statement(p),
+            Plan::Session(SessionStmt::Execute(e)) => self.execute_prepared(e, params).await,
+            Plan::Session(SessionStmt::Deallocate(name)) => self.deallocate(name),
             Plan::Session(s) => self.session_statement(s),
             Plan::Transaction(c) => self.transaction(c, text).await,
             Plan::Read(r) => self.execute_read(r, text, params).await,
@@ -373,9 +383,10 @@ impl Session {
                 return Ok(secured.clone());
             }
         }
+        let types = self.user_types();
         let who = node_core::acl::Who { address: &self.address, name: &self.user, admin: self.admin };
         let admins = self.node.admin_addresses();
-        let filtered = node_core::acl::secure_read(&tables, who, &r, text, &|a| admins.contains(a))?;
+        let filtered = node_core::acl::secure_read(&tables, &types, who, &r, text, &|a| admins.contains(a))?;
         let through = node_core::acl::read_through_views(&tables, &r.tables);
         if filtered.is_none() && through.is_empty() {
             return Ok(r);
@@ -389,7 +400,7 @@ impl Session {
         Ok(secured)
     }
 
-    async fn read(
+    pub(crate) async fn read(
         &mut self,
         r: sqlmap::ReadPlan,
         params: Vec<Value>,
@@ -439,6 +450,38 @@ impl Session {
             None => self.node.tables().unwrap_or_default(),
         };
         self.with_temp_tables(chain)
+    }
+}
+
+impl Session {
+    /// The user-defined types statements are planned and typed against:
+    /// the transaction block's once it has run DDL, else the chain's as of
+    /// the latest block; the session's temporary types (`pg_temp.name`)
+    /// are over them.
+    pub(crate) fn user_types(&mut self) -> Arc<node_core::usertype::UserTypes> {
+        let chain = match self.block.as_ref().filter(|b| b.ddl).and_then(|b| b.catalog.as_ref()) {
+            Some(catalog) => catalog.types(),
+            None => self.node.user_types().unwrap_or_default(),
+        };
+        self.with_temp_types(chain)
+    }
+
+    /// The user-defined type a type OID names, if any.
+    pub(crate) fn user_type_by_oid(&mut self, oid: u32) -> Option<sqlmap::UserType> {
+        if oid < 16384 {
+            return None;
+        }
+        self.user_types().values().find(|t| t.ty.oid == oid).map(|t| t.ty.clone())
+    }
+
+    /// The type a parameter of type `oid` decodes as on the wire: a
+    /// domain's base type (PostgreSQL sends and takes a domain's values in
+    /// its base type's formats), else `oid` itself.
+    pub fn storage_oid(&mut self, oid: u32) -> u32 {
+        match self.user_type_by_oid(oid).map(|t| t.kind) {
+            Some(sqlmap::UserTypeKind::Domain(d)) => d.base.oid(),
+            _ => oid,
+        }
     }
 }
 

@@ -213,6 +213,10 @@ impl Session {
             SessionStmt::DeclareCursor(_) | SessionStmt::Fetch(_) | SessionStmt::CloseCursor(_) => {
                 Err(FrontendError::internal("a cursor statement reached the settings"))
             }
+            // And prepared-statement statements.
+            SessionStmt::Prepare(_) | SessionStmt::Execute(_) | SessionStmt::Deallocate(_) => {
+                Err(FrontendError::internal("a prepared-statement statement reached the settings"))
+            }
         }
     }
 

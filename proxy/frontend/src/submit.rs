@@ -43,6 +43,7 @@ pub(crate) fn ddl_tag(d: &DdlPlan) -> &'static str {
         DdlPlan::DropSequence { .. } => "DROP SEQUENCE",
         DdlPlan::GrantSequence(g) if g.revoke => "REVOKE",
         DdlPlan::GrantSequence(_) => "GRANT",
+        DdlPlan::Type { plan, .. } => plan.tag(),
         _ => "ALTER TABLE",
     }
 }

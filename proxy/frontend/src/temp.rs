@@ -38,6 +38,9 @@ use std::sync::Arc;
 const META_TABLE: &str =
     "CREATE TABLE temp.__rc_temp (name TEXT PRIMARY KEY, on_commit INTEGER NOT NULL, meta BLOB NOT NULL)";
 
+/// The session's temporary types (`CREATE TYPE pg_temp.name`): one row each.
+const TYPES_TABLE: &str = "CREATE TABLE temp.__rc_temp_types (name TEXT PRIMARY KEY, meta BLOB NOT NULL)";
+
 /// Where a statement runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Route {
@@ -54,6 +57,11 @@ pub(crate) struct TempTables {
     scratch: Option<Scratch>,
     /// The tables, as their metadata rows record them.
     tables: Arc<Catalog>,
+    /// The session's types, by `pg_temp.name`.
+    types: Arc<node_core::usertype::UserTypes>,
+    /// The chain's types with these over them, and the chain's map that
+    /// was built from.
+    merged_types: Option<(Arc<node_core::usertype::UserTypes>, Arc<node_core::usertype::UserTypes>)>,
     on_commit: BTreeMap<String, OnCommit>,
     /// The scratch database has a transaction open: the transaction block's.
     in_tx: bool,
@@ -104,10 +112,12 @@ fn on_commit_code(o: OnCommit) -> i64 {
 
 impl TempTables {
     fn open(scratch: Scratch, owner: CatalogPlace) -> Result<Self, FrontendError> {
-        scratch.system(|c| c.execute_batch(META_TABLE))?;
+        scratch.system(|c| c.execute_batch(&format!("{META_TABLE}; {TYPES_TABLE}")))?;
         Ok(TempTables {
             scratch: Some(scratch),
             tables: Arc::default(),
+            types: Arc::default(),
+            merged_types: None,
             on_commit: BTreeMap::new(),
             in_tx: false,
             savepoints: Vec::new(),
@@ -131,6 +141,21 @@ impl TempTables {
                 .collect::<rusqlite::Result<Vec<_>>>();
             rows
         })?;
+        let types = self.scratch()?.system(|c| {
+            let mut stmt = c.prepare("SELECT name, meta FROM temp.__rc_temp_types")?;
+            let rows = stmt
+                .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, Vec<u8>>(1)?)))?
+                .collect::<rusqlite::Result<Vec<_>>>();
+            rows
+        })?;
+        let mut decoded = node_core::usertype::UserTypes::new();
+        for (name, meta) in types {
+            let meta = node_core::usertype::TypeMeta::decode(&meta)
+                .map_err(|e| FrontendError::internal(format!("temporary type \"{name}\": {e:?}")))?;
+            decoded.insert(name, meta);
+        }
+        self.types = Arc::new(decoded);
+        self.merged_types = None;
         let mut tables = Catalog::new();
         let mut on_commit = BTreeMap::new();
         for (name, code, meta) in rows {
@@ -145,13 +170,14 @@ impl TempTables {
             tables.insert(name, meta);
         }
         let place = &self.owner;
-        self.catalog = if tables.is_empty() {
+        self.catalog = if tables.is_empty() && self.types.is_empty() {
             None
         } else {
             let owner = (place.role.as_str(), place.address.as_str());
-            let built = self
-                .scratch()?
-                .system(|c| crate::catalog::TempCatalog::build(c, &tables, owner, place.number, &place.database))?;
+            let types = self.types.clone();
+            let built = self.scratch()?.system(|c| {
+                crate::catalog::TempCatalog::build(c, &tables, &types, owner, place.number, &place.database)
+            })?;
             Some(Arc::new(built))
         };
         self.tables = Arc::new(tables);
@@ -263,6 +289,25 @@ impl Session {
 
     /// The chain's tables with the session's temporary tables over them
     /// (a temporary table shadows a chain table of its name).
+    /// The chain's user-defined types with the session's temporary ones
+    /// (keyed `pg_temp.name`) over them.
+    pub(crate) fn with_temp_types(
+        &mut self,
+        chain: Arc<node_core::usertype::UserTypes>,
+    ) -> Arc<node_core::usertype::UserTypes> {
+        let Some(temp) = self.temp.as_mut().filter(|t| !t.types.is_empty()) else { return chain };
+        if let Some((built_from, merged)) = &temp.merged_types {
+            if Arc::ptr_eq(built_from, &chain) {
+                return merged.clone();
+            }
+        }
+        let mut merged = (*chain).clone();
+        merged.extend(temp.types.iter().map(|(k, v)| (k.clone(), v.clone())));
+        let merged = Arc::new(merged);
+        temp.merged_types = Some((chain, merged.clone()));
+        merged
+    }
+
     pub(crate) fn with_temp_tables(&mut self, chain: Arc<Catalog>) -> Arc<Catalog> {
         let Some(temp) = self.temp.as_mut().filter(|t| !t.tables.is_empty()) else { return chain };
         if let Some((built_from, merged)) = &temp.merged {
@@ -284,7 +329,7 @@ impl Session {
         if let Plan::Ddl(DdlPlan::CreateTable(ct)) = plan {
             return Ok(if ct.temporary { Route::Temp } else { Route::Chain });
         }
-        if let Plan::Ddl(DdlPlan::DropTable { temporary: true, .. }) = plan {
+        if let Plan::Ddl(DdlPlan::DropTable { temporary: true, .. } | DdlPlan::Type { temporary: true, .. }) = plan {
             return Ok(Route::Temp);
         }
         if let Plan::Ddl(DdlPlan::CreateView(cv)) = plan {
@@ -655,6 +700,7 @@ fn temp_ddl_in(temp: &mut TempTables, d: &DdlPlan, owner: &str) -> Result<&'stat
             .ok_or_else(|| FrontendError::new("42P01", format!("relation \"{name}\" does not exist")))
     };
     match d {
+        DdlPlan::Type { plan, .. } => temp_type(temp, plan, owner),
         DdlPlan::CreateTable(ct) => {
             if temp.tables.contains_key(&ct.name) {
                 if ct.if_not_exists {
@@ -811,5 +857,110 @@ fn temp_ddl_in(temp: &mut TempTables, d: &DdlPlan, owner: &str) -> Result<&'stat
             Ok("ALTER TABLE")
         }
         _ => Err(unsupported_on_temp("this statement")),
+    }
+}
+
+/// A temporary type's statement (`pg_temp.name`), inside
+/// [`Session::temp_ddl`]'s savepoint; its command tag. The checks are the
+/// chain's (node_exec's `types`), on the session's own types.
+fn temp_type(temp: &mut TempTables, plan: &sqlmap::TypePlan, owner: &str) -> Result<&'static str, FrontendError> {
+    use node_core::usertype::TypeMeta;
+    use sqlmap::{TypePlan, UserTypeKind};
+    let key = |name: &str| format!("pg_temp.{name}");
+    let missing = |name: &str| FrontendError::new("42704", format!("type \"{name}\" does not exist"));
+    let used_by = |temp: &TempTables, name: &str| {
+        temp.tables
+            .values()
+            .find(|t| t.columns.iter().any(|c| c.user_type.as_deref() == Some(key(name).as_str())))
+            .map(|t| t.name.clone())
+    };
+    let put = |temp: &TempTables, meta: &TypeMeta| -> Result<(), FrontendError> {
+        temp.scratch()?.system(|c| {
+            c.execute(
+                "INSERT OR REPLACE INTO temp.__rc_temp_types (name, meta) VALUES (?1, ?2)",
+                rusqlite::params![meta.name(), meta.encode()],
+            )
+        })?;
+        Ok(())
+    };
+    let create = |temp: &mut TempTables, name: &str, kind: UserTypeKind| -> Result<(), FrontendError> {
+        if temp.types.contains_key(&key(name)) || temp.tables.contains_key(name) {
+            return Err(FrontendError::new("42710", format!("type \"{name}\" already exists")));
+        }
+        temp.created += 1;
+        put(temp, &TypeMeta::new(key(name), kind, owner.to_owned(), u64::MAX - temp.created))
+    };
+    let enum_labels = |temp: &TempTables, name: &str| -> Result<(TypeMeta, Vec<String>), FrontendError> {
+        let meta = temp.types.get(&key(name)).cloned().ok_or_else(|| missing(name))?;
+        match &meta.ty.kind {
+            UserTypeKind::Enum(labels) => {
+                if let Some(table) = used_by(temp, name) {
+                    return Err(FrontendError::new(
+                        "0A000",
+                        format!("altering temporary type {name} while temporary table {table} uses it"),
+                    ));
+                }
+                let labels = labels.clone();
+                Ok((meta, labels))
+            }
+            UserTypeKind::Domain(_) => Err(FrontendError::new("42809", format!("{name} is not an enum"))),
+        }
+    };
+    match plan {
+        TypePlan::CreateEnum { name, labels } => {
+            create(temp, name, UserTypeKind::Enum(labels.clone()))?;
+            Ok("CREATE TYPE")
+        }
+        TypePlan::CreateDomain { name, domain } => {
+            create(temp, name, UserTypeKind::Domain(domain.clone()))?;
+            Ok("CREATE DOMAIN")
+        }
+        TypePlan::Drop { names, if_exists, domain, .. } => {
+            for name in names {
+                let Some(meta) = temp.types.get(&key(name)) else {
+                    if *if_exists {
+                        continue;
+                    }
+                    return Err(missing(name));
+                };
+                if *domain && !meta.is_domain() {
+                    return Err(FrontendError::new("42809", format!("\"{name}\" is not a domain")));
+                }
+                if let Some(table) = used_by(temp, name) {
+                    return Err(FrontendError::new(
+                        "2BP01",
+                        format!("cannot drop type {name} because other objects depend on it"),
+                    )
+                    .hint(format!("a column of table {table} depends on type {name}")));
+                }
+                temp.scratch()?
+                    .system(|c| c.execute("DELETE FROM temp.__rc_temp_types WHERE name = ?1", [key(name)]))?;
+            }
+            Ok(plan.tag())
+        }
+        TypePlan::AddValue { name, label, if_not_exists, position } => {
+            let (mut meta, labels) = enum_labels(temp, name)?;
+            let added = sqlmap::add_label(&labels, label, *if_not_exists, position)
+                .map_err(|(sqlstate, message)| FrontendError::new(sqlstate, message))?;
+            if let Some(added) = added {
+                meta.ty.kind = UserTypeKind::Enum(added);
+                put(temp, &meta)?;
+            }
+            Ok("ALTER TYPE")
+        }
+        TypePlan::RenameValue { name, from, to } => {
+            let (mut meta, mut labels) = enum_labels(temp, name)?;
+            if labels.contains(to) {
+                return Err(FrontendError::new("42710", format!("enum label \"{to}\" already exists")));
+            }
+            let slot = labels
+                .iter_mut()
+                .find(|l| *l == from)
+                .ok_or_else(|| FrontendError::new("22023", format!("\"{from}\" is not an existing enum label")))?;
+            slot.clone_from(to);
+            meta.ty.kind = UserTypeKind::Enum(labels);
+            put(temp, &meta)?;
+            Ok("ALTER TYPE")
+        }
     }
 }

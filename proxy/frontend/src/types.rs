@@ -4,8 +4,10 @@
 //! supports. Every wire prints a value with [`to_text`], so the same SELECT
 //! renders the same everywhere; binary formats belong to a wire.
 //!
-//! SQLite stores integers, booleans (0/1), reals (numeric and floats), text
-//! (character types, dates, timestamps, json, uuid) and blobs (bytea). The
+//! SQLite stores integers (and oids), booleans (0/1), reals (floats; a NaN
+//! as the text `NaN`, since SQLite has none), text (character types, exact
+//! numerics, dates, timestamps, json, uuid, bit strings, network addresses,
+//! `"char"`, each in its output form) and blobs (bytea). The
 //! declared PostgreSQL type, from the chain's catalog, decides how a stored
 //! value is printed.
 
@@ -19,6 +21,14 @@ pub const OID_FLOAT8: u32 = 701;
 pub const OID_BYTEA: u32 = 17;
 pub const OID_BOOL: u32 = 16;
 pub const OID_JSONB: u32 = 3802;
+pub const OID_CHAR: u32 = 18;
+pub const OID_OID: u32 = 26;
+pub const OID_BIT: u32 = 1560;
+pub const OID_VARBIT: u32 = 1562;
+pub const OID_INET: u32 = 869;
+pub const OID_CIDR: u32 = 650;
+pub const OID_MACADDR: u32 = 829;
+pub const OID_MACADDR8: u32 = 774;
 
 pub use node_exec::pgfns::jsonb_text;
 
@@ -58,10 +68,11 @@ impl ColumnType {
     /// `pg_type.typlen`.
     pub fn size(&self) -> i16 {
         match self.oid {
-            16 => 1,
+            16 | 18 => 1,
             21 => 2,
-            23 | 700 | 1082 => 4,
-            20 | 701 | 1083 | 1114 | 1184 => 8,
+            23 | 26 | 700 | 1082 => 4,
+            829 => 6,
+            20 | 701 | 774 | 1083 | 1114 | 1184 => 8,
             2950 => 16,
             _ => -1,
         }
@@ -220,6 +231,20 @@ pub fn from_text(text: &str, oid: u32) -> Result<Value, BadValue> {
         1082 | 1083 | 1114 | 1184 => Value::Text(canonical_text(text, oid)?),
         // Stored as PostgreSQL prints jsonb, so casts and comparisons see that form.
         OID_JSONB => Value::Text(jsonb_text(text)),
+        // Bit strings, network addresses and "char" are stored as their
+        // output text; a type modifier is the statement's to apply.
+        OID_BIT | OID_VARBIT => Value::Text(sqlmap::bitstring::parse(text).map_err(|e| BadValue(e.message))?),
+        OID_INET | OID_CIDR => {
+            Value::Text(sqlmap::network::inet_text(text, u8::from(oid == OID_CIDR)).map_err(|e| BadValue(e.message))?)
+        }
+        OID_MACADDR => Value::Text(sqlmap::network::mac_text(
+            &sqlmap::network::parse_macaddr(text).map_err(|e| BadValue(e.message))?,
+        )),
+        OID_MACADDR8 => Value::Text(sqlmap::network::mac_text(
+            &sqlmap::network::parse_macaddr8(text).map_err(|e| BadValue(e.message))?,
+        )),
+        OID_CHAR => Value::Text(sqlmap::systypes::parse_char(text)),
+        OID_OID => Value::Integer(sqlmap::systypes::parse_oid(text).map_err(|e| BadValue(e.message))?.into()),
         _ => Value::Text(text.to_string()),
     })
 }
@@ -269,6 +294,36 @@ mod tests {
     fn jsonb_prints_like_postgres() {
         assert_eq!(jsonb_text(r#"{"k":1,"k":2}"#), r#"{"k": 2}"#);
         assert_eq!(jsonb_text("not json"), "not json");
+    }
+
+    #[test]
+    fn text_input_of_bit_network_and_system_types() {
+        let text = |v: Result<Value, BadValue>| match v {
+            Ok(Value::Text(s)) => s,
+            Ok(Value::Integer(i)) => i.to_string(),
+            Ok(other) => format!("{other:?}"),
+            Err(e) => e.0,
+        };
+        for (input, oid, expected) in [
+            ("x1F", OID_BIT, "00011111"),
+            ("101", OID_VARBIT, "101"),
+            ("12", OID_VARBIT, "\"2\" is not a valid binary digit"),
+            ("127.0.0.1/32", OID_INET, "127.0.0.1"),
+            ("10.1", OID_CIDR, "10.1.0.0/16"),
+            ("10.1", OID_INET, "invalid input syntax for type inet: \"10.1\""),
+            ("12-34-56-AB-CD-EF", OID_MACADDR, "12:34:56:ab:cd:ef"),
+            ("12-34-56-AB-CD-EF", OID_MACADDR8, "12:34:56:ff:fe:ab:cd:ef"),
+            ("abc", OID_CHAR, "a"),
+            ("4000000000", OID_OID, "4000000000"),
+            ("-1", OID_OID, "4294967295"),
+            ("x", OID_OID, "invalid input syntax for type oid: \"x\""),
+        ] {
+            assert_eq!(text(from_text(input, oid)), expected, "{input} {oid}");
+        }
+        assert_eq!(ColumnType::plain(OID_CHAR).size(), 1);
+        assert_eq!(ColumnType::plain(OID_MACADDR).size(), 6);
+        assert_eq!(ColumnType::of(&PgType::Bit(Some(14))), ColumnType { oid: OID_BIT, typmod: 14, scale: None });
+        assert_eq!(to_text(&Value::Text("NaN".into()), &ColumnType::plain(700)).unwrap(), b"NaN");
     }
 
     #[test]

@@ -51,6 +51,19 @@ impl Session {
             Some((Plan::Session(SessionStmt::DeclareCursor(d)), _)) => d.read.param_count,
             Some((Plan::Write(w), _)) => w.param_count,
             Some((Plan::CopyOut(c), _)) => c.read.param_count,
+            // An EXECUTE's own `$n`, typed by the parameters they are passed to.
+            Some((Plan::Session(SessionStmt::Execute(e)), _)) => {
+                let (_, outer) = self.executed_statement(e)?;
+                let mut param_types = types.to_vec();
+                for (i, oid) in outer.into_iter().enumerate() {
+                    match param_types.get_mut(i) {
+                        Some(t) if *t == 0 => *t = oid,
+                        Some(_) => {}
+                        None => param_types.push(oid),
+                    }
+                }
+                return Ok(Prepared { plan, param_types });
+            }
             _ => 0,
         };
         let mut param_types: Vec<u32> = types.to_vec();
@@ -92,6 +105,11 @@ impl Session {
             }
             // A FETCH returns its cursor's columns.
             Some((plan @ Plan::Session(SessionStmt::Fetch(_)), _)) => self.fetch_columns(plan),
+            // An EXECUTE returns its prepared statement's columns.
+            Some((Plan::Session(SessionStmt::Execute(e)), _)) => {
+                let (executed, _) = self.executed_statement(e)?;
+                self.describe(&executed)?
+            }
             _ => None,
         })
     }
@@ -99,26 +117,40 @@ impl Session {
     /// The type a parameter hint points at, resolved in the chain's catalog.
     fn hint_type(&mut self, h: &sqlmap::ParamHint, scope: &[String]) -> Option<u32> {
         let tables = self.tables();
+        let types = self.user_types();
+        // A column of a user-defined type takes values of that type (a
+        // domain's are sent in its base type's format: `storage_oid`).
+        let column_oid = |c: &node_core::catalog::ColumnMeta| match c.user_type.as_ref().and_then(|t| types.get(t)) {
+            Some(t) => Some(t.ty.oid),
+            None => sqlmap::PgType::parse_name(&c.pg_type).map(|t| t.oid()),
+        };
         let typed = |meta: &node_core::catalog::TableMeta, col: &str| {
-            meta.columns
-                .iter()
-                .find(|c| c.name == col)
-                .and_then(|c| sqlmap::PgType::parse_name(&c.pg_type))
-                .map(|t| t.oid())
+            meta.columns.iter().find(|c| c.name == col).and_then(column_oid)
         };
         match h {
             sqlmap::ParamHint::Type(t) => Some(t.oid()),
+            sqlmap::ParamHint::Named(name) => {
+                let view = node_core::catalog::SchemaView(&tables, &types);
+                sqlmap::lookup_user_type(name, false, &view).map(|t| t.oid)
+            }
             sqlmap::ParamHint::Column { table, column } => {
                 if let Some(t) = table.as_ref().and_then(|t| tables.get(t)) {
                     if let Some(oid) = typed(t, column) {
                         return Some(oid);
                     }
                 }
-                scope.iter().filter_map(|t| tables.get(t)).find_map(|t| typed(t, column))
+                scope.iter().filter_map(|t| tables.get(t)).find_map(|t| typed(t, column)).or_else(|| {
+                    // A column of the emulated catalog (`WHERE t.oid = $1`):
+                    // drivers look types up by OID so.
+                    scope.iter().find_map(|t| {
+                        let emulated = t.strip_prefix("pg_catalog.").or_else(|| t.strip_prefix("information_schema."));
+                        crate::catalog::column_type_oid(emulated?, column)
+                    })
+                })
             }
             sqlmap::ParamHint::Position { table, index } => {
                 let meta = tables.get(table)?;
-                meta.columns.get(*index).and_then(|c| sqlmap::PgType::parse_name(&c.pg_type)).map(|t| t.oid())
+                meta.columns.get(*index).and_then(column_oid)
             }
             _ => None,
         }
@@ -162,6 +194,13 @@ impl Session {
             return crate::catalog::column_type_oid(table, column).map(ColumnType::plain);
         };
         let col = meta.columns.iter().find(|c| c.name == column)?;
+        // An enum's values are described as the enum; a domain's as its
+        // base type, as PostgreSQL describes them.
+        if let Some(ty) = col.user_type.as_ref().and_then(|t| self.user_types().get(t).map(|t| t.ty.clone())) {
+            if matches!(ty.kind, sqlmap::UserTypeKind::Enum(_)) {
+                return Some(ColumnType::plain(ty.oid));
+            }
+        }
         sqlmap::PgType::parse_name(&col.pg_type).map(|t| ColumnType::of(&t))
     }
 
@@ -180,6 +219,7 @@ impl Session {
         let mut catalog_types: Option<Vec<Option<u32>>> = None;
         let is_catalog = text.contains("pg_") || text.contains("information_schema") || text.contains("_privilege");
         let tables = self.tables();
+        let types = self.user_types();
         names
             .iter()
             .enumerate()
@@ -198,7 +238,7 @@ impl Session {
                     })
                     .or_else(|| {
                         let h = hints.get_or_insert_with(|| {
-                            sqlmap::result_hints_in(text, &node_core::catalog::SchemaView(&tables))
+                            sqlmap::result_hints_in(text, &node_core::catalog::SchemaView(&tables, &types))
                         });
                         h.get(i).copied().flatten().map(|t| ColumnType::of(&t))
                     })

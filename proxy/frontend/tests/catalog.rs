@@ -71,6 +71,7 @@ fn session() -> Arc<SessionInfo> {
         settings,
         xact_id: 1,
         temp: None,
+        prepared: Default::default(),
     })
 }
 

@@ -108,6 +108,7 @@ fn session() -> Arc<SessionInfo> {
         settings: BTreeMap::new(),
         xact_id: 1,
         temp: None,
+        prepared: Default::default(),
     })
 }
 

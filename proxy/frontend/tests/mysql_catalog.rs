@@ -57,6 +57,7 @@ fn session(user: &str) -> Arc<SessionInfo> {
         settings: BTreeMap::new(),
         xact_id: 1,
         temp: None,
+        prepared: Default::default(),
     })
 }
 

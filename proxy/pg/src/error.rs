@@ -11,12 +11,20 @@ pub struct PgError {
     pub sqlstate: String,
     pub message: String,
     pub hint: Option<String>,
+    pub detail: Option<String>,
     pub position: Option<u32>,
 }
 
 impl PgError {
     pub fn new(sqlstate: &str, message: impl Into<String>) -> Self {
-        PgError { severity: "ERROR", sqlstate: sqlstate.into(), message: message.into(), hint: None, position: None }
+        PgError {
+            severity: "ERROR",
+            sqlstate: sqlstate.into(),
+            message: message.into(),
+            hint: None,
+            detail: None,
+            position: None,
+        }
     }
 
     /// An error that ends the connection (startup, authentication, protocol).
@@ -31,6 +39,9 @@ impl PgError {
             (b'C', self.sqlstate.clone()),
             (b'M', self.message.clone()),
         ];
+        if let Some(d) = &self.detail {
+            fields.push((b'D', d.clone()));
+        }
         if let Some(h) = &self.hint {
             fields.push((b'H', h.clone()));
         }
@@ -43,6 +54,13 @@ impl PgError {
 
 impl From<FrontendError> for PgError {
     fn from(e: FrontendError) -> Self {
-        PgError { severity: "ERROR", sqlstate: e.sqlstate, message: e.message, hint: e.hint, position: e.position }
+        PgError {
+            severity: "ERROR",
+            sqlstate: e.sqlstate,
+            message: e.message,
+            hint: e.hint,
+            detail: e.detail,
+            position: e.position,
+        }
     }
 }

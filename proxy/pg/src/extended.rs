@@ -57,6 +57,9 @@ impl PgSession {
         if !name.is_empty() && self.statements.contains_key(&name) {
             return Err(PgError::new("42P05", format!("prepared statement \"{name}\" already exists")));
         }
+        if !name.is_empty() {
+            self.session.protocol_statement_parsed(&name, sql, &statement.param_types)?;
+        }
         self.statements.insert(name, Arc::new(Prepared { statement, described: Default::default() }));
         Ok(())
     }
@@ -84,10 +87,12 @@ impl PgSession {
         if let Some(c) = formats.iter().chain(&b.result_column_format_codes).find(|c| !matches!(c, 0 | 1)) {
             return Err(PgError::new("22023", format!("unsupported format code: {c}")));
         }
+        // A domain's values come in its base type's format.
+        let types: Vec<u32> = types.iter().map(|oid| self.session.storage_oid(*oid)).collect();
         let params = b
             .parameters
             .iter()
-            .zip(types)
+            .zip(&types)
             .enumerate()
             .map(|(i, (p, oid))| {
                 param_value(p.as_deref(), *oid, format_of(&b.parameter_format_codes, i) == 1)
@@ -134,6 +139,13 @@ impl PgSession {
             Some((p @ Plan::Write(_), _)) => self.session.returning_columns(p),
             // A FETCH returns its cursor's columns; it moves the cursor only when executed.
             Some((Plan::Session(SessionStmt::Fetch(_)), _)) => self.session.describe(&stmt.statement)?,
+            // An EXECUTE returns its prepared statement's columns; it runs only when executed,
+            // and keeps to the columns announced here.
+            Some((Plan::Session(SessionStmt::Execute(_)), _)) => {
+                let columns = self.session.describe(&stmt.statement)?;
+                stmt.described.lock().get_or_insert_with(|| columns.clone().unwrap_or_default());
+                columns
+            }
             _ => None,
         };
         Ok(vec![fields_message(columns.as_deref(), &formats)])

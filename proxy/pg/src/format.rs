@@ -10,7 +10,10 @@ use node_core::value::Value;
 use pgwire::messages::data::{DataRow, FieldDescription, NoData, RowDescription};
 use pgwire::messages::PgWireBackendMessage;
 use proxy_frontend::session::Column;
-use proxy_frontend::types::{self, bad, jsonb_text, to_text, BadValue, ColumnType, OID_BOOL, OID_BYTEA, OID_JSONB};
+use proxy_frontend::types::{
+    self, bad, jsonb_text, to_text, BadValue, ColumnType, OID_BIT, OID_BOOL, OID_BYTEA, OID_CHAR, OID_CIDR, OID_INET,
+    OID_JSONB, OID_MACADDR, OID_MACADDR8, OID_OID, OID_VARBIT,
+};
 
 use crate::error::PgError;
 
@@ -152,8 +155,23 @@ pub(crate) fn to_binary(v: &Value, t: &ColumnType) -> Result<Option<Vec<u8>>, Ba
         }
         // oid, xid, cid: unsigned 32-bit.
         26 | 28 | 29 => (int(v)? as u32).to_be_bytes().to_vec(),
-        // "char": one byte.
-        18 => text().first().map(|b| vec![*b]).unwrap_or_default(),
+        // "char": one byte (its text may be a `\ooo` escape, or empty for 0).
+        OID_CHAR => vec![sqlmap::systypes::char_byte(&String::from_utf8_lossy(&text()))],
+        OID_BIT | OID_VARBIT => {
+            sqlmap::bitstring::to_binary(&String::from_utf8_lossy(&text())).map_err(|e| BadValue(e.message))?
+        }
+        OID_INET | OID_CIDR => {
+            let s = String::from_utf8_lossy(&text()).into_owned();
+            sqlmap::network::Inet::parse(&s, t.oid == OID_CIDR).map_err(|e| BadValue(e.message))?.to_binary()
+        }
+        OID_MACADDR => {
+            let s = String::from_utf8_lossy(&text()).into_owned();
+            sqlmap::network::parse_macaddr(&s).map_err(|e| BadValue(e.message))?.to_vec()
+        }
+        OID_MACADDR8 => {
+            let s = String::from_utf8_lossy(&text()).into_owned();
+            sqlmap::network::parse_macaddr8(&s).map_err(|e| BadValue(e.message))?.to_vec()
+        }
         _ => text(),
     }))
 }
@@ -283,8 +301,18 @@ pub(crate) fn param_value(bytes: Option<&[u8]>, oid: u32, binary: bool) -> Resul
             21 => Value::Integer(i16::from_be_bytes(fixed(b, oid)?).into()),
             23 => Value::Integer(i32::from_be_bytes(fixed(b, oid)?).into()),
             20 => Value::Integer(i64::from_be_bytes(fixed(b, oid)?)),
-            700 => Value::Real(f32::from_be_bytes(fixed(b, oid)?).into()),
-            701 => Value::Real(f64::from_be_bytes(fixed(b, oid)?)),
+            // SQLite has no NaN: it is the text `NaN`, as `'NaN'::float8` is.
+            700 | 701 => {
+                let float = match oid {
+                    700 => f64::from(f32::from_be_bytes(fixed(b, oid)?)),
+                    _ => f64::from_be_bytes(fixed(b, oid)?),
+                };
+                if float.is_nan() {
+                    Value::Text("NaN".into())
+                } else {
+                    Value::Real(float)
+                }
+            }
             // Exact: the digits as numeric text.
             1700 => types::from_text(&numeric_from_binary(b)?, oid)?,
             OID_BYTEA => Value::Blob(b.to_vec()),
@@ -316,6 +344,14 @@ pub(crate) fn param_value(bytes: Option<&[u8]>, oid: u32, binary: bool) -> Resul
                 Value::Text(format!("{}-{}-{}-{}-{}", part(0..4), part(4..6), part(6..8), part(8..10), part(10..16)))
             }
             OID_JSONB => Value::Text(jsonb_text(&String::from_utf8_lossy(b.get(1..).unwrap_or_default()))),
+            OID_OID => Value::Integer(u32::from_be_bytes(fixed(b, oid)?).into()),
+            OID_CHAR => Value::Text(sqlmap::systypes::char_text(u8::from_be_bytes(fixed(b, oid)?))),
+            OID_BIT | OID_VARBIT => Value::Text(sqlmap::bitstring::from_binary(b).map_err(|e| BadValue(e.message))?),
+            OID_INET | OID_CIDR => Value::Text(
+                sqlmap::network::Inet::from_binary(b, oid == OID_CIDR).map_err(|e| BadValue(e.message))?.to_text(),
+            ),
+            OID_MACADDR => Value::Text(sqlmap::network::mac_from_binary(b, 6).map_err(|e| BadValue(e.message))?),
+            OID_MACADDR8 => Value::Text(sqlmap::network::mac_from_binary(b, 8).map_err(|e| BadValue(e.message))?),
             _ => Value::Text(
                 String::from_utf8(b.to_vec()).map_err(|_| BadValue("invalid UTF-8 in a text parameter".into()))?,
             ),
@@ -337,6 +373,56 @@ mod tests {
             assert_eq!(back.parse::<f64>().unwrap(), s.parse::<f64>().unwrap(), "{s} -> {back}");
         }
         assert_eq!(numeric_from_binary(&numeric_binary("-1.50").unwrap()).unwrap(), "-1.50");
+    }
+
+    #[test]
+    fn bit_network_and_system_types_round_trip_in_binary() {
+        // (type, stored text, PostgreSQL's binary form)
+        for (oid, text, bytes) in [
+            (OID_BIT, "01101001000001", vec![0, 0, 0, 14, 0b0110_1001, 0b0000_0100]),
+            (OID_VARBIT, "", vec![0, 0, 0, 0]),
+            (OID_INET, "127.0.0.1", vec![2, 32, 0, 4, 127, 0, 0, 1]),
+            (OID_INET, "10.1.2.3/8", vec![2, 8, 0, 4, 10, 1, 2, 3]),
+            (OID_CIDR, "10.0.0.0/8", vec![2, 8, 1, 4, 10, 0, 0, 0]),
+            (OID_MACADDR, "12:34:56:ab:cd:ef", vec![0x12, 0x34, 0x56, 0xab, 0xcd, 0xef]),
+            (OID_MACADDR8, "12:34:56:ff:fe:ab:cd:ef", vec![0x12, 0x34, 0x56, 0xff, 0xfe, 0xab, 0xcd, 0xef]),
+            (OID_CHAR, "a", vec![b'a']),
+            (OID_CHAR, "\\303", vec![0xc3]),
+            (OID_CHAR, "", vec![0]),
+        ] {
+            let value = Value::Text(text.into());
+            assert_eq!(to_binary(&value, &ColumnType::plain(oid)).unwrap().unwrap(), bytes, "{oid} {text}");
+            assert_eq!(param_value(Some(bytes.as_slice()), oid, true).unwrap(), value, "{oid} {bytes:?}");
+        }
+        let oid = Value::Integer(4_000_000_000);
+        assert_eq!(to_binary(&oid, &ColumnType::plain(OID_OID)).unwrap().unwrap(), 4_000_000_000u32.to_be_bytes());
+        assert_eq!(param_value(Some(&4_000_000_000u32.to_be_bytes()[..]), OID_OID, true).unwrap(), oid);
+        // Malformed binary input is an error, never a panic.
+        for (oid, bytes) in [
+            (OID_BIT, &[0u8, 0, 0, 9, 1][..]),
+            (OID_BIT, &[0xff, 0xff, 0xff, 0xff][..]),
+            (OID_INET, &[2, 33, 0, 4, 1, 2, 3, 4][..]),
+            (OID_INET, &[2, 32, 0, 16, 1, 2, 3, 4][..]),
+            (OID_CIDR, &[2, 8, 1, 4, 10, 0, 0, 1][..]),
+            (OID_MACADDR, &[1, 2, 3][..]),
+            (OID_CHAR, &[][..]),
+            (OID_OID, &[1, 2][..]),
+        ] {
+            assert!(param_value(Some(bytes), oid, true).is_err(), "{oid} {bytes:?}");
+        }
+    }
+
+    #[test]
+    fn float_nan_is_sent_and_received_as_nan() {
+        let nan = Value::Text("NaN".into());
+        let b = to_binary(&nan, &ColumnType::plain(700)).unwrap().unwrap();
+        assert!(f32::from_be_bytes(b.try_into().unwrap()).is_nan());
+        let b = to_binary(&nan, &ColumnType::plain(701)).unwrap().unwrap();
+        assert!(f64::from_be_bytes(b.try_into().unwrap()).is_nan());
+        assert_eq!(param_value(Some(&f64::NAN.to_be_bytes()[..]), 701, true).unwrap(), nan);
+        assert_eq!(param_value(Some(&f32::NAN.to_be_bytes()[..]), 700, true).unwrap(), nan);
+        let inf = to_binary(&Value::Real(f64::INFINITY), &ColumnType::plain(701)).unwrap().unwrap();
+        assert_eq!(inf, f64::INFINITY.to_be_bytes());
     }
 
     #[test]

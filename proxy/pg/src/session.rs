@@ -122,6 +122,7 @@ impl PgSession {
                 let name = c.name.unwrap_or_default();
                 if c.target_type == b'S' {
                     self.statements.remove(&name);
+                    self.session.protocol_statement_closed(&name);
                 } else {
                     self.portals.remove(&name);
                 }

@@ -180,6 +180,23 @@ fn into_flow(result: Result<(), PlanError>) -> ControlFlow<PlanError> {
 }
 
 fn lower_expr(expr: &mut Expr) -> Result<(), PlanError> {
+    // MySQL's b'0101' is a byte string, its bits right-aligned (PostgreSQL
+    // reads B'..' as a bit string).
+    if let Expr::Value(v) = &*expr {
+        if let sqlparser::ast::Value::SingleQuotedByteStringLiteral(bits) = &v.value {
+            if !bits.bytes().all(|b| b == b'0' || b == b'1') {
+                return Err(PlanError::new(SYNTAX_ERROR, format!("invalid bit-value literal b'{bits}'")));
+            }
+            let padded = format!("{}{bits}", "0".repeat((8 - bits.len() % 8) % 8));
+            let hex: String = padded
+                .as_bytes()
+                .chunks(8)
+                .map(|byte| format!("{:02x}", byte.iter().fold(0u8, |acc, b| acc << 1 | (b - b'0'))))
+                .collect();
+            *expr = Expr::value(sqlparser::ast::Value::HexStringLiteral(hex));
+            return Ok(());
+        }
+    }
     // A character-set introducer: `_binary'..'` is the string's bytes,
     // `_utf8mb4'..'` (and the others) the string itself.
     if let Expr::Prefixed { prefix, value } = &*expr {

@@ -58,6 +58,10 @@ pub fn state_leaves(conn: &Connection) -> Result<BTreeMap<Hash, (Hash, Vec<u8>)>
         let label = meta.label();
         out.insert(crypto::hash(&label), (crypto::hash(&meta.encode()), label));
     }
+    for meta in crate::tables::load_types(conn)? {
+        let label = meta.label();
+        out.insert(crypto::hash(&label), (crypto::hash(&meta.encode()), label));
+    }
     for meta in crate::tables::load_sequences(conn)? {
         let label = meta.label();
         out.insert(crypto::hash(&label), (crypto::hash(&meta.encode()), label));

@@ -106,6 +106,7 @@ impl Executor {
             DdlPlan::DropSequence { names, if_exists, cascade } => {
                 self.drop_sequences(names, *if_exists, *cascade, changes)?
             }
+            DdlPlan::Type { plan, temporary } => self.type_statement(plan, *temporary, ctx, changes)?,
             _ => return Err(SqlError::new("0A000", "this DDL statement is not supported by the executor")),
         }
         Ok(StatementResult::default())
@@ -578,7 +579,7 @@ impl Executor {
         for name in acl::trigger_names(meta) {
             self.conn.execute_batch(&format!("DROP TRIGGER IF EXISTS \"{name}\"")).map_err(|e| sql_error(&e))?;
         }
-        let view = node_core::catalog::SchemaView(&self.catalog);
+        let view = node_core::catalog::SchemaView(&self.catalog, &self.types);
         let triggers =
             acl::policy_triggers(meta, |text| sqlmap::policy_expr(text, &meta.name, &view).map_err(SqlError::from))?;
         for sql in triggers {

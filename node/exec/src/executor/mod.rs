@@ -40,6 +40,7 @@ mod schemas;
 mod sequences;
 mod speculate;
 mod statements;
+mod types;
 mod views;
 
 pub use authorizer::is_internal;
@@ -69,6 +70,7 @@ CREATE TABLE IF NOT EXISTS __rc_role_attrs(address TEXT PRIMARY KEY, create_role
 CREATE TABLE IF NOT EXISTS __rc_tables(name TEXT PRIMARY KEY, id BLOB NOT NULL UNIQUE, meta BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS __rc_schemas(name TEXT PRIMARY KEY, meta BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS __rc_sequences(name TEXT PRIMARY KEY, meta BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS __rc_types(name TEXT PRIMARY KEY, meta BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS __rc_seen(tx_hash BLOB PRIMARY KEY, expires_at_ms INTEGER NOT NULL);
 CREATE INDEX IF NOT EXISTS __rc_seen_expiry ON __rc_seen(expires_at_ms);
 CREATE TABLE IF NOT EXISTS __rc_blocks(height INTEGER PRIMARY KEY, hash TEXT NOT NULL, prev_hash TEXT NOT NULL,
@@ -107,6 +109,8 @@ pub struct Executor {
     catalog: Catalog,
     /// User schemas (`CREATE SCHEMA`), by name.
     schemas: node_core::schema::Schemas,
+    /// User-defined types (enums, domains), by SQLite-style name.
+    types: node_core::usertype::UserTypes,
     /// Sequences, shared with the functions that draw from them.
     sequences: Arc<Mutex<sequences::SequenceState>>,
     accounts: HashMap<[u8; 32], String>,
@@ -205,6 +209,7 @@ impl Executor {
             clock,
             catalog: Catalog::new(),
             schemas: Default::default(),
+            types: Default::default(),
             sequences: sequence_state,
             accounts: HashMap::new(),
             create_roles: Default::default(),
@@ -256,6 +261,7 @@ impl Executor {
             self.catalog.insert(name, meta);
         }
         self.schemas = crate::tables::load_schemas(&self.conn)?.into_iter().map(|s| (s.name.clone(), s)).collect();
+        self.types = crate::tables::load_types(&self.conn)?.into_iter().map(|t| (t.name().to_string(), t)).collect();
         let sequences = crate::tables::load_sequences(&self.conn)?.into_iter().map(|s| (s.name.clone(), s)).collect();
         self.sequences.lock().load(sequences);
         let mut stmt = self.conn.prepare(
@@ -462,6 +468,7 @@ impl Executor {
     fn reload_catalog(&mut self) -> Result<(), ExecError> {
         self.catalog.clear();
         self.schemas.clear();
+        self.types.clear();
         self.accounts.clear();
         self.create_roles.clear();
         self.load_catalog()

@@ -135,6 +135,15 @@ impl Executor {
                 )
                 .hinted("Use DROP ... CASCADE to drop the dependent objects too."));
             }
+            if let (false, Some(first)) = (cascade, self.types_in(name).first()) {
+                return Err(SqlError::new(
+                    "2BP01",
+                    format!(
+                        "cannot drop schema {name} because other objects depend on it: type {first} depends on schema {name}"
+                    ),
+                )
+                .hinted("Use DROP ... CASCADE to drop the dependent objects too."));
+            }
             self.drop_dependents(&relations, "table", true, changes)?;
             let (views, tables): (Vec<String>, Vec<String>) =
                 self.relations_in(name).into_iter().partition(|t| self.catalog.get(t).is_some_and(TableMeta::is_view));
@@ -145,6 +154,11 @@ impl Executor {
             // Its own sequences went with their tables; the others go now.
             for sequence in self.sequences_in(name) {
                 self.remove_sequence(&sequence, changes)?;
+            }
+            // Its types go last, once its tables have; a column elsewhere
+            // that uses one keeps it (and the schema) from going.
+            for ty in self.types_in(name) {
+                self.drop_type_of_schema(&ty, changes)?;
             }
             self.conn.execute("DELETE FROM __rc_schemas WHERE name = ?1", [name]).map_err(|e| sql_error(&e))?;
             self.schemas.remove(name);

@@ -101,7 +101,7 @@ impl Executor {
         }
         // Plans depend on column types and on the signer's row filters: the
         // cache is emptied whenever the catalog changes.
-        let view = acl::PolicyView { catalog: &self.catalog, who: self.who() };
+        let view = acl::PolicyView { catalog: &self.catalog, types: &self.types, who: self.who() };
         let plans = Arc::new(sqlmap::plan_dialect(sql, &view, dialect)?);
         if self.plans.values().map(PlanCache::len).sum::<usize>() >= 10_000 {
             self.plans.clear();

@@ -254,10 +254,10 @@ impl Executor {
     pub(super) fn view_body(&mut self, name: &str, view: &ViewMeta, owner: &str) -> Result<Body, SqlError> {
         let (owner_name, owner_admin) = self.role_of(owner)?;
         let rendered = if view.security_invoker {
-            sqlmap::view_query(&view.query, &node_core::catalog::SchemaView(&self.catalog))
+            sqlmap::view_query(&view.query, &node_core::catalog::SchemaView(&self.catalog, &self.types))
         } else {
             let who = Who { address: owner, name: &owner_name, admin: owner_admin };
-            sqlmap::view_query(&view.query, &acl::PolicyView { catalog: &self.catalog, who })
+            sqlmap::view_query(&view.query, &acl::PolicyView { catalog: &self.catalog, types: &self.types, who })
         };
         let (sql, tables) = rendered.map_err(|e| {
             let e = SqlError::from(e);
@@ -271,7 +271,7 @@ impl Executor {
         });
         self.user_mode.store(false, Ordering::Relaxed);
         let columns = compiled.map_err(|e| sql_error(&e))?;
-        let hints = sqlmap::result_hints_in(&view.query, &node_core::catalog::SchemaView(&self.catalog));
+        let hints = sqlmap::result_hints_in(&view.query, &node_core::catalog::SchemaView(&self.catalog, &self.types));
         let hints = if hints.len() == columns.len() { hints } else { vec![None; columns.len()] };
         let mut names = Vec::with_capacity(columns.len());
         let mut types = Vec::with_capacity(columns.len());

@@ -51,6 +51,8 @@ pub(crate) const BUILTIN_TYPES: &[BuiltinType] = &[
     (700, "float4", 4, true, 'b', 'N', false, 0, 1021, "float4in", "float4out", "float4recv", "float4send", 'i', 'p', 0),
     (701, "float8", 8, true, 'b', 'N', true, 0, 1022, "float8in", "float8out", "float8recv", "float8send", 'd', 'p', 0),
     (705, "unknown", -2, false, 'p', 'X', false, 0, 0, "unknownin", "unknownout", "unknownrecv", "unknownsend", 'c', 'p', 0),
+    (774, "macaddr8", 8, false, 'b', 'U', false, 0, 775, "macaddr8_in", "macaddr8_out", "macaddr8_recv", "macaddr8_send", 'i', 'p', 0),
+    (775, "_macaddr8", -1, false, 'b', 'A', false, 774, 0, "array_in", "array_out", "array_recv", "array_send", 'i', 'x', 0),
     (790, "money", 8, true, 'b', 'N', false, 0, 791, "cash_in", "cash_out", "cash_recv", "cash_send", 'd', 'p', 0),
     (791, "_money", -1, false, 'b', 'A', false, 790, 0, "array_in", "array_out", "array_recv", "array_send", 'd', 'x', 0),
     (829, "macaddr", 6, false, 'b', 'U', false, 0, 1040, "macaddr_in", "macaddr_out", "macaddr_recv", "macaddr_send", 'i', 'p', 0),

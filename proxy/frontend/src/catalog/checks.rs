@@ -7,7 +7,9 @@
 //! SQLite keeps a table's checks only in its DDL text; the ones listed are
 //! those the user declared, named as PostgreSQL names them
 //! (`sqlmap::table_checks`, which also tells rowchain's own checks, for
-//! `varchar(n)` and MySQL column types, apart). An expression the printer
+//! `varchar(n)` and MySQL column types, apart), less those of a column of
+//! a user-defined type, which PostgreSQL keeps with the type
+//! ([`super::types`]). An expression the printer
 //! does not read is shown as stored.
 
 use node_core::catalog::TableMeta;
@@ -27,7 +29,32 @@ pub(super) fn read(
     rel: &str,
 ) -> rusqlite::Result<Vec<sqlmap::TableCheck>> {
     let definition = node_exec::tables::definition(conn, db, &meta.name)?;
-    Ok(node_exec::tables::checks(&definition, meta, rel))
+    let mut checks = node_exec::tables::checks(&definition, meta, rel);
+    checks.retain(|check| !user_type_check(&check.expression) && !domain_length_check(meta, check));
+    Ok(checks)
+}
+
+/// Whether a check is the length check sqlmap gives a `varchar(n)` or
+/// `char(n)` column (`length("c") <= n`), here on a column of a domain over
+/// such a type, where it does not stand where `sqlmap::table_checks` tells
+/// it apart.
+fn domain_length_check(meta: &TableMeta, check: &sqlmap::TableCheck) -> bool {
+    let [column] = check.references.as_slice() else { return false };
+    let Some(meta) = meta.columns.iter().find(|c| c.name == *column && c.user_type.is_some()) else { return false };
+    let length = match sqlmap::PgType::parse_name(&meta.pg_type) {
+        Some(sqlmap::PgType::Varchar(Some(n)) | sqlmap::PgType::Char(Some(n))) => n,
+        _ => return false,
+    };
+    let quoted = format!("\"{}\"", column.replace('"', "\"\""));
+    check.expression.trim() == format!("length({quoted}) <= {length}")
+}
+
+/// Whether a check is one sqlmap gives a column of a user-defined type
+/// (`sqlmap::UserType`): an enum's label check, a domain's conditions.
+/// PostgreSQL keeps those with the type, not the table.
+fn user_type_check(expression: &str) -> bool {
+    let expression = expression.trim_start();
+    expression.starts_with("rc_enum_in(") || expression.starts_with("rc_domain_ok(")
 }
 
 /// The rows of `f`'s checks, and their definitions.

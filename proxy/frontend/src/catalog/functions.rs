@@ -327,7 +327,14 @@ pub(crate) fn type_display(oid: u32, typmod: Option<i64>) -> Option<String> {
         },
         "time" => "time without time zone".into(),
         "timetz" => "time with time zone".into(),
-        "varbit" => "bit varying".into(),
+        "bit" => match m {
+            Some(m) => format!("bit({m})"),
+            None => "\"bit\"".into(),
+        },
+        "varbit" => match m {
+            Some(m) => format!("bit varying({m})"),
+            None => "bit varying".into(),
+        },
         other => other.to_string(),
     })
 }
@@ -337,10 +344,32 @@ fn format_type(ctx: &Context<'_>) -> rusqlite::Result<V> {
         return Ok(V::Null);
     };
     let typmod = int_arg(ctx, 1);
-    Ok(V::Text(type_display(oid as u32, typmod).unwrap_or_else(|| "???".into())))
+    let Ok(oid) = u32::try_from(oid) else { return Ok(V::Text("???".into())) };
+    if oid == 0 {
+        return Ok(V::Text("-".into()));
+    }
+    Ok(V::Text(any_type_display(oid, typmod).unwrap_or_else(|| "???".into())))
+}
+
+/// A built-in or user-defined type's display name; a user-defined type
+/// with a modifier prints it in parentheses, as PostgreSQL does for a type
+/// without a modifier output function.
+fn any_type_display(oid: u32, typmod: Option<i64>) -> Option<String> {
+    if let Some(name) = type_display(oid, typmod) {
+        return Some(name);
+    }
+    let name = snapshot().user_type_display(oid)?;
+    Some(match typmod.filter(|m| *m >= 0) {
+        Some(m) => format!("{name}({m})"),
+        None => name,
+    })
 }
 
 fn type_by_name(text: &str) -> Option<u32> {
+    builtin_type_by_name(text).or_else(|| snapshot().user_type_oid(text))
+}
+
+fn builtin_type_by_name(text: &str) -> Option<u32> {
     let parts = snapshot::split_qualified(text);
     let name = parts.last()?.trim().to_string();
     let (base, array) = match name.strip_suffix("[]") {
@@ -488,7 +517,9 @@ fn table_is_visible(ctx: &Context<'_>) -> rusqlite::Result<V> {
 }
 
 fn type_is_visible(ctx: &Context<'_>) -> rusqlite::Result<V> {
-    Ok(oid_arg(ctx, 0).map(|o| V::Integer(BUILTIN_TYPES.iter().any(|t| t.0 == o) as i64)).unwrap_or(V::Null))
+    let Some(oid) = oid_arg(ctx, 0) else { return Ok(V::Null) };
+    let visible = BUILTIN_TYPES.iter().any(|t| t.0 == oid) || snapshot().user_type_visible(oid) == Some(true);
+    Ok(V::Integer(visible as i64))
 }
 
 fn get_userbyid(ctx: &Context<'_>) -> rusqlite::Result<V> {
@@ -774,7 +805,7 @@ fn regclass(ctx: &Context<'_>) -> rusqlite::Result<V> {
             }
             match snapshot().relation_oid(&text) {
                 Some(oid) => Ok(V::Integer(oid.into())),
-                None => Err(user_error(format!("relation \"{text}\" does not exist"))),
+                None => Err(node_exec::pgfns::fail("42P01", format!("relation \"{text}\" does not exist"))),
             }
         }
     }
@@ -798,13 +829,13 @@ fn regtype(ctx: &Context<'_>) -> rusqlite::Result<V> {
             }
             type_by_name(&text)
                 .map(|o| V::Integer(o.into()))
-                .ok_or_else(|| user_error(format!("type \"{text}\" does not exist")))
+                .ok_or_else(|| node_exec::pgfns::fail("42704", format!("type \"{text}\" does not exist")))
         }
     }
 }
 
 fn regtype_name(ctx: &Context<'_>) -> rusqlite::Result<V> {
-    oid_name(regtype(ctx)?, |o| type_display(o, None))
+    oid_name(regtype(ctx)?, |o| any_type_display(o, None))
 }
 
 /// How an OID alias (`x::regclass` and friends) prints: the object's name,

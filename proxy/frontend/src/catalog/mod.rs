@@ -52,7 +52,9 @@
 //! `pg_matviews`, and the definition `pg_get_viewdef` prints.
 //!
 //! A session's temporary tables and views show in its own catalog reads
-//! only, in its schema `pg_temp_N` ([`temporary`]).
+//! only, in its schema `pg_temp_N` ([`temporary`]); so do its prepared
+//! statements, in `pg_prepared_statements` (filled for the reading
+//! session, as `pg_settings` is).
 //!
 //! CHECK constraints, which SQLite keeps only in a table's DDL text, are
 //! read from it with PostgreSQL's names, without the checks rowchain adds
@@ -63,6 +65,13 @@
 //! owns one in `pg_depend` ([`sequences`]); a serial column shows its
 //! `nextval` default, an identity column its `attidentity` and options,
 //! and `pg_get_serial_sequence` names a column's sequence.
+//!
+//! User-defined types are listed as PostgreSQL lists them ([`types`]): an
+//! enum's or a domain's `pg_type` row and its array type's, the labels in
+//! `pg_enum`, a domain's checks in `pg_constraint`; a column of such a type
+//! has its OID, so `format_type`, `\d`, `information_schema.columns` and
+//! the drivers' type lookups name it. A session's temporary types show in
+//! its `pg_temp_N`, with its temporary tables.
 //!
 //! Deliberately absent: functions; the schema, database, function and
 //! sequence privilege functions answer true.
@@ -77,6 +86,7 @@ mod schema;
 mod sequences;
 mod snapshot;
 mod temporary;
+mod types;
 mod viewdef;
 mod views;
 
@@ -108,6 +118,22 @@ pub struct SessionInfo {
     /// The session's temporary tables and views, which its catalog reads
     /// see over the chain's ([`temporary`]).
     pub temp: Option<Arc<TempCatalog>>,
+    /// The session's prepared statements, as `pg_prepared_statements` lists them.
+    pub prepared: Arc<Vec<PreparedStatementRow>>,
+}
+
+/// One row of `pg_prepared_statements`.
+#[derive(Debug, Clone, Default)]
+pub struct PreparedStatementRow {
+    pub name: String,
+    /// The query text that prepared it.
+    pub statement: String,
+    /// timestamptz text.
+    pub prepare_time: String,
+    /// `regtype[]` text, e.g. `{integer,text}`.
+    pub parameter_types: String,
+    /// Prepared by SQL's PREPARE (else by the protocol's Parse).
+    pub from_sql: bool,
 }
 
 thread_local! {
@@ -123,7 +149,11 @@ thread_local! {
 /// The catalog as a transaction block sees it, its own uncommitted DDL
 /// included: built from the block's speculative state.
 #[derive(Clone)]
-pub struct BlockCatalog(Arc<Snapshot>, Arc<BTreeMap<String, node_core::catalog::TableMeta>>);
+pub struct BlockCatalog(
+    Arc<Snapshot>,
+    Arc<BTreeMap<String, node_core::catalog::TableMeta>>,
+    Arc<node_core::usertype::UserTypes>,
+);
 
 /// Each block catalog (and each catalog with a session's temporary
 /// relations over it) gets its own mark, counting down from the top of the
@@ -143,12 +173,18 @@ impl BlockCatalog {
         let mark = next_mark();
         let snapshot = snapshot::build(conn, mark, database, admins)?;
         let tables = snapshot.tables.values().map(|meta| (meta.name.clone(), meta.clone())).collect();
-        Ok(BlockCatalog(Arc::new(snapshot), Arc::new(tables)))
+        let types = snapshot.types.values().map(|meta| (meta.name().to_string(), meta.clone())).collect();
+        Ok(BlockCatalog(Arc::new(snapshot), Arc::new(tables), Arc::new(types)))
     }
 
     /// The user tables as the block's speculation has them, by name.
     pub fn tables(&self) -> Arc<BTreeMap<String, node_core::catalog::TableMeta>> {
         self.1.clone()
+    }
+
+    /// The user-defined types as the block's speculation has them, by name.
+    pub fn types(&self) -> Arc<node_core::usertype::UserTypes> {
+        self.2.clone()
     }
 }
 
@@ -213,7 +249,11 @@ impl CatalogHooks {
 /// the functions that answer from it. Everything else skips the hook.
 pub(crate) fn touches_catalog(plan: &sqlmap::ReadPlan) -> bool {
     let sql = &plan.sqlite;
-    sql.contains("pg_") || sql.contains("information_schema") || sql.contains("rc_reg") || sql.contains("_privilege")
+    sql.contains("pg_")
+        || sql.contains("information_schema")
+        || sql.contains("rc_reg")
+        || sql.contains("_privilege")
+        || sql.contains("format_type")
 }
 
 const BUILT_TABLE: &str = "pg_catalog.__rc_built";
@@ -256,6 +296,9 @@ impl node_exec::reader::ReadHooks for CatalogHooks {
         }
         if plan.tables.iter().any(|t| t.ends_with("pg_settings")) {
             fill_settings(conn)?;
+        }
+        if plan.tables.iter().any(|t| t.ends_with("pg_prepared_statements")) {
+            fill_prepared_statements(conn)?;
         }
         SNAPSHOT.with(|s| *s.borrow_mut() = Some(snap));
         Ok(())
@@ -301,6 +344,27 @@ fn fill_settings(conn: &Connection) -> rusqlite::Result<()> {
     )?;
     for (name, value) in &settings {
         insert.execute([name, value])?;
+    }
+    Ok(())
+}
+
+/// `pg_prepared_statements` shows the calling session's prepared statements.
+fn fill_prepared_statements(conn: &Connection) -> rusqlite::Result<()> {
+    conn.execute("DELETE FROM pg_catalog.pg_prepared_statements", [])?;
+    let rows = current_session().map(|s| s.prepared.clone()).unwrap_or_default();
+    let mut insert = conn.prepare(
+        "INSERT INTO pg_catalog.pg_prepared_statements \
+         (name, statement, prepare_time, parameter_types, from_sql, generic_plans, custom_plans) \
+         VALUES (?1, ?2, ?3, ?4, ?5, 0, 0)",
+    )?;
+    for row in rows.iter() {
+        insert.execute(rusqlite::params![
+            row.name,
+            row.statement,
+            row.prepare_time,
+            row.parameter_types,
+            row.from_sql
+        ])?;
     }
     Ok(())
 }

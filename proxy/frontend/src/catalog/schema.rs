@@ -99,6 +99,12 @@ const TABLES: &[(&str, &str, &str)] = &[
          protrftypes _oid, prosrc text, probin text, prosqlbody pg_node_tree, proconfig _text, \
          proacl _aclitem",
     ),
+    (
+        "pg_catalog",
+        "pg_prepared_statements",
+        "name text, statement text, prepare_time timestamptz, parameter_types _regtype, from_sql bool, \
+         generic_plans int8, custom_plans int8",
+    ),
     ("pg_catalog", "pg_inherits", "inhrelid oid, inhparent oid, inhseqno int4, inhdetachpending bool"),
     ("pg_catalog", "pg_tablespace", "oid oid, spcname name, spcowner oid, spcacl _aclitem, spcoptions _text"),
     (

@@ -91,6 +91,11 @@ pub(crate) struct Snapshot {
     pub rules: BTreeMap<u32, u32>,
     /// Each sequence by its OID.
     pub sequences: BTreeMap<u32, SequenceMeta>,
+    /// Each user-defined type (enum, domain) by its OID.
+    pub types: BTreeMap<u32, node_core::usertype::TypeMeta>,
+    /// The user-defined types and their array types by OID, as
+    /// `format_type` and `::regtype` name them ([`super::types`]).
+    pub type_names: BTreeMap<u32, super::types::TypeName>,
     /// The sequence each column owns (serial and identity columns, `OWNED
     /// BY`), by (table OID, column name): what `pg_get_serial_sequence`
     /// answers ([`super::sequences`]).
@@ -320,7 +325,7 @@ impl Rows {
     }
 
     /// Sets `column` of the last row pushed to `schema.table`.
-    fn set_last(&mut self, schema: &str, table: &str, column: &str, value: V) {
+    pub(super) fn set_last(&mut self, schema: &str, table: &str, column: &str, value: V) {
         let def = schema::table(schema, table);
         let position = def.position(column);
         let slot = self.0.get_mut(&def.qualified()).and_then(|rows| rows.last_mut()).zip(position);
@@ -361,6 +366,8 @@ pub(super) struct TableFacts<'a> {
     pub(super) owner: u32,
     /// `(type oid, typmod, type name)` per column.
     types: Vec<(u32, i32, String)>,
+    /// The user-defined type of each column that has one.
+    pub(super) user_types: Vec<Option<sqlmap::UserType>>,
     pub(super) defaults: Vec<Option<String>>,
     /// The sequence (SQLite name) each column's default draws from.
     pub(super) draws: Vec<Option<String>>,
@@ -423,6 +430,7 @@ pub(crate) fn build(
     let schemas = node_exec::tables::load_schemas(conn)?;
     let mut sequences = node_exec::tables::load_sequences(conn)?;
     let accounts = node_exec::tables::load_accounts(conn)?;
+    let types = node_exec::tables::load_types(conn)?;
     let mut snap = Snapshot {
         height,
         database: database.to_string(),
@@ -440,9 +448,14 @@ pub(crate) fn build(
     for schema in &schemas {
         user_schema(&mut rows, &mut snap, schema, owner_of(&schema.owner), database);
     }
+    for meta in &types {
+        let place = super::types::type_schema(meta.name(), None);
+        super::types::type_rows(&mut rows, &mut snap, meta, place, owner_of(&meta.owner), database);
+    }
+    let types: node_core::usertype::UserTypes = types.into_iter().map(|t| (t.name().to_string(), t)).collect();
     let mut facts = Vec::new();
     for meta in &tables {
-        facts.push(table_facts(conn, meta, owner_of(&meta.owner), None)?);
+        facts.push(table_facts(conn, meta, owner_of(&meta.owner), None, &types)?);
     }
     let oids: BTreeMap<&str, u32> = facts.iter().map(|f| (f.meta.name.as_str(), f.oid)).collect();
     sequences.extend(sequences::rowid_sequences(conn, &tables, &sequences)?);
@@ -468,6 +481,7 @@ pub(crate) fn build(
 pub(crate) fn temporary(
     conn: &Connection,
     tables: &BTreeMap<String, TableMeta>,
+    types: &node_core::usertype::UserTypes,
     (owner, address): (&str, &str),
     schema: &str,
     database: &str,
@@ -484,9 +498,13 @@ pub(crate) fn temporary(
         "pg_namespace",
         &[("oid", i(namespace)), ("nspname", t(schema)), ("nspowner", i(owner_oid))],
     );
+    for meta in types.values() {
+        let place = super::types::type_schema(meta.name(), Some(schema));
+        super::types::type_rows(&mut rows, &mut snap, meta, place, owner_oid, database);
+    }
     let mut facts = Vec::new();
     for meta in tables.values() {
-        facts.push(table_facts(conn, meta, owner_oid, Some(schema))?);
+        facts.push(table_facts(conn, meta, owner_oid, Some(schema), types)?);
     }
     let oids: BTreeMap<&str, u32> = facts.iter().map(|f| (f.meta.name.as_str(), f.oid)).collect();
     for f in &facts {
@@ -515,6 +533,8 @@ impl Snapshot {
             views,
             rules,
             sequences,
+            types,
+            type_names,
             serial_sequences,
             addresses: _,
             admins: _,
@@ -534,6 +554,8 @@ impl Snapshot {
         out.tables.extend(tables.iter().map(|(k, v)| (*k, v.clone())));
         out.views.extend(views.iter().map(|(k, v)| (*k, v.clone())));
         out.rules.extend(rules.iter().map(|(k, v)| (*k, *v)));
+        out.types.extend(types.iter().map(|(k, v)| (*k, v.clone())));
+        out.type_names.extend(type_names.iter().map(|(k, v)| (*k, v.clone())));
         out.sequences.extend(sequences.iter().map(|(k, v)| (*k, v.clone())));
         out.serial_sequences.extend(serial_sequences.iter().map(|(k, v)| (k.clone(), *v)));
         out
@@ -825,6 +847,7 @@ pub(super) fn table_facts<'a>(
     meta: &'a TableMeta,
     owner: u32,
     temp_schema: Option<&'a str>,
+    user_types: &node_core::usertype::UserTypes,
 ) -> rusqlite::Result<TableFacts<'a>> {
     let oid = derived_oid("table", &[&meta.id]);
     let (schema, rel) = match temp_schema {
@@ -834,12 +857,21 @@ pub(super) fn table_facts<'a>(
     let temporary = temp_schema.is_some();
     let db = if temporary { "temp" } else { "main" };
     let namespace = namespace_oid(schema);
+    let user_types: Vec<Option<sqlmap::UserType>> = meta
+        .columns
+        .iter()
+        .map(|c| c.user_type.as_ref().and_then(|name| user_types.get(name)).map(|t| t.ty.clone()))
+        .collect();
+    // A user-defined type's column: the type's OID, and the type a
+    // default's literal is cast to.
     let types = meta
         .columns
         .iter()
-        .map(|c| match sqlmap::PgType::parse_name(&c.pg_type) {
-            Some(ty) => (ty.oid(), ty.typmod(), c.pg_type.clone()),
-            None => (25, -1, "text".to_string()),
+        .zip(&user_types)
+        .map(|(c, user_type)| match (user_type, sqlmap::PgType::parse_name(&c.pg_type)) {
+            (Some(ty), _) => (ty.oid, -1, super::types::default_type_name(ty, &c.pg_type)),
+            (None, Some(ty)) => (ty.oid(), ty.typmod(), c.pg_type.clone()),
+            (None, None) => (25, -1, "text".to_string()),
         })
         .collect::<Vec<_>>();
     // A view has no defaults, keys or indexes of its own (and SQLite keeps
@@ -850,6 +882,15 @@ pub(super) fn table_facts<'a>(
     } else {
         stored_parts(conn, db, meta, (schema, rel), &types)?
     };
+    // sqlmap gives a domain's column the domain's DEFAULT; PostgreSQL keeps
+    // it with the type, so the column shows none of its own.
+    let mut defaults = defaults;
+    for (slot, ty) in defaults.iter_mut().zip(&user_types) {
+        let inherited = ty.as_ref().and_then(super::types::domain_default_printed);
+        if inherited.is_some() && *slot == inherited {
+            *slot = None;
+        }
+    }
     Ok(TableFacts {
         meta,
         schema,
@@ -859,6 +900,7 @@ pub(super) fn table_facts<'a>(
         oid,
         owner,
         types,
+        user_types,
         defaults,
         draws,
         generation,
@@ -1386,6 +1428,19 @@ fn user_column(rows: &mut Rows, snap: &Snapshot, f: &TableFacts<'_>, acl: &Table
         default.is_some(),
         identity.as_ref().map_or("", Identity::attidentity),
     );
+    let user_type = f.user_types.get(n).and_then(Option::as_ref);
+    if let Some(ty) = user_type {
+        let (len, byval, align, storage, collation) = super::types::column_layout(ty);
+        for (field, value) in [
+            ("attlen", i(len)),
+            ("attbyval", b(byval)),
+            ("attalign", t(align)),
+            ("attstorage", t(storage)),
+            ("attcollation", i(collation)),
+        ] {
+            rows.set_last("pg_catalog", "pg_attribute", field, value);
+        }
+    }
     if let Some(attacl) = acl.attacl(&column.name) {
         rows.set_last("pg_catalog", "pg_attribute", "attacl", t(attacl));
     }
@@ -1404,18 +1459,28 @@ fn user_column(rows: &mut Rows, snap: &Snapshot, f: &TableFacts<'_>, acl: &Table
             ],
         );
     }
+    // A user-defined type's column is described by how it is stored (an
+    // enum's text, a domain's base type), then named as that type.
+    let (described_oid, described_name) = match user_type {
+        Some(ty) => (ty.storage().oid(), column.pg_type.as_str()),
+        None => (*type_oid, type_name.as_str()),
+    };
     information_column(
         rows,
         database,
         (f.schema, f.rel),
         n,
         &column.name,
-        *type_oid,
-        type_name,
+        described_oid,
+        described_name,
         not_null,
         if column.generated { None } else { default.clone() },
         identity.as_ref(),
     );
+    if let Some(ty) = user_type {
+        let place = super::types::type_schema(&ty.name, f.temporary.then_some(f.schema));
+        super::types::information_column(rows, ty, place, database);
+    }
     if column.generated {
         rows.set_last("information_schema", "columns", "is_generated", t("ALWAYS"));
         rows.set_last(
@@ -1495,6 +1560,7 @@ fn information_column(
             octets = i(n.map(|n| i64::from(n) * 4).unwrap_or(1_073_741_824));
         }
         Some(sqlmap::PgType::Text) => octets = i(1_073_741_824),
+        Some(sqlmap::PgType::Bit(n) | sqlmap::PgType::VarBit(n)) => length = n.map(i).unwrap_or(V::Null),
         Some(sqlmap::PgType::Int2) => (precision, radix, scale) = (i(16), i(2), i(0)),
         Some(sqlmap::PgType::Int4) => (precision, radix, scale) = (i(32), i(2), i(0)),
         Some(sqlmap::PgType::Int8) => (precision, radix, scale) = (i(64), i(2), i(0)),
@@ -1881,6 +1947,7 @@ fn catalog_relations(rows: &mut Rows, snap: &mut Snapshot) {
                 "pg_roles"
                     | "pg_user"
                     | "pg_settings"
+                    | "pg_prepared_statements"
                     | "pg_tables"
                     | "pg_policies"
                     | "pg_indexes"

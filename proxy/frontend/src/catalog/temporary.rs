@@ -1,4 +1,4 @@
-//! A session's temporary tables and views in its own catalog reads, as
+//! A session's temporary tables, views and types in its own catalog reads, as
 //! PostgreSQL lists them: relations of the session's temporary schema
 //! `pg_temp_N` with `relpersistence = 't'`, their columns, indexes, keys
 //! and view definitions, ahead of `public` on the search path.
@@ -13,6 +13,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use node_core::catalog::TableMeta;
+use node_core::usertype::UserTypes;
 use parking_lot::Mutex;
 use rusqlite::Connection;
 
@@ -30,17 +31,19 @@ pub struct TempCatalog {
 
 impl TempCatalog {
     /// Built from the session's scratch connection `conn`, whose `temp`
-    /// database holds `tables`. They belong to the session's role `owner`
-    /// (name, account address) and show in schema `pg_temp_{number}`.
+    /// database holds `tables`; `types` are the session's types (keyed
+    /// `pg_temp.name`). They belong to the session's role `owner` (name,
+    /// account address) and show in schema `pg_temp_{number}`.
     pub fn build(
         conn: &Connection,
         tables: &BTreeMap<String, TableMeta>,
+        types: &UserTypes,
         owner: (&str, &str),
         number: u32,
         database: &str,
     ) -> rusqlite::Result<Self> {
         let schema = format!("{TEMP_SCHEMA_PREFIX}{number}");
-        let rows = snapshot::temporary(conn, tables, owner, &schema, database)?;
+        let rows = snapshot::temporary(conn, tables, types, owner, &schema, database)?;
         Ok(TempCatalog { rows, merged: Mutex::new(None) })
     }
 

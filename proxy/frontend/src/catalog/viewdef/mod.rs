@@ -139,5 +139,26 @@ pub(crate) fn generation_expression(
     Some(postgres::expression(&bound, ty, pretty))
 }
 
+/// A domain's CHECK condition (PostgreSQL text in which `VALUE` is the
+/// value checked) as `pg_get_constraintdef(oid, pretty)` prints it inside
+/// its `CHECK (...)`, for a domain over the type `base` (its name as a
+/// column's declared type reads). `None` when the text is outside what is
+/// read here.
+pub(crate) fn domain_check(condition: &str, base: &str, pretty: bool) -> Option<String> {
+    let parsed = parse::expression(lex::tokens(condition)?)?;
+    let bound = bind::relation_expression(parsed, "", &[("value".to_string(), base.to_string())]);
+    Some(postgres::domain_check(&bound, pretty))
+}
+
+/// A domain's DEFAULT (PostgreSQL text) as `pg_type.typdefault` holds it
+/// for a domain over `base`: PostgreSQL's unpretty deparse (`'x'::text`).
+pub(crate) fn domain_default(expression: &str, base: &str) -> Option<String> {
+    let parsed = parse::expression(lex::tokens(expression)?)?;
+    let bound = bind::relation_expression(parsed, "", &[]);
+    // The constant is coerced to the domain's base type without its
+    // modifier: `'x'::character varying` for a `varchar(10)`.
+    Some(postgres::expression(&bound, &types::base(base), false))
+}
+
 #[cfg(test)]
 mod tests;

@@ -24,7 +24,7 @@ const INDENT_LIMIT: i32 = 40;
 /// The definition of a view whose (bound) query is `query` and whose
 /// columns are named `names`.
 pub(super) fn definition(query: &Query, names: &[String], pretty: bool) -> String {
-    let mut printer = Printer { buf: String::new(), indent: 0, pretty };
+    let mut printer = Printer { buf: String::new(), indent: 0, pretty, domain: false };
     printer.query(query, Some(names), true);
     printer.buf.push(';');
     printer.buf
@@ -34,7 +34,16 @@ pub(super) fn definition(query: &Query, names: &[String], pretty: bool) -> Strin
 /// prints it inside `CHECK (...)`: `a > 0` pretty, `(a > 0)` not, an
 /// operator expression carrying its own parentheses then.
 pub(super) fn check(expr: &Expr, pretty: bool) -> String {
-    let mut printer = Printer { buf: String::new(), indent: 0, pretty };
+    let mut printer = Printer { buf: String::new(), indent: 0, pretty, domain: false };
+    printer.expr(expr, Some("boolean"));
+    printer.buf
+}
+
+/// A domain's (bound) CHECK condition, in which the column `value` is
+/// the domain's `VALUE`, as `pg_get_constraintdef` prints it inside
+/// `CHECK (...)`.
+pub(super) fn domain_check(expr: &Expr, pretty: bool) -> String {
+    let mut printer = Printer { buf: String::new(), indent: 0, pretty, domain: true };
     printer.expr(expr, Some("boolean"));
     printer.buf
 }
@@ -42,7 +51,7 @@ pub(super) fn check(expr: &Expr, pretty: bool) -> String {
 /// A generated column's (bound) expression as `pg_get_expr` prints it,
 /// for a column of type `ty`: `a * 2` pretty, `(a * 2)` not.
 pub(super) fn expression(expr: &Expr, ty: &str, pretty: bool) -> String {
-    let mut printer = Printer { buf: String::new(), indent: 0, pretty };
+    let mut printer = Printer { buf: String::new(), indent: 0, pretty, domain: false };
     printer.expr(expr, Some(ty));
     printer.buf
 }
@@ -85,6 +94,8 @@ struct Printer {
     buf: String,
     indent: i32,
     pretty: bool,
+    /// Printing a domain's condition: the column `value` is its `VALUE`.
+    domain: bool,
 }
 
 impl Printer {
@@ -425,6 +436,7 @@ impl Printer {
             }
         }
         match expr {
+            Expr::Column { parts, .. } if self.domain && parts.as_slice() == ["value"] => self.push("VALUE"),
             Expr::Column { parts, .. } => {
                 let parts: Vec<String> = parts.iter().map(|p| quote_identifier(p)).collect();
                 self.push(&parts.join("."));

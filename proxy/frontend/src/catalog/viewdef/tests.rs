@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use node_core::catalog::{ColumnMeta, TableMeta, ViewMeta};
 
-use super::{check_expression, mysql, postgres};
+use super::{check_expression, domain_check, domain_default, mysql, postgres};
 
 fn meta(name: &str, columns: &[(&str, &str)], query: Option<&str>) -> TableMeta {
     let columns = columns.iter().map(|(name, ty)| ColumnMeta::computed(*name, *ty)).collect();
@@ -317,4 +317,36 @@ fn no_check_text_panics() {
             }
         }
     }
+}
+
+/// A domain's checks and default as PostgreSQL 15 prints them (from a real
+/// server: `pg_get_constraintdef(oid)`, `pg_get_constraintdef(oid, true)`,
+/// `pg_type.typdefault`), from the text sqlparser gives a `CREATE DOMAIN`.
+#[test]
+fn domain_checks_are_what_postgresql_prints() {
+    let cases = [
+        ("VALUE > 0", "integer", "(VALUE > 0)", "VALUE > 0"),
+        ("octet_length(VALUE) = 16", "bytea", "(octet_length(VALUE) = 16)", "octet_length(VALUE) = 16"),
+        (
+            "VALUE ~ '^[a-z]+$'",
+            "character varying(10)",
+            "((VALUE)::text ~ '^[a-z]+$'::text)",
+            "VALUE::text ~ '^[a-z]+$'::text",
+        ),
+        (
+            "VALUE IN ('a', 'b')",
+            "character varying(10)",
+            "((VALUE)::text = ANY ((ARRAY['a'::character varying, 'b'::character varying])::text[]))",
+            "VALUE::text = ANY (ARRAY['a'::character varying, 'b'::character varying]::text[])",
+        ),
+    ];
+    for (condition, base, plain, pretty) in cases {
+        assert_eq!(domain_check(condition, base, false).as_deref(), Some(plain), "{condition}");
+        assert_eq!(domain_check(condition, base, true).as_deref(), Some(pretty), "{condition}");
+    }
+    assert_eq!(domain_default("1", "integer").as_deref(), Some("1"));
+    assert_eq!(domain_default("'x'", "character varying(10)").as_deref(), Some("'x'::character varying"));
+    // A column named "VALUE" in a table's check is a column, quoted.
+    let columns = vec![("VALUE".to_string(), "integer".to_string())];
+    assert_eq!(check_expression("\"VALUE\" > 0", "t", &columns, true).as_deref(), Some("\"VALUE\" > 0"));
 }

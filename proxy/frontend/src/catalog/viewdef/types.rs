@@ -197,7 +197,7 @@ pub(super) fn binary(op: &str, left: &Ty, right: &Ty) -> Coercion {
             };
             two(text(left), text(right), Ty::of("text"))
         }
-        "~~" | "!~~" | "~~*" | "!~~*" => {
+        "~~" | "!~~" | "~~*" | "!~~*" | "~" | "!~" | "~*" | "!~*" => {
             let l = match left {
                 Ty::Of(t) if base(t) == "bpchar" => None,
                 Ty::Of(t) if base(t) == "text" => None,

@@ -1,0 +1,90 @@
+-- User-defined types: enums and domains created and used in tables (good and bad values, enum order, ALTER TYPE ... ADD VALUE while a table uses it, DROP refused while used), and the catalog's view of them: \dT, \dD, \d, format_type, ::regtype, information_schema.columns, pg_enum, pg_type, pg_constraint.
+SET client_min_messages TO warning;
+CREATE TYPE mood AS ENUM ('sad', 'ok', 'happy');
+CREATE DOMAIN positive AS integer DEFAULT 1 CHECK (VALUE > 0) CHECK (VALUE < 1000);
+CREATE DOMAIN code AS text NOT NULL;
+CREATE DOMAIN short_name AS varchar(10) CHECK (VALUE ~ '^[a-z]+$');
+CREATE DOMAIN session_id AS bytea CHECK (octet_length(VALUE) = 16);
+CREATE TYPE mood AS ENUM ('x');
+CREATE TYPE dup AS ENUM ('a', 'a');
+CREATE TYPE size AS ENUM ('s', 'm', 'l');
+SELECT t.typname, e.enumsortorder, e.enumlabel FROM pg_enum e JOIN pg_type t ON t.oid = e.enumtypid WHERE t.typname = 'size' ORDER BY e.enumsortorder;
+CREATE TABLE person (id int PRIMARY KEY, name short_name, m mood, score positive);
+INSERT INTO person VALUES (1, 'ann', 'happy', 10), (2, 'bob', 'sad', 20), (3, 'cy', 'ok', 30), (4, 'dee', NULL, 5);
+INSERT INTO person VALUES (5, 'eve', 'angry', 1);
+INSERT INTO person VALUES (5, 'eve', 'ok', 0);
+INSERT INTO person VALUES (5, 'eve', 'ok', 1000);
+INSERT INTO person VALUES (5, 'Eve', 'ok', 1);
+INSERT INTO person VALUES (5, 'eve', 'ok', NULL);
+UPDATE person SET m = 'meh' WHERE id = 1;
+SELECT id, name, m, score FROM person ORDER BY m NULLS FIRST, id;
+SELECT id, m FROM person ORDER BY m DESC NULLS LAST, id;
+SELECT id, m FROM person WHERE m > 'ok' ORDER BY id;
+SELECT id, m FROM person WHERE m < 'happy' ORDER BY id;
+SELECT min(m), max(m) FROM person;
+SELECT 'ok'::mood, 'sad'::mood < 'happy'::mood AS less;
+SELECT 'nope'::mood;
+SELECT 5::positive, (-5)::positive;
+ALTER TYPE mood ADD VALUE 'ecstatic' AFTER 'happy';
+ALTER TYPE mood ADD VALUE 'meh' BEFORE 'ok';
+ALTER TYPE mood ADD VALUE 'meh';
+ALTER TYPE mood ADD VALUE IF NOT EXISTS 'meh';
+ALTER TYPE mood ADD VALUE 'x' BEFORE 'nope';
+INSERT INTO person VALUES (6, 'fay', 'meh', 7), (7, 'gus', 'ecstatic', 8);
+SELECT id, m FROM person ORDER BY m NULLS FIRST, id;
+SELECT id, m FROM person WHERE m > 'meh' ORDER BY id;
+SELECT enumlabel FROM pg_enum WHERE enumtypid = 'mood'::regtype ORDER BY enumsortorder;
+CREATE TYPE spare AS ENUM ('x', 'y');
+ALTER TYPE spare RENAME VALUE 'y' TO 'z';
+SELECT enumlabel FROM pg_enum WHERE enumtypid = 'spare'::regtype ORDER BY enumsortorder;
+DROP TYPE spare;
+SELECT id, m FROM person WHERE id = 7;
+\dT
+\dD
+\d person
+SELECT format_type('mood'::regtype, NULL) AS mood, format_type('positive'::regtype, NULL) AS positive, format_type('short_name'::regtype, -1) AS short_name;
+SELECT 'mood'::regtype, 'public.mood'::regtype, '_mood'::regtype, 'mood[]'::regtype, 'session_id'::regtype::oid = 'session_id'::regtype AS same;
+SELECT 'nosuchtype'::regtype;
+SELECT attname, format_type(atttypid, atttypmod), attlen, attbyval, attalign, attstorage, attcollation FROM pg_attribute WHERE attrelid = 'person'::regclass AND attnum > 0 ORDER BY attnum;
+SELECT attname FROM pg_attribute WHERE attrelid = 'person'::regclass AND atttypid = 'mood'::regtype;
+SELECT column_name, data_type, character_maximum_length, character_octet_length, domain_schema, domain_name, udt_schema, udt_name FROM information_schema.columns WHERE table_name = 'person' ORDER BY ordinal_position;
+SELECT typname, typtype, typcategory, typlen, typbyval, typalign, typstorage, typinput, typoutput, typreceive, typsend, typnotnull, format_type(typbasetype, typtypmod) AS base, typtypmod, typdefault, typcollation, typelem = 0 AS no_elem FROM pg_type WHERE typname IN ('mood', 'positive', 'short_name', 'session_id') ORDER BY typname;
+SELECT a.typname, a.typcategory, a.typlen, a.typelem = t.oid AS elem, t.typarray = a.oid AS arr, a.typinput, format_type(a.oid, NULL) FROM pg_type t JOIN pg_type a ON a.oid = t.typarray WHERE t.typname IN ('mood', 'positive') ORDER BY 1;
+SELECT n.nspname, t.typname FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace WHERE t.typtype IN ('e', 'd') AND n.nspname = 'public' ORDER BY 2;
+SELECT conname, contype, conrelid, contypid = 'positive'::regtype AS on_type, pg_get_constraintdef(oid), pg_get_constraintdef(oid, true) FROM pg_constraint WHERE contypid <> 0 AND connamespace = 'public'::regnamespace ORDER BY conname;
+SELECT constraint_name, check_clause FROM information_schema.check_constraints WHERE constraint_name LIKE 'positive%' OR constraint_name LIKE 'short%' ORDER BY 1;
+-- SQLAlchemy's get_domains() and get_enums() (its PostgreSQL dialect, 2.0), domains of public only.
+SELECT pg_catalog.pg_type.typname AS name, pg_catalog.format_type(pg_catalog.pg_type.typbasetype, pg_catalog.pg_type.typtypmod) AS attype, NOT pg_catalog.pg_type.typnotnull AS nullable, pg_catalog.pg_type.typdefault AS "default", pg_catalog.pg_type_is_visible(pg_catalog.pg_type.oid) AS visible, pg_catalog.pg_namespace.nspname AS schema, domain_constraints.condefs, domain_constraints.connames, pg_catalog.pg_collation.collname FROM pg_catalog.pg_type JOIN pg_catalog.pg_namespace ON pg_catalog.pg_namespace.oid = pg_catalog.pg_type.typnamespace LEFT OUTER JOIN pg_catalog.pg_collation ON pg_catalog.pg_type.typcollation = pg_catalog.pg_collation.oid LEFT OUTER JOIN (SELECT pg_catalog.pg_constraint.contypid AS contypid, array_agg(pg_catalog.pg_get_constraintdef(pg_catalog.pg_constraint.oid, true)) AS condefs, array_agg(CAST(pg_catalog.pg_constraint.conname AS TEXT)) AS connames FROM pg_catalog.pg_constraint WHERE pg_catalog.pg_constraint.contypid != 0 GROUP BY pg_catalog.pg_constraint.contypid) AS domain_constraints ON pg_catalog.pg_type.oid = domain_constraints.contypid WHERE pg_catalog.pg_type.typtype = 'd' AND pg_catalog.pg_namespace.nspname = 'public' ORDER BY pg_catalog.pg_namespace.nspname, pg_catalog.pg_type.typname;
+SELECT pg_catalog.pg_type.typname AS name, pg_catalog.pg_type_is_visible(pg_catalog.pg_type.oid) AS visible, pg_catalog.pg_namespace.nspname AS schema, lbl_agg.labels AS labels FROM pg_catalog.pg_type JOIN pg_catalog.pg_namespace ON pg_catalog.pg_namespace.oid = pg_catalog.pg_type.typnamespace LEFT OUTER JOIN (SELECT pg_catalog.pg_enum.enumtypid AS enumtypid, array_agg(CAST(pg_catalog.pg_enum.enumlabel AS TEXT) ORDER BY pg_catalog.pg_enum.enumsortorder) AS labels FROM pg_catalog.pg_enum GROUP BY pg_catalog.pg_enum.enumtypid) AS lbl_agg ON pg_catalog.pg_type.oid = lbl_agg.enumtypid WHERE pg_catalog.pg_type.typtype = 'e' ORDER BY pg_catalog.pg_namespace.nspname, pg_catalog.pg_type.typname;
+DROP TYPE mood;
+DROP DOMAIN positive;
+DROP DOMAIN mood;
+DROP TYPE positive, nosuch;
+DROP TYPE IF EXISTS nosuch;
+DROP TABLE person;
+DROP TYPE mood;
+DROP DOMAIN positive;
+DROP DOMAIN short_name;
+DROP DOMAIN session_id;
+DROP DOMAIN code;
+DROP TYPE size;
+\dT
+CREATE SCHEMA shop;
+CREATE TYPE shop.status AS ENUM ('new', 'paid');
+CREATE TABLE shop.orders (id int, s shop.status);
+INSERT INTO shop.orders VALUES (1, 'paid'), (2, 'new');
+SELECT id, s FROM shop.orders ORDER BY s;
+\d shop.orders
+\dT shop.*
+SELECT format_type('shop.status'::regtype, NULL), 'shop.status'::regtype;
+SELECT column_name, data_type, udt_schema, udt_name FROM information_schema.columns WHERE table_schema = 'shop' ORDER BY ordinal_position;
+DROP TABLE shop.orders;
+DROP TYPE shop.status;
+DROP SCHEMA shop;
+CREATE TYPE pg_temp.tmood AS ENUM ('lo', 'hi');
+CREATE TEMP TABLE tt (m pg_temp.tmood);
+INSERT INTO tt VALUES ('hi'), ('lo');
+SELECT m FROM tt ORDER BY m;
+SELECT format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid = 'tt'::regclass AND attnum > 0;
+SELECT t.typname, n.nspname LIKE 'pg_temp_%' AS temp_schema, format_type(t.oid, NULL), pg_type_is_visible(t.oid) FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace WHERE t.typname = 'tmood';
+SELECT enumlabel FROM pg_enum WHERE enumtypid = 'tmood'::regtype ORDER BY enumsortorder;
