@@ -375,7 +375,8 @@ fn v6_text(addr: &[u8; 16]) -> String {
             continue;
         }
         if at == 6 && embedded_v4 {
-            text.push_str(&v4_text(&addr[12..16]));
+            let [.., a, b, c, d] = *addr;
+            text.push_str(&v4_text(&[a, b, c, d]));
             break;
         }
         text.push_str(&format!("{word:x}"));
