@@ -4,8 +4,8 @@
 //! `compat/clients/setup.sh` installs what they need (PyPI, npm, Debian).
 //!
 //! Every program in compat/clients runs here: psycopg2, SQLAlchemy 2 ORM,
-//! pgjdbc, node-postgres, psql and pgbench (tokio-postgres is tests/pg_wire.rs),
-//! plus psql over TLS.
+//! Django (migrate and the ORM), pgjdbc, node-postgres, psql and pgbench
+//! (tokio-postgres is tests/pg_wire.rs), plus psql over TLS.
 
 mod common;
 
@@ -36,6 +36,11 @@ fn psycopg2() {
 #[test]
 fn sqlalchemy() {
     run_client("sqlalchemy");
+}
+
+#[test]
+fn django() {
+    run_client("django");
 }
 
 #[test]

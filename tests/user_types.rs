@@ -173,3 +173,28 @@ async fn enums_and_domains_behave_as_in_postgresql() {
     let out = common::verify(&dev.dir, true);
     assert!(out.status.success(), "verify --replay: {}", common::text(&out.stderr));
 }
+
+/// A transaction block's own types are usable by its later statements, as
+/// ORMs create them (SQLAlchemy: CREATE TYPE, then CREATE TABLE, one
+/// statement at a time inside one transaction); an unknown type is still
+/// refused, by the executor.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_block_uses_the_types_it_created() {
+    let dev = Dev::start("block-types");
+    let mut admin = connect(&dev, "admin").await;
+    let tx = admin.transaction().await.unwrap();
+    tx.batch_execute("CREATE TYPE tone AS ENUM ('low', 'high')").await.unwrap();
+    tx.batch_execute("CREATE DOMAIN small AS int CHECK (VALUE < 10)").await.unwrap();
+    tx.batch_execute("CREATE TABLE notes (id int PRIMARY KEY, t tone, n small)").await.unwrap();
+    tx.execute("INSERT INTO notes VALUES (1, 'high', 3)", &[]).await.unwrap();
+    let unknown = tx.batch_execute("CREATE TABLE other (x nosuch)").await.unwrap_err();
+    let db = unknown.as_db_error().unwrap();
+    assert_eq!((db.code().code(), db.message()), ("0A000", "type \"nosuch\" is not supported"));
+    drop(tx);
+    let tx = admin.transaction().await.unwrap();
+    tx.batch_execute("CREATE TYPE tone AS ENUM ('low', 'high')").await.unwrap();
+    tx.batch_execute("CREATE TABLE notes (id int PRIMARY KEY, t tone)").await.unwrap();
+    tx.execute("INSERT INTO notes VALUES (1, 'high')", &[]).await.unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(rows(&admin, "SELECT t FROM notes WHERE t > 'low'").await, column(&["high"]));
+}

@@ -2,7 +2,7 @@
 # Runs every client program against the target named by the libpq env
 # (PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE) and RC_TARGET (postgres or
 # rowchain). Prints PASS/FAIL per program and exits non-zero if any failed.
-# Usage: run-all.sh [program ...]   programs: psycopg2 sqlalchemy jdbc node psql pgbench
+# Usage: run-all.sh [program ...]   programs: psycopg2 sqlalchemy django jdbc node psql pgbench
 # Run setup.sh once first. Each program's full output is kept in $RC_CLIENTS_LOGS
 # (default: a temporary directory, printed at the end).
 set -uo pipefail
@@ -17,6 +17,7 @@ command_for() {
     case $1 in
         psycopg2) echo "$cache/venv/bin/python $here/python/test_psycopg2.py" ;;
         sqlalchemy) echo "$cache/venv/bin/python $here/python/test_sqlalchemy.py" ;;
+        django) echo "$cache/venv/bin/python $here/python/test_django.py" ;;
         jdbc) echo "java -cp $cache/java:/usr/share/java/postgresql.jar JdbcTest" ;;
         node) echo "node $here/node/test.js" ;;
         psql) echo "$here/psql/run.sh" ;;
@@ -26,7 +27,7 @@ command_for() {
 }
 
 programs=("$@")
-[ ${#programs[@]} -gt 0 ] || programs=(psycopg2 sqlalchemy jdbc node psql pgbench)
+[ ${#programs[@]} -gt 0 ] || programs=(psycopg2 sqlalchemy django jdbc node psql pgbench)
 echo "run-all: target $RC_TARGET at ${PGHOST:-local}:${PGPORT:-5432} database ${PGDATABASE:-?} as ${PGUSER:-?}"
 passed=0
 failed=0

@@ -17,10 +17,13 @@
 //! | `ARRAY(SELECT x ...)`                | `(SELECT coalesce(rc_array_agg(x), '{}') FROM (...))` |
 //! | `x = ANY(ARRAY[a, b])`, `x <> ALL(ARRAY[..])` | `x IN (a, b)`, `x NOT IN (..)`  |
 //! | `x = ANY(arr)`                       | `rc_array_contains(arr, x)`              |
-//! | `arr[i]`                             | `rc_array_get(arr, i)`                   |
+//! | `arr[i]`, `c.confkey[1]`             | `rc_array_get(arr, i)`, `rc_array_get("c"."confkey", 1)` |
 //! | `array_agg(x)`                       | `rc_array_agg(x)` (an aggregate)         |
 //! | `unnest(a)`, `generate_subscripts(a, 1)`, `_pg_expandarray(a)` in a SELECT list | a row per element: `json_each(rc_srf_series(a, ..)) AS "__rc_srfN"` joined in, the calls become `rc_array_elem(a, i)` / `rc_array_sub(a, i)` |
 //! | `(_pg_expandarray(a)).n` / `.x`       | the element's position / the element     |
+//! | `unnest(a) [WITH ORDINALITY] t(x, n)` in FROM | `(SELECT value AS x, key + 1 AS n FROM json_each(rc_array_json(a)) AS rc_unnest) AS t` |
+//! | `unnest(a, b)` in FROM (zipped)       | rows of `json_each(rc_srf_series(a, b))`, elements `json_extract(rc_array_json(a), '$[' \|\| key \|\| ']')` |
+//! | `unnest(..)` reading the FROM items to its left | `json_each(..) AS t` joined in, `t.x` and `x` replaced by the element's expression |
 //! | `CROSS JOIN LATERAL (SELECT e) AS o(n)` | `o.n` replaced by `e`                 |
 //! | `bool_and` / `bool_or`               | `min` / `max` (booleans are 0/1)         |
 //! | `json_build_object`                  | `json_object`                            |
@@ -31,9 +34,10 @@
 //! keep their names with any `pg_catalog.` prefix dropped.
 
 use sqlparser::ast::{
-    BinaryOperator, DataType, Expr, FunctionArg, FunctionArgExpr, FunctionArguments, Ident, InTarget, ObjectName,
-    ObjectNamePart, Query, Select, SelectItem, SetExpr, TableAlias, TableFactor, TableFunctionArgs, VisitMut,
-    VisitorMut,
+    AccessExpr, ArrayElemTypeDef, BinaryOperator, CastKind, DataType, Expr, FunctionArg, FunctionArgExpr,
+    FunctionArguments, Ident, InTarget, ObjectName, ObjectNamePart, Query, Select, SelectItem,
+    SelectItemQualifiedWildcardKind, SetExpr, TableAlias, TableFactor, TableFunctionArgs, VisitMut, VisitorMut,
+    WildcardAdditionalOptions,
 };
 use std::ops::ControlFlow;
 
@@ -84,6 +88,10 @@ pub(crate) fn cast(inner: &Expr, data_type: &DataType) -> Option<Expr> {
     let name = custom_type_name(data_type)?;
     if let Some((_, function)) = REG_TYPES.iter().find(|(ty, _)| *ty == name) {
         return Some(call(function, vec![inner.clone()]));
+    }
+    // `ARRAY[1,2]::int2vector` prints as the catalog's vectors do: `1 2`.
+    if matches!(name.as_str(), "int2vector" | "oidvector") {
+        return Some(call("rc_vector", vec![inner.clone()]));
     }
     if KEPT_TYPES.contains(&name.as_str()) {
         return Some(nested(inner.clone()));
@@ -250,6 +258,30 @@ pub(crate) fn field_access(root: &Expr, field: &str, srf: Option<&SrfScope>) -> 
     root.clone()
 }
 
+/// The column a field access starts from, and how many of its steps name
+/// it. sqlparser reads `c.confkey[1]` as the root `c` with the steps
+/// `.confkey` and `[1]`: leading `.name` steps on a column reference name
+/// the column (`c.confkey`), and only the steps after them subscript it or
+/// take a field of it.
+pub(crate) fn access_root(root: &Expr, chain: &[AccessExpr]) -> (Expr, usize) {
+    let mut parts = match root {
+        Expr::Identifier(ident) => vec![ident.clone()],
+        Expr::CompoundIdentifier(parts) => parts.clone(),
+        other => return (other.clone(), 0),
+    };
+    let mut named = 0;
+    for step in chain {
+        let AccessExpr::Dot(Expr::Identifier(field)) = step else { break };
+        parts.push(field.clone());
+        named += 1;
+    }
+    let column = match parts.as_slice() {
+        [only] => Expr::Identifier(only.clone()),
+        _ => Expr::CompoundIdentifier(parts),
+    };
+    (column, named)
+}
+
 /// Set-returning functions met in one SELECT list.
 #[derive(Default)]
 pub(crate) struct SrfScope {
@@ -330,8 +362,10 @@ impl SrfScope {
 
 /// `CROSS JOIN LATERAL (SELECT e1, e2) AS o(a, b)`, a one-row derived table
 /// without FROM: its columns are the expressions themselves, so the join
-/// goes and `o.a` becomes `e1` throughout the SELECT.
+/// goes and `o.a` becomes `e1` throughout the SELECT. First an `unnest`
+/// that reads the FROM items beside it is joined in ([`lateral_unnest`]).
 pub(crate) fn inline_lateral(select: &mut Select) -> Result<(), PlanError> {
+    lateral_unnest(select)?;
     let mut bindings: Vec<(String, String, Expr)> = Vec::new();
     for table in &mut select.from {
         let mut kept = Vec::new();
@@ -430,8 +464,37 @@ fn parse_expr(sql: &str) -> Result<Expr, PlanError> {
 /// `unnest(arr) x`, `pg_partition_ancestors(r) WITH ORDINALITY AS a(relid, depth)`)
 /// as a derived table over SQLite's `json_each`, its columns named as
 /// PostgreSQL names them. Arguments may refer to enclosing queries but not
-/// to tables beside it in the same FROM (SQLite has no LATERAL).
+/// to tables beside it in the same FROM (SQLite has no LATERAL), except
+/// `unnest`'s ([`lateral_unnest`]).
 pub(crate) fn from_function(factor: &TableFactor) -> Option<Result<TableFactor, PlanError>> {
+    if let TableFactor::UNNEST { alias, array_exprs, with_offset, with_ordinality, .. } = factor {
+        // sqlparser reads an unqualified `unnest(` in FROM as this factor.
+        if *with_offset {
+            return Some(Err(PlanError::unsupported("UNNEST ... WITH OFFSET")));
+        }
+        return Some(unnest(array_exprs, alias.as_ref(), *with_ordinality));
+    }
+    if let TableFactor::Function { name, args, with_ordinality, alias, .. } = factor {
+        // `LATERAL unnest(..)`: a FROM function is lateral in PostgreSQL anyway.
+        let is_unnest = match name.0.as_slice() {
+            [ObjectNamePart::Identifier(f)] => f.value.eq_ignore_ascii_case("unnest"),
+            [ObjectNamePart::Identifier(schema), ObjectNamePart::Identifier(f)] => {
+                schema.value == "pg_catalog" && f.value.eq_ignore_ascii_case("unnest")
+            }
+            _ => false,
+        };
+        if !is_unnest {
+            return Some(Err(PlanError::unsupported(format!("LATERAL {name}(...)"))));
+        }
+        let arrays: Vec<Expr> = args
+            .iter()
+            .filter_map(|arg| match arg {
+                FunctionArg::Unnamed(FunctionArgExpr::Expr(e)) => Some(e.clone()),
+                _ => None,
+            })
+            .collect();
+        return Some(unnest(&arrays, alias.as_ref(), *with_ordinality));
+    }
     let TableFactor::Table { name, alias, args: Some(args), with_ordinality, .. } = factor else {
         return None;
     };
@@ -449,9 +512,11 @@ pub(crate) fn from_function(factor: &TableFactor) -> Option<Result<TableFactor, 
             _ => None,
         })
         .collect();
+    if function == "unnest" && !args.is_empty() {
+        return Some(unnest(&args, alias.as_ref(), *with_ordinality));
+    }
     let (source, columns): (Expr, &[&str]) = match (function.as_str(), args.as_slice()) {
         ("generate_series", [_, _] | [_, _, _]) => (call("rc_series", args.clone()), &["value"]),
-        ("unnest", [array]) => (call("rc_array_json", vec![array.clone()]), &["value"]),
         ("_pg_expandarray", [array]) => (call("rc_array_json", vec![array.clone()]), &["value", "key + 1"]),
         ("pg_partition_ancestors", [relation]) => (call("json_array", vec![relation.clone()]), &["value"]),
         _ => return Some(Err(PlanError::unsupported(format!("table function {function}")))),
@@ -501,6 +566,396 @@ pub(crate) fn from_function(factor: &TableFactor) -> Option<Result<TableFactor, 
         alias: Some(TableAlias { explicit: true, name: alias_name, columns: vec![], at: None }),
         sample: None,
     }))
+}
+
+/// The alias of the `json_each` rows inside the derived table an `unnest`
+/// in FROM becomes; [`lateral_unnest`] knows its own derived tables by it.
+/// Not `__rc_`-prefixed: column references to those are refused (42939),
+/// and the renderer visits this derived table like the client's SQL.
+const UNNEST_ROWS: &str = "rc_unnest";
+
+/// `unnest(a, b, ..) [WITH ORDINALITY] [AS t(x, y, n)]` in FROM as
+/// `(SELECT .. FROM json_each(..) AS rc_unnest) AS t`. One array is
+/// `json_each(rc_array_json(a))` (`key` the 0-based position, `value` the
+/// element); several are zipped as PostgreSQL does, the rows driven by
+/// `rc_srf_series(a, b)` (as long as the longest) and the shorter ones read
+/// as NULL past their end ([`json_element`]). An array cast to `T[]`
+/// (Django's `($1)::bigint[]`) gives elements cast to `T`, since the array
+/// text alone no longer says what its elements are. A derived table cannot
+/// see the tables beside it; [`lateral_unnest`] joins `json_each` in
+/// directly where the arrays need them.
+fn unnest(arrays: &[Expr], alias: Option<&TableAlias>, with_ordinality: bool) -> Result<TableFactor, PlanError> {
+    let row = |column: &str| Expr::CompoundIdentifier(vec![Ident::new(UNNEST_ROWS), Ident::new(column)]);
+    let (source, elements): (Expr, Vec<Expr>) = match arrays {
+        [] => return Err(PlanError::new("42883", "function unnest() does not exist")),
+        [array] => (call("rc_array_json", vec![array.clone()]), vec![row("value")]),
+        several => {
+            (call("rc_srf_series", several.to_vec()), several.iter().map(|a| json_element(a, row("key"))).collect())
+        }
+    };
+    let mut columns: Vec<Expr> = elements
+        .into_iter()
+        .zip(arrays)
+        .map(|(element, array)| match element_type(array) {
+            Some(data_type) => {
+                Expr::Cast { kind: CastKind::DoubleColon, expr: Box::new(element), data_type, format: None }
+            }
+            None => element,
+        })
+        .collect();
+    // PostgreSQL names one array's column after the table alias, several `unnest` each.
+    let mut defaults: Vec<Ident> = match (arrays, alias) {
+        ([_], Some(alias)) => vec![alias.name.clone()],
+        _ => vec![Ident::new("unnest"); arrays.len()],
+    };
+    if with_ordinality {
+        columns.push(Expr::BinaryOp {
+            left: Box::new(row("key")),
+            op: BinaryOperator::Plus,
+            right: Box::new(Expr::value(sqlparser::ast::Value::Number("1".into(), false))),
+        });
+        defaults.push(Ident::new("ordinality"));
+    }
+    let declared: Vec<Ident> = alias.map(|a| a.columns.iter().map(|c| c.name.clone()).collect()).unwrap_or_default();
+    if declared.len() > columns.len() {
+        let table = alias.map(|a| a.name.value.clone()).unwrap_or_default();
+        return Err(PlanError::new(
+            "42P10",
+            format!(
+                "table \"{table}\" has {} columns available but {} columns specified",
+                columns.len(),
+                declared.len()
+            ),
+        ));
+    }
+    let projection = columns
+        .into_iter()
+        .enumerate()
+        .map(|(i, expr)| {
+            let name = declared.get(i).or_else(|| defaults.get(i)).cloned().unwrap_or_else(|| Ident::new("unnest"));
+            SelectItem::ExprWithAlias { expr, alias: name }
+        })
+        .collect();
+    let mut query = parse_query(&format!("SELECT 1 FROM json_each(NULL) AS {UNNEST_ROWS}"))?;
+    if let SetExpr::Select(select) = query.body.as_mut() {
+        select.projection = projection;
+        if let Some(TableFactor::Table { args: Some(a), .. }) = select.from.first_mut().map(|t| &mut t.relation) {
+            a.args = vec![FunctionArg::Unnamed(FunctionArgExpr::Expr(source))];
+        }
+    }
+    let name = alias.map(|a| a.name.clone()).unwrap_or_else(|| Ident::new("unnest"));
+    Ok(TableFactor::Derived {
+        lateral: false,
+        subquery: Box::new(query),
+        alias: Some(TableAlias { explicit: true, name, columns: vec![], at: None }),
+        sample: None,
+    })
+}
+
+/// The element at a 0-based position, NULL past the end:
+/// `json_extract(rc_array_json(a), '$[' || i || ']')`, the value
+/// `json_each(rc_array_json(a))` gives at `key = i`. Not
+/// `rc_array_elem(a, i)`, which parses the array text again for every
+/// row: a bulk insert of n rows would take n² steps. SQLite computes a
+/// deterministic function of constants (Django's `$1::bigint[]`) once per
+/// statement and keeps the JSON it parses.
+fn json_element(array: &Expr, index: Expr) -> Expr {
+    let concat = |left: Expr, right: Expr| Expr::BinaryOp {
+        left: Box::new(left),
+        op: BinaryOperator::StringConcat,
+        right: Box::new(right),
+    };
+    let path = concat(concat(string("$["), index), string("]"));
+    call("json_extract", vec![call("rc_array_json", vec![array.clone()]), path])
+}
+
+/// The element type of an array expression cast to an array type.
+fn element_type(array: &Expr) -> Option<DataType> {
+    let array = match array {
+        Expr::Nested(inner) => inner.as_ref(),
+        other => other,
+    };
+    let Expr::Cast { data_type: DataType::Array(element), .. } = array else {
+        return None;
+    };
+    match element {
+        // PostgreSQL's `int[]`, `int[3]` and `int ARRAY`.
+        ArrayElemTypeDef::SquareBracket(inner, _) | ArrayElemTypeDef::Qualified(inner, _) => Some((**inner).clone()),
+        _ => None,
+    }
+}
+
+/// An `unnest` that PostgreSQL evaluates laterally, its arrays reading the
+/// FROM items to its left (`FROM pg_index i, unnest(i.indkey, i.indoption)
+/// WITH ORDINALITY koi(key, option, arridx)`, as Django introspects). SQLite
+/// has no LATERAL, but a table-valued function may read the tables to its
+/// left: the derived table [`unnest`] made becomes its `json_each` under the
+/// table's alias, and the columns it named become their expressions in
+/// this SELECT (`koi.key`, and bare `key` outside nested queries), `*` and
+/// `koi.*` their list. Not rewritten: the enclosing query's ORDER BY, which
+/// SQLite cannot resolve then (42703), and bare names of other tables'
+/// columns that json_each also has (`key`, `value`, `type`, `atom`, `id`,
+/// `parent`, `fullkey`, `path`), which become ambiguous. So an `unnest`
+/// that reads nothing beside it stays a derived table.
+fn lateral_unnest(select: &mut Select) -> Result<(), PlanError> {
+    let mut left: Vec<Option<String>> = Vec::new();
+    let mut lateral: Vec<LateralUnnest> = Vec::new();
+    let mut positions: Vec<(usize, Option<usize>)> = Vec::new();
+    for (t, table) in select.from.iter_mut().enumerate() {
+        if let Some(found) = to_lateral(&mut table.relation, &left) {
+            lateral.push(found);
+            positions.push((t, None));
+        }
+        left.push(visible_name(&table.relation));
+        for (j, join) in table.joins.iter_mut().enumerate() {
+            if let Some(found) = to_lateral(&mut join.relation, &left) {
+                lateral.push(found);
+                positions.push((t, Some(j)));
+            }
+            left.push(visible_name(&join.relation));
+        }
+    }
+    if lateral.is_empty() {
+        return Ok(());
+    }
+    let bindings: Vec<Binding> = lateral
+        .iter()
+        .flat_map(|l| l.columns.iter().map(|(column, expr)| (l.alias.clone(), column.clone(), expr.clone())))
+        .collect();
+    // `SELECT x` keeps its name `x` once `x` is an expression.
+    for item in &mut select.projection {
+        let SelectItem::UnnamedExpr(expr) = item else { continue };
+        let column = match expr {
+            Expr::Identifier(column) => bindings.iter().find(|(_, c, _)| *c == column.value),
+            Expr::CompoundIdentifier(parts) => match parts.as_slice() {
+                [table, column] => bindings.iter().find(|(t, c, _)| *t == table.value && *c == column.value),
+                _ => None,
+            },
+            _ => None,
+        };
+        if let Some((_, column, _)) = column {
+            *item = SelectItem::ExprWithAlias { expr: expr.clone(), alias: quoted(column) };
+        }
+    }
+    let mut columns = LateralColumns { bindings, depth: 0 };
+    let _ = select.projection.visit(&mut columns);
+    let _ = select.selection.visit(&mut columns);
+    let _ = select.group_by.visit(&mut columns);
+    let _ = select.having.visit(&mut columns);
+    let _ = select.qualify.visit(&mut columns);
+    for (t, table) in select.from.iter_mut().enumerate() {
+        // A converted unnest's own arguments read the tables to its left, never itself.
+        if !positions.contains(&(t, None)) {
+            let _ = table.relation.visit(&mut columns);
+        }
+        for (j, join) in table.joins.iter_mut().enumerate() {
+            if !positions.contains(&(t, Some(j))) {
+                let _ = join.relation.visit(&mut columns);
+            }
+            let _ = join.join_operator.visit(&mut columns);
+        }
+    }
+    expand_wildcards(select, &lateral)
+}
+
+/// An unnest joined in as `json_each(..) AS alias`: its columns' names and
+/// expressions.
+struct LateralUnnest {
+    alias: String,
+    columns: Vec<(String, Expr)>,
+}
+
+/// Turns the derived table of an `unnest` whose arrays read the FROM items
+/// to its left (`left`, their visible names, `None` where unknown) into
+/// its `json_each`.
+fn to_lateral(factor: &mut TableFactor, left: &[Option<String>]) -> Option<LateralUnnest> {
+    if left.is_empty() {
+        return None;
+    }
+    let TableFactor::Derived { lateral: false, subquery, alias: Some(alias), .. } = factor else {
+        return None;
+    };
+    let SetExpr::Select(inner) = subquery.body.as_ref() else { return None };
+    let [rows] = inner.from.as_slice() else { return None };
+    let TableFactor::Table { alias: Some(rows_alias), args: Some(args), .. } = &rows.relation else {
+        return None;
+    };
+    if rows_alias.name.value != UNNEST_ROWS || !rows.joins.is_empty() || inner.selection.is_some() {
+        return None;
+    }
+    let [FunctionArg::Unnamed(FunctionArgExpr::Expr(source))] = args.args.as_slice() else { return None };
+    if !reads_left(source, left) {
+        return None;
+    }
+    let name = alias.name.value.clone();
+    let mut columns = Vec::new();
+    for item in &inner.projection {
+        let SelectItem::ExprWithAlias { expr, alias: column } = item else { return None };
+        let mut expr = expr.clone();
+        let _ = expr.visit(&mut Requalify { to: &name });
+        columns.push((column.value.clone(), expr));
+    }
+    let mut relation = rows.relation.clone();
+    if let TableFactor::Table { alias: Some(rows_alias), .. } = &mut relation {
+        rows_alias.name = quoted(&name);
+    }
+    *factor = relation;
+    Some(LateralUnnest { alias: name, columns })
+}
+
+/// Whether an expression may read a FROM item named in `left`: a bare
+/// column, a column qualified by one of them, or any column if one of them
+/// has no name to tell.
+fn reads_left(expr: &Expr, left: &[Option<String>]) -> bool {
+    let unknown = left.iter().any(Option::is_none);
+    let found = sqlparser::ast::visit_expressions(expr, |e| {
+        let reads = match e {
+            Expr::Identifier(_) => true,
+            Expr::CompoundIdentifier(parts) => {
+                unknown
+                    || parts
+                        .len()
+                        .checked_sub(2)
+                        .and_then(|i| parts.get(i))
+                        .is_some_and(|q| left.iter().any(|l| l.as_deref() == Some(q.value.as_str())))
+            }
+            _ => false,
+        };
+        if reads {
+            ControlFlow::Break(())
+        } else {
+            ControlFlow::Continue(())
+        }
+    });
+    found.is_break()
+}
+
+/// The name a FROM item's columns are qualified by, if it has one.
+fn visible_name(factor: &TableFactor) -> Option<String> {
+    match factor {
+        TableFactor::Table { alias: Some(alias), .. } | TableFactor::Derived { alias: Some(alias), .. } => {
+            Some(alias.name.value.clone())
+        }
+        TableFactor::Table { name, alias: None, args: None, .. } => {
+            name.0.last().and_then(ObjectNamePart::as_ident).map(|i| i.value.clone())
+        }
+        _ => None,
+    }
+}
+
+/// `rc_unnest.x` as `alias.x`.
+struct Requalify<'a> {
+    to: &'a str,
+}
+
+impl VisitorMut for Requalify<'_> {
+    type Break = ();
+
+    fn post_visit_expr(&mut self, expr: &mut Expr) -> ControlFlow<()> {
+        if let Expr::CompoundIdentifier(parts) = expr {
+            if let Some(first) = parts.first_mut().filter(|p| p.value == UNNEST_ROWS) {
+                *first = quoted(self.to);
+            }
+        }
+        ControlFlow::Continue(())
+    }
+}
+
+/// Column references to lateral unnests replaced by their expressions:
+/// qualified ones anywhere, bare ones only in this SELECT, since a nested
+/// query's own tables come first for those.
+struct LateralColumns {
+    bindings: Vec<Binding>,
+    depth: usize,
+}
+
+impl VisitorMut for LateralColumns {
+    type Break = ();
+
+    fn pre_visit_query(&mut self, _: &mut Query) -> ControlFlow<()> {
+        self.depth += 1;
+        ControlFlow::Continue(())
+    }
+
+    fn post_visit_query(&mut self, _: &mut Query) -> ControlFlow<()> {
+        self.depth = self.depth.saturating_sub(1);
+        ControlFlow::Continue(())
+    }
+
+    fn post_visit_expr(&mut self, expr: &mut Expr) -> ControlFlow<()> {
+        let found = match expr {
+            Expr::CompoundIdentifier(parts) => match parts.as_slice() {
+                [table, column] => {
+                    self.bindings.iter().find(|(t, c, _)| *t == table.value && *c == column.value).map(|(_, _, e)| e)
+                }
+                _ => None,
+            },
+            Expr::Identifier(column) if self.depth == 0 => {
+                self.bindings.iter().find(|(_, c, _)| *c == column.value).map(|(_, _, e)| e)
+            }
+            _ => None,
+        };
+        if let Some(value) = found {
+            *expr = nested(value.clone());
+        }
+        ControlFlow::Continue(())
+    }
+}
+
+/// `*` and `alias.*` over a SELECT with lateral unnests: json_each's own
+/// columns are not the unnest's, so the list is spelled out, FROM item by
+/// FROM item as PostgreSQL orders it.
+fn expand_wildcards(select: &mut Select, lateral: &[LateralUnnest]) -> Result<(), PlanError> {
+    let listed = |l: &LateralUnnest| -> Vec<SelectItem> {
+        l.columns
+            .iter()
+            .map(|(name, expr)| SelectItem::ExprWithAlias { expr: expr.clone(), alias: quoted(name) })
+            .collect()
+    };
+    let mut projection = Vec::with_capacity(select.projection.len());
+    for item in std::mem::take(&mut select.projection) {
+        match item {
+            SelectItem::Wildcard(_) => {
+                let factors = select
+                    .from
+                    .iter()
+                    .flat_map(|t| std::iter::once(&t.relation).chain(t.joins.iter().map(|j| &j.relation)));
+                for factor in factors {
+                    let name = visible_name(factor).ok_or_else(|| {
+                        PlanError::unsupported("SELECT * beside a lateral unnest and an unnamed table")
+                    })?;
+                    match lateral.iter().find(|l| l.alias == name && is_json_each(factor)) {
+                        Some(l) => projection.extend(listed(l)),
+                        None => projection.push(SelectItem::QualifiedWildcard(
+                            SelectItemQualifiedWildcardKind::ObjectName(ObjectName::from(vec![quoted(&name)])),
+                            WildcardAdditionalOptions::default(),
+                        )),
+                    }
+                }
+            }
+            SelectItem::QualifiedWildcard(SelectItemQualifiedWildcardKind::ObjectName(name), options) => {
+                let alias = match name.0.as_slice() {
+                    [ObjectNamePart::Identifier(only)] => lateral.iter().find(|l| l.alias == only.value),
+                    _ => None,
+                };
+                match alias {
+                    Some(l) => projection.extend(listed(l)),
+                    None => projection.push(SelectItem::QualifiedWildcard(
+                        SelectItemQualifiedWildcardKind::ObjectName(name),
+                        options,
+                    )),
+                }
+            }
+            other => projection.push(other),
+        }
+    }
+    select.projection = projection;
+    Ok(())
+}
+
+fn is_json_each(factor: &TableFactor) -> bool {
+    matches!(factor, TableFactor::Table { name, args: Some(_), .. }
+        if name.0.last().and_then(ObjectNamePart::as_ident).is_some_and(|i| i.value == "json_each"))
 }
 
 fn parse_query(sql: &str) -> Result<Query, PlanError> {

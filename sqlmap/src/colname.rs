@@ -97,7 +97,13 @@ fn type_name(data_type: &DataType) -> Option<String> {
             _ => None,
         };
     };
-    let name = match ty {
+    Some(internal_name(ty).to_string())
+}
+
+/// PostgreSQL's internal name of `ty`; an array's is its element's
+/// (`'{1}'::int[]` is a column named `int4`).
+fn internal_name(ty: PgType) -> &'static str {
+    match ty {
         PgType::Int2 => "int2",
         PgType::Int4 => "int4",
         PgType::Int8 => "int8",
@@ -124,6 +130,8 @@ fn type_name(data_type: &DataType) -> Option<String> {
         PgType::MacAddr8 => "macaddr8",
         PgType::InternalChar => "char",
         PgType::Oid => "oid",
-    };
-    Some(name.to_string())
+        PgType::Int2Vector => "int2vector",
+        PgType::OidVector => "oidvector",
+        PgType::Array(a) => internal_name(a.element()),
+    }
 }

@@ -45,6 +45,20 @@ pub enum SessionStmt {
         read_only: Option<bool>,
         session: bool,
     },
+    /// `SET CONSTRAINTS { ALL | name, ... } { IMMEDIATE | DEFERRED }`.
+    /// rowchain checks every constraint, foreign keys included, when the
+    /// statement that could break it runs: nothing is ever deferred, and a
+    /// `DEFERRABLE` clause in a table's definition is accepted and ignored.
+    /// So IMMEDIATE is what always happens, and DEFERRED is accepted and
+    /// changes nothing (a dangling foreign key still fails at its own
+    /// statement, not at COMMIT). `constraints` are the names given (folded,
+    /// `schema.name` when qualified), `None` for ALL; they are not looked
+    /// up, where PostgreSQL refuses an unknown one (42704) or one that is not
+    /// deferrable (42809).
+    SetConstraints {
+        deferred: bool,
+        constraints: Option<Vec<String>>,
+    },
     /// `VACUUM` / `ANALYZE`: accepted, no effect (SQLite keeps its own statistics).
     Maintenance,
     /// `DECLARE name CURSOR FOR query`: the session runs the read and keeps its rows.
@@ -96,6 +110,7 @@ fn read_only(modes: &[TransactionMode]) -> Option<bool> {
 
 fn plan_set(set: Set) -> Result<SessionStmt, PlanError> {
     match set {
+        Set::SingleAssignment { variable, values, .. } if is_set_constraints(&variable) => set_constraints(&values),
         Set::SingleAssignment { variable, values, .. } => {
             let parts: Vec<String> = variable.0.iter().filter_map(|p| p.as_ident()).map(names::fold).collect();
             let values: Vec<String> = values.iter().map(set_value).collect();
@@ -110,6 +125,26 @@ fn plan_set(set: Set) -> Result<SessionStmt, PlanError> {
         }
         _ => Err(PlanError::unsupported("this form of SET")),
     }
+}
+
+/// Whether a SET names the setting `parse` rewrites `SET CONSTRAINTS` to
+/// (`parse::SET_CONSTRAINTS_SETTING`).
+fn is_set_constraints(variable: &sqlparser::ast::ObjectName) -> bool {
+    match variable.0.as_slice() {
+        [part] => part.as_ident().is_some_and(|i| i.value == crate::parse::SET_CONSTRAINTS_SETTING),
+        _ => false,
+    }
+}
+
+/// The SET CONSTRAINTS that `parse` wrote as `SET "<setting>" TO 'mode'
+/// [, 'name' ...]`.
+fn set_constraints(values: &[Expr]) -> Result<SessionStmt, PlanError> {
+    let values: Vec<String> = values.iter().map(set_value).collect();
+    let Some((mode, names)) = values.split_first() else {
+        return Err(PlanError::unsupported("this form of SET CONSTRAINTS"));
+    };
+    let deferred = mode == "deferred";
+    Ok(SessionStmt::SetConstraints { deferred, constraints: (!names.is_empty()).then(|| names.to_vec()) })
 }
 
 /// A SET value as PostgreSQL stores it: strings unquoted, names folded.

@@ -541,6 +541,7 @@ fn plan_column(
         Some(ty) => types::Declared { ty: ty.storage(), serial: false },
         None => types::declared_type(&column.data_type)?,
     };
+    types::check_storable(declared.ty)?;
     let mut planned = PlannedColumn {
         def: ColumnDef {
             user_type: user_type.as_ref().map(|t| t.name.clone()),
@@ -639,6 +640,12 @@ fn column_option(
             // A numeric default is stored as the column stores values.
             if let Some(literal) = crate::render::numeric_default(expr, column.def.ty)? {
                 return Ok(Some(format!("DEFAULT {literal}")));
+            }
+            // An array default is stored canonical, so it equals the same
+            // array written later; the schema calls no node function, so
+            // only a literal (or NULL) can be one.
+            if let PgType::Array(_) = column.def.ty {
+                return Ok(Some(format!("DEFAULT {}", crate::arrays::default_literal(expr, column.def.ty)?)));
             }
             Some(format!("DEFAULT {}", default_sql(expr, site, source)?))
         }
@@ -862,8 +869,13 @@ fn default_index_name(table: &str, columns: &[IndexColumn]) -> String {
 }
 
 fn index_column(column: &IndexColumn, source: &SourceMap) -> Result<String, PlanError> {
-    if column.operator_class.is_some() || column.column.options.nulls_first.is_some() {
-        return Err(PlanError::unsupported("operator classes and NULLS FIRST/LAST in an index"));
+    if column.column.options.nulls_first.is_some() {
+        // SQLite's index has no NULLS clause: it sorts NULLs first
+        // ascending, which PostgreSQL's default is not.
+        return Err(PlanError::unsupported("NULLS FIRST/LAST in an index"));
+    }
+    if let Some(class) = &column.operator_class {
+        btree_operator_class(class)?;
     }
     let mut sql = match &column.column.expr {
         Expr::Identifier(ident) => {
@@ -880,6 +892,80 @@ fn index_column(column: &IndexColumn, source: &SourceMap) -> Result<String, Plan
         Some(_) => return Err(PlanError::unsupported("USING in an index column")),
     }
     Ok(sql)
+}
+
+/// PostgreSQL 15's btree operator classes (`pg_opclass` for access method
+/// `btree`), by name.
+const BTREE_OPERATOR_CLASSES: &[&str] = &[
+    "array_ops",
+    "bit_ops",
+    "bool_ops",
+    "bpchar_ops",
+    "bpchar_pattern_ops",
+    "bytea_ops",
+    "char_ops",
+    "cidr_ops",
+    "date_ops",
+    "enum_ops",
+    "float4_ops",
+    "float8_ops",
+    "inet_ops",
+    "int2_ops",
+    "int4_ops",
+    "int8_ops",
+    "interval_ops",
+    "jsonb_ops",
+    "macaddr8_ops",
+    "macaddr_ops",
+    "money_ops",
+    "multirange_ops",
+    "name_ops",
+    "numeric_ops",
+    "oid_ops",
+    "oidvector_ops",
+    "pg_lsn_ops",
+    "range_ops",
+    "record_image_ops",
+    "record_ops",
+    "text_ops",
+    "text_pattern_ops",
+    "tid_ops",
+    "time_ops",
+    "timestamp_ops",
+    "timestamptz_ops",
+    "timetz_ops",
+    "tsquery_ops",
+    "tsvector_ops",
+    "uuid_ops",
+    "varbit_ops",
+    "varchar_ops",
+    "varchar_pattern_ops",
+    "xid8_ops",
+];
+
+/// Checks an index column's operator class (`name varchar_pattern_ops`,
+/// which Django gives every `_like` index) against PostgreSQL's btree
+/// classes, optionally `pg_catalog.`-qualified, where PostgreSQL keeps them.
+/// A known class changes nothing in the SQLite index: in PostgreSQL it only
+/// decides which operators may use the index (the `_pattern_ops` classes
+/// compare bytewise for `LIKE 'x%'`), and SQLite chooses its own plans.
+/// Whether the class accepts the column's type (PostgreSQL's 42804) is not
+/// checked.
+fn btree_operator_class(class: &ast::ObjectName) -> Result<(), PlanError> {
+    let parts: Vec<String> =
+        class.0.iter().map(|part| part.as_ident().map_or_else(|| part.to_string(), names::fold)).collect();
+    let known = match parts.as_slice() {
+        [name] => BTREE_OPERATOR_CLASSES.contains(&name.as_str()),
+        [schema, name] => schema == "pg_catalog" && BTREE_OPERATOR_CLASSES.contains(&name.as_str()),
+        _ => false,
+    };
+    if known {
+        return Ok(());
+    }
+    Err(PlanError::new(
+        "42704",
+        format!("operator class \"{}\" does not exist for access method \"btree\"", parts.join(".")),
+    ))
 }
 
 fn alter_table(alter: &ast::AlterTable, source: &SourceMap, schema: &dyn Schema) -> Result<DdlPlan, PlanError> {

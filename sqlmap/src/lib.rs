@@ -53,6 +53,7 @@
 
 mod access;
 mod admin;
+pub mod arrays;
 pub mod bitstring;
 mod catalog;
 mod colname;
@@ -104,12 +105,12 @@ pub use plan::{
 };
 pub use prepare::{assignable, execute_arguments, ArgumentType, ExecuteArgument, ExecuteStatement, PrepareStatement};
 pub use render::parse_bool;
-pub use schema::{NoSchema, Schema};
+pub use schema::{NoSchema, Schema, TypesMayGrow};
 pub use schemas::{SchemaGrant, SchemaPrivilege, BUILTIN_SCHEMAS};
 pub use sequence::{
     column_sequence_name, regclass_text, relation_from_text, CreateSequence, SeqType, SequenceGrant, SequenceOptions,
 };
-pub use types::{PgType, NUMERIC_COLLATION};
+pub use types::{ArrayOf, PgType, NUMERIC_COLLATION};
 pub use usertype::{
     add_label, display_name, enum_key, enum_labels, lookup as lookup_user_type, DomainCheck, DomainDef, LabelPosition,
     TypePlan, UserType, UserTypeKind, ENUM_KEY_PREFIX, LABELS_MAX,

@@ -35,6 +35,9 @@ pub enum ParamHint {
     /// A cast to a type that is no built-in one: possibly a user-defined
     /// type, by SQLite-style name (`pg_temp.name` when written so).
     Named(String),
+    /// An array of what the inner hint names: `id = ANY($1)` takes an
+    /// array of `id`'s type.
+    ArrayOf(Box<ParamHint>),
 }
 
 fn placeholder(e: &Expr) -> Option<usize> {
@@ -124,6 +127,12 @@ impl Visitor for Hints {
                 self.pair(expr, high);
             }
             Expr::Like { expr, pattern, .. } | Expr::ILike { expr, pattern, .. } => self.pair(expr, pattern),
+            // `x op ANY($1)`: the parameter is an array of x's type.
+            Expr::AnyOp { left, right, .. } | Expr::AllOp { left, right, .. } => {
+                if let (Some(n), Some((table, column))) = (placeholder(right), column(left)) {
+                    self.set(n, ParamHint::ArrayOf(Box::new(ParamHint::Column { table, column })));
+                }
+            }
             _ => {}
         }
         ControlFlow::Continue(())
@@ -451,5 +460,20 @@ mod tests {
             vec![ParamHint::Type(PgType::Int8), ParamHint::Type(PgType::Int8)]
         );
         assert_eq!(param_hints("SELECT * FROM t WHERE id IN ($1, $2)"), vec![col(None, "id"), col(None, "id")]);
+    }
+
+    #[test]
+    fn arrays_are_typed_by_casts_and_by_any() {
+        let ints = PgType::Array(crate::types::ArrayOf::of(PgType::Int4).unwrap());
+        assert_eq!(param_hints("SELECT $1::integer[]"), vec![ParamHint::Type(ints)]);
+        assert_eq!(param_hints("SELECT $1::int4[] = $2::int[]").len(), 2);
+        assert_eq!(
+            param_hints("SELECT f FROM t WHERE t.id = ANY($1) AND v <> ALL ($2)"),
+            vec![ParamHint::ArrayOf(Box::new(col(Some("t"), "id"))), ParamHint::ArrayOf(Box::new(col(None, "v")))]
+        );
+        assert_eq!(
+            result_hints("SELECT ARRAY[1,2]::integer[], '1 2'::int2vector"),
+            vec![Some(ints), Some(PgType::Int2Vector)]
+        );
     }
 }

@@ -53,8 +53,145 @@ pub(crate) fn tokens(sql: &str, dialect: Dialect) -> Result<Vec<TokenWithSpan>, 
     if nesting(&tokens) > NESTING_MAX {
         return Err(ParserError::RecursionLimitExceeded);
     }
-    let tokens = transaction_deferrable_dropped(fetch_count_unparenthesized(tokens));
+    let mut tokens = transaction_deferrable_dropped(fetch_count_unparenthesized(tokens));
+    // MySQL has neither statement form.
+    if dialect == Dialect::Postgres {
+        tokens = set_constraints_marked(lock_strengths_folded(tokens));
+    }
     Ok(crate::usertype::domain_clauses_ordered(tokens))
+}
+
+/// Whether `token` is the unquoted word `word` (ASCII case-insensitive):
+/// a keyword where PostgreSQL reads one, never a quoted identifier or a
+/// string.
+fn is_word(token: Option<&TokenWithSpan>, word: &str) -> bool {
+    match token.map(|t| &t.token) {
+        Some(Token::Word(w)) => w.quote_style.is_none() && w.value.eq_ignore_ascii_case(word),
+        _ => false,
+    }
+}
+
+/// `FOR NO KEY UPDATE` and `FOR KEY SHARE`, PostgreSQL's weaker row locks,
+/// which sqlparser 0.64 does not parse: read as `FOR UPDATE` and `FOR
+/// SHARE`. rowchain takes no row locks: a transaction block runs
+/// serializably as a whole (see `proxy/frontend`'s `block`), so every lock
+/// strength means the same, and FOR UPDATE and FOR SHARE are accepted
+/// already. Only that sequence of unquoted words changes; strings, quoted
+/// identifiers and comments are tokens of their own and stay as written.
+fn lock_strengths_folded(mut tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpan> {
+    let solid: Vec<usize> =
+        (0..tokens.len()).filter(|i| !matches!(tokens.get(*i).map(|t| &t.token), Some(Token::Whitespace(_)))).collect();
+    let blank = Token::Whitespace(sqlparser::tokenizer::Whitespace::Space);
+    for (n, &at) in solid.iter().enumerate() {
+        if !is_word(tokens.get(at), "for") {
+            continue;
+        }
+        let word = |k: usize, w: &str| solid.get(n + k).is_some_and(|i| is_word(tokens.get(*i), w));
+        let dropped: &[usize] = if word(1, "no") && word(2, "key") && word(3, "update") {
+            &[1, 2]
+        } else if word(1, "key") && word(2, "share") {
+            &[1]
+        } else {
+            continue;
+        };
+        for k in dropped {
+            if let Some(t) = solid.get(n + k).and_then(|i| tokens.get_mut(*i)) {
+                t.token = blank.clone();
+            }
+        }
+    }
+    tokens
+}
+
+/// The name of the setting a `SET CONSTRAINTS` statement is rewritten to
+/// set (see [`set_constraints_marked`]); `control` plans that SET as
+/// [`crate::SessionStmt::SetConstraints`]. It holds a NUL, which no
+/// PostgreSQL wire query can carry (the wire ends a query string at a NUL),
+/// so no client names it by chance; text that does anyway (over JSON-RPC)
+/// gets SET CONSTRAINTS, which changes nothing.
+pub(crate) const SET_CONSTRAINTS_SETTING: &str = "\0rowchain set constraints";
+
+/// `SET CONSTRAINTS { ALL | name [, ...] } { IMMEDIATE | DEFERRED }`, which
+/// sqlparser 0.64 does not parse, becomes `SET "<SET_CONSTRAINTS_SETTING>"
+/// TO 'immediate'|'deferred' [, 'name' ...]` (names folded, qualified ones
+/// joined by `.`; none for ALL), which it does. Any other form after `SET
+/// CONSTRAINTS` is left for the parser to refuse (42601), as PostgreSQL's
+/// grammar does.
+fn set_constraints_marked(tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpan> {
+    if !tokens.iter().any(|t| is_word(Some(t), "constraints")) {
+        return tokens;
+    }
+    let mut out = Vec::with_capacity(tokens.len());
+    let mut rest = tokens.as_slice();
+    while !rest.is_empty() {
+        // One statement, with the semicolon that ends it.
+        let end = rest.iter().position(|t| t.token == Token::SemiColon).map_or(rest.len(), |i| i + 1);
+        let (statement, after) = rest.split_at(end);
+        match set_constraints(statement) {
+            Some(rewritten) => out.extend(rewritten),
+            None => out.extend_from_slice(statement),
+        }
+        rest = after;
+    }
+    out
+}
+
+/// The rewrite of one statement's tokens, if it is a well-formed SET
+/// CONSTRAINTS (see [`set_constraints_marked`]).
+fn set_constraints(statement: &[TokenWithSpan]) -> Option<Vec<TokenWithSpan>> {
+    let solid: Vec<&TokenWithSpan> =
+        statement.iter().filter(|t| !matches!(t.token, Token::Whitespace(_) | Token::SemiColon | Token::EOF)).collect();
+    let [set, constraints, list @ .., mode] = solid.as_slice() else { return None };
+    if !is_word(Some(set), "set") || !is_word(Some(constraints), "constraints") {
+        return None;
+    }
+    let mode = ["immediate", "deferred"].into_iter().find(|m| is_word(Some(mode), m))?;
+    let names = match list {
+        [all] if is_word(Some(all), "all") => Vec::new(),
+        _ => constraint_names(list)?,
+    };
+    let span = constraints.span;
+    let at = |token: Token| TokenWithSpan { token, span };
+    let mut rewritten: Vec<TokenWithSpan> =
+        statement.iter().take_while(|t| !std::ptr::eq(*t, *constraints)).cloned().collect();
+    rewritten.push(at(Token::make_word(SET_CONSTRAINTS_SETTING, Some('"'))));
+    rewritten.push(at(Token::Whitespace(sqlparser::tokenizer::Whitespace::Space)));
+    rewritten.push(at(Token::make_keyword("TO")));
+    rewritten.push(at(Token::Whitespace(sqlparser::tokenizer::Whitespace::Space)));
+    rewritten.push(at(Token::SingleQuotedString(mode.to_string())));
+    for name in names {
+        rewritten.push(at(Token::Comma));
+        rewritten.push(at(Token::SingleQuotedString(name)));
+    }
+    if let Some(last) = statement.last().filter(|t| t.token == Token::SemiColon) {
+        rewritten.push(last.clone());
+    }
+    Some(rewritten)
+}
+
+/// `name [, ...]`, each name possibly qualified (`s.name`), folded as
+/// PostgreSQL folds identifiers; `None` for anything else.
+fn constraint_names(list: &[&TokenWithSpan]) -> Option<Vec<String>> {
+    let mut names = Vec::new();
+    for name in list.split(|t| t.token == Token::Comma) {
+        let mut parts = Vec::new();
+        for (i, token) in name.iter().enumerate() {
+            match (&token.token, i % 2) {
+                (Token::Word(w), 0) => parts.push(match w.quote_style {
+                    Some(_) => w.value.clone(),
+                    None => w.value.to_lowercase(),
+                }),
+                (Token::Period, 1) => {}
+                _ => return None,
+            }
+        }
+        // Empty, or ending in a period.
+        if parts.is_empty() || name.len() % 2 == 0 {
+            return None;
+        }
+        names.push(parts.join("."));
+    }
+    Some(names)
 }
 
 /// `[NOT] DEFERRABLE` among the modes of `BEGIN`, `START TRANSACTION` and

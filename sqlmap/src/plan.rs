@@ -701,6 +701,7 @@ fn coerce_value(expr: &mut Expr, ty: PgType) -> Result<(), PlanError> {
         PgType::Numeric { .. } => *expr = render::numeric_value(expr, ty)?,
         // Bit strings, network addresses, "char", oid: checked as written.
         ty if crate::scalars::is_scalar(ty) => crate::scalars::assign(expr, ty)?,
+        PgType::Array(_) => crate::arrays::assign(expr, ty)?,
         _ => {}
     }
     Ok(())
@@ -719,6 +720,7 @@ fn needs_coercion(ty: Option<PgType>) -> bool {
                 | PgType::Time
                 | PgType::Timestamp
                 | PgType::Timestamptz
+                | PgType::Array(_)
         )
     ) || ty.is_some_and(crate::scalars::is_scalar)
 }

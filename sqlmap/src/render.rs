@@ -311,7 +311,8 @@ impl VisitorMut for Renderer<'_> {
                 *expr = call(&lower, vec![]);
             }
         }
-        ControlFlow::Continue(())
+        // Before the operands are rewritten: see `containment_operator`.
+        into_flow(self.containment_operator(expr))
     }
 
     fn pre_visit_table_factor(&mut self, factor: &mut TableFactor) -> ControlFlow<PlanError> {
@@ -605,6 +606,19 @@ impl Renderer<'_> {
             {
                 Some(self.scalar_cast(inner, data_type)?)
             }
+            // `'{1,2}'::int[]`: the literal read as that array type now.
+            Expr::Cast { kind: CastKind::Cast | CastKind::DoubleColon, expr: inner, data_type, .. }
+                if scalars::literal_text(inner).is_some()
+                    && matches!(types::cast_target(data_type), Ok(PgType::Array(a)) if crate::arrays::storable_element(a.element())) =>
+            {
+                let (Some(text), Ok(PgType::Array(a))) = (scalars::literal_text(inner), types::cast_target(data_type))
+                else {
+                    return Ok(());
+                };
+                let position = scalars::literal_span(inner).and_then(|at| self.source.position(at));
+                let value = crate::arrays::canonical(text, a.element()).map_err(|e| e.at(position))?;
+                Some(string(&value))
+            }
             Expr::Cast { kind, expr: inner, data_type, .. } => Some(match catalog::cast(inner, data_type) {
                 Some(rewritten) => rewritten,
                 None => {
@@ -685,8 +699,8 @@ impl Renderer<'_> {
             // BINARY does; others are not emulated either, so the clause goes.
             Expr::Collate { expr: inner, .. } => Some(take(inner)),
             Expr::CompoundFieldAccess { root, access_chain } => {
-                let mut value = (**root).clone();
-                for access in access_chain.iter() {
+                let (mut value, named) = catalog::access_root(root, access_chain);
+                for access in access_chain.iter().skip(named) {
                     value = match access {
                         AccessExpr::Subscript(Subscript::Index { index }) => {
                             call("rc_array_get", vec![value, index.clone()])
@@ -1067,9 +1081,15 @@ fn is_comparison(op: &BinaryOperator) -> bool {
     matches!(op, B::Eq | B::NotEq | B::Lt | B::LtEq | B::Gt | B::GtEq)
 }
 
-/// Operators whose result is a boolean: comparisons, AND, OR.
+/// Operators whose result is a boolean: comparisons, AND, OR, and jsonb's
+/// and arrays' containment, existence and overlap (see `containment_operator`).
 pub(crate) fn is_boolean_operator(op: &BinaryOperator) -> bool {
-    is_comparison(op) || matches!(op, BinaryOperator::And | BinaryOperator::Or)
+    use BinaryOperator as B;
+    is_comparison(op)
+        || matches!(
+            op,
+            B::And | B::Or | B::AtArrow | B::ArrowAt | B::Question | B::QuestionPipe | B::QuestionAnd | B::PGOverlap
+        )
 }
 
 /// A string literal compared with a column of type `ty` becomes a value of
@@ -1110,6 +1130,7 @@ fn coerce_literal(expr: &mut Expr, ty: PgType) -> Result<(), PlanError> {
         },
         PgType::Date | PgType::Time | PgType::Timestamp | PgType::Timestamptz => datetime(expr.clone(), ty),
         ty if scalars::is_scalar(ty) => return scalars::compared_literal(expr, ty),
+        PgType::Array(_) => return crate::arrays::compared_literal(expr, ty),
         _ => return Ok(()),
     };
     *expr = replacement;
@@ -1630,4 +1651,87 @@ impl Renderer<'_> {
             _ => None,
         }
     }
+}
+
+impl Renderer<'_> {
+    /// jsonb's containment and existence operators and arrays' containment
+    /// and overlap, as the node's functions (`node_exec::jsonbfns`):
+    /// `a @> b` is `rc_jsonb_contains(a, b)`, or `rc_array_contains_all(a, b)`
+    /// when an operand is an array; `a <@ b` the same with the operands
+    /// swapped; `a ? k`, `a ?| ks`, `a ?& ks` are `rc_jsonb_exists`,
+    /// `rc_jsonb_exists_any`, `rc_jsonb_exists_all`; `a && b` is
+    /// `rc_array_overlaps(a, b)` (rowchain has no ranges or geometry).
+    ///
+    /// Decided before the operands are rewritten, since rewriting loses
+    /// what makes one an array: `'{1,2}'::int[]` becomes the bare text
+    /// `'{1,2}'`, `$1::text[]` the bare `?1`. The replacement's arguments are
+    /// then rewritten as any call's. The MySQL parser gives no `?` (a
+    /// parameter there) and no `&&` (AND there); it does give `@>` and `<@`,
+    /// which MySQL lacks, and they are rendered the same way.
+    /// Refused in DDL, as `#>` is: the functions are the node's, which a
+    /// connection opening a stored schema may not have.
+    fn containment_operator(&mut self, expr: &mut Expr) -> Result<(), PlanError> {
+        let Expr::BinaryOp { left, op, right } = expr else { return Ok(()) };
+        let mut array = None;
+        let name = match op {
+            BinaryOperator::AtArrow | BinaryOperator::ArrowAt => {
+                array = self.raw_array_type(left).or_else(|| self.raw_array_type(right));
+                if array.is_some() {
+                    "rc_array_contains_all"
+                } else {
+                    "rc_jsonb_contains"
+                }
+            }
+            BinaryOperator::PGOverlap => "rc_array_overlaps",
+            BinaryOperator::Question => "rc_jsonb_exists",
+            BinaryOperator::QuestionPipe => "rc_jsonb_exists_any",
+            BinaryOperator::QuestionAnd => "rc_jsonb_exists_all",
+            _ => return Ok(()),
+        };
+        if self.ddl {
+            return Err(PlanError::unsupported(format!("the {op} operator in DEFAULT, CHECK or an index expression")));
+        }
+        if let Some(ty) = array {
+            // `tags @> '{ b }'`: the literal read as the other operand's array type.
+            for operand in [left.as_mut(), right.as_mut()] {
+                let position = scalars::literal_span(operand).and_then(|at| self.source.position(at));
+                crate::arrays::compared_literal(operand, ty).map_err(|e| e.at(position))?;
+            }
+        }
+        let (a, b) = (take(left), take(right));
+        *expr = call(name, if *op == BinaryOperator::ArrowAt { vec![b, a] } else { vec![a, b] });
+        Ok(())
+    }
+
+    /// The array type of an operand not rewritten yet, if it is one that
+    /// says so: `ARRAY[..]`, `ARRAY(SELECT ..)`, a cast to an array type, or
+    /// a column declared as an array. An array whose element type is not
+    /// read here counts as `text[]`, as which a literal on the other side
+    /// is only tidied (`'{ a }'` is `{a}`).
+    fn raw_array_type(&self, operand: &Expr) -> Option<PgType> {
+        let text_array = types::ArrayOf::of(PgType::Text).map(PgType::Array);
+        let ty = match operand {
+            Expr::Nested(inner) => return self.raw_array_type(inner),
+            Expr::Array(_) => text_array,
+            Expr::Function(f) if matches!(f.args, FunctionArguments::Subquery(_)) && is_named(f, "array") => text_array,
+            Expr::Cast { data_type, .. } => match types::cast_target(data_type) {
+                Ok(ty) => Some(ty),
+                // `int[][]`, refused as the cast is rewritten.
+                Err(_) if matches!(data_type, DataType::Array(_)) => text_array,
+                Err(_) => None,
+            },
+            Expr::Identifier(ident) => self.column_type(&Expr::Identifier(Ident::new(names::fold(ident)))),
+            Expr::CompoundIdentifier(parts) => {
+                let folded = parts.iter().map(|p| Ident::new(names::fold(p))).collect();
+                self.column_type(&Expr::CompoundIdentifier(folded))
+            }
+            _ => None,
+        };
+        ty.filter(|ty| matches!(ty, PgType::Array(_)))
+    }
+}
+
+/// Whether `f` is called `name` (case-insensitively, the last part).
+fn is_named(f: &Function, name: &str) -> bool {
+    f.name.0.last().and_then(ObjectNamePart::as_ident).is_some_and(|i| i.value.eq_ignore_ascii_case(name))
 }

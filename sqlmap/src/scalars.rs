@@ -122,6 +122,12 @@ pub(crate) fn compared_literal(expr: &mut Expr, ty: PgType) -> Result<(), PlanEr
     Ok(())
 }
 
+/// An array element's text as a value of `ty`, in its stored form (as a
+/// value written to a column of `ty` is).
+pub(crate) fn element_text(text: &str, ty: PgType) -> Result<String, PlanError> {
+    fold(text, ty, false, if ty == PgType::Cidr { 1 } else { 0 })
+}
+
 /// A literal's text as a value of `ty`, in its stored form.
 fn fold(text: &str, ty: PgType, explicit: bool, inet_mode: u8) -> Result<String, PlanError> {
     Ok(match ty {

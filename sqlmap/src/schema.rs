@@ -58,6 +58,43 @@ pub trait Schema {
     }
 }
 
+/// `schema`, except that a type name it does not know is planned as a
+/// user-defined type that may exist by the time the statement runs: a
+/// transaction block's own `CREATE TYPE` is not in the chain's catalog
+/// until the block commits, and the executor plans every statement again
+/// against the catalog as the block's earlier statements left it.
+pub struct TypesMayGrow<'a>(pub &'a dyn Schema);
+
+impl Schema for TypesMayGrow<'_> {
+    fn column_type(&self, table: &str, column: &str) -> Option<PgType> {
+        self.0.column_type(table, column)
+    }
+    fn column_names(&self, table: &str) -> Option<Vec<String>> {
+        self.0.column_names(table)
+    }
+    fn row_filter(&self, table: &str) -> Option<String> {
+        self.0.row_filter(table)
+    }
+    fn auto_increment_column(&self, table: &str) -> Option<String> {
+        self.0.auto_increment_column(table)
+    }
+    fn always_identity(&self, table: &str, column: &str) -> bool {
+        self.0.always_identity(table, column)
+    }
+    fn rowid_sequence(&self, sequence: &str) -> Option<String> {
+        self.0.rowid_sequence(sequence)
+    }
+    fn generated(&self, table: &str, column: &str) -> bool {
+        self.0.generated(table, column)
+    }
+    fn user_type(&self, name: &str) -> Option<crate::usertype::UserType> {
+        self.0.user_type(name)
+    }
+    fn knows_user_types(&self) -> bool {
+        false
+    }
+}
+
 /// Knows no tables: plans come out as SQLite text that does not depend on
 /// column types.
 pub struct NoSchema;

@@ -1,7 +1,7 @@
 //! The PostgreSQL column types rowchain accepts, their OIDs, typmods and
 //! display names, and how each is stored in a SQLite `STRICT` table.
 
-use sqlparser::ast::{CharacterLength, DataType, ExactNumberInfo, TimezoneInfo};
+use sqlparser::ast::{ArrayElemTypeDef, CharacterLength, DataType, ExactNumberInfo, TimezoneInfo};
 
 use crate::error::PlanError;
 
@@ -50,6 +50,35 @@ pub enum PgType {
     InternalChar,
     /// `oid`: an unsigned 32-bit integer.
     Oid,
+    /// `int2vector` and `oidvector`: the catalog's arrays of integers,
+    /// printed space-separated (`1 2 3`), subscripts from 0. Results and
+    /// parameters only; no column is of these types.
+    Int2Vector,
+    OidVector,
+    /// A one-dimensional array ([`crate::arrays`]), stored as PostgreSQL's
+    /// text form `{1,2,NULL}`.
+    Array(ArrayOf),
+}
+
+/// The element type of an array, kept as its OID and typmod so that
+/// [`PgType`] stays `Copy`; [`ArrayOf::element`] gives it back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ArrayOf {
+    element_oid: u32,
+    element_typmod: i32,
+}
+
+impl ArrayOf {
+    /// An array of `element`; `None` where PostgreSQL has no array type
+    /// rowchain knows (arrays of arrays are multidimensional arrays).
+    pub fn of(element: PgType) -> Option<ArrayOf> {
+        crate::arrays::array_oid(element.oid())?;
+        Some(ArrayOf { element_oid: element.oid(), element_typmod: element.typmod() })
+    }
+
+    pub fn element(&self) -> PgType {
+        PgType::from_oid(self.element_oid, self.element_typmod).unwrap_or(PgType::Text)
+    }
 }
 
 /// A column type as declared: the type plus whether it was a `serial` pseudo-type.
@@ -89,7 +118,54 @@ impl PgType {
             PgType::MacAddr8 => 774,
             PgType::InternalChar => 18,
             PgType::Oid => 26,
+            PgType::Int2Vector => 22,
+            PgType::OidVector => 30,
+            PgType::Array(a) => crate::arrays::array_oid(a.element_oid).unwrap_or(1009),
         }
+    }
+
+    /// The type of OID `oid` with modifier `typmod` (as [`PgType::oid`] and
+    /// [`PgType::typmod`] give them); `None` for types rowchain lacks.
+    pub fn from_oid(oid: u32, typmod: i32) -> Option<PgType> {
+        let length = u32::try_from(typmod).ok().and_then(|m| m.checked_sub(4));
+        let bits = u32::try_from(typmod).ok();
+        Some(match oid {
+            21 => PgType::Int2,
+            23 => PgType::Int4,
+            20 => PgType::Int8,
+            1700 => match length {
+                Some(m) => PgType::Numeric { precision: Some(m >> 16), scale: Some(m & 0xffff) },
+                None => PgType::Numeric { precision: None, scale: None },
+            },
+            700 => PgType::Float4,
+            701 => PgType::Float8,
+            25 => PgType::Text,
+            1043 => PgType::Varchar(length),
+            1042 => PgType::Char(length),
+            16 => PgType::Bool,
+            1082 => PgType::Date,
+            1083 => PgType::Time,
+            1114 => PgType::Timestamp,
+            1184 => PgType::Timestamptz,
+            17 => PgType::Bytea,
+            114 => PgType::Json,
+            3802 => PgType::Jsonb,
+            2950 => PgType::Uuid,
+            1560 => PgType::Bit(bits),
+            1562 => PgType::VarBit(bits),
+            869 => PgType::Inet,
+            650 => PgType::Cidr,
+            829 => PgType::MacAddr,
+            774 => PgType::MacAddr8,
+            18 => PgType::InternalChar,
+            26 => PgType::Oid,
+            22 => PgType::Int2Vector,
+            30 => PgType::OidVector,
+            other => {
+                let element = crate::arrays::element_oid(other)?;
+                PgType::Array(ArrayOf::of(PgType::from_oid(element, typmod)?)?)
+            }
+        })
     }
 
     /// PostgreSQL's `atttypmod`: length + 4 for character types, the
@@ -100,6 +176,8 @@ impl PgType {
             PgType::Varchar(Some(n)) | PgType::Char(Some(n)) => i64::from(n) + 4,
             PgType::Bit(Some(n)) | PgType::VarBit(Some(n)) => i64::from(n),
             PgType::Numeric { precision: Some(p), scale } => ((i64::from(p) << 16) | i64::from(scale.unwrap_or(0))) + 4,
+            // An array's typmod is its element's, as in pg_attribute.
+            PgType::Array(a) => return a.element_typmod,
             _ => return -1,
         };
         i32::try_from(modded).unwrap_or(-1)
@@ -129,7 +207,10 @@ impl PgType {
             | PgType::Cidr
             | PgType::MacAddr
             | PgType::MacAddr8
-            | PgType::InternalChar => "TEXT",
+            | PgType::InternalChar
+            | PgType::Int2Vector
+            | PgType::OidVector
+            | PgType::Array(_) => "TEXT",
         }
     }
 
@@ -181,11 +262,17 @@ impl PgType {
             PgType::MacAddr8 => "macaddr8".into(),
             PgType::InternalChar => "\"char\"".into(),
             PgType::Oid => "oid".into(),
+            PgType::Int2Vector => "int2vector".into(),
+            PgType::OidVector => "oidvector".into(),
+            PgType::Array(a) => format!("{}[]", a.element().name()),
         }
     }
 
     /// The inverse of [`PgType::name`], for reading stored metadata back.
     pub fn parse_name(s: &str) -> Option<PgType> {
+        if let Some(element) = s.strip_suffix("[]") {
+            return ArrayOf::of(PgType::parse_name(element)?).map(PgType::Array);
+        }
         let (base, args) = match s.split_once('(') {
             Some((base, rest)) => (base, Some(rest.strip_suffix(')')?)),
             None => (s, None),
@@ -227,6 +314,8 @@ impl PgType {
             ("macaddr8", None) => PgType::MacAddr8,
             ("\"char\"", None) => PgType::InternalChar,
             ("oid", None) => PgType::Oid,
+            ("int2vector", None) => PgType::Int2Vector,
+            ("oidvector", None) => PgType::OidVector,
             _ => return None,
         };
         Some(ty)
@@ -287,6 +376,18 @@ pub(crate) fn declared_type(data_type: &DataType) -> Result<Declared, PlanError>
         DataType::BitVarying(n) | DataType::VarBit(n) => plain(PgType::VarBit(bit_length(n, data_type)?)),
         // A quoted name ("point") names the same type; it must not be quoted twice in messages.
         DataType::Custom(name, modifiers) if modifiers.is_empty() => custom(name.to_string().trim_matches('"')),
+        DataType::Array(ArrayElemTypeDef::SquareBracket(inner, _) | ArrayElemTypeDef::AngleBracket(inner)) => {
+            let element = declared_type(inner)?;
+            if element.serial {
+                return Err(unsupported_type(data_type));
+            }
+            match element.ty {
+                PgType::Array(_) => Err(PlanError::new("0A000", "multidimensional arrays are not supported")),
+                ty => ArrayOf::of(ty)
+                    .map(|a| Declared { ty: PgType::Array(a), serial: false })
+                    .ok_or_else(|| unsupported_type(data_type)),
+            }
+        }
         other => Err(unsupported_type(other)),
     }
 }
@@ -304,6 +405,8 @@ fn custom(name: &str) -> Result<Declared, PlanError> {
         "macaddr" => Ok(Declared { ty: PgType::MacAddr, serial: false }),
         "macaddr8" => Ok(Declared { ty: PgType::MacAddr8, serial: false }),
         "oid" => Ok(Declared { ty: PgType::Oid, serial: false }),
+        "int2vector" => Ok(Declared { ty: PgType::Int2Vector, serial: false }),
+        "oidvector" => Ok(Declared { ty: PgType::OidVector, serial: false }),
         // Only a quoted "char" gets here: a plain `char` is character(1).
         "char" => Ok(Declared { ty: PgType::InternalChar, serial: false }),
         // The quoted "bit" has no length, unlike a plain `bit`.
@@ -366,6 +469,25 @@ fn bit_length(n: &Option<u64>, data_type: &DataType) -> Result<Option<u32>, Plan
                 PlanError::new("22023", format!("length for type {name} cannot exceed {}", crate::bitstring::BITS_MAX))
             })
         }
+    }
+}
+
+/// 0A000 for a type that values may have but no column (or domain) may:
+/// arrays of elements whose canonical text the planner cannot compute
+/// ([`crate::arrays::storable_element`]), and the catalog's `int2vector` /
+/// `oidvector`.
+pub(crate) fn check_storable(ty: PgType) -> Result<(), PlanError> {
+    match ty {
+        PgType::Array(a) if !crate::arrays::storable_element(a.element()) => {
+            Err(PlanError::new("0A000", format!("columns of type {} are not supported", ty.name())).with_hint(
+                "arrays of integers, numeric, boolean, text, uuid, bit strings and network types can be stored; \
+                 store others as json or jsonb",
+            ))
+        }
+        PgType::Int2Vector | PgType::OidVector => {
+            Err(PlanError::new("0A000", format!("columns of type {} are not supported", ty.name())))
+        }
+        _ => Ok(()),
     }
 }
 

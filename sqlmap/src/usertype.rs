@@ -255,6 +255,7 @@ pub(crate) fn plan_create_domain(create: &ast::CreateDomain) -> Result<(TypePlan
             .with_hint("a domain's base type must be a built-in type"),
         _ => e,
     })?;
+    crate::types::check_storable(base)?;
     if create.collation.is_some() {
         return Err(PlanError::unsupported("COLLATE in CREATE DOMAIN"));
     }

@@ -10,7 +10,9 @@
 #![cfg_attr(not(test), deny(clippy::string_slice, clippy::indexing_slicing))]
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
+pub mod arrayfns;
 pub mod executor;
+pub mod jsonbfns;
 pub mod numfns;
 pub mod pgfns;
 pub mod reader;

@@ -68,6 +68,8 @@ pub fn register(conn: &Connection) -> rusqlite::Result<()> {
     conn.create_scalar_function("rc_regex", 3, flags, regex_match)?;
     conn.create_scalar_function("rc_regexp_replace", 4, flags, regexp_replace)?;
     crate::numfns::register(conn)?;
+    crate::arrayfns::register(conn)?;
+    crate::jsonbfns::register(conn)?;
     crate::scalarfns::register(conn)?;
     crate::typefns::register(conn)?;
     Ok(())

@@ -240,8 +240,14 @@ impl Session {
         }
         let tables = self.tables();
         let types = self.user_types();
-        let plans =
-            sqlmap::plan_with_text_dialect(sql, &node_core::catalog::SchemaView(&tables, &types), self.dialect)?;
+        let view = node_core::catalog::SchemaView(&tables, &types);
+        // A block that changed the schema may have created types the
+        // chain's catalog does not hold yet (the executor checks them).
+        let plans = if self.block.as_ref().is_some_and(|b| b.ddl) {
+            sqlmap::plan_with_text_dialect(sql, &sqlmap::TypesMayGrow(&view), self.dialect)?
+        } else {
+            sqlmap::plan_with_text_dialect(sql, &view, self.dialect)?
+        };
         let path = self.settings.get("search_path").map_or("", String::as_str);
         if let Some(problem) = crate::settings::search_path_problem(path) {
             // A startup option set it (SET refuses it): only settings run.

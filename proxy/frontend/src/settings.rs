@@ -208,6 +208,10 @@ impl Session {
                 }
                 Ok(Reply::Tag("SET".into()))
             }
+            // Constraints are always checked at once (see the statement's
+            // docs): nothing to switch. Outside a block PostgreSQL also
+            // warns (25P01); the front end has no way to send a warning.
+            SessionStmt::SetConstraints { .. } => Ok(Reply::Tag("SET CONSTRAINTS".into())),
             SessionStmt::Maintenance => Ok(Reply::Tag("VACUUM".into())),
             // `Session::execute` runs cursor statements itself.
             SessionStmt::DeclareCursor(_) | SessionStmt::Fetch(_) | SessionStmt::CloseCursor(_) => {

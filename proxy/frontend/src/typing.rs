@@ -152,6 +152,8 @@ impl Session {
                 let meta = tables.get(table)?;
                 meta.columns.get(*index).and_then(column_oid)
             }
+            // `id = ANY($1)`: an array of what the element is.
+            sqlmap::ParamHint::ArrayOf(element) => sqlmap::arrays::array_oid(self.hint_type(element, scope)?),
             _ => None,
         }
     }

@@ -71,6 +71,9 @@ pub(crate) fn to_binary(v: &Value, t: &ColumnType) -> Result<Option<Vec<u8>>, Ba
     if matches!(v, Value::Null) {
         return Ok(None);
     }
+    if let Some(element) = sqlmap::arrays::element_oid(t.oid) {
+        return array_binary(v, t, element).map(Some);
+    }
     let int = |v: &Value| -> Result<i64, BadValue> {
         match v {
             Value::Integer(i) => Ok(*i),
@@ -174,6 +177,134 @@ pub(crate) fn to_binary(v: &Value, t: &ColumnType) -> Result<Option<Vec<u8>>, Ba
         }
         _ => text(),
     }))
+}
+
+/// PostgreSQL's `array_send`: dimensions, a has-nulls flag, the element
+/// type, each dimension's length and lower bound, then every element as its
+/// length (-1 for NULL) and its binary form. rowchain's arrays are
+/// one-dimensional, subscripted from 1; an `int2vector` or `oidvector`
+/// is always one-dimensional, subscripted from 0, even when empty.
+fn array_binary(v: &Value, t: &ColumnType, element: u32) -> Result<Vec<u8>, BadValue> {
+    let text = String::from_utf8_lossy(&to_text(v, t).unwrap_or_default()).into_owned();
+    let vector = sqlmap::arrays::is_vector(t.oid);
+    let elements: Vec<Option<String>> = if vector {
+        text.split_whitespace().map(|e| Some(e.to_string())).collect()
+    } else {
+        sqlmap::arrays::parse(&text).ok_or_else(|| BadValue(format!("malformed array literal: \"{text}\"")))?
+    };
+    let too_large = || BadValue("array size exceeds the maximum allowed".into());
+    let dimensions: i32 = if elements.is_empty() && !vector { 0 } else { 1 };
+    let mut out = Vec::with_capacity(20 + 8 * elements.len());
+    out.extend(dimensions.to_be_bytes());
+    out.extend(i32::from(elements.iter().any(Option::is_none)).to_be_bytes());
+    out.extend(element.to_be_bytes());
+    if dimensions == 1 {
+        out.extend(i32::try_from(elements.len()).map_err(|_| too_large())?.to_be_bytes());
+        out.extend(i32::from(!vector).to_be_bytes());
+    }
+    let element_type = ColumnType::plain(element);
+    for e in &elements {
+        let bytes = match e {
+            Some(e) => to_binary(&types::from_text(e, element)?, &element_type)?,
+            None => None,
+        };
+        match bytes {
+            Some(b) => {
+                out.extend(i32::try_from(b.len()).map_err(|_| too_large())?.to_be_bytes());
+                out.extend(b);
+            }
+            None => out.extend((-1i32).to_be_bytes()),
+        }
+    }
+    Ok(out)
+}
+
+/// Checked big-endian reads from a client's bytes: a short input is an
+/// error, never a panic.
+struct Reader<'a> {
+    rest: &'a [u8],
+}
+
+impl<'a> Reader<'a> {
+    fn take(&mut self, n: usize) -> Result<&'a [u8], BadValue> {
+        let (head, rest) = self.rest.split_at_checked(n).ok_or_else(insufficient_data)?;
+        self.rest = rest;
+        Ok(head)
+    }
+
+    fn i32(&mut self) -> Result<i32, BadValue> {
+        let (head, rest) = self.rest.split_first_chunk::<4>().ok_or_else(insufficient_data)?;
+        self.rest = rest;
+        Ok(i32::from_be_bytes(*head))
+    }
+
+    fn u32(&mut self) -> Result<u32, BadValue> {
+        self.i32().map(i32::cast_unsigned)
+    }
+}
+
+fn insufficient_data() -> BadValue {
+    BadValue("insufficient data left in message".into())
+}
+
+/// An array parameter in `array_recv`'s format (see [`array_binary`]), as
+/// the array's text (`{1,NULL}`, or `1 2` for a vector): each element is
+/// decoded as a parameter of the element type and printed as that type.
+fn array_from_binary(b: &[u8], oid: u32, element: u32) -> Result<String, BadValue> {
+    let vector = sqlmap::arrays::is_vector(oid);
+    let invalid_vector = || BadValue(format!("invalid {} data", if oid == 22 { "int2vector" } else { "oidvector" }));
+    let mut input = Reader { rest: b };
+    let (dimensions, flags, element_type) = (input.i32()?, input.i32()?, input.u32()?);
+    // Checked in array_recv's order, so the same input gets the same error.
+    match dimensions {
+        0 | 1 => {}
+        2.. => return Err(BadValue("multidimensional arrays are not supported".into())),
+        _ => return Err(BadValue(format!("invalid number of dimensions: {dimensions}"))),
+    }
+    if !matches!(flags, 0 | 1) {
+        return Err(BadValue("invalid array flags".into()));
+    }
+    if element_type != element {
+        return Err(BadValue("wrong element type".into()));
+    }
+    let count = if dimensions == 0 {
+        0
+    } else {
+        let length = usize::try_from(input.i32()?).map_err(|_| BadValue("invalid array length".into()))?;
+        match (input.i32()?, vector) {
+            (1, false) | (0, true) => {}
+            (_, true) => return Err(invalid_vector()),
+            (_, false) => return Err(BadValue("array lower bounds other than 1 are not supported".into())),
+        }
+        length
+    };
+    // Every element takes at least its 4-byte length, so the message's own
+    // length bounds the count before anything is allocated for it.
+    if count.checked_mul(4).is_none_or(|n| n > input.rest.len()) {
+        return Err(insufficient_data());
+    }
+    let element_column = ColumnType::plain(element);
+    let mut elements = Vec::with_capacity(count);
+    for _ in 0..count {
+        let text = match input.i32()? {
+            -1 if vector => return Err(invalid_vector()),
+            -1 => None,
+            length => {
+                let length = usize::try_from(length).map_err(|_| insufficient_data())?;
+                let value = param_value(Some(input.take(length)?), element, true)?;
+                Some(String::from_utf8_lossy(&to_text(&value, &element_column).unwrap_or_default()).into_owned())
+            }
+        };
+        elements.push(text);
+    }
+    if !input.rest.is_empty() {
+        return Err(BadValue(format!("incorrect binary data format in bind parameter (type {oid})")));
+    }
+    Ok(if vector {
+        elements.into_iter().flatten().collect::<Vec<_>>().join(" ")
+    } else {
+        sqlmap::arrays::format(&elements)
+    })
 }
 
 /// PostgreSQL's binary numeric: base-10000 digits with weight, sign and scale.
@@ -296,6 +427,9 @@ fn fixed<const N: usize>(b: &[u8], oid: u32) -> Result<[u8; N], BadValue> {
 pub(crate) fn param_value(bytes: Option<&[u8]>, oid: u32, binary: bool) -> Result<Value, BadValue> {
     let Some(b) = bytes else { return Ok(Value::Null) };
     if binary {
+        if let Some(element) = sqlmap::arrays::element_oid(oid) {
+            return array_from_binary(b, oid, element).map(Value::Text);
+        }
         return Ok(match oid {
             OID_BOOL => Value::Integer(i64::from(u8::from_be_bytes(fixed(b, oid)?) != 0)),
             21 => Value::Integer(i16::from_be_bytes(fixed(b, oid)?).into()),
@@ -423,6 +557,131 @@ mod tests {
         assert_eq!(param_value(Some(&f32::NAN.to_be_bytes()[..]), 700, true).unwrap(), nan);
         let inf = to_binary(&Value::Real(f64::INFINITY), &ColumnType::plain(701)).unwrap().unwrap();
         assert_eq!(inf, f64::INFINITY.to_be_bytes());
+    }
+
+    /// (type, stored text, what PostgreSQL 15 sends for it: `array_send`,
+    /// `int2vectorsend`, `oidvectorsend`, checked on a real server).
+    const ARRAYS: &[(u32, &str, &str)] = &[
+        (1007, "{1,NULL,3}", "00000001000000010000001700000003000000010000000400000001ffffffff0000000400000003"),
+        (
+            1009,
+            r#"{a,NULL,"","x,\"y\\z",😀}"#,
+            "00000001000000010000001900000005000000010000000161ffffffff0000000000000006782c22795c7a00000004f09f9880",
+        ),
+        (1000, "{t,f,NULL}", "000000010000000100000010000000030000000100000001010000000100ffffffff"),
+        (
+            1231,
+            "{1.5,-2,NULL,0.0001}",
+            "0000000100000001000006a400000004000000010000000c0002000000000001000113880000000a0001000040000000\
+             0002ffffffff0000000a0001ffff000000040001",
+        ),
+        (1007, "{}", "000000000000000000000017"),
+        (1022, "{1.5,NaN}", "0000000100000000000002bd0000000200000001000000083ff8000000000000000000087ff8000000000000"),
+        (1182, "{2000-01-02,infinity}", "00000001000000000000043a00000002000000010000000400000001000000047fffffff"),
+        (2951, "{a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11}", "000000010000000000000b86000000010000000100000010a0eebc999c0b4ef8bb6d6bb9bd380a11"),
+        (1001, r#"{"\\x0102"}"#, "0000000100000000000000110000000100000001000000020102"),
+        (22, "1 2", "0000000100000000000000150000000200000000000000020001000000020002"),
+        (30, "0 23 4000000000", "00000001000000000000001a00000003000000000000000400000000000000040000001700000004ee6b2800"),
+        (30, "", "00000001000000000000001a0000000000000000"),
+        (
+            1006,
+            r#"{"1 2"}"#,
+            "0000000100000000000000160000000100000001000000200000000100000000000000150000000200000000000000020001000000020002",
+        ),
+    ];
+
+    #[test]
+    fn arrays_and_vectors_round_trip_in_binary_as_postgres_sends_them() {
+        for (oid, text, hex_bytes) in ARRAYS {
+            let bytes = hex::decode(hex_bytes).unwrap();
+            let value = Value::Text(text.to_string());
+            assert_eq!(to_binary(&value, &ColumnType::plain(*oid)).unwrap().unwrap(), bytes, "{oid} {text}");
+            assert_eq!(param_value(Some(&bytes), *oid, true).unwrap(), value, "{oid} {hex_bytes}");
+            // A text parameter of the same array is stored the same way.
+            assert_eq!(param_value(Some(text.as_bytes()), *oid, false).unwrap(), value, "{oid} {text}");
+        }
+        // Booleans as SQLite stores them (a catalog's `array_agg(x = 0)`).
+        let sqlite_bools = to_binary(&Value::Text("{0,1,NULL}".into()), &ColumnType::plain(1000)).unwrap().unwrap();
+        assert_eq!(hex::encode(sqlite_bools), "000000010000000100000010000000030000000100000001000000000101ffffffff");
+        assert_eq!(to_binary(&Value::Null, &ColumnType::plain(1007)).unwrap(), None);
+    }
+
+    #[test]
+    fn stored_text_that_is_no_array_is_an_error() {
+        for (oid, text) in
+            [(1007, "not an array"), (1007, "{1,x}"), (1007, "{1"), (22, "1 x"), (30, "-x"), (1000, "{maybe}")]
+        {
+            assert!(to_binary(&Value::Text(text.into()), &ColumnType::plain(oid)).is_err(), "{oid} {text}");
+        }
+    }
+
+    #[test]
+    fn malformed_binary_arrays_are_errors() {
+        let header = |dimensions: i32, flags: i32, element: u32| {
+            [dimensions.to_be_bytes(), flags.to_be_bytes(), element.to_be_bytes()].concat()
+        };
+        let with = |parts: &[&[u8]]| parts.concat();
+        let int4s = |length: i32, lower: i32| with(&[&header(1, 0, 23), &length.to_be_bytes(), &lower.to_be_bytes()]);
+        let one = [4i32.to_be_bytes(), 7i32.to_be_bytes()].concat();
+        let error = |oid: u32, bytes: &[u8]| match param_value(Some(bytes), oid, true) {
+            Err(e) => e.0,
+            Ok(v) => panic!("{oid} {bytes:?} decoded as {v:?}"),
+        };
+        let cases: Vec<(u32, Vec<u8>, &str)> = vec![
+            (1007, vec![], "insufficient data"),
+            (1007, vec![0, 0, 0, 1, 0, 0, 0], "insufficient data"),
+            (1007, header(1, 0, 23), "insufficient data"),
+            (1007, with(&[&header(1, 0, 23), &1i32.to_be_bytes()]), "insufficient data"),
+            (1007, int4s(-1, 1), "invalid array length"),
+            (1007, int4s(i32::MAX, 1), "insufficient data"),
+            (1007, with(&[&int4s(2, 1), &one]), "insufficient data"),
+            (1007, with(&[&int4s(1, 1), &(-2i32).to_be_bytes(), &[0; 8]]), "insufficient data"),
+            (1007, with(&[&int4s(1, 1), &i32::MAX.to_be_bytes(), &[0; 8]]), "insufficient data"),
+            (1007, with(&[&int4s(1, 1), &2i32.to_be_bytes(), &[0, 7]]), "incorrect binary data format"),
+            (1007, with(&[&int4s(1, 1), &one, &[0]]), "incorrect binary data format"),
+            (1007, with(&[&int4s(1, 0), &one]), "lower bounds"),
+            (
+                1007,
+                with(&[&header(2, 0, 23), &[0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 1], &one]),
+                "multidimensional",
+            ),
+            (1007, header(-1, 0, 23), "invalid number of dimensions"),
+            (1007, header(0, 2, 23), "invalid array flags"),
+            (1007, with(&[&header(1, 0, 20), &[0, 0, 0, 1, 0, 0, 0, 1], &one]), "wrong element type"),
+            (1009, with(&[&header(1, 0, 25), &[0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 1, 0xff]]), "UTF-8"),
+            (
+                22,
+                with(&[&header(1, 1, 21), &[0, 0, 0, 1, 0, 0, 0, 0], &(-1i32).to_be_bytes()]),
+                "invalid int2vector data",
+            ),
+            (
+                30,
+                with(&[&header(1, 0, 26), &[0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 4, 0, 0, 0, 1]]),
+                "invalid oidvector data",
+            ),
+        ];
+        for (oid, bytes, message) in cases {
+            let e = error(oid, &bytes);
+            assert!(e.contains(message), "{oid} {bytes:?}: {e}");
+        }
+    }
+
+    #[test]
+    fn no_prefix_or_corruption_of_a_binary_array_panics() {
+        for (oid, _, hex_bytes) in ARRAYS {
+            let bytes = hex::decode(hex_bytes).unwrap();
+            for end in 0..bytes.len() {
+                let prefix = bytes.get(..end).unwrap();
+                assert!(param_value(Some(prefix), *oid, true).is_err(), "{oid} {hex_bytes} cut at {end}");
+            }
+            for at in 0..bytes.len() {
+                for byte in [0x00, 0x01, 0x7f, 0x80, 0xff] {
+                    let mut corrupt = bytes.clone();
+                    *corrupt.get_mut(at).unwrap() = byte;
+                    let _ = param_value(Some(&corrupt), *oid, true);
+                }
+            }
+        }
     }
 
     #[test]

@@ -2,50 +2,20 @@
 //! PostgreSQL's output form, `{a,"b c",NULL}` for one-dimensional arrays
 //! (subscripts from 1) and space-separated `1 2 3` for `int2vector` and
 //! `oidvector` (subscripts from 0), so clients reading a column see what
-//! PostgreSQL would send.
+//! PostgreSQL would send. The same forms and functions as the chain's own
+//! arrays ([`node_exec::arrayfns`]).
 
-/// A parsed array: its elements and the subscript of the first.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct PgArray {
-    pub elements: Vec<Option<String>>,
-    pub lower: i64,
-}
-
-impl PgArray {
-    pub(crate) fn parse(text: &str) -> Option<PgArray> {
-        let t = text.trim();
-        if t.starts_with('{') {
-            return Some(PgArray { elements: node_core::pgarray::parse(t)?, lower: 1 });
-        }
-        // int2vector / oidvector: integers separated by spaces.
-        let elements: Option<Vec<Option<String>>> =
-            t.split_whitespace().map(|part| part.parse::<i64>().ok().map(|_| Some(part.to_string()))).collect();
-        Some(PgArray { elements: elements?, lower: 0 })
-    }
-
-    pub(crate) fn upper(&self) -> Option<i64> {
-        (!self.elements.is_empty()).then(|| self.lower + self.elements.len() as i64 - 1)
-    }
-
-    pub(crate) fn get(&self, subscript: i64) -> Option<&str> {
-        let index = usize::try_from(subscript - self.lower).ok()?;
-        self.elements.get(index)?.as_deref()
-    }
-}
+pub(crate) use node_exec::arrayfns::vector;
 
 /// `{a,b}` with PostgreSQL's quoting rules for elements.
 pub(crate) fn format<S: AsRef<str>>(elements: &[Option<S>]) -> String {
-    node_core::pgarray::format(elements)
-}
-
-/// An `int2vector` / `oidvector`: `1 2 3`.
-pub(crate) fn vector<I: IntoIterator<Item = i64>>(items: I) -> String {
-    items.into_iter().map(|i| i.to_string()).collect::<Vec<_>>().join(" ")
+    sqlmap::arrays::format(elements)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use node_exec::arrayfns::PgArray;
 
     #[test]
     fn round_trip() {

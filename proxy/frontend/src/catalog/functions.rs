@@ -8,38 +8,21 @@
 
 use std::sync::Arc;
 
-use rusqlite::functions::{Aggregate, Context, FunctionFlags};
+use rusqlite::functions::{Context, FunctionFlags};
 use rusqlite::types::{Value as V, ValueRef};
 use rusqlite::{Connection, Error};
 
-use super::array::{self, PgArray};
+use node_exec::arrayfns::{int_arg, text_arg};
+
 use super::builtin::BUILTIN_TYPES;
 use super::snapshot::{self, quote_ident, Snapshot};
 use super::{current_session, current_snapshot};
 
-/// Elements a generated series or array may hold: catalog arrays are small.
+/// Rows a generated series may hold: catalog series are small.
 const SERIES_MAX: i64 = 1_000_000;
 
 fn user_error(message: impl Into<String>) -> Error {
     Error::UserFunctionError(message.into().into())
-}
-
-fn text_arg(ctx: &Context<'_>, i: usize) -> Option<String> {
-    match ctx.get_raw(i) {
-        ValueRef::Null => None,
-        ValueRef::Integer(n) => Some(n.to_string()),
-        ValueRef::Real(f) => Some(f.to_string()),
-        ValueRef::Text(t) | ValueRef::Blob(t) => Some(String::from_utf8_lossy(t).into_owned()),
-    }
-}
-
-fn int_arg(ctx: &Context<'_>, i: usize) -> Option<i64> {
-    match ctx.get_raw(i) {
-        ValueRef::Integer(n) => Some(n),
-        ValueRef::Real(f) => Some(f as i64),
-        ValueRef::Text(t) => std::str::from_utf8(t).ok()?.trim().parse().ok(),
-        _ => None,
-    }
 }
 
 fn bool_arg(ctx: &Context<'_>, i: usize) -> Option<bool> {
@@ -47,27 +30,6 @@ fn bool_arg(ctx: &Context<'_>, i: usize) -> Option<bool> {
         ValueRef::Integer(n) => Some(n != 0),
         ValueRef::Text(t) => Some(matches!(t, b"t" | b"true" | b"on" | b"1" | b"yes")),
         _ => None,
-    }
-}
-
-fn value_text(v: &ValueRef<'_>) -> Option<String> {
-    match v {
-        ValueRef::Null => None,
-        ValueRef::Integer(n) => Some(n.to_string()),
-        ValueRef::Real(f) => Some(f.to_string()),
-        ValueRef::Text(t) | ValueRef::Blob(t) => Some(String::from_utf8_lossy(t).into_owned()),
-    }
-}
-
-fn array_arg(ctx: &Context<'_>, i: usize) -> Option<PgArray> {
-    text_arg(ctx, i).and_then(|t| PgArray::parse(&t))
-}
-
-/// The value PostgreSQL's text output of an element would compare equal to.
-fn element_value(s: &str) -> V {
-    match s.parse::<i64>() {
-        Ok(n) => V::Integer(n),
-        Err(_) => V::Text(s.to_string()),
     }
 }
 
@@ -160,28 +122,6 @@ const SCALARS: &[(&str, i32, Scalar)] = &[
     ("to_regtype", 1, |ctx| {
         Ok(text_arg(ctx, 0).and_then(|s| type_by_name(&s)).map(|o| V::Integer(o.into())).unwrap_or(V::Null))
     }),
-    ("array_to_string", 2, array_to_string),
-    ("array_to_string", 3, array_to_string),
-    ("array_upper", 2, |ctx| Ok(array_arg(ctx, 0).and_then(|a| a.upper()).map(V::Integer).unwrap_or(V::Null))),
-    ("array_lower", 2, |ctx| {
-        Ok(array_arg(ctx, 0).filter(|a| !a.elements.is_empty()).map(|a| V::Integer(a.lower)).unwrap_or(V::Null))
-    }),
-    ("array_length", 2, |ctx| {
-        Ok(array_arg(ctx, 0)
-            .filter(|a| !a.elements.is_empty())
-            .map(|a| V::Integer(a.elements.len() as i64))
-            .unwrap_or(V::Null))
-    }),
-    ("cardinality", 1, |ctx| Ok(array_arg(ctx, 0).map(|a| V::Integer(a.elements.len() as i64)).unwrap_or(V::Null))),
-    ("array_position", 2, array_position),
-    ("array_cat", 2, array_cat),
-    ("rc_array", -1, rc_array),
-    ("rc_array_contains", 2, array_contains),
-    ("rc_array_get", 2, array_get),
-    ("rc_array_elem", 2, array_elem),
-    ("rc_array_sub", 2, array_sub),
-    ("rc_array_json", 1, array_json),
-    ("rc_srf_series", -1, srf_series),
     ("rc_series", 2, series),
     ("rc_series", 3, series),
     ("rc_regclass", 1, regclass),
@@ -211,7 +151,6 @@ pub(crate) fn register(conn: &Connection) -> rusqlite::Result<()> {
         let f = *function;
         conn.create_scalar_function(*name, *arguments, flags, move |ctx| f(ctx))?;
     }
-    conn.create_aggregate_function("rc_array_agg", 1, flags, ArrayAgg)?;
     Ok(())
 }
 
@@ -672,110 +611,6 @@ fn size_pretty(ctx: &Context<'_>) -> rusqlite::Result<V> {
     unreachable!("the last unit returns")
 }
 
-fn array_to_string(ctx: &Context<'_>) -> rusqlite::Result<V> {
-    let (Some(a), Some(sep)) = (array_arg(ctx, 0), text_arg(ctx, 1)) else {
-        return Ok(V::Null);
-    };
-    let null = if ctx.len() > 2 { text_arg(ctx, 2) } else { None };
-    let parts: Vec<String> = a.elements.into_iter().filter_map(|e| e.or_else(|| null.clone())).collect();
-    Ok(V::Text(parts.join(&sep)))
-}
-
-fn array_position(ctx: &Context<'_>) -> rusqlite::Result<V> {
-    let (Some(a), Some(x)) = (array_arg(ctx, 0), text_arg(ctx, 1)) else {
-        return Ok(V::Null);
-    };
-    Ok(a.elements
-        .iter()
-        .position(|e| e.as_deref() == Some(x.as_str()))
-        .map(|p| V::Integer(a.lower + p as i64))
-        .unwrap_or(V::Null))
-}
-
-/// `array_cat(a, b)`: `a`'s elements then `b`'s; a NULL array adds none.
-fn array_cat(ctx: &Context<'_>) -> rusqlite::Result<V> {
-    let (a, b) = (array_arg(ctx, 0), array_arg(ctx, 1));
-    let elements: Vec<Option<String>> = match (a, b) {
-        (None, None) => return Ok(V::Null),
-        (Some(a), None) => a.elements,
-        (None, Some(b)) => b.elements,
-        (Some(a), Some(b)) => a.elements.into_iter().chain(b.elements).collect(),
-    };
-    if elements.len() > SERIES_MAX as usize {
-        return Err(user_error("array_cat: array too large"));
-    }
-    Ok(V::Text(array::format(&elements)))
-}
-
-fn rc_array(ctx: &Context<'_>) -> rusqlite::Result<V> {
-    let elements: Vec<Option<String>> = (0..ctx.len()).map(|i| text_arg(ctx, i)).collect();
-    Ok(V::Text(array::format(&elements)))
-}
-
-fn array_contains(ctx: &Context<'_>) -> rusqlite::Result<V> {
-    let (Some(a), Some(x)) = (array_arg(ctx, 0), text_arg(ctx, 1)) else {
-        return Ok(V::Null);
-    };
-    if a.elements.iter().any(|e| e.as_deref() == Some(x.as_str())) {
-        return Ok(V::Integer(1));
-    }
-    // `x = ANY(array with NULL)` is NULL when nothing matched, as in PostgreSQL.
-    Ok(if a.elements.iter().any(Option::is_none) { V::Null } else { V::Integer(0) })
-}
-
-fn array_get(ctx: &Context<'_>) -> rusqlite::Result<V> {
-    let (Some(a), Some(i)) = (array_arg(ctx, 0), int_arg(ctx, 1)) else {
-        return Ok(V::Null);
-    };
-    Ok(a.get(i).map(element_value).unwrap_or(V::Null))
-}
-
-/// The `i`-th (from 0) element, for `unnest` in a SELECT list.
-fn array_elem(ctx: &Context<'_>) -> rusqlite::Result<V> {
-    let (Some(a), Some(i)) = (array_arg(ctx, 0), int_arg(ctx, 1)) else {
-        return Ok(V::Null);
-    };
-    Ok(usize::try_from(i)
-        .ok()
-        .and_then(|i| a.elements.get(i))
-        .and_then(|e| e.as_deref())
-        .map(element_value)
-        .unwrap_or(V::Null))
-}
-
-/// The subscript of the `i`-th (from 0) element, for `generate_subscripts`.
-fn array_sub(ctx: &Context<'_>) -> rusqlite::Result<V> {
-    let (Some(a), Some(i)) = (array_arg(ctx, 0), int_arg(ctx, 1)) else {
-        return Ok(V::Null);
-    };
-    Ok(if i >= 0 && (i as usize) < a.elements.len() { V::Integer(a.lower + i) } else { V::Null })
-}
-
-fn array_json(ctx: &Context<'_>) -> rusqlite::Result<V> {
-    let Some(a) = array_arg(ctx, 0) else {
-        return Ok(V::Text("[]".into()));
-    };
-    let items: Vec<serde_json::Value> = a
-        .elements
-        .iter()
-        .map(|e| match e.as_deref().map(element_value) {
-            None => serde_json::Value::Null,
-            Some(V::Integer(n)) => n.into(),
-            Some(V::Text(s)) => s.into(),
-            Some(_) => serde_json::Value::Null,
-        })
-        .collect();
-    Ok(V::Text(serde_json::Value::Array(items).to_string()))
-}
-
-/// `[0, 1, ..]` as long as the longest array argument (SRFs in one SELECT
-/// list run in lockstep).
-fn srf_series(ctx: &Context<'_>) -> rusqlite::Result<V> {
-    let longest = (0..ctx.len()).filter_map(|i| array_arg(ctx, i)).map(|a| a.elements.len()).max().unwrap_or(0);
-    let items: Vec<String> = (0..longest).map(|i| i.to_string()).collect();
-    Ok(V::Text(format!("[{}]", items.join(","))))
-}
-
 fn series(ctx: &Context<'_>) -> rusqlite::Result<V> {
     let (Some(start), Some(stop)) = (int_arg(ctx, 0), int_arg(ctx, 1)) else {
         return Ok(V::Text("[]".into()));
@@ -883,28 +718,4 @@ fn regrole(ctx: &Context<'_>) -> rusqlite::Result<V> {
 
 fn regrole_name(ctx: &Context<'_>) -> rusqlite::Result<V> {
     oid_name(regrole(ctx)?, |o| snapshot().role_name(o))
-}
-
-/// `array_agg`: the collected values as PostgreSQL's array text.
-struct ArrayAgg;
-
-impl Aggregate<Vec<Option<String>>, V> for ArrayAgg {
-    fn init(&self, _: &mut Context<'_>) -> rusqlite::Result<Vec<Option<String>>> {
-        Ok(Vec::new())
-    }
-
-    fn step(&self, ctx: &mut Context<'_>, acc: &mut Vec<Option<String>>) -> rusqlite::Result<()> {
-        if acc.len() >= SERIES_MAX as usize {
-            return Err(user_error("array_agg over too many rows"));
-        }
-        acc.push(value_text(&ctx.get_raw(0)));
-        Ok(())
-    }
-
-    fn finalize(&self, _: &mut Context<'_>, acc: Option<Vec<Option<String>>>) -> rusqlite::Result<V> {
-        Ok(match acc {
-            Some(items) if !items.is_empty() => V::Text(array::format(&items)),
-            _ => V::Null,
-        })
-    }
 }
