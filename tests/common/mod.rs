@@ -34,18 +34,36 @@ pub struct Dev {
 
 impl Dev {
     pub fn start(tag: &str) -> Dev {
-        let dir = temp_dir(tag);
-        Dev::start_in(dir, free_port())
+        Dev::start_on_free_ports(temp_dir(tag))
     }
 
     /// Starts a fresh chain whose `rowchain.toml` is `config`.
     pub fn start_with_config(tag: &str, config: &str) -> Dev {
         let dir = temp_dir(tag);
         std::fs::write(dir.join("rowchain.toml"), config).unwrap();
+        Dev::start_on_free_ports(dir)
+    }
+
+    /// Starts a chain in `dir` on ports that were free a moment ago. Tests
+    /// run in parallel processes, so another one may bind a port between
+    /// [`free_port`] and the node's bind: then the node exits at once and
+    /// it starts again on other ports.
+    fn start_on_free_ports(dir: PathBuf) -> Dev {
+        for _ in 0..4 {
+            if let Some(dev) = Dev::try_start(dir.clone(), free_port()) {
+                return dev;
+            }
+        }
         Dev::start_in(dir, free_port())
     }
 
     pub fn start_in(dir: PathBuf, port: u16) -> Dev {
+        Dev::try_start(dir, port).unwrap_or_else(|| panic!("rowchain dev exited before it was ready on port {port}"))
+    }
+
+    /// Spawns `rowchain dev`; `None` when it exits before answering on its
+    /// HTTP port (a port it was given is taken).
+    fn try_start(dir: PathBuf, port: u16) -> Option<Dev> {
         let pg_port = free_port();
         let mysql_port = free_port();
         let child = Command::new(BIN)
@@ -58,9 +76,21 @@ impl Dev {
             .stderr(Stdio::inherit())
             .spawn()
             .expect("start rowchain dev");
-        let dev = Dev { dir, port, pg_port, mysql_port, child: Some(child) };
-        dev.wait_ready();
-        dev
+        let mut child = child;
+        let health = format!("http://127.0.0.1:{port}/health");
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while Instant::now() < deadline {
+            if ureq::get(&health).call().is_ok() {
+                return Some(Dev { dir, port, pg_port, mysql_port, child: Some(child) });
+            }
+            // Exited: a port it was given is taken (the data directory stays).
+            if child.try_wait().ok().flatten().is_some() {
+                return None;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = child.kill();
+        panic!("rowchain dev did not become ready on port {port}");
     }
 
     /// A libpq connection string for `user`.
@@ -70,17 +100,6 @@ impl Dev {
 
     pub fn url(&self) -> String {
         format!("http://127.0.0.1:{}", self.port)
-    }
-
-    fn wait_ready(&self) {
-        let deadline = Instant::now() + Duration::from_secs(60);
-        while Instant::now() < deadline {
-            if ureq::get(&format!("{}/health", self.url())).call().is_ok() {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        panic!("rowchain dev did not become ready on port {}", self.port);
     }
 
     pub fn rpc(&self, method: &str, params: Json) -> Json {
