@@ -608,15 +608,12 @@ impl Renderer<'_> {
             }
             // `'{1,2}'::int[]`: the literal read as that array type now.
             Expr::Cast { kind: CastKind::Cast | CastKind::DoubleColon, expr: inner, data_type, .. }
-                if scalars::literal_text(inner).is_some()
-                    && matches!(types::cast_target(data_type), Ok(PgType::Array(a)) if crate::arrays::storable_element(a.element())) =>
+                if array_literal_cast(inner, data_type).is_some() =>
             {
-                let (Some(text), Ok(PgType::Array(a))) = (scalars::literal_text(inner), types::cast_target(data_type))
-                else {
-                    return Ok(());
-                };
+                let (text, element) =
+                    array_literal_cast(inner, data_type).ok_or_else(|| PlanError::unsupported("this array cast"))?;
                 let position = scalars::literal_span(inner).and_then(|at| self.source.position(at));
-                let value = crate::arrays::canonical(text, a.element()).map_err(|e| e.at(position))?;
+                let value = crate::arrays::canonical(text, element).map_err(|e| e.at(position))?;
                 Some(string(&value))
             }
             Expr::Cast { kind, expr: inner, data_type, .. } => Some(match catalog::cast(inner, data_type) {
@@ -1090,6 +1087,16 @@ pub(crate) fn is_boolean_operator(op: &BinaryOperator) -> bool {
             op,
             B::And | B::Or | B::AtArrow | B::ArrowAt | B::Question | B::QuestionPipe | B::QuestionAnd | B::PGOverlap
         )
+}
+
+/// The text and element type of a string literal cast to an array type
+/// whose elements a column may hold (`'{1,2}'::int[]`).
+fn array_literal_cast<'e>(inner: &'e Expr, data_type: &DataType) -> Option<(&'e str, PgType)> {
+    let text = scalars::literal_text(inner)?;
+    match types::cast_target(data_type) {
+        Ok(PgType::Array(a)) if crate::arrays::storable_element(a.element()) => Some((text, a.element())),
+        _ => None,
+    }
 }
 
 /// A string literal compared with a column of type `ty` becomes a value of

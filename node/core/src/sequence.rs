@@ -392,7 +392,7 @@ mod tests {
         let bytes = meta.encode();
         assert_eq!(SequenceMeta::decode(&bytes).unwrap(), meta);
         for cut in 0..bytes.len() {
-            assert!(SequenceMeta::decode(&bytes[..cut]).is_err(), "decoded {cut} of {} bytes", bytes.len());
+            assert!(SequenceMeta::decode(bytes.get(..cut).unwrap()).is_err(), "decoded {cut} of {} bytes", bytes.len());
         }
         let mut longer = bytes.clone();
         longer.push(0);

@@ -140,7 +140,7 @@ mod tests {
             let bytes = meta.encode();
             assert_eq!(TypeMeta::decode(&bytes).unwrap(), meta);
             for cut in 0..bytes.len() {
-                assert!(TypeMeta::decode(&bytes[..cut]).is_err(), "decoded {cut} of {} bytes", bytes.len());
+                assert!(TypeMeta::decode(bytes.get(..cut).unwrap()).is_err(), "decoded {cut} of {} bytes", bytes.len());
             }
             let mut longer = bytes.clone();
             longer.push(0);
