@@ -60,7 +60,7 @@ def rowchain(binary, tag, pg_port=None, config=""):
             sys.exit(f"{tag}: rowchain dev did not start: {proc.stderr.read().decode()[-500:]}")
         yield dict(os.environ, PGHOST="127.0.0.1", PGPORT=str(pg), PGUSER="admin", PGPASSWORD="admin",
                    PGDATABASE="rowchain", MYSQL_HOST="127.0.0.1", MYSQL_PORT=str(mysql), MYSQL_USER="admin",
-                   MYSQL_PASSWORD="admin", MYSQL_DATABASE="rowchain")
+                   MYSQL_PASSWORD="admin", MYSQL_DATABASE="rowchain", RC_HTTP_PORT=str(http))
     finally:
         proc.terminate()
         proc.wait(timeout=30)

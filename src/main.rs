@@ -1,5 +1,6 @@
 //! The `rowchain` command: argument parsing and wiring only.
 
+mod import;
 mod testnet;
 
 use anyhow::{bail, Context, Result};
@@ -108,6 +109,9 @@ enum Command {
         json: bool,
         sql: String,
     },
+    /// Follow a MySQL/MariaDB database's binlog into the chain, exactly once
+    /// (see README.md, "Follow an existing database").
+    Import(import::ImportArgs),
     /// Check the whole ledger and the SQL view offline.
     Verify {
         #[arg(long, default_value = "./rowchain-data")]
@@ -195,6 +199,7 @@ fn run(cli: Cli) -> Result<i32> {
             testnet::testnet(&data, &spec)
         }
         Command::Sql { url, role, password, params, json, sql } => sql_cmd(&url, &role, &password, &params, json, &sql),
+        Command::Import(args) => import::import(args),
         Command::Verify { data, replay } => verify(&data, replay),
     }
 }

@@ -8,7 +8,8 @@ use sqlparser::ast::{Ident, ObjectName, ObjectNamePart};
 use crate::error::{PlanError, INSUFFICIENT_PRIVILEGE, INVALID_SCHEMA_NAME, RESERVED_NAME};
 
 /// The system views of the `rowchain` schema and their SQLite tables.
-const SYSTEM_VIEWS: &[(&str, &str)] = &[("blocks", "__rc_blocks"), ("transactions", "__rc_transactions")];
+const SYSTEM_VIEWS: &[(&str, &str)] =
+    &[("blocks", "__rc_blocks"), ("transactions", "__rc_transactions"), ("imports", "__rc_imports")];
 
 /// Schemas the proxy attaches to every read connection as in-memory SQLite
 /// databases of the same name (proxy/frontend/src/catalog): readable, never written.

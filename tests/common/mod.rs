@@ -2,7 +2,9 @@
 //! a free loopback port in a fresh temporary data directory.
 #![allow(dead_code)]
 
+pub mod mariadb;
 pub mod pg;
+pub mod source_load;
 
 use serde_json::{json, Value as Json};
 use std::path::{Path, PathBuf};

@@ -40,6 +40,7 @@ pub fn check_plans(body: &node_core::tx::TxBody) -> Result<(), Unplannable> {
         Payload::Sql(stmts) => stmts,
         Payload::Interactive { steps, .. } => steps,
         Payload::Role(_) => return Ok(()),
+        Payload::Import(batch) => &batch.statements,
     };
     for (i, s) in statements.iter().enumerate() {
         if let Err(e) = sqlmap::plan_dialect(&s.sql, &sqlmap::NoSchema, body.dialect) {

@@ -566,6 +566,7 @@ pub enum LabelKind {
     Row { table: [u8; 16], key: Vec<Value> },
     Schema(String),
     Sequence(String),
+    Import(String),
     Unknown,
 }
 
@@ -578,6 +579,7 @@ pub fn parse_label(label: &[u8]) -> LabelKind {
         },
         Some((b's', rest)) => LabelKind::Schema(String::from_utf8_lossy(rest).into_owned()),
         Some((b'q', rest)) => LabelKind::Sequence(String::from_utf8_lossy(rest).into_owned()),
+        Some((b'i', rest)) => LabelKind::Import(String::from_utf8_lossy(rest).into_owned()),
         Some((b'r', rest)) => {
             let Some((table, key)) = rest.split_first_chunk::<16>() else {
                 return LabelKind::Unknown;
@@ -677,6 +679,7 @@ mod tests {
             LabelKind::Row { table, key } => format!("row {} {}", hex::encode(table), format_key(&key)),
             LabelKind::Schema(name) => format!("schema {name}"),
             LabelKind::Sequence(name) => format!("sequence {name}"),
+            LabelKind::Import(name) => format!("import {name}"),
             LabelKind::Unknown => "unknown".into(),
         }
     }
@@ -687,6 +690,7 @@ mod tests {
         let row = |key: &[Value]| [b"r".as_slice(), &id, &encode_row(key)].concat();
         assert_eq!(kind(b""), "unknown");
         assert_eq!(kind(b"a"), "account ");
+        assert_eq!(kind(b"ishop@db1"), "import shop@db1");
         assert_eq!(kind("aandré".as_bytes()), "account andré");
         assert_eq!(kind(b"a\xff"), "account \u{fffd}");
         assert_eq!(kind(&[b"t".as_slice(), &id].concat()), format!("table {}", hex::encode(id)));

@@ -17,6 +17,7 @@ pub mod codec;
 pub mod crypto;
 pub mod fault;
 pub mod genesis;
+pub mod import;
 pub mod pgarray;
 pub mod pgtime;
 pub mod schema;

@@ -8,6 +8,7 @@
 
 use crate::codec::{DecodeError, Reader, Writer, PREALLOCATE_MAX};
 use crate::crypto::{self, Hash, PublicKey, SecretKey};
+use crate::import::SourcePosition;
 use crate::value::Value;
 
 /// The SQL dialect a tx's statements are written in: every validator plans
@@ -38,6 +39,22 @@ pub enum Payload {
     Interactive { steps: Vec<Statement>, observed: Hash },
     /// `CREATE ROLE`, `ALTER ROLE ... PASSWORD`, `DROP ROLE`.
     Role(RoleOp),
+    /// One transaction of a followed source database (`rowchain import`):
+    /// its statements, applied atomically with the source's new position.
+    Import(ImportBatch),
+}
+
+/// A source transaction as a chain tx: see [`crate::import`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct ImportBatch {
+    pub source: String,
+    /// The source's position after this transaction.
+    pub position: SourcePosition,
+    /// The order of the position this batch must directly follow, when the
+    /// importer sends several before the first is in a block: then a batch
+    /// that failed makes every later one fail too, instead of leaving a gap.
+    pub follows: Option<Vec<u64>>,
+    pub statements: Vec<Statement>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -102,6 +119,8 @@ mod tag {
     pub const ROLE: u8 = 3;
     pub const SQL_MYSQL: u8 = 4;
     pub const INTERACTIVE_MYSQL: u8 = 5;
+    pub const IMPORT: u8 = 6;
+    pub const IMPORT_MYSQL: u8 = 7;
 }
 
 impl TxBody {
@@ -129,6 +148,22 @@ impl TxBody {
                     RoleOp::Drop { name } => w.u8(3).str(name),
                 };
             }
+            Payload::Import(batch) => {
+                w.u8(if mysql { tag::IMPORT_MYSQL } else { tag::IMPORT }).str(&batch.source);
+                batch.position.encode(w);
+                match &batch.follows {
+                    None => {
+                        w.u8(0);
+                    }
+                    Some(order) => {
+                        w.u8(1).u32(order.len() as u32);
+                        for n in order {
+                            w.u64(*n);
+                        }
+                    }
+                }
+                encode_statements(w, &batch.statements);
+            }
         }
     }
 
@@ -143,7 +178,7 @@ impl TxBody {
         let expires_at_ms = r.u64()?;
         let payload_tag = r.u8()?;
         let dialect = match payload_tag {
-            tag::SQL_MYSQL | tag::INTERACTIVE_MYSQL => Dialect::MySql,
+            tag::SQL_MYSQL | tag::INTERACTIVE_MYSQL | tag::IMPORT_MYSQL => Dialect::MySql,
             _ => Dialect::Postgres,
         };
         let payload = match payload_tag {
@@ -159,6 +194,19 @@ impl TxBody {
                 2 => RoleOp::SetPassword { name: r.string()? },
                 3 => RoleOp::Drop { name: r.string()? },
                 tag => return Err(DecodeError::UnknownTag { what: "role operation", tag }),
+            }),
+            tag::IMPORT | tag::IMPORT_MYSQL => Payload::Import(ImportBatch {
+                source: r.string()?,
+                position: SourcePosition::decode(r)?,
+                follows: match r.u8()? {
+                    0 => None,
+                    1 => {
+                        let n = r.count("position part", crate::import::ORDER_MAX, 8)?;
+                        Some((0..n).map(|_| r.u64()).collect::<Result<_, _>>()?)
+                    }
+                    tag => return Err(DecodeError::UnknownTag { what: "import follows", tag }),
+                },
+                statements: decode_statements(r)?,
             }),
             tag => return Err(DecodeError::UnknownTag { what: "payload", tag }),
         };
@@ -188,6 +236,7 @@ impl TxBody {
             Payload::Role(RoleOp::Create { name, create_role: true, .. }) => format!("CREATE ROLE {name} CREATEROLE"),
             Payload::Role(RoleOp::SetPassword { name }) => format!("ALTER ROLE {name} PASSWORD"),
             Payload::Role(RoleOp::Drop { name }) => format!("DROP ROLE {name}"),
+            Payload::Import(b) => format!("IMPORT {} AT {}; {}", b.source, b.position.text, join(&b.statements)),
         }
     }
 }
@@ -308,6 +357,34 @@ mod tests {
         assert_eq!(pg_role.hash(), my_role.hash());
         let back = SignedTx::from_bytes(&my_role.sign(&key).to_bytes()).unwrap();
         assert_eq!(back.body.dialect, Dialect::Postgres);
+    }
+
+    #[test]
+    fn an_import_batch_round_trips_and_its_position_is_signed() {
+        let key = SecretKey::from_bytes(&[5; 32]);
+        let batch = |pos: u64| TxBody {
+            chain_id: "c".into(),
+            account: key.public(),
+            id: [2; 16],
+            expires_at_ms: 9,
+            dialect: Dialect::Postgres,
+            payload: Payload::Import(ImportBatch {
+                source: "shop@db1".into(),
+                position: SourcePosition { order: vec![1, 3, pos], text: format!("bin.000003:{pos}") },
+                follows: Some(vec![1, 3, 7]),
+                statements: vec![Statement {
+                    sql: "INSERT INTO t VALUES ($1)".into(),
+                    params: vec![Value::Integer(1)],
+                }],
+            }),
+        };
+        let tx = batch(120).sign(&key);
+        let back = SignedTx::from_bytes(&tx.to_bytes()).unwrap();
+        assert_eq!(back, tx);
+        assert!(back.verify_signature());
+        // The same rows at another position are another tx.
+        assert_ne!(batch(121).hash(), tx.hash());
+        assert_eq!(tx.body.statement_text(), "IMPORT shop@db1 AT bin.000003:120; INSERT INTO t VALUES ($1)");
     }
 
     #[test]

@@ -14,7 +14,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// System views readers may see; every other internal table is hidden.
-const VISIBLE_INTERNAL: [&str; 2] = ["__rc_blocks", "__rc_transactions"];
+const VISIBLE_INTERNAL: [&str; 3] = ["__rc_blocks", "__rc_transactions", "__rc_imports"];
 
 /// Extensions a front end installs on every read connection: the proxy's
 /// catalog emulation and session functions. Both calls run with the

@@ -2,6 +2,7 @@
 //! sequence's and user-defined type's metadata and every account, read back from the system tables.
 
 use node_core::catalog::TableMeta;
+use node_core::import::{ImportMeta, SourcePosition};
 use node_core::schema::SchemaMeta;
 
 /// Every user table's metadata as the SQL view holds it, by name.
@@ -22,6 +23,51 @@ pub fn load_sequences(conn: &rusqlite::Connection) -> rusqlite::Result<Vec<node_
         conn,
         node_core::sequence::SequenceMeta::decode,
     )
+}
+
+/// The columns of `__rc_imports` that make a source's record ([`import_row`]).
+pub(crate) const IMPORTS_QUERY: &str =
+    "SELECT source, account, position, position_order, batches, height FROM __rc_imports";
+
+/// Every import source's record as the SQL view holds it, by name.
+pub fn load_imports(conn: &rusqlite::Connection) -> rusqlite::Result<Vec<ImportMeta>> {
+    let mut st = conn.prepare_cached(&format!("{IMPORTS_QUERY} ORDER BY source"))?;
+    let rows = st.query_map([], import_row)?;
+    let mut out = Vec::new();
+    for row in rows {
+        out.push(
+            row?.map_err(|e| rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, e.into()))?,
+        );
+    }
+    Ok(out)
+}
+
+/// A source's record from a row of [`IMPORTS_QUERY`]; the inner error says
+/// what of it is malformed.
+pub(crate) fn import_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Result<ImportMeta, String>> {
+    let source: String = r.get(0)?;
+    let order: String = r.get(3)?;
+    let Some(order) = parse_order(&order) else {
+        return Ok(Err(format!("import {source}: position order {order:?}")));
+    };
+    Ok(Ok(ImportMeta {
+        account: r.get(1)?,
+        position: SourcePosition { order, text: r.get(2)? },
+        batches: r.get::<_, i64>(4)? as u64,
+        height: r.get::<_, i64>(5)? as u64,
+        source,
+    }))
+}
+
+/// A position's order as `__rc_imports` keeps it: decimal parts, comma-separated.
+pub(crate) fn order_text(order: &[u64]) -> String {
+    order.iter().map(u64::to_string).collect::<Vec<_>>().join(",")
+}
+
+/// The reverse of [`order_text`]: one text per order, so no other spelling parses.
+fn parse_order(text: &str) -> Option<Vec<u64>> {
+    let order: Vec<u64> = text.split(',').map(|p| p.parse().ok()).collect::<Option<_>>()?;
+    (order_text(&order) == text).then_some(order)
 }
 
 /// Every user-defined type's metadata as the SQL view holds it, by name.

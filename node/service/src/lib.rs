@@ -17,6 +17,7 @@
 
 pub mod config;
 pub mod hba;
+pub mod import;
 pub mod keystore;
 pub mod netinit;
 pub mod scram;
@@ -26,4 +27,4 @@ pub mod verify;
 pub use node_chain::clock::now_ms;
 pub use node_chain::producer::{Outcome, Status};
 pub use node_chain::thread::{spawn_node_thread, EXIT_THREAD_PANICKED};
-pub use service::{init_dev, load_config, DataDir, Node, NodeError, PeerStatus, SubmitError};
+pub use service::{init_dev, load_config, Committed, DataDir, Node, NodeError, PeerStatus, SubmitError, WaitError};

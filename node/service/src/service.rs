@@ -180,6 +180,28 @@ pub enum SubmitError {
     Store(StoreError),
 }
 
+/// A tx in a block: where, and its receipt (which may record a failure).
+#[derive(Debug, Clone)]
+pub struct Committed {
+    pub height: u64,
+    pub index: u32,
+    pub receipt: node_core::block::Receipt,
+}
+
+/// Why [`Node::submit_and_wait`] has no receipt.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum WaitError {
+    #[error(transparent)]
+    Submit(#[from] SubmitError),
+    #[error("the transaction was not included: {0}")]
+    NotIncluded(String),
+    #[error("the transaction expired before a block included it; it will never apply")]
+    Expired,
+    #[error("the node stopped")]
+    Stopped,
+}
+
 /// Everything the RPC layer needs from a running node.
 pub struct Node {
     genesis: Genesis,
@@ -536,6 +558,27 @@ impl Node {
             let _ = n.hub.gossip.unbounded_send(tx);
         }
         Ok(rx)
+    }
+
+    /// Submits `tx` and waits until a block holds it (its receipt may
+    /// record a failure), or until it has expired: then it can never
+    /// apply, a definite answer.
+    pub async fn submit_and_wait(&self, tx: SignedTx) -> Result<Committed, WaitError> {
+        let size = tx.to_bytes().len();
+        let hash = tx.hash();
+        let expires_at_ms = tx.body.expires_at_ms;
+        let rx = self.submit(tx, size, true)?.ok_or(WaitError::Stopped)?;
+        // Until its expiry, plus a block's worth.
+        let wait = expires_at_ms.saturating_sub(now_ms()) + 1_000 + self.config.chain.max_block_time_ms;
+        match tokio::time::timeout(Duration::from_millis(wait), rx).await {
+            Ok(Ok(Outcome::Committed { height, index, receipt })) => Ok(Committed { height, index, receipt }),
+            Ok(Ok(Outcome::Rejected(why))) => Err(WaitError::NotIncluded(why)),
+            Ok(Err(_)) => Err(WaitError::Stopped),
+            Err(_) => {
+                self.forget(&hash);
+                Err(WaitError::Expired)
+            }
+        }
     }
 
     /// Forgets a waiter that gave up (timed out).

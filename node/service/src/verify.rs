@@ -251,6 +251,7 @@ fn describe(label: &[u8], tables: &HashMap<[u8; 16], String>) -> String {
         LabelKind::Row { table: id, key } => format!("table {} primary key {}", table(&id), format_key(&key)),
         LabelKind::Schema(name) => format!("schema {name} (its definition)"),
         LabelKind::Sequence(name) => format!("sequence {name} (its definition and value)"),
+        LabelKind::Import(name) => format!("import source {name} (its position)"),
         LabelKind::Unknown => format!("leaf {}", hex::encode(label)),
     }
 }

@@ -4,19 +4,12 @@
 use crate::error::{ErrorKind, FrontendError};
 use crate::session::{Reply, Session};
 use crate::Frontend;
-use node::{now_ms, Node, Outcome};
+use node::{now_ms, Node, WaitError};
 use node_core::block::{Receipt, StatementResult};
 use node_core::tx::{Payload, SignedTx, Statement, TxBody};
 use sqlmap::{DdlPlan, Plan, WriteKind};
-use std::time::Duration;
 
-/// A tx in a block: where, and its receipt (which may record a failure).
-#[derive(Debug, Clone)]
-pub struct Committed {
-    pub height: u64,
-    pub index: u32,
-    pub receipt: Receipt,
-}
+pub use node::Committed;
 
 pub(crate) fn ddl_tag(d: &DdlPlan) -> &'static str {
     match d {
@@ -165,25 +158,10 @@ impl Frontend {
 /// Submits `tx` and waits until a block holds it, or until it has expired
 /// (then it can never apply: a definite answer).
 async fn submit_and_wait(node: &Node, tx: SignedTx) -> Result<Committed, FrontendError> {
-    let size = tx.to_bytes().len();
-    let hash = tx.hash();
-    let expires_at_ms = tx.body.expires_at_ms;
-    let rx = node.submit(tx, size, true)?.ok_or_else(|| FrontendError::internal("no receipt waiter"))?;
-    // Until its expiry, plus a block's worth.
-    let wait = expires_at_ms.saturating_sub(now_ms()) + 1_000 + node.config().chain.max_block_time_ms;
-    match tokio::time::timeout(Duration::from_millis(wait), rx).await {
-        Ok(Ok(Outcome::Committed { height, index, receipt })) => Ok(Committed { height, index, receipt }),
-        Ok(Ok(Outcome::Rejected(why))) => {
-            Err(FrontendError::of(ErrorKind::NotIncluded, "57014", format!("the transaction was not included: {why}")))
-        }
-        Ok(Err(_)) => Err(FrontendError::of(ErrorKind::Internal, "57P01", "the node stopped")),
-        Err(_) => {
-            node.forget(&hash);
-            Err(FrontendError::of(
-                ErrorKind::Expired,
-                "57014",
-                "the transaction expired before a block included it; it will never apply",
-            ))
-        }
-    }
+    node.submit_and_wait(tx).await.map_err(|e| match e {
+        WaitError::Submit(e) => e.into(),
+        WaitError::NotIncluded(_) => FrontendError::of(ErrorKind::NotIncluded, "57014", e.to_string()),
+        WaitError::Expired => FrontendError::of(ErrorKind::Expired, "57014", e.to_string()),
+        _ => FrontendError::of(ErrorKind::Internal, "57P01", e.to_string()),
+    })
 }

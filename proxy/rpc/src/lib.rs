@@ -171,6 +171,7 @@ async fn dispatch(frontend: &Frontend, method: &str, params: &Json) -> Result<Js
         "status" => Ok(status(node)),
         "sql" => sql(frontend, params).await,
         "submit_tx" => submit_tx(frontend, params).await,
+        "import_apply" => import_apply(frontend, params).await,
         "get_tx" => get_tx(frontend, params).await,
         "get_block" => get_block(node, params),
         "state_proof" => state_proof(node, params),
@@ -253,6 +254,72 @@ async fn submit_tx(frontend: &Frontend, p: &Json) -> Result<Json, RpcError> {
     let hash = tx.hash();
     frontend.node().submit(tx, bytes.len(), false)?;
     Ok(json!({"tx_hash": hex::encode(hash), "status": "pending"}))
+}
+
+/// One batch of `rowchain import --url`: a source transaction and the
+/// source's position after it, signed by `role` as one tx; answers its
+/// receipt (a failure, such as 55000 for a position already applied, is in
+/// it), or with `wait: false` its hash once the pool has admitted it.
+async fn import_apply(frontend: &Frontend, p: &Json) -> Result<Json, RpcError> {
+    let text = |k: &str| p.get(k).and_then(Json::as_str).ok_or_else(|| RpcError::params(format!("{k} is required")));
+    let (source, role) = (text("source")?.to_owned(), text("role")?.to_owned());
+    let password = p.get("password").and_then(Json::as_str).unwrap_or("");
+    let position = p.get("position").ok_or_else(|| RpcError::params("position is required"))?;
+    let order = position
+        .get("order")
+        .and_then(Json::as_array)
+        .and_then(|o| o.iter().map(Json::as_u64).collect::<Option<Vec<u64>>>())
+        .ok_or_else(|| RpcError::params("position.order must be an array of unsigned integers"))?;
+    let position_text = position.get("text").and_then(Json::as_str).unwrap_or("").to_owned();
+    let follows = match p.get("follows") {
+        None | Some(Json::Null) => None,
+        Some(f) => Some(
+            f.as_array()
+                .and_then(|o| o.iter().map(Json::as_u64).collect::<Option<Vec<u64>>>())
+                .ok_or_else(|| RpcError::params("follows must be an array of unsigned integers"))?,
+        ),
+    };
+    let statements = p
+        .get("statements")
+        .and_then(Json::as_array)
+        .ok_or_else(|| RpcError::params("statements must be an array"))?
+        .iter()
+        .map(|s| {
+            let sql = s.get("sql").and_then(Json::as_str).ok_or_else(|| RpcError::params("a statement needs sql"))?;
+            let params = s.get("params").and_then(Json::as_array).map(Vec::as_slice).unwrap_or_default();
+            let params = params
+                .iter()
+                .map(|v| node::import::value_from_json(v).ok_or_else(|| RpcError::params("a parameter is not a value")))
+                .collect::<Result<_, _>>()?;
+            Ok(Statement { sql: sql.to_owned(), params })
+        })
+        .collect::<Result<Vec<_>, RpcError>>()?;
+    let key = frontend.open_with_password(&role, password).await?;
+    let node = frontend.node();
+    let body = node_core::tx::TxBody {
+        chain_id: node.genesis().chain_id.clone(),
+        account: key.public(),
+        id: node_core::crypto::random_bytes(),
+        expires_at_ms: node::now_ms() + node.config().limits.tx_lifetime_default_ms,
+        dialect: sqlmap::Dialect::Postgres,
+        payload: node_core::tx::Payload::Import(node_core::tx::ImportBatch {
+            source,
+            position: node_core::import::SourcePosition { order, text: position_text },
+            follows,
+            statements,
+        }),
+    };
+    let tx = body.sign(&key);
+    if p.get("wait").and_then(Json::as_bool).unwrap_or(true) {
+        let c = frontend.submit_and_wait(tx).await?;
+        return Ok(receipt_json(c.height, c.index, &c.receipt));
+    }
+    // Admitted in call order: an importer sends its next batch before this
+    // one is in a block, and learns its outcome from get_tx.
+    let (hash, expires_at_ms) = (tx.hash(), tx.body.expires_at_ms);
+    let size = tx.to_bytes().len();
+    node.submit(tx, size, false)?;
+    Ok(json!({"tx_hash": hex::encode(hash), "status": "pending", "expires_at_ms": expires_at_ms}))
 }
 
 fn sql_params(p: &Json) -> Result<Vec<Value>, RpcError> {

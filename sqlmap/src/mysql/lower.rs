@@ -19,7 +19,7 @@ use crate::error::{PlanError, SYNTAX_ERROR};
 use super::{columns, database_name, functions, session};
 
 /// The `rowchain` system views, which `rowchain.x` keeps naming.
-const SYSTEM_VIEWS: [&str; 2] = ["blocks", "transactions"];
+const SYSTEM_VIEWS: [&str; 3] = ["blocks", "transactions", "imports"];
 
 /// Lowers `statement` in place; see the module docs.
 pub(super) fn statement(statement: &mut Statement) -> Result<(), PlanError> {

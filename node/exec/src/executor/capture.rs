@@ -37,7 +37,7 @@ pub(super) fn capture(case: &PreUpdateCase) -> (CapturedRow, CapturedRow) {
 }
 
 /// Every leaf of the state as the SQLite view holds it: accounts, schema,
-/// sequence and table metadata, and rows. `verify` compares this with the ledger's tree.
+/// sequence and table metadata, import positions, and rows. `verify` compares this with the ledger's tree.
 pub fn state_leaves(conn: &Connection) -> Result<BTreeMap<Hash, (Hash, Vec<u8>)>, ExecError> {
     let mut out = BTreeMap::new();
     let mut st = conn.prepare(
@@ -59,6 +59,10 @@ pub fn state_leaves(conn: &Connection) -> Result<BTreeMap<Hash, (Hash, Vec<u8>)>
         out.insert(crypto::hash(&label), (crypto::hash(&meta.encode()), label));
     }
     for meta in crate::tables::load_types(conn)? {
+        let label = meta.label();
+        out.insert(crypto::hash(&label), (crypto::hash(&meta.encode()), label));
+    }
+    for meta in crate::tables::load_imports(conn)? {
         let label = meta.label();
         out.insert(crypto::hash(&label), (crypto::hash(&meta.encode()), label));
     }

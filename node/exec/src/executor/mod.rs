@@ -34,6 +34,7 @@ mod capture;
 mod ddl;
 mod errors;
 mod functions;
+mod imports;
 mod matviews;
 mod roles;
 mod schemas;
@@ -71,6 +72,8 @@ CREATE TABLE IF NOT EXISTS __rc_tables(name TEXT PRIMARY KEY, id BLOB NOT NULL U
 CREATE TABLE IF NOT EXISTS __rc_schemas(name TEXT PRIMARY KEY, meta BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS __rc_sequences(name TEXT PRIMARY KEY, meta BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS __rc_types(name TEXT PRIMARY KEY, meta BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS __rc_imports(source TEXT PRIMARY KEY, role TEXT NOT NULL, account TEXT NOT NULL,
+  position TEXT NOT NULL, position_order TEXT NOT NULL, batches INTEGER NOT NULL, height INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS __rc_seen(tx_hash BLOB PRIMARY KEY, expires_at_ms INTEGER NOT NULL);
 CREATE INDEX IF NOT EXISTS __rc_seen_expiry ON __rc_seen(expires_at_ms);
 CREATE TABLE IF NOT EXISTS __rc_blocks(height INTEGER PRIMARY KEY, hash TEXT NOT NULL, prev_hash TEXT NOT NULL,
@@ -447,6 +450,7 @@ impl Executor {
                 sqlstate: e.sqlstate.into(),
                 message: e.message,
             }),
+            Payload::Import(batch) => self.run_import(batch, ctx, changes)?,
         })
     }
 
@@ -1129,6 +1133,95 @@ mod tests {
         ex.commit_all().unwrap();
         let n: i64 = ex.conn.query_row("SELECT count(*) FROM t", [], |r| r.get(0)).unwrap();
         assert_eq!(n, 1);
+    }
+
+    fn import_tx(key: &crypto::SecretKey, n: u8, source: &str, order: Vec<u64>, sql: &[&str]) -> SignedTx {
+        import_after(key, n, source, None, order, sql)
+    }
+
+    fn import_after(
+        key: &crypto::SecretKey,
+        n: u8,
+        source: &str,
+        follows: Option<Vec<u64>>,
+        order: Vec<u64>,
+        sql: &[&str],
+    ) -> SignedTx {
+        let text = format!("bin.{}:{}", order.get(1).copied().unwrap_or(0), order.last().copied().unwrap_or(0));
+        node_core::tx::TxBody {
+            chain_id: "test".into(),
+            account: key.public(),
+            id: [n; 16],
+            expires_at_ms: u64::MAX,
+            dialect: node_core::tx::Dialect::Postgres,
+            payload: Payload::Import(node_core::tx::ImportBatch {
+                source: source.into(),
+                position: node_core::import::SourcePosition { order, text },
+                follows,
+                statements: sql.iter().map(|s| Statement { sql: s.to_string(), params: vec![] }).collect(),
+            }),
+        }
+        .sign(key)
+    }
+
+    #[test]
+    fn an_import_batch_applies_once_with_its_position() {
+        let (mut ex, mut changes, admin, bob) = admin_and_bob();
+        let carol = crypto::SecretKey::from_bytes(&[9; 32]);
+        ex.add_account("carol", &carol.public(), false, &mut changes).unwrap();
+        let mut n = 0u8;
+        let mut run = |ex: &mut Executor, key: &crypto::SecretKey, order: Vec<u64>, sql: &[&str]| {
+            n += 1;
+            let receipt = ex.execute_tx(&import_tx(key, n, "src", order, sql), 1, n as u32, &mut changes).unwrap();
+            receipt.failure.map(|f| (f.sqlstate, f.message))
+        };
+        let position = |ex: &Executor| -> Option<(String, String, i64)> {
+            ex.conn
+                .query_row("SELECT position, position_order, batches FROM __rc_imports WHERE source = 'src'", [], |r| {
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+                })
+                .optional()
+                .unwrap()
+        };
+        let count = |ex: &Executor| -> i64 { ex.conn.query_row("SELECT count(*) FROM t", [], |r| r.get(0)).unwrap() };
+        assert_eq!(run(&mut ex, &bob, vec![1, 1, 100], &["CREATE TABLE t (id INT PRIMARY KEY)"]), None);
+        assert_eq!(
+            run(&mut ex, &bob, vec![1, 1, 200], &["INSERT INTO t VALUES (1)", "INSERT INTO t VALUES (2)"]),
+            None
+        );
+        assert_eq!(position(&ex), Some(("bin.1:200".into(), "1,1,200".into(), 2)));
+        // The same source transaction again, from a restarted importer: refused, nothing applied twice.
+        let (state, message) = run(&mut ex, &bob, vec![1, 1, 200], &["INSERT INTO t VALUES (3)"]).unwrap();
+        assert_eq!(state, "55000");
+        assert!(message.contains("already at bin.1:200"), "{message}");
+        assert_eq!(run(&mut ex, &bob, vec![1, 0, 900], &["INSERT INTO t VALUES (3)"]).unwrap().0, "55000");
+        assert_eq!(count(&ex), 2);
+        // A batch that fails leaves the position where it was.
+        assert_eq!(
+            run(&mut ex, &bob, vec![1, 2, 4], &["INSERT INTO t VALUES (4)", "INSERT INTO t VALUES (1)"]).unwrap().0,
+            "23505"
+        );
+        assert_eq!((count(&ex), position(&ex).unwrap().0), (2, "bin.1:200".to_string()));
+        // Only the role that imports the source (or an admin) moves it on.
+        let (state, message) = run(&mut ex, &carol, vec![1, 3, 4], &[]).unwrap();
+        assert_eq!((state.as_str(), message.as_str()), ("42501", "import source \"src\" is imported by role bob"));
+        assert_eq!(run(&mut ex, &admin, vec![1, 3, 4], &[]), None);
+        assert_eq!(position(&ex).unwrap().2, 3);
+        // A batch that names the position it follows applies only right after it.
+        let mut after = |ex: &mut Executor, follows: Vec<u64>, order: Vec<u64>| {
+            n += 1;
+            let tx = import_after(&admin, n, "src", Some(follows), order, &["INSERT INTO t VALUES (10 + 1)"]);
+            ex.execute_tx(&tx, 1, n as u32, &mut changes).unwrap().failure.map(|f| (f.sqlstate, f.message))
+        };
+        let (state, message) = after(&mut ex, vec![1, 3, 3], vec![1, 3, 9]).unwrap();
+        assert_eq!(state, "55000");
+        assert!(message.contains("is at bin.3:4: this batch follows another position"), "{message}");
+        assert_eq!(after(&mut ex, vec![1, 3, 4], vec![1, 3, 9]), None);
+        // Positions are leaves: verify's recomputation agrees with the block's changes.
+        let leaves = state_leaves(&ex.conn).unwrap();
+        let label = node_core::import::label("src");
+        let (value, _) = leaves.get(&crypto::hash(&label)).expect("the source is a leaf");
+        assert_eq!(changes.get(&crypto::hash(&label)).cloned().flatten().map(|(h, _)| h), Some(*value));
     }
 
     #[test]

@@ -1982,9 +1982,10 @@ fn catalog_relations(rows: &mut Rows, snap: &mut Snapshot) {
     }
 }
 
-/// `rowchain.blocks` and `rowchain.transactions`, read-only views of the chain.
+/// `rowchain.blocks`, `rowchain.transactions` and `rowchain.imports`, read-only views of the chain.
 fn system_views(conn: &Connection, rows: &mut Rows, snap: &mut Snapshot) -> rusqlite::Result<()> {
-    for (view, table) in [("blocks", "__rc_blocks"), ("transactions", "__rc_transactions")] {
+    for (view, table) in [("blocks", "__rc_blocks"), ("transactions", "__rc_transactions"), ("imports", "__rc_imports")]
+    {
         let mut columns = Vec::new();
         {
             let mut st = conn.prepare(&format!("PRAGMA main.table_info(\"{table}\")"))?;

@@ -1,0 +1,119 @@
+//! `rowchain import`: the command's arguments, where the chain is (a
+//! running node's JSON-RPC or a data directory opened in this process),
+//! and what the person running it sees. The importing is node::import.
+
+use anyhow::{bail, Context, Result};
+use node::import::{FollowStatus, ImportError, MysqlOptions, NodeLink, Progress, RpcLink, StartAt};
+use std::io::Write;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// `rowchain import`'s arguments.
+#[derive(clap::Args)]
+pub(crate) struct ImportArgs {
+    /// The source: mysql://user:password@host:port/database (MySQL or MariaDB).
+    source: String,
+    /// Follow only these tables (comma-separated); all of the database's by default.
+    #[arg(long, value_delimiter = ',')]
+    tables: Option<Vec<String>>,
+    /// The role that signs the import's transactions.
+    #[arg(long = "as", default_value = "admin")]
+    role: String,
+    #[arg(long, default_value = "admin", env = "ROWCHAIN_PASSWORD")]
+    password: String,
+    /// Where a new source starts: snapshot, current, or a binlog FILE:POS.
+    #[arg(long, default_value = "snapshot")]
+    from: StartAt,
+    /// The source's name on the chain (default: host:port/database).
+    #[arg(long)]
+    name: Option<String>,
+    /// A running node's JSON-RPC.
+    #[arg(long, default_value = "http://127.0.0.1:5005", conflicts_with = "data")]
+    url: String,
+    /// Open this data directory in this process instead (no node may be running on it).
+    #[arg(long)]
+    data: Option<PathBuf>,
+    /// The replica server id to register with (default: derived from the name).
+    #[arg(long)]
+    server_id: Option<u32>,
+    /// Rows per snapshot transaction.
+    #[arg(long, default_value_t = 500)]
+    batch_rows: usize,
+    /// Split a source transaction into chain transactions of at most N statements.
+    #[arg(long)]
+    split_rows: Option<usize>,
+    /// Stop once the chain holds everything the source had when the import started.
+    #[arg(long)]
+    once: bool,
+}
+
+pub(crate) fn import(args: ImportArgs) -> Result<i32> {
+    let url = args.source.replacen("mariadb://", "mysql://", 1);
+    if !url.starts_with("mysql://") {
+        bail!("{}: a source is mysql://user:password@host:port/database (MySQL or MariaDB)", args.source);
+    }
+    let opts = mysql_async::Opts::from_url(&url).with_context(|| format!("{}: not a source URL", args.source))?;
+    let Some(db) = opts.db_name() else { bail!("{}: name the database in the URL", args.source) };
+    let name = args.name.clone().unwrap_or_else(|| format!("{}:{}/{db}", opts.ip_or_hostname(), opts.tcp_port()));
+    let digest = node_core::crypto::hash(name.as_bytes());
+    let derived_id = u32::from_be_bytes([digest[0], digest[1], digest[2], digest[3]]) | 0x4000_0000;
+    let options = MysqlOptions {
+        url,
+        name,
+        tables: args.tables.clone(),
+        from: args.from.clone(),
+        server_id: args.server_id.unwrap_or(derived_id),
+        batch_rows: args.batch_rows,
+        split_rows: args.split_rows,
+        once: args.once,
+    };
+    println!("rowchain: importing {} as source {:?}", args.source, options.name);
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let outcome = rt.block_on(async {
+        match &args.data {
+            Some(data) => {
+                let config = node::load_config(data)?;
+                let node = node::Node::start(data, config)?;
+                let key = node.keystore().unlock(&args.role, &args.password).context("unlocking the role's key")?;
+                let link = NodeLink { node: node.clone(), key };
+                let outcome = node::import::run_mysql(&link, &options, &Printer).await;
+                node.shutdown().context("stopping the node")?;
+                anyhow::Ok(outcome)
+            }
+            None => {
+                let link = RpcLink { url: args.url.clone(), role: args.role.clone(), password: args.password.clone() };
+                anyhow::Ok(node::import::run_mysql(&link, &options, &Printer).await)
+            }
+        }
+    })?;
+    println!();
+    match outcome {
+        Ok(()) => Ok(0),
+        Err(e) => {
+            eprintln!("rowchain import: {e}");
+            Ok(1)
+        }
+    }
+}
+
+/// Progress on one line of the terminal, rewritten in place.
+struct Printer;
+
+impl Progress for Printer {
+    fn snapshot(&self, table: &str, tables_done: usize, tables: usize, rows: u64, rows_per_s: f64) {
+        print!("\rsnapshot: {tables_done}/{tables} tables, {rows} rows ({rows_per_s:.0} rows/s), at {table}\x1b[K");
+        let _ = std::io::stdout().flush();
+    }
+
+    fn following(&self, s: &FollowStatus) {
+        print!(
+            "\rfollowing: source at {}, chain height {}, lag {} s, {} transactions ({:.0}/s, {:.0} rows/s)\x1b[K",
+            s.position, s.height, s.lag_s, s.transactions, s.transactions_per_s, s.rows_per_s
+        );
+        let _ = std::io::stdout().flush();
+    }
+
+    fn retrying(&self, error: &ImportError, after: Duration) {
+        println!("\rrowchain import: {error}; trying again in {:.1} s\x1b[K", after.as_secs_f64());
+    }
+}
