@@ -29,9 +29,12 @@ class Mariadb:
 
     def __init__(self):
         self.dir = tempfile.mkdtemp(prefix="rowchain-bench-import-")
-        data = os.path.join(self.dir, "data")
+        data, tmp = os.path.join(self.dir, "data"), os.path.join(self.dir, "tmp")
+        os.makedirs(tmp)
+        # A tmpdir of its own: a starting server deletes the #sql* files in its tmpdir.
         subprocess.run(
-            ["mariadb-install-db", "--no-defaults", f"--datadir={data}", "--auth-root-authentication-method=normal",
+            ["mariadb-install-db", "--no-defaults", f"--datadir={data}", f"--tmpdir={tmp}",
+             "--auth-root-authentication-method=normal",
              "--skip-test-db", "--skip-name-resolve", "--user=root"],
             check=True, capture_output=True)
         self.port = devnode.free_port()
@@ -39,7 +42,8 @@ class Mariadb:
         mariadbd = shutil.which("mariadbd") or "/usr/sbin/mariadbd"
         # MariaDB's own durability defaults (innodb_flush_log_at_trx_commit=1).
         self.proc = subprocess.Popen(
-            [mariadbd, "--no-defaults", f"--datadir={data}", f"--port={self.port}", "--bind-address=127.0.0.1",
+            [mariadbd, "--no-defaults", f"--datadir={data}", f"--tmpdir={tmp}", f"--port={self.port}",
+             "--bind-address=127.0.0.1",
              f"--socket={self.dir}/sock", f"--pid-file={self.dir}/pid", f"--log-error={self.dir}/error.log",
              "--user=root", "--server-id=1", f"--log-bin={self.dir}/binlog/mariadb-bin", "--binlog-format=ROW",
              "--binlog-row-image=FULL", "--binlog-row-metadata=FULL", "--skip-name-resolve",

@@ -138,10 +138,15 @@ fn mariadbd() -> PathBuf {
 /// with `--skip-name-resolve` a TCP login from 127.0.0.1 matches
 /// root@127.0.0.1, so no user needs creating afterwards. The InnoDB sizes
 /// match the server's so it does not resize the redo log on its first start.
+/// Each server has a tmpdir of its own: a server that starts deletes the
+/// `#sql*` files it finds in its tmpdir, which in a shared /tmp are another
+/// test's bootstrap tables.
 fn install_db(dir: &Path) {
+    std::fs::create_dir_all(dir.join("tmp")).expect("create the server's tmpdir");
     let out = Command::new("mariadb-install-db")
         .arg("--no-defaults")
         .arg(format!("--datadir={}", dir.join("data").display()))
+        .arg(format!("--tmpdir={}", dir.join("tmp").display()))
         .args(["--auth-root-authentication-method=normal", "--skip-test-db", "--skip-name-resolve", "--user=root"])
         .args(["--innodb-buffer-pool-size=32M", "--innodb-log-file-size=16M"])
         .output()
@@ -165,6 +170,7 @@ fn server_args(dir: &Path, port: u16) -> Vec<String> {
     vec![
         "--no-defaults".into(),
         format!("--datadir={}", path("data")),
+        format!("--tmpdir={}", path("tmp")),
         format!("--port={port}"),
         "--bind-address=127.0.0.1".into(),
         format!("--socket={}", path("mysqld.sock")),
