@@ -98,6 +98,8 @@ def snapshot(db, binary, http_port, rows):
     db.sql("DROP TABLE snap_copy")
     secs = import_once(binary, f"mysql://root@127.0.0.1:{db.port}/bench", http_port, "bench")
     got = chain_scalar(http_port, "SELECT count(*) FROM snap")
+    if got != rows:
+        raise SystemExit(f"rowchain import --once returned with {got} of {rows} rows readable")
     print(f"snapshot: {got} rows in {secs:.1f} s = {rows / secs:.0f} rows/s "
           f"(MariaDB INSERT ... SELECT of the same rows: {rows / maria:.0f} rows/s; ratio {maria / secs:.2f})")
 
@@ -113,6 +115,9 @@ def streaming(db, binary, http_port, txs):
     subprocess.run(db.cli(None, "bench"), input=load_lines(0, txs), check=True, text=True, capture_output=True)
     maria = time.time() - start
     secs = import_once(binary, f"mysql://root@127.0.0.1:{db.port}/bench", http_port, "bench")
+    got = chain_scalar(http_port, "SELECT count(*) FROM ev")
+    if got != txs:
+        raise SystemExit(f"rowchain import --once returned with {got} of {txs} transactions readable")
     print(f"streaming: {txs} one-row source transactions in {secs:.1f} s = {txs / secs:.0f} tx/s "
           f"(MariaDB committed them at {txs / maria:.0f} tx/s over one connection; ratio {maria / secs:.2f})")
 

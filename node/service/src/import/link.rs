@@ -24,6 +24,9 @@ pub trait ChainLink: Send + Sync {
     /// Admits one batch to the node's pool (batches are admitted in call
     /// order, so they apply in it) and returns what waits for its block.
     fn submit(&self, batch: ImportBatch) -> impl Future<Output = Result<Waiter, ImportError>> + Send;
+    /// Waits until the node's reads see block `height` (durable and applied
+    /// to its SQL view), which a waiter may have seen in the ledger first.
+    fn settled(&self, height: u64) -> impl Future<Output = Result<(), ImportError>> + Send;
 }
 
 /// What a refusal names of its batch.
@@ -100,6 +103,7 @@ impl ChainLink for NodeLink {
             Err(e) => return Err(label.not_admitted("54000", e.to_string())),
         };
         let wait = std::time::Duration::from_millis(lifetime_ms + 1_000 + self.node.config().chain.max_block_time_ms);
+        // The node acknowledges a tx once its block is durable and applied.
         Ok(tokio::spawn(async move {
             match tokio::time::timeout(wait, rx).await {
                 Ok(Ok(Outcome::Committed { height, receipt, .. })) => match &receipt.failure {
@@ -111,6 +115,10 @@ impl ChainLink for NodeLink {
                 Err(_) => Err(ImportError::Chain("the batch expired before a block included it".into())),
             }
         }))
+    }
+
+    async fn settled(&self, _height: u64) -> Result<(), ImportError> {
+        Ok(())
     }
 }
 
@@ -234,6 +242,22 @@ impl ChainLink for RpcLink {
                 }
             }
         }))
+    }
+
+    async fn settled(&self, height: u64) -> Result<(), ImportError> {
+        // get_tx reads the ledger, which holds a block before the node has
+        // made it durable and applied it; `status` is the node's applied height.
+        let deadline = crate::now_ms() + 60_000;
+        loop {
+            let status = self.call("status", json!({})).await?;
+            if status.get("height").and_then(Json::as_u64).unwrap_or(0) >= height {
+                return Ok(());
+            }
+            if crate::now_ms() > deadline {
+                return Err(ImportError::Chain(format!("the node has not applied block {height} within a minute")));
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
     }
 }
 

@@ -201,11 +201,11 @@ impl<'a, L: ChainLink> Sender<'a, L> {
         Ok(())
     }
 
-    /// Waits until every batch sent is in a block.
+    /// Waits until every batch sent is in a block the node's reads see.
     pub async fn drain(&mut self) -> Result<(), ImportError> {
         while !self.inflight.is_empty() {
             self.settle_one().await?;
         }
-        Ok(())
+        self.link.settled(self.height).await
     }
 }
