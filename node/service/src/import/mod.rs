@@ -126,9 +126,12 @@ pub trait Progress: Send + Sync {
 /// The one-line status while following a source.
 #[derive(Debug, Clone, Default)]
 pub struct FollowStatus {
+    /// The source position last sent.
     pub position: String,
+    /// The height of the last block known to hold a batch.
     pub height: u64,
-    /// Seconds between the last applied source transaction's commit and now.
+    /// Seconds between the last sent source transaction's commit on the
+    /// source and its sending.
     pub lag_s: u64,
     pub transactions: u64,
     pub transactions_per_s: f64,
