@@ -212,5 +212,5 @@ fn mysql_cli(port: u16, db: &str, sql: &str) -> Output {
 fn error_log_tail(dir: &Path) -> String {
     let log = std::fs::read_to_string(dir.join("error.log")).unwrap_or_else(|e| format!("(no error.log: {e})"));
     let lines: Vec<&str> = log.lines().collect();
-    lines[lines.len().saturating_sub(30)..].join("\n")
+    lines.iter().skip(lines.len().saturating_sub(30)).copied().collect::<Vec<_>>().join("\n")
 }

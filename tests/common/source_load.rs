@@ -465,7 +465,7 @@ pub fn assert_same_rows(table: &str, source: &[Vec<Option<String>>], chain: &[Ve
         source.len(),
         chain.len(),
         differences.len(),
-        differences[..shown].join("\n")
+        differences.iter().take(shown).cloned().collect::<Vec<_>>().join("\n")
     );
 }
 

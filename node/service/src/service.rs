@@ -180,6 +180,19 @@ pub enum SubmitError {
     Store(StoreError),
 }
 
+impl SubmitError {
+    /// The SQLSTATE a client is told for this refusal.
+    pub fn sqlstate(&self) -> &'static str {
+        match self {
+            SubmitError::TooLarge { .. } => "54000",
+            SubmitError::Pool(_) => "53000",
+            SubmitError::Store(_) => "XX000",
+            SubmitError::Unplannable(u) => u.sqlstate,
+            _ => "08P01",
+        }
+    }
+}
+
 /// A tx in a block: where, and its receipt (which may record a failure).
 #[derive(Debug, Clone)]
 pub struct Committed {

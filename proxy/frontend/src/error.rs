@@ -94,14 +94,7 @@ impl From<sqlmap::PlanError> for FrontendError {
 
 impl From<SubmitError> for FrontendError {
     fn from(e: SubmitError) -> Self {
-        let state = match &e {
-            SubmitError::TooLarge { .. } => "54000",
-            SubmitError::Pool(_) => "53000",
-            SubmitError::Store(_) => "XX000",
-            SubmitError::Unplannable(u) => u.sqlstate,
-            _ => "08P01",
-        };
-        FrontendError::of(ErrorKind::Admission, state, e.to_string())
+        FrontendError::of(ErrorKind::Admission, e.sqlstate(), e.to_string())
     }
 }
 

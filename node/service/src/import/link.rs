@@ -100,7 +100,7 @@ impl ChainLink for NodeLink {
             Ok(Some(rx)) => rx,
             Ok(None) => return Err(ImportError::Chain("the node gave no receipt waiter".into())),
             Err(e @ SubmitError::Pool(_)) => return Err(ImportError::Chain(e.to_string())),
-            Err(e) => return Err(label.not_admitted("54000", e.to_string())),
+            Err(e) => return Err(label.not_admitted(e.sqlstate(), e.to_string())),
         };
         let wait = std::time::Duration::from_millis(lifetime_ms + 1_000 + self.node.config().chain.max_block_time_ms);
         // The node acknowledges a tx once its block is durable and applied.
@@ -278,20 +278,14 @@ pub fn value_json(v: &node_core::value::Value) -> Json {
 /// The reverse of [`value_json`].
 pub fn value_from_json(v: &Json) -> Option<node_core::value::Value> {
     use node_core::value::Value;
-    Some(match v {
-        Json::Null => Value::Null,
-        Json::Number(n) => match n.as_i64() {
-            Some(i) => Value::Integer(i),
-            None => Value::Real(n.as_f64()?),
-        },
-        Json::String(s) => Value::Text(s.clone()),
+    match v {
         Json::Object(o) => match (o.get("hex"), o.get("real")) {
-            (Some(h), None) => Value::Blob(hex::decode(h.as_str()?).ok()?),
-            (None, Some(r)) => Value::Real(r.as_str()?.parse().ok()?),
-            _ => return None,
+            (Some(h), None) => Some(Value::Blob(hex::decode(h.as_str()?).ok()?)),
+            (None, Some(r)) => Some(Value::Real(r.as_str()?.parse().ok()?)),
+            _ => None,
         },
-        _ => return None,
-    })
+        other => Value::from_json(other),
+    }
 }
 
 #[cfg(test)]

@@ -75,17 +75,19 @@ async fn session<L: ChainLink>(link: &L, opts: &MysqlOptions, progress: &dyn Pro
         Some(_) => None,
     };
     let mut sender = Sender::new(link, &opts.name, record.as_ref(), WINDOW);
-    let (file, pos) = match (snapshot_attempt, &record) {
+    let (file, pos, tables) = match (snapshot_attempt, &record) {
         (Some(attempt), _) => {
             let start = if attempt == 1 { opts.from.clone() } else { StartAt::Snapshot };
             begin(&mut sender, &mut conn, &db, opts, start, attempt, progress).await?
         }
-        (None, Some(record)) => parse_position(&record.position.text)?,
+        (None, Some(record)) => {
+            let (file, pos) = parse_position(&record.position.text)?;
+            (file, pos, read_schema(&mut conn, &db, opts.tables.as_deref()).await?)
+        }
         (None, None) => return Err(ImportError::Chain("the source's record vanished".into())),
     };
     check_not_purged(&mut conn, &file).await?;
     let until = if opts.once { Some(master_position(&mut conn).await?) } else { None };
-    let tables = read_schema(&mut conn, &db, opts.tables.as_deref()).await?;
     let checksum: Option<String> = conn.query_first("SELECT @@binlog_checksum").await.map_err(source_error)?;
     let checksums = checksum.is_some_and(|c| !c.eq_ignore_ascii_case("NONE"));
     let db_charset: Option<String> = conn
@@ -226,7 +228,8 @@ async fn read_schema(
 }
 
 /// Starts a source on the chain: its tables, then (for a snapshot) their
-/// rows. Returns the binlog position to follow from.
+/// rows. Returns the binlog position to follow from, and the tables as
+/// they were there.
 async fn begin<L: ChainLink>(
     sender: &mut Sender<'_, L>,
     conn: &mut Conn,
@@ -235,7 +238,7 @@ async fn begin<L: ChainLink>(
     start: StartAt,
     attempt: u64,
     progress: &dyn Progress,
-) -> Result<(String, u64), ImportError> {
+) -> Result<(String, u64, BTreeMap<String, Table>), ImportError> {
     if start == StartAt::Snapshot {
         conn.query_drop("SET SESSION time_zone = '+00:00'").await.map_err(source_error)?;
         conn.query_drop("SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ").await.map_err(source_error)?;
@@ -256,7 +259,7 @@ async fn begin<L: ChainLink>(
     if start != StartAt::Snapshot {
         sender.send(stream_start, ddl).await?;
         sender.drain().await?;
-        return Ok((file, pos));
+        return Ok((file, pos, tables));
     }
     let order = |table: u64, rows: u64| vec![0, attempt, table, rows];
     let text = |table: &str, rows: u64| format!("snapshot {attempt} at {file}:{pos}, table {table}, {rows} rows");
@@ -313,7 +316,7 @@ async fn begin<L: ChainLink>(
     // The snapshot is whole: the chain follows the binlog from its position.
     sender.send(stream_start, vec![]).await?;
     sender.drain().await?;
-    Ok((file, pos))
+    Ok((file, pos, tables))
 }
 
 /// Opens a consistent-snapshot transaction and returns the binlog position
