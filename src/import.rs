@@ -3,7 +3,9 @@
 //! and what the person running it sees. The importing is node::import.
 
 use anyhow::{bail, Context, Result};
-use node::import::{FollowStatus, ImportError, MysqlOptions, NodeLink, Progress, RpcLink, StartAt};
+use node::import::{
+    ChainLink, FollowStatus, ImportError, MysqlOptions, NodeLink, PostgresOptions, Progress, RpcLink, StartAt,
+};
 use std::io::Write;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -11,9 +13,11 @@ use std::time::Duration;
 /// `rowchain import`'s arguments.
 #[derive(clap::Args)]
 pub(crate) struct ImportArgs {
-    /// The source: mysql://user:password@host:port/database (MySQL or MariaDB).
+    /// The source: mysql://user:password@host:port/database (MySQL or
+    /// MariaDB), or postgres://user:password@host:port/database (PostgreSQL).
     source: String,
-    /// Follow only these tables (comma-separated); all of the database's by default.
+    /// Follow only these tables (comma-separated); all of the database's
+    /// (PostgreSQL: of schema public) by default.
     #[arg(long, value_delimiter = ',')]
     tables: Option<Vec<String>>,
     /// The role that signs the import's transactions.
@@ -21,7 +25,8 @@ pub(crate) struct ImportArgs {
     role: String,
     #[arg(long, default_value = "admin", env = "ROWCHAIN_PASSWORD")]
     password: String,
-    /// Where a new source starts: snapshot, current, or a binlog FILE:POS.
+    /// Where a new source starts: snapshot, current, or (MySQL/MariaDB) a
+    /// binlog FILE:POS, or (MariaDB) just after the transaction of GTID D-S-N.
     #[arg(long, default_value = "snapshot")]
     from: StartAt,
     /// The source's name on the chain (default: host:port/database).
@@ -33,9 +38,15 @@ pub(crate) struct ImportArgs {
     /// Open this data directory in this process instead (no node may be running on it).
     #[arg(long)]
     data: Option<PathBuf>,
-    /// The replica server id to register with (default: derived from the name).
+    /// MySQL: the replica server id to register with (default: derived from the name).
     #[arg(long)]
     server_id: Option<u32>,
+    /// PostgreSQL: the logical replication slot (default: rowchain_ and the name).
+    #[arg(long)]
+    slot: Option<String>,
+    /// PostgreSQL: the publication to stream, made for the tables if missing (default: the slot's name).
+    #[arg(long)]
+    publication: Option<String>,
     /// Rows per snapshot transaction.
     #[arg(long, default_value_t = 500)]
     batch_rows: usize,
@@ -47,27 +58,19 @@ pub(crate) struct ImportArgs {
     once: bool,
 }
 
+/// What to follow, as the source URL's scheme says.
+enum Source {
+    Mysql(MysqlOptions),
+    Postgres(PostgresOptions),
+}
+
 pub(crate) fn import(args: ImportArgs) -> Result<i32> {
-    let url = args.source.replacen("mariadb://", "mysql://", 1);
-    if !url.starts_with("mysql://") {
-        bail!("{}: a source is mysql://user:password@host:port/database (MySQL or MariaDB)", args.source);
-    }
-    let opts = mysql_async::Opts::from_url(&url).with_context(|| format!("{}: not a source URL", args.source))?;
-    let Some(db) = opts.db_name() else { bail!("{}: name the database in the URL", args.source) };
-    let name = args.name.clone().unwrap_or_else(|| format!("{}:{}/{db}", opts.ip_or_hostname(), opts.tcp_port()));
-    let digest = node_core::crypto::hash(name.as_bytes());
-    let derived_id = u32::from_be_bytes([digest[0], digest[1], digest[2], digest[3]]) | 0x4000_0000;
-    let options = MysqlOptions {
-        url,
-        name,
-        tables: args.tables.clone(),
-        from: args.from.clone(),
-        server_id: args.server_id.unwrap_or(derived_id),
-        batch_rows: args.batch_rows,
-        split_rows: args.split_rows,
-        once: args.once,
+    let source = source(&args)?;
+    let name = match &source {
+        Source::Mysql(o) => o.name.clone(),
+        Source::Postgres(o) => o.name.clone(),
     };
-    println!("rowchain: importing {} as source {:?}", args.source, options.name);
+    println!("rowchain: importing {} as source {name:?}", args.source);
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     let outcome = rt.block_on(async {
         match &args.data {
@@ -76,13 +79,13 @@ pub(crate) fn import(args: ImportArgs) -> Result<i32> {
                 let node = node::Node::start(data, config)?;
                 let key = node.keystore().unlock(&args.role, &args.password).context("unlocking the role's key")?;
                 let link = NodeLink { node: node.clone(), key };
-                let outcome = node::import::run_mysql(&link, &options, &Printer).await;
+                let outcome = follow(&link, &source).await;
                 node.shutdown().context("stopping the node")?;
                 anyhow::Ok(outcome)
             }
             None => {
                 let link = RpcLink { url: args.url.clone(), role: args.role.clone(), password: args.password.clone() };
-                anyhow::Ok(node::import::run_mysql(&link, &options, &Printer).await)
+                anyhow::Ok(follow(&link, &source).await)
             }
         }
     })?;
@@ -94,6 +97,85 @@ pub(crate) fn import(args: ImportArgs) -> Result<i32> {
             Ok(1)
         }
     }
+}
+
+async fn follow<L: ChainLink>(link: &L, source: &Source) -> Result<(), ImportError> {
+    match source {
+        Source::Mysql(options) => node::import::run_mysql(link, options, &Printer).await,
+        Source::Postgres(options) => node::import::run_postgres(link, options, &Printer).await,
+    }
+}
+
+fn source(args: &ImportArgs) -> Result<Source> {
+    let url = args.source.replacen("mariadb://", "mysql://", 1);
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        return postgres_source(args);
+    }
+    if !url.starts_with("mysql://") {
+        bail!(
+            "{}: a source is mysql://user:password@host:port/database (MySQL or MariaDB) \
+             or postgres://user:password@host:port/database (PostgreSQL)",
+            args.source
+        );
+    }
+    if args.slot.is_some() || args.publication.is_some() {
+        bail!("--slot and --publication are for a PostgreSQL source");
+    }
+    let opts = mysql_async::Opts::from_url(&url).with_context(|| format!("{}: not a source URL", args.source))?;
+    let Some(db) = opts.db_name() else { bail!("{}: name the database in the URL", args.source) };
+    let name = args.name.clone().unwrap_or_else(|| format!("{}:{}/{db}", opts.ip_or_hostname(), opts.tcp_port()));
+    let digest = node_core::crypto::hash(name.as_bytes());
+    let derived_id = u32::from_be_bytes([digest[0], digest[1], digest[2], digest[3]]) | 0x4000_0000;
+    Ok(Source::Mysql(MysqlOptions {
+        url,
+        name,
+        tables: args.tables.clone(),
+        from: args.from.clone(),
+        server_id: args.server_id.unwrap_or(derived_id),
+        batch_rows: args.batch_rows,
+        split_rows: args.split_rows,
+        once: args.once,
+    }))
+}
+
+fn postgres_source(args: &ImportArgs) -> Result<Source> {
+    if args.server_id.is_some() {
+        bail!("--server-id is for a MySQL source");
+    }
+    let config: tokio_postgres::Config =
+        args.source.parse().with_context(|| format!("{}: not a source URL", args.source))?;
+    let Some(db) = config.get_dbname() else { bail!("{}: name the database in the URL", args.source) };
+    let host = match config.get_hosts().first() {
+        Some(tokio_postgres::config::Host::Tcp(h)) => h.clone(),
+        Some(tokio_postgres::config::Host::Unix(p)) => p.display().to_string(),
+        None => "localhost".into(),
+    };
+    let port = config.get_ports().first().copied().unwrap_or(5432);
+    let name = args.name.clone().unwrap_or_else(|| format!("{host}:{port}/{db}"));
+    let slot = args.slot.clone().unwrap_or_else(|| default_slot(&name));
+    Ok(Source::Postgres(PostgresOptions {
+        url: args.source.clone(),
+        publication: args.publication.clone().unwrap_or_else(|| slot.clone()),
+        slot,
+        name,
+        tables: args.tables.clone(),
+        from: args.from.clone(),
+        batch_rows: args.batch_rows,
+        split_rows: args.split_rows,
+        once: args.once,
+        input: |text, oid| proxy_frontend::types::from_text(text, oid).map_err(|e| e.0),
+    }))
+}
+
+/// `rowchain_` and the source's name as a slot may be named: lowercase
+/// letters, digits and `_`, at most 63 bytes.
+fn default_slot(name: &str) -> String {
+    let slug: String = name
+        .chars()
+        .map(|c| c.to_ascii_lowercase())
+        .map(|c| if c.is_ascii_lowercase() || c.is_ascii_digit() { c } else { '_' })
+        .collect();
+    format!("rowchain_{slug}").chars().take(63).collect()
 }
 
 /// Progress on one line of the terminal, rewritten in place.
@@ -115,5 +197,15 @@ impl Progress for Printer {
 
     fn retrying(&self, error: &ImportError, after: Duration) {
         println!("\rrowchain import: {error}; trying again in {:.1} s\x1b[K", after.as_secs_f64());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_default_slot_is_a_valid_slot_name() {
+        assert_eq!(super::default_slot("shop"), "rowchain_shop");
+        assert_eq!(super::default_slot("DB1.example:5432/Shop-é"), "rowchain_db1_example_5432_shop__");
+        assert_eq!(super::default_slot(&"x".repeat(100)).len(), 63);
     }
 }

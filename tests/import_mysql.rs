@@ -309,3 +309,31 @@ async fn a_transaction_over_the_size_limit_stops_unless_split() {
     );
     assert!(parts[0][0].as_i64().is_some_and(|p| p >= 1), "no part of the split transaction: {parts:?}");
 }
+
+/// `--from D-S-N`: a MariaDB GTID starts a new import just after that
+/// GTID's transaction. The chain's tables start empty and then hold exactly
+/// the transactions the source committed after it; a GTID the binlogs do
+/// not hold is refused by name.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_mariadb_gtid_starts_the_import_just_after_its_transaction() {
+    let db = Mariadb::start("import-gtid");
+    db.sql_in("shop", SCHEMA);
+    let url = db.url("shop");
+    run_load(&url, 0, 12, 5, None).await;
+    // The last transaction the source committed: the import starts after it.
+    let gtid = db.sql("SELECT @@gtid_binlog_pos").trim().to_string();
+    assert!(gtid.starts_with("0-1-"), "{gtid}");
+    let after = run_load(&url, 100, 12, 6, None).await;
+    let dev = Dev::start("import-gtid");
+
+    let (ok, out) = import_once(&[&url, "--url", &dev.url(), "--name", "from-gtid", "--from", &gtid]);
+    assert!(ok, "the import from {gtid} failed:\n{out}");
+    let txids: Vec<i64> =
+        dev.rows("SELECT txid FROM events ORDER BY txid").iter().map(|r| r[0].as_i64().unwrap()).collect();
+    let expected: Vec<i64> = after.iter().map(|&t| t as i64).collect();
+    assert_eq!(txids, expected, "the chain holds other transactions than those after {gtid}");
+
+    let (ok, out) = import_once(&[&url, "--url", &dev.url(), "--name", "no-such-gtid", "--from", "0-1-999999"]);
+    assert!(!ok, "an import from a GTID the source lacks succeeded:\n{out}");
+    assert!(out.contains("hold no transaction of GTID 0-1-999999"), "{out}");
+}

@@ -4,6 +4,8 @@
 
 pub mod mariadb;
 pub mod pg;
+pub mod pg_load;
+pub mod postgres_source;
 pub mod source_load;
 
 use serde_json::{json, Value as Json};

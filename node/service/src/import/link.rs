@@ -27,6 +27,9 @@ pub trait ChainLink: Send + Sync {
     /// Waits until the node's reads see block `height` (durable and applied
     /// to its SQL view), which a waiter may have seen in the ledger first.
     fn settled(&self, height: u64) -> impl Future<Output = Result<(), ImportError>> + Send;
+    /// The names of the chain table `table`'s columns, in order (none when
+    /// the chain has no such table).
+    fn columns(&self, table: &str) -> impl Future<Output = Result<Vec<String>, ImportError>> + Send;
 }
 
 /// What a refusal names of its batch.
@@ -119,6 +122,16 @@ impl ChainLink for NodeLink {
 
     async fn settled(&self, _height: u64) -> Result<(), ImportError> {
         Ok(())
+    }
+
+    async fn columns(&self, table: &str) -> Result<Vec<String>, ImportError> {
+        let tables = self
+            .node
+            .reader()
+            .system(node_exec::tables::load_tables)
+            .map_err(|e| ImportError::Chain(format!("reading the chain's tables: {}", e.message)))?;
+        let table = tables.into_iter().find(|t| t.name == table);
+        Ok(table.map(|t| t.columns.into_iter().map(|c| c.name).collect()).unwrap_or_default())
     }
 }
 
@@ -258,6 +271,19 @@ impl ChainLink for RpcLink {
             }
             tokio::time::sleep(std::time::Duration::from_millis(5)).await;
         }
+    }
+
+    async fn columns(&self, table: &str) -> Result<Vec<String>, ImportError> {
+        let reply = self
+            .call(
+                "sql",
+                json!({"role": self.role, "password": self.password, "params": [table],
+                       "sql": "SELECT column_name FROM information_schema.columns \
+                               WHERE table_schema = 'public' AND table_name = $1 ORDER BY ordinal_position"}),
+            )
+            .await?;
+        let rows = reply.get("rows").and_then(Json::as_array).cloned().unwrap_or_default();
+        Ok(rows.iter().filter_map(|row| row.get(0).and_then(Json::as_str).map(str::to_string)).collect())
     }
 }
 

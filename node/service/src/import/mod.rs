@@ -1,7 +1,9 @@
 //! `rowchain import`: follows a source database into the chain, exactly
 //! once. A MySQL/MariaDB source is copied under a consistent snapshot, then
 //! its row-format binlog is followed from the snapshot's position
-//! ([`mysql`]). Every source transaction becomes one chain tx that carries
+//! ([`mysql`]); a PostgreSQL source is copied under the snapshot a new
+//! logical replication slot exports, then that slot's `pgoutput` stream is
+//! followed ([`postgres`]). Every source transaction becomes one chain tx that carries
 //! the source's position after it, and the executor records that position
 //! atomically with the rows and refuses any batch that is not past it
 //! (`node_core::import`). So the importer keeps no state of its own: after a
@@ -13,14 +15,20 @@ pub mod link;
 mod mysql;
 mod mysql_ddl;
 mod mysql_types;
+mod pgoutput;
+mod postgres;
+mod sql;
 
 pub use link::{value_from_json, value_json, ChainLink, NodeLink, RpcLink};
 pub use mysql::run as run_mysql;
+pub use postgres::run as run_postgres;
 
 use link::Waiter;
 use node_core::import::SourcePosition;
 use node_core::tx::{ImportBatch, Statement};
+use node_core::value::Value;
 use std::collections::VecDeque;
+use std::future::Future;
 use std::time::Duration;
 
 /// What `rowchain import mysql://…` was asked to do.
@@ -47,16 +55,52 @@ pub struct MysqlOptions {
     pub once: bool,
 }
 
+/// What `rowchain import postgres://…` was asked to do.
+#[derive(Debug, Clone)]
+pub struct PostgresOptions {
+    /// `postgres://user:password@host:port/db`.
+    pub url: String,
+    /// The source's name on the chain (`rowchain.imports.source`).
+    pub name: String,
+    /// Only these tables of schema `public` (all of them when `None`).
+    pub tables: Option<Vec<String>>,
+    /// The logical replication slot that holds the source's changes for
+    /// the import (created by it).
+    pub slot: String,
+    /// The publication the slot streams (created for the tables when the
+    /// source has none of that name).
+    pub publication: String,
+    /// Where a new source starts: a snapshot, or the slot's start (`current`).
+    pub from: StartAt,
+    /// Rows per snapshot batch.
+    pub batch_rows: usize,
+    /// Split a source transaction into txs of at most this many rows.
+    pub split_rows: Option<usize>,
+    /// Stop once the chain holds everything the source had committed at start.
+    pub once: bool,
+    /// PostgreSQL's input function for the chain's types: a value's text
+    /// form, given its type OID, as the chain stores it (the front end's,
+    /// so an imported value is stored exactly as the same text written by
+    /// a client would be).
+    pub input: TextInput,
+}
+
+/// A value from its PostgreSQL text form and type OID.
+pub type TextInput = fn(&str, u32) -> Result<Value, String>;
+
 /// Where a new source starts.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum StartAt {
-    /// Copy the tables under a consistent snapshot, then follow the binlog
-    /// from the snapshot's position.
+    /// Copy the tables under a consistent snapshot, then follow the change
+    /// log from the snapshot's position.
     Snapshot,
-    /// Create the tables empty and follow the binlog from its current end.
+    /// Create the tables empty and follow the change log from its current end.
     Current,
-    /// Create the tables empty and follow the binlog from `file:pos`.
+    /// MySQL/MariaDB: create the tables empty and follow the binlog from `file:pos`.
     Position { file: String, pos: u64 },
+    /// MariaDB: create the tables empty and follow the binlog from just
+    /// after the transaction of this GTID (`domain-server-sequence`).
+    Gtid(String),
 }
 
 impl std::str::FromStr for StartAt {
@@ -65,14 +109,27 @@ impl std::str::FromStr for StartAt {
         match s {
             "snapshot" => Ok(StartAt::Snapshot),
             "current" => Ok(StartAt::Current),
+            _ if is_mariadb_gtid(s) => Ok(StartAt::Gtid(s.to_string())),
             _ => {
-                let (file, pos) =
-                    s.rsplit_once(':').ok_or_else(|| format!("--from {s}: expected snapshot, current or FILE:POS"))?;
+                let (file, pos) = s.rsplit_once(':').ok_or_else(|| {
+                    format!("--from {s}: expected snapshot, current, FILE:POS or a MariaDB GTID D-S-N")
+                })?;
+                if file.len() == 36 && file.chars().all(|c| c.is_ascii_hexdigit() || c == '-') {
+                    return Err(format!(
+                        "--from {s}: MySQL GTIDs are not supported yet; start from the binlog FILE:POS instead"
+                    ));
+                }
                 let pos = pos.parse().map_err(|_| format!("--from {s}: the position must be a number"))?;
                 Ok(StartAt::Position { file: file.to_string(), pos })
             }
         }
     }
+}
+
+/// MariaDB's GTID form: three numbers joined by `-`.
+fn is_mariadb_gtid(s: &str) -> bool {
+    let parts: Vec<&str> = s.split('-').collect();
+    parts.len() == 3 && parts.iter().all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
 }
 
 /// Why an import stopped, or why a step of it must be tried again.
@@ -138,9 +195,69 @@ pub struct FollowStatus {
     pub rows_per_s: f64,
 }
 
+/// The status line's figures while following, counted from its start.
+pub(crate) struct StatusLine {
+    pub status: FollowStatus,
+    started: std::time::Instant,
+    /// Source rows read so far.
+    pub rows: u64,
+}
+
+impl StatusLine {
+    pub fn new(position: String, height: u64) -> StatusLine {
+        StatusLine {
+            status: FollowStatus { position, height, ..FollowStatus::default() },
+            started: std::time::Instant::now(),
+            rows: 0,
+        }
+    }
+
+    /// A source transaction was sent: where it ended, when it committed
+    /// on the source (seconds since 1970), the height known to hold a batch.
+    pub fn sent(&mut self, position: String, committed_s: u64, height: u64) {
+        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
+        self.status.position = position;
+        self.status.lag_s = now.saturating_sub(committed_s);
+        self.status.height = height;
+        self.status.transactions += 1;
+    }
+
+    /// Rewrites the status line with the rates so far.
+    pub fn report(&mut self, height: u64, progress: &dyn Progress) {
+        let secs = self.started.elapsed().as_secs_f64().max(1e-3);
+        self.status.height = height;
+        self.status.transactions_per_s = self.status.transactions as f64 / secs;
+        self.status.rows_per_s = self.rows as f64 / secs;
+        progress.following(&self.status);
+    }
+}
+
 /// Backoff between retries: 0.5 s doubling to 30 s.
 fn backoff(attempt: u32) -> Duration {
     Duration::from_millis(500u64.saturating_mul(1 << attempt.min(6)).min(30_000))
+}
+
+/// Runs import sessions until one ends the import (`--once` satisfied, or
+/// an error that retrying cannot mend); a retryable failure is reported and
+/// the next session starts again from the chain's position.
+async fn retrying<F, Fut>(progress: &dyn Progress, mut session: F) -> Result<(), ImportError>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<(), ImportError>>,
+{
+    let mut failures = 0;
+    loop {
+        match session().await {
+            Ok(()) => return Ok(()),
+            Err(e) if e.is_retryable() => {
+                let after = backoff(failures);
+                progress.retrying(&e, after);
+                tokio::time::sleep(after).await;
+                failures += 1;
+            }
+            Err(e) => return Err(e),
+        }
+    }
 }
 
 /// Batches on their way to the chain, in order, up to `window` of them
@@ -153,7 +270,10 @@ pub(crate) struct Sender<'a, L: ChainLink> {
     source: String,
     /// The order of the last position sent, or the chain's at the start.
     last: Option<Vec<u64>>,
-    inflight: VecDeque<Waiter>,
+    /// Each batch on its way, with its position's order.
+    inflight: VecDeque<(Waiter, Vec<u64>)>,
+    /// The order of the last batch known to be in a block.
+    pub settled: Option<Vec<u64>>,
     window: usize,
     /// The height of the last block known to hold a batch.
     pub height: u64,
@@ -167,6 +287,7 @@ impl<'a, L: ChainLink> Sender<'a, L> {
             source: source.to_string(),
             last: recorded.map(|r| r.position.order.clone()),
             inflight: VecDeque::new(),
+            settled: recorded.map(|r| r.position.order.clone()),
             window,
             height: recorded.map_or(0, |r| r.height),
         }
@@ -179,29 +300,65 @@ impl<'a, L: ChainLink> Sender<'a, L> {
             return Ok(());
         }
         let follows = self.last.replace(position.order.clone());
+        let order = position.order.clone();
         let batch = ImportBatch { source: self.source.clone(), position, follows, statements };
         let waiter = self.link.submit(batch).await?;
-        self.inflight.push_back(waiter);
+        self.inflight.push_back((waiter, order));
         while self.inflight.len() > self.window {
             self.settle_one().await?;
         }
         Ok(())
     }
 
+    /// Sends one source transaction ending at `whole`: as one batch, or
+    /// (`--split-rows`) in parts that sit between the transaction before it
+    /// and `whole` (the last order part one less, then the part's number),
+    /// each resumable from `start`, the text of where the transaction
+    /// begins. After a restart the transaction is read again from its start
+    /// and the parts the chain holds are skipped.
+    pub async fn send_transaction(
+        &mut self,
+        statements: Vec<Statement>,
+        split_rows: Option<usize>,
+        whole: SourcePosition,
+        start: &str,
+    ) -> Result<(), ImportError> {
+        let parts = sql::split(statements, split_rows);
+        let last = parts.len().saturating_sub(1);
+        for (i, statements) in parts.into_iter().enumerate() {
+            let mut position = whole.clone();
+            if i < last {
+                if let Some(end) = position.order.last_mut() {
+                    *end = end.saturating_sub(1);
+                }
+                position.order.push(i as u64);
+                position.text = format!("{start}#{i}");
+            }
+            self.send(position, statements).await?;
+        }
+        Ok(())
+    }
+
     async fn settle_one(&mut self) -> Result<(), ImportError> {
-        if let Some(waiter) = self.inflight.pop_front() {
+        if let Some((waiter, order)) = self.inflight.pop_front() {
             let height = waiter.await.map_err(|e| ImportError::Chain(format!("waiting for a batch: {e}")))??;
             self.height = self.height.max(height);
+            self.settled = Some(order);
         }
         Ok(())
     }
 
     /// Takes in the outcomes that have arrived, in order.
     pub async fn settle_finished(&mut self) -> Result<(), ImportError> {
-        while self.inflight.front().is_some_and(tokio::task::JoinHandle::is_finished) {
+        while self.inflight.front().is_some_and(|(waiter, _)| waiter.is_finished()) {
             self.settle_one().await?;
         }
         Ok(())
+    }
+
+    /// Whether every batch sent is known to be in a block.
+    pub fn idle(&self) -> bool {
+        self.inflight.is_empty()
     }
 
     /// Waits until every batch sent is in a block the node's reads see.
@@ -210,5 +367,22 @@ impl<'a, L: ChainLink> Sender<'a, L> {
             self.settle_one().await?;
         }
         self.link.settled(self.height).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::StartAt;
+
+    #[test]
+    fn where_to_start_reads_every_form() {
+        assert_eq!("snapshot".parse(), Ok(StartAt::Snapshot));
+        assert_eq!("current".parse(), Ok(StartAt::Current));
+        assert_eq!("0-1-42".parse(), Ok(StartAt::Gtid("0-1-42".into())));
+        assert_eq!("mariadb-bin.000042:4".parse(), Ok(StartAt::Position { file: "mariadb-bin.000042".into(), pos: 4 }));
+        let mysql_gtid = "3e11fa47-71ca-11e1-9e33-c80aa9429562:23".parse::<StartAt>().unwrap_err();
+        assert!(mysql_gtid.contains("MySQL GTIDs are not supported yet"), "{mysql_gtid}");
+        assert!("0-1-".parse::<StartAt>().is_err());
+        assert!("bin.1:x".parse::<StartAt>().is_err());
     }
 }

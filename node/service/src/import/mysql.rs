@@ -18,7 +18,8 @@
 
 use super::mysql_ddl::DdlContext;
 use super::mysql_types::{from_binlog, from_text, quote, Column, Table};
-use super::{backoff, ChainLink, FollowStatus, ImportError, MysqlOptions, Progress, Sender, StartAt};
+use super::sql::{insert_rows, statement, value_size};
+use super::{ChainLink, ImportError, MysqlOptions, Progress, Sender, StartAt, StatusLine};
 use futures::StreamExt;
 use mysql_async::binlog::events::{EventData, OptionalMetaExtractor, RowsEventData, TableMapEvent};
 use mysql_async::prelude::Queryable;
@@ -37,19 +38,7 @@ const WINDOW: usize = 32;
 /// Follows the source until `--once` is satisfied or an error that retrying
 /// cannot mend; everything else is retried from the chain's position.
 pub async fn run<L: ChainLink>(link: &L, opts: &MysqlOptions, progress: &dyn Progress) -> Result<(), ImportError> {
-    let mut failures = 0;
-    loop {
-        match session(link, opts, progress).await {
-            Ok(()) => return Ok(()),
-            Err(e) if e.is_retryable() => {
-                let after = backoff(failures);
-                progress.retrying(&e, after);
-                tokio::time::sleep(after).await;
-                failures += 1;
-            }
-            Err(e) => return Err(e),
-        }
-    }
+    super::retrying(progress, || session(link, opts, progress)).await
 }
 
 fn source_error(e: mysql_async::Error) -> ImportError {
@@ -247,6 +236,7 @@ async fn begin<L: ChainLink>(
         StartAt::Snapshot => consistent_snapshot(conn).await?,
         StartAt::Current => master_position(conn).await?,
         StartAt::Position { file, pos } => (file.clone(), *pos),
+        StartAt::Gtid(gtid) => gtid_position(conn, gtid).await?,
     };
     let tables = read_schema(conn, db, opts.tables.as_deref()).await?;
     let mut ddl = Vec::new();
@@ -263,7 +253,8 @@ async fn begin<L: ChainLink>(
     }
     let order = |table: u64, rows: u64| vec![0, attempt, table, rows];
     let text = |table: &str, rows: u64| format!("snapshot {attempt} at {file}:{pos}, table {table}, {rows} rows");
-    sender.send(SourcePosition { order: order(0, 0), text: text("", 0) }, ddl).await?;
+    let created = format!("snapshot {attempt} at {file}:{pos}, tables created");
+    sender.send(SourcePosition { order: order(0, 0), text: created }, ddl).await?;
     let started = Instant::now();
     let mut copied = 0u64;
     for (index, table) in tables.values().enumerate() {
@@ -319,6 +310,57 @@ async fn begin<L: ChainLink>(
     Ok((file, pos, tables))
 }
 
+/// Where the transaction of MariaDB GTID `gtid` ends in the source's
+/// binlogs: the end of its commit (its XID event, a `COMMIT` query for a
+/// non-transactional engine, or the DDL statement a DDL GTID holds). The
+/// binlogs are read newest first, a page of events at a time.
+async fn gtid_position(conn: &mut Conn, gtid: &str) -> Result<(String, u64), ImportError> {
+    const PAGE: u64 = 10_000;
+    let logs: Vec<Row> = conn.query("SHOW BINARY LOGS").await.map_err(source_error)?;
+    let files: Vec<String> = logs.into_iter().filter_map(|mut r| r.take::<String, _>(0)).collect();
+    for file in files.iter().rev() {
+        // Whether the GTID's event was seen, and whether it opened a transaction.
+        let mut found: Option<bool> = None;
+        let mut from = 4u64;
+        loop {
+            let sql = format!("SHOW BINLOG EVENTS IN '{}' FROM {from} LIMIT {PAGE}", file.replace('\'', "''"));
+            let events: Vec<Row> = conn.query(sql).await.map_err(source_error)?;
+            let n = events.len() as u64;
+            for mut event in events {
+                let kind: String = event.take(2).unwrap_or_default();
+                let end: u64 = event.take(4).unwrap_or(0);
+                let info: String = event.take(5).unwrap_or_default();
+                from = end.max(from);
+                match found {
+                    None if kind == "Gtid" && gtid_of(&info) == Some(gtid) => {
+                        found = Some(info.starts_with("BEGIN"));
+                    }
+                    Some(transaction)
+                        if kind == "Xid" || (kind == "Query" && (!transaction || info.starts_with("COMMIT"))) =>
+                    {
+                        return Ok((file.clone(), end));
+                    }
+                    _ => {}
+                }
+            }
+            if n < PAGE {
+                break;
+            }
+        }
+    }
+    let oldest = files.first().map_or("none", String::as_str);
+    Err(ImportError::Unsupported(format!(
+        "the source's binlogs (the oldest is {oldest}) hold no transaction of GTID {gtid}"
+    )))
+}
+
+/// The GTID a MariaDB `Gtid` event's text names (`BEGIN GTID 0-1-5 cid=7`, `GTID 0-1-6`).
+fn gtid_of(info: &str) -> Option<&str> {
+    let mut words = info.split_whitespace();
+    words.find(|w| *w == "GTID")?;
+    words.next()
+}
+
 /// Opens a consistent-snapshot transaction and returns the binlog position
 /// it corresponds to: MariaDB reports it with the snapshot; MySQL needs the
 /// tables locked for the moment the transaction starts.
@@ -354,21 +396,9 @@ fn bad_value(table: &str, column: &str, e: &str) -> ImportError {
     ImportError::Unsupported(format!("table {table}, column {column}: {e}"))
 }
 
-fn value_size(v: &Value) -> usize {
-    match v {
-        Value::Text(s) => s.len() + 8,
-        Value::Blob(b) => b.len() + 8,
-        _ => 9,
-    }
-}
-
-fn statement(sql: String, params: Vec<Value>) -> Statement {
-    Statement { sql, params }
-}
-
 fn insert(table: &Table, rows: Vec<Vec<Value>>) -> Statement {
     let names: Vec<&str> = table.columns.iter().map(|c| c.name.as_str()).collect();
-    statement(super::mysql_types::insert_sql(&table.name, &names, rows.len()), rows.into_iter().flatten().collect())
+    insert_rows(&table.name, &names, rows)
 }
 
 /// Follows the binlog from the chain's position.
@@ -412,22 +442,10 @@ impl<L: ChainLink> Follower<'_, L> {
         let mut pending = Pending::default();
         // Whether the format description (which tells the reader about checksums) has arrived.
         let mut described = false;
-        let mut status = FollowStatus {
-            height: self.sender.height,
-            position: format!("{}:{}", self.file, self.pos),
-            ..FollowStatus::default()
-        };
-        let started = Instant::now();
-        let mut rows_total = 0u64;
+        let mut status = StatusLine::new(format!("{}:{}", self.file, self.pos), self.sender.height);
         let progress = self.progress;
-        let report = |status: &mut FollowStatus, rows_total: u64| {
-            let secs = started.elapsed().as_secs_f64().max(1e-3);
-            status.transactions_per_s = status.transactions as f64 / secs;
-            status.rows_per_s = rows_total as f64 / secs;
-            progress.following(status);
-        };
         if self.caught_up() {
-            report(&mut status, 0);
+            status.report(self.sender.height, progress);
             return Ok(());
         }
         // The status line is rewritten every second, events or not.
@@ -440,8 +458,7 @@ impl<L: ChainLink> Follower<'_, L> {
                 },
                 _ = tick.tick() => {
                     self.sender.settle_finished().await?;
-                    status.height = self.sender.height;
-                    report(&mut status, rows_total);
+                    status.report(self.sender.height, progress);
                     continue;
                 }
             };
@@ -484,7 +501,7 @@ impl<L: ChainLink> Follower<'_, L> {
                     let Some(tme) = stream.get_tme(rows_table_id(&rows)) else {
                         return Err(ImportError::Source("a rows event without its table map".into()));
                     };
-                    rows_total += self.rows(tme, &rows, &mut pending.statements)?;
+                    status.rows += self.rows(tme, &rows, &mut pending.statements)?;
                 }
                 Some(EventData::XidEvent(_)) => self.commit(&mut pending, end, header.timestamp(), &mut status).await?,
                 _ => {}
@@ -497,8 +514,7 @@ impl<L: ChainLink> Follower<'_, L> {
             }
         }
         self.sender.drain().await?;
-        status.height = self.sender.height;
-        report(&mut status, rows_total);
+        status.report(self.sender.height, progress);
         if self.until.is_some() {
             // Closed, not dropped: the source then lets go of the file at once.
             stream.close().await.map_err(source_error)?;
@@ -525,7 +541,7 @@ impl<L: ChainLink> Follower<'_, L> {
         pending: &mut Pending,
         end: u64,
         time_s: u32,
-        status: &mut FollowStatus,
+        status: &mut StatusLine,
     ) -> Result<(), ImportError> {
         let taken = std::mem::take(pending);
         let start = std::mem::replace(&mut self.committed, end);
@@ -535,33 +551,10 @@ impl<L: ChainLink> Follower<'_, L> {
         }
         let position = binlog_position(&self.file, end)?;
         let text = position.text.clone();
-        let batches = self.split(taken.statements);
-        let last = batches.len().saturating_sub(1);
-        for (i, statements) in batches.into_iter().enumerate() {
-            let mut position = position.clone();
-            if i < last {
-                // A split transaction's parts sit between its start and its
-                // end; after a restart it is read again from its start and
-                // the parts the chain holds are refused as stale.
-                position.order = vec![1, position.order.get(1).copied().unwrap_or(0), end.saturating_sub(1), i as u64];
-                position.text = format!("{}:{start}#{i}", self.file);
-            }
-            self.sender.send(position, statements).await?;
-        }
-        status.height = self.sender.height;
-        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
-        status.position = text;
-        status.lag_s = now.saturating_sub(u64::from(time_s));
-        status.transactions += 1;
+        let start = format!("{}:{start}", self.file);
+        self.sender.send_transaction(taken.statements, self.opts.split_rows, position, &start).await?;
+        status.sent(text, u64::from(time_s), self.sender.height);
         Ok(())
-    }
-
-    /// A transaction's statements as txs: one, unless `--split-rows` allows more.
-    fn split(&self, statements: Vec<Statement>) -> Vec<Vec<Statement>> {
-        match self.opts.split_rows {
-            Some(n) if n > 0 && statements.len() > n => statements.chunks(n).map(<[Statement]>::to_vec).collect(),
-            _ => vec![statements],
-        }
     }
 
     /// The statements of one rows event, in the source's column order and names.
@@ -706,5 +699,8 @@ mod tests {
         assert!(rotated_file(b"abc", true).is_err());
         assert_eq!(parse_position("bin.000003:120#2").unwrap(), ("bin.000003".to_string(), 120));
         assert_eq!(binlog_order("bin.000003", 120).unwrap(), vec![1, 3, 120]);
+        assert_eq!(gtid_of("BEGIN GTID 0-1-5 cid=7"), Some("0-1-5"));
+        assert_eq!(gtid_of("GTID 0-1-6"), Some("0-1-6"));
+        assert_eq!(gtid_of("COMMIT /* xid=3 */"), None);
     }
 }

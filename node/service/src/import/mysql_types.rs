@@ -109,10 +109,7 @@ pub(crate) struct Table {
     pub default_charset: String,
 }
 
-/// An identifier quoted for the chain's (PostgreSQL's) dialect.
-pub(crate) fn quote(name: &str) -> String {
-    format!("\"{}\"", name.replace('"', "\"\""))
-}
+pub(crate) use super::sql::{delete_sql, insert_sql, quote, update_sql};
 
 impl Table {
     pub fn create_sql(&self) -> String {
@@ -130,37 +127,6 @@ impl Table {
     pub fn column_index(&self, name: &str) -> Option<usize> {
         self.columns.iter().position(|c| c.name.eq_ignore_ascii_case(name))
     }
-}
-
-/// `INSERT INTO t (columns) VALUES ($1, ..), ..` for `rows` rows.
-pub(crate) fn insert_sql(table: &str, columns: &[&str], rows: usize) -> String {
-    let n = columns.len();
-    let names: Vec<String> = columns.iter().map(|c| quote(c)).collect();
-    let tuples: Vec<String> = (0..rows)
-        .map(|r| {
-            let params: Vec<String> = (1..=n).map(|i| format!("${}", r * n + i)).collect();
-            format!("({})", params.join(", "))
-        })
-        .collect();
-    format!("INSERT INTO {} ({}) VALUES {}", quote(table), names.join(", "), tuples.join(", "))
-}
-
-/// `UPDATE t SET every column WHERE key`: the new values are `$1..$n`, the
-/// old key `$n+1..`.
-pub(crate) fn update_sql(table: &str, columns: &[&str], key: &[&str]) -> String {
-    let sets: Vec<String> = columns.iter().enumerate().map(|(i, c)| format!("{} = ${}", quote(c), i + 1)).collect();
-    format!("UPDATE {} SET {} WHERE {}", quote(table), sets.join(", "), key_condition(key, columns.len()))
-}
-
-/// `DELETE FROM t WHERE key`, the key `$1..`.
-pub(crate) fn delete_sql(table: &str, key: &[&str]) -> String {
-    format!("DELETE FROM {} WHERE {}", quote(table), key_condition(key, 0))
-}
-
-fn key_condition(key: &[&str], offset: usize) -> String {
-    let conds: Vec<String> =
-        key.iter().enumerate().map(|(k, c)| format!("{} = ${}", quote(c), offset + k + 1)).collect();
-    conds.join(" AND ")
 }
 
 /// The chain's type for a source column type, and how its values convert.
