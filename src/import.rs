@@ -4,7 +4,8 @@
 
 use anyhow::{bail, Context, Result};
 use node::import::{
-    ChainLink, FollowStatus, ImportError, MysqlOptions, NodeLink, PostgresOptions, Progress, RpcLink, StartAt,
+    ChainLink, FollowStatus, ImportError, MysqlOptions, NodeLink, PostgresOptions, Progress, RpcLink, SnapshotStatus,
+    StartAt,
 };
 use std::io::Write;
 use std::path::PathBuf;
@@ -182,8 +183,16 @@ fn default_slot(name: &str) -> String {
 struct Printer;
 
 impl Progress for Printer {
-    fn snapshot(&self, table: &str, tables_done: usize, tables: usize, rows: u64, rows_per_s: f64) {
-        print!("\rsnapshot: {tables_done}/{tables} tables, {rows} rows ({rows_per_s:.0} rows/s), at {table}\x1b[K");
+    fn snapshot(&self, s: &SnapshotStatus) {
+        let of = match s.rows_estimate {
+            Some(total) if total > s.rows => format!(" of ~{total}"),
+            _ => String::new(),
+        };
+        let eta = s.eta_s().filter(|&eta| eta >= 1.0).map(|eta| format!(", ETA {eta:.0} s")).unwrap_or_default();
+        print!(
+            "\rsnapshot: {}/{} tables, {}{of} rows ({:.0} rows/s{eta}), at {}\x1b[K",
+            s.tables_done, s.tables, s.rows, s.rows_per_s, s.table
+        );
         let _ = std::io::stdout().flush();
     }
 

@@ -172,12 +172,61 @@ impl ImportError {
 
 /// What the importer tells the person running it.
 pub trait Progress: Send + Sync {
-    /// A snapshot step: `tables_done` of `tables`, rows copied so far.
-    fn snapshot(&self, table: &str, tables_done: usize, tables: usize, rows: u64, rows_per_s: f64);
+    /// A snapshot step.
+    fn snapshot(&self, status: &SnapshotStatus);
     /// Following: where the source and chain stand.
     fn following(&self, status: &FollowStatus);
     /// A retryable failure, and how long until the next attempt.
     fn retrying(&self, error: &ImportError, after: Duration);
+}
+
+/// Where a snapshot copy stands.
+#[derive(Debug, Clone, Default)]
+pub struct SnapshotStatus {
+    /// The table being copied.
+    pub table: String,
+    pub tables_done: usize,
+    pub tables: usize,
+    /// Rows copied so far.
+    pub rows: u64,
+    /// All the rows to copy as the source's statistics estimate them (none
+    /// when it has none yet, e.g. a PostgreSQL table never analyzed).
+    pub rows_estimate: Option<u64>,
+    pub rows_per_s: f64,
+}
+
+impl SnapshotStatus {
+    /// Seconds left at the rate so far, by the source's estimate.
+    pub fn eta_s(&self) -> Option<f64> {
+        let left = self.rows_estimate?.saturating_sub(self.rows);
+        (self.rows_per_s > 0.0).then(|| left as f64 / self.rows_per_s)
+    }
+}
+
+/// Counts a snapshot's rows and reports them.
+pub(crate) struct SnapshotMeter {
+    status: SnapshotStatus,
+    started: std::time::Instant,
+}
+
+impl SnapshotMeter {
+    pub fn new(tables: usize, rows_estimate: Option<u64>) -> SnapshotMeter {
+        SnapshotMeter {
+            status: SnapshotStatus { tables, rows_estimate, ..SnapshotStatus::default() },
+            started: std::time::Instant::now(),
+        }
+    }
+
+    /// `rows` more rows of `table` were sent; `tables_done` tables are whole.
+    pub fn copied(&mut self, table: &str, tables_done: usize, rows: u64, progress: &dyn Progress) {
+        let s = &mut self.status;
+        s.table.clear();
+        s.table.push_str(table);
+        s.tables_done = tables_done;
+        s.rows += rows;
+        s.rows_per_s = s.rows as f64 / self.started.elapsed().as_secs_f64().max(1e-3);
+        progress.snapshot(s);
+    }
 }
 
 /// The one-line status while following a source.
@@ -372,7 +421,18 @@ impl<'a, L: ChainLink> Sender<'a, L> {
 
 #[cfg(test)]
 mod tests {
-    use super::StartAt;
+    use super::{SnapshotStatus, StartAt};
+
+    #[test]
+    fn the_snapshot_eta_is_the_estimated_rows_left_at_the_rate_so_far() {
+        let status =
+            SnapshotStatus { rows: 1_000, rows_estimate: Some(5_000), rows_per_s: 500.0, ..SnapshotStatus::default() };
+        assert_eq!(status.eta_s(), Some(8.0));
+        // An estimate below what was copied leaves nothing; no estimate or no rate, no ETA.
+        assert_eq!(SnapshotStatus { rows_estimate: Some(10), ..status.clone() }.eta_s(), Some(0.0));
+        assert_eq!(SnapshotStatus { rows_estimate: None, ..status.clone() }.eta_s(), None);
+        assert_eq!(SnapshotStatus { rows_per_s: 0.0, ..status }.eta_s(), None);
+    }
 
     #[test]
     fn where_to_start_reads_every_form() {

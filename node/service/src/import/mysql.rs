@@ -19,7 +19,7 @@
 use super::mysql_ddl::DdlContext;
 use super::mysql_types::{from_binlog, from_text, quote, Column, Table};
 use super::sql::{insert_rows, statement, value_size};
-use super::{ChainLink, ImportError, MysqlOptions, Progress, Sender, StartAt, StatusLine};
+use super::{ChainLink, ImportError, MysqlOptions, Progress, Sender, SnapshotMeter, StartAt, StatusLine};
 use futures::StreamExt;
 use mysql_async::binlog::events::{EventData, OptionalMetaExtractor, RowsEventData, TableMapEvent};
 use mysql_async::prelude::Queryable;
@@ -28,7 +28,7 @@ use node_core::import::SourcePosition;
 use node_core::tx::Statement;
 use node_core::value::Value;
 use std::collections::BTreeMap;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// Bytes of parameters per snapshot batch: well under `limits.tx_bytes_max`.
 const SNAPSHOT_BATCH_BYTES: usize = 1 << 20;
@@ -255,8 +255,7 @@ async fn begin<L: ChainLink>(
     let text = |table: &str, rows: u64| format!("snapshot {attempt} at {file}:{pos}, table {table}, {rows} rows");
     let created = format!("snapshot {attempt} at {file}:{pos}, tables created");
     sender.send(SourcePosition { order: order(0, 0), text: created }, ddl).await?;
-    let started = Instant::now();
-    let mut copied = 0u64;
+    let mut meter = SnapshotMeter::new(tables.len(), rows_estimate(conn, db, &tables).await?);
     for (index, table) in tables.values().enumerate() {
         let columns: Vec<String> = table.columns.iter().map(|c| format!("`{}`", c.name.replace('`', "``"))).collect();
         let query = format!(
@@ -272,36 +271,24 @@ async fn begin<L: ChainLink>(
             bytes += values.iter().map(value_size).sum::<usize>();
             rows.push(values);
             if rows.len() >= opts.batch_rows.max(1) || bytes >= SNAPSHOT_BATCH_BYTES {
-                table_rows += rows.len() as u64;
-                copied += rows.len() as u64;
+                let n = rows.len() as u64;
+                table_rows += n;
                 let position =
                     SourcePosition { order: order(index as u64 + 1, table_rows), text: text(&table.name, table_rows) };
                 sender.send(position, vec![insert(table, std::mem::take(&mut rows))]).await?;
                 bytes = 0;
-                progress.snapshot(
-                    &table.name,
-                    index,
-                    tables.len(),
-                    copied,
-                    copied as f64 / started.elapsed().as_secs_f64(),
-                );
+                meter.copied(&table.name, index, n, progress);
             }
         }
         drop(result);
-        if !rows.is_empty() {
-            table_rows += rows.len() as u64;
-            copied += rows.len() as u64;
+        let n = rows.len() as u64;
+        if n > 0 {
+            table_rows += n;
             let position =
                 SourcePosition { order: order(index as u64 + 1, table_rows), text: text(&table.name, table_rows) };
             sender.send(position, vec![insert(table, rows)]).await?;
         }
-        progress.snapshot(
-            &table.name,
-            index + 1,
-            tables.len(),
-            copied,
-            copied as f64 / started.elapsed().as_secs_f64().max(1e-3),
-        );
+        meter.copied(&table.name, index + 1, n, progress);
     }
     conn.query_drop("COMMIT").await.map_err(source_error)?;
     // The snapshot is whole: the chain follows the binlog from its position.
@@ -359,6 +346,24 @@ fn gtid_of(info: &str) -> Option<&str> {
     let mut words = info.split_whitespace();
     words.find(|w| *w == "GTID")?;
     words.next()
+}
+
+/// The tables' row count as the source's statistics estimate it
+/// (`information_schema.TABLES.TABLE_ROWS`; InnoDB's is approximate).
+async fn rows_estimate(
+    conn: &mut Conn,
+    db: &str,
+    tables: &BTreeMap<String, Table>,
+) -> Result<Option<u64>, ImportError> {
+    let rows: Vec<(String, Option<u64>)> = conn
+        .exec("SELECT TABLE_NAME, TABLE_ROWS FROM information_schema.TABLES WHERE TABLE_SCHEMA = ?", (db,))
+        .await
+        .map_err(source_error)?;
+    let counts: Option<Vec<u64>> = tables
+        .values()
+        .map(|t| rows.iter().find(|(name, _)| name.eq_ignore_ascii_case(&t.name)).and_then(|(_, n)| *n))
+        .collect();
+    Ok(counts.map(|c| c.iter().sum()))
 }
 
 /// Opens a consistent-snapshot transaction and returns the binlog position

@@ -28,7 +28,7 @@
 
 use super::pgoutput::{self, Cell, Message, Relation};
 use super::sql::{delete_sql, insert_rows, insert_sql, quote, statement, update_sql, value_size};
-use super::{ChainLink, ImportError, PostgresOptions, Progress, Sender, StartAt, StatusLine, TextInput};
+use super::{ChainLink, ImportError, PostgresOptions, Progress, Sender, SnapshotMeter, StartAt, StatusLine, TextInput};
 use node_core::import::SourcePosition;
 use node_core::tx::Statement;
 use node_core::value::Value;
@@ -527,8 +527,7 @@ async fn begin<L: ChainLink>(
         .batch_execute(&format!("SET TRANSACTION SNAPSHOT '{}'", snapshot_name.replace('\'', "''")))
         .await
         .map_err(source_error)?;
-    let started = Instant::now();
-    let mut copied = 0u64;
+    let mut meter = SnapshotMeter::new(tables.len(), rows_estimate(client, &tables).await?);
     for (index, table) in tables.values().enumerate() {
         let columns: Vec<String> = table.columns.iter().map(|c| quote(&c.name)).collect();
         client
@@ -560,16 +559,15 @@ async fn begin<L: ChainLink>(
                 bytes += values.iter().map(value_size).sum::<usize>();
                 rows.push(values);
                 if rows.len() >= opts.batch_rows.max(1) || bytes >= SNAPSHOT_BATCH_BYTES {
-                    table_rows += rows.len() as u64;
-                    copied += rows.len() as u64;
+                    let n = rows.len() as u64;
+                    table_rows += n;
                     let position = SourcePosition {
                         order: order(index as u64 + 1, table_rows),
                         text: text(&table.name, table_rows),
                     };
                     sender.send(position, vec![insert(table, std::mem::take(&mut rows))]).await?;
                     bytes = 0;
-                    let rate = copied as f64 / started.elapsed().as_secs_f64().max(1e-3);
-                    progress.snapshot(&table.name, index, tables.len(), copied, rate);
+                    meter.copied(&table.name, index, n, progress);
                 }
             }
             if !any {
@@ -577,15 +575,14 @@ async fn begin<L: ChainLink>(
             }
         }
         client.batch_execute("CLOSE rowchain_copy").await.map_err(source_error)?;
-        if !rows.is_empty() {
-            table_rows += rows.len() as u64;
-            copied += rows.len() as u64;
+        let n = rows.len() as u64;
+        if n > 0 {
+            table_rows += n;
             let position =
                 SourcePosition { order: order(index as u64 + 1, table_rows), text: text(&table.name, table_rows) };
             sender.send(position, vec![insert(table, rows)]).await?;
         }
-        let rate = copied as f64 / started.elapsed().as_secs_f64().max(1e-3);
-        progress.snapshot(&table.name, index + 1, tables.len(), copied, rate);
+        meter.copied(&table.name, index + 1, n, progress);
     }
     client.batch_execute("COMMIT").await.map_err(source_error)?;
     // The exported snapshot has served; the slot stays, holding the WAL
@@ -594,6 +591,23 @@ async fn begin<L: ChainLink>(
     sender.send(lsn_position(consistent), vec![]).await?;
     sender.drain().await?;
     Ok((consistent, tables))
+}
+
+/// The tables' row count as the source's statistics estimate it
+/// (`pg_class.reltuples`); none while a table was never analyzed.
+async fn rows_estimate(client: &Client, tables: &BTreeMap<String, Table>) -> Result<Option<u64>, ImportError> {
+    let names: Vec<String> = tables.keys().cloned().collect();
+    let row = client
+        .query_one(
+            "SELECT coalesce(sum(c.reltuples), 0)::int8, coalesce(bool_and(c.reltuples >= 0), false) \
+             FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
+             WHERE n.nspname = 'public' AND c.relkind = 'r' AND c.relname = ANY($1)",
+            &[&names],
+        )
+        .await
+        .map_err(source_error)?;
+    let (sum, known): (i64, bool) = (get(&row, 0)?, get(&row, 1)?);
+    Ok(known.then(|| u64::try_from(sum).unwrap_or(0)))
 }
 
 fn input(read: TextInput, table: &str, column: &Column, text: &str) -> Result<Value, ImportError> {
