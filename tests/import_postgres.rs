@@ -152,9 +152,10 @@ async fn chain_rows_print_the_source_types_as_postgres_does() {
     assert!(report.contains("1 differences") && report.contains("differs:"), "{report}");
 }
 
-/// What `comparable` treats as equal, and what not.
+/// What `comparable` treats as equal, and what not: only the numbers in
+/// jsonb are respelled; a `real` compares as printed, exponent and all.
 #[test]
-fn comparable_respells_real_and_jsonb_numbers_only() {
+fn comparable_respells_jsonb_numbers_only() {
     let columns: Vec<(String, String)> = [("r", "real"), ("j", "jsonb"), ("d", "double precision"), ("t", "text")]
         .iter()
         .map(|(n, t)| (n.to_string(), t.to_string()))
@@ -164,21 +165,15 @@ fn comparable_respells_real_and_jsonb_numbers_only() {
         |a: [Option<&str>; 4], b: [Option<&str>; 4]| comparable(&columns, row(a)) == comparable(&columns, row(b));
     let postgres =
         [Some("1.6777216e+07"), Some(r#"{"a": [1.50, -0.0, 1e2], "b\"1.50": "1.50"}"#), Some("1e+300"), Some("1.50")];
-    let chain = [Some("16777216"), Some(r#"{"a": [1.5, 0, 100], "b\"1.50": "1.50"}"#), Some("1e+300"), Some("1.50")];
+    let chain =
+        [Some("1.6777216e+07"), Some(r#"{"a": [1.5, 0, 100], "b\"1.50": "1.50"}"#), Some("1e+300"), Some("1.50")];
     assert!(same(postgres, chain));
-    for (a, b) in [
-        ("3.4028235e+38", "340282350000000000000000000000000000000"),
-        ("1e-30", "0.000000000000000000000000000001"),
-        ("-2.5", "-2.50"),
-        ("0", "-0"),
-    ] {
-        assert!(same([Some(a), None, None, None], [Some(b), None, None, None]), "{a} {b}");
-    }
-    for (a, b) in [("0.1", "0.10000000149011612"), ("1e+07", "1e+06"), ("-1", "1"), ("1.5", "15")] {
+    for (a, b) in [("1.6777216e+07", "16777216"), ("0.1", "0.10000000149011612"), ("1e+07", "1e+06"), ("-1", "1")] {
         assert!(!same([Some(a), None, None, None], [Some(b), None, None, None]), "{a} {b}");
     }
     // Strings inside jsonb, and every other type, compare as they are.
     assert!(!same([None, Some(r#"["1.50"]"#), None, None], [None, Some(r#"["1.5"]"#), None, None]));
+    assert!(!same([None, Some(r#"[1.51]"#), None, None], [None, Some(r#"[1.5]"#), None, None]));
     assert!(!same([None, None, Some("1e+300"), None], [None, None, Some("1e300"), None]));
     assert!(!same([None, None, None, Some("1.50")], [None, None, None, Some("1.5")]));
     assert!(!same([Some("1"), None, None, None], [None, None, None, None]));

@@ -488,20 +488,15 @@ pub async fn chain_rows(pg_port: u16, table: &str, columns: &[&str]) -> Rows {
 
 /// `rows` (of `columns`, `(name, format_type)` as [`source_columns`]
 /// gives them) as they compare: the text as printed, except where the
-/// chain prints the same value otherwise than PostgreSQL does:
-/// - `real`: PostgreSQL prints an exponent from 1e+07 and below 1e-04
-///   (`1.6777216e+07`, `3.4028235e+38`, `1e-30`), the chain never does
-///   (`16777216`, `340282350000000000000000000000000000000`,
-///   `0.000000000000000000000000000001`);
-/// - `jsonb`: PostgreSQL keeps the trailing zeros of a number (`1.50`), the
-///   chain drops them (`1.5`).
+/// chain prints the same value otherwise than PostgreSQL does: in `jsonb`,
+/// PostgreSQL keeps the trailing zeros of a number (`1.50`), the chain
+/// drops them (`1.5`; the chain's stored jsonb form, a consensus rule, so
+/// not changed lightly).
 ///
-/// Such numbers become the same exact decimal in one spelling (`16777216e0`,
-/// `15e-1`), so a value that differs in any digit still differs (a float4
-/// widened to `0.10000000149011612` is not `0.1`).
+/// Such numbers become the same exact decimal in one spelling (`15e-1`), so
+/// a value that differs in any digit still differs.
 pub fn comparable(columns: &[(String, String)], rows: Rows) -> Rows {
     let normalize = |t: &str, text: String| match t {
-        "real" => canonical_decimal(&text),
         "jsonb" => canonical_json_numbers(&text),
         _ => text,
     };

@@ -104,15 +104,31 @@ fn float_text(f: f64) -> String {
     } else if f == f.trunc() && f.abs() < 1e15 {
         format!("{}", f as i64)
     } else {
-        // PostgreSQL's shortest form: scientific notation when the decimal
-        // exponent is below -4 or 15 and above (`1e+300`, `1.5e-07`).
-        let scientific = format!("{f:e}");
-        match scientific.split_once('e').and_then(|(m, e)| Some((m, e.parse::<i32>().ok()?))) {
-            Some((mantissa, exp)) if !(-4..15).contains(&exp) => {
-                format!("{mantissa}e{}{:02}", if exp < 0 { '-' } else { '+' }, exp.unsigned_abs())
-            }
-            _ => format!("{f}"),
+        shortest_text(format!("{f:e}"), format!("{f}"), 15)
+    }
+}
+
+/// A `real` as PostgreSQL prints it: the shortest text that reads back as
+/// the same single-precision value.
+fn real_text(f: f64) -> String {
+    let g = f as f32;
+    if g.is_finite() {
+        shortest_text(format!("{g:e}"), format!("{g}"), 6)
+    } else {
+        float_text(f)
+    }
+}
+
+/// PostgreSQL's shortest form of a float, given Rust's shortest digits in
+/// scientific (`1.5e7`) and plain (`15000000`) notation: scientific when the
+/// decimal exponent is below -4 or `digits` and above (`DBL_DIG` 15 for
+/// `double precision`, `FLT_DIG` 6 for `real`), written `1.5e+07`.
+fn shortest_text(scientific: String, plain: String, digits: i32) -> String {
+    match scientific.split_once('e').and_then(|(m, e)| Some((m, e.parse::<i32>().ok()?))) {
+        Some((mantissa, exp)) if !(-4..digits).contains(&exp) => {
+            format!("{mantissa}e{}{:02}", if exp < 0 { '-' } else { '+' }, exp.unsigned_abs())
         }
+        _ => plain,
     }
 }
 
@@ -146,16 +162,7 @@ pub fn to_text(v: &Value, t: &ColumnType) -> Option<Vec<u8>> {
         Value::Real(f) => match (t.oid, t.scale) {
             (1700, Some(sc)) => format!("{f:.prec$}", prec = sc as usize),
             (20 | 21 | 23, _) => format!("{}", f.round() as i64),
-            (700, _) => {
-                let g = *f as f32;
-                if !g.is_finite() {
-                    float_text(*f)
-                } else if g == g.trunc() && g.abs() < 1e7 {
-                    format!("{}", g as i64)
-                } else {
-                    format!("{g}")
-                }
-            }
+            (700, _) => real_text(*f),
             _ => float_text(*f),
         },
         // character(n) is blank-padded to its length, as PostgreSQL stores it.
@@ -318,6 +325,31 @@ mod tests {
         assert_eq!(canonical_text("2024-02-29T11:45:01Z", 1184).unwrap(), "2024-02-29 11:45:01+00");
         assert_eq!(canonical_text("1999-12-31", 1082).unwrap(), "1999-12-31");
         assert!(canonical_text("yesterday-ish", 1184).is_err());
+    }
+
+    #[test]
+    fn reals_print_like_postgres() {
+        // What PostgreSQL 15 prints for each `real`, checked on a real server.
+        let cases = [
+            (16_777_216.0, "1.6777216e+07"),
+            (1_234_567.0, "1.234567e+06"),
+            (123_456.0, "123456"),
+            (999_999.0, "999999"),
+            (100_000.0, "100000"),
+            (1_000_000.0, "1e+06"),
+            (0.0001, "0.0001"),
+            (0.00001, "1e-05"),
+            (1e-30, "1e-30"),
+            (3.402_823_5e38, "3.4028235e+38"),
+            (1.5, "1.5"),
+            (-2.5e10, "-2.5e+10"),
+            (0.1, "0.1"),
+            (-0.0, "-0"),
+        ];
+        for (f, text) in cases {
+            assert_eq!(real_text(f), text, "{f:e}");
+        }
+        assert_eq!(real_text(f64::NEG_INFINITY), "-Infinity");
     }
 
     #[test]
