@@ -9,7 +9,7 @@
 use std::collections::HashMap;
 use tokio_postgres::{Client, NoTls, SimpleQueryMessage};
 
-use super::source_load::Rows;
+use super::source_load::{Rng, Rows, TxKind};
 
 /// The source tables, for database `shop` (UTF8, see
 /// `postgres_source::init_db`), one statement each for `psql`. `items`
@@ -102,26 +102,6 @@ pub async fn run_load(url: &str, first_txid: u64, txs: u64, seed: u64, add_colum
         }
     }
     committed
-}
-
-/// What one transaction does besides its `events` row (also its `kind`).
-#[derive(Clone, Copy)]
-enum TxKind {
-    Insert,
-    Update,
-    Delete,
-    Mixed,
-}
-
-impl TxKind {
-    fn name(self) -> &'static str {
-        match self {
-            TxKind::Insert => "insert",
-            TxKind::Update => "update",
-            TxKind::Delete => "delete",
-            TxKind::Mixed => "mixed",
-        }
-    }
 }
 
 struct Load {
@@ -433,31 +413,6 @@ mod values {
 
     pub(super) fn rating(rng: &mut Rng) -> String {
         one_of(rng, &["NULL", "0", "-32768", "32767"], |r| r.below(10).to_string())
-    }
-}
-
-/// xorshift64*: deterministic, and enough to pick cases (source_load's).
-struct Rng(u64);
-
-impl Rng {
-    fn new(seed: u64) -> Rng {
-        // Any seed, 0 included, gives a nonzero state (xorshift's fixed point).
-        Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1)
-    }
-
-    fn next_u64(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-
-    fn below(&mut self, n: u64) -> u64 {
-        self.next_u64() % n
-    }
-
-    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
-        &items[self.below(items.len() as u64) as usize]
     }
 }
 

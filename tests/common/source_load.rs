@@ -76,7 +76,7 @@ pub async fn run_load(url: &str, first_txid: u64, txs: u64, seed: u64, add_colum
 
 /// What one transaction does besides its `events` row (also its `kind`).
 #[derive(Clone, Copy)]
-enum TxKind {
+pub enum TxKind {
     Insert,
     Update,
     Delete,
@@ -84,7 +84,7 @@ enum TxKind {
 }
 
 impl TxKind {
-    fn name(self) -> &'static str {
+    pub fn name(self) -> &'static str {
         match self {
             TxKind::Insert => "insert",
             TxKind::Update => "update",
@@ -294,27 +294,27 @@ mod values {
     }
 }
 
-/// xorshift64*: deterministic, and enough to pick cases.
-struct Rng(u64);
+/// xorshift64*: deterministic, and enough to pick cases (both sources' loads).
+pub struct Rng(u64);
 
 impl Rng {
-    fn new(seed: u64) -> Rng {
+    pub fn new(seed: u64) -> Rng {
         // Any seed, 0 included, gives a nonzero state (xorshift's fixed point).
         Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1)
     }
 
-    fn next_u64(&mut self) -> u64 {
+    pub fn next_u64(&mut self) -> u64 {
         self.0 ^= self.0 >> 12;
         self.0 ^= self.0 << 25;
         self.0 ^= self.0 >> 27;
         self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
     }
 
-    fn below(&mut self, n: u64) -> u64 {
+    pub fn below(&mut self, n: u64) -> u64 {
         self.next_u64() % n
     }
 
-    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
+    pub fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
         &items[self.below(items.len() as u64) as usize]
     }
 }

@@ -313,10 +313,6 @@ impl Table {
         parts.push(format!("PRIMARY KEY ({})", key.join(", ")));
         format!("CREATE TABLE {} ({})", quote(&self.name), parts.join(", "))
     }
-
-    fn column(&self, name: &str) -> Option<&Column> {
-        self.columns.iter().find(|c| c.name == name)
-    }
 }
 
 /// The chain's type for a source column and the OID its text is read as:
@@ -749,8 +745,7 @@ impl<L: ChainLink> Follower<'_, L> {
             }
             Message::Truncate { relations } => {
                 for id in relations {
-                    let relation = self.relation(*id)?;
-                    if let Some(table) = self.imported(&relation) {
+                    if let Some(table) = self.imported(self.relation(*id)?) {
                         pending.statements.push(statement(format!("TRUNCATE TABLE {}", quote(&table.name)), vec![]));
                     }
                 }
@@ -758,28 +753,32 @@ impl<L: ChainLink> Follower<'_, L> {
             }
             Message::Other(_) => return Ok(()),
         };
-        let relation = self.relation(id)?;
-        let Some(table) = self.imported(&relation).cloned() else { return Ok(()) };
+        if self.imported(self.relation(id)?).is_none() {
+            return Ok(());
+        }
         if !self.checked.contains(&id) {
+            // Once per relation description, not per change.
+            let relation = self.relation(id)?.clone();
             pending.statements.extend(self.schema_changes(&relation).await?);
             self.checked.push(id);
         }
-        let table = self.tables.get(&table.name).cloned().unwrap_or(table);
+        let relation = self.relation(id)?;
+        let Some(table) = self.imported(relation) else { return Ok(()) };
         let key_names: Vec<&str> = table.primary_key.iter().map(String::as_str).collect();
         let statement = match message {
             Message::Insert { new, .. } => {
-                let (names, values) = tuple(self.opts.input, &table, &relation, &new)?;
+                let (names, values) = tuple(self.opts.input, table, relation, &new)?;
                 let names: Vec<&str> = names.iter().map(String::as_str).collect();
                 statement(insert_sql(&table.name, &names, 1), values)
             }
             Message::Update { old, new, .. } => {
-                let (names, mut values) = tuple(self.opts.input, &table, &relation, &new)?;
-                values.extend(key(self.opts.input, &table, &relation, old.as_deref().unwrap_or(&new))?);
+                let (names, mut values) = tuple(self.opts.input, table, relation, &new)?;
+                values.extend(key(self.opts.input, table, relation, old.as_deref().unwrap_or(&new))?);
                 let names: Vec<&str> = names.iter().map(String::as_str).collect();
                 statement(update_sql(&table.name, &names, &key_names), values)
             }
             Message::Delete { old, .. } => {
-                statement(delete_sql(&table.name, &key_names), key(self.opts.input, &table, &relation, &old)?)
+                statement(delete_sql(&table.name, &key_names), key(self.opts.input, table, relation, &old)?)
             }
             _ => return Ok(()),
         };
@@ -811,11 +810,8 @@ impl<L: ChainLink> Follower<'_, L> {
         Ok(())
     }
 
-    fn relation(&self, id: u32) -> Result<Relation, ImportError> {
-        self.relations
-            .get(&id)
-            .cloned()
-            .ok_or_else(|| ImportError::Source(format!("a change of unknown relation {id}")))
+    fn relation(&self, id: u32) -> Result<&Relation, ImportError> {
+        self.relations.get(&id).ok_or_else(|| ImportError::Source(format!("a change of unknown relation {id}")))
     }
 
     /// The imported table a relation is, if it is one.
@@ -865,17 +861,12 @@ impl<L: ChainLink> Follower<'_, L> {
                     column.name
                 )));
             }
-            let (chain_type, input_oid) = map_type(column.type_oid, column.typmod, &typtype, &shown)
+            let (chain_type, _) = map_type(column.type_oid, column.typmod, &typtype, &shown)
                 .map_err(|e| ImportError::Unsupported(format!("table {name}, added column {}: {e}", column.name)))?;
             out.push(statement(
                 format!("ALTER TABLE {} ADD COLUMN {} {chain_type}", quote(&name), quote(&column.name)),
                 vec![],
             ));
-            if let Some(table) = self.tables.get_mut(&name) {
-                if table.column(&column.name).is_none() {
-                    table.columns.push(Column { name: column.name.clone(), chain_type, input_oid, not_null: false });
-                }
-            }
             self.known.entry(name.clone()).or_default().push(column.name.clone());
         }
         Ok(out)
