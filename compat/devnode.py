@@ -32,11 +32,12 @@ def wait_health(http_port, seconds):
 
 
 @contextlib.contextmanager
-def rowchain(binary, tag, pg_port=None, config=""):
+def rowchain(binary, tag, pg_port=None, config="", args=()):
     """Runs `binary dev` in a temporary data directory; yields the libpq
     environment for its PostgreSQL port and removes everything after.
     `pg_port` fixes the PostgreSQL port (else a free one); `config` is the
-    text of the node's rowchain.toml (else the defaults)."""
+    text of the node's rowchain.toml (else the defaults); `args` go to
+    `rowchain dev` (`--suite sm`)."""
     if pg_port:
         with socket.socket() as s:
             # As the node's own listener does: connections of an earlier run
@@ -52,7 +53,7 @@ def rowchain(binary, tag, pg_port=None, config=""):
             f.write(config)
     http, pg, mysql = free_port(), pg_port or free_port(), free_port()
     proc = subprocess.Popen([binary, "dev", "--data", data, "--http-addr", f"127.0.0.1:{http}",
-                             "--pg-addr", f"127.0.0.1:{pg}", "--mysql-addr", f"127.0.0.1:{mysql}"],
+                             "--pg-addr", f"127.0.0.1:{pg}", "--mysql-addr", f"127.0.0.1:{mysql}", *args],
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
         if not wait_health(http, seconds=10):

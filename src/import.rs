@@ -125,7 +125,7 @@ fn source(args: &ImportArgs) -> Result<Source> {
     let opts = mysql_async::Opts::from_url(&url).with_context(|| format!("{}: not a source URL", args.source))?;
     let Some(db) = opts.db_name() else { bail!("{}: name the database in the URL", args.source) };
     let name = args.name.clone().unwrap_or_else(|| format!("{}:{}/{db}", opts.ip_or_hostname(), opts.tcp_port()));
-    let digest = node_core::crypto::hash(name.as_bytes());
+    let digest = node_core::crypto::Suite::Standard.hash(name.as_bytes());
     let derived_id = u32::from_be_bytes([digest[0], digest[1], digest[2], digest[3]]) | 0x4000_0000;
     Ok(Source::Mysql(MysqlOptions {
         url,

@@ -36,6 +36,11 @@ enum Command {
         /// MySQL protocol listen address, or `none` (overrides rowchain.toml's mysql.addr).
         #[arg(long)]
         mysql_addr: Option<String>,
+        /// The crypto suite of a new chain: `standard` (SHA-256, ed25519,
+        /// AES-256-GCM) or `sm` (SM3, SM2, SM4-GCM). Fixed in genesis: an
+        /// existing chain keeps its own.
+        #[arg(long, value_parser = parse_suite)]
+        suite: Option<node_core::crypto::Suite>,
     },
     /// Create the data directories of a new network: DIR/node1..nodeN (validators), then the observers.
     ///
@@ -180,7 +185,9 @@ fn init_logging(level: Option<&str>, file: Option<&Path>) -> Result<()> {
 
 fn run(cli: Cli) -> Result<i32> {
     match cli.command {
-        Command::Dev { data, http_addr, pg_addr, mysql_addr } => dev(&data, Addrs { http_addr, pg_addr, mysql_addr }),
+        Command::Dev { data, http_addr, pg_addr, mysql_addr, suite } => {
+            dev(&data, suite, Addrs { http_addr, pg_addr, mysql_addr })
+        }
         Command::Init { validators, observers, out, host, base_port } => {
             let spec =
                 NetworkSpec { validators: validators.into(), observers: observers.into(), hosts: host, base_port };
@@ -204,9 +211,28 @@ fn run(cli: Cli) -> Result<i32> {
     }
 }
 
-fn dev(data: &Path, addrs: Addrs) -> Result<i32> {
-    if node::init_dev(data)? {
-        println!("rowchain: created a new single-validator chain in {}", data.display());
+fn parse_suite(name: &str) -> Result<node_core::crypto::Suite, String> {
+    node_core::crypto::Suite::from_name(name).ok_or_else(|| format!("{name:?} is not a crypto suite: standard or sm"))
+}
+
+fn dev(data: &Path, suite: Option<node_core::crypto::Suite>, addrs: Addrs) -> Result<i32> {
+    let wanted = suite.unwrap_or_default();
+    if node::init_dev(data, wanted)? {
+        println!(
+            "rowchain: created a new single-validator chain in {} (crypto suite {wanted}: {})",
+            data.display(),
+            wanted.describe()
+        );
+    } else if let Some(wanted) = suite {
+        let genesis = node_core::genesis::Genesis::load(&node::DataDir(data.to_owned()).genesis())?;
+        if genesis.suite() != wanted {
+            bail!(
+                "the chain in {} was made with the {} crypto suite, which genesis fixes: --suite {wanted} applies to \
+                 a new chain (give another --data)",
+                data.display(),
+                genesis.suite()
+            );
+        }
     }
     serve(data, addrs)
 }

@@ -245,7 +245,8 @@ async fn cursors_fetch_move_and_close_as_postgresql() {
 fn signed(dev: &Dev, sql: &str) -> serde_json::Value {
     use node_core::tx::{Payload, Statement, TxBody};
     let chain_id = dev.rpc("status", json!({}))["result"]["chain_id"].as_str().unwrap_or_default().to_owned();
-    let keystore = node::keystore::Keystore::open(&dev.dir.join("keystore.json")).unwrap();
+    let keystore =
+        node::keystore::Keystore::open(&dev.dir.join("keystore.json"), node_core::crypto::Suite::Standard).unwrap();
     let admin = keystore.unlock("admin", "admin").unwrap();
     let mut id = [0u8; 16];
     id[..8].copy_from_slice(&node::now_ms().to_be_bytes());

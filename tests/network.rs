@@ -199,7 +199,10 @@ fn admin_tx(dir: &Path, sql: &str) -> String {
     use node_core::tx::{Payload, Statement, TxBody};
     let d = node::DataDir(dir.to_owned());
     let genesis = node_core::genesis::Genesis::load(&d.genesis()).expect("genesis");
-    let key = node::keystore::Keystore::open(&d.keystore()).unwrap().unlock("admin", "admin").expect("admin key");
+    let key = node::keystore::Keystore::open(&d.keystore(), node_core::crypto::Suite::Standard)
+        .unwrap()
+        .unlock("admin", "admin")
+        .expect("admin key");
     let body = TxBody {
         chain_id: genesis.chain_id,
         account: key.public(),

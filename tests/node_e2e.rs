@@ -123,7 +123,8 @@ fn signed_tx_submission_replay_and_expiry() {
     let mut dev = Dev::start_in(dir, free_port());
     dev.ok("CREATE TABLE t (id int PRIMARY KEY)");
     let chain_id = dev.rpc("status", json!({}))["result"]["chain_id"].as_str().unwrap().to_owned();
-    let ks = node::keystore::Keystore::open(&dev.dir.join("keystore.json")).unwrap();
+    let ks =
+        node::keystore::Keystore::open(&dev.dir.join("keystore.json"), node_core::crypto::Suite::Standard).unwrap();
     let admin = ks.unlock("admin", "admin").unwrap();
     let now = node::now_ms();
     let tx = |key: &SecretKey, id: u8, expires: u64| {
@@ -148,7 +149,7 @@ fn signed_tx_submission_replay_and_expiry() {
     assert!(r["error"]["message"].as_str().unwrap().contains("expired"), "{r}");
     let r = dev.rpc("submit_tx", json!({"tx": tx(&admin, 3, now + 3_600_000), "wait": true}));
     assert!(r.get("error").is_some(), "{r}");
-    let stranger = SecretKey::generate();
+    let stranger = node_core::crypto::Suite::Standard.generate_key();
     let r = dev.rpc("submit_tx", json!({"tx": tx(&stranger, 4, now + 60_000), "wait": true}));
     assert!(r["error"]["message"].as_str().unwrap().contains("account does not exist"), "{r}");
     let mut bad = hex::decode(tx(&admin, 5, now + 60_000)).unwrap();

@@ -67,7 +67,8 @@ impl Target {
         }
         let key = match (args.mode.as_str(), &args.data) {
             ("signed", Some(d)) => {
-                Some(node::keystore::Keystore::open(&d.join("keystore.json"))?.unlock("admin", "admin")?)
+                let suite = node_core::genesis::Genesis::load(&d.join("genesis.json"))?.suite();
+                Some(node::keystore::Keystore::open(&d.join("keystore.json"), suite)?.unlock("admin", "admin")?)
             }
             ("signed", None) => bail!("--mode signed needs --data DIR"),
             ("sql", _) => None,

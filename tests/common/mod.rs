@@ -38,36 +38,42 @@ pub struct Dev {
 
 impl Dev {
     pub fn start(tag: &str) -> Dev {
-        Dev::start_on_free_ports(temp_dir(tag))
+        Dev::start_on_free_ports(temp_dir(tag), &[])
+    }
+
+    /// Starts a fresh chain with more `rowchain dev` arguments (`--suite sm`).
+    pub fn start_with_args(tag: &str, args: &[&str]) -> Dev {
+        Dev::start_on_free_ports(temp_dir(tag), args)
     }
 
     /// Starts a fresh chain whose `rowchain.toml` is `config`.
     pub fn start_with_config(tag: &str, config: &str) -> Dev {
         let dir = temp_dir(tag);
         std::fs::write(dir.join("rowchain.toml"), config).unwrap();
-        Dev::start_on_free_ports(dir)
+        Dev::start_on_free_ports(dir, &[])
     }
 
     /// Starts a chain in `dir` on ports that were free a moment ago. Tests
     /// run in parallel processes, so another one may bind a port between
     /// [`free_port`] and the node's bind: then the node exits at once and
     /// it starts again on other ports.
-    fn start_on_free_ports(dir: PathBuf) -> Dev {
+    fn start_on_free_ports(dir: PathBuf, args: &[&str]) -> Dev {
         for _ in 0..4 {
-            if let Some(dev) = Dev::try_start(dir.clone(), free_port()) {
+            if let Some(dev) = Dev::try_start(dir.clone(), free_port(), args) {
                 return dev;
             }
         }
-        Dev::start_in(dir, free_port())
+        Dev::try_start(dir, free_port(), args).expect("rowchain dev exited before it was ready")
     }
 
     pub fn start_in(dir: PathBuf, port: u16) -> Dev {
-        Dev::try_start(dir, port).unwrap_or_else(|| panic!("rowchain dev exited before it was ready on port {port}"))
+        Dev::try_start(dir, port, &[])
+            .unwrap_or_else(|| panic!("rowchain dev exited before it was ready on port {port}"))
     }
 
     /// Spawns `rowchain dev`; `None` when it exits before answering on its
     /// HTTP port (a port it was given is taken).
-    fn try_start(dir: PathBuf, port: u16) -> Option<Dev> {
+    fn try_start(dir: PathBuf, port: u16, args: &[&str]) -> Option<Dev> {
         let pg_port = free_port();
         let mysql_port = free_port();
         let child = Command::new(BIN)
@@ -76,6 +82,7 @@ impl Dev {
             .args(["--http-addr", &format!("127.0.0.1:{port}")])
             .args(["--pg-addr", &format!("127.0.0.1:{pg_port}")])
             .args(["--mysql-addr", &format!("127.0.0.1:{mysql_port}")])
+            .args(args)
             .stdout(Stdio::null())
             .stderr(Stdio::inherit())
             .spawn()

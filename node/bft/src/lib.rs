@@ -71,8 +71,13 @@ pub fn private_key(seed: &[u8; 32]) -> PrivateKey {
     PrivateKey::decode(seed.to_vec()).expect("any 32 bytes are an ed25519 seed")
 }
 
+/// The engine's key for a validator's key: only `standard` (ed25519) keys
+/// have one; a network runs the standard suite.
 pub fn public_key(key: &node_core::crypto::PublicKey) -> Option<PublicKey> {
-    PublicKey::decode(key.0.to_vec()).ok()
+    match key.suite() {
+        node_core::crypto::Suite::Standard => PublicKey::decode(key.as_bytes().to_vec()).ok(),
+        node_core::crypto::Suite::Sm => None,
+    }
 }
 
 /// The validators of `genesis`, as the engine orders them.
@@ -117,8 +122,8 @@ pub fn finalization_signers(genesis: &Genesis, certificate: &node_core::block::C
         .signers
         .iter()
         .filter_map(|p| participants.get(p.get() as usize))
-        .filter_map(|k| <[u8; 32]>::try_from(k.as_ref()).ok())
-        .map(|k| node_core::crypto::PublicKey(k).address())
+        .filter_map(|k| node_core::crypto::Suite::Standard.public_key(k.as_ref()))
+        .map(|k| k.address())
         .collect()
 }
 

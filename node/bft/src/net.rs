@@ -223,7 +223,9 @@ fn setup(
     let genesis = chain.genesis();
     let genesis_hash = chain.ledger().block(0).map_err(|e| e.to_string())?.ok_or("no genesis block")?.hash();
     let key = super::private_key(seed);
-    let me = node_core::crypto::SecretKey::from_bytes(seed).public();
+    // A network's keys are ed25519 (the standard suite): consensus votes
+    // are commonware's ed25519 scheme.
+    let me = chain.suite().secret_key(seed).ok_or("bad node key")?.public();
     let my_pk = super::public_key(&me).ok_or("bad node key")?;
     let validator = genesis.validator_keys().contains(&me);
     let listen: std::net::SocketAddr =

@@ -130,8 +130,12 @@ impl Sim {
                 self.hubs[i] = None;
             }
             Byzantine::None | Byzantine::Liar | Byzantine::FutureDated => {
-                let exec = Executor::open(&self.dirs[i].join("state.sqlite"), ExecLimits { result_rows_max: 10_000 })
-                    .expect("view");
+                let exec = Executor::open(
+                    &self.dirs[i].join("state.sqlite"),
+                    node_core::crypto::Suite::Standard,
+                    ExecLimits { result_rows_max: 10_000 },
+                )
+                .expect("view");
                 let chain = Chain::open(self.genesis.clone(), self.ledgers[i].clone(), exec, Some(&self.keys[i]))
                     .expect("chain");
                 let (gossip, gossip_rx) = futures::channel::mpsc::unbounded();
@@ -281,7 +285,7 @@ fn key(seed: u64, i: u64) -> SecretKey {
     b[..8].copy_from_slice(&seed.to_be_bytes());
     b[8..16].copy_from_slice(&i.to_be_bytes());
     b[16] = 0x5a;
-    SecretKey::from_bytes(&b)
+    node_core::crypto::Suite::Standard.secret_key(&b).unwrap()
 }
 
 fn run_seed(seed: u64) {
@@ -332,7 +336,12 @@ fn run_seed(seed: u64) {
         // Every node builds the same genesis block from genesis.json.
         let mut genesis_hash = None;
         for i in 0..N {
-            let exec = Executor::open(&dirs[i].join("state.sqlite"), ExecLimits { result_rows_max: 10_000 }).unwrap();
+            let exec = Executor::open(
+                &dirs[i].join("state.sqlite"),
+                node_core::crypto::Suite::Standard,
+                ExecLimits { result_rows_max: 10_000 },
+            )
+            .unwrap();
             let chain = Chain::open(genesis.clone(), ledgers[i].clone(), exec, Some(&keys[i])).unwrap();
             let h = chain.head().1;
             assert!(genesis_hash.is_none_or(|g| g == h), "seed {seed}: genesis blocks differ");

@@ -34,8 +34,8 @@ struct Fixture {
 
 impl Fixture {
     fn new(validator: bool) -> Self {
-        let leader = SecretKey::from_bytes(&[1; 32]);
-        let admin = SecretKey::from_bytes(&[2; 32]);
+        let leader = node_core::crypto::Suite::Standard.secret_key(&[1; 32]).unwrap();
+        let admin = node_core::crypto::Suite::Standard.secret_key(&[2; 32]).unwrap();
         let genesis = Genesis::new_dev(&leader, &admin.public(), T0);
         let (gossip, _) = futures::channel::mpsc::unbounded();
         let hub = Arc::new(Hub {
@@ -284,7 +284,7 @@ fn a_validator_proposes_only_with_txs_and_answers_with_the_workers_block() {
     f.core.step(f.now, Input::Engine(Message::Propose { context, response })).unwrap();
     assert!(Fixture::jobs(f.advance()).is_empty(), "no empty blocks");
 
-    let admin = SecretKey::from_bytes(&[2; 32]);
+    let admin = node_core::crypto::Suite::Standard.secret_key(&[2; 32]).unwrap();
     let tx = TxBody {
         chain_id: f.genesis.chain_id.clone(),
         account: admin.public(),
@@ -326,7 +326,7 @@ fn blocks_of_another_chain_or_at_the_head_are_not_kept() {
     }
     f.advance();
     // A peer asking for each by hash gets only the one that was kept.
-    let peer = bft::public_key(&SecretKey::from_bytes(&[5; 32]).public()).unwrap();
+    let peer = bft::public_key(&node_core::crypto::Suite::Standard.secret_key(&[5; 32]).unwrap().public()).unwrap();
     let served = |f: &mut Fixture, b: &Block| {
         f.core.step(f.now, Input::Sync(peer.clone(), Sync::Want { hash: b.hash() })).unwrap();
         f.advance()

@@ -12,7 +12,7 @@
 
 use crate::ledger::{LedgerStore, Overlay, StoreError};
 use node_core::block::{receipts_root, tx_root, Block, Certificate, Header, Receipt};
-use node_core::crypto::{Hash, PublicKey, ZERO_HASH};
+use node_core::crypto::{Hash, PublicKey, Suite, ZERO_HASH};
 use node_core::genesis::Genesis;
 use node_core::state_tree::{self, Node, TreeError};
 use node_core::tx::SignedTx;
@@ -61,6 +61,8 @@ pub enum ChainError {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Rejection {
     WrongChain,
+    /// Signed with a key of another crypto suite than the chain's.
+    WrongSuite,
     UnknownAccount,
     Expired,
     AlreadyExecuted,
@@ -70,6 +72,7 @@ impl Rejection {
     pub fn message(&self) -> &'static str {
         match self {
             Rejection::WrongChain => "the transaction is for another chain",
+            Rejection::WrongSuite => "the transaction is signed under another crypto suite than this chain's",
             Rejection::UnknownAccount => "the signing account does not exist on this chain",
             Rejection::Expired => "the transaction expired before it could be included in a block",
             Rejection::AlreadyExecuted => "the transaction was already executed",
@@ -153,6 +156,8 @@ pub type TxChecked = Box<dyn Fn(&SignedTx) -> bool + Send>;
 type Executed = (Vec<Receipt>, Vec<(Hash, Node)>);
 
 pub struct Chain {
+    /// Genesis's crypto suite: every hash, key and signature of the chain's.
+    suite: Suite,
     genesis: Genesis,
     ledger: Arc<dyn LedgerStore>,
     exec: Executor,
@@ -186,6 +191,13 @@ impl Chain {
         validator: Option<&node_core::crypto::SecretKey>,
     ) -> Result<Self, ChainError> {
         let mut exec = exec;
+        let suite = genesis.suite();
+        if exec.suite() != suite {
+            return Err(ChainError::Misuse(format!(
+                "the executor hashes with the {} suite and genesis names {suite}",
+                exec.suite()
+            )));
+        }
         exec.set_superusers(
             genesis.accounts.iter().filter_map(|a| node_core::crypto::PublicKey::from_hex(&a.public_key)),
         );
@@ -203,6 +215,7 @@ impl Chain {
         };
         let head = ledger.block(head_height)?.ok_or(ChainError::MissingBlock(head_height))?;
         let mut chain = Chain {
+            suite,
             genesis,
             ledger,
             exec,
@@ -225,7 +238,7 @@ impl Chain {
                 // A fresh view beside an existing ledger: rebuild it from genesis.
                 let g0 = self.ledger.block(0)?.ok_or(ChainError::MissingBlock(0))?;
                 let key_free = genesis_changes(&self.genesis, &mut self.exec, g0.header.timestamp_ms)?;
-                let root = state_tree::apply(self.source(), &state_tree::EMPTY_ROOT, &key_free)?.root;
+                let root = state_tree::apply(self.suite, self.source(), &state_tree::EMPTY_ROOT, &key_free)?.root;
                 if root != g0.header.state_root {
                     return Err(ChainError::Diverged("genesis state root differs from block 0".into()));
                 }
@@ -386,6 +399,10 @@ impl Chain {
         Ok(done.into_iter().map(|(b, r, _)| (b, r)).collect())
     }
 
+    pub fn suite(&self) -> Suite {
+        self.suite
+    }
+
     pub fn genesis(&self) -> &Genesis {
         &self.genesis
     }
@@ -415,7 +432,9 @@ impl Chain {
     ) -> Result<Option<Rejection>, ChainError> {
         Ok(if tx.body.chain_id != self.genesis.chain_id {
             Some(Rejection::WrongChain)
-        } else if self.exec.account_name(&tx.body.account.0).is_none() {
+        } else if tx.body.account.suite() != self.suite {
+            Some(Rejection::WrongSuite)
+        } else if self.exec.account_name(&tx.body.account).is_none() {
             Some(Rejection::UnknownAccount)
         } else if tx.body.expires_at_ms <= timestamp_ms {
             Some(Rejection::Expired)
@@ -438,7 +457,10 @@ impl Chain {
         if h.timestamp_ms <= parent.timestamp_ms {
             return Err(invalid("timestamp is not after its parent's".into()));
         }
-        if tx_root(&block.txs) != h.tx_root {
+        if h.suite() != self.suite {
+            return Err(invalid(format!("its header is of the {} suite, the chain's is {}", h.suite(), self.suite)));
+        }
+        if tx_root(self.suite, &block.txs) != h.tx_root {
             return Err(invalid("tx root does not match its txs".into()));
         }
         // Txs this node admitted itself had their signatures checked then.
@@ -468,10 +490,10 @@ impl Chain {
     /// Applies `changes` to the state tree at `root` (the tip's state).
     fn apply_tree(&self, root: &Hash, changes: &Changes) -> Result<state_tree::Update, TreeError> {
         if self.pending.is_empty() {
-            state_tree::apply(self.source(), root, changes)
+            state_tree::apply(self.suite, self.source(), root, changes)
         } else {
             let overlay = self.pending_nodes();
-            state_tree::apply(&Overlay { base: self.source(), overlay: &overlay }, root, changes)
+            state_tree::apply(self.suite, &Overlay { base: self.source(), overlay: &overlay }, root, changes)
         }
     }
 
@@ -494,7 +516,7 @@ impl Chain {
                 reason: "state root does not match execution".into(),
             });
         }
-        if receipts_root(&receipts) != h.receipts_root {
+        if receipts_root(self.suite, &receipts) != h.receipts_root {
             return Err(ChainError::InvalidBlock {
                 height: h.height,
                 reason: "receipts root does not match execution".into(),
@@ -563,8 +585,8 @@ impl Chain {
             prev_hash: parent_hash,
             timestamp_ms,
             proposer,
-            tx_root: tx_root(&txs),
-            receipts_root: receipts_root(&receipts),
+            tx_root: tx_root(self.suite, &txs),
+            receipts_root: receipts_root(self.suite, &receipts),
             state_root: update.root,
         };
         let block = Block { header, txs, certificate: Certificate::default() };
@@ -643,7 +665,9 @@ fn genesis_block(
 ) -> Result<(Block, Vec<(Hash, Node)>), ChainError> {
     let changes = genesis_changes(genesis, exec, genesis.timestamp_ms)?;
     let empty = HashMap::new();
-    let update = state_tree::apply(&Overlay { base: ledger, overlay: &empty }, &state_tree::EMPTY_ROOT, &changes)?;
+    let suite = genesis.suite();
+    let update =
+        state_tree::apply(suite, &Overlay { base: ledger, overlay: &empty }, &state_tree::EMPTY_ROOT, &changes)?;
     let header = Header {
         chain_id: genesis.chain_id.clone(),
         height: 0,
@@ -654,8 +678,8 @@ fn genesis_block(
             .first()
             .copied()
             .ok_or_else(|| ChainError::Genesis("no validators".into()))?,
-        tx_root: tx_root(&[]),
-        receipts_root: receipts_root(&[]),
+        tx_root: tx_root(suite, &[]),
+        receipts_root: receipts_root(suite, &[]),
         state_root: update.root,
     };
     let hash = header.hash();

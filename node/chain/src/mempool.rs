@@ -232,11 +232,10 @@ impl Mempool {
 mod tests {
     use super::*;
     use crate::clock::ManualClock;
-    use node_core::crypto::SecretKey;
     use node_core::tx::{Payload, TxBody};
 
     fn tx(i: u8) -> SignedTx {
-        let k = SecretKey::from_bytes(&[1; 32]);
+        let k = node_core::crypto::Suite::Standard.secret_key(&[1; 32]).unwrap();
         TxBody {
             chain_id: "c".into(),
             account: k.public(),

@@ -31,15 +31,20 @@ impl Fixture {
         let dir = std::env::temp_dir().join(format!("rowchain-chain-{name}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
-        let validator = SecretKey::from_bytes(&[1; 32]);
-        let admin = SecretKey::from_bytes(&[2; 32]);
+        let validator = node_core::crypto::Suite::Standard.secret_key(&[1; 32]).unwrap();
+        let admin = node_core::crypto::Suite::Standard.secret_key(&[2; 32]).unwrap();
         let genesis = genesis.cloned().unwrap_or_else(|| Genesis::new_dev(&validator, &admin.public(), T0));
         Fixture { dir, genesis, validator, admin, ledger: MemLedger::new() }
     }
 
     /// Opens the chain on the fixture's ledger and the view file `view`.
     fn open(&self, view: &str) -> Chain {
-        let exec = Executor::open(&self.dir.join(view), ExecLimits { result_rows_max: 1000 }).unwrap();
+        let exec = Executor::open(
+            &self.dir.join(view),
+            node_core::crypto::Suite::Standard,
+            ExecLimits { result_rows_max: 1000 },
+        )
+        .unwrap();
         let ledger: Arc<dyn LedgerStore> = self.ledger.clone();
         Chain::open(self.genesis.clone(), ledger, exec, Some(&self.validator)).unwrap()
     }
@@ -178,7 +183,12 @@ fn a_view_ahead_of_the_ledger_is_reported() {
     // The view has block 1; a ledger that lost it (a power loss) has only genesis.
     let short = MemLedger::new();
     short.append(&f.ledger.block(0).unwrap().unwrap(), &[], &[], true).unwrap();
-    let exec = Executor::open(&f.dir.join("view.sqlite"), ExecLimits { result_rows_max: 1000 }).unwrap();
+    let exec = Executor::open(
+        &f.dir.join("view.sqlite"),
+        node_core::crypto::Suite::Standard,
+        ExecLimits { result_rows_max: 1000 },
+    )
+    .unwrap();
     let err = Chain::open(f.genesis.clone(), short, exec, Some(&f.validator)).err().unwrap();
     assert!(matches!(err, ChainError::ViewAhead { view: 1, ledger: 0 }), "{err}");
 }
@@ -226,12 +236,12 @@ fn every_validity_rule_refuses_its_block() {
     let late = with(&|b| {
         b.header.timestamp_ms = expired.body.expires_at_ms;
         b.txs = vec![expired.clone()];
-        b.header.tx_root = node_core::block::tx_root(&b.txs);
+        b.header.tx_root = node_core::block::tx_root(node_core::crypto::Suite::Standard, &b.txs);
     });
     refused(&f, &mut chain, &late, "tx 0: the transaction expired before it could be included in a block");
     let replayed = with(&|b| {
         b.txs = vec![f.tx(1, "CREATE TABLE t (id INT PRIMARY KEY)")];
-        b.header.tx_root = node_core::block::tx_root(&b.txs);
+        b.header.tx_root = node_core::block::tx_root(node_core::crypto::Suite::Standard, &b.txs);
     });
     refused(&f, &mut chain, &replayed, "tx 0: the transaction was already executed");
     // The untouched block passes, and a commit needs the validator's quorum.

@@ -1,11 +1,14 @@
 //! Blocks, headers, finality certificates and receipts, with their encodings.
 
 use crate::codec::{DecodeError, Reader, Writer, PREALLOCATE_MAX};
-use crate::crypto::{self, Hash, PublicKey, SecretKey, ZERO_HASH};
+use crate::crypto::{self, Hash, PublicKey, SecretKey, Suite, ZERO_HASH};
 use crate::tx::SignedTx;
 use crate::value::{decode_row, Value};
 
+/// The first byte of a header: 1 for the `standard` suite, 2 for `sm` (the
+/// proposer's key is then 33 bytes, and the header is hashed with SM3).
 pub const BLOCK_VERSION: u8 = 1;
+pub const BLOCK_VERSION_SM: u8 = 2;
 const HEADER_DOMAIN: &[u8] = b"rowchain/header/v1";
 const FINALIZE_DOMAIN: &[u8] = b"rowchain/finalize/v1";
 pub const TXS_PER_BLOCK_LIMIT: u64 = 1_000_000;
@@ -24,28 +27,33 @@ pub struct Header {
 
 impl Header {
     pub fn encode(&self, w: &mut Writer) {
-        w.u8(BLOCK_VERSION)
+        let version = match self.suite() {
+            Suite::Standard => BLOCK_VERSION,
+            Suite::Sm => BLOCK_VERSION_SM,
+        };
+        w.u8(version)
             .str(&self.chain_id)
             .u64(self.height)
             .fixed(&self.prev_hash)
             .u64(self.timestamp_ms)
-            .fixed(&self.proposer.0)
+            .fixed(self.proposer.as_bytes())
             .fixed(&self.tx_root)
             .fixed(&self.receipts_root)
             .fixed(&self.state_root);
     }
 
     pub fn decode(r: &mut Reader) -> Result<Self, DecodeError> {
-        let version = r.u8()?;
-        if version != BLOCK_VERSION {
-            return Err(DecodeError::Version { what: "block", version });
-        }
+        let suite = match r.u8()? {
+            BLOCK_VERSION => Suite::Standard,
+            BLOCK_VERSION_SM => Suite::Sm,
+            version => return Err(DecodeError::Version { what: "block", version }),
+        };
         Ok(Header {
             chain_id: r.string()?,
             height: r.u64()?,
             prev_hash: r.fixed()?,
             timestamp_ms: r.u64()?,
-            proposer: PublicKey(r.fixed()?),
+            proposer: suite.read_public_key(r)?,
             tx_root: r.fixed()?,
             receipts_root: r.fixed()?,
             state_root: r.fixed()?,
@@ -55,7 +63,13 @@ impl Header {
     pub fn hash(&self) -> Hash {
         let mut w = Writer::with_capacity(256);
         self.encode(&mut w);
-        crypto::hash_parts(&[HEADER_DOMAIN, &w.finish()])
+        self.suite().hash_parts(&[HEADER_DOMAIN, &w.finish()])
+    }
+
+    /// The chain's suite, as the proposer's key says it (the chain checks
+    /// that it is genesis's).
+    pub fn suite(&self) -> Suite {
+        self.proposer.suite()
     }
 }
 
@@ -107,23 +121,24 @@ impl Certificate {
         let flag = if self.finalization.is_empty() { 0 } else { HAS_FINALIZATION };
         w.u32(self.signatures.len() as u32 | flag);
         for (k, s) in &self.signatures {
-            w.fixed(&k.0).fixed(s);
+            w.fixed(k.as_bytes()).fixed(s);
         }
         if !self.finalization.is_empty() {
             w.bytes(&self.finalization);
         }
     }
-    fn decode(r: &mut Reader) -> Result<Self, DecodeError> {
+    /// Decodes a certificate whose keys are of `suite` (the header's).
+    fn decode(r: &mut Reader, suite: Suite) -> Result<Self, DecodeError> {
         let raw = r.u32()?;
         let n = u64::from(raw & !HAS_FINALIZATION);
-        // A signature is a 32-byte key and 64 bytes.
-        let max = SIGNATURES_MAX.min(r.left() as u64 / 96);
+        // A signature is a key and 64 bytes.
+        let max = SIGNATURES_MAX.min(r.left() as u64 / (suite.public_key_len() as u64 + 64));
         if n > max {
             return Err(DecodeError::TooMany { what: "signature", count: n, max });
         }
         let mut signatures = Vec::with_capacity(n as usize);
         for _ in 0..n {
-            signatures.push((PublicKey(r.fixed()?), r.fixed()?));
+            signatures.push((suite.read_public_key(r)?, r.fixed()?));
         }
         let mut finalization = Vec::new();
         if raw & HAS_FINALIZATION != 0 {
@@ -170,7 +185,7 @@ impl Block {
         for _ in 0..n {
             txs.push(SignedTx::decode(&mut r)?);
         }
-        let certificate = Certificate::decode(&mut r)?;
+        let certificate = Certificate::decode(&mut r, header.suite())?;
         r.finish()?;
         Ok(Block { header, txs, certificate })
     }
@@ -178,14 +193,14 @@ impl Block {
 
 /// Merkle root of a list of hashes (RFC 6962 shape: leaves and nodes domain
 /// separated, an unbalanced list split at the largest power of two).
-pub fn merkle_root(leaves: &[Hash]) -> Hash {
+pub fn merkle_root(suite: Suite, leaves: &[Hash]) -> Hash {
     match leaves {
         [] => ZERO_HASH,
-        [leaf] => crypto::hash_parts(&[&[0u8], leaf]),
+        [leaf] => suite.hash_parts(&[&[0u8], leaf]),
         _ => {
             // For two or more leaves, 1 <= k < len.
             let (l, r) = leaves.split_at(leaves.len().next_power_of_two() / 2);
-            crypto::hash_parts(&[&[1u8], &merkle_root(l), &merkle_root(r)])
+            suite.hash_parts(&[&[1u8], &merkle_root(suite, l), &merkle_root(suite, r)])
         }
     }
 }
@@ -337,8 +352,8 @@ impl Receipt {
         }
         Ok(Receipt { tx_hash, results, failure })
     }
-    pub fn hash(&self) -> Hash {
-        crypto::hash(&self.to_bytes())
+    pub fn hash(&self, suite: Suite) -> Hash {
+        suite.hash(&self.to_bytes())
     }
 }
 
@@ -359,12 +374,12 @@ pub fn decode_receipts(b: &[u8]) -> Result<Vec<Receipt>, DecodeError> {
     Ok(v)
 }
 
-pub fn receipts_root(receipts: &[Receipt]) -> Hash {
-    merkle_root(&receipts.iter().map(Receipt::hash).collect::<Vec<_>>())
+pub fn receipts_root(suite: Suite, receipts: &[Receipt]) -> Hash {
+    merkle_root(suite, &receipts.iter().map(|r| r.hash(suite)).collect::<Vec<_>>())
 }
 
-pub fn tx_root(txs: &[SignedTx]) -> Hash {
-    merkle_root(&txs.iter().map(SignedTx::hash).collect::<Vec<_>>())
+pub fn tx_root(suite: Suite, txs: &[SignedTx]) -> Hash {
+    merkle_root(suite, &txs.iter().map(SignedTx::hash).collect::<Vec<_>>())
 }
 
 #[cfg(test)]
@@ -373,18 +388,18 @@ mod tests {
 
     #[test]
     fn merkle_root_depends_on_order_and_content() {
-        let a = crypto::hash(b"a");
-        let b = crypto::hash(b"b");
-        let c = crypto::hash(b"c");
-        assert_ne!(merkle_root(&[a, b, c]), merkle_root(&[b, a, c]));
-        assert_ne!(merkle_root(&[a, b]), merkle_root(&[a, b, c]));
+        let a = Suite::Standard.hash(b"a");
+        let b = Suite::Standard.hash(b"b");
+        let c = Suite::Standard.hash(b"c");
+        assert_ne!(merkle_root(Suite::Standard, &[a, b, c]), merkle_root(Suite::Standard, &[b, a, c]));
+        assert_ne!(merkle_root(Suite::Standard, &[a, b]), merkle_root(Suite::Standard, &[a, b, c]));
         // A single leaf is not its own root (second-preimage resistance).
-        assert_ne!(merkle_root(&[a]), a);
+        assert_ne!(merkle_root(Suite::Standard, &[a]), a);
     }
 
     #[test]
     fn a_forged_signature_count_is_refused_before_allocating() {
-        let key = SecretKey::from_bytes(&[5; 32]);
+        let key = Suite::Standard.secret_key(&[5; 32]).unwrap();
         let header = Header {
             chain_id: "c".into(),
             height: 1,
@@ -409,6 +424,49 @@ mod tests {
             Block::from_bytes(&bytes),
             Err(DecodeError::TooMany { what: "signature", count: 0x7fff_ffff, max: 1 })
         );
+    }
+
+    /// An sm block: version 2 header with a 33-byte proposer, SM3 hash and
+    /// roots, an SM2 certificate; the same header content under the other
+    /// suite is another block.
+    #[test]
+    fn an_sm_block_round_trips_and_hashes_with_sm3() {
+        let key = Suite::Sm.secret_key(&[5; 32]).unwrap();
+        let tx = crate::tx::TxBody {
+            chain_id: "c".into(),
+            account: key.public(),
+            id: [1; 16],
+            expires_at_ms: 9,
+            dialect: crate::tx::Dialect::Postgres,
+            payload: crate::tx::Payload::Sql(vec![]),
+        }
+        .sign(&key);
+        let header = Header {
+            chain_id: "c".into(),
+            height: 1,
+            prev_hash: [0; 32],
+            timestamp_ms: 1,
+            proposer: key.public(),
+            tx_root: tx_root(Suite::Sm, std::slice::from_ref(&tx)),
+            receipts_root: ZERO_HASH,
+            state_root: ZERO_HASH,
+        };
+        assert_eq!(header.suite(), Suite::Sm);
+        let hash = header.hash();
+        let block = Block { header: header.clone(), txs: vec![tx], certificate: Certificate::sign(&hash, &key) };
+        let bytes = block.to_bytes();
+        assert_eq!(bytes[0], BLOCK_VERSION_SM);
+        let back = Block::from_bytes(&bytes).unwrap();
+        assert_eq!(back, block);
+        assert!(back.certificate.verify(&hash, &[key.public()], 1));
+        let mut w = Writer::new();
+        header.encode(&mut w);
+        assert_eq!(hash, Suite::Sm.hash_parts(&[HEADER_DOMAIN, &w.finish()]));
+        assert_ne!(tx_root(Suite::Sm, &back.txs), tx_root(Suite::Standard, &back.txs));
+        // The version byte says the key length: flipped, nothing decodes as a block.
+        let mut flipped = bytes;
+        flipped[0] = BLOCK_VERSION;
+        assert!(Block::from_bytes(&flipped).is_err());
     }
 
     #[test]
@@ -479,7 +537,7 @@ mod tests {
              00000000020100000001000000026964000000020000000101000000000000000100000001000000\
              00000000000700010000000100000005323335303500000003647570"
         );
-        assert_eq!(hex(&r.hash()), "9c69ef148a4c54b629d5b643afe5b5cb73479e8ddf9a17427c9d3b62f93c2dfd");
+        assert_eq!(hex(&r.hash(Suite::Standard)), "9c69ef148a4c54b629d5b643afe5b5cb73479e8ddf9a17427c9d3b62f93c2dfd");
     }
 
     #[test]
@@ -489,7 +547,7 @@ mod tests {
         assert_eq!(bytes[0], 2);
         // rows_affected, last_insert_id, then the rows matched, for each result.
         assert_eq!(bytes[37..61], [0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2]);
-        assert_ne!(r.hash(), two_results([0, 0]).hash());
+        assert_ne!(r.hash(Suite::Standard), two_results([0, 0]).hash(Suite::Standard));
         let b = encode_receipts(std::slice::from_ref(&r));
         assert_eq!(decode_receipts(&b).unwrap(), vec![r.clone()]);
         // A matched count other than the affected rows alone makes version 2.

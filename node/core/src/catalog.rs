@@ -3,7 +3,7 @@
 //! onto a state-tree leaf.
 
 use crate::codec::{DecodeError, Reader, Writer};
-use crate::crypto::{self, Hash};
+use crate::crypto::{Hash, PublicKey, Suite};
 use crate::value::{encode_row, Value};
 use std::collections::BTreeMap;
 
@@ -539,8 +539,8 @@ impl TableMeta {
         [b"r".as_slice(), &self.id, &encode_row(&pk)].concat()
     }
 
-    pub fn row_value(values: &[Value]) -> Hash {
-        crypto::hash(&encode_row(values))
+    pub fn row_value(suite: Suite, values: &[Value]) -> Hash {
+        suite.hash(&encode_row(values))
     }
 }
 
@@ -615,14 +615,14 @@ pub fn account_label(address: &str) -> Vec<u8> {
 
 /// `create_role`: the role has CREATEROLE (encoded as version 2, so other
 /// accounts keep their version 1 leaves).
-pub fn account_value(name: &str, public_key: &[u8; 32], create_role: bool) -> Hash {
+pub fn account_value(name: &str, public_key: &PublicKey, create_role: bool) -> Hash {
     let mut w = Writer::new();
     if create_role {
-        w.u8(2).str(name).fixed(public_key).u8(1);
+        w.u8(2).str(name).fixed(public_key.as_bytes()).u8(1);
     } else {
-        w.u8(1).str(name).fixed(public_key);
+        w.u8(1).str(name).fixed(public_key.as_bytes());
     }
-    crypto::hash(&w.finish())
+    public_key.suite().hash(&w.finish())
 }
 
 /// User tables by name.

@@ -22,6 +22,8 @@ pub enum DecodeError {
     Utf8,
     #[error("{what} count {count} exceeds the limit {max}")]
     TooMany { what: &'static str, count: u64, max: u64 },
+    #[error("invalid {0}")]
+    Invalid(&'static str),
 }
 
 /// The most elements a decoder reserves room for up front. A count is

@@ -1,6 +1,6 @@
 //! Genesis: the chain's identity and first state, written once at init.
 
-use crate::crypto::{PublicKey, SecretKey, SUITE_STANDARD};
+use crate::crypto::{PublicKey, SecretKey, Suite};
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 
@@ -14,6 +14,8 @@ pub struct GenesisAccount {
 pub struct Genesis {
     pub chain_id: String,
     pub timestamp_ms: u64,
+    /// The crypto suite every hash, signature and seal of the chain uses:
+    /// `standard` or `sm` ([`Suite`]).
     pub crypto_suite: String,
     /// Validators' public keys (hex): the trust list.
     pub validators: Vec<String>,
@@ -58,12 +60,13 @@ pub enum GenesisError {
 }
 
 impl Genesis {
+    /// A single-validator chain of the validator key's suite.
     pub fn new_dev(validator: &SecretKey, admin: &PublicKey, timestamp_ms: u64) -> Self {
         let suffix = hex::encode(crate::crypto::random_bytes::<4>());
         Genesis {
             chain_id: format!("rowchain-dev-{suffix}"),
             timestamp_ms,
-            crypto_suite: SUITE_STANDARD.into(),
+            crypto_suite: validator.suite().name().into(),
             validators: vec![validator.public().to_hex()],
             accounts: vec![GenesisAccount { name: "admin".into(), public_key: admin.to_hex() }],
             max_future_ms: MAX_FUTURE_MS_DEFAULT,
@@ -80,10 +83,17 @@ impl Genesis {
         Ok(g)
     }
 
-    fn validate(&self) -> Result<(), String> {
-        if self.crypto_suite != SUITE_STANDARD {
-            return Err(format!("crypto suite {:?} is not supported (only \"standard\")", self.crypto_suite));
-        }
+    /// The chain's suite. A loaded genesis names a known one; a genesis
+    /// built in code without one is `standard`.
+    pub fn suite(&self) -> Suite {
+        Suite::from_name(&self.crypto_suite).unwrap_or_default()
+    }
+
+    /// Checks what [`Genesis::load`] checks, for a genesis built in code.
+    pub fn validate(&self) -> Result<(), String> {
+        let Some(suite) = Suite::from_name(&self.crypto_suite) else {
+            return Err(format!("crypto suite {:?} is unknown (\"standard\" or \"sm\")", self.crypto_suite));
+        };
         if self.sql_rules != SQL_RULES {
             return Err(format!(
                 "the chain was made under SQL rules {} (numeric stored as binary floating point), and this rowchain \
@@ -95,11 +105,21 @@ impl Genesis {
         if self.validators.is_empty() {
             return Err("no validators".into());
         }
+        let key_of_suite = |hex: &str| PublicKey::from_hex(hex).filter(|k| k.suite() == suite);
+        let len = suite.public_key_len();
         for v in &self.validators {
-            PublicKey::from_hex(v).ok_or_else(|| format!("validator key {v:?} is not 32 bytes of hex"))?;
+            key_of_suite(v).ok_or_else(|| format!("validator key {v:?} is not a {suite} key ({len} bytes of hex)"))?;
         }
         for a in &self.accounts {
-            PublicKey::from_hex(&a.public_key).ok_or_else(|| format!("account {:?} has a bad key", a.name))?;
+            key_of_suite(&a.public_key)
+                .ok_or_else(|| format!("account {:?} has no {suite} key ({len} bytes of hex)", a.name))?;
+        }
+        if suite == Suite::Sm && self.validators.len() > 1 {
+            return Err(format!(
+                "a network of {} validators under the sm suite needs SM2-signed consensus votes, which this rowchain \
+                 does not have yet: the sm suite runs one validator (rowchain dev --suite sm)",
+                self.validators.len()
+            ));
         }
         Ok(())
     }
@@ -121,8 +141,8 @@ mod tests {
 
     #[test]
     fn a_chain_made_before_exact_numeric_is_refused_with_the_way_out() {
-        let validator = SecretKey::generate();
-        let current = Genesis::new_dev(&validator, &SecretKey::generate().public(), 1);
+        let validator = Suite::Standard.generate_key();
+        let current = Genesis::new_dev(&validator, &Suite::Standard.generate_key().public(), 1);
         assert_eq!(current.sql_rules, SQL_RULES);
         let dir = std::env::temp_dir().join(format!("rowchain-genesis-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
@@ -136,5 +156,31 @@ mod tests {
         let e = Genesis::load(&path).unwrap_err().to_string();
         assert!(e.contains("SQL rules 1") && e.contains("exact numeric") && e.contains("--csv"), "{e}");
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn the_suite_is_checked_against_every_key() {
+        let sm = Genesis::new_dev(&Suite::Sm.generate_key(), &Suite::Sm.generate_key().public(), 1);
+        assert_eq!((sm.crypto_suite.as_str(), sm.suite()), ("sm", Suite::Sm));
+        sm.validate().unwrap();
+        // An account of the other suite.
+        let mut mixed = sm.clone();
+        mixed.accounts[0].public_key = Suite::Standard.generate_key().public().to_hex();
+        let e = mixed.validate().unwrap_err();
+        assert!(e.contains("has no sm key (33 bytes of hex)"), "{e}");
+        // A validator of the other suite.
+        let mut mixed = Genesis::new_dev(&Suite::Standard.generate_key(), &Suite::Standard.generate_key().public(), 1);
+        mixed.validators[0] = Suite::Sm.generate_key().public().to_hex();
+        let e = mixed.validate().unwrap_err();
+        assert!(e.contains("is not a standard key (32 bytes of hex)"), "{e}");
+        // No such suite.
+        let mut unknown = sm.clone();
+        unknown.crypto_suite = "gost".into();
+        assert!(unknown.validate().unwrap_err().contains("\"gost\" is unknown"));
+        // A network under sm needs SM2 consensus votes, which are not built.
+        let mut network = sm;
+        network.validators.push(Suite::Sm.generate_key().public().to_hex());
+        let e = network.validate().unwrap_err();
+        assert!(e.contains("SM2-signed consensus votes"), "{e}");
     }
 }

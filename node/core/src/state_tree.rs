@@ -10,12 +10,14 @@
 //! table id and primary key). The label is not hashed into the node (the key
 //! already commits to it) but lets `verify` name a row that went missing.
 //!
+//! Every hash is the chain's suite's ([`Suite`]), passed to each function.
+//!
 //! Nodes are content-addressed (stored under their hash), so every old root
 //! stays readable until pruned. This module does no I/O itself: it reads nodes
 //! through [`NodeSource`] and returns the nodes an update created.
 
 use crate::codec::{DecodeError, Reader, Writer};
-use crate::crypto::{self, Hash, ZERO_HASH};
+use crate::crypto::{Hash, Suite, ZERO_HASH};
 use std::collections::BTreeMap;
 
 /// The root of the empty tree.
@@ -36,9 +38,9 @@ pub enum Node {
 }
 
 impl Node {
-    pub fn hash(&self) -> Hash {
+    pub fn hash(&self, suite: Suite) -> Hash {
         match self {
-            Node::Leaf { key, value, .. } => leaf_hash(key, value),
+            Node::Leaf { key, value, .. } => leaf_hash(suite, key, value),
             Node::Inner { children } => {
                 let mut buf = Vec::with_capacity(3 + 16 * 32);
                 buf.push(1);
@@ -46,7 +48,7 @@ impl Node {
                 for h in children.iter().flatten() {
                     buf.extend_from_slice(h);
                 }
-                crypto::hash(&buf)
+                suite.hash(&buf)
             }
         }
     }
@@ -93,8 +95,8 @@ fn bitmap(children: &[Option<Hash>; 16]) -> u16 {
     children.iter().enumerate().fold(0u16, |b, (i, c)| b | (u16::from(c.is_some()) << i))
 }
 
-pub fn leaf_hash(key: &Hash, value: &Hash) -> Hash {
-    crypto::hash_parts(&[&[0u8], key, value])
+pub fn leaf_hash(suite: Suite, key: &Hash, value: &Hash) -> Hash {
+    suite.hash_parts(&[&[0u8], key, value])
 }
 
 /// The child slot (0..16) `key` takes at `depth`.
@@ -134,13 +136,13 @@ pub trait NodeSource {
     fn node(&self, hash: &Hash) -> Result<Option<Node>, TreeError>;
 }
 
-fn load(src: &dyn NodeSource, h: &Hash) -> Result<Node, TreeError> {
+fn load(suite: Suite, src: &dyn NodeSource, h: &Hash) -> Result<Node, TreeError> {
     let n = src.node(h)?.ok_or(TreeError::Missing(*h))?;
-    if n.hash() != *h {
+    if n.hash(suite) != *h {
         return Err(TreeError::Corrupt(*h, "its content does not hash to its address".into()));
     }
     if let Node::Leaf { key, label, .. } = &n {
-        if crypto::hash(label) != *key {
+        if suite.hash(label) != *key {
             return Err(TreeError::Corrupt(*h, "leaf label does not hash to its key".into()));
         }
     }
@@ -164,11 +166,16 @@ pub struct Update {
 
 /// Applies `changes` (sorted by key, as a BTreeMap is) to the tree at `root`.
 /// Each touched node is rehashed once per batch, however many keys below it changed.
-pub fn apply(src: &dyn NodeSource, root: &Hash, changes: &BTreeMap<Hash, Change>) -> Result<Update, TreeError> {
+pub fn apply(
+    suite: Suite,
+    src: &dyn NodeSource,
+    root: &Hash,
+    changes: &BTreeMap<Hash, Change>,
+) -> Result<Update, TreeError> {
     let items: Vec<(&Hash, &Change)> = changes.iter().collect();
     let mut created = Vec::new();
     let start = if *root == EMPTY_ROOT { None } else { Some(*root) };
-    let new = update(src, start, 0, &items, &mut created)?;
+    let new = update(suite, src, start, 0, &items, &mut created)?;
     Ok(Update { root: new.map(|(h, _)| h).unwrap_or(EMPTY_ROOT), created })
 }
 
@@ -177,6 +184,7 @@ pub fn apply(src: &dyn NodeSource, root: &Hash, changes: &BTreeMap<Hash, Change>
 type Sub = Option<(Hash, bool)>;
 
 fn update(
+    suite: Suite,
     src: &dyn NodeSource,
     node: Option<Hash>,
     depth: usize,
@@ -186,11 +194,12 @@ fn update(
     if changes.is_empty() {
         return match node {
             None => Ok(None),
-            Some(h) => Ok(Some((h, matches!(load(src, &h)?, Node::Leaf { .. })))),
+            Some(h) => Ok(Some((h, matches!(load(suite, src, &h)?, Node::Leaf { .. })))),
         };
     }
-    match node.map(|h| load(src, &h)).transpose()? {
+    match node.map(|h| load(suite, src, &h)).transpose()? {
         None => build(
+            suite,
             depth,
             &changes.iter().filter_map(|(k, c)| c.as_ref().map(|c| (**k, c.clone()))).collect::<Vec<_>>(),
             created,
@@ -203,7 +212,7 @@ fn update(
             }
             items.extend(changes.iter().filter_map(|(k, c)| c.as_ref().map(|c| (**k, c.clone()))));
             items.sort_by_key(|item| item.0);
-            build(depth, &items, created)
+            build(suite, depth, &items, created)
         }
         Some(Node::Inner { mut children }) => {
             if depth >= DEPTH_MAX {
@@ -213,17 +222,18 @@ fn update(
             let runs = runs(changes, depth, |(k, _)| k);
             for ((child, kind), run) in children.iter_mut().zip(kinds.iter_mut()).zip(runs) {
                 if !run.is_empty() {
-                    let sub = update(src, *child, depth + 1, run, created)?;
+                    let sub = update(suite, src, *child, depth + 1, run, created)?;
                     *child = sub.map(|(h, _)| h);
                     *kind = sub.map(|(_, leaf)| leaf);
                 }
             }
-            finish_inner(src, *children, kinds, created)
+            finish_inner(suite, src, *children, kinds, created)
         }
     }
 }
 
 fn finish_inner(
+    suite: Suite,
     src: &dyn NodeSource,
     children: [Option<Hash>; 16],
     kinds: [Option<bool>; 16],
@@ -235,20 +245,20 @@ fn finish_inner(
         (Some((h, kind)), None) => {
             let is_leaf = match kind {
                 Some(k) => k,
-                None => matches!(load(src, &h)?, Node::Leaf { .. }),
+                None => matches!(load(suite, src, &h)?, Node::Leaf { .. }),
             };
             if is_leaf {
                 // A lone leaf moves up; its hash does not depend on its depth.
                 return Ok(Some((h, true)));
             }
             let node = Node::Inner { children: Box::new(children) };
-            let hash = node.hash();
+            let hash = node.hash(suite);
             created.push((hash, node));
             Ok(Some((hash, false)))
         }
         _ => {
             let node = Node::Inner { children: Box::new(children) };
-            let hash = node.hash();
+            let hash = node.hash(suite);
             created.push((hash, node));
             Ok(Some((hash, false)))
         }
@@ -256,12 +266,17 @@ fn finish_inner(
 }
 
 /// Builds the canonical subtree for sorted `items` at `depth`.
-fn build(depth: usize, items: &[(Hash, (Hash, Vec<u8>))], created: &mut Vec<(Hash, Node)>) -> Result<Sub, TreeError> {
+fn build(
+    suite: Suite,
+    depth: usize,
+    items: &[(Hash, (Hash, Vec<u8>))],
+    created: &mut Vec<(Hash, Node)>,
+) -> Result<Sub, TreeError> {
     match items {
         [] => Ok(None),
         [(key, (value, label))] => {
             let node = Node::Leaf { key: *key, value: *value, label: label.clone() };
-            let hash = node.hash();
+            let hash = node.hash(suite);
             created.push((hash, node));
             Ok(Some((hash, true)))
         }
@@ -269,10 +284,10 @@ fn build(depth: usize, items: &[(Hash, (Hash, Vec<u8>))], created: &mut Vec<(Has
             assert!(depth < DEPTH_MAX, "two distinct keys share all 64 nibbles");
             let mut children = [None; 16];
             for (child, run) in children.iter_mut().zip(runs(items, depth, |(k, _)| k)) {
-                *child = build(depth + 1, run, created)?.map(|(h, _)| h);
+                *child = build(suite, depth + 1, run, created)?.map(|(h, _)| h);
             }
             let node = Node::Inner { children: Box::new(children) };
-            let hash = node.hash();
+            let hash = node.hash(suite);
             created.push((hash, node));
             Ok(Some((hash, false)))
         }
@@ -282,6 +297,7 @@ fn build(depth: usize, items: &[(Hash, (Hash, Vec<u8>))], created: &mut Vec<(Has
 /// Calls `f` with every leaf of the tree at `root`, in key order, checking
 /// every node's hash on the way.
 pub fn for_each_leaf(
+    suite: Suite,
     src: &dyn NodeSource,
     root: &Hash,
     f: &mut dyn FnMut(&Hash, &Hash, &[u8]),
@@ -289,11 +305,11 @@ pub fn for_each_leaf(
     if *root == EMPTY_ROOT {
         return Ok(());
     }
-    match load(src, root)? {
+    match load(suite, src, root)? {
         Node::Leaf { key, value, label } => f(&key, &value, &label),
         Node::Inner { children } => {
             for c in children.iter().flatten() {
-                for_each_leaf(src, c, f)?;
+                for_each_leaf(suite, src, c, f)?;
             }
         }
     }
@@ -310,12 +326,12 @@ pub struct Proof {
     pub end: Option<(Hash, Hash)>,
 }
 
-pub fn prove(src: &dyn NodeSource, root: &Hash, key: &Hash) -> Result<Proof, TreeError> {
+pub fn prove(suite: Suite, src: &dyn NodeSource, root: &Hash, key: &Hash) -> Result<Proof, TreeError> {
     let mut path = Vec::new();
     let mut cur = if *root == EMPTY_ROOT { None } else { Some(*root) };
     let mut depth = 0;
     while let Some(h) = cur {
-        match load(src, &h)? {
+        match load(suite, src, &h)? {
             Node::Leaf { key: k, value, .. } => return Ok(Proof { path, end: Some((k, value)) }),
             Node::Inner { children } => {
                 if depth >= DEPTH_MAX {
@@ -336,7 +352,7 @@ pub struct BadProof;
 
 /// Checks `proof` against `root` for `key`: the key's value, or `None` when
 /// the proof shows the key is absent.
-pub fn verify_proof(root: &Hash, key: &Hash, proof: &Proof) -> Result<Option<Hash>, BadProof> {
+pub fn verify_proof(suite: Suite, root: &Hash, key: &Hash, proof: &Proof) -> Result<Option<Hash>, BadProof> {
     if proof.path.len() > DEPTH_MAX {
         return Err(BadProof);
     }
@@ -348,14 +364,14 @@ pub fn verify_proof(root: &Hash, key: &Hash, proof: &Proof) -> Result<Option<Has
             if (0..depth).any(|d| nibble(&k, d) != nibble(key, d)) {
                 return Err(BadProof);
             }
-            (Some(leaf_hash(&k, &v)), if k == *key { Some(v) } else { None })
+            (Some(leaf_hash(suite, &k, &v)), if k == *key { Some(v) } else { None })
         }
     };
     for (depth, slots) in proof.path.iter().enumerate().rev() {
         if slots.get(nibble(key, depth)) != Some(&cur) {
             return Err(BadProof);
         }
-        cur = Some(Node::Inner { children: Box::new(*slots) }.hash());
+        cur = Some(Node::Inner { children: Box::new(*slots) }.hash(suite));
     }
     if cur.unwrap_or(EMPTY_ROOT) != *root {
         return Err(BadProof);
@@ -387,11 +403,13 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
+    const S: Suite = Suite::Standard;
+
     fn key(i: u32) -> Hash {
-        crypto::hash(&i.to_be_bytes())
+        S.hash(&i.to_be_bytes())
     }
     fn set(i: u32, v: u32) -> (Hash, Change) {
-        (key(i), Some((crypto::hash(&v.to_le_bytes()), i.to_be_bytes().to_vec())))
+        (key(i), Some((S.hash(&v.to_le_bytes()), i.to_be_bytes().to_vec())))
     }
 
     fn apply_in_batches(batches: &[Vec<(Hash, Change)>]) -> (Hash, MemoryNodes) {
@@ -399,7 +417,7 @@ mod tests {
         let mut root = EMPTY_ROOT;
         for b in batches {
             let changes: BTreeMap<Hash, Change> = b.iter().cloned().collect();
-            let up = apply(&store, &root, &changes).unwrap();
+            let up = apply(S, &store, &root, &changes).unwrap();
             store.insert_all(up.created);
             root = up.root;
         }
@@ -411,9 +429,28 @@ mod tests {
         let (r, _) = apply_in_batches(&[vec![]]);
         assert_eq!(r, EMPTY_ROOT);
         let (r1, _) = apply_in_batches(&[vec![set(1, 1)]]);
-        assert_eq!(r1, leaf_hash(&key(1), &crypto::hash(&1u32.to_le_bytes())));
+        assert_eq!(r1, leaf_hash(S, &key(1), &S.hash(&1u32.to_le_bytes())));
         let (r2, _) = apply_in_batches(&[vec![set(1, 1)], vec![(key(1), None)]]);
         assert_eq!(r2, EMPTY_ROOT);
+    }
+
+    /// The same contents under SM3: another root, proofs checked with SM3.
+    #[test]
+    fn the_sm_suite_hashes_the_tree_with_sm3() {
+        // A leaf's key is its suite's hash of its label.
+        let sm_key = |i: u32| Suite::Sm.hash(&i.to_be_bytes());
+        let sm_changes: BTreeMap<Hash, Change> = (0..20).map(|i| (sm_key(i), set(i, i * 3).1)).collect();
+        let std_changes: BTreeMap<Hash, Change> = (0..20).map(|i| set(i, i * 3)).collect();
+        let std = apply(S, &MemoryNodes::default(), &EMPTY_ROOT, &std_changes).unwrap();
+        let mut store = MemoryNodes::default();
+        let sm = apply(Suite::Sm, &store, &EMPTY_ROOT, &sm_changes).unwrap();
+        assert_ne!(sm.root, std.root);
+        store.insert_all(sm.created);
+        let proof = prove(Suite::Sm, &store, &sm.root, &sm_key(7)).unwrap();
+        assert_eq!(verify_proof(Suite::Sm, &sm.root, &sm_key(7), &proof), Ok(Some(S.hash(&21u32.to_le_bytes()))));
+        assert_eq!(verify_proof(S, &sm.root, &sm_key(7), &proof), Err(BadProof));
+        // Loading under the wrong suite finds the nodes corrupt.
+        assert!(prove(S, &store, &sm.root, &sm_key(7)).is_err());
     }
 
     #[test]
@@ -425,13 +462,13 @@ mod tests {
         let mk = |k: Hash| (k, Some((k, vec![])));
         let mut store = MemoryNodes::default();
         let changes: BTreeMap<Hash, Change> = [mk(a), mk(b)].into_iter().collect();
-        let up = apply(&store, &EMPTY_ROOT, &changes).unwrap();
+        let up = apply(S, &store, &EMPTY_ROOT, &changes).unwrap();
         // 63 shared nibbles: inner nodes at depths 0..=63, then two leaves.
         assert_eq!(up.created.len(), 64 + 2);
         store.insert_all(up.created);
         // Removing one key collapses the whole path back into a single leaf.
         let del: BTreeMap<Hash, Change> = [(b, None)].into_iter().collect();
-        let up = apply(&store, &up.root, &del);
+        let up = apply(S, &store, &up.root, &del);
         assert!(up.is_err(), "labels here do not hash to keys, so loading the leaf must be refused");
     }
 
@@ -471,10 +508,10 @@ mod tests {
         fn proofs_verify_and_fail_when_altered(n in 1u32..80, probe in 0u32..120, flip in 0usize..32) {
             let (root, store) = apply_in_batches(&[(0..n).map(|i| set(i, i * 7)).collect()]);
             let k = key(probe);
-            let proof = prove(&store, &root, &k).unwrap();
-            let got = verify_proof(&root, &k, &proof).unwrap();
+            let proof = prove(S, &store, &root, &k).unwrap();
+            let got = verify_proof(S, &root, &k, &proof).unwrap();
             if probe < n {
-                prop_assert_eq!(got, Some(crypto::hash(&(probe * 7).to_le_bytes())));
+                prop_assert_eq!(got, Some(S.hash(&(probe * 7).to_le_bytes())));
             } else {
                 prop_assert_eq!(got, None);
             }
@@ -483,16 +520,16 @@ mod tests {
                 let mut bad = proof.clone();
                 let mut v2 = v; v2[flip] ^= 1;
                 bad.end = Some((pk, v2));
-                prop_assert_eq!(verify_proof(&root, &k, &bad), Err(BadProof));
+                prop_assert_eq!(verify_proof(S, &root, &k, &bad), Err(BadProof));
             }
             let mut bad_root = root; bad_root[flip] ^= 1;
-            prop_assert_eq!(verify_proof(&bad_root, &k, &proof), Err(BadProof));
+            prop_assert_eq!(verify_proof(S, &bad_root, &k, &proof), Err(BadProof));
             if let Some(level) = proof.path.first() {
                 let mut bad = proof.clone();
                 if let Some(slot) = (0..16).find(|i| level[*i].is_some()) {
                     let mut h = level[slot].unwrap(); h[flip] ^= 1;
                     bad.path[0][slot] = Some(h);
-                    prop_assert_eq!(verify_proof(&root, &k, &bad), Err(BadProof));
+                    prop_assert_eq!(verify_proof(S, &root, &k, &bad), Err(BadProof));
                 }
             }
         }
@@ -502,12 +539,12 @@ mod tests {
     fn every_leaf_is_visited_and_corruption_is_caught() {
         let (root, mut store) = apply_in_batches(&[(0..50).map(|i| set(i, i)).collect()]);
         let mut n = 0;
-        for_each_leaf(&store, &root, &mut |_, _, _| n += 1).unwrap();
+        for_each_leaf(S, &store, &root, &mut |_, _, _| n += 1).unwrap();
         assert_eq!(n, 50);
         let victim = *store.nodes.keys().find(|h| matches!(store.nodes[*h], Node::Leaf { .. })).unwrap();
         if let Some(Node::Leaf { value, .. }) = store.nodes.get_mut(&victim) {
             value[0] ^= 1;
         }
-        assert!(matches!(for_each_leaf(&store, &root, &mut |_, _, _| {}), Err(TreeError::Corrupt(..))));
+        assert!(matches!(for_each_leaf(S, &store, &root, &mut |_, _, _| {}), Err(TreeError::Corrupt(..))));
     }
 }

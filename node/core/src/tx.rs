@@ -7,7 +7,7 @@
 //! time is at or past its expiry.
 
 use crate::codec::{DecodeError, Reader, Writer, PREALLOCATE_MAX};
-use crate::crypto::{self, Hash, PublicKey, SecretKey};
+use crate::crypto::{self, Hash, PublicKey, SecretKey, Suite};
 use crate::import::SourcePosition;
 use crate::value::Value;
 
@@ -15,8 +15,19 @@ use crate::value::Value;
 /// them with it, so it is part of the signed body.
 pub use sqlmap::Dialect;
 
+/// The first byte of a tx: 1 for the `standard` suite, 2 for `sm`. The
+/// version says how long the keys in it are and which hash names it, so a
+/// `standard` tx encodes (and hashes) exactly as before suites existed.
 pub const TX_VERSION: u8 = 1;
+pub const TX_VERSION_SM: u8 = 2;
 const TX_DOMAIN: &[u8] = b"rowchain/tx/v1";
+
+fn tx_version(suite: Suite) -> u8 {
+    match suite {
+        Suite::Standard => TX_VERSION,
+        Suite::Sm => TX_VERSION_SM,
+    }
+}
 /// Upper bound on statements in one tx and parameters in one statement,
 /// checked while decoding.
 pub const STATEMENTS_MAX: u64 = 100_000;
@@ -125,7 +136,14 @@ mod tag {
 
 impl TxBody {
     pub fn encode(&self, w: &mut Writer) {
-        w.u8(TX_VERSION).str(&self.chain_id).fixed(&self.account.0).fixed(&self.id).u64(self.expires_at_ms);
+        // A role's new key is written at its own length; a key of another
+        // suite than the account's fails to decode, and the executor
+        // refuses it before that (`Suite` mismatch, 22023).
+        w.u8(tx_version(self.account.suite()))
+            .str(&self.chain_id)
+            .fixed(self.account.as_bytes())
+            .fixed(&self.id)
+            .u64(self.expires_at_ms);
         let mysql = self.dialect == Dialect::MySql;
         match &self.payload {
             Payload::Sql(stmts) => {
@@ -142,7 +160,7 @@ impl TxBody {
                 match op {
                     // Tag 4 is a role with CREATEROLE; tag 1 keeps its encoding.
                     RoleOp::Create { name, public_key, create_role } => {
-                        w.u8(if *create_role { 4 } else { 1 }).str(name).fixed(&public_key.0)
+                        w.u8(if *create_role { 4 } else { 1 }).str(name).fixed(public_key.as_bytes())
                     }
                     RoleOp::SetPassword { name } => w.u8(2).str(name),
                     RoleOp::Drop { name } => w.u8(3).str(name),
@@ -168,12 +186,13 @@ impl TxBody {
     }
 
     fn decode(r: &mut Reader) -> Result<Self, DecodeError> {
-        let version = r.u8()?;
-        if version != TX_VERSION {
-            return Err(DecodeError::Version { what: "tx", version });
-        }
+        let suite = match r.u8()? {
+            TX_VERSION => Suite::Standard,
+            TX_VERSION_SM => Suite::Sm,
+            version => return Err(DecodeError::Version { what: "tx", version }),
+        };
         let chain_id = r.string()?;
-        let account = PublicKey(r.fixed()?);
+        let account = suite.read_public_key(r)?;
         let id = r.fixed()?;
         let expires_at_ms = r.u64()?;
         let payload_tag = r.u8()?;
@@ -189,7 +208,7 @@ impl TxBody {
             }
             tag::ROLE => Payload::Role(match r.u8()? {
                 tag @ (1 | 4) => {
-                    RoleOp::Create { name: r.string()?, public_key: PublicKey(r.fixed()?), create_role: tag == 4 }
+                    RoleOp::Create { name: r.string()?, public_key: suite.read_public_key(r)?, create_role: tag == 4 }
                 }
                 2 => RoleOp::SetPassword { name: r.string()? },
                 3 => RoleOp::Drop { name: r.string()? },
@@ -216,7 +235,7 @@ impl TxBody {
     pub fn hash(&self) -> Hash {
         let mut w = Writer::with_capacity(256);
         self.encode(&mut w);
-        crypto::hash_parts(&[TX_DOMAIN, &w.finish()])
+        self.account.suite().hash_parts(&[TX_DOMAIN, &w.finish()])
     }
 
     pub fn sign(self, key: &SecretKey) -> SignedTx {
@@ -280,7 +299,7 @@ impl SignedTx {
     }
 
     /// Consensus rule: the tx's signature is valid by [`crypto::verify`]'s
-    /// ZIP-215 rule.
+    /// rule for its account's suite.
     pub fn verify_signature(&self) -> bool {
         crypto::verify(&self.body.account, &self.hash, &self.signature)
     }
@@ -313,8 +332,8 @@ mod tests {
         #[test]
         fn tx_round_trips(sql in ".{0,80}", params in proptest::collection::vec(value(), 0..6),
                           id in any::<[u8; 16]>(), exp in any::<u64>(), chain in "[a-z0-9-]{0,20}",
-                          mysql in any::<bool>()) {
-            let key = SecretKey::from_bytes(&[7; 32]);
+                          mysql in any::<bool>(), suite in proptest::sample::select(Suite::ALL.to_vec())) {
+            let key = suite.secret_key(&[7; 32]).unwrap();
             let dialect = if mysql { Dialect::MySql } else { Dialect::Postgres };
             let tx = TxBody { chain_id: chain, account: key.public(), id, expires_at_ms: exp, dialect,
                               payload: Payload::Sql(vec![Statement { sql, params }]) }.sign(&key);
@@ -333,9 +352,40 @@ mod tests {
         }
     }
 
+    /// An sm tx is version 2, names an SM2 account and is hashed with SM3;
+    /// a role key of the other suite cannot be read back from it.
+    #[test]
+    fn an_sm_tx_says_its_suite_and_keeps_to_it() {
+        let body = |key: &SecretKey, payload| TxBody {
+            chain_id: "c".into(),
+            account: key.public(),
+            id: [3; 16],
+            expires_at_ms: 5,
+            dialect: Dialect::Postgres,
+            payload,
+        };
+        let sm = Suite::Sm.secret_key(&[4; 32]).unwrap();
+        let drop = || Payload::Role(RoleOp::Drop { name: "r".into() });
+        let tx = body(&sm, drop()).sign(&sm);
+        let bytes = tx.to_bytes();
+        assert_eq!(bytes[0], TX_VERSION_SM);
+        let mut w = Writer::new();
+        tx.body.encode(&mut w);
+        assert_eq!(tx.hash(), Suite::Sm.hash_parts(&[TX_DOMAIN, &w.finish()]));
+        let back = SignedTx::from_bytes(&bytes).unwrap();
+        assert_eq!(back.body.account.suite(), Suite::Sm);
+        assert!(back.verify_signature());
+        // The standard twin of the same content is another tx.
+        let std = Suite::Standard.secret_key(&[4; 32]).unwrap();
+        assert_ne!(body(&std, drop()).hash(), tx.hash());
+        // A CREATE ROLE naming an ed25519 key in an sm tx does not decode.
+        let create = Payload::Role(RoleOp::Create { name: "r".into(), public_key: std.public(), create_role: false });
+        assert!(SignedTx::from_bytes(&body(&sm, create).sign(&sm).to_bytes()).is_err());
+    }
+
     #[test]
     fn the_dialect_is_signed_and_a_role_has_none() {
-        let key = SecretKey::from_bytes(&[9; 32]);
+        let key = Suite::Standard.secret_key(&[9; 32]).unwrap();
         let body = |dialect, payload| TxBody {
             chain_id: "c".into(),
             account: key.public(),
@@ -361,7 +411,7 @@ mod tests {
 
     #[test]
     fn an_import_batch_round_trips_and_its_position_is_signed() {
-        let key = SecretKey::from_bytes(&[5; 32]);
+        let key = Suite::Standard.secret_key(&[5; 32]).unwrap();
         let batch = |pos: u64| TxBody {
             chain_id: "c".into(),
             account: key.public(),
@@ -389,7 +439,7 @@ mod tests {
 
     #[test]
     fn changing_any_byte_breaks_the_signature_or_the_decoding() {
-        let key = SecretKey::from_bytes(&[9; 32]);
+        let key = Suite::Standard.secret_key(&[9; 32]).unwrap();
         let tx = TxBody {
             chain_id: "c".into(),
             account: key.public(),

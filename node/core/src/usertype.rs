@@ -7,6 +7,7 @@
 use std::collections::BTreeMap;
 
 use crate::codec::{DecodeError, Reader, Writer};
+use crate::crypto::Suite;
 use crate::sqlerror::SqlError;
 use sqlmap::{DomainCheck, DomainDef, PgType, UserType, UserTypeKind};
 
@@ -23,15 +24,15 @@ pub type UserTypes = BTreeMap<String, TypeMeta>;
 
 /// The OID a type created as `name` at `height` gets: in PostgreSQL's
 /// user range and below 2^31, fixed for the type's life.
-pub fn type_oid(name: &str, height: u64) -> u32 {
-    let hash = crate::crypto::hash_parts(&[b"type", name.as_bytes(), &height.to_be_bytes()]);
+pub fn type_oid(suite: Suite, name: &str, height: u64) -> u32 {
+    let hash = suite.hash_parts(&[b"type", name.as_bytes(), &height.to_be_bytes()]);
     let [a, b, c, d, ..] = hash;
     16384 + u32::from_be_bytes([a, b, c, d]) % (i32::MAX as u32 - 16384)
 }
 
 impl TypeMeta {
-    pub fn new(name: String, kind: UserTypeKind, owner: String, created_height: u64) -> TypeMeta {
-        let oid = type_oid(&name, created_height);
+    pub fn new(suite: Suite, name: String, kind: UserTypeKind, owner: String, created_height: u64) -> TypeMeta {
+        let oid = type_oid(suite, &name, created_height);
         TypeMeta { ty: UserType { name, oid, kind }, owner, created_height }
     }
 
@@ -128,9 +129,9 @@ mod tests {
             checks: vec![DomainCheck { name: "positive".into(), expr: "VALUE > 0".into() }],
         };
         vec![
-            TypeMeta::new("mood".into(), UserTypeKind::Enum(labels), "addr".into(), 7),
-            TypeMeta::new("s.money".into(), UserTypeKind::Domain(domain), "addr".into(), 9),
-            TypeMeta::new("e".into(), UserTypeKind::Enum(vec![]), "addr".into(), 1),
+            TypeMeta::new(Suite::Standard, "mood".into(), UserTypeKind::Enum(labels), "addr".into(), 7),
+            TypeMeta::new(Suite::Standard, "s.money".into(), UserTypeKind::Domain(domain), "addr".into(), 9),
+            TypeMeta::new(Suite::Standard, "e".into(), UserTypeKind::Enum(vec![]), "addr".into(), 1),
         ]
     }
 
@@ -150,9 +151,9 @@ mod tests {
 
     #[test]
     fn oids_are_in_the_user_range_and_fixed_by_name_and_height() {
-        let oid = type_oid("mood", 7);
+        let oid = type_oid(Suite::Standard, "mood", 7);
         assert!((16384..i32::MAX as u32).contains(&oid));
-        assert_eq!(oid, type_oid("mood", 7));
-        assert_ne!(oid, type_oid("mood", 8));
+        assert_eq!(oid, type_oid(Suite::Standard, "mood", 7));
+        assert_ne!(oid, type_oid(Suite::Standard, "mood", 8));
     }
 }

@@ -37,9 +37,7 @@
 //! full authentication).
 
 use crate::scram::{self, Verifier};
-use aes_gcm::aead::{Aead, KeyInit};
-use aes_gcm::{Aes256Gcm, Nonce};
-use node_core::crypto::{self, PublicKey, SecretKey};
+use node_core::crypto::{self, PublicKey, SecretKey, Suite};
 use parking_lot::Mutex;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
@@ -132,10 +130,10 @@ fn mysql_native_stage1(password: &str) -> [u8; 20] {
 }
 
 impl MysqlProof {
-    fn seal_key(&self) -> [u8; 32] {
+    fn seal_key(&self, suite: Suite) -> [u8; 32] {
         match self {
-            MysqlProof::Sha2(stage1) => crypto::hash_parts(&[b"rowchain/keystore/mysql-sha2/v1", stage1]),
-            MysqlProof::Native(stage1) => crypto::hash_parts(&[b"rowchain/keystore/mysql-native/v1", stage1]),
+            MysqlProof::Sha2(stage1) => suite.hash_parts(&[b"rowchain/keystore/mysql-sha2/v1", stage1]),
+            MysqlProof::Native(stage1) => suite.hash_parts(&[b"rowchain/keystore/mysql-native/v1", stage1]),
         }
     }
 
@@ -150,7 +148,8 @@ impl MysqlProof {
     }
 
     fn sealed(&self, key: &SecretKey) -> MysqlSealed {
-        MysqlSealed { verifier: hex::encode(self.verifier()), sealed: seal(&self.seal_key(), key) }
+        let suite = key.suite();
+        MysqlSealed { verifier: hex::encode(self.verifier()), sealed: seal(suite, &self.seal_key(suite), key) }
     }
 }
 
@@ -192,8 +191,8 @@ impl ScramEntry {
     }
 }
 
-fn seal_key(client_key: &[u8; 32]) -> [u8; 32] {
-    crypto::hash_parts(&[b"rowchain/keystore/v2", client_key])
+fn seal_key(suite: Suite, client_key: &[u8; 32]) -> [u8; 32] {
+    suite.hash_parts(&[b"rowchain/keystore/v2", client_key])
 }
 
 /// The salt a cache entry for `role` is keyed with.
@@ -207,6 +206,9 @@ fn cache_salt(e: &Entry) -> Vec<u8> {
 
 pub struct Keystore {
     path: PathBuf,
+    /// The chain's suite: what seals the keys (AES-256-GCM or SM4-GCM) and
+    /// derives the sealing keys.
+    suite: Suite,
     entries: Mutex<BTreeMap<String, Entry>>,
     unlocked: Mutex<HashMap<String, ([u8; 32], SecretKey)>>,
     /// The custody key, once read or made.
@@ -226,11 +228,11 @@ pub fn md5_response(secret: &str, salt: &[u8; 4]) -> String {
     format!("md5{}", hex::encode(md5::Md5::new().chain_update(secret).chain_update(salt).finalize()))
 }
 
-#[allow(clippy::expect_used)] // AES-GCM refuses only plaintexts over 64 GiB; a key is 32 bytes.
-fn seal(aes_key: &[u8; 32], key: &SecretKey) -> Sealed {
-    let nonce: [u8; 12] = crypto::random_bytes();
-    let cipher = Aes256Gcm::new(&(*aes_key).into());
-    let ciphertext = cipher.encrypt(&Nonce::from(nonce), key.to_bytes().as_slice()).expect("AES-GCM encrypt");
+/// Seals `key` with the suite's AEAD (no associated data, as keystores
+/// written before suites were).
+fn seal(suite: Suite, seal_key: &[u8; 32], key: &SecretKey) -> Sealed {
+    let sealed = suite.seal(seal_key, b"", key.to_bytes().as_slice());
+    let (nonce, ciphertext) = sealed.split_at(crypto::SEAL_NONCE_LEN.min(sealed.len()));
     Sealed { nonce: hex::encode(nonce), ciphertext: hex::encode(ciphertext) }
 }
 
@@ -242,12 +244,13 @@ fn derive(password: &str, salt: &[u8]) -> Option<[u8; 32]> {
     Some(out)
 }
 
-fn verifier(password: &str, salt: &[u8]) -> [u8; 32] {
-    crypto::hash_parts(&[b"rowchain/keystore-cache/v1", salt, password.as_bytes()])
+fn verifier(suite: Suite, password: &str, salt: &[u8]) -> [u8; 32] {
+    suite.hash_parts(&[b"rowchain/keystore-cache/v1", salt, password.as_bytes()])
 }
 
 impl Keystore {
-    pub fn open(path: &Path) -> Result<Self, KeystoreError> {
+    /// Opens the keystore of a chain of `suite`.
+    pub fn open(path: &Path, suite: Suite) -> Result<Self, KeystoreError> {
         let err = |detail: String| KeystoreError::File { path: path.display().to_string(), detail };
         let entries = if path.exists() {
             let text = std::fs::read_to_string(path).map_err(|e| err(e.to_string()))?;
@@ -257,6 +260,7 @@ impl Keystore {
         };
         Ok(Keystore {
             path: path.to_owned(),
+            suite,
             entries: Mutex::new(entries),
             unlocked: Mutex::new(HashMap::new()),
             custody_key: Mutex::new(None),
@@ -297,7 +301,7 @@ impl Keystore {
     }
 
     fn custody_aes(&self, create: bool) -> Result<Option<[u8; 32]>, KeystoreError> {
-        Ok(self.custody_key(create)?.map(|k| crypto::hash_parts(&[b"rowchain/keystore/custody/v1", &k])))
+        Ok(self.custody_key(create)?.map(|k| self.suite.hash_parts(&[b"rowchain/keystore/custody/v1", &k])))
     }
 
     /// The custody AES key, made on demand.
@@ -311,11 +315,17 @@ impl Keystore {
     /// Stores `key` for `role`, sealed under `password` (SCRAM-SHA-256), plus
     /// what `keep` asks for.
     pub fn put(&self, role: &str, password: &str, key: &SecretKey, keep: Keep) -> Result<(), KeystoreError> {
+        if key.suite() != self.suite {
+            return Err(KeystoreError::File {
+                path: self.path.display().to_string(),
+                detail: format!("role {role}'s key is of the {} suite, the keystore's is {}", key.suite(), self.suite),
+            });
+        }
         let salt: [u8; 16] = crypto::random_bytes();
         let (v, client_key) = Verifier::new(password, &salt, scram::ITERATIONS);
-        let sealed = seal(&seal_key(&client_key), key);
+        let sealed = seal(self.suite, &seal_key(self.suite, &client_key), key);
         let custody = match keep.custody {
-            true => Some(seal(&self.made_custody_aes()?, key)),
+            true => Some(seal(self.suite, &self.made_custody_aes()?, key)),
             false => None,
         };
         let entry = Entry {
@@ -371,7 +381,7 @@ impl Keystore {
         if self.entries.lock().get(role).is_none_or(|e| e.custody.is_some()) {
             return Ok(());
         }
-        let sealed = seal(&self.made_custody_aes()?, key);
+        let sealed = seal(self.suite, &self.made_custody_aes()?, key);
         let mut entries = self.entries.lock();
         match entries.get_mut(role) {
             Some(e) if e.custody.is_none() && PublicKey::from_hex(&e.public_key) == Some(key.public()) => {
@@ -431,7 +441,7 @@ impl Keystore {
             MysqlProof::Native(_) => &entry.mysql_native,
         };
         let Some(kept) = kept else { return Err(KeystoreError::WrongPassword(role.into())) };
-        self.unseal(role, &entry.public_key, &kept.sealed, &proof.seal_key())
+        self.unseal(role, &entry.public_key, &kept.sealed, &proof.seal_key(self.suite))
     }
 
     /// Adds the caching_sha2_password pair to an entry made before it
@@ -450,7 +460,7 @@ impl Keystore {
     /// Opens the role's key with the ClientKey a SCRAM exchange recovered.
     pub fn unlock_with_client_key(&self, role: &str, client_key: &[u8; 32]) -> Result<SecretKey, KeystoreError> {
         let entry = self.entries.lock().get(role).cloned().ok_or_else(|| KeystoreError::UnknownRole(role.into()))?;
-        self.open_sealed(role, &entry, &seal_key(client_key))
+        self.open_sealed(role, &entry, &seal_key(self.suite, client_key))
     }
 
     /// Opens the entry's password-sealed key.
@@ -470,15 +480,14 @@ impl Keystore {
             path: self.path.display().to_string(),
             detail: format!("entry {role} is corrupt"),
         };
-        let nonce = hex::decode(&sealed.nonce).map_err(|_| bad())?;
-        let ct = hex::decode(&sealed.ciphertext).map_err(|_| bad())?;
-        let nonce: [u8; 12] = nonce.try_into().map_err(|_| bad())?;
-        let cipher = Aes256Gcm::new(&(*aes_key).into());
-        let plain = cipher
-            .decrypt(&Nonce::from(nonce), ct.as_slice())
-            .map_err(|_| KeystoreError::WrongPassword(role.into()))?;
+        let mut bytes = hex::decode(&sealed.nonce).map_err(|_| bad())?;
+        if bytes.len() != crypto::SEAL_NONCE_LEN {
+            return Err(bad());
+        }
+        bytes.extend(hex::decode(&sealed.ciphertext).map_err(|_| bad())?);
+        let plain = self.suite.open(aes_key, b"", &bytes).ok_or_else(|| KeystoreError::WrongPassword(role.into()))?;
         let seed: [u8; 32] = plain.try_into().map_err(|_| bad())?;
-        let key = SecretKey::from_bytes(&seed);
+        let key = self.suite.secret_key(&seed).ok_or_else(bad)?;
         if Some(key.public()) != PublicKey::from_hex(public_key) {
             return Err(bad());
         }
@@ -493,7 +502,7 @@ impl Keystore {
     /// derivation, cheap enough for the async runtime.
     pub fn unlock_cached(&self, role: &str, password: &str) -> Option<SecretKey> {
         let salt = cache_salt(self.entries.lock().get(role)?);
-        let check = verifier(password, &salt);
+        let check = verifier(self.suite, password, &salt);
         match self.unlocked.lock().get(role) {
             Some((v, k)) if *v == check => Some(k.clone()),
             _ => None,
@@ -505,7 +514,7 @@ impl Keystore {
     pub fn unlock(&self, role: &str, password: &str) -> Result<SecretKey, KeystoreError> {
         let entry = self.entries.lock().get(role).cloned().ok_or_else(|| KeystoreError::UnknownRole(role.into()))?;
         let salt = cache_salt(&entry);
-        let check = verifier(password, &salt);
+        let check = verifier(self.suite, password, &salt);
         if let Some((v, k)) = self.unlocked.lock().get(role) {
             if *v == check {
                 return Ok(k.clone());
@@ -518,7 +527,7 @@ impl Keystore {
                     detail: format!("entry {role} is corrupt"),
                 })?;
                 let ck = scram::client_key(&scram::salted_password(password, &v.salt, v.iterations));
-                self.open_sealed(role, &entry, &seal_key(&ck))?
+                self.open_sealed(role, &entry, &seal_key(self.suite, &ck))?
             }
             (None, Some(_)) => {
                 let aes_key = derive(password, &salt).ok_or_else(|| KeystoreError::File {
@@ -541,7 +550,7 @@ impl Keystore {
             self.keep_mysql_sha2(role, password, &key)?;
         }
         let salt = cache_salt(self.entries.lock().get(role).unwrap_or(&entry));
-        self.unlocked.lock().insert(role.to_owned(), (verifier(password, &salt), key.clone()));
+        self.unlocked.lock().insert(role.to_owned(), (verifier(self.suite, password, &salt), key.clone()));
         Ok(key)
     }
 }
@@ -559,10 +568,10 @@ mod tests {
     #[test]
     fn right_password_unlocks_wrong_one_does_not() {
         let dir = scratch_dir();
-        let ks = Keystore::open(&dir.join("keystore.json")).unwrap();
-        let key = SecretKey::generate();
+        let ks = Keystore::open(&dir.join("keystore.json"), Suite::Standard).unwrap();
+        let key = Suite::Standard.generate_key();
         ks.put("alice", "s3cret", &key, Keep::NONE).unwrap();
-        let again = Keystore::open(&dir.join("keystore.json")).unwrap();
+        let again = Keystore::open(&dir.join("keystore.json"), Suite::Standard).unwrap();
         assert_eq!(again.unlock("alice", "s3cret").unwrap().public(), key.public());
         assert_eq!(again.unlock("alice", "s3cret").unwrap().public(), key.public()); // cached path
         assert!(matches!(again.unlock("alice", "nope"), Err(KeystoreError::WrongPassword(_))));
@@ -577,21 +586,25 @@ mod tests {
         assert!(again.md5_secret("alice").is_none());
         again.keep_custody("alice", &key).unwrap();
         assert_eq!(
-            Keystore::open(&dir.join("keystore.json")).unwrap().unlock_custody("alice").unwrap().public(),
+            Keystore::open(&dir.join("keystore.json"), Suite::Standard)
+                .unwrap()
+                .unlock_custody("alice")
+                .unwrap()
+                .public(),
             key.public()
         );
         again.remove("alice").unwrap();
-        assert!(Keystore::open(&dir.join("keystore.json")).unwrap().scram_verifier("alice").is_none());
+        assert!(Keystore::open(&dir.join("keystore.json"), Suite::Standard).unwrap().scram_verifier("alice").is_none());
         std::fs::remove_dir_all(dir).unwrap();
     }
 
     #[test]
     fn trusted_roles_keep_a_custody_copy_and_md5_roles_their_secret() {
         let dir = scratch_dir();
-        let ks = Keystore::open(&dir.join("keystore.json")).unwrap();
-        let key = SecretKey::generate();
+        let ks = Keystore::open(&dir.join("keystore.json"), Suite::Standard).unwrap();
+        let key = Suite::Standard.generate_key();
         ks.put("md5_user", "password", &key, Keep { custody: true, md5: true, mysql_native: false }).unwrap();
-        let again = Keystore::open(&dir.join("keystore.json")).unwrap();
+        let again = Keystore::open(&dir.join("keystore.json"), Suite::Standard).unwrap();
         assert_eq!(again.unlock_custody("md5_user").unwrap().public(), key.public());
         // PostgreSQL's own value for this role and password (pg_authid.rolpassword).
         assert_eq!(again.md5_secret("md5_user").unwrap(), md5_secret("md5_user", "password"));
@@ -604,7 +617,7 @@ mod tests {
         assert_eq!(again.unlock("md5_user", "password").unwrap().public(), key.public());
         // Another node's custody key does not.
         std::fs::write(dir.join("custody.key"), hex::encode([7u8; 32])).unwrap();
-        let other = Keystore::open(&dir.join("keystore.json")).unwrap();
+        let other = Keystore::open(&dir.join("keystore.json"), Suite::Standard).unwrap();
         assert!(matches!(other.unlock_custody("md5_user"), Err(KeystoreError::File { .. })));
         std::fs::remove_dir_all(dir).unwrap();
     }
@@ -614,11 +627,11 @@ mod tests {
         use sha1::Digest as _;
         use sha2::Digest as _;
         let dir = scratch_dir();
-        let ks = Keystore::open(&dir.join("keystore.json")).unwrap();
-        let key = SecretKey::generate();
+        let ks = Keystore::open(&dir.join("keystore.json"), Suite::Standard).unwrap();
+        let key = Suite::Standard.generate_key();
         ks.put("plain", "pw", &key, Keep::NONE).unwrap();
         ks.put("old", "pw", &key, Keep { mysql_native: true, ..Keep::NONE }).unwrap();
-        let again = Keystore::open(&dir.join("keystore.json")).unwrap();
+        let again = Keystore::open(&dir.join("keystore.json"), Suite::Standard).unwrap();
         // MySQL's own verifiers: SHA256(SHA256(pw)) and SHA1(SHA1(pw)).
         let sha2_stage1: [u8; 32] = sha2::Sha256::digest(b"pw").into();
         let sha1_stage1: [u8; 20] = sha1::Sha1::digest(b"pw").into();
@@ -638,14 +651,14 @@ mod tests {
     #[test]
     fn an_entry_without_the_mysql_pair_gains_it_when_its_password_opens_it() {
         let dir = scratch_dir();
-        let ks = Keystore::open(&dir.join("keystore.json")).unwrap();
-        let key = SecretKey::generate();
+        let ks = Keystore::open(&dir.join("keystore.json"), Suite::Standard).unwrap();
+        let key = Suite::Standard.generate_key();
         ks.put("r", "pw", &key, Keep::NONE).unwrap();
         // An entry as written before the MySQL wire.
         ks.entries.lock().get_mut("r").unwrap().mysql_sha2 = None;
         assert!(ks.mysql_sha2_verifier("r").is_none());
         ks.unlock("r", "pw").unwrap();
-        let again = Keystore::open(&dir.join("keystore.json")).unwrap();
+        let again = Keystore::open(&dir.join("keystore.json"), Suite::Standard).unwrap();
         assert!(again.mysql_sha2_verifier("r").is_some());
         std::fs::remove_dir_all(dir).unwrap();
     }

@@ -19,7 +19,7 @@ use crate::config::{Config, Peer};
 use crate::keystore::{Keep, Keystore};
 use crate::service::DataDir;
 use node_chain::clock::now_ms;
-use node_core::crypto::{SecretKey, SUITE_STANDARD};
+use node_core::crypto::{SecretKey, Suite};
 use node_core::genesis::{Genesis, GenesisAccount};
 use std::path::{Path, PathBuf};
 
@@ -189,12 +189,15 @@ pub fn init_network(out: &Path, spec: &NetworkSpec) -> Result<Vec<NodePlan>, Ini
             return Err(InitError::NotEmpty(p.dir.display().to_string()));
         }
     }
-    let keys: Vec<SecretKey> = plans.iter().map(|_| SecretKey::generate()).collect();
-    let admin = SecretKey::generate();
+    // A network's consensus votes are ed25519 (commonware's scheme), so a
+    // network is of the standard suite; the sm suite runs one validator.
+    let suite = Suite::Standard;
+    let keys: Vec<SecretKey> = plans.iter().map(|_| suite.generate_key()).collect();
+    let admin = suite.generate_key();
     let genesis = Genesis {
         chain_id: format!("rowchain-net-{}", hex::encode(node_core::crypto::random_bytes::<4>())),
         timestamp_ms: now_ms(),
-        crypto_suite: SUITE_STANDARD.into(),
+        crypto_suite: suite.name().into(),
         validators: plans.iter().zip(&keys).filter(|(p, _)| p.validator).map(|(_, k)| k.public().to_hex()).collect(),
         accounts: vec![GenesisAccount { name: ADMIN_ROLE.into(), public_key: admin.public().to_hex() }],
         max_future_ms: node_core::genesis::MAX_FUTURE_MS_DEFAULT,
@@ -206,7 +209,7 @@ pub fn init_network(out: &Path, spec: &NetworkSpec) -> Result<Vec<NodePlan>, Ini
         let d = DataDir(p.dir.clone());
         std::fs::create_dir_all(&p.dir).map_err(io_err(&p.dir))?;
         write_private(&d.validator_key(), &hex::encode(key.to_bytes()))?;
-        let keystore = Keystore::open(&d.keystore()).map_err(|e| InitError::Keystore(e.to_string()))?;
+        let keystore = Keystore::open(&d.keystore(), suite).map_err(|e| InitError::Keystore(e.to_string()))?;
         keystore.put(ADMIN_ROLE, ADMIN_PASSWORD, &admin, Keep::NONE).map_err(|e| InitError::Keystore(e.to_string()))?;
         let config_path = d.config();
         std::fs::write(&config_path, node_config(&plans, &keys, i, p).to_toml()).map_err(io_err(&config_path))?;
@@ -287,7 +290,7 @@ mod tests {
         let config = Config::parse(&std::fs::read_to_string(d.config()).unwrap()).unwrap();
         let seed: [u8; 32] =
             hex::decode(std::fs::read_to_string(d.validator_key()).unwrap().trim()).unwrap().try_into().unwrap();
-        (genesis, config, SecretKey::from_bytes(&seed).public())
+        (genesis, config, Suite::Standard.secret_key(&seed).unwrap().public())
     }
 
     #[test]
@@ -369,7 +372,7 @@ mod tests {
                 .map(|j| Peer { public_key: keys[j].to_hex(), addr: format!("127.0.0.1:{}", 31200 + j) })
                 .collect();
             assert_eq!(config.network.peers, peers, "node{} lists every other node", i + 1);
-            let keystore = Keystore::open(&DataDir(plans[i].dir.clone()).keystore()).unwrap();
+            let keystore = Keystore::open(&DataDir(plans[i].dir.clone()).keystore(), Suite::Standard).unwrap();
             let admin = keystore.unlock("admin", "admin").unwrap();
             assert_eq!(admin.public().to_hex(), genesis.accounts[0].public_key, "every node opens the admin key");
         }

@@ -13,7 +13,7 @@ use node_chain::ledger::{LedgerRead, LedgerStore};
 use node_chain::mempool::{Mempool, PoolError};
 use node_chain::producer::{Outcome, Producer, Status, Waiters};
 use node_chain::thread::spawn_node_thread;
-use node_core::crypto::{Hash, SecretKey};
+use node_core::crypto::{Hash, PublicKey, SecretKey, Suite};
 use node_core::genesis::Genesis;
 use node_core::tx::SignedTx;
 use node_exec::executor::{ExecLimits, Executor};
@@ -42,6 +42,11 @@ pub enum NodeError {
     NotInTrustList,
     #[error("the chain has {validators} validators but rowchain.toml lists no network.peers")]
     NoPeers { validators: usize },
+    #[error(
+        "the chain's crypto suite is {0}, and a network's consensus votes are ed25519: the {0} suite runs one \
+         validator without network.peers"
+    )]
+    SuiteNetwork(Suite),
     #[error("ledger: {0}")]
     Ledger(#[from] StoreError),
     #[error("SQL view: {0}")]
@@ -87,18 +92,18 @@ fn io_err(path: &Path) -> impl Fn(std::io::Error) -> NodeError + '_ {
     move |source| NodeError::Io { path: path.display().to_string(), source }
 }
 
-/// Creates a single-validator dev chain in `dir` unless one is there:
-/// genesis, validator key, an `admin` role with password `admin`, config.
-/// Returns true when it created one.
-pub fn init_dev(dir: &Path) -> Result<bool, NodeError> {
+/// Creates a single-validator dev chain of `suite` in `dir` unless one is
+/// there: genesis, validator key, an `admin` role with password `admin`,
+/// config. Returns true when it created one.
+pub fn init_dev(dir: &Path, suite: Suite) -> Result<bool, NodeError> {
     let d = DataDir(dir.to_owned());
     if d.genesis().exists() {
         return Ok(false);
     }
     std::fs::create_dir_all(dir).map_err(io_err(dir))?;
-    let validator = SecretKey::generate();
-    let admin = SecretKey::generate();
-    let keystore = Keystore::open(&d.keystore())?;
+    let validator = suite.generate_key();
+    let admin = suite.generate_key();
+    let keystore = Keystore::open(&d.keystore(), suite)?;
     keystore.put("admin", "admin", &admin, crate::keystore::Keep::NONE)?;
     write_private(&d.validator_key(), &hex::encode(validator.to_bytes()))?;
     let cfg = d.config();
@@ -172,6 +177,12 @@ pub enum SubmitError {
     AlreadyExecuted(u64),
     #[error("the transaction's signature is invalid")]
     BadSignature,
+    #[error(
+        "the transaction is signed under the {tx} crypto suite ({}), and this chain's suite is {chain} ({})",
+        tx.describe(),
+        chain.describe()
+    )]
+    WrongSuite { tx: Suite, chain: Suite },
     #[error(transparent)]
     Unplannable(#[from] node_chain::mempool::Unplannable),
     #[error(transparent)]
@@ -231,7 +242,7 @@ pub struct Node {
     /// always rolls them back (see [`Node::speculate`]).
     speculator: Mutex<Executor>,
     /// The admins (genesis roles): their public keys and addresses.
-    admin_keys: HashSet<[u8; 32]>,
+    admin_keys: HashSet<PublicKey>,
     admins: BTreeSet<String>,
     /// The user tables as of a height, shared by every reader of them.
     tables: Mutex<Option<(u64, Arc<node_core::catalog::Catalog>)>>,
@@ -285,7 +296,8 @@ fn open_chain(
     validator: &SecretKey,
 ) -> Result<Chain, NodeError> {
     let open = || -> Result<Chain, NodeError> {
-        Ok(Chain::open(genesis.clone(), ledger.clone(), Executor::open(&d.sqlite(), limits)?, Some(validator))?)
+        let exec = Executor::open(&d.sqlite(), genesis.suite(), limits)?;
+        Ok(Chain::open(genesis.clone(), ledger.clone(), exec, Some(validator))?)
     };
     match open() {
         Err(NodeError::Chain(ChainError::ViewAhead { view, ledger: head })) => {
@@ -350,14 +362,9 @@ fn start_producer(chain: Chain, shared: &Shared, key: SecretKey, config: &Config
 }
 
 /// The genesis roles (PostgreSQL's superusers): their keys and addresses.
-fn genesis_admins(genesis: &Genesis) -> (HashSet<[u8; 32]>, BTreeSet<String>) {
-    let keys: HashSet<[u8; 32]> = genesis
-        .accounts
-        .iter()
-        .filter_map(|a| node_core::crypto::PublicKey::from_hex(&a.public_key))
-        .map(|k| k.0)
-        .collect();
-    let addresses = keys.iter().map(|k| node_core::crypto::PublicKey(*k).address()).collect();
+fn genesis_admins(genesis: &Genesis) -> (HashSet<PublicKey>, BTreeSet<String>) {
+    let keys: HashSet<PublicKey> = genesis.accounts.iter().filter_map(|a| PublicKey::from_hex(&a.public_key)).collect();
+    let addresses = keys.iter().map(PublicKey::address).collect();
     (keys, addresses)
 }
 
@@ -369,7 +376,10 @@ impl Node {
         let d = DataDir(dir.to_owned());
         let genesis = Genesis::load(&d.genesis())?;
         let seed = read_validator_key(&d.validator_key())?;
-        let validator = SecretKey::from_bytes(&seed);
+        let validator = genesis
+            .suite()
+            .secret_key(&seed)
+            .ok_or_else(|| NodeError::ValidatorKey { path: d.validator_key().display().to_string() })?;
         let networked = !config.network.peers.is_empty();
         let is_validator = genesis.validator_keys().contains(&validator.public());
         if !is_validator && !networked {
@@ -377,6 +387,9 @@ impl Node {
         }
         if !networked && genesis.validators.len() > 1 {
             return Err(NodeError::NoPeers { validators: genesis.validators.len() });
+        }
+        if networked && genesis.suite() != Suite::Standard {
+            return Err(NodeError::SuiteNetwork(genesis.suite()));
         }
         let ledger: Arc<dyn LedgerStore> = Ledger::open(&d.ledger())?;
         let limits = ExecLimits { result_rows_max: config.limits.result_rows_max };
@@ -406,9 +419,9 @@ impl Node {
             admins,
             tables: Mutex::new(None),
             types: Mutex::new(None),
-            speculator: Mutex::new(Executor::open(&d.sqlite(), limits)?),
+            speculator: Mutex::new(Executor::open(&d.sqlite(), genesis.suite(), limits)?),
             reader: Reader::new(&d.sqlite(), config.limits.result_rows_max),
-            keystore: Keystore::open(&d.keystore())?,
+            keystore: Keystore::open(&d.keystore(), genesis.suite())?,
             genesis,
             config,
             ledger,
@@ -476,7 +489,7 @@ impl Node {
 
     /// Whether `account` is an admin: a genesis role, PostgreSQL's superuser.
     pub fn is_admin(&self, account: &node_core::crypto::PublicKey) -> bool {
-        self.admin_keys.contains(&account.0)
+        self.admin_keys.contains(account)
     }
 
     /// The admins' account addresses.
@@ -536,6 +549,10 @@ impl Node {
         }
         if tx.body.chain_id != self.genesis.chain_id {
             return Err(SubmitError::WrongChain(tx.body.chain_id.clone()));
+        }
+        let suite = self.suite();
+        if tx.body.account.suite() != suite {
+            return Err(SubmitError::WrongSuite { tx: tx.body.account.suite(), chain: suite });
         }
         node_chain::mempool::check_plans(&tx.body)?;
         // Checked here, on the submitting thread, so the block producer
@@ -627,6 +644,11 @@ impl Node {
 
     pub fn genesis(&self) -> &Genesis {
         &self.genesis
+    }
+
+    /// The chain's crypto suite, from genesis.
+    pub fn suite(&self) -> Suite {
+        self.genesis.suite()
     }
 
     pub fn keystore(&self) -> &Keystore {

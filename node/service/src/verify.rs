@@ -8,7 +8,7 @@ use node_chain::chain::Chain;
 use node_chain::ledger::{Ledger, LedgerRead, LedgerStore};
 use node_core::block::{receipts_root, tx_root, Block};
 use node_core::catalog::{format_key, parse_label, LabelKind, TableMeta};
-use node_core::crypto::{Hash, ZERO_HASH};
+use node_core::crypto::{Hash, Suite, ZERO_HASH};
 use node_core::genesis::Genesis;
 use node_core::state_tree::{self, MemoryNodes};
 use node_exec::executor::{state_leaves, ExecLimits, Executor};
@@ -26,6 +26,8 @@ pub struct Report {
     /// The height the SQLite view has applied (the node replays the rest at start).
     pub view_height: u64,
     pub replayed: bool,
+    /// The crypto suite genesis names, which every block and tx was checked under.
+    pub suite: Suite,
 }
 
 /// What failed, and where.
@@ -42,7 +44,7 @@ pub fn verify(dir: &Path, replay: bool) -> Result<Report, Failure> {
     let genesis = Genesis::load(&d.genesis()).map_err(|e| Failure(e.to_string()))?;
     let ledger = Ledger::open_read_only(&d.ledger()).map_err(|e| Failure(format!("cannot open the ledger: {e}")))?;
     let mut report = check_ledger(&genesis, &ledger)?;
-    check_view(&d, &ledger, &mut report)?;
+    check_view(&d, genesis.suite(), &ledger, &mut report)?;
     if replay {
         replay_all(&genesis, &ledger, report.height)?;
         report.replayed = true;
@@ -74,7 +76,7 @@ fn check_ledger(genesis: &Genesis, ledger: &Ledger) -> Result<Report, Failure> {
         seen: HashSet::new(),
         prev: None,
     };
-    let mut report = Report { height: head, ..Report::default() };
+    let mut report = Report { height: head, suite: genesis.suite(), ..Report::default() };
     for h in 0..=head {
         let b = load_block(ledger, h)?;
         check.block(ledger, h, &b).map_err(|what| Failure(format!("block {h}: {what}")))?;
@@ -116,12 +118,16 @@ impl ChainCheck<'_> {
         if h > 0 && hd.timestamp_ms <= prev_time {
             return Err("timestamp does not increase".into());
         }
+        let suite = self.genesis.suite();
+        if hd.suite() != suite {
+            return Err(format!("its header is of the {} suite, and genesis names {suite}", hd.suite()));
+        }
         self.txs(b)?;
         let receipts = ledger.receipts(h).map_err(|e| format!("receipts: {e}"))?.unwrap_or_default();
         if receipts.len() != b.txs.len() || receipts.iter().zip(&b.txs).any(|(r, t)| r.tx_hash != t.hash()) {
             return Err("receipts do not match its txs".into());
         }
-        if receipts_root(&receipts) != hd.receipts_root {
+        if receipts_root(suite, &receipts) != hd.receipts_root {
             return Err("receipts Merkle root does not match its receipts".into());
         }
         let hash = b.hash();
@@ -132,8 +138,12 @@ impl ChainCheck<'_> {
 
     /// The tx root, every signature, no replay, no expired or foreign tx.
     fn txs(&mut self, b: &Block) -> Result<(), String> {
-        if tx_root(&b.txs) != b.header.tx_root {
+        let suite = self.genesis.suite();
+        if tx_root(suite, &b.txs) != b.header.tx_root {
             return Err("tx Merkle root does not match its txs".into());
+        }
+        if let Some(i) = b.txs.iter().position(|t| t.body.account.suite() != suite) {
+            return Err(format!("tx {i} is signed under another suite than genesis's {suite}"));
         }
         let sigs = node_core::tx::verify_signatures(&b.txs);
         if let Some(i) = sigs.iter().position(|ok| !ok) {
@@ -179,7 +189,7 @@ impl ChainCheck<'_> {
     }
 }
 
-fn check_view(d: &DataDir, ledger: &Ledger, report: &mut Report) -> Result<(), Failure> {
+fn check_view(d: &DataDir, suite: Suite, ledger: &Ledger, report: &mut Report) -> Result<(), Failure> {
     let conn = Connection::open_with_flags(d.sqlite(), OpenFlags::SQLITE_OPEN_READ_ONLY)
         .map_err(|e| Failure(format!("cannot open the SQLite view: {e}")))?;
     // The view's numeric columns name the node's collation.
@@ -198,11 +208,11 @@ fn check_view(d: &DataDir, ledger: &Ledger, report: &mut Report) -> Result<(), F
     check_block_rows(&conn, ledger, height)?;
     // The tree at the view's height, every node's hash checked on the way.
     let mut stored: BTreeMap<Hash, (Hash, Vec<u8>)> = BTreeMap::new();
-    state_tree::for_each_leaf(ledger, &block.header.state_root, &mut |k, v, l| {
+    state_tree::for_each_leaf(suite, ledger, &block.header.state_root, &mut |k, v, l| {
         stored.insert(*k, (*v, l.to_vec()));
     })
     .map_err(|e| Failure(format!("state tree at block {height}: {e}")))?;
-    let view = state_leaves(&conn).map_err(|e| Failure(e.to_string()))?;
+    let view = state_leaves(&conn, suite).map_err(|e| Failure(e.to_string()))?;
     let tables: HashMap<[u8; 16], String> = table_names(&conn)?;
     if let Some(msg) = first_difference(&stored, &view, &tables) {
         return fail(format!("state at block {height}: {msg}"));
@@ -296,15 +306,16 @@ fn replay_into(scratch: &Path, genesis: &Genesis, ledger: &Ledger, head: u64) ->
     let limits = ExecLimits { result_rows_max: usize::MAX };
     let b0 = load_block(ledger, 0)?;
     // Genesis state, computed in memory, seeds the scratch ledger's tree.
-    let mut mem = Executor::open(Path::new(":memory:"), limits).map_err(|x| e(&x))?;
+    let suite = genesis.suite();
+    let mut mem = Executor::open(Path::new(":memory:"), suite, limits).map_err(|x| e(&x))?;
     let changes = node_chain::chain::genesis_changes(genesis, &mut mem, b0.header.timestamp_ms).map_err(|x| e(&x))?;
-    let up = state_tree::apply(&MemoryNodes::default(), &state_tree::EMPTY_ROOT, &changes).map_err(|x| e(&x))?;
+    let up = state_tree::apply(suite, &MemoryNodes::default(), &state_tree::EMPTY_ROOT, &changes).map_err(|x| e(&x))?;
     if up.root != b0.header.state_root {
         return fail("replay: block 0: genesis state root differs");
     }
     let scratch_ledger = Ledger::open(&scratch.join("ledger")).map_err(|x| e(&x))?;
     scratch_ledger.append(&b0, &[], &up.created, true).map_err(|x| e(&x))?;
-    let exec = Executor::open(&scratch.join("state.sqlite"), limits).map_err(|x| e(&x))?;
+    let exec = Executor::open(&scratch.join("state.sqlite"), suite, limits).map_err(|x| e(&x))?;
     let mut chain = Chain::open(genesis.clone(), scratch_ledger, exec, None).map_err(|x| e(&x))?;
     for h in 1..=head {
         let b = load_block(ledger, h)?;

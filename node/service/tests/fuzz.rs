@@ -27,7 +27,7 @@ use mutations::*;
 // Seeds
 
 fn key() -> SecretKey {
-    SecretKey::from_bytes(&[42; 32])
+    node_core::crypto::Suite::Standard.secret_key(&[42; 32]).unwrap()
 }
 
 fn every_value() -> Vec<Value> {
@@ -81,7 +81,7 @@ fn sample_blocks() -> Vec<Block> {
         prev_hash: [1; 32],
         timestamp_ms: 1_700_000_000_000,
         proposer: k.public(),
-        tx_root: node_core::block::tx_root(&txs),
+        tx_root: node_core::block::tx_root(node_core::crypto::Suite::Standard, &txs),
         receipts_root: [2; 32],
         state_root: [4; 32],
     };

@@ -73,7 +73,7 @@ impl Session {
             return Ok(Reply::Tag("ROLLBACK".into()));
         }
         if b.writes {
-            let observed = digest_of(&b.seen);
+            let observed = digest_of(self.node.suite(), &b.seen);
             let committed = match self.submit(Payload::Interactive { steps: b.steps, observed }).await {
                 Ok(c) => c,
                 Err(e) => {
@@ -170,7 +170,8 @@ impl Session {
             let msg = format!("speculation gave {} outcomes for {} steps", spec.outcomes.len(), block.steps.len());
             return Err(FrontendError::internal(msg));
         }
-        let changed = spec.outcomes.iter().take(kept).zip(&block.seen).any(|(o, seen)| o.digest() != *seen);
+        let suite = self.node.suite();
+        let changed = spec.outcomes.iter().take(kept).zip(&block.seen).any(|(o, seen)| o.digest(suite) != *seen);
         if changed {
             block.steps.truncate(kept);
             block.failed = true;
@@ -188,12 +189,12 @@ impl Session {
             if mysql {
                 block.steps.truncate(kept);
             } else {
-                block.seen.extend(new.iter().map(StepOutcome::digest));
+                block.seen.extend(new.iter().map(|o| o.digest(suite)));
                 block.failed = true;
             }
             return Err(FrontendError::new(sqlstate, message.clone()));
         }
-        block.seen.extend(new.iter().map(StepOutcome::digest));
+        block.seen.extend(new.iter().map(|o| o.digest(suite)));
         Ok(new)
     }
 

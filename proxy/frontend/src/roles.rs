@@ -5,7 +5,6 @@
 use crate::error::FrontendError;
 use crate::session::{Reply, Session};
 use crate::submit::receipt_error;
-use node_core::crypto::SecretKey;
 use node_core::tx::{Payload, RoleOp};
 use sqlmap::RoleStmt;
 
@@ -21,7 +20,7 @@ impl Session {
                 if node.keystore().contains(&name) {
                     return Err(FrontendError::new("42710", format!("role \"{name}\" already exists")));
                 }
-                let key = SecretKey::generate();
+                let key = node.suite().generate_key();
                 let keep = node.config().keep(&name);
                 node.keystore().put(&name, &password, &key, keep).map_err(statement_error)?;
                 let r = self

@@ -610,9 +610,10 @@ impl Session {
     /// statement (undone together if any part fails).
     async fn temp_ddl(&mut self, d: DdlPlan) -> Result<Reply, FrontendError> {
         let address = self.address.clone();
+        let suite = self.node.suite();
         let temp = self.temp.as_mut().ok_or_else(|| FrontendError::internal("no scratch database"))?;
         temp.system("SAVEPOINT rc_temp_ddl")?;
-        let r = temp_ddl_in(temp, &d, &address);
+        let r = temp_ddl_in(temp, suite, &d, &address);
         let end = if r.is_ok() { "RELEASE rc_temp_ddl" } else { "ROLLBACK TO rc_temp_ddl; RELEASE rc_temp_ddl" };
         temp.system(end)?;
         temp.reload()?;
@@ -688,7 +689,12 @@ impl Session {
 }
 
 /// [`Session::temp_ddl`]'s work inside its savepoint; its command tag.
-fn temp_ddl_in(temp: &mut TempTables, d: &DdlPlan, owner: &str) -> Result<&'static str, FrontendError> {
+fn temp_ddl_in(
+    temp: &mut TempTables,
+    suite: node_core::crypto::Suite,
+    d: &DdlPlan,
+    owner: &str,
+) -> Result<&'static str, FrontendError> {
     let run = |temp: &TempTables, sql: &str| -> Result<(), FrontendError> {
         temp.scratch()?.run(sql, &[], None)?;
         Ok(())
@@ -700,7 +706,7 @@ fn temp_ddl_in(temp: &mut TempTables, d: &DdlPlan, owner: &str) -> Result<&'stat
             .ok_or_else(|| FrontendError::new("42P01", format!("relation \"{name}\" does not exist")))
     };
     match d {
-        DdlPlan::Type { plan, .. } => temp_type(temp, plan, owner),
+        DdlPlan::Type { plan, .. } => temp_type(temp, suite, plan, owner),
         DdlPlan::CreateTable(ct) => {
             if temp.tables.contains_key(&ct.name) {
                 if ct.if_not_exists {
@@ -863,7 +869,12 @@ fn temp_ddl_in(temp: &mut TempTables, d: &DdlPlan, owner: &str) -> Result<&'stat
 /// A temporary type's statement (`pg_temp.name`), inside
 /// [`Session::temp_ddl`]'s savepoint; its command tag. The checks are the
 /// chain's (node_exec's `types`), on the session's own types.
-fn temp_type(temp: &mut TempTables, plan: &sqlmap::TypePlan, owner: &str) -> Result<&'static str, FrontendError> {
+fn temp_type(
+    temp: &mut TempTables,
+    suite: node_core::crypto::Suite,
+    plan: &sqlmap::TypePlan,
+    owner: &str,
+) -> Result<&'static str, FrontendError> {
     use node_core::usertype::TypeMeta;
     use sqlmap::{TypePlan, UserTypeKind};
     let key = |name: &str| format!("pg_temp.{name}");
@@ -888,7 +899,7 @@ fn temp_type(temp: &mut TempTables, plan: &sqlmap::TypePlan, owner: &str) -> Res
             return Err(FrontendError::new("42710", format!("type \"{name}\" already exists")));
         }
         temp.created += 1;
-        put(temp, &TypeMeta::new(key(name), kind, owner.to_owned(), u64::MAX - temp.created))
+        put(temp, &TypeMeta::new(suite, key(name), kind, owner.to_owned(), u64::MAX - temp.created))
     };
     let enum_labels = |temp: &TempTables, name: &str| -> Result<(TypeMeta, Vec<String>), FrontendError> {
         let meta = temp.types.get(&key(name)).cloned().ok_or_else(|| missing(name))?;

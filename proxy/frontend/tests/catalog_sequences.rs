@@ -122,11 +122,18 @@ impl View {
         ));
         std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join("view.sqlite");
-        let exec = Executor::open(&path, ExecLimits { result_rows_max: 10_000 }).unwrap();
+        let exec =
+            Executor::open(&path, node_core::crypto::Suite::Standard, ExecLimits { result_rows_max: 10_000 }).unwrap();
         let reader = Reader::new(&path, 10_000);
         reader.set_hooks(Arc::new(CatalogHooks::new("rowchain".into(), Default::default())));
-        let mut view =
-            View { _dir: TempDir(dir), exec, alice: SecretKey::from_bytes(&[7; 32]), height: 0, txs: 0, reader };
+        let mut view = View {
+            _dir: TempDir(dir),
+            exec,
+            alice: node_core::crypto::Suite::Standard.secret_key(&[7; 32]).unwrap(),
+            height: 0,
+            txs: 0,
+            reader,
+        };
         view.block(|v, changes| {
             v.exec.add_account("alice", &v.alice.public(), false, changes).unwrap();
             0

@@ -80,7 +80,7 @@ impl Server {
         let threads = format!("{SERVER_THREADS}{n}");
         let dir = std::env::temp_dir().join(format!("rowchain-proxy-fuzz-{}-{n}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
-        node::init_dev(&dir).expect("dev chain");
+        node::init_dev(&dir, node_core::crypto::Suite::Standard).expect("dev chain");
         let mut config = node::load_config(&dir).expect("config");
         config.pg.hba =
             vec![Rule::new("admin", "127.0.0.2/32", Method::ScramSha256), Rule::new("all", "all", Method::Password)];

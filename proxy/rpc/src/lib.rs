@@ -190,6 +190,7 @@ fn status(node: &Node) -> Json {
     let s = node.status();
     json!({
         "chain_id": node.genesis().chain_id,
+        "suite": node.suite().name(),
         "height": s.height,
         "last_block_hash": hex::encode(s.block_hash),
         "state_root": hex::encode(s.state_root),
@@ -420,7 +421,7 @@ async fn get_tx(frontend: &Frontend, p: &Json) -> Result<Json, RpcError> {
             loc.index, loc.height
         ))
     })?;
-    let shown = caller.is_some_and(|k| k.0 == tx.body.account.0 || node.is_admin(&k));
+    let shown = caller.is_some_and(|k| k == tx.body.account || node.is_admin(&k));
     let mut o = Map::from_iter([
         ("tx_hash".into(), json!(hex::encode(hash))),
         ("height".into(), json!(loc.height)),
@@ -483,14 +484,14 @@ fn get_block(node: &Node, p: &Json) -> Result<Json, RpcError> {
 fn state_proof(node: &Node, p: &Json) -> Result<Json, RpcError> {
     let key = hex32(p.get("key"), "key")?;
     let s = node.status();
-    let proof = state_tree::prove(node.ledger(), &s.state_root, &key).map_err(RpcError::internal)?;
+    let proof = state_tree::prove(node.suite(), node.ledger(), &s.state_root, &key).map_err(RpcError::internal)?;
     let slot = |h: &Option<Hash>| h.map(|h| Json::String(hex::encode(h))).unwrap_or(Json::Null);
     Ok(json!({
         "height": s.height,
         "state_root": hex::encode(s.state_root),
         "path": proof.path.iter().map(|lvl| lvl.iter().map(slot).collect::<Vec<_>>()).collect::<Vec<_>>(),
         "end": proof.end.map(|(k, v)| json!({"key": hex::encode(k), "value": hex::encode(v)})),
-        "value": state_tree::verify_proof(&s.state_root, &key, &proof).ok().flatten().map(hex::encode),
+        "value": state_tree::verify_proof(node.suite(), &s.state_root, &key, &proof).ok().flatten().map(hex::encode),
     }))
 }
 

@@ -58,7 +58,7 @@ impl DevNode {
     fn start() -> DevNode {
         let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
         let dir = std::env::temp_dir().join(format!("rowchain-fuzz-{}-{nanos}", std::process::id()));
-        assert!(node::init_dev(&dir).unwrap());
+        assert!(node::init_dev(&dir, node_core::crypto::Suite::Standard).unwrap());
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let port = listener.local_addr().unwrap().port();
         listener.set_nonblocking(true).unwrap();

@@ -38,7 +38,7 @@ pub(super) fn capture(case: &PreUpdateCase) -> (CapturedRow, CapturedRow) {
 
 /// Every leaf of the state as the SQLite view holds it: accounts, schema,
 /// sequence and table metadata, import positions, and rows. `verify` compares this with the ledger's tree.
-pub fn state_leaves(conn: &Connection) -> Result<BTreeMap<Hash, (Hash, Vec<u8>)>, ExecError> {
+pub fn state_leaves(conn: &Connection, suite: Suite) -> Result<BTreeMap<Hash, (Hash, Vec<u8>)>, ExecError> {
     let mut out = BTreeMap::new();
     let mut st = conn.prepare(
         "SELECT a.address, a.name, a.public_key, coalesce(r.create_role, 0) FROM __rc_accounts a LEFT JOIN __rc_role_attrs r USING (address)",
@@ -49,33 +49,34 @@ pub fn state_leaves(conn: &Connection) -> Result<BTreeMap<Hash, (Hash, Vec<u8>)>
         let name: String = r.get(1)?;
         let pk: Vec<u8> = r.get(2)?;
         let create_role: bool = r.get(3)?;
-        let pk: [u8; 32] =
-            pk.try_into().map_err(|_| ExecError::Inconsistent(format!("account {address}: key length")))?;
+        let pk = suite
+            .public_key(&pk)
+            .ok_or_else(|| ExecError::Inconsistent(format!("account {address}: not a {suite} key")))?;
         let label = account_label(&address);
-        out.insert(crypto::hash(&label), (account_value(&name, &pk, create_role), label));
+        out.insert(suite.hash(&label), (account_value(&name, &pk, create_role), label));
     }
     for meta in crate::tables::load_schemas(conn)? {
         let label = meta.label();
-        out.insert(crypto::hash(&label), (crypto::hash(&meta.encode()), label));
+        out.insert(suite.hash(&label), (suite.hash(&meta.encode()), label));
     }
     for meta in crate::tables::load_types(conn)? {
         let label = meta.label();
-        out.insert(crypto::hash(&label), (crypto::hash(&meta.encode()), label));
+        out.insert(suite.hash(&label), (suite.hash(&meta.encode()), label));
     }
     for meta in crate::tables::load_imports(conn)? {
         let label = meta.label();
-        out.insert(crypto::hash(&label), (crypto::hash(&meta.encode()), label));
+        out.insert(suite.hash(&label), (suite.hash(&meta.encode()), label));
     }
     for meta in crate::tables::load_sequences(conn)? {
         let label = meta.label();
-        out.insert(crypto::hash(&label), (crypto::hash(&meta.encode()), label));
+        out.insert(suite.hash(&label), (suite.hash(&meta.encode()), label));
     }
     let mut st = conn.prepare("SELECT name, meta FROM __rc_tables")?;
     let metas: Vec<(String, Vec<u8>)> = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<_, _>>()?;
     for (name, bytes) in metas {
         let meta = TableMeta::decode(&bytes).map_err(|e| ExecError::Inconsistent(format!("table {name}: {e}")))?;
         let label = meta.label();
-        out.insert(crypto::hash(&label), (crypto::hash(&bytes), label));
+        out.insert(suite.hash(&label), (suite.hash(&bytes), label));
         if meta.is_view() {
             continue;
         }
@@ -97,7 +98,7 @@ pub fn state_leaves(conn: &Connection) -> Result<BTreeMap<Hash, (Hash, Vec<u8>)>
                 (1..=n).map(|i| r.get_ref(i).map(crate::sqlvalue::value_of)).collect::<Result<_, _>>()?;
             meta.normalize(rowid, &mut vals);
             let label = meta.row_label(rowid, &vals);
-            out.insert(crypto::hash(&label), (TableMeta::row_value(&vals), label));
+            out.insert(suite.hash(&label), (TableMeta::row_value(suite, &vals), label));
         }
     }
     Ok(out)
@@ -111,12 +112,12 @@ impl Executor {
             let Some(meta) = self.catalog.get(&c.table) else { continue };
             if let Some((rowid, mut vals)) = c.old {
                 meta.normalize(rowid, &mut vals);
-                changes.insert(crypto::hash(&meta.row_label(rowid, &vals)), None);
+                changes.insert(self.suite.hash(&meta.row_label(rowid, &vals)), None);
             }
             if let Some((rowid, mut vals)) = c.new {
                 meta.normalize(rowid, &mut vals);
                 let label = meta.row_label(rowid, &vals);
-                changes.insert(crypto::hash(&label), Some((TableMeta::row_value(&vals), label)));
+                changes.insert(self.suite.hash(&label), Some((TableMeta::row_value(self.suite, &vals), label)));
             }
         }
         Ok(())

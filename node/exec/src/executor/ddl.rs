@@ -259,7 +259,7 @@ impl Executor {
             self.conn.execute("DELETE FROM __rc_tables WHERE name = ?1", [&name]).map_err(|e| sql_error(&e))?;
             self.catalog.remove(&name);
             self.forget_plans();
-            changes.insert(crypto::hash(&meta.label()), None);
+            changes.insert(self.suite.hash(&meta.label()), None);
             self.drop_owned_sequences(&name, changes)?;
         }
         Ok(())
@@ -539,7 +539,7 @@ impl Executor {
         self.may_create(&ct.name)?;
         self.user_exec(&ct.sqlite)?;
         self.check_references(&ct.name)?;
-        let meta = TableMeta::declared(ct, relation_id(ctx, &ct.name), ctx.owner.clone(), ctx.height)?;
+        let meta = TableMeta::declared(ct, relation_id(self.suite, ctx, &ct.name), ctx.owner.clone(), ctx.height)?;
         self.put_meta(meta, None, changes)?;
         // Its serial and identity columns' sequences, owned by the table.
         for sequence in &ct.sequences {
@@ -566,7 +566,7 @@ impl Executor {
             )
             .map_err(internal)?;
         let label = meta.label();
-        changes.insert(crypto::hash(&label), Some((crypto::hash(&meta.encode()), label)));
+        changes.insert(self.suite.hash(&label), Some((self.suite.hash(&meta.encode()), label)));
         self.catalog.insert(meta.name.clone(), meta.clone());
         self.forget_plans();
         self.install_policy_triggers(&meta)?;
@@ -665,8 +665,8 @@ impl Executor {
                 (1..=n).map(|i| row.get_ref(i).map(crate::sqlvalue::value_of).unwrap_or(Value::Null)).collect();
             meta.normalize(rowid, &mut vals);
             let label = meta.row_label(rowid, &vals);
-            let change = if remove { None } else { Some((TableMeta::row_value(&vals), label.clone())) };
-            changes.insert(crypto::hash(&label), change);
+            let change = if remove { None } else { Some((TableMeta::row_value(self.suite, &vals), label.clone())) };
+            changes.insert(self.suite.hash(&label), change);
         }
         Ok(())
     }
@@ -688,14 +688,14 @@ impl Executor {
 
 /// A new relation's id: its name and where the chain made it, hashed, so
 /// ids stay unique and the same on every validator.
-pub(super) fn relation_id(ctx: &StmtCtx, name: &str) -> [u8; 16] {
+pub(super) fn relation_id(suite: Suite, ctx: &StmtCtx, name: &str) -> [u8; 16] {
     let mut src = Vec::new();
     src.extend_from_slice(&ctx.height.to_be_bytes());
     src.extend_from_slice(&ctx.index.to_be_bytes());
     src.extend_from_slice(&ctx.stmt_index.to_be_bytes());
     src.extend_from_slice(name.as_bytes());
     let mut id = [0u8; 16];
-    for (to, from) in id.iter_mut().zip(crypto::hash(&src)) {
+    for (to, from) in id.iter_mut().zip(suite.hash(&src)) {
         *to = from;
     }
     id

@@ -94,7 +94,7 @@ impl Executor {
                 meta.height as i64,
             ])?;
         let label = meta.label();
-        changes.insert(crypto::hash(&label), Some((crypto::hash(&meta.encode()), label)));
+        changes.insert(self.suite.hash(&label), Some((self.suite.hash(&meta.encode()), label)));
         Ok(())
     }
 
@@ -102,7 +102,7 @@ impl Executor {
     fn account_name_of(&self, address: &str) -> String {
         self.accounts
             .iter()
-            .find(|(key, _)| crypto::PublicKey(**key).address() == address)
+            .find(|(key, _)| key.address() == address)
             .map_or_else(|| address.to_string(), |(_, name)| name.clone())
     }
 }

@@ -43,7 +43,7 @@ impl Executor {
             .execute_batch(&format!("CREATE TABLE {} ({})", quote(&cv.name), definitions.join(", ")))
             .map_err(|e| sql_error(&e))?;
         let mut meta = TableMeta::new_view(
-            ddl::relation_id(ctx, &cv.name),
+            ddl::relation_id(self.suite, ctx, &cv.name),
             cv.name.clone(),
             owner,
             columns,

@@ -15,7 +15,7 @@
 use node_core::acl::{self, Touch, Who};
 use node_core::block::{Receipt, RowSet, StatementResult, TxFailure};
 use node_core::catalog::{account_label, account_value, privilege, Catalog, ColumnMeta, IndexMeta, TableMeta};
-use node_core::crypto::{self, Hash};
+use node_core::crypto::{self, Hash, PublicKey, Suite};
 use node_core::state_tree::Change;
 use node_core::tx::{Payload, RoleOp, SignedTx, Statement};
 use node_core::value::Value;
@@ -98,6 +98,8 @@ pub struct Applied {
 
 pub struct Executor {
     conn: Connection,
+    /// The chain's crypto suite: every leaf key and value is its hash.
+    suite: Suite,
     /// Set while a user statement is compiled for the first time: what it touches.
     recording: Arc<Mutex<Option<Vec<Touch>>>>,
     /// What each user statement (SQLite text) touches; emptied with the plans.
@@ -116,9 +118,9 @@ pub struct Executor {
     types: node_core::usertype::UserTypes,
     /// Sequences, shared with the functions that draw from them.
     sequences: Arc<Mutex<sequences::SequenceState>>,
-    accounts: HashMap<[u8; 32], String>,
+    accounts: HashMap<PublicKey, String>,
     /// Roles with CREATEROLE: they may create and drop roles.
-    create_roles: std::collections::HashSet<[u8; 32]>,
+    create_roles: std::collections::HashSet<PublicKey>,
     /// Plans by signer address, then dialect and statement: reads of tables
     /// with SELECT policies are planned for their reader.
     plans: HashMap<String, statements::PlanCache>,
@@ -130,7 +132,7 @@ pub struct Executor {
     /// Set when the running tx ran DDL: only then must a failure reload the catalog.
     catalog_touched: bool,
     /// Genesis roles: they may create and drop roles.
-    superusers: std::collections::HashSet<[u8; 32]>,
+    superusers: std::collections::HashSet<PublicKey>,
     /// The same as account addresses (what view owners are).
     superuser_addresses: std::collections::HashSet<String>,
     /// The height whose catalog the speculation copy last loaded.
@@ -147,7 +149,7 @@ pub struct BlockOutcome {
 }
 
 impl Executor {
-    pub fn open(path: &Path, limits: ExecLimits) -> Result<Self, ExecError> {
+    pub fn open(path: &Path, suite: Suite, limits: ExecLimits) -> Result<Self, ExecError> {
         let mut conn = Connection::open(path)?;
         conn.execute_batch(
             "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;
@@ -203,6 +205,7 @@ impl Executor {
         }))?;
         let mut ex = Executor {
             conn,
+            suite,
             recording,
             touches: HashMap::new(),
             signer: Signer::default(),
@@ -242,8 +245,8 @@ impl Executor {
     fn set_signer(&mut self, account: &crypto::PublicKey, tx_hash: Option<&Hash>) {
         let signer = Signer {
             address: account.address(),
-            name: self.accounts.get(&account.0).cloned().unwrap_or_default(),
-            admin: self.superusers.contains(&account.0),
+            name: self.accounts.get(account).cloned().unwrap_or_default(),
+            admin: self.superusers.contains(account),
             tx_hash: tx_hash.map(hex::encode),
         };
         *self.signer_fns.lock() = signer.clone();
@@ -274,7 +277,10 @@ impl Executor {
             stmt.query_map([], |r| Ok((r.get::<_, Vec<u8>>(0)?, r.get::<_, String>(1)?, r.get::<_, bool>(2)?)))?;
         for row in rows {
             let (pk, name, create_role) = row?;
-            let pk: [u8; 32] = pk.try_into().map_err(|_| ExecError::Inconsistent("account key length".into()))?;
+            let pk = self
+                .suite
+                .public_key(&pk)
+                .ok_or_else(|| ExecError::Inconsistent(format!("account {name}: not a {} key", self.suite)))?;
             self.accounts.insert(pk, name);
             if create_role {
                 self.create_roles.insert(pk);
@@ -285,15 +291,20 @@ impl Executor {
 
     /// Genesis roles, which may create and drop roles.
     pub fn set_superusers(&mut self, keys: impl IntoIterator<Item = crypto::PublicKey>) {
-        self.superusers = keys.into_iter().map(|k| k.0).collect();
-        self.superuser_addresses = self.superusers.iter().map(|k| crypto::PublicKey(*k).address()).collect();
+        self.superusers = keys.into_iter().collect();
+        self.superuser_addresses = self.superusers.iter().map(PublicKey::address).collect();
     }
 
     pub fn catalog(&self) -> &Catalog {
         &self.catalog
     }
 
-    pub fn account_name(&self, key: &[u8; 32]) -> Option<&str> {
+    /// The chain's crypto suite.
+    pub fn suite(&self) -> Suite {
+        self.suite
+    }
+
+    pub fn account_name(&self, key: &PublicKey) -> Option<&str> {
         self.accounts.get(key).map(String::as_str)
     }
 
@@ -348,15 +359,15 @@ impl Executor {
         let address = key.address();
         self.conn.execute(
             "INSERT INTO __rc_accounts(address, name, public_key) VALUES (?1, ?2, ?3)",
-            params![address, name, key.0.as_slice()],
+            params![address, name, key.as_bytes()],
         )?;
         if create_role {
             self.conn.execute("INSERT INTO __rc_role_attrs(address, create_role) VALUES (?1, 1)", [&address])?;
-            self.create_roles.insert(key.0);
+            self.create_roles.insert(*key);
         }
-        self.accounts.insert(key.0, name.to_owned());
+        self.accounts.insert(*key, name.to_owned());
         let label = account_label(&address);
-        changes.insert(crypto::hash(&label), Some((account_value(name, &key.0, create_role), label)));
+        changes.insert(self.suite.hash(&label), Some((account_value(name, key, create_role), label)));
         Ok(())
     }
 
@@ -432,7 +443,7 @@ impl Executor {
             Payload::Sql(stmts) => self.run_statements(stmts, ctx, changes),
             Payload::Interactive { steps, observed } => {
                 self.run_interactive(steps, ctx, changes, true)?.and_then(|(results, outcomes)| {
-                    if observed_digest(&outcomes) == *observed {
+                    if observed_digest(self.suite, &outcomes) == *observed {
                         Ok(results)
                     } else {
                         Err(TxFailure {
@@ -610,7 +621,7 @@ mod tests {
     use super::*;
 
     fn executor() -> Executor {
-        Executor::open(Path::new(":memory:"), ExecLimits { result_rows_max: 10 }).unwrap()
+        Executor::open(Path::new(":memory:"), Suite::Standard, ExecLimits { result_rows_max: 10 }).unwrap()
     }
 
     #[test]
@@ -694,8 +705,8 @@ mod tests {
 
     /// A validator in block 1 with two accounts: admin (a superuser) and bob.
     fn admin_and_bob() -> (Executor, Changes, crypto::SecretKey, crypto::SecretKey) {
-        let admin = crypto::SecretKey::from_bytes(&[7; 32]);
-        let bob = crypto::SecretKey::from_bytes(&[8; 32]);
+        let admin = node_core::crypto::Suite::Standard.secret_key(&[7; 32]).unwrap();
+        let bob = node_core::crypto::Suite::Standard.secret_key(&[8; 32]).unwrap();
         let mut ex = executor();
         let mut changes = Changes::new();
         ex.begin_block(1_000).unwrap();
@@ -965,7 +976,7 @@ mod tests {
     #[test]
     fn a_mysql_insert_reports_its_first_id_and_an_upsert_counts_rows_as_mysql_does() {
         use sqlmap::Dialect::{MySql, Postgres};
-        let admin = crypto::SecretKey::from_bytes(&[7; 32]);
+        let admin = node_core::crypto::Suite::Standard.secret_key(&[7; 32]).unwrap();
         let mut ex = executor();
         let mut changes = Changes::new();
         ex.begin_block(1_000).unwrap();
@@ -1059,7 +1070,7 @@ mod tests {
     /// hook must report as `SELECT *` reads them.
     #[test]
     fn sequence_draws_and_generated_columns_are_leaves_as_the_view_holds_them() {
-        let admin = crypto::SecretKey::from_bytes(&[7; 32]);
+        let admin = node_core::crypto::Suite::Standard.secret_key(&[7; 32]).unwrap();
         let block = [
             "CREATE SEQUENCE s START 10",
             "CREATE TABLE t (id int GENERATED ALWAYS AS IDENTITY PRIMARY KEY, n serial, a int, \
@@ -1087,15 +1098,18 @@ mod tests {
         assert_eq!(rows, vec![(1, 1, 22), (2, 2, 24), (3, 101, 10)]);
         let tree: BTreeMap<Hash, (Hash, Vec<u8>)> =
             changes.into_iter().filter_map(|(k, v)| v.map(|v| (k, v))).collect();
-        assert_eq!(tree, state_leaves(&ex.conn).unwrap());
+        assert_eq!(tree, state_leaves(&ex.conn, Suite::Standard).unwrap());
         let (again, changes_again, _, _) = run_block(&admin, &block);
-        assert_eq!(node_core::block::receipts_root(&receipts), node_core::block::receipts_root(&again));
+        assert_eq!(
+            node_core::block::receipts_root(Suite::Standard, &receipts),
+            node_core::block::receipts_root(Suite::Standard, &again)
+        );
         assert_eq!(tree.len(), changes_again.len());
     }
 
     #[test]
     fn a_panicking_tx_fails_alone_and_alike_on_every_validator() {
-        let admin = crypto::SecretKey::from_bytes(&[7; 32]);
+        let admin = node_core::crypto::Suite::Standard.secret_key(&[7; 32]).unwrap();
         let block = [
             "CREATE TABLE t (id INT PRIMARY KEY)",
             "INSERT INTO t VALUES (1)",
@@ -1109,13 +1123,16 @@ mod tests {
         // Its first statement ran before the panic and was rolled back with it.
         assert_eq!(ids, vec![1, 4]);
         let (again, changes_again, _, _) = run_block(&admin, &block);
-        assert_eq!(node_core::block::receipts_root(&receipts), node_core::block::receipts_root(&again));
+        assert_eq!(
+            node_core::block::receipts_root(Suite::Standard, &receipts),
+            node_core::block::receipts_root(Suite::Standard, &again)
+        );
         assert_eq!(changes, changes_again);
     }
 
     #[test]
     fn a_panicking_speculation_fails_that_session_only() {
-        let admin = crypto::SecretKey::from_bytes(&[7; 32]);
+        let admin = node_core::crypto::Suite::Standard.secret_key(&[7; 32]).unwrap();
         let (_, _, _, mut ex) = run_block(&admin, &["CREATE TABLE t (id INT PRIMARY KEY)"]);
         let step = |sql: &str| Statement { sql: sql.into(), params: Vec::new() };
         let steps = [step("INSERT INTO t VALUES (1)"), step(&format!("INSERT INTO t VALUES (2) {PANIC_MARK}"))];
@@ -1167,7 +1184,7 @@ mod tests {
     #[test]
     fn an_import_batch_applies_once_with_its_position() {
         let (mut ex, mut changes, admin, bob) = admin_and_bob();
-        let carol = crypto::SecretKey::from_bytes(&[9; 32]);
+        let carol = node_core::crypto::Suite::Standard.secret_key(&[9; 32]).unwrap();
         ex.add_account("carol", &carol.public(), false, &mut changes).unwrap();
         let mut n = 0u8;
         let mut run = |ex: &mut Executor, key: &crypto::SecretKey, order: Vec<u64>, sql: &[&str]| {
@@ -1218,10 +1235,10 @@ mod tests {
         assert!(message.contains("is at bin.3:4: this batch follows another position"), "{message}");
         assert_eq!(after(&mut ex, vec![1, 3, 4], vec![1, 3, 9]), None);
         // Positions are leaves: verify's recomputation agrees with the block's changes.
-        let leaves = state_leaves(&ex.conn).unwrap();
+        let leaves = state_leaves(&ex.conn, Suite::Standard).unwrap();
         let label = node_core::import::label("src");
-        let (value, _) = leaves.get(&crypto::hash(&label)).expect("the source is a leaf");
-        assert_eq!(changes.get(&crypto::hash(&label)).cloned().flatten().map(|(h, _)| h), Some(*value));
+        let (value, _) = leaves.get(&Suite::Standard.hash(&label)).expect("the source is a leaf");
+        assert_eq!(changes.get(&Suite::Standard.hash(&label)).cloned().flatten().map(|(h, _)| h), Some(*value));
     }
 
     #[test]

@@ -13,9 +13,9 @@ impl Executor {
         changes: &mut Changes,
     ) -> Result<StatementResult, SqlError> {
         self.catalog_touched = true;
-        let superuser = self.superusers.contains(&signer.0);
-        let create_role = superuser || self.create_roles.contains(&signer.0);
-        let signer_name = self.accounts.get(&signer.0).cloned().unwrap_or_default();
+        let superuser = self.superusers.contains(signer);
+        let create_role = superuser || self.create_roles.contains(signer);
+        let signer_name = self.accounts.get(signer).cloned().unwrap_or_default();
         let find = |ex: &Self, name: &str| ex.accounts.iter().find(|(_, n)| *n == name).map(|(k, _)| *k);
         let internal = |e: ExecError| SqlError::new("XX000", e.to_string());
         match op {
@@ -26,7 +26,17 @@ impl Executor {
                 if name.is_empty() || name.len() > 63 || name.starts_with("pg_") || is_internal(name) {
                     return Err(SqlError::new("42939", format!("role name \"{name}\" is reserved or invalid")));
                 }
-                if find(self, name).is_some() || self.accounts.contains_key(&public_key.0) {
+                if public_key.suite() != self.suite {
+                    return Err(SqlError::new(
+                        "22023",
+                        format!(
+                            "role \"{name}\" has a key of the {} suite, and this chain's suite is {}",
+                            public_key.suite(),
+                            self.suite
+                        ),
+                    ));
+                }
+                if find(self, name).is_some() || self.accounts.contains_key(public_key) {
                     return Err(SqlError::new("42710", format!("role \"{name}\" already exists")));
                 }
                 self.add_account(name, public_key, *with_create_role, changes).map_err(internal)?;
@@ -58,12 +68,12 @@ impl Executor {
     fn drop_role(
         &mut self,
         name: &str,
-        key: [u8; 32],
+        key: PublicKey,
         signer: &crypto::PublicKey,
         superuser: bool,
         changes: &mut Changes,
     ) -> Result<(), SqlError> {
-        if key == signer.0 {
+        if key == *signer {
             return Err(SqlError::new("55006", "current user cannot be dropped"));
         }
         if !superuser && self.create_roles.contains(&key) {
@@ -75,13 +85,13 @@ impl Executor {
         if self.superusers.contains(&key) {
             return Err(SqlError::new("42501", format!("permission denied to drop role \"{name}\" (a genesis role)")));
         }
-        let address = crypto::PublicKey(key).address();
+        let address = key.address();
         self.no_dependents(name, &address)?;
         self.conn.execute("DELETE FROM __rc_accounts WHERE address = ?1", [&address]).map_err(|e| sql_error(&e))?;
         self.conn.execute("DELETE FROM __rc_role_attrs WHERE address = ?1", [&address]).map_err(|e| sql_error(&e))?;
         self.accounts.remove(&key);
         self.create_roles.remove(&key);
-        changes.insert(crypto::hash(&account_label(&address)), None);
+        changes.insert(self.suite.hash(&account_label(&address)), None);
         Ok(())
     }
 
@@ -118,7 +128,7 @@ impl Executor {
     pub(super) fn role_address(&self, role: &Option<String>) -> Result<String, SqlError> {
         let Some(name) = role else { return Ok(String::new()) };
         match self.accounts.iter().find(|(_, n)| *n == name) {
-            Some((key, _)) => Ok(crypto::PublicKey(*key).address()),
+            Some((key, _)) => Ok(key.address()),
             None => Err(SqlError::new("42704", format!("role \"{name}\" does not exist"))),
         }
     }

@@ -39,7 +39,7 @@ impl Executor {
             .execute("INSERT OR REPLACE INTO __rc_schemas(name, meta) VALUES (?1, ?2)", params![meta.name, bytes])
             .map_err(|e| sql_error(&e))?;
         let label = meta.label();
-        changes.insert(crypto::hash(&label), Some((crypto::hash(&bytes), label)));
+        changes.insert(self.suite.hash(&label), Some((self.suite.hash(&bytes), label)));
         self.schemas.insert(meta.name.clone(), meta);
         self.forget_plans();
         Ok(())
@@ -163,7 +163,7 @@ impl Executor {
             self.conn.execute("DELETE FROM __rc_schemas WHERE name = ?1", [name]).map_err(|e| sql_error(&e))?;
             self.schemas.remove(name);
             self.forget_plans();
-            changes.insert(crypto::hash(&schema::label(name)), None);
+            changes.insert(self.suite.hash(&schema::label(name)), None);
         }
         Ok(())
     }

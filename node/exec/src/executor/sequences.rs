@@ -229,7 +229,7 @@ impl Executor {
             .and_then(|mut st| st.execute(params![meta.name, bytes]))
             .map_err(|e| sql_error(&e))?;
         let label = meta.label();
-        changes.insert(crypto::hash(&label), Some((crypto::hash(&bytes), label)));
+        changes.insert(self.suite.hash(&label), Some((self.suite.hash(&bytes), label)));
         Ok(())
     }
 
@@ -244,7 +244,7 @@ impl Executor {
 
     pub(super) fn remove_sequence(&mut self, name: &str, changes: &mut Changes) -> Result<(), SqlError> {
         self.conn.execute("DELETE FROM __rc_sequences WHERE name = ?1", [name]).map_err(|e| sql_error(&e))?;
-        changes.insert(crypto::hash(&sequence::label(name)), None);
+        changes.insert(self.suite.hash(&sequence::label(name)), None);
         let mut state = self.sequences.lock();
         state.touched = true;
         state.metas.remove(name);

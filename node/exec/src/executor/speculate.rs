@@ -51,10 +51,10 @@ impl StepOutcome {
         }
     }
 
-    pub fn digest(&self) -> Hash {
+    pub fn digest(&self, suite: Suite) -> Hash {
         let mut w = node_core::codec::Writer::with_capacity(64);
         self.encode(&mut w);
-        crypto::hash(&w.finish())
+        suite.hash(&w.finish())
     }
 }
 
@@ -73,16 +73,16 @@ fn encode_returning(w: &mut node_core::codec::Writer, r: &StatementResult) {
 }
 
 /// The digest a transaction block commits to: every step's outcome, in order.
-pub fn observed_digest(outcomes: &[StepOutcome]) -> Hash {
-    let parts: Vec<Hash> = outcomes.iter().map(StepOutcome::digest).collect();
-    digest_of(&parts)
+pub fn observed_digest(suite: Suite, outcomes: &[StepOutcome]) -> Hash {
+    let parts: Vec<Hash> = outcomes.iter().map(|o| o.digest(suite)).collect();
+    digest_of(suite, &parts)
 }
 
 /// [`observed_digest`] from the steps' own digests.
-pub fn digest_of(parts: &[Hash]) -> Hash {
+pub fn digest_of(suite: Suite, parts: &[Hash]) -> Hash {
     let refs: Vec<&[u8]> =
         std::iter::once(b"rowchain/observed/v1".as_slice()).chain(parts.iter().map(|p| p.as_slice())).collect();
-    crypto::hash_parts(&refs)
+    suite.hash_parts(&refs)
 }
 
 /// True when the statement text plans to reads and transaction control only.

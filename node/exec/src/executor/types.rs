@@ -19,7 +19,7 @@ impl Executor {
             .execute("INSERT OR REPLACE INTO __rc_types(name, meta) VALUES (?1, ?2)", params![meta.name(), bytes])
             .map_err(|e| sql_error(&e))?;
         let label = meta.label();
-        changes.insert(crypto::hash(&label), Some((crypto::hash(&bytes), label)));
+        changes.insert(self.suite.hash(&label), Some((self.suite.hash(&bytes), label)));
         self.types.insert(meta.name().to_string(), meta);
         self.forget_plans();
         Ok(())
@@ -29,7 +29,7 @@ impl Executor {
         self.conn.execute("DELETE FROM __rc_types WHERE name = ?1", [name]).map_err(|e| sql_error(&e))?;
         self.types.remove(name);
         self.forget_plans();
-        changes.insert(crypto::hash(&usertype::label(name)), None);
+        changes.insert(self.suite.hash(&usertype::label(name)), None);
         Ok(())
     }
 
@@ -132,7 +132,7 @@ impl Executor {
             return Err(SqlError::new("42710", format!("type \"{}\" already exists", display(name))));
         }
         self.may_create(name)?;
-        self.put_type(TypeMeta::new(name.to_string(), kind, ctx.owner.clone(), ctx.height), changes)
+        self.put_type(TypeMeta::new(self.suite, name.to_string(), kind, ctx.owner.clone(), ctx.height), changes)
     }
 
     fn drop_types(

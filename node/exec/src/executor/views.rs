@@ -81,7 +81,13 @@ impl Executor {
             }
             None => TableMeta {
                 created_height: ctx.height,
-                ..TableMeta::new_view(ddl::relation_id(ctx, &cv.name), cv.name.clone(), owner, columns, view.clone())
+                ..TableMeta::new_view(
+                    ddl::relation_id(self.suite, ctx, &cv.name),
+                    cv.name.clone(),
+                    owner,
+                    columns,
+                    view.clone(),
+                )
             },
         };
         meta.view = Some(ViewMeta { depends: body.depends.clone(), ..view });
@@ -186,7 +192,7 @@ impl Executor {
         self.conn.execute_batch(&format!("DROP VIEW IF EXISTS {}", quote(name))).map_err(internal)?;
         self.conn.execute("DELETE FROM __rc_tables WHERE name = ?1", [name]).map_err(internal)?;
         self.forget_plans();
-        changes.insert(crypto::hash(&meta.label()), None);
+        changes.insert(self.suite.hash(&meta.label()), None);
         Ok(())
     }
 
@@ -300,7 +306,7 @@ impl Executor {
             .map_err(|e| sql_error(&e))?;
         Ok(match row {
             Some((name, key)) => {
-                let admin = <[u8; 32]>::try_from(key.as_slice()).is_ok_and(|k| self.superusers.contains(&k));
+                let admin = self.suite.public_key(&key).is_some_and(|k| self.superusers.contains(&k));
                 (name, admin)
             }
             None => (String::new(), false),
