@@ -513,12 +513,15 @@ fn verify(data: &std::path::Path, replay: bool) -> Result<i32> {
     match node::verify::verify(data, replay) {
         Ok(r) => {
             println!(
-                "verified: height {} ({} txs); state root matches the SQL view at height {} ({} leaves){}",
+                "verified: height {} ({} txs); state root matches the SQL view at height {} ({} leaves){}; crypto \
+                 suite {} ({})",
                 r.height,
                 r.txs,
                 r.view_height,
                 r.leaves,
-                if r.replayed { "; full replay from genesis reproduced every root" } else { "" }
+                if r.replayed { "; full replay from genesis reproduced every root" } else { "" },
+                r.suite,
+                r.suite.describe()
             );
             if r.view_height < r.height {
                 println!(

@@ -152,6 +152,14 @@ fn signed_tx_submission_replay_and_expiry() {
     let stranger = node_core::crypto::Suite::Standard.generate_key();
     let r = dev.rpc("submit_tx", json!({"tx": tx(&stranger, 4, now + 60_000), "wait": true}));
     assert!(r["error"]["message"].as_str().unwrap().contains("account does not exist"), "{r}");
+    // A tx of the sm suite on this standard chain: refused, saying why.
+    let sm = node_core::crypto::Suite::Sm.generate_key();
+    let r = dev.rpc("submit_tx", json!({"tx": tx(&sm, 6, now + 60_000), "wait": true}));
+    let msg = r["error"]["message"].as_str().unwrap();
+    assert!(
+        msg.contains("signed under the sm crypto suite (SM3, SM2, SM4-GCM), and this chain's suite is standard"),
+        "{r}"
+    );
     let mut bad = hex::decode(tx(&admin, 5, now + 60_000)).unwrap();
     let last = bad.len() - 1;
     bad[last] ^= 1;

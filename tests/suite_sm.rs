@@ -92,6 +92,7 @@ async fn an_sm_chain_end_to_end() {
     drop(ledger);
     let out = verify(&dev.dir, true);
     assert!(out.status.success(), "{}{}", text(&out.stdout), text(&out.stderr));
+    assert!(text(&out.stdout).contains("; crypto suite sm (SM3, SM2, SM4-GCM)"), "{}", text(&out.stdout));
 
     // The suite is genesis's: asking for another one on this chain is refused.
     let out = dev.cli(&["dev", "--data", dev.dir.to_str().unwrap(), "--suite", "standard"]);

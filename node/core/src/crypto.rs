@@ -395,43 +395,33 @@ impl Decoded {
 /// SM2 has no batch equation: its items are checked one by one, with the
 /// decoded keys cached.
 pub fn verify_batch(items: &[(PublicKey, &[u8], [u8; 64])]) -> Vec<bool> {
-    let mut out = vec![false; items.len()];
-    let mut ed = Vec::new();
+    let mut out: Vec<bool> = Vec::with_capacity(items.len());
+    // The ed25519 items, by position and key; SM2 items are checked as they come.
+    let mut ed: Vec<(usize, [u8; 32])> = Vec::new();
     for (i, (key, msg, sig)) in items.iter().enumerate() {
         match key.0 {
-            Key::Ed25519(k) => ed.push((i, k, *msg, *sig)),
-            Key::Sm2(_) => {
-                if let Some(slot) = out.get_mut(i) {
-                    *slot = verify(key, msg, sig);
-                }
+            Key::Ed25519(k) => {
+                ed.push((i, k));
+                out.push(false);
             }
+            Key::Sm2(_) => out.push(verify(key, msg, sig)),
         }
     }
-    let single = |out: &mut Vec<bool>, ed: &[(usize, [u8; 32], &[u8], [u8; 64])]| {
-        for (i, k, msg, sig) in ed {
-            if let Some(slot) = out.get_mut(*i) {
-                *slot = verify(&PublicKey(Key::Ed25519(*k)), msg, sig);
+    let batch_ok = ed.len() >= 2 && {
+        // The batch verifier groups items by key and decodes each distinct
+        // key once per batch, so it needs no key cache.
+        let mut batch = batch::Verifier::new();
+        for (i, k) in &ed {
+            if let Some((_, msg, sig)) = items.get(*i) {
+                batch.queue((VerificationKeyBytes::from(*k), Signature::from(*sig), *msg));
             }
         }
+        batch.verify(rand_core_06::OsRng).is_ok()
     };
-    if ed.len() < 2 {
-        single(&mut out, &ed);
-        return out;
-    }
-    // The batch verifier groups items by key and decodes each distinct key
-    // once per batch, so it needs no key cache.
-    let mut batch = batch::Verifier::new();
-    for (_, key, msg, sig) in &ed {
-        batch.queue((VerificationKeyBytes::from(*key), Signature::from(*sig), *msg));
-    }
-    if batch.verify(rand_core_06::OsRng).is_ok() {
-        for (i, ..) in &ed {
-            if let Some(slot) = out.get_mut(*i) {
-                *slot = true;
-            }
+    for (i, _) in &ed {
+        if let (Some(slot), Some((key, msg, sig))) = (out.get_mut(*i), items.get(*i)) {
+            *slot = batch_ok || verify(key, msg, sig);
         }
-    } else {
-        single(&mut out, &ed);
     }
     out
 }
